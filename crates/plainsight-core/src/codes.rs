@@ -1,0 +1,141 @@
+//! The one central table of rule codes.
+//!
+//! Codes are stable: once released, a code keeps its meaning forever and is never
+//! reused. Each rule's documentation lives in its own file, `rules/<CODE>.md`,
+//! with fixed sections (*What it finds / Why it matters / Example / Legitimate
+//! uses / References*); `plainsight rule <CODE>` prints it. A test snapshots the
+//! whole table so codes and names cannot drift silently.
+//!
+//! Code ranges:
+//! - `PS1xx` covert channels (environment-dependent imperceptible variation)
+//! - `PS2xx` obfuscation (hidden strings, targeting lists)
+//! - `PS3xx` environment probes
+//! - `PS4xx` egress inventory
+//! - `PS5xx` text steganalysis (hidden and look-alike characters)
+//! - `PS9xx` named signatures of known incidents
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::finding::Severity;
+
+macro_rules! rules {
+    ($( $(#[$meta:meta])* $variant:ident = $code:literal, $name:literal, $sev:ident, $summary:literal; )*) => {
+        /// A rule: stable code, kebab-case name, default severity, one-line summary, docs.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $( $(#[$meta])* $variant, )*
+        }
+
+        impl Rule {
+            /// Every rule, in code order.
+            pub const ALL: &'static [Rule] = &[ $( Rule::$variant, )* ];
+
+            /// Stable code such as `PS501`.
+            pub fn code(self) -> &'static str {
+                match self { $( Rule::$variant => $code, )* }
+            }
+
+            /// Kebab-case name such as `invisible-character`.
+            pub fn name(self) -> &'static str {
+                match self { $( Rule::$variant => $name, )* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $( Rule::$variant => Severity::$sev, )* }
+            }
+
+            /// One-line description.
+            pub fn summary(self) -> &'static str {
+                match self { $( Rule::$variant => $summary, )* }
+            }
+
+            /// Full Markdown documentation (`rules/<CODE>.md`).
+            pub fn doc(self) -> &'static str {
+                match self { $( Rule::$variant => include_str!(concat!("../rules/", $code, ".md")), )* }
+            }
+        }
+    };
+}
+
+rules! {
+    /// Default-ignorable / zero-width characters inside text.
+    InvisibleCharacter = "PS501", "invisible-character", High, "Invisible or default-ignorable character in text";
+    /// Unicode tag characters (U+E0000 block) outside emoji flag sequences.
+    TagCharacters = "PS502", "tag-characters", Critical, "Unicode tag characters smuggling hidden ASCII";
+    /// Variation selectors outside emoji / ideographic variation sequences.
+    VariationSelector = "PS503", "variation-selector", High, "Variation selectors outside emoji or ideographic sequences";
+    /// Bidirectional controls, unbalanced ones rated higher.
+    BidiControl = "PS504", "bidi-control", High, "Bidirectional control characters (Trojan Source)";
+    /// A look-alike of an ASCII character inside Latin text.
+    ConfusableCharacter = "PS505", "confusable-character", Medium, "Look-alike (UTS #39 confusable) character in Latin text";
+    /// A word mixing scripts.
+    MixedScriptWord = "PS506", "mixed-script-word", Medium, "Word mixing letters of different scripts";
+    /// Non-ASCII space where ASCII space is the norm.
+    UnusualSpace = "PS507", "unusual-space", Low, "Unusual space character where ASCII space is the norm";
+    /// Minority apostrophe/quote style within one document.
+    OddQuoteStyle = "PS508", "odd-quote-style", Medium, "Apostrophe or quote style differing from the rest of the document";
+    /// Minority date format within one document.
+    OddDateFormat = "PS509", "odd-date-format", Medium, "Date written with a different separator or order than the rest of the document";
+    /// Minority whitespace pattern within one document.
+    OddWhitespace = "PS510", "odd-whitespace", Low, "Trailing or doubled spaces on a line unlike the rest of the document";
+    /// Runs of distinct invisible characters encoding bits.
+    ZeroWidthPayload = "PS511", "zero-width-payload", Critical, "Zero-width characters encoding a binary payload";
+}
+
+impl Rule {
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code().eq_ignore_ascii_case(code) || r.name().eq_ignore_ascii_case(code))
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+        let s = String::deserialize(d)?;
+        Rule::from_code(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown rule code {s}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_and_names_unique() {
+        let codes: HashSet<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let names: HashSet<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(codes.len(), Rule::ALL.len());
+        assert_eq!(names.len(), Rule::ALL.len());
+    }
+
+    #[test]
+    fn every_rule_has_complete_docs() {
+        for r in Rule::ALL {
+            let doc = r.doc();
+            assert!(doc.starts_with(&format!("# {} {}", r.code(), r.name())), "{} doc header", r.code());
+            for section in ["## What it finds", "## Why it matters", "## Example"] {
+                assert!(doc.contains(section), "{} lacks section {section}", r.code());
+            }
+        }
+    }
+
+    #[test]
+    fn table_snapshot() {
+        let table: String = Rule::ALL
+            .iter()
+            .map(|r| format!("{} {} {} {}\n", r.code(), r.name(), r.default_severity(), r.summary()))
+            .collect();
+        insta::assert_snapshot!(table);
+    }
+}

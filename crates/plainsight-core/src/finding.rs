@@ -1,0 +1,239 @@
+//! The findings model: what an analyzer reports, where, and with what evidence.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::Rule;
+
+/// How bad a finding is if it is what it looks like. Ordered: `Info < … < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the analyzer is that the finding is real (as opposed to a legitimate use).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A point in an input file. `line` and `column` are 1-based; `column` counts
+/// Unicode scalar values (SARIF `columnKind: unicodeCodePoints`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    /// Byte offset from the start of the file.
+    pub offset: u64,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a finding sits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// Containers the file was found in, outermost first, e.g.
+    /// `["npm:@scope/agent@2.1.0", "package/bin/agent"]`. Empty for a plain file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<String>,
+    /// File path as the user named it, or `<stdin>`, or the module name inside a container.
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+    /// RFC 6901 pointer of the JSON string the finding sits in (JSON-like inputs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_pointer: Option<String>,
+    /// Human name of the prompt part, e.g. `system[0].text`, `messages[3].content[1].text`,
+    /// `tools[2].description` for recognised LLM request bodies, or `entries[4].request` for HAR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+}
+
+impl Location {
+    /// `chain › path:line:column`, the way the text renderer and SARIF messages show it.
+    pub fn display_chain(&self) -> String {
+        let mut s = String::new();
+        for c in &self.chain {
+            s.push_str(c);
+            s.push_str(" › ");
+        }
+        s.push_str(&self.path);
+        s.push(':');
+        s.push_str(&self.start.line.to_string());
+        s.push(':');
+        s.push_str(&self.start.column.to_string());
+        s
+    }
+}
+
+/// One line of the text the finding sits in (after decoding, e.g. the JSON string
+/// value, not its escaped source), with the exact offending span. Renderers make
+/// hidden characters visible in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excerpt {
+    /// 1-based line number of `text` inside the unit it was taken from.
+    pub line: u32,
+    /// The line, without its terminator. Long lines are clipped around the span;
+    /// `clipped_start`/`clipped_end` say whether text was cut on either side.
+    pub text: String,
+    /// Byte range of the offending span inside `text`.
+    pub start: usize,
+    pub end: usize,
+    /// Short label shown under the span.
+    pub label: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clipped_start: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clipped_end: bool,
+}
+
+/// One code point involved in a finding, named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CharNote {
+    /// `U+2019`
+    pub codepoint: String,
+    /// `RIGHT SINGLE QUOTATION MARK`
+    pub name: String,
+    /// How many times it occurs in the finding's span.
+    pub count: usize,
+}
+
+impl CharNote {
+    pub fn new(c: char, count: usize) -> CharNote {
+        CharNote {
+            codepoint: crate::chars::codepoint(c),
+            name: crate::chars::name(c),
+            count,
+        }
+    }
+}
+
+/// A single result of an analyzer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub message: String,
+    pub location: Location,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<Excerpt>,
+    /// The code points involved, named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chars: Vec<CharNote>,
+    /// A decoded payload (tag-character ASCII, zero-width bits, decoded strings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// Further evidence lines (e.g. where the majority form is used).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    /// A finding with the rule's default severity and high confidence.
+    pub fn new(rule: Rule, message: impl Into<String>, location: Location) -> Finding {
+        Finding {
+            rule,
+            severity: rule.default_severity(),
+            confidence: Confidence::High,
+            message: message.into(),
+            location,
+            excerpt: None,
+            chars: Vec::new(),
+            decoded: None,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+}
+
+/// Everything one run produced, ready for a renderer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub tool_version: String,
+    /// The inputs as named on the command line.
+    pub inputs: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// Non-fatal problems (e.g. one file of a directory could not be parsed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl Report {
+    /// Sort findings by input, then position, then rule, so output is stable.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.location.chain, &a.location.path, a.location.start.offset, a.rule.code()).cmp(&(
+                &b.location.chain,
+                &b.location.path,
+                b.location.start.offset,
+                b.rule.code(),
+            ))
+        });
+    }
+
+    /// Highest severity present, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Count of findings at or above `threshold`.
+    pub fn count_at_least(&self, threshold: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= threshold).count()
+    }
+}

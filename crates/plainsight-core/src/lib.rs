@@ -1,0 +1,15 @@
+//! The findings model shared by every plainsight analyzer, the central rule
+//! registry, and the renderers that turn a [`Report`] into text, JSON or SARIF.
+//!
+//! Analyzers never print: they produce [`Finding`]s. The binary collects them
+//! into a [`Report`] and hands it to exactly one renderer (see [`render`]).
+//! Keeping the model apart from the output formats is what lets a new format
+//! be one file, and lets every format be snapshot-tested on the same report.
+
+pub mod chars;
+pub mod codes;
+pub mod finding;
+pub mod render;
+
+pub use codes::Rule;
+pub use finding::{CharNote, Confidence, Excerpt, Finding, Location, Position, Report, Severity};

@@ -1,0 +1,36 @@
+//! Renderers: one file per output format, each a pure function of a [`Report`].
+
+mod json;
+mod sarif;
+mod text;
+
+use std::io::{self, Write};
+
+use crate::finding::Report;
+
+/// Output formats the CLI can select with `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable, with excerpts and hidden characters made visible.
+    Text,
+    /// The [`Report`] as JSON (stable field names, see `Finding`).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Options for the human text renderer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Emit ANSI colours.
+    pub color: bool,
+}
+
+/// Render `report` in `format` to `out`.
+pub fn render(report: &Report, format: Format, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(report, opts, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+    }
+}

@@ -1,0 +1,1 @@
+//! JavaScript analysis (being written).

@@ -1,0 +1,144 @@
+//! The text engine: finds what a reader cannot see in text.
+//!
+//! Every plainsight verb judges characters through this crate: `inspect` runs
+//! [`analyze_document`] over the strings of a document, `scan` uses [`classify`]
+//! to judge whether two alternatives in code differ imperceptibly, the probe will
+//! use [`classify`] on two captured prompts, and the guard [`normalize`].
+//!
+//! No I/O here: `&str` in, spans (byte ranges into that `&str`) out.
+
+use std::ops::Range;
+
+use plainsight_core::{CharNote, Confidence, Rule, Severity};
+
+/// Options for [`analyze_document`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Report legitimate uses too (emoji ZWJ, CJK full-width punctuation, French NBSP…).
+    pub include_legitimate: bool,
+    /// Minimum number of occurrences of the majority form before a minority form is
+    /// called odd-one-out.
+    pub odd_one_out_min_majority: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { include_legitimate: false, odd_one_out_min_majority: 3 }
+    }
+}
+
+/// One finding of the text engine, positioned in one segment of a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextFinding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Index of the segment (as passed to [`analyze_document`]) the span is in.
+    pub segment: usize,
+    /// Byte range of the offending characters in that segment.
+    pub span: Range<usize>,
+    pub message: String,
+    /// Short label shown under the span in excerpts.
+    pub label: String,
+    pub chars: Vec<CharNote>,
+    /// Decoded payload (tag ASCII, zero-width bits, variation-selector bytes).
+    pub decoded: Option<String>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+/// Analyze a document made of one or more text segments (a plain file is one
+/// segment; a JSON document is one segment per string value). Per-character
+/// detectors look at each segment; odd-one-out statistics are computed over the
+/// whole document. Findings are sorted by (segment, span start).
+pub fn analyze_document(segments: &[&str], opts: &Options) -> Vec<TextFinding> {
+    let _ = (segments, opts);
+    todo!("text engine")
+}
+
+/// How two strings differ, from the point of view of a reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DiffKind {
+    /// Byte-identical.
+    Identical,
+    /// Same UTS #39 skeleton, different code points (e.g. `'` vs `’`, `a` vs `а`).
+    LookAlike,
+    /// Equal once invisible / default-ignorable characters are removed.
+    InvisibleInsertion,
+    /// Differ only in whitespace kind or amount (NBSP vs space, doubled or trailing spaces).
+    Spacing,
+    /// The same value written another way (date separator or field order, digit grouping).
+    FormatVariant,
+    /// A difference a reader sees.
+    Visible,
+}
+
+/// A differing region: byte range in `a` and the corresponding byte range in `b`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffSpan {
+    pub a: Range<usize>,
+    pub b: Range<usize>,
+    pub kind: DiffKind,
+}
+
+/// Result of [`classify`]: the overall kind is the most visible kind among the spans
+/// (`Visible` > `FormatVariant` > `Spacing` > `InvisibleInsertion` > `LookAlike` > `Identical`)
+/// — i.e. two strings are "imperceptibly different" iff `kind` is neither `Identical` nor `Visible`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classification {
+    pub kind: DiffKind,
+    pub spans: Vec<DiffSpan>,
+}
+
+impl Classification {
+    /// True when the strings differ but a reader would not notice.
+    pub fn is_imperceptible(&self) -> bool {
+        !matches!(self.kind, DiffKind::Identical | DiffKind::Visible)
+    }
+}
+
+/// Classify how `b` differs from `a`.
+pub fn classify(a: &str, b: &str) -> Classification {
+    let _ = (a, b);
+    todo!("classify")
+}
+
+/// What [`normalize`] may change.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Replace look-alikes with the document's dominant ASCII form.
+    pub fold_lookalikes: bool,
+    /// Strip invisible characters (except legitimate uses).
+    pub strip_invisibles: bool,
+    /// Replace unusual spaces with U+0020 (except legitimate uses).
+    pub fold_spaces: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy { fold_lookalikes: true, strip_invisibles: true, fold_spaces: true }
+    }
+}
+
+/// One change made by [`normalize`], kept as evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// Byte range in the original text.
+    pub span: Range<usize>,
+    pub original: String,
+    pub replacement: String,
+    pub rule: Rule,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Normalized {
+    pub text: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Canonical form of `text`: look-alikes folded to the dominant ASCII form,
+/// invisibles stripped (legitimate uses kept), plus the list of edits made.
+pub fn normalize(text: &str, policy: &Policy) -> Normalized {
+    let _ = (text, policy);
+    todo!("normalize")
+}

@@ -1,0 +1,5 @@
+//! The `plainsight` command line: argument parsing, wiring and exit codes only.
+
+fn main() {
+    todo!("cli")
+}
