@@ -59,6 +59,34 @@ macro_rules! rules {
 }
 
 rules! {
+    /// An environment-derived value chooses between alternatives of outgoing text that differ only by look-alike characters.
+    CovertLookAlike = "PS101", "covert-lookalike-choice", Critical, "Environment-dependent choice between look-alike characters in outgoing text";
+    /// An environment-derived value decides whether invisible characters are inserted.
+    CovertInvisible = "PS102", "covert-invisible-insertion", Critical, "Environment-dependent insertion of invisible characters";
+    /// An environment-derived value chooses between spacing variants.
+    CovertSpacing = "PS103", "covert-spacing-variation", High, "Environment-dependent spacing variation (NBSP, doubled or trailing spaces)";
+    /// An environment-derived value chooses between format variants of the same value.
+    CovertFormat = "PS104", "covert-format-variation", High, "Environment-dependent format variant (date separator or field order)";
+    /// Environment-derived data encoded into invisible characters.
+    CovertEncoding = "PS105", "covert-invisible-encoding", Critical, "Environment data encoded into invisible characters (tags, zero-width bits)";
+    /// A string decoded at run time from an encoding.
+    DecodedString = "PS201", "decoded-string", Medium, "String hidden by an encoding and decoded at run time";
+    /// A decoded list of hosts, domains, time zones or organisations.
+    TargetingList = "PS202", "targeting-list", High, "Hidden list of hosts, domains, time zones or organisations";
+    /// Reads of API endpoint or proxy configuration.
+    EnvEndpoint = "PS301", "env-endpoint-config", Info, "Reads API endpoint or proxy configuration";
+    /// Reads of time zone, UTC offset or locale.
+    EnvTimeZone = "PS302", "env-timezone-locale", Low, "Reads time zone, UTC offset or locale";
+    /// Reads of host or user identity.
+    EnvIdentity = "PS303", "env-host-identity", Low, "Reads host or user identity (hostname, user, interfaces, MAC)";
+    /// Reads of the platform.
+    EnvPlatform = "PS304", "env-platform", Info, "Reads platform, architecture or OS release";
+    /// An environment value compared against a constant list.
+    EnvTargeting = "PS305", "env-compared-to-list", High, "Environment value compared against a constant list (targeting logic)";
+    /// A hard-coded URL or host.
+    HardcodedEndpoint = "PS401", "hardcoded-endpoint", Info, "Hard-coded URL or host";
+    /// A telemetry-like endpoint.
+    TelemetryEndpoint = "PS402", "telemetry-endpoint", Info, "Telemetry or analytics endpoint";
     /// Default-ignorable / zero-width characters inside text.
     InvisibleCharacter = "PS501", "invisible-character", High, "Invisible or default-ignorable character in text";
     /// Unicode tag characters (U+E0000 block) outside emoji flag sequences.
