@@ -171,6 +171,10 @@ pub struct Finding {
     pub location: Location,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<Excerpt>,
+    /// A readable multi-line code excerpt (e.g. the few functions involved in a
+    /// covert channel, pretty-printed from a minified bundle, with decoded constants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     /// The code points involved, named.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chars: Vec<CharNote>,
@@ -194,6 +198,7 @@ impl Finding {
             message: message.into(),
             location,
             excerpt: None,
+            snippet: None,
             chars: Vec::new(),
             decoded: None,
             notes: Vec::new(),
