@@ -7,6 +7,8 @@ use std::path::Path;
 
 use plainsight_core::Finding;
 
+pub mod context;
+
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
