@@ -8,6 +8,11 @@ use std::path::Path;
 use plainsight_core::Finding;
 
 pub mod context;
+pub mod covert;
+pub mod egress;
+pub mod env;
+pub mod eval;
+pub mod hidden;
 
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
