@@ -62,7 +62,7 @@ impl LineIndex {
         let mut line = 1u32;
         let mut line_start = 0usize;
         checkpoints.push((0, 1, 0));
-        let mut add_strides = |from: usize, to: usize, line: u32, cps: &mut Vec<(u32, u32, u32)>| {
+        let add_strides = |from: usize, to: usize, line: u32, cps: &mut Vec<(u32, u32, u32)>| {
             // Checkpoints inside the line [from, to): one every STRIDE bytes, on char boundaries.
             let mut col = 0u32;
             let mut prev = from;
