@@ -1,10 +1,192 @@
-//! Human-readable output. (Being written.)
+//! Human-readable output, for a terminal.
+//!
+//! Each finding is one annotate-snippets diagnostic: `severity[CODE]: message`,
+//! the location (`chain › path:line:col`, the prompt part and JSON pointer),
+//! the excerpt line with the offending span labelled, then the code snippet,
+//! decoded payload, notes and help. A summary by severity and rule category
+//! closes the report.
+//!
+//! Security: everything that came from the scanned input (excerpt, message,
+//! paths, payloads, notes) goes through [`chars`] escaping first, so no bidi
+//! control, tag character, invisible or terminal escape sequence reaches the
+//! terminal. The excerpt additionally names every non-ASCII character inside
+//! the offending span (`Today⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩s`), because
+//! a look-alike is by definition indistinguishable when printed as itself.
+//! annotate-snippets normalises some characters itself; we do not rely on it.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::TextOptions;
-use crate::finding::Report;
+use annotate_snippets::{AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
+use anstyle::{AnsiColor, Effects, Style};
 
-pub fn render(_report: &Report, _opts: TextOptions, _out: &mut dyn Write) -> io::Result<()> {
-    todo!("text renderer")
+use super::TextOptions;
+use crate::chars::{self, escape, escape_multiline};
+use crate::finding::{Finding, Report, Severity};
+
+/// Rule categories by code prefix, for the summary (see `codes.rs`).
+const CATEGORIES: [(&str, &str); 6] = [
+    ("PS1", "covert channels"),
+    ("PS2", "obfuscation"),
+    ("PS3", "environment probes"),
+    ("PS4", "egress"),
+    ("PS5", "text"),
+    ("PS9", "known incidents"),
+];
+
+pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
+    for finding in &report.findings {
+        let rendered = renderer.render(&finding_groups(finding));
+        out.write_all(rendered.as_bytes())?;
+        out.write_all(b"\n")?;
+        if let Some(snippet) = &finding.snippet {
+            // Shown outside annotate-snippets: a code excerpt has no single
+            // span to label, and its own line structure must be kept.
+            let mut block = String::new();
+            for line in escape_multiline(snippet).lines() {
+                let _ = writeln!(block, "    │ {line}");
+            }
+            out.write_all(block.as_bytes())?;
+        }
+        out.write_all(b"\n")?;
+    }
+    out.write_all(summary(report, opts.color).as_bytes())
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    let base = match severity {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low => Level::NOTE,
+        Severity::Info => Level::INFO,
+    };
+    base.with_name(severity.as_str())
+}
+
+/// One finding as annotate-snippets groups: the title with its file location,
+/// then (as a second, untitled group) the excerpt and the evidence. The excerpt
+/// is in the coordinates of the decoded text it was taken from, not of the
+/// file, so it must not be the group's primary snippet (annotate-snippets
+/// would print its own `path:line:col` computed from it).
+fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
+    let loc = &f.location;
+    let mut title = escape(&f.message);
+    if f.confidence != crate::finding::Confidence::High {
+        let _ = write!(title, " ({} confidence)", f.confidence);
+    }
+    // Origin adds `:line:col` itself, so build the chain and path only.
+    let mut origin_path = String::new();
+    for c in &loc.chain {
+        origin_path.push_str(&escape(c));
+        origin_path.push_str(" › ");
+    }
+    origin_path.push_str(&escape(&loc.path));
+    let mut head = level(f.severity)
+        .primary_title(title)
+        .id(f.rule.code())
+        .element(Origin::path(origin_path).line(loc.start.line as usize).char_column(loc.start.column as usize));
+    let mut context = Vec::new();
+    if let Some(part) = &loc.part {
+        context.push(format!("part: {}", escape(part)));
+    }
+    if let Some(ptr) = &loc.json_pointer {
+        context.push(format!("json pointer: {}", escape(ptr)));
+    }
+    if !context.is_empty() {
+        head = head.element(Level::NOTE.no_name().message(context.join(", ")));
+    }
+    let mut evidence: Vec<Element<'static>> = Vec::new();
+    if let Some(ex) = &f.excerpt {
+        let start = ex.start.min(ex.text.len());
+        let end = ex.end.clamp(start, ex.text.len());
+        let vis = chars::make_visible_with(&ex.text, start..end, false);
+        let mut span = vis.map_range(start..end);
+        let mut source = vis.text;
+        if ex.clipped_start {
+            source.insert(0, '…');
+            let shift = '…'.len_utf8();
+            span = span.start + shift..span.end + shift;
+        }
+        if ex.clipped_end {
+            source.push('…');
+        }
+        evidence.push(
+            Snippet::source(source)
+                .line_start(ex.line.max(1) as usize)
+                .annotation(AnnotationKind::Primary.span(span).label(escape(&ex.label)))
+                .into(),
+        );
+    }
+    if !f.chars.is_empty() {
+        let named: Vec<String> = f
+            .chars
+            .iter()
+            .map(|c| {
+                let n = format!("{} {}", escape(&c.codepoint), escape(&c.name));
+                if c.count > 1 { format!("{n} ×{}", c.count) } else { n }
+            })
+            .collect();
+        evidence.push(Level::NOTE.no_name().message(format!("characters: {}", named.join(", "))).into());
+    }
+    if let Some(decoded) = &f.decoded {
+        evidence.push(Level::NOTE.no_name().message(format!("decoded: {}", escape(decoded))).into());
+    }
+    for note in &f.notes {
+        evidence.push(Level::NOTE.message(escape(note)).into());
+    }
+    if let Some(help) = &f.help {
+        evidence.push(Level::HELP.message(escape(help)).into());
+    }
+    if f.excerpt.is_some() {
+        vec![head, Group::with_level(level(f.severity)).elements(evidence)]
+    } else {
+        vec![head.elements(evidence)]
+    }
+}
+
+fn summary(report: &Report, color: bool) -> String {
+    let bold = Style::new().effects(Effects::BOLD);
+    let paint = |s: &str, style: Style| if color { format!("{style}{s}{style:#}") } else { s.to_string() };
+    let mut s = String::new();
+    let n = report.findings.len();
+    let _ = write!(s, "{} {n} finding{}", paint("summary:", bold), if n == 1 { "" } else { "s" });
+    if n > 0 {
+        let by_sev: Vec<String> = Severity::ALL
+            .iter()
+            .rev()
+            .filter_map(|&sev| {
+                let k = report.findings.iter().filter(|f| f.severity == sev).count();
+                (k > 0).then(|| {
+                    let style = match sev {
+                        Severity::Critical | Severity::High => AnsiColor::BrightRed.on_default().effects(Effects::BOLD),
+                        Severity::Medium => AnsiColor::BrightYellow.on_default().effects(Effects::BOLD),
+                        Severity::Low | Severity::Info => Style::new(),
+                    };
+                    format!("{k} {}", paint(sev.as_str(), style))
+                })
+            })
+            .collect();
+        let _ = write!(s, " ({})", by_sev.join(", "));
+    }
+    let _ = writeln!(s, " in {} input{}", report.inputs.len(), if report.inputs.len() == 1 { "" } else { "s" });
+    for (prefix, label) in CATEGORIES {
+        let k = report.findings.iter().filter(|f| f.rule.code().starts_with(prefix)).count();
+        if k > 0 {
+            let _ = writeln!(s, "  {prefix}xx {label}: {k}");
+        }
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(
+            s,
+            "{} {} input error{} (results are incomplete):",
+            paint("errors:", AnsiColor::BrightRed.on_default().effects(Effects::BOLD)),
+            report.errors.len(),
+            if report.errors.len() == 1 { "" } else { "s" }
+        );
+        for e in &report.errors {
+            let _ = writeln!(s, "  {}", escape(e));
+        }
+    }
+    s
 }
