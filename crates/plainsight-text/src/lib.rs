@@ -11,6 +11,11 @@ use std::ops::Range;
 
 use plainsight_core::{CharNote, Confidence, Rule, Severity};
 
+pub mod chars;
+mod classify;
+mod payload;
+pub mod dates;
+
 /// Options for [`analyze_document`].
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -98,9 +103,15 @@ impl Classification {
 }
 
 /// Classify how `b` differs from `a`.
+///
+/// See the `classify` module docs for the alignment and the exact rules; in short:
+/// same skeleton → [`DiffKind::LookAlike`], equal without invisibles →
+/// [`DiffKind::InvisibleInsertion`], equal up to whitespace kind/amount →
+/// [`DiffKind::Spacing`], same date written another way (or a lone `-`/`/`/`.` swap
+/// between digits or template placeholders, or as the whole string) →
+/// [`DiffKind::FormatVariant`], anything else → [`DiffKind::Visible`].
 pub fn classify(a: &str, b: &str) -> Classification {
-    let _ = (a, b);
-    todo!("classify")
+    classify::classify(a, b)
 }
 
 /// What [`normalize`] may change.

@@ -1,0 +1,261 @@
+//! Character classes: what kind of hidden or look-alike character a code point is.
+//!
+//! Design: every detector asks one question per non-ASCII character — "what class
+//! is it?" — so the answer must be cheap. ASCII never reaches this module (callers
+//! skip ASCII in bulk). Scripts that dominate real text (CJK, kana, Hangul) are
+//! answered by range checks before any table lookup; everything else goes through
+//! the `unicode-script` / `unicode-security` tables.
+//!
+//! Default_Ignorable_Code_Point is listed here (from Unicode 16 `DerivedCoreProperties.txt`,
+//! the same ranges `unicode-security` uses internally but does not export); a test
+//! checks it against `unicode_security::skeleton`, which drops exactly these.
+
+use unicode_script::{Script, UnicodeScript};
+
+/// Default_Ignorable_Code_Point ranges (inclusive), sorted.
+const DEFAULT_IGNORABLE: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+];
+
+/// True for Default_Ignorable_Code_Point characters.
+pub fn is_default_ignorable(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0xAD {
+        return false;
+    }
+    DEFAULT_IGNORABLE
+        .binary_search_by(|&(lo, hi)| {
+            if hi < cp {
+                std::cmp::Ordering::Less
+            } else if lo > cp {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Bidirectional formatting characters: embeddings, overrides, isolates, and marks.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Unicode tag characters U+E0000–E007F.
+pub fn is_tag(c: char) -> bool {
+    matches!(c, '\u{E0000}'..='\u{E007F}')
+}
+
+/// Variation selectors VS1–VS256.
+pub fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// The byte a variation selector stands for in "VS smuggling": VS1–16 → 0–15,
+/// VS17–256 → 16–255.
+pub fn variation_selector_byte(c: char) -> Option<u8> {
+    match c {
+        '\u{FE00}'..='\u{FE0F}' => Some((c as u32 - 0xFE00) as u8),
+        '\u{E0100}'..='\u{E01EF}' => Some((c as u32 - 0xE0100 + 16) as u8),
+        _ => None,
+    }
+}
+
+/// Characters a reader cannot see: default-ignorables plus the interlinear
+/// annotation controls (Cf, not default-ignorable, but invisible when rendered).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{FFF9}'..='\u{FFFB}') || is_default_ignorable(c)
+}
+
+/// Space characters other than U+0020 that render as blank space.
+pub fn is_unusual_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// Apostrophe and single-quote look-alikes (including ASCII `'`).
+pub fn is_apostrophe_like(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02B9}' | '\u{2032}' | '\u{00B4}' | '\u{0060}' | '\u{FF07}' | '\u{02BB}' | '\u{02BD}')
+}
+
+/// Double-quote look-alikes (including ASCII `"`).
+pub fn is_double_quote_like(c: char) -> bool {
+    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{FF02}' | '\u{02BA}')
+}
+
+/// Coarse script families used for word-level judgements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Digits, punctuation, symbols, combining marks: take the script of their neighbours.
+    Neutral,
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Cjk,
+    Hangul,
+    Arabic,
+    Hebrew,
+    Indic,
+    Other,
+}
+
+impl Family {
+    /// Scripts whose words legitimately use ZWJ/ZWNJ between letters.
+    pub fn uses_joiners(self) -> bool {
+        matches!(self, Family::Arabic | Family::Indic | Family::Other)
+    }
+    /// Right-to-left scripts, where bidi marks are ordinary.
+    pub fn is_rtl(self) -> bool {
+        matches!(self, Family::Arabic | Family::Hebrew)
+    }
+}
+
+/// Script family of a character; fast for ASCII and CJK.
+pub fn family(c: char) -> Family {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return if c.is_ascii_alphabetic() { Family::Latin } else { Family::Neutral };
+    }
+    match cp {
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
+            return Family::Cjk;
+        }
+        0xAC00..=0xD7A3 => return Family::Hangul,
+        _ => {}
+    }
+    match c.script() {
+        Script::Common | Script::Inherited | Script::Unknown => Family::Neutral,
+        Script::Latin => Family::Latin,
+        Script::Greek | Script::Coptic => Family::Greek,
+        Script::Cyrillic => Family::Cyrillic,
+        Script::Armenian => Family::Armenian,
+        Script::Han | Script::Hiragana | Script::Katakana | Script::Bopomofo | Script::Yi => Family::Cjk,
+        Script::Hangul => Family::Hangul,
+        Script::Arabic | Script::Syriac | Script::Thaana | Script::Nko => Family::Arabic,
+        Script::Hebrew => Family::Hebrew,
+        Script::Devanagari
+        | Script::Bengali
+        | Script::Gurmukhi
+        | Script::Gujarati
+        | Script::Oriya
+        | Script::Tamil
+        | Script::Telugu
+        | Script::Kannada
+        | Script::Malayalam
+        | Script::Sinhala => Family::Indic,
+        _ => Family::Other,
+    }
+}
+
+/// True for CJK full-width/ideographic punctuation and forms (U+3000–303F, U+FF00–FFEF).
+pub fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}' | '\u{30FB}' | '\u{30FC}')
+}
+
+/// The ASCII string a non-ASCII character imitates per UTS #39, if its skeleton is
+/// entirely ASCII (and not empty). `None` for ASCII input and for characters whose
+/// skeleton is themselves or non-ASCII.
+pub fn ascii_prototype(c: char) -> Option<String> {
+    if c.is_ascii() || is_default_ignorable(c) {
+        return None;
+    }
+    // Ideographs and Hangul syllables have no ASCII look-alikes; skip the NFD work.
+    if matches!(family(c), Family::Cjk | Family::Hangul) && !is_cjk_punctuation(c) {
+        return None;
+    }
+    let mut buf = [0u8; 4];
+    let sk: String = unicode_security::skeleton(c.encode_utf8(&mut buf)).collect();
+    if !sk.is_empty() && sk.is_ascii() {
+        Some(sk)
+    } else {
+        None
+    }
+}
+
+/// Iterator-free check: does this char change the UTS #39 skeleton of anything?
+/// Used by tests and `classify`.
+pub fn skeleton(s: &str) -> String {
+    unicode_security::skeleton(s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_ignorable_matches_skeleton_dropping() {
+        // UTS #39 (Unicode 15.1+) drops exactly the default-ignorables from skeletons.
+        // Exceptions are none; if this fails after a dependency update, the table above
+        // needs refreshing from DerivedCoreProperties.txt.
+        let mut mismatches = Vec::new();
+        for cp in 0u32..=0x10FFFF {
+            let Some(c) = char::from_u32(cp) else { continue };
+            let mut buf = [0u8; 4];
+            let empty = unicode_security::skeleton(c.encode_utf8(&mut buf)).next().is_none();
+            if empty != is_default_ignorable(c) {
+                mismatches.push(cp);
+            }
+        }
+        assert!(mismatches.is_empty(), "mismatching code points: {mismatches:X?}");
+    }
+
+    #[test]
+    fn classes() {
+        assert!(is_invisible('\u{200B}'));
+        assert!(is_invisible('\u{FFF9}'));
+        assert!(!is_invisible('a'));
+        assert!(is_bidi_control('\u{202E}'));
+        assert!(is_tag('\u{E0041}'));
+        assert_eq!(variation_selector_byte('\u{FE0F}'), Some(15));
+        assert_eq!(variation_selector_byte('\u{E0100}'), Some(16));
+        assert_eq!(variation_selector_byte('\u{E01EF}'), Some(255));
+        assert!(is_unusual_space('\u{00A0}'));
+        assert!(!is_unusual_space(' '));
+    }
+
+    #[test]
+    fn prototypes() {
+        assert_eq!(ascii_prototype('\u{2019}').as_deref(), Some("'"));
+        assert_eq!(ascii_prototype('\u{02BC}').as_deref(), Some("'"));
+        assert_eq!(ascii_prototype('\u{02B9}').as_deref(), Some("'"));
+        assert_eq!(ascii_prototype('\u{0430}').as_deref(), Some("a"));
+        assert_eq!(ascii_prototype('\u{03BF}').as_deref(), Some("o"));
+        assert_eq!(ascii_prototype('\u{FF1A}').as_deref(), Some(":"));
+        assert_eq!(ascii_prototype('é'), None);
+        assert_eq!(ascii_prototype('中'), None);
+        assert_eq!(ascii_prototype('a'), None);
+    }
+
+    #[test]
+    fn families() {
+        assert_eq!(family('a'), Family::Latin);
+        assert_eq!(family('é'), Family::Latin);
+        assert_eq!(family('а'), Family::Cyrillic);
+        assert_eq!(family('ο'), Family::Greek);
+        assert_eq!(family('中'), Family::Cjk);
+        assert_eq!(family('か'), Family::Cjk);
+        assert_eq!(family('한'), Family::Hangul);
+        assert_eq!(family('ب'), Family::Arabic);
+        assert_eq!(family('क'), Family::Indic);
+        assert_eq!(family('1'), Family::Neutral);
+    }
+}
