@@ -1,0 +1,539 @@
+//! Turning an input into text segments with a way back to file bytes.
+//!
+//! A [`Document`] is what the text engine sees (a list of segments) plus what
+//! is needed to put its answers back on the file: for each segment an
+//! [`OffsetMap`] from decoded offsets to raw offsets, its JSON pointer and its
+//! part name. Strings nested in strings (a HAR `postData.text` holding a JSON
+//! request body) go through two maps: the inner map leads to an offset in the
+//! decoded outer string (a [`Carrier`]), whose own map leads to the file.
+//!
+//! The same structure serves `--normalize`: each segment also knows the raw
+//! span it was decoded from, so a changed string can be written back in place.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::json::{self, JsonString, ScanError, ScanErrorKind, ScanOptions, StringKind};
+use crate::lines::LineIndex;
+use crate::llm::{self, PartNamer};
+use crate::offsets::{self, OffsetMap};
+use crate::path::{self, PathSeg};
+use crate::{InputFormat, InspectError, InspectOptions};
+
+/// A string that holds a nested document (HAR bodies).
+pub struct Carrier {
+    pub text: String,
+    /// Raw span of the string content in the file.
+    pub raw: Range<u64>,
+    pub map: OffsetMap,
+}
+
+pub struct Segment<'a> {
+    pub text: Cow<'a, str>,
+    pub map: OffsetMap,
+    /// The carrier `map` leads into; `None` when it leads to the file.
+    pub carrier: Option<usize>,
+    /// Raw span decoded into `text` (file offsets, or offsets in the carrier's text).
+    pub raw: Range<u64>,
+    /// A JSON string (re-escape when rewriting) rather than plain text.
+    pub json: bool,
+    pub kind: StringKind,
+    pub pointer: Option<String>,
+    pub part: Option<String>,
+    /// What the part is in an LLM API, and other context for every finding here.
+    pub notes: Vec<String>,
+}
+
+pub struct Document<'a> {
+    pub segments: Vec<Segment<'a>>,
+    pub carriers: Vec<Carrier>,
+}
+
+impl Document<'_> {
+    /// File offset of decoded offset `d` of segment `seg`.
+    pub fn to_file(&self, seg: &Segment<'_>, d: usize) -> u64 {
+        let r = seg.map.to_raw(d);
+        match seg.carrier {
+            None => r,
+            Some(c) => self.carriers[c]
+                .map
+                .to_raw(usize::try_from(r).unwrap_or(usize::MAX)),
+        }
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Decodes `bytes` into a document, detecting the format if asked to.
+pub fn load<'a>(
+    name: &str,
+    bytes: &'a [u8],
+    opts: &InspectOptions,
+) -> Result<Document<'a>, InspectError> {
+    let size = bytes.len() as u64;
+    if size > opts.max_size {
+        return Err(InspectError::TooLarge {
+            name: name.to_string(),
+            size,
+            limit: opts.max_size,
+        });
+    }
+    let scan_opts = ScanOptions {
+        max_depth: opts.max_depth,
+        lossy: opts.lossy,
+    };
+    let format = match opts.format {
+        InputFormat::Auto => format_from_name(name),
+        f => f,
+    };
+    match format {
+        InputFormat::Text => text_document(name, bytes, opts.lossy),
+        InputFormat::Json => {
+            let strings =
+                json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
+            Ok(json_document(strings, None, &scan_opts))
+        }
+        InputFormat::Har => {
+            let strings =
+                json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
+            Ok(har_or_json(strings, &scan_opts))
+        }
+        InputFormat::Jsonl => jsonl_document(name, bytes, &scan_opts),
+        InputFormat::Auto => {
+            // Sniff: JSON if it parses, JSON Lines if every line does, text otherwise.
+            let first = bytes
+                .strip_prefix(BOM)
+                .unwrap_or(bytes)
+                .iter()
+                .find(|b| !b.is_ascii_whitespace());
+            if matches!(first, Some(b'{' | b'[')) {
+                if let Ok(strings) = json::scan_all(bytes, 0, &scan_opts) {
+                    return Ok(har_or_json(strings, &scan_opts));
+                }
+                if memchr::memchr(b'\n', bytes.trim_ascii()).is_some()
+                    && let Ok(doc) = jsonl_document(name, bytes, &scan_opts)
+                {
+                    return Ok(doc);
+                }
+            }
+            text_document(name, bytes, opts.lossy)
+        }
+    }
+}
+
+/// Format named by the file extension; `Auto` when the name says nothing.
+fn format_from_name(name: &str) -> InputFormat {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("json") => InputFormat::Json,
+        Some("jsonl" | "ndjson") => InputFormat::Jsonl,
+        Some("har") => InputFormat::Har,
+        _ => InputFormat::Auto,
+    }
+}
+
+pub fn json_error(name: &str, bytes: &[u8], e: &ScanError) -> InspectError {
+    let name = name.to_string();
+    let pos = LineIndex::new(bytes).position(e.offset);
+    match &e.kind {
+        ScanErrorKind::InvalidUtf8 => InspectError::InvalidUtf8 {
+            name,
+            offset: e.offset,
+        },
+        ScanErrorKind::TooDeep { limit } => InspectError::TooDeep {
+            name,
+            line: pos.line,
+            column: pos.column,
+            limit: *limit,
+        },
+        ScanErrorKind::Syntax(m) => InspectError::Json {
+            name,
+            line: pos.line,
+            column: pos.column,
+            message: m.clone(),
+        },
+    }
+}
+
+/// A plain text file is one segment. A leading BOM is skipped (it marks the
+/// encoding, it is not hidden content). Valid UTF-8 is borrowed, not copied.
+fn text_document<'a>(
+    name: &str,
+    bytes: &'a [u8],
+    lossy: bool,
+) -> Result<Document<'a>, InspectError> {
+    let skip = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &bytes[skip..];
+    let (text, map) = match std::str::from_utf8(body) {
+        Ok(s) => (Cow::Borrowed(s), OffsetMap::linear(skip as u64)),
+        Err(e) if !lossy => {
+            return Err(InspectError::InvalidUtf8 {
+                name: name.to_string(),
+                offset: (skip + e.valid_up_to()) as u64,
+            });
+        }
+        Err(_) => {
+            let (s, map) = offsets::decode_lossy(body, skip as u64);
+            (Cow::Owned(s), map)
+        }
+    };
+    Ok(Document {
+        segments: vec![Segment {
+            text,
+            map,
+            carrier: None,
+            raw: skip as u64..bytes.len() as u64,
+            json: false,
+            kind: StringKind::Value,
+            pointer: None,
+            part: None,
+            notes: Vec::new(),
+        }],
+        carriers: Vec::new(),
+    })
+}
+
+fn lone_surrogate_note(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!("the string holds {n} unpaired surrogate escape(s) (\\uD800-\\uDFFF), decoded as U+FFFD; no valid encoder writes these")
+    })
+}
+
+fn json_segment<'a>(
+    s: JsonString,
+    carrier: Option<usize>,
+    prefix: &str,
+    namer: Option<&PartNamer>,
+) -> Segment<'a> {
+    let mut notes = Vec::new();
+    if let Some(n) = namer.and_then(|n| n.describe(&s)) {
+        notes.push(n);
+    }
+    notes.extend(lone_surrogate_note(s.lone_surrogates));
+    let mut part = path::part_name(&s.path);
+    if s.kind == StringKind::Key {
+        part = Some(format!("{} (member name)", part.unwrap_or_default()));
+    }
+    let part = match (prefix.is_empty(), part) {
+        (true, p) => p,
+        (false, None) => Some(prefix.to_string()),
+        (false, Some(p)) => Some(format!("{prefix}{p}")),
+    };
+    Segment {
+        pointer: Some(path::pointer(&s.path)),
+        part,
+        text: Cow::Owned(s.text),
+        map: s.map,
+        carrier,
+        raw: s.raw,
+        json: true,
+        kind: s.kind,
+        notes,
+    }
+}
+
+/// Segments for one JSON document's strings. `prefix` goes before part names
+/// (`line 3: `, `entries[4].request › `).
+fn push_json_strings(
+    segments: &mut Vec<Segment<'_>>,
+    strings: Vec<JsonString>,
+    carrier: Option<usize>,
+    prefix: &str,
+) {
+    let namer = llm::detect(&strings).map(|kind| PartNamer::new(kind, &strings));
+    segments.extend(
+        strings
+            .into_iter()
+            .map(|s| json_segment(s, carrier, prefix, namer.as_ref())),
+    );
+}
+
+fn json_document<'a>(
+    strings: Vec<JsonString>,
+    prefix: Option<&str>,
+    _opts: &ScanOptions,
+) -> Document<'a> {
+    let mut segments = Vec::with_capacity(strings.len());
+    push_json_strings(&mut segments, strings, None, prefix.unwrap_or(""));
+    Document {
+        segments,
+        carriers: Vec::new(),
+    }
+}
+
+fn is_har(strings: &[JsonString]) -> bool {
+    strings.iter().any(|s| {
+        s.kind == StringKind::Key
+            && s.path.len() == 2
+            && s.path[0].key() == Some("log")
+            && s.path[1].key() == Some("entries")
+    })
+}
+
+/// Where a HAR keeps message bodies: `log.entries[i].request.postData.text`
+/// and `log.entries[i].response.content.text`. Returns the entry index and the
+/// side (`request` / `response`).
+fn har_body(path: &[PathSeg]) -> Option<(usize, &'static str)> {
+    let [log, entries, i, side, holder, text] = path else {
+        return None;
+    };
+    if log.key() != Some("log") || entries.key() != Some("entries") || text.key() != Some("text") {
+        return None;
+    }
+    let side = match (side.key()?, holder.key()?) {
+        ("request", "postData") => "request",
+        ("response", "content") => "response",
+        _ => return None,
+    };
+    Some((i.index()?, side))
+}
+
+/// A HAR is inspected where the prompts are: request and response bodies,
+/// each parsed as a nested JSON document when it is one. Base64-encoded
+/// response bodies (`content.encoding: "base64"`) are binary and skipped.
+fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a> {
+    if !is_har(&strings) {
+        return json_document(strings, None, opts);
+    }
+    let base64_responses: Vec<usize> = strings
+        .iter()
+        .filter(|s| {
+            s.kind == StringKind::Value
+                && s.text == "base64"
+                && s.path.len() == 6
+                && s.path[3].key() == Some("response")
+                && s.path[5].key() == Some("encoding")
+        })
+        .filter_map(|s| s.path[2].index())
+        .collect();
+    let mut doc = Document {
+        segments: Vec::new(),
+        carriers: Vec::new(),
+    };
+    for s in strings {
+        if s.kind != StringKind::Value {
+            continue;
+        }
+        let Some((entry, side)) = har_body(&s.path) else {
+            continue;
+        };
+        if side == "response" && base64_responses.contains(&entry) {
+            continue;
+        }
+        let prefix = format!("entries[{entry}].{side}");
+        let pointer = path::pointer(&s.path);
+        let carrier = doc.carriers.len();
+        let inner = json::scan_all(s.text.as_bytes(), 0, opts);
+        let text_len = s.text.len() as u64;
+        doc.carriers.push(Carrier {
+            text: s.text,
+            raw: s.raw,
+            map: s.map,
+        });
+        match inner {
+            Ok(inner) => {
+                let start = doc.segments.len();
+                push_json_strings(
+                    &mut doc.segments,
+                    inner,
+                    Some(carrier),
+                    &format!("{prefix} › "),
+                );
+                // The pointer must lead into the file: it names the HAR string;
+                // the part names the place inside the nested body.
+                for seg in &mut doc.segments[start..] {
+                    seg.pointer = Some(pointer.clone());
+                }
+            }
+            Err(_) => doc.segments.push(Segment {
+                text: Cow::Owned(doc.carriers[carrier].text.clone()),
+                map: OffsetMap::linear(0),
+                carrier: Some(carrier),
+                raw: 0..text_len,
+                json: false,
+                kind: StringKind::Value,
+                pointer: Some(pointer),
+                part: Some(prefix),
+                notes: Vec::new(),
+            }),
+        }
+    }
+    doc
+}
+
+/// One JSON document per non-blank line; part names start with `line N: `.
+fn jsonl_document<'a>(
+    name: &str,
+    bytes: &'a [u8],
+    opts: &ScanOptions,
+) -> Result<Document<'a>, InspectError> {
+    let mut segments = Vec::new();
+    let mut start = 0usize;
+    let mut line_no = 1usize;
+    while start <= bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
+        let blank = line.iter().all(u8::is_ascii_whitespace)
+            || (start == 0
+                && line
+                    .strip_prefix(BOM)
+                    .is_some_and(|l| l.iter().all(u8::is_ascii_whitespace)));
+        if !blank {
+            let strings = json::scan_all(line, start as u64, opts)
+                .map_err(|e| json_error(name, bytes, &e))?;
+            push_json_strings(&mut segments, strings, None, &format!("line {line_no}: "));
+        }
+        start = end + 1;
+        line_no += 1;
+    }
+    Ok(Document {
+        segments,
+        carriers: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(name: &str, s: &str) -> Document<'static> {
+        let leaked: &'static [u8] = Box::leak(s.as_bytes().to_vec().into_boxed_slice());
+        load(name, leaked, &InspectOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn format_sniffing() {
+        let d = load_str("<stdin>", "{\"a\": \"b\"}");
+        assert_eq!(d.segments.len(), 2);
+        assert!(d.segments[1].json);
+        let d = load_str("<stdin>", "{\"a\": \"b\"}\n{\"a\": \"c\"}\n");
+        assert_eq!(d.segments[3].part.as_deref(), Some("line 2: a"));
+        let d = load_str("<stdin>", "{ not json }");
+        assert_eq!(d.segments.len(), 1);
+        assert!(!d.segments[0].json);
+        let d = load_str("notes.txt", "plain");
+        assert_eq!(d.segments[0].text, "plain");
+    }
+
+    #[test]
+    fn json_extension_means_errors_are_reported() {
+        let e = load("x.json", b"{\n  \"a\": tru\n}", &InspectOptions::default())
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "x.json:2:8: malformed JSON: invalid literal, expected `true`"
+        );
+    }
+
+    #[test]
+    fn too_large() {
+        let opts = InspectOptions {
+            max_size: 3,
+            ..InspectOptions::default()
+        };
+        let e = load("f", b"abcd", &opts).err().unwrap();
+        assert!(matches!(
+            e,
+            InspectError::TooLarge {
+                size: 4,
+                limit: 3,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn text_bom_and_invalid_utf8() {
+        let d = load_str("t.txt", "\u{FEFF}hi");
+        assert_eq!(d.segments[0].text, "hi");
+        assert_eq!(d.to_file(&d.segments[0], 0), 3);
+        let e = load("t.txt", b"ok\nb\xffd", &InspectOptions::default())
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, InspectError::InvalidUtf8 { offset: 4, .. }),
+            "{e}"
+        );
+        let opts = InspectOptions {
+            lossy: true,
+            ..InspectOptions::default()
+        };
+        let d = load("t.txt", b"ok\nb\xffd", &opts).unwrap();
+        assert_eq!(d.segments[0].text, "ok\nb\u{FFFD}d");
+        assert_eq!(d.to_file(&d.segments[0], 4), 4);
+        assert_eq!(d.to_file(&d.segments[0], 7), 5);
+    }
+
+    #[test]
+    fn har_nested_maps_through_two_levels() {
+        // postData.text holds an escaped JSON body with an escaped ’.
+        let har = r#"{"log":{"entries":[{"request":{"postData":{"text":"{\"system\":\"It\\u2019s\",\"messages\":[]}"}}}]}}"#;
+        let d = load_str("cap.har", har);
+        let seg = d
+            .segments
+            .iter()
+            .find(|s| s.text.contains('\u{2019}'))
+            .unwrap();
+        assert_eq!(seg.part.as_deref(), Some("entries[0].request › system"));
+        assert_eq!(
+            seg.pointer.as_deref(),
+            Some("/log/entries/0/request/postData/text")
+        );
+        let at = d.to_file(seg, 2) as usize;
+        let end = d.to_file(seg, 5) as usize;
+        assert_eq!(&har[at..end], r"\\u2019");
+        assert_eq!(seg.notes, ["Anthropic Messages request: system prompt"]);
+    }
+
+    #[test]
+    fn har_non_json_body_is_text() {
+        let har = r#"{"log":{"entries":[{"response":{"content":{"text":"data: a\u200bb\n"}}},{"response":{"content":{"text":"AAAA","encoding":"base64"}}}]}}"#;
+        let d = load_str("cap.har", har);
+        assert_eq!(d.segments.len(), 1);
+        let seg = &d.segments[0];
+        assert_eq!(seg.part.as_deref(), Some("entries[0].response"));
+        assert_eq!(
+            &har[d.to_file(seg, 7) as usize..d.to_file(seg, 10) as usize],
+            r"\u200b"
+        );
+    }
+
+    #[test]
+    fn jsonl_errors_name_file_line() {
+        let e = load(
+            "x.jsonl",
+            b"{\"a\":1}\n\n{\"a\":}\n",
+            &InspectOptions::default(),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "x.jsonl:3:6: malformed JSON: expected a JSON value, found '}'"
+        );
+    }
+
+    #[test]
+    fn too_deep_has_position() {
+        let e = load(
+            "d.json",
+            "[".repeat(100_000).as_bytes(),
+            &InspectOptions::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            matches!(
+                e,
+                InspectError::TooDeep {
+                    line: 1,
+                    column: 513,
+                    limit: 512,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+}

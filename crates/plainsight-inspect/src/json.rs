@@ -1,0 +1,763 @@
+//! A strict, iterative JSON scanner that yields every string with its place.
+//!
+//! Why not serde_json: a finding must point at the exact bytes of the file, but
+//! serde_json does not expose where a string came from, and its escapes
+//! (`\u2019`, surrogate pairs) change lengths. This scanner validates the whole
+//! document per RFC 8259 and, for every string (object keys included), yields
+//! its path, its raw span, the decoded text and an [`OffsetMap`] from decoded
+//! to raw offsets.
+//!
+//! Design choices:
+//! - **Iterative**, with an explicit container stack limited by `max_depth`, so
+//!   100 000 `[` give [`ScanErrorKind::TooDeep`] instead of a stack overflow.
+//! - **Strict**: no comments, no trailing commas, no raw control characters in
+//!   strings, no invalid escapes, no leading zeros, invalid UTF-8 is an error
+//!   with its offset (or U+FFFD in lossy mode). A leading UTF-8 BOM is skipped.
+//! - **Lone surrogates** (`\ud800` not followed by a low surrogate) decode to
+//!   U+FFFD, as browsers and serde_json's lossy mode do; they are counted on the
+//!   string so callers can report them, since a valid encoder never writes one.
+//! - Strings are found with `memchr` over `"` and `\`, so long unescaped runs
+//!   are validated and copied in bulk.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::offsets::OffsetMap;
+use crate::path::PathSeg;
+
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    /// Deepest nesting of arrays and objects accepted.
+    pub max_depth: usize,
+    /// Replace invalid UTF-8 inside strings with U+FFFD instead of failing.
+    pub lossy: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            max_depth: 512,
+            lossy: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringKind {
+    /// An object member name; `path` ends with this key.
+    Key,
+    /// A string value.
+    Value,
+}
+
+/// One string of a JSON document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonString {
+    /// Path of the value (for a key: of the member it names).
+    pub path: Vec<PathSeg>,
+    pub kind: StringKind,
+    /// Raw bytes of the content, between the quotes, as offsets in the scanned
+    /// input plus `base`.
+    pub raw: Range<u64>,
+    pub text: String,
+    pub map: OffsetMap,
+    /// `\uXXXX` escapes of unpaired surrogates, decoded as U+FFFD.
+    pub lone_surrogates: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScanErrorKind {
+    Syntax(String),
+    TooDeep { limit: usize },
+    InvalidUtf8,
+}
+
+/// A malformed document: what and where (raw offset plus `base`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanError {
+    pub offset: u64,
+    pub kind: ScanErrorKind,
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ScanErrorKind::Syntax(m) => write!(f, "{m} at offset {}", self.offset),
+            ScanErrorKind::TooDeep { limit } => {
+                write!(
+                    f,
+                    "nested deeper than {limit} levels at offset {}",
+                    self.offset
+                )
+            }
+            ScanErrorKind::InvalidUtf8 => write!(f, "invalid UTF-8 at offset {}", self.offset),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// Scans one JSON document (`bytes`, whose first byte is at raw offset `base`)
+/// and calls `sink` for every string in document order.
+pub fn scan(
+    bytes: &[u8],
+    base: u64,
+    opts: &ScanOptions,
+    sink: &mut dyn FnMut(JsonString),
+) -> Result<(), ScanError> {
+    Scanner {
+        bytes,
+        pos: 0,
+        base,
+        opts,
+    }
+    .run(sink)
+}
+
+/// Convenience: all strings of a document.
+pub fn scan_all(bytes: &[u8], base: u64, opts: &ScanOptions) -> Result<Vec<JsonString>, ScanError> {
+    let mut out = Vec::new();
+    scan(bytes, base, opts, &mut |s| out.push(s))?;
+    Ok(out)
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    base: u64,
+    opts: &'a ScanOptions,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl Scanner<'_> {
+    fn err<T>(&self, at: usize, message: impl Into<String>) -> Result<T, ScanError> {
+        Err(ScanError {
+            offset: self.base + at as u64,
+            kind: ScanErrorKind::Syntax(message.into()),
+        })
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// `'x'`, `U+2019 '’'`, `byte 0xFF` or `end of input`, for messages.
+    fn found(&self) -> String {
+        let rest = &self.bytes[self.pos.min(self.bytes.len())..];
+        let Some(&b) = rest.first() else {
+            return "end of input".to_string();
+        };
+        if b.is_ascii_graphic() {
+            return format!("'{}'", b as char);
+        }
+        if b.is_ascii() {
+            return format!("U+{b:04X}");
+        }
+        let head = &rest[..rest.len().min(4)];
+        let valid = match std::str::from_utf8(head) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        };
+        match valid.chars().next() {
+            Some(c) => format!("U+{:04X} '{c}'", c as u32),
+            None => format!("byte 0x{b:02X}"),
+        }
+    }
+
+    fn run(&mut self, sink: &mut dyn FnMut(JsonString)) -> Result<(), ScanError> {
+        if self.bytes.starts_with(BOM) {
+            self.pos = BOM.len();
+        }
+        // true = object, false = array
+        let mut stack: Vec<bool> = Vec::new();
+        let mut path: Vec<PathSeg> = Vec::new();
+        self.skip_ws();
+        if self.pos >= self.bytes.len() {
+            return self.err(self.pos, "empty document, expected a JSON value");
+        }
+        'value: loop {
+            // A value is expected at `pos` (whitespace skipped); its path is `path`.
+            match self.bytes.get(self.pos) {
+                Some(&open @ (b'{' | b'[')) => {
+                    if stack.len() >= self.opts.max_depth {
+                        return Err(ScanError {
+                            offset: self.base + self.pos as u64,
+                            kind: ScanErrorKind::TooDeep {
+                                limit: self.opts.max_depth,
+                            },
+                        });
+                    }
+                    self.pos += 1;
+                    self.skip_ws();
+                    let is_object = open == b'{';
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.bytes.get(self.pos) == Some(&close) {
+                        self.pos += 1;
+                    } else {
+                        stack.push(is_object);
+                        if is_object {
+                            self.member_name(&mut path, sink)?;
+                        } else {
+                            path.push(PathSeg::Index(0));
+                        }
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    let s = self.string(path.clone(), StringKind::Value)?;
+                    sink(s);
+                }
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b't') => self.literal("true")?,
+                Some(b'f') => self.literal("false")?,
+                Some(b'n') => self.literal("null")?,
+                _ => {
+                    return self.err(
+                        self.pos,
+                        format!("expected a JSON value, found {}", self.found()),
+                    );
+                }
+            }
+            // The value just ended; close containers until one wants another element.
+            loop {
+                self.skip_ws();
+                let Some(&is_object) = stack.last() else {
+                    if self.pos < self.bytes.len() {
+                        return self.err(
+                            self.pos,
+                            format!("unexpected {} after the JSON value", self.found()),
+                        );
+                    }
+                    return Ok(());
+                };
+                let last = path.pop();
+                match (self.bytes.get(self.pos), is_object) {
+                    (Some(b','), true) => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        self.member_name(&mut path, sink)?;
+                        continue 'value;
+                    }
+                    (Some(b','), false) => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        let next = last.and_then(|s| s.index()).map_or(0, |i| i + 1);
+                        path.push(PathSeg::Index(next));
+                        if self.bytes.get(self.pos) == Some(&b']') {
+                            return self.err(self.pos, "trailing comma before ']'");
+                        }
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        self.pos += 1;
+                        stack.pop();
+                    }
+                    (_, true) => {
+                        return self.err(
+                            self.pos,
+                            format!(
+                                "expected ',' or '}}' after object member, found {}",
+                                self.found()
+                            ),
+                        );
+                    }
+                    (_, false) => {
+                        return self.err(
+                            self.pos,
+                            format!(
+                                "expected ',' or ']' after array element, found {}",
+                                self.found()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parses `"name" :` (whitespace skipped before), pushes the key on `path`
+    /// and leaves `pos` at the member's value.
+    fn member_name(
+        &mut self,
+        path: &mut Vec<PathSeg>,
+        sink: &mut dyn FnMut(JsonString),
+    ) -> Result<(), ScanError> {
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            let what = if self.bytes.get(self.pos) == Some(&b'}') {
+                "trailing comma before '}'".to_string()
+            } else {
+                format!(
+                    "expected a member name in double quotes, found {}",
+                    self.found()
+                )
+            };
+            return self.err(self.pos, what);
+        }
+        let mut key = self.string(Vec::new(), StringKind::Key)?;
+        path.push(PathSeg::Key(key.text.clone()));
+        key.path.clone_from(path);
+        sink(key);
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return self.err(
+                self.pos,
+                format!("expected ':' after member name, found {}", self.found()),
+            );
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), ScanError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.err(self.pos, format!("invalid literal, expected `{word}`"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<(), ScanError> {
+        let start = self.pos;
+        if self.bytes[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    return self.err(start, "invalid number: leading zero");
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return self.err(start, "invalid number: expected a digit"),
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return self.err(start, "invalid number: expected a digit after '.'");
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return self.err(start, "invalid number: expected a digit in the exponent");
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses the string whose opening quote is at `pos`.
+    fn string(&mut self, path: Vec<PathSeg>, kind: StringKind) -> Result<JsonString, ScanError> {
+        let open = self.pos;
+        let start = open + 1;
+        let mut text = String::new();
+        let mut map = OffsetMap::linear(self.base + start as u64);
+        let mut lone_surrogates = 0;
+        let mut i = start;
+        loop {
+            let Some(rel) = memchr::memchr2(b'"', b'\\', &self.bytes[i..]) else {
+                // Report a raw control character first: it is the usual cause
+                // (a newline inside a string) and nearer than the end of input.
+                self.run_of_text(i, self.bytes.len(), start, &mut text, &mut map)?;
+                return self.err(open, "unterminated string");
+            };
+            self.run_of_text(i, i + rel, start, &mut text, &mut map)?;
+            i += rel;
+            if self.bytes[i] == b'"' {
+                break;
+            }
+            // An escape at i.
+            let d = text.len();
+            let (c, len) = match self.bytes.get(i + 1) {
+                Some(b'"') => ('"', 2),
+                Some(b'\\') => ('\\', 2),
+                Some(b'/') => ('/', 2),
+                Some(b'b') => ('\u{8}', 2),
+                Some(b'f') => ('\u{c}', 2),
+                Some(b'n') => ('\n', 2),
+                Some(b'r') => ('\r', 2),
+                Some(b't') => ('\t', 2),
+                Some(b'u') => {
+                    let hi = self.hex4(i)?;
+                    match hi {
+                        0xD800..=0xDBFF => {
+                            let lo = if self.bytes.get(i + 6..i + 8) == Some(b"\\u") {
+                                self.hex4(i + 6)
+                                    .ok()
+                                    .filter(|lo| (0xDC00..=0xDFFF).contains(lo))
+                            } else {
+                                None
+                            };
+                            if let Some(lo) = lo {
+                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                (
+                                    char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
+                                    12,
+                                )
+                            } else {
+                                lone_surrogates += 1;
+                                (char::REPLACEMENT_CHARACTER, 6)
+                            }
+                        }
+                        0xDC00..=0xDFFF => {
+                            lone_surrogates += 1;
+                            (char::REPLACEMENT_CHARACTER, 6)
+                        }
+                        _ => (char::from_u32(hi).unwrap_or(char::REPLACEMENT_CHARACTER), 6),
+                    }
+                }
+                None => return self.err(open, "unterminated string"),
+                Some(_) => {
+                    self.pos = i + 1;
+                    return self.err(
+                        i,
+                        format!(
+                            "invalid escape sequence \\{}",
+                            self.found().trim_matches('\'')
+                        ),
+                    );
+                }
+            };
+            text.push(c);
+            map.record(d, (i - start) as u64, text.len(), (i + len - start) as u64);
+            i += len;
+        }
+        self.pos = i + 1;
+        Ok(JsonString {
+            path,
+            kind,
+            raw: self.base + start as u64..self.base + i as u64,
+            text,
+            map,
+            lone_surrogates,
+        })
+    }
+
+    /// The four hex digits of the `\u` escape at `at`.
+    fn hex4(&self, at: usize) -> Result<u32, ScanError> {
+        let digits = self.bytes.get(at + 2..at + 6).unwrap_or_default();
+        let parsed = std::str::from_utf8(digits)
+            .ok()
+            .filter(|s| s.len() == 4)
+            .and_then(|s| {
+                s.bytes()
+                    .all(|b| b.is_ascii_hexdigit())
+                    .then(|| u32::from_str_radix(s, 16).ok())
+                    .flatten()
+            });
+        match parsed {
+            Some(v) => Ok(v),
+            None => self.err(at, "invalid \\u escape: expected four hex digits"),
+        }
+    }
+
+    /// Appends raw string bytes `from..to` (no quote, no backslash) to `text`,
+    /// validating UTF-8 and rejecting control characters.
+    fn run_of_text(
+        &self,
+        from: usize,
+        to: usize,
+        start: usize,
+        text: &mut String,
+        map: &mut OffsetMap,
+    ) -> Result<(), ScanError> {
+        let run = &self.bytes[from..to];
+        let ctl = run.iter().position(|&b| b < 0x20);
+        let ok = &run[..ctl.unwrap_or(run.len())];
+        match std::str::from_utf8(ok) {
+            Ok(s) => text.push_str(s),
+            Err(e) if !self.opts.lossy => {
+                return Err(ScanError {
+                    offset: self.base + (from + e.valid_up_to()) as u64,
+                    kind: ScanErrorKind::InvalidUtf8,
+                });
+            }
+            Err(_) => {
+                let mut raw = from - start;
+                for chunk in ok.utf8_chunks() {
+                    text.push_str(chunk.valid());
+                    raw += chunk.valid().len();
+                    let bad = chunk.invalid();
+                    if !bad.is_empty() {
+                        let d = text.len();
+                        text.push(char::REPLACEMENT_CHARACTER);
+                        map.record(d, raw as u64, text.len(), (raw + bad.len()) as u64);
+                        raw += bad.len();
+                    }
+                }
+            }
+        }
+        if let Some(c) = ctl {
+            return self.err(
+                from + c,
+                format!(
+                    "control character U+{:04X} in string must be escaped",
+                    run[c]
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(src: &str) -> Vec<JsonString> {
+        scan_all(src.as_bytes(), 0, &ScanOptions::default()).unwrap()
+    }
+
+    fn error(src: &[u8]) -> ScanError {
+        scan_all(src, 0, &ScanOptions::default()).unwrap_err()
+    }
+
+    fn syntax(src: &[u8]) -> (u64, String) {
+        match error(src) {
+            ScanError {
+                offset,
+                kind: ScanErrorKind::Syntax(m),
+            } => (offset, m),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn yields_keys_and_values_with_paths() {
+        let got = strings(r#"{"a": ["x", {"b~/": "y"}, 1, true, null], "c": "z"}"#);
+        let summary: Vec<_> = got
+            .iter()
+            .map(|s| (crate::path::pointer(&s.path), s.kind, s.text.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("/a".to_string(), StringKind::Key, "a"),
+                ("/a/0".to_string(), StringKind::Value, "x"),
+                ("/a/1/b~0~1".to_string(), StringKind::Key, "b~/"),
+                ("/a/1/b~0~1".to_string(), StringKind::Value, "y"),
+                ("/c".to_string(), StringKind::Key, "c"),
+                ("/c".to_string(), StringKind::Value, "z"),
+            ]
+        );
+    }
+
+    #[test]
+    fn decodes_escapes_and_maps_offsets() {
+        let src = r#"["Today\u2019s \"date\" \ud83d\ude00!"]"#;
+        let s = &strings(src)[0];
+        assert_eq!(s.text, "Today\u{2019}s \"date\" \u{1F600}!");
+        assert_eq!(
+            &src[s.raw.start as usize..s.raw.end as usize],
+            r#"Today\u2019s \"date\" \ud83d\ude00!"#
+        );
+        let raw = |d: usize| s.map.to_raw(d) as usize;
+        // ’ at decoded 5..8 is raw 7..13
+        assert_eq!(raw(5), 7);
+        assert_eq!(raw(8), 13);
+        assert_eq!(&src[raw(8)..raw(9)], "s");
+        let smiley = s.text.find('\u{1F600}').unwrap();
+        assert_eq!(&src[raw(smiley)..raw(smiley + 4)], r"\ud83d\ude00");
+        assert_eq!(raw(s.text.len()), src.len() - 2);
+    }
+
+    #[test]
+    fn offset_map_is_compact() {
+        let long = format!(r#"["{}\n{}"]"#, "a".repeat(10_000), "b".repeat(10_000));
+        let s = &strings(&long)[0];
+        assert!(s.map.checkpoints() <= 2, "{}", s.map.checkpoints());
+        assert_eq!(s.map.to_raw(10_001), 10_004);
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_valid_documents() {
+        let docs = [
+            r#"{"k\u00e9y": "v\u0000\t\/", "n": [-0.5e+10, 0, 1E2], "s": "\ud83d\ude00 \u00e9 é"}"#,
+            r#""top-level string""#,
+            "[[], {}, [{}], \"\\\\\"]",
+        ];
+        for doc in docs {
+            let ours: Vec<String> = strings(doc).into_iter().map(|s| s.text).collect();
+            // Keys and string values in document order (serde_json is built with
+            // `preserve_order`, so objects keep member order).
+            let theirs: serde_json::Value = serde_json::from_str(doc).unwrap();
+            let mut expect = Vec::new();
+            let mut todo = vec![(None, &theirs)];
+            while let Some((key, v)) = todo.pop() {
+                expect.extend(key);
+                match v {
+                    serde_json::Value::String(s) => expect.push(s.clone()),
+                    serde_json::Value::Array(a) => todo.extend(a.iter().rev().map(|v| (None, v))),
+                    serde_json::Value::Object(o) => {
+                        todo.extend(o.iter().rev().map(|(k, v)| (Some(k.clone()), v)));
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(ours, expect, "{doc}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        let e = error(deep.as_bytes());
+        assert_eq!(
+            e,
+            ScanError {
+                offset: 512,
+                kind: ScanErrorKind::TooDeep { limit: 512 }
+            }
+        );
+        let deep_obj = r#"{"a":"#.repeat(100_000);
+        assert!(matches!(
+            error(deep_obj.as_bytes()).kind,
+            ScanErrorKind::TooDeep { .. }
+        ));
+        // exactly at the limit is fine
+        let ok = format!("{}{}", "[".repeat(512), "]".repeat(512));
+        assert!(scan_all(ok.as_bytes(), 0, &ScanOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn malformed_documents() {
+        assert_eq!(syntax(b"").1, "empty document, expected a JSON value");
+        assert_eq!(syntax(b"  ").0, 2);
+        assert_eq!(
+            syntax(br#"{"a": "b"#),
+            (6, "unterminated string".to_string())
+        );
+        assert_eq!(
+            syntax(br#"{"a": 1"#).1,
+            "expected ',' or '}' after object member, found end of input"
+        );
+        assert_eq!(
+            syntax(b"[1,]"),
+            (3, "trailing comma before ']'".to_string())
+        );
+        assert_eq!(
+            syntax(br#"{"a":1,}"#),
+            (7, "trailing comma before '}'".to_string())
+        );
+        assert_eq!(
+            syntax(br#"["\x"]"#),
+            (2, "invalid escape sequence \\x".to_string())
+        );
+        assert_eq!(
+            syntax(br#"["\u12G4"]"#),
+            (
+                2,
+                "invalid \\u escape: expected four hex digits".to_string()
+            )
+        );
+        assert_eq!(
+            syntax(br#"["\u12"]"#).1,
+            "invalid \\u escape: expected four hex digits"
+        );
+        assert_eq!(
+            syntax(b"[\"a\nb\"]"),
+            (
+                3,
+                "control character U+000A in string must be escaped".to_string()
+            )
+        );
+        assert_eq!(syntax(b"[\"a\0b\"]").0, 3);
+        assert_eq!(syntax(b"[01]").1, "invalid number: leading zero");
+        assert_eq!(
+            syntax(b"[1.]").1,
+            "invalid number: expected a digit after '.'"
+        );
+        assert_eq!(
+            syntax(b"[1e]").1,
+            "invalid number: expected a digit in the exponent"
+        );
+        assert_eq!(syntax(b"[-]").1, "invalid number: expected a digit");
+        assert_eq!(syntax(b"[tru]").1, "invalid literal, expected `true`");
+        assert_eq!(
+            syntax(b"{} {}"),
+            (3, "unexpected '{' after the JSON value".to_string())
+        );
+        assert_eq!(
+            syntax(b"{'a': 1}").1,
+            "expected a member name in double quotes, found '''"
+        );
+        assert_eq!(
+            syntax(br#"{"a" 1}"#).1,
+            "expected ':' after member name, found '1'"
+        );
+        assert_eq!(
+            syntax("[\u{2019}]".as_bytes()).1,
+            "expected a JSON value, found U+2019 '\u{2019}'"
+        );
+        assert_eq!(syntax(b"[\0]").1, "expected a JSON value, found U+0000");
+        assert_eq!(syntax(b"\xff").1, "expected a JSON value, found byte 0xFF");
+        assert_eq!(syntax(b"/* c */ 1").1, "expected a JSON value, found '/'");
+        assert_eq!(syntax(br#"["\"#).1, "unterminated string");
+    }
+
+    #[test]
+    fn lone_surrogates_decode_to_replacement_and_are_counted() {
+        let s = &strings(r#"["a\ud800b", "\udc00", "\ud800\u0041"]"#);
+        assert_eq!(s[0].text, "a\u{FFFD}b");
+        assert_eq!(s[0].lone_surrogates, 1);
+        assert_eq!(s[1].text, "\u{FFFD}");
+        assert_eq!(s[2].text, "\u{FFFD}A");
+        assert_eq!(s[2].lone_surrogates, 1);
+    }
+
+    #[test]
+    fn invalid_utf8_in_strings() {
+        let src = b"[\"ok\", \"ab\xffcd\"]";
+        assert_eq!(
+            error(src),
+            ScanError {
+                offset: 10,
+                kind: ScanErrorKind::InvalidUtf8
+            }
+        );
+        let lossy = scan_all(
+            src,
+            0,
+            &ScanOptions {
+                lossy: true,
+                ..ScanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(lossy[1].text, "ab\u{FFFD}cd");
+        assert_eq!(lossy[1].map.to_raw(2), 10);
+        assert_eq!(lossy[1].map.to_raw(5), 11);
+        assert_eq!(lossy[1].map.to_raw(6), 12);
+    }
+
+    #[test]
+    fn bom_and_base_offset() {
+        let src = "\u{FEFF}{\"a\": \"\u{2019}\"}";
+        let s = scan_all(src.as_bytes(), 100, &ScanOptions::default()).unwrap();
+        assert_eq!(s[1].raw, 100 + 10..100 + 13);
+        assert_eq!(s[1].map.to_raw(0), 110);
+    }
+
+    #[test]
+    fn nul_escape_is_decoded() {
+        assert_eq!(strings(r#"["a\u0000b"]"#)[0].text, "a\0b");
+    }
+}
