@@ -1,10 +1,43 @@
-//! Environment sources (PS3xx). (Being written.)
+//! Environment sources (PS301–PS305).
+//!
+//! An environment read is recognised by its *kind*, from tables below, not by
+//! any sample's identifiers:
+//! - environment objects (`process.env`, `Bun.env`, `import.meta.env`,
+//!   `Deno.env.get(..)`), where the variable name is classified by pattern
+//!   (`*_BASE_URL`, `*_PROXY`, `TZ`, `LC_*`, `USER`, …);
+//! - ambient globals (`process.platform`, `navigator.language`,
+//!   `Intl.*().resolvedOptions()`, any `.getTimezoneOffset()` call);
+//! - functions of the Node `os` module, however the module was bound
+//!   (`require("os")`, `require("node:os")`, a minified `require` alias, an
+//!   interop wrapper such as `__toESM(require("os"))`, default/namespace/named
+//!   imports, destructuring). The binding is resolved through oxc_semantic to
+//!   its declaration; the local name is never trusted;
+//! - reads of system identity files (`/etc/timezone`, `/etc/hostname`, …) and
+//!   child processes that print identity (`hostname`, `whoami`, `scutil`, …).
+//!
+//! [`env_read`] is a pure predicate on one expression: no data flow, no
+//! allocation unless it matches, so the covert-channel slicer can call it on
+//! every expression it reaches. [`analyze`] makes one pass over the program:
+//! reads are aggregated per category and description (a bundle may read
+//! `process.env` thousands of times), and comparisons of Endpoint/TimeZone/
+//! Identity values against constant lists are reported as targeting (PS305).
 
-use oxc_ast::ast::Expression;
-use oxc_span::Span;
-use plainsight_core::Finding;
+use std::collections::BTreeMap;
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, BinaryExpression, BindingPattern, CallExpression, Expression, IdentifierReference,
+    LogicalExpression, MemberExpression, StaticMemberExpression, SwitchStatement,
+    VariableDeclarator,
+};
+use oxc_ast_visit::Visit;
+use oxc_semantic::SymbolId;
+use oxc_span::{GetSpan, Span};
+use oxc_syntax::operator::{BinaryOperator, LogicalOperator};
+use plainsight_core::{Finding, Rule, Severity};
 
 use crate::context::Ctx;
+use crate::eval::{Evaluator, Value};
 
 /// What kind of environment a read observes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +54,37 @@ pub enum EnvCategory {
     Other,
 }
 
+impl EnvCategory {
+    /// Categories whose values identify *who or where* the user is; only these
+    /// can drive targeting (PS305) — platform switches are ordinary portability.
+    pub fn is_targetable(self) -> bool {
+        matches!(
+            self,
+            EnvCategory::Endpoint | EnvCategory::TimeZone | EnvCategory::Identity
+        )
+    }
+
+    fn rule(self) -> Option<Rule> {
+        match self {
+            EnvCategory::Endpoint => Some(Rule::EnvEndpoint),
+            EnvCategory::TimeZone => Some(Rule::EnvTimeZone),
+            EnvCategory::Identity => Some(Rule::EnvIdentity),
+            EnvCategory::Platform => Some(Rule::EnvPlatform),
+            EnvCategory::Other => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            EnvCategory::Endpoint => "API endpoint / proxy configuration",
+            EnvCategory::TimeZone => "time zone / locale",
+            EnvCategory::Identity => "host / user identity",
+            EnvCategory::Platform => "platform",
+            EnvCategory::Other => "environment",
+        }
+    }
+}
+
 /// One read of the environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvRead {
@@ -30,14 +94,1162 @@ pub struct EnvRead {
     pub span: Span,
 }
 
+// ---------------------------------------------------------------------------
+// Data tables
+// ---------------------------------------------------------------------------
+
+/// Environment variable name → category, by the kind of name.
+pub fn classify_env_var(name: &str) -> EnvCategory {
+    let up = name.to_ascii_uppercase();
+    let up = up.as_str();
+    const PROXIES: &[&str] = &[
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "FTP_PROXY",
+    ];
+    const TZ_EXACT: &[&str] = &["TZ", "LANG", "LANGUAGE", "TZDIR"];
+    const IDENTITY_EXACT: &[&str] = &[
+        "USER",
+        "USERNAME",
+        "LOGNAME",
+        "HOSTNAME",
+        "COMPUTERNAME",
+        "USERDOMAIN",
+        "HOST",
+        "HOME",
+        "USERPROFILE",
+    ];
+    const PLATFORM_EXACT: &[&str] = &[
+        "OS",
+        "OSTYPE",
+        "PROCESSOR_ARCHITECTURE",
+        "HOSTTYPE",
+        "MACHTYPE",
+    ];
+    const ENDPOINT_SUFFIX: &[&str] = &[
+        "_BASE_URL",
+        "_API_URL",
+        "_URL",
+        "_URI",
+        "_ENDPOINT",
+        "_HOST",
+        "_API_BASE",
+        "_BASE_PATH",
+        "_ORIGIN",
+        "_PROXY",
+        "_DOMAIN",
+    ];
+    if PROXIES.contains(&up) {
+        EnvCategory::Endpoint
+    } else if TZ_EXACT.contains(&up) || up.starts_with("LC_") {
+        EnvCategory::TimeZone
+    } else if IDENTITY_EXACT.contains(&up) {
+        EnvCategory::Identity
+    } else if PLATFORM_EXACT.contains(&up) {
+        EnvCategory::Platform
+    } else if ENDPOINT_SUFFIX.iter().any(|s| up.ends_with(s)) || up.contains("BASE_URL") {
+        EnvCategory::Endpoint
+    } else {
+        EnvCategory::Other
+    }
+}
+
+/// Functions of the Node `os` module that observe the machine.
+const OS_FUNCTIONS: &[(&str, EnvCategory)] = &[
+    ("hostname", EnvCategory::Identity),
+    ("userInfo", EnvCategory::Identity),
+    ("networkInterfaces", EnvCategory::Identity),
+    ("homedir", EnvCategory::Identity),
+    ("platform", EnvCategory::Platform),
+    ("arch", EnvCategory::Platform),
+    ("release", EnvCategory::Platform),
+    ("type", EnvCategory::Platform),
+    ("version", EnvCategory::Platform),
+    ("machine", EnvCategory::Platform),
+    ("tmpdir", EnvCategory::Platform),
+    ("cpus", EnvCategory::Platform),
+];
+
+/// Properties and methods of the `process` global.
+const PROCESS_PROPS: &[(&str, EnvCategory)] = &[
+    ("platform", EnvCategory::Platform),
+    ("arch", EnvCategory::Platform),
+    ("version", EnvCategory::Platform),
+    ("versions", EnvCategory::Platform),
+    ("release", EnvCategory::Platform),
+    ("getuid", EnvCategory::Identity),
+    ("geteuid", EnvCategory::Identity),
+    ("getgid", EnvCategory::Identity),
+    ("getegid", EnvCategory::Identity),
+];
+
+/// Properties of the `navigator` global (browsers, Deno, Bun).
+const NAVIGATOR_PROPS: &[(&str, EnvCategory)] = &[
+    ("language", EnvCategory::TimeZone),
+    ("languages", EnvCategory::TimeZone),
+    ("userAgent", EnvCategory::Platform),
+    ("platform", EnvCategory::Platform),
+    ("userAgentData", EnvCategory::Platform),
+];
+
+/// Files whose contents identify the machine or its time zone.
+const SYSTEM_FILES: &[(&str, EnvCategory)] = &[
+    ("/etc/timezone", EnvCategory::TimeZone),
+    ("/etc/localtime", EnvCategory::TimeZone),
+    ("/etc/hostname", EnvCategory::Identity),
+    ("/etc/machine-id", EnvCategory::Identity),
+    ("/var/lib/dbus/machine-id", EnvCategory::Identity),
+    ("/etc/hosts", EnvCategory::Identity),
+    ("/etc/os-release", EnvCategory::Platform),
+];
+
+/// Commands that print identity or time zone when run in a child process.
+const COMMANDS: &[(&str, EnvCategory)] = &[
+    ("hostname", EnvCategory::Identity),
+    ("whoami", EnvCategory::Identity),
+    ("id", EnvCategory::Identity),
+    ("scutil", EnvCategory::Identity),
+    ("ipconfig", EnvCategory::Identity),
+    ("ifconfig", EnvCategory::Identity),
+    ("getmac", EnvCategory::Identity),
+    ("ip", EnvCategory::Identity),
+    ("wmic", EnvCategory::Identity),
+    ("uname", EnvCategory::Platform),
+    ("sw_vers", EnvCategory::Platform),
+    ("timedatectl", EnvCategory::TimeZone),
+    ("tzutil", EnvCategory::TimeZone),
+    ("systemsetup", EnvCategory::TimeZone),
+];
+
+/// Methods of `child_process` that run a command.
+const EXEC_METHODS: &[&str] = &[
+    "exec",
+    "execSync",
+    "execFile",
+    "execFileSync",
+    "spawn",
+    "spawnSync",
+    "$",
+];
+
+/// Node builtin modules we resolve bindings to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeModule {
+    Os,
+    ChildProcess,
+    Fs,
+}
+
+fn node_module(spec: &str) -> Option<NodeModule> {
+    let s = spec.strip_prefix("node:").unwrap_or(spec);
+    match s {
+        "os" => Some(NodeModule::Os),
+        "child_process" => Some(NodeModule::ChildProcess),
+        "fs" | "fs/promises" => Some(NodeModule::Fs),
+        _ => None,
+    }
+}
+
+fn lookup(table: &[(&str, EnvCategory)], key: &str) -> Option<EnvCategory> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
+}
+
+// ---------------------------------------------------------------------------
+// env_read
+// ---------------------------------------------------------------------------
+
 /// Is `expr` itself a read of the environment (no data flow: the covert-channel
 /// slicer calls this on every expression it reaches)?
 pub fn env_read(ctx: &Ctx<'_>, expr: &Expression<'_>) -> Option<EnvRead> {
-    let _ = (ctx, expr);
+    let expr = expr.without_parentheses();
+    let span = expr.span();
+    let (category, what) = match expr {
+        Expression::ChainExpression(chain) => {
+            if let Some(m) = chain.expression.as_member_expression() {
+                member_read(ctx, m)?
+            } else if let oxc_ast::ast::ChainElement::CallExpression(call) = &chain.expression {
+                call_read(ctx, call)?
+            } else {
+                return None;
+            }
+        }
+        Expression::CallExpression(call) => call_read(ctx, call)?,
+        Expression::Identifier(id) => ident_read(ctx, id)?,
+        e => member_read(ctx, e.as_member_expression()?)?,
+    };
+    Some(EnvRead {
+        category,
+        what,
+        span,
+    })
+}
+
+/// `process`, `navigator`, … as unshadowed globals, also via `globalThis.x`.
+fn global_name<'a>(ctx: &Ctx<'_>, expr: &'a Expression<'_>) -> Option<&'a str> {
+    match expr.without_parentheses() {
+        Expression::Identifier(id) => is_global(ctx, id).then_some(id.name.as_str()),
+        Expression::StaticMemberExpression(m) => {
+            let Expression::Identifier(obj) = m.object.without_parentheses() else {
+                return None;
+            };
+            (matches!(
+                obj.name.as_str(),
+                "globalThis" | "global" | "window" | "self"
+            ) && is_global(ctx, obj))
+            .then_some(m.property.name.as_str())
+        }
+        _ => None,
+    }
+}
+
+fn is_global(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> bool {
+    symbol_of(ctx, id).is_none()
+}
+
+/// The symbol an identifier reference resolves to (None = global / unresolved).
+pub(crate) fn symbol_of(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<SymbolId> {
+    let rid = id.reference_id.get()?;
+    ctx.semantic.scoping().get_reference(rid).symbol_id()
+}
+
+/// Is `expr` an environment-variable object: `process.env`, `Bun.env`,
+/// `import.meta.env`, or a never-reassigned binding of one?
+fn is_env_object(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Option<&'static str> {
+    match expr.without_parentheses() {
+        Expression::StaticMemberExpression(m) if m.property.name == "env" => {
+            match m.object.without_parentheses() {
+                Expression::ImportMeta(_) => Some("import.meta.env"),
+                obj => match global_name(ctx, obj)? {
+                    "process" => Some("process.env"),
+                    "Bun" => Some("Bun.env"),
+                    _ => None,
+                },
+            }
+        }
+        Expression::Identifier(id) if depth < 4 => {
+            let init = const_init(ctx, id)?;
+            is_env_object(ctx, init, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// The initializer of the declaration an identifier resolves to, if the
+/// binding is a plain `x = init` declarator that is never reassigned.
+pub(crate) fn const_init<'a>(
+    ctx: &Ctx<'a>,
+    id: &IdentifierReference<'_>,
+) -> Option<&'a Expression<'a>> {
+    let sym = symbol_of(ctx, id)?;
+    let decl = declarator_of(ctx, sym)?;
+    let BindingPattern::BindingIdentifier(_) = &decl.id else {
+        return None;
+    };
+    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+        return None;
+    }
+    decl.init.as_ref()
+}
+
+/// The AST node declaring `sym`, if the semantic model was built with nodes
+/// (`SemanticBuilder::with_build_nodes(true)`); without them we resolve nothing
+/// rather than panic.
+pub(crate) fn declaration_node<'s, 'a>(
+    ctx: &'s Ctx<'a>,
+    sym: SymbolId,
+) -> Option<&'s oxc_semantic::AstNode<'a>> {
+    let id = ctx.semantic.scoping().symbol_declaration(sym);
+    (id.index() < ctx.semantic.nodes().len()).then(|| ctx.semantic.nodes().get_node(id))
+}
+
+fn declarator_of<'a>(ctx: &Ctx<'a>, sym: SymbolId) -> Option<&'a VariableDeclarator<'a>> {
+    match declaration_node(ctx, sym)?.kind() {
+        AstKind::VariableDeclarator(d) => Some(d),
+        _ => None,
+    }
+}
+
+/// The property key a symbol is bound under in an object destructuring pattern
+/// (`const {hostname: h} = …` → `hostname` for `h`).
+fn destructured_key<'a>(
+    pattern: &'a BindingPattern<'a>,
+    sym: SymbolId,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let BindingPattern::ObjectPattern(obj) = pattern else {
+        return None;
+    };
+    for prop in &obj.properties {
+        let target = match &prop.value {
+            BindingPattern::AssignmentPattern(a) => &a.left,
+            v => v,
+        };
+        if let BindingPattern::BindingIdentifier(b) = target
+            && b.symbol_id.get() == Some(sym)
+        {
+            return prop.key.static_name();
+        }
+    }
     None
 }
 
+/// What an identifier reference is bound to, when it comes from a Node
+/// builtin module: the module and the exported name (None = the module object).
+fn module_binding(
+    ctx: &Ctx<'_>,
+    id: &IdentifierReference<'_>,
+) -> Option<(NodeModule, Option<String>)> {
+    let sym = symbol_of(ctx, id)?;
+    let node = declaration_node(ctx, sym)?;
+    match node.kind() {
+        AstKind::ImportDefaultSpecifier(_)
+        | AstKind::ImportNamespaceSpecifier(_)
+        | AstKind::ImportSpecifier(_) => {
+            let AstKind::ImportDeclaration(decl) = ctx.semantic.nodes().parent_kind(node.id())
+            else {
+                return None;
+            };
+            let module = node_module(decl.source.value.as_str())?;
+            let name = match node.kind() {
+                AstKind::ImportSpecifier(s) => {
+                    let n = s.imported.name();
+                    (n != "default").then(|| n.to_string())
+                }
+                _ => None,
+            };
+            Some((module, name))
+        }
+        AstKind::VariableDeclarator(decl) => {
+            let module = required_module(ctx, decl.init.as_ref()?, 0)?;
+            match &decl.id {
+                BindingPattern::BindingIdentifier(_) => {
+                    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+                        return None;
+                    }
+                    Some((module.0, module.1))
+                }
+                pattern => {
+                    let key = destructured_key(pattern, sym)?;
+                    Some((module.0, Some(key.into_owned())))
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `require("os")`, `__require("node:os")`, `r("os")` (minified alias),
+/// `__toESM(require("os"), 1)`, `require("os").default`, or an identifier bound
+/// to one of these.
+fn required_module(
+    ctx: &Ctx<'_>,
+    expr: &Expression<'_>,
+    depth: u8,
+) -> Option<(NodeModule, Option<String>)> {
+    if depth > 3 {
+        return None;
+    }
+    match expr.without_parentheses() {
+        Expression::CallExpression(call) => {
+            if let Some(spec) = call.arguments.first().and_then(arg_str)
+                && call.arguments.len() <= 2
+                && matches!(call.callee.without_parentheses(), Expression::Identifier(_))
+                && let Some(m) = node_module(spec)
+            {
+                // A one-argument call with a builtin module name: `require` or
+                // a bundler/minifier alias of it.
+                return Some((m, None));
+            }
+            // Interop wrapper around a require: `__toESM(require("os"))`.
+            let first = call.arguments.first()?.as_expression()?;
+            required_module(ctx, first, depth + 1)
+        }
+        Expression::StaticMemberExpression(m) if m.property.name == "default" => {
+            required_module(ctx, &m.object, depth + 1)
+        }
+        Expression::StaticMemberExpression(m) => {
+            // `require("os").hostname` bound to a name.
+            let (module, None) = required_module(ctx, &m.object, depth + 1)? else {
+                return None;
+            };
+            Some((module, Some(m.property.name.to_string())))
+        }
+        Expression::Identifier(id) => module_binding(ctx, id),
+        _ => None,
+    }
+}
+
+fn arg_str<'a>(arg: &'a Argument<'_>) -> Option<&'a str> {
+    match arg {
+        Argument::StringLiteral(s) => Some(s.value.as_str()),
+        Argument::TemplateLiteral(t) if t.expressions.is_empty() => {
+            t.quasis.first()?.value.cooked.as_ref().map(|c| c.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// A module object expression (identifier bound to a module, or an inline require).
+fn module_object(ctx: &Ctx<'_>, expr: &Expression<'_>) -> Option<NodeModule> {
+    match required_module(ctx, expr, 0)? {
+        (m, None) => Some(m),
+        _ => None,
+    }
+}
+
+/// Identifier reads: destructured env variables (`const {TZ} = process.env`).
+fn ident_read(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<(EnvCategory, String)> {
+    let sym = symbol_of(ctx, id)?;
+    let decl = declarator_of(ctx, sym)?;
+    if matches!(decl.id, BindingPattern::BindingIdentifier(_)) {
+        return None;
+    }
+    let object = is_env_object(ctx, decl.init.as_ref()?, 0)?;
+    let key = destructured_key(&decl.id, sym)?;
+    Some((classify_env_var(&key), format!("{object}.{key}")))
+}
+
+fn member_read(ctx: &Ctx<'_>, m: &MemberExpression<'_>) -> Option<(EnvCategory, String)> {
+    match m.static_property_name() {
+        Some(k) => member_read_with(ctx, m, Some(k)),
+        // `process.env[k]` with `const k = "TZ"`.
+        None => member_read_with(ctx, m, computed_const_key(ctx, m)),
+    }
+}
+
+fn member_read_with(
+    ctx: &Ctx<'_>,
+    m: &MemberExpression<'_>,
+    key: Option<&str>,
+) -> Option<(EnvCategory, String)> {
+    let object = m.object().without_parentheses();
+    if let Some(env) = is_env_object(ctx, object, 0) {
+        return Some(match key {
+            Some(k) => (classify_env_var(k), format!("{env}.{k}")),
+            None => (EnvCategory::Other, format!("{env}[…]")),
+        });
+    }
+    let key = key?;
+    if key == "env" {
+        // The environment object itself, not followed by a variable name.
+        return match object {
+            Expression::ImportMeta(_) => Some((EnvCategory::Other, "import.meta.env".into())),
+            o => match global_name(ctx, o)? {
+                "process" => Some((EnvCategory::Other, "process.env".into())),
+                "Bun" => Some((EnvCategory::Other, "Bun.env".into())),
+                _ => None,
+            },
+        };
+    }
+    match global_name(ctx, object) {
+        Some("process") => {
+            return lookup(PROCESS_PROPS, key).map(|c| (c, format!("process.{key}")));
+        }
+        Some("navigator") => {
+            return lookup(NAVIGATOR_PROPS, key).map(|c| (c, format!("navigator.{key}")));
+        }
+        Some("Deno") if key == "hostname" => {
+            return Some((EnvCategory::Identity, "Deno.hostname".into()));
+        }
+        Some(_) => return None,
+        None => {}
+    }
+    // `Intl.DateTimeFormat().resolvedOptions().timeZone` / `.locale`
+    if matches!(key, "timeZone" | "locale" | "timeZoneName")
+        && let Expression::CallExpression(call) = object
+        && is_resolved_options(ctx, call)
+    {
+        return Some((
+            EnvCategory::TimeZone,
+            format!("Intl.DateTimeFormat().resolvedOptions().{key}"),
+        ));
+    }
+    // `Deno.build.os` / `.arch`
+    if let Expression::StaticMemberExpression(inner) = object
+        && inner.property.name == "build"
+        && global_name(ctx, &inner.object) == Some("Deno")
+    {
+        return Some((EnvCategory::Platform, format!("Deno.build.{key}")));
+    }
+    None
+}
+
+fn computed_const_key<'x>(ctx: &Ctx<'x>, m: &MemberExpression<'_>) -> Option<&'x str> {
+    let MemberExpression::ComputedMemberExpression(c) = m else {
+        return None;
+    };
+    let Expression::Identifier(id) = c.expression.without_parentheses() else {
+        return None;
+    };
+    let sym = symbol_of(ctx, id)?;
+    let decl = declarator_of(ctx, sym)?;
+    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+        return None;
+    }
+    match decl.init.as_ref()?.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.as_str()),
+        _ => None,
+    }
+}
+
+/// `X.resolvedOptions()` where X is `Intl.Foo(...)` / `new Intl.Foo(...)`.
+fn is_resolved_options(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> bool {
+    let Some(m) = call.callee.without_parentheses().as_member_expression() else {
+        return false;
+    };
+    if m.static_property_name() != Some("resolvedOptions") {
+        return false;
+    }
+    let ctor = match m.object().without_parentheses() {
+        Expression::CallExpression(c) => &c.callee,
+        Expression::NewExpression(n) => &n.callee,
+        _ => return false,
+    };
+    match ctor.without_parentheses() {
+        Expression::StaticMemberExpression(sm) => global_name(ctx, &sm.object) == Some("Intl"),
+        _ => false,
+    }
+}
+
+fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, String)> {
+    let callee = call.callee.without_parentheses();
+    if is_resolved_options(ctx, call) {
+        return Some((
+            EnvCategory::TimeZone,
+            "Intl.DateTimeFormat().resolvedOptions()".into(),
+        ));
+    }
+    match callee {
+        Expression::Identifier(id) => {
+            // `import {hostname} from "os"`, `const {execSync: x} = require("child_process")`
+            if let Some((module, Some(name))) = module_binding(ctx, id) {
+                return module_call(module, &name, call);
+            }
+            // Bare `execSync("whoami")`/`readFileSync("/etc/timezone")` from an unresolved source.
+            file_or_command(id.name.as_str(), call)
+        }
+        e => {
+            let m = e.as_member_expression()?;
+            let name = m.static_property_name()?;
+            let object = m.object().without_parentheses();
+            if name == "getTimezoneOffset" {
+                return Some((EnvCategory::TimeZone, "Date#getTimezoneOffset()".into()));
+            }
+            if name == "get"
+                && let Expression::StaticMemberExpression(inner) = object
+                && inner.property.name == "env"
+                && global_name(ctx, &inner.object) == Some("Deno")
+            {
+                let var = call.arguments.first().and_then(arg_str);
+                return Some(match var {
+                    Some(v) => (classify_env_var(v), format!("Deno.env.get(\"{v}\")")),
+                    None => (EnvCategory::Other, "Deno.env.get(…)".into()),
+                });
+            }
+            if matches!(name, "toObject")
+                && let Expression::StaticMemberExpression(inner) = object
+                && inner.property.name == "env"
+                && global_name(ctx, &inner.object) == Some("Deno")
+            {
+                return Some((EnvCategory::Other, "Deno.env".into()));
+            }
+            if let Some(g) = global_name(ctx, object) {
+                return match g {
+                    "process" => {
+                        lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()")))
+                    }
+                    "Deno" if name == "hostname" => {
+                        Some((EnvCategory::Identity, "Deno.hostname()".into()))
+                    }
+                    // `fs.readFileSync` with an unresolvable `fs` still names the file.
+                    _ => file_or_command(name, call),
+                };
+            }
+            if let Some(module) = module_object(ctx, object) {
+                return module_call(module, name, call);
+            }
+            file_or_command(name, call)
+        }
+    }
+}
+
+fn module_call(
+    module: NodeModule,
+    name: &str,
+    call: &CallExpression<'_>,
+) -> Option<(EnvCategory, String)> {
+    match module {
+        NodeModule::Os => lookup(OS_FUNCTIONS, name).map(|c| (c, format!("os.{name}()"))),
+        NodeModule::ChildProcess | NodeModule::Fs => file_or_command(name, call),
+    }
+}
+
+/// A read of a system identity file or a child process printing identity,
+/// judged by the method kind and the constant first argument.
+fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory, String)> {
+    let arg = call.arguments.first().and_then(arg_str)?;
+    if name.starts_with("read") || name.starts_with("open") || name == "stat" || name == "statSync"
+    {
+        let cat = lookup(SYSTEM_FILES, arg)?;
+        return Some((cat, format!("{name}(\"{arg}\")")));
+    }
+    if EXEC_METHODS.contains(&name) {
+        let first = arg.split_whitespace().next()?;
+        let base = first.rsplit(['/', '\\']).next()?.trim_end_matches(".exe");
+        let cat = lookup(COMMANDS, base)?;
+        return Some((cat, format!("{name}(\"{base}\")")));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// analyze
+// ---------------------------------------------------------------------------
+
 /// PS301–PS305.
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let _ = (ctx, out);
+    let mut v = EnvVisitor {
+        ctx,
+        reads: BTreeMap::new(),
+        targeting: Vec::new(),
+    };
+    v.visit_program(ctx.program);
+    for ((category, what), (first, count)) in v.reads {
+        let Some(rule) = category.rule() else {
+            continue;
+        };
+        let mut f = Finding::new(
+            rule,
+            format!("reads {} `{what}`", category.label()),
+            ctx.location(first),
+        );
+        f.notes
+            .push(format!("{count} read site(s) in this file; first shown"));
+        f.snippet = Some(clip(ctx.text(first), 200));
+        out.push(f);
+    }
+    out.extend(v.targeting);
+}
+
+struct EnvVisitor<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    /// (category, what) → (first span, count)
+    reads: BTreeMap<(EnvCategory, String), (Span, usize)>,
+    targeting: Vec<Finding>,
+}
+
+impl<'c, 'a> EnvVisitor<'c, 'a> {
+    /// Records an env read at `expr`; returns true if it was one (the caller
+    /// then skips its children so `process.env.X` is not also `process.env`).
+    fn record(&mut self, expr: &Expression<'a>) -> bool {
+        // Cheap shape filter before the full predicate.
+        if !matches!(
+            expr,
+            Expression::StaticMemberExpression(_)
+                | Expression::ComputedMemberExpression(_)
+                | Expression::CallExpression(_)
+                | Expression::ChainExpression(_)
+                | Expression::Identifier(_)
+        ) {
+            return false;
+        }
+        let Some(read) = env_read(self.ctx, expr) else {
+            return false;
+        };
+        let e = self
+            .reads
+            .entry((read.category, read.what))
+            .or_insert((read.span, 0));
+        e.1 += 1;
+        true
+    }
+
+    /// The env read an operand carries: the read itself or a binding it flows
+    /// into by declaration (`const h = os.hostname().toLowerCase()`).
+    fn env_of(&self, expr: &Expression<'a>) -> Option<EnvRead> {
+        env_value(self.ctx, expr, 0)
+    }
+
+    fn report_targeting(&mut self, span: Span, read: &EnvRead, list: &[String], how: &str) {
+        if !read.category.is_targetable() || list.len() < 2 {
+            return;
+        }
+        let mut f = Finding::new(
+            Rule::EnvTargeting,
+            format!(
+                "{} `{}` is compared against a list of {} constants ({how})",
+                read.category.label(),
+                read.what,
+                list.len()
+            ),
+            self.ctx.location(span),
+        );
+        f.severity = Severity::High;
+        f.decoded = Some(list.join(", "));
+        f.snippet = Some(clip(self.ctx.text(span), 400));
+        f.notes.push(format!("environment source: {}", read.what));
+        self.targeting.push(f);
+    }
+
+    /// `LIST.includes(v)`, `LIST.indexOf(v)`, `new Set(LIST).has(v)`,
+    /// `LIST.some(d => v.endsWith(d))` and friends.
+    fn check_call(&mut self, call: &CallExpression<'a>) {
+        let Some(m) = call.callee.without_parentheses().as_member_expression() else {
+            return;
+        };
+        let Some(method) = m.static_property_name() else {
+            return;
+        };
+        match method {
+            "includes" | "indexOf" | "has" | "lastIndexOf" => {
+                let Some(arg) = call.arguments.first().and_then(Argument::as_expression) else {
+                    return;
+                };
+                let Some(read) = self.env_of(arg) else { return };
+                let Some(list) = constant_list(self.ctx, m.object()) else {
+                    return;
+                };
+                self.report_targeting(call.span, &read, &list, method);
+            }
+            "some" | "find" | "findIndex" | "every" | "filter" => {
+                let Some(list) = constant_list(self.ctx, m.object()) else {
+                    return;
+                };
+                let Some(Argument::ArrowFunctionExpression(f)) = call.arguments.first() else {
+                    if let Some(Argument::FunctionExpression(_)) = call.arguments.first() {
+                        // Function bodies are scanned by the visitor; only arrows are matched.
+                    }
+                    return;
+                };
+                // Any env value mentioned in the callback body decides membership.
+                let mut finder = EnvFinder {
+                    ctx: self.ctx,
+                    found: None,
+                };
+                finder.visit_arrow_function_body(&f.body);
+                if let Some(read) = finder.found {
+                    self.report_targeting(call.span, &read, &list, method);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `v === "a" || v === "b"`, `v.endsWith("x") || v.endsWith("y")`.
+    fn check_logical(&mut self, e: &LogicalExpression<'a>) {
+        if e.operator != LogicalOperator::Or {
+            return;
+        }
+        let mut leaves = Vec::new();
+        collect_or(&e.left, &mut leaves);
+        collect_or(&e.right, &mut leaves);
+        let mut read: Option<EnvRead> = None;
+        let mut consts = Vec::new();
+        for leaf in leaves {
+            let Some((subject, value)) = compare_leaf(leaf) else {
+                continue;
+            };
+            let Some(r) = self.env_of(subject) else {
+                continue;
+            };
+            if read.as_ref().is_some_and(|x| x.what != r.what) {
+                continue;
+            }
+            read = Some(r);
+            consts.push(value.to_string());
+        }
+        if let Some(read) = read {
+            self.report_targeting(e.span, &read, &consts, "chained comparisons");
+        }
+    }
+
+    fn check_switch(&mut self, s: &SwitchStatement<'a>) {
+        let Some(read) = self.env_of(&s.discriminant) else {
+            return;
+        };
+        let consts: Vec<String> = s
+            .cases
+            .iter()
+            .filter_map(|c| match c.test.as_ref()?.without_parentheses() {
+                Expression::StringLiteral(l) => Some(l.value.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.report_targeting(s.span, &read, &consts, "switch");
+    }
+}
+
+fn collect_or<'b, 'a>(e: &'b Expression<'a>, out: &mut Vec<&'b Expression<'a>>) {
+    match e.without_parentheses() {
+        Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
+            collect_or(&l.left, out);
+            collect_or(&l.right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// `subject === "c"`, `"c" == subject`, `subject.endsWith("c")`, `.includes("c")`, `.startsWith("c")`.
+fn compare_leaf<'b, 'a>(e: &'b Expression<'a>) -> Option<(&'b Expression<'a>, &'b str)> {
+    match e.without_parentheses() {
+        Expression::BinaryExpression(b) => binary_const(b),
+        Expression::CallExpression(c) => {
+            let m = c.callee.without_parentheses().as_member_expression()?;
+            let name = m.static_property_name()?;
+            if !matches!(
+                name,
+                "endsWith" | "startsWith" | "includes" | "match" | "test"
+            ) {
+                return None;
+            }
+            let s = c.arguments.first().and_then(arg_str)?;
+            Some((m.object(), s))
+        }
+        _ => None,
+    }
+}
+
+fn binary_const<'b, 'a>(b: &'b BinaryExpression<'a>) -> Option<(&'b Expression<'a>, &'b str)> {
+    if !matches!(
+        b.operator,
+        BinaryOperator::StrictEquality | BinaryOperator::Equality
+    ) {
+        return None;
+    }
+    match (b.left.without_parentheses(), b.right.without_parentheses()) {
+        (_, Expression::StringLiteral(s)) => Some((&b.left, s.value.as_str())),
+        (Expression::StringLiteral(s), _) => Some((&b.right, s.value.as_str())),
+        _ => None,
+    }
+}
+
+/// The env read an expression carries, looking through method calls on it
+/// (`h.toLowerCase()`, `h.split(".")`), members, awaits and simple bindings.
+pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Option<EnvRead> {
+    if depth > 6 {
+        return None;
+    }
+    if let Some(r) = env_read(ctx, expr) {
+        return Some(r);
+    }
+    match expr.without_parentheses() {
+        Expression::Identifier(id) => {
+            let sym = symbol_of(ctx, id)?;
+            if ctx.semantic.scoping().symbol_is_mutated(sym) {
+                return None;
+            }
+            let decl = declarator_of(ctx, sym)?;
+            let init = decl.init.as_ref()?;
+            match &decl.id {
+                BindingPattern::BindingIdentifier(_) => env_value(ctx, init, depth + 1),
+                // `const {timeZone: z} = Intl.DateTimeFormat().resolvedOptions()`
+                _ => {
+                    let mut r = env_value(ctx, init, depth + 1)?;
+                    if let Some(k) = destructured_key(&decl.id, sym) {
+                        r.what = format!("{}.{k}", r.what);
+                    }
+                    Some(r)
+                }
+            }
+        }
+        Expression::CallExpression(c) => {
+            let m = c.callee.without_parentheses().as_member_expression()?;
+            env_value(ctx, m.object(), depth + 1)
+        }
+        Expression::AwaitExpression(a) => env_value(ctx, &a.argument, depth + 1),
+        Expression::LogicalExpression(l) => {
+            env_value(ctx, &l.left, depth + 1).or_else(|| env_value(ctx, &l.right, depth + 1))
+        }
+        Expression::ChainExpression(_) => None,
+        e => {
+            let m = e.as_member_expression()?;
+            env_value(ctx, m.object(), depth + 1)
+        }
+    }
+}
+
+/// A constant list: an array literal of strings, an identifier bound to one, a
+/// `new Set(LIST)`, or anything the evaluator can reduce to an array of strings
+/// (decoded tables). Needs ≥ 2 elements to count as a list.
+pub(crate) fn constant_list<'a>(ctx: &Ctx<'a>, expr: &Expression<'a>) -> Option<Vec<String>> {
+    let expr = expr.without_parentheses();
+    if let Expression::NewExpression(n) = expr
+        && let Expression::Identifier(id) = n.callee.without_parentheses()
+        && id.name == "Set"
+    {
+        let inner = n.arguments.first()?.as_expression()?;
+        return constant_list(ctx, inner);
+    }
+    let value = Evaluator::new(ctx).eval(expr)?;
+    let Value::Array(items) = value else {
+        return None;
+    };
+    let strs: Vec<String> = items
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Str(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    (strs.len() >= 2).then_some(strs)
+}
+
+/// Finds the first env-derived value inside a callback body.
+struct EnvFinder<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    found: Option<EnvRead>,
+}
+
+impl<'a> Visit<'a> for EnvFinder<'_, 'a> {
+    fn visit_expression(&mut self, e: &Expression<'a>) {
+        if self.found.is_some() {
+            return;
+        }
+        if matches!(
+            e,
+            Expression::Identifier(_)
+                | Expression::StaticMemberExpression(_)
+                | Expression::CallExpression(_)
+        ) && let Some(r) = env_value(self.ctx, e, 0)
+        {
+            self.found = Some(r);
+            return;
+        }
+        oxc_ast_visit::walk::walk_expression(self, e);
+    }
+}
+
+impl<'a> Visit<'a> for EnvVisitor<'_, 'a> {
+    fn visit_expression(&mut self, e: &Expression<'a>) {
+        match e {
+            Expression::CallExpression(c) => self.check_call(c),
+            Expression::LogicalExpression(l) => self.check_logical(l),
+            _ => {}
+        }
+        if self.record(e) {
+            // Arguments of a read call may still contain reads.
+            if let Expression::CallExpression(c) = e {
+                for a in &c.arguments {
+                    self.visit_argument(a);
+                }
+            }
+            return;
+        }
+        oxc_ast_visit::walk::walk_expression(self, e);
+    }
+
+    fn visit_switch_statement(&mut self, s: &SwitchStatement<'a>) {
+        self.check_switch(s);
+        oxc_ast_visit::walk::walk_switch_statement(self, s);
+    }
+
+    fn visit_static_member_expression(&mut self, m: &StaticMemberExpression<'a>) {
+        oxc_ast_visit::walk::walk_static_member_expression(self, m);
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Parse + semantic + `Ctx` for unit tests of the analyzers.
+    use oxc_allocator::Allocator;
+    use oxc_parser::Parser;
+    use oxc_semantic::SemanticBuilder;
+    use oxc_span::SourceType;
+
+    use crate::ScanOptions;
+    use crate::context::{Ctx, LineIndex};
+
+    pub fn with_ctx<R>(src: &str, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        let alloc = Allocator::default();
+        let ret = Parser::new(&alloc, src, SourceType::mjs()).parse();
+        let program = alloc.alloc(ret.program);
+        let sem = SemanticBuilder::new()
+            .with_build_nodes(true)
+            .build(program)
+            .semantic;
+        let lines = LineIndex::new(src);
+        let opts = ScanOptions::default();
+        let ctx = Ctx {
+            path: "t.js",
+            chain: &[],
+            source: src,
+            program,
+            semantic: &sem,
+            lines: &lines,
+            opts: &opts,
+        };
+        f(&ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::with_ctx;
+    use super::*;
+
+    /// Every outermost env read in `src`, as (category, what).
+    fn reads(src: &str) -> Vec<(EnvCategory, String)> {
+        struct All<'c, 'a> {
+            ctx: &'c Ctx<'a>,
+            out: Vec<(EnvCategory, String)>,
+        }
+        impl<'a> Visit<'a> for All<'_, 'a> {
+            fn visit_expression(&mut self, e: &Expression<'a>) {
+                if let Some(r) = env_read(self.ctx, e) {
+                    self.out.push((r.category, r.what));
+                    return;
+                }
+                oxc_ast_visit::walk::walk_expression(self, e);
+            }
+        }
+        with_ctx(src, |ctx| {
+            let mut v = All {
+                ctx,
+                out: Vec::new(),
+            };
+            v.visit_program(ctx.program);
+            v.out
+        })
+    }
+
+    fn one(src: &str) -> (EnvCategory, String) {
+        let r = reads(src);
+        assert_eq!(r.len(), 1, "{src}: {r:?}");
+        r.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn env_variables_by_kind() {
+        use EnvCategory::*;
+        assert_eq!(
+            one("f(process.env.ANTHROPIC_BASE_URL)"),
+            (Endpoint, "process.env.ANTHROPIC_BASE_URL".into())
+        );
+        assert_eq!(one("f(process.env['https_proxy'])").0, Endpoint);
+        assert_eq!(one("f(process.env.TZ)").0, TimeZone);
+        assert_eq!(one("f(process.env.LC_ALL)").0, TimeZone);
+        assert_eq!(one("f(process.env.USER)").0, Identity);
+        assert_eq!(one("f(process.env.NODE_ENV)").0, Other);
+        assert_eq!(
+            one("f(Bun.env.HOSTNAME)"),
+            (Identity, "Bun.env.HOSTNAME".into())
+        );
+        assert_eq!(one("f(import.meta.env.API_ENDPOINT)").0, Endpoint);
+        assert_eq!(
+            one("f(Deno.env.get('LANG'))"),
+            (TimeZone, "Deno.env.get(\"LANG\")".into())
+        );
+        assert_eq!(one("f(globalThis.process.env.OPENAI_API_BASE)").0, Endpoint);
+        assert_eq!(one("f(process.env?.TZ)").0, TimeZone);
+        assert_eq!(
+            one("const k = 'COMPUTERNAME'; f(process.env[k])").0,
+            Identity
+        );
+        assert_eq!(one("f(process.env)"), (Other, "process.env".into()));
+    }
+
+    #[test]
+    fn destructuring_and_aliases() {
+        use EnvCategory::*;
+        let r = reads("const { ANTHROPIC_BASE_URL: u, TZ } = process.env; f(u, TZ);");
+        assert!(
+            r.contains(&(Endpoint, "process.env.ANTHROPIC_BASE_URL".into())),
+            "{r:?}"
+        );
+        assert!(r.contains(&(TimeZone, "process.env.TZ".into())), "{r:?}");
+        let r = reads("const e = process.env; f(e.HTTPS_PROXY);");
+        assert!(
+            r.contains(&(Endpoint, "process.env.HTTPS_PROXY".into())),
+            "{r:?}"
+        );
+        // A shadowed `process` is not the global.
+        assert!(reads("function g(process) { return process.env.TZ }").is_empty());
+    }
+
+    #[test]
+    fn os_module_however_bound() {
+        use EnvCategory::*;
+        for src in [
+            "const os = require('os'); f(os.hostname());",
+            "const q = require('node:os'); f(q.hostname());",
+            "var a = r('os'); f(a.hostname());",
+            "var a = __toESM(require('os'), 1); f(a.default.hostname());",
+            "import os from 'os'; f(os.hostname());",
+            "import * as z from 'node:os'; f(z.hostname());",
+            "import { hostname as h } from 'node:os'; f(h());",
+            "const { hostname } = require('os'); f(hostname());",
+            "f(require('os').hostname());",
+        ] {
+            assert_eq!(one(src), (Identity, "os.hostname()".into()), "{src}");
+        }
+        assert_eq!(
+            one("const o = require('os'); f(o.networkInterfaces())").0,
+            Identity
+        );
+        assert_eq!(
+            one("const o = require('os'); f(o.userInfo().username)").0,
+            Identity
+        );
+        assert_eq!(one("const o = require('os'); f(o.platform())").0, Platform);
+        // A local object that merely has a `hostname` method is not the os module.
+        assert!(reads("const os = { hostname() { return 'x' } }; f(os.hostname());").is_empty());
+    }
+
+    #[test]
+    fn ambient_time_zone_and_platform() {
+        use EnvCategory::*;
+        assert_eq!(
+            one("f(Intl.DateTimeFormat().resolvedOptions().timeZone)").0,
+            TimeZone
+        );
+        assert_eq!(
+            one("f(new Intl.DateTimeFormat().resolvedOptions().locale)").0,
+            TimeZone
+        );
+        assert_eq!(one("f(new Date().getTimezoneOffset())").0, TimeZone);
+        assert_eq!(
+            one("const d = new Date(); f(d.getTimezoneOffset())").0,
+            TimeZone
+        );
+        assert_eq!(one("f(navigator.language)").0, TimeZone);
+        assert_eq!(
+            one("f(process.platform)"),
+            (Platform, "process.platform".into())
+        );
+        assert_eq!(one("f(process.getuid())").0, Identity);
+    }
+
+    #[test]
+    fn files_and_commands() {
+        use EnvCategory::*;
+        assert_eq!(
+            one("const fs = require('fs'); f(fs.readFileSync('/etc/timezone', 'utf8'))").0,
+            TimeZone
+        );
+        assert_eq!(
+            one("f(require('fs').readlinkSync('/etc/localtime'))").0,
+            TimeZone
+        );
+        assert_eq!(
+            one("const cp = require('child_process'); f(cp.execSync('whoami'))").0,
+            Identity
+        );
+        assert_eq!(one("const { execSync: x } = require('child_process'); f(x('scutil --get ComputerName'))").0, Identity);
+        assert!(reads("const fs = require('fs'); f(fs.readFileSync('config.json'))").is_empty());
+        assert!(
+            reads("const cp = require('child_process'); f(cp.execSync('git status'))").is_empty()
+        );
+    }
 }
