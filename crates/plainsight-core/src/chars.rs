@@ -133,7 +133,11 @@ impl Visible {
         }
         let k = self.pieces.partition_point(|p| p.orig.end <= i);
         let p = &self.pieces[k];
-        if p.verbatim { p.vis.start + (i - p.orig.start) } else { p.vis.start }
+        if p.verbatim {
+            p.vis.start + (i - p.orig.start)
+        } else {
+            p.vis.start
+        }
     }
 
     /// Visible offset where an original range ending at `i` ends (an offset
@@ -147,7 +151,11 @@ impl Visible {
         }
         let k = self.pieces.partition_point(|p| p.orig.end < i);
         let p = &self.pieces[k];
-        if p.verbatim { p.vis.start + (i - p.orig.start) } else { p.vis.end }
+        if p.verbatim {
+            p.vis.start + (i - p.orig.start)
+        } else {
+            p.vis.end
+        }
     }
 
     /// [`Visible::map_start`]..[`Visible::map_end`]; an empty original range
@@ -186,11 +194,19 @@ pub fn make_visible_with(s: &str, name_range: Range<usize>, keep_newlines: bool)
         if !escape_here(i, c) {
             if keep_newlines && c == '\t' {
                 if let Some((o, v)) = verbatim_start.take() {
-                    pieces.push(Piece { orig: o..i, vis: v..text.len(), verbatim: true });
+                    pieces.push(Piece {
+                        orig: o..i,
+                        vis: v..text.len(),
+                        verbatim: true,
+                    });
                 }
                 let v = text.len();
                 text.push_str("    ");
-                pieces.push(Piece { orig: i..i + 1, vis: v..text.len(), verbatim: false });
+                pieces.push(Piece {
+                    orig: i..i + 1,
+                    vis: v..text.len(),
+                    verbatim: false,
+                });
                 continue;
             }
             if verbatim_start.is_none() {
@@ -200,7 +216,11 @@ pub fn make_visible_with(s: &str, name_range: Range<usize>, keep_newlines: bool)
             continue;
         }
         if let Some((o, v)) = verbatim_start.take() {
-            pieces.push(Piece { orig: o..i, vis: v..text.len(), verbatim: true });
+            pieces.push(Piece {
+                orig: o..i,
+                vis: v..text.len(),
+                verbatim: true,
+            });
         }
         // Gather the run of consecutive escaped characters.
         let mut end = i + c.len_utf8();
@@ -219,7 +239,11 @@ pub fn make_visible_with(s: &str, name_range: Range<usize>, keep_newlines: bool)
         if count >= RUN_COMPRESS_MIN {
             let more = if all_same { "" } else { "…" };
             let _ = write!(text, "⟨{} {} {more}×{count}⟩", codepoint(c), name(c));
-            pieces.push(Piece { orig: i..end, vis: v..text.len(), verbatim: false });
+            pieces.push(Piece {
+                orig: i..end,
+                vis: v..text.len(),
+                verbatim: false,
+            });
         } else {
             // Short runs: one escape per character, each its own piece so a
             // label can point at exactly one of them.
@@ -227,15 +251,27 @@ pub fn make_visible_with(s: &str, name_range: Range<usize>, keep_newlines: bool)
             for d in s[i..end].chars() {
                 let vs = text.len();
                 text.push_str(&visible(d));
-                pieces.push(Piece { orig: o..o + d.len_utf8(), vis: vs..text.len(), verbatim: false });
+                pieces.push(Piece {
+                    orig: o..o + d.len_utf8(),
+                    vis: vs..text.len(),
+                    verbatim: false,
+                });
                 o += d.len_utf8();
             }
         }
     }
     if let Some((o, v)) = verbatim_start {
-        pieces.push(Piece { orig: o..s.len(), vis: v..text.len(), verbatim: true });
+        pieces.push(Piece {
+            orig: o..s.len(),
+            vis: v..text.len(),
+            verbatim: true,
+        });
     }
-    Visible { text, pieces, orig_len: s.len() }
+    Visible {
+        text,
+        pieces,
+        orig_len: s.len(),
+    }
 }
 
 /// `s` with hidden characters escaped; for messages, notes, paths, payloads.
@@ -266,11 +302,28 @@ mod tests {
 
     #[test]
     fn hidden_by_category_not_by_list() {
-        for c in ['\u{200B}', '\u{202E}', '\u{2066}', '\u{E0041}', '\u{FE0F}', '\u{E0100}', '\u{A0}', '\u{3000}']
-        {
+        for c in [
+            '\u{200B}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{E0041}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{A0}',
+            '\u{3000}',
+        ] {
             assert!(is_hidden(c), "{}", visible(c));
         }
-        for c in ['\u{1B}', '\n', '\u{85}', '\u{2028}', '\u{AD}', '\u{3164}', '\u{E000}', '\u{50000}'] {
+        for c in [
+            '\u{1B}',
+            '\n',
+            '\u{85}',
+            '\u{2028}',
+            '\u{AD}',
+            '\u{3164}',
+            '\u{E000}',
+            '\u{50000}',
+        ] {
             assert!(is_hidden(c), "{}", visible(c));
         }
         for c in ['a', ' ', '\u{2019}', 'é', '中', '。', '😀', '\u{301}'] {
@@ -283,8 +336,14 @@ mod tests {
     fn names_the_lookalike_in_span_and_maps_labels() {
         let s = "Today\u{2019}s date is 2026/11/21";
         let v = make_visible_with(s, 5..8, false);
-        assert_eq!(v.text, "Today⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩s date is 2026/11/21");
-        assert_eq!(&v.text[v.map_range(5..8)], "⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩");
+        assert_eq!(
+            v.text,
+            "Today⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩s date is 2026/11/21"
+        );
+        assert_eq!(
+            &v.text[v.map_range(5..8)],
+            "⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩"
+        );
         let slash = s.find('/').unwrap();
         assert_eq!(&v.text[v.map_range(slash..slash + 1)], "/");
         assert_eq!(&v.text[v.map_range(0..5)], "Today");
@@ -294,7 +353,10 @@ mod tests {
 
     #[test]
     fn escapes_hidden_everywhere_and_compresses_runs() {
-        let tags: String = "HELLO".chars().map(|c| char::from_u32(0xE0000 + c as u32).unwrap()).collect();
+        let tags: String = "HELLO"
+            .chars()
+            .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+            .collect();
         let s = format!("a\u{202E}b{tags}c\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}d");
         let v = make_visible(&s);
         assert_eq!(
@@ -304,9 +366,18 @@ mod tests {
         assert!(!v.text.chars().any(is_hidden));
         // A span inside a compressed run covers the whole run's escape.
         let t = s.find('\u{E0048}').unwrap();
-        assert_eq!(&v.text[v.map_range(t + 4..t + 8)], "⟨U+E0048 TAG LATIN CAPITAL LETTER H …×5⟩");
+        assert_eq!(
+            &v.text[v.map_range(t + 4..t + 8)],
+            "⟨U+E0048 TAG LATIN CAPITAL LETTER H …×5⟩"
+        );
         assert_eq!(v.map_range(3..3), v.map_start(3)..v.map_start(3));
-        assert_eq!(escape("line\nbreak\u{1B}[31m"), "line⟨U+000A LINE FEED⟩break⟨U+001B ESCAPE⟩[31m");
-        assert_eq!(escape_multiline("a\n\tb\u{2066}"), "a\n    b⟨U+2066 LEFT-TO-RIGHT ISOLATE⟩");
+        assert_eq!(
+            escape("line\nbreak\u{1B}[31m"),
+            "line⟨U+000A LINE FEED⟩break⟨U+001B ESCAPE⟩[31m"
+        );
+        assert_eq!(
+            escape_multiline("a\n\tb\u{2066}"),
+            "a\n    b⟨U+2066 LEFT-TO-RIGHT ISOLATE⟩"
+        );
     }
 }

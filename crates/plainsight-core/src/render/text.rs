@@ -35,7 +35,11 @@ const CATEGORIES: [(&str, &str); 6] = [
 ];
 
 pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if opts.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     for finding in &report.findings {
         let rendered = renderer.render(&finding_groups(finding));
         out.write_all(rendered.as_bytes())?;
@@ -85,7 +89,11 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
     let mut head = level(f.severity)
         .primary_title(title)
         .id(f.rule.code())
-        .element(Origin::path(origin_path).line(loc.start.line as usize).char_column(loc.start.column as usize));
+        .element(
+            Origin::path(origin_path)
+                .line(loc.start.line as usize)
+                .char_column(loc.start.column as usize),
+        );
     let mut context = Vec::new();
     if let Some(part) = &loc.part {
         context.push(format!("part: {}", escape(part)));
@@ -124,13 +132,27 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
             .iter()
             .map(|c| {
                 let n = format!("{} {}", escape(&c.codepoint), escape(&c.name));
-                if c.count > 1 { format!("{n} ×{}", c.count) } else { n }
+                if c.count > 1 {
+                    format!("{n} ×{}", c.count)
+                } else {
+                    n
+                }
             })
             .collect();
-        evidence.push(Level::NOTE.no_name().message(format!("characters: {}", named.join(", "))).into());
+        evidence.push(
+            Level::NOTE
+                .no_name()
+                .message(format!("characters: {}", named.join(", ")))
+                .into(),
+        );
     }
     if let Some(decoded) = &f.decoded {
-        evidence.push(Level::NOTE.no_name().message(format!("decoded: {}", escape(decoded))).into());
+        evidence.push(
+            Level::NOTE
+                .no_name()
+                .message(format!("decoded: {}", escape(decoded)))
+                .into(),
+        );
     }
     for note in &f.notes {
         evidence.push(Level::NOTE.message(escape(note)).into());
@@ -139,7 +161,10 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
         evidence.push(Level::HELP.message(escape(help)).into());
     }
     if f.excerpt.is_some() {
-        vec![head, Group::with_level(level(f.severity)).elements(evidence)]
+        vec![
+            head,
+            Group::with_level(level(f.severity)).elements(evidence),
+        ]
     } else {
         vec![head.elements(evidence)]
     }
@@ -147,10 +172,21 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
 
 fn summary(report: &Report, color: bool) -> String {
     let bold = Style::new().effects(Effects::BOLD);
-    let paint = |s: &str, style: Style| if color { format!("{style}{s}{style:#}") } else { s.to_string() };
+    let paint = |s: &str, style: Style| {
+        if color {
+            format!("{style}{s}{style:#}")
+        } else {
+            s.to_string()
+        }
+    };
     let mut s = String::new();
     let n = report.findings.len();
-    let _ = write!(s, "{} {n} finding{}", paint("summary:", bold), if n == 1 { "" } else { "s" });
+    let _ = write!(
+        s,
+        "{} {n} finding{}",
+        paint("summary:", bold),
+        if n == 1 { "" } else { "s" }
+    );
     if n > 0 {
         let by_sev: Vec<String> = Severity::ALL
             .iter()
@@ -159,8 +195,12 @@ fn summary(report: &Report, color: bool) -> String {
                 let k = report.findings.iter().filter(|f| f.severity == sev).count();
                 (k > 0).then(|| {
                     let style = match sev {
-                        Severity::Critical | Severity::High => AnsiColor::BrightRed.on_default().effects(Effects::BOLD),
-                        Severity::Medium => AnsiColor::BrightYellow.on_default().effects(Effects::BOLD),
+                        Severity::Critical | Severity::High => {
+                            AnsiColor::BrightRed.on_default().effects(Effects::BOLD)
+                        }
+                        Severity::Medium => {
+                            AnsiColor::BrightYellow.on_default().effects(Effects::BOLD)
+                        }
                         Severity::Low | Severity::Info => Style::new(),
                     };
                     format!("{k} {}", paint(sev.as_str(), style))
@@ -169,9 +209,18 @@ fn summary(report: &Report, color: bool) -> String {
             .collect();
         let _ = write!(s, " ({})", by_sev.join(", "));
     }
-    let _ = writeln!(s, " in {} input{}", report.inputs.len(), if report.inputs.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        s,
+        " in {} input{}",
+        report.inputs.len(),
+        if report.inputs.len() == 1 { "" } else { "s" }
+    );
     for (prefix, label) in CATEGORIES {
-        let k = report.findings.iter().filter(|f| f.rule.code().starts_with(prefix)).count();
+        let k = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.code().starts_with(prefix))
+            .count();
         if k > 0 {
             let _ = writeln!(s, "  {prefix}xx {label}: {k}");
         }
@@ -180,7 +229,10 @@ fn summary(report: &Report, color: bool) -> String {
         let _ = writeln!(
             s,
             "{} {} input error{} (results are incomplete):",
-            paint("errors:", AnsiColor::BrightRed.on_default().effects(Effects::BOLD)),
+            paint(
+                "errors:",
+                AnsiColor::BrightRed.on_default().effects(Effects::BOLD)
+            ),
             report.errors.len(),
             if report.errors.len() == 1 { "" } else { "s" }
         );
