@@ -162,3 +162,67 @@ pub fn normalize(
 ) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
     normalize::normalize(name, bytes, opts, policy)
 }
+
+#[cfg(test)]
+mod tests {
+    use plainsight_core::{CharNote, Confidence, Position, Rule, Severity};
+
+    use super::*;
+
+    fn engine_says(segment: usize, span: std::ops::Range<usize>) -> TextFinding {
+        TextFinding {
+            rule: Rule::ConfusableCharacter,
+            severity: Severity::Medium,
+            confidence: Confidence::High,
+            segment,
+            span,
+            message: "look-alike".into(),
+            label: "U+2019".into(),
+            chars: vec![CharNote::new('\u{2019}', 1)],
+            decoded: None,
+            notes: vec!["engine note".into()],
+            help: Some("help".into()),
+        }
+    }
+
+    #[test]
+    fn text_finding_is_put_back_on_the_file() {
+        let src = "{\n  \"system\": \"Line one\\nToday\\u2019s date\",\n  \"messages\": []\n}";
+        let doc = document::load("b.json", src.as_bytes(), &InspectOptions::default()).unwrap();
+        let seg = doc
+            .segments
+            .iter()
+            .position(|s| s.text.contains('\u{2019}'))
+            .unwrap();
+        let at = doc.segments[seg].text.find('\u{2019}').unwrap();
+        let lines = LineIndex::new(src.as_bytes());
+        let f = to_finding("b.json", &doc, &lines, engine_says(seg, at..at + 3)).unwrap();
+        let raw = src.find("\\u2019").unwrap() as u64;
+        assert_eq!(
+            f.location.start,
+            Position {
+                offset: raw,
+                line: 2,
+                column: 29
+            }
+        );
+        assert_eq!(f.location.end.offset, raw + 6);
+        assert_eq!(f.location.json_pointer.as_deref(), Some("/system"));
+        assert_eq!(f.location.part.as_deref(), Some("system"));
+        let ex = f.excerpt.unwrap();
+        // The excerpt is the decoded second line of the string.
+        assert_eq!((ex.line, ex.text.as_str()), (2, "Today\u{2019}s date"));
+        assert_eq!(&ex.text[ex.start..ex.end], "\u{2019}");
+        assert_eq!(ex.label, "U+2019");
+        assert_eq!(
+            f.notes,
+            ["engine note", "Anthropic Messages request: system prompt"]
+        );
+        assert_eq!(
+            (f.rule, f.severity, f.help.as_deref()),
+            (Rule::ConfusableCharacter, Severity::Medium, Some("help"))
+        );
+        // A segment index out of range is dropped, not a panic.
+        assert!(to_finding("b.json", &doc, &lines, engine_says(999, 0..1)).is_none());
+    }
+}

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use plainsight_core::{CharNote, Finding};
-use plainsight_text::{Edit, Policy};
+use plainsight_text::{Edit, Normalized, Policy};
 
 use crate::document::{self, Document, Segment};
 use crate::json::StringKind;
@@ -29,6 +29,20 @@ pub fn normalize(
     policy: &Policy,
 ) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
     let doc = document::load(name, bytes, opts)?;
+    Ok(rewrite(name, bytes, &doc, |text| {
+        plainsight_text::normalize(text, policy)
+    }))
+}
+
+/// Splices the normalized form of every changed value segment of `doc` into
+/// `bytes`. `normalize_text` is the text engine's normalizer (a parameter so the
+/// splicing can be tested on its own).
+fn rewrite(
+    name: &str,
+    bytes: &[u8],
+    doc: &Document<'_>,
+    normalize_text: impl Fn(&str) -> Normalized,
+) -> (Vec<u8>, Vec<Finding>) {
     let lines = LineIndex::new(bytes);
     let mut findings = Vec::new();
     let mut file_splices: Vec<Splice> = Vec::new();
@@ -37,7 +51,7 @@ pub fn normalize(
         if seg.kind == StringKind::Key {
             continue;
         }
-        let n = plainsight_text::normalize(&seg.text, policy);
+        let n = normalize_text(&seg.text);
         // A lossily decoded text file is written back decoded (U+FFFD for bad bytes).
         let redecoded = !seg.json && matches!(seg.text, Cow::Owned(_));
         if n.edits.is_empty() && !redecoded {
@@ -46,7 +60,7 @@ pub fn normalize(
         findings.extend(
             n.edits
                 .iter()
-                .map(|e| edit_finding(name, &doc, seg, &lines, e)),
+                .map(|e| edit_finding(name, doc, seg, &lines, e)),
         );
         let new = if seg.json {
             escape_json(&n.text)
@@ -67,7 +81,7 @@ pub fn normalize(
         let body = String::from_utf8_lossy(&body);
         file_splices.push((carrier.raw.clone(), escape_json(&body)));
     }
-    Ok((splice(bytes, file_splices), findings))
+    (splice(bytes, file_splices), findings)
 }
 
 /// `bytes` with each range replaced; ranges must not overlap.
@@ -185,6 +199,98 @@ mod tests {
             vec![(5..7, b"xy".to_vec()), (1..2, b"".to_vec())],
         );
         assert_eq!(out, b"0234xy789");
+    }
+
+    /// A stand-in normalizer: folds ’ to ' and strips U+200B.
+    fn fake(text: &str) -> Normalized {
+        let mut out = String::new();
+        let mut edits = Vec::new();
+        for (i, c) in text.char_indices() {
+            match c {
+                '\u{2019}' => {
+                    edits.push(Edit {
+                        span: i..i + 3,
+                        original: c.to_string(),
+                        replacement: "'".into(),
+                        rule: plainsight_core::Rule::ConfusableCharacter,
+                    });
+                    out.push('\'');
+                }
+                '\u{200B}' => edits.push(Edit {
+                    span: i..i + 3,
+                    original: c.to_string(),
+                    replacement: String::new(),
+                    rule: plainsight_core::Rule::InvisibleCharacter,
+                }),
+                c => out.push(c),
+            }
+        }
+        Normalized { text: out, edits }
+    }
+
+    fn run(name: &str, src: &str) -> (String, Vec<Finding>) {
+        let doc = document::load(name, src.as_bytes(), &InspectOptions::default()).unwrap();
+        let (out, edits) = rewrite(name, src.as_bytes(), &doc, fake);
+        (String::from_utf8(out).unwrap(), edits)
+    }
+
+    #[test]
+    fn json_rewrite_keeps_structure_and_other_escapes() {
+        let src = "{ \"k\u{200B}\" : [\"It\\u2019s \\\"q\\\"\",\n  \"keep\\u00e9\", 1.50 ] }";
+        let (out, edits) = run("a.json", src);
+        // The key is left alone, the changed string is re-escaped, the
+        // unchanged one keeps its escape.
+        assert_eq!(
+            out,
+            "{ \"k\u{200B}\" : [\"It's \\\"q\\\"\",\n  \"keep\\u00e9\", 1.50 ] }"
+        );
+        assert_eq!(edits.len(), 1);
+        let at = src.find("\\u2019").unwrap() as u64;
+        assert_eq!(edits[0].location.start.offset, at);
+        assert_eq!(edits[0].location.end.offset, at + 6);
+        assert_eq!(
+            edits[0].location.json_pointer.as_deref(),
+            Some("/k\u{200B}/0")
+        );
+        assert_eq!(
+            edits[0].message,
+            "normalized: replaced ⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩ with '''"
+        );
+        assert_eq!(edits[0].chars[0].codepoint, "U+2019");
+    }
+
+    #[test]
+    fn har_rewrite_goes_through_both_levels() {
+        let src = r#"{"log":{"entries":[{"request":{"postData":{"text":"{\"system\":\"It\\u2019s\",\"n\":1}"}},"response":{"content":{"text":"a\u200bb"}}}]}}"#;
+        let (out, edits) = run("c.har", src);
+        assert_eq!(
+            out,
+            r#"{"log":{"entries":[{"request":{"postData":{"text":"{\"system\":\"It's\",\"n\":1}"}},"response":{"content":{"text":"ab"}}}]}}"#
+        );
+        assert_eq!(edits.len(), 2);
+        let raw =
+            |f: &Finding| &src[f.location.start.offset as usize..f.location.end.offset as usize];
+        assert_eq!(raw(&edits[0]), r"\\u2019");
+        assert_eq!(raw(&edits[1]), r"\u200b");
+        assert_eq!(
+            edits[0].location.part.as_deref(),
+            Some("entries[0].request › system")
+        );
+    }
+
+    #[test]
+    fn text_rewrite_keeps_bom_and_lossy_replaces() {
+        let (out, _) = run("t.txt", "\u{FEFF}It\u{2019}s");
+        assert_eq!(out, "\u{FEFF}It's");
+        let opts = InspectOptions {
+            lossy: true,
+            ..InspectOptions::default()
+        };
+        let bytes = b"a\xffb";
+        let doc = document::load("t.txt", bytes, &opts).unwrap();
+        let (out, edits) = rewrite("t.txt", bytes, &doc, fake);
+        assert_eq!(out, "a\u{FFFD}b".as_bytes());
+        assert!(edits.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use plainsight_inspect::document::{self, Document};
 use plainsight_inspect::json::StringKind;
 use plainsight_inspect::lines::LineIndex;
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions, inspect, normalize};
+use plainsight_text::Policy;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -474,7 +475,7 @@ fn normalize_rewrites_only_changed_strings() {
         "anthropic.json",
         &bytes,
         &InspectOptions::default(),
-        &Default::default(),
+        &Policy::default(),
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
@@ -488,8 +489,8 @@ fn normalize_rewrites_only_changed_strings() {
     assert_eq!(v["model"], original["model"]);
     // Structure and formatting kept: same number of lines, untouched prefix identical.
     assert_eq!(
-        out.iter().filter(|&&b| b == b'\n').count(),
-        bytes.iter().filter(|&&b| b == b'\n').count()
+        memchr::memchr_iter(b'\n', &out).count(),
+        memchr::memchr_iter(b'\n', &bytes).count()
     );
     assert_eq!(out[..235], bytes[..235]);
     let quote = edits
@@ -518,7 +519,7 @@ fn normalize_har_rewrites_nested_bodies() {
         "capture.har",
         &bytes,
         &InspectOptions::default(),
-        &Default::default(),
+        &Policy::default(),
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
@@ -544,7 +545,7 @@ fn normalize_text_file() {
         "t.txt",
         text.as_bytes(),
         &InspectOptions::default(),
-        &Default::default(),
+        &Policy::default(),
     )
     .unwrap();
     assert_eq!(
