@@ -34,6 +34,10 @@ const CATEGORIES: [(&str, &str); 6] = [
     ("PS9", "known incidents"),
 ];
 
+/// Distinct code points named per finding; a tag payload can involve dozens,
+/// and its decoded text says more than the list (JSON/SARIF keep them all).
+const MAX_CHAR_NOTES: usize = 6;
+
 pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
     let renderer = if opts.color {
         Renderer::styled()
@@ -127,9 +131,10 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
         );
     }
     if !f.chars.is_empty() {
-        let named: Vec<String> = f
+        let mut named: Vec<String> = f
             .chars
             .iter()
+            .take(MAX_CHAR_NOTES)
             .map(|c| {
                 let n = format!("{} {}", escape(&c.codepoint), escape(&c.name));
                 if c.count > 1 {
@@ -139,6 +144,9 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
                 }
             })
             .collect();
+        if f.chars.len() > MAX_CHAR_NOTES {
+            named.push(format!("… {} more", f.chars.len() - MAX_CHAR_NOTES));
+        }
         evidence.push(
             Level::NOTE
                 .no_name()
