@@ -87,18 +87,40 @@ pub fn is_invisible(c: char) -> bool {
 pub fn is_unusual_space(c: char) -> bool {
     matches!(
         c,
-        '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+        '\u{00A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
 /// Apostrophe and single-quote look-alikes (including ASCII `'`).
 pub fn is_apostrophe_like(c: char) -> bool {
-    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02B9}' | '\u{2032}' | '\u{00B4}' | '\u{0060}' | '\u{FF07}' | '\u{02BB}' | '\u{02BD}')
+    matches!(
+        c,
+        '\'' | '\u{2019}'
+            | '\u{2018}'
+            | '\u{02BC}'
+            | '\u{02B9}'
+            | '\u{2032}'
+            | '\u{00B4}'
+            | '\u{0060}'
+            | '\u{FF07}'
+            | '\u{02BB}'
+            | '\u{02BD}'
+    )
 }
 
 /// Double-quote look-alikes (including ASCII `"`).
 pub fn is_double_quote_like(c: char) -> bool {
-    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{FF02}' | '\u{02BA}')
+    matches!(
+        c,
+        '"' | '\u{201C}'
+            | '\u{201D}'
+            | '\u{201E}'
+            | '\u{201F}'
+            | '\u{2033}'
+            | '\u{FF02}'
+            | '\u{02BA}'
+    )
 }
 
 /// Coarse script families used for word-level judgements.
@@ -133,10 +155,18 @@ impl Family {
 pub fn family(c: char) -> Family {
     let cp = c as u32;
     if cp < 0x80 {
-        return if c.is_ascii_alphabetic() { Family::Latin } else { Family::Neutral };
+        return if c.is_ascii_alphabetic() {
+            Family::Latin
+        } else {
+            Family::Neutral
+        };
     }
     match cp {
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
+        0x3040..=0x30FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3FFFF => {
             return Family::Cjk;
         }
         0xAC00..=0xD7A3 => return Family::Hangul,
@@ -148,7 +178,9 @@ pub fn family(c: char) -> Family {
         Script::Greek | Script::Coptic => Family::Greek,
         Script::Cyrillic => Family::Cyrillic,
         Script::Armenian => Family::Armenian,
-        Script::Han | Script::Hiragana | Script::Katakana | Script::Bopomofo | Script::Yi => Family::Cjk,
+        Script::Han | Script::Hiragana | Script::Katakana | Script::Bopomofo | Script::Yi => {
+            Family::Cjk
+        }
         Script::Hangul => Family::Hangul,
         Script::Arabic | Script::Syriac | Script::Thaana | Script::Nko => Family::Arabic,
         Script::Hebrew => Family::Hebrew,
@@ -207,15 +239,22 @@ mod tests {
         // Exceptions are none; if this fails after a dependency update, the table above
         // needs refreshing from DerivedCoreProperties.txt.
         let mut mismatches = Vec::new();
-        for cp in 0u32..=0x10FFFF {
-            let Some(c) = char::from_u32(cp) else { continue };
+        for cp in 0u32..=0x0010_FFFF {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
             let mut buf = [0u8; 4];
-            let empty = unicode_security::skeleton(c.encode_utf8(&mut buf)).next().is_none();
+            let empty = unicode_security::skeleton(c.encode_utf8(&mut buf))
+                .next()
+                .is_none();
             if empty != is_default_ignorable(c) {
                 mismatches.push(cp);
             }
         }
-        assert!(mismatches.is_empty(), "mismatching code points: {mismatches:X?}");
+        assert!(
+            mismatches.is_empty(),
+            "mismatching code points: {mismatches:X?}"
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ const MAX_DP_CELLS: usize = 1 << 20;
 
 pub fn classify(a: &str, b: &str) -> Classification {
     if a == b {
-        return Classification { kind: DiffKind::Identical, spans: Vec::new() };
+        return Classification {
+            kind: DiffKind::Identical,
+            spans: Vec::new(),
+        };
     }
     let raw = align(a, b);
     let mut spans: Vec<DiffSpan> = Vec::with_capacity(raw.len());
@@ -47,7 +50,11 @@ pub fn classify(a: &str, b: &str) -> Classification {
         }
         spans.push(judge(a, b, ra, rb));
     }
-    let kind = spans.iter().map(|s| s.kind).max().unwrap_or(DiffKind::Identical);
+    let kind = spans
+        .iter()
+        .map(|s| s.kind)
+        .max()
+        .unwrap_or(DiffKind::Identical);
     Classification { kind, spans }
 }
 
@@ -74,29 +81,33 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
     if ac.is_empty() || bc.is_empty() {
         return coarse;
     }
-    let (n, m) = (ac.len(), bc.len());
-    if (n + 1).saturating_mul(m + 1) > MAX_DP_CELLS {
+    let (na, nb) = (ac.len(), bc.len());
+    if (na + 1).saturating_mul(nb + 1) > MAX_DP_CELLS {
         return coarse;
     }
     // dp[i][j] = LCS length of ac[i..] and bc[j..].
-    let w = m + 1;
-    let mut dp = vec![0u32; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            dp[i * w + j] = if ac[i].1 == bc[j].1 {
-                dp[(i + 1) * w + j + 1] + 1
+    let width = nb + 1;
+    let mut dp = vec![0u32; (na + 1) * width];
+    for i in (0..na).rev() {
+        for j in (0..nb).rev() {
+            dp[i * width + j] = if ac[i].1 == bc[j].1 {
+                dp[(i + 1) * width + j + 1] + 1
             } else {
-                dp[(i + 1) * w + j].max(dp[i * w + j + 1])
+                dp[(i + 1) * width + j].max(dp[i * width + j + 1])
             };
         }
     }
-    let a_off = |i: usize| if i < n { ac[i].0 } else { prefix + am.len() };
-    let b_off = |j: usize| if j < m { bc[j].0 } else { prefix + bm.len() };
+    let a_off = |i: usize| if i < na { ac[i].0 } else { prefix + am.len() };
+    let b_off = |j: usize| if j < nb { bc[j].0 } else { prefix + bm.len() };
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     let mut open: Option<(usize, usize)> = None;
-    while i < n || j < m {
-        if i < n && j < m && ac[i].1 == bc[j].1 && dp[i * w + j] == dp[(i + 1) * w + j + 1] + 1 {
+    while i < na || j < nb {
+        if i < na
+            && j < nb
+            && ac[i].1 == bc[j].1
+            && dp[i * width + j] == dp[(i + 1) * width + j + 1] + 1
+        {
             if let Some((si, sj)) = open.take() {
                 out.push((a_off(si)..a_off(i), b_off(sj)..b_off(j)));
             }
@@ -107,14 +118,14 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         if open.is_none() {
             open = Some((i, j));
         }
-        if j >= m || (i < n && dp[(i + 1) * w + j] >= dp[i * w + j + 1]) {
+        if j >= nb || (i < na && dp[(i + 1) * width + j] >= dp[i * width + j + 1]) {
             i += 1;
         } else {
             j += 1;
         }
     }
     if let Some((si, sj)) = open {
-        out.push((a_off(si)..a_off(n), b_off(sj)..b_off(m)));
+        out.push((a_off(si)..a_off(na), b_off(sj)..b_off(nb)));
     }
     out
 }
@@ -133,7 +144,11 @@ fn is_date_sep(c: u8) -> bool {
 
 fn format_variant(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) -> Option<DiffSpan> {
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    let dateish = |s: &[u8], r: &Range<usize>| s[r.clone()].iter().all(|&c| c.is_ascii_digit() || is_date_sep(c));
+    let dateish = |s: &[u8], r: &Range<usize>| {
+        s[r.clone()]
+            .iter()
+            .all(|&c| c.is_ascii_digit() || is_date_sep(c))
+    };
     if !dateish(ab, ra) || !dateish(bb, rb) {
         return None;
     }
@@ -147,7 +162,11 @@ fn format_variant(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) -> Opt
                 && matches!(right, Some(c) if c.is_ascii_digit() || c == b'{' || c == b'$')
         };
         if whole || (flanked(ab, ra) && flanked(bb, rb)) {
-            return Some(DiffSpan { a: ra.clone(), b: rb.clone(), kind: DiffKind::FormatVariant });
+            return Some(DiffSpan {
+                a: ra.clone(),
+                b: rb.clone(),
+                kind: DiffKind::FormatVariant,
+            });
         }
     }
     // Whole date token around the span.
@@ -162,7 +181,11 @@ fn format_variant(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) -> Opt
     }
     let rda = da.readings();
     if db.readings().iter().any(|r| rda.contains(r)) {
-        return Some(DiffSpan { a: ta, b: tb, kind: DiffKind::FormatVariant });
+        return Some(DiffSpan {
+            a: ta,
+            b: tb,
+            kind: DiffKind::FormatVariant,
+        });
     }
     None
 }
@@ -195,25 +218,35 @@ fn imperceptible_kind(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) ->
     let has_invisible = sa.chars().chain(sb.chars()).any(is_invisible);
     if va == vb {
         // Only invisibles differ.
-        return Some(if has_invisible { DiffKind::InvisibleInsertion } else { DiffKind::Identical });
+        return Some(if has_invisible {
+            DiffKind::InvisibleInsertion
+        } else {
+            DiffKind::Identical
+        });
     }
     // Pure whitespace insertion: Spacing only next to whitespace or at a line end.
     let ws_only = |s: &str| s.chars().all(char::is_whitespace);
     if va.is_empty() || vb.is_empty() {
-        let (empty_s, pos, other) = if va.is_empty() { (a, ra.start, &vb) } else { (b, rb.start, &va) };
+        let (empty_s, pos, other) = if va.is_empty() {
+            (a, ra.start, &vb)
+        } else {
+            (b, rb.start, &va)
+        };
         if !ws_only(other) {
             return None;
         }
         let before = empty_s[..pos].chars().next_back();
         let after = empty_s[pos..].chars().find(|&c| !is_invisible(c));
-        let ok = before.is_some_and(char::is_whitespace)
-            || after.is_none_or(|c| c.is_whitespace());
+        let ok = before.is_some_and(char::is_whitespace) || after.is_none_or(char::is_whitespace);
         return ok.then_some(DiffKind::Spacing);
     }
     if canon(sa) != canon(sb) {
         return None;
     }
-    let ws_differs = sa.chars().filter(|c| c.is_whitespace()).ne(sb.chars().filter(|c| c.is_whitespace()));
+    let ws_differs = sa
+        .chars()
+        .filter(|c| c.is_whitespace())
+        .ne(sb.chars().filter(|c| c.is_whitespace()));
     Some(if ws_differs {
         DiffKind::Spacing
     } else if has_invisible {
@@ -229,7 +262,11 @@ mod tests {
 
     fn kind(a: &str, b: &str) -> DiffKind {
         let k = classify(a, b).kind;
-        assert_eq!(classify(b, a).kind, k, "classify must be symmetric in kind for {a:?} / {b:?}");
+        assert_eq!(
+            classify(b, a).kind,
+            k,
+            "classify must be symmetric in kind for {a:?} / {b:?}"
+        );
         k
     }
 
@@ -245,12 +282,22 @@ mod tests {
         for alt in ["Today\u{2019}s", "Today\u{02BC}s", "Today\u{02B9}s"] {
             assert_eq!(kind("Today's", alt), DiffKind::LookAlike, "{alt}");
         }
-        assert_eq!(kind("Today\u{2019}s", "Today\u{02BC}s"), DiffKind::LookAlike);
+        assert_eq!(
+            kind("Today\u{2019}s", "Today\u{02BC}s"),
+            DiffKind::LookAlike
+        );
         assert_eq!(kind("are", "\u{0430}re"), DiffKind::LookAlike);
         assert_eq!(kind("'", "\u{2019}"), DiffKind::LookAlike);
         assert_eq!(kind("caf\u{E9}", "cafe\u{301}"), DiffKind::LookAlike);
         let c = classify("Today's date", "Today\u{2019}s date");
-        assert_eq!(c.spans, vec![DiffSpan { a: 5..6, b: 5..8, kind: DiffKind::LookAlike }]);
+        assert_eq!(
+            c.spans,
+            vec![DiffSpan {
+                a: 5..6,
+                b: 5..8,
+                kind: DiffKind::LookAlike
+            }]
+        );
         assert!(c.is_imperceptible());
     }
 
@@ -258,10 +305,16 @@ mod tests {
     fn invisible_insertions() {
         assert_eq!(kind("Hello", "Hello\u{200B}"), DiffKind::InvisibleInsertion);
         assert_eq!(kind("Hello", "He\u{200D}llo"), DiffKind::InvisibleInsertion);
-        assert_eq!(kind("ok", "ok\u{E0041}\u{E0042}"), DiffKind::InvisibleInsertion);
+        assert_eq!(
+            kind("ok", "ok\u{E0041}\u{E0042}"),
+            DiffKind::InvisibleInsertion
+        );
         assert_eq!(kind("a\u{200B}", "a\u{200C}"), DiffKind::InvisibleInsertion);
         // Invisible plus look-alike in one span: the more visible ingredient wins.
-        assert_eq!(kind("x'y", "x\u{200B}\u{2019}y"), DiffKind::InvisibleInsertion);
+        assert_eq!(
+            kind("x'y", "x\u{200B}\u{2019}y"),
+            DiffKind::InvisibleInsertion
+        );
     }
 
     #[test]
@@ -279,7 +332,10 @@ mod tests {
         assert_eq!(kind("2026-11-21", "2026/11/21"), DiffKind::FormatVariant);
         assert_eq!(kind("2026-11-21", "21/11/2026"), DiffKind::FormatVariant);
         assert_eq!(kind("2026-11-21", "11/21/2026"), DiffKind::FormatVariant);
-        assert_eq!(kind("Date: 2026-11-21.", "Date: 21.11.2026."), DiffKind::FormatVariant);
+        assert_eq!(
+            kind("Date: 2026-11-21.", "Date: 21.11.2026."),
+            DiffKind::FormatVariant
+        );
         assert_eq!(kind("-", "/"), DiffKind::FormatVariant);
         assert_eq!(kind("{y}-{m}-{d}", "{y}/{m}/{d}"), DiffKind::FormatVariant);
         assert_eq!(kind("${y}-${m}", "${y}/${m}"), DiffKind::FormatVariant);
@@ -296,16 +352,29 @@ mod tests {
         assert_eq!(kind("en", "fr"), DiffKind::Visible);
         assert_eq!(kind("", "x"), DiffKind::Visible);
         // One visible change among imperceptible ones makes the whole thing visible.
-        assert_eq!(kind("Today's date is", "Today\u{2019}s time is"), DiffKind::Visible);
+        assert_eq!(
+            kind("Today's date is", "Today\u{2019}s time is"),
+            DiffKind::Visible
+        );
         assert!(!classify("yes", "no").is_imperceptible());
     }
 
     #[test]
     fn several_spans() {
-        let c = classify("Today's date is 2026-11-21", "Today\u{2019}s date is 2026/11/21");
+        let c = classify(
+            "Today's date is 2026-11-21",
+            "Today\u{2019}s date is 2026/11/21",
+        );
         assert_eq!(c.kind, DiffKind::FormatVariant);
         let kinds: Vec<_> = c.spans.iter().map(|s| s.kind).collect();
-        assert_eq!(kinds, vec![DiffKind::LookAlike, DiffKind::FormatVariant, DiffKind::FormatVariant]);
+        assert_eq!(
+            kinds,
+            vec![
+                DiffKind::LookAlike,
+                DiffKind::FormatVariant,
+                DiffKind::FormatVariant
+            ]
+        );
     }
 
     #[test]

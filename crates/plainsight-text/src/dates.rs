@@ -93,7 +93,9 @@ pub fn parse(bytes: &[u8]) -> Option<Date> {
     let year_ok = |y: u32| (1000..=2999).contains(&y);
     let [a, b, c] = fields;
     let order = match lens {
-        [4, 1..=2, 1..=2] if year_ok(a) && (1..=12).contains(&b) && (1..=31).contains(&c) => Order::YearFirst,
+        [4, 1..=2, 1..=2] if year_ok(a) && (1..=12).contains(&b) && (1..=31).contains(&c) => {
+            Order::YearFirst
+        }
         [1..=2, 1..=2, 4] if year_ok(c) && a >= 1 && b >= 1 => match (a <= 12, b <= 12) {
             (true, true) => Order::YearLast,
             (false, true) if a <= 31 => Order::DayMonthYear,

@@ -13,8 +13,10 @@ use plainsight_core::{CharNote, Confidence, Rule, Severity};
 
 pub mod chars;
 mod classify;
-mod payload;
 pub mod dates;
+mod oddone;
+pub mod payload;
+mod scan;
 
 /// Options for [`analyze_document`].
 #[derive(Clone, Debug)]
@@ -28,7 +30,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { include_legitimate: false, odd_one_out_min_majority: 3 }
+        Options {
+            include_legitimate: false,
+            odd_one_out_min_majority: 3,
+        }
     }
 }
 
@@ -57,8 +62,19 @@ pub struct TextFinding {
 /// detectors look at each segment; odd-one-out statistics are computed over the
 /// whole document. Findings are sorted by (segment, span start).
 pub fn analyze_document(segments: &[&str], opts: &Options) -> Vec<TextFinding> {
-    let _ = (segments, opts);
-    todo!("text engine")
+    let mut scanner = scan::Scanner::new(opts);
+    let mut stats = oddone::DocStats::default();
+    for (i, seg) in segments.iter().enumerate() {
+        scanner.scan_segment(seg, i);
+        stats.collect_ascii(seg, i);
+    }
+    let mut out = std::mem::take(&mut scanner.out);
+    stats.quotes.append(&mut scanner.quotes);
+    stats.report(opts, segments, &mut out);
+    out.sort_by(|a, b| {
+        (a.segment, a.span.start, a.rule.code()).cmp(&(b.segment, b.span.start, b.rule.code()))
+    });
+    out
 }
 
 /// How two strings differ, from the point of view of a reader.
@@ -127,7 +143,11 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Policy {
-        Policy { fold_lookalikes: true, strip_invisibles: true, fold_spaces: true }
+        Policy {
+            fold_lookalikes: true,
+            strip_invisibles: true,
+            fold_spaces: true,
+        }
     }
 }
 
@@ -153,3 +173,6 @@ pub fn normalize(text: &str, policy: &Policy) -> Normalized {
     let _ = (text, policy);
     todo!("normalize")
 }
+
+#[cfg(test)]
+mod tests;

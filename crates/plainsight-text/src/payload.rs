@@ -43,7 +43,11 @@ pub fn printable_ratio(s: &str) -> f64 {
             good += 1;
         }
     }
-    if total == 0 { 0.0 } else { good as f64 / total as f64 }
+    if total == 0 {
+        0.0
+    } else {
+        good as f64 / total as f64
+    }
 }
 
 /// Decode a run of invisible characters as a binary payload. `symbols` are the
@@ -72,7 +76,11 @@ pub fn decode_zero_width(symbols: &[char]) -> Option<String> {
     if alphabet.len() == 3 {
         for sep in 0..3 {
             let others: Vec<char> = (0..3).filter(|&k| k != sep).map(|k| alphabet[k]).collect();
-            let stripped: Vec<char> = symbols.iter().copied().filter(|&c| c != alphabet[sep]).collect();
+            let stripped: Vec<char> = symbols
+                .iter()
+                .copied()
+                .filter(|&c| c != alphabet[sep])
+                .collect();
             for perm in permutations(2) {
                 consider(decode_separated(symbols, alphabet[sep], &others, &perm));
                 // The third symbol may also be mere padding between fixed-width bytes.
@@ -103,7 +111,11 @@ fn quality(s: &str) -> (u32, u32, usize) {
             _ => 0,
         })
         .sum();
-    ((printable_ratio(s) * 100.0) as u32, (texty * 50 / total) as u32, total)
+    (
+        (printable_ratio(s) * 100.0) as u32,
+        (texty * 50 / total) as u32,
+        total,
+    )
 }
 
 fn permutations(n: usize) -> Vec<Vec<u8>> {
@@ -129,7 +141,7 @@ fn permute(v: &mut Vec<u8>, k: usize, out: &mut Vec<Vec<u8>>) {
 fn decode_fixed(symbols: &[char], alphabet: &[char], perm: &[u8], bits: u32) -> Option<String> {
     let total_bits = symbols.len() * bits as usize;
     // Encoders emit whole bytes; leftover bits mean this reading is wrong.
-    if total_bits < 8 || total_bits % 8 != 0 {
+    if total_bits < 8 || !total_bits.is_multiple_of(8) {
         return None;
     }
     let mut bytes = Vec::with_capacity(total_bits / 8);
@@ -186,16 +198,29 @@ pub(crate) mod tests {
 
     #[test]
     fn variation_selectors_decode() {
-        let s: String = "hi!".bytes().map(|b| if b < 16 { char::from_u32(0xFE00 + u32::from(b)).unwrap() } else { char::from_u32(0xE0100 + u32::from(b) - 16).unwrap() }).collect();
+        let s: String = "hi!"
+            .bytes()
+            .map(|b| {
+                if b < 16 {
+                    char::from_u32(0xFE00 + u32::from(b)).unwrap()
+                } else {
+                    char::from_u32(0xE0100 + u32::from(b) - 16).unwrap()
+                }
+            })
+            .collect();
         assert_eq!(decode_variation_selectors(&s).as_deref(), Some("hi!"));
         assert_eq!(decode_variation_selectors("\u{FE0F}"), None);
     }
 
     #[test]
     fn binary_both_assignments() {
-        let s: Vec<char> = encode_bits("secret", '\u{200B}', '\u{200C}').chars().collect();
+        let s: Vec<char> = encode_bits("secret", '\u{200B}', '\u{200C}')
+            .chars()
+            .collect();
         assert_eq!(decode_zero_width(&s).as_deref(), Some("secret"));
-        let s: Vec<char> = encode_bits("secret", '\u{200C}', '\u{200B}').chars().collect();
+        let s: Vec<char> = encode_bits("secret", '\u{200C}', '\u{200B}')
+            .chars()
+            .collect();
         assert_eq!(decode_zero_width(&s).as_deref(), Some("secret"));
     }
 

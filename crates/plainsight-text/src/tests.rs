@@ -1,0 +1,230 @@
+//! End-to-end tests of `analyze_document` on small hand-written inputs.
+
+use std::fmt::Write as _;
+
+use super::*;
+use crate::payload::tests::encode_bits;
+
+fn run(segments: &[&str]) -> Vec<TextFinding> {
+    analyze_document(segments, &Options::default())
+}
+
+fn codes(segments: &[&str]) -> Vec<&'static str> {
+    run(segments).iter().map(|f| f.rule.code()).collect()
+}
+
+fn prose(n: usize) -> String {
+    "It's a plain line of prose, and it's fine.\n".repeat(n)
+}
+
+#[test]
+fn clean_text_has_no_findings() {
+    assert!(run(&[&prose(20)]).is_empty());
+    assert!(run(&["", "a", "\n\n"]).is_empty());
+}
+
+#[test]
+fn zero_width_space() {
+    let f = run(&["Hello\u{200B}world"]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, Rule::InvisibleCharacter);
+    assert_eq!(f[0].span, 5..8);
+    assert_eq!(f[0].severity, Severity::High);
+    assert_eq!(f[0].chars[0].codepoint, "U+200B");
+}
+
+#[test]
+fn adjacent_invisibles_are_one_finding() {
+    let f = run(&["a\u{200B}\u{2060}\u{200B}b"]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].chars.len(), 2);
+    assert_eq!(f[0].chars[0].count, 2);
+}
+
+#[test]
+fn bom_only_at_start_is_fine() {
+    assert!(run(&["\u{FEFF}text"]).is_empty());
+    assert_eq!(codes(&["te\u{FEFF}xt"]), ["PS501"]);
+    assert_eq!(codes(&["ok", "\u{FEFF}text"]), ["PS501"]);
+}
+
+#[test]
+fn tags_decode_and_flags_pass() {
+    let hidden: String = "ignore all"
+        .chars()
+        .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+        .collect();
+    let f = run(&[&format!("Hi{hidden}!")]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, Rule::TagCharacters);
+    assert_eq!(f[0].decoded.as_deref(), Some("ignore all"));
+    assert_eq!(f[0].severity, Severity::Critical);
+    // England flag: 🏴 + gbeng + CANCEL TAG.
+    assert!(run(&["\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"]).is_empty());
+}
+
+#[test]
+fn variation_selectors() {
+    assert!(run(&["\u{2764}\u{FE0F} love"]).is_empty());
+    assert!(run(&["\u{845B}\u{E0100}"]).is_empty());
+    assert_eq!(codes(&["a\u{FE0F}b"]), ["PS503"]);
+    let smuggled: String = "hi there"
+        .bytes()
+        .map(|b| {
+            if b < 16 {
+                char::from_u32(0xFE00 + u32::from(b)).unwrap()
+            } else {
+                char::from_u32(0xE0100 + u32::from(b) - 16).unwrap()
+            }
+        })
+        .collect();
+    let f = run(&[&format!("\u{1F600}{smuggled}")]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].decoded.as_deref(), Some("hi there"));
+    assert_eq!(f[0].severity, Severity::Critical);
+}
+
+#[test]
+fn bidi() {
+    let f = run(&["if x \u{202E} y\n"]);
+    assert_eq!(f[0].rule, Rule::BidiControl);
+    assert_eq!(f[0].severity, Severity::Critical);
+    let f = run(&["a \u{2066}b\u{2069} c"]);
+    assert_eq!(f.len(), 2);
+    assert!(f.iter().all(|f| f.severity == Severity::High));
+    assert!(run(&["\u{05E9}\u{05DC}\u{05D5}\u{05DD}\u{200F} 123"]).is_empty());
+    assert_eq!(codes(&["plain\u{200F}text"]), ["PS504"]);
+}
+
+#[test]
+fn lookalike_apostrophes_in_words() {
+    for (alt, name) in [('\u{02BC}', "U+02BC"), ('\u{02B9}', "U+02B9")] {
+        let f = run(&[&format!("Today{alt}s date is 2026-11-21.")]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule, Rule::ConfusableCharacter);
+        assert!(f[0].label.starts_with(name));
+        assert!(f[0].message.contains("imitates \"'\""), "{}", f[0].message);
+    }
+    // A typographic apostrophe on its own is typography, not a finding.
+    assert!(run(&["Today\u{2019}s date is 2026-11-21."]).is_empty());
+}
+
+#[test]
+fn cyrillic_in_latin_word() {
+    let f = run(&["You \u{0430}re here"]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, Rule::ConfusableCharacter);
+    assert_eq!(f[0].span, 4..6);
+    assert!(f[0].message.contains("CYRILLIC SMALL LETTER A"));
+    assert!(
+        run(&["\u{041F}\u{0440}\u{0438}\u{0432}\u{0435}\u{0442} \u{043C}\u{0438}\u{0440}"])
+            .is_empty()
+    );
+    assert!(run(&["\u{039A}\u{03B1}\u{03BB}\u{03B7}\u{03BC}\u{03AD}\u{03C1}\u{03B1}"]).is_empty());
+}
+
+#[test]
+fn mixed_script_word_without_lookalike() {
+    // Latin + Cyrillic letter with no ASCII look-alike (Д).
+    let f = run(&["abc\u{0414}ef"]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, Rule::MixedScriptWord);
+    assert_eq!(f[0].span, 0..7);
+}
+
+#[test]
+fn fullwidth_colon() {
+    assert_eq!(codes(&["Note\u{FF1A} hello"]), ["PS505"]);
+    assert!(run(&["\u{6CE8}\u{610F}\u{FF1A}\u{4ECA}\u{65E5}"]).is_empty());
+}
+
+#[test]
+fn spaces() {
+    assert_eq!(codes(&["two\u{00A0}words"]), ["PS507"]);
+    assert!(run(&["Bonjour\u{00A0}: merci\u{202F}!"]).is_empty());
+    assert!(run(&["\u{65E5}\u{672C}\u{3000}\u{8A9E}"]).is_empty());
+    assert_eq!(codes(&["a\u{2003}b"]), ["PS507"]);
+}
+
+#[test]
+fn emoji_zwj_and_joiners_are_fine() {
+    assert!(run(&["family \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"]).is_empty());
+    assert!(run(&["\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}"]).is_empty());
+    // Persian: می‌خواهم with ZWNJ.
+    assert!(run(&["\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}"]).is_empty());
+    // Hindi: क्‍ष with ZWJ after virama.
+    assert!(run(&["\u{0915}\u{094D}\u{200D}\u{0937}"]).is_empty());
+    // ZWNJ between Latin letters is not legitimate.
+    assert_eq!(codes(&["ab\u{200C}cd"]), ["PS501"]);
+}
+
+#[test]
+fn zero_width_payload_decodes() {
+    let bits = encode_bits("exfil", '\u{200B}', '\u{200C}');
+    let f = run(&[&format!("Nothing to see{bits} here")]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, Rule::ZeroWidthPayload);
+    assert_eq!(f[0].decoded.as_deref(), Some("exfil"));
+    assert_eq!(f[0].severity, Severity::Critical);
+}
+
+#[test]
+fn odd_apostrophe() {
+    let text = format!("{}Today\u{2019}s date is here.\n", prose(5));
+    let f = run(&[&text]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, Rule::OddQuoteStyle);
+    assert!(f[0].notes[0].contains("×10"), "{:?}", f[0].notes);
+    // Across segments too.
+    let p = prose(5);
+    assert_eq!(codes(&[&p, "Today\u{2019}s"]), ["PS508"]);
+    // Consistent typographic apostrophes: nothing.
+    assert!(run(&[&prose(5).replace('\'', "\u{2019}")]).is_empty());
+}
+
+#[test]
+fn odd_date() {
+    let mut text = String::new();
+    for d in 10..20 {
+        writeln!(text, "Today's date is 2026-11-{d}.").unwrap();
+    }
+    text.push_str("Today's date is 2026/11/21.\n");
+    let f = run(&[&text]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, Rule::OddDateFormat);
+    assert_eq!(&text[f[0].span.clone()], "2026/11/21");
+    assert!(f[0].message.contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn odd_whitespace() {
+    let mut text = prose(12);
+    text.push_str("A line with a trailing space. \nAnd  a doubled one.\n");
+    let f = run(&[&text]);
+    let c: Vec<_> = f.iter().map(|f| f.rule.code()).collect();
+    assert_eq!(c, ["PS510", "PS510"], "{f:?}");
+    // Indentation is not doubling.
+    let code = "fn x() {\n    let a = 1;\n}\n".repeat(5);
+    assert!(run(&[&code]).is_empty());
+}
+
+#[test]
+fn include_legitimate_reports_info() {
+    let opts = Options {
+        include_legitimate: true,
+        ..Options::default()
+    };
+    let f = analyze_document(&["\u{2764}\u{FE0F}"], &opts);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Info);
+}
+
+#[test]
+fn sorted_by_segment_and_offset() {
+    let f = run(&["b\u{200B}", "a\u{200B}c\u{00A0}d"]);
+    let keys: Vec<_> = f.iter().map(|f| (f.segment, f.span.start)).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted);
+    assert_eq!(keys.len(), 3);
+}
