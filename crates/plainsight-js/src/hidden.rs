@@ -1,9 +1,952 @@
-//! (Being written.)
+//! Hidden strings (PS201 decoded-string, PS202 targeting-list).
+//!
+//! Two complementary searches, both in one pass over the program:
+//! 1. **Decoder call sites.** Calls whose callee *decodes*: builtins (`atob`,
+//!    `Buffer.from(…, "base64"|"hex")`, `String.fromCharCode(…)`,
+//!    `decodeURIComponent`), `.join`/`.toString`/`.map` chains that contain a
+//!    decoding operation (`.split("").reverse().join("")`, `.map(c =>
+//!    String.fromCharCode(c ^ k))`), and calls of user functions whose body is
+//!    decoder-shaped (uses `charCodeAt`/`fromCharCode`/`atob`/`Buffer.from`/
+//!    `parseInt`), with constant arguments. Only these candidates reach the
+//!    bounded [`Evaluator`] — demand-driven, so a 13 MB bundle costs one walk
+//!    plus a handful of evaluations. Successful evaluation stops the descent
+//!    (the outermost decoding is the one reported).
+//! 2. **Encoded literals.** Base64/hex string literals whose bytes, as is or
+//!    XORed with one key byte, are printable domain-like or word-like text
+//!    (lower confidence: nothing in the code was seen decoding them). The
+//!    255 XOR keys are tried on a byte histogram first, so the cost per literal
+//!    does not grow with the key space. Images, fonts, wasm and archives are
+//!    recognised by magic bytes and skipped.
+//!
+//! A decoded value that is a list of ≥ 2 host names/domains or IANA time-zone
+//! names — as an array, or a string split on `,;|` or whitespace — is a
+//! targeting list (PS202, high). Organisation names are not judged on their
+//! own: without a domain or zone beside them there is no kind to reason about.
 
-use plainsight_core::Finding;
+use std::collections::HashMap;
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{Argument, CallExpression, Expression, StringLiteral};
+use oxc_ast_visit::Visit;
+use oxc_codegen::{Codegen, Context, Gen, GenExpr};
+use oxc_span::{GetSpan, Span};
+use oxc_syntax::precedence::Precedence;
+use plainsight_core::{Confidence, Finding, Rule, Severity};
 
 use crate::context::Ctx;
+use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, hex_decode};
+
+/// Most evaluations attempted per file (candidate sites are rare; this bounds
+/// adversarial inputs with millions of them).
+const MAX_EVALS: usize = 5_000;
+/// Most PS201 findings per file; further decodings are counted in a summary.
+const MAX_DECODED_FINDINGS: usize = 200;
+/// Encoded literals longer than this are data, not hidden names.
+const MAX_LITERAL: usize = 4096;
+const MIN_LITERAL: usize = 12;
+/// Longest excerpt line kept in snippets.
+const SNIPPET_LINE: usize = 160;
+const SNIPPET_LINES: usize = 40;
 
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let _ = (ctx, out);
+    let mut v = HiddenVisitor {
+        ctx,
+        eval: Evaluator::new(ctx),
+        evals: 0,
+        decoder_fns: HashMap::new(),
+        decoded: 0,
+        suppressed: 0,
+        out: Vec::new(),
+    };
+    v.visit_program(ctx.program);
+    if v.suppressed > 0
+        && let Some(last) = v
+            .out
+            .iter_mut()
+            .rev()
+            .find(|f| f.rule == Rule::DecodedString)
+    {
+        last.notes.push(format!(
+            "{} further decoded strings in this file not reported individually",
+            v.suppressed
+        ));
+    }
+    out.append(&mut v.out);
+}
+
+struct HiddenVisitor<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    eval: Evaluator<'c, 'a>,
+    evals: usize,
+    /// Function span start → is its body decoder-shaped?
+    decoder_fns: HashMap<u32, bool>,
+    decoded: usize,
+    suppressed: usize,
+    out: Vec<Finding>,
+}
+
+/// Source tokens of decoding operations.
+const DECODER_TOKENS: &[&str] = &[
+    "fromCharCode",
+    "fromCodePoint",
+    "charCodeAt",
+    "atob",
+    "Buffer.from",
+    "reverse()",
+    "decodeURIComponent",
+    "unescape",
+    "parseInt",
+];
+
+fn has_decoder_token(text: &str) -> bool {
+    DECODER_TOKENS.iter().any(|t| text.contains(t))
+}
+
+impl<'a> HiddenVisitor<'_, 'a> {
+    /// Is this call decoder-shaped (worth evaluating)?
+    fn is_candidate(&mut self, c: &CallExpression<'a>) -> bool {
+        if c.arguments.is_empty() && !matches!(callee_name(c), Some("join" | "toString")) {
+            return false;
+        }
+        match c.callee.without_parentheses() {
+            Expression::Identifier(id) => {
+                if crate::env::symbol_of(self.ctx, id).is_none() {
+                    return matches!(id.name.as_str(), "atob" | "decodeURIComponent" | "unescape");
+                }
+                self.is_decoder_fn(&c.callee) && has_constant_arg(c)
+            }
+            Expression::StaticMemberExpression(m) => {
+                let name = m.property.name.as_str();
+                if let Expression::Identifier(obj) = m.object.without_parentheses()
+                    && crate::env::symbol_of(self.ctx, obj).is_none()
+                {
+                    return match (obj.name.as_str(), name) {
+                        ("String", "fromCharCode" | "fromCodePoint") => true,
+                        ("Buffer", "from") => {
+                            matches!(c.arguments.get(1), Some(Argument::StringLiteral(s)) if matches!(s.value.as_str(), "base64" | "hex" | "base64url"))
+                        }
+                        _ => false,
+                    };
+                }
+                if matches!(name, "join" | "toString" | "map" | "replace" | "replaceAll") {
+                    let text = self.ctx.text(c.span);
+                    return text.len() < 1 << 16 && has_decoder_token(text);
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn is_decoder_fn(&mut self, callee: &Expression<'a>) -> bool {
+        let Some(f) = callee_function(self.ctx, callee) else {
+            return false;
+        };
+        let span = match f {
+            CalleeFn::Func(f) => f.span,
+            CalleeFn::Arrow(a) => a.span,
+        };
+        let ctx = self.ctx;
+        *self.decoder_fns.entry(span.start).or_insert_with(|| {
+            // Small functions only: decoders are a few lines; a module-sized
+            // function that happens to call atob somewhere is not one.
+            span.size() < 8192 && has_decoder_token(ctx.text(span))
+        })
+    }
+
+    fn try_decode(&mut self, e: &Expression<'a>, c: &CallExpression<'a>) -> bool {
+        if self.evals >= MAX_EVALS {
+            return false;
+        }
+        self.evals += 1;
+        let Some(value) = self.eval.eval(e) else {
+            return false;
+        };
+        let inputs = literal_inputs(c);
+        let strings: Vec<String> = match &value {
+            Value::Str(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => return false,
+        };
+        if strings.is_empty() || !strings.iter().all(|s| is_readable(s)) {
+            return false;
+        }
+        if strings.iter().all(|s| inputs.iter().any(|i| i == s)) {
+            // Nothing was hidden: the "decoder" returned its input.
+            return false;
+        }
+        let display = match &value {
+            Value::Str(s) => s.clone(),
+            _ => format!(
+                "[{}]",
+                strings
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let list = targeting_items(&strings);
+        let mut snippet = self.decoder_snippet(c);
+        snippet.push_str(&clip_lines(&print_expr(e), 4));
+        let usage = self.usage_notes(c);
+        if let Some(items) = list {
+            let mut f = Finding::new(
+                Rule::TargetingList,
+                format!(
+                    "hidden list of {} decoded at run time: {}",
+                    items.kind,
+                    summarize(&items.items)
+                ),
+                self.ctx.location(c.span),
+            );
+            f.severity = Severity::High;
+            f.decoded = Some(items.items.join("\n"));
+            f.snippet = Some(snippet.clone());
+            f.notes.clone_from(&usage);
+            self.out.push(f);
+        }
+        self.decoded += 1;
+        if self.decoded > MAX_DECODED_FINDINGS {
+            self.suppressed += 1;
+            return true;
+        }
+        let mut f = Finding::new(
+            Rule::DecodedString,
+            format!("string decoded at run time: {}", clip(&display, 120)),
+            self.ctx.location(c.span),
+        );
+        f.decoded = Some(display);
+        f.snippet = Some(snippet);
+        f.notes = usage;
+        self.out.push(f);
+        true
+    }
+
+    /// The decoder function, pretty-printed (user decoders only).
+    fn decoder_snippet(&self, c: &CallExpression<'a>) -> String {
+        let mut s = String::new();
+        // The outermost user function involved: the callee, or the callee of
+        // the receiver chain (`dec(x).split(",")`).
+        let mut e = &c.callee;
+        for _ in 0..4 {
+            if let Some(f) = callee_function(self.ctx, e) {
+                let text = match f {
+                    CalleeFn::Func(f) => {
+                        let mut cg = Codegen::new();
+                        f.print(&mut cg, Context::empty());
+                        cg.into_source_text()
+                    }
+                    CalleeFn::Arrow(a) => {
+                        let mut cg = Codegen::new();
+                        a.print_expr(&mut cg, Precedence::Lowest, Context::empty());
+                        cg.into_source_text()
+                    }
+                };
+                s.push_str("// decoder\n");
+                s.push_str(&clip_lines(&text, SNIPPET_LINES));
+                s.push_str("\n// call\n");
+                return s;
+            }
+            match e.without_parentheses() {
+                Expression::CallExpression(inner) => e = &inner.callee,
+                other => match other.as_member_expression() {
+                    Some(m) => e = m.object(),
+                    None => break,
+                },
+            }
+        }
+        s
+    }
+
+    /// Where the decoded value goes: the binding it initialises and its first uses.
+    fn usage_notes(&self, c: &CallExpression<'a>) -> Vec<String> {
+        let mut notes = Vec::new();
+        let nodes = self.ctx.semantic.nodes();
+        let id = c.node_id.get();
+        if id.index() >= nodes.len() {
+            return notes;
+        }
+        // Climb through wrapping calls/members (`dec(x).split(",")`) to the declarator.
+        for ancestor in nodes.ancestors(id).take(6) {
+            match ancestor.kind() {
+                AstKind::VariableDeclarator(d) => {
+                    if let oxc_ast::ast::BindingPattern::BindingIdentifier(b) = &d.id
+                        && let Some(sym) = b.symbol_id.get()
+                    {
+                        notes.push(format!("assigned to `{}`", b.name));
+                        for r in self.ctx.semantic.symbol_references(sym).take(3) {
+                            let span = self.ctx.semantic.reference_span(r);
+                            let pos = self.ctx.lines.position(self.ctx.source, span.start);
+                            notes.push(format!("used at {}:{}", pos.line, pos.column));
+                        }
+                    }
+                    break;
+                }
+                AstKind::ObjectProperty(p) => {
+                    if let Some(k) = p.key.static_name() {
+                        notes.push(format!("stored in property `{k}`"));
+                    }
+                    break;
+                }
+                AstKind::ReturnStatement(_) => {
+                    notes.push("returned to the caller".into());
+                    break;
+                }
+                AstKind::ExpressionStatement(_) | AstKind::Function(_) => break,
+                _ => {}
+            }
+        }
+        notes
+    }
+
+    /// Encoded literals decoded by us (no decoder seen in the code).
+    fn check_literal(&mut self, lit: &StringLiteral<'a>) {
+        let s = lit.value.as_str();
+        if s.len() < MIN_LITERAL || s.len() > MAX_LITERAL {
+            return;
+        }
+        let Some((bytes, enc)) = decode_literal(s) else {
+            return;
+        };
+        if has_binary_magic(&bytes) {
+            return;
+        }
+        let Some((text, key)) = best_plaintext(&bytes) else {
+            return;
+        };
+        let items: Vec<String> = vec![text.clone()];
+        let list = targeting_items(&split_list(&text)).or_else(|| targeting_items(&items));
+        let how = match key {
+            0 => enc.to_string(),
+            k => format!("{enc} XOR 0x{k:02x}"),
+        };
+        if let Some(l) = list {
+            let mut f = Finding::new(
+                Rule::TargetingList,
+                format!(
+                    "{how} literal hides a list of {}: {}",
+                    l.kind,
+                    summarize(&l.items)
+                ),
+                self.ctx.location(lit.span),
+            );
+            f.severity = Severity::High;
+            f.confidence = Confidence::Medium;
+            f.decoded = Some(l.items.join("\n"));
+            f.snippet = Some(clip(self.ctx.text(lit.span), SNIPPET_LINE));
+            self.out.push(f);
+        }
+        let mut f = Finding::new(
+            Rule::DecodedString,
+            format!("{how} literal decodes to {}", clip(&text, 120)),
+            self.ctx.location(lit.span),
+        );
+        f.confidence = if key == 0 {
+            Confidence::Low
+        } else {
+            Confidence::Medium
+        };
+        f.decoded = Some(text);
+        f.snippet = Some(clip(self.ctx.text(lit.span), SNIPPET_LINE));
+        f.notes.push(format!(
+            "decoded by plainsight ({how}); no decoder call was resolved for this literal"
+        ));
+        self.decoded += 1;
+        if self.decoded > MAX_DECODED_FINDINGS {
+            self.suppressed += 1;
+            return;
+        }
+        self.out.push(f);
+    }
+}
+
+impl<'a> Visit<'a> for HiddenVisitor<'_, 'a> {
+    fn visit_expression(&mut self, e: &Expression<'a>) {
+        if let Expression::CallExpression(c) = e
+            && self.is_candidate(c)
+            && self.try_decode(e, c)
+        {
+            return;
+        }
+        oxc_ast_visit::walk::walk_expression(self, e);
+    }
+
+    fn visit_string_literal(&mut self, lit: &StringLiteral<'a>) {
+        self.check_literal(lit);
+    }
+}
+
+fn callee_name<'b>(c: &'b CallExpression<'_>) -> Option<&'b str> {
+    c.callee
+        .without_parentheses()
+        .as_member_expression()?
+        .static_property_name()
+}
+
+/// At least one argument is a literal (or array of literals) worth decoding.
+fn has_constant_arg(c: &CallExpression<'_>) -> bool {
+    c.arguments.iter().any(|a| match a {
+        Argument::StringLiteral(s) => s.value.len() >= 2,
+        Argument::ArrayExpression(arr) => arr.elements.len() >= 2,
+        Argument::NumericLiteral(_) | Argument::Identifier(_) => true,
+        _ => false,
+    })
+}
+
+/// String literal arguments as written (to tell "decoded" from "passed through").
+fn literal_inputs(c: &CallExpression<'_>) -> Vec<String> {
+    c.arguments
+        .iter()
+        .filter_map(|a| match a {
+            Argument::StringLiteral(s) => Some(s.value.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Text kinds
+// ---------------------------------------------------------------------------
+
+/// Printable text a human could read: no control characters other than
+/// whitespace, no replacement characters, mostly letters/digits/punctuation.
+pub(crate) fn is_readable(s: &str) -> bool {
+    if s.chars().count() < 2 {
+        return false;
+    }
+    let mut good = 0usize;
+    let mut total = 0usize;
+    for c in s.chars() {
+        total += 1;
+        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+            return false;
+        }
+        if c.is_alphanumeric() || c.is_ascii_punctuation() || c.is_whitespace() {
+            good += 1;
+        }
+    }
+    good * 10 >= total * 9
+}
+
+/// Extensions that make `name.ext` a file, not a host.
+const FILE_EXTENSIONS: &[&str] = &[
+    "js",
+    "mjs",
+    "cjs",
+    "ts",
+    "tsx",
+    "jsx",
+    "json",
+    "md",
+    "txt",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "ico",
+    "html",
+    "htm",
+    "css",
+    "map",
+    "exe",
+    "dll",
+    "so",
+    "dylib",
+    "yml",
+    "yaml",
+    "toml",
+    "lock",
+    "log",
+    "sh",
+    "py",
+    "rs",
+    "go",
+    "zip",
+    "gz",
+    "tar",
+    "tgz",
+    "xml",
+    "csv",
+    "pdf",
+    "wasm",
+    "node",
+    "bin",
+    "dat",
+    "db",
+    "sql",
+    "woff",
+    "woff2",
+    "ttf",
+    "env",
+    "prototype",
+    "length",
+    "call",
+    "apply",
+    "bind",
+    "then",
+    "default",
+    "exports",
+    "min",
+];
+
+/// Generic top-level domains seen in targeting lists and corporate hosts;
+/// any two-letter country code is also accepted.
+const GENERIC_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "io",
+    "ai",
+    "dev",
+    "app",
+    "gov",
+    "edu",
+    "mil",
+    "int",
+    "info",
+    "biz",
+    "xyz",
+    "cloud",
+    "tech",
+    "site",
+    "online",
+    "store",
+    "shop",
+    "corp",
+    "local",
+    "internal",
+    "lan",
+    "intranet",
+    "services",
+    "systems",
+    "solutions",
+    "group",
+    "global",
+    "network",
+    "digital",
+    "agency",
+    "company",
+    "inc",
+    "ltd",
+    "llc",
+    "health",
+    "bank",
+    "finance",
+    "news",
+    "media",
+    "space",
+    "website",
+    "live",
+    "pro",
+    "top",
+    "club",
+    "one",
+    "world",
+    "zone",
+    "host",
+    "link",
+    "works",
+    "tools",
+    "software",
+    "science",
+    "academy",
+    "center",
+    "run",
+];
+
+/// `api.example.com`, `.corp.example`, `*.example.co.uk` (ASCII, ≥ 2 labels, known TLD shape).
+pub(crate) fn is_domain(s: &str) -> bool {
+    let s = s
+        .trim_start_matches("*.")
+        .trim_start_matches('.')
+        .trim_end_matches('.');
+    if s.len() < 4 || s.len() > 253 || !s.contains('.') {
+        return false;
+    }
+    let labels: Vec<&str> = s.split('.').collect();
+    if labels.iter().any(|l| {
+        l.is_empty()
+            || l.len() > 63
+            || l.starts_with('-')
+            || l.ends_with('-')
+            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        return false;
+    }
+    let tld = labels[labels.len() - 1].to_ascii_lowercase();
+    if FILE_EXTENSIONS.contains(&tld.as_str()) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    // Host names are written in lower case; `Foo.Bar` is a property path.
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    tld.len() == 2 || GENERIC_TLDS.contains(&tld.as_str())
+}
+
+/// IANA time-zone names: `Area/City` with a known area.
+pub(crate) fn is_timezone(s: &str) -> bool {
+    const AREAS: &[&str] = &[
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
+    ];
+    let Some((area, rest)) = s.split_once('/') else {
+        return false;
+    };
+    AREAS.contains(&area)
+        && !rest.is_empty()
+        && rest.len() <= 40
+        && rest.starts_with(|c: char| c.is_ascii_uppercase())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/'))
+}
+
+/// A recognised list of targets.
+pub(crate) struct TargetList {
+    pub kind: &'static str,
+    pub items: Vec<String>,
+}
+
+/// ≥ 2 host names/domains or time-zone names among `items` (each item may
+/// itself be a separated list); `None` otherwise.
+pub(crate) fn targeting_items(items: &[String]) -> Option<TargetList> {
+    let mut flat: Vec<String> = Vec::new();
+    for it in items {
+        flat.extend(split_list(it));
+    }
+    let domains: Vec<String> = flat.iter().filter(|s| is_domain(s)).cloned().collect();
+    let zones: Vec<String> = flat.iter().filter(|s| is_timezone(s)).cloned().collect();
+    // Most of the list must be targets: a sentence mentioning two hosts is not a list.
+    let hits = domains.len() + zones.len();
+    if hits < 2 || hits * 2 < flat.len() {
+        return None;
+    }
+    let kind = match (domains.is_empty(), zones.is_empty()) {
+        (false, true) => "host names/domains",
+        (true, false) => "time zones",
+        _ => "host names/domains and time zones",
+    };
+    let mut all = domains;
+    all.extend(zones);
+    Some(TargetList { kind, items: all })
+}
+
+/// Splits a decoded string used as a packed list (`a.com,b.com`, `a|b`, lines).
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ';', '|', '\n', ' ', '\t'])
+        .map(|p| p.trim().trim_matches(|c| c == '"' || c == '\''))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn summarize(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let more = items.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} (+{more} more)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Encoded literals
+// ---------------------------------------------------------------------------
+
+/// Bytes of a literal that is plausibly base64 or hex (not an identifier or prose).
+fn decode_literal(s: &str) -> Option<(Vec<u8>, &'static str)> {
+    let b = s.as_bytes();
+    if b.len() % 2 == 0 && b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
+        return Some((hex_decode(s)?, "hex"));
+    }
+    let body = s.trim_end_matches('=');
+    if !body
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    {
+        return None;
+    }
+    // Identifiers and words are alphanumeric too: demand base64 shape —
+    // a length that is a multiple of 4 and a mix of classes.
+    if !s.len().is_multiple_of(4) {
+        return None;
+    }
+    let upper = body.bytes().filter(u8::is_ascii_uppercase).count();
+    let lower = body.bytes().filter(u8::is_ascii_lowercase).count();
+    let digit_or_sym = body.len() - upper - lower;
+    if upper == 0 || lower == 0 || (digit_or_sym == 0 && !s.ends_with('=')) {
+        return None;
+    }
+    Some((base64_decode(s)?, "base64"))
+}
+
+/// Images, fonts, wasm, archives: base64 data, not hidden text.
+fn has_binary_magic(b: &[u8]) -> bool {
+    const MAGIC: &[&[u8]] = &[
+        b"\x89PNG",
+        b"GIF8",
+        b"\xFF\xD8\xFF",
+        b"wOFF",
+        b"wOF2",
+        b"\0asm",
+        b"\x1F\x8B",
+        b"PK\x03\x04",
+        b"%PDF",
+        b"RIFF",
+        b"OTTO",
+        b"\0\x01\0\0",
+        b"BM",
+        b"\0\0\x01\0",
+        b"<svg",
+        b"<?xml",
+    ];
+    MAGIC.iter().any(|m| b.starts_with(m))
+}
+
+/// The best printable reading of `bytes`, as is (key 0) or XORed with one key
+/// byte: must be domain-like, zone-like, URL-like or word-like.
+fn best_plaintext(bytes: &[u8]) -> Option<(String, u8)> {
+    if bytes.len() < 4 {
+        return None;
+    }
+    let mut hist = [0usize; 256];
+    for &b in bytes {
+        hist[b as usize] += 1;
+    }
+    for key in 0..=255u8 {
+        // All bytes must map to printable ASCII: checked on the histogram.
+        let printable = hist
+            .iter()
+            .enumerate()
+            .all(|(b, &n)| n == 0 || matches!((b as u8) ^ key, 0x20..=0x7E | b'\n' | b'\t'));
+        if !printable {
+            continue;
+        }
+        let text: String = bytes.iter().map(|&b| char::from(b ^ key)).collect();
+        if looks_meaningful(&text, key != 0) {
+            return Some((text, key));
+        }
+    }
+    None
+}
+
+/// Domain/zone/URL-like, or (for XOR-hidden text only) word-like.
+fn looks_meaningful(t: &str, allow_words: bool) -> bool {
+    let parts = split_list(t);
+    if parts.iter().any(|p| {
+        is_domain(p) || is_timezone(p) || p.starts_with("http://") || p.starts_with("https://")
+    }) {
+        return true;
+    }
+    allow_words && word_like(t)
+}
+
+/// Prose or identifiers: letters dominate, words of plausible length with vowels.
+fn word_like(t: &str) -> bool {
+    let letters = t.bytes().filter(u8::is_ascii_alphabetic).count();
+    if letters * 10 < t.len() * 8 {
+        return false;
+    }
+    let words: Vec<&str> = t
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return false;
+    }
+    words.iter().all(|w| {
+        let vowels = w.bytes().filter(|b| b"aeiouyAEIOUY".contains(b)).count();
+        w.len() <= 20 && vowels * 5 >= w.len() && vowels * 5 <= w.len() * 4
+    }) && words.iter().map(|w| w.len()).sum::<usize>() / words.len() >= 3
+}
+
+// ---------------------------------------------------------------------------
+// Snippets
+// ---------------------------------------------------------------------------
+
+fn print_expr(e: &Expression<'_>) -> String {
+    let mut cg = Codegen::new();
+    cg.print_expression(e);
+    cg.into_source_text()
+}
+
+/// Keeps the first `max` lines, each clipped to [`SNIPPET_LINE`] characters.
+pub(crate) fn clip_lines(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in s.lines().enumerate() {
+        if i == max {
+            out.push_str("…\n");
+            break;
+        }
+        out.push_str(&clip(line, SNIPPET_LINE));
+        out.push('\n');
+    }
+    out
+}
+
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max).collect();
+    t.push('…');
+    t
+}
+
+/// Span of the call (exposed for tests and the covert slicer's snippets).
+pub fn call_span(e: &Expression<'_>) -> Span {
+    e.span()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::testing::with_ctx;
+    use crate::eval::base64_encode;
+
+    fn findings(src: &str) -> Vec<Finding> {
+        with_ctx(src, |ctx| {
+            let mut out = Vec::new();
+            analyze(ctx, &mut out);
+            out
+        })
+    }
+
+    fn decoded(src: &str, rule: Rule) -> Vec<String> {
+        findings(src)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .filter_map(|f| f.decoded)
+            .collect()
+    }
+
+    #[test]
+    fn kinds() {
+        assert!(is_domain("api.example.com"));
+        assert!(is_domain(".corp.example.co.uk"));
+        assert!(!is_domain("index.js"));
+        assert!(!is_domain("process.env"));
+        assert!(!is_domain("Object.prototype"));
+        assert!(is_timezone("Europe/Kyiv"));
+        assert!(is_timezone("America/Argentina/Buenos_Aires"));
+        assert!(!is_timezone("text/plain"));
+        assert!(targeting_items(&["a.example.com,b.example.org".into()]).is_some());
+        assert!(
+            targeting_items(&["see a.example.com and b.example.org for help on this".into()])
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn builtin_decoders() {
+        let b64 = base64_encode(b"internal.example.com");
+        assert_eq!(
+            decoded(
+                &format!("const h = atob('{b64}'); use(h);"),
+                Rule::DecodedString
+            ),
+            ["internal.example.com"]
+        );
+        assert_eq!(
+            decoded(
+                "const s = 'moc.elpmaxe.ipa'.split('').reverse().join(''); f(s)",
+                Rule::DecodedString
+            ),
+            ["api.example.com"]
+        );
+        assert_eq!(
+            decoded(
+                "f(String.fromCharCode(104, 111, 115, 116, 110, 97, 109, 101))",
+                Rule::DecodedString
+            ),
+            ["hostname"]
+        );
+        assert_eq!(
+            decoded(
+                "f(Buffer.from('6170692e6578616d706c652e636f6d', 'hex').toString())",
+                Rule::DecodedString
+            ),
+            ["api.example.com"]
+        );
+    }
+
+    #[test]
+    fn user_xor_decoder_yields_targeting_list() {
+        let plain = "corp-a.example.com,corp-b.example.net,Europe/Kyiv";
+        let enc = base64_encode(&plain.bytes().map(|b| b ^ 0x5A).collect::<Vec<_>>());
+        let src = format!(
+            "function q(s, k) {{ const b = atob(s); let o = ''; for (let i = 0; i < b.length; i++) o += String.fromCharCode(b.charCodeAt(i) ^ k); return o; }}\n\
+             const L = q('{enc}', 90).split(',');\n\
+             if (L.includes(host)) x();"
+        );
+        let f = findings(&src);
+        let list = f
+            .iter()
+            .find(|f| f.rule == Rule::TargetingList)
+            .expect("PS202");
+        assert_eq!(
+            list.decoded.as_deref(),
+            Some("corp-a.example.com\ncorp-b.example.net\nEurope/Kyiv")
+        );
+        assert!(
+            list.snippet.as_deref().unwrap().contains("charCodeAt"),
+            "{:?}",
+            list.snippet
+        );
+        assert!(
+            list.notes.iter().any(|n| n.contains("assigned to `L`")),
+            "{:?}",
+            list.notes
+        );
+        assert!(f.iter().any(|f| f.rule == Rule::DecodedString));
+    }
+
+    #[test]
+    fn xor_hidden_literal_found_without_decoder() {
+        let enc = base64_encode(
+            &"Asia/Shanghai Asia/Hong_Kong"
+                .bytes()
+                .map(|b| b ^ 0x13)
+                .collect::<Vec<_>>(),
+        );
+        let f = findings(&format!("const T = '{enc}';"));
+        let list = f
+            .iter()
+            .find(|f| f.rule == Rule::TargetingList)
+            .expect("PS202 from literal");
+        assert_eq!(
+            list.decoded.as_deref(),
+            Some("Asia/Shanghai\nAsia/Hong_Kong")
+        );
+    }
+
+    #[test]
+    fn benign_base64_and_strings_are_quiet() {
+        // A PNG header in base64, an i18n table, identifiers, a random token.
+        let png = base64_encode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10");
+        let src = format!(
+            "const img = 'data:image/png;base64,{png}'; const raw = '{png}';\n\
+             const t = {{ en: 'Hello', fr: 'Bonjour' }};\n\
+             const id = 'getElementById'; const tok = 'Qm9aX3Jr7a9ZkLmN0pQr';\n\
+             const s = 'abc'.toUpperCase(); const j = ['a', 'b'].join('-');"
+        );
+        let f = findings(&src);
+        assert!(f.is_empty(), "{f:#?}");
+    }
 }
