@@ -1,0 +1,235 @@
+//! End-to-end tests of the real `plainsight` binary: exit codes, stdout/stderr
+//! discipline, every output format, stdin, errors naming input and place.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_plainsight");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Run from the fixtures directory so paths in output are short and stable.
+fn plainsight() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(fixture("")).env_remove("NO_COLOR");
+    cmd
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+#[test]
+fn incident_request_text() {
+    let out = plainsight().args(["inspect", "anthropic_incident.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let s = stdout_of(&out);
+    assert!(s.contains("PS508"), "{s}");
+    assert!(s.contains("PS509"), "{s}");
+    assert!(s.contains("U+2019 RIGHT SINGLE QUOTATION MARK"), "{s}");
+    assert!(stderr_of(&out).is_empty());
+    insta::assert_snapshot!("incident_text", s);
+}
+
+#[test]
+fn incident_request_json() {
+    let out = plainsight().args(["inspect", "--format", "json", "anthropic_incident.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"PS508") && rules.contains(&"PS509"), "{rules:?}");
+    insta::assert_snapshot!("incident_json", stdout_of(&out));
+}
+
+#[test]
+fn incident_request_sarif() {
+    let out = plainsight().args(["inspect", "--format", "sarif", "anthropic_incident.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "PS508"));
+    let uri = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "anthropic_incident.json");
+    // Rule docs are covered by core's schema test; keep the snapshot about results.
+    v["runs"][0]["tool"]["driver"]["rules"] = "<rules>".into();
+    v["runs"][0]["tool"]["driver"]["version"] = "<version>".into();
+    v["runs"][0]["tool"]["driver"]["semanticVersion"] = "<version>".into();
+    insta::assert_json_snapshot!("incident_sarif", v);
+}
+
+#[test]
+fn fail_on_changes_exit_code() {
+    // The incident's text findings are medium: over the default threshold,
+    // under `critical`.
+    plainsight().args(["inspect", "anthropic_incident.json"]).assert().code(1);
+    plainsight().args(["inspect", "--fail-on", "critical", "anthropic_incident.json"]).assert().code(0);
+    plainsight().args(["inspect", "--fail-on", "info", "anthropic_incident.json"]).assert().code(1);
+}
+
+#[test]
+fn clean_multilingual_text_has_no_findings() {
+    let out = plainsight().args(["inspect", "--color", "never", "clean_multilingual.txt"]).output().unwrap();
+    let s = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert_eq!(s, "summary: 0 findings in 1 input\n");
+}
+
+#[test]
+fn reads_stdin() {
+    let body = std::fs::read(fixture("anthropic_incident.json")).unwrap();
+    for args in [&["inspect", "--format", "json"][..], &["inspect", "--format", "json", "-"][..]] {
+        let out = plainsight().args(args).write_stdin(body.clone()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["inputs"][0], "<stdin>");
+        assert_eq!(v["findings"][0]["location"]["path"], "<stdin>");
+    }
+}
+
+#[test]
+fn invalid_utf8_is_an_error_with_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.txt");
+    std::fs::write(&path, b"fine so far \xC3\x28 then broken").unwrap();
+    let out = Command::new(BIN).arg("inspect").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+    let err = stderr_of(&out);
+    assert!(err.starts_with("plainsight: error: "), "{err}");
+    assert!(err.contains("bad.txt") && err.contains("offset 12"), "{err}");
+    assert_eq!(err.lines().count(), 1, "reported once: {err}");
+    // --lossy inspects it anyway.
+    Command::new(BIN).arg("inspect").arg("--lossy").arg(&path).assert().success();
+}
+
+#[test]
+fn malformed_json_is_an_error_with_line_and_column() {
+    let out = plainsight().args(["inspect", "malformed.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = stderr_of(&out);
+    assert!(err.contains("malformed.json:5:3"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_error_in_any_input_means_no_output() {
+    let out = plainsight().args(["inspect", "anthropic_incident.json", "malformed.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "render only after all inputs succeeded");
+    let out = plainsight().args(["inspect", "anthropic_incident.json", "does-not-exist.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr_of(&out).contains("does-not-exist.json"));
+}
+
+#[test]
+fn limits_are_enforced_and_named() {
+    let out = plainsight().args(["inspect", "--max-size", "1K", "anthropic_incident.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--max-size"), "{}", stderr_of(&out));
+    let body = std::fs::read(fixture("anthropic_incident.json")).unwrap();
+    let out = plainsight().args(["inspect", "--max-size", "100"]).write_stdin(body).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("<stdin>"), "{}", stderr_of(&out));
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    let out = plainsight().args(["inspect", "--max-depth", "10", "-"]).write_stdin(deep).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--max-depth"), "{}", stderr_of(&out));
+    plainsight().args(["inspect", "--max-size", "12Q", "x"]).assert().code(2);
+}
+
+#[test]
+fn color_only_when_asked() {
+    let never = plainsight().args(["inspect", "--color", "never", "anthropic_incident.json"]).output().unwrap();
+    assert!(!never.stdout.contains(&0x1B));
+    let always = plainsight().args(["inspect", "--color", "always", "anthropic_incident.json"]).output().unwrap();
+    assert!(always.stdout.contains(&0x1B));
+    // auto: stdout is a pipe here, so no colour.
+    let auto = plainsight().args(["inspect", "anthropic_incident.json"]).output().unwrap();
+    assert!(!auto.stdout.contains(&0x1B));
+}
+
+#[test]
+fn rules_table_and_rule_doc() {
+    let out = plainsight().arg("rules").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = stdout_of(&out);
+    assert!(table.starts_with("CODE"));
+    for rule in plainsight_core::Rule::ALL {
+        assert!(table.contains(rule.code()), "{} missing", rule.code());
+    }
+    let out = plainsight().args(["rule", "PS505"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout_of(&out).trim_end(), plainsight_core::Rule::ConfusableCharacter.doc().trim_end());
+    // By name too, case-insensitively.
+    plainsight().args(["rule", "Confusable-Character"]).assert().code(0);
+    let out = plainsight().args(["rule", "PS999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr_of(&out).contains("unknown rule `PS999`"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    plainsight().args(["inspect", "--format", "xml"]).assert().code(2);
+    plainsight().arg("frobnicate").assert().code(2);
+    plainsight().arg("scan").assert().code(2);
+}
+
+#[test]
+fn scan_missing_path_is_an_error() {
+    let out = plainsight().args(["scan", "no/such/dir"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr_of(&out).contains("no/such/dir"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn scan_covert_channel_fixture() {
+    let out = plainsight().args(["scan", "--color", "never", "covert.js"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    insta::assert_snapshot!("scan_covert_text", stdout_of(&out));
+}
+
+#[test]
+fn closed_stdout_pipe_is_not_an_error() {
+    // Enough findings that the output is far bigger than a pipe buffer.
+    let line = "It's here: Today\u{2019}s date is 2026/11/21 and 2026-11-20 and 2026-11-19.\n";
+    let input = line.repeat(4000);
+    let mut child = StdCommand::new(BIN)
+        .args(["inspect", "--input-format", "text", "--fail-on", "critical", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    // Read a little, then close our end of stdout.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let _ = stdout.read(&mut first);
+    drop(stdout);
+    writer.join().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert_ne!(status.code(), Some(2), "stderr: {err}");
+    assert!(status.code().is_some(), "killed by a signal: {status:?}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
