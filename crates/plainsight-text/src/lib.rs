@@ -14,6 +14,7 @@ use plainsight_core::{CharNote, Confidence, Rule, Severity};
 pub mod chars;
 mod classify;
 pub mod dates;
+mod normalize;
 mod oddone;
 pub mod payload;
 mod scan;
@@ -169,9 +170,11 @@ pub struct Normalized {
 
 /// Canonical form of `text`: look-alikes folded to the dominant ASCII form,
 /// invisibles stripped (legitimate uses kept), plus the list of edits made.
+///
+/// Driven by [`analyze_document`] findings, so exactly the reported characters
+/// change and legitimate uses stay. Dates and whitespace style are left alone.
 pub fn normalize(text: &str, policy: &Policy) -> Normalized {
-    let _ = (text, policy);
-    todo!("normalize")
+    normalize::normalize(text, policy)
 }
 
 #[cfg(test)]

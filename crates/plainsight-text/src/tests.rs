@@ -228,3 +228,171 @@ fn sorted_by_segment_and_offset() {
     assert_eq!(keys, sorted);
     assert_eq!(keys.len(), 3);
 }
+
+/// Deterministic xorshift64* generator: no dependency, reproducible failures.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Characters that exercise every detector and every legitimate-use rule.
+const ALPHABET: &[char] = &[
+    'a',
+    'b',
+    'T',
+    's',
+    ' ',
+    ' ',
+    '\n',
+    '\r',
+    '\t',
+    '\'',
+    '"',
+    '-',
+    '/',
+    '.',
+    ':',
+    '!',
+    '1',
+    '2',
+    '0',
+    '9',
+    '{',
+    '}',
+    '$',
+    '«',
+    '\u{00A0}',
+    '\u{202F}',
+    '\u{3000}',
+    '\u{2003}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{2060}',
+    '\u{FEFF}',
+    '\u{00AD}',
+    '\u{180E}',
+    '\u{E0041}',
+    '\u{E0067}',
+    '\u{E007F}',
+    '\u{1F3F4}',
+    '\u{FE0F}',
+    '\u{FE00}',
+    '\u{E0100}',
+    '\u{202E}',
+    '\u{202C}',
+    '\u{2066}',
+    '\u{2069}',
+    '\u{200F}',
+    '\u{2019}',
+    '\u{201C}',
+    '\u{02BC}',
+    '\u{02B9}',
+    '\u{0430}',
+    '\u{03BF}',
+    '\u{0414}',
+    '\u{FF1A}',
+    '\u{FF21}',
+    '\u{4E2D}',
+    '\u{3042}',
+    '\u{D55C}',
+    '\u{0645}',
+    '\u{05E9}',
+    '\u{0915}',
+    '\u{094D}',
+    '\u{1F468}',
+    '\u{2764}',
+    '\u{0301}',
+    '\u{1D41A}',
+    '\u{FFF9}',
+    '\u{10FFFF}',
+    '\u{1F1E6}',
+];
+
+fn random_string(rng: &mut XorShift, max_len: usize) -> String {
+    let len = rng.below(max_len + 1);
+    (0..len)
+        .map(|_| {
+            if rng.below(8) == 0 {
+                // Any scalar value.
+                char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('\u{FFFD}')
+            } else {
+                ALPHABET[rng.below(ALPHABET.len())]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn never_panics_on_random_text() {
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let opts_all = Options {
+        include_legitimate: true,
+        odd_one_out_min_majority: 1,
+    };
+    for round in 0..3000 {
+        let a = random_string(&mut rng, 48);
+        let b = random_string(&mut rng, 48);
+        // Mutations of `a` hit the interesting (nearly equal) cases of classify.
+        let mut c: Vec<char> = a.chars().collect();
+        if !c.is_empty() {
+            let k = rng.below(c.len());
+            c[k] = ALPHABET[rng.below(ALPHABET.len())];
+        }
+        let c: String = c.into_iter().collect();
+        for opts in [&Options::default(), &opts_all] {
+            for f in analyze_document(&[&a, &b, &c], opts) {
+                let seg = [&a, &b, &c][f.segment];
+                assert!(
+                    f.span.start <= f.span.end && f.span.end <= seg.len(),
+                    "round {round}: {f:?}"
+                );
+                assert!(
+                    seg.is_char_boundary(f.span.start) && seg.is_char_boundary(f.span.end),
+                    "round {round}"
+                );
+            }
+        }
+        for (x, y) in [(&a, &b), (&a, &c)] {
+            let cl = classify(x, y);
+            assert_eq!(
+                cl.kind == DiffKind::Identical,
+                x == y,
+                "round {round}: {x:?} {y:?}"
+            );
+            for s in &cl.spans {
+                assert!(
+                    x.is_char_boundary(s.a.start)
+                        && x.is_char_boundary(s.a.end)
+                        && s.a.end <= x.len()
+                );
+                assert!(
+                    y.is_char_boundary(s.b.start)
+                        && y.is_char_boundary(s.b.end)
+                        && s.b.end <= y.len()
+                );
+            }
+        }
+        let n = normalize(&a, &Policy::default());
+        // Replaying the edits on the original gives the normalized text.
+        let mut replay = String::new();
+        let mut at = 0;
+        for e in &n.edits {
+            replay.push_str(&a[at..e.span.start]);
+            assert_eq!(&a[e.span.clone()], e.original);
+            replay.push_str(&e.replacement);
+            at = e.span.end;
+        }
+        replay.push_str(&a[at..]);
+        assert_eq!(replay, n.text, "round {round}");
+    }
+}
