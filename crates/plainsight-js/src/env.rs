@@ -813,24 +813,34 @@ impl<'c, 'a> EnvVisitor<'c, 'a> {
                 self.report_targeting(call.span, &read, &list, method);
             }
             "some" | "find" | "findIndex" | "every" | "filter" => {
+                // Any env value mentioned in a small callback decides membership;
+                // look for it first (cheap, bounded) and evaluate the receiver only then.
+                let found = match call.arguments.first() {
+                    Some(Argument::ArrowFunctionExpression(f)) if f.span.size() < 2048 => {
+                        let mut finder = EnvFinder {
+                            ctx: self.ctx,
+                            found: None,
+                        };
+                        finder.visit_arrow_function_body(&f.body);
+                        finder.found
+                    }
+                    Some(Argument::FunctionExpression(f)) if f.span.size() < 2048 => {
+                        let mut finder = EnvFinder {
+                            ctx: self.ctx,
+                            found: None,
+                        };
+                        if let Some(body) = &f.body {
+                            finder.visit_function_body(body);
+                        }
+                        finder.found
+                    }
+                    _ => None,
+                };
+                let Some(read) = found else { return };
                 let Some(list) = constant_list(self.ctx, m.object()) else {
                     return;
                 };
-                let Some(Argument::ArrowFunctionExpression(f)) = call.arguments.first() else {
-                    if let Some(Argument::FunctionExpression(_)) = call.arguments.first() {
-                        // Function bodies are scanned by the visitor; only arrows are matched.
-                    }
-                    return;
-                };
-                // Any env value mentioned in the callback body decides membership.
-                let mut finder = EnvFinder {
-                    ctx: self.ctx,
-                    found: None,
-                };
-                finder.visit_arrow_function_body(&f.body);
-                if let Some(read) = finder.found {
-                    self.report_targeting(call.span, &read, &list, method);
-                }
+                self.report_targeting(call.span, &read, &list, method);
             }
             _ => {}
         }
@@ -954,8 +964,16 @@ pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Opti
             }
         }
         Expression::CallExpression(c) => {
-            let m = c.callee.without_parentheses().as_member_expression()?;
-            env_value(ctx, m.object(), depth + 1)
+            match c.callee.without_parentheses().as_member_expression() {
+                // `h.toLowerCase()`, `h.split(".")`: derived from the receiver.
+                Some(m) => env_value(ctx, m.object(), depth + 1),
+                // `String(h)`, `parse(h)`: derived from the first argument.
+                None => env_value(ctx, c.arguments.first()?.as_expression()?, depth + 1),
+            }
+        }
+        // `new URL(process.env.X)`
+        Expression::NewExpression(n) => {
+            env_value(ctx, n.arguments.first()?.as_expression()?, depth + 1)
         }
         Expression::AwaitExpression(a) => env_value(ctx, &a.argument, depth + 1),
         Expression::LogicalExpression(l) => {
@@ -980,6 +998,13 @@ pub(crate) fn constant_list<'a>(ctx: &Ctx<'a>, expr: &Expression<'a>) -> Option<
     {
         let inner = n.arguments.first()?.as_expression()?;
         return constant_list(ctx, inner);
+    }
+    // `const S = new Set([...])`: the evaluator has no Set, follow the binding.
+    if let Expression::Identifier(id) = expr
+        && let Some(init) = const_init(ctx, id)
+        && matches!(init.without_parentheses(), Expression::NewExpression(_))
+    {
+        return constant_list(ctx, init);
     }
     let value = Evaluator::new(ctx).eval(expr)?;
     let Value::Array(items) = value else {
@@ -1024,7 +1049,18 @@ impl<'a> Visit<'a> for EnvVisitor<'_, 'a> {
     fn visit_expression(&mut self, e: &Expression<'a>) {
         match e {
             Expression::CallExpression(c) => self.check_call(c),
-            Expression::LogicalExpression(l) => self.check_logical(l),
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
+                self.check_logical(l);
+                // Visit the leaves of the whole `||` chain directly, so a long
+                // chain is flattened once rather than once per nesting level.
+                let mut leaves = Vec::new();
+                collect_or(&l.left, &mut leaves);
+                collect_or(&l.right, &mut leaves);
+                for leaf in leaves {
+                    self.visit_expression(leaf);
+                }
+                return;
+            }
             _ => {}
         }
         if self.record(e) {
@@ -1251,5 +1287,81 @@ mod tests {
         assert!(
             reads("const cp = require('child_process'); f(cp.execSync('git status'))").is_empty()
         );
+    }
+
+    fn analyzed(src: &str) -> Vec<Finding> {
+        with_ctx(src, |ctx| {
+            let mut out = Vec::new();
+            analyze(ctx, &mut out);
+            out
+        })
+    }
+
+    fn targeting(src: &str) -> Vec<Finding> {
+        analyzed(src)
+            .into_iter()
+            .filter(|f| f.rule == Rule::EnvTargeting)
+            .collect()
+    }
+
+    #[test]
+    fn reads_are_aggregated_per_source() {
+        let src = "for (;;) { f(process.env.HTTPS_PROXY); g(process.env.HTTPS_PROXY); }\n\
+                   h(process.env.TZ, require('os').hostname(), process.platform, process.env.NODE_ENV)";
+        let f = analyzed(src);
+        let rules: Vec<Rule> = f.iter().map(|f| f.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                Rule::EnvEndpoint,
+                Rule::EnvTimeZone,
+                Rule::EnvIdentity,
+                Rule::EnvPlatform
+            ],
+            "{f:#?}"
+        );
+        assert!(
+            f[0].notes[0].starts_with("2 read site(s)"),
+            "{:?}",
+            f[0].notes
+        );
+        assert_eq!(f[0].location.start.line, 1);
+    }
+
+    #[test]
+    fn list_comparisons_are_targeting() {
+        let cases = [
+            "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['a.example.com', 'b.example.com'].includes(h)) x();",
+            "const L = ['a.example.com', 'b.example.com']; if (L.some(d => process.env.ANTHROPIC_BASE_URL.endsWith(d))) x();",
+            "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; if (tz === 'Asia/Shanghai' || tz === 'Asia/Urumqi') x();",
+            "const os = require('os'); const n = os.hostname().toLowerCase(); if (n.endsWith('.corp-a.com') || n.endsWith('.corp-b.com')) x();",
+            "switch (process.env.TZ) { case 'Europe/Moscow': case 'Europe/Minsk': x(); }",
+            "const Z = new Set(['Asia/Tehran', 'Asia/Kabul']); if (Z.has(process.env.TZ)) x();",
+            "const Z = ['Asia/Tehran', 'Asia/Kabul']; if (Z.indexOf(process.env.TZ) >= 0) x();",
+            "const Z = atob('QXNpYS9UZWhyYW4sQXNpYS9LYWJ1bA==').split(','); if (Z.includes(process.env.TZ)) x();",
+        ];
+        for src in cases {
+            let t = targeting(src);
+            assert_eq!(t.len(), 1, "{src}: {t:#?}");
+            assert_eq!(t[0].severity, Severity::High);
+            assert!(t[0].decoded.as_deref().unwrap().contains(','), "{src}");
+        }
+        let t = targeting(cases[7]);
+        assert_eq!(t[0].decoded.as_deref(), Some("Asia/Tehran, Asia/Kabul"));
+    }
+
+    #[test]
+    fn ordinary_environment_use_is_not_targeting() {
+        for src in [
+            "if (process.env.NODE_ENV === 'production' || process.env.NODE_ENV === 'test') x();",
+            "switch (process.platform) { case 'win32': sep = '\\\\'; break; case 'darwin': case 'linux': sep = '/'; }",
+            "const p = process.env.HTTPS_PROXY || process.env.HTTP_PROXY; if (p) agent(p);",
+            "if (process.env.TZ === 'UTC') x();",
+            "const l = navigator.language; const msg = l.startsWith('fr') ? 'Bonjour' : 'Hello';",
+            "if (['a', 'b'].includes(userInput)) x();",
+        ] {
+            let t = targeting(src);
+            assert!(t.is_empty(), "{src}: {t:#?}");
+        }
     }
 }
