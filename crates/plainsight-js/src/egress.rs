@@ -1,9 +1,362 @@
-//! (Being written.)
+//! Egress inventory (PS401 hardcoded-endpoint, PS402 telemetry-endpoint).
+//!
+//! Every string literal and template-literal quasi is searched for absolute
+//! URLs (`http(s)://`, `ws(s)://`) and every literal that *is* a host name is
+//! taken as a bare host. Findings are deduplicated per origin (scheme, host,
+//! port) — a bundle may mention the same API host hundreds of times — with
+//! the count and a few example URLs in the notes.
+//!
+//! Telemetry is judged by kind: tokens of the host labels and path segments
+//! (`telemetry`, `analytics`, `metrics`, `collect`, `track`, `ingest`, OTLP
+//! paths such as `/v1/traces`) and the ingestion-host families of common
+//! analytics/error-reporting vendors. Not inventoried: loopback and
+//! documentation hosts (RFC 2606/6761 names), XML/JSON-schema namespace URIs
+//! and licence URLs, which name documents rather than places data goes.
 
-use plainsight_core::Finding;
+use std::collections::BTreeMap;
+
+use oxc_ast::ast::{StringLiteral, TemplateLiteral};
+use oxc_ast_visit::Visit;
+use oxc_span::Span;
+use plainsight_core::{Finding, Rule};
 
 use crate::context::Ctx;
+use crate::hidden::is_domain;
+
+/// Example URLs kept per origin.
+const EXAMPLES: usize = 3;
 
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let _ = (ctx, out);
+    let mut v = EgressVisitor {
+        origins: BTreeMap::new(),
+    };
+    v.visit_program(ctx.program);
+    let mut found: Vec<(String, Origin)> = v.origins.into_iter().collect();
+    found.sort_by_key(|(_, o)| o.first.start);
+    for (origin, o) in found {
+        let rule = if o.telemetry {
+            Rule::TelemetryEndpoint
+        } else {
+            Rule::HardcodedEndpoint
+        };
+        let what = if o.telemetry {
+            "telemetry/analytics endpoint"
+        } else {
+            "hard-coded endpoint"
+        };
+        let mut f = Finding::new(rule, format!("{what} {origin}"), ctx.location(o.first));
+        f.notes
+            .push(format!("{} occurrence(s) in this file", o.count));
+        for ex in &o.examples {
+            f.notes.push(format!("e.g. {ex}"));
+        }
+        f.decoded = None;
+        out.push(f);
+    }
+}
+
+struct Origin {
+    first: Span,
+    count: usize,
+    examples: Vec<String>,
+    telemetry: bool,
+}
+
+struct EgressVisitor {
+    origins: BTreeMap<String, Origin>,
+}
+
+impl EgressVisitor {
+    fn scan_text(&mut self, text: &str, span: Span) {
+        if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
+            for url in find_urls(text) {
+                self.add_url(url, span);
+            }
+            return;
+        }
+        // A literal that is exactly a host name.
+        if text.len() <= 253 && is_domain(text) && !text.starts_with('.') && !text.starts_with('*')
+        {
+            let host = text.to_ascii_lowercase();
+            if skipped_host(&host) {
+                return;
+            }
+            let telemetry = telemetry_like(&host, "");
+            self.record(host, span, None, telemetry);
+        }
+    }
+
+    fn add_url(&mut self, url: &str, span: Span) {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return;
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let path = &rest[authority_end..];
+        // Drop credentials; keep host and port.
+        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = hostport
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if host.is_empty() || !host.contains('.') && host != "localhost" || !host_chars_ok(&host) {
+            return;
+        }
+        if skipped_host(&host) || skipped_url(&host, path) {
+            return;
+        }
+        let origin = format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            hostport.to_ascii_lowercase()
+        );
+        let telemetry = telemetry_like(&host, path);
+        self.record(origin, span, Some(url), telemetry);
+    }
+
+    fn record(&mut self, origin: String, span: Span, url: Option<&str>, telemetry: bool) {
+        let o = self.origins.entry(origin).or_insert_with(|| Origin {
+            first: span,
+            count: 0,
+            examples: Vec::new(),
+            telemetry: false,
+        });
+        o.count += 1;
+        o.telemetry |= telemetry;
+        if let Some(u) = url
+            && o.examples.len() < EXAMPLES
+            && !o.examples.iter().any(|e| e == u)
+        {
+            o.examples.push(crate::hidden::clip(u, 200));
+        }
+    }
+}
+
+impl<'a> Visit<'a> for EgressVisitor {
+    fn visit_string_literal(&mut self, lit: &StringLiteral<'a>) {
+        self.scan_text(lit.value.as_str(), lit.span);
+    }
+
+    fn visit_template_literal(&mut self, t: &TemplateLiteral<'a>) {
+        for q in &t.quasis {
+            if let Some(c) = &q.value.cooked {
+                self.scan_text(c.as_str(), q.span);
+            }
+        }
+        for e in &t.expressions {
+            self.visit_expression(e);
+        }
+    }
+}
+
+/// Absolute URLs with a network scheme inside `text`.
+fn find_urls(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(text.as_bytes(), b"://") {
+        let start = text[..at]
+            .rfind(|c: char| !c.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        let scheme = &text[start..at];
+        if !matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "http" | "https" | "ws" | "wss"
+        ) {
+            continue;
+        }
+        let end = text[at..]
+            .find(|c: char| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '"' | '\'' | '`' | '<' | '>' | '\\' | '{' | '}' | '|' | '^' | ')' | ']'
+                    )
+            })
+            .map_or(text.len(), |i| at + i);
+        let url = text[start..end].trim_end_matches(['.', ',', ';', ':']);
+        out.push(url);
+    }
+    out
+}
+
+fn host_chars_ok(host: &str) -> bool {
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'[' | b']'))
+}
+
+/// Loopback, documentation and reserved names (RFC 2606, RFC 6761).
+fn skipped_host(host: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "localhost",
+        "127.0.0.1",
+        "0.0.0.0",
+        "[::1]",
+        "example.com",
+        "example.org",
+        "example.net",
+    ];
+    const SUFFIX: &[&str] = &[
+        ".example.com",
+        ".example.org",
+        ".example.net",
+        ".example",
+        ".test",
+        ".invalid",
+        ".localhost",
+        ".local",
+    ];
+    EXACT.contains(&host) || SUFFIX.iter().any(|s| host.ends_with(s))
+}
+
+/// Namespace, schema and licence URLs: identifiers of documents, not egress.
+fn skipped_url(host: &str, path: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "www.w3.org",
+        "w3.org",
+        "json-schema.org",
+        "schemas.xmlsoap.org",
+        "purl.org",
+        "spdx.org",
+    ];
+    if HOSTS.contains(&host) || host.ends_with(".w3.org") {
+        return true;
+    }
+    let p = path.to_ascii_lowercase();
+    p.contains("/licenses/")
+        || p.contains("/license")
+        || host == "creativecommons.org"
+        || p.contains("/schema")
+}
+
+/// Host label and path tokens that name telemetry or analytics ingestion.
+fn telemetry_like(host: &str, path: &str) -> bool {
+    const TOKENS: &[&str] = &[
+        "telemetry",
+        "analytics",
+        "metrics",
+        "metric",
+        "events",
+        "collect",
+        "collector",
+        "track",
+        "tracking",
+        "tracker",
+        "log",
+        "logs",
+        "logging",
+        "ingest",
+        "beacon",
+        "stats",
+        "traces",
+        "otel",
+        "opentelemetry",
+        "otlp",
+        "rum",
+        "insights",
+        "pixel",
+        "measure",
+    ];
+    /// Ingestion-host families of common analytics / error-reporting vendors.
+    const VENDORS: &[&str] = &[
+        "segment",
+        "sentry",
+        "statsig",
+        "statsigapi",
+        "datadoghq",
+        "posthog",
+        "mixpanel",
+        "amplitude",
+        "honeycomb",
+        "newrelic",
+        "nr-data",
+        "bugsnag",
+        "rollbar",
+        "heapanalytics",
+        "fullstory",
+        "hotjar",
+        "google-analytics",
+        "googletagmanager",
+        "doubleclick",
+        "applicationinsights",
+        "appcenter",
+        "launchdarkly",
+        "split",
+    ];
+    let labels: Vec<&str> = host.split('.').collect();
+    // The registrable part and subdomains: vendor names appear as labels.
+    if labels.iter().any(|l| VENDORS.contains(l)) {
+        return true;
+    }
+    let tokens = labels.iter().flat_map(|l| l.split(['-', '_'])).chain(
+        path.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|t| !t.is_empty()),
+    );
+    tokens
+        .map(str::to_ascii_lowercase)
+        .any(|t| TOKENS.contains(&t.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::testing::with_ctx;
+
+    fn findings(src: &str) -> Vec<Finding> {
+        with_ctx(src, |ctx| {
+            let mut out = Vec::new();
+            analyze(ctx, &mut out);
+            out
+        })
+    }
+
+    #[test]
+    fn urls_are_deduplicated_per_origin() {
+        let src = "fetch('https://api.vendor.ai/v1/messages'); fetch(`https://api.vendor.ai/v1/models?x=${q}`);\n\
+                   const h = 'cdn.vendor-assets.net'; const ws = new WebSocket('wss://rt.vendor.ai:8443/s');";
+        let f = findings(src);
+        let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "hard-coded endpoint https://api.vendor.ai",
+                "hard-coded endpoint cdn.vendor-assets.net",
+                "hard-coded endpoint wss://rt.vendor.ai:8443"
+            ],
+            "{f:#?}"
+        );
+        assert!(
+            f[0].notes[0].starts_with("2 occurrence"),
+            "{:?}",
+            f[0].notes
+        );
+        assert!(f.iter().all(|f| f.rule == Rule::HardcodedEndpoint));
+    }
+
+    #[test]
+    fn telemetry_by_kind() {
+        for url in [
+            "https://o123.ingest.sentry.io/api/1/envelope/",
+            "https://statsig.anthropic-like.com/v1/rgstr",
+            "https://api.segment.io/v1/batch",
+            "https://http-intake.logs.datadoghq.com/api/v2/logs",
+            "https://otel.vendor.dev/v1/traces",
+            "https://vendor.dev/api/telemetry",
+            "https://eu.i.posthog.com/capture",
+        ] {
+            let f = findings(&format!("post('{url}')"));
+            assert_eq!(f.len(), 1, "{url}");
+            assert_eq!(f[0].rule, Rule::TelemetryEndpoint, "{url}");
+        }
+        let f = findings("post('https://api.vendor.dev/v1/login')");
+        assert_eq!(f[0].rule, Rule::HardcodedEndpoint);
+    }
+
+    #[test]
+    fn documents_and_reserved_hosts_are_skipped() {
+        let src = "const ns = 'http://www.w3.org/2000/svg'; const s = { $schema: 'https://json-schema.org/draft-07/schema#' };\n\
+                   const l = 'https://www.apache.org/licenses/LICENSE-2.0'; fetch('http://localhost:3000/x');\n\
+                   fetch('https://api.example.com/v1'); const f = 'index.js'; const p = 'process.env';";
+        let f = findings(src);
+        assert!(f.is_empty(), "{f:#?}");
+    }
 }
