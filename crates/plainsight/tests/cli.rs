@@ -10,7 +10,9 @@ use assert_cmd::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_plainsight");
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Run from the fixtures directory so paths in output are short and stable.
@@ -30,7 +32,10 @@ fn stderr_of(out: &std::process::Output) -> String {
 
 #[test]
 fn incident_request_text() {
-    let out = plainsight().args(["inspect", "anthropic_incident.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let s = stdout_of(&out);
     assert!(s.contains("PS508"), "{s}");
@@ -42,17 +47,31 @@ fn incident_request_text() {
 
 #[test]
 fn incident_request_json() {
-    let out = plainsight().args(["inspect", "--format", "json", "anthropic_incident.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "--format", "json", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    assert!(rules.contains(&"PS508") && rules.contains(&"PS509"), "{rules:?}");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"PS508") && rules.contains(&"PS509"),
+        "{rules:?}"
+    );
     insta::assert_snapshot!("incident_json", stdout_of(&out));
 }
 
 #[test]
 fn incident_request_sarif() {
-    let out = plainsight().args(["inspect", "--format", "sarif", "anthropic_incident.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "--format", "sarif", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(v["version"], "2.1.0");
@@ -71,14 +90,31 @@ fn incident_request_sarif() {
 fn fail_on_changes_exit_code() {
     // The incident's text findings are medium: over the default threshold,
     // under `critical`.
-    plainsight().args(["inspect", "anthropic_incident.json"]).assert().code(1);
-    plainsight().args(["inspect", "--fail-on", "critical", "anthropic_incident.json"]).assert().code(0);
-    plainsight().args(["inspect", "--fail-on", "info", "anthropic_incident.json"]).assert().code(1);
+    plainsight()
+        .args(["inspect", "anthropic_incident.json"])
+        .assert()
+        .code(1);
+    plainsight()
+        .args([
+            "inspect",
+            "--fail-on",
+            "critical",
+            "anthropic_incident.json",
+        ])
+        .assert()
+        .code(0);
+    plainsight()
+        .args(["inspect", "--fail-on", "info", "anthropic_incident.json"])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn clean_multilingual_text_has_no_findings() {
-    let out = plainsight().args(["inspect", "--color", "never", "clean_multilingual.txt"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "--color", "never", "clean_multilingual.txt"])
+        .output()
+        .unwrap();
     let s = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{s}");
     assert_eq!(s, "summary: 0 findings in 1 input\n");
@@ -87,8 +123,15 @@ fn clean_multilingual_text_has_no_findings() {
 #[test]
 fn reads_stdin() {
     let body = std::fs::read(fixture("anthropic_incident.json")).unwrap();
-    for args in [&["inspect", "--format", "json"][..], &["inspect", "--format", "json", "-"][..]] {
-        let out = plainsight().args(args).write_stdin(body.clone()).output().unwrap();
+    for args in [
+        &["inspect", "--format", "json"][..],
+        &["inspect", "--format", "json", "-"][..],
+    ] {
+        let out = plainsight()
+            .args(args)
+            .write_stdin(body.clone())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["inputs"][0], "<stdin>");
@@ -101,20 +144,35 @@ fn invalid_utf8_is_an_error_with_offset() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.txt");
     std::fs::write(&path, b"fine so far \xC3\x28 then broken").unwrap();
-    let out = Command::new(BIN).arg("inspect").arg(&path).output().unwrap();
+    let out = Command::new(BIN)
+        .arg("inspect")
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "nothing on stdout on error");
     let err = stderr_of(&out);
     assert!(err.starts_with("plainsight: error: "), "{err}");
-    assert!(err.contains("bad.txt") && err.contains("offset 12"), "{err}");
+    assert!(
+        err.contains("bad.txt") && err.contains("offset 12"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "reported once: {err}");
     // --lossy inspects it anyway.
-    Command::new(BIN).arg("inspect").arg("--lossy").arg(&path).assert().success();
+    Command::new(BIN)
+        .arg("inspect")
+        .arg("--lossy")
+        .arg(&path)
+        .assert()
+        .success();
 }
 
 #[test]
 fn malformed_json_is_an_error_with_line_and_column() {
-    let out = plainsight().args(["inspect", "malformed.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "malformed.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = stderr_of(&out);
@@ -124,10 +182,19 @@ fn malformed_json_is_an_error_with_line_and_column() {
 
 #[test]
 fn an_error_in_any_input_means_no_output() {
-    let out = plainsight().args(["inspect", "anthropic_incident.json", "malformed.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "anthropic_incident.json", "malformed.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty(), "render only after all inputs succeeded");
-    let out = plainsight().args(["inspect", "anthropic_incident.json", "does-not-exist.json"]).output().unwrap();
+    assert!(
+        out.stdout.is_empty(),
+        "render only after all inputs succeeded"
+    );
+    let out = plainsight()
+        .args(["inspect", "anthropic_incident.json", "does-not-exist.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(stderr_of(&out).contains("does-not-exist.json"));
@@ -135,28 +202,66 @@ fn an_error_in_any_input_means_no_output() {
 
 #[test]
 fn limits_are_enforced_and_named() {
-    let out = plainsight().args(["inspect", "--max-size", "1K", "anthropic_incident.json"]).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "--max-size", "100", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--max-size"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--max-size"),
+        "{}",
+        stderr_of(&out)
+    );
     let body = std::fs::read(fixture("anthropic_incident.json")).unwrap();
-    let out = plainsight().args(["inspect", "--max-size", "100"]).write_stdin(body).output().unwrap();
+    let out = plainsight()
+        .args(["inspect", "--max-size", "100"])
+        .write_stdin(body)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("<stdin>"), "{}", stderr_of(&out));
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-    let out = plainsight().args(["inspect", "--max-depth", "10", "-"]).write_stdin(deep).output().unwrap();
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--input-format",
+            "json",
+            "--max-depth",
+            "10",
+            "-",
+        ])
+        .write_stdin(deep)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--max-depth"), "{}", stderr_of(&out));
-    plainsight().args(["inspect", "--max-size", "12Q", "x"]).assert().code(2);
+    assert!(
+        stderr_of(&out).contains("--max-depth"),
+        "{}",
+        stderr_of(&out)
+    );
+    plainsight()
+        .args(["inspect", "--max-size", "12Q", "x"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn color_only_when_asked() {
-    let never = plainsight().args(["inspect", "--color", "never", "anthropic_incident.json"]).output().unwrap();
+    let never = plainsight()
+        .args(["inspect", "--color", "never", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert!(!never.stdout.contains(&0x1B));
-    let always = plainsight().args(["inspect", "--color", "always", "anthropic_incident.json"]).output().unwrap();
+    let always = plainsight()
+        .args(["inspect", "--color", "always", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert!(always.stdout.contains(&0x1B));
     // auto: stdout is a pipe here, so no colour.
-    let auto = plainsight().args(["inspect", "anthropic_incident.json"]).output().unwrap();
+    let auto = plainsight()
+        .args(["inspect", "anthropic_incident.json"])
+        .output()
+        .unwrap();
     assert!(!auto.stdout.contains(&0x1B));
 }
 
@@ -171,9 +276,15 @@ fn rules_table_and_rule_doc() {
     }
     let out = plainsight().args(["rule", "PS505"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout_of(&out).trim_end(), plainsight_core::Rule::ConfusableCharacter.doc().trim_end());
+    assert_eq!(
+        stdout_of(&out).trim_end(),
+        plainsight_core::Rule::ConfusableCharacter.doc().trim_end()
+    );
     // By name too, case-insensitively.
-    plainsight().args(["rule", "Confusable-Character"]).assert().code(0);
+    plainsight()
+        .args(["rule", "Confusable-Character"])
+        .assert()
+        .code(0);
     let out = plainsight().args(["rule", "PS999"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
@@ -182,7 +293,10 @@ fn rules_table_and_rule_doc() {
 
 #[test]
 fn usage_errors_exit_2() {
-    plainsight().args(["inspect", "--format", "xml"]).assert().code(2);
+    plainsight()
+        .args(["inspect", "--format", "xml"])
+        .assert()
+        .code(2);
     plainsight().arg("frobnicate").assert().code(2);
     plainsight().arg("scan").assert().code(2);
 }
@@ -192,12 +306,19 @@ fn scan_missing_path_is_an_error() {
     let out = plainsight().args(["scan", "no/such/dir"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    assert!(stderr_of(&out).contains("no/such/dir"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("no/such/dir"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
 fn scan_covert_channel_fixture() {
-    let out = plainsight().args(["scan", "--color", "never", "covert.js"]).output().unwrap();
+    let out = plainsight()
+        .args(["scan", "--color", "never", "covert.js"])
+        .output()
+        .unwrap();
     assert_ne!(out.status.code(), Some(2), "{}", stderr_of(&out));
     insta::assert_snapshot!("scan_covert_text", stdout_of(&out));
 }
@@ -208,7 +329,14 @@ fn closed_stdout_pipe_is_not_an_error() {
     let line = "It's here: Today\u{2019}s date is 2026/11/21 and 2026-11-20 and 2026-11-19.\n";
     let input = line.repeat(4000);
     let mut child = StdCommand::new(BIN)
-        .args(["inspect", "--input-format", "text", "--fail-on", "critical", "-"])
+        .args([
+            "inspect",
+            "--input-format",
+            "text",
+            "--fail-on",
+            "critical",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -226,7 +354,12 @@ fn closed_stdout_pipe_is_not_an_error() {
     drop(stdout);
     writer.join().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_ne!(status.code(), Some(2), "stderr: {err}");
     assert!(status.code().is_some(), "killed by a signal: {status:?}");

@@ -27,7 +27,12 @@ pub struct TextOptions {
 }
 
 /// Render `report` in `format` to `out`.
-pub fn render(report: &Report, format: Format, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Text => text::render(report, opts, out),
         Format::Json => json::render(report, out),

@@ -38,10 +38,10 @@ pub fn list(_args: &ListArgs) -> Outcome {
             r.summary()
         );
     }
-    Ok(Outcome {
+    Outcome {
         stdout: s.into_bytes(),
         findings_over_threshold: false,
-    })
+    }
 }
 
 pub fn show(args: &ShowArgs) -> anyhow::Result<Outcome> {
