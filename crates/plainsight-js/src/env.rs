@@ -772,7 +772,7 @@ impl<'c, 'a> EnvVisitor<'c, 'a> {
     }
 
     fn report_targeting(&mut self, span: Span, read: &EnvRead, list: &[String], how: &str) {
-        if !read.category.is_targetable() || list.len() < 2 {
+        if !read.category.is_targetable() || list.len() < 2 || !list_fits(read, list) {
             return;
         }
         let mut f = Finding::new(
@@ -867,7 +867,7 @@ impl<'c, 'a> EnvVisitor<'c, 'a> {
                 continue;
             }
             read = Some(r);
-            consts.push(value.to_string());
+            consts.push(value);
         }
         if let Some(read) = read {
             self.report_targeting(e.span, &read, &consts, "chained comparisons");
@@ -881,10 +881,7 @@ impl<'c, 'a> EnvVisitor<'c, 'a> {
         let consts: Vec<String> = s
             .cases
             .iter()
-            .filter_map(|c| match c.test.as_ref()?.without_parentheses() {
-                Expression::StringLiteral(l) => Some(l.value.to_string()),
-                _ => None,
-            })
+            .filter_map(|c| literal_text(c.test.as_ref()?))
             .collect();
         self.report_targeting(s.span, &read, &consts, "switch");
     }
@@ -900,38 +897,105 @@ fn collect_or<'b, 'a>(e: &'b Expression<'a>, out: &mut Vec<&'b Expression<'a>>) 
     }
 }
 
-/// `subject === "c"`, `"c" == subject`, `subject.endsWith("c")`, `.includes("c")`, `.startsWith("c")`.
-fn compare_leaf<'b, 'a>(e: &'b Expression<'a>) -> Option<(&'b Expression<'a>, &'b str)> {
+/// `subject === "c"`, `"c" == subject`, `subject === -480`, `subject.endsWith("c")`,
+/// `.includes("c")`, `.startsWith("c")`.
+fn compare_leaf<'b, 'a>(e: &'b Expression<'a>) -> Option<(&'b Expression<'a>, String)> {
     match e.without_parentheses() {
         Expression::BinaryExpression(b) => binary_const(b),
         Expression::CallExpression(c) => {
             let m = c.callee.without_parentheses().as_member_expression()?;
             let name = m.static_property_name()?;
-            if !matches!(
-                name,
-                "endsWith" | "startsWith" | "includes" | "match" | "test"
-            ) {
+            if !matches!(name, "endsWith" | "startsWith" | "includes") {
                 return None;
             }
             let s = c.arguments.first().and_then(arg_str)?;
-            Some((m.object(), s))
+            Some((m.object(), s.to_string()))
         }
         _ => None,
     }
 }
 
-fn binary_const<'b, 'a>(b: &'b BinaryExpression<'a>) -> Option<(&'b Expression<'a>, &'b str)> {
+/// A string or (signed) number literal, as text.
+fn literal_text(e: &Expression<'_>) -> Option<String> {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.to_string()),
+        Expression::NumericLiteral(n) => Some(crate::eval::num_to_string(n.value)),
+        Expression::UnaryExpression(u)
+            if u.operator == oxc_syntax::operator::UnaryOperator::UnaryNegation =>
+        {
+            match u.argument.without_parentheses() {
+                Expression::NumericLiteral(n) => Some(crate::eval::num_to_string(-n.value)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn binary_const<'b, 'a>(b: &'b BinaryExpression<'a>) -> Option<(&'b Expression<'a>, String)> {
     if !matches!(
         b.operator,
         BinaryOperator::StrictEquality | BinaryOperator::Equality
     ) {
         return None;
     }
-    match (b.left.without_parentheses(), b.right.without_parentheses()) {
-        (_, Expression::StringLiteral(s)) => Some((&b.left, s.value.as_str())),
-        (Expression::StringLiteral(s), _) => Some((&b.right, s.value.as_str())),
-        _ => None,
+    if let Some(t) = literal_text(&b.right) {
+        return Some((&b.left, t));
     }
+    literal_text(&b.left).map(|t| (&b.right, t))
+}
+
+/// Does the constant list hold the *kind* of value that identifies a target
+/// for this source? Endpoint sources must be compared with hosts/URLs, zone
+/// sources with IANA zones or UTC offsets, locale sources with something other
+/// than plain language tags (a list of supported UI languages is i18n, not
+/// targeting). Identity values (host and user names) have no fixed shape.
+pub(crate) fn list_fits(read: &EnvRead, list: &[String]) -> bool {
+    let fits = |pred: &dyn Fn(&str) -> bool| list.iter().filter(|s| pred(s)).count() >= 2;
+    match read.category {
+        EnvCategory::Endpoint => fits(&|s| is_hostish(s)),
+        EnvCategory::TimeZone if is_locale_source(&read.what) => {
+            !list.iter().all(|s| is_language_tag(s)) && fits(&|s| !is_language_tag(s))
+        }
+        EnvCategory::TimeZone => {
+            fits(&|s| crate::hidden::is_timezone(s) || is_utc_offset(s) || s.parse::<f64>().is_ok())
+        }
+        EnvCategory::Identity => list.iter().filter(|s| !s.is_empty()).count() >= 2,
+        EnvCategory::Platform | EnvCategory::Other => false,
+    }
+}
+
+fn is_hostish(s: &str) -> bool {
+    let s = s.trim_start_matches('.');
+    let s = s.split_once("://").map_or(s, |(_, r)| r);
+    let host = s.split(['/', ':']).next().unwrap_or("");
+    crate::hidden::is_domain(host)
+        || (host.contains('.')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+}
+
+fn is_locale_source(what: &str) -> bool {
+    let w = what.to_ascii_lowercase();
+    w.contains("locale") || w.contains("language") || w.contains(".lang") || w.contains(".lc_")
+}
+
+/// `en`, `fr-FR`, `zh-Hant-TW`, `pt_BR`.
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split(['-', '_']);
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `+08:00`, `-0500`, `UTC+3`, `GMT+8`.
+fn is_utc_offset(s: &str) -> bool {
+    let t = s.trim_start_matches("UTC").trim_start_matches("GMT");
+    t.starts_with(['+', '-'])
+        && t.len() >= 2
+        && t[1..].bytes().all(|b| b.is_ascii_digit() || b == b':')
 }
 
 /// The env read an expression carries, looking through method calls on it
@@ -1014,6 +1078,7 @@ pub(crate) fn constant_list<'a>(ctx: &Ctx<'a>, expr: &Expression<'a>) -> Option<
         .into_iter()
         .filter_map(|v| match v {
             Value::Str(s) => Some(s),
+            Value::Num(n) => Some(crate::eval::num_to_string(n)),
             _ => None,
         })
         .collect();
@@ -1339,6 +1404,8 @@ mod tests {
             "const Z = new Set(['Asia/Tehran', 'Asia/Kabul']); if (Z.has(process.env.TZ)) x();",
             "const Z = ['Asia/Tehran', 'Asia/Kabul']; if (Z.indexOf(process.env.TZ) >= 0) x();",
             "const Z = atob('QXNpYS9UZWhyYW4sQXNpYS9LYWJ1bA==').split(','); if (Z.includes(process.env.TZ)) x();",
+            "const o = new Date().getTimezoneOffset(); if (o === -480 || o === -210) x();",
+            "const u = require('os').userInfo().username; if (['alice', 'bob'].includes(u)) x();",
         ];
         for src in cases {
             let t = targeting(src);
@@ -1347,6 +1414,7 @@ mod tests {
             assert!(t[0].decoded.as_deref().unwrap().contains(','), "{src}");
         }
         let t = targeting(cases[7]);
+        assert!(t[0].message.contains("process.env.TZ"), "{}", t[0].message);
         assert_eq!(t[0].decoded.as_deref(), Some("Asia/Tehran, Asia/Kabul"));
     }
 
@@ -1359,6 +1427,9 @@ mod tests {
             "if (process.env.TZ === 'UTC') x();",
             "const l = navigator.language; const msg = l.startsWith('fr') ? 'Bonjour' : 'Hello';",
             "if (['a', 'b'].includes(userInput)) x();",
+            "const u = new URL(process.env.API_BASE_URL); if (['http:', 'https:'].includes(u.protocol)) x();",
+            "const l = Intl.DateTimeFormat().resolvedOptions().locale; if (['en-US', 'en-GB', 'fr'].includes(l)) x();",
+            "if (['de', 'fr'].includes(process.env.LANG)) x();",
         ] {
             let t = targeting(src);
             assert!(t.is_empty(), "{src}: {t:#?}");
