@@ -321,7 +321,11 @@ fn scan_covert_channel_fixture() {
         .unwrap();
     // An environment-chosen look-alike apostrophe in prompt text: critical.
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert!(stdout_of(&out).contains("critical[PS101]"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("critical[PS101]"),
+        "{}",
+        stdout_of(&out)
+    );
     insta::assert_snapshot!("scan_covert_text", stdout_of(&out));
 }
 
@@ -367,4 +371,52 @@ fn closed_stdout_pipe_is_not_an_error() {
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn normalize_writes_clean_document_and_lists_edits() {
+    let out = plainsight()
+        .args(["inspect", "--normalize", "anthropic_incident.json"])
+        .output()
+        .unwrap();
+    // The apostrophe edit is medium: at the default threshold.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let normalized: serde_json::Value = serde_json::from_slice(&out.stdout).expect("still JSON");
+    let system = normalized["system"].as_str().unwrap();
+    assert!(system.contains("Today's date is 2026/11/21."), "{system}");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("anthropic_incident.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        normalized["messages"], original["messages"],
+        "only the odd character changes"
+    );
+    let err = stderr_of(&out);
+    assert!(err.contains("PS508") && err.contains("1 edit"), "{err}");
+
+    plainsight()
+        .args([
+            "inspect",
+            "--normalize",
+            "--fail-on",
+            "critical",
+            "anthropic_incident.json",
+        ])
+        .assert()
+        .code(0);
+    // Nothing to change: output is the input, byte for byte, exit 0.
+    let out = plainsight()
+        .args(["inspect", "--normalize", "clean_multilingual.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        out.stdout,
+        std::fs::read(fixture("clean_multilingual.txt")).unwrap()
+    );
+    // One input only.
+    plainsight()
+        .args(["inspect", "--normalize", "a.json", "b.json"])
+        .assert()
+        .code(2);
 }
