@@ -118,8 +118,6 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "COMPUTERNAME",
         "USERDOMAIN",
         "HOST",
-        "HOME",
-        "USERPROFILE",
     ];
     const PLATFORM_EXACT: &[&str] = &[
         "OS",
@@ -161,14 +159,16 @@ const OS_FUNCTIONS: &[(&str, EnvCategory)] = &[
     ("hostname", EnvCategory::Identity),
     ("userInfo", EnvCategory::Identity),
     ("networkInterfaces", EnvCategory::Identity),
-    ("homedir", EnvCategory::Identity),
+    // The home directory names the user, but every CLI reads it to find its
+    // config: kept as Other so it feeds slicing without flooding PS303.
+    ("homedir", EnvCategory::Other),
     ("platform", EnvCategory::Platform),
     ("arch", EnvCategory::Platform),
     ("release", EnvCategory::Platform),
     ("type", EnvCategory::Platform),
     ("version", EnvCategory::Platform),
     ("machine", EnvCategory::Platform),
-    ("tmpdir", EnvCategory::Platform),
+    ("tmpdir", EnvCategory::Other),
     ("cpus", EnvCategory::Platform),
 ];
 
@@ -1011,7 +1011,15 @@ pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Opti
         Expression::Identifier(id) => {
             let sym = symbol_of(ctx, id)?;
             if ctx.semantic.scoping().symbol_is_mutated(sym) {
-                return None;
+                // `var c = process.env.X; try { c = new URL(c).hostname } …`:
+                // env-derived if the initializer or any assigned value is.
+                let decl = declarator_of(ctx, sym)?;
+                if let (BindingPattern::BindingIdentifier(_), Some(init)) = (&decl.id, &decl.init)
+                    && let Some(r) = env_value(ctx, init, depth + 1)
+                {
+                    return Some(r);
+                }
+                return assigned_values(ctx, sym).find_map(|v| env_value(ctx, v, depth + 1));
             }
             let decl = declarator_of(ctx, sym)?;
             let init = decl.init.as_ref()?;
@@ -1049,6 +1057,32 @@ pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Opti
             env_value(ctx, m.object(), depth + 1)
         }
     }
+}
+
+/// Right-hand sides of the plain assignments `sym = value` (at most 8).
+fn assigned_values<'s, 'a>(
+    ctx: &'s Ctx<'a>,
+    sym: SymbolId,
+) -> impl Iterator<Item = &'a Expression<'a>> + 's {
+    let nodes = ctx.semantic.nodes();
+    ctx.semantic
+        .symbol_references(sym)
+        .filter(|r| r.is_write())
+        .take(8)
+        .filter_map(move |r| {
+            let id = r.node_id();
+            if id.index() >= nodes.len() {
+                return None;
+            }
+            nodes.ancestors(id).take(3).find_map(|n| match n.kind() {
+                AstKind::AssignmentExpression(a)
+                    if a.operator == oxc_syntax::operator::AssignmentOperator::Assign =>
+                {
+                    Some(&a.right)
+                }
+                _ => None,
+            })
+        })
 }
 
 /// A constant list: an array literal of strings, an identifier bound to one, a

@@ -557,6 +557,10 @@ const GENERIC_TLDS: &[&str] = &[
     "academy",
     "center",
     "run",
+    // RFC 2606 names: what test suites and fixtures of targeting code use.
+    "example",
+    "test",
+    "invalid",
 ];
 
 /// `api.example.com`, `.corp.example`, `*.example.co.uk` (ASCII, ≥ 2 labels, known TLD shape).
