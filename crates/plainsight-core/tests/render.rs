@@ -199,7 +199,8 @@ fn json_round_trips() {
     let s = rendered(Format::Json, false);
     let back: Report = serde_json::from_str(&s).unwrap();
     assert_eq!(back, sample_report());
-    // serde_json escapes controls; the rest is the data as is, by design.
+    // The data is exact after parsing, but no hidden character is written raw.
+    assert_no_hidden(&s);
     insta::assert_snapshot!("json", s);
 }
 

@@ -1,10 +1,10 @@
-//! `--format json`: the report model serialised as is.
+//! `--format json`: the report model serialised as is (hidden characters as
+//! `\uXXXX` escapes, see `safe_json`).
 
 use std::io::{self, Write};
 
 use crate::finding::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::safe_json::write_pretty(report, out)
 }

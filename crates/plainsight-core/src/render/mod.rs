@@ -1,6 +1,7 @@
 //! Renderers: one file per output format, each a pure function of a [`Report`].
 
 mod json;
+mod safe_json;
 mod sarif;
 mod text;
 

@@ -29,8 +29,7 @@ const SCHEMA: &str =
 const INFORMATION_URI: &str = "https://example.invalid/plainsight";
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report)).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    super::safe_json::write_pretty(&to_value(report), out)
 }
 
 /// The SARIF log as a JSON value (exposed to tests through [`render`] only).

@@ -10,8 +10,11 @@ use plainsight_js::ScanOptions;
 use super::{OutputArgs, parse_size};
 use crate::Outcome;
 
-/// Scan JavaScript (files or directories of .js/.mjs/.cjs) for covert
-/// channels, environment probes, hidden strings and egress. Never executes it.
+/// Scan JavaScript for covert channels, environment probes, hidden strings and egress.
+///
+/// Takes .js/.mjs/.cjs files or directories of them. The code is parsed and
+/// analysed, never executed. Files that cannot be analysed (syntax errors, too
+/// deep, too large) are listed as errors and the scan goes on.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories to scan.
