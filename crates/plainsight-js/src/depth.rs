@@ -82,26 +82,25 @@ pub fn check(source: &str, max_depth: u32) -> Option<TooDeep> {
                     return Some(TooDeep { offset: i });
                 }
             }
-            b')' | b']' => {
+            // The `}` closing a template `${`: back inside the template literal.
+            b'}' if stack.last() == Some(&b'T') => {
                 stack.pop();
-            }
-            b'}' => {
-                if stack.pop() == Some(b'T') {
-                    // Back inside the template literal.
-                    match skip_template(b, i + 1) {
-                        (next, true) => {
-                            stack.push(b'T');
-                            prev = b'(';
-                            i = next;
-                        }
-                        (next, false) => {
-                            prev = b'a';
-                            i = next;
-                        }
+                match skip_template(b, i + 1) {
+                    (next, true) => {
+                        stack.push(b'T');
+                        prev = b'(';
+                        i = next;
                     }
-                    prefix_run = 0;
-                    continue;
+                    (next, false) => {
+                        prev = b'a';
+                        i = next;
+                    }
                 }
+                prefix_run = 0;
+                continue;
+            }
+            b')' | b']' | b'}' => {
+                stack.pop();
             }
             b'!' | b'~' | b'+' | b'-' => {
                 // Unary operators nest in the parser; binary ones do not, but

@@ -24,6 +24,8 @@ pub mod egress;
 pub mod env;
 pub mod eval;
 pub mod hidden;
+mod slice;
+mod snippet;
 
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
@@ -124,7 +126,7 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
             .name("plainsight-js".into())
             .stack_size(ANALYSIS_STACK)
             .spawn_scoped(s, || analyze_source(path, chain, source, opts))
-            .map(|h| h.join())
+            .map(std::thread::ScopedJoinHandle::join)
     });
     match result {
         Ok(Ok((findings, errors))) => {
@@ -148,7 +150,11 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
 }
 
 fn chain_prefix(chain: &[String]) -> String {
-    chain.iter().map(|c| format!("{c} › ")).collect()
+    chain.iter().fold(String::new(), |mut s, c| {
+        s.push_str(c);
+        s.push_str(" › ");
+        s
+    })
 }
 
 /// One parse, one semantic build, then every analyzer over the shared [`Ctx`].
@@ -165,7 +171,7 @@ fn analyze_source(
     let mut errors = Vec::new();
     let diags: Vec<_> = parsed.diagnostics.errors().collect();
     for d in diags.iter().take(MAX_SYNTAX_ERRORS) {
-        let offset = d.labels.first().map_or(0, |l| l.offset());
+        let offset = d.labels.first().map_or(0, oxc_span::LabeledSpan::offset);
         let p = lines.position(source, offset);
         errors.push(FileError {
             message: format!(
@@ -190,7 +196,10 @@ fn analyze_source(
         return (Vec::new(), errors);
     }
     let program = parsed.program;
-    let sem = oxc_semantic::SemanticBuilder::new().build(&program);
+    // Analyzers walk parents and declarations, so the node table is needed.
+    let sem = oxc_semantic::SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(&program);
     let ctx = Ctx {
         path,
         chain,
@@ -212,10 +221,13 @@ fn analyze_source(
 /// scripts with a module wrapper, sometimes ESM) is decided by oxc from the
 /// presence of `import`/`export`.
 fn source_type_for(path: &str) -> SourceType {
-    let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".mjs") {
+    let ext = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    if ext.eq_ignore_ascii_case("mjs") {
         SourceType::mjs()
-    } else if lower.ends_with(".cjs") {
+    } else if ext.eq_ignore_ascii_case("cjs") {
         SourceType::cjs()
     } else {
         SourceType::unambiguous()

@@ -1,0 +1,877 @@
+//! Data-flow slicing on the oxc semantic model, for the covert-channel analyzer.
+//!
+//! **Backward** ([`Slicer::expr`]): from the expression that decides between
+//! alternatives, follow where its value comes from — variable declarations and
+//! assignments (the symbol's write references), parameters ← the arguments at
+//! every call site of the function (through the function's symbol, or by
+//! method name for `obj.m()` / `this.m()`), call results ← the callee's
+//! `return`s, callbacks ← the receiver they are applied to (`bits.map(b => …)`),
+//! object properties (field-insensitive: every `x.p = …` / `{p: …}` by name),
+//! `await`, operators — until [`env::env_read`] recognises an environment read.
+//!
+//! **Forward** ([`Slicer::sink`]): from the site, follow the value up through
+//! enclosing expressions, variables, returns (to callers) and arguments (into
+//! parameters) until it lands in something that leaves the process.
+//!
+//! Both directions run on demand, only at the rare candidate sites, within a
+//! node budget; the name-keyed property index is built lazily, at most once
+//! per file, in one linear pass over the semantic nodes.
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, ArrowFunctionBody, ArrowFunctionExpression, AssignmentTarget,
+    BindingPattern, CallExpression, Expression, Function, ObjectPropertyKind,
+    SimpleAssignmentTarget, Statement,
+};
+use oxc_semantic::{NodeId, SymbolId};
+use oxc_span::{GetSpan, Span};
+
+use crate::context::Ctx;
+use crate::env::{EnvRead, env_read};
+
+/// Object keys whose value is sent to a model or over the wire.
+const SINK_KEYS: &[&str] = &[
+    "system",
+    "messages",
+    "content",
+    "prompt",
+    "instructions",
+    "input",
+    "text",
+    "body",
+];
+/// Calls that send or serialise their argument.
+const SINK_CALLS: &[&str] = &["fetch", "request", "write", "send", "post", "stringify"];
+
+/// An environment read reached by slicing, with the path that led there.
+#[derive(Clone, Debug)]
+pub struct EnvHit {
+    pub read: EnvRead,
+    /// Human-readable steps from the decider to the read, decider first.
+    pub path: Vec<String>,
+}
+
+/// Where the varied text ends up.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    pub what: String,
+    pub span: Span,
+}
+
+/// Name-keyed view of object properties, methods and method calls (built lazily).
+#[derive(Default)]
+struct Index<'a> {
+    values: HashMap<&'a str, Vec<&'a Expression<'a>>>,
+    methods: HashMap<&'a str, Vec<FnRef<'a>>>,
+    calls: HashMap<&'a str, Vec<&'a CallExpression<'a>>>,
+}
+
+/// A function-like node.
+#[derive(Clone, Copy)]
+pub enum FnRef<'a> {
+    Function(&'a Function<'a>),
+    Arrow(&'a ArrowFunctionExpression<'a>),
+}
+
+impl<'a> FnRef<'a> {
+    pub fn span(self) -> Span {
+        match self {
+            FnRef::Function(f) => f.span,
+            FnRef::Arrow(f) => f.span,
+        }
+    }
+
+    fn params(self) -> &'a oxc_ast::ast::FormalParameters<'a> {
+        match self {
+            FnRef::Function(f) => &f.params,
+            FnRef::Arrow(f) => &f.params,
+        }
+    }
+
+    pub fn is_fn(k: AstKind<'_>) -> bool {
+        matches!(
+            k,
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+        )
+    }
+
+    fn from_kind(k: AstKind<'a>) -> Option<FnRef<'a>> {
+        match k {
+            AstKind::Function(f) => Some(FnRef::Function(f)),
+            AstKind::ArrowFunctionExpression(f) => Some(FnRef::Arrow(f)),
+            _ => None,
+        }
+    }
+
+    fn from_expr(e: &'a Expression<'a>) -> Option<FnRef<'a>> {
+        match e.without_parentheses() {
+            Expression::FunctionExpression(f) => Some(FnRef::Function(f)),
+            Expression::ArrowFunctionExpression(f) => Some(FnRef::Arrow(f)),
+            _ => None,
+        }
+    }
+
+    /// The returned expressions (arrow expression bodies included), nested functions excluded.
+    pub fn returns(self) -> Vec<&'a Expression<'a>> {
+        let mut out = Vec::new();
+        match self {
+            FnRef::Function(f) => {
+                if let Some(body) = &f.body {
+                    collect_returns(&body.statements, &mut out);
+                }
+            }
+            FnRef::Arrow(f) => match &f.body {
+                ArrowFunctionBody::FunctionBody(body) => {
+                    collect_returns(&body.statements, &mut out);
+                }
+                body => out.extend(body.as_expression()),
+            },
+        }
+        out
+    }
+}
+
+/// Return arguments of a statement list, descending into nested statements but
+/// not into expressions (so nested functions are excluded).
+fn collect_returns<'a>(stmts: &'a [Statement<'a>], out: &mut Vec<&'a Expression<'a>>) {
+    for s in stmts {
+        collect_returns_stmt(s, out);
+    }
+}
+
+fn collect_returns_stmt<'a>(s: &'a Statement<'a>, out: &mut Vec<&'a Expression<'a>>) {
+    match s {
+        Statement::ReturnStatement(r) => out.extend(r.argument.as_ref()),
+        Statement::BlockStatement(b) => collect_returns(&b.body, out),
+        Statement::IfStatement(i) => {
+            collect_returns_stmt(&i.consequent, out);
+            if let Some(a) = &i.alternate {
+                collect_returns_stmt(a, out);
+            }
+        }
+        Statement::SwitchStatement(sw) => {
+            for c in &sw.cases {
+                collect_returns(&c.consequent, out);
+            }
+        }
+        Statement::TryStatement(t) => {
+            collect_returns(&t.block.body, out);
+            if let Some(h) = &t.handler {
+                collect_returns(&h.body.body, out);
+            }
+            if let Some(f) = &t.finalizer {
+                collect_returns(&f.body, out);
+            }
+        }
+        Statement::ForStatement(f) => collect_returns_stmt(&f.body, out),
+        Statement::ForInStatement(f) => collect_returns_stmt(&f.body, out),
+        Statement::ForOfStatement(f) => collect_returns_stmt(&f.body, out),
+        Statement::WhileStatement(w) => collect_returns_stmt(&w.body, out),
+        Statement::DoWhileStatement(w) => collect_returns_stmt(&w.body, out),
+        Statement::LabeledStatement(l) => collect_returns_stmt(&l.body, out),
+        _ => {}
+    }
+}
+
+pub struct Slicer<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    index: &'c OnceCell<Index<'a>>,
+    budget: u32,
+    seen: HashSet<(u8, u32)>,
+    /// Slicing stopped at something it could not see through (unknown global
+    /// call, parameter without callers, budget): the decider may still depend
+    /// on the environment.
+    pub opaque: bool,
+}
+
+/// Shared per-file state for slicers.
+#[derive(Default)]
+pub struct Shared<'a> {
+    index: OnceCell<Index<'a>>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn slicer<'c>(&'c self, ctx: &'c Ctx<'a>, budget: u32) -> Slicer<'c, 'a> {
+        Slicer {
+            ctx,
+            index: &self.index,
+            budget,
+            seen: HashSet::new(),
+            opaque: false,
+        }
+    }
+}
+
+impl<'c, 'a> Slicer<'c, 'a> {
+    fn pos(&self, span: Span) -> String {
+        let p = self.ctx.lines.position(self.ctx.source, span.start);
+        format!("{}:{}", p.line, p.column)
+    }
+
+    fn index(&self) -> &'c Index<'a> {
+        self.index.get_or_init(|| build_index(self.ctx))
+    }
+
+    fn spend(&mut self) -> bool {
+        if self.budget == 0 {
+            self.opaque = true;
+            return false;
+        }
+        self.budget -= 1;
+        true
+    }
+
+    fn first_seen(&mut self, tag: u8, at: u32) -> bool {
+        self.seen.insert((tag, at))
+    }
+
+    /// Backward: does the value of `e` derive from an environment read?
+    pub fn expr(&mut self, e: &'a Expression<'a>, path: &mut Vec<String>) -> Option<EnvHit> {
+        if !self.spend() {
+            return None;
+        }
+        if let Some(read) = env_read(self.ctx, e) {
+            return Some(EnvHit {
+                read,
+                path: path.clone(),
+            });
+        }
+        let e = e.without_parentheses();
+        match e {
+            Expression::Identifier(id) => {
+                let sym = id
+                    .reference_id
+                    .get()
+                    .and_then(|r| self.ctx.semantic.scoping().get_reference(r).symbol_id());
+                if let Some(sym) = sym {
+                    return self.symbol(sym, path);
+                }
+                // Unknown global (not an environment read): pure built-ins are not opaque.
+                if !matches!(
+                    id.name.as_str(),
+                    "undefined"
+                        | "Math"
+                        | "JSON"
+                        | "String"
+                        | "Number"
+                        | "Object"
+                        | "Array"
+                        | "Boolean"
+                        | "Date"
+                ) {
+                    self.opaque = true;
+                }
+                None
+            }
+            Expression::StaticMemberExpression(m) => {
+                if let Some(h) = self.expr(&m.object, path) {
+                    return Some(h);
+                }
+                self.property(m.property.name.as_str(), m.span, path)
+            }
+            Expression::ComputedMemberExpression(m) => self
+                .expr(&m.object, path)
+                .or_else(|| self.expr(&m.expression, path)),
+            Expression::PrivateFieldExpression(m) => self
+                .expr(&m.object, path)
+                .or_else(|| self.property(m.field.name.as_str(), m.span, path)),
+            Expression::CallExpression(call) => self.call(call, path),
+            Expression::NewExpression(n) => self
+                .args(&n.arguments, path)
+                .or_else(|| self.expr(&n.callee, path)),
+            Expression::AwaitExpression(a) => self.expr(&a.argument, path),
+            Expression::UnaryExpression(u) => self.expr(&u.argument, path),
+            Expression::BinaryExpression(b) => self
+                .expr(&b.left, path)
+                .or_else(|| self.expr(&b.right, path)),
+            Expression::LogicalExpression(b) => self
+                .expr(&b.left, path)
+                .or_else(|| self.expr(&b.right, path)),
+            Expression::ConditionalExpression(c) => self
+                .expr(&c.test, path)
+                .or_else(|| self.expr(&c.consequent, path))
+                .or_else(|| self.expr(&c.alternate, path)),
+            Expression::TemplateLiteral(t) => t.expressions.iter().find_map(|x| self.expr(x, path)),
+            Expression::TaggedTemplateExpression(t) => {
+                t.quasi.expressions.iter().find_map(|x| self.expr(x, path))
+            }
+            Expression::SequenceExpression(s) => {
+                s.expressions.last().and_then(|x| self.expr(x, path))
+            }
+            Expression::AssignmentExpression(a) => self.expr(&a.right, path),
+            Expression::ArrayExpression(a) => a.elements.iter().find_map(|el| match el {
+                ArrayExpressionElement::SpreadElement(s) => self.expr(&s.argument, path),
+                el => el.as_expression().and_then(|x| self.expr(x, path)),
+            }),
+            // A callback's result depends on what its body reads (closures).
+            Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_) => {
+                let f = FnRef::from_expr(e)?;
+                if !self.first_seen(1, f.span().start) {
+                    return None;
+                }
+                f.returns().into_iter().find_map(|r| self.expr(r, path))
+            }
+            Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
+                ObjectPropertyKind::ObjectProperty(p) => self.expr(&p.value, path),
+                ObjectPropertyKind::SpreadProperty(s) => self.expr(&s.argument, path),
+            }),
+            Expression::ChainExpression(c) => match &c.expression {
+                oxc_ast::ast::ChainElement::CallExpression(call) => self.call(call, path),
+                other => other
+                    .as_member_expression()
+                    .and_then(|m| self.expr(m.object(), path)),
+            },
+            Expression::YieldExpression(y) => y.argument.as_ref().and_then(|x| self.expr(x, path)),
+            _ => None,
+        }
+    }
+
+    fn args(&mut self, args: &'a [Argument<'a>], path: &mut Vec<String>) -> Option<EnvHit> {
+        args.iter()
+            .filter_map(Argument::as_expression)
+            .find_map(|a| self.expr(a, path))
+    }
+
+    fn call(&mut self, call: &'a CallExpression<'a>, path: &mut Vec<String>) -> Option<EnvHit> {
+        // The callee's returns first: that is where a helper like `getHost()` reads.
+        for f in self.callees(&call.callee) {
+            if !self.first_seen(1, f.span().start) {
+                continue;
+            }
+            path.push(format!(
+                "return of fn at {} ← call at {}",
+                self.pos(f.span()),
+                self.pos(call.span)
+            ));
+            for r in f.returns() {
+                if let Some(h) = self.expr(r, path) {
+                    return Some(h);
+                }
+            }
+            path.pop();
+        }
+        if let Some(m) = call.callee.without_parentheses().as_member_expression() {
+            if let Some(h) = self.expr(m.object(), path) {
+                return Some(h);
+            }
+        } else if !matches!(call.callee.without_parentheses(), Expression::Identifier(_))
+            && let Some(h) = self.expr(&call.callee, path)
+        {
+            return Some(h);
+        }
+        self.args(&call.arguments, path)
+    }
+
+    /// Functions a callee may denote: a local binding, an inline function, or
+    /// methods of that name anywhere (field-insensitive).
+    fn callees(&mut self, callee: &'a Expression<'a>) -> Vec<FnRef<'a>> {
+        match callee.without_parentheses() {
+            Expression::Identifier(id) => {
+                let Some(sym) = id
+                    .reference_id
+                    .get()
+                    .and_then(|r| self.ctx.semantic.scoping().get_reference(r).symbol_id())
+                else {
+                    return Vec::new();
+                };
+                self.function_of_symbol(sym).into_iter().collect()
+            }
+            e @ (Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) => {
+                FnRef::from_expr(e).into_iter().collect()
+            }
+            Expression::StaticMemberExpression(m) => self
+                .index()
+                .methods
+                .get(m.property.name.as_str())
+                .map(|v| v.iter().take(8).copied().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn function_of_symbol(&self, sym: SymbolId) -> Option<FnRef<'a>> {
+        let nodes = self.ctx.semantic.nodes();
+        let decl = self.ctx.semantic.scoping().symbol_declaration(sym);
+        match nodes.kind(decl) {
+            AstKind::Function(f) => Some(FnRef::Function(f)),
+            AstKind::VariableDeclarator(d) => d.init.as_ref().and_then(FnRef::from_expr),
+            _ => None,
+        }
+    }
+
+    fn symbol(&mut self, sym: SymbolId, path: &mut Vec<String>) -> Option<EnvHit> {
+        if !self.first_seen(0, sym.index() as u32) {
+            return None;
+        }
+        let ctx = self.ctx;
+        let scoping = ctx.semantic.scoping();
+        let nodes = ctx.semantic.nodes();
+        let name = scoping.symbol_name(sym).to_string();
+        let decl = scoping.symbol_declaration(sym);
+        // Walk up from the declaration node to the construct that binds it.
+        for (i, id) in std::iter::once(decl)
+            .chain(nodes.ancestor_ids(decl))
+            .enumerate()
+        {
+            if i > 6 {
+                break;
+            }
+            match nodes.kind(id) {
+                AstKind::VariableDeclarator(d) => {
+                    if let Some(init) = &d.init {
+                        path.push(format!("variable {name} at {}", self.pos(d.span)));
+                        if let Some(h) = self.expr(init, path) {
+                            return Some(h);
+                        }
+                        path.pop();
+                    }
+                    break;
+                }
+                AstKind::FormalParameter(p) => {
+                    if let Some(h) = self.parameter(id, p.span, &name, path) {
+                        return Some(h);
+                    }
+                    break;
+                }
+                AstKind::Function(_) | AstKind::Class(_) => return None,
+                AstKind::ImportDeclaration(_) | AstKind::CatchClause(_) => {
+                    self.opaque = true;
+                    return None;
+                }
+                AstKind::ForOfStatement(f) => {
+                    return self.expr(&f.right, path);
+                }
+                AstKind::ForInStatement(f) => {
+                    return self.expr(&f.right, path);
+                }
+                _ => {}
+            }
+        }
+        // Later assignments to the same variable.
+        for r in scoping.get_resolved_references(sym) {
+            if !r.is_write() {
+                continue;
+            }
+            for id in nodes.ancestor_ids(r.node_id()).take(3) {
+                if let AstKind::AssignmentExpression(a) = nodes.kind(id) {
+                    path.push(format!("assignment to {name} at {}", self.pos(a.span)));
+                    if let Some(h) = self.expr(&a.right, path) {
+                        return Some(h);
+                    }
+                    path.pop();
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// A parameter: the arguments at every call site of its function.
+    fn parameter(
+        &mut self,
+        param_node: NodeId,
+        span: Span,
+        name: &str,
+        path: &mut Vec<String>,
+    ) -> Option<EnvHit> {
+        let nodes = self.ctx.semantic.nodes();
+        let Some((fn_id, f)) = nodes
+            .ancestor_ids(param_node)
+            .take(3)
+            .find_map(|id| FnRef::from_kind(nodes.kind(id)).map(|f| (id, f)))
+        else {
+            self.opaque = true;
+            return None;
+        };
+        let idx = f.params().items.iter().position(|p| p.span == span);
+        let Some(idx) = idx else {
+            self.opaque = true;
+            return None;
+        };
+        path.push(format!("param {name} of fn at {}", self.pos(f.span())));
+        let mut calls: Vec<&'a CallExpression<'a>> = Vec::new();
+        let parent = nodes.parent_id(fn_id);
+        match nodes.kind(parent) {
+            // An inline callback: its arguments come from the receiver it is applied to.
+            AstKind::CallExpression(call)
+                if call.arguments.iter().any(|a| a.span() == f.span()) =>
+            {
+                let receiver = call
+                    .callee
+                    .without_parentheses()
+                    .as_member_expression()
+                    .map(oxc_ast::ast::MemberExpression::object);
+                if let Some(recv) = receiver {
+                    path.push(format!("callback of call at {}", self.pos(call.span)));
+                    if let Some(h) = self.expr(recv, path) {
+                        return Some(h);
+                    }
+                    path.pop();
+                }
+                // The function is invoked inside the callee: opaque unless the other
+                // arguments (e.g. `.replace(re, fn)` string) lead to the environment.
+                self.opaque = true;
+            }
+            AstKind::VariableDeclarator(d) => {
+                if let BindingPattern::BindingIdentifier(b) = &d.id {
+                    self.calls_of_symbol(b.symbol_id(), &mut calls);
+                }
+            }
+            AstKind::ObjectProperty(p) => {
+                if let Some(n) = p.key.static_name() {
+                    self.calls_by_name(&n, &mut calls);
+                }
+            }
+            AstKind::MethodDefinition(m) => {
+                if let Some(n) = m.key.static_name() {
+                    self.calls_by_name(&n, &mut calls);
+                }
+            }
+            _ => {}
+        }
+        if let FnRef::Function(func) = f
+            && let Some(b) = &func.id
+        {
+            self.calls_of_symbol(b.symbol_id(), &mut calls);
+        }
+        if calls.is_empty() {
+            self.opaque = true;
+        }
+        for call in calls.into_iter().take(64) {
+            if let Some(arg) = call.arguments.get(idx).and_then(Argument::as_expression) {
+                path.push(format!("argument at {}", self.pos(call.span)));
+                if let Some(h) = self.expr(arg, path) {
+                    return Some(h);
+                }
+                path.pop();
+            }
+        }
+        path.pop();
+        None
+    }
+
+    fn calls_of_symbol(&self, sym: SymbolId, out: &mut Vec<&'a CallExpression<'a>>) {
+        let nodes = self.ctx.semantic.nodes();
+        for r in self.ctx.semantic.scoping().get_resolved_references(sym) {
+            if let AstKind::CallExpression(c) = nodes.parent_kind(r.node_id())
+                && matches!(c.callee.without_parentheses(), Expression::Identifier(id) if id.node_id() == r.node_id())
+            {
+                out.push(c);
+            }
+        }
+    }
+
+    fn calls_by_name(&self, name: &str, out: &mut Vec<&'a CallExpression<'a>>) {
+        if let Some(v) = self.index().calls.get(name) {
+            out.extend(v.iter().take(64));
+        }
+    }
+
+    /// Field-insensitive property: every value stored under this name.
+    fn property(&mut self, name: &'a str, at: Span, path: &mut Vec<String>) -> Option<EnvHit> {
+        if !self.first_seen(2, hash_name(name)) {
+            return None;
+        }
+        let values: Vec<&'a Expression<'a>> = self
+            .index()
+            .values
+            .get(name)
+            .map(|v| v.iter().take(32).copied().collect())
+            .unwrap_or_default();
+        for v in values {
+            path.push(format!(
+                "property .{name} at {} set at {}",
+                self.pos(at),
+                self.pos(v.span())
+            ));
+            if let Some(h) = self.expr(v, path) {
+                return Some(h);
+            }
+            path.pop();
+        }
+        None
+    }
+
+    /// Forward: does the value produced at `node` reach a sink?
+    pub fn sink(&mut self, node: NodeId) -> Option<Sink> {
+        let ctx = self.ctx;
+        let nodes = ctx.semantic.nodes();
+        // A function's alternatives (its returns) travel through its calls.
+        if let Some(f) = FnRef::from_kind(nodes.kind(node)) {
+            return self.fn_sink(f, node);
+        }
+        let mut child = node;
+        for id in nodes.ancestor_ids(node) {
+            if !self.spend() {
+                return None;
+            }
+            match nodes.kind(id) {
+                AstKind::ObjectProperty(p) => {
+                    if let Some(k) = p.key.static_name()
+                        && SINK_KEYS.contains(&k.as_ref())
+                    {
+                        return Some(Sink {
+                            what: format!("object key `{k}`"),
+                            span: p.span,
+                        });
+                    }
+                }
+                AstKind::TemplateLiteral(t) => {
+                    let text: String = t
+                        .quasis
+                        .iter()
+                        .filter_map(|q| q.value.cooked.as_ref())
+                        .map(oxc_ast::ast::Str::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if is_prose(&text) {
+                        return Some(Sink {
+                            what: "template literal with prose".into(),
+                            span: t.span,
+                        });
+                    }
+                }
+                AstKind::BinaryExpression(b) => {
+                    for side in [&b.left, &b.right] {
+                        if let Expression::StringLiteral(s) = side.without_parentheses()
+                            && is_prose(&s.value)
+                        {
+                            return Some(Sink {
+                                what: "string concatenation with prose".into(),
+                                span: b.span,
+                            });
+                        }
+                    }
+                }
+                AstKind::CallExpression(c) => {
+                    let name = match c.callee.without_parentheses() {
+                        Expression::Identifier(i) => Some(i.name.as_str()),
+                        e => e
+                            .as_member_expression()
+                            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+                    };
+                    if let Some(n) = name
+                        && SINK_CALLS.contains(&n)
+                    {
+                        return Some(Sink {
+                            what: format!("argument of `{n}(…)`"),
+                            span: c.span,
+                        });
+                    }
+                    // Into the parameters of local functions.
+                    let child_span = nodes.kind(child).span();
+                    if let Some(pos) = c
+                        .arguments
+                        .iter()
+                        .position(|a| a.span().contains_inclusive(child_span))
+                    {
+                        for f in self.callees(&c.callee) {
+                            if let Some(p) = f.params().items.get(pos)
+                                && let BindingPattern::BindingIdentifier(b) = &p.pattern
+                                && let Some(s) = self.symbol_sink(b.symbol_id())
+                            {
+                                return Some(s);
+                            }
+                        }
+                    }
+                }
+                AstKind::VariableDeclarator(d) => {
+                    if let BindingPattern::BindingIdentifier(b) = &d.id {
+                        return self.symbol_sink(b.symbol_id());
+                    }
+                    return None;
+                }
+                AstKind::AssignmentExpression(a) => {
+                    return match &a.left {
+                        AssignmentTarget::AssignmentTargetIdentifier(i) => {
+                            let sym = i.reference_id.get().and_then(|r| {
+                                ctx.semantic.scoping().get_reference(r).symbol_id()
+                            })?;
+                            self.symbol_sink(sym)
+                        }
+                        t => {
+                            let name = t
+                                .as_member_expression()
+                                .and_then(oxc_ast::ast::MemberExpression::static_property_name)?;
+                            SINK_KEYS.contains(&name).then(|| Sink {
+                                what: format!("property `.{name}`"),
+                                span: a.span,
+                            })
+                        }
+                    };
+                }
+                AstKind::ReturnStatement(_) => {
+                    return self.returned_sink(id);
+                }
+                AstKind::ArrowFunctionExpression(f) if f.get_expression().is_some() => {
+                    return self.fn_sink(FnRef::Arrow(f), id);
+                }
+                k if is_statement_or_function(k) => return None,
+                _ => {}
+            }
+            child = id;
+        }
+        None
+    }
+
+    fn symbol_sink(&mut self, sym: SymbolId) -> Option<Sink> {
+        if !self.first_seen(3, sym.index() as u32) {
+            return None;
+        }
+        let refs: Vec<NodeId> = self
+            .ctx
+            .semantic
+            .scoping()
+            .get_resolved_references(sym)
+            .filter(|r| r.is_read())
+            .map(oxc_semantic::Reference::node_id)
+            .take(64)
+            .collect();
+        refs.into_iter().find_map(|r| self.sink(r))
+    }
+
+    fn returned_sink(&mut self, ret: NodeId) -> Option<Sink> {
+        let nodes = self.ctx.semantic.nodes();
+        let (fid, f) = nodes
+            .ancestor_ids(ret)
+            .find_map(|id| FnRef::from_kind(nodes.kind(id)).map(|f| (id, f)))?;
+        self.fn_sink(f, fid)
+    }
+
+    /// The calls of a function, then onward from each call's result.
+    fn fn_sink(&mut self, f: FnRef<'a>, fid: NodeId) -> Option<Sink> {
+        if !self.first_seen(4, f.span().start) {
+            return None;
+        }
+        let nodes = self.ctx.semantic.nodes();
+        let mut calls = Vec::new();
+        match nodes.parent_kind(fid) {
+            AstKind::VariableDeclarator(d) => {
+                if let BindingPattern::BindingIdentifier(b) = &d.id {
+                    self.calls_of_symbol(b.symbol_id(), &mut calls);
+                }
+            }
+            AstKind::ObjectProperty(p) => {
+                if let Some(n) = p.key.static_name() {
+                    self.calls_by_name(&n, &mut calls);
+                }
+            }
+            AstKind::MethodDefinition(m) => {
+                if let Some(n) = m.key.static_name() {
+                    self.calls_by_name(&n, &mut calls);
+                }
+            }
+            // Immediately invoked or passed as a callback: continue from that call.
+            AstKind::CallExpression(c) => calls.push(c),
+            // A returned closure: its result flows where the outer function's calls go.
+            AstKind::ReturnStatement(_) => return self.returned_sink(nodes.parent_id(fid)),
+            _ => {}
+        }
+        if let FnRef::Function(func) = f
+            && let Some(b) = &func.id
+        {
+            self.calls_of_symbol(b.symbol_id(), &mut calls);
+        }
+        calls
+            .into_iter()
+            .take(64)
+            .find_map(|c| self.sink(c.node_id()))
+    }
+}
+
+fn is_statement_or_function(k: AstKind<'_>) -> bool {
+    matches!(
+        k,
+        AstKind::ExpressionStatement(_)
+            | AstKind::IfStatement(_)
+            | AstKind::SwitchStatement(_)
+            | AstKind::ForStatement(_)
+            | AstKind::WhileStatement(_)
+            | AstKind::DoWhileStatement(_)
+            | AstKind::Function(_)
+            | AstKind::ArrowFunctionExpression(_)
+            | AstKind::Program(_)
+            | AstKind::Class(_)
+    )
+}
+
+/// Two or more words of letters: text a person reads.
+pub fn is_prose(s: &str) -> bool {
+    s.split(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+        .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic))
+        .count()
+        >= 2
+}
+
+fn hash_name(s: &str) -> u32 {
+    s.bytes().fold(2_166_136_261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    })
+}
+
+fn build_index<'a>(ctx: &Ctx<'a>) -> Index<'a> {
+    let mut ix = Index::default();
+    for node in ctx.semantic.nodes().iter() {
+        match node.kind() {
+            AstKind::ObjectProperty(p) if !p.computed => {
+                if let Some(name) = property_key_name(&p.key) {
+                    if let Some(f) = FnRef::from_expr(&p.value) {
+                        ix.methods.entry(name).or_default().push(f);
+                    } else {
+                        ix.values.entry(name).or_default().push(&p.value);
+                    }
+                }
+            }
+            AstKind::MethodDefinition(m) if !m.computed => {
+                if let Some(name) = property_key_name(&m.key) {
+                    ix.methods
+                        .entry(name)
+                        .or_default()
+                        .push(FnRef::Function(&m.value));
+                }
+            }
+            AstKind::PropertyDefinition(p) if !p.computed => {
+                if let (Some(name), Some(v)) = (property_key_name(&p.key), &p.value) {
+                    ix.values.entry(name).or_default().push(v);
+                }
+            }
+            AstKind::AssignmentExpression(a) => {
+                if let AssignmentTarget::StaticMemberExpression(m) = &a.left {
+                    ix.values
+                        .entry(m.property.name.as_str())
+                        .or_default()
+                        .push(&a.right);
+                } else if let Some(SimpleAssignmentTarget::PrivateFieldExpression(m)) =
+                    a.left.as_simple_assignment_target()
+                {
+                    ix.values
+                        .entry(m.field.name.as_str())
+                        .or_default()
+                        .push(&a.right);
+                }
+            }
+            AstKind::CallExpression(c) => {
+                if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
+                    ix.calls
+                        .entry(m.property.name.as_str())
+                        .or_default()
+                        .push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    ix
+}
+
+fn property_key_name<'a>(k: &oxc_ast::ast::PropertyKey<'a>) -> Option<&'a str> {
+    match k {
+        oxc_ast::ast::PropertyKey::StaticIdentifier(i) => Some(i.name.as_str()),
+        oxc_ast::ast::PropertyKey::PrivateIdentifier(i) => Some(i.name.as_str()),
+        oxc_ast::ast::PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+        _ => None,
+    }
+}
