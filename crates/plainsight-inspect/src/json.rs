@@ -297,7 +297,7 @@ impl Scanner<'_> {
             return self.err(self.pos, what);
         }
         let mut key = self.string(Vec::new(), StringKind::Key)?;
-        path.push(PathSeg::Key(key.text.clone()));
+        path.push(PathSeg::Key(key.text.as_str().into()));
         key.path.clone_from(path);
         sink(key);
         self.skip_ws();
@@ -429,10 +429,7 @@ impl Scanner<'_> {
                     self.pos = i + 1;
                     return self.err(
                         i,
-                        format!(
-                            "invalid escape sequence \\{}",
-                            self.found().trim_matches('\'')
-                        ),
+                        format!("invalid escape sequence: backslash before {}", self.found()),
                     );
                 }
             };
@@ -659,7 +656,10 @@ mod tests {
         );
         assert_eq!(
             syntax(br#"["\x"]"#),
-            (2, "invalid escape sequence \\x".to_string())
+            (
+                2,
+                "invalid escape sequence: backslash before 'x'".to_string()
+            )
         );
         assert_eq!(
             syntax(br#"["\u12G4"]"#),
@@ -680,6 +680,10 @@ mod tests {
             )
         );
         assert_eq!(syntax(b"[\"a\0b\"]").0, 3);
+        assert_eq!(
+            syntax("[\"\\\u{2019}\"]".as_bytes()).1,
+            "invalid escape sequence: backslash before U+2019 '\u{2019}'"
+        );
         assert_eq!(syntax(b"[01]").1, "invalid number: leading zero");
         assert_eq!(
             syntax(b"[1.]").1,

@@ -7,11 +7,13 @@
 //! (`properties["na\u200bme"]`) instead of looking like an innocent name.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-/// One step from a JSON value into a child.
+/// One step from a JSON value into a child. Keys are shared (`Arc`) because
+/// every string below a member carries a copy of its path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PathSeg {
-    Key(String),
+    Key(Arc<str>),
     Index(usize),
 }
 
@@ -113,7 +115,7 @@ mod tests {
     use super::*;
 
     fn k(s: &str) -> PathSeg {
-        PathSeg::Key(s.to_string())
+        PathSeg::Key(s.into())
     }
 
     #[test]
