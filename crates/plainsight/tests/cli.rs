@@ -420,3 +420,39 @@ fn normalize_writes_clean_document_and_lists_edits() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn hostile_file_name_is_escaped_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "evil\u{202E}nosj.txt";
+    std::fs::copy(fixture("anthropic_incident.json"), dir.path().join(name)).unwrap();
+    for format in ["text", "json", "sarif"] {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["inspect", "--format", format, name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        let s = stdout_of(&out);
+        assert!(!s.contains('\u{202E}'), "{format}: raw RLO in output");
+        assert!(
+            s.contains("⟨U+202E RIGHT-TO-LEFT OVERRIDE⟩")
+                || s.contains("\\u202e")
+                || s.contains("%E2%80%AE"),
+            "{format}: {s}"
+        );
+    }
+    // Errors name the file escaped, too.
+    std::fs::write(dir.path().join(name), b"\xff").unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["inspect", name])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        !err.contains('\u{202E}') && err.contains("⟨U+202E"),
+        "{err}"
+    );
+}
