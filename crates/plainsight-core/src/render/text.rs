@@ -110,8 +110,12 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
     }
     let mut evidence: Vec<Element<'static>> = Vec::new();
     if let Some(ex) = &f.excerpt {
-        let start = ex.start.min(ex.text.len());
-        let end = ex.end.clamp(start, ex.text.len());
+        // A span from a buggy analyzer must degrade, not panic: clamp it and
+        // widen it to character boundaries.
+        let start = ex.text.floor_char_boundary(ex.start.min(ex.text.len()));
+        let end = ex
+            .text
+            .ceil_char_boundary(ex.end.clamp(start, ex.text.len()));
         let vis = chars::make_visible_with(&ex.text, start..end, false);
         let mut span = vis.map_range(start..end);
         let mut source = vis.text;
@@ -249,4 +253,49 @@ fn summary(report: &Report, color: bool) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rule;
+    use crate::finding::{Excerpt, Location};
+
+    fn render_one(f: Finding) -> String {
+        let report = Report {
+            findings: vec![f],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        render(&report, TextOptions::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn bad_spans_degrade_instead_of_panicking() {
+        for (start, end) in [(6, 7), (7, 2), (100, 200), (0, 0)] {
+            let mut f = Finding::new(Rule::ConfusableCharacter, "m", Location::default());
+            f.excerpt = Some(Excerpt {
+                line: 0,
+                text: "abc d\u{2019}\u{200B}e".into(),
+                start,
+                end,
+                label: String::new(),
+                ..Excerpt::default()
+            });
+            let s = render_one(f);
+            assert!(s.contains("⟨U+200B ZERO WIDTH SPACE⟩"), "{s}");
+        }
+    }
+
+    #[test]
+    fn long_char_lists_are_cut() {
+        let mut f = Finding::new(Rule::TagCharacters, "m", Location::default());
+        f.chars = ('a'..='z')
+            .map(|c| crate::CharNote::new(char::from_u32(0xE0000 + c as u32).unwrap(), 1))
+            .collect();
+        let s = render_one(f);
+        assert!(s.contains("… 20 more"), "{s}");
+        assert!(!s.contains("TAG LATIN SMALL LETTER Z"), "{s}");
+    }
 }
