@@ -15,8 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use oxc_ast::ast::{StringLiteral, TemplateLiteral};
-use oxc_ast_visit::Visit;
+use oxc_ast::AstKind;
 use oxc_span::Span;
 use plainsight_core::{Finding, Rule};
 
@@ -30,7 +29,18 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut v = EgressVisitor {
         origins: BTreeMap::new(),
     };
-    v.visit_program(ctx.program);
+    // One linear pass over the node table: only literals matter here.
+    for node in ctx.semantic.nodes().iter() {
+        match node.kind() {
+            AstKind::StringLiteral(lit) => v.scan_text(lit.value.as_str(), lit.span),
+            AstKind::TemplateElement(q) => {
+                if let Some(c) = &q.value.cooked {
+                    v.scan_text(c.as_str(), q.span);
+                }
+            }
+            _ => {}
+        }
+    }
     let mut found: Vec<(String, Origin)> = v.origins.into_iter().collect();
     found.sort_by_key(|(_, o)| o.first.start);
     for (origin, o) in found {
@@ -129,23 +139,6 @@ impl EgressVisitor {
             && !o.examples.iter().any(|e| e == u)
         {
             o.examples.push(crate::hidden::clip(u, 200));
-        }
-    }
-}
-
-impl<'a> Visit<'a> for EgressVisitor {
-    fn visit_string_literal(&mut self, lit: &StringLiteral<'a>) {
-        self.scan_text(lit.value.as_str(), lit.span);
-    }
-
-    fn visit_template_literal(&mut self, t: &TemplateLiteral<'a>) {
-        for q in &t.quasis {
-            if let Some(c) = &q.value.cooked {
-                self.scan_text(c.as_str(), q.span);
-            }
-        }
-        for e in &t.expressions {
-            self.visit_expression(e);
         }
     }
 }

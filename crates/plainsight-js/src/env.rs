@@ -22,12 +22,12 @@
 //! `process.env` thousands of times), and comparisons of Endpoint/TimeZone/
 //! Identity values against constant lists are reported as targeting (PS305).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
-    Argument, BinaryExpression, BindingPattern, CallExpression, Expression, IdentifierReference,
-    LogicalExpression, MemberExpression, StaticMemberExpression, SwitchStatement,
+    Argument, BinaryExpression, BindingPattern, CallExpression, ComputedMemberExpression,
+    Expression, IdentifierReference, LogicalExpression, MemberExpression, SwitchStatement,
     VariableDeclarator,
 };
 use oxc_ast_visit::Visit;
@@ -511,19 +511,29 @@ fn ident_read(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<(EnvCategor
 }
 
 fn member_read(ctx: &Ctx<'_>, m: &MemberExpression<'_>) -> Option<(EnvCategory, String)> {
-    match m.static_property_name() {
-        Some(k) => member_read_with(ctx, m, Some(k)),
+    match m {
+        MemberExpression::StaticMemberExpression(s) => {
+            member_read_with(ctx, &s.object, Some(s.property.name.as_str()))
+        }
+        MemberExpression::ComputedMemberExpression(c) => computed_read(ctx, c),
+        MemberExpression::PrivateFieldExpression(_) => None,
+    }
+}
+
+fn computed_read(ctx: &Ctx<'_>, c: &ComputedMemberExpression<'_>) -> Option<(EnvCategory, String)> {
+    match c.static_property_name() {
+        Some(k) => member_read_with(ctx, &c.object, Some(k.as_str())),
         // `process.env[k]` with `const k = "TZ"`.
-        None => member_read_with(ctx, m, computed_const_key(ctx, m)),
+        None => member_read_with(ctx, &c.object, computed_const_key(ctx, c)),
     }
 }
 
 fn member_read_with(
     ctx: &Ctx<'_>,
-    m: &MemberExpression<'_>,
+    object: &Expression<'_>,
     key: Option<&str>,
 ) -> Option<(EnvCategory, String)> {
-    let object = m.object().without_parentheses();
+    let object = object.without_parentheses();
     if let Some(env) = is_env_object(ctx, object, 0) {
         return Some(match key {
             Some(k) => (classify_env_var(k), format!("{env}.{k}")),
@@ -575,10 +585,7 @@ fn member_read_with(
     None
 }
 
-fn computed_const_key<'x>(ctx: &Ctx<'x>, m: &MemberExpression<'_>) -> Option<&'x str> {
-    let MemberExpression::ComputedMemberExpression(c) = m else {
-        return None;
-    };
+fn computed_const_key<'x>(ctx: &Ctx<'x>, c: &ComputedMemberExpression<'_>) -> Option<&'x str> {
     let Expression::Identifier(id) = c.expression.without_parentheses() else {
         return None;
     };
@@ -708,13 +715,80 @@ fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory
 // ---------------------------------------------------------------------------
 
 /// PS301–PS305.
+///
+/// One linear pass over oxc_semantic's node table (cheaper than a recursive
+/// walk; nodes are in pre-order, so "inside the read just recorded" is a span
+/// test). Without a node table (`with_build_nodes(false)`) nothing is reported.
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut v = EnvVisitor {
         ctx,
         reads: BTreeMap::new(),
         targeting: Vec::new(),
     };
-    v.visit_program(ctx.program);
+    let nodes = ctx.semantic.nodes();
+    let mut skip_until = 0u32;
+    // Symbols bound by `const {X} = process.env`: identifiers are the most
+    // numerous nodes, so they are tested against this set instead of
+    // resolving each one's declaration (declarations precede uses in pre-order).
+    let mut destructured: HashSet<SymbolId> = HashSet::new();
+    for node in nodes.iter() {
+        let kind = node.kind();
+        // Match on the tag first: touching every node's memory is the cost here.
+        let span = match kind {
+            AstKind::CallExpression(c) => {
+                v.check_call(c);
+                c.span
+            }
+            // Only the top of a `||` chain: the chain is flattened there.
+            AstKind::LogicalExpression(l) => {
+                if l.operator == LogicalOperator::Or && !parent_is_or(ctx, node.id()) {
+                    v.check_logical(l);
+                }
+                continue;
+            }
+            AstKind::SwitchStatement(sw) => {
+                v.check_switch(sw);
+                continue;
+            }
+            AstKind::VariableDeclarator(d) => {
+                if let (BindingPattern::ObjectPattern(p), Some(init)) = (&d.id, &d.init)
+                    && is_env_object(ctx, init, 0).is_some()
+                {
+                    destructured.extend(p.properties.iter().filter_map(|prop| match &prop.value {
+                        BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
+                        BindingPattern::AssignmentPattern(a) => {
+                            a.left.get_binding_identifier()?.symbol_id.get()
+                        }
+                        _ => None,
+                    }));
+                }
+                continue;
+            }
+            AstKind::IdentifierReference(id) => {
+                if destructured.is_empty()
+                    || !symbol_of(ctx, id).is_some_and(|s| destructured.contains(&s))
+                {
+                    continue;
+                }
+                id.span
+            }
+            AstKind::StaticMemberExpression(m) => m.span,
+            AstKind::ComputedMemberExpression(m) => m.span,
+            _ => continue,
+        };
+        if span.start < skip_until {
+            // Inside a read already counted (`process.env` within `process.env.X`).
+            continue;
+        }
+        if let Some(read) = read_of_kind(ctx, kind) {
+            skip_until = span.end;
+            let e = v
+                .reads
+                .entry((read.category, read.what))
+                .or_insert((read.span, 0));
+            e.1 += 1;
+        }
+    }
     for ((category, what), (first, count)) in v.reads {
         let Some(rule) = category.rule() else {
             continue;
@@ -732,6 +806,38 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     out.extend(v.targeting);
 }
 
+fn parent_is_or(ctx: &Ctx<'_>, id: oxc_semantic::NodeId) -> bool {
+    let nodes = ctx.semantic.nodes();
+    let mut p = nodes.parent_id(id);
+    for _ in 0..4 {
+        match nodes.kind(p) {
+            AstKind::ParenthesizedExpression(_) => p = nodes.parent_id(p),
+            AstKind::LogicalExpression(l) => return l.operator == LogicalOperator::Or,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// [`env_read`] on a node of the semantic node table.
+fn read_of_kind(ctx: &Ctx<'_>, kind: AstKind<'_>) -> Option<EnvRead> {
+    let (span, (category, what)) = match kind {
+        AstKind::StaticMemberExpression(m) => (
+            m.span,
+            member_read_with(ctx, &m.object, Some(m.property.name.as_str()))?,
+        ),
+        AstKind::ComputedMemberExpression(m) => (m.span, computed_read(ctx, m)?),
+        AstKind::CallExpression(c) => (c.span, call_read(ctx, c)?),
+        AstKind::IdentifierReference(id) => (id.span, ident_read(ctx, id)?),
+        _ => return None,
+    };
+    Some(EnvRead {
+        category,
+        what,
+        span,
+    })
+}
+
 struct EnvVisitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
     /// (category, what) → (first span, count)
@@ -740,31 +846,6 @@ struct EnvVisitor<'c, 'a> {
 }
 
 impl<'c, 'a> EnvVisitor<'c, 'a> {
-    /// Records an env read at `expr`; returns true if it was one (the caller
-    /// then skips its children so `process.env.X` is not also `process.env`).
-    fn record(&mut self, expr: &Expression<'a>) -> bool {
-        // Cheap shape filter before the full predicate.
-        if !matches!(
-            expr,
-            Expression::StaticMemberExpression(_)
-                | Expression::ComputedMemberExpression(_)
-                | Expression::CallExpression(_)
-                | Expression::ChainExpression(_)
-                | Expression::Identifier(_)
-        ) {
-            return false;
-        }
-        let Some(read) = env_read(self.ctx, expr) else {
-            return false;
-        };
-        let e = self
-            .reads
-            .entry((read.category, read.what))
-            .or_insert((read.span, 0));
-        e.1 += 1;
-        true
-    }
-
     /// The env read an operand carries: the read itself or a binding it flows
     /// into by declaration (`const h = os.hostname().toLowerCase()`).
     fn env_of(&self, expr: &Expression<'a>) -> Option<EnvRead> {
@@ -1141,46 +1222,6 @@ impl<'a> Visit<'a> for EnvFinder<'_, 'a> {
             return;
         }
         oxc_ast_visit::walk::walk_expression(self, e);
-    }
-}
-
-impl<'a> Visit<'a> for EnvVisitor<'_, 'a> {
-    fn visit_expression(&mut self, e: &Expression<'a>) {
-        match e {
-            Expression::CallExpression(c) => self.check_call(c),
-            Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
-                self.check_logical(l);
-                // Visit the leaves of the whole `||` chain directly, so a long
-                // chain is flattened once rather than once per nesting level.
-                let mut leaves = Vec::new();
-                collect_or(&l.left, &mut leaves);
-                collect_or(&l.right, &mut leaves);
-                for leaf in leaves {
-                    self.visit_expression(leaf);
-                }
-                return;
-            }
-            _ => {}
-        }
-        if self.record(e) {
-            // Arguments of a read call may still contain reads.
-            if let Expression::CallExpression(c) = e {
-                for a in &c.arguments {
-                    self.visit_argument(a);
-                }
-            }
-            return;
-        }
-        oxc_ast_visit::walk::walk_expression(self, e);
-    }
-
-    fn visit_switch_statement(&mut self, s: &SwitchStatement<'a>) {
-        self.check_switch(s);
-        oxc_ast_visit::walk::walk_switch_statement(self, s);
-    }
-
-    fn visit_static_member_expression(&mut self, m: &StaticMemberExpression<'a>) {
-        oxc_ast_visit::walk::walk_static_member_expression(self, m);
     }
 }
 

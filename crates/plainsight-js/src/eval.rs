@@ -426,6 +426,18 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         r
     }
 
+    /// The constant value of a call (for callers holding a `CallExpression`
+    /// node rather than an `Expression`), with a fresh step budget.
+    pub fn eval_call(&mut self, c: &CallExpression<'a>) -> Option<Value> {
+        self.steps_left = self.ctx.opts.eval_steps;
+        self.depth = 0;
+        self.frames.clear();
+        let before = self.steps_left;
+        let r = self.call(c);
+        self.steps_spent += before - self.steps_left;
+        r
+    }
+
     fn step(&mut self) -> Option<()> {
         self.steps_left = self.steps_left.checked_sub(1)?;
         Some(())

@@ -27,9 +27,8 @@ use std::collections::HashMap;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{Argument, CallExpression, Expression, StringLiteral};
-use oxc_ast_visit::Visit;
 use oxc_codegen::{Codegen, Context, Gen, GenExpr};
-use oxc_span::{GetSpan, Span};
+
 use oxc_syntax::precedence::Precedence;
 use plainsight_core::{Confidence, Finding, Rule, Severity};
 
@@ -58,7 +57,20 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         suppressed: 0,
         out: Vec::new(),
     };
-    v.visit_program(ctx.program);
+    // One linear pass over the node table (pre-order: a decoded call's
+    // arguments follow it and are skipped by span).
+    let mut skip_until = 0u32;
+    for node in ctx.semantic.nodes().iter() {
+        match node.kind() {
+            AstKind::CallExpression(c) if c.span.start >= skip_until => {
+                if v.is_candidate(c) && v.try_decode(c) {
+                    skip_until = c.span.end;
+                }
+            }
+            AstKind::StringLiteral(lit) if lit.span.start >= skip_until => v.check_literal(lit),
+            _ => {}
+        }
+    }
     if v.suppressed > 0
         && let Some(last) = v
             .out
@@ -154,12 +166,12 @@ impl<'a> HiddenVisitor<'_, 'a> {
         })
     }
 
-    fn try_decode(&mut self, e: &Expression<'a>, c: &CallExpression<'a>) -> bool {
+    fn try_decode(&mut self, c: &CallExpression<'a>) -> bool {
         if self.evals >= MAX_EVALS {
             return false;
         }
         self.evals += 1;
-        let Some(value) = self.eval.eval(e) else {
+        let Some(value) = self.eval.eval_call(c) else {
             return false;
         };
         let inputs = literal_inputs(c);
@@ -191,7 +203,7 @@ impl<'a> HiddenVisitor<'_, 'a> {
         };
         let list = targeting_items(&strings);
         let mut snippet = self.decoder_snippet(c);
-        snippet.push_str(&clip_lines(&print_expr(e), 4));
+        snippet.push_str(&clip_lines(&print_call(c), 4));
         let usage = self.usage_notes(c);
         if let Some(items) = list {
             let mut f = Finding::new(
@@ -361,22 +373,6 @@ impl<'a> HiddenVisitor<'_, 'a> {
             return;
         }
         self.out.push(f);
-    }
-}
-
-impl<'a> Visit<'a> for HiddenVisitor<'_, 'a> {
-    fn visit_expression(&mut self, e: &Expression<'a>) {
-        if let Expression::CallExpression(c) = e
-            && self.is_candidate(c)
-            && self.try_decode(e, c)
-        {
-            return;
-        }
-        oxc_ast_visit::walk::walk_expression(self, e);
-    }
-
-    fn visit_string_literal(&mut self, lit: &StringLiteral<'a>) {
-        self.check_literal(lit);
     }
 }
 
@@ -569,28 +565,28 @@ pub(crate) fn is_domain(s: &str) -> bool {
         .trim_start_matches("*.")
         .trim_start_matches('.')
         .trim_end_matches('.');
+    // Cheap rejections first: this runs on every string literal of a bundle.
     if s.len() < 4 || s.len() > 253 || !s.contains('.') {
         return false;
     }
-    let labels: Vec<&str> = s.split('.').collect();
-    if labels.iter().any(|l| {
-        l.is_empty()
-            || l.len() > 63
-            || l.starts_with('-')
-            || l.ends_with('-')
-            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    }) {
-        return false;
-    }
-    let tld = labels[labels.len() - 1].to_ascii_lowercase();
-    if FILE_EXTENSIONS.contains(&tld.as_str()) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return false;
-    }
     // Host names are written in lower case; `Foo.Bar` is a property path.
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
         return false;
     }
-    tld.len() == 2 || GENERIC_TLDS.contains(&tld.as_str())
+    let mut tld = "";
+    for l in s.split('.') {
+        if l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-') {
+            return false;
+        }
+        tld = l;
+    }
+    if FILE_EXTENSIONS.contains(&tld) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    tld.len() == 2 || GENERIC_TLDS.contains(&tld)
 }
 
 /// IANA time-zone names: `Area/City` with a known area.
@@ -784,9 +780,9 @@ fn word_like(t: &str) -> bool {
 // Snippets
 // ---------------------------------------------------------------------------
 
-fn print_expr(e: &Expression<'_>) -> String {
+fn print_call(c: &CallExpression<'_>) -> String {
     let mut cg = Codegen::new();
-    cg.print_expression(e);
+    c.print_expr(&mut cg, Precedence::Lowest, Context::empty());
     cg.into_source_text()
 }
 
@@ -811,11 +807,6 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     let mut t: String = s.chars().take(max).collect();
     t.push('…');
     t
-}
-
-/// Span of the call (exposed for tests and the covert slicer's snippets).
-pub fn call_span(e: &Expression<'_>) -> Span {
-    e.span()
 }
 
 #[cfg(test)]
