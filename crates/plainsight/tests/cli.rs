@@ -456,3 +456,39 @@ fn hostile_file_name_is_escaped_everywhere() {
         "{err}"
     );
 }
+
+#[test]
+fn include_legitimate_reports_legitimate_uses_as_info() {
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--include-legitimate",
+            "--format",
+            "json",
+            "clean_multilingual.txt",
+        ])
+        .output()
+        .unwrap();
+    // Info findings are under the default threshold.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        !findings.is_empty(),
+        "French NBSP, CJK punctuation and emoji ZWJ are legitimate uses"
+    );
+    assert!(
+        findings.iter().all(|f| f["severity"] == "info"),
+        "{findings:#?}"
+    );
+    plainsight()
+        .args([
+            "inspect",
+            "--include-legitimate",
+            "--fail-on",
+            "info",
+            "clean_multilingual.txt",
+        ])
+        .assert()
+        .code(1);
+}
