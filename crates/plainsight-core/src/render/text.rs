@@ -2,9 +2,10 @@
 //!
 //! Each finding is one annotate-snippets diagnostic: `severity[CODE]: message`,
 //! the location (`chain › path:line:col`, the prompt part and JSON pointer),
-//! the excerpt line with the offending span labelled, then the code snippet,
-//! decoded payload, notes and help. A summary by severity and rule category
-//! closes the report.
+//! the excerpt line with the offending span labelled, the named characters,
+//! decoded payload, notes and help, and last the multi-line code snippet
+//! (indented, outside annotate-snippets). A summary by severity and rule
+//! category, and the input errors, close the report.
 //!
 //! Security: everything that came from the scanned input (excerpt, message,
 //! paths, payloads, notes) goes through [`chars`] escaping first, so no bidi
