@@ -368,6 +368,8 @@ fn closed_stdout_pipe_is_not_an_error() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_ne!(status.code(), Some(2), "stderr: {err}");
+    // Findings are medium, under `--fail-on critical`: a clean exit.
+    assert_eq!(status.code(), Some(0), "stderr: {err}");
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.is_empty(), "{err}");
@@ -491,4 +493,65 @@ fn include_legitimate_reports_legitimate_uses_as_info() {
         ])
         .assert()
         .code(1);
+}
+
+/// The official SARIF 2.1.0 schema shipped with core's tests (see its README).
+fn sarif_validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plainsight-core/tests/data/sarif-schema-2.1.0.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    // Same adjustment as core's schema test: the schema's own `language`
+    // pattern fails the meta-schema's regex check; we never emit `language`.
+    fn drop_language_pattern(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if o.get("pattern")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| p.ends_with("]?$"))
+                {
+                    o.remove("pattern");
+                }
+                o.values_mut().for_each(drop_language_pattern);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(drop_language_pattern),
+            _ => {}
+        }
+    }
+    drop_language_pattern(&mut schema);
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+#[test]
+fn real_sarif_output_is_schema_valid() {
+    let validator = sarif_validator();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/request.json");
+    let runs: [&[&str]; 3] = [
+        &[
+            "inspect",
+            "--format",
+            "sarif",
+            "anthropic_incident.json",
+            "clean_multilingual.txt",
+        ],
+        &["inspect", "--format", "sarif", example.to_str().unwrap()],
+        &["scan", "--format", "sarif", "covert.js"],
+    ];
+    for args in runs {
+        let out = plainsight().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr_of(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        assert!(
+            !doc["runs"][0]["results"].as_array().unwrap().is_empty(),
+            "{args:?}"
+        );
+    }
 }
