@@ -67,10 +67,16 @@ pub fn analyze_document(segments: &[&str], opts: &Options) -> Vec<TextFinding> {
     let mut stats = oddone::DocStats::default();
     for (i, seg) in segments.iter().enumerate() {
         scanner.scan_segment(seg, i);
+    }
+    // The character scan first: the ASCII statistics skip work when the scan
+    // found no second quote form to compare with.
+    for q in scanner.quotes.drain(..) {
+        stats.add_quote(q);
+    }
+    for (i, seg) in segments.iter().enumerate() {
         stats.collect_ascii(seg, i);
     }
     let mut out = std::mem::take(&mut scanner.out);
-    stats.quotes.append(&mut scanner.quotes);
     stats.report(opts, segments, &mut out);
     out.sort_by(|a, b| {
         (a.segment, a.span.start, a.rule.code()).cmp(&(b.segment, b.span.start, b.rule.code()))
