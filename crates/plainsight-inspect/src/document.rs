@@ -11,6 +11,7 @@
 //! span it was decoded from, so a changed string can be written back in place.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::json::{self, JsonString, ScanError, ScanErrorKind, ScanOptions, StringKind};
@@ -306,6 +307,23 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
         })
         .filter_map(|s| s.path[2].index())
         .collect();
+    // `POST https://…` per entry, so a finding says which exchange it is in.
+    let mut requests: HashMap<usize, (String, String)> = HashMap::new();
+    for s in &strings {
+        if let ([log, entries, i, req, field], StringKind::Value) = (s.path.as_slice(), s.kind)
+            && log.key() == Some("log")
+            && entries.key() == Some("entries")
+            && req.key() == Some("request")
+            && let Some(i) = i.index()
+        {
+            let slot = requests.entry(i).or_default();
+            match field.key() {
+                Some("method") => slot.0.clone_from(&s.text),
+                Some("url") => slot.1.clone_from(&s.text),
+                _ => {}
+            }
+        }
+    }
     let mut doc = Document {
         segments: Vec::new(),
         carriers: Vec::new(),
@@ -322,6 +340,11 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
         }
         let prefix = format!("entries[{entry}].{side}");
         let pointer = path::pointer(&s.path);
+        let exchange = requests.get(&entry).map(|(method, url)| {
+            format!("HAR entry {entry}: {method} {url}")
+                .trim_end()
+                .to_string()
+        });
         let carrier = doc.carriers.len();
         let inner = json::scan_all(s.text.as_bytes(), 0, opts);
         let text_len = s.text.len() as u64;
@@ -343,6 +366,7 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
                 // the part names the place inside the nested body.
                 for seg in &mut doc.segments[start..] {
                     seg.pointer = Some(pointer.clone());
+                    seg.notes.extend(exchange.clone());
                 }
             }
             Err(_) => doc.segments.push(Segment {
@@ -354,7 +378,7 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
                 kind: StringKind::Value,
                 pointer: Some(pointer),
                 part: Some(prefix),
-                notes: Vec::new(),
+                notes: exchange.into_iter().collect(),
             }),
         }
     }

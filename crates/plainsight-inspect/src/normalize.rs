@@ -6,6 +6,11 @@
 //! minimally (quotes, backslashes, control characters; other characters are
 //! written as UTF-8). A changed string inside a HAR body is spliced into the
 //! decoded body first, and the body is then re-escaped into its HAR string.
+//!
+//! The text engine normalizes one text at a time and picks the dominant quote
+//! style from that text, so the string values are handed to it joined by
+//! newlines and its edits are cut back per string. (A document-level
+//! `normalize` in the engine would make the joint unnecessary.)
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -47,25 +52,55 @@ fn rewrite(
     let mut findings = Vec::new();
     let mut file_splices: Vec<Splice> = Vec::new();
     let mut carrier_splices: Vec<Vec<Splice>> = vec![Vec::new(); doc.carriers.len()];
-    for seg in &doc.segments {
-        if seg.kind == StringKind::Key {
-            continue;
+    // All string values are normalized as ONE text, joined by newlines, so the
+    // dominant quote style and the odd-one-out statistics are document-wide,
+    // as they are for `inspect`: a lone `’` in a prompt written with `'` is
+    // folded even when its JSON string holds no other apostrophe.
+    let values: Vec<&Segment<'_>> = doc
+        .segments
+        .iter()
+        .filter(|s| s.kind == StringKind::Value)
+        .collect();
+    let mut joined = String::new();
+    let mut starts = Vec::with_capacity(values.len());
+    for seg in &values {
+        if !joined.is_empty() {
+            joined.push('\n');
         }
-        let n = normalize_text(&seg.text);
+        starts.push(joined.len());
+        joined.push_str(&seg.text);
+    }
+    let n = normalize_text(&joined);
+    let mut edits_of: Vec<Vec<Edit>> = vec![Vec::new(); values.len()];
+    for e in n.edits {
+        let i = starts
+            .partition_point(|&s| s <= e.span.start)
+            .saturating_sub(1);
+        let (start, len) = (starts[i], values[i].text.len());
+        // An edit across the joint belongs to no string: leave it out.
+        if e.span.end <= start + len {
+            edits_of[i].push(Edit {
+                span: e.span.start - start..e.span.end - start,
+                ..e
+            });
+        }
+    }
+    for (seg, edits) in values.into_iter().zip(edits_of) {
         // A lossily decoded text file is written back decoded (U+FFFD for bad bytes).
         let redecoded = !seg.json && matches!(seg.text, Cow::Owned(_));
-        if n.edits.is_empty() && !redecoded {
+        if edits.is_empty() && !redecoded {
             continue;
         }
         findings.extend(
-            n.edits
+            edits
                 .iter()
                 .map(|e| edit_finding(name, doc, seg, &lines, e)),
         );
+        let text = apply(&seg.text, &edits);
         let new = if seg.json {
-            escape_json(&n.text)
+            escape_json(&text)
         } else {
-            n.text.into_bytes()
+            text.into_bytes()
         };
         match seg.carrier {
             None => file_splices.push((seg.raw.clone(), new)),
@@ -82,6 +117,19 @@ fn rewrite(
         file_splices.push((carrier.raw.clone(), escape_json(&body)));
     }
     (splice(bytes, file_splices), findings)
+}
+
+/// `text` with the (sorted, disjoint) edits made.
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for e in edits {
+        out.push_str(&text[at..e.span.start]);
+        out.push_str(&e.replacement);
+        at = e.span.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// `bytes` with each range replaced; ranges must not overlap.

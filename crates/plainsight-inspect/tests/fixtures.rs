@@ -294,11 +294,19 @@ fn mapping_skips_base64_har_bodies_and_headers() {
     let doc = load("capture.har", &bytes);
     assert!(doc.segments.iter().all(|s| s.text != "iVBORw0KGgo="));
     assert!(doc.segments.iter().all(|s| !s.text.starts_with("https://")));
-    // The nested bodies were parsed: their strings are segments of their own.
-    assert!(
-        doc.segments
-            .iter()
-            .any(|s| s.part.as_deref() == Some("entries[1].request › model"))
+    // The nested bodies were parsed: their strings are segments of their own,
+    // noted with the API part and the exchange they belong to.
+    let system = doc
+        .segments
+        .iter()
+        .find(|s| s.part.as_deref() == Some("entries[1].request › system"))
+        .unwrap();
+    assert_eq!(
+        system.notes,
+        [
+            "Anthropic Messages request: system prompt",
+            "HAR entry 1: POST https://api.example.test/v1/messages"
+        ]
     );
 }
 
@@ -540,7 +548,7 @@ fn normalize_har_rewrites_nested_bodies() {
 
 #[test]
 fn normalize_text_file() {
-    let text = "Don't. Won't. Can't. Today\u{2019}s a\u{200B}b\n";
+    let text = "Don't. Won't. Can't. It's. I'm. Today\u{2019}s a\u{200B}b\n";
     let (out, edits) = normalize(
         "t.txt",
         text.as_bytes(),
@@ -550,7 +558,7 @@ fn normalize_text_file() {
     .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "Don't. Won't. Can't. Today's ab\n"
+        "Don't. Won't. Can't. It's. I'm. Today's ab\n"
     );
     assert!(edits.len() >= 2);
 }
