@@ -94,11 +94,7 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
     let mut head = level(f.severity)
         .primary_title(title)
         .id(f.rule.code())
-        .element(
-            Origin::path(origin_path)
-                .line(loc.start.line as usize)
-                .char_column(loc.start.column as usize),
-        );
+        .element(origin(origin_path, loc.start.line, loc.start.column));
     let mut context = Vec::new();
     if let Some(part) = &loc.part {
         context.push(format!("part: {}", escape(part)));
@@ -180,6 +176,16 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
         ]
     } else {
         vec![head.elements(evidence)]
+    }
+}
+
+/// Line and column are 1-based; 0 means unknown (e.g. a whole-file finding),
+/// and then only the path is shown.
+fn origin(path: String, line: u32, column: u32) -> Origin<'static> {
+    match (line, column) {
+        (0, _) => Origin::path(path),
+        (l, 0) => Origin::path(path).line(l as usize),
+        (l, c) => Origin::path(path).line(l as usize).char_column(c as usize),
     }
 }
 
