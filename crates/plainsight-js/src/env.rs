@@ -100,8 +100,6 @@ pub struct EnvRead {
 
 /// Environment variable name → category, by the kind of name.
 pub fn classify_env_var(name: &str) -> EnvCategory {
-    let up = name.to_ascii_uppercase();
-    let up = up.as_str();
     const PROXIES: &[&str] = &[
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -139,6 +137,8 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "_PROXY",
         "_DOMAIN",
     ];
+    let up = name.to_ascii_uppercase();
+    let up = up.as_str();
     if PROXIES.contains(&up) {
         EnvCategory::Endpoint
     } else if TZ_EXACT.contains(&up) || up.starts_with("LC_") {
@@ -483,9 +483,13 @@ fn required_module(
 fn arg_str<'a>(arg: &'a Argument<'_>) -> Option<&'a str> {
     match arg {
         Argument::StringLiteral(s) => Some(s.value.as_str()),
-        Argument::TemplateLiteral(t) if t.expressions.is_empty() => {
-            t.quasis.first()?.value.cooked.as_ref().map(|c| c.as_str())
-        }
+        Argument::TemplateLiteral(t) if t.expressions.is_empty() => t
+            .quasis
+            .first()?
+            .value
+            .cooked
+            .as_ref()
+            .map(oxc_ast::ast::Str::as_str),
         _ => None,
     }
 }
@@ -845,7 +849,7 @@ struct EnvVisitor<'c, 'a> {
     targeting: Vec<Finding>,
 }
 
-impl<'c, 'a> EnvVisitor<'c, 'a> {
+impl<'a> EnvVisitor<'_, 'a> {
     /// The env read an operand carries: the read itself or a binding it flows
     /// into by declaration (`const h = os.hostname().toLowerCase()`).
     fn env_of(&self, expr: &Expression<'a>) -> Option<EnvRead> {
@@ -1104,16 +1108,15 @@ pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Opti
             }
             let decl = declarator_of(ctx, sym)?;
             let init = decl.init.as_ref()?;
-            match &decl.id {
-                BindingPattern::BindingIdentifier(_) => env_value(ctx, init, depth + 1),
+            if let BindingPattern::BindingIdentifier(_) = &decl.id {
+                env_value(ctx, init, depth + 1)
+            } else {
                 // `const {timeZone: z} = Intl.DateTimeFormat().resolvedOptions()`
-                _ => {
-                    let mut r = env_value(ctx, init, depth + 1)?;
-                    if let Some(k) = destructured_key(&decl.id, sym) {
-                        r.what = format!("{}.{k}", r.what);
-                    }
-                    Some(r)
+                let mut r = env_value(ctx, init, depth + 1)?;
+                if let Some(k) = destructured_key(&decl.id, sym) {
+                    r.what = format!("{}.{k}", r.what);
                 }
+                Some(r)
             }
         }
         Expression::CallExpression(c) => {

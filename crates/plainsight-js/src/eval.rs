@@ -161,7 +161,7 @@ pub fn num_to_string(n: f64) -> String {
         } else {
             "-Infinity".into()
         }
-    } else if n == n.trunc() && n.abs() < 1e21 {
+    } else if n.fract() == 0.0 && n.abs() < 1e21 {
         format!("{n:.0}")
     } else {
         format!("{n}")
@@ -241,7 +241,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)
@@ -272,6 +272,7 @@ fn from_latin1(s: &str) -> Vec<u8> {
     s.chars().map(|c| c as u32 as u8).collect()
 }
 
+#[allow(clippy::many_single_char_names)] // byte-cursor code reads best with short names
 fn percent_decode(s: &str, utf8: bool) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -481,10 +482,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                         ArrayExpressionElement::SpreadElement(s) => match self.expr(&s.argument)? {
                             Value::Array(v) => out.extend(v),
                             Value::Str(s) => {
-                                out.extend(s.chars().map(|c| Value::Str(c.to_string())))
+                                out.extend(s.chars().map(|c| Value::Str(c.to_string())));
                             }
                             Value::Bytes(b) => {
-                                out.extend(b.into_iter().map(|x| Value::Num(f64::from(x))))
+                                out.extend(b.into_iter().map(|x| Value::Num(f64::from(x))));
                             }
                             _ => return None,
                         },
@@ -521,7 +522,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             Expression::BinaryExpression(b) => {
                 let l = self.expr(&b.left)?;
                 let r = self.expr(&b.right)?;
-                self.binary(b.operator, l, r)
+                self.binary(b.operator, &l, &r)
             }
             Expression::LogicalExpression(l) => {
                 let left = self.expr(&l.left)?;
@@ -593,7 +594,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 let m = e.as_member_expression()?;
                 let obj = self.expr(m.object())?;
                 let key = self.member_key(m)?;
-                self.get_prop(&obj, &key)
+                Self::get_prop(&obj, &key)
             }
             _ => None,
         }
@@ -610,7 +611,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
-    fn get_prop(&self, obj: &Value, key: &Value) -> Option<Value> {
+    fn get_prop(obj: &Value, key: &Value) -> Option<Value> {
         if let Value::Str(k) = key
             && k == "length"
         {
@@ -639,10 +640,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         })
     }
 
-    fn binary(&self, op: BinaryOperator, l: Value, r: Value) -> Option<Value> {
+    fn binary(&self, op: BinaryOperator, l: &Value, r: &Value) -> Option<Value> {
         use BinaryOperator as B;
         Some(match op {
-            B::Addition => match (&l, &r) {
+            B::Addition => match (l, r) {
                 (Value::Num(a), Value::Num(b)) => Value::Num(a + b),
                 (
                     Value::Bool(_) | Value::Null | Value::Undefined | Value::Num(_),
@@ -671,12 +672,12 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             B::ShiftRightZeroFill => Value::Num(f64::from(
                 to_u32(l.to_num()).wrapping_shr(to_u32(r.to_num()) & 31),
             )),
-            B::StrictEquality => Value::Bool(strict_eq(&l, &r)),
-            B::StrictInequality => Value::Bool(!strict_eq(&l, &r)),
-            B::Equality => Value::Bool(loose_eq(&l, &r)),
-            B::Inequality => Value::Bool(!loose_eq(&l, &r)),
+            B::StrictEquality => Value::Bool(strict_eq(l, r)),
+            B::StrictInequality => Value::Bool(!strict_eq(l, r)),
+            B::Equality => Value::Bool(loose_eq(l, r)),
+            B::Inequality => Value::Bool(!loose_eq(l, r)),
             B::LessThan | B::LessEqualThan | B::GreaterThan | B::GreaterEqualThan => {
-                let ord = match (&l, &r) {
+                let ord = match (l, r) {
                     (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
                     _ => l.to_num().partial_cmp(&r.to_num()),
                 };
@@ -775,7 +776,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     rhs
                 } else {
                     let old = self.local(sym)?.clone();
-                    self.compound(a.operator, old, rhs)?
+                    self.compound(a.operator, &old, &rhs)?
                 };
                 self.set_local(sym, v.clone())?;
                 Some(v)
@@ -795,11 +796,11 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     return None;
                 }
                 let old = self.local(sym)?.clone();
-                let cur = self.get_prop(&old, &Value::Num(idx as f64))?;
+                let cur = Self::get_prop(&old, &Value::Num(idx as f64))?;
                 let v = if a.operator == AssignmentOperator::Assign {
                     rhs
                 } else {
-                    self.compound(a.operator, cur, rhs)?
+                    self.compound(a.operator, &cur, &rhs)?
                 };
                 let mut container = old;
                 match &mut container {
@@ -823,7 +824,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
-    fn compound(&self, op: AssignmentOperator, old: Value, rhs: Value) -> Option<Value> {
+    fn compound(&self, op: AssignmentOperator, old: &Value, rhs: &Value) -> Option<Value> {
         use AssignmentOperator as A;
         use BinaryOperator as B;
         let bop = match op {
@@ -977,17 +978,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn body(&mut self, body: &FunctionBody<'a>) -> Option<Value> {
-        self.hoist(&body.statements)?;
         match self.block(&body.statements)? {
             Flow::Return(v) => Some(v),
             _ => Some(Value::Undefined),
         }
-    }
-
-    /// Inner function declarations are visible before their statement; we
-    /// only need them not to be mistaken for locals (they resolve by symbol).
-    fn hoist(&mut self, _stmts: &[Statement<'a>]) -> Option<()> {
-        Some(())
     }
 
     fn bind_pattern(&mut self, p: &BindingPattern<'a>, v: Value) -> Option<()> {
@@ -1004,7 +998,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             BindingPattern::ArrayPattern(a) => {
                 for (i, el) in a.elements.iter().enumerate() {
                     if let Some(el) = el {
-                        let item = self.get_prop(&v, &Value::Num(i as f64))?;
+                        let item = Self::get_prop(&v, &Value::Num(i as f64))?;
                         self.bind_pattern(el, item)?;
                     }
                 }
@@ -1200,10 +1194,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             };
             match name {
                 "map" => out.push(r),
-                "filter" => {
-                    if r.truthy() {
-                        out.push(item);
-                    }
+                "filter" if r.truthy() => {
+                    out.push(item);
                 }
                 "reduce" => acc = Some(r),
                 "some" if r.truthy() => return Some(Value::Bool(true)),
@@ -1858,7 +1850,7 @@ mod tests {
         let enc = base64_encode(
             &"corp.example.com"
                 .bytes()
-                .map(|b| b ^ 42)
+                .map(|b| b ^ 0x2A)
                 .collect::<Vec<_>>(),
         );
         let src = format!(

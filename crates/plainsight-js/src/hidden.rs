@@ -62,10 +62,10 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut skip_until = 0u32;
     for node in ctx.semantic.nodes().iter() {
         match node.kind() {
-            AstKind::CallExpression(c) if c.span.start >= skip_until => {
-                if v.is_candidate(c) && v.try_decode(c) {
-                    skip_until = c.span.end;
-                }
+            AstKind::CallExpression(c)
+                if c.span.start >= skip_until && v.is_candidate(c) && v.try_decode(c) =>
+            {
+                skip_until = c.span.end;
             }
             AstKind::StringLiteral(lit) if lit.span.start >= skip_until => v.check_literal(lit),
             _ => {}
@@ -672,7 +672,7 @@ fn summarize(items: &[String]) -> String {
 /// Bytes of a literal that is plausibly base64 or hex (not an identifier or prose).
 fn decode_literal(s: &str) -> Option<(Vec<u8>, &'static str)> {
     let b = s.as_bytes();
-    if b.len() % 2 == 0 && b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
+    if b.len().is_multiple_of(2) && b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
         return Some((hex_decode(s)?, "hex"));
     }
     let body = s.trim_end_matches('=');
