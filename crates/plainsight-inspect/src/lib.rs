@@ -115,7 +115,11 @@ fn to_finding(
     tf: TextFinding,
 ) -> Option<Finding> {
     let seg = doc.segments.get(tf.segment)?;
-    let mut notes = tf.notes;
+    let mut notes: Vec<String> = tf
+        .notes
+        .into_iter()
+        .map(|n| place_segment_refs(n, name, doc, lines))
+        .collect();
     notes.extend(seg.notes.iter().cloned());
     Some(Finding {
         rule: tf.rule,
@@ -130,6 +134,43 @@ fn to_finding(
         notes,
         help: tf.help,
     })
+}
+
+/// The engine can only name places as `segment N at byte M` (its own input
+/// coordinates); rewrite that into a file position and part, which is what a
+/// reader can find. Notes in any other shape are kept as they are.
+fn place_segment_refs(
+    note: String,
+    name: &str,
+    doc: &Document<'_>,
+    lines: &LineIndex<'_>,
+) -> String {
+    const MARK: &str = "in segment ";
+    let Some(at) = note.find(MARK) else {
+        return note;
+    };
+    let rest = &note[at + MARK.len()..];
+    let seg_digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let Some(after) = rest[seg_digits..].strip_prefix(" at byte ") else {
+        return note;
+    };
+    let byte_digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    let (Ok(segment), Ok(byte)) = (
+        rest[..seg_digits].parse::<usize>(),
+        after[..byte_digits].parse::<usize>(),
+    ) else {
+        return note;
+    };
+    let Some(seg) = doc.segments.get(segment) else {
+        return note;
+    };
+    let pos = lines.position(doc.to_file(seg, byte));
+    let place = match &seg.part {
+        Some(part) => format!("at {name}:{}:{} ({part})", pos.line, pos.column),
+        None => format!("at {name}:{}:{}", pos.line, pos.column),
+    };
+    let end = at + MARK.len() + seg_digits + " at byte ".len() + byte_digits;
+    format!("{}{place}{}", &note[..at], &note[end..])
 }
 
 fn location(
@@ -221,6 +262,22 @@ mod tests {
         assert_eq!(
             (f.rule, f.severity, f.help.as_deref()),
             (Rule::ConfusableCharacter, Severity::Medium, Some("help"))
+        );
+        // Engine coordinates in notes become file positions.
+        let mut tf = engine_says(seg, at..at + 3);
+        tf.notes = vec![
+            format!("majority form U+0027 ×3, first in segment {seg} at byte 5, see"),
+            "in segment 999 at byte 1".into(),
+            "in segment x".into(),
+        ];
+        let f = to_finding("b.json", &doc, &lines, tf).unwrap();
+        assert_eq!(
+            f.notes[..3],
+            [
+                "majority form U+0027 ×3, first at b.json:2:19 (system), see",
+                "in segment 999 at byte 1",
+                "in segment x"
+            ]
         );
         // A segment index out of range is dropped, not a panic.
         assert!(to_finding("b.json", &doc, &lines, engine_says(999, 0..1)).is_none());
