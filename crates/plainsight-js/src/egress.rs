@@ -32,10 +32,10 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     // One linear pass over the node table: only literals matter here.
     for node in ctx.semantic.nodes().iter() {
         match node.kind() {
-            AstKind::StringLiteral(lit) => v.scan_text(lit.value.as_str(), lit.span),
+            AstKind::StringLiteral(lit) => v.scan_text(lit.value.as_str(), lit.span, false),
             AstKind::TemplateElement(q) => {
                 if let Some(c) = &q.value.cooked {
-                    v.scan_text(c.as_str(), q.span);
+                    v.scan_text(c.as_str(), q.span, !q.tail);
                 }
             }
             _ => {}
@@ -77,9 +77,19 @@ struct EgressVisitor {
 }
 
 impl EgressVisitor {
-    fn scan_text(&mut self, text: &str, span: Span) {
+    /// `open_end`: the text is a template quasi followed by an expression,
+    /// so a URL running to its end has an incomplete host (`https://a.${b}`).
+    fn scan_text(&mut self, text: &str, span: Span, open_end: bool) {
         if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
             for url in find_urls(text) {
+                let at_end =
+                    url.as_ptr() as usize + url.len() == text.as_ptr() as usize + text.len();
+                if open_end
+                    && at_end
+                    && !url.split_once("://").is_some_and(|(_, r)| r.contains('/'))
+                {
+                    continue;
+                }
                 self.add_url(url, span);
             }
             return;
@@ -110,7 +120,9 @@ impl EgressVisitor {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
-        if host.is_empty() || !host.contains('.') && host != "localhost" || !host_chars_ok(&host) {
+        // A real host: a domain with a known TLD, or an IPv4 address.
+        let ipv4 = host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok());
+        if !(ipv4 || is_domain(&host)) || !host_chars_ok(&host) {
             return;
         }
         if skipped_host(&host) || skipped_url(&host, path) {
@@ -135,12 +147,36 @@ impl EgressVisitor {
         o.count += 1;
         o.telemetry |= telemetry;
         if let Some(u) = url
-            && o.examples.len() < EXAMPLES
             && !o.examples.iter().any(|e| e == u)
         {
-            o.examples.push(crate::hidden::clip(u, 200));
+            let u = crate::hidden::clip(u, 200);
+            // The URL that made the origin telemetry-like is shown first.
+            if telemetry
+                && !o
+                    .examples
+                    .first()
+                    .is_some_and(|e| telemetry_like(&o_host(e), o_path(e)))
+            {
+                o.examples.insert(0, u);
+                o.examples.truncate(EXAMPLES);
+            } else if o.examples.len() < EXAMPLES {
+                o.examples.push(u);
+            }
         }
     }
+}
+
+/// Host of an absolute URL (lower case), for re-judging kept examples.
+fn o_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hp = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    hp.split(':').next().unwrap_or("").to_ascii_lowercase()
+}
+
+fn o_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find(['/', '?', '#']).map_or("", |i| &rest[i..])
 }
 
 /// Absolute URLs with a network scheme inside `text`.

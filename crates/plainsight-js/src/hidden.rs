@@ -559,6 +559,27 @@ const GENERIC_TLDS: &[&str] = &[
     "invalid",
 ];
 
+/// Country-code TLDs: ISO 3166-1 alpha-2 codes delegated in the IANA root
+/// zone (plus `uk`, `eu`, `ac`), so that `span.op` is not taken for a host.
+const COUNTRY_TLDS: &[&str] = &[
+    "ac", "ad", "ae", "af", "ag", "ai", "al", "am", "ao", "aq", "ar", "as", "at", "au", "aw", "ax",
+    "az", "ba", "bb", "bd", "be", "bf", "bg", "bh", "bi", "bj", "bm", "bn", "bo", "br", "bs", "bt",
+    "bw", "by", "bz", "ca", "cc", "cd", "cf", "cg", "ch", "ci", "ck", "cl", "cm", "cn", "co", "cr",
+    "cu", "cv", "cw", "cx", "cy", "cz", "de", "dj", "dk", "dm", "do", "dz", "ec", "ee", "eg", "er",
+    "es", "et", "eu", "fi", "fj", "fk", "fm", "fo", "fr", "ga", "gd", "ge", "gf", "gg", "gh", "gi",
+    "gl", "gm", "gn", "gp", "gq", "gr", "gs", "gt", "gu", "gw", "gy", "hk", "hm", "hn", "hr", "ht",
+    "hu", "id", "ie", "il", "im", "in", "io", "iq", "ir", "is", "it", "je", "jm", "jo", "jp", "ke",
+    "kg", "kh", "ki", "km", "kn", "kp", "kr", "kw", "ky", "kz", "la", "lb", "lc", "li", "lk", "lr",
+    "ls", "lt", "lu", "lv", "ly", "ma", "mc", "md", "me", "mg", "mh", "mk", "ml", "mm", "mn", "mo",
+    "mp", "mq", "mr", "ms", "mt", "mu", "mv", "mw", "mx", "my", "mz", "na", "nc", "ne", "nf", "ng",
+    "ni", "nl", "no", "np", "nr", "nu", "nz", "om", "pa", "pe", "pf", "pg", "ph", "pk", "pl", "pm",
+    "pn", "pr", "ps", "pt", "pw", "py", "qa", "re", "ro", "rs", "ru", "rw", "sa", "sb", "sc", "sd",
+    "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sr", "ss", "st", "sv", "sx", "sy", "sz",
+    "tc", "td", "tf", "tg", "th", "tj", "tk", "tl", "tm", "tn", "to", "tr", "tt", "tv", "tw", "tz",
+    "ua", "ug", "uk", "us", "uy", "uz", "va", "vc", "ve", "vg", "vi", "vn", "vu", "wf", "ws", "ye",
+    "yt", "za", "zm", "zw",
+];
+
 /// `api.example.com`, `.corp.example`, `*.example.co.uk` (ASCII, ≥ 2 labels, known TLD shape).
 pub(crate) fn is_domain(s: &str) -> bool {
     let s = s
@@ -586,7 +607,11 @@ pub(crate) fn is_domain(s: &str) -> bool {
     if FILE_EXTENSIONS.contains(&tld) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         return false;
     }
-    tld.len() == 2 || GENERIC_TLDS.contains(&tld)
+    if tld.len() == 2 {
+        COUNTRY_TLDS.contains(&tld)
+    } else {
+        GENERIC_TLDS.contains(&tld)
+    }
 }
 
 /// IANA time-zone names: `Area/City` with a known area.
