@@ -30,27 +30,27 @@ const HEAD: u64 = 512;
 /// Open the archive `data`, whose own name is the last element of `chain`.
 pub(crate) fn open(
     c: &mut Collector<'_>,
-    chain: Vec<String>,
+    chain: &[String],
     data: &Data,
     kind: Sniff,
     depth: usize,
     budget: &Rc<Budget>,
 ) -> Result<(), ArtifactError> {
-    let label = display_chain(&chain);
+    let label = display_chain(chain);
     match kind {
         Sniff::Gzip => open_gzip(c, chain, data, depth, budget, &label),
         Sniff::Tar => {
             let r = LimitedReader::new(data.bytes(), Rc::clone(budget), None, label.clone());
-            read_tar(c, &chain, r, depth, budget, &label, None)
+            read_tar(c, chain, r, depth, budget, &label, None)
         }
-        Sniff::Zip => read_zip(c, &chain, data, depth, budget, &label),
+        Sniff::Zip => read_zip(c, chain, data, depth, budget, &label),
         Sniff::Exe | Sniff::Text => Ok(()),
     }
 }
 
 fn open_gzip(
     c: &mut Collector<'_>,
-    chain: Vec<String>,
+    chain: &[String],
     data: &Data,
     depth: usize,
     budget: &Rc<Budget>,
@@ -81,7 +81,7 @@ fn open_gzip(
         .map_err(|e| gz_err(e, budget, &counter))?;
     if sniff(&head) == Sniff::Tar {
         let stream = Cursor::new(head).chain(r);
-        return read_tar(c, &chain, stream, depth, budget, label, Some(&counter));
+        return read_tar(c, chain, stream, depth, budget, label, Some(&counter));
     }
     // A gzipped single file (`cli.js.gz`, or a gzipped executable).
     let max = c.opts.limits.max_file_size;
@@ -102,7 +102,7 @@ fn open_gzip(
         .filter(|s| !s.is_empty())
         .map_or_else(|| format!("{outer} (decompressed)"), str::to_string);
     c.blob(
-        &chain,
+        chain,
         &name,
         Data::from_vec(head),
         Hint::Found,
@@ -259,13 +259,13 @@ fn read_zip(
         place,
         message,
     };
-    let mut z = zip::ZipArchive::new(Cursor::new(data.bytes()))
+    let mut zipped = zip::ZipArchive::new(Cursor::new(data.bytes()))
         .map_err(|e| malformed("central directory".into(), e.to_string()))?;
     let mut files = Vec::new();
-    for i in 0..z.len() {
+    for i in 0..zipped.len() {
         budget.entry(&format!("zip entry #{i}"))?;
-        let mut f = match z.by_index(i) {
-            Ok(f) => f,
+        let mut file = match zipped.by_index(i) {
+            Ok(file) => file,
             Err(
                 e @ (zip::result::ZipError::UnsupportedArchive(_)
                 | zip::result::ZipError::CompressionMethodNotSupported(_)),
@@ -275,33 +275,33 @@ fn read_zip(
             }
             Err(e) => return Err(malformed(format!("entry #{i}"), e.to_string())),
         };
-        let name = String::from_utf8_lossy(f.name_raw()).into_owned();
-        let place = format!("entry {} (offset {})", shown(&name), f.header_start());
-        if f.is_dir() {
+        let name = String::from_utf8_lossy(file.name_raw()).into_owned();
+        let place = format!("entry {} (offset {})", shown(&name), file.header_start());
+        if file.is_dir() {
             continue;
         }
-        if f.enclosed_name().is_none() || is_traversal(&name) {
+        if file.enclosed_name().is_none() || is_traversal(&name) {
             c.notice(format!(
                 "{label}: zip entry {} skipped: path traversal",
                 shown(&name)
             ));
             continue;
         }
-        if f.is_symlink() {
+        if file.is_symlink() {
             c.notice(format!("{label}: zip entry {} skipped: link", shown(&name)));
             continue;
         }
         if is_skipped_name(&name) {
             continue;
         }
-        let (size, compressed) = (f.size(), f.compressed_size());
-        let r = LimitedReader::new(
-            &mut f,
+        let (size, compressed) = (file.size(), file.compressed_size());
+        let reader = LimitedReader::new(
+            &mut file,
             Rc::clone(budget),
             Some(Compressed::Fixed(compressed)),
             place.clone(),
         );
-        match read_entry(c, label, "zip", &name, size, r) {
+        match read_entry(c, label, "zip", &name, size, reader) {
             Ok(Some(buf)) => files.push((name, Data::from_vec(buf))),
             Ok(None) => {}
             Err(e) => {

@@ -76,8 +76,9 @@ impl Cache {
 
     fn version_path(&self, registry: &str, name: &str, version: &str) -> PathBuf {
         let key = sha2::Sha256::digest(format!("{registry}\0{name}\0{version}").as_bytes());
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        self.root.join("versions").join(format!("{hex}.json"))
+        self.root
+            .join("versions")
+            .join(format!("{}.json", crate::integrity::hex(&key)))
     }
 
     /// Cached metadata of an exact version from one registry.

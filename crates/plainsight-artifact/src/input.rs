@@ -76,8 +76,11 @@ fn is_exe(b: &[u8]) -> bool {
 }
 
 pub(crate) fn is_js_name(name: &str) -> bool {
-    let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    lower.ends_with(".js") || lower.ends_with(".mjs") || lower.ends_with(".cjs")
+    std::path::Path::new(name).extension().is_some_and(|e| {
+        e.eq_ignore_ascii_case("js")
+            || e.eq_ignore_ascii_case("mjs")
+            || e.eq_ignore_ascii_case("cjs")
+    })
 }
 
 /// Source maps hold copies of the sources, not shipped code; scanning them
@@ -167,7 +170,7 @@ impl<'a> Collector<'a> {
                     Some(b) => Rc::clone(b),
                     None => Budget::new(&self.opts.limits, display_chain(&inner_chain)),
                 };
-                archive::open(self, inner_chain, &data, kind, depth + 1, &budget)
+                archive::open(self, &inner_chain, &data, kind, depth + 1, &budget)
             }
             Sniff::Exe => self.exe(chain, name, &data),
             Sniff::Text => {

@@ -63,6 +63,7 @@ impl Integrity {
     }
 
     /// The SRI string of `bytes` under this hash's algorithm.
+    #[must_use]
     pub fn of(&self, bytes: &[u8]) -> Integrity {
         Integrity {
             algorithm: self.algorithm,
@@ -76,13 +77,7 @@ impl Integrity {
 
     /// A file-name-safe key: `sha512-<hex>`.
     pub fn cache_key(&self) -> String {
-        let mut s = String::with_capacity(7 + self.digest.len() * 2);
-        s.push_str(self.algorithm.name());
-        s.push('-');
-        for b in &self.digest {
-            s.push_str(&format!("{b:02x}"));
-        }
-        s
+        format!("{}-{}", self.algorithm.name(), hex(&self.digest))
     }
 }
 
@@ -95,6 +90,16 @@ impl std::fmt::Display for Integrity {
             base64::engine::general_purpose::STANDARD.encode(&self.digest)
         )
     }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

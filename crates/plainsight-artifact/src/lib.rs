@@ -64,6 +64,7 @@ impl Data {
     }
 
     /// A sub-range (relative to this slice), clamped to its bounds.
+    #[must_use]
     pub fn slice(&self, r: Range<usize>) -> Data {
         let len = self.range.len();
         let (s, e) = (r.start.min(len), r.end.min(len));
@@ -256,6 +257,14 @@ pub fn open(input: &str, opts: &OpenOptions) -> Result<Artifact, ArtifactError> 
         return npm::open(spec, opts);
     }
     input::open_path(std::path::Path::new(input), input, opts)
+}
+
+/// Open bytes already in memory (stdin, an embedder's buffer, the fuzzer)
+/// named `name`, exactly as [`open`] would open a file holding them.
+pub fn open_bytes(name: &str, data: Data, opts: &OpenOptions) -> Result<Artifact, ArtifactError> {
+    let mut c = input::Collector::new(opts);
+    c.blob(&[], name, data, input::Hint::Explicit, 0, None)?;
+    Ok(c.out)
 }
 
 /// Join a chain for messages: `pkg.tgz › package/cli.js`.

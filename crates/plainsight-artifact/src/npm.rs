@@ -230,15 +230,12 @@ fn expand(v: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
     let mut rest = v;
     while let Some(i) = rest.find("${") {
         out.push_str(&rest[..i]);
-        match rest[i + 2..].find('}') {
-            Some(j) => {
-                out.push_str(&env(&rest[i + 2..i + 2 + j]).unwrap_or_default());
-                rest = &rest[i + 3 + j..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                rest = "";
-            }
+        if let Some(j) = rest[i + 2..].find('}') {
+            out.push_str(&env(&rest[i + 2..i + 2 + j]).unwrap_or_default());
+            rest = &rest[i + 3 + j..];
+        } else {
+            out.push_str(&rest[i..]);
+            rest = "";
         }
     }
     out.push_str(rest);
@@ -663,8 +660,8 @@ pub fn open_with(
         .map(Cache::new);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(15)))
-        .timeout_recv_response(Some(Duration::from_secs(60)))
-        .timeout_global(Some(Duration::from_secs(30 * 60)))
+        .timeout_recv_response(Some(Duration::from_mins(1)))
+        .timeout_global(Some(Duration::from_mins(30)))
         .user_agent(concat!("plainsight/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
