@@ -1,15 +1,40 @@
 //! Executables: find the JavaScript that Bun, Node SEA and `deno compile`
 //! executables embed, or take a strings inventory of other native programs.
-//! (Being written: readers land one by one.)
+//!
+//! Design:
+//! - The file is memory-mapped by the caller; every embedded module becomes a
+//!   [`Data`] slice of that mapping. Bytes are copied only when a module's
+//!   encoding needs converting (Bun Latin-1 with raw high bytes).
+//! - Each reader locates its payload through the container first (ELF/PE/
+//!   Mach-O section or ELF note, headers only), then through its own markers
+//!   (trailers, magic), and validates every pointer before use. Layouts change
+//!   between versions: on an inconsistency the payload region is *carved* for
+//!   JavaScript-looking text instead, and [`ExeContents::path_taken`] says
+//!   which path was taken, so a reader of the report knows how much to trust.
+//! - An executable with no recognised payload becomes one `Native` unit for
+//!   [`native_findings`] (low confidence).
+//! - Only a payload that is evidently there but unreadable, or container
+//!   headers that do not parse, is an [`ExeError`] naming input and offset.
+
+pub mod bun;
+pub mod carve;
+pub mod container;
+pub mod deno;
+pub mod sea;
+pub mod strings;
+
+use std::ops::Range;
 
 use thiserror::Error;
 
-use crate::{Data, Limits, Unit};
+use crate::{Data, Limits, Unit, UnitKind};
+pub use strings::native_findings;
 
 /// What kind of executable was recognised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExeFormat {
-    /// `bun build --compile`; `layout` names the module-graph layout parsed.
+    /// `bun build --compile`; `layout` names the module-graph layout parsed
+    /// (or says it was carved).
     Bun { layout: String },
     /// Node.js single executable application.
     NodeSea { snapshot_only: bool },
@@ -23,11 +48,12 @@ pub enum ExeFormat {
 #[derive(Clone, Debug)]
 pub struct ExeContents {
     pub format: ExeFormat,
-    /// How the contents were found, e.g. "Bun graph (trailer at 0x…, 14 modules)".
+    /// How the contents were found, e.g. "Bun graph (section trailer at 0x…, 14 modules)".
     pub path_taken: String,
-    /// JS modules (chain `[name]`; callers prepend their own outer chain), or
-    /// one `Native` unit for a strings inventory.
+    /// JS modules (chain `[name]`; callers re-root it under their own chain),
+    /// or one `Native` unit (path `<strings inventory>`) for [`native_findings`].
     pub units: Vec<Unit>,
+    /// Assets skipped, bytecode-only modules, conversions made…
     pub notes: Vec<String>,
 }
 
@@ -49,33 +75,293 @@ pub enum ExeError {
     },
 }
 
+/// Path given to the strings-inventory unit of a native executable.
+pub const NATIVE_UNIT_PATH: &str = "<strings inventory>";
+
 /// `None` when `data` is not an ELF, PE or Mach-O executable.
 pub fn detect(name: &str, data: &Data, limits: &Limits) -> Option<Result<ExeContents, ExeError>> {
-    let _ = (name, limits);
+    let kind = container::sniff(data.bytes())?;
+    Some(read(name, data, kind, limits))
+}
+
+fn malformed(name: &str, offset: usize, what: impl Into<String>) -> ExeError {
+    ExeError::Malformed {
+        input: name.to_string(),
+        offset: offset as u64,
+        what: what.into(),
+    }
+}
+
+fn read(
+    name: &str,
+    data: &Data,
+    kind: container::Kind,
+    limits: &Limits,
+) -> Result<ExeContents, ExeError> {
     let b = data.bytes();
-    let os = if b.starts_with(b"\x7fELF") {
-        "linux"
-    } else if b.starts_with(b"MZ") {
-        "windows"
-    } else if b.len() >= 4
-        && matches!(
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            0xfeed_facf | 0xfeed_face | 0xcafe_babe
-        )
-    {
-        "macos"
-    } else {
-        return None;
+    if data.len() as u64 > limits.max_file_size {
+        return Err(ExeError::TooLarge {
+            input: name.to_string(),
+            what: "executable larger than the file size limit".into(),
+            size: data.len() as u64,
+            limit: limits.max_file_size,
+        });
+    }
+    let carve_limits = carve::CarveLimits {
+        max_total: usize::try_from(limits.max_total_uncompressed)
+            .unwrap_or(usize::MAX)
+            .min(b.len()),
+        ..carve::CarveLimits::default()
     };
-    Some(Ok(ExeContents {
-        format: ExeFormat::Native { os },
+
+    // Bun: its section (or an appended payload) ends with the trailer.
+    let bun_section = container::section(b, &[".bun", "__bun"]);
+    if let Some((at, how)) = bun::find_trailer(b, bun_section.clone()) {
+        match bun::parse_graph(b, at) {
+            Ok(g) => return Ok(bun_contents(name, data, &g, how)),
+            // A trailer found only by searching may be the string constant in
+            // Bun's own runtime: not a compiled app, keep looking.
+            Err(_) if how == "trailer search" => {}
+            Err(e) => {
+                let region = bun_section.unwrap_or(0..at + bun::TRAILER.len());
+                let units = carved_units(name, data, &region, carve_limits);
+                if units.is_empty() {
+                    return Err(malformed(
+                        name,
+                        e.offset,
+                        format!("{} (and no JavaScript could be carved)", e.what),
+                    ));
+                }
+                return Ok(ExeContents {
+                    format: ExeFormat::Bun {
+                        layout: "unreadable; carved".into(),
+                    },
+                    path_taken: format!(
+                        "Bun graph unreadable ({} at offset {:#x}); carved {} JavaScript regions from {:#x}..{:#x}",
+                        e.what,
+                        e.offset,
+                        units.len(),
+                        region.start,
+                        region.end
+                    ),
+                    units,
+                    notes: Vec::new(),
+                });
+            }
+        }
+    }
+
+    // Node SEA: the fuse flips to `:1` when a blob is injected.
+    let mut notes = Vec::new();
+    match sea::fuse(b) {
+        Some(true) => return sea_contents(name, data, kind),
+        Some(false) => {
+            notes.push("Node.js runtime without an injected SEA blob (fuse not set)".to_string());
+        }
+        None => {}
+    }
+
+    // deno compile.
+    if let Some((region, how)) = deno::locate(b, container::section(b, &["d3n0l4nd"])) {
+        let units = carved_units(name, data, &region, carve_limits);
+        return Ok(ExeContents {
+            format: ExeFormat::Deno,
+            path_taken: format!(
+                "deno payload ({how}, {:#x}..{:#x}): carved {} JavaScript regions (eszip module table not parsed: layout unverified)",
+                region.start,
+                region.end,
+                units.len()
+            ),
+            units,
+            notes,
+        });
+    }
+
+    // Anything else: the container must at least parse, or it is corrupt.
+    if kind != container::Kind::MachOFat
+        && let Err(e) = object::File::parse(b)
+    {
+        return Err(malformed(
+            name,
+            b.len(),
+            format!("{kind:?} headers do not parse ({e}); truncated or corrupted (file ends)"),
+        ));
+    }
+    Ok(ExeContents {
+        format: ExeFormat::Native { os: kind.os() },
         path_taken: "strings inventory".into(),
         units: vec![Unit {
             chain: vec![name.to_string()],
-            path: name.to_string(),
-            kind: crate::UnitKind::Native,
+            path: NATIVE_UNIT_PATH.into(),
+            kind: UnitKind::Native,
             data: data.clone(),
         }],
-        notes: Vec::new(),
-    }))
+        notes,
+    })
+}
+
+fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeContents {
+    let b = data.bytes();
+    let mut units = Vec::new();
+    let mut notes = Vec::new();
+    let mut assets = 0usize;
+    for m in &g.modules {
+        let src = &b[m.contents.clone()];
+        if !m.is_javascript() {
+            assets += 1;
+            notes.push(format!(
+                "{}: asset ({} bytes, loader {:?}), not scanned as JavaScript",
+                m.name,
+                src.len(),
+                m.loader
+            ));
+            continue;
+        }
+        if src.is_empty() {
+            if m.bytecode_len > 0 {
+                notes.push(format!(
+                    "{}: JSC bytecode only ({} bytes), no JavaScript source to scan",
+                    m.name, m.bytecode_len
+                ));
+            }
+            continue;
+        }
+        if m.bytecode_len > 0 {
+            notes.push(format!(
+                "{}: also carries {} bytes of JSC bytecode; its source was scanned",
+                m.name, m.bytecode_len
+            ));
+        }
+        // Bun writes non-ASCII as escapes, so sources are normally ASCII and
+        // borrowed; raw high bytes are UTF-8 if they decode, else Latin-1.
+        let data = if src.is_ascii() || std::str::from_utf8(src).is_ok() {
+            data.slice(m.contents.clone())
+        } else {
+            let text = match m.encoding {
+                bun::Encoding::Latin1 | bun::Encoding::Binary => bun::latin1_to_utf8(src),
+                _ => String::from_utf8_lossy(src).into_owned(),
+            };
+            notes.push(format!(
+                "{}: {:?} source with raw non-ASCII bytes converted to UTF-8",
+                m.name, m.encoding
+            ));
+            Data::from_vec(text.into_bytes())
+        };
+        units.push(Unit {
+            chain: vec![name.to_string()],
+            path: m.name.clone(),
+            kind: UnitKind::JavaScript,
+            data,
+        });
+    }
+    ExeContents {
+        format: ExeFormat::Bun {
+            layout: g.layout.to_string(),
+        },
+        path_taken: format!(
+            "Bun graph ({how} trailer at {:#x}, {} modules: {} JavaScript, {} assets; layout {})",
+            g.trailer_at,
+            g.modules.len(),
+            units.len(),
+            assets,
+            g.layout
+        ),
+        units,
+        notes,
+    }
+}
+
+fn sea_contents(name: &str, data: &Data, kind: container::Kind) -> Result<ExeContents, ExeError> {
+    let b = data.bytes();
+    let found = match kind {
+        container::Kind::Elf => {
+            container::elf_note(b, b"NODE_SEA_BLOB").map(|r| (r, "ELF note NODE_SEA_BLOB"))
+        }
+        container::Kind::MachO => container::section(b, &["__NODE_SEA_BLOB"])
+            .map(|r| (r, "Mach-O section __NODE_SEA_BLOB")),
+        _ => None,
+    };
+    let (region, how) = if let Some(f) = found {
+        f
+    } else {
+        let Some(at) = sea::find_by_magic(b) else {
+            let fuse = memchr::memmem::find(b, sea::FUSE).unwrap_or(0);
+            return Err(malformed(
+                name,
+                fuse,
+                "Node SEA fuse is set but no NODE_SEA_BLOB was found",
+            ));
+        };
+        (at..b.len(), "blob magic")
+    };
+    let blob = sea::parse_blob(&b[region.clone()])
+        .map_err(|(off, what)| malformed(name, region.start + off, what))?;
+    let main = region.start + blob.main.start..region.start + blob.main.end;
+    let mut notes = Vec::new();
+    let mut units = Vec::new();
+    if blob.snapshot {
+        notes.push(format!(
+            "no JavaScript source: V8 startup snapshot ({} bytes)",
+            main.len()
+        ));
+    } else {
+        let src = &b[main.clone()];
+        let data = if std::str::from_utf8(src).is_ok() {
+            data.slice(main.clone())
+        } else {
+            notes.push("SEA main script is not valid UTF-8; invalid bytes replaced".into());
+            Data::from_vec(String::from_utf8_lossy(src).into_owned().into_bytes())
+        };
+        let path = blob
+            .code_path
+            .clone()
+            .unwrap_or_else(|| "<sea main>".into());
+        units.push(Unit {
+            chain: vec![name.to_string()],
+            path,
+            kind: UnitKind::JavaScript,
+            data,
+        });
+    }
+    if blob.code_cache_len > 0 {
+        notes.push(format!(
+            "SEA blob also carries a V8 code cache ({} bytes)",
+            blob.code_cache_len
+        ));
+    }
+    Ok(ExeContents {
+        format: ExeFormat::NodeSea {
+            snapshot_only: blob.snapshot,
+        },
+        path_taken: format!(
+            "Node SEA blob ({how} at {:#x}, flags {:#x}, main {} bytes)",
+            region.start,
+            blob.flags,
+            main.len()
+        ),
+        units,
+        notes,
+    })
+}
+
+fn carved_units(
+    name: &str,
+    data: &Data,
+    region: &Range<usize>,
+    limits: carve::CarveLimits,
+) -> Vec<Unit> {
+    let b = data.bytes();
+    let region = region.start.min(b.len())..region.end.min(b.len());
+    carve::carve(&b[region.clone()], limits)
+        .into_iter()
+        .map(|r| {
+            let abs = region.start + r.start..region.start + r.end;
+            Unit {
+                chain: vec![name.to_string()],
+                path: format!("<carved {:#x}-{:#x}>", abs.start, abs.end),
+                kind: UnitKind::JavaScript,
+                data: data.slice(abs),
+            }
+        })
+        .collect()
 }

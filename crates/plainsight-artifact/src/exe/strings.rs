@@ -1,0 +1,479 @@
+//! Strings inventory of native executables (Go, Rust, C agents) that embed
+//! no JavaScript we can read.
+//!
+//! One pass over the mapped bytes splits them into printable runs (ASCII;
+//! Go packs its string data without separators, so tokens are cut out of runs
+//! rather than taking whole C strings). From the runs come:
+//! - environment variable names of the kinds that matter (endpoint, time
+//!   zone/locale, identity, platform) — classified by `plainsight-js`'s own
+//!   table so both analyzers agree (PS301–PS304);
+//! - URLs (PS401, or PS402 when the host or path names telemetry), skipping
+//!   XML/licence namespace URIs, which identify formats and are never fetched;
+//! - base64/hex blobs of ≥ 24 characters that decode, directly or through a
+//!   single-byte XOR, to readable text (PS201).
+//!
+//! Everything is reported at LOW confidence: a name in a binary says the
+//! program *may* read it, not that it does. A binary has no lines, so a
+//! finding's position is line 1, column = byte offset + 1.
+
+use std::collections::BTreeMap;
+
+use plainsight_core::codes::Rule;
+use plainsight_core::{Confidence, Finding, Location, Position};
+use plainsight_js::env::{EnvCategory, classify_env_var};
+use plainsight_js::eval::{base64_decode, hex_decode};
+
+use crate::Unit;
+
+/// Shortest run considered (as `strings(1)` uses 4; 6 keeps noise down).
+const MIN_RUN: usize = 6;
+/// Shortest encoded blob considered.
+const MIN_BLOB: usize = 24;
+/// Longest blob decoded (longer ones are data, not hidden strings).
+const MAX_BLOB: usize = 4096;
+/// Findings per kind, so a huge binary cannot flood the report.
+const MAX_PER_KIND: usize = 200;
+
+/// URI hosts that name formats/namespaces/licences rather than endpoints.
+const NAMESPACE_HOSTS: &[&str] = &[
+    "www.w3.org",
+    "w3.org",
+    "schemas.xmlsoap.org",
+    "schemas.openxmlformats.org",
+    "schemas.microsoft.com",
+    "purl.org",
+    "ns.adobe.com",
+    "www.apache.org",
+    "opensource.org",
+    "json-schema.org",
+    "xmlns.com",
+];
+
+/// Host/path tokens that mark telemetry or analytics collection.
+const TELEMETRY_TOKENS: &[&str] = &[
+    "telemetry",
+    "analytics",
+    "metrics",
+    "events",
+    "track",
+    "collect",
+    "ingest",
+    "sentry",
+    "segment",
+    "statsig",
+    "datadog",
+    "amplitude",
+    "mixpanel",
+    "posthog",
+    "honeycomb",
+    "otlp",
+    "beacon",
+];
+
+fn printable(c: u8) -> bool {
+    (0x20..=0x7e).contains(&c) || c == b'\t'
+}
+
+/// Findings for a native unit (see the module docs).
+pub fn native_findings(unit: &Unit) -> Vec<Finding> {
+    let b = unit.data.bytes();
+    let mut inv = Inventory::default();
+    let mut i = 0;
+    while i < b.len() {
+        let Some(s) = b[i..].iter().position(|&c| printable(c)) else {
+            break;
+        };
+        let start = i + s;
+        let len = b[start..]
+            .iter()
+            .position(|&c| !printable(c))
+            .unwrap_or(b.len() - start);
+        i = start + len;
+        let run = &b[start..start + len];
+        // Short names such as TZ only count as a whole NUL-terminated C string.
+        let c_string = start > 0 && b[start - 1] == 0 && b.get(start + len) == Some(&0);
+        if len >= MIN_RUN || (c_string && len >= 2) {
+            // `run` is printable ASCII, so this cannot fail.
+            if let Ok(text) = std::str::from_utf8(run) {
+                inv.run(text, start, c_string);
+            }
+        }
+    }
+    inv.into_findings(unit)
+}
+
+#[derive(Default)]
+struct Inventory {
+    /// name → (category, first offset, count)
+    env: BTreeMap<String, (EnvCategory, usize, usize)>,
+    urls: BTreeMap<String, (usize, usize)>,
+    /// (offset, encoding, token, decoded, xor key)
+    blobs: Vec<(usize, &'static str, String, String, Option<u8>)>,
+}
+
+impl Inventory {
+    fn run(&mut self, text: &str, base: usize, c_string: bool) {
+        if c_string && text.len() < MIN_RUN {
+            self.env_name(text, base);
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut j = 0;
+        while j < bytes.len() {
+            let c = bytes[j];
+            let rest = &text[j..];
+            if (c == b'h' || c == b'w')
+                && let Some(n) = url_len(rest)
+            {
+                let url = &rest[..n];
+                let e = self.urls.entry(url.to_string()).or_insert((base + j, 0));
+                e.1 += 1;
+                j += n;
+                continue;
+            }
+            if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_') {
+                // A token: maximal run of identifier / base64 characters.
+                let mut n = rest
+                    .bytes()
+                    .position(|c| {
+                        !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-'))
+                    })
+                    .unwrap_or(rest.len());
+                // Base64 padding ends a token; `=` elsewhere separates (`key=…`).
+                n += rest[n..].bytes().take(2).take_while(|&c| c == b'=').count();
+                let tok = &rest[..n];
+                let boundary = j == 0 || !bytes[j - 1].is_ascii_alphanumeric();
+                if boundary {
+                    self.token(tok, base + j);
+                }
+                j += n.max(1);
+                continue;
+            }
+            j += 1;
+        }
+    }
+
+    fn token(&mut self, tok: &str, at: usize) {
+        let t = tok.trim_end_matches(['=', '-']);
+        if (MIN_BLOB..=MAX_BLOB).contains(&t.len())
+            && let Some((enc, decoded, key)) = decode_blob(t)
+        {
+            if self.blobs.len() < MAX_PER_KIND {
+                self.blobs.push((at, enc, tok.to_string(), decoded, key));
+            }
+            return;
+        }
+        // Environment names: upper-case runs inside the token. Go packs its
+        // strings back to back ("mainANTHROPIC_BASE_URLinvalid"), so a run may
+        // have swallowed the capital of the next CamelCase word: try without it.
+        let b = t.as_bytes();
+        let mut k = 0;
+        while k < b.len() {
+            let upper = |c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_';
+            if !b[k].is_ascii_uppercase() || (k > 0 && upper(b[k - 1])) {
+                k += 1;
+                continue;
+            }
+            let n = b[k..]
+                .iter()
+                .position(|&c| !upper(c))
+                .unwrap_or(b.len() - k);
+            let name = t[k..k + n].trim_end_matches('_');
+            let next_lower = b.get(k + n).is_some_and(u8::is_ascii_lowercase);
+            if name.len() >= 3 {
+                if next_lower && classify_env_var(&name[..name.len() - 1]) != EnvCategory::Other {
+                    self.env_name(&name[..name.len() - 1], at + k);
+                } else {
+                    self.env_name(name, at + k);
+                }
+            }
+            k += n.max(1);
+        }
+    }
+
+    fn env_name(&mut self, name: &str, at: usize) {
+        if !name
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+            || !name.as_bytes()[0].is_ascii_uppercase()
+        {
+            return;
+        }
+        let cat = classify_env_var(name);
+        if cat == EnvCategory::Other {
+            return;
+        }
+        let e = self.env.entry(name.to_string()).or_insert((cat, at, 0));
+        e.2 += 1;
+    }
+
+    fn into_findings(self, unit: &Unit) -> Vec<Finding> {
+        let loc = |at: usize| {
+            let p = Position {
+                offset: at as u64,
+                line: 1,
+                column: u32::try_from(at + 1).unwrap_or(u32::MAX),
+            };
+            Location {
+                chain: unit.chain.clone(),
+                path: unit.path.clone(),
+                start: p,
+                end: p,
+                ..Location::default()
+            }
+        };
+        let low = |mut f: Finding| {
+            f.confidence = Confidence::Low;
+            f.notes.push(
+                "from a strings inventory of a native executable: the program may read or use it"
+                    .into(),
+            );
+            f
+        };
+        let mut out = Vec::new();
+        for (name, (cat, at, count)) in self.env.into_iter().take(MAX_PER_KIND) {
+            let (rule, what) = match cat {
+                EnvCategory::Endpoint => (Rule::EnvEndpoint, "API endpoint / proxy configuration"),
+                EnvCategory::TimeZone => (Rule::EnvTimeZone, "time zone / locale"),
+                EnvCategory::Identity => (Rule::EnvIdentity, "host / user identity"),
+                EnvCategory::Platform => (Rule::EnvPlatform, "platform"),
+                EnvCategory::Other => continue,
+            };
+            let mut f = Finding::new(
+                rule,
+                format!(
+                    "environment variable name {name} ({what}) in the binary at offset {at:#x}, {count}×"
+                ),
+                loc(at),
+            );
+            f.decoded = Some(name);
+            out.push(low(f));
+        }
+        for (url, (at, count)) in self.urls.into_iter().take(MAX_PER_KIND) {
+            let lower = url.to_ascii_lowercase();
+            let tele = TELEMETRY_TOKENS.iter().find(|t| lower.contains(*t));
+            let rule = if tele.is_some() {
+                Rule::TelemetryEndpoint
+            } else {
+                Rule::HardcodedEndpoint
+            };
+            let mut f = Finding::new(
+                rule,
+                format!("URL {url} in the binary at offset {at:#x}, {count}×"),
+                loc(at),
+            );
+            if let Some(t) = tele {
+                f.notes.push(format!("host or path mentions {t:?}"));
+            }
+            out.push(low(f));
+        }
+        for (at, enc, tok, decoded, key) in self.blobs {
+            let how = key.map_or(String::new(), |k| format!(" XOR {k:#04x}"));
+            let shown: String = tok.chars().take(60).collect();
+            let mut f = Finding::new(
+                Rule::DecodedString,
+                format!("{enc}{how} blob {shown}… decodes to readable text (offset {at:#x})"),
+                loc(at),
+            );
+            f.decoded = Some(decoded);
+            out.push(low(f));
+        }
+        out
+    }
+}
+
+/// Length of a URL at the start of `s` with a plausible host, if any.
+fn url_len(s: &str) -> Option<usize> {
+    let scheme = ["https://", "http://", "wss://", "ws://"]
+        .into_iter()
+        .find(|p| s.starts_with(p))?;
+    let n = s
+        .bytes()
+        .position(|c| {
+            c <= b' '
+                || matches!(
+                    c,
+                    b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b'\\' | b'{' | b'}' | b'|' | b'^'
+                )
+        })
+        .unwrap_or(s.len());
+    let url = s[..n].trim_end_matches(['.', ',', ';', ':']);
+    let rest = &url[scheme.len()..];
+    let host = rest
+        .split(['/', ':', '?', '#'])
+        .next()?
+        .rsplit('@')
+        .next()?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let tld = labels.last()?;
+    let ok_chars = host
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-');
+    let named = labels.len() >= 2
+        && tld.len() >= 2
+        && tld.bytes().all(|c| c.is_ascii_alphabetic())
+        && labels.iter().all(|l| !l.is_empty());
+    let ip = host.parse::<std::net::Ipv4Addr>().is_ok();
+    let local = host == "localhost";
+    if !ok_chars
+        || !(named || ip || local)
+        || NAMESPACE_HOSTS.contains(&host.to_ascii_lowercase().as_str())
+    {
+        return None;
+    }
+    Some(url.len())
+}
+
+/// How much `b` reads like names or prose: the share of bytes that are
+/// lower-case letters, digits, spaces or the punctuation of hosts, paths and
+/// lists. XOR with a wrong key maps letters to letters too, but scatters
+/// punctuation, so the right key scores highest.
+fn text_score(b: &[u8]) -> f64 {
+    let good = b
+        .iter()
+        .filter(|&&c| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || matches!(c, b' ' | b'.' | b',' | b'-' | b'_' | b':' | b'/' | b'@')
+        })
+        .count();
+    good as f64 / b.len().max(1) as f64
+}
+
+/// Readable text: printable, mostly letters, some variety, scoring as text.
+fn readable(b: &[u8]) -> bool {
+    if b.len() < 8 || !b.iter().all(|&c| printable(c) || c == b'\n') {
+        return false;
+    }
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    let mut seen = [false; 128];
+    for &c in b {
+        seen[c as usize] = true;
+    }
+    letters * 2 >= b.len() && seen.iter().filter(|s| **s).count() >= 6 && text_score(b) >= 0.85
+}
+
+/// Decode a base64 or hex token into readable text, directly or by the single
+/// XOR key under which it reads best.
+fn decode_blob(t: &str) -> Option<(&'static str, String, Option<u8>)> {
+    let hex = t.len().is_multiple_of(2) && t.bytes().all(|c| c.is_ascii_hexdigit());
+    let (enc, bytes) = if hex {
+        ("hex", hex_decode(t)?)
+    } else {
+        // Base64 needs mixed character classes; plain words and identifiers are not blobs.
+        let upper = t.bytes().any(|c| c.is_ascii_uppercase());
+        let lower = t.bytes().any(|c| c.is_ascii_lowercase());
+        let digit = t
+            .bytes()
+            .any(|c| c.is_ascii_digit() || c == b'+' || c == b'/');
+        if !(upper && lower && digit) {
+            return None;
+        }
+        ("base64", base64_decode(t)?)
+    };
+    let mut best: Option<(f64, u8, Vec<u8>)> = None;
+    for key in 0..=255u8 {
+        // Early exit on the first unprintable byte keeps this cheap.
+        if !bytes
+            .iter()
+            .all(|&c| printable(c ^ key) || c ^ key == b'\n')
+        {
+            continue;
+        }
+        let x: Vec<u8> = bytes.iter().map(|&c| c ^ key).collect();
+        let score = text_score(&x);
+        if readable(&x) && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, key, x));
+        }
+    }
+    let (_, key, x) = best?;
+    Some((
+        enc,
+        String::from_utf8_lossy(&x).into_owned(),
+        (key != 0).then_some(key),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Data, UnitKind};
+
+    fn unit(b: Vec<u8>) -> Unit {
+        Unit {
+            chain: vec!["agent".into()],
+            path: "agent".into(),
+            kind: UnitKind::Native,
+            data: Data::from_vec(b),
+        }
+    }
+
+    fn synthetic() -> Vec<u8> {
+        let mut b = b"\x7fELF\x02\x01\x01\0\0\0\x90\x90".to_vec();
+        // Go-style packed string data, then C strings.
+        b.extend_from_slice(b"\x01\x02runtime.mainANTHROPIC_BASE_URLinvalid argumentHTTPS_PROXY\0");
+        b.extend_from_slice(
+            b"\0TZ\0\0https://telemetry.example.net/v1/events\0http://www.w3.org/2000/svg\0",
+        );
+        // "corp.example" XOR 0x05, base64: the incident's hiding shape.
+        let hidden: Vec<u8> = b"corp.example,bank.example".iter().map(|c| c ^ 5).collect();
+        b.extend_from_slice(b"\0key=");
+        b.extend_from_slice(plainsight_js::eval::base64_encode(&hidden).as_bytes());
+        b.extend_from_slice(
+            b"\0ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\0",
+        );
+        b.extend_from_slice(b"\0e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\0https://api.example.com:8443/v1\0");
+        b
+    }
+
+    #[test]
+    fn inventory_of_a_synthetic_binary() {
+        let f = native_findings(&unit(synthetic()));
+        let has = |rule: Rule, needle: &str| {
+            f.iter()
+                .any(|x| x.rule == rule && x.message.contains(needle))
+        };
+        assert!(has(Rule::EnvEndpoint, "ANTHROPIC_BASE_URL"), "{f:#?}");
+        assert!(has(Rule::EnvEndpoint, "HTTPS_PROXY"));
+        assert!(has(Rule::EnvTimeZone, " TZ "));
+        assert!(has(
+            Rule::TelemetryEndpoint,
+            "https://telemetry.example.net/v1/events"
+        ));
+        assert!(has(
+            Rule::HardcodedEndpoint,
+            "https://api.example.com:8443/v1"
+        ));
+        assert!(
+            !f.iter().any(|x| x.message.contains("w3.org")),
+            "namespace URIs are not endpoints"
+        );
+        let blob: Vec<_> = f.iter().filter(|x| x.rule == Rule::DecodedString).collect();
+        assert_eq!(blob.len(), 1, "only the XOR-hidden list decodes: {blob:#?}");
+        assert_eq!(
+            blob[0].decoded.as_deref(),
+            Some("corp.example,bank.example")
+        );
+        assert!(blob[0].message.contains("XOR 0x05"));
+        assert!(f.iter().all(|x| x.confidence == Confidence::Low));
+        let tz = f.iter().find(|x| x.message.contains(" TZ ")).unwrap();
+        assert_eq!(tz.location.chain, vec!["agent".to_string()]);
+        assert!(tz.location.start.offset > 0);
+    }
+
+    #[test]
+    fn random_bytes_yield_little_and_never_panic() {
+        // Deterministic pseudo-random bytes (xorshift).
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let b: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let f = native_findings(&unit(b));
+        assert!(f.len() < 5, "{f:#?}");
+    }
+}

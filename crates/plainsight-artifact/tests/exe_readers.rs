@@ -1,0 +1,450 @@
+//! Executable readers end to end on synthetic executables: a minimal ELF64
+//! built here (real ELF headers, so the container path is exercised) carrying
+//! a Bun module graph in a `.bun` section or appended, a Node SEA blob in a
+//! `PT_NOTE` segment, a deno trailer, or plain strings. Layouts are the ones
+//! verified against bun 1.4.5 and node 20.20 (see the reader modules).
+
+use plainsight_artifact::exe::{self, ExeError, ExeFormat, NATIVE_UNIT_PATH};
+use plainsight_artifact::{Data, Limits, UnitKind};
+use plainsight_core::codes::Rule;
+
+const TRAILER: &[u8; 16] = b"\n---- Bun! ----\n";
+
+/// A minimal little-endian ELF64 executable with the given sections and
+/// notes (one `PT_NOTE` segment), followed by `appended` bytes.
+fn elf(sections: &[(&str, Vec<u8>)], notes: &[(&str, Vec<u8>)], appended: &[u8]) -> Vec<u8> {
+    let phnum = u16::from(!notes.is_empty());
+    let mut b = vec![0u8; 64 + 56 * usize::from(phnum)];
+    // Code-ish filler so the file looks like a program.
+    b.extend_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0xc3, 0x90, 0x90, 0x90]);
+    let mut placed = Vec::new();
+    for (name, data) in sections {
+        while !b.len().is_multiple_of(8) {
+            b.push(0);
+        }
+        placed.push((*name, b.len(), data.len()));
+        b.extend_from_slice(data);
+    }
+    let note_at = b.len().next_multiple_of(4);
+    b.resize(note_at, 0);
+    for (name, desc) in notes {
+        let n = name.len() + 1;
+        b.extend_from_slice(&(n as u32).to_le_bytes());
+        b.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(name.as_bytes());
+        b.push(0);
+        b.resize(b.len().next_multiple_of(4), 0);
+        b.extend_from_slice(desc);
+        b.resize(b.len().next_multiple_of(4), 0);
+    }
+    let note_len = b.len() - note_at;
+    // Section name table.
+    let mut shstr = vec![0u8];
+    let mut name_off = Vec::new();
+    for (name, _, _) in &placed {
+        name_off.push(shstr.len() as u32);
+        shstr.extend_from_slice(name.as_bytes());
+        shstr.push(0);
+    }
+    let shstr_name = shstr.len() as u32;
+    shstr.extend_from_slice(b".shstrtab\0");
+    let shstr_at = b.len();
+    b.extend_from_slice(&shstr);
+    b.resize(b.len().next_multiple_of(8), 0);
+    let shoff = b.len();
+    let sh = |b: &mut Vec<u8>, name: u32, ty: u32, off: usize, size: usize| {
+        b.extend_from_slice(&name.to_le_bytes());
+        b.extend_from_slice(&ty.to_le_bytes());
+        b.extend_from_slice(&[0u8; 16]); // flags, addr
+        b.extend_from_slice(&(off as u64).to_le_bytes());
+        b.extend_from_slice(&(size as u64).to_le_bytes());
+        b.extend_from_slice(&[0u8; 8]); // link, info
+        b.extend_from_slice(&1u64.to_le_bytes());
+        b.extend_from_slice(&0u64.to_le_bytes());
+    };
+    sh(&mut b, 0, 0, 0, 0);
+    for ((_, off, size), n) in placed.iter().zip(&name_off) {
+        sh(&mut b, *n, 1, *off, *size);
+    }
+    sh(&mut b, shstr_name, 3, shstr_at, shstr.len());
+    let shnum = placed.len() as u16 + 2;
+    // ELF header.
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2;
+    b[5] = 1;
+    b[6] = 1;
+    b[16..18].copy_from_slice(&2u16.to_le_bytes());
+    b[18..20].copy_from_slice(&0x3eu16.to_le_bytes());
+    b[20..24].copy_from_slice(&1u32.to_le_bytes());
+    b[32..40].copy_from_slice(&(if phnum > 0 { 64u64 } else { 0 }).to_le_bytes());
+    b[40..48].copy_from_slice(&(shoff as u64).to_le_bytes());
+    b[52..54].copy_from_slice(&64u16.to_le_bytes());
+    b[54..56].copy_from_slice(&56u16.to_le_bytes());
+    b[56..58].copy_from_slice(&phnum.to_le_bytes());
+    b[58..60].copy_from_slice(&64u16.to_le_bytes());
+    b[60..62].copy_from_slice(&shnum.to_le_bytes());
+    b[62..64].copy_from_slice(&(shnum - 1).to_le_bytes());
+    if phnum > 0 {
+        let p = &mut b[64..120];
+        p[..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
+        p[4..8].copy_from_slice(&4u32.to_le_bytes());
+        p[8..16].copy_from_slice(&(note_at as u64).to_le_bytes());
+        p[32..40].copy_from_slice(&(note_len as u64).to_le_bytes());
+        p[40..48].copy_from_slice(&(note_len as u64).to_le_bytes());
+        p[48..56].copy_from_slice(&4u64.to_le_bytes());
+    }
+    b.extend_from_slice(appended);
+    b
+}
+
+/// A Bun graph payload in the verified bun 1.4 layout: `(name, contents, encoding, loader)`.
+fn bun_payload(modules: &[(&str, &[u8], u8, u8)]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut recs = Vec::new();
+    for (name, contents, enc, loader) in modules {
+        let c = (bytes.len() as u32, contents.len() as u32);
+        bytes.extend_from_slice(contents);
+        bytes.push(0);
+        let n = (bytes.len() as u32, name.len() as u32);
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(0);
+        recs.push((n, c, *enc, *loader));
+    }
+    let mods = bytes.len() as u32;
+    for ((no, nl), (co, cl), enc, loader) in &recs {
+        for v in [*no, *nl, *co, *cl, 0, 0, 0, 0, 0, 0, 0, 0] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(&[*enc, *loader, 1, 0]);
+    }
+    let mods_len = bytes.len() as u32 - mods;
+    let count = bytes.len() as u64;
+    bytes.extend_from_slice(&count.to_le_bytes());
+    for v in [mods, mods_len, 0, count as u32, 0, 0x17c] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes.extend_from_slice(TRAILER);
+    bytes
+}
+
+/// The `.bun` section: u64 length, then the payload.
+fn bun_section(payload: &[u8]) -> Vec<u8> {
+    let mut s = (payload.len() as u64).to_le_bytes().to_vec();
+    s.extend_from_slice(payload);
+    s
+}
+
+const CLI: &[u8] =
+    b"// @bun\nvar ap = process.env.TZ ? \"\\u2019\" : \"'\";\nconsole.log(`Today${ap}s date`);\n";
+
+fn app() -> Vec<u8> {
+    bun_payload(&[
+        ("/$bunfs/root/agent", CLI, 1, 1),
+        (
+            "/$bunfs/root/worker.js",
+            b"console.log(\"caf\xe9\");\n",
+            1,
+            1,
+        ),
+        ("/$bunfs/root/data-2mee6nj1.txt", b"hello asset\n", 0, 5),
+    ])
+}
+
+fn detect(b: Vec<u8>) -> Option<Result<exe::ExeContents, ExeError>> {
+    exe::detect("bin/agent", &Data::from_vec(b), &Limits::default())
+}
+
+#[test]
+fn bun_graph_in_an_elf_section() {
+    let c = detect(elf(
+        &[(".text", vec![0x90; 64]), (".bun", bun_section(&app()))],
+        &[],
+        b"",
+    ))
+    .unwrap()
+    .unwrap();
+    assert!(
+        matches!(c.format, ExeFormat::Bun { ref layout } if layout.contains("52 B")),
+        "{:?}",
+        c.format
+    );
+    assert!(
+        c.path_taken.starts_with("Bun graph (section trailer at 0x"),
+        "{}",
+        c.path_taken
+    );
+    assert!(
+        c.path_taken.contains("3 modules: 2 JavaScript, 1 assets"),
+        "{}",
+        c.path_taken
+    );
+    let paths: Vec<_> = c.units.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(paths, ["/$bunfs/root/agent", "/$bunfs/root/worker.js"]);
+    assert!(
+        c.units
+            .iter()
+            .all(|u| u.kind == UnitKind::JavaScript && u.chain == ["bin/agent"])
+    );
+    assert_eq!(c.units[0].data.bytes(), CLI, "ASCII source borrowed as is");
+    // Raw Latin-1 é became UTF-8.
+    assert_eq!(
+        std::str::from_utf8(c.units[1].data.bytes()).unwrap(),
+        "console.log(\"café\");\n"
+    );
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("data-2mee6nj1.txt") && n.contains("asset"))
+    );
+    assert!(c.notes.iter().any(|n| n.contains("converted to UTF-8")));
+}
+
+#[test]
+fn bun_graph_appended_to_the_file() {
+    let c = detect(elf(&[(".text", vec![0x90; 64])], &[], &app()))
+        .unwrap()
+        .unwrap();
+    assert!(
+        c.path_taken.contains("appended trailer"),
+        "{}",
+        c.path_taken
+    );
+    assert_eq!(c.units.len(), 2);
+}
+
+#[test]
+fn truncated_bun_executables_error_or_carve_never_panic() {
+    let mut big_cli = CLI.to_vec();
+    for i in 0..30 {
+        big_cli.extend_from_slice(
+            format!("function f{i}(a) {{ const b = a + {i}; return b => b * 2; }}\n").as_bytes(),
+        );
+    }
+    let payload = bun_payload(&[("/$bunfs/root/agent", &big_cli, 1, 1)]);
+    let full = elf(&[], &[], &payload);
+    let (mut errors, mut carved, mut native) = (0, 0, 0);
+    for cut in (0..full.len()).step_by(7).chain([full.len() - 1]) {
+        match detect(full[..cut].to_vec()) {
+            None => assert!(cut < 4, "magic intact from byte 4 on, cut {cut}"),
+            Some(Err(e)) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.starts_with("bin/agent: ") && msg.contains("offset 0x"),
+                    "{msg}"
+                );
+                errors += 1;
+            }
+            Some(Ok(c)) => match c.format {
+                ExeFormat::Bun { .. } => carved += 1,
+                _ => native += 1,
+            },
+        }
+    }
+    assert!(
+        errors > 0,
+        "truncations through the headers must be reported"
+    );
+    assert!(errors + carved + native > 0);
+}
+
+#[test]
+fn corrupted_bun_graph_falls_back_to_carving() {
+    let mut code = Vec::new();
+    for i in 0..30 {
+        code.extend_from_slice(
+            format!("function f{i}(a) {{ const b = a + {i}; return b => b * 2; }}\n").as_bytes(),
+        );
+    }
+    let mut payload = bun_payload(&[("/$bunfs/root/agent", &code, 1, 1)]);
+    // Point the module list out of bounds.
+    let t = payload.len() - 16;
+    payload[t - 24..t - 20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let c = detect(elf(&[(".bun", bun_section(&payload))], &[], b""))
+        .unwrap()
+        .unwrap();
+    assert!(
+        c.path_taken.starts_with("Bun graph unreadable"),
+        "{}",
+        c.path_taken
+    );
+    assert!(
+        c.path_taken.contains("module list pointer out of bounds"),
+        "{}",
+        c.path_taken
+    );
+    assert_eq!(c.units.len(), 1);
+    assert!(c.units[0].path.starts_with("<carved 0x"));
+    assert!(
+        std::str::from_utf8(c.units[0].data.bytes())
+            .unwrap()
+            .contains("function f29")
+    );
+
+    // Nothing to carve: an error naming the offset.
+    let mut payload = bun_payload(&[("/$bunfs/root/agent", b"x", 1, 1)]);
+    let t = payload.len() - 16;
+    payload[t - 24..t - 20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let e = detect(elf(&[(".bun", bun_section(&payload))], &[], b""))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("out of bounds") && e.to_string().contains("at offset 0x"),
+        "{e}"
+    );
+}
+
+fn sea_blob(flags: u32, main: &[u8]) -> Vec<u8> {
+    let mut b = 0x0143_da20u32.to_le_bytes().to_vec();
+    b.extend_from_slice(&flags.to_le_bytes());
+    b.extend_from_slice(&7u64.to_le_bytes());
+    b.extend_from_slice(b"main.js");
+    b.extend_from_slice(&(main.len() as u64).to_le_bytes());
+    b.extend_from_slice(main);
+    b
+}
+
+fn fused(flag: u8) -> (&'static str, Vec<u8>) {
+    let mut f = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:".to_vec();
+    f.push(flag);
+    (".rodata", f)
+}
+
+#[test]
+fn node_sea_blob_in_an_elf_note() {
+    let main =
+        "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; console.log(\"— “ok”\");"
+            .as_bytes();
+    let c = detect(elf(
+        &[fused(b'1')],
+        &[("NODE_SEA_BLOB", sea_blob(1, main))],
+        b"",
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        c.format,
+        ExeFormat::NodeSea {
+            snapshot_only: false
+        }
+    );
+    assert!(
+        c.path_taken
+            .starts_with("Node SEA blob (ELF note NODE_SEA_BLOB at 0x"),
+        "{}",
+        c.path_taken
+    );
+    assert_eq!(c.units.len(), 1);
+    assert_eq!(c.units[0].path, "main.js");
+    assert_eq!(c.units[0].data.bytes(), main);
+
+    let c = detect(elf(
+        &[fused(b'1')],
+        &[("NODE_SEA_BLOB", sea_blob(2, &[1, 2, 3, 4]))],
+        b"",
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        c.format,
+        ExeFormat::NodeSea {
+            snapshot_only: true
+        }
+    );
+    assert!(c.units.is_empty());
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("no JavaScript source: V8 startup snapshot"))
+    );
+}
+
+#[test]
+fn node_runtime_and_broken_sea() {
+    // Unflipped fuse: plain node, strings inventory.
+    let c = detect(elf(&[fused(b'0')], &[], b"")).unwrap().unwrap();
+    assert!(matches!(c.format, ExeFormat::Native { os: "linux" }));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("without an injected SEA blob"))
+    );
+    // Flipped fuse, no blob: error at the fuse.
+    let e = detect(elf(&[fused(b'1')], &[], b"")).unwrap().unwrap_err();
+    assert!(e.to_string().contains("no NODE_SEA_BLOB"), "{e}");
+    // Truncated blob: error naming the offset inside the file.
+    let mut blob = sea_blob(0, b"console.log(1)");
+    blob.truncate(blob.len() - 4);
+    let e = detect(elf(&[fused(b'1')], &[("NODE_SEA_BLOB", blob)], b""))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("truncated") && e.to_string().contains("offset 0x"),
+        "{e}"
+    );
+}
+
+#[test]
+fn deno_trailer_is_carved() {
+    let mut payload = b"ESZIP_V2.2".to_vec();
+    for i in 0..30 {
+        payload.extend_from_slice(
+            format!("export function f{i}(a) {{ const b = a + {i}; return b => b * 2; }}\n")
+                .as_bytes(),
+        );
+    }
+    let base = elf(&[], &[], b"");
+    let start = base.len() as u64;
+    let mut tail = payload.clone();
+    tail.extend_from_slice(b"d3n0l4nd");
+    tail.extend_from_slice(&start.to_be_bytes());
+    tail.extend_from_slice(&(start + payload.len() as u64).to_be_bytes());
+    let c = detect(elf(&[], &[], &tail)).unwrap().unwrap();
+    assert_eq!(c.format, ExeFormat::Deno);
+    assert!(
+        c.path_taken.contains("carved 1 JavaScript regions"),
+        "{}",
+        c.path_taken
+    );
+}
+
+#[test]
+fn native_executable_gets_a_strings_inventory() {
+    let strings = b"\0\0runtime.mainANTHROPIC_BASE_URLinvalid argument\0https://telemetry.example.net/v1/events\0\0TZ\0".to_vec();
+    let c = detect(elf(&[(".rodata", strings)], &[], b""))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.path_taken, "strings inventory");
+    assert_eq!(c.units.len(), 1);
+    let u = &c.units[0];
+    assert_eq!(
+        (u.kind, u.path.as_str()),
+        (UnitKind::Native, NATIVE_UNIT_PATH)
+    );
+    let f = exe::native_findings(u);
+    let rules: Vec<_> = f.iter().map(|x| x.rule).collect();
+    assert!(
+        rules.contains(&Rule::EnvEndpoint)
+            && rules.contains(&Rule::TelemetryEndpoint)
+            && rules.contains(&Rule::EnvTimeZone),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn not_an_executable_and_limits() {
+    assert!(detect(b"console.log('hi')".to_vec()).is_none());
+    assert!(detect(Vec::new()).is_none());
+    let limits = Limits {
+        max_file_size: 100,
+        ..Limits::default()
+    };
+    let e = exe::detect(
+        "bin/agent",
+        &Data::from_vec(elf(&[(".bun", bun_section(&app()))], &[], b"")),
+        &limits,
+    )
+    .unwrap()
+    .unwrap_err();
+    assert!(matches!(e, ExeError::TooLarge { .. }), "{e}");
+}
