@@ -47,7 +47,7 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Re
     };
     for finding in &report.findings {
         let rendered = renderer.render(&finding_groups(finding));
-        out.write_all(rendered.as_bytes())?;
+        out.write_all(collapse_double_gutters(&rendered).as_bytes())?;
         out.write_all(b"\n")?;
         if let Some(snippet) = &finding.snippet {
             // Shown outside annotate-snippets: a code excerpt has no single
@@ -61,6 +61,32 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Re
         out.write_all(b"\n")?;
     }
     out.write_all(summary(report, opts.color).as_bytes())
+}
+
+/// The title group ends with a gutter line and the evidence group starts with
+/// one; two in a row say nothing, so keep one.
+fn collapse_double_gutters(rendered: &str) -> String {
+    let is_gutter = |line: &str| {
+        // Compare without SGR colour sequences (`ESC [ … m`).
+        let mut visible = String::new();
+        let mut rest = line;
+        while let Some(i) = rest.find('\u{1B}') {
+            visible.push_str(&rest[..i]);
+            rest = rest[i..].find('m').map_or("", |j| &rest[i + j + 1..]);
+        }
+        visible.push_str(rest);
+        visible.trim() == "|"
+    };
+    let mut out = String::with_capacity(rendered.len());
+    let mut previous_gutter = false;
+    for line in rendered.split_inclusive('\n') {
+        let gutter = is_gutter(line);
+        if !(gutter && previous_gutter) {
+            out.push_str(line);
+        }
+        previous_gutter = gutter;
+    }
+    out
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -304,5 +330,17 @@ mod tests {
         let s = render_one(f);
         assert!(s.contains("… 20 more"), "{s}");
         assert!(!s.contains("TAG LATIN SMALL LETTER Z"), "{s}");
+    }
+
+    #[test]
+    fn double_gutters_collapse_with_or_without_colour() {
+        let plain = "a\n  |\n  |\n1 | x\n  |\n";
+        assert_eq!(collapse_double_gutters(plain), "a\n  |\n1 | x\n  |\n");
+        let styled = "  \u{1B}[1m\u{1B}[94m|\u{1B}[0m\n  \u{1B}[1m\u{1B}[94m|\u{1B}[0m\nx\n";
+        assert_eq!(
+            collapse_double_gutters(styled),
+            "  \u{1B}[1m\u{1B}[94m|\u{1B}[0m\nx\n"
+        );
+        assert_eq!(collapse_double_gutters("| a\n| a\n"), "| a\n| a\n");
     }
 }
