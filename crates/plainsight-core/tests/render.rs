@@ -52,6 +52,7 @@ pub fn sample_report() -> Report {
         "compare this prompt across environments; the variant may encode where it runs".into(),
     );
 
+    assert_eq!(&line[18..28], "2026/11/21");
     let mut date = Finding::new(
         Rule::OddDateFormat,
         "Date 2026/11/21 uses `/` where the document uses `-` (1 of 4)",
@@ -66,8 +67,8 @@ pub fn sample_report() -> Report {
     date.excerpt = Some(Excerpt {
         line: 4,
         text: line.into(),
-        start: 19,
-        end: 29,
+        start: 18,
+        end: 28,
         label: "minority date format".into(),
         clipped_start: true,
         clipped_end: true,

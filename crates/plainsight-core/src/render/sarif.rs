@@ -124,13 +124,25 @@ fn result(f: &Finding) -> Value {
         "byteLength".into(),
         json!(loc.end.offset.saturating_sub(loc.start.offset)),
     );
+    // `region.snippet` is the region's own text; the whole excerpt line goes
+    // to `contextRegion` (both with hidden characters named, as in the text
+    // renderer: a viewer would otherwise show nothing).
+    let mut context_region = None;
     if let Some(ex) = &f.excerpt {
-        let start = ex.start.min(ex.text.len());
-        let end = ex.end.clamp(start, ex.text.len());
-        region.insert(
-            "snippet".into(),
-            json!({ "text": make_visible_with(&ex.text, start..end, false).text }),
-        );
+        let start = ex.text.floor_char_boundary(ex.start.min(ex.text.len()));
+        let end = ex
+            .text
+            .ceil_char_boundary(ex.end.clamp(start, ex.text.len()));
+        let visible = make_visible_with(&ex.text, start..end, false);
+        let span = visible.map_range(start..end);
+        region.insert("snippet".into(), json!({ "text": &visible.text[span] }));
+        let mut context = Map::new();
+        if loc.start.line >= 1 {
+            context.insert("startLine".into(), json!(loc.start.line));
+            context.insert("endLine".into(), json!(loc.end.line.max(loc.start.line)));
+        }
+        context.insert("snippet".into(), json!({ "text": visible.text }));
+        context_region = Some(Value::Object(context));
     } else if let Some(snippet) = &f.snippet {
         region.insert(
             "snippet".into(),
@@ -142,6 +154,9 @@ fn result(f: &Finding) -> Value {
         "artifactLocation": { "uri": uri(&loc.path) },
         "region": region,
     });
+    if let Some(context) = context_region {
+        physical["contextRegion"] = context;
+    }
     if loc.path == "<stdin>" {
         // Not a file: keep it out of `uri` so viewers don't try to open it.
         physical["artifactLocation"] =
