@@ -555,3 +555,29 @@ fn real_sarif_output_is_schema_valid() {
         );
     }
 }
+
+#[test]
+fn scan_per_file_errors_do_not_stop_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.js"), "const x = ;\n").unwrap();
+    std::fs::copy(fixture("covert.js"), dir.path().join("covert.js")).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = v["errors"].as_array().expect("errors listed");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("broken.js:1:")),
+        "{errors:?}"
+    );
+    let findings = v["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule"] == "PS101"),
+        "{findings:#?}"
+    );
+}
