@@ -122,6 +122,10 @@ pub struct NpmConfig {
     scoped: HashMap<String, String>,
     /// `//host/path/` prefix → token. Never printed (see `Debug` below).
     tokens: Vec<(String, Secret)>,
+    /// PEM bundle of trusted roots, replacing the built-in Mozilla roots
+    /// (npm `cafile`, else `SSL_CERT_FILE`, else `NODE_EXTRA_CA_CERTS`):
+    /// what makes a TLS-inspecting corporate proxy work, as it does for npm.
+    pub cafile: Option<PathBuf>,
 }
 
 #[derive(Clone, Default)]
@@ -134,29 +138,41 @@ impl std::fmt::Debug for Secret {
 }
 
 impl NpmConfig {
-    /// From this process: `explicit`, the environment, `./.npmrc`, `~/.npmrc`.
+    /// From this process: `explicit`, the environment, `./.npmrc`,
+    /// `~/.npmrc`, and the global `npmrc` (`npm_config_globalconfig`, else
+    /// `<prefix>/etc/npmrc` for `npm_config_prefix` or the usual prefixes).
     pub fn from_environment(explicit: Option<&str>) -> NpmConfig {
-        let mut dirs = Vec::new();
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut files = Vec::new();
         if let Ok(cwd) = std::env::current_dir() {
-            dirs.push(cwd);
+            files.push(cwd.join(".npmrc"));
         }
-        if let Some(home) = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")) {
-            dirs.push(PathBuf::from(home));
+        if let Some(home) = env("HOME").or_else(|| env("USERPROFILE")) {
+            files.push(PathBuf::from(home).join(".npmrc"));
         }
-        NpmConfig::load(explicit, &|k| std::env::var(k).ok(), &dirs)
+        if let Some(global) = env("npm_config_globalconfig") {
+            files.push(PathBuf::from(global));
+        } else if let Some(prefix) = env("npm_config_prefix") {
+            files.push(PathBuf::from(prefix).join("etc/npmrc"));
+        } else {
+            files.extend(
+                ["/usr/local/etc/npmrc", "/usr/etc/npmrc", "/etc/npmrc"].map(PathBuf::from),
+            );
+        }
+        NpmConfig::load(explicit, &env, &files)
     }
 
-    /// `npmrc_dirs` in precedence order (project first); `env` looks up variables.
+    /// `npmrc_files` in precedence order (project first); `env` looks up variables.
     pub fn load(
         explicit: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
-        npmrc_dirs: &[PathBuf],
+        npmrc_files: &[PathBuf],
     ) -> NpmConfig {
         let mut cfg = NpmConfig::default();
         let mut registry = None;
         // Lowest precedence first, so later files override.
-        for dir in npmrc_dirs.iter().rev() {
-            let Ok(text) = std::fs::read_to_string(dir.join(".npmrc")) else {
+        for file in npmrc_files.iter().rev() {
+            let Ok(text) = std::fs::read_to_string(file) else {
                 continue;
             };
             for line in text.lines() {
@@ -170,6 +186,8 @@ impl NpmConfig {
                 let (k, v) = (k.trim(), expand(v.trim().trim_matches('"'), env));
                 if k == "registry" {
                     registry = Some(v);
+                } else if k == "cafile" && !v.is_empty() && v != "null" {
+                    cfg.cafile = Some(PathBuf::from(v));
                 } else if let Some(scope) =
                     k.strip_suffix(":registry").filter(|s| s.starts_with('@'))
                 {
@@ -194,7 +212,50 @@ impl NpmConfig {
                 .as_deref()
                 .unwrap_or(DEFAULT_REGISTRY),
         );
+        if let Some(ca) = env("npm_config_cafile")
+            .or_else(|| env("NPM_CONFIG_CAFILE"))
+            .filter(|v| !v.is_empty())
+        {
+            cfg.cafile = Some(PathBuf::from(ca));
+        }
+        if cfg.cafile.is_none() {
+            cfg.cafile = env("SSL_CERT_FILE")
+                .or_else(|| env("NODE_EXTRA_CA_CERTS"))
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+        }
         cfg
+    }
+
+    /// Trusted roots: the `cafile` bundle if one is configured and readable,
+    /// else Mozilla's (webpki-roots). A bad bundle is reported, not fatal.
+    fn root_certs(&self, notices: &mut Vec<String>) -> ureq::tls::RootCerts {
+        let Some(path) = &self.cafile else {
+            return ureq::tls::RootCerts::WebPki;
+        };
+        let certs: Vec<_> = match std::fs::read(path) {
+            Ok(pem) => ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect(),
+            Err(e) => {
+                notices.push(format!(
+                    "CA bundle {} not read ({e}); using built-in roots",
+                    path.display()
+                ));
+                return ureq::tls::RootCerts::WebPki;
+            }
+        };
+        if certs.is_empty() {
+            notices.push(format!(
+                "CA bundle {} holds no certificates; using built-in roots",
+                path.display()
+            ));
+            return ureq::tls::RootCerts::WebPki;
+        }
+        ureq::tls::RootCerts::new_with_certs(&certs)
     }
 
     /// The registry serving `name` (its scope's, if configured).
@@ -658,14 +719,18 @@ pub fn open_with(
         .clone()
         .or_else(Cache::default_dir)
         .map(Cache::new);
+    let mut notices = Vec::new();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(cfg.root_certs(&mut notices))
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(15)))
         .timeout_recv_response(Some(Duration::from_mins(1)))
         .timeout_global(Some(Duration::from_mins(30)))
         .user_agent(concat!("plainsight/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let mut notices = Vec::new();
     let mut client = Client {
         cfg,
         agent,
@@ -770,7 +835,7 @@ mod tests {
             "registry=https://proj.example/npm\n@corp:registry=https://corp.example\n",
         )
         .unwrap();
-        let dirs = [project.clone(), home.clone()];
+        let dirs = [project.join(".npmrc"), home.join(".npmrc")];
         let env = |k: &str| (k == "TOK").then(|| "s3cret".to_string());
         let cfg = NpmConfig::load(None, &env, &dirs);
         assert_eq!(cfg.registry, "https://proj.example/npm/");
@@ -795,6 +860,36 @@ mod tests {
             NpmConfig::load(None, &|_| None, &[]).registry,
             DEFAULT_REGISTRY
         );
+        // cafile: npmrc, overridden by npm_config_cafile; SSL_CERT_FILE as a fallback.
+        std::fs::write(home.join(".npmrc"), "cafile=/etc/corp.pem\n").unwrap();
+        assert_eq!(
+            NpmConfig::load(None, &|_| None, &dirs).cafile,
+            Some("/etc/corp.pem".into())
+        );
+        let env3 = |k: &str| (k == "SSL_CERT_FILE").then(|| "/etc/ssl.pem".to_string());
+        assert_eq!(
+            NpmConfig::load(None, &env3, &dirs).cafile,
+            Some("/etc/corp.pem".into())
+        );
+        assert_eq!(
+            NpmConfig::load(None, &env3, &[]).cafile,
+            Some("/etc/ssl.pem".into())
+        );
+        let env4 = |k: &str| (k == "npm_config_cafile").then(|| "/etc/flag.pem".to_string());
+        assert_eq!(
+            NpmConfig::load(None, &env4, &dirs).cafile,
+            Some("/etc/flag.pem".into())
+        );
+        let mut n = Vec::new();
+        let cfg = NpmConfig {
+            cafile: Some(t.path().join("missing.pem")),
+            ..NpmConfig::default()
+        };
+        assert!(matches!(
+            cfg.root_certs(&mut n),
+            ureq::tls::RootCerts::WebPki
+        ));
+        assert!(n[0].contains("missing.pem not read"), "{n:?}");
     }
 
     #[test]

@@ -368,3 +368,79 @@ fn gzipped_single_file_and_kind_by_magic_not_name() {
     assert_eq!(a.units[0].chain, [p.to_str().unwrap()]);
     assert_eq!(a.units[0].path, "package/a.js");
 }
+
+/// Stable-toolchain stand-in for the fuzz target: thousands of truncated and
+/// bit-flipped variants of nested archives must give units or an error,
+/// never a panic, and never more than the limits allow.
+#[test]
+fn mutated_archives_never_panic() {
+    let inner = build::tgz(&[
+        ("package/x.js", b"let x = 1;\n"),
+        ("package/bin/x", b"#!/usr/bin/env node\n"),
+    ]);
+    let seeds = [
+        build::tgz(&[
+            ("package/package.json", br#"{"bin":"bin/x"}"#),
+            ("package/a.js", &[b'a'; 3000]),
+            ("package/in.tgz", &inner),
+        ]),
+        build::zip(
+            &[
+                ("extension/a.js", &[b'b'; 3000][..]),
+                ("extension/in.tgz", &inner),
+            ],
+            true,
+        ),
+        build::tar(&[("package/a.js", &[b'c'; 3000][..]), ("../evil", b"1")]),
+    ];
+    let limits = Limits {
+        max_total_uncompressed: 1 << 20,
+        max_entries: 64,
+        max_ratio: 50,
+        max_file_size: 256 << 10,
+    };
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ok, mut err) = (0, 0);
+    for i in 0..3000 {
+        let mut b = seeds[i % seeds.len()].clone();
+        match next() % 3 {
+            0 => b.truncate((next() as usize) % b.len()),
+            1 => {
+                for _ in 0..=(next() % 8) {
+                    let at = (next() as usize) % b.len();
+                    b[at] ^= 1 << (next() % 8);
+                }
+            }
+            _ => {
+                let at = (next() as usize) % b.len();
+                b[at] = next() as u8;
+            }
+        }
+        match open_mem("m.bin", b, limits.clone()) {
+            Ok(a) => {
+                ok += 1;
+                for u in &a.units {
+                    assert!(u.data.len() as u64 <= 3 * limits.max_file_size);
+                    if u.kind == UnitKind::JavaScript {
+                        assert!(std::str::from_utf8(u.data.bytes()).is_ok());
+                    }
+                }
+            }
+            Err(e) => {
+                err += 1;
+                assert!(
+                    e.to_string().starts_with("m.bin"),
+                    "errors name the input: {e}"
+                );
+            }
+        }
+    }
+    // Both paths were exercised.
+    assert!(ok > 100 && err > 100, "ok {ok}, err {err}");
+}
