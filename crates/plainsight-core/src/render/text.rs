@@ -2,9 +2,9 @@
 //!
 //! Each finding is one annotate-snippets diagnostic: `severity[CODE]: message`,
 //! the location (`chain › path:line:col`, the prompt part and JSON pointer),
-//! the excerpt line with the offending span labelled, the named characters,
-//! decoded payload, notes and help, and last the multi-line code snippet
-//! (indented, outside annotate-snippets). A summary by severity and rule
+//! the multi-line code snippet if any (indented, outside annotate-snippets),
+//! the excerpt line with the offending span labelled, then the named
+//! characters, decoded payload, notes and help. A summary by severity and rule
 //! category, and the input errors, close the report.
 //!
 //! Security: everything that came from the scanned input (excerpt, message,
@@ -46,18 +46,31 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Re
         Renderer::plain()
     };
     for finding in &report.findings {
-        let rendered = renderer.render(&finding_groups(finding));
-        out.write_all(collapse_double_gutters(&rendered).as_bytes())?;
-        out.write_all(b"\n")?;
-        if let Some(snippet) = &finding.snippet {
-            // Shown outside annotate-snippets: a code excerpt has no single
-            // span to label, and its own line structure must be kept.
-            let mut block = String::new();
+        let (head, evidence) = finding_parts(finding);
+        let evidence_group =
+            |e: Vec<Element<'static>>| Group::with_level(level(finding.severity)).elements(e);
+        let rendered = if let Some(snippet) = &finding.snippet {
+            // The code snippet goes right under the location, outside
+            // annotate-snippets: it has no single span to label, and its own
+            // line structure must be kept.
+            let mut s = renderer.render(&[head]);
+            s.push('\n');
             for line in escape_multiline(snippet).lines() {
-                let _ = writeln!(block, "    │ {line}");
+                let _ = writeln!(s, "    │ {line}");
             }
-            out.write_all(block.as_bytes())?;
-        }
+            if !evidence.is_empty() {
+                s.push_str(&renderer.render(&[evidence_group(evidence)]));
+                s.push('\n');
+            }
+            s
+        } else if finding.excerpt.is_some() {
+            // The excerpt is in the coordinates of the decoded text, so it
+            // must not be the primary snippet of the titled group.
+            renderer.render(&[head, evidence_group(evidence)]) + "\n"
+        } else {
+            renderer.render(&[head.elements(evidence)]) + "\n"
+        };
+        out.write_all(collapse_double_gutters(&rendered).as_bytes())?;
         out.write_all(b"\n")?;
     }
     out.write_all(summary(report, opts.color).as_bytes())
@@ -99,12 +112,10 @@ fn level(severity: Severity) -> Level<'static> {
     base.with_name(severity.as_str())
 }
 
-/// One finding as annotate-snippets groups: the title with its file location,
-/// then (as a second, untitled group) the excerpt and the evidence. The excerpt
-/// is in the coordinates of the decoded text it was taken from, not of the
-/// file, so it must not be the group's primary snippet (annotate-snippets
-/// would print its own `path:line:col` computed from it).
-fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
+/// One finding as annotate-snippets pieces: the titled group with the file
+/// location (and prompt part), and the evidence elements (excerpt, named
+/// characters, decoded payload, notes, help) for the caller to place.
+fn finding_parts(f: &Finding) -> (Group<'static>, Vec<Element<'static>>) {
     let loc = &f.location;
     let mut title = escape(&f.message);
     if f.confidence != crate::finding::Confidence::High {
@@ -195,14 +206,7 @@ fn finding_groups(f: &Finding) -> Vec<Group<'static>> {
     if let Some(help) = &f.help {
         evidence.push(Level::HELP.message(escape(help)).into());
     }
-    if f.excerpt.is_some() {
-        vec![
-            head,
-            Group::with_level(level(f.severity)).elements(evidence),
-        ]
-    } else {
-        vec![head.elements(evidence)]
-    }
+    (head, evidence)
 }
 
 /// Line and column are 1-based; 0 means unknown (e.g. a whole-file finding),
