@@ -380,4 +380,48 @@ mod tests {
             "a\n    b⟨U+2066 LEFT-TO-RIGHT ISOLATE⟩"
         );
     }
+
+    #[test]
+    fn map_is_total_on_arbitrary_text() {
+        // Deterministic pseudo-random strings over a hostile alphabet; every
+        // original range must map to a valid range of the visible text.
+        let alphabet = [
+            'a',
+            ' ',
+            '\u{2019}',
+            '\u{200B}',
+            '\u{E0041}',
+            '\u{202E}',
+            '中',
+            '\n',
+            '\u{FE0F}',
+            '😀',
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..300 {
+            let mut s = String::new();
+            for _ in 0..(seed % 23) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            for a in 0..=s.len() {
+                for b in a..=s.len() {
+                    let v = make_visible_with(&s, a..b, false);
+                    let r = v.map_range(a..b);
+                    assert!(r.start <= r.end && r.end <= v.text.len(), "{s:?} {a}..{b}");
+                    assert!(
+                        v.text.is_char_boundary(r.start) || !s.is_char_boundary(a),
+                        "{s:?} {a}"
+                    );
+                    assert!(
+                        v.text.is_char_boundary(r.end) || !s.is_char_boundary(b),
+                        "{s:?} {b}"
+                    );
+                    assert!(!v.text.chars().any(is_hidden), "{s:?}");
+                }
+            }
+        }
+    }
 }
