@@ -1,5 +1,5 @@
-//! Throughput of the document front end (no text engine): how fast a large LLM
-//! request body is scanned into segments with offset maps.
+//! Throughput of the document front end: how fast a large LLM request body is
+//! scanned into segments with offset maps, and the whole `inspect` on it.
 //!
 //! `cargo bench -p plainsight-inspect --bench scan`
 
@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use plainsight_inspect::json::{ScanOptions, scan_all};
-use plainsight_inspect::{InspectOptions, document};
+use plainsight_inspect::{InspectOptions, document, inspect};
 
 /// An Anthropic-style body of about `target` bytes: long messages with the
 /// escapes real bodies have (newlines, quotes, `\u2019`, raw UTF-8).
@@ -54,6 +54,17 @@ fn bench(c: &mut Criterion) {
             )
             .unwrap()
             .segments
+            .len()
+        });
+    });
+    g.bench_function("inspect 8MiB body (with text engine)", |b| {
+        b.iter(|| {
+            inspect(
+                "body.json",
+                black_box(doc.as_bytes()),
+                &InspectOptions::default(),
+            )
+            .unwrap()
             .len()
         });
     });

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::json::{self, JsonString, ScanError, ScanErrorKind, ScanOptions, StringKind};
 use crate::lines::LineIndex;
@@ -39,10 +40,83 @@ pub struct Segment<'a> {
     /// A JSON string (re-escape when rewriting) rather than plain text.
     pub json: bool,
     pub kind: StringKind,
+    /// Path of the string in its JSON document (empty for plain text).
+    pub path: Vec<PathSeg>,
+    /// `\uD800`-style escapes of unpaired surrogates in the string.
+    pub lone_surrogates: usize,
+    /// What the segment's document is: shared by all its strings.
+    pub context: Option<Arc<Context>>,
+}
+
+/// Where a document sits and what it is, shared by its segments. Pointers,
+/// part names and notes are only written out for segments with findings, so
+/// a large document costs no string building per segment.
+#[derive(Default)]
+pub struct Context {
+    /// Goes before part names: `line 3`, `entries[4].request`.
+    pub prefix: Option<String>,
+    /// Between prefix and path: `: ` or ` › `.
+    pub joiner: &'static str,
+    /// Pointer for every segment (a nested body's strings are all in one HAR string).
     pub pointer: Option<String>,
-    pub part: Option<String>,
-    /// What the part is in an LLM API, and other context for every finding here.
+    /// The LLM API the document is a request body of, if recognised.
+    pub namer: Option<PartNamer>,
+    /// Notes for every finding here (e.g. the HAR exchange).
     pub notes: Vec<String>,
+}
+
+impl Segment<'_> {
+    /// RFC 6901 pointer of the JSON string (JSON-like inputs only).
+    pub fn pointer(&self) -> Option<String> {
+        if let Some(p) = self.context.as_ref().and_then(|c| c.pointer.clone()) {
+            return Some(p);
+        }
+        self.json.then(|| path::pointer(&self.path))
+    }
+
+    /// Human name of the part: `messages[3].content[1].text`, `line 2: model`,
+    /// `entries[4].request › system`, `items[1]["na\u200bme"] (member name)`.
+    pub fn part(&self) -> Option<String> {
+        let prefix = self.context.as_ref().and_then(|c| c.prefix.as_deref());
+        if !self.json {
+            return prefix.map(str::to_string);
+        }
+        let mut part = path::part_name(&self.path);
+        if self.kind == StringKind::Key {
+            part = Some(format!("{} (member name)", part.unwrap_or_default()));
+        }
+        match (prefix, part) {
+            (None, p) => p,
+            (Some(pre), None) => Some(pre.to_string()),
+            (Some(pre), Some(p)) => {
+                let joiner = self.context.as_ref().map_or("", |c| c.joiner);
+                Some(format!("{pre}{joiner}{p}"))
+            }
+        }
+    }
+
+    /// Context for a reader: what the part is in an LLM API, odd escapes, the
+    /// HAR exchange.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(c) = &self.context {
+            notes.extend(
+                c.namer
+                    .as_ref()
+                    .and_then(|n| n.describe(&self.path, self.kind)),
+            );
+        }
+        if self.lone_surrogates > 0 {
+            notes.push(format!(
+                "the string holds {} unpaired surrogate escape(s) (\\uD800-\\uDFFF), decoded as U+FFFD; no valid encoder writes these",
+                self.lone_surrogates
+            ));
+        }
+        if let Some(c) = &self.context {
+            notes.extend(c.notes.iter().cloned());
+        }
+        notes
+    }
 }
 
 pub struct Document<'a> {
@@ -92,7 +166,7 @@ pub fn load<'a>(
         InputFormat::Json => {
             let strings =
                 json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
-            Ok(json_document(strings, None, &scan_opts))
+            Ok(json_document(strings))
         }
         InputFormat::Har => {
             let strings =
@@ -186,76 +260,56 @@ fn text_document<'a>(
             raw: skip as u64..bytes.len() as u64,
             json: false,
             kind: StringKind::Value,
-            pointer: None,
-            part: None,
-            notes: Vec::new(),
+            path: Vec::new(),
+            lone_surrogates: 0,
+            context: None,
         }],
         carriers: Vec::new(),
-    })
-}
-
-fn lone_surrogate_note(n: usize) -> Option<String> {
-    (n > 0).then(|| {
-        format!("the string holds {n} unpaired surrogate escape(s) (\\uD800-\\uDFFF), decoded as U+FFFD; no valid encoder writes these")
     })
 }
 
 fn json_segment<'a>(
     s: JsonString,
     carrier: Option<usize>,
-    prefix: &str,
-    namer: Option<&PartNamer>,
+    context: Option<&Arc<Context>>,
 ) -> Segment<'a> {
-    let mut notes = Vec::new();
-    if let Some(n) = namer.and_then(|n| n.describe(&s)) {
-        notes.push(n);
-    }
-    notes.extend(lone_surrogate_note(s.lone_surrogates));
-    let mut part = path::part_name(&s.path);
-    if s.kind == StringKind::Key {
-        part = Some(format!("{} (member name)", part.unwrap_or_default()));
-    }
-    let part = match (prefix.is_empty(), part) {
-        (true, p) => p,
-        (false, None) => Some(prefix.to_string()),
-        (false, Some(p)) => Some(format!("{prefix}{p}")),
-    };
     Segment {
-        pointer: Some(path::pointer(&s.path)),
-        part,
         text: Cow::Owned(s.text),
         map: s.map,
         carrier,
         raw: s.raw,
         json: true,
         kind: s.kind,
-        notes,
+        path: s.path,
+        lone_surrogates: s.lone_surrogates,
+        context: context.cloned(),
     }
 }
 
-/// Segments for one JSON document's strings. `prefix` goes before part names
-/// (`line 3: `, `entries[4].request › `).
+/// Segments for one JSON document's strings, in the given context (to which
+/// the recognised LLM API, if any, is added).
 fn push_json_strings(
     segments: &mut Vec<Segment<'_>>,
     strings: Vec<JsonString>,
     carrier: Option<usize>,
-    prefix: &str,
+    mut context: Context,
 ) {
-    let namer = llm::detect(&strings).map(|kind| PartNamer::new(kind, &strings));
+    context.namer = llm::detect(&strings).map(|kind| PartNamer::new(kind, &strings));
+    let shared = (context.prefix.is_some()
+        || context.pointer.is_some()
+        || context.namer.is_some()
+        || !context.notes.is_empty())
+    .then(|| Arc::new(context));
     segments.extend(
         strings
             .into_iter()
-            .map(|s| json_segment(s, carrier, prefix, namer.as_ref())),
+            .map(|s| json_segment(s, carrier, shared.as_ref())),
     );
 }
 
-fn json_document<'a>(
-    strings: Vec<JsonString>,
-    prefix: Option<&str>,
-    _opts: &ScanOptions,
-) -> Document<'a> {
+fn json_document<'a>(strings: Vec<JsonString>) -> Document<'a> {
     let mut segments = Vec::with_capacity(strings.len());
-    push_json_strings(&mut segments, strings, None, prefix.unwrap_or(""));
+    push_json_strings(&mut segments, strings, None, Context::default());
     Document {
         segments,
         carriers: Vec::new(),
@@ -294,7 +348,7 @@ fn har_body(path: &[PathSeg]) -> Option<(usize, &'static str)> {
 /// response bodies (`content.encoding: "base64"`) are binary and skipped.
 fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a> {
     if !is_har(&strings) {
-        return json_document(strings, None, opts);
+        return json_document(strings);
     }
     let base64_responses: Vec<usize> = strings
         .iter()
@@ -353,22 +407,17 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
             raw: s.raw,
             map: s.map,
         });
+        // The pointer must lead into the file: it names the HAR string; the
+        // part names the place inside the nested body.
+        let context = Context {
+            prefix: Some(prefix),
+            joiner: " › ",
+            pointer: Some(pointer),
+            namer: None,
+            notes: exchange.into_iter().collect(),
+        };
         match inner {
-            Ok(inner) => {
-                let start = doc.segments.len();
-                push_json_strings(
-                    &mut doc.segments,
-                    inner,
-                    Some(carrier),
-                    &format!("{prefix} › "),
-                );
-                // The pointer must lead into the file: it names the HAR string;
-                // the part names the place inside the nested body.
-                for seg in &mut doc.segments[start..] {
-                    seg.pointer = Some(pointer.clone());
-                    seg.notes.extend(exchange.clone());
-                }
-            }
+            Ok(inner) => push_json_strings(&mut doc.segments, inner, Some(carrier), context),
             Err(_) => doc.segments.push(Segment {
                 text: Cow::Owned(doc.carriers[carrier].text.clone()),
                 map: OffsetMap::linear(0),
@@ -376,9 +425,9 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
                 raw: 0..text_len,
                 json: false,
                 kind: StringKind::Value,
-                pointer: Some(pointer),
-                part: Some(prefix),
-                notes: exchange.into_iter().collect(),
+                path: Vec::new(),
+                lone_surrogates: 0,
+                context: Some(Arc::new(context)),
             }),
         }
     }
@@ -405,7 +454,12 @@ fn jsonl_document<'a>(
         if !blank {
             let strings = json::scan_all(line, start as u64, opts)
                 .map_err(|e| json_error(name, bytes, &e))?;
-            push_json_strings(&mut segments, strings, None, &format!("line {line_no}: "));
+            let context = Context {
+                prefix: Some(format!("line {line_no}")),
+                joiner: ": ",
+                ..Context::default()
+            };
+            push_json_strings(&mut segments, strings, None, context);
         }
         start = end + 1;
         line_no += 1;
@@ -431,7 +485,7 @@ mod tests {
         assert_eq!(d.segments.len(), 2);
         assert!(d.segments[1].json);
         let d = load_str("<stdin>", "{\"a\": \"b\"}\n{\"a\": \"c\"}\n");
-        assert_eq!(d.segments[3].part.as_deref(), Some("line 2: a"));
+        assert_eq!(d.segments[3].part().as_deref(), Some("line 2: a"));
         let d = load_str("<stdin>", "{ not json }");
         assert_eq!(d.segments.len(), 1);
         assert!(!d.segments[0].json);
@@ -499,15 +553,15 @@ mod tests {
             .iter()
             .find(|s| s.text.contains('\u{2019}'))
             .unwrap();
-        assert_eq!(seg.part.as_deref(), Some("entries[0].request › system"));
+        assert_eq!(seg.part().as_deref(), Some("entries[0].request › system"));
         assert_eq!(
-            seg.pointer.as_deref(),
+            seg.pointer().as_deref(),
             Some("/log/entries/0/request/postData/text")
         );
         let at = d.to_file(seg, 2) as usize;
         let end = d.to_file(seg, 5) as usize;
         assert_eq!(&har[at..end], r"\\u2019");
-        assert_eq!(seg.notes, ["Anthropic Messages request: system prompt"]);
+        assert_eq!(seg.notes(), ["Anthropic Messages request: system prompt"]);
     }
 
     #[test]
@@ -516,7 +570,7 @@ mod tests {
         let d = load_str("cap.har", har);
         assert_eq!(d.segments.len(), 1);
         let seg = &d.segments[0];
-        assert_eq!(seg.part.as_deref(), Some("entries[0].response"));
+        assert_eq!(seg.part().as_deref(), Some("entries[0].response"));
         assert_eq!(
             &har[d.to_file(seg, 7) as usize..d.to_file(seg, 10) as usize],
             r"\u200b"

@@ -120,7 +120,7 @@ fn to_finding(
         .into_iter()
         .map(|n| place_segment_refs(n, name, doc, lines))
         .collect();
-    notes.extend(seg.notes.iter().cloned());
+    notes.extend(seg.notes());
     Some(Finding {
         rule: tf.rule,
         severity: tf.severity,
@@ -165,7 +165,7 @@ fn place_segment_refs(
         return note;
     };
     let pos = lines.position(doc.to_file(seg, byte));
-    let place = match &seg.part {
+    let place = match &seg.part() {
         Some(part) => format!("at {name}:{}:{} ({part})", pos.line, pos.column),
         None => format!("at {name}:{}:{}", pos.line, pos.column),
     };
@@ -185,8 +185,8 @@ fn location(
         path: name.to_string(),
         start: lines.position(doc.to_file(seg, span.start)),
         end: lines.position(doc.to_file(seg, span.end.max(span.start))),
-        json_pointer: seg.pointer.clone(),
-        part: seg.part.clone(),
+        json_pointer: seg.pointer(),
+        part: seg.part(),
     }
 }
 

@@ -94,11 +94,11 @@ impl PartNamer {
 
     /// `Anthropic Messages request: system prompt`, or `None` for strings that are
     /// not prompt text (model name, roles, ids…).
-    pub fn describe(&self, s: &JsonString) -> Option<String> {
-        if s.kind == StringKind::Key {
+    pub fn describe(&self, path: &[PathSeg], kind: StringKind) -> Option<String> {
+        if kind == StringKind::Key {
             return None;
         }
-        let what = self.role_of(&s.path)?;
+        let what = self.role_of(path)?;
         Some(format!("{}: {what}", self.kind.api_name()))
     }
 
@@ -166,7 +166,12 @@ mod tests {
         let namer = PartNamer::new(kind, &strings);
         let described = strings
             .iter()
-            .filter_map(|s| Some((crate::path::pointer(&s.path), namer.describe(s)?)))
+            .filter_map(|s| {
+                Some((
+                    crate::path::pointer(&s.path),
+                    namer.describe(&s.path, s.kind)?,
+                ))
+            })
             .collect();
         (Some(kind), described)
     }

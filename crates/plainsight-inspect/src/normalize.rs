@@ -222,7 +222,7 @@ fn edit_finding(
         e.span.clone(),
         "normalized",
     ));
-    f.notes.clone_from(&seg.notes);
+    f.notes = seg.notes();
     f
 }
 

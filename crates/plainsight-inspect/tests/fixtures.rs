@@ -222,7 +222,7 @@ fn mapping_puts_every_planted_character_on_its_file_bytes() {
                 if c == p.ch {
                     let start = doc.to_file(seg, i);
                     let end = doc.to_file(seg, i + c.len_utf8());
-                    hits.push((start, end, seg.pointer.clone(), seg.part.clone()));
+                    hits.push((start, end, seg.pointer(), seg.part()));
                 }
             }
         }
@@ -255,10 +255,9 @@ fn mapping_recognises_llm_bodies() {
     let notes = |pointer: &str| {
         doc.segments
             .iter()
-            .find(|s| s.pointer.as_deref() == Some(pointer) && s.kind == StringKind::Value)
+            .find(|s| s.pointer().as_deref() == Some(pointer) && s.kind == StringKind::Value)
             .unwrap()
-            .notes
-            .clone()
+            .notes()
     };
     assert_eq!(
         notes("/system/1/text"),
@@ -277,14 +276,14 @@ fn mapping_recognises_llm_bodies() {
     assert!(
         doc.segments
             .iter()
-            .any(|s| s.notes == ["OpenAI Chat Completions request: tool description"])
+            .any(|s| s.notes() == ["OpenAI Chat Completions request: tool description"])
     );
     let bytes = fixture("responses.json");
     let doc = load("responses.json", &bytes);
     assert!(
         doc.segments
             .iter()
-            .any(|s| s.notes == ["OpenAI Responses request: instructions (system prompt)"])
+            .any(|s| s.notes() == ["OpenAI Responses request: instructions (system prompt)"])
     );
 }
 
@@ -299,10 +298,10 @@ fn mapping_skips_base64_har_bodies_and_headers() {
     let system = doc
         .segments
         .iter()
-        .find(|s| s.part.as_deref() == Some("entries[1].request › system"))
+        .find(|s| s.part().as_deref() == Some("entries[1].request › system"))
         .unwrap();
     assert_eq!(
-        system.notes,
+        system.notes(),
         [
             "Anthropic Messages request: system prompt",
             "HAR entry 1: POST https://api.example.test/v1/messages"
@@ -319,7 +318,9 @@ fn mapping_auto_detects_without_extension() {
         let bytes = fixture(file);
         let doc = load("<stdin>", &bytes);
         assert!(
-            doc.segments.iter().any(|s| s.part.as_deref() == Some(part)),
+            doc.segments
+                .iter()
+                .any(|s| s.part().as_deref() == Some(part)),
             "{file}"
         );
     }
