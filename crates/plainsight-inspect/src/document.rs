@@ -163,6 +163,16 @@ pub fn load<'a>(
     };
     match format {
         InputFormat::Text => text_document(name, bytes, opts.lossy),
+        // A `.json` name that holds JSON Lines: say so only if it is not JSON.
+        InputFormat::Json if opts.format == InputFormat::Auto => {
+            match json::scan_all(bytes, 0, &scan_opts) {
+                Ok(strings) => Ok(har_or_json(strings, &scan_opts)),
+                Err(e) => jsonl_document(name, bytes, &scan_opts)
+                    .ok()
+                    .filter(|d| !d.segments.is_empty())
+                    .ok_or_else(|| json_error(name, bytes, &e)),
+            }
+        }
         InputFormat::Json => {
             let strings =
                 json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
@@ -501,6 +511,22 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "x.json:2:8: malformed JSON: invalid literal, expected `true`"
+        );
+    }
+
+    #[test]
+    fn json_name_with_json_lines_inside() {
+        let d = load_str("log.json", "{\"a\": \"b\"}\n{\"a\": \"c\"}\n");
+        assert_eq!(d.segments[3].part().as_deref(), Some("line 2: a"));
+        // Forced JSON stays strict.
+        let opts = InspectOptions {
+            format: InputFormat::Json,
+            ..InspectOptions::default()
+        };
+        let e = load("log.json", b"{}\n{}\n", &opts).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "log.json:2:1: malformed JSON: unexpected '{' after the JSON value"
         );
     }
 

@@ -5,16 +5,17 @@
 //! start (column counts Unicode scalar values, as SARIF `unicodeCodePoints`
 //! does). Minified JSON puts megabytes on one line, so the column count resumes
 //! from the previous lookup when offsets arrive in increasing order on the same
-//! line, which is how findings arrive.
+//! line, which is how findings arrive. The index itself is built on first use:
+//! most inputs have no finding and never need it.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use plainsight_core::Position;
 
 pub struct LineIndex<'a> {
     bytes: &'a [u8],
-    /// Offsets of every `\n`.
-    newlines: Vec<usize>,
+    /// Offsets of every `\n`, computed on first lookup.
+    newlines: OnceCell<Vec<usize>>,
     /// Last lookup: (offset, line, column).
     cursor: Cell<(usize, u32, u32)>,
 }
@@ -23,7 +24,7 @@ impl<'a> LineIndex<'a> {
     pub fn new(bytes: &'a [u8]) -> LineIndex<'a> {
         LineIndex {
             bytes,
-            newlines: memchr::memchr_iter(b'\n', bytes).collect(),
+            newlines: OnceCell::new(),
             cursor: Cell::new((0, 1, 1)),
         }
     }
@@ -33,11 +34,14 @@ impl<'a> LineIndex<'a> {
         let offset = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(self.bytes.len());
-        let line_no = self.newlines.partition_point(|&nl| nl < offset);
+        let newlines = self
+            .newlines
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.bytes).collect());
+        let line_no = newlines.partition_point(|&nl| nl < offset);
         let line_start = if line_no == 0 {
             0
         } else {
-            self.newlines[line_no - 1] + 1
+            newlines[line_no - 1] + 1
         };
         let line = u32::try_from(line_no + 1).unwrap_or(u32::MAX);
         let (c_off, c_line, c_col) = self.cursor.get();
