@@ -11,7 +11,7 @@
 //! span it was decoded from, so a changed string can be written back in place.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -360,7 +360,7 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
     if !is_har(&strings) {
         return json_document(strings);
     }
-    let base64_responses: Vec<usize> = strings
+    let base64_responses: HashSet<usize> = strings
         .iter()
         .filter(|s| {
             s.kind == StringKind::Value

@@ -33,7 +33,7 @@ pub fn excerpt(text: &str, span: Range<usize>, label: &str) -> Excerpt {
     let line = &text[line_start..line_end];
     let (s, e) = (start - line_start, end - line_start);
     let (mut from, mut to) = (0, line.len());
-    if line.chars().count() > MAX_CHARS {
+    if line.chars().nth(MAX_CHARS).is_some() {
         from = back_chars(line, s, CONTEXT_BEFORE);
         to = forward_chars(line, from, MAX_CHARS);
         if to < e {
