@@ -563,3 +563,35 @@ fn normalize_text_file() {
     );
     assert!(edits.len() >= 2);
 }
+
+#[test]
+fn inspect_notes_lone_surrogates_on_findings_in_that_string() {
+    let src = br#"{"s": "a\ud800 b\u200bc"}"#;
+    let findings = inspect("s.json", src, &InspectOptions::default()).unwrap();
+    let zw = findings
+        .iter()
+        .find(|f| f.chars.iter().any(|c| c.codepoint == "U+200B"))
+        .expect("ZWSP found");
+    assert!(
+        zw.notes.iter().any(|n| n.contains("1 unpaired surrogate")),
+        "{:?}",
+        zw.notes
+    );
+    assert_eq!(zw.location.start.offset, 16);
+}
+
+#[test]
+fn inspect_bom_and_crlf_json_lines() {
+    let src = "\u{FEFF}{\"m\": \"clean\"}\r\n{\"m\": \"a\u{200B}b\"}\r\n";
+    let findings = inspect("<stdin>", src.as_bytes(), &InspectOptions::default()).unwrap();
+    let zw = findings
+        .iter()
+        .find(|f| f.chars.iter().any(|c| c.codepoint == "U+200B"))
+        .expect("ZWSP found");
+    assert_eq!(zw.location.part.as_deref(), Some("line 2: m"));
+    assert_eq!((zw.location.start.line, zw.location.start.column), (2, 9));
+    assert_eq!(
+        zw.location.start.offset,
+        src.find('\u{200B}').unwrap() as u64
+    );
+}
