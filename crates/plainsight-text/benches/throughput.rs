@@ -80,15 +80,15 @@ fn ascii_prose(size: usize) -> String {
             }
             s.push_str(rng.pick(WORDS));
         }
-        if line % 7 == 0 {
+        if line.is_multiple_of(7) {
             let _ = write!(s, " on 2026-11-{:02}", 1 + line % 28);
         }
-        s.push_str(if line % 3 == 0 {
+        s.push_str(if line.is_multiple_of(3) {
             ", \"quoted\".\n"
         } else {
             ".\n"
         });
-        if line % 12_000 == 0 {
+        if line.is_multiple_of(12_000) {
             s.push_str("Today\u{2019}s date is 2026/11/21 and you \u{0430}re here\u{200B}.\n");
         }
     }
@@ -124,9 +124,13 @@ fn cjk_text(size: usize) -> String {
         line += 1;
         for _ in 0..10 {
             s.push_str(rng.pick(CJK));
-            s.push_str(if rng.next() % 4 == 0 { "、" } else { "" });
+            s.push_str(if rng.next().is_multiple_of(4) {
+                "、"
+            } else {
+                ""
+            });
         }
-        if line % 5 == 0 {
+        if line.is_multiple_of(5) {
             s.push_str("（API v2）：");
         }
         s.push_str("。\n");
@@ -149,13 +153,13 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.sample_size(20);
         g.bench_function("analyze_document", |b| {
-            b.iter(|| analyze_document(black_box(&[&text]), &opts))
+            b.iter(|| analyze_document(black_box(&[&text]), &opts));
         });
         g.bench_function("baseline_memchr_newlines", |b| {
             b.iter(|| memchr::memchr_iter(b'\n', black_box(text.as_bytes())).count());
         });
         g.bench_function("baseline_from_utf8", |b| {
-            b.iter(|| std::str::from_utf8(black_box(text.as_bytes())).is_ok())
+            b.iter(|| std::str::from_utf8(black_box(text.as_bytes())).is_ok());
         });
         g.finish();
     }

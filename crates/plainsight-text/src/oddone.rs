@@ -121,18 +121,17 @@ impl<K, U> Default for Tallies<K, U> {
 
 impl<K: PartialEq + Copy, U> Tallies<K, U> {
     fn add(&mut self, key: K, make: impl FnOnce() -> U) {
-        let t = match self.0.iter().position(|t| t.key == key) {
-            Some(k) => &mut self.0[k],
-            None => {
-                self.0.push(Tally {
-                    key,
-                    count: 0,
-                    uses: Vec::new(),
-                });
-                let last = self.0.len() - 1;
-                &mut self.0[last]
-            }
+        let k = if let Some(k) = self.0.iter().position(|t| t.key == key) {
+            k
+        } else {
+            self.0.push(Tally {
+                key,
+                count: 0,
+                uses: Vec::new(),
+            });
+            self.0.len() - 1
         };
+        let t = &mut self.0[k];
         t.count += 1;
         if t.uses.len() < MAX_REPORTS_PER_FORM {
             t.uses.push(make());
@@ -166,22 +165,22 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
 /// chunks of 255 windows so the compiler vectorises it 16 bytes at a time
 /// (summing into `usize` directly widened every byte and ran 4× slower).
 #[inline]
-fn count_windows3(b: &[u8], f: impl Fn(u8, u8, u8) -> bool) -> usize {
-    let n = b.len();
-    if n < 3 {
+fn count_windows3(bytes: &[u8], pred: impl Fn(u8, u8, u8) -> bool) -> usize {
+    let len = bytes.len();
+    if len < 3 {
         return 0;
     }
-    let (x, y, z) = (&b[..n - 2], &b[1..n - 1], &b[2..]);
+    let (first, second, third) = (&bytes[..len - 2], &bytes[1..len - 1], &bytes[2..]);
     let mut total = 0usize;
     let mut start = 0;
-    while start < n - 2 {
-        let end = (start + 255).min(n - 2);
-        let chunk: u8 = x[start..end]
+    while start < len - 2 {
+        let end = (start + 255).min(len - 2);
+        let chunk: u8 = first[start..end]
             .iter()
-            .zip(&y[start..end])
-            .zip(&z[start..end])
+            .zip(&second[start..end])
+            .zip(&third[start..end])
             .fold(0u8, |acc, ((&p, &c), &q)| {
-                acc.wrapping_add(u8::from(f(p, c, q)))
+                acc.wrapping_add(u8::from(pred(p, c, q)))
             });
         total += usize::from(chunk);
         start = end;
@@ -189,19 +188,15 @@ fn count_windows3(b: &[u8], f: impl Fn(u8, u8, u8) -> bool) -> usize {
     total
 }
 
-/// `'` between two ASCII letters (or next to a non-ASCII byte, which is usually a
-/// letter such as `é`); a vectorisable count, no per-hit work.
-fn count_ascii_apostrophes(b: &[u8]) -> usize {
-    let letter = |x: u8| ((x | 0x20).wrapping_sub(b'a') < 26) | (x >= 0x80);
-    count_windows3(b, |p, c, n| (c == b'\'') & letter(p) & letter(n))
-}
-
+/// `'` between two ASCII letters (or next to a non-ASCII byte, usually a letter
+/// such as `é`).
 fn is_ascii_apostrophe_at(b: &[u8], i: usize) -> bool {
-    let letter = |x: u8| ((x | 0x20).wrapping_sub(b'a') < 26) | (x >= 0x80);
+    let letter = |x: u8| (x | 0x20).wrapping_sub(b'a') < 26 || x >= 0x80;
     i > 0 && i + 1 < b.len() && b[i] == b'\'' && letter(b[i - 1]) && letter(b[i + 1])
 }
 
 /// Lines ending in blanks (`" \n"`, `"\t\r\n"`…); a vectorisable count.
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
 fn count_trailing(b: &[u8]) -> usize {
     let first = usize::from(b.len() >= 2 && b[1] == b'\n' && is_blank(b[0]));
     first
@@ -227,6 +222,55 @@ fn trailing_span(b: &[u8], end: usize) -> Option<Range<usize>> {
 
 fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
+}
+
+/// Block size: large enough to amortise the horizontal OR at the end of each
+/// fold (32 bytes spent a third of the time there), small enough that a flagged
+/// block's scalar work stays cheap.
+const BLOCK: usize = 128;
+const F_DIGIT: u8 = 1;
+const F_SPACE_PAIR: u8 = 2;
+
+/// Which rare bytes a block holds. `w` is the block plus one byte of lookahead.
+/// Written as a branch-free fold of byte compares so it compiles to vector code.
+#[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
+fn block_flags(w: &[u8; BLOCK + 1]) -> u8 {
+    let (x, y) = (&w[..BLOCK], &w[1..]);
+    x.iter().zip(y).fold(0u8, |acc, (&x, &y)| {
+        acc | (u8::from((x == b'1') | (x == b'2')) * F_DIGIT)
+            | (u8::from((x == b' ') & ((y == b' ') | (y == b'\n'))) * F_SPACE_PAIR)
+    })
+}
+
+/// 0x80 in every byte of `word` equal to `c`, 0 elsewhere (exact: no false
+/// positives from borrows, unlike the classic `haszero` trick).
+#[inline]
+fn eq_mask(word: u64, c: u8) -> u64 {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let t = word ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !(((t & LO7) + LO7) | t | LO7)
+}
+
+/// Byte offsets (from `base`) of the bytes flagged in an `eq_mask` result.
+fn byte_positions(mut m: u64, base: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if m == 0 {
+            return None;
+        }
+        let k = (m.trailing_zeros() / 8) as usize;
+        m &= m - 1;
+        Some(base + k)
+    })
+}
+
+/// Scan state carried across the blocks of one segment.
+#[derive(Default)]
+struct BlockState {
+    date_from: usize,
+    doubled_from: usize,
+    last_doubled_line: Option<usize>,
+    space_newline: usize,
 }
 
 /// Document-wide statistics, filled segment by segment.
@@ -264,62 +308,103 @@ impl DocStats {
     /// Collect the ASCII side of every statistic for one segment. Call after
     /// the character scan has added every non-ASCII quote ([`DocStats::add_quote`]):
     /// ASCII quotes are only counted when another form exists to compare with.
+    ///
+    /// One pass over 128-byte blocks: a vectorisable OR-fold says which of the
+    /// rare things a block holds (digit `1`/`2`, a space followed by a space or
+    /// newline); only flagged blocks get scalar work.
     pub(crate) fn collect_ascii(&mut self, text: &str, segment: usize) {
         let b = text.as_bytes();
-        // Trailing blanks: the pair " \n" is rare, so search for it; only a
-        // segment with tabs or CRs needs the full window count.
-        if memchr::memchr2(b'\t', b'\r', b).is_some() {
-            self.trailing_lines += count_trailing(b);
-        } else {
-            self.trailing_lines += memchr::memmem::find_iter(b, b" \n").count();
+        let n = b.len();
+        // ASCII quotes matter only when the scan found another form to compare
+        // with. `'` is one of the most frequent bytes of English prose, so it is
+        // counted with memchr's vectorised count — every U+0027, not only those
+        // between letters: a per-hit in-word check cost more than the rest of
+        // this pass. In-word positions are looked up when reporting.
+        let has = |class| self.quotes.0.iter().any(|t| t.key.0 == class);
+        if has(QuoteClass::Apostrophe) {
+            self.ascii_apostrophes += memchr::memchr_iter(b'\'', b).count();
         }
+        if has(QuoteClass::DoubleQuote) {
+            self.ascii_double_quotes += memchr::memchr_iter(b'"', b).count();
+        }
+        let mut st = BlockState::default();
+        let mut at = 0;
+        while at < n {
+            let end = (at + BLOCK).min(n);
+            let flags = if end < n {
+                // One byte of lookahead for the pairs.
+                block_flags(b[at..=end].try_into().unwrap_or(&[0; BLOCK + 1]))
+            } else {
+                let mut pad = [0u8; BLOCK + 1];
+                pad[..end - at].copy_from_slice(&b[at..end]);
+                block_flags(&pad)
+            };
+            if flags != 0 {
+                self.block_details(text, segment, at..end, flags, &mut st);
+            }
+            at = end;
+        }
+        // Tabs and CRs are rare in prompts: one early-exit search decides whether
+        // trailing blanks need the full window count instead of " \n" pairs.
+        self.trailing_lines += if memchr::memchr2(b'\t', b'\r', b).is_some() {
+            count_trailing(b)
+        } else {
+            st.space_newline
+        };
         if !b.is_empty() && b.last() != Some(&b'\n') {
             self.trailing_lines += usize::from(trailing_span(b, b.len()).is_some());
         }
-        if self
-            .quotes
-            .0
-            .iter()
-            .any(|t| t.key.0 == QuoteClass::Apostrophe)
-        {
-            self.ascii_apostrophes += count_ascii_apostrophes(b);
-        }
-        if self
-            .quotes
-            .0
-            .iter()
-            .any(|t| t.key.0 == QuoteClass::DoubleQuote)
-        {
-            self.ascii_double_quotes += memchr::memchr_iter(b'"', b).count();
-        }
-        let mut date_skip = 0usize;
-        for i in memchr::memchr2_iter(b'1', b'2', b) {
-            if i >= date_skip {
-                self.date_at(text, i, segment, &mut date_skip);
-            }
-        }
-        self.collect_doubled(b, segment);
     }
 
-    /// Two or more spaces inside a line (not indentation, not trailing).
-    fn collect_doubled(&mut self, b: &[u8], segment: usize) {
-        let finder = memchr::memmem::Finder::new(b"  ");
-        let mut from = 0;
-        let mut last_line_start = usize::MAX;
-        while let Some(k) = finder.find(&b[from..]) {
-            let h = from + k;
-            let mut end = h;
-            while end < b.len() && b[end] == b' ' {
-                end += 1;
+    fn block_details(
+        &mut self,
+        text: &str,
+        segment: usize,
+        block: Range<usize>,
+        flags: u8,
+        st: &mut BlockState,
+    ) {
+        let b = text.as_bytes();
+        let mut pad = [0u8; BLOCK];
+        pad[..block.len()].copy_from_slice(&b[block.clone()]);
+        for (w, chunk) in pad.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let base = block.start + w * 8;
+            if flags & F_DIGIT != 0 {
+                for i in byte_positions(eq_mask(word, b'1') | eq_mask(word, b'2'), base) {
+                    if i >= st.date_from && i < block.end {
+                        let mut skip = i + 1;
+                        self.date_at(text, i, segment, &mut skip);
+                        st.date_from = skip;
+                    }
+                }
             }
-            from = end;
-            let line_start = memchr::memrchr(b'\n', &b[..h]).map_or(0, |p| p + 1);
-            let indentation = b[line_start..h].iter().all(|&c| is_blank(c));
-            let trailing = end == b.len() || matches!(b[end], b'\n' | b'\r' | b'\t');
-            if indentation || trailing || line_start == last_line_start {
-                continue;
+            if flags & F_SPACE_PAIR != 0 {
+                for i in byte_positions(eq_mask(word, b' '), base) {
+                    match b.get(i + 1) {
+                        Some(b'\n') => st.space_newline += 1,
+                        Some(b' ') if i >= st.doubled_from => {
+                            st.doubled_from = self.doubled_at(b, i, segment, st);
+                        }
+                        _ => {}
+                    }
+                }
             }
-            last_line_start = line_start;
+        }
+    }
+
+    /// A run of two or more spaces starting at `h`; records it unless it is
+    /// indentation or trailing. Returns the run end.
+    fn doubled_at(&mut self, b: &[u8], h: usize, segment: usize, st: &mut BlockState) -> usize {
+        let mut end = h;
+        while end < b.len() && b[end] == b' ' {
+            end += 1;
+        }
+        let line_start = memchr::memrchr(b'\n', &b[..h]).map_or(0, |p| p + 1);
+        let indentation = b[line_start..h].iter().all(|&c| is_blank(c));
+        let trailing = end == b.len() || matches!(b[end], b'\n' | b'\r' | b'\t');
+        if !(indentation || trailing || st.last_doubled_line == Some(line_start)) {
+            st.last_doubled_line = Some(line_start);
             self.doubled_lines += 1;
             if self.doubled.len() < MAX_REPORTS_PER_FORM {
                 self.doubled.push(WsUse {
@@ -328,6 +413,7 @@ impl DocStats {
                 });
             }
         }
+        end
     }
 
     /// All quote tallies: the scanned non-ASCII forms plus the ASCII forms, with
@@ -410,7 +496,7 @@ impl DocStats {
                 });
             }
             one.odd_ones(min, |q, maj, maj_n| {
-                out.push(quote_finding(class, q, maj, maj_n))
+                out.push(quote_finding(class, q, maj, maj_n));
             });
         }
         self.dates.odd_ones(min, |d, maj, maj_n| {
