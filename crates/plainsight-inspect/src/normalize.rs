@@ -179,7 +179,7 @@ fn describe(s: &str) -> String {
         .take(SHOWN)
         .map(|c| {
             if c.is_ascii_graphic() {
-                format!("'{c}'")
+                format!("`{c}`")
             } else {
                 plainsight_core::chars::visible(c)
             }
@@ -302,7 +302,7 @@ mod tests {
         );
         assert_eq!(
             edits[0].message,
-            "normalized: replaced ⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩ with '''"
+            "normalized: replaced ⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩ with `'`"
         );
         assert_eq!(edits[0].chars[0].codepoint, "U+2019");
     }
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn describe_names_hidden_characters() {
-        assert_eq!(describe("'"), "'''");
+        assert_eq!(describe("'"), "`'`");
         assert_eq!(describe("\u{2019}"), "⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩");
         assert!(describe(&"\u{E0041}".repeat(10)).ends_with("… (10 characters)"));
     }
