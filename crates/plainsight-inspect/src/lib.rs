@@ -14,6 +14,17 @@
 //!    line:column with [`lines::LineIndex`]; the excerpt ([`excerpt`]) is cut
 //!    from the decoded text, which is what the model reads.
 //!
+//! Format detection (`InputFormat::Auto`): the extension decides when it says
+//! something (`.json`, `.jsonl`/`.ndjson`, `.har`; a `.json` holding JSON Lines
+//! is read as JSON Lines); otherwise input starting with `{` or `[` is JSON if
+//! it parses, JSON Lines if every line does, and plain text if neither — text
+//! mode still finds every hidden character, so a broken capture is never
+//! skipped. A JSON document with `log.entries` is a HAR: its request and
+//! response bodies are inspected (as nested JSON when they are), not its
+//! headers. Request bodies of the Anthropic Messages, OpenAI Chat Completions
+//! and Responses APIs are recognised by shape ([`llm`]) and their prompt parts
+//! named in notes.
+//!
 //! Positions in `--lossy` mode: each invalid UTF-8 sequence becomes one U+FFFD
 //! whose span covers exactly the bad bytes; everything else maps one to one.
 
