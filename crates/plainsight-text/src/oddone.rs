@@ -8,8 +8,10 @@
 //! another form is rare (≤ 1/4 of the majority), every use of the rare form is
 //! reported with a note naming the majority and where it is.
 //!
-//! Speed: frequent ASCII bytes (`'` in prose, line ends) are *counted* with
-//! vectorisable reductions or `memchr` counts — no per-hit work. Positions are
+//! Speed: one pass over 128-byte blocks whose OR-fold of byte compares
+//! vectorises; only blocks holding a rare byte (digit `1`/`2`, a blank before a
+//! space or line end) get scalar work. Frequent bytes (`'` in prose) are
+//! *counted* with `memchr`, and only when needed — no per-hit work. Positions are
 //! looked up afterwards, and only for a form that can be reported (or must be
 //! named as the majority). Rare bytes are visited: the digits `1`/`2` (every
 //! four-digit year 1000–2999 contains one) and the pair `"  "` (memmem).
@@ -161,50 +163,11 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
     }
 }
 
-/// How many windows `(b[i], b[i+1], b[i+2])` satisfy `f`. Sums `u8` lanes over
-/// chunks of 255 windows so the compiler vectorises it 16 bytes at a time
-/// (summing into `usize` directly widened every byte and ran 4× slower).
-#[inline]
-fn count_windows3(bytes: &[u8], pred: impl Fn(u8, u8, u8) -> bool) -> usize {
-    let len = bytes.len();
-    if len < 3 {
-        return 0;
-    }
-    let (first, second, third) = (&bytes[..len - 2], &bytes[1..len - 1], &bytes[2..]);
-    let mut total = 0usize;
-    let mut start = 0;
-    while start < len - 2 {
-        let end = (start + 255).min(len - 2);
-        let chunk: u8 = first[start..end]
-            .iter()
-            .zip(&second[start..end])
-            .zip(&third[start..end])
-            .fold(0u8, |acc, ((&p, &c), &q)| {
-                acc.wrapping_add(u8::from(pred(p, c, q)))
-            });
-        total += usize::from(chunk);
-        start = end;
-    }
-    total
-}
-
 /// `'` between two ASCII letters (or next to a non-ASCII byte, usually a letter
 /// such as `é`).
 fn is_ascii_apostrophe_at(b: &[u8], i: usize) -> bool {
     let letter = |x: u8| (x | 0x20).wrapping_sub(b'a') < 26 || x >= 0x80;
     i > 0 && i + 1 < b.len() && b[i] == b'\'' && letter(b[i - 1]) && letter(b[i + 1])
-}
-
-/// Lines ending in blanks (`" \n"`, `"\t\r\n"`…); a vectorisable count.
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
-fn count_trailing(b: &[u8]) -> usize {
-    let first = usize::from(b.len() >= 2 && b[1] == b'\n' && is_blank(b[0]));
-    first
-        + count_windows3(b, |p2, p1, c| {
-            let blank1 = (p1 == b' ') | (p1 == b'\t');
-            let blank2 = (p2 == b' ') | (p2 == b'\t');
-            (c == b'\n') & (blank1 | ((p1 == b'\r') & blank2))
-        })
 }
 
 /// Blanks before the line end at `end` (a `\n` or the segment end), if any.
@@ -239,7 +202,8 @@ fn block_flags(w: &[u8; BLOCK + 1]) -> u8 {
     let (x, y) = (&w[..BLOCK], &w[1..]);
     x.iter().zip(y).fold(0u8, |acc, (&x, &y)| {
         acc | (u8::from((x == b'1') | (x == b'2')) * F_DIGIT)
-            | (u8::from((x == b' ') & ((y == b' ') | (y == b'\n'))) * F_SPACE_PAIR)
+            | (u8::from(((x == b' ') | (x == b'\t')) & ((y == b' ') | (y == b'\n') | (y == b'\r')))
+                * F_SPACE_PAIR)
     })
 }
 
@@ -270,7 +234,8 @@ struct BlockState {
     date_from: usize,
     doubled_from: usize,
     last_doubled_line: Option<usize>,
-    space_newline: usize,
+    /// Line ends preceded by a blank.
+    line_end_blanks: usize,
 }
 
 /// Document-wide statistics, filled segment by segment.
@@ -344,13 +309,7 @@ impl DocStats {
             }
             at = end;
         }
-        // Tabs and CRs are rare in prompts: one early-exit search decides whether
-        // trailing blanks need the full window count instead of " \n" pairs.
-        self.trailing_lines += if memchr::memchr2(b'\t', b'\r', b).is_some() {
-            count_trailing(b)
-        } else {
-            st.space_newline
-        };
+        self.trailing_lines += st.line_end_blanks;
         if !b.is_empty() && b.last() != Some(&b'\n') {
             self.trailing_lines += usize::from(trailing_span(b, b.len()).is_some());
         }
@@ -380,10 +339,16 @@ impl DocStats {
                 }
             }
             if flags & F_SPACE_PAIR != 0 {
-                for i in byte_positions(eq_mask(word, b' '), base) {
-                    match b.get(i + 1) {
-                        Some(b'\n') => st.space_newline += 1,
-                        Some(b' ') if i >= st.doubled_from => {
+                for i in byte_positions(eq_mask(word, b' ') | eq_mask(word, b'\t'), base) {
+                    if i >= block.end {
+                        break;
+                    }
+                    match (b[i], b.get(i + 1), b.get(i + 2)) {
+                        // Count the line end once, at the last blank before it.
+                        (_, Some(b'\n'), _) | (_, Some(b'\r'), Some(b'\n')) => {
+                            st.line_end_blanks += 1
+                        }
+                        (b' ', Some(b' '), _) if i >= st.doubled_from => {
                             st.doubled_from = self.doubled_at(b, i, segment, st);
                         }
                         _ => {}

@@ -37,6 +37,10 @@ use crate::{Options, TextFinding};
 /// non-ASCII byte is searched byte by byte.
 #[inline]
 pub fn next_non_ascii(b: &[u8], mut i: usize) -> usize {
+    // In CJK text the next byte is usually non-ASCII already: no fold for it.
+    if b.get(i).is_some_and(|&x| x >= 0x80) {
+        return i;
+    }
     while i + 64 <= b.len() {
         if b[i..i + 64].iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
             break;

@@ -396,3 +396,15 @@ fn never_panics_on_random_text() {
         assert_eq!(replay, n.text, "round {round}");
     }
 }
+
+#[test]
+fn odd_whitespace_crlf_and_tabs() {
+    let mut text = "A plain line of prose here.\r\n".repeat(12);
+    text.push_str("Trailing tab here.\t\r\n");
+    let f = run(&[&text]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, Rule::OddWhitespace);
+    assert_eq!(&text[f[0].span.clone()], "\t");
+    // Consistent trailing blanks on every line are a style, not an odd one.
+    assert!(run(&[&"Styled line.  \n".repeat(12)]).is_empty());
+}
