@@ -95,8 +95,7 @@ impl EgressVisitor {
             return;
         }
         // A literal that is exactly a host name.
-        if text.len() <= 253 && is_domain(text) && !text.starts_with('.') && !text.starts_with('*')
-        {
+        if text.len() <= 253 && is_bare_host(text) {
             let host = text.to_ascii_lowercase();
             if skipped_host(&host) {
                 return;
@@ -164,6 +163,22 @@ impl EgressVisitor {
             }
         }
     }
+}
+
+/// A literal that is exactly a host name. Stricter than [`is_domain`]:
+/// dotted identifiers (`otel.sdk.span.live`, `cloud.account.id`) abound in
+/// bundles, so a bare host needs one of the common TLDs and few labels.
+fn is_bare_host(text: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "com", "net", "org", "io", "ai", "dev", "app", "gov", "edu", "cloud", "co", "us", "uk",
+        "cn", "de", "jp",
+    ];
+    if text.starts_with(['.', '*']) || !is_domain(text) {
+        return false;
+    }
+    let labels = text.split('.').count();
+    let tld = text.rsplit('.').next().unwrap_or("");
+    labels <= 5 && COMMON.contains(&tld)
 }
 
 /// Host of an absolute URL (lower case), for re-judging kept examples.
@@ -259,12 +274,12 @@ fn skipped_url(host: &str, path: &str) -> bool {
 
 /// Host label and path tokens that name telemetry or analytics ingestion.
 fn telemetry_like(host: &str, path: &str) -> bool {
+    // Whole-word tokens; broad words (`events`, `stats`) are left out: they
+    // name ordinary REST resources far more often than collectors.
     const TOKENS: &[&str] = &[
         "telemetry",
         "analytics",
         "metrics",
-        "metric",
-        "events",
         "collect",
         "collector",
         "track",
@@ -275,15 +290,11 @@ fn telemetry_like(host: &str, path: &str) -> bool {
         "logging",
         "ingest",
         "beacon",
-        "stats",
         "traces",
         "otel",
-        "opentelemetry",
         "otlp",
         "rum",
-        "insights",
         "pixel",
-        "measure",
     ];
     /// Ingestion-host families of common analytics / error-reporting vendors.
     const VENDORS: &[&str] = &[
@@ -312,6 +323,15 @@ fn telemetry_like(host: &str, path: &str) -> bool {
         "split",
     ];
     let labels: Vec<&str> = host.split('.').collect();
+    // A vendor's documentation site is not its collector.
+    if labels.first().is_some_and(|l| {
+        matches!(
+            *l,
+            "docs" | "doc" | "developer" | "developers" | "help" | "support"
+        )
+    }) {
+        return false;
+    }
     // The registrable part and subdomains: vendor names appear as labels.
     if labels.iter().any(|l| VENDORS.contains(l)) {
         return true;
