@@ -27,8 +27,6 @@
 //!    generic variables, or an unknown origin, are reported only when the text
 //!    reaches a sink, at lower confidence.
 
-use std::collections::HashMap;
-
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, AssignmentOperator, AssignmentTarget, BinaryOperator,
@@ -91,9 +89,10 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
     let scoping = ctx.semantic.scoping();
     let mut r = Renderer::new(ctx);
     let mut sites = Vec::new();
-    // Function → its stringish returns; variable → its stringish values.
-    let mut returns: HashMap<NodeId, Vec<(NodeId, &'a Expression<'a>)>> = HashMap::new();
-    let mut assigns: HashMap<SymbolId, Vec<(NodeId, &'a Expression<'a>)>> = HashMap::new();
+    // (function, return) and (variable, assignment) pairs with stringish
+    // values; grouped after the pass by sorting (cheaper than maps per node).
+    let mut returns: Vec<(NodeId, NodeId, &'a Expression<'a>)> = Vec::new();
+    let mut assigns: Vec<(SymbolId, NodeId, &'a Expression<'a>)> = Vec::new();
     for node in nodes.iter() {
         let id = node.id();
         match node.kind() {
@@ -101,6 +100,14 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                 if matches!(nodes.parent_kind(id), AstKind::ConditionalExpression(p) if p.test.span() != c.span)
                 {
                     continue; // flattened into the outer conditional
+                }
+                // The common case, two literal branches, is settled without allocating.
+                if let (Expression::StringLiteral(a), Expression::StringLiteral(b)) = (
+                    c.consequent.without_parentheses(),
+                    c.alternate.without_parentheses(),
+                ) && !may_be_imperceptible(&a.value, &b.value)
+                {
+                    continue;
                 }
                 let mut leaves = Vec::new();
                 let mut tests = Vec::new();
@@ -114,11 +121,9 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                     continue;
                 }
                 let codes = char_code_context(ctx, id);
-                let alts = leaves
-                    .iter()
-                    .filter_map(|e| r.render(e, codes))
-                    .map(|text| Alt { text })
-                    .collect();
+                let Some(alts) = r.alts(&leaves, codes) else {
+                    continue;
+                };
                 sites.push(Site {
                     node: id,
                     span: c.span,
@@ -134,11 +139,9 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                     && is_stringish(&inner.right)
                     && is_stringish(&l.right)
                 {
-                    let alts = [&inner.right, &l.right]
-                        .iter()
-                        .filter_map(|e| r.render(e, false))
-                        .map(|text| Alt { text })
-                        .collect();
+                    let Some(alts) = r.alts(&[&inner.right, &l.right], false) else {
+                        continue;
+                    };
                     sites.push(Site {
                         node: id,
                         span: l.span,
@@ -170,12 +173,9 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                     continue;
                 }
                 let codes = char_code_context(ctx, id);
-                let alts = vals
-                    .iter()
-                    .take(MAX_ALTS)
-                    .filter_map(|e| r.render(e, codes))
-                    .map(|text| Alt { text })
-                    .collect();
+                let Some(alts) = r.alts(&vals, codes) else {
+                    continue;
+                };
                 sites.push(Site {
                     node: id,
                     span: m.span,
@@ -198,7 +198,7 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                         .ancestor_ids(id)
                         .find(|&a| FnRef::is_fn(nodes.kind(a)))
                 {
-                    returns.entry(f).or_default().push((id, arg));
+                    returns.push((f, id, arg));
                 }
             }
             AstKind::VariableDeclarator(d) => {
@@ -206,7 +206,7 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                     && is_stringish(init)
                     && scoping.symbol_is_mutated(b.symbol_id())
                 {
-                    assigns.entry(b.symbol_id()).or_default().push((id, init));
+                    assigns.push((b.symbol_id(), id, init));
                 }
             }
             AstKind::AssignmentExpression(a) if a.operator == AssignmentOperator::Assign => {
@@ -217,25 +217,32 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                         .get()
                         .and_then(|r| scoping.get_reference(r).symbol_id())
                 {
-                    assigns.entry(sym).or_default().push((id, &a.right));
+                    assigns.push((sym, id, &a.right));
                 }
             }
             _ => {}
         }
     }
-    for (f, rets) in returns {
-        if rets.len() >= 2 {
-            sites.push(path_site(ctx, &mut r, f, &rets, f));
+    returns.sort_unstable_by_key(|r| r.0);
+    for group in returns.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() >= 2 {
+            let f = group[0].0;
+            let vals: Vec<(NodeId, &'a Expression<'a>)> =
+                group.iter().map(|g| (g.1, g.2)).collect();
+            sites.extend(path_site(ctx, &mut r, f, &vals, f));
         }
     }
-    for (sym, vals) in assigns {
-        if vals.len() >= 2 {
-            let decl = scoping.symbol_declaration(sym);
+    assigns.sort_unstable_by_key(|a| a.0);
+    for group in assigns.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() >= 2 {
+            let decl = scoping.symbol_declaration(group[0].0);
             let scope_fn = nodes
                 .ancestor_ids(decl)
                 .find(|&a| FnRef::is_fn(nodes.kind(a)))
                 .unwrap_or(NodeId::ROOT);
-            sites.push(path_site(ctx, &mut r, vals[0].0, &vals, scope_fn));
+            let vals: Vec<(NodeId, &'a Expression<'a>)> =
+                group.iter().map(|g| (g.1, g.2)).collect();
+            sites.extend(path_site(ctx, &mut r, vals[0].0, &vals, scope_fn));
         }
     }
     sites
@@ -249,24 +256,20 @@ fn path_site<'a>(
     node: NodeId,
     vals: &[(NodeId, &'a Expression<'a>)],
     stop: NodeId,
-) -> Site<'a> {
+) -> Option<Site<'a>> {
+    let leaves: Vec<&'a Expression<'a>> = vals.iter().map(|(_, e)| *e).collect();
+    let alts = r.alts(&leaves, false)?;
     let mut deciders = Vec::new();
     for (at, _) in vals {
         conditions_between(ctx, *at, stop, &mut deciders);
     }
-    let alts = vals
-        .iter()
-        .take(MAX_ALTS)
-        .filter_map(|(_, e)| r.render(e, false))
-        .map(|text| Alt { text })
-        .collect();
-    Site {
+    Some(Site {
         node,
         span: ctx.semantic.nodes().kind(node).span(),
         alts,
         deciders,
         computed_invisible: None,
-    }
+    })
 }
 
 /// Tests of the if/switch/?:/&& constructs between `from` and `stop`.
@@ -468,6 +471,7 @@ fn replace_site<'a>(
     if !is_stringish(rep) {
         return None;
     }
+    r.holes.clear(); // placeholders are numbered per site
     let replacement = r.render(rep, false)?;
     let mut deciders = Vec::new();
     let nodes = ctx.semantic.nodes();
@@ -601,6 +605,34 @@ impl<'c, 'a> Renderer<'c, 'a> {
             ctx,
             holes: Vec::new(),
         }
+    }
+
+    /// The alternatives of a site, or `None` when they cannot differ
+    /// imperceptibly. Plain string literals — by far the most common leaves —
+    /// are prefiltered by [`signature`] without rendering or allocating.
+    fn alts(&mut self, leaves: &[&'a Expression<'a>], char_codes: bool) -> Option<Vec<Alt>> {
+        let leaves = &leaves[..leaves.len().min(MAX_ALTS)];
+        if !char_codes {
+            let mut lits: Vec<&str> = Vec::with_capacity(leaves.len());
+            for e in leaves {
+                if let Expression::StringLiteral(s) = e.without_parentheses() {
+                    lits.push(s.value.as_str());
+                } else {
+                    lits.clear();
+                    break;
+                }
+            }
+            if !lits.is_empty() && !any_pair_may_be_imperceptible(&lits) {
+                return None;
+            }
+        }
+        self.holes.clear(); // placeholders are numbered per site
+        let alts: Vec<Alt> = leaves
+            .iter()
+            .filter_map(|e| self.render(e, char_codes))
+            .map(|text| Alt { text })
+            .collect();
+        (alts.len() >= 2).then_some(alts)
     }
 
     /// `None` when nothing in the expression is constant text.
@@ -770,9 +802,7 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
         return None;
     }
     // An alphabet of distinct invisible characters: data encoded as invisibles.
-    let all_invisible = distinct
-        .iter()
-        .all(|s| !s.is_empty() && s.chars().all(plainsight_text::chars::is_invisible));
+    let all_invisible = distinct.iter().all(|s| is_invisible_symbol(s));
     if all_invisible {
         let mut chars: Vec<char> = distinct.iter().flat_map(|s| s.chars()).collect();
         chars.sort_unstable();
@@ -788,6 +818,20 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
     for i in 0..distinct.len() {
         for j in i + 1..distinct.len() {
             let (a, b) = (distinct[i], distinct[j]);
+            if !may_be_imperceptible(a, b) {
+                if reordered_fields(a, b) && best.is_none() {
+                    best = Some((
+                        1,
+                        Judged {
+                            rule: Rule::CovertFormat,
+                            a: a.into(),
+                            b: b.into(),
+                            chars: separators(a, b),
+                        },
+                    ));
+                }
+                continue; // a visible difference, known without aligning
+            }
             let c = classify(a, b);
             if !c.is_imperceptible() {
                 if reordered_fields(a, b) {
@@ -835,6 +879,114 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
         }
     }
     best.map(|(_, j)| j)
+}
+
+/// Could any two distinct strings of `lits` differ imperceptibly (or encode
+/// data as an alphabet of invisibles)?
+fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
+    if lits.iter().any(|s| is_invisible_symbol(s)) {
+        return true;
+    }
+    (0..lits.len()).any(|i| (i + 1..lits.len()).any(|j| may_be_imperceptible(lits[i], lits[j])))
+}
+
+fn is_invisible_symbol(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(plainsight_text::chars::is_invisible)
+}
+
+/// Cheap necessary condition for `classify(a, b).is_imperceptible()`: equal
+/// [`signature`]s, checked first by length (no allocation for ASCII).
+fn may_be_imperceptible(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    if a.is_ascii() && b.is_ascii() && ascii_signature_len(a) != ascii_signature_len(b) {
+        return false;
+    }
+    signature(a) == signature(b)
+}
+
+/// Skeleton of each ASCII character (UTS #39 maps a few: `1`/`I`/`|` → `l`,
+/// `0` → `O`, `m` → `rn`…), computed once.
+fn ascii_skeletons() -> &'static [String] {
+    static ASCII: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ASCII.get_or_init(|| {
+        (0u8..128)
+            .map(|b| {
+                plainsight_text::chars::skeleton(&char::from(b).to_string())
+                    .chars()
+                    .filter(|&c| kept(c))
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// Characters that count in a signature (see [`signature`]).
+fn kept(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_ascii_digit()
+        || matches!(c, '-' | '/' | '.' | ',' | ':')
+        || plainsight_text::chars::is_invisible(c))
+}
+
+fn ascii_signature_len(s: &str) -> usize {
+    let table = ascii_skeletons();
+    s.bytes()
+        .filter(|&b| kept(char::from(b)))
+        .map(|b| table[usize::from(b)].len())
+        .sum()
+}
+
+/// See [`signature`]. Values live briefly on the stack, one or two at a time,
+/// so the inline histogram is cheaper than boxing it.
+#[derive(PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+enum Sig {
+    /// Histogram of skeleton characters, when they are all ASCII.
+    Ascii([u16; 128]),
+    /// Sorted skeleton characters otherwise.
+    Other(Vec<char>),
+}
+
+/// A cheap necessary condition for an imperceptible difference, computed once
+/// per alternative: the multiset of UTS #39 skeleton characters once
+/// whitespace, invisibles, digits and date separators are set aside. Texts a
+/// reader cannot tell apart have equal signatures (look-alikes share
+/// skeletons, invisibles and spacing are dropped, a reordered date keeps its
+/// digits), so [`classify`] — which aligns and allocates — runs only on pairs
+/// that pass.
+fn signature(s: &str) -> Sig {
+    let mut hist = [0u16; 128];
+    let mut add = |c: char| -> bool {
+        if c.is_ascii() {
+            let e = &mut hist[c as usize];
+            *e = e.saturating_add(1);
+            true
+        } else {
+            false
+        }
+    };
+    if s.is_ascii() {
+        let table = ascii_skeletons();
+        for b in s.bytes().filter(|&b| kept(char::from(b))) {
+            for c in table[usize::from(b)].chars() {
+                add(c);
+            }
+        }
+        return Sig::Ascii(hist);
+    }
+    let f: String = s.chars().filter(|&c| kept(c)).collect();
+    let sk: Vec<char> = plainsight_text::chars::skeleton(&f)
+        .chars()
+        .filter(|&c| kept(c))
+        .collect();
+    if sk.iter().all(|&c| add(c)) {
+        return Sig::Ascii(hist);
+    }
+    let mut v = sk;
+    v.sort_unstable();
+    Sig::Other(v)
 }
 
 /// The same non-constant fields (`${n}` placeholders) joined in another order

@@ -18,7 +18,7 @@
 //! per file, in one linear pass over the semantic nodes.
 
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
@@ -61,12 +61,67 @@ pub struct Sink {
     pub span: Span,
 }
 
-/// Name-keyed view of object properties, methods and method calls (built lazily).
+/// Name-keyed view of object properties, methods and method calls (built
+/// lazily, once per file). One flat vector tagged by a name hash: building it
+/// is a push per entry (no hashing into maps, no per-key allocation), and the
+/// few look-ups a slice makes scan it linearly comparing 32-bit hashes.
 #[derive(Default)]
 struct Index<'a> {
-    values: HashMap<&'a str, Vec<&'a Expression<'a>>>,
-    methods: HashMap<&'a str, Vec<FnRef<'a>>>,
-    calls: HashMap<&'a str, Vec<&'a CallExpression<'a>>>,
+    entries: Vec<(u32, &'a str, Entry<'a>)>,
+}
+
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Value(&'a Expression<'a>),
+    Method(FnRef<'a>),
+    Call(&'a CallExpression<'a>),
+}
+
+impl<'a> Index<'a> {
+    fn find(&self, name: &str) -> impl Iterator<Item = Entry<'a>> + '_ {
+        let h = hash_name(name);
+        let name = name.to_string();
+        self.entries
+            .iter()
+            .filter(move |(eh, n, _)| *eh == h && *n == name)
+            .map(|(_, _, e)| *e)
+    }
+    fn values(&self, name: &str) -> Vec<&'a Expression<'a>> {
+        self.find(name)
+            .filter_map(|e| {
+                if let Entry::Value(v) = e {
+                    Some(v)
+                } else {
+                    None
+                }
+            })
+            .take(32)
+            .collect()
+    }
+    fn methods(&self, name: &str) -> Vec<FnRef<'a>> {
+        self.find(name)
+            .filter_map(|e| {
+                if let Entry::Method(v) = e {
+                    Some(v)
+                } else {
+                    None
+                }
+            })
+            .take(8)
+            .collect()
+    }
+    fn calls(&self, name: &str) -> Vec<&'a CallExpression<'a>> {
+        self.find(name)
+            .filter_map(|e| {
+                if let Entry::Call(v) = e {
+                    Some(v)
+                } else {
+                    None
+                }
+            })
+            .take(64)
+            .collect()
+    }
 }
 
 /// A function-like node.
@@ -382,12 +437,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
             e @ (Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) => {
                 FnRef::from_expr(e).into_iter().collect()
             }
-            Expression::StaticMemberExpression(m) => self
-                .index()
-                .methods
-                .get(m.property.name.as_str())
-                .map(|v| v.iter().take(8).copied().collect())
-                .unwrap_or_default(),
+            Expression::StaticMemberExpression(m) => self.index().methods(m.property.name.as_str()),
             _ => Vec::new(),
         }
     }
@@ -565,9 +615,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
     }
 
     fn calls_by_name(&self, name: &str, out: &mut Vec<&'a CallExpression<'a>>) {
-        if let Some(v) = self.index().calls.get(name) {
-            out.extend(v.iter().take(64));
-        }
+        out.extend(self.index().calls(name));
     }
 
     /// Field-insensitive property: every value stored under this name.
@@ -575,12 +623,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
         if !self.first_seen(2, hash_name(name)) {
             return None;
         }
-        let values: Vec<&'a Expression<'a>> = self
-            .index()
-            .values
-            .get(name)
-            .map(|v| v.iter().take(32).copied().collect())
-            .unwrap_or_default();
+        let values = self.index().values(name);
         for v in values {
             path.push(format!(
                 "property .{name} at {} set at {}",
@@ -814,51 +857,39 @@ fn hash_name(s: &str) -> u32 {
 
 fn build_index<'a>(ctx: &Ctx<'a>) -> Index<'a> {
     let mut ix = Index::default();
+    let mut push = |name: &'a str, e: Entry<'a>| ix.entries.push((hash_name(name), name, e));
     for node in ctx.semantic.nodes().iter() {
         match node.kind() {
             AstKind::ObjectProperty(p) if !p.computed => {
                 if let Some(name) = property_key_name(&p.key) {
-                    if let Some(f) = FnRef::from_expr(&p.value) {
-                        ix.methods.entry(name).or_default().push(f);
-                    } else {
-                        ix.values.entry(name).or_default().push(&p.value);
+                    match FnRef::from_expr(&p.value) {
+                        Some(f) => push(name, Entry::Method(f)),
+                        None => push(name, Entry::Value(&p.value)),
                     }
                 }
             }
             AstKind::MethodDefinition(m) if !m.computed => {
                 if let Some(name) = property_key_name(&m.key) {
-                    ix.methods
-                        .entry(name)
-                        .or_default()
-                        .push(FnRef::Function(&m.value));
+                    push(name, Entry::Method(FnRef::Function(&m.value)));
                 }
             }
             AstKind::PropertyDefinition(p) if !p.computed => {
                 if let (Some(name), Some(v)) = (property_key_name(&p.key), &p.value) {
-                    ix.values.entry(name).or_default().push(v);
+                    push(name, Entry::Value(v));
                 }
             }
             AstKind::AssignmentExpression(a) => {
                 if let AssignmentTarget::StaticMemberExpression(m) = &a.left {
-                    ix.values
-                        .entry(m.property.name.as_str())
-                        .or_default()
-                        .push(&a.right);
+                    push(m.property.name.as_str(), Entry::Value(&a.right));
                 } else if let Some(SimpleAssignmentTarget::PrivateFieldExpression(m)) =
                     a.left.as_simple_assignment_target()
                 {
-                    ix.values
-                        .entry(m.field.name.as_str())
-                        .or_default()
-                        .push(&a.right);
+                    push(m.field.name.as_str(), Entry::Value(&a.right));
                 }
             }
             AstKind::CallExpression(c) => {
                 if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
-                    ix.calls
-                        .entry(m.property.name.as_str())
-                        .or_default()
-                        .push(c);
+                    push(m.property.name.as_str(), Entry::Call(c));
                 }
             }
             _ => {}
