@@ -36,7 +36,8 @@ use oxc_ast::ast::{
     Argument, ArrayExpressionElement, ArrowFunctionExpression, AssignmentOperator,
     AssignmentTarget, BindingPattern, CallExpression, Expression, ForStatementInit,
     ForStatementLeft, FormalParameters, Function, FunctionBody, IdentifierReference,
-    MemberExpression, SimpleAssignmentTarget, Statement, VariableDeclaration,
+    MemberExpression, ObjectPropertyKind, PropertyKind, SimpleAssignmentTarget, Statement,
+    VariableDeclaration,
 };
 use oxc_semantic::SymbolId;
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator, UpdateOperator};
@@ -58,6 +59,8 @@ pub enum Value {
     Array(Vec<Value>),
     /// A Node `Buffer` / `Uint8Array`.
     Bytes(Vec<u8>),
+    /// A plain object literal (string tables keyed by name), keys in order.
+    Object(Vec<(String, Value)>),
 }
 
 impl Value {
@@ -78,13 +81,14 @@ impl Value {
                 .collect::<Vec<_>>()
                 .join(","),
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::Object(_) => "[object Object]".into(),
         }
     }
 
     /// JS `ToNumber`.
     pub fn to_num(&self) -> f64 {
         match self {
-            Value::Undefined => f64::NAN,
+            Value::Undefined | Value::Object(_) => f64::NAN,
             Value::Null => 0.0,
             Value::Bool(b) => f64::from(u8::from(*b)),
             Value::Num(n) => *n,
@@ -100,7 +104,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Num(n) => *n != 0.0 && !n.is_nan(),
             Value::Str(s) => !s.is_empty(),
-            Value::Array(_) | Value::Bytes(_) => true,
+            Value::Array(_) | Value::Bytes(_) | Value::Object(_) => true,
         }
     }
 
@@ -118,6 +122,7 @@ impl Value {
             Value::Str(s) => s.len(),
             Value::Array(a) => a.len() * 8 + a.iter().map(Value::size).sum::<usize>(),
             Value::Bytes(b) => b.len(),
+            Value::Object(o) => o.iter().map(|(k, v)| k.len() + v.size()).sum(),
             _ => 8,
         }
     }
@@ -136,6 +141,13 @@ impl Value {
                 }
             }
             Value::Bytes(b) => b.hash(h),
+            Value::Object(o) => {
+                o.len().hash(h);
+                for (k, v) in o {
+                    k.hash(h);
+                    v.hash_into(h);
+                }
+            }
         }
     }
 }
@@ -495,6 +507,27 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 }
                 self.fit(Value::Array(out))
             }
+            Expression::ObjectExpression(o) => {
+                let mut props: Vec<(String, Value)> = Vec::with_capacity(o.properties.len());
+                for p in &o.properties {
+                    let ObjectPropertyKind::ObjectProperty(p) = p else {
+                        return None;
+                    };
+                    if p.method || p.kind != PropertyKind::Init {
+                        return None;
+                    }
+                    let key = match p.key.static_name() {
+                        Some(k) if !p.computed => k.into_owned(),
+                        _ => self.expr(p.key.as_expression()?)?.to_js_string(),
+                    };
+                    let v = self.expr(&p.value)?;
+                    match props.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = v,
+                        None => props.push((key, v)),
+                    }
+                }
+                self.fit(Value::Object(props))
+            }
             Expression::UnaryExpression(u) => {
                 if u.operator == UnaryOperator::Typeof {
                     let v = self.expr(&u.argument)?;
@@ -612,6 +645,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn get_prop(obj: &Value, key: &Value) -> Option<Value> {
+        if let Value::Object(props) = obj {
+            let k = key.to_js_string();
+            return Some(
+                props
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map_or(Value::Undefined, |(_, v)| v.clone()),
+            );
+        }
         if let Value::Str(k) = key
             && k == "length"
         {
@@ -873,6 +915,28 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
         if let Some(m) = callee.as_member_expression() {
             let name = m.static_property_name();
+            // `String.fromCharCode.apply(null, codes)`, `dec.call(null, s, k)`.
+            if let Some(how @ ("apply" | "call")) = name {
+                let target = m.object().without_parentheses();
+                let args = self.args(&c.arguments)?;
+                let args: Vec<Value> = if how == "apply" {
+                    match args.get(1) {
+                        Some(Value::Array(a)) => a.clone(),
+                        Some(Value::Bytes(b)) => {
+                            b.iter().map(|&x| Value::Num(f64::from(x))).collect()
+                        }
+                        None | Some(Value::Undefined | Value::Null) => Vec::new(),
+                        _ => return None,
+                    }
+                } else {
+                    args.into_iter().skip(1).collect()
+                };
+                if let Some(b) = builtin_callback(self.ctx, target) {
+                    return self.global_or_static(b, &args);
+                }
+                let f = self.function_of(target)?;
+                return self.call_user(f, args);
+            }
             // Static builtins: `String.fromCharCode`, `Buffer.from`, `Array.from`, `JSON.parse`…
             if let Expression::Identifier(obj) = m.object().without_parentheses()
                 && symbol_of(self.ctx, obj).is_none()
@@ -1896,6 +1960,25 @@ mod tests {
             None
         );
         assert!(t.elapsed().as_secs() < 5, "budgets must stop quickly");
+    }
+
+    #[test]
+    fn apply_call_and_object_tables() {
+        assert_eq!(s("String.fromCharCode.apply(null, [104, 105])"), "hi");
+        assert_eq!(
+            s("function d(a, k) { return String.fromCharCode(a ^ k); } d.call(null, 0x41 ^ 7, 7)"),
+            "A"
+        );
+        assert_eq!(
+            s("const T = { a: 'x', ['b' + 1]: 'y' }; T.a + T['b1']"),
+            "xy"
+        );
+        assert_eq!(ev("({ a: 1 }).zzz"), Some(Value::Undefined));
+        assert_eq!(
+            ev("({ get a() { return 1; } }).a"),
+            None,
+            "accessors are not modelled"
+        );
     }
 
     #[test]

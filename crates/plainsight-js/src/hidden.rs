@@ -140,7 +140,10 @@ impl<'a> HiddenVisitor<'_, 'a> {
                         _ => false,
                     };
                 }
-                if matches!(name, "join" | "toString" | "map" | "replace" | "replaceAll") {
+                if matches!(
+                    name,
+                    "join" | "toString" | "map" | "replace" | "replaceAll" | "apply" | "call"
+                ) {
                     let text = self.ctx.text(c.span);
                     return text.len() < 1 << 16 && has_decoder_token(text);
                 }
