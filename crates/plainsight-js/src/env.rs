@@ -974,13 +974,18 @@ impl<'a> EnvVisitor<'_, 'a> {
     }
 }
 
+/// Leaves of an `a || b || c` chain, left to right. Iterative: minified code
+/// has chains thousands of operands long.
 fn collect_or<'b, 'a>(e: &'b Expression<'a>, out: &mut Vec<&'b Expression<'a>>) {
-    match e.without_parentheses() {
-        Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
-            collect_or(&l.left, out);
-            collect_or(&l.right, out);
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e.without_parentheses() {
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
+                stack.push(&l.right);
+                stack.push(&l.left);
+            }
+            other => out.push(other),
         }
-        other => out.push(other),
     }
 }
 

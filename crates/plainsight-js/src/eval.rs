@@ -48,6 +48,9 @@ use crate::env::{declaration_node, symbol_of};
 /// Deepest nesting of user-function calls the evaluator follows.
 pub const MAX_CALL_DEPTH: u32 = 24;
 
+/// Deepest expression nesting the evaluator recurses into.
+pub const MAX_NESTING: u32 = 512;
+
 /// A value the evaluator can produce.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -405,6 +408,8 @@ pub struct Evaluator<'c, 'a> {
     ctx: &'c Ctx<'a>,
     steps_left: u64,
     depth: u32,
+    /// Current expression recursion depth.
+    nesting: u32,
     /// Local variables of the user functions being interpreted, innermost last.
     frames: Vec<HashMap<SymbolId, Value>>,
     /// Constant bindings already evaluated (None = not constant / in progress).
@@ -421,6 +426,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             ctx,
             steps_left: 0,
             depth: 0,
+            nesting: 0,
             frames: Vec::new(),
             consts: HashMap::new(),
             memo: HashMap::new(),
@@ -432,6 +438,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     pub fn eval(&mut self, expr: &Expression<'a>) -> Option<Value> {
         self.steps_left = self.ctx.opts.eval_steps;
         self.depth = 0;
+        self.nesting = 0;
         self.frames.clear();
         let before = self.steps_left;
         let r = self.expr(expr);
@@ -444,6 +451,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     pub fn eval_call(&mut self, c: &CallExpression<'a>) -> Option<Value> {
         self.steps_left = self.ctx.opts.eval_steps;
         self.depth = 0;
+        self.nesting = 0;
         self.frames.clear();
         let before = self.steps_left;
         let r = self.call(c);
@@ -467,6 +475,18 @@ impl<'c, 'a> Evaluator<'c, 'a> {
 
     fn expr(&mut self, expr: &Expression<'a>) -> Option<Value> {
         self.step()?;
+        // Deep expression trees (`a + b + … ` chains have no brackets for the
+        // driver's depth precheck to see) must not exhaust the stack.
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.nesting += 1;
+        let r = self.expr_inner(expr);
+        self.nesting -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, expr: &Expression<'a>) -> Option<Value> {
         match expr {
             Expression::StringLiteral(s) => Some(Value::Str(s.value.to_string())),
             Expression::NumericLiteral(n) => Some(Value::Num(n.value)),
@@ -1960,6 +1980,23 @@ mod tests {
             None
         );
         assert!(t.elapsed().as_secs() < 5, "budgets must stop quickly");
+    }
+
+    #[test]
+    fn deep_expressions_give_up_instead_of_overflowing() {
+        let deep = format!("{}1", "1 + ".repeat(5000));
+        // Run on a small stack: the nesting limit, not the stack size, must stop it.
+        let r = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || ev(&deep))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(r, None);
+        assert_eq!(
+            ev(&format!("{}1", "1 + ".repeat(100))),
+            Some(Value::Num(101.0))
+        );
     }
 
     #[test]

@@ -145,7 +145,9 @@ impl<'a> HiddenVisitor<'_, 'a> {
                     "join" | "toString" | "map" | "replace" | "replaceAll" | "apply" | "call"
                 ) {
                     let text = self.ctx.text(c.span);
-                    return text.len() < 1 << 16 && has_decoder_token(text);
+                    // Decoder chains are short; the cap keeps nested chains from
+                    // rescanning large callbacks (no quadratic blow-up).
+                    return text.len() < 8192 && has_decoder_token(text);
                 }
                 false
             }
