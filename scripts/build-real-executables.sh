@@ -5,7 +5,7 @@
 #   scripts/build-real-executables.sh OUT_DIR
 #
 # NETWORK: downloads `bun` (its platform binary arrives through npm's
-# optionalDependencies, @oven/bun-<os>-<arch>), `postject` and `typescript`
+# optionalDependencies, @oven/bun-<os>-<arch>), `postject` and `typescript@5`
 # (a real 9 MB JavaScript file to bundle) from the npm registry into
 # OUT_DIR/tools. Requires node ≥ 20 and npm. Nothing is committed; OUT_DIR
 # should be outside the repository (e.g. /tmp/ps-exe).
@@ -16,7 +16,7 @@
 #   agent-bun-multi    two entry points + a file asset (3 graph modules)
 #   agent-bun-bytecode --bytecode (CommonJS wrapper + JSC bytecode)
 #   agent-bun-large    the app + the TypeScript compiler bundled (~10 MB JS)
-#                      + a 136 MB asset, ≈ 245 MB: the benchmark input
+#                      + a 127 MB asset, ≈ 245 MB: the benchmark input
 #   agent-sea          node SEA (postject into a copy of this node)
 #   sea-prep.blob      the raw SEA blob
 set -euo pipefail
@@ -27,7 +27,7 @@ out=$(cd "$out" && pwd)
 cd "$out/tools"
 [ -f package.json ] || npm init -y >/dev/null
 # --ignore-scripts: bun's postinstall only re-links the binary we take directly.
-npm install --no-audit --no-fund --ignore-scripts bun@latest postject typescript >/dev/null
+npm install --no-audit --no-fund --ignore-scripts bun@latest postject typescript@5 >/dev/null
 bun=$(ls "$out"/tools/node_modules/@oven/bun-*/bin/bun 2>/dev/null | head -1 || true)
 [ -x "$bun" ] || bun="$out/tools/node_modules/bun/bin/bun.exe"
 "$bun" --version
@@ -67,7 +67,7 @@ import big from "./big.bin" with { type: "file" };
 import { prompt } from "./prompt.js";
 console.log(ts.version, big, prompt());
 JS
-[ -f big.bin ] || head -c 136000000 /dev/urandom > big.bin
+[ -f big.bin ] || head -c 127000000 /dev/urandom > big.bin
 ln -sf "$out/tools/node_modules" node_modules
 
 "$bun" build --compile cli.js --outfile "$out/agent-bun"

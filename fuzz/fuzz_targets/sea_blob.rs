@@ -7,7 +7,7 @@ use plainsight_artifact::exe::sea;
 
 fuzz_target!(|data: &[u8]| {
     // Half the inputs get a valid magic so the parser gets past it.
-    let mut owned;
+    let owned;
     let blob = if data.first().is_some_and(|b| b & 1 == 1) {
         owned = sea::MAGIC.to_le_bytes().to_vec();
         owned.extend_from_slice(&data[1..]);

@@ -49,6 +49,48 @@ const NAMESPACE_HOSTS: &[&str] = &[
     "xmlns.com",
 ];
 
+/// POSIX locale categories (the `LC_*` variables).
+const LOCALE_CATEGORIES: &[&str] = &[
+    "LC_ALL",
+    "LC_ADDRESS",
+    "LC_COLLATE",
+    "LC_CTYPE",
+    "LC_IDENTIFICATION",
+    "LC_MEASUREMENT",
+    "LC_MESSAGES",
+    "LC_MONETARY",
+    "LC_NAME",
+    "LC_NUMERIC",
+    "LC_PAPER",
+    "LC_TELEPHONE",
+    "LC_TIME",
+];
+
+/// Upper-case names of other kinds than environment variables: error codes,
+/// protocol header/status constants.
+fn is_constant_name(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "ERR_",
+        "E_",
+        "HPE_",
+        "HTTP2_HEADER_",
+        "HTTP_STATUS_",
+        "STATUS_",
+    ];
+    const WORDS: &[&str] = &[
+        "INVALID",
+        "UNKNOWN",
+        "MISSING",
+        "ERROR",
+        "FAILED",
+        "UNSUPPORTED",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || name.split('_').any(|w| WORDS.contains(&w))
+}
+
+/// Example URLs kept per host.
+const URLS_PER_HOST: usize = 3;
+
 /// Host/path tokens that mark telemetry or analytics collection.
 const TELEMETRY_TOKENS: &[&str] = &[
     "telemetry",
@@ -56,6 +98,7 @@ const TELEMETRY_TOKENS: &[&str] = &[
     "metrics",
     "events",
     "track",
+    "tracking",
     "collect",
     "ingest",
     "sentry",
@@ -102,11 +145,16 @@ pub fn native_findings(unit: &Unit) -> Vec<Finding> {
     inv.into_findings(unit)
 }
 
+/// A host, and the telemetry word its URLs name (if any).
+type HostKey = (String, Option<&'static str>);
+/// First offset, count, example URLs.
+type HostUse = (usize, usize, Vec<String>);
+
 #[derive(Default)]
 struct Inventory {
     /// name → (category, first offset, count)
     env: BTreeMap<String, (EnvCategory, usize, usize)>,
-    urls: BTreeMap<String, (usize, usize)>,
+    urls: BTreeMap<HostKey, HostUse>,
     /// (offset, encoding, token, decoded, xor key)
     blobs: Vec<(usize, &'static str, String, String, Option<u8>)>,
 }
@@ -114,7 +162,11 @@ struct Inventory {
 impl Inventory {
     fn run(&mut self, text: &str, base: usize, c_string: bool) {
         if c_string && text.len() < MIN_RUN {
-            self.env_name(text, base);
+            // Short C strings ("TZ", "USER") are names only for the kinds that
+            // identify where or who; "OS" and the like are too common.
+            if classify_env_var(text).is_targetable() {
+                self.env_name(text, base);
+            }
             return;
         }
         let bytes = text.as_bytes();
@@ -123,11 +175,15 @@ impl Inventory {
             let c = bytes[j];
             let rest = &text[j..];
             if (c == b'h' || c == b'w')
-                && let Some(n) = url_len(rest)
+                && let Some((n, host)) = url_len(rest)
             {
                 let url = &rest[..n];
-                let e = self.urls.entry(url.to_string()).or_insert((base + j, 0));
+                let key = (host.to_ascii_lowercase(), telemetry_token(url));
+                let e = self.urls.entry(key).or_insert((base + j, 0, Vec::new()));
                 e.1 += 1;
+                if e.2.len() < URLS_PER_HOST && !e.2.iter().any(|u| u == url) {
+                    e.2.push(url.to_string());
+                }
                 j += n;
                 continue;
             }
@@ -181,7 +237,10 @@ impl Inventory {
             let name = t[k..k + n].trim_end_matches('_');
             let next_lower = b.get(k + n).is_some_and(u8::is_ascii_lowercase);
             if name.len() >= 3 {
-                if next_lower && classify_env_var(&name[..name.len() - 1]) != EnvCategory::Other {
+                if next_lower
+                    && name.len() > 3
+                    && classify_env_var(&name[..name.len() - 1]) != EnvCategory::Other
+                {
                     self.env_name(&name[..name.len() - 1], at + k);
                 } else {
                     self.env_name(name, at + k);
@@ -197,6 +256,14 @@ impl Inventory {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
             || !name.as_bytes()[0].is_ascii_uppercase()
         {
+            return;
+        }
+        // `LC_` is a prefix in the shared table; in binaries it catches torn
+        // tokens, so only the POSIX locale categories count here.
+        if name.starts_with("LC_") && !LOCALE_CATEGORIES.contains(&name) {
+            return;
+        }
+        if is_constant_name(name) {
             return;
         }
         let cat = classify_env_var(name);
@@ -249,9 +316,7 @@ impl Inventory {
             f.decoded = Some(name);
             out.push(low(f));
         }
-        for (url, (at, count)) in self.urls.into_iter().take(MAX_PER_KIND) {
-            let lower = url.to_ascii_lowercase();
-            let tele = TELEMETRY_TOKENS.iter().find(|t| lower.contains(*t));
+        for ((host, tele), (at, count, examples)) in self.urls.into_iter().take(MAX_PER_KIND) {
             let rule = if tele.is_some() {
                 Rule::TelemetryEndpoint
             } else {
@@ -259,12 +324,15 @@ impl Inventory {
             };
             let mut f = Finding::new(
                 rule,
-                format!("URL {url} in the binary at offset {at:#x}, {count}×"),
+                format!("host {host} in {count} URL(s) in the binary, first at offset {at:#x}"),
                 loc(at),
             );
+            f.decoded = Some(host);
             if let Some(t) = tele {
-                f.notes.push(format!("host or path mentions {t:?}"));
+                f.notes.push(format!("URL path or host names {t:?}"));
             }
+            f.notes
+                .extend(examples.into_iter().map(|u| format!("e.g. {u}")));
             out.push(low(f));
         }
         for (at, enc, tok, decoded, key) in self.blobs {
@@ -282,8 +350,8 @@ impl Inventory {
     }
 }
 
-/// Length of a URL at the start of `s` with a plausible host, if any.
-fn url_len(s: &str) -> Option<usize> {
+/// Length of a URL at the start of `s` with a plausible host, and the host.
+fn url_len(s: &str) -> Option<(usize, &str)> {
     let scheme = ["https://", "http://", "wss://", "ws://"]
         .into_iter()
         .find(|p| s.starts_with(p))?;
@@ -293,10 +361,21 @@ fn url_len(s: &str) -> Option<usize> {
             c <= b' '
                 || matches!(
                     c,
-                    b'"' | b'\'' | b'`' | b'<' | b'>' | b')' | b'\\' | b'{' | b'}' | b'|' | b'^'
+                    b'"' | b'\''
+                        | b'`'
+                        | b'<'
+                        | b'>'
+                        | b')'
+                        | b']'
+                        | b'\\'
+                        | b'{'
+                        | b'}'
+                        | b'|'
+                        | b'^'
                 )
         })
         .unwrap_or(s.len());
+    let n = n.min(glued_at(&s[..n]));
     let url = s[..n].trim_end_matches(['.', ',', ';', ':']);
     let rest = &url[scheme.len()..];
     let host = rest
@@ -321,7 +400,51 @@ fn url_len(s: &str) -> Option<usize> {
     {
         return None;
     }
-    Some(url.len())
+    Some((url.len(), host))
+}
+
+/// Where the next string starts when Go packed one right after a URL: an
+/// env-style name (`…/v1/OTEL_EXPORTER_…`) or a capital right after a file
+/// extension (`README.mdContainer`, `page.htmlThe`).
+fn glued_at(u: &str) -> usize {
+    let b = u.as_bytes();
+    let path_start = u.find("//").map_or(0, |i| i + 2);
+    for i in path_start + 1..b.len() {
+        if !b[i].is_ascii_uppercase() {
+            continue;
+        }
+        let tail = &b[i..];
+        let caps = tail
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            .count();
+        if caps >= 2
+            && tail.get(caps) == Some(&b'_')
+            && tail.get(caps + 1).is_some_and(u8::is_ascii_uppercase)
+        {
+            return i;
+        }
+        let ext = b[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_lowercase())
+            .count();
+        if (1..=5).contains(&ext) && i > ext && b[i - ext - 1] == b'.' {
+            return i;
+        }
+    }
+    b.len()
+}
+
+/// The telemetry token a URL's host or path names, as a whole word
+/// ("datatracker" is not "track").
+fn telemetry_token(url: &str) -> Option<&'static str> {
+    let lower = url.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    TELEMETRY_TOKENS
+        .iter()
+        .copied()
+        .find(|t| words.iter().any(|w| w == t))
 }
 
 /// How much `b` reads like names or prose: the share of bytes that are
@@ -350,7 +473,25 @@ fn readable(b: &[u8]) -> bool {
     for &c in b {
         seen[c as usize] = true;
     }
-    letters * 2 >= b.len() && seen.iter().filter(|s| **s).count() >= 6 && text_score(b) >= 0.85
+    // Character tables ("abcdefgh…") are data, not hidden text.
+    let steps = b
+        .windows(2)
+        .filter(|w| w[1] == w[0].wrapping_add(1))
+        .count();
+    steps * 2 < b.len()
+        && letters * 2 >= b.len()
+        && seen.iter().filter(|s| **s).count() >= 6
+        && text_score(b) >= 0.85
+}
+
+/// Character tables ("abcdefgh…", 0x21 0x22 0x23…) are data, not hidden text;
+/// XOR keeps them tables, so this is checked on the raw bytes too.
+fn is_table(b: &[u8]) -> bool {
+    let steps = b
+        .windows(2)
+        .filter(|w| w[1] == w[0].wrapping_add(1))
+        .count();
+    steps * 2 >= b.len()
 }
 
 /// Decode a base64 or hex token into readable text, directly or by the single
@@ -371,6 +512,9 @@ fn decode_blob(t: &str) -> Option<(&'static str, String, Option<u8>)> {
         }
         ("base64", base64_decode(t)?)
     };
+    if is_table(&bytes) {
+        return None;
+    }
     let mut best: Option<(f64, u8, Vec<u8>)> = None;
     for key in 0..=255u8 {
         // Early exit on the first unprintable byte keeps this cheap.
@@ -415,6 +559,14 @@ mod tests {
         b.extend_from_slice(
             b"\0TZ\0\0https://telemetry.example.net/v1/events\0http://www.w3.org/2000/svg\0",
         );
+        // Torn and too-common names; a docs URL whose host contains "track";
+        // a character table that XORs into the alphabet.
+        b.extend_from_slice(
+            b"\0ERR_INVALID_URL\0LC_MESSAL9\0OS\0https://datatracker.ietf.org/doc/html/rfc6901\0",
+        );
+        b.extend_from_slice(b"\x002122232425262728292a2b2c2d2e2f30313233\0");
+        // Go packs strings back to back: a URL runs into the next constant.
+        b.extend_from_slice(b"\0https://index.docker.io/v1/OTEL_EXPORTER_OTLP_ENDPOINTunknown\0");
         // "corp.example" XOR 0x05, base64: the incident's hiding shape.
         let hidden: Vec<u8> = b"corp.example,bank.example".iter().map(|c| c ^ 5).collect();
         b.extend_from_slice(b"\0key=");
@@ -436,14 +588,20 @@ mod tests {
         assert!(has(Rule::EnvEndpoint, "ANTHROPIC_BASE_URL"), "{f:#?}");
         assert!(has(Rule::EnvEndpoint, "HTTPS_PROXY"));
         assert!(has(Rule::EnvTimeZone, " TZ "));
-        assert!(has(
-            Rule::TelemetryEndpoint,
-            "https://telemetry.example.net/v1/events"
-        ));
-        assert!(has(
-            Rule::HardcodedEndpoint,
-            "https://api.example.com:8443/v1"
-        ));
+        assert!(has(Rule::TelemetryEndpoint, "host telemetry.example.net"));
+        assert!(has(Rule::HardcodedEndpoint, "host api.example.com"));
+        assert!(
+            has(Rule::HardcodedEndpoint, "host index.docker.io"),
+            "glued name cut off the URL"
+        );
+        assert!(has(Rule::EnvEndpoint, "OTEL_EXPORTER_OTLP_ENDPOINT "));
+        assert!(
+            has(Rule::HardcodedEndpoint, "host datatracker.ietf.org"),
+            "whole words only: {f:#?}"
+        );
+        assert!(!f.iter().any(|x| x.message.contains("LC_MESSA")
+            || x.message.contains(" OS ")
+            || x.message.contains("INVALID_URL")));
         assert!(
             !f.iter().any(|x| x.message.contains("w3.org")),
             "namespace URIs are not endpoints"
