@@ -346,7 +346,7 @@ impl DocStats {
                     match (b[i], b.get(i + 1), b.get(i + 2)) {
                         // Count the line end once, at the last blank before it.
                         (_, Some(b'\n'), _) | (_, Some(b'\r'), Some(b'\n')) => {
-                            st.line_end_blanks += 1
+                            st.line_end_blanks += 1;
                         }
                         (b' ', Some(b' '), _) if i >= st.doubled_from => {
                             st.doubled_from = self.doubled_at(b, i, segment, st);
