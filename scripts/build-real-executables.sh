@@ -17,6 +17,8 @@
 #   agent-bun-bytecode --bytecode (CommonJS wrapper + JSC bytecode)
 #   agent-bun-large    the app + the TypeScript compiler bundled (~10 MB JS)
 #                      + a 127 MB asset, ≈ 245 MB: the benchmark input
+#   agent-win.exe      cli.js cross-compiled for windows-x64 (PE `.bun` section)
+#   agent-mac          cli.js cross-compiled for darwin-arm64 (Mach-O `__BUN,__bun`)
 #   agent-sea          node SEA (postject into a copy of this node)
 #   sea-prep.blob      the raw SEA blob
 set -euo pipefail
@@ -74,6 +76,9 @@ ln -sf "$out/tools/node_modules" node_modules
 "$bun" build --compile cli.js worker.js --outfile "$out/agent-bun-multi"
 "$bun" build --compile --bytecode cli.js --outfile "$out/agent-bun-bytecode"
 "$bun" build --compile large.js --outfile "$out/agent-bun-large"
+# Cross-compiles: bun fetches the target runtime from the npm registry.
+"$bun" build --compile --target=bun-windows-x64 cli.js --outfile "$out/agent-win.exe"
+"$bun" build --compile --target=bun-darwin-arm64 cli.js --outfile "$out/agent-mac"
 
 cd "$out"
 cat > sea-main.js <<'JS'

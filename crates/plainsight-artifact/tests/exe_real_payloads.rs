@@ -132,6 +132,26 @@ fn section_graph_of_bun_1_4() {
 }
 
 #[test]
+fn windows_and_macos_sections_of_bun_1_4() {
+    for (f, entry) in [
+        ("bun-1.4.5-windows.payload", "B:/~BUN/root/agent-win.exe"),
+        ("bun-1.4.5-darwin.payload", "/$bunfs/root/agent-mac"),
+    ] {
+        let c = exe::detect(
+            "agent",
+            &Data::from_vec(elf_with(&fixture(f))),
+            &Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let src = sources(&c);
+        assert_eq!(src.len(), 1, "{f}");
+        assert_eq!(src[0].0, entry);
+        assert!(src[0].1.contains("\"\\u2019\""), "{f}");
+    }
+}
+
+#[test]
 fn sea_blob_of_node_20() {
     let blob = fixture("node-20.sea-blob");
     let p = exe::sea::parse_blob(&blob).unwrap();
@@ -169,6 +189,20 @@ fn real_executables_when_available() {
             c.path_taken
         );
         assert_eq!(c.units.len(), js, "{n}");
+    }
+    for (n, how) in [("agent-win.exe", "section"), ("agent-mac", "section")] {
+        if std::path::Path::new(&format!("{dir}/{n}")).exists() {
+            let c = exe::detect(n, &open(n), &Limits::default())
+                .unwrap()
+                .unwrap();
+            assert!(
+                c.path_taken
+                    .starts_with(&format!("Bun graph ({how} trailer")),
+                "{n}: {}",
+                c.path_taken
+            );
+            assert_eq!(c.units.len(), 1, "{n}");
+        }
     }
     let c = exe::detect("agent-sea", &open("agent-sea"), &Limits::default())
         .unwrap()
