@@ -714,6 +714,18 @@ pub fn open_with(
     cfg: NpmConfig,
 ) -> Result<Artifact, ArtifactError> {
     let spec = Spec::parse(spec_text)?;
+    let platform = opts.platform.clone().unwrap_or_else(host_platform);
+    if !platform
+        .split_once('-')
+        .is_some_and(|(os, arch)| !os.is_empty() && !arch.is_empty() && !arch.contains('-'))
+    {
+        return Err(ArtifactError::NpmSpec {
+            spec: spec_text.to_string(),
+            message: format!(
+                "platform {platform:?} is not <os>-<arch> in npm's naming (linux-x64, darwin-arm64, win32-x64…)"
+            ),
+        });
+    }
     let cache = opts
         .cache_dir
         .clone()
@@ -741,7 +753,6 @@ pub fn open_with(
     };
     let meta = client.resolve(spec_text, &spec.name, spec.reference.as_deref())?;
     let data = client.tarball(spec_text, &meta)?;
-    let platform = opts.platform.clone().unwrap_or_else(host_platform);
     let plat = client.platform_package(spec_text, &meta, &platform)?;
     let plat_data = match &plat {
         Some((m, _)) => Some(client.tarball(spec_text, m)?),

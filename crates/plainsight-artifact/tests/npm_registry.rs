@@ -352,7 +352,15 @@ fn unreachable_registry_names_the_url() {
 }
 
 #[test]
-fn bad_specs_are_refused_without_network() {
+fn bad_specs_and_platforms_are_refused_without_network() {
+    for p in ["linux", "linux-", "-x64", "linux-x64-gnu"] {
+        let o = OpenOptions {
+            platform: Some(p.into()),
+            ..OpenOptions::default()
+        };
+        let e = open("npm:agent", &o).unwrap_err();
+        assert!(e.to_string().contains("is not <os>-<arch>"), "{p}: {e}");
+    }
     let e = open("npm:not a name", &OpenOptions::default()).unwrap_err();
     assert!(matches!(e, ArtifactError::NpmSpec { .. }), "{e}");
 }
