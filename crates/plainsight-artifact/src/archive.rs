@@ -86,7 +86,7 @@ fn open_gzip(
     // A gzipped single file (`cli.js.gz`, or a gzipped executable).
     let max = c.opts.limits.max_file_size;
     (&mut r)
-        .take(max + 1 - head.len() as u64)
+        .take(max.saturating_add(1).saturating_sub(head.len() as u64))
         .read_to_end(&mut head)
         .map_err(|e| gz_err(e, budget, &counter))?;
     if head.len() as u64 > max {
@@ -169,7 +169,7 @@ fn read_entry<R: Read>(
     }
     // Declared sizes can lie (zip); never read past the limit regardless.
     (&mut r)
-        .take(max + 1 - buf.len() as u64)
+        .take(max.saturating_add(1).saturating_sub(buf.len() as u64))
         .read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
         c.notice(format!(

@@ -444,3 +444,31 @@ fn mutated_archives_never_panic() {
     // Both paths were exercised.
     assert!(ok > 100 && err > 100, "ok {ok}, err {err}");
 }
+
+#[test]
+fn tiny_file_size_limits_do_not_underflow() {
+    let limits = Limits {
+        max_file_size: 10,
+        ..Limits::default()
+    };
+    let a = open_mem(
+        "t.tgz",
+        build::tgz(&[("package/a.js", &[b'a'; 600])]),
+        limits.clone(),
+    )
+    .unwrap();
+    assert!(a.units.is_empty());
+    let a = open_mem("a.js.gz", build::gzip(&[b'a'; 600]), limits.clone()).unwrap();
+    assert!(
+        a.units.is_empty() && a.notices[0].contains("larger than the file size limit"),
+        "{:?}",
+        a.notices
+    );
+    let a = open_mem(
+        "a.zip",
+        build::zip(&[("a.js", &[b'a'; 600][..])], true),
+        limits,
+    )
+    .unwrap();
+    assert!(a.units.is_empty());
+}
