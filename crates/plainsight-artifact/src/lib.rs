@@ -262,6 +262,16 @@ pub fn open(input: &str, opts: &OpenOptions) -> Result<Artifact, ArtifactError> 
 /// Open bytes already in memory (stdin, an embedder's buffer, the fuzzer)
 /// named `name`, exactly as [`open`] would open a file holding them.
 pub fn open_bytes(name: &str, data: Data, opts: &OpenOptions) -> Result<Artifact, ArtifactError> {
+    let len = data.len() as u64;
+    if len > opts.limits.max_file_size {
+        return Err(ArtifactError::Limit {
+            input: name.to_string(),
+            place: "file size".into(),
+            what: "file size",
+            value: len,
+            limit: opts.limits.max_file_size,
+        });
+    }
     let mut c = input::Collector::new(opts);
     c.blob(&[], name, data, input::Hint::Explicit, 0, None)?;
     Ok(c.out)
