@@ -38,6 +38,8 @@ use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, he
 /// Most evaluations attempted per file (candidate sites are rare; this bounds
 /// adversarial inputs with millions of them).
 const MAX_EVALS: usize = 5_000;
+/// Total interpreter steps per file, in units of `ScanOptions::eval_steps`.
+const FILE_STEP_BUDGETS: u64 = 5;
 /// Most PS201 findings per file; further decodings are counted in a summary.
 const MAX_DECODED_FINDINGS: usize = 200;
 /// Encoded literals longer than this are data, not hidden names.
@@ -172,7 +174,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
     }
 
     fn try_decode(&mut self, c: &CallExpression<'a>) -> bool {
-        if self.evals >= MAX_EVALS {
+        // Per-file caps: evaluations, and total interpreter steps (a bundle
+        // with thousands of decoder calls must not cost thousands of budgets).
+        if self.evals >= MAX_EVALS
+            || self.eval.steps_spent >= self.ctx.opts.eval_steps.saturating_mul(FILE_STEP_BUDGETS)
+        {
             return false;
         }
         self.evals += 1;
@@ -959,6 +965,21 @@ mod tests {
             list.decoded.as_deref(),
             Some("Asia/Shanghai\nAsia/Hong_Kong")
         );
+    }
+
+    #[test]
+    fn many_runaway_decoders_cost_bounded_time() {
+        // 2000 calls of a decoder that never terminates: the per-file step
+        // budget stops the pass long before 2000 full budgets are spent.
+        let mut src = String::from(
+            "function d(s) { let o = ''; while (true) { o = String.fromCharCode(s.charCodeAt(0)); } return o; }\n",
+        );
+        for i in 0..2000 {
+            src.push_str(&format!("d('k{i}');\n"));
+        }
+        let t = std::time::Instant::now();
+        assert!(findings(&src).is_empty());
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
     }
 
     #[test]
