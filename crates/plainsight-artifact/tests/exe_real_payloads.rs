@@ -216,3 +216,62 @@ fn real_executables_when_available() {
     assert!(c.path_taken.contains("ELF note"), "{}", c.path_taken);
     assert_eq!(c.units[0].path, "sea-main.js");
 }
+
+/// Mutated real payloads (byte flips, truncations, inserted bytes): every
+/// outcome is a clean error or units whose bytes are UTF-8 and inside bounds;
+/// never a panic. A stable-toolchain companion to the `bun_graph` fuzz target.
+#[test]
+fn mutated_real_payloads_never_panic() {
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let seeds: Vec<Vec<u8>> = [
+        "bun-1.1.0.payload",
+        "bun-1.2.0.payload",
+        "bun-1.3.0.payload",
+        "bun-1.4.5.bun-section",
+        "bun-1.4.5-windows.payload",
+    ]
+    .iter()
+    .map(|f| elf_with(&fixture(f)))
+    .collect();
+    let (mut ok, mut err) = (0, 0);
+    for i in 0..3000 {
+        let mut b = seeds[i % seeds.len()].clone();
+        let len = b.len() as u64;
+        match rand() % 3 {
+            0 => {
+                for _ in 0..1 + rand() % 4 {
+                    let at = 64 + (rand() % (len - 64)) as usize;
+                    b[at] = rand() as u8;
+                }
+            }
+            1 => b.truncate(64 + (rand() % (len - 64)) as usize),
+            _ => {
+                let at = 64 + (rand() % (len - 64)) as usize;
+                b.insert(at, rand() as u8);
+            }
+        }
+        match exe::detect("m", &Data::from_vec(b), &Limits::default()) {
+            Some(Ok(c)) => {
+                ok += 1;
+                for u in c.units.iter().filter(|u| u.kind == UnitKind::JavaScript) {
+                    assert!(std::str::from_utf8(u.data.bytes()).is_ok());
+                }
+            }
+            Some(Err(e)) => {
+                err += 1;
+                assert!(e.to_string().starts_with("m: "), "{e}");
+            }
+            None => unreachable!("ELF magic is never mutated"),
+        }
+    }
+    assert!(
+        ok > 0 && err > 0,
+        "both outcomes exercised: {ok} ok, {err} errors"
+    );
+}
