@@ -134,6 +134,10 @@ pub fn date_at(text: &[u8], at: usize) -> Option<(std::ops::Range<usize>, Date)>
     if end < text.len() && text[end].is_ascii_alphanumeric() {
         return None;
     }
+    // A date between slashes is a path component (`blog/2024/05/06/post`), not prose.
+    if (start > 0 && text[start - 1] == b'/') || text.get(end) == Some(&b'/') {
+        return None;
+    }
     parse(&text[start..end]).map(|d| (start..end, d))
 }
 
@@ -164,6 +168,7 @@ mod tests {
         assert_eq!(d.describe(), "YYYY/MM/DD");
         assert!(date_at(b"v2026.11.21b", 2).is_none());
         assert!(date_at(b"10.0.0.1", 0).is_none());
+        assert!(date_at(b"https://blog.example/2024/05/06/post", 22).is_none());
     }
 
     #[test]

@@ -358,17 +358,23 @@ impl DocStats {
         }
     }
 
-    /// A run of two or more spaces starting at `h`; records it unless it is
-    /// indentation or trailing. Returns the run end.
+    /// A run of two or more spaces starting at `h`; records it when it is one
+    /// extra space between two words. Returns the run end.
     fn doubled_at(&mut self, b: &[u8], h: usize, segment: usize, st: &mut BlockState) -> usize {
         let mut end = h;
         while end < b.len() && b[end] == b' ' {
             end += 1;
         }
+        // Only one extra space between two words is a candidate bit. Longer runs
+        // align columns (tables, code), and two spaces after `.`/`?`/`!`/`:` are a
+        // sentence-spacing style; both are layout a reader sees.
+        let between_words = end - h == 2
+            && h > 0
+            && (b[h - 1].is_ascii_alphanumeric() || b[h - 1] == b',' || b[h - 1] >= 0x80)
+            && b.get(end)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80);
         let line_start = memchr::memrchr(b'\n', &b[..h]).map_or(0, |p| p + 1);
-        let indentation = b[line_start..h].iter().all(|&c| is_blank(c));
-        let trailing = end == b.len() || matches!(b[end], b'\n' | b'\r' | b'\t');
-        if !(indentation || trailing || st.last_doubled_line == Some(line_start)) {
+        if between_words && st.last_doubled_line != Some(line_start) {
             st.last_doubled_line = Some(line_start);
             self.doubled_lines += 1;
             if self.doubled.len() < MAX_REPORTS_PER_FORM {

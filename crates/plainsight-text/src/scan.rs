@@ -724,7 +724,7 @@ impl<'o> Scanner<'o> {
             .iter()
             .max_by_key(|(_, n)| *n)
             .map_or(Family::Neutral, |(f, _)| *f);
-        let mixed = fams.len() >= 2;
+        let mixed = fams.len() >= 2 && !is_unit_symbol(word);
         // Characters of the word that imitate ASCII inside a Latin word.
         let mut lookalikes: Vec<(Range<usize>, char, String)> = Vec::new();
         let mut foreign_other = false;
@@ -767,27 +767,50 @@ impl<'o> Scanner<'o> {
                 foreign_other = true;
             }
         }
-        for (span, c, proto) in &lookalikes {
+        // Adjacent look-alikes (a whole full-width or homoglyph word) are one finding.
+        let mut groups: Vec<Vec<&(Range<usize>, char, String)>> = Vec::new();
+        for l in &lookalikes {
+            match groups.last_mut() {
+                Some(g) if g.last().is_some_and(|p| p.0.end == l.0.start) => g.push(l),
+                _ => groups.push(vec![l]),
+            }
+        }
+        for g in groups {
+            let span = g[0].0.start..g[g.len() - 1].0.end;
+            let proto: String = g.iter().map(|l| l.2.as_str()).collect();
+            let first = g[0].1;
+            let what = if g.len() == 1 {
+                char_label(first)
+            } else {
+                format!(
+                    "{} look-alike characters ({}, …)",
+                    g.len(),
+                    char_label(first)
+                )
+            };
             let mut f = finding(
                 Rule::ConfusableCharacter,
                 ctx.index,
                 span.clone(),
                 format!(
-                    "{} imitates {proto:?} in the Latin word {word:?}",
-                    char_label(*c)
+                    "{what} imitate{} {proto:?} in the Latin word {word:?}",
+                    if g.len() == 1 { "s" } else { "" }
                 ),
-                format!("{}, imitates {proto}", char_label(*c)),
+                format!("{what}, imitates {proto}"),
             );
-            f.chars = vec![CharNote::new(*c, 1)];
-            if c.is_alphabetic() || ascii_letters > 0 {
+            f.chars = char_notes(&ctx.text[span]);
+            if first.is_alphabetic() || ascii_letters > 0 {
                 f.severity = Severity::High;
             }
-            f.notes.push(format!(
-                "UTS #39 skeleton of {} is {proto:?}",
-                char_label(*c)
-            ));
+            for l in &g {
+                f.notes.push(format!(
+                    "UTS #39 skeleton of {} is {:?}",
+                    char_label(l.1),
+                    l.2
+                ));
+            }
             f.help = Some(format!(
-                "Replace it with {proto:?}; a reader sees no difference, a program does."
+                "Replace with {proto:?}; a reader sees no difference, a program does."
             ));
             self.out.push(f);
         }
@@ -867,6 +890,25 @@ impl<'o> Scanner<'o> {
         f.help = Some(format!("Replace it with {proto:?}."));
         self.out.push(f);
     }
+}
+
+/// SI units written with Greek letters: `μs`, `µm`, `kΩ`, `MΩ`.
+fn is_unit_symbol(word: &str) -> bool {
+    let short_ascii =
+        |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic());
+    if let Some(rest) = word
+        .strip_prefix('\u{03BC}')
+        .or_else(|| word.strip_prefix('\u{00B5}'))
+    {
+        return short_ascii(rest);
+    }
+    if let Some(rest) = word
+        .strip_suffix('\u{03A9}')
+        .or_else(|| word.strip_suffix('\u{2126}'))
+    {
+        return rest.is_empty() || (rest.len() <= 2 && short_ascii(rest));
+    }
+    false
 }
 
 /// Modifier letters that imitate apostrophes/primes are letters (Lm), so they

@@ -408,3 +408,27 @@ fn odd_whitespace_crlf_and_tabs() {
     // Consistent trailing blanks on every line are a style, not an odd one.
     assert!(run(&[&"Styled line.  \n".repeat(12)]).is_empty());
 }
+
+#[test]
+fn lookalike_runs_and_units() {
+    // A whole full-width word is one finding naming what it imitates.
+    let f = run(&["let s = \"\u{FF28}\u{FF45}\u{FF4C}\u{FF4C}\u{FF4F}\";"]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].message.contains("\"Hello\""), "{}", f[0].message);
+    assert_eq!(f[0].chars.len(), 4);
+    // SI units with Greek letters are not mixed-script words.
+    assert!(run(&["took 7.3 \u{03BC}s and 10 k\u{03A9}"]).is_empty());
+    // URL path dates are not dates.
+    let mut t = "Released 2026-01-02.\n".repeat(5);
+    t.push_str("See https://blog.example/2024/05/06/post.html\n");
+    assert!(run(&[&t]).is_empty());
+    // Aligned columns and sentence spacing are not doubled spaces.
+    let mut t = "| Crate   | License |\nSentence one.  Sentence two.\n".repeat(6);
+    t.push_str("just one  extra space\n");
+    let f = run(&[&t]);
+    assert_eq!(
+        f.iter().map(|f| f.rule.code()).collect::<Vec<_>>(),
+        ["PS510"],
+        "{f:?}"
+    );
+}
