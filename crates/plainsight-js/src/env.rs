@@ -27,8 +27,8 @@ use std::collections::{BTreeMap, HashSet};
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
     Argument, BinaryExpression, BindingPattern, CallExpression, ComputedMemberExpression,
-    Expression, IdentifierReference, LogicalExpression, MemberExpression, SwitchStatement,
-    VariableDeclarator,
+    Expression, ForOfStatement, IdentifierReference, LogicalExpression, MemberExpression,
+    SwitchStatement, VariableDeclarator,
 };
 use oxc_ast_visit::Visit;
 use oxc_semantic::SymbolId;
@@ -756,6 +756,10 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 v.check_switch(sw);
                 continue;
             }
+            AstKind::ForOfStatement(f) => {
+                v.check_for_of(f);
+                continue;
+            }
             AstKind::VariableDeclarator(d) => {
                 if let (BindingPattern::ObjectPattern(p), Some(init)) = (&d.id, &d.init)
                     && is_env_object(ctx, init, 0).is_some()
@@ -959,6 +963,31 @@ impl<'a> EnvVisitor<'_, 'a> {
         if let Some(read) = read {
             self.report_targeting(e.span, &read, &consts, "chained comparisons");
         }
+    }
+
+    /// `for (const d of LIST) if (h.endsWith(d)) …`: a small loop over a
+    /// constant list whose body compares an env value.
+    fn check_for_of(&mut self, f: &ForOfStatement<'a>) {
+        if f.body.span().size() > 2048 {
+            return;
+        }
+        let mut finder = EnvFinder {
+            ctx: self.ctx,
+            found: None,
+        };
+        finder.visit_statement(&f.body);
+        let Some(read) = finder.found else { return };
+        let text = self.ctx.text(f.body.span());
+        if !["endsWith", "startsWith", "includes", "===", "=="]
+            .iter()
+            .any(|t| text.contains(t))
+        {
+            return;
+        }
+        let Some(list) = constant_list(self.ctx, &f.right) else {
+            return;
+        };
+        self.report_targeting(f.span, &read, &list, "for…of loop");
     }
 
     fn check_switch(&mut self, s: &SwitchStatement<'a>) {
@@ -1491,6 +1520,7 @@ mod tests {
             "const Z = atob('QXNpYS9UZWhyYW4sQXNpYS9LYWJ1bA==').split(','); if (Z.includes(process.env.TZ)) x();",
             "const o = new Date().getTimezoneOffset(); if (o === -480 || o === -210) x();",
             "const u = require('os').userInfo().username; if (['alice', 'bob'].includes(u)) x();",
+            "function t() { const h = process.env.ANTHROPIC_BASE_URL; for (const d of ['a.example.cn', 'b.example.cn']) { if (h.endsWith(d)) return true; } return false; }",
         ];
         for src in cases {
             let t = targeting(src);

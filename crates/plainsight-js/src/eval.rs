@@ -40,6 +40,7 @@ use oxc_ast::ast::{
     VariableDeclaration,
 };
 use oxc_semantic::SymbolId;
+use oxc_span::GetSpan;
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator, UpdateOperator};
 
 use crate::context::Ctx;
@@ -666,13 +667,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
 
     fn get_prop(obj: &Value, key: &Value) -> Option<Value> {
         if let Value::Object(props) = obj {
+            // A key the literal lacks may be added at run time: unknown, not undefined.
             let k = key.to_js_string();
-            return Some(
-                props
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map_or(Value::Undefined, |(_, v)| v.clone()),
-            );
+            return props.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
         }
         if let Value::Str(k) = key
             && k == "length"
@@ -806,7 +803,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// A never-reassigned `x = init` binding, evaluated outside any frame (a
     /// constant does not see the caller's locals).
     fn const_binding(&mut self, sym: SymbolId) -> Option<Value> {
-        if self.ctx.semantic.scoping().symbol_is_mutated(sym) {
+        if self.ctx.semantic.scoping().symbol_is_mutated(sym) || contents_mutated(self.ctx, sym) {
             return None;
         }
         let AstKind::VariableDeclarator(d) = declaration_node(self.ctx, sym)?.kind() else {
@@ -1365,10 +1362,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             }
             "parseFloat" | "Number" => Some(Value::Num(a0.map_or(0.0, Value::to_num))),
             "String" => self.str(a0.map_or(String::new(), Value::to_js_string)),
-            "decodeURIComponent" | "decodeURI" => {
-                self.str(percent_decode(&a0?.to_js_string(), true)?)
-            }
-            "unescape" => self.str(percent_decode(&a0?.to_js_string(), false)?),
+            "decodeURIComponent" | "decodeURI" => self.str(percent_decode(a0?.as_str()?, true)?),
+            "unescape" => self.str(percent_decode(a0?.as_str()?, false)?),
             _ => None,
         }
     }
@@ -1775,6 +1770,51 @@ fn parse_json_lite(s: &str) -> Option<JsonLite> {
     (i == b.len()).then_some(v)
 }
 
+/// Is the array/object bound to `sym` changed in place somewhere
+/// (`t.push(x)`, `t[i] = x`, `t.k = x`, `t.sort()`, `delete t.k`, `t.k++`)?
+/// `const` only freezes the binding, not the contents.
+fn contents_mutated(ctx: &Ctx<'_>, sym: SymbolId) -> bool {
+    const MUTATORS: &[&str] = &[
+        "push",
+        "pop",
+        "shift",
+        "unshift",
+        "splice",
+        "sort",
+        "reverse",
+        "fill",
+        "copyWithin",
+        "set",
+    ];
+    let nodes = ctx.semantic.nodes();
+    for r in ctx.semantic.symbol_references(sym) {
+        let id = r.node_id();
+        if id.index() >= nodes.len() {
+            return true;
+        }
+        let member = nodes.parent_id(id);
+        let member_span = match nodes.kind(member) {
+            AstKind::StaticMemberExpression(m) => m.span,
+            AstKind::ComputedMemberExpression(m) => m.span,
+            _ => continue,
+        };
+        match nodes.parent_kind(member) {
+            AstKind::AssignmentExpression(a) if a.left.span() == member_span => return true,
+            AstKind::UpdateExpression(_) => return true,
+            AstKind::UnaryExpression(u) if u.operator == UnaryOperator::Delete => return true,
+            AstKind::CallExpression(c) if c.callee.span() == member_span => {
+                if let AstKind::StaticMemberExpression(m) = nodes.kind(member)
+                    && MUTATORS.contains(&m.property.name.as_str())
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// A builtin passed as a callback: `.map(String.fromCharCode)`, `.map(Number)`.
 fn builtin_callback(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<(&'static str, &'static str)> {
     match e.without_parentheses() {
@@ -2000,6 +2040,21 @@ mod tests {
     }
 
     #[test]
+    fn contents_changed_in_place_are_not_constant() {
+        assert_eq!(ev("const L = []; L.push('a'); L.join()"), None);
+        assert_eq!(ev("const O = { a: 1 }; O.b = 2; O.a"), None);
+        assert_eq!(
+            ev("const O = { a: 'x' }; unescape(O.scheme)"),
+            None,
+            "missing key is unknown"
+        );
+        assert_eq!(
+            s("const L = ['b', 'a']; L.slice(0, 1).join('') + L.length"),
+            "b2"
+        );
+    }
+
+    #[test]
     fn apply_call_and_object_tables() {
         assert_eq!(s("String.fromCharCode.apply(null, [104, 105])"), "hi");
         assert_eq!(
@@ -2010,7 +2065,11 @@ mod tests {
             s("const T = { a: 'x', ['b' + 1]: 'y' }; T.a + T['b1']"),
             "xy"
         );
-        assert_eq!(ev("({ a: 1 }).zzz"), Some(Value::Undefined));
+        assert_eq!(
+            ev("({ a: 1 }).zzz"),
+            None,
+            "a key the literal lacks is unknown"
+        );
         assert_eq!(
             ev("({ get a() { return 1; } }).a"),
             None,
