@@ -37,7 +37,9 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -74,7 +76,9 @@ impl fmt::Display for Confidence {
 
 /// A point in an input file. `line` and `column` are 1-based; `column` counts
 /// Unicode scalar values (SARIF `columnKind: unicodeCodePoints`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Position {
     /// Byte offset from the start of the file.
     pub offset: u64,
@@ -217,18 +221,32 @@ pub struct Report {
     /// Non-fatal problems (e.g. one file of a directory could not be parsed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// What the input layer did, per input: platform package fetched,
+    /// executable layout parsed or carved, entries skipped…
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+    /// Set by `scan --baseline`: `findings` then holds only the findings that
+    /// APPEARED since the baseline; see [`crate::diff`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::diff::Baseline>,
 }
 
 impl Report {
     /// Sort findings by input, then position, then rule, so output is stable.
     pub fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
-            (&a.location.chain, &a.location.path, a.location.start.offset, a.rule.code()).cmp(&(
-                &b.location.chain,
-                &b.location.path,
-                b.location.start.offset,
-                b.rule.code(),
-            ))
+            (
+                &a.location.chain,
+                &a.location.path,
+                a.location.start.offset,
+                a.rule.code(),
+            )
+                .cmp(&(
+                    &b.location.chain,
+                    &b.location.path,
+                    b.location.start.offset,
+                    b.rule.code(),
+                ))
         });
     }
 
@@ -239,6 +257,9 @@ impl Report {
 
     /// Count of findings at or above `threshold`.
     pub fn count_at_least(&self, threshold: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= threshold).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count()
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod chars;
 pub mod codes;
+pub mod diff;
 pub mod finding;
 pub mod render;
 

@@ -136,6 +136,7 @@ pub fn sample_report() -> Report {
             "dir/bad\u{202E}sj.js:3:7: unexpected token".into(),
             "x.js: too deep".into(),
         ],
+        ..Report::default()
     };
     report.sort();
     report

@@ -1,5 +1,6 @@
 //! Renderers: one file per output format, each a pure function of a [`Report`].
 
+mod github;
 mod json;
 mod safe_json;
 mod sarif;
@@ -18,6 +19,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitHub Actions workflow commands (`::error file=…::…`), one per finding.
+    Github,
 }
 
 /// Options for the human text renderer.
@@ -35,8 +38,13 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
+        // Notices and version diffs get sections around the plain report.
+        Format::Text if !report.notices.is_empty() || report.baseline.is_some() => {
+            crate::diff::render_text(report, opts, out)
+        }
         Format::Text => text::render(report, opts, out),
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
     }
 }

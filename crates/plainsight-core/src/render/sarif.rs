@@ -35,11 +35,31 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// The SARIF log as a JSON value (exposed to tests through [`render`] only).
 fn to_value(report: &Report) -> Value {
     let rules: Vec<Value> = Rule::ALL.iter().map(|&r| rule_descriptor(r)).collect();
-    let results: Vec<Value> = report.findings.iter().map(result).collect();
+    let mut results: Vec<Value> = report.findings.iter().map(result).collect();
+    // A version diff (`scan --baseline`): appeared findings are `new`, the
+    // others come from `Report::baseline`.
+    if let Some(b) = &report.baseline {
+        for r in &mut results {
+            r["baselineState"] = json!("new");
+        }
+        for (list, state) in [(&b.unchanged, "unchanged"), (&b.disappeared, "absent")] {
+            results.extend(list.iter().map(|f| {
+                let mut r = result(f);
+                r["baselineState"] = json!(state);
+                r
+            }));
+        }
+    }
     let notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| json!({ "level": "error", "message": { "text": escape(e) } }))
+        .chain(
+            report
+                .notices
+                .iter()
+                .map(|n| json!({ "level": "note", "message": { "text": escape(n) } })),
+        )
         .collect();
     let version = if report.tool_version.is_empty() {
         env!("CARGO_PKG_VERSION")

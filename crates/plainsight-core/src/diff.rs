@@ -1,0 +1,470 @@
+//! Version diffs: what APPEARED and DISAPPEARED between a baseline scan and a
+//! new one (`plainsight scan <new> --baseline <old>`).
+//!
+//! Design decisions:
+//! - **Findings are matched by meaning, not by place.** Every build of a
+//!   minified bundle moves code around and renames locals, so line, column,
+//!   byte offset and short minified identifiers say nothing about whether a
+//!   finding is new. The [`meaning_key`] is the rule code, the location
+//!   normalised (input root, package versions and numbers in container names
+//!   dropped; module paths such as `/$bunfs/root/cli.js` kept), the message
+//!   with numbers (positions, counts like "3 read sites") and short
+//!   backticked identifiers canonicalised, the decoded value, and the code
+//!   points involved. What stays: the environment source (`process.env.TZ`),
+//!   endpoint origins, decoded strings, the look-alike alternatives.
+//! - **Multiset semantics.** A key found twice in the new scan and once in the
+//!   baseline counts one appeared finding (the last one, in report order).
+//! - **Report shape.** [`apply`] leaves the APPEARED findings in
+//!   `Report::findings` (so exit codes, `--format github` annotations and
+//!   every renderer that knows nothing of diffs follow the new findings only)
+//!   and puts the disappeared and unchanged ones in `Report::baseline`.
+//!   JSON: `{"findings": [appeared…], "baseline": {"inputs", "disappeared",
+//!   "unchanged"}}`; SARIF: `baselineState` new / unchanged / absent; text:
+//!   "appeared (N)" and "disappeared (M)" sections ([`render_text`]).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::chars::escape;
+use crate::finding::{Finding, Report};
+use crate::render::{self, Format, TextOptions};
+
+/// The baseline side of a diff (see the module docs for the report shape).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The baseline inputs as named on the command line.
+    pub inputs: Vec<String>,
+    /// Findings of the baseline with no counterpart in the new scan.
+    pub disappeared: Vec<Finding>,
+    /// Findings of the new scan that the baseline has too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<Finding>,
+}
+
+/// The three sides of a diff.
+#[derive(Clone, Debug, Default)]
+pub struct Diff {
+    pub appeared: Vec<Finding>,
+    pub unchanged: Vec<Finding>,
+    pub disappeared: Vec<Finding>,
+}
+
+/// Input roots of one side of the diff: the inputs as named, whose prefix is
+/// dropped from locations so `v1/pkg` and `v2/pkg` compare equal.
+fn strip_root<'a>(s: &'a str, roots: &[String]) -> Option<&'a str> {
+    roots
+        .iter()
+        .filter(|r| !r.is_empty())
+        .find_map(|r| s.strip_prefix(r.as_str()))
+}
+
+/// Canonical text: ASCII digit runs that are not part of a word (positions,
+/// offsets, counts, versions) become `#`, `0x…` hex numbers too; hex after
+/// `U+` is kept (it names a code point). Short backticked identifiers with a
+/// lower-case letter or `$` (minified names: `` `e` ``, `` `Qe` ``) become
+/// `` `_` ``.
+pub fn canonical(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    while i < b.len() {
+        let c = b[i];
+        if c == b'`' {
+            if let Some(len) = b[i + 1..].iter().position(|&x| x == b'`') {
+                let inner = &s[i + 1..i + 1 + len];
+                let minified = (1..=2).contains(&inner.len())
+                    && inner.bytes().all(word)
+                    && inner.bytes().any(|x| x.is_ascii_lowercase() || x == b'$');
+                if minified {
+                    out.push_str("`_`");
+                    i += len + 2;
+                    continue;
+                }
+            }
+        }
+        if word(c) && (i == 0 || !word(b[i - 1])) {
+            let end = b[i..]
+                .iter()
+                .position(|&x| !word(x))
+                .map_or(b.len(), |n| i + n);
+            let tok = &s[i..end];
+            let code_point = i >= 2 && &b[i - 2..i] == b"U+";
+            let hex = tok.len() > 2
+                && (tok.starts_with("0x") || tok.starts_with("0X"))
+                && tok[2..].bytes().all(|x| x.is_ascii_hexdigit());
+            if !code_point && (hex || tok.bytes().all(|x| x.is_ascii_digit())) {
+                out.push('#');
+            } else {
+                out.push_str(tok);
+            }
+            i = end;
+            continue;
+        }
+        // Copy one whole character.
+        let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&s[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
+/// One container name without its version: `npm:@scope/agent@2.1.0` →
+/// `npm:@scope/agent`, then [`canonical`] (archive names with versions,
+/// carved offsets).
+fn canonical_container(c: &str) -> String {
+    let c = match c.strip_prefix("npm:") {
+        Some(spec) => {
+            // The version `@` is the last one, not the scope's leading one.
+            let name = match spec.rfind('@') {
+                Some(at) if at > 0 => &spec[..at],
+                _ => spec,
+            };
+            return format!("npm:{name}");
+        }
+        None => c,
+    };
+    canonical(c)
+}
+
+/// The meaning of a finding, for matching across versions (module docs).
+/// `roots` are the inputs of the side the finding comes from.
+pub fn meaning_key(f: &Finding, roots: &[String]) -> String {
+    let loc = &f.location;
+    let mut key = String::new();
+    key.push_str(f.rule.code());
+    key.push('\u{1f}');
+    for (i, c) in loc.chain.iter().enumerate() {
+        if i == 0 && roots.iter().any(|r| r == c) && !c.starts_with("npm:") {
+            key.push_str("<input>");
+        } else {
+            key.push_str(&canonical_container(c));
+        }
+        key.push_str(" › ");
+    }
+    let path = if loc.chain.is_empty() {
+        strip_root(&loc.path, roots).unwrap_or(&loc.path)
+    } else {
+        &loc.path
+    };
+    key.push_str(path);
+    if let Some(part) = &loc.part {
+        key.push('#');
+        key.push_str(&canonical(part));
+    }
+    key.push('\u{1f}');
+    key.push_str(&canonical(&f.message));
+    key.push('\u{1f}');
+    if let Some(d) = &f.decoded {
+        key.push_str(d.trim());
+    }
+    key.push('\u{1f}');
+    let mut cps: Vec<&str> = f.chars.iter().map(|c| c.codepoint.as_str()).collect();
+    cps.sort_unstable();
+    cps.dedup();
+    key.push_str(&cps.join(","));
+    key
+}
+
+/// Match `new` against `old` by [`meaning_key`] with multiset semantics.
+/// Each side's order is kept in its output lists.
+pub fn diff(
+    new: Vec<Finding>,
+    new_roots: &[String],
+    old: Vec<Finding>,
+    old_roots: &[String],
+) -> Diff {
+    let mut remaining: HashMap<String, usize> = HashMap::new();
+    for f in &old {
+        *remaining.entry(meaning_key(f, old_roots)).or_default() += 1;
+    }
+    let mut out = Diff::default();
+    for f in new {
+        match remaining.get_mut(&meaning_key(&f, new_roots)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                out.unchanged.push(f);
+            }
+            _ => out.appeared.push(f),
+        }
+    }
+    // What is left over in the baseline disappeared; take the last ones of
+    // each key so the survivors are the earliest, as on the new side.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut keep = vec![false; old.len()];
+    for (i, f) in old.iter().enumerate().rev() {
+        let k = meaning_key(f, old_roots);
+        let left = remaining.get(&k).copied().unwrap_or(0);
+        let taken = seen.entry(k).or_default();
+        if *taken < left {
+            *taken += 1;
+            keep[i] = true;
+        }
+    }
+    out.disappeared = old
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, k)| k.then_some(f))
+        .collect();
+    out
+}
+
+/// Turn `report` (the new scan) into a diff against `baseline`:
+/// `report.findings` becomes the appeared findings; errors and notices of the
+/// baseline are kept, prefixed with `baseline: `.
+pub fn apply(report: &mut Report, baseline: Report) {
+    let new = std::mem::take(&mut report.findings);
+    let d = diff(new, &report.inputs, baseline.findings, &baseline.inputs);
+    report.findings = d.appeared;
+    report.errors.extend(
+        baseline
+            .errors
+            .into_iter()
+            .map(|e| format!("baseline: {e}")),
+    );
+    report.notices.extend(
+        baseline
+            .notices
+            .into_iter()
+            .map(|n| format!("baseline: {n}")),
+    );
+    report.baseline = Some(Baseline {
+        inputs: baseline.inputs,
+        disappeared: d.disappeared,
+        unchanged: d.unchanged,
+    });
+}
+
+/// Text output for reports with notices or a baseline: an "inputs" section
+/// with the notices, then, for a diff, "appeared (N)" and "disappeared (M)"
+/// sections each rendered by the ordinary text renderer, and a diff summary.
+pub fn render_text(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut head = String::new();
+    if !report.notices.is_empty() {
+        head.push_str("inputs:\n");
+        for n in &report.notices {
+            let _ = writeln!(head, "  {}", escape(n));
+        }
+        head.push('\n');
+    }
+    out.write_all(head.as_bytes())?;
+    let plain = Report {
+        notices: Vec::new(),
+        baseline: None,
+        ..report.clone()
+    };
+    let Some(b) = &report.baseline else {
+        return render::render(&plain, Format::Text, opts, out);
+    };
+    writeln!(
+        out,
+        "appeared ({}) since {}:\n",
+        report.findings.len(),
+        escape(&b.inputs.join(", "))
+    )?;
+    render::render(&plain, Format::Text, opts, out)?;
+    writeln!(out, "\ndisappeared ({}):\n", b.disappeared.len())?;
+    let gone = Report {
+        tool_version: report.tool_version.clone(),
+        inputs: b.inputs.clone(),
+        findings: b.disappeared.clone(),
+        ..Report::default()
+    };
+    render::render(&gone, Format::Text, opts, out)?;
+    writeln!(
+        out,
+        "\ndiff: {} appeared, {} disappeared, {} unchanged",
+        report.findings.len(),
+        b.disappeared.len(),
+        b.unchanged.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rule;
+    use crate::finding::{CharNote, Location, Position};
+
+    fn at(path: &str, chain: &[&str], line: u32, column: u32, offset: u64) -> Location {
+        let p = Position {
+            offset,
+            line,
+            column,
+        };
+        Location {
+            chain: chain.iter().map(|s| (*s).to_string()).collect(),
+            path: path.into(),
+            start: p,
+            end: p,
+            ..Location::default()
+        }
+    }
+
+    fn env_read(var: &str, loc: Location, sites: usize) -> Finding {
+        let mut f = Finding::new(
+            Rule::EnvTimeZone,
+            format!("reads time zone `{var}` via `e` at 1:{sites}23 ({sites} read sites)"),
+            loc,
+        );
+        f.notes.push(format!("{sites} occurrence(s)"));
+        f
+    }
+
+    #[test]
+    fn positions_versions_counts_and_minified_names_do_not_matter() {
+        let a = env_read(
+            "process.env.TZ",
+            at(
+                "/$bunfs/root/cli.js",
+                &["npm:@s/agent@2.1.0", "package/bin/agent"],
+                1,
+                423_512,
+                423_511,
+            ),
+            3,
+        );
+        let mut b = env_read(
+            "process.env.TZ",
+            at(
+                "/$bunfs/root/cli.js",
+                &["npm:@s/agent@2.2.0-beta.1", "package/bin/agent"],
+                7,
+                99,
+                88_000,
+            ),
+            5,
+        );
+        b.message = b.message.replace("`e`", "`Qe`");
+        assert_eq!(meaning_key(&a, &[]), meaning_key(&b, &[]));
+    }
+
+    #[test]
+    fn meaning_differences_matter() {
+        let loc = at("cli.js", &[], 1, 1, 0);
+        let tz = env_read("process.env.TZ", loc.clone(), 1);
+        let lang = env_read("process.env.LANG", loc.clone(), 1);
+        assert_ne!(meaning_key(&tz, &[]), meaning_key(&lang, &[]));
+        // Same message, other module inside the executable.
+        let other = env_read("process.env.TZ", at("/$bunfs/root/x.js", &[], 1, 1, 0), 1);
+        assert_ne!(meaning_key(&tz, &[]), meaning_key(&other, &[]));
+        // Different look-alike alternatives or decoded values.
+        let mut q1 = Finding::new(Rule::CovertLookAlike, "m", loc.clone());
+        q1.chars = vec![CharNote::new('\'', 1), CharNote::new('\u{2019}', 1)];
+        let mut q2 = q1.clone();
+        q2.chars[1] = CharNote::new('\u{02BC}', 1);
+        assert_ne!(meaning_key(&q1, &[]), meaning_key(&q2, &[]));
+        let mut d1 = Finding::new(Rule::DecodedString, "m", loc.clone());
+        d1.decoded = Some("a.example".into());
+        let mut d2 = d1.clone();
+        d2.decoded = Some("b.example".into());
+        assert_ne!(meaning_key(&d1, &[]), meaning_key(&d2, &[]));
+    }
+
+    #[test]
+    fn canonical_forms() {
+        assert_eq!(
+            canonical("at 1:423512, 3 read sites"),
+            "at #:#, # read sites"
+        );
+        assert_eq!(canonical("U+2019 and U+02BC"), "U+2019 and U+02BC");
+        assert_eq!(canonical("carved at 0x1f00"), "carved at #");
+        assert_eq!(canonical("`TZ` `e` `$a` `foo`"), "`TZ` `_` `_` `foo`");
+        assert_eq!(canonical("utf8 ’x’ ünï 12"), "utf8 ’x’ ünï #");
+        assert_eq!(canonical("`"), "`");
+    }
+
+    #[test]
+    fn input_roots_are_dropped() {
+        let a = env_read("process.env.TZ", at("old/pkg/cli.js", &[], 1, 1, 0), 1);
+        let b = env_read("process.env.TZ", at("new/pkg/cli.js", &[], 1, 1, 0), 1);
+        assert_eq!(
+            meaning_key(&a, &["old/pkg".into()]),
+            meaning_key(&b, &["new/pkg".into()])
+        );
+        let c = env_read(
+            "process.env.TZ",
+            at("package/cli.js", &["v1/a.tgz"], 1, 1, 0),
+            1,
+        );
+        let d = env_read(
+            "process.env.TZ",
+            at("package/cli.js", &["v2/a.tgz"], 1, 1, 0),
+            1,
+        );
+        assert_eq!(
+            meaning_key(&c, &["v1/a.tgz".into()]),
+            meaning_key(&d, &["v2/a.tgz".into()])
+        );
+    }
+
+    #[test]
+    fn multiset_semantics() {
+        let loc = at("cli.js", &[], 1, 1, 0);
+        let tz = env_read("process.env.TZ", loc.clone(), 1);
+        let lang = env_read("process.env.LANG", loc, 1);
+        let d = diff(
+            vec![tz.clone(), tz.clone()],
+            &[],
+            vec![tz.clone(), lang.clone(), lang.clone()],
+            &[],
+        );
+        assert_eq!(d.appeared.len(), 1);
+        assert_eq!(d.unchanged.len(), 1);
+        assert_eq!(d.disappeared, vec![lang.clone(), lang]);
+        let mut r = Report {
+            inputs: vec!["new".into()],
+            findings: vec![tz.clone()],
+            ..Report::default()
+        };
+        apply(
+            &mut r,
+            Report {
+                inputs: vec!["old".into()],
+                findings: vec![tz],
+                errors: vec!["x".into()],
+                ..Report::default()
+            },
+        );
+        assert!(r.findings.is_empty());
+        assert_eq!(r.errors, vec!["baseline: x".to_string()]);
+        let b = r.baseline.as_ref().unwrap();
+        assert_eq!((b.unchanged.len(), b.disappeared.len()), (1, 0));
+    }
+
+    #[test]
+    fn text_has_sections() {
+        let loc = at("cli.js", &[], 1, 1, 0);
+        let mut r = Report {
+            inputs: vec!["new".into()],
+            findings: vec![env_read("process.env.TZ", loc.clone(), 1)],
+            notices: vec!["new: Bun graph parsed".into()],
+            ..Report::default()
+        };
+        apply(
+            &mut r,
+            Report {
+                inputs: vec!["old".into()],
+                findings: vec![env_read("process.env.LANG", loc, 1)],
+                ..Report::default()
+            },
+        );
+        let mut out = Vec::new();
+        render_text(&r, TextOptions::default(), &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let (i, a, d) = (
+            s.find("inputs:\n  new: Bun graph parsed").unwrap(),
+            s.find("appeared (1) since old").unwrap(),
+            s.find("disappeared (1)").unwrap(),
+        );
+        assert!(i < a && a < d, "{s}");
+        assert!(s[a..d].contains("process.env.TZ") && s[d..].contains("process.env.LANG"));
+        assert!(
+            s.ends_with("diff: 1 appeared, 1 disappeared, 0 unchanged\n"),
+            "{s}"
+        );
+    }
+}
