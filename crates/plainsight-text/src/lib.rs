@@ -6,6 +6,21 @@
 //! use [`classify`] on two captured prompts, and the guard [`normalize`].
 //!
 //! No I/O here: `&str` in, spans (byte ranges into that `&str`) out.
+//!
+//! Layout:
+//! - `chars` — character classes (default-ignorable, bidi, tags, selectors,
+//!   spaces, quotes), script families, UTS #39 ASCII prototypes.
+//! - `scan` — the per-segment character scan (PS501–PS507, PS511) with the
+//!   legitimate-use rules; jumps over ASCII in blocks.
+//! - `oddone` — document-wide odd-one-out statistics (PS508–PS510).
+//! - `payload` — decoders for tag, variation-selector and zero-width payloads.
+//! - `dates` — numeric date recognition shared by PS509 and `classify`.
+//! - `classify`, `normalize` — the two other entry points.
+//!
+//! Decisions: context decides legitimacy, never the code point alone (a ZWJ is
+//! fine between emoji or Devanagari letters, not between Latin ones); each
+//! finding names its code points and carries an exact byte span; `normalize`
+//! is driven by the same findings so the two can never disagree.
 
 use std::ops::Range;
 
