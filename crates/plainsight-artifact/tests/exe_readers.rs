@@ -281,6 +281,25 @@ fn corrupted_bun_graph_falls_back_to_carving() {
             .contains("function f29")
     );
 
+    // Appended: only the region the Offsets claim is carved, not the runtime's
+    // own JavaScript-looking text before it.
+    let mut payload = bun_payload(&[("/$bunfs/root/agent", &code, 1, 1)]);
+    let t = payload.len() - 16;
+    payload[t - 24..t - 20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let mut runtime_js = b"\0".to_vec();
+    for i in 0..30 {
+        runtime_js.extend_from_slice(
+            format!("function builtin{i}() {{ return this.x{i}; }}\n").as_bytes(),
+        );
+    }
+    runtime_js.push(0);
+    let c = detect(elf(&[(".rodata", runtime_js)], &[], &payload))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.units.len(), 1, "{:?}", c.units);
+    let carved = std::str::from_utf8(c.units[0].data.bytes()).unwrap();
+    assert!(carved.contains("function f29") && !carved.contains("builtin"));
+
     // Nothing to carve: an error naming the offset.
     let mut payload = bun_payload(&[("/$bunfs/root/agent", b"x", 1, 1)]);
     let t = payload.len() - 16;

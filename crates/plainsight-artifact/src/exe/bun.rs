@@ -306,6 +306,16 @@ fn parse_with(b: &[u8], trailer_at: usize, layout: &Layout) -> Result<Graph, Gra
     })
 }
 
+/// The payload range a trailer's `Offsets` claims (either `Offsets` size),
+/// for carving when the records themselves do not check out.
+pub fn claimed_payload(b: &[u8], trailer_at: usize) -> Option<Range<usize>> {
+    [32usize, 24].into_iter().find_map(|size| {
+        let at = trailer_at.checked_sub(size)?;
+        let count = usize::try_from(u64_at(b, at)?).ok()?;
+        Some(at.checked_sub(count)?..trailer_at + TRAILER.len())
+    })
+}
+
 /// Latin-1 bytes to UTF-8 (every byte is the code point of the same value).
 pub fn latin1_to_utf8(b: &[u8]) -> String {
     b.iter().map(|&c| char::from(c)).collect()

@@ -123,7 +123,11 @@ fn read(
             // Bun's own runtime: not a compiled app, keep looking.
             Err(_) if how == "trailer search" => {}
             Err(e) => {
-                let region = bun_section.unwrap_or(0..at + bun::TRAILER.len());
+                // The section bounds the payload; an appended one is bounded by
+                // what its Offsets claim, else everything before the trailer.
+                let region = bun_section
+                    .or_else(|| bun::claimed_payload(b, at))
+                    .unwrap_or(0..at + bun::TRAILER.len());
                 let units = carved_units(name, data, &region, carve_limits);
                 if units.is_empty() {
                     return Err(malformed(
