@@ -15,6 +15,7 @@
 //! writing and exits with the code the findings call for.
 
 mod commands;
+mod progress;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

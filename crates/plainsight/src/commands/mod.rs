@@ -20,6 +20,8 @@ pub enum FormatArg {
     Json,
     /// SARIF 2.1.0 for code-scanning tools.
     Sarif,
+    /// GitHub Actions annotations (workflow commands), one line per finding.
+    Github,
 }
 
 impl From<FormatArg> for Format {
@@ -28,6 +30,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
         }
     }
 }

@@ -1,54 +1,266 @@
-//! `plainsight scan`: JavaScript files and directories through the JS analyzer.
-//! Per-file problems (syntax errors, files too deep or too large) do not stop
-//! the scan; they are listed in the report's errors.
+//! `plainsight scan`: any input (JS file, directory, archive, executable,
+//! `npm:` spec) through the artifact layer, every unit through its analyzer,
+//! optionally diffed against a baseline scan.
+//!
+//! Design decisions:
+//! - **Parallel over inputs, then over units.** Inputs are opened on a work
+//!   queue (`std::thread::scope`, one worker per core from
+//!   `available_parallelism`), then every unit of every input goes on a second
+//!   queue, biggest first so one 13 MB bundle does not start last and finish
+//!   alone. Plain scoped threads instead of rayon: two flat queues need
+//!   nothing more, and each JS unit already runs on its own big-stack thread.
+//!   Results are stored by unit index and the report is sorted, so the output
+//!   does not depend on scheduling.
+//! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
+//!   a missing package or a tarball that fails its integrity check must not
+//!   look like a clean scan. Problems inside an input (one file that does not
+//!   parse) are report errors and the scan goes on.
+//! - **JavaScript that is not UTF-8** (the artifact layer already converts
+//!   Bun's Latin-1) is decoded lossily and the report gets a notice naming the
+//!   unit and the first bad byte offset: the code is still worth scanning, and
+//!   positions before that offset stay exact.
+//! - Native units get the strings inventory of the artifact layer.
 
-use std::path::Path;
+use std::cmp::Reverse;
+use std::io::IsTerminal;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plainsight_core::Report;
+use anyhow::Context as _;
+use plainsight_artifact::{Limits, OpenOptions, Unit, UnitKind};
+use plainsight_core::{Finding, Report};
 use plainsight_js::ScanOptions;
 
 use super::{OutputArgs, parse_size};
 use crate::Outcome;
 
-/// Scan JavaScript for covert channels, environment probes, hidden strings and egress.
+/// Scan agent code for covert channels, environment probes, hidden strings and egress.
 ///
-/// Takes .js/.mjs/.cjs files or directories of them. The code is parsed and
-/// analysed, never executed. Files that cannot be analysed (syntax errors, too
-/// deep, too large) are listed as errors and the scan goes on.
+/// INPUT is a JavaScript file, a directory, an archive (.tgz, .tar, .zip,
+/// .vsix), an executable (Bun, Node SEA, deno, or any other: strings
+/// inventory) or an npm package `npm:<name>[@<version|tag>]`. Nothing is
+/// executed. With --baseline, only what appeared or disappeared since the
+/// baseline is reported.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or directories to scan.
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<String>,
+    /// Inputs to scan: paths or npm:<name>[@<version|tag>].
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+    /// Compare with this older version (same input kinds; repeatable) and
+    /// report what appeared and disappeared. The exit code follows appeared
+    /// findings only.
+    #[arg(long, value_name = "INPUT")]
+    pub baseline: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Largest JavaScript file scanned (suffixes K, M, G, T); larger files are
-    /// reported as errors and skipped.
-    #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
+    /// npm registry for npm: inputs (default: npm_config_registry / .npmrc / registry.npmjs.org).
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Platform whose optional packages (native executables) are fetched, as <os>-<arch>.
+    #[arg(long, value_name = "OS-ARCH")]
+    pub platform: Option<String>,
+    /// Where downloaded tarballs are cached (default: ~/.cache/plainsight).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Largest single file or archive entry considered (suffixes K, M, G, T).
+    #[arg(long, value_parser = parse_size, default_value = "1G", value_name = "BYTES")]
     pub max_file_size: u64,
-    /// Deepest syntactic nesting accepted before a file is reported as too deep.
+    /// Most uncompressed bytes read out of one archive.
+    #[arg(long, value_parser = parse_size, default_value = "2G", value_name = "BYTES")]
+    pub max_total_size: u64,
+    /// Most entries read from one archive.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_entries: usize,
+    /// Largest uncompressed/compressed ratio accepted (decompression bombs).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_ratio: u64,
+    /// Deepest syntactic nesting of JavaScript accepted before a file is reported as too deep.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub max_depth: u32,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let opts = ScanOptions {
+    let progress: Option<Arc<dyn plainsight_artifact::Progress>> =
+        if std::io::stderr().is_terminal() {
+            Some(Arc::new(crate::progress::Bars::stderr()))
+        } else {
+            None
+        };
+    let open = OpenOptions {
+        limits: Limits {
+            max_total_uncompressed: args.max_total_size,
+            max_entries: args.max_entries,
+            max_ratio: args.max_ratio,
+            max_file_size: args.max_file_size,
+        },
+        registry: args.registry.clone(),
+        platform: args.platform.clone(),
+        cache_dir: args.cache_dir.clone(),
+        progress,
+    };
+    let js = ScanOptions {
         max_file_size: args.max_file_size,
         max_depth: args.max_depth,
         ..ScanOptions::default()
     };
+    let mut report = scan_all(&args.inputs, &open, &js)?;
+    if !args.baseline.is_empty() {
+        let baseline = scan_all(&args.baseline, &open, &js).context("baseline")?;
+        plainsight_core::diff::apply(&mut report, baseline);
+    }
+    args.output.finish(&report)
+}
+
+/// Open every input and scan every unit, in parallel; a sorted report.
+pub fn scan_all(inputs: &[String], open: &OpenOptions, js: &ScanOptions) -> anyhow::Result<Report> {
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: inputs.to_vec(),
         ..Report::default()
     };
-    for path in &args.paths {
-        let out = plainsight_js::scan_path(Path::new(path), &opts)?;
-        report.inputs.push(path.clone());
-        report.findings.extend(out.findings);
-        report
-            .errors
-            .extend(out.errors.into_iter().map(|e| e.message));
+    let opened = par_map(inputs, |input| plainsight_artifact::open(input, open));
+    let mut units: Vec<Unit> = Vec::new();
+    for (input, artifact) in inputs.iter().zip(opened) {
+        let artifact = artifact.map_err(anyhow::Error::new)?;
+        if artifact.units.is_empty() {
+            report.notices.push(format!(
+                "{input}: nothing to scan (no JavaScript or executable found)"
+            ));
+        }
+        report.notices.extend(
+            artifact
+                .notices
+                .into_iter()
+                .map(|n| format!("{input}: {n}")),
+        );
+        units.extend(artifact.units);
+    }
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| Reverse(units[i].data.len()));
+    let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
+    for (i, r) in order
+        .iter()
+        .zip(par_map(&order, |&i| scan_unit(&units[i], js)))
+    {
+        results[*i] = Some(r);
+    }
+    for r in results.into_iter().flatten() {
+        report.findings.extend(r.findings);
+        report.errors.extend(r.errors);
+        report.notices.extend(r.notice);
     }
     report.sort();
-    args.output.finish(&report)
+    Ok(report)
+}
+
+struct UnitResult {
+    findings: Vec<Finding>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+fn scan_unit(unit: &Unit, js: &ScanOptions) -> UnitResult {
+    match unit.kind {
+        UnitKind::JavaScript => {
+            let bytes = unit.data.bytes();
+            let (text, notice) = match std::str::from_utf8(bytes) {
+                Ok(t) => (std::borrow::Cow::Borrowed(t), None),
+                Err(e) => (
+                    String::from_utf8_lossy(bytes),
+                    Some(format!(
+                        "{}: not valid UTF-8 at byte {}; invalid bytes read as U+FFFD \
+                         (positions after it are approximate)",
+                        display(unit),
+                        e.valid_up_to()
+                    )),
+                ),
+            };
+            let out = plainsight_js::scan_source(&unit.path, &unit.chain, &text, js);
+            UnitResult {
+                findings: out.findings,
+                errors: out.errors.into_iter().map(|e| e.message).collect(),
+                notice,
+            }
+        }
+        UnitKind::Native => UnitResult {
+            findings: plainsight_artifact::exe::strings::native_findings(unit),
+            errors: Vec::new(),
+            notice: None,
+        },
+    }
+}
+
+fn display(unit: &Unit) -> String {
+    let mut s = unit.chain.join(" › ");
+    if !s.is_empty() {
+        s.push_str(" › ");
+    }
+    s.push_str(&unit.path);
+    s
+}
+
+/// `items.iter().map(f)` on one worker per core, results in input order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn par_map_keeps_order() {
+        let items: Vec<u64> = (0..1000).collect();
+        let out = par_map(&items, |&x| x * 2);
+        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert!(par_map(&[] as &[u8], |&x| x).is_empty());
+    }
+
+    #[test]
+    fn non_utf8_javascript_is_scanned_with_a_notice() {
+        let unit = Unit {
+            chain: vec!["pkg.tgz".into()],
+            path: "package/a.js".into(),
+            kind: UnitKind::JavaScript,
+            data: plainsight_artifact::Data::from_vec(b"var a = 1; // \xff\n".to_vec()),
+        };
+        let r = scan_unit(&unit, &ScanOptions::default());
+        assert_eq!(
+            r.notice.as_deref(),
+            Some(
+                "pkg.tgz › package/a.js: not valid UTF-8 at byte 14; invalid bytes read as \
+                 U+FFFD (positions after it are approximate)"
+            )
+        );
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+    }
 }
