@@ -975,7 +975,9 @@ mod tests {
             "function d(s) { let o = ''; while (true) { o = String.fromCharCode(s.charCodeAt(0)); } return o; }\n",
         );
         for i in 0..2000 {
-            src.push_str(&format!("d('k{i}');\n"));
+            src.push_str("d('k");
+            src.push_str(&i.to_string());
+            src.push_str("');\n");
         }
         let t = std::time::Instant::now();
         assert!(findings(&src).is_empty());
