@@ -245,7 +245,7 @@ fn mutated_real_payloads_never_panic() {
         let len = b.len() as u64;
         match rand() % 3 {
             0 => {
-                for _ in 0..1 + rand() % 4 {
+                for _ in 0..=(rand() % 4) {
                     let at = 64 + (rand() % (len - 64)) as usize;
                     b[at] = rand() as u8;
                 }
