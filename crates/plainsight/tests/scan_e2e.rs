@@ -1,0 +1,416 @@
+//! End-to-end tests of `plainsight scan` over the artifact layer: archives
+//! built in the test, `npm:` specs against a loopback registry served by the
+//! test (never the internet), version diffs and `--format github`.
+//!
+//! Fixtures: `tests/fixtures/scan/v1/package` is a small agent CLI reading its
+//! endpoint configuration; `v2/package` is the next version, which also reads
+//! `process.env.TZ` and decodes a host list hidden as base64 + XOR.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+const BIN: &str = env!("CARGO_BIN_EXE_plainsight");
+
+fn fixture_dir(version: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scan")
+        .join(version)
+}
+
+/// A gzipped tarball of a fixture version, entries under `package/` as npm packs them.
+fn tgz(version: &str) -> Vec<u8> {
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut b = tar::Builder::new(enc);
+    let dir = fixture_dir(version).join("package");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    for name in names {
+        let data = std::fs::read(dir.join(&name)).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, Path::new("package").join(&name), data.as_slice())
+            .unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .env_remove("npm_config_registry")
+        .env("HOME", dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)))
+}
+
+fn codes(findings: &Value) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A loopback npm registry: `TcpListener` on 127.0.0.1:0 in a thread,
+/// HTTP/1.1 with `Connection: close`. Serves packuments and tarballs.
+struct Registry {
+    url: String,
+    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    versions: Arc<Mutex<BTreeMap<String, Value>>>,
+}
+
+fn sri(bytes: &[u8]) -> String {
+    format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(bytes))
+    )
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let files: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
+        let versions: Arc<Mutex<BTreeMap<String, Value>>> = Arc::default();
+        let (f, v) = (Arc::clone(&files), Arc::clone(&versions));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let body = if let Some(b) = f.lock().unwrap().get(&path) {
+                    Some(b.clone())
+                } else {
+                    let versions = v.lock().unwrap();
+                    let name = path.trim_start_matches('/').replace("%2f", "/");
+                    let mine: serde_json::Map<String, Value> = versions
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&format!("{name}@")))
+                        .map(|(k, m)| (k[name.len() + 1..].to_string(), m.clone()))
+                        .collect();
+                    let latest = mine.keys().last().cloned();
+                    latest.map(|l| {
+                        serde_json::to_vec(&json!({
+                            "name": name,
+                            "dist-tags": { "latest": l },
+                            "versions": mine,
+                        }))
+                        .unwrap()
+                    })
+                };
+                let (status, body) = match body {
+                    Some(b) => ("200 OK", b),
+                    None => ("404 Not Found", b"{\"error\":\"not found\"}".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream
+                    .write_all(head.as_bytes())
+                    .and_then(|()| stream.write_all(&body));
+            }
+        });
+        Registry {
+            url,
+            files,
+            versions,
+        }
+    }
+
+    /// Publish `name@version`; `integrity` overrides the honest one.
+    fn publish(&self, name: &str, version: &str, tarball: &[u8], integrity: Option<String>) {
+        let tar_path = format!("/{name}/-/{name}-{version}.tgz");
+        let meta = json!({
+            "name": name,
+            "version": version,
+            "dist": {
+                "integrity": integrity.unwrap_or_else(|| sri(tarball)),
+                "tarball": format!("{}{}", self.url.trim_end_matches('/'), tar_path),
+            }
+        });
+        self.files
+            .lock()
+            .unwrap()
+            .insert(tar_path, tarball.to_vec());
+        self.versions
+            .lock()
+            .unwrap()
+            .insert(format!("{name}@{version}"), meta);
+    }
+}
+
+#[test]
+fn tgz_findings_carry_the_archive_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pkg.tgz"), tgz("v2")).unwrap();
+    let out = run(tmp.path(), &["scan", "--format", "json", "pkg.tgz"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json_of(&out);
+    let findings = report["findings"].as_array().unwrap();
+    let list = findings
+        .iter()
+        .find(|f| f["rule"] == "PS202")
+        .expect("decoded host list");
+    assert_eq!(list["location"]["chain"], json!(["pkg.tgz"]));
+    assert_eq!(list["location"]["path"], "package/cli.js");
+    assert!(list["decoded"].as_str().unwrap().contains("proxy.example"));
+    let text = run(tmp.path(), &["scan", "--color", "never", "pkg.tgz"]);
+    assert!(
+        stdout(&text).contains("pkg.tgz › package/cli.js:13:15"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn npm_spec_from_a_loopback_registry() {
+    let reg = Registry::start();
+    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), None);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let out = run(
+        tmp.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--registry",
+            &reg.url,
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "npm:agent-fixture@2.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json_of(&out);
+    let tz = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PS302")
+        .expect("time zone read");
+    assert_eq!(tz["location"]["chain"], json!(["npm:agent-fixture@2.0.0"]));
+    assert_eq!(tz["location"]["path"], "package/cli.js");
+    assert!(tz["message"].as_str().unwrap().contains("process.env.TZ"));
+}
+
+#[test]
+fn integrity_mismatch_is_an_error_and_nothing_is_printed() {
+    let reg = Registry::start();
+    reg.publish(
+        "agent-fixture",
+        "2.0.0",
+        &tgz("v2"),
+        Some(sri(b"something else")),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let out = run(
+        tmp.path(),
+        &[
+            "scan",
+            "--registry",
+            &reg.url,
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "npm:agent-fixture@2.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("plainsight: error: agent-fixture@2.0.0: integrity mismatch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn baseline_diff_between_npm_versions() {
+    let reg = Registry::start();
+    reg.publish("agent-fixture", "1.0.0", &tgz("v1"), None);
+    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), None);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let common = [
+        "--registry",
+        &reg.url,
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+    let mut args = vec!["scan", "--format", "json", "npm:agent-fixture@2.0.0"];
+    args.extend(["--baseline", "npm:agent-fixture@1.0.0"]);
+    args.extend(common);
+    let out = run(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json_of(&out);
+    // Exactly the time zone read and the decoded host list (with its use
+    // against the endpoint) appeared; the endpoint read moved a line down
+    // and is unchanged.
+    assert_eq!(
+        codes(&report["findings"]),
+        ["PS201", "PS202", "PS302", "PS305"]
+    );
+    assert_eq!(report["baseline"]["disappeared"], json!([]));
+    assert_eq!(codes(&report["baseline"]["unchanged"]), ["PS301"]);
+    assert_eq!(
+        report["baseline"]["inputs"],
+        json!(["npm:agent-fixture@1.0.0"])
+    );
+
+    // Reversed, the same findings disappeared, nothing appeared: exit 0.
+    let mut args = vec!["scan", "--format", "json", "npm:agent-fixture@1.0.0"];
+    args.extend(["--baseline", "npm:agent-fixture@2.0.0"]);
+    args.extend(common);
+    let out = run(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json_of(&out);
+    assert_eq!(report["findings"], json!([]));
+    assert_eq!(
+        codes(&report["baseline"]["disappeared"]),
+        ["PS201", "PS202", "PS302", "PS305"]
+    );
+
+    // SARIF carries the states.
+    let mut args = vec!["scan", "--format", "sarif", "npm:agent-fixture@2.0.0"];
+    args.extend(["--baseline", "npm:agent-fixture@1.0.0"]);
+    args.extend(common);
+    let sarif = json_of(&run(tmp.path(), &args));
+    let mut states: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    states.sort_unstable();
+    assert_eq!(states, ["new", "new", "new", "new", "unchanged"]);
+}
+
+#[test]
+fn baseline_diff_between_directories_text() {
+    let dir = fixture_dir("");
+    let out = run(
+        &dir,
+        &[
+            "scan",
+            "--color",
+            "never",
+            "v2/package",
+            "--baseline",
+            "v1/package",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    let appeared = s.find("appeared (4) since v1/package:").expect(&s);
+    let disappeared = s.find("disappeared (0):").expect(&s);
+    assert!(appeared < disappeared);
+    assert!(s[appeared..disappeared].contains("`process.env.TZ`"), "{s}");
+    assert!(
+        s.ends_with("diff: 4 appeared, 0 disappeared, 1 unchanged\n"),
+        "{s}"
+    );
+    // --fail-on follows the appeared findings only.
+    let quiet = run(
+        &dir,
+        &[
+            "scan",
+            "v1/package",
+            "--baseline",
+            "v2/package",
+            "--fail-on",
+            "info",
+        ],
+    );
+    assert_eq!(quiet.status.code(), Some(0), "{}", stdout(&quiet));
+}
+
+#[test]
+fn github_annotations() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pkg.tgz"), tgz("v2")).unwrap();
+    let out = run(tmp.path(), &["scan", "--format", "github", "pkg.tgz"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines.iter().all(|l| l.starts_with("::")), "{s}");
+    assert!(
+        lines.contains(
+            &"::error file=pkg.tgz,title=PS202 targeting-list::hidden list of host names/domains \
+              decoded at run time: corp.example, llm.example, proxy.example decoded: \
+              corp.example⟨U+000A LINE FEED⟩llm.example⟨U+000A LINE FEED⟩proxy.example \
+              at pkg.tgz › package/cli.js:13:15"
+        ),
+        "{s}"
+    );
+    // A plain file gets line and column.
+    let dir = fixture_dir("v2");
+    let out = run(&dir, &["scan", "--format", "github", "package/cli.js"]);
+    assert!(
+        stdout(&out).contains(
+            "::notice file=package/cli.js,line=5,col=14,endLine=5,endColumn=28,\
+             title=PS302 env-timezone-locale::reads time zone / locale `process.env.TZ`\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn many_inputs_give_the_same_report_in_any_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, v) in [("a.tgz", "v1"), ("b.tgz", "v2"), ("c.tgz", "v2")] {
+        std::fs::write(tmp.path().join(name), tgz(v)).unwrap();
+    }
+    let one = run(
+        tmp.path(),
+        &["scan", "--format", "json", "a.tgz", "b.tgz", "c.tgz"],
+    );
+    let two = run(
+        tmp.path(),
+        &["scan", "--format", "json", "c.tgz", "b.tgz", "a.tgz"],
+    );
+    let (one, two) = (json_of(&one), json_of(&two));
+    assert_eq!(one["findings"], two["findings"]);
+    assert_eq!(one["findings"].as_array().unwrap().len(), 11);
+}
