@@ -33,6 +33,15 @@ pub fn check(source: &str, max_depth: u32) -> Option<TooDeep> {
     let mut prefix_run = 0usize;
     while i < b.len() {
         let c = b[i];
+        // Fast path: identifiers, numbers and most operators do not nest.
+        if PLAIN[usize::from(c)] {
+            while i < b.len() && PLAIN[usize::from(b[i])] {
+                i += 1;
+            }
+            prev = b[i - 1];
+            prefix_run = 0;
+            continue;
+        }
         match c {
             b' ' | b'\t' | b'\n' | b'\r' => {
                 i += 1;
@@ -121,6 +130,19 @@ pub fn check(source: &str, max_depth: u32) -> Option<TooDeep> {
     }
     None
 }
+
+/// Bytes that never open, close or hide nesting (everything but whitespace,
+/// brackets, quotes, `/` and the prefix operators).
+static PLAIN: [bool; 256] = {
+    let mut t = [true; 256];
+    let special = b" \t\n\r()[]{}'\"`/!~+-";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = false;
+        k += 1;
+    }
+    t
+};
 
 /// After these bytes a `/` starts a regular expression rather than a division.
 fn regex_allowed_after(prev: u8) -> bool {

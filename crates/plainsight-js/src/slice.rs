@@ -46,6 +46,82 @@ const SINK_KEYS: &[&str] = &[
 /// Calls that send or serialise their argument.
 const SINK_CALLS: &[&str] = &["fetch", "request", "write", "send", "post", "stringify"];
 
+/// Names of built-in methods and properties (String, Array, RegExp, URL,
+/// Promise, Map…). A call or read of one of these is slicing through its
+/// receiver and arguments — already followed — not into a same-named user
+/// method somewhere in the bundle; skipping the field-insensitive look-up for
+/// them keeps slices precise and usually avoids building the name index.
+const BUILTIN_MEMBERS: &[&str] = &[
+    "at",
+    "catch",
+    "charAt",
+    "charCodeAt",
+    "codePointAt",
+    "concat",
+    "endsWith",
+    "entries",
+    "every",
+    "exec",
+    "filter",
+    "finally",
+    "find",
+    "findIndex",
+    "flat",
+    "flatMap",
+    "forEach",
+    "from",
+    "get",
+    "has",
+    "host",
+    "hostname",
+    "href",
+    "includes",
+    "indexOf",
+    "join",
+    "keys",
+    "lastIndexOf",
+    "length",
+    "localeCompare",
+    "map",
+    "match",
+    "matchAll",
+    "normalize",
+    "origin",
+    "padEnd",
+    "padStart",
+    "pathname",
+    "pop",
+    "port",
+    "protocol",
+    "push",
+    "reduce",
+    "repeat",
+    "replace",
+    "replaceAll",
+    "reverse",
+    "search",
+    "set",
+    "shift",
+    "slice",
+    "some",
+    "sort",
+    "splice",
+    "split",
+    "startsWith",
+    "substr",
+    "substring",
+    "test",
+    "then",
+    "toLowerCase",
+    "toString",
+    "toUpperCase",
+    "trim",
+    "trimEnd",
+    "trimStart",
+    "unshift",
+    "values",
+];
+
 /// An environment read reached by slicing, with the path that led there.
 #[derive(Clone, Debug)]
 pub struct EnvHit {
@@ -437,7 +513,11 @@ impl<'c, 'a> Slicer<'c, 'a> {
             e @ (Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) => {
                 FnRef::from_expr(e).into_iter().collect()
             }
-            Expression::StaticMemberExpression(m) => self.index().methods(m.property.name.as_str()),
+            Expression::StaticMemberExpression(m)
+                if !BUILTIN_MEMBERS.contains(&m.property.name.as_str()) =>
+            {
+                self.index().methods(m.property.name.as_str())
+            }
             _ => Vec::new(),
         }
     }
@@ -620,7 +700,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
 
     /// Field-insensitive property: every value stored under this name.
     fn property(&mut self, name: &'a str, at: Span, path: &mut Vec<String>) -> Option<EnvHit> {
-        if !self.first_seen(2, hash_name(name)) {
+        if BUILTIN_MEMBERS.contains(&name) || !self.first_seen(2, hash_name(name)) {
             return None;
         }
         let values = self.index().values(name);
