@@ -69,6 +69,29 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.finish();
+
+    // Many findings on one long line: excerpts and columns must not rescan it.
+    let mut dense = String::from("{\"system\": \"");
+    while dense.len() < 2 << 20 {
+        dense.push_str(&"word ".repeat(40));
+        dense.push_str("\\u200b");
+    }
+    dense.push_str("\", \"messages\": []}");
+    let mut g = c.benchmark_group("inspect-dense-findings");
+    g.throughput(Throughput::Bytes(dense.len() as u64));
+    g.sample_size(10);
+    g.bench_function("inspect 2MiB line, 10k findings", |b| {
+        b.iter(|| {
+            inspect(
+                "dense.json",
+                black_box(dense.as_bytes()),
+                &InspectOptions::default(),
+            )
+            .unwrap()
+            .len()
+        });
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

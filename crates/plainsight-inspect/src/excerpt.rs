@@ -16,18 +16,56 @@ pub const MAX_CHARS: usize = 120;
 pub const CONTEXT_BEFORE: usize = 40;
 
 /// The excerpt for byte `span` of `text`. The span is cut at the end of its
-/// first line if it runs over.
+/// first line if it runs over. For many excerpts of one text use [`TextLines`].
 pub fn excerpt(text: &str, span: Range<usize>, label: &str) -> Excerpt {
-    let start = floor_boundary(text, span.start.min(text.len()));
-    let end = floor_boundary(text, span.end.clamp(start, text.len()));
-    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..start]).map_or(0, |i| i + 1);
-    let mut line_end =
-        memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
-    if line_end > line_start && text.as_bytes()[line_end - 1] == b'\r' && start < line_end {
-        line_end -= 1;
+    TextLines::new(text).excerpt(span, label)
+}
+
+/// A text with its newline offsets, so that many excerpts of one long string
+/// (thousands of findings on a megabyte line) cost a binary search each rather
+/// than a scan of the text each.
+pub struct TextLines<'t> {
+    text: &'t str,
+    newlines: Vec<usize>,
+}
+
+impl<'t> TextLines<'t> {
+    pub fn new(text: &'t str) -> TextLines<'t> {
+        TextLines {
+            text,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
     }
-    let end = end.min(line_end.max(start));
-    let line_no = memchr::memchr_iter(b'\n', &text.as_bytes()[..line_start]).count() + 1;
+
+    pub fn excerpt(&self, span: Range<usize>, label: &str) -> Excerpt {
+        let text = self.text;
+        let start = floor_boundary(text, span.start.min(text.len()));
+        let end = floor_boundary(text, span.end.clamp(start, text.len()));
+        let line_idx = self.newlines.partition_point(|&nl| nl < start);
+        let line_start = if line_idx == 0 {
+            0
+        } else {
+            self.newlines[line_idx - 1] + 1
+        };
+        let mut line_end = self.newlines.get(line_idx).copied().unwrap_or(text.len());
+        if line_end > line_start && text.as_bytes()[line_end - 1] == b'\r' && start < line_end {
+            line_end -= 1;
+        }
+        clip(text, line_idx + 1, line_start..line_end, start..end, label)
+    }
+}
+
+/// Cuts `line` (a range of `text`) to MAX_CHARS characters around `span`.
+fn clip(
+    text: &str,
+    line_no: usize,
+    line: Range<usize>,
+    span: Range<usize>,
+    label: &str,
+) -> Excerpt {
+    let (line_start, line_end) = (line.start, line.end);
+    let start = span.start;
+    let end = span.end.min(line_end.max(start));
 
     // Clip to MAX_CHARS characters around the span.
     let line = &text[line_start..line_end];

@@ -41,6 +41,7 @@ use plainsight_core::{Finding, Location};
 use plainsight_text::TextFinding;
 
 use crate::document::{Document, Segment};
+use crate::excerpt::TextLines;
 use crate::lines::LineIndex;
 
 /// Input formats; `Auto` sniffs.
@@ -112,10 +113,21 @@ pub fn inspect(
     let texts: Vec<&str> = doc.segments.iter().map(|s| s.text.as_ref()).collect();
     let found = plainsight_text::analyze_document(&texts, &opts.text);
     let lines = LineIndex::new(bytes);
-    Ok(found
-        .into_iter()
-        .filter_map(|tf| to_finding(name, &doc, &lines, tf))
-        .collect())
+    // Findings come sorted by segment: index the current segment's lines once.
+    let mut current: Option<(usize, TextLines<'_>)> = None;
+    let mut findings = Vec::with_capacity(found.len());
+    for tf in found {
+        let Some(seg) = doc.segments.get(tf.segment) else {
+            continue;
+        };
+        if current.as_ref().is_none_or(|(i, _)| *i != tf.segment) {
+            current = Some((tf.segment, TextLines::new(&seg.text)));
+        }
+        if let Some((_, text_lines)) = &current {
+            findings.extend(to_finding(name, &doc, &lines, text_lines, tf));
+        }
+    }
+    Ok(findings)
 }
 
 /// Puts a text-engine answer back on the file.
@@ -123,6 +135,7 @@ fn to_finding(
     name: &str,
     doc: &Document<'_>,
     lines: &LineIndex<'_>,
+    text_lines: &TextLines<'_>,
     tf: TextFinding,
 ) -> Option<Finding> {
     let seg = doc.segments.get(tf.segment)?;
@@ -138,7 +151,7 @@ fn to_finding(
         confidence: tf.confidence,
         message: tf.message,
         location: location(name, doc, seg, lines, &tf.span),
-        excerpt: Some(excerpt::excerpt(&seg.text, tf.span, &tf.label)),
+        excerpt: Some(text_lines.excerpt(tf.span, &tf.label)),
         snippet: None,
         chars: tf.chars,
         decoded: tf.decoded,
@@ -248,7 +261,14 @@ mod tests {
             .unwrap();
         let at = doc.segments[seg].text.find('\u{2019}').unwrap();
         let lines = LineIndex::new(src.as_bytes());
-        let f = to_finding("b.json", &doc, &lines, engine_says(seg, at..at + 3)).unwrap();
+        let f = to_finding(
+            "b.json",
+            &doc,
+            &lines,
+            &TextLines::new(&doc.segments[seg].text),
+            engine_says(seg, at..at + 3),
+        )
+        .unwrap();
         let raw = src.find("\\u2019").unwrap() as u64;
         assert_eq!(
             f.location.start,
@@ -281,7 +301,14 @@ mod tests {
             "in segment 999 at byte 1".into(),
             "in segment x".into(),
         ];
-        let f = to_finding("b.json", &doc, &lines, tf).unwrap();
+        let f = to_finding(
+            "b.json",
+            &doc,
+            &lines,
+            &TextLines::new(&doc.segments[seg].text),
+            tf,
+        )
+        .unwrap();
         assert_eq!(
             f.notes[..3],
             [
@@ -291,6 +318,15 @@ mod tests {
             ]
         );
         // A segment index out of range is dropped, not a panic.
-        assert!(to_finding("b.json", &doc, &lines, engine_says(999, 0..1)).is_none());
+        assert!(
+            to_finding(
+                "b.json",
+                &doc,
+                &lines,
+                &TextLines::new(&doc.segments[seg].text),
+                engine_says(999, 0..1)
+            )
+            .is_none()
+        );
     }
 }

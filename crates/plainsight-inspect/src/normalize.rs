@@ -21,6 +21,7 @@ use plainsight_core::{CharNote, Finding};
 use plainsight_text::{Edit, Normalized, Policy};
 
 use crate::document::{self, Document, Segment};
+use crate::excerpt::TextLines;
 use crate::json::StringKind;
 use crate::lines::LineIndex;
 use crate::{InspectError, InspectOptions};
@@ -91,10 +92,11 @@ fn rewrite(
         if edits.is_empty() && !redecoded {
             continue;
         }
+        let text_lines = TextLines::new(&seg.text);
         findings.extend(
             edits
                 .iter()
-                .map(|e| edit_finding(name, doc, seg, &lines, e)),
+                .map(|e| edit_finding(name, doc, seg, &lines, &text_lines, e)),
         );
         let text = apply(&seg.text, &edits);
         let new = if seg.json {
@@ -196,6 +198,7 @@ fn edit_finding(
     doc: &Document<'_>,
     seg: &Segment<'_>,
     lines: &LineIndex<'_>,
+    text_lines: &TextLines<'_>,
     e: &Edit,
 ) -> Finding {
     let message = if e.replacement.is_empty() {
@@ -217,11 +220,7 @@ fn edit_finding(
         .into_iter()
         .map(|c| CharNote::new(c, e.original.chars().filter(|&x| x == c).count()))
         .collect();
-    f.excerpt = Some(crate::excerpt::excerpt(
-        &seg.text,
-        e.span.clone(),
-        "normalized",
-    ));
+    f.excerpt = Some(text_lines.excerpt(e.span.clone(), "normalized"));
     f.notes = seg.notes();
     f
 }
