@@ -73,17 +73,17 @@ pub fn canonical(s: &str) -> String {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
     while i < b.len() {
         let c = b[i];
-        if c == b'`' {
-            if let Some(len) = b[i + 1..].iter().position(|&x| x == b'`') {
-                let inner = &s[i + 1..i + 1 + len];
-                let minified = (1..=2).contains(&inner.len())
-                    && inner.bytes().all(word)
-                    && inner.bytes().any(|x| x.is_ascii_lowercase() || x == b'$');
-                if minified {
-                    out.push_str("`_`");
-                    i += len + 2;
-                    continue;
-                }
+        if c == b'`'
+            && let Some(len) = b[i + 1..].iter().position(|&x| x == b'`')
+        {
+            let inner = &s[i + 1..i + 1 + len];
+            let minified = (1..=2).contains(&inner.len())
+                && inner.bytes().all(word)
+                && inner.bytes().any(|x| x.is_ascii_lowercase() || x == b'$');
+            if minified {
+                out.push_str("`_`");
+                i += len + 2;
+                continue;
             }
         }
         if word(c) && (i == 0 || !word(b[i - 1])) {
@@ -438,14 +438,14 @@ mod tests {
     #[test]
     fn text_has_sections() {
         let loc = at("cli.js", &[], 1, 1, 0);
-        let mut r = Report {
+        let mut report = Report {
             inputs: vec!["new".into()],
             findings: vec![env_read("process.env.TZ", loc.clone(), 1)],
             notices: vec!["new: Bun graph parsed".into()],
             ..Report::default()
         };
         apply(
-            &mut r,
+            &mut report,
             Report {
                 inputs: vec!["old".into()],
                 findings: vec![env_read("process.env.LANG", loc, 1)],
@@ -453,7 +453,7 @@ mod tests {
             },
         );
         let mut out = Vec::new();
-        render_text(&r, TextOptions::default(), &mut out).unwrap();
+        render_text(&report, TextOptions::default(), &mut out).unwrap();
         let s = String::from_utf8(out).unwrap();
         let (i, a, d) = (
             s.find("inputs:\n  new: Bun graph parsed").unwrap(),

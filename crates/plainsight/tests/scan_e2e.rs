@@ -127,7 +127,7 @@ impl Registry {
                         .filter(|(k, _)| k.starts_with(&format!("{name}@")))
                         .map(|(k, m)| (k[name.len() + 1..].to_string(), m.clone()))
                         .collect();
-                    let latest = mine.keys().last().cloned();
+                    let latest = mine.keys().next_back().cloned();
                     latest.map(|l| {
                         serde_json::to_vec(&json!({
                             "name": name,
