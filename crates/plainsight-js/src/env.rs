@@ -645,6 +645,11 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
         e => {
             let m = e.as_member_expression()?;
             let name = m.static_property_name()?;
+            // Most calls in a bundle are method calls: reject by name before
+            // resolving the receiver's binding.
+            if !is_probe_method(name) {
+                return None;
+            }
             let object = m.object().without_parentheses();
             if name == "getTimezoneOffset" {
                 return Some((EnvCategory::TimeZone, "Date#getTimezoneOffset()".into()));
@@ -685,6 +690,18 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
             file_or_command(name, call)
         }
     }
+}
+
+/// Method names that can be an environment read on some receiver.
+fn is_probe_method(name: &str) -> bool {
+    matches!(
+        name,
+        "getTimezoneOffset" | "get" | "toObject" | "hostname" | "stat" | "statSync"
+    ) || name.starts_with("read")
+        || name.starts_with("open")
+        || EXEC_METHODS.contains(&name)
+        || lookup(OS_FUNCTIONS, name).is_some()
+        || lookup(PROCESS_PROPS, name).is_some()
 }
 
 fn module_call(
