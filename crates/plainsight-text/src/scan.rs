@@ -333,11 +333,15 @@ impl<'o> Scanner<'o> {
             let cp = c as u32;
             // Kana, ideographs, Hangul syllables, ideographic punctuation (not
             // U+3000, a space) and half-width kana: no detector has anything to say.
-            if matches!(
-                cp,
-                0x3001..=0x303F | 0x3041..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xFF61..=0xFF9F
-            ) {
+            // The whole run is consumed with one iterator: CJK text is mostly such runs.
+            if is_quiet(cp) {
                 i += c.len_utf8();
+                for ch in text[i..].chars() {
+                    if !is_quiet(ch as u32) {
+                        break;
+                    }
+                    i += ch.len_utf8();
+                }
                 continue;
             }
             if is_invisible(c) {
@@ -890,6 +894,16 @@ impl<'o> Scanner<'o> {
         f.help = Some(format!("Replace it with {proto:?}."));
         self.out.push(f);
     }
+}
+
+/// Kana, ideographs, Hangul syllables, ideographic punctuation (not U+3000, a
+/// space) and half-width kana: characters no detector reports in any context.
+#[inline]
+fn is_quiet(cp: u32) -> bool {
+    matches!(
+        cp,
+        0x3001..=0x303F | 0x3041..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xFF61..=0xFF9F
+    )
 }
 
 /// SI units written with Greek letters: `μs`, `µm`, `kΩ`, `MΩ`.
