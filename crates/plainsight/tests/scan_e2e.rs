@@ -414,3 +414,100 @@ fn many_inputs_give_the_same_report_in_any_order() {
     assert_eq!(one["findings"], two["findings"]);
     assert_eq!(one["findings"].as_array().unwrap().len(), 11);
 }
+
+/// Drop the official schema's `language` pattern, which fails the
+/// meta-schema's regex check (same adjustment as core's schema test; we never
+/// emit `language`).
+fn drop_language_pattern(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.get("pattern")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.ends_with("]?$"))
+            {
+                o.remove("pattern");
+            }
+            o.values_mut().for_each(drop_language_pattern);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_language_pattern),
+        _ => {}
+    }
+}
+
+fn assert_sarif_valid(doc: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plainsight-core/tests/data/sarif-schema-2.1.0.json");
+    let mut schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    drop_language_pattern(&mut schema);
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn notices_reach_every_format_and_diff_sarif_is_schema_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A package with nothing to scan in it.
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut b = tar::Builder::new(enc);
+    let data = br#"{"name":"empty","version":"1.0.0"}"#;
+    let mut h = tar::Header::new_ustar();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "package/package.json", data.as_slice())
+        .unwrap();
+    std::fs::write(
+        tmp.path().join("empty.tgz"),
+        b.into_inner().unwrap().finish().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("v1.tgz"), tgz("v1")).unwrap();
+    std::fs::write(tmp.path().join("v2.tgz"), tgz("v2")).unwrap();
+    let notice = "empty.tgz: nothing to scan (no JavaScript or executable found)";
+
+    let text = stdout(&run(tmp.path(), &["scan", "--color", "never", "empty.tgz"]));
+    assert!(
+        text.starts_with(&format!("inputs:\n  {notice}\n")),
+        "{text}"
+    );
+    let json = json_of(&run(tmp.path(), &["scan", "--format", "json", "empty.tgz"]));
+    assert_eq!(json["notices"], json!([notice]));
+
+    let out = run(
+        tmp.path(),
+        &[
+            "scan",
+            "--format",
+            "sarif",
+            "v2.tgz",
+            "empty.tgz",
+            "--baseline",
+            "v1.tgz",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif = json_of(&out);
+    assert_sarif_valid(&sarif);
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes[0]["level"], "note");
+    assert_eq!(notes[0]["message"]["text"], notice);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let chained = results
+        .iter()
+        .find(|r| r["ruleId"] == "PS302")
+        .expect("time zone read");
+    assert_eq!(chained["baselineState"], "new");
+    assert_eq!(chained["properties"]["plainsight/chain"], json!(["v2.tgz"]));
+    assert_eq!(
+        chained["properties"]["plainsight/location"],
+        "v2.tgz › package/cli.js:5:14"
+    );
+}
