@@ -879,7 +879,14 @@ impl<'a> EnvVisitor<'_, 'a> {
         env_value(self.ctx, expr, 0)
     }
 
-    fn report_targeting(&mut self, span: Span, read: &EnvRead, list: &[String], how: &str) {
+    fn report_targeting(
+        &mut self,
+        span: Span,
+        node: oxc_semantic::NodeId,
+        read: &EnvRead,
+        list: &[String],
+        how: &str,
+    ) {
         if !read.category.is_targetable() || list.len() < 2 || !list_fits(read, list) {
             return;
         }
@@ -895,7 +902,10 @@ impl<'a> EnvVisitor<'_, 'a> {
         );
         f.severity = Severity::High;
         f.decoded = Some(list.join(", "));
-        f.snippet = Some(clip(self.ctx.text(span), 400));
+        f.snippet = Some(
+            crate::hidden::enclosing_function(self.ctx, node)
+                .unwrap_or_else(|| clip(self.ctx.text(span), 400)),
+        );
         f.notes.push(format!("environment source: {}", read.what));
         self.targeting.push(f);
     }
@@ -918,7 +928,7 @@ impl<'a> EnvVisitor<'_, 'a> {
                 let Some(list) = constant_list(self.ctx, m.object()) else {
                     return;
                 };
-                self.report_targeting(call.span, &read, &list, method);
+                self.report_targeting(call.span, call.node_id.get(), &read, &list, method);
             }
             "some" | "find" | "findIndex" | "every" | "filter" => {
                 // Any env value mentioned in a small callback decides membership;
@@ -948,7 +958,7 @@ impl<'a> EnvVisitor<'_, 'a> {
                 let Some(list) = constant_list(self.ctx, m.object()) else {
                     return;
                 };
-                self.report_targeting(call.span, &read, &list, method);
+                self.report_targeting(call.span, call.node_id.get(), &read, &list, method);
             }
             _ => {}
         }
@@ -978,7 +988,13 @@ impl<'a> EnvVisitor<'_, 'a> {
             consts.push(value);
         }
         if let Some(read) = read {
-            self.report_targeting(e.span, &read, &consts, "chained comparisons");
+            self.report_targeting(
+                e.span,
+                e.node_id.get(),
+                &read,
+                &consts,
+                "chained comparisons",
+            );
         }
     }
 
@@ -1004,7 +1020,7 @@ impl<'a> EnvVisitor<'_, 'a> {
         let Some(list) = constant_list(self.ctx, &f.right) else {
             return;
         };
-        self.report_targeting(f.span, &read, &list, "for…of loop");
+        self.report_targeting(f.span, f.node_id.get(), &read, &list, "for…of loop");
     }
 
     fn check_switch(&mut self, s: &SwitchStatement<'a>) {
@@ -1016,7 +1032,7 @@ impl<'a> EnvVisitor<'_, 'a> {
             .iter()
             .filter_map(|c| literal_text(c.test.as_ref()?))
             .collect();
-        self.report_targeting(s.span, &read, &consts, "switch");
+        self.report_targeting(s.span, s.node_id.get(), &read, &consts, "switch");
     }
 }
 
@@ -1545,6 +1561,12 @@ mod tests {
             assert_eq!(t[0].severity, Severity::High);
             assert!(t[0].decoded.as_deref().unwrap().contains(','), "{src}");
         }
+        let t = targeting(cases[10]);
+        let snip = t[0].snippet.as_deref().unwrap();
+        assert!(
+            snip.contains("endsWith") && snip.contains('\n'),
+            "pretty-printed function: {snip}"
+        );
         let t = targeting(cases[7]);
         assert!(t[0].message.contains("process.env.TZ"), "{}", t[0].message);
         assert_eq!(t[0].decoded.as_deref(), Some("Asia/Tehran, Asia/Kabul"));

@@ -822,6 +822,34 @@ fn print_call(c: &CallExpression<'_>) -> String {
     cg.into_source_text()
 }
 
+/// The innermost function around `node` (if small enough to read),
+/// pretty-printed: minified bundles are one line, so the excerpt is rebuilt
+/// by oxc_codegen rather than cut from the source.
+pub(crate) fn enclosing_function(ctx: &Ctx<'_>, node: oxc_semantic::NodeId) -> Option<String> {
+    let nodes = ctx.semantic.nodes();
+    if node.index() >= nodes.len() {
+        return None;
+    }
+    for n in nodes.ancestors(node) {
+        let text = match n.kind() {
+            AstKind::Function(f) if f.span.size() < 8192 => {
+                let mut cg = Codegen::new();
+                f.print(&mut cg, Context::empty());
+                cg.into_source_text()
+            }
+            AstKind::ArrowFunctionExpression(a) if a.span.size() < 8192 => {
+                let mut cg = Codegen::new();
+                a.print_expr(&mut cg, Precedence::Lowest, Context::empty());
+                cg.into_source_text()
+            }
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => return None,
+            _ => continue,
+        };
+        return Some(clip_lines(&text, SNIPPET_LINES));
+    }
+    None
+}
+
 /// Keeps the first `max` lines, each clipped to [`SNIPPET_LINE`] characters.
 pub(crate) fn clip_lines(s: &str, max: usize) -> String {
     let mut out = String::new();
