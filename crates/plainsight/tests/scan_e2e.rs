@@ -511,3 +511,59 @@ fn notices_reach_every_format_and_diff_sarif_is_schema_valid() {
         "v2.tgz › package/cli.js:5:14"
     );
 }
+
+/// A Bun `--compile` executable: a minimal ELF header followed by the module
+/// graph cut out of a real bun 1.2 build (the artifact layer's fixture).
+fn bun_executable() -> Vec<u8> {
+    let mut elf = vec![0u8; 64];
+    elf[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    let payload = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plainsight-artifact/tests/fixtures/exe/bun-1.2.0.payload");
+    elf.extend(std::fs::read(payload).unwrap());
+    elf
+}
+
+#[test]
+fn bun_executable_inside_a_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut b = tar::Builder::new(enc);
+    let manifest = br#"{"name":"agent","version":"1.0.0","bin":{"agent":"bin/agent"}}"#;
+    for (name, data) in [
+        ("package/package.json", manifest.to_vec()),
+        ("package/bin/agent", bun_executable()),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o755);
+        h.set_cksum();
+        b.append_data(&mut h, name, data.as_slice()).unwrap();
+    }
+    std::fs::write(
+        tmp.path().join("pkg.tgz"),
+        b.into_inner().unwrap().finish().unwrap(),
+    )
+    .unwrap();
+    let out = run(tmp.path(), &["scan", "--format", "json", "pkg.tgz"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json_of(&out);
+    let covert = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PS101")
+        .expect("look-alike apostrophe chosen by the endpoint");
+    assert_eq!(
+        covert["location"]["chain"],
+        json!(["pkg.tgz", "package/bin/agent"])
+    );
+    assert_eq!(covert["location"]["path"], "/$bunfs/root/agent-1.2.0");
+    let notices = report["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("pkg.tgz › package/bin/agent: Bun graph")),
+        "{notices:?}"
+    );
+}

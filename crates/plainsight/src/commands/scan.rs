@@ -129,12 +129,14 @@ pub fn scan_all(inputs: &[String], open: &OpenOptions, js: &ScanOptions) -> anyh
                 "{input}: nothing to scan (no JavaScript or executable found)"
             ));
         }
-        report.notices.extend(
-            artifact
-                .notices
-                .into_iter()
-                .map(|n| format!("{input}: {n}")),
-        );
+        // Most notices already start with the input's chain; name it for the rest.
+        report.notices.extend(artifact.notices.into_iter().map(|n| {
+            if n.starts_with(input.as_str()) {
+                n
+            } else {
+                format!("{input}: {n}")
+            }
+        }));
         units.extend(artifact.units);
     }
     let mut order: Vec<usize> = (0..units.len()).collect();
