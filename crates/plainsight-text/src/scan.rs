@@ -578,7 +578,8 @@ impl<'o> Scanner<'o> {
         distinct.sort_unstable();
         distinct.dedup();
         if chars.len() >= PAYLOAD_MIN_SYMBOLS && distinct.len() >= 2 {
-            let decoded = payload::decode_zero_width(&chars);
+            // Decode a bounded prefix (a multiple of 8 symbols): enough to show what it says.
+            let decoded = payload::decode_zero_width(&chars[..chars.len().min(1 << 14)]);
             let mut f = finding(
                 Rule::ZeroWidthPayload,
                 ctx.index,
@@ -708,6 +709,7 @@ impl<'o> Scanner<'o> {
             .find(|&(_, c)| !(is_word_char(c) || is_lm_apostrophe(c)))
             .map_or(text.len(), |(k, _)| at + k);
         let word = &text[start..end];
+        let shown = clip(word);
         // Count letters per script family.
         let mut fams: Vec<(Family, usize)> = Vec::new();
         let mut ascii_letters = 0usize;
@@ -779,7 +781,8 @@ impl<'o> Scanner<'o> {
                 _ => groups.push(vec![l]),
             }
         }
-        for g in groups {
+        let more = groups.len().saturating_sub(MAX_PER_WORD);
+        for (k, g) in groups.into_iter().take(MAX_PER_WORD).enumerate() {
             let span = g[0].0.start..g[g.len() - 1].0.end;
             let proto: String = g.iter().map(|l| l.2.as_str()).collect();
             let first = g[0].1;
@@ -797,7 +800,7 @@ impl<'o> Scanner<'o> {
                 ctx.index,
                 span.clone(),
                 format!(
-                    "{what} imitate{} {proto:?} in the Latin word {word:?}",
+                    "{what} imitate{} {proto:?} in the Latin word {shown:?}",
                     if g.len() == 1 { "s" } else { "" }
                 ),
                 format!("{what}, imitates {proto}"),
@@ -811,6 +814,11 @@ impl<'o> Scanner<'o> {
                     "UTS #39 skeleton of {} is {:?}",
                     char_label(l.1),
                     l.2
+                ));
+            }
+            if k + 1 == MAX_PER_WORD && more > 0 {
+                f.notes.push(format!(
+                    "{more} more look-alike run(s) in this word not reported"
                 ));
             }
             f.help = Some(format!(
@@ -833,7 +841,7 @@ impl<'o> Scanner<'o> {
                 ctx.index,
                 start..end,
                 format!(
-                    "the word {word:?} mixes letters of different scripts ({})",
+                    "the word {shown:?} mixes letters of different scripts ({})",
                     names.join(", ")
                 ),
                 format!("mixes {}", names.join(" + ")),
@@ -893,6 +901,18 @@ impl<'o> Scanner<'o> {
         ));
         f.help = Some(format!("Replace it with {proto:?}."));
         self.out.push(f);
+    }
+}
+
+/// Most look-alike findings reported for one word (a megabyte "word" of
+/// alternating scripts must not yield a finding per letter).
+const MAX_PER_WORD: usize = 20;
+
+/// A word as shown in messages: at most 40 characters.
+fn clip(word: &str) -> String {
+    match word.char_indices().nth(40) {
+        Some((k, _)) => format!("{}…", &word[..k]),
+        None => word.to_string(),
     }
 }
 

@@ -432,3 +432,12 @@ fn lookalike_runs_and_units() {
         "{f:?}"
     );
 }
+
+#[test]
+fn huge_mixed_word_is_bounded() {
+    let word = "ab\u{0430}".repeat(200_000);
+    let f = run(&[&word]);
+    assert_eq!(f.len(), 20);
+    assert!(f.iter().all(|f| f.message.len() < 400));
+    assert!(f[19].notes.iter().any(|n| n.contains("more look-alike")));
+}
