@@ -1236,6 +1236,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prefilter_never_rejects_an_imperceptible_pair() {
+        let pairs = [
+            ("Today's date", "Today\u{2019}s date"),
+            ("Claude", "\u{421}laude"),
+            ("You are Claude", "You are Claude\u{200B}"),
+            ("Today is 1", "Today is\u{A0}1"),
+            ("a  b", "a b"),
+            ("2026-11-21", "2026/11/21"),
+            ("2026-11-21", "21.11.2026"),
+        ];
+        for (a, b) in pairs {
+            assert!(classify(a, b).is_imperceptible(), "{a:?} {b:?}");
+            assert!(may_be_imperceptible(a, b), "prefilter rejected {a:?} {b:?}");
+        }
+        assert!(!may_be_imperceptible("Loading files", "Saving files"));
+        assert!(!may_be_imperceptible("same", "same"));
+    }
+
+    #[test]
+    fn judge_picks_the_kind_and_names_the_characters() {
+        let alts = |v: &[&str]| {
+            v.iter()
+                .map(|t| Alt {
+                    text: (*t).to_string(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let j = judge_alternatives(&alts(&["It's", "It\u{2019}s", "Its"])).unwrap();
+        assert_eq!(j.rule, Rule::CovertLookAlike);
+        assert_eq!(j.chars, vec!['\'', '\u{2019}']);
+        let j = judge_alternatives(&alts(&["\u{200B}", "\u{200C}"])).unwrap();
+        assert_eq!(j.rule, Rule::CovertEncoding);
+        let j = judge_alternatives(&alts(&["${0}/${1}/${2}", "${2}-${1}-${0}"])).unwrap();
+        assert_eq!(j.rule, Rule::CovertFormat);
+        assert!(judge_alternatives(&alts(&["Press Enter", "Appuyez sur Entrée"])).is_none());
+        assert!(judge_alternatives(&alts(&["${0} files", "${1} files"])).is_none());
+    }
+
+    #[test]
     fn regex_text() {
         assert_eq!(regex_literal_text("'").as_deref(), Some("'"));
         assert_eq!(regex_literal_text(r"\u2019").as_deref(), Some("\u{2019}"));
