@@ -5,7 +5,7 @@
 //! Design decisions:
 //! - **Parallel over inputs, then over units.** Inputs are opened on a work
 //!   queue (`std::thread::scope`, one worker per core from
-//!   `available_parallelism`), then every unit of every input goes on a second
+//!   `available_parallelism`, or `--jobs`), then every unit of every input goes on a second
 //!   queue, biggest first so one 13 MB bundle does not start last and finish
 //!   alone. Plain scoped threads instead of rayon: two flat queues need
 //!   nothing more, and each JS unit already runs on its own big-stack thread.
@@ -79,6 +79,9 @@ pub struct Args {
     /// Deepest syntactic nesting of JavaScript accepted before a file is reported as too deep.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub max_depth: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
@@ -105,22 +108,31 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         max_depth: args.max_depth,
         ..ScanOptions::default()
     };
-    let mut report = scan_all(&args.inputs, &open, &js)?;
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        NonZeroUsize::get,
+    );
+    let mut report = scan_all(&args.inputs, &open, &js, jobs)?;
     if !args.baseline.is_empty() {
-        let baseline = scan_all(&args.baseline, &open, &js).context("baseline")?;
+        let baseline = scan_all(&args.baseline, &open, &js, jobs).context("baseline")?;
         plainsight_core::diff::apply(&mut report, baseline);
     }
     args.output.finish(&report)
 }
 
-/// Open every input and scan every unit, in parallel; a sorted report.
-pub fn scan_all(inputs: &[String], open: &OpenOptions, js: &ScanOptions) -> anyhow::Result<Report> {
+/// Open every input and scan every unit on `jobs` threads; a sorted report.
+pub fn scan_all(
+    inputs: &[String],
+    open: &OpenOptions,
+    js: &ScanOptions,
+    jobs: usize,
+) -> anyhow::Result<Report> {
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: inputs.to_vec(),
         ..Report::default()
     };
-    let opened = par_map(inputs, |input| plainsight_artifact::open(input, open));
+    let opened = par_map(jobs, inputs, |input| plainsight_artifact::open(input, open));
     let mut units: Vec<Unit> = Vec::new();
     for (input, artifact) in inputs.iter().zip(opened) {
         let artifact = artifact.map_err(anyhow::Error::new)?;
@@ -144,7 +156,7 @@ pub fn scan_all(inputs: &[String], open: &OpenOptions, js: &ScanOptions) -> anyh
     let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
     for (i, r) in order
         .iter()
-        .zip(par_map(&order, |&i| scan_unit(&units[i], js)))
+        .zip(par_map(jobs, &order, |&i| scan_unit(&units[i], js)))
     {
         results[*i] = Some(r);
     }
@@ -203,11 +215,9 @@ fn display(unit: &Unit) -> String {
     s
 }
 
-/// `items.iter().map(f)` on one worker per core, results in input order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(items.len());
+/// `items.iter().map(f)` on up to `jobs` threads, results in input order.
+fn par_map<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = jobs.min(items.len());
     if workers <= 1 {
         return items.iter().map(f).collect();
     }
@@ -242,9 +252,11 @@ mod tests {
     #[test]
     fn par_map_keeps_order() {
         let items: Vec<u64> = (0..1000).collect();
-        let out = par_map(&items, |&x| x * 2);
-        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert!(par_map(&[] as &[u8], |&x| x).is_empty());
+        for jobs in [1, 2, 7] {
+            let out = par_map(jobs, &items, |&x| x * 2);
+            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        }
+        assert!(par_map(4, &[] as &[u8], |&x| x).is_empty());
     }
 
     #[test]
