@@ -1059,7 +1059,9 @@ fn judge_site<'a>(ctx: &Ctx<'a>, shared: &Shared<'a>, site: &Site<'a>) -> Option
         }
     }
     let opaque = slicer.opaque;
-    let sink = shared.slicer(ctx, SLICE_BUDGET).sink(site.node);
+    let mut forward = shared.slicer(ctx, SLICE_BUDGET);
+    let sink = forward.sink(site.node);
+    let local_only = sink.is_none() && forward.printed_locally();
     let imperceptible_strong = matches!(
         judged.rule,
         Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding
@@ -1069,12 +1071,13 @@ fn judge_site<'a>(ctx: &Ctx<'a>, shared: &Shared<'a>, site: &Site<'a>) -> Option
             (Severity::Critical, Confidence::High)
         }
         (Some(h), None) if h.read.category.is_targetable() => {
-            // Locale-driven spacing or date format for display is ordinary i18n;
-            // without a sink we report it, but lower.
-            if imperceptible_strong {
-                (Severity::High, Confidence::High)
-            } else {
-                (Severity::Medium, Confidence::Medium)
+            // Locale-driven spacing or date format for display is ordinary
+            // i18n: reported lower without a sink, not at all when the text is
+            // only printed to the local terminal.
+            match (imperceptible_strong, local_only) {
+                (true, false) => (Severity::High, Confidence::High),
+                (true, true) | (false, false) => (Severity::Medium, Confidence::Medium),
+                (false, true) => return None,
             }
         }
         (Some(_), Some(_)) => (Severity::Medium, Confidence::Medium),

@@ -316,6 +316,15 @@ pub struct Slicer<'c, 'a> {
     /// call, parameter without callers, budget): the decider may still depend
     /// on the environment.
     pub opaque: bool,
+    /// Forward walks that ended in local output (console, stdout/stderr).
+    local_hits: u32,
+}
+
+impl Slicer<'_, '_> {
+    /// Did a forward walk show the text being printed locally (and nothing else found)?
+    pub fn printed_locally(&self) -> bool {
+        self.local_hits > 0
+    }
 }
 
 /// Shared per-file state for slicers.
@@ -332,6 +341,7 @@ impl<'a> Shared<'a> {
             budget,
             seen: HashSet::new(),
             opaque: false,
+            local_hits: 0,
         }
     }
 }
@@ -727,9 +737,19 @@ impl<'c, 'a> Slicer<'c, 'a> {
             return self.fn_sink(f, node);
         }
         let mut child = node;
+        // Prose around the value: a sink unless the text is then only printed locally.
+        let mut soft: Option<Sink> = None;
+        let local_before = self.local_hits;
+        let settle = |r: Option<Sink>, soft: Option<Sink>, local_hits: u32| -> Option<Sink> {
+            if r.is_none() && local_hits > local_before {
+                None
+            } else {
+                r.or(soft)
+            }
+        };
         for id in nodes.ancestor_ids(node) {
             if !self.spend() {
-                return None;
+                return soft;
             }
             match nodes.kind(id) {
                 AstKind::ObjectProperty(p) => {
@@ -750,8 +770,8 @@ impl<'c, 'a> Slicer<'c, 'a> {
                         .map(oxc_ast::ast::Str::as_str)
                         .collect::<Vec<_>>()
                         .join(" ");
-                    if is_prose(&text) {
-                        return Some(Sink {
+                    if is_prose(&text) && soft.is_none() {
+                        soft = Some(Sink {
                             what: "template literal with prose".into(),
                             span: t.span,
                         });
@@ -761,8 +781,9 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     for side in [&b.left, &b.right] {
                         if let Expression::StringLiteral(s) = side.without_parentheses()
                             && is_prose(&s.value)
+                            && soft.is_none()
                         {
-                            return Some(Sink {
+                            soft = Some(Sink {
                                 what: "string concatenation with prose".into(),
                                 span: b.span,
                             });
@@ -770,6 +791,11 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     }
                 }
                 AstKind::CallExpression(c) => {
+                    if is_terminal_output(&c.callee) {
+                        // Printed locally: prose that only reaches the terminal leaves nothing behind.
+                        self.local_hits += 1;
+                        return None;
+                    }
                     let name = match c.callee.without_parentheses() {
                         Expression::Identifier(i) => Some(i.name.as_str()),
                         e => e
@@ -798,14 +824,18 @@ impl<'c, 'a> Slicer<'c, 'a> {
                             {
                                 return Some(s);
                             }
+                            if self.local_hits > local_before {
+                                return None;
+                            }
                         }
                     }
                 }
                 AstKind::VariableDeclarator(d) => {
-                    if let BindingPattern::BindingIdentifier(b) = &d.id {
-                        return self.symbol_sink(b.symbol_id());
-                    }
-                    return None;
+                    let r = match &d.id {
+                        BindingPattern::BindingIdentifier(b) => self.symbol_sink(b.symbol_id()),
+                        _ => None,
+                    };
+                    return settle(r, soft, self.local_hits);
                 }
                 AstKind::AssignmentExpression(a) => {
                     return match &a.left {
@@ -827,17 +857,19 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     };
                 }
                 AstKind::ReturnStatement(_) => {
-                    return self.returned_sink(id);
+                    let r = self.returned_sink(id);
+                    return settle(r, soft, self.local_hits);
                 }
                 AstKind::ArrowFunctionExpression(f) if f.get_expression().is_some() => {
-                    return self.fn_sink(FnRef::Arrow(f), id);
+                    let r = self.fn_sink(FnRef::Arrow(f), id);
+                    return settle(r, soft, self.local_hits);
                 }
-                k if is_statement_or_function(k) => return None,
+                k if is_statement_or_function(k) => return soft,
                 _ => {}
             }
             child = id;
         }
-        None
+        soft
     }
 
     fn symbol_sink(&mut self, sym: SymbolId) -> Option<Sink> {
@@ -902,6 +934,22 @@ impl<'c, 'a> Slicer<'c, 'a> {
             .into_iter()
             .take(64)
             .find_map(|c| self.sink(c.node_id()))
+    }
+}
+
+/// `console.*(…)`, `process.stdout.write(…)`, `process.stderr.write(…)`: text
+/// shown to the local user, which is not egress.
+fn is_terminal_output(callee: &Expression<'_>) -> bool {
+    let Some(m) = callee.without_parentheses().as_member_expression() else {
+        return false;
+    };
+    match m.object().without_parentheses() {
+        Expression::Identifier(i) => i.name == "console",
+        Expression::StaticMemberExpression(o) => {
+            matches!(o.property.name.as_str(), "stdout" | "stderr")
+                && matches!(o.object.without_parentheses(), Expression::Identifier(p) if p.name == "process")
+        }
+        _ => false,
     }
 }
 
