@@ -55,10 +55,16 @@ pub struct Diff {
 /// Input roots of one side of the diff: the inputs as named, whose prefix is
 /// dropped from locations so `v1/pkg` and `v2/pkg` compare equal.
 fn strip_root<'a>(s: &'a str, roots: &[String]) -> Option<&'a str> {
+    let s = s.trim_start_matches("./");
     roots
         .iter()
+        .map(|r| r.trim_start_matches("./").trim_end_matches(['/', '\\']))
         .filter(|r| !r.is_empty())
-        .find_map(|r| s.strip_prefix(r.as_str()))
+        .find_map(|r| {
+            s.strip_prefix(r)
+                .filter(|rest| rest.is_empty() || rest.starts_with(['/', '\\']))
+        })
+        .map(|rest| rest.trim_start_matches(['/', '\\']))
 }
 
 /// Canonical text: ASCII digit runs that are not part of a word (positions,
@@ -383,6 +389,11 @@ mod tests {
         let b = env_read("process.env.TZ", at("new/pkg/cli.js", &[], 1, 1, 0), 1);
         assert_eq!(
             meaning_key(&a, &["old/pkg".into()]),
+            meaning_key(&b, &["new/pkg".into()])
+        );
+        // However the roots were spelled.
+        assert_eq!(
+            meaning_key(&a, &["./old/pkg/".into()]),
             meaning_key(&b, &["new/pkg".into()])
         );
         let c = env_read(
