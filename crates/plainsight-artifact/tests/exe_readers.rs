@@ -379,6 +379,16 @@ fn node_sea_blob_in_an_elf_note() {
 }
 
 #[test]
+fn sea_note_survives_a_truncated_section_table() {
+    let main = b"console.log(process.env.TZ)";
+    let mut b = elf(&[fused(b'1')], &[("NODE_SEA_BLOB", sea_blob(1, main))], b"");
+    b.truncate(b.len() - 10); // the section header table is last
+    let c = detect(b).unwrap().unwrap();
+    assert!(c.path_taken.contains("ELF note"), "{}", c.path_taken);
+    assert_eq!(c.units[0].data.bytes(), main);
+}
+
+#[test]
 fn node_runtime_and_broken_sea() {
     // Unflipped fuse: plain node, strings inventory.
     let c = detect(elf(&[fused(b'0')], &[], b"")).unwrap().unwrap();

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use object::read::elf::{ElfFile, FileHeader, ProgramHeader};
+use object::read::elf::{FileHeader, ProgramHeader};
 use object::{Object, ObjectSection};
 
 /// The container kinds we recognise by magic.
@@ -91,9 +91,11 @@ fn elf_note_in<H: FileHeader<Endian = object::Endianness>>(
     b: &[u8],
     name: &[u8],
 ) -> Option<Range<usize>> {
-    let file = ElfFile::<H>::parse(b).ok()?;
-    let endian = file.endian();
-    for ph in file.elf_program_headers() {
+    // Header and program headers only: a file truncated in its section
+    // header table (at the very end) still has its notes.
+    let header = H::parse(b).ok()?;
+    let endian = header.endian().ok()?;
+    for ph in header.program_headers(endian, b).ok()? {
         let Ok(Some(mut notes)) = ph.notes(endian, b) else {
             continue;
         };

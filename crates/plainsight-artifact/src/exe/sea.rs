@@ -21,6 +21,8 @@ pub const FUSE: &[u8] = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 pub const MAGIC: u32 = 0x0143_da20;
 const USE_SNAPSHOT: u32 = 1 << 1;
 const USE_CODE_CACHE: u32 = 1 << 2;
+/// Flag bits node defines (disable warning, snapshot, code cache, assets, exec argv).
+const KNOWN_FLAGS: u32 = 0x1f;
 /// Longest plausible code path (it is a file name from sea-config.json).
 const MAX_CODE_PATH: usize = 4096;
 
@@ -108,9 +110,16 @@ pub fn parse_blob(b: &[u8]) -> Result<Blob, (usize, String)> {
 }
 
 /// Fallback when the container does not name the blob: the first magic
-/// occurrence that parses as a blob.
+/// occurrence that parses as a blob with only known flag bits and, unless it
+/// is a snapshot, a UTF-8 main script (the magic's four bytes also occur in
+/// node's machine code).
 pub fn find_by_magic(b: &[u8]) -> Option<usize> {
-    memmem::find_iter(b, &MAGIC.to_le_bytes()).find(|&i| parse_blob(&b[i..]).is_ok())
+    memmem::find_iter(b, &MAGIC.to_le_bytes()).find(|&i| {
+        parse_blob(&b[i..]).is_ok_and(|p| {
+            p.flags & !KNOWN_FLAGS == 0
+                && (p.snapshot || std::str::from_utf8(&b[i..][p.main]).is_ok())
+        })
+    })
 }
 
 #[cfg(test)]
