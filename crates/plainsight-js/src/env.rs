@@ -115,7 +115,6 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "HOSTNAME",
         "COMPUTERNAME",
         "USERDOMAIN",
-        "HOST",
     ];
     const PLATFORM_EXACT: &[&str] = &[
         "OS",
@@ -139,7 +138,8 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
     ];
     let up = name.to_ascii_uppercase();
     let up = up.as_str();
-    if PROXIES.contains(&up) {
+    // `HOST` is the address a server binds to, not the machine's name.
+    if PROXIES.contains(&up) || up == "HOST" {
         EnvCategory::Endpoint
     } else if TZ_EXACT.contains(&up) || up.starts_with("LC_") {
         EnvCategory::TimeZone
