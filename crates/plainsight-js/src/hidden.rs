@@ -227,7 +227,7 @@ impl<'a> HiddenVisitor<'_, 'a> {
                 self.ctx.location(c.span),
             );
             f.severity = Severity::High;
-            f.decoded = Some(items.items.join(", "));
+            f.decoded = Some(items.items.join("\n"));
             f.snippet = Some(snippet.clone());
             f.notes.clone_from(&usage);
             self.out.push(f);
@@ -359,7 +359,7 @@ impl<'a> HiddenVisitor<'_, 'a> {
             );
             f.severity = Severity::High;
             f.confidence = Confidence::Medium;
-            f.decoded = Some(l.items.join(", "));
+            f.decoded = Some(l.items.join("\n"));
             f.snippet = Some(clip(self.ctx.text(lit.span), SNIPPET_LINE));
             self.out.push(f);
         }
@@ -961,7 +961,7 @@ mod tests {
             .expect("PS202");
         assert_eq!(
             list.decoded.as_deref(),
-            Some("corp-a.example.com, corp-b.example.net, Europe/Kyiv")
+            Some("corp-a.example.com\ncorp-b.example.net\nEurope/Kyiv")
         );
         assert!(
             list.snippet.as_deref().unwrap().contains("charCodeAt"),
@@ -991,7 +991,7 @@ mod tests {
             .expect("PS202 from literal");
         assert_eq!(
             list.decoded.as_deref(),
-            Some("Asia/Shanghai, Asia/Hong_Kong")
+            Some("Asia/Shanghai\nAsia/Hong_Kong")
         );
     }
 
