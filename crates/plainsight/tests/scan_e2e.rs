@@ -374,14 +374,19 @@ fn github_annotations() {
     let s = stdout(&out);
     let lines: Vec<&str> = s.lines().collect();
     assert!(lines.iter().all(|l| l.starts_with("::")), "{s}");
+    // The chain goes into the message; `file=` is the archive on disk. (The
+    // decoded evidence in between is the JS analyzer's to word.)
+    let list = lines.iter().find(|l| l.contains("title=PS202")).expect(&s);
     assert!(
-        lines.contains(
-            &"::error file=pkg.tgz,title=PS202 targeting-list::hidden list of host names/domains \
-              decoded at run time: corp.example, llm.example, proxy.example decoded: \
-              corp.example⟨U+000A LINE FEED⟩llm.example⟨U+000A LINE FEED⟩proxy.example \
-              at pkg.tgz › package/cli.js:13:15"
+        list.starts_with(
+            "::error file=pkg.tgz,title=PS202 targeting-list::hidden list of host names/domains \
+             decoded at run time: corp.example, llm.example, proxy.example"
         ),
-        "{s}"
+        "{list}"
+    );
+    assert!(
+        list.ends_with(" at pkg.tgz › package/cli.js:13:15"),
+        "{list}"
     );
     // A plain file gets line and column.
     let dir = fixture_dir("v2");
