@@ -7,10 +7,9 @@ use plainsight_artifact::exe::sea;
 
 fuzz_target!(|data: &[u8]| {
     // Half the inputs get a valid magic so the parser gets past it.
-    let owned;
+    let owned: Vec<u8>;
     let blob = if data.first().is_some_and(|b| b & 1 == 1) {
-        owned = sea::MAGIC.to_le_bytes().to_vec();
-        owned.extend_from_slice(&data[1..]);
+        owned = [&sea::MAGIC.to_le_bytes()[..], &data[1..]].concat();
         &owned[..]
     } else {
         data
