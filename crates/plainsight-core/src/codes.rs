@@ -129,7 +129,8 @@ impl Serialize for Rule {
 impl<'de> Deserialize<'de> for Rule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
         let s = String::deserialize(d)?;
-        Rule::from_code(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown rule code {s}")))
+        Rule::from_code(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule code {s}")))
     }
 }
 
@@ -151,9 +152,17 @@ mod tests {
     fn every_rule_has_complete_docs() {
         for r in Rule::ALL {
             let doc = r.doc();
-            assert!(doc.starts_with(&format!("# {} {}", r.code(), r.name())), "{} doc header", r.code());
+            assert!(
+                doc.starts_with(&format!("# {} {}", r.code(), r.name())),
+                "{} doc header",
+                r.code()
+            );
             for section in ["## What it finds", "## Why it matters", "## Example"] {
-                assert!(doc.contains(section), "{} lacks section {section}", r.code());
+                assert!(
+                    doc.contains(section),
+                    "{} lacks section {section}",
+                    r.code()
+                );
             }
         }
     }
@@ -162,7 +171,15 @@ mod tests {
     fn table_snapshot() {
         let table: String = Rule::ALL
             .iter()
-            .map(|r| format!("{} {} {} {}\n", r.code(), r.name(), r.default_severity(), r.summary()))
+            .map(|r| {
+                format!(
+                    "{} {} {} {}\n",
+                    r.code(),
+                    r.name(),
+                    r.default_severity(),
+                    r.summary()
+                )
+            })
             .collect();
         insta::assert_snapshot!(table);
     }

@@ -39,7 +39,9 @@ impl Ctx<'_> {
 
     /// Source text of a span (empty if the span is out of range).
     pub fn text(&self, span: Span) -> &str {
-        self.source.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.source
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -98,7 +100,11 @@ impl LineIndex {
         let end = offset as usize;
         let start = (at as usize).min(end);
         let col = col + count_chars(source.as_bytes().get(start..end).unwrap_or(&[]));
-        Position { offset: u64::from(offset), line, column: col + 1 }
+        Position {
+            offset: u64::from(offset),
+            line,
+            column: col + 1,
+        }
     }
 }
 
@@ -115,11 +121,39 @@ mod tests {
     fn positions_on_short_and_long_lines() {
         let src = "ab\n’x\ny";
         let li = LineIndex::new(src);
-        assert_eq!(li.position(src, 0), Position { offset: 0, line: 1, column: 1 });
-        assert_eq!(li.position(src, 3), Position { offset: 3, line: 2, column: 1 });
+        assert_eq!(
+            li.position(src, 0),
+            Position {
+                offset: 0,
+                line: 1,
+                column: 1
+            }
+        );
+        assert_eq!(
+            li.position(src, 3),
+            Position {
+                offset: 3,
+                line: 2,
+                column: 1
+            }
+        );
         // after the 3-byte ’ comes x at column 2
-        assert_eq!(li.position(src, 6), Position { offset: 6, line: 2, column: 2 });
-        assert_eq!(li.position(src, 8), Position { offset: 8, line: 3, column: 1 });
+        assert_eq!(
+            li.position(src, 6),
+            Position {
+                offset: 6,
+                line: 2,
+                column: 2
+            }
+        );
+        assert_eq!(
+            li.position(src, 8),
+            Position {
+                offset: 8,
+                line: 3,
+                column: 1
+            }
+        );
 
         let long = format!("{}é{}", "a".repeat(10_000), "b".repeat(10_000));
         let li = LineIndex::new(&long);

@@ -139,8 +139,8 @@ pub struct Sink {
 
 /// Name-keyed view of object properties, methods and method calls (built
 /// lazily, once per file). One flat vector tagged by a name hash: building it
-/// is a push per entry (no hashing into maps, no per-key allocation), and the
-/// few look-ups a slice makes scan it linearly comparing 32-bit hashes.
+/// is a push per entry plus one sort (no maps, no per-key allocation), and
+/// look-ups binary-search the hash.
 #[derive(Default)]
 struct Index<'a> {
     entries: Vec<(u32, &'a str, Entry<'a>)>,
@@ -154,12 +154,16 @@ enum Entry<'a> {
 }
 
 impl<'a> Index<'a> {
-    fn find(&self, name: &str) -> impl Iterator<Item = Entry<'a>> + '_ {
+    /// Entries named `name`, in source order. `entries` is sorted by hash
+    /// (stably, so source order holds within one name): a binary search finds
+    /// the run, so a look-up costs O(log n) however large the bundle.
+    fn find<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Entry<'a>> + 's {
         let h = hash_name(name);
-        let name = name.to_string();
-        self.entries
+        let start = self.entries.partition_point(|(eh, _, _)| *eh < h);
+        self.entries[start..]
             .iter()
-            .filter(move |(eh, n, _)| *eh == h && *n == name)
+            .take_while(move |(eh, _, _)| *eh == h)
+            .filter(move |(_, n, _)| *n == name)
             .map(|(_, _, e)| *e)
     }
     fn values(&self, name: &str) -> Vec<&'a Expression<'a>> {
@@ -1023,6 +1027,7 @@ fn build_index<'a>(ctx: &Ctx<'a>) -> Index<'a> {
             _ => {}
         }
     }
+    ix.entries.sort_by_key(|e| e.0);
     ix
 }
 
