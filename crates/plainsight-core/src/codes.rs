@@ -169,18 +169,18 @@ mod tests {
 
     #[test]
     fn table_snapshot() {
-        let table: String = Rule::ALL
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} {} {} {}\n",
-                    r.code(),
-                    r.name(),
-                    r.default_severity(),
-                    r.summary()
-                )
-            })
-            .collect();
+        use std::fmt::Write as _;
+        let mut table = String::new();
+        for r in Rule::ALL {
+            let _ = writeln!(
+                table,
+                "{} {} {} {}",
+                r.code(),
+                r.name(),
+                r.default_severity(),
+                r.summary()
+            );
+        }
         insta::assert_snapshot!(table);
     }
 }
