@@ -18,18 +18,34 @@ fn main() {
         .find(|a| !a.starts_with("--") && a.parse::<f64>().is_err())
         .cloned();
     let mb: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(13.0);
+    // `--file PATH`: time an existing bundle (e.g. a real agent's) instead of a generated one.
+    let existing = args
+        .iter()
+        .position(|a| a == "--file")
+        .and_then(|i| args.get(i + 1));
+    if let Some(f) = existing {
+        let src = std::fs::read_to_string(f).expect("read --file");
+        time(&src);
+        return;
+    }
     let src = bundle_gen::bundle((mb * 1_000_000.0) as usize);
     if let Some(p) = &path {
         std::fs::write(p, &src).expect("write bundle");
         println!("wrote {} bytes to {p}", src.len());
     }
     if args.iter().any(|a| a == "--time") {
+        time(&src);
+    }
+}
+
+fn time(src: &str) {
+    {
         let opts = plainsight_js::ScanOptions::default();
         for round in 0..3 {
             let t = Instant::now();
             let alloc = oxc_allocator::Allocator::default();
             let ret =
-                oxc_parser::Parser::new(&alloc, &src, oxc_span::SourceType::unambiguous()).parse();
+                oxc_parser::Parser::new(&alloc, src, oxc_span::SourceType::unambiguous()).parse();
             let parse = t.elapsed();
             let sem = oxc_semantic::SemanticBuilder::new()
                 .with_build_nodes(true)
@@ -39,22 +55,22 @@ fn main() {
             drop(ret);
             drop(alloc);
             let t = Instant::now();
-            let out = plainsight_js::scan_source("bundle.js", &[], &src, &opts);
+            let out = plainsight_js::scan_source("bundle.js", &[], src, &opts);
             let full = t.elapsed();
             // Per-analyzer breakdown on one shared parse (same steps as the driver).
             let alloc = oxc_allocator::Allocator::default();
             let ret =
-                oxc_parser::Parser::new(&alloc, &src, oxc_span::SourceType::unambiguous()).parse();
+                oxc_parser::Parser::new(&alloc, src, oxc_span::SourceType::unambiguous()).parse();
             let sem = oxc_semantic::SemanticBuilder::new()
                 .with_build_nodes(true)
                 .build(&ret.program);
             let t = Instant::now();
-            let lines = plainsight_js::context::LineIndex::new(&src);
+            let lines = plainsight_js::context::LineIndex::new(src);
             let mut phases = vec![("lines", t.elapsed())];
             let ctx = plainsight_js::context::Ctx {
                 path: "bundle.js",
                 chain: &[],
-                source: &src,
+                source: src,
                 program: &ret.program,
                 semantic: &sem.semantic,
                 lines: &lines,
