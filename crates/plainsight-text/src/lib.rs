@@ -26,6 +26,7 @@ use std::ops::Range;
 
 use plainsight_core::{CharNote, Confidence, Rule, Severity};
 
+mod block;
 pub mod chars;
 mod classify;
 pub mod dates;
@@ -80,16 +81,37 @@ pub struct TextFinding {
 pub fn analyze_document(segments: &[&str], opts: &Options) -> Vec<TextFinding> {
     let mut scanner = scan::Scanner::new(opts);
     let mut stats = oddone::DocStats::default();
+    // One fused pass per segment: each 64-byte block is classified once and
+    // only the work its flags call for is done (see the `block` module).
     for (i, seg) in segments.iter().enumerate() {
-        scanner.scan_segment(seg, i);
+        let b = seg.as_bytes();
+        let mut scan = scan::Scanner::begin(seg, i);
+        let mut st = oddone::BlockState::default();
+        let mut at = 0;
+        while at < b.len() {
+            let end = (at + block::BLOCK).min(b.len());
+            let flags = block::block_flags(b, at);
+            if stats.counting_quotes() {
+                stats.count_quotes(&b[at..end]);
+            }
+            if flags & block::NON_ASCII != 0 && scan.pos < end {
+                scan.pos = scan.pos.max(at);
+                let before = scanner.quotes.len();
+                scanner.scan_to(&mut scan, end);
+                if scanner.quotes.len() > before {
+                    // `scan.pos` may be past `end`; quotes up to `end` are counted.
+                    stats.note_quotes(&scanner.quotes[before..], segments, i, end);
+                }
+            }
+            if flags & (block::DATE | block::BLANK_PAIR) != 0 {
+                stats.block_details(seg, i, at..end, flags, &mut st);
+            }
+            at = end;
+        }
+        stats.end_segment(seg, &st);
     }
-    // The character scan first: the ASCII statistics skip work when the scan
-    // found no second quote form to compare with.
     for q in scanner.quotes.drain(..) {
         stats.add_quote(q);
-    }
-    for (i, seg) in segments.iter().enumerate() {
-        stats.collect_ascii(seg, i);
     }
     let mut out = std::mem::take(&mut scanner.out);
     stats.report(opts, segments, &mut out);

@@ -23,6 +23,7 @@ use std::ops::Range;
 
 use plainsight_core::{CharNote, Rule, Severity};
 
+use crate::block::BLOCK;
 use crate::dates::{self, Order};
 use crate::scan::{char_label, finding};
 use crate::{Options, TextFinding};
@@ -187,26 +188,6 @@ fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
 }
 
-/// Block size: large enough to amortise the horizontal OR at the end of each
-/// fold (32 bytes spent a third of the time there), small enough that a flagged
-/// block's scalar work stays cheap.
-const BLOCK: usize = 128;
-const F_DIGIT: u8 = 1;
-const F_SPACE_PAIR: u8 = 2;
-
-/// Which rare bytes a block holds. `w` is the block plus one byte of lookahead.
-/// Written as a branch-free fold of byte compares so it compiles to vector code.
-#[inline]
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
-fn block_flags(w: &[u8; BLOCK + 1]) -> u8 {
-    let (x, y) = (&w[..BLOCK], &w[1..]);
-    x.iter().zip(y).fold(0u8, |acc, (&x, &y)| {
-        acc | (u8::from((x == b'1') | (x == b'2')) * F_DIGIT)
-            | (u8::from(((x == b' ') | (x == b'\t')) & ((y == b' ') | (y == b'\n') | (y == b'\r')))
-                * F_SPACE_PAIR)
-    })
-}
-
 /// 0x80 in every byte of `word` equal to `c`, 0 elsewhere (exact: no false
 /// positives from borrows, unlike the classic `haszero` trick).
 #[inline]
@@ -216,7 +197,34 @@ fn eq_mask(word: u64, c: u8) -> u64 {
     !(((t & LO7) + LO7) | t | LO7)
 }
 
-/// Byte offsets (from `base`) of the bytes flagged in an `eq_mask` result.
+/// 0x80 in every byte of `word` within `lo..=hi` (both ASCII, `lo` ≥ 1). The
+/// high bit is cleared before adding so no carry crosses bytes; bytes ≥ 0x80
+/// are masked out at the end.
+#[inline]
+fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let t = word & !HIGH;
+    let ge_lo = t + ONES * u64::from(0x80 - lo);
+    let gt_hi = t + ONES * u64::from(0x7F - hi);
+    ge_lo & !gt_hi & !word & HIGH
+}
+
+/// The eight bytes at `at` as a little-endian word, zero past the end of `b`.
+#[inline]
+fn load(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    match b.get(at..at + 8) {
+        Some(s) => w.copy_from_slice(s),
+        None => {
+            let rest = b.get(at..).unwrap_or_default();
+            w[..rest.len()].copy_from_slice(rest);
+        }
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Byte offsets (from `base`) of the bytes flagged in a mask.
 fn byte_positions(mut m: u64, base: usize) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if m == 0 {
@@ -230,7 +238,7 @@ fn byte_positions(mut m: u64, base: usize) -> impl Iterator<Item = usize> {
 
 /// Scan state carried across the blocks of one segment.
 #[derive(Default)]
-struct BlockState {
+pub(crate) struct BlockState {
     date_from: usize,
     doubled_from: usize,
     last_doubled_line: Option<usize>,
@@ -247,6 +255,9 @@ pub(crate) struct DocStats {
     /// time in the rare case they are needed.
     ascii_apostrophes: usize,
     ascii_double_quotes: usize,
+    /// Whether `'` / `"` are being counted: from the first non-ASCII form of
+    /// the class on (the prefix is counted with memchr at that moment).
+    counting: [bool; 2],
     dates: Tallies<(u8, Order), DateUse>,
     trailing_lines: usize,
     doubled: Vec<WsUse>,
@@ -270,52 +281,65 @@ impl DocStats {
         self.quotes.add((q.class, q.form), || q);
     }
 
-    /// Collect the ASCII side of every statistic for one segment. Call after
-    /// the character scan has added every non-ASCII quote ([`DocStats::add_quote`]):
-    /// ASCII quotes are only counted when another form exists to compare with.
-    ///
-    /// One pass over 128-byte blocks: a vectorisable OR-fold says which of the
-    /// rare things a block holds (digit `1`/`2`, a space followed by a space or
-    /// newline); only flagged blocks get scalar work.
-    pub(crate) fn collect_ascii(&mut self, text: &str, segment: usize) {
-        let b = text.as_bytes();
-        let n = b.len();
-        // ASCII quotes matter only when the scan found another form to compare
-        // with. `'` is one of the most frequent bytes of English prose, so it is
-        // counted with memchr's vectorised count — every U+0027, not only those
-        // between letters: a per-hit in-word check cost more than the rest of
-        // this pass. In-word positions are looked up when reporting.
-        let has = |class| self.quotes.0.iter().any(|t| t.key.0 == class);
-        if has(QuoteClass::Apostrophe) {
-            self.ascii_apostrophes += memchr::memchr_iter(b'\'', b).count();
-        }
-        if has(QuoteClass::DoubleQuote) {
-            self.ascii_double_quotes += memchr::memchr_iter(b'"', b).count();
-        }
-        let mut st = BlockState::default();
-        let mut at = 0;
-        while at < n {
-            let end = (at + BLOCK).min(n);
-            let flags = if end < n {
-                // One byte of lookahead for the pairs.
-                block_flags(b[at..=end].try_into().unwrap_or(&[0; BLOCK + 1]))
-            } else {
-                let mut pad = [0u8; BLOCK + 1];
-                pad[..end - at].copy_from_slice(&b[at..end]);
-                block_flags(&pad)
-            };
-            if flags != 0 {
-                self.block_details(text, segment, at..end, flags, &mut st);
+    /// Note quotes just found by the character scan in segment `segment`, which
+    /// has been scanned up to byte `upto`. ASCII quotes matter only when another
+    /// form of their class exists: `'` is one of the most frequent bytes of
+    /// English prose, so it is counted (every U+0027, not only those between
+    /// letters: in-word positions are looked up when reporting) from the first
+    /// other form on, the prefix at once with memchr's vectorised count.
+    pub(crate) fn note_quotes(
+        &mut self,
+        found: &[QuoteUse],
+        segments: &[&str],
+        segment: usize,
+        upto: usize,
+    ) {
+        for q in found {
+            let k = usize::from(q.class == QuoteClass::DoubleQuote);
+            if self.counting[k] {
+                continue;
             }
-            at = end;
+            self.counting[k] = true;
+            let c = [b'\'', b'"'][k];
+            let mut n: usize = segments[..segment]
+                .iter()
+                .map(|s| memchr::memchr_iter(c, s.as_bytes()).count())
+                .sum();
+            n += memchr::memchr_iter(c, &segments[segment].as_bytes()[..upto]).count();
+            *[&mut self.ascii_apostrophes, &mut self.ascii_double_quotes][k] += n;
         }
+    }
+
+    /// Count the ASCII quotes of a block not yet counted (see [`DocStats::note_quotes`]).
+    #[inline]
+    pub(crate) fn count_quotes(&mut self, block: &[u8]) {
+        if self.counting[0] {
+            self.ascii_apostrophes += crate::block::count(block, b'\'');
+        }
+        if self.counting[1] {
+            self.ascii_double_quotes += crate::block::count(block, b'"');
+        }
+    }
+
+    /// True when [`DocStats::count_quotes`] has work to do.
+    #[inline]
+    pub(crate) fn counting_quotes(&self) -> bool {
+        self.counting[0] | self.counting[1]
+    }
+
+    /// End of a segment: a line without `\n` at the end can have trailing blanks too.
+    pub(crate) fn end_segment(&mut self, text: &str, st: &BlockState) {
+        let b = text.as_bytes();
         self.trailing_lines += st.line_end_blanks;
         if !b.is_empty() && b.last() != Some(&b'\n') {
             self.trailing_lines += usize::from(trailing_span(b, b.len()).is_some());
         }
     }
 
-    fn block_details(
+    /// Byte-level work in a block flagged by [`crate::block::flags`]: date
+    /// candidates (a digit followed by a separator — every numeric date has
+    /// one) and blanks before a blank or a line end.
+    pub(crate) fn block_details(
         &mut self,
         text: &str,
         segment: usize,
@@ -324,25 +348,39 @@ impl DocStats {
         st: &mut BlockState,
     ) {
         let b = text.as_bytes();
-        let mut pad = [0u8; BLOCK];
-        pad[..block.len()].copy_from_slice(&b[block.clone()]);
-        for (w, chunk) in pad.chunks_exact(8).enumerate() {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            let base = block.start + w * 8;
-            if flags & F_DIGIT != 0 {
-                for i in byte_positions(eq_mask(word, b'1') | eq_mask(word, b'2'), base) {
-                    if i >= st.date_from && i < block.end {
+        for k in (0..BLOCK).step_by(8) {
+            let base = block.start + k;
+            if base >= block.end {
+                break;
+            }
+            // Byte j of `x` is byte base + j, byte j of `y` the one after it (the
+            // first byte of the next block at most, as in `block::flags`).
+            let x = load(b, base);
+            let y = || load(b, base + 1);
+            if flags & crate::block::DATE != 0 {
+                let digits = in_range(x, b'0', b'9');
+                let m = if digits == 0 {
+                    0
+                } else {
+                    digits & in_range(y(), b'-', b'/')
+                };
+                for i in byte_positions(m, base) {
+                    if i >= st.date_from {
                         let mut skip = i + 1;
                         self.date_at(text, i, segment, &mut skip);
                         st.date_from = skip;
                     }
                 }
             }
-            if flags & F_SPACE_PAIR != 0 {
-                for i in byte_positions(eq_mask(word, b' ') | eq_mask(word, b'\t'), base) {
-                    if i >= block.end {
-                        break;
-                    }
+            if flags & crate::block::BLANK_PAIR != 0 {
+                let blank = eq_mask(x, b' ') | eq_mask(x, b'\t');
+                let m = if blank == 0 {
+                    0
+                } else {
+                    let y = y();
+                    blank & (eq_mask(y, b' ') | eq_mask(y, b'\n') | eq_mask(y, b'\r'))
+                };
+                for i in byte_positions(m, base) {
                     match (b[i], b.get(i + 1), b.get(i + 2)) {
                         // Count the line end once, at the last blank before it.
                         (_, Some(b'\n'), _) | (_, Some(b'\r'), Some(b'\n')) => {
@@ -594,4 +632,28 @@ fn quote_finding(class: QuoteClass, q: &QuoteUse, maj: &QuoteUse, maj_n: usize) 
     )
     ;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swar_masks_match_byte_tests() {
+        // Every byte value in every lane, next to neighbours that could borrow or carry.
+        for v in 0..=255u8 {
+            for lane in 0..8 {
+                let mut bytes = [0xFFu8, 0x00, 0x30, 0x39, 0x2D, 0x80, b' ', b'9'];
+                bytes[lane] = v;
+                let w = u64::from_le_bytes(bytes);
+                let at = |m: u64| (m >> (lane * 8)) & 0x80 != 0;
+                assert_eq!(at(in_range(w, b'0', b'9')), v.is_ascii_digit(), "{v:#x}");
+                assert_eq!(at(in_range(w, b'-', b'/')), matches!(v, b'-' | b'.' | b'/'));
+                assert_eq!(at(eq_mask(w, b' ')), v == b' ');
+            }
+        }
+        let pos: Vec<usize> =
+            byte_positions(in_range(u64::from_le_bytes(*b"a1b22c3d"), b'0', b'9'), 10).collect();
+        assert_eq!(pos, [11, 13, 14, 16]);
+    }
 }

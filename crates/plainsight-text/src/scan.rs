@@ -206,6 +206,15 @@ struct SegCtx<'a> {
     bidi_line: Option<(usize, bool)>,
 }
 
+/// Resumable scan of one segment.
+pub(crate) struct SegScan<'a> {
+    ctx: SegCtx<'a>,
+    /// End of the last word analysed (a word is analysed once).
+    word_end: usize,
+    /// Everything before this byte has been scanned.
+    pub pos: usize,
+}
+
 impl SegCtx<'_> {
     fn prev_char(&self, at: usize) -> Option<char> {
         self.text[..at].chars().next_back()
@@ -312,65 +321,72 @@ impl<'o> Scanner<'o> {
         self.out.push(f);
     }
 
-    pub fn scan_segment(&mut self, text: &str, index: usize) {
+    /// Start scanning one segment; feed it with [`Scanner::scan_to`].
+    pub(crate) fn begin<'a>(text: &'a str, index: usize) -> SegScan<'a> {
+        SegScan {
+            ctx: SegCtx {
+                text,
+                index,
+                has_rtl: None,
+                bidi_line: None,
+            },
+            word_end: 0,
+            pos: 0,
+        }
+    }
+
+    /// Handle every non-ASCII character that starts at or after `s.pos` and
+    /// before `limit`. A character run or word may end past `limit`; `s.pos`
+    /// then points past it and the next call resumes there.
+    pub(crate) fn scan_to(&mut self, s: &mut SegScan<'_>, limit: usize) {
+        let text = s.ctx.text;
+        let index = s.ctx.index;
         let b = text.as_bytes();
-        let mut ctx = SegCtx {
-            text,
-            index,
-            has_rtl: None,
-            bidi_line: None,
-        };
-        let mut word_end = 0usize;
-        let mut i = 0usize;
+        let mut i = s.pos;
         loop {
-            i = next_non_ascii(b, i);
-            if i >= b.len() {
+            i = next_non_ascii(&b[..limit], i);
+            if i >= limit {
                 break;
+            }
+            // Kana, ideographs, Hangul syllables, ideographic punctuation: no
+            // detector has anything to say. CJK text is mostly such runs, so they
+            // are decoded straight from the bytes, with no per-character table.
+            let quiet = quiet_run_end(b, i);
+            if quiet > i {
+                i = quiet;
+                continue;
             }
             let Some(c) = text[i..].chars().next() else {
                 break;
             };
-            let cp = c as u32;
-            // Kana, ideographs, Hangul syllables, ideographic punctuation (not
-            // U+3000, a space) and half-width kana: no detector has anything to say.
-            // The whole run is consumed with one iterator: CJK text is mostly such runs.
-            if is_quiet(cp) {
-                i += c.len_utf8();
-                for ch in text[i..].chars() {
-                    if !is_quiet(ch as u32) {
-                        break;
-                    }
-                    i += ch.len_utf8();
-                }
-                continue;
-            }
             if is_invisible(c) {
                 let end = run_end(text, i, is_invisible);
-                self.hidden_run(&mut ctx, i..end);
+                self.hidden_run(&mut s.ctx, i..end);
                 i = end;
                 continue;
             }
             if is_unusual_space(c) {
                 let end = run_end(text, i, is_unusual_space);
-                self.space_run(&ctx, i..end);
+                self.space_run(&s.ctx, i..end);
                 i = end;
                 continue;
             }
             if (is_apostrophe_like(c) || is_double_quote_like(c))
                 && let Some(q) =
-                    QuoteUse::classify(&ctx.text[..i], c, ctx.next_char(i + c.len_utf8()), index, i)
+                    QuoteUse::classify(&text[..i], c, s.ctx.next_char(i + c.len_utf8()), index, i)
             {
                 self.quotes.push(q);
             }
             if is_word_char(c) {
-                if i >= word_end {
-                    word_end = self.word(&ctx, i);
+                if i >= s.word_end {
+                    s.word_end = self.word(&s.ctx, i);
                 }
-            } else if i >= word_end {
-                self.punctuation(&ctx, i, c);
+            } else if i >= s.word_end {
+                self.punctuation(&s.ctx, i, c);
             }
             i += c.len_utf8();
         }
+        s.pos = s.pos.max(i);
     }
 
     /// A maximal run of invisible characters, split into tags / selectors / bidi / other.
@@ -918,12 +934,39 @@ fn clip(word: &str) -> String {
 
 /// Kana, ideographs, Hangul syllables, ideographic punctuation (not U+3000, a
 /// space) and half-width kana: characters no detector reports in any context.
+///
+/// Branch-free (range tests by wrapping subtraction, combined with `|`): in CJK
+/// text kana and ideographs alternate unpredictably, and a mispredicted branch
+/// per character cost more than all six range tests.
 #[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
 fn is_quiet(cp: u32) -> bool {
-    matches!(
-        cp,
-        0x3001..=0x303F | 0x3041..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xFF61..=0xFF9F
-    )
+    let r = |lo: u32, hi: u32| cp.wrapping_sub(lo) <= hi - lo;
+    r(0x3001, 0x303F)
+        | r(0x3041, 0x30FF)
+        | r(0x3400, 0x4DBF)
+        | r(0x4E00, 0x9FFF)
+        | r(0xAC00, 0xD7A3)
+        | r(0xFF61, 0xFF9F)
+}
+
+/// End of the run of [`is_quiet`] characters starting at byte `i` (`i` itself
+/// when none starts there). All quiet characters are three-byte sequences, and
+/// `b` is valid UTF-8 (it comes from a `&str`), so a lead byte `0xE_` is always
+/// followed by two continuation bytes: the code point is assembled straight
+/// from the bytes — no `char` decoding, no table lookup, no branch but the
+/// loop's own.
+#[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
+fn quiet_run_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(&[l, c1, c2]) = b.get(i..i + 3) {
+        let cp = (u32::from(l & 0x0F) << 12) | (u32::from(c1 & 0x3F) << 6) | u32::from(c2 & 0x3F);
+        if !((l & 0xF0 == 0xE0) & is_quiet(cp)) {
+            break;
+        }
+        i += 3;
+    }
+    i
 }
 
 /// SI units written with Greek letters: `μs`, `µm`, `kΩ`, `MΩ`.
@@ -974,6 +1017,25 @@ mod tests {
         let s = "x".repeat(9) + "é";
         assert_eq!(next_non_ascii(s.as_bytes(), 0), 9);
         assert_eq!(next_non_ascii(s.as_bytes(), 3), 9);
+    }
+
+    #[test]
+    fn quiet_runs_decode_from_bytes() {
+        let s = "漢字かなカナ한글、。x";
+        assert_eq!(quiet_run_end(s.as_bytes(), 0), s.len() - 1);
+        // U+3000 (a space) and U+4DC0 (a hexagram symbol) are not quiet.
+        assert_eq!(quiet_run_end("漢\u{3000}字".as_bytes(), 0), 3);
+        assert_eq!(quiet_run_end("\u{4DC0}".as_bytes(), 0), 0);
+        assert_eq!(quiet_run_end("é漢".as_bytes(), 0), 0);
+        assert_eq!(quiet_run_end("漢é".as_bytes(), 0), 3);
+        // Every three-byte character agrees with the per-char definition.
+        for cp in 0x800..=0xFFFF_u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let mut buf = [0u8; 4];
+                let enc = c.encode_utf8(&mut buf).as_bytes();
+                assert_eq!(quiet_run_end(enc, 0) == 3, is_quiet(cp), "U+{cp:04X}");
+            }
+        }
     }
 
     #[test]
