@@ -192,17 +192,41 @@ pub fn load<'a>(
                 .iter()
                 .find(|b| !b.is_ascii_whitespace());
             if matches!(first, Some(b'{' | b'[')) {
-                if let Ok(strings) = json::scan_all(bytes, 0, &scan_opts) {
-                    return Ok(har_or_json(strings, &scan_opts));
-                }
+                let err = match json::scan_all(bytes, 0, &scan_opts) {
+                    Ok(strings) => return Ok(har_or_json(strings, &scan_opts)),
+                    Err(e) => e,
+                };
                 if memchr::memchr(b'\n', bytes.trim_ascii()).is_some()
                     && let Ok(doc) = jsonl_document(name, bytes, &scan_opts)
                 {
                     return Ok(doc);
                 }
+                // Input that opens like a JSON document and is not one is a broken
+                // capture: say where it breaks (`--input-format text` reads it as text).
+                if looks_like_json(bytes) {
+                    return Err(json_error(name, bytes, &err));
+                }
             }
             text_document(name, bytes, opts.lossy)
         }
+    }
+}
+
+/// Does `bytes` open the way a JSON document does: `{` followed by `"` or `}`,
+/// or `[` followed by a value that is not prose (`{`, `[`, `"`, `]`, a digit)?
+/// Prose may start with `[` (a Markdown link) or `{` (a template), so only these
+/// openings make a parse failure an error rather than a reason to read text.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    let mut it = bytes
+        .strip_prefix(BOM)
+        .unwrap_or(bytes)
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace());
+    match (it.next(), it.next()) {
+        (Some(b'{'), Some(b'"' | b'}')) => true,
+        (Some(b'['), Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9')) => true,
+        _ => false,
     }
 }
 
@@ -501,6 +525,25 @@ mod tests {
         assert!(!d.segments[0].json);
         let d = load_str("notes.txt", "plain");
         assert_eq!(d.segments[0].text, "plain");
+    }
+
+    #[test]
+    fn sniffed_json_that_breaks_is_an_error_with_its_place() {
+        let e = load(
+            "<stdin>",
+            b"{\"system\": \"x\",\n \"messages\": [",
+            &InspectOptions::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().starts_with("<stdin>:2:"), "{e}");
+        let e = load("<stdin>", b"[{\"a\": 1},", &InspectOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(e, InspectError::Json { .. }), "{e}");
+        // Prose that merely starts with a bracket is text.
+        let d = load_str("<stdin>", "[link](https://example.com) and {braces}");
+        assert!(!d.segments[0].json);
     }
 
     #[test]

@@ -17,9 +17,10 @@
 //! Format detection (`InputFormat::Auto`): the extension decides when it says
 //! something (`.json`, `.jsonl`/`.ndjson`, `.har`; a `.json` holding JSON Lines
 //! is read as JSON Lines); otherwise input starting with `{` or `[` is JSON if
-//! it parses, JSON Lines if every line does, and plain text if neither — text
-//! mode still finds every hidden character, so a broken capture is never
-//! skipped. A JSON document with `log.entries` is a HAR: its request and
+//! it parses, JSON Lines if every line does; input that opens like a JSON
+//! document (`{"`, `[{`, `["`, …) but does not parse is an error with the
+//! line:column where it breaks (`--input-format text` reads it as text anyway);
+//! anything else is plain text. A JSON document with `log.entries` is a HAR: its request and
 //! response bodies are inspected (as nested JSON when they are), not its
 //! headers. Request bodies of the Anthropic Messages, OpenAI Chat Completions
 //! and Responses APIs are recognised by shape ([`llm`]) and their prompt parts
