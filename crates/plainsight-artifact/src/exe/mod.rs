@@ -204,17 +204,68 @@ fn read(
     })
 }
 
+/// A count of modules of one kind plus the first few names, as one note.
+struct Rollup {
+    label: &'static str,
+    count: usize,
+    shown: Vec<String>,
+}
+
+impl Rollup {
+    const SHOWN: usize = 5;
+
+    fn new(label: &'static str) -> Rollup {
+        Rollup {
+            label,
+            count: 0,
+            shown: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, item: String) {
+        self.count += 1;
+        if self.shown.len() < Self::SHOWN {
+            self.shown.push(item);
+        }
+    }
+
+    fn finish(self) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let more = self.count - self.shown.len();
+        let tail = if more > 0 {
+            format!(", … {more} more")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} {}: {}{tail}",
+            self.count,
+            self.label,
+            self.shown.join(", ")
+        ))
+    }
+}
+
 fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeContents {
     let b = data.bytes();
     let mut units = Vec::new();
     let mut notes = Vec::new();
     let mut assets = 0usize;
+    // Agents ship thousands of modules: per-kind notes are rolled up so the
+    // report lists a few names and a count, not one line per module.
+    let mut asset_notes = Rollup::new("asset(s), not scanned as JavaScript");
+    let mut bytecode_only =
+        Rollup::new("module(s) with JSC bytecode only, no JavaScript source to scan");
+    let mut with_bytecode =
+        Rollup::new("module(s) also carry JSC bytecode; their source was scanned");
     for m in &g.modules {
         let src = &b[m.contents.clone()];
         if !m.is_javascript() {
             assets += 1;
-            notes.push(format!(
-                "{}: asset ({} bytes, loader {:?}), not scanned as JavaScript",
+            asset_notes.add(format!(
+                "{} ({} bytes, loader {:?})",
                 m.name,
                 src.len(),
                 m.loader
@@ -223,18 +274,12 @@ fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeConten
         }
         if src.is_empty() {
             if m.bytecode_len > 0 {
-                notes.push(format!(
-                    "{}: JSC bytecode only ({} bytes), no JavaScript source to scan",
-                    m.name, m.bytecode_len
-                ));
+                bytecode_only.add(format!("{} ({} bytes)", m.name, m.bytecode_len));
             }
             continue;
         }
         if m.bytecode_len > 0 {
-            notes.push(format!(
-                "{}: also carries {} bytes of JSC bytecode; its source was scanned",
-                m.name, m.bytecode_len
-            ));
+            with_bytecode.add(format!("{} ({} bytes)", m.name, m.bytecode_len));
         }
         // Bun writes non-ASCII as escapes, so sources are normally ASCII and
         // borrowed; raw high bytes are UTF-8 if they decode, else Latin-1.
@@ -257,6 +302,9 @@ fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeConten
             kind: UnitKind::JavaScript,
             data,
         });
+    }
+    for r in [asset_notes, bytecode_only, with_bytecode] {
+        notes.extend(r.finish());
     }
     ExeContents {
         format: ExeFormat::Bun {
@@ -368,4 +416,24 @@ fn carved_units(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rollup;
+
+    #[test]
+    fn rollup_names_a_few_and_counts_the_rest() {
+        let mut r = Rollup::new("module(s) with bytecode");
+        assert_eq!(Rollup::new("x").finish(), None);
+        for i in 0..3515 {
+            r.add(format!("/$bunfs/root/m{i}.js"));
+        }
+        let note = r.finish().unwrap();
+        assert!(
+            note.starts_with("3515 module(s) with bytecode: /$bunfs/root/m0.js, "),
+            "{note}"
+        );
+        assert!(note.ends_with(", … 3510 more"), "{note}");
+    }
 }
