@@ -177,6 +177,14 @@ fn is_mark(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
+    // Full-width ASCII variants (common in CJK text) map one to one onto ASCII:
+    // no table lookups for them.
+    if let Some(a) = (c as u32)
+        .checked_sub(0xFEE0)
+        .filter(|a| (0x21..=0x7E).contains(a))
+    {
+        return (a as u8).is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || is_mark(c)
 }
 
@@ -934,35 +942,67 @@ fn clip(word: &str) -> String {
 
 /// Kana, ideographs, Hangul syllables, ideographic punctuation (not U+3000, a
 /// space) and half-width kana: characters no detector reports in any context.
-///
-/// Branch-free (range tests by wrapping subtraction, combined with `|`): in CJK
-/// text kana and ideographs alternate unpredictably, and a mispredicted branch
-/// per character cost more than all six range tests.
 #[inline]
 #[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
-fn is_quiet(cp: u32) -> bool {
-    let r = |lo: u32, hi: u32| cp.wrapping_sub(lo) <= hi - lo;
-    r(0x3001, 0x303F)
-        | r(0x3041, 0x30FF)
-        | r(0x3400, 0x4DBF)
-        | r(0x4E00, 0x9FFF)
-        | r(0xAC00, 0xD7A3)
-        | r(0xFF61, 0xFF9F)
+const fn is_quiet(cp: u32) -> bool {
+    (cp.wrapping_sub(0x3001) <= 0x303F - 0x3001)
+        | (cp.wrapping_sub(0x3041) <= 0x30FF - 0x3041)
+        | (cp.wrapping_sub(0x3400) <= 0x4DBF - 0x3400)
+        | (cp.wrapping_sub(0x4E00) <= 0x9FFF - 0x4E00)
+        | (cp.wrapping_sub(0xAC00) <= 0xD7A3 - 0xAC00)
+        | (cp.wrapping_sub(0xFF61) <= 0xFF9F - 0xFF61)
 }
+
+const NONE_QUIET: u8 = 0;
+const ALL_QUIET: u8 = 1;
+const SOME_QUIET: u8 = 2;
+
+/// For each 64-code-point block of U+0000–U+FFFF (the block a three-byte
+/// sequence's first two bytes select): are all, none or some of its code points
+/// quiet? Only five blocks are mixed (the edges of the ranges above).
+const QUIET_BLOCKS: [u8; 1024] = {
+    let mut t = [NONE_QUIET; 1024];
+    let mut k = 0;
+    while k < 1024 {
+        let mut n = 0;
+        let mut j = 0;
+        while j < 64 {
+            n += is_quiet(((k as u32) << 6) | j) as u32;
+            j += 1;
+        }
+        t[k] = match n {
+            0 => NONE_QUIET,
+            64 => ALL_QUIET,
+            _ => SOME_QUIET,
+        };
+        k += 1;
+    }
+    t
+};
 
 /// End of the run of [`is_quiet`] characters starting at byte `i` (`i` itself
 /// when none starts there). All quiet characters are three-byte sequences, and
 /// `b` is valid UTF-8 (it comes from a `&str`), so a lead byte `0xE_` is always
-/// followed by two continuation bytes: the code point is assembled straight
-/// from the bytes — no `char` decoding, no table lookup, no branch but the
-/// loop's own.
-#[inline]
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose
+/// followed by two continuation bytes, and those first two bytes select a
+/// 64-code-point block that [`QUIET_BLOCKS`] decides in one load; only the
+/// few mixed blocks assemble the code point. In CJK text every character takes
+/// the same path, so the loop's branches are predicted (kana and ideographs
+/// alternate unpredictably: a branch on the range cost a misprediction a
+/// character). Not inlined: inside the large scan loop the index and slice
+/// lived on the stack; on its own the loop keeps them in registers.
+#[inline(never)]
 fn quiet_run_end(b: &[u8], mut i: usize) -> usize {
     while let Some(&[l, c1, c2]) = b.get(i..i + 3) {
-        let cp = (u32::from(l & 0x0F) << 12) | (u32::from(c1 & 0x3F) << 6) | u32::from(c2 & 0x3F);
-        if !((l & 0xF0 == 0xE0) & is_quiet(cp)) {
+        if l & 0xF0 != 0xE0 {
             break;
+        }
+        let block = QUIET_BLOCKS[(usize::from(l & 0x0F) << 6) | usize::from(c1 & 0x3F)];
+        if block != ALL_QUIET {
+            let cp =
+                (u32::from(l & 0x0F) << 12) | (u32::from(c1 & 0x3F) << 6) | u32::from(c2 & 0x3F);
+            if block == NONE_QUIET || !is_quiet(cp) {
+                break;
+            }
         }
         i += 3;
     }
@@ -995,7 +1035,12 @@ fn is_lm_apostrophe(c: char) -> bool {
 }
 
 fn cjk_near(c: Option<char>) -> bool {
-    c.is_some_and(|c| matches!(family(c), Family::Cjk | Family::Hangul) || is_cjk_punctuation(c))
+    // Range tests first: they decide the usual neighbours without a script lookup.
+    c.is_some_and(|c| {
+        is_quiet(c as u32)
+            || is_cjk_punctuation(c)
+            || matches!(family(c), Family::Cjk | Family::Hangul)
+    })
 }
 
 fn run_end(text: &str, start: usize, pred: impl Fn(char) -> bool) -> usize {
