@@ -867,6 +867,9 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
             }
             chars.sort_unstable();
             chars.dedup();
+            if !covert_kind_holds(rule, a, b, &chars) {
+                continue;
+            }
             best = Some((
                 rank,
                 Judged {
@@ -879,6 +882,34 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
         }
     }
     best.map(|(_, j)| j)
+}
+
+/// The kind-specific conditions under which an imperceptible pair can be a
+/// covert carrier rather than an everyday escape or layout table.
+///
+/// * Look-alike: at least one differing character is non-ASCII. ASCII pairs
+///   (`'`/`` ` ``, `l`/`1`) are distinct glyphs in code fonts and fill every
+///   escape/unescape table in real bundles.
+/// * Spacing: only horizontal spaces differ (NBSP, narrow NBSP, other Unicode
+///   spaces, U+0020) and neither alternative is empty — a doubled or trailing
+///   space in text, or a Unicode space in place of U+0020. Line endings
+///   (`\r\n`/`\n`), tabs vs newlines (indentation, serialisers) and a lone
+///   space vs nothing (optional separators) are layout choices.
+fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
+    match rule {
+        Rule::CovertLookAlike => chars.iter().any(|c| !c.is_ascii()),
+        Rule::CovertSpacing => {
+            let horizontal = |c: &char| {
+                c.is_whitespace()
+                    && !matches!(
+                        c,
+                        '\t' | '\n' | '\r' | '\u{B}' | '\u{C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+                    )
+            };
+            !chars.is_empty() && chars.iter().all(horizontal) && !a.is_empty() && !b.is_empty()
+        }
+        _ => true,
+    }
 }
 
 /// Could any two distinct strings of `lits` differ imperceptibly (or encode
@@ -1275,6 +1306,39 @@ mod tests {
         assert_eq!(j.rule, Rule::CovertFormat);
         assert!(judge_alternatives(&alts(&["Press Enter", "Appuyez sur Entrée"])).is_none());
         assert!(judge_alternatives(&alts(&["${0} files", "${1} files"])).is_none());
+    }
+
+    #[test]
+    fn escape_and_layout_tables_are_not_carriers() {
+        let alts = |v: &[&str]| {
+            v.iter()
+                .map(|t| Alt {
+                    text: (*t).to_string(),
+                })
+                .collect::<Vec<_>>()
+        };
+        for pair in [
+            ["'", "`"],
+            ["\t", "\n"],
+            ["\r\n", "\n"],
+            ["key:\n${0}", "key: ${0}"],
+            ["\u{A0}", ""],
+            ["", " "],
+        ] {
+            assert!(judge_alternatives(&alts(&pair)).is_none(), "{pair:?}");
+        }
+        for (pair, rule) in [
+            (["Today is\u{A0}${0}", "Today is ${0}"], Rule::CovertSpacing),
+            (["  ", " "], Rule::CovertSpacing),
+            (["\u{A0}", " "], Rule::CovertSpacing),
+            (["'", "\u{2019}"], Rule::CovertLookAlike),
+        ] {
+            assert_eq!(
+                judge_alternatives(&alts(&pair)).map(|j| j.rule),
+                Some(rule),
+                "{pair:?}"
+            );
+        }
     }
 
     #[test]
