@@ -953,28 +953,34 @@ const fn is_quiet(cp: u32) -> bool {
         | (cp.wrapping_sub(0xFF61) <= 0xFF9F - 0xFF61)
 }
 
-const NONE_QUIET: u8 = 0;
-const ALL_QUIET: u8 = 1;
-const SOME_QUIET: u8 = 2;
-
 /// For each 64-code-point block of U+0000–U+FFFF (the block a three-byte
-/// sequence's first two bytes select): are all, none or some of its code points
-/// quiet? Only five blocks are mixed (the edges of the ranges above).
-const QUIET_BLOCKS: [u8; 1024] = {
-    let mut t = [NONE_QUIET; 1024];
+/// sequence's first two bytes select), the quiet code points as a range of the
+/// third byte: `(lo, span)`, quiet iff `third - lo <= span` (wrapping). Every
+/// block's quiet set is one contiguous range (checked when the table is built);
+/// a block without any is `(0, 0x7F)`, which no continuation byte satisfies.
+const QUIET_THIRD_BYTE: [(u8, u8); 1024] = {
+    let mut t = [(0u8, 0x7Fu8); 1024];
     let mut k = 0;
     while k < 1024 {
-        let mut n = 0;
+        let (mut first, mut last, mut n) = (64u32, 0u32, 0u32);
         let mut j = 0;
         while j < 64 {
-            n += is_quiet(((k as u32) << 6) | j) as u32;
+            if is_quiet(((k as u32) << 6) | j) {
+                if first == 64 {
+                    first = j;
+                }
+                last = j;
+                n += 1;
+            }
             j += 1;
         }
-        t[k] = match n {
-            0 => NONE_QUIET,
-            64 => ALL_QUIET,
-            _ => SOME_QUIET,
-        };
+        if n > 0 {
+            assert!(
+                n == last - first + 1,
+                "quiet set of a block is not contiguous"
+            );
+            t[k] = ((0x80 + first) as u8, (last - first) as u8);
+        }
         k += 1;
     }
     t
@@ -983,26 +989,21 @@ const QUIET_BLOCKS: [u8; 1024] = {
 /// End of the run of [`is_quiet`] characters starting at byte `i` (`i` itself
 /// when none starts there). All quiet characters are three-byte sequences, and
 /// `b` is valid UTF-8 (it comes from a `&str`), so a lead byte `0xE_` is always
-/// followed by two continuation bytes, and those first two bytes select a
-/// 64-code-point block that [`QUIET_BLOCKS`] decides in one load; only the
-/// few mixed blocks assemble the code point. In CJK text every character takes
-/// the same path, so the loop's branches are predicted (kana and ideographs
-/// alternate unpredictably: a branch on the range cost a misprediction a
-/// character). Not inlined: inside the large scan loop the index and slice
-/// lived on the stack; on its own the loop keeps them in registers.
+/// followed by two continuation bytes: the first two select a row of
+/// [`QUIET_THIRD_BYTE`], the third is compared with it. No decoding, and every
+/// character takes the same path, so the branches are predicted (kana and
+/// ideographs alternate unpredictably: a branch on the range cost a
+/// misprediction per character). Not inlined: inside the large scan loop the
+/// index and slice lived on the stack; on its own the loop keeps them in registers.
 #[inline(never)]
 fn quiet_run_end(b: &[u8], mut i: usize) -> usize {
     while let Some(&[l, c1, c2]) = b.get(i..i + 3) {
         if l & 0xF0 != 0xE0 {
             break;
         }
-        let block = QUIET_BLOCKS[(usize::from(l & 0x0F) << 6) | usize::from(c1 & 0x3F)];
-        if block != ALL_QUIET {
-            let cp =
-                (u32::from(l & 0x0F) << 12) | (u32::from(c1 & 0x3F) << 6) | u32::from(c2 & 0x3F);
-            if block == NONE_QUIET || !is_quiet(cp) {
-                break;
-            }
+        let (lo, span) = QUIET_THIRD_BYTE[(usize::from(l & 0x0F) << 6) | usize::from(c1 & 0x3F)];
+        if c2.wrapping_sub(lo) > span {
+            break;
         }
         i += 3;
     }
