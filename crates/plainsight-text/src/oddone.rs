@@ -210,18 +210,35 @@ fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
     ge_lo & !gt_hi & !word & HIGH
 }
 
-/// The eight bytes at `at` as a little-endian word, zero past the end of `b`.
+/// Word `k` of a block window (bytes `8k..8k + 8`) and the word one byte later.
 #[inline]
-fn load(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    match b.get(at..at + 8) {
-        Some(s) => w.copy_from_slice(s),
-        None => {
-            let rest = b.get(at..).unwrap_or_default();
-            w[..rest.len()].copy_from_slice(rest);
-        }
-    }
-    u64::from_le_bytes(w)
+fn words(win: &[u8; BLOCK + 8], k: usize) -> (u64, u64) {
+    let at = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&win[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    (at(8 * k), at(8 * k + 1))
+}
+
+/// Per word of the block, the digits followed by a date separator (a pure
+/// function of the window, computed for all words before any is visited).
+#[inline]
+fn date_masks(win: &[u8; BLOCK + 8]) -> [u64; BLOCK / 8] {
+    std::array::from_fn(|k| {
+        let (x, y) = words(win, k);
+        in_range(x, b'0', b'9') & in_range(y, b'-', b'/')
+    })
+}
+
+/// Per word of the block, the blanks followed by a space or a line end.
+#[inline]
+fn blank_masks(win: &[u8; BLOCK + 8]) -> [u64; BLOCK / 8] {
+    std::array::from_fn(|k| {
+        let (x, y) = words(win, k);
+        (eq_mask(x, b' ') | eq_mask(x, b'\t'))
+            & (eq_mask(y, b' ') | eq_mask(y, b'\n') | eq_mask(y, b'\r'))
+    })
 }
 
 /// Byte offsets (from `base`) of the bytes flagged in a mask.
@@ -348,23 +365,23 @@ impl DocStats {
         st: &mut BlockState,
     ) {
         let b = text.as_bytes();
-        for k in (0..BLOCK).step_by(8) {
-            let base = block.start + k;
-            if base >= block.end {
-                break;
+        // The block plus one byte of lookahead, whole words: borrowed in place,
+        // copied (zero-padded) only at the end of the segment.
+        let mut pad = [0u8; BLOCK + 8];
+        let win: &[u8; BLOCK + 8] = match b
+            .get(block.start..block.start + BLOCK + 8)
+            .and_then(|w| w.try_into().ok())
+        {
+            Some(w) if block.len() == BLOCK => w,
+            _ => {
+                let with_next = &b[block.start..(block.end + 1).min(b.len())];
+                pad[..with_next.len()].copy_from_slice(with_next);
+                &pad
             }
-            // Byte j of `x` is byte base + j, byte j of `y` the one after it (the
-            // first byte of the next block at most, as in `block::flags`).
-            let x = load(b, base);
-            let y = || load(b, base + 1);
-            if flags & crate::block::DATE != 0 {
-                let digits = in_range(x, b'0', b'9');
-                let m = if digits == 0 {
-                    0
-                } else {
-                    digits & in_range(y(), b'-', b'/')
-                };
-                for i in byte_positions(m, base) {
+        };
+        if flags & crate::block::DATE != 0 {
+            for (w, m) in date_masks(win).into_iter().enumerate() {
+                for i in byte_positions(m, block.start + w * 8) {
                     if i >= st.date_from {
                         let mut skip = i + 1;
                         self.date_at(text, i, segment, &mut skip);
@@ -372,15 +389,10 @@ impl DocStats {
                     }
                 }
             }
-            if flags & crate::block::BLANK_PAIR != 0 {
-                let blank = eq_mask(x, b' ') | eq_mask(x, b'\t');
-                let m = if blank == 0 {
-                    0
-                } else {
-                    let y = y();
-                    blank & (eq_mask(y, b' ') | eq_mask(y, b'\n') | eq_mask(y, b'\r'))
-                };
-                for i in byte_positions(m, base) {
+        }
+        if flags & crate::block::BLANK_PAIR != 0 {
+            for (w, m) in blank_masks(win).into_iter().enumerate() {
+                for i in byte_positions(m, block.start + w * 8) {
                     match (b[i], b.get(i + 1), b.get(i + 2)) {
                         // Count the line end once, at the last blank before it.
                         (_, Some(b'\n'), _) | (_, Some(b'\r'), Some(b'\n')) => {
