@@ -69,19 +69,17 @@ pub(crate) fn flags(w: &[u8; BLOCK + 1]) -> u8 {
 /// Flags of the block starting at `at` in `b` (the last block is zero-padded).
 #[inline]
 pub(crate) fn block_flags(b: &[u8], at: usize) -> u8 {
-    match b
+    if let Some(w) = b
         .get(at..=at + BLOCK)
         .and_then(|w| <&[u8; BLOCK + 1]>::try_from(w).ok())
     {
-        Some(w) => flags(w),
-        None => {
-            let mut pad = [0u8; BLOCK + 1];
-            let rest = &b[at.min(b.len())..];
-            let n = rest.len().min(BLOCK + 1);
-            pad[..n].copy_from_slice(&rest[..n]);
-            flags(&pad)
-        }
+        return flags(w);
     }
+    let mut pad = [0u8; BLOCK + 1];
+    let rest = &b[at.min(b.len())..];
+    let n = rest.len().min(BLOCK + 1);
+    pad[..n].copy_from_slice(&rest[..n]);
+    flags(&pad)
 }
 
 /// Occurrences of `c` in a block of at most [`BLOCK`] bytes (byte lanes: a

@@ -330,7 +330,7 @@ impl<'o> Scanner<'o> {
     }
 
     /// Start scanning one segment; feed it with [`Scanner::scan_to`].
-    pub(crate) fn begin<'a>(text: &'a str, index: usize) -> SegScan<'a> {
+    pub(crate) fn begin(text: &str, index: usize) -> SegScan<'_> {
         SegScan {
             ctx: SegCtx {
                 text,
