@@ -10,12 +10,25 @@
 //! Layout:
 //! - `chars` — character classes (default-ignorable, bidi, tags, selectors,
 //!   spaces, quotes), script families, UTS #39 ASCII prototypes.
+//! - `block` — the fused block pass: one vectorised look at every 128 bytes
+//!   says whether they hold a non-ASCII byte, a date candidate or a blank
+//!   pair; everything else is work only for the blocks flagged.
 //! - `scan` — the per-segment character scan (PS501–PS507, PS511) with the
-//!   legitimate-use rules; jumps over ASCII in blocks.
+//!   legitimate-use rules, resumable block by block.
 //! - `oddone` — document-wide odd-one-out statistics (PS508–PS510).
 //! - `payload` — decoders for tag, variation-selector and zero-width payloads.
 //! - `dates` — numeric date recognition shared by PS509 and `classify`.
 //! - `classify`, `normalize` — the two other entry points.
+//!
+//! Speed: [`analyze_document`] makes one pass over each segment (plus a
+//! memchr count of `'`/`"` only when a document mixes quote forms, and position
+//! look-ups only for what is reported). ASCII prose costs one vectorised
+//! min/OR fold per 128 bytes; CJK text costs one table load per character.
+//! Measured with `cargo bench -p plainsight-text --bench throughput` (8 MiB
+//! each, same-run baselines): ASCII prose 2.06 GiB/s (memchr newline count
+//! 14.6 GiB/s, `from_utf8` 13.3 GiB/s), CJK 659 MiB/s (`from_utf8` 505 MiB/s).
+//! SSE2 only (the baseline target, no `unsafe`): memchr's AVX2 runs ~7× faster
+//! per byte than the fold.
 //!
 //! Decisions: context decides legitimacy, never the code point alone (a ZWJ is
 //! fine between emoji or Devanagari letters, not between Latin ones); each

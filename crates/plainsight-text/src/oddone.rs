@@ -8,16 +8,16 @@
 //! another form is rare (≤ 1/4 of the majority), every use of the rare form is
 //! reported with a note naming the majority and where it is.
 //!
-//! Speed: one pass over 128-byte blocks whose OR-fold of byte compares
-//! vectorises; only blocks holding a rare byte (digit `1`/`2`, a blank before a
-//! space or line end) get scalar work. Frequent bytes (`'` in prose) are
-//! *counted* with `memchr`, and only when needed — no per-hit work. Positions are
-//! looked up afterwards, and only for a form that can be reported (or must be
-//! named as the majority). Rare bytes are visited: the digits `1`/`2` (every
-//! four-digit year 1000–2999 contains one) and the pair `"  "` (memmem).
+//! Speed: the ASCII side is fed by the fused block pass (`block`): only blocks
+//! flagged as holding a date candidate (a digit followed by `-`, `.` or `/` —
+//! every numeric date has one) or a blank before a blank or line end get
+//! [`DocStats::block_details`], which finds the positions with SWAR masks over
+//! 8-byte words. Frequent bytes (`'` in prose) are never visited, only
+//! *counted*, and only once another form of their class exists
+//! ([`DocStats::note_quotes`]); positions are looked up at report time, and only
+//! for a form that can be reported (or must be named as the majority).
 //! Non-ASCII quote forms come from the character scan, tallied as count + first
-//! uses, never stored per use. (A 64-byte bitmask pass was tried first; LLVM
-//! did not vectorise it and it ran 4× slower than this.)
+//! uses, never stored per use.
 
 use std::ops::Range;
 

@@ -2,12 +2,16 @@
 //! non-ASCII quote uses the document-wide odd-one-out statistic needs.
 //!
 //! Design: text is overwhelmingly ASCII, and no ASCII byte can be invisible, a
-//! look-alike or an unusual space, so the scan jumps from one non-ASCII byte to
-//! the next sixteen bytes at a time ([`next_non_ascii`]). Ideographs, kana and
-//! Hangul syllables — the bulk of CJK text — are skipped by a range check. Only
-//! what is left is classified, and context (neighbouring characters, the word,
-//! the segment's scripts) is looked up lazily around it, so a finding costs
-//! work proportional to its surroundings, not to the document.
+//! look-alike or an unusual space, so the scan is only called for the blocks
+//! the fused block pass (`block`) flags as holding a non-ASCII byte, and within
+//! one it jumps from one non-ASCII byte to the next ([`next_non_ascii`]). The
+//! scan is resumable ([`SegScan`]): a run or word may end past the block, and
+//! the next call continues there. Ideographs, kana and Hangul syllables — the
+//! bulk of CJK text — are skipped by `quiet_run_end`, which decides each
+//! three-byte sequence from its bytes with one table row, without decoding.
+//! Only what is left is classified, and context (neighbouring characters, the
+//! word, the segment's scripts) is looked up lazily around it, so a finding
+//! costs work proportional to its surroundings, not to the document.
 //!
 //! Legitimate uses are decided here from context (see `Legit`): emoji ZWJ
 //! sequences and flag tags, VS15/VS16 after emoji, ideographic variation

@@ -441,3 +441,39 @@ fn huge_mixed_word_is_bounded() {
     assert!(f.iter().all(|f| f.message.len() < 400));
     assert!(f[19].notes.iter().any(|n| n.contains("more look-alike")));
 }
+
+/// The fused block pass must find what straddles a block boundary: slide each
+/// planted thing across two boundaries, one byte at a time.
+#[test]
+fn findings_at_every_offset_across_block_boundaries() {
+    let majority = "Dates 2026-11-10, 2026-11-11, 2026-11-12, 2026-11-13 it's.\n".repeat(5);
+    let cases: [(&str, Rule, &str); 5] = [
+        ("on 2026/11/21 ok", Rule::OddDateFormat, "2026/11/21"),
+        ("Today\u{2019}s here", Rule::OddQuoteStyle, "\u{2019}"),
+        ("a\u{200B}b", Rule::InvisibleCharacter, "\u{200B}"),
+        ("trailing \n", Rule::OddWhitespace, " "),
+        ("one  two", Rule::OddWhitespace, "  "),
+    ];
+    for (planted, rule, shown) in cases {
+        for pad in 0..2 * crate::block::BLOCK + 8 {
+            let mut text = majority.clone();
+            text.push_str(&"x".repeat(pad));
+            text.push(' ');
+            text.push_str(planted);
+            text.push('\n');
+            text.push_str(&"Plain line.\n".repeat(12));
+            let f = run(&[&text]);
+            let hit: Vec<_> = f.iter().filter(|f| f.rule == rule).collect();
+            assert_eq!(hit.len(), 1, "{planted:?} after {pad} bytes: {f:?}");
+            assert_eq!(&text[hit[0].span.clone()], shown, "{planted:?} after {pad}");
+        }
+    }
+    // The other form first: the ASCII apostrophes after it are counted block by
+    // block, in this segment and the next.
+    for pad in 0..crate::block::BLOCK + 8 {
+        let first = format!("{} Today\u{2019}s here.\n{majority}", "x".repeat(pad));
+        let f = run(&[&first, &majority]);
+        assert_eq!(f.len(), 1, "after {pad}: {f:?}");
+        assert!(f[0].notes[0].contains("×10"), "{:?}", f[0].notes);
+    }
+}
