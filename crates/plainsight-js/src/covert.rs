@@ -38,7 +38,7 @@ use plainsight_core::{CharNote, Confidence, Finding, Rule, Severity};
 use plainsight_text::{DiffKind, classify};
 
 use crate::context::Ctx;
-use crate::env::EnvCategory;
+use crate::env::{EnvCategory, EnvRead};
 use crate::eval::{Evaluator, Value};
 use crate::slice::{EnvHit, FnRef, Shared, Sink};
 use crate::snippet;
@@ -857,7 +857,7 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
                 DiffKind::FormatVariant => (1, Rule::CovertFormat),
                 _ => continue,
             };
-            if best.as_ref().is_some_and(|(r, _)| *r >= rank) {
+            if best.as_ref().is_some_and(|(r, _)| *r > rank) {
                 continue;
             }
             let mut chars: Vec<char> = Vec::new();
@@ -868,6 +868,16 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
             chars.sort_unstable();
             chars.dedup();
             if !covert_kind_holds(rule, a, b, &chars) {
+                continue;
+            }
+            // Same kind as the pair already chosen: the site's other
+            // alternatives are named too (all four apostrophes, not two).
+            if let Some((r, j)) = &mut best
+                && *r == rank
+            {
+                j.chars.extend(chars);
+                j.chars.sort_unstable();
+                j.chars.dedup();
                 continue;
             }
             best = Some((
@@ -1122,14 +1132,26 @@ fn judge_site<'a>(ctx: &Ctx<'a>, shared: &Shared<'a>, site: &Site<'a>) -> Option
         }
         _ => return None,
     };
+    // Reported: now name every environment source the deciding conditions
+    // reach (endpoint AND time zone), not just the first one found.
+    let mut sources: Vec<EnvRead> = Vec::new();
+    if hit.is_some() {
+        for d in &site.deciders {
+            for r in shared.slicer(ctx, SLICE_BUDGET).all_reads(d) {
+                if !sources.iter().any(|s| s.span == r.span) {
+                    sources.push(r);
+                }
+            }
+        }
+    }
     Some(finding(
         ctx,
         site,
         &judged,
         hit.as_ref(),
+        &sources,
         sink.as_ref(),
-        severity,
-        confidence,
+        (severity, confidence),
     ))
 }
 
@@ -1179,9 +1201,9 @@ fn finding<'a>(
     site: &Site<'a>,
     j: &Judged,
     hit: Option<&EnvHit>,
+    sources: &[EnvRead],
     sink: Option<&Sink>,
-    severity: Severity,
-    confidence: Confidence,
+    (severity, confidence): (Severity, Confidence),
 ) -> Finding {
     let what = match j.rule {
         Rule::CovertEncoding if site.computed_invisible.is_some() => {
@@ -1199,7 +1221,20 @@ fn finding<'a>(
         _ => describe_chars(&j.chars),
     };
     let by = match hit {
-        Some(h) => format!("{} ({})", h.read.what, category_label(h.read.category)),
+        Some(h) => {
+            let mut parts = vec![format!(
+                "{} ({})",
+                h.read.what,
+                category_label(h.read.category)
+            )];
+            for r in sources {
+                let p = format!("{} ({})", r.what, category_label(r.category));
+                if !parts.contains(&p) {
+                    parts.push(p);
+                }
+            }
+            parts.join(" and ")
+        }
         None => "a value of unknown origin".to_string(),
     };
     let mut message = format!("{what} chosen by {by}");
@@ -1217,16 +1252,23 @@ fn finding<'a>(
     };
     if let Some(h) = hit {
         let mut steps = vec![format!("site {}", pos(site.span))];
-        steps.extend(h.path.iter().cloned());
+        steps.extend(h.describe(ctx));
         steps.push(format!("{} at {}", h.read.what, pos(h.read.span)));
         f.notes.push(steps.join(" ← "));
     }
     if !j.a.is_empty() || !j.b.is_empty() {
-        f.notes.push(format!(
-            "alternatives: \"{}\" | \"{}\"",
-            escape(&j.a),
-            escape(&j.b)
-        ));
+        // Every alternative of the site, not only the pair that was judged.
+        let mut shown: Vec<String> = Vec::new();
+        for t in [&j.a, &j.b]
+            .into_iter()
+            .chain(site.alts.iter().map(|a| &a.text))
+        {
+            let e = format!("\"{}\"", escape(t));
+            if !shown.contains(&e) {
+                shown.push(e);
+            }
+        }
+        f.notes.push(format!("alternatives: {}", shown.join(" | ")));
     }
     if let Some(s) = sink {
         f.notes.push(format!("sink: {} at {}", s.what, pos(s.span)));

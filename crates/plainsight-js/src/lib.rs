@@ -38,6 +38,11 @@ pub struct ScanOptions {
     pub eval_steps: u64,
     /// Largest string the evaluator may build, in bytes.
     pub eval_max_output: usize,
+    /// Longest data-flow path (variables, parameters ← call sites, returns,
+    /// callbacks, properties) followed from a covert-channel site back to an
+    /// environment read. Real channels are a few hops; long paths through
+    /// generic helpers connect everything to everything in a large bundle.
+    pub max_slice_hops: usize,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +52,7 @@ impl Default for ScanOptions {
             max_depth: 2000,
             eval_steps: 200_000,
             eval_max_output: 1 << 20,
+            max_slice_hops: 12,
         }
     }
 }

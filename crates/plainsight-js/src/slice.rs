@@ -122,12 +122,79 @@ const BUILTIN_MEMBERS: &[&str] = &[
     "values",
 ];
 
+/// Property names so common across libraries that joining their writes by
+/// name says nothing about where one object's field came from.
+const GENERIC_PROPERTIES: &[&str] = &[
+    "body",
+    "content",
+    "data",
+    "default",
+    "error",
+    "headers",
+    "id",
+    "key",
+    "message",
+    "name",
+    "options",
+    "prototype",
+    "result",
+    "source",
+    "text",
+    "type",
+    "value",
+];
+
+/// A property written in more places than this is not followed by name.
+const MAX_PROPERTY_WRITERS: usize = 8;
+/// Call sites followed into one parameter.
+const MAX_CALL_SITES: usize = 16;
+
 /// An environment read reached by slicing, with the path that led there.
 #[derive(Clone, Debug)]
-pub struct EnvHit {
+pub struct EnvHit<'a> {
     pub read: EnvRead,
-    /// Human-readable steps from the decider to the read, decider first.
-    pub path: Vec<String>,
+    /// Steps from the decider to the read, decider first.
+    pub path: Vec<Step<'a>>,
+}
+
+/// One hop of a backward slice. Spans only: line:column and wording are
+/// produced by [`EnvHit::describe`] when a finding is actually reported, so
+/// the many paths explored and abandoned cost no position look-ups or strings.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    Return { func: Span, call: Span },
+    Variable { name: &'a str, at: Span },
+    Assignment { name: &'a str, at: Span },
+    Param { name: &'a str, func: Span },
+    Callback { call: Span },
+    Argument { call: Span },
+    Property { name: &'a str, at: Span, set: Span },
+}
+
+impl EnvHit<'_> {
+    /// The path as human-readable steps, decider first.
+    pub fn describe(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        let pos = |span: Span| {
+            let p = ctx.lines.position(ctx.source, span.start);
+            format!("{}:{}", p.line, p.column)
+        };
+        self.path
+            .iter()
+            .map(|s| match *s {
+                Step::Return { func, call } => {
+                    format!("return of fn at {} ← call at {}", pos(func), pos(call))
+                }
+                Step::Variable { name, at } => format!("variable {name} at {}", pos(at)),
+                Step::Assignment { name, at } => format!("assignment to {name} at {}", pos(at)),
+                Step::Param { name, func } => format!("param {name} of fn at {}", pos(func)),
+                Step::Callback { call } => format!("callback of call at {}", pos(call)),
+                Step::Argument { call } => format!("argument at {}", pos(call)),
+                Step::Property { name, at, set } => {
+                    format!("property .{name} at {} set at {}", pos(at), pos(set))
+                }
+            })
+            .collect()
+    }
 }
 
 /// Where the varied text ends up.
@@ -175,7 +242,7 @@ impl<'a> Index<'a> {
                     None
                 }
             })
-            .take(32)
+            .take(MAX_PROPERTY_WRITERS + 1)
             .collect()
     }
     fn methods(&self, name: &str) -> Vec<FnRef<'a>> {
@@ -322,6 +389,11 @@ pub struct Slicer<'c, 'a> {
     pub opaque: bool,
     /// Forward walks that ended in local output (console, stdout/stderr).
     local_hits: u32,
+    /// Longest backward path followed (`ScanOptions::max_slice_hops`).
+    max_hops: usize,
+    /// When set, every environment read reached is recorded here and the
+    /// search goes on (to name all sources of a reported site).
+    collected: Option<Vec<EnvRead>>,
 }
 
 impl Slicer<'_, '_> {
@@ -346,16 +418,13 @@ impl<'a> Shared<'a> {
             seen: HashSet::new(),
             opaque: false,
             local_hits: 0,
+            max_hops: ctx.opts.max_slice_hops,
+            collected: None,
         }
     }
 }
 
 impl<'c, 'a> Slicer<'c, 'a> {
-    fn pos(&self, span: Span) -> String {
-        let p = self.ctx.lines.position(self.ctx.source, span.start);
-        format!("{}:{}", p.line, p.column)
-    }
-
     fn index(&self) -> &'c Index<'a> {
         self.index.get_or_init(|| build_index(self.ctx))
     }
@@ -373,12 +442,34 @@ impl<'c, 'a> Slicer<'c, 'a> {
         self.seen.insert((tag, at))
     }
 
+    /// Every environment read the value of `e` derives from (within the
+    /// budget and hop limit), each once. Run only for sites being reported.
+    pub fn all_reads(&mut self, e: &'a Expression<'a>) -> Vec<EnvRead> {
+        let mut path = Vec::new();
+        self.collected.get_or_insert_with(Vec::new);
+        self.expr(e, &mut path);
+        self.collected.take().unwrap_or_default()
+    }
+
     /// Backward: does the value of `e` derive from an environment read?
-    pub fn expr(&mut self, e: &'a Expression<'a>, path: &mut Vec<String>) -> Option<EnvHit> {
+    pub fn expr(&mut self, e: &'a Expression<'a>, path: &mut Vec<Step<'a>>) -> Option<EnvHit<'a>> {
+        if path.len() >= self.max_hops {
+            // A value that only reaches the environment through many hops
+            // (callbacks, parameters of widely called helpers, properties)
+            // is not a choice the code makes by that environment value.
+            self.opaque = true;
+            return None;
+        }
         if !self.spend() {
             return None;
         }
         if let Some(read) = env_read(self.ctx, e) {
+            if let Some(all) = &mut self.collected {
+                if !all.iter().any(|r| r.span == read.span) {
+                    all.push(read);
+                }
+                return None;
+            }
             return Some(EnvHit {
                 read,
                 path: path.clone(),
@@ -474,23 +565,26 @@ impl<'c, 'a> Slicer<'c, 'a> {
         }
     }
 
-    fn args(&mut self, args: &'a [Argument<'a>], path: &mut Vec<String>) -> Option<EnvHit> {
+    fn args(&mut self, args: &'a [Argument<'a>], path: &mut Vec<Step<'a>>) -> Option<EnvHit<'a>> {
         args.iter()
             .filter_map(Argument::as_expression)
             .find_map(|a| self.expr(a, path))
     }
 
-    fn call(&mut self, call: &'a CallExpression<'a>, path: &mut Vec<String>) -> Option<EnvHit> {
+    fn call(
+        &mut self,
+        call: &'a CallExpression<'a>,
+        path: &mut Vec<Step<'a>>,
+    ) -> Option<EnvHit<'a>> {
         // The callee's returns first: that is where a helper like `getHost()` reads.
         for f in self.callees(&call.callee) {
             if !self.first_seen(1, f.span().start) {
                 continue;
             }
-            path.push(format!(
-                "return of fn at {} ← call at {}",
-                self.pos(f.span()),
-                self.pos(call.span)
-            ));
+            path.push(Step::Return {
+                func: f.span(),
+                call: call.span,
+            });
             for r in f.returns() {
                 if let Some(h) = self.expr(r, path) {
                     return Some(h);
@@ -546,14 +640,14 @@ impl<'c, 'a> Slicer<'c, 'a> {
         }
     }
 
-    fn symbol(&mut self, sym: SymbolId, path: &mut Vec<String>) -> Option<EnvHit> {
+    fn symbol(&mut self, sym: SymbolId, path: &mut Vec<Step<'a>>) -> Option<EnvHit<'a>> {
         if !self.first_seen(0, sym.index() as u32) {
             return None;
         }
         let ctx = self.ctx;
         let scoping = ctx.semantic.scoping();
         let nodes = ctx.semantic.nodes();
-        let name = scoping.symbol_name(sym).to_string();
+        let name: &'a str = scoping.symbol_name(sym);
         let decl = scoping.symbol_declaration(sym);
         // Walk up from the declaration node to the construct that binds it.
         for (i, id) in std::iter::once(decl)
@@ -566,7 +660,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
             match nodes.kind(id) {
                 AstKind::VariableDeclarator(d) => {
                     if let Some(init) = &d.init {
-                        path.push(format!("variable {name} at {}", self.pos(d.span)));
+                        path.push(Step::Variable { name, at: d.span });
                         if let Some(h) = self.expr(init, path) {
                             return Some(h);
                         }
@@ -575,7 +669,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     break;
                 }
                 AstKind::FormalParameter(p) => {
-                    if let Some(h) = self.parameter(id, p.span, &name, path) {
+                    if let Some(h) = self.parameter(id, p.span, name, path) {
                         return Some(h);
                     }
                     break;
@@ -601,7 +695,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
             }
             for id in nodes.ancestor_ids(r.node_id()).take(3) {
                 if let AstKind::AssignmentExpression(a) = nodes.kind(id) {
-                    path.push(format!("assignment to {name} at {}", self.pos(a.span)));
+                    path.push(Step::Assignment { name, at: a.span });
                     if let Some(h) = self.expr(&a.right, path) {
                         return Some(h);
                     }
@@ -618,9 +712,9 @@ impl<'c, 'a> Slicer<'c, 'a> {
         &mut self,
         param_node: NodeId,
         span: Span,
-        name: &str,
-        path: &mut Vec<String>,
-    ) -> Option<EnvHit> {
+        name: &'a str,
+        path: &mut Vec<Step<'a>>,
+    ) -> Option<EnvHit<'a>> {
         let nodes = self.ctx.semantic.nodes();
         let Some((fn_id, f)) = nodes
             .ancestor_ids(param_node)
@@ -635,7 +729,10 @@ impl<'c, 'a> Slicer<'c, 'a> {
             self.opaque = true;
             return None;
         };
-        path.push(format!("param {name} of fn at {}", self.pos(f.span())));
+        path.push(Step::Param {
+            name,
+            func: f.span(),
+        });
         let mut calls: Vec<&'a CallExpression<'a>> = Vec::new();
         let parent = nodes.parent_id(fn_id);
         match nodes.kind(parent) {
@@ -649,7 +746,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     .as_member_expression()
                     .map(oxc_ast::ast::MemberExpression::object);
                 if let Some(recv) = receiver {
-                    path.push(format!("callback of call at {}", self.pos(call.span)));
+                    path.push(Step::Callback { call: call.span });
                     if let Some(h) = self.expr(recv, path) {
                         return Some(h);
                     }
@@ -684,9 +781,9 @@ impl<'c, 'a> Slicer<'c, 'a> {
         if calls.is_empty() {
             self.opaque = true;
         }
-        for call in calls.into_iter().take(64) {
+        for call in calls.into_iter().take(MAX_CALL_SITES) {
             if let Some(arg) = call.arguments.get(idx).and_then(Argument::as_expression) {
-                path.push(format!("argument at {}", self.pos(call.span)));
+                path.push(Step::Argument { call: call.span });
                 if let Some(h) = self.expr(arg, path) {
                     return Some(h);
                 }
@@ -712,18 +809,32 @@ impl<'c, 'a> Slicer<'c, 'a> {
         out.extend(self.index().calls(name));
     }
 
-    /// Field-insensitive property: every value stored under this name.
-    fn property(&mut self, name: &'a str, at: Span, path: &mut Vec<String>) -> Option<EnvHit> {
-        if BUILTIN_MEMBERS.contains(&name) || !self.first_seen(2, hash_name(name)) {
+    /// Field-insensitive property: every value stored under this name —
+    /// only for names specific enough to mean one object's field. A name
+    /// written in many places (`value`, `text`, `type`, `options`…) joins
+    /// unrelated objects, and one slice through it reaches half the bundle.
+    fn property(
+        &mut self,
+        name: &'a str,
+        at: Span,
+        path: &mut Vec<Step<'a>>,
+    ) -> Option<EnvHit<'a>> {
+        if BUILTIN_MEMBERS.contains(&name)
+            || GENERIC_PROPERTIES.contains(&name)
+            || !self.first_seen(2, hash_name(name))
+        {
             return None;
         }
         let values = self.index().values(name);
+        if values.len() > MAX_PROPERTY_WRITERS {
+            return None;
+        }
         for v in values {
-            path.push(format!(
-                "property .{name} at {} set at {}",
-                self.pos(at),
-                self.pos(v.span())
-            ));
+            path.push(Step::Property {
+                name,
+                at,
+                set: v.span(),
+            });
             if let Some(h) = self.expr(v, path) {
                 return Some(h);
             }

@@ -76,3 +76,22 @@ fn incident_finding_is_complete() {
     assert!(snippet.contains("function systemPrompt"), "{snippet}");
     assert_eq!(f.chars.len(), 2);
 }
+
+#[test]
+fn every_alternative_and_every_source_is_named() {
+    let f = ps1xx(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/covert/four_marks_two_sources.js"),
+    );
+    let f = f
+        .iter()
+        .find(|f| f.rule.code() == "PS101")
+        .expect("PS101 finding");
+    assert_eq!(f.severity, plainsight_core::Severity::Critical);
+    for cp in ["U+0027", "U+2019", "U+02BC", "U+02B9"] {
+        assert!(f.message.contains(cp), "{cp} missing: {}", f.message);
+    }
+    assert!(f.message.contains("ANTHROPIC_BASE_URL"), "{}", f.message);
+    assert!(f.message.contains("time zone"), "{}", f.message);
+    assert_eq!(f.chars.len(), 4);
+}
