@@ -25,8 +25,9 @@
 //! look-ups only for what is reported). ASCII prose costs one vectorised
 //! min/OR fold per 128 bytes; CJK text costs one table load per character.
 //! Measured with `cargo bench -p plainsight-text --bench throughput` (8 MiB
-//! each, same-run baselines): ASCII prose 2.06 GiB/s (memchr newline count
-//! 14.6 GiB/s, `from_utf8` 13.3 GiB/s), CJK 659 MiB/s (`from_utf8` 505 MiB/s).
+//! each, same-run baselines, 2-core shared machine): ASCII prose 2.16 GiB/s
+//! (memchr newline count 12.1 GiB/s, `from_utf8` 11.9 GiB/s), CJK 648 MiB/s
+//! (`from_utf8` 704 MiB/s).
 //! SSE2 only (the baseline target, no `unsafe`): memchr's AVX2 runs ~7× faster
 //! per byte than the fold.
 //!

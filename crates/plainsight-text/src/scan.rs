@@ -363,10 +363,13 @@ impl<'o> Scanner<'o> {
             // Kana, ideographs, Hangul syllables, ideographic punctuation: no
             // detector has anything to say. CJK text is mostly such runs, so they
             // are decoded straight from the bytes, with no per-character table.
-            let quiet = quiet_run_end(b, i);
-            if quiet > i {
-                i = quiet;
-                continue;
+            // (Only three-byte sequences can be quiet: no call for other scripts.)
+            if b[i] & 0xF0 == 0xE0 {
+                let quiet = quiet_run_end(b, i);
+                if quiet > i {
+                    i = quiet;
+                    continue;
+                }
             }
             let Some(c) = text[i..].chars().next() else {
                 break;
