@@ -20,16 +20,17 @@
 //! - `dates` — numeric date recognition shared by PS509 and `classify`.
 //! - `classify`, `normalize` — the two other entry points.
 //!
-//! Speed: [`analyze_document`] makes one pass over each segment (plus a
-//! memchr count of `'`/`"` only when a document mixes quote forms, and position
-//! look-ups only for what is reported). ASCII prose costs one vectorised
-//! min/OR fold per 128 bytes; CJK text costs one table load per character.
+//! Speed: [`analyze_document`] makes one pass over each segment; `'`/`"` are
+//! counted only once a document has another quote form, and positions are
+//! looked up only for what is reported. ASCII prose costs one vectorised
+//! min/OR fold per 128 bytes; CJK text one table load per character.
 //! Measured with `cargo bench -p plainsight-text --bench throughput` (8 MiB
 //! each, same-run baselines, 2-core shared machine): ASCII prose 2.16 GiB/s
 //! (memchr newline count 12.1 GiB/s, `from_utf8` 11.9 GiB/s), CJK 648 MiB/s
 //! (`from_utf8` 704 MiB/s).
-//! SSE2 only (the baseline target, no `unsafe`): memchr's AVX2 runs ~7× faster
-//! per byte than the fold.
+//! That is 18% of memchr's AVX2 newline count: the fold is SSE2 (the baseline
+//! target; runtime AVX2 dispatch would need `unsafe`), and the bench plants a
+//! date every seven lines, each of which is parsed.
 //!
 //! Decisions: context decides legitimacy, never the code point alone (a ZWJ is
 //! fine between emoji or Devanagari letters, not between Latin ones); each
