@@ -158,6 +158,9 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
                 let Some(table) = table_of(ctx, &m.object) else {
                     continue;
                 };
+                if is_char_table(table) && !chosen_among_constants(ctx, &m.expression) {
+                    continue; // a translation table keyed by the data's characters
+                }
                 // `T[k].p` selects a field of each row.
                 let field = match nodes.parent_kind(id) {
                     AstKind::StaticMemberExpression(p) => Some(p.property.name.as_str()),
@@ -285,15 +288,99 @@ fn conditions_between<'a>(
             break;
         }
         match nodes.kind(id) {
-            AstKind::IfStatement(s) => push_unique(out, &s.test),
-            AstKind::SwitchStatement(s) => push_unique(out, &s.discriminant),
-            AstKind::ConditionalExpression(c) => push_unique(out, &c.test),
+            AstKind::IfStatement(s) if !is_char_test(ctx, &s.test) => push_unique(out, &s.test),
+            AstKind::SwitchStatement(s) if !is_char_switch(ctx, s) => {
+                push_unique(out, &s.discriminant);
+            }
+            AstKind::ConditionalExpression(c) if !is_char_test(ctx, &c.test) => {
+                push_unique(out, &c.test);
+            }
             AstKind::LogicalExpression(l) => push_unique(out, &l.left),
             AstKind::WhileStatement(w) => push_unique(out, &w.test),
             AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => break,
             _ => {}
         }
     }
+}
+
+/// A `switch` whose cases are single characters, on a character of the data
+/// being transformed: an escape/unescape or transliteration table. The output
+/// follows the data, not a choice made by the environment.
+fn is_char_switch(ctx: &Ctx<'_>, s: &oxc_ast::ast::SwitchStatement<'_>) -> bool {
+    let mut tests = s.cases.iter().filter_map(|c| c.test.as_ref()).peekable();
+    tests.peek().is_some()
+        && tests.all(is_single_char)
+        && !chosen_among_constants(ctx, &s.discriminant)
+}
+
+/// `x === "c"` (or `==`, `!==`, `!=`) against one character of the data: the
+/// same translation-table shape written as an if/return chain.
+fn is_char_test(ctx: &Ctx<'_>, e: &Expression<'_>) -> bool {
+    match e.without_parentheses() {
+        Expression::BinaryExpression(b) if b.operator.is_equality() => {
+            (is_single_char(&b.left) && !chosen_among_constants(ctx, &b.right))
+                || (is_single_char(&b.right) && !chosen_among_constants(ctx, &b.left))
+        }
+        Expression::LogicalExpression(l) => {
+            is_char_test(ctx, &l.left) && is_char_test(ctx, &l.right)
+        }
+        _ => false,
+    }
+}
+
+/// A key that the code itself picks among constants (`k = c ? "b" : "a"`),
+/// as opposed to a character read out of the data being transformed. A
+/// char-keyed table indexed by such a key is a choice, not a translation.
+fn chosen_among_constants(ctx: &Ctx<'_>, e: &Expression<'_>) -> bool {
+    // `c ? "b" : "a"`, `c && "b" || "a"`, a literal, or a local helper's
+    // result; `s[i]`, `s.charAt(i)`, parameters and `env || ""` are data.
+    let chosen = |e: &Expression<'_>| match e.without_parentheses() {
+        Expression::ConditionalExpression(_) | Expression::StringLiteral(_) => true,
+        Expression::LogicalExpression(l) => matches!(
+            l.left.without_parentheses(),
+            Expression::LogicalExpression(a) if a.operator == LogicalOperator::And && is_stringish(&a.right)
+        ),
+        Expression::CallExpression(c) => {
+            matches!(c.callee.without_parentheses(), Expression::Identifier(_))
+        }
+        _ => false,
+    };
+    if chosen(e) {
+        return true;
+    }
+    let Expression::Identifier(id) = e.without_parentheses() else {
+        return false;
+    };
+    let scoping = ctx.semantic.scoping();
+    let Some(sym) = id
+        .reference_id
+        .get()
+        .and_then(|r| scoping.get_reference(r).symbol_id())
+    else {
+        return false;
+    };
+    match ctx.semantic.nodes().kind(scoping.symbol_declaration(sym)) {
+        AstKind::VariableDeclarator(d) => d.init.as_ref().is_some_and(chosen),
+        _ => false,
+    }
+}
+
+fn is_single_char(e: &Expression<'_>) -> bool {
+    matches!(e.without_parentheses(), Expression::StringLiteral(s) if s.value.chars().count() == 1)
+}
+
+/// An object table whose keys are all single characters (`{ n: "\n", t: "\t" }`).
+fn is_char_table(table: &Expression<'_>) -> bool {
+    let Expression::ObjectExpression(o) = table.without_parentheses() else {
+        return false;
+    };
+    o.properties.len() >= 2
+        && o.properties.iter().all(|p| match p {
+            ObjectPropertyKind::ObjectProperty(p) => {
+                p.key.static_name().is_some_and(|k| k.chars().count() == 1)
+            }
+            ObjectPropertyKind::SpreadProperty(_) => false,
+        })
 }
 
 fn push_unique<'a>(out: &mut Vec<&'a Expression<'a>>, e: &'a Expression<'a>) {
