@@ -47,9 +47,7 @@ fn time(src: &str) {
             let ret =
                 oxc_parser::Parser::new(&alloc, src, oxc_span::SourceType::unambiguous()).parse();
             let parse = t.elapsed();
-            let sem = oxc_semantic::SemanticBuilder::new()
-                .with_build_nodes(true)
-                .build(&ret.program);
+            let sem = plainsight_js::build_semantic(&ret.program);
             let parse_sem = t.elapsed();
             drop(sem);
             drop(ret);
@@ -61,9 +59,18 @@ fn time(src: &str) {
             let alloc = oxc_allocator::Allocator::default();
             let ret =
                 oxc_parser::Parser::new(&alloc, src, oxc_span::SourceType::unambiguous()).parse();
-            let sem = oxc_semantic::SemanticBuilder::new()
-                .with_build_nodes(true)
-                .build(&ret.program);
+            let sem = plainsight_js::build_semantic(&ret.program);
+            let t = Instant::now();
+            let st = oxc_semantic::Stats::count(&ret.program);
+            println!(
+                "  stats pass {:.3}s: nodes {} scopes {} symbols {} references {} (source {} bytes)",
+                t.elapsed().as_secs_f64(),
+                st.nodes,
+                st.scopes,
+                st.symbols,
+                st.references,
+                src.len()
+            );
             let t = Instant::now();
             let lines = plainsight_js::context::LineIndex::new(src);
             let mut phases = vec![("lines", t.elapsed())];
