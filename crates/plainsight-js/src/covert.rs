@@ -469,13 +469,23 @@ fn char_code_context(ctx: &Ctx<'_>, id: NodeId) -> bool {
 fn table_of<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'a>> {
     match e.without_parentheses() {
         t @ (Expression::ObjectExpression(_) | Expression::ArrayExpression(_)) => Some(t),
-        Expression::Identifier(_) => {
-            let init = const_init(ctx, e)?;
-            matches!(
-                init.without_parentheses(),
+        Expression::Identifier(id) => {
+            // Cheap shape checks before the mutation check of `const_init`:
+            // `x[i]` on a parameter or a call result is by far the common case.
+            let scoping = ctx.semantic.scoping();
+            let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
+            let AstKind::VariableDeclarator(d) =
+                ctx.semantic.nodes().kind(scoping.symbol_declaration(sym))
+            else {
+                return None;
+            };
+            let init = d.init.as_ref()?.without_parentheses();
+            (matches!(
+                init,
                 Expression::ObjectExpression(_) | Expression::ArrayExpression(_)
-            )
-            .then(|| init.without_parentheses())
+            ) && matches!(d.id, BindingPattern::BindingIdentifier(_))
+                && !scoping.symbol_is_mutated(sym))
+            .then_some(init)
         }
         _ => None,
     }
@@ -524,15 +534,15 @@ fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Expression<'a
     };
     let scoping = ctx.semantic.scoping();
     let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
-    if scoping.symbol_is_mutated(sym) {
-        return None;
-    }
-    match ctx.semantic.nodes().kind(scoping.symbol_declaration(sym)) {
+    // Declaration first: `symbol_is_mutated` walks every reference of the
+    // symbol, and most identifiers reaching here are parameters or imports.
+    let init = match ctx.semantic.nodes().kind(scoping.symbol_declaration(sym)) {
         AstKind::VariableDeclarator(d) if matches!(d.id, BindingPattern::BindingIdentifier(_)) => {
-            d.init.as_ref()
+            d.init.as_ref()?
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    (!scoping.symbol_is_mutated(sym)).then_some(init)
 }
 
 /// `s.replace(P, R)` / `replaceAll` under a condition, where the pattern and
