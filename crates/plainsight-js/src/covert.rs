@@ -18,7 +18,12 @@
 //!    [`plainsight_text::classify`]: only imperceptible differences survive
 //!    (look-alike → PS101, invisible → PS102, spacing → PS103, format → PS104;
 //!    an alphabet of distinct invisible characters → PS105). Visible
-//!    differences (ordinary translations) end the analysis here.
+//!    differences (ordinary translations) end the analysis here, and so do
+//!    kinds that are everyday code rather than carriers (see
+//!    `covert_kind_holds`): ASCII-only look-alike pairs, line endings, tabs
+//!    vs newlines, an optional separator present or not. Conditions that test
+//!    one character of the data being transformed (escape/transliteration
+//!    tables: `switch (ch)`, `T[ch]`, `ch === "'"`) are not deciders.
 //! 3. Only then the deciding expressions are sliced backwards
 //!    ([`crate::slice`]) to an environment read, and the site is followed
 //!    forwards to a sink. Severity and confidence come from what was found:

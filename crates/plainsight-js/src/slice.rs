@@ -16,6 +16,17 @@
 //! Both directions run on demand, only at the rare candidate sites, within a
 //! node budget; the name-keyed property index is built lazily, at most once
 //! per file, in one linear pass over the semantic nodes.
+//!
+//! **Bounds that keep slices meaningful on 10–20 MB bundles.** Unbounded,
+//! field-insensitive slicing connects almost anything to some environment
+//! read through 100+ hops (callbacks, `.value`/`.text`, parameters ← every
+//! call site). So: a path is at most `ScanOptions::max_slice_hops` steps; a
+//! parameter follows at most [`MAX_CALL_SITES`] call sites; a callback's
+//! parameters come from its receiver only (`s.replace(re, fn)`: from `s`); a
+//! property is followed by name only if the name is not generic
+//! ([`GENERIC_PROPERTIES`], built-in members) and has at most
+//! [`MAX_PROPERTY_WRITERS`] writers. Steps are kept as spans ([`Step`]) and
+//! turned into text only for reported findings.
 
 use std::cell::OnceCell;
 use std::collections::HashSet;
