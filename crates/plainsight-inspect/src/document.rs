@@ -223,11 +223,14 @@ fn looks_like_json(bytes: &[u8]) -> bool {
         .iter()
         .copied()
         .filter(|b| !b.is_ascii_whitespace());
-    match (it.next(), it.next()) {
-        (Some(b'{'), Some(b'"' | b'}')) => true,
-        (Some(b'['), Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9')) => true,
-        _ => false,
-    }
+    matches!(
+        (it.next(), it.next()),
+        (Some(b'{'), Some(b'"' | b'}'))
+            | (
+                Some(b'['),
+                Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9')
+            )
+    )
 }
 
 /// Format named by the file extension; `Auto` when the name says nothing.

@@ -495,29 +495,30 @@ fn include_legitimate_reports_legitimate_uses_as_info() {
         .code(1);
 }
 
+/// Same adjustment as core's schema test: the schema's own `language`
+/// pattern fails the meta-schema's regex check; we never emit `language`.
+fn drop_language_pattern(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if o.get("pattern")
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.ends_with("]?$"))
+            {
+                o.remove("pattern");
+            }
+            o.values_mut().for_each(drop_language_pattern);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_language_pattern),
+        _ => {}
+    }
+}
+
 /// The official SARIF 2.1.0 schema shipped with core's tests (see its README).
 fn sarif_validator() -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../plainsight-core/tests/data/sarif-schema-2.1.0.json");
     let mut schema: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    // Same adjustment as core's schema test: the schema's own `language`
-    // pattern fails the meta-schema's regex check; we never emit `language`.
-    fn drop_language_pattern(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(o) => {
-                if o.get("pattern")
-                    .and_then(|p| p.as_str())
-                    .is_some_and(|p| p.ends_with("]?$"))
-                {
-                    o.remove("pattern");
-                }
-                o.values_mut().for_each(drop_language_pattern);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(drop_language_pattern),
-            _ => {}
-        }
-    }
     drop_language_pattern(&mut schema);
     jsonschema::options()
         .should_validate_formats(true)
