@@ -392,6 +392,7 @@ fn collect_returns_stmt<'a>(s: &'a Statement<'a>, out: &mut Vec<&'a Expression<'
 pub struct Slicer<'c, 'a> {
     ctx: &'c Ctx<'a>,
     index: &'c OnceCell<Index<'a>>,
+    call_index: &'c OnceCell<Index<'a>>,
     budget: u32,
     seen: HashSet<(u8, u32)>,
     /// Slicing stopped at something it could not see through (unknown global
@@ -417,7 +418,11 @@ impl Slicer<'_, '_> {
 /// Shared per-file state for slicers.
 #[derive(Default)]
 pub struct Shared<'a> {
+    /// Properties and methods by name.
     index: OnceCell<Index<'a>>,
+    /// Method calls by name: the most numerous entries, needed only when a
+    /// slice reaches a method's parameter or return, so built separately.
+    call_index: OnceCell<Index<'a>>,
 }
 
 impl<'a> Shared<'a> {
@@ -425,6 +430,7 @@ impl<'a> Shared<'a> {
         Slicer {
             ctx,
             index: &self.index,
+            call_index: &self.call_index,
             budget,
             seen: HashSet::new(),
             opaque: false,
@@ -437,7 +443,11 @@ impl<'a> Shared<'a> {
 
 impl<'c, 'a> Slicer<'c, 'a> {
     fn index(&self) -> &'c Index<'a> {
-        self.index.get_or_init(|| build_index(self.ctx))
+        self.index.get_or_init(|| build_index(self.ctx, false))
+    }
+
+    fn call_index(&self) -> &'c Index<'a> {
+        self.call_index.get_or_init(|| build_index(self.ctx, true))
     }
 
     fn spend(&mut self) -> bool {
@@ -817,7 +827,7 @@ impl<'c, 'a> Slicer<'c, 'a> {
     }
 
     fn calls_by_name(&self, name: &str, out: &mut Vec<&'a CallExpression<'a>>) {
-        out.extend(self.index().calls(name));
+        out.extend(self.call_index().calls(name));
     }
 
     /// Field-insensitive property: every value stored under this name —
@@ -1109,10 +1119,19 @@ fn hash_name(s: &str) -> u32 {
     })
 }
 
-fn build_index<'a>(ctx: &Ctx<'a>) -> Index<'a> {
+/// One pass over the nodes: method calls only (`calls`), or everything else.
+fn build_index<'a>(ctx: &Ctx<'a>, calls: bool) -> Index<'a> {
     let mut ix = Index::default();
     let mut push = |name: &'a str, e: Entry<'a>| ix.entries.push((hash_name(name), name, e));
     for node in ctx.semantic.nodes().iter() {
+        if calls {
+            if let AstKind::CallExpression(c) = node.kind()
+                && let Expression::StaticMemberExpression(m) = c.callee.without_parentheses()
+            {
+                push(m.property.name.as_str(), Entry::Call(c));
+            }
+            continue;
+        }
         match node.kind() {
             AstKind::ObjectProperty(p) if !p.computed => {
                 if let Some(name) = property_key_name(&p.key) {
@@ -1139,11 +1158,6 @@ fn build_index<'a>(ctx: &Ctx<'a>) -> Index<'a> {
                     a.left.as_simple_assignment_target()
                 {
                     push(m.field.name.as_str(), Entry::Value(&a.right));
-                }
-            }
-            AstKind::CallExpression(c) => {
-                if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
-                    push(m.property.name.as_str(), Entry::Call(c));
                 }
             }
             _ => {}
