@@ -767,15 +767,18 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     .as_member_expression()
                     .map(oxc_ast::ast::MemberExpression::object);
                 if let Some(recv) = receiver {
+                    // `s.replace(re, fn)`, `xs.map(fn)`: the callback's parameters
+                    // are data from the receiver, now followed; the call's other
+                    // arguments do not feed them.
                     path.push(Step::Callback { call: call.span });
                     if let Some(h) = self.expr(recv, path) {
                         return Some(h);
                     }
                     path.pop();
+                } else {
+                    // Passed to a plain function we cannot see into.
+                    self.opaque = true;
                 }
-                // The function is invoked inside the callee: opaque unless the other
-                // arguments (e.g. `.replace(re, fn)` string) lead to the environment.
-                self.opaque = true;
             }
             AstKind::VariableDeclarator(d) => {
                 if let BindingPattern::BindingIdentifier(b) = &d.id {
