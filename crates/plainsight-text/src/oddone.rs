@@ -31,6 +31,8 @@ use crate::{Options, TextFinding};
 /// Whitespace statistics need more lines than quote statistics: short documents
 /// have too few lines to call a single trailing space odd.
 const MIN_LINES_FOR_WHITESPACE: usize = 8;
+/// Most lines with trailing (or doubled) spaces that still count as odd ones out.
+const MAX_ODD_WHITESPACE_LINES: usize = 2;
 /// Most findings one statistic reports per minority form.
 const MAX_REPORTS_PER_FORM: usize = 100;
 
@@ -554,7 +556,14 @@ impl DocStats {
                 self.doubled_lines
             };
             let lines_without = lines.saturating_sub(lines_with);
-            if lines_with == 0 || lines_without < min_lines || lines_with * 4 > lines_without {
+            // An odd one out is one or two lines among many. Hand-written text
+            // (READMEs, docs) has trailing or doubled spaces scattered on many
+            // lines: that is sloppiness, not a marker, and is not reported.
+            if lines_with == 0
+                || lines_with > MAX_ODD_WHITESPACE_LINES
+                || lines_without < min_lines
+                || lines_with * 4 > lines_without
+            {
                 continue;
             }
             let uses = if what == "trailing" {
