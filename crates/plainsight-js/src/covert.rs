@@ -49,6 +49,10 @@ use crate::slice::{EnvHit, FnRef, Shared, Sink};
 use crate::snippet;
 
 /// Node budget for slicing one site (backward and forward together).
+/// Longest backward path from a non-targetable (generic or platform)
+/// environment read that still makes a covert-channel finding.
+const GENERIC_ENV_MAX_HOPS: usize = 4;
+
 const SLICE_BUDGET: u32 = 4000;
 /// Alternatives compared per site (pairs grow quadratically).
 const MAX_ALTS: usize = 48;
@@ -1223,7 +1227,13 @@ fn judge_site<'a>(ctx: &Ctx<'a>, shared: &Shared<'a>, site: &Site<'a>) -> Option
                 (false, true) => return None,
             }
         }
-        (Some(_), Some(_)) => (Severity::Medium, Confidence::Medium),
+        // A generic or platform variable decides: only worth a look when it is
+        // close to the choice. Deep paths from such variables are configuration
+        // plumbing (on claude-code 2.1.330: TSC_WATCHFILE reaching a
+        // toLocaleTimeString normaliser, CLAUDE_CODE_EXTRA_BODY a BOM strip).
+        (Some(h), Some(_)) if h.path.len() <= GENERIC_ENV_MAX_HOPS => {
+            (Severity::Medium, Confidence::Medium)
+        }
         (None, Some(_))
             if opaque
                 && imperceptible_strong
