@@ -166,7 +166,19 @@ fn read(
     }
 
     // deno compile.
-    if let Some((region, how)) = deno::locate(b, container::section(b, &["d3n0l4nd"])) {
+    let named_section = container::section(b, &["d3n0l4nd"]);
+    let sui_note = if named_section.is_none() {
+        container::elf_note(b, b"SUI").and_then(|desc| deno::sui_payload(b, desc))
+    } else {
+        None
+    };
+    let from_note = sui_note.is_some();
+    if let Some((region, how)) = deno::locate(b, named_section.or(sui_note)) {
+        let how = if from_note {
+            "libsui ELF note SUI › d3n0l4nd"
+        } else {
+            how
+        };
         let units = carved_units(name, data, &region, carve_limits);
         return Ok(ExeContents {
             format: ExeFormat::Deno,
