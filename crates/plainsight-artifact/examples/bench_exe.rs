@@ -13,6 +13,10 @@
 //! Targets (issue): a 245 MB Bun executable in ≤ 1.5 s, peak RSS ≤ 1 GB.
 #![allow(clippy::print_stdout)]
 
+/// Same global allocator as the `plainsight` binary, so the figures match the CLI.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::Command;
 use std::time::Instant;
 

@@ -21,6 +21,10 @@
 
 mod bundle_gen;
 
+/// Same global allocator as the `plainsight` binary, so the figures match the CLI.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -4,6 +4,10 @@
 //! parse / parse+semantic / full-scan timings and the full/parse ratio.
 #![allow(clippy::print_stdout)]
 
+/// Same global allocator as the `plainsight` binary, so the figures match the CLI.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../benches/bundle_gen.rs"]
 mod bundle_gen;
 

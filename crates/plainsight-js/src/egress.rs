@@ -26,42 +26,66 @@ use crate::hidden::is_domain;
 const EXAMPLES: usize = 3;
 
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let mut v = EgressVisitor {
-        origins: BTreeMap::new(),
-    };
-    // One linear pass over the node table: only literals matter here.
+    let mut pass = Pass::new();
     for node in ctx.semantic.nodes().iter() {
+        pass.node(node);
+    }
+    pass.finish(ctx, out);
+}
+
+/// The egress analysis as one step of a shared pass over the node table
+/// (see `crate::analyze_source`): only literals matter here.
+pub(crate) struct Pass {
+    v: EgressVisitor,
+}
+
+impl Pass {
+    pub(crate) fn new() -> Pass {
+        Pass {
+            v: EgressVisitor {
+                origins: BTreeMap::new(),
+                scheme_sep: memchr::memmem::Finder::new(b"://"),
+            },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn node(&mut self, node: &oxc_semantic::AstNode<'_>) {
         match node.kind() {
-            AstKind::StringLiteral(lit) => v.scan_text(lit.value.as_str(), lit.span, false),
+            AstKind::StringLiteral(lit) => self.v.scan_text(lit.value.as_str(), lit.span, false),
             AstKind::TemplateElement(q) => {
                 if let Some(c) = &q.value.cooked {
-                    v.scan_text(c.as_str(), q.span, !q.tail);
+                    self.v.scan_text(c.as_str(), q.span, !q.tail);
                 }
             }
             _ => {}
         }
     }
-    let mut found: Vec<(String, Origin)> = v.origins.into_iter().collect();
-    found.sort_by_key(|(_, o)| o.first.start);
-    for (origin, o) in found {
-        let rule = if o.telemetry {
-            Rule::TelemetryEndpoint
-        } else {
-            Rule::HardcodedEndpoint
-        };
-        let what = if o.telemetry {
-            "telemetry/analytics endpoint"
-        } else {
-            "hard-coded endpoint"
-        };
-        let mut f = Finding::new(rule, format!("{what} {origin}"), ctx.location(o.first));
-        f.notes
-            .push(format!("{} occurrence(s) in this file", o.count));
-        for ex in &o.examples {
-            f.notes.push(format!("e.g. {ex}"));
+
+    pub(crate) fn finish(self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        let v = self.v;
+        let mut found: Vec<(String, Origin)> = v.origins.into_iter().collect();
+        found.sort_by_key(|(_, o)| o.first.start);
+        for (origin, o) in found {
+            let rule = if o.telemetry {
+                Rule::TelemetryEndpoint
+            } else {
+                Rule::HardcodedEndpoint
+            };
+            let what = if o.telemetry {
+                "telemetry/analytics endpoint"
+            } else {
+                "hard-coded endpoint"
+            };
+            let mut f = Finding::new(rule, format!("{what} {origin}"), ctx.location(o.first));
+            f.notes
+                .push(format!("{} occurrence(s) in this file", o.count));
+            for ex in &o.examples {
+                f.notes.push(format!("e.g. {ex}"));
+            }
+            f.decoded = None;
+            out.push(f);
         }
-        f.decoded = None;
-        out.push(f);
     }
 }
 
@@ -74,13 +98,15 @@ struct Origin {
 
 struct EgressVisitor {
     origins: BTreeMap<String, Origin>,
+    /// Built once: this runs on every string literal of a bundle.
+    scheme_sep: memchr::memmem::Finder<'static>,
 }
 
 impl EgressVisitor {
     /// `open_end`: the text is a template quasi followed by an expression,
     /// so a URL running to its end has an incomplete host (`https://a.${b}`).
     fn scan_text(&mut self, text: &str, span: Span, open_end: bool) {
-        if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
+        if self.scheme_sep.find(text.as_bytes()).is_some() {
             for url in find_urls(text) {
                 let at_end =
                     url.as_ptr() as usize + url.len() == text.as_ptr() as usize + text.len();

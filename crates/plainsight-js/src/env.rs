@@ -743,94 +743,123 @@ fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory
 /// walk; nodes are in pre-order, so "inside the read just recorded" is a span
 /// test). Without a node table (`with_build_nodes(false)`) nothing is reported.
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let mut v = EnvVisitor {
-        ctx,
-        reads: BTreeMap::new(),
-        targeting: Vec::new(),
-    };
-    let nodes = ctx.semantic.nodes();
-    let mut skip_until = 0u32;
-    // Symbols bound by `const {X} = process.env`: identifiers are the most
-    // numerous nodes, so they are tested against this set instead of
-    // resolving each one's declaration (declarations precede uses in pre-order).
-    let mut destructured: HashSet<SymbolId> = HashSet::new();
-    for node in nodes.iter() {
+    let mut pass = Pass::new(ctx);
+    for node in ctx.semantic.nodes().iter() {
+        pass.node(node);
+    }
+    pass.finish(out);
+}
+
+/// The environment analysis as one step of a shared pass over the node table
+/// (see `crate::analyze_source`).
+pub(crate) struct Pass<'c, 'a> {
+    v: EnvVisitor<'c, 'a>,
+    skip_until: u32,
+    /// Symbols bound by `const {X} = process.env`: identifiers are the most
+    /// numerous nodes, so they are tested against this set instead of
+    /// resolving each one's declaration (declarations precede uses in pre-order).
+    destructured: HashSet<SymbolId>,
+}
+
+impl<'c, 'a> Pass<'c, 'a> {
+    pub(crate) fn new(ctx: &'c Ctx<'a>) -> Pass<'c, 'a> {
+        Pass {
+            v: EnvVisitor {
+                ctx,
+                reads: BTreeMap::new(),
+                targeting: Vec::new(),
+            },
+            skip_until: 0,
+            destructured: HashSet::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn node(&mut self, node: &oxc_semantic::AstNode<'a>) {
         let kind = node.kind();
         // Match on the tag first: touching every node's memory is the cost here.
         let span = match kind {
             AstKind::CallExpression(c) => {
-                v.check_call(c);
+                self.v.check_call(c);
                 c.span
             }
             // Only the top of a `||` chain: the chain is flattened there.
             AstKind::LogicalExpression(l) => {
-                if l.operator == LogicalOperator::Or && !parent_is_or(ctx, node.id()) {
-                    v.check_logical(l);
+                if l.operator == LogicalOperator::Or && !parent_is_or(self.v.ctx, node.id()) {
+                    self.v.check_logical(l);
                 }
-                continue;
+                return;
             }
             AstKind::SwitchStatement(sw) => {
-                v.check_switch(sw);
-                continue;
+                self.v.check_switch(sw);
+                return;
             }
             AstKind::ForOfStatement(f) => {
-                v.check_for_of(f);
-                continue;
+                self.v.check_for_of(f);
+                return;
             }
             AstKind::VariableDeclarator(d) => {
                 if let (BindingPattern::ObjectPattern(p), Some(init)) = (&d.id, &d.init)
-                    && is_env_object(ctx, init, 0).is_some()
+                    && is_env_object(self.v.ctx, init, 0).is_some()
                 {
-                    destructured.extend(p.properties.iter().filter_map(|prop| match &prop.value {
-                        BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
-                        BindingPattern::AssignmentPattern(a) => {
-                            a.left.get_binding_identifier()?.symbol_id.get()
-                        }
-                        _ => None,
-                    }));
+                    self.destructured.extend(p.properties.iter().filter_map(
+                        |prop| match &prop.value {
+                            BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
+                            BindingPattern::AssignmentPattern(a) => {
+                                a.left.get_binding_identifier()?.symbol_id.get()
+                            }
+                            _ => None,
+                        },
+                    ));
                 }
-                continue;
+                return;
             }
             AstKind::IdentifierReference(id) => {
-                if destructured.is_empty()
-                    || !symbol_of(ctx, id).is_some_and(|s| destructured.contains(&s))
+                if self.destructured.is_empty()
+                    || !symbol_of(self.v.ctx, id).is_some_and(|s| self.destructured.contains(&s))
                 {
-                    continue;
+                    return;
                 }
                 id.span
             }
             AstKind::StaticMemberExpression(m) => m.span,
             AstKind::ComputedMemberExpression(m) => m.span,
-            _ => continue,
+            _ => return,
         };
-        if span.start < skip_until {
+        if span.start < self.skip_until {
             // Inside a read already counted (`process.env` within `process.env.X`).
-            continue;
+            return;
         }
-        if let Some(read) = read_of_kind(ctx, kind) {
-            skip_until = span.end;
-            let e = v
+        if let Some(read) = read_of_kind(self.v.ctx, kind) {
+            self.skip_until = span.end;
+            let e = self
+                .v
                 .reads
                 .entry((read.category, read.what))
                 .or_insert((read.span, 0));
             e.1 += 1;
         }
     }
-    for ((category, what), (first, count)) in v.reads {
-        let Some(rule) = category.rule() else {
-            continue;
-        };
-        let mut f = Finding::new(
-            rule,
-            format!("reads {} `{what}`", category.label()),
-            ctx.location(first),
-        );
-        f.notes
-            .push(format!("{count} read site(s) in this file; first shown"));
-        f.snippet = Some(clip(ctx.text(first), 200));
-        out.push(f);
+
+    pub(crate) fn finish(self, out: &mut Vec<Finding>) {
+        let v = self.v;
+        let ctx = v.ctx;
+        for ((category, what), (first, count)) in v.reads {
+            let Some(rule) = category.rule() else {
+                continue;
+            };
+            let mut f = Finding::new(
+                rule,
+                format!("reads {} `{what}`", category.label()),
+                ctx.location(first),
+            );
+            f.notes
+                .push(format!("{count} read site(s) in this file; first shown"));
+            f.snippet = Some(clip(ctx.text(first), 200));
+            out.push(f);
+        }
+        out.extend(v.targeting);
     }
-    out.extend(v.targeting);
 }
 
 fn parent_is_or(ctx: &Ctx<'_>, id: oxc_semantic::NodeId) -> bool {

@@ -50,42 +50,70 @@ const SNIPPET_LINE: usize = 160;
 const SNIPPET_LINES: usize = 40;
 
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let mut v = HiddenVisitor {
-        ctx,
-        eval: Evaluator::new(ctx),
-        evals: 0,
-        decoder_fns: HashMap::new(),
-        decoded: 0,
-        suppressed: 0,
-        out: Vec::new(),
-    };
-    // One linear pass over the node table (pre-order: a decoded call's
-    // arguments follow it and are skipped by span).
-    let mut skip_until = 0u32;
+    let mut pass = Pass::new(ctx);
     for node in ctx.semantic.nodes().iter() {
+        pass.node(node);
+    }
+    pass.finish(out);
+}
+
+/// The hidden-string analysis as one step of a shared pass over the node
+/// table (see `crate::analyze_source`). Nodes come in pre-order: a decoded
+/// call's arguments follow it and are skipped by span.
+pub(crate) struct Pass<'c, 'a> {
+    v: HiddenVisitor<'c, 'a>,
+    skip_until: u32,
+}
+
+impl<'c, 'a> Pass<'c, 'a> {
+    pub(crate) fn new(ctx: &'c Ctx<'a>) -> Pass<'c, 'a> {
+        Pass {
+            v: HiddenVisitor {
+                ctx,
+                eval: Evaluator::new(ctx),
+                evals: 0,
+                decoder_fns: HashMap::new(),
+                decoded: 0,
+                suppressed: 0,
+                out: Vec::new(),
+            },
+            skip_until: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn node(&mut self, node: &oxc_semantic::AstNode<'a>) {
         match node.kind() {
             AstKind::CallExpression(c)
-                if c.span.start >= skip_until && v.is_candidate(c) && v.try_decode(c) =>
+                if c.span.start >= self.skip_until
+                    && self.v.is_candidate(c)
+                    && self.v.try_decode(c) =>
             {
-                skip_until = c.span.end;
+                self.skip_until = c.span.end;
             }
-            AstKind::StringLiteral(lit) if lit.span.start >= skip_until => v.check_literal(lit),
+            AstKind::StringLiteral(lit) if lit.span.start >= self.skip_until => {
+                self.v.check_literal(lit);
+            }
             _ => {}
         }
     }
-    if v.suppressed > 0
-        && let Some(last) = v
-            .out
-            .iter_mut()
-            .rev()
-            .find(|f| f.rule == Rule::DecodedString)
-    {
-        last.notes.push(format!(
-            "{} further decoded strings in this file not reported individually",
-            v.suppressed
-        ));
+
+    pub(crate) fn finish(self, out: &mut Vec<Finding>) {
+        let mut v = self.v;
+        if v.suppressed > 0
+            && let Some(last) = v
+                .out
+                .iter_mut()
+                .rev()
+                .find(|f| f.rule == Rule::DecodedString)
+        {
+            last.notes.push(format!(
+                "{} further decoded strings in this file not reported individually",
+                v.suppressed
+            ));
+        }
+        out.append(&mut v.out);
     }
-    out.append(&mut v.out);
 }
 
 struct HiddenVisitor<'c, 'a> {

@@ -2,10 +2,13 @@
 //!
 //! The driver: each file is checked for nesting depth with a byte scan, then
 //! parsed ONCE by oxc (with error recovery) on a thread with a large stack,
-//! given ONE semantic model, and handed as a [`Ctx`] to every analyzer in turn
-//! (`covert`, `env`, `hidden`, `egress`). Analyzers are demand-driven: they find
-//! rare candidate sites cheaply and do expensive work only there, so a 13 MB
-//! bundle costs little more than its parse.
+//! given ONE semantic model, and handed as a [`Ctx`] to the analyzers:
+//! `covert`, and `env` + `hidden` + `egress` sharing one pass over the node
+//! table. On a large file (≥ 1 MiB) the two halves run on two threads, and the
+//! line index is built beside the parse; the findings are the same either way.
+//! Analyzers are demand-driven: they find rare candidate sites cheaply and do
+//! expensive work only there, so a 13 MB bundle costs little more than its
+//! parse and semantic model.
 //!
 //! Public API used by the CLI and, later, by the artifact layer (which hands
 //! in JS modules it found inside tarballs and executables with a location chain).
@@ -131,7 +134,15 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
         std::thread::Builder::new()
             .name("plainsight-js".into())
             .stack_size(ANALYSIS_STACK)
-            .spawn_scoped(s, || analyze_source(path, chain, source, opts))
+            .spawn_scoped(s, || {
+                analyze_source(
+                    path,
+                    chain,
+                    source,
+                    opts,
+                    source.len() >= PARALLEL_MIN_BYTES,
+                )
+            })
             .map(std::thread::ScopedJoinHandle::join)
     });
     match result {
@@ -169,11 +180,21 @@ fn analyze_source(
     chain: &[String],
     source: &str,
     opts: &ScanOptions,
+    parallel: bool,
 ) -> (Vec<Finding>, Vec<FileError>) {
     let allocator = oxc_allocator::Allocator::default();
     let source_type = source_type_for(path);
-    let parsed = oxc_parser::Parser::new(&allocator, source, source_type).parse();
-    let lines = LineIndex::new(source);
+    // The line index depends on the bytes only: on a large file it is built
+    // on the second core while oxc parses.
+    let (parsed, lines) = std::thread::scope(|s| {
+        let lines = parallel.then(|| s.spawn(|| LineIndex::new(source)));
+        let parsed = oxc_parser::Parser::new(&allocator, source, source_type).parse();
+        let lines = match lines.map(std::thread::ScopedJoinHandle::join) {
+            Some(Ok(lines)) => lines,
+            _ => LineIndex::new(source),
+        };
+        (parsed, lines)
+    });
     let mut errors = Vec::new();
     let diags: Vec<_> = parsed.diagnostics.errors().collect();
     for d in diags.iter().take(MAX_SYNTAX_ERRORS) {
@@ -213,11 +234,77 @@ fn analyze_source(
         opts,
     };
     let mut findings = Vec::new();
-    covert::analyze(&ctx, &mut findings);
-    env::analyze(&ctx, &mut findings);
-    hidden::analyze(&ctx, &mut findings);
-    egress::analyze(&ctx, &mut findings);
+    let mut rest = Vec::new();
+    if parallel {
+        run_split(&ctx, &mut findings, &mut rest);
+    } else {
+        covert::analyze(&ctx, &mut findings);
+        others(&ctx, &mut rest);
+    }
+    findings.append(&mut rest);
     (findings, errors)
+}
+
+/// Sources at least this large get two threads: the line index beside the
+/// parse, the covert-channel analysis beside the others. Below it a thread
+/// costs more than it saves (and units of a container are already scanned in
+/// parallel).
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+/// Environment probes, hidden strings and endpoints in ONE pass over the node
+/// table: on a large bundle walking 2–3 million nodes is most of their cost.
+/// Findings come out in the same order as running them one after another.
+fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let mut env = env::Pass::new(ctx);
+    let mut hidden = hidden::Pass::new(ctx);
+    let mut egress = egress::Pass::new();
+    for node in ctx.semantic.nodes().iter() {
+        env.node(node);
+        hidden.node(node);
+        egress.node(node);
+    }
+    env.finish(out);
+    hidden.finish(out);
+    egress.finish(ctx, out);
+}
+
+/// A [`Ctx`] that may be read from two threads at once.
+struct SharedCtx<'c, 'a>(&'c Ctx<'a>);
+
+// SAFETY: `Ctx` is not `Sync` only because oxc's AST nodes hold their scope,
+// symbol and reference ids in `Cell`s. The semantic builder fills those cells
+// in, and it has returned before a `SharedCtx` is made; from then on nothing
+// writes to the AST: the analyzers and oxc_codegen only read it (`Cell::get`),
+// and concurrent reads without a writer are not a data race. The oxc
+// `Allocator` that owns the AST is not reachable from a `Ctx`, so no thread can
+// allocate into the arena. oxc's own `Scoping` and node table are `Sync`.
+// Everything else in `Ctx` is shared references to plain data.
+#[allow(unsafe_code)]
+unsafe impl Sync for SharedCtx<'_, '_> {}
+
+/// Covert-channel analysis on a second thread (with the same large stack),
+/// the other analyzers on this one. The result does not depend on scheduling:
+/// each side fills its own vector.
+fn run_split(ctx: &Ctx<'_>, covert_out: &mut Vec<Finding>, rest: &mut Vec<Finding>) {
+    let shared = SharedCtx(ctx);
+    let shared = &shared;
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("plainsight-js-covert".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn_scoped(s, move || {
+                let mut v = Vec::new();
+                covert::analyze(shared.0, &mut v);
+                v
+            });
+        others(shared.0, rest);
+        match worker.map(std::thread::ScopedJoinHandle::join) {
+            Ok(Ok(v)) => *covert_out = v,
+            // Could not start a thread: do the work here.
+            Err(_) => covert::analyze(shared.0, covert_out),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    });
 }
 
 /// The one semantic model of a file, as the analyzers need it: the node table
@@ -408,6 +495,43 @@ mod tests {
             out.errors
         );
         assert_eq!(out.files, 1);
+    }
+
+    #[test]
+    fn two_threads_find_exactly_what_one_finds() {
+        // Every analyzer has something to report, and the source is large
+        // enough that the driver would split it.
+        let planted = include_str!("../tests/fixtures/covert/incident_ternary_baseurl.js");
+        let mut src = String::from(planted);
+        src.push_str(
+            "const h = require('os').hostname();\nfetch('https://telemetry.example.com/v1');\n\
+             const k = atob('aGVsbG8gd29ybGQsIHRoaXMgaXMgaGlkZGVu');\n",
+        );
+        while src.len() < PARALLEL_MIN_BYTES {
+            src.push_str("function f(a, b) { return a + b * 2 - g(a) || 'x'; }\n");
+        }
+        let opts = ScanOptions::default();
+        let run = |parallel| {
+            std::thread::Builder::new()
+                .stack_size(ANALYSIS_STACK)
+                .spawn({
+                    let src = src.clone();
+                    let opts = opts.clone();
+                    move || analyze_source("big.js", &[], &src, &opts, parallel)
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        let (one, e1) = run(false);
+        let (two, e2) = run(true);
+        assert!(e1.is_empty(), "{e1:?}");
+        let rules: std::collections::BTreeSet<_> = one.iter().map(|f| f.rule.code()).collect();
+        for prefix in ["PS1", "PS2", "PS3", "PS4"] {
+            assert!(rules.iter().any(|c| c.starts_with(prefix)), "{rules:?}");
+        }
+        assert_eq!(one, two);
+        assert_eq!(e1, e2);
     }
 
     #[test]
