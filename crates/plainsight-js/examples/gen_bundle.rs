@@ -78,15 +78,15 @@ fn time(src: &str) {
             let t = Instant::now();
             let lines = plainsight_js::context::LineIndex::new(src);
             let mut phases = vec![("lines", t.elapsed())];
-            let ctx = plainsight_js::context::Ctx {
-                path: "bundle.js",
-                chain: &[],
-                source: src,
-                program: &ret.program,
-                semantic: &sem.semantic,
-                lines: &lines,
-                opts: &opts,
-            };
+            let ctx = plainsight_js::context::Ctx::new(
+                "bundle.js",
+                &[],
+                src,
+                &ret.program,
+                &sem.semantic,
+                &lines,
+                &opts,
+            );
             let mut sink = Vec::new();
 
             let analyzers: [(&str, Analyzer); 4] = [

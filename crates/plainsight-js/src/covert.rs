@@ -45,7 +45,7 @@ use plainsight_text::{DiffKind, classify};
 use crate::context::Ctx;
 use crate::env::{EnvCategory, EnvRead};
 use crate::eval::{Evaluator, Value};
-use crate::slice::{EnvHit, FnRef, Shared, Sink};
+use crate::slice::{EnvHit, FnRef, IndexEntries, Shared, Sink};
 use crate::snippet;
 
 /// Node budget for slicing one site (backward and forward together).
@@ -72,11 +72,12 @@ struct Alt {
 }
 
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let sites = find_sites(ctx);
+    let mut entries = IndexEntries::default();
+    let sites = find_sites(ctx, &mut entries);
     if sites.is_empty() {
         return;
     }
-    let shared = Shared::default();
+    let shared = Shared::new(entries);
     let mut reported: Vec<u32> = Vec::new();
     for site in sites {
         if reported.contains(&site.span.start) {
@@ -93,7 +94,7 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 // 1. Candidate sites
 // ---------------------------------------------------------------------------
 
-fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
+fn find_sites<'a>(ctx: &Ctx<'a>, entries: &mut IndexEntries<'a>) -> Vec<Site<'a>> {
     let nodes = ctx.semantic.nodes();
     let scoping = ctx.semantic.scoping();
     let mut r = Renderer::new(ctx);
@@ -104,6 +105,7 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
     let mut assigns: Vec<(SymbolId, NodeId, &'a Expression<'a>)> = Vec::new();
     for node in nodes.iter() {
         let id = node.id();
+        entries.node(node.kind());
         match node.kind() {
             AstKind::ConditionalExpression(c) => {
                 if matches!(nodes.parent_kind(id), AstKind::ConditionalExpression(p) if p.test.span() != c.span)
@@ -216,7 +218,7 @@ fn find_sites<'a>(ctx: &Ctx<'a>) -> Vec<Site<'a>> {
             AstKind::VariableDeclarator(d) => {
                 if let (BindingPattern::BindingIdentifier(b), Some(init)) = (&d.id, &d.init)
                     && is_stringish(init)
-                    && scoping.symbol_is_mutated(b.symbol_id())
+                    && ctx.symbol_is_mutated(b.symbol_id())
                 {
                     assigns.push((b.symbol_id(), id, init));
                 }
@@ -493,7 +495,7 @@ fn table_of<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'
                 init,
                 Expression::ObjectExpression(_) | Expression::ArrayExpression(_)
             ) && matches!(d.id, BindingPattern::BindingIdentifier(_))
-                && !scoping.symbol_is_mutated(sym))
+                && !ctx.symbol_is_mutated(sym))
             .then_some(init)
         }
         _ => None,
@@ -543,15 +545,13 @@ fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Expression<'a
     };
     let scoping = ctx.semantic.scoping();
     let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
-    // Declaration first: `symbol_is_mutated` walks every reference of the
-    // symbol, and most identifiers reaching here are parameters or imports.
     let init = match ctx.semantic.nodes().kind(scoping.symbol_declaration(sym)) {
         AstKind::VariableDeclarator(d) if matches!(d.id, BindingPattern::BindingIdentifier(_)) => {
             d.init.as_ref()?
         }
         _ => return None,
     };
-    (!scoping.symbol_is_mutated(sym)).then_some(init)
+    (!ctx.symbol_is_mutated(sym)).then_some(init)
 }
 
 /// `s.replace(P, R)` / `replaceAll` under a condition, where the pattern and

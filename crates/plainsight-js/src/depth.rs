@@ -172,11 +172,16 @@ fn regex_allowed_after(prev: u8) -> bool {
 
 fn skip_string(b: &[u8], start: usize, quote: u8) -> usize {
     let mut i = start + 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == quote || c == b'\n' => return i + 1,
-            _ => i += 1,
+    // Jump between the only bytes that matter (strings are a large share of a bundle).
+    while let Some(n) = b
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(quote, b'\\', b'\n', rest))
+    {
+        i += n;
+        if b[i] == b'\\' {
+            i += 2;
+        } else {
+            return i + 1;
         }
     }
     b.len()
@@ -185,11 +190,15 @@ fn skip_string(b: &[u8], start: usize, quote: u8) -> usize {
 /// Skips template text from `i`; returns the offset after the closing backtick
 /// (`false`) or after a `${` (`true`).
 fn skip_template(b: &[u8], mut i: usize) -> (usize, bool) {
-    while i < b.len() {
+    while let Some(n) = b
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(b'`', b'\\', b'$', rest))
+    {
+        i += n;
         match b[i] {
             b'\\' => i += 2,
             b'`' => return (i + 1, false),
-            b'$' if b.get(i + 1) == Some(&b'{') => return (i + 2, true),
+            _ if b.get(i + 1) == Some(&b'{') => return (i + 2, true),
             _ => i += 1,
         }
     }

@@ -347,7 +347,7 @@ pub(crate) fn const_init<'a>(
     let BindingPattern::BindingIdentifier(_) = &decl.id else {
         return None;
     };
-    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+    if ctx.symbol_is_mutated(sym) {
         return None;
     }
     decl.init.as_ref()
@@ -424,7 +424,7 @@ fn module_binding(
             let module = required_module(ctx, decl.init.as_ref()?, 0)?;
             match &decl.id {
                 BindingPattern::BindingIdentifier(_) => {
-                    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+                    if ctx.symbol_is_mutated(sym) {
                         return None;
                     }
                     Some((module.0, module.1))
@@ -597,7 +597,7 @@ fn computed_const_key<'x>(ctx: &Ctx<'x>, c: &ComputedMemberExpression<'_>) -> Op
     };
     let sym = symbol_of(ctx, id)?;
     let decl = declarator_of(ctx, sym)?;
-    if ctx.semantic.scoping().symbol_is_mutated(sym) {
+    if ctx.symbol_is_mutated(sym) {
         return None;
     }
     match decl.init.as_ref()?.without_parentheses() {
@@ -1193,7 +1193,7 @@ pub(crate) fn env_value(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Opti
     match expr.without_parentheses() {
         Expression::Identifier(id) => {
             let sym = symbol_of(ctx, id)?;
-            if ctx.semantic.scoping().symbol_is_mutated(sym) {
+            if ctx.symbol_is_mutated(sym) {
                 // `var c = process.env.X; try { c = new URL(c).hostname } …`:
                 // env-derived if the initializer or any assigned value is.
                 let decl = declarator_of(ctx, sym)?;
@@ -1358,15 +1358,7 @@ pub(crate) mod testing {
             .semantic;
         let lines = LineIndex::new(src);
         let opts = ScanOptions::default();
-        let ctx = Ctx {
-            path: "t.js",
-            chain: &[],
-            source: src,
-            program,
-            semantic: &sem,
-            lines: &lines,
-            opts: &opts,
-        };
+        let ctx = Ctx::new("t.js", &[], src, program, &sem, &lines, &opts);
         f(&ctx)
     }
 }

@@ -803,7 +803,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// A never-reassigned `x = init` binding, evaluated outside any frame (a
     /// constant does not see the caller's locals).
     fn const_binding(&mut self, sym: SymbolId) -> Option<Value> {
-        if self.ctx.semantic.scoping().symbol_is_mutated(sym) || contents_mutated(self.ctx, sym) {
+        if self.ctx.symbol_is_mutated(sym) || contents_mutated(self.ctx, sym) {
             return None;
         }
         let AstKind::VariableDeclarator(d) = declaration_node(self.ctx, sym)?.kind() else {
@@ -1850,7 +1850,7 @@ fn function_of<'b, 'a>(ctx: &Ctx<'a>, expr: &'b Expression<'a>) -> Option<FnRef<
         Expression::FunctionExpression(f) => Some(FnRef::Func(f)),
         Expression::Identifier(id) => {
             let sym = symbol_of(ctx, id)?;
-            if ctx.semantic.scoping().symbol_is_mutated(sym) {
+            if ctx.symbol_is_mutated(sym) {
                 return None;
             }
             match declaration_node(ctx, sym)?.kind() {

@@ -224,15 +224,7 @@ fn analyze_source(
     }
     let program = parsed.program;
     let sem = build_semantic(&program);
-    let ctx = Ctx {
-        path,
-        chain,
-        source,
-        program: &program,
-        semantic: &sem.semantic,
-        lines: &lines,
-        opts,
-    };
+    let ctx = Ctx::new(path, chain, source, &program, &sem.semantic, &lines, opts);
     let mut findings = Vec::new();
     let mut rest = Vec::new();
     if parallel {

@@ -28,7 +28,7 @@
 //! [`MAX_PROPERTY_WRITERS`] writers. Steps are kept as spans ([`Step`]) and
 //! turned into text only for reported findings.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashSet;
 
 use oxc_ast::AstKind;
@@ -391,8 +391,7 @@ fn collect_returns_stmt<'a>(s: &'a Statement<'a>, out: &mut Vec<&'a Expression<'
 
 pub struct Slicer<'c, 'a> {
     ctx: &'c Ctx<'a>,
-    index: &'c OnceCell<Index<'a>>,
-    call_index: &'c OnceCell<Index<'a>>,
+    shared: &'c Shared<'a>,
     budget: u32,
     seen: HashSet<(u8, u32)>,
     /// Slicing stopped at something it could not see through (unknown global
@@ -418,19 +417,29 @@ impl Slicer<'_, '_> {
 /// Shared per-file state for slicers.
 #[derive(Default)]
 pub struct Shared<'a> {
+    /// Index entries gathered by the candidate pass, sorted on first use.
+    pending: Cell<IndexEntries<'a>>,
     /// Properties and methods by name.
     index: OnceCell<Index<'a>>,
     /// Method calls by name: the most numerous entries, needed only when a
-    /// slice reaches a method's parameter or return, so built separately.
+    /// slice reaches a method's parameter or return, so sorted separately.
     call_index: OnceCell<Index<'a>>,
 }
 
 impl<'a> Shared<'a> {
+    /// `entries` must have seen every node of the file, in node order.
+    pub fn new(entries: IndexEntries<'a>) -> Shared<'a> {
+        Shared {
+            pending: Cell::new(entries),
+            index: OnceCell::new(),
+            call_index: OnceCell::new(),
+        }
+    }
+
     pub fn slicer<'c>(&'c self, ctx: &'c Ctx<'a>, budget: u32) -> Slicer<'c, 'a> {
         Slicer {
             ctx,
-            index: &self.index,
-            call_index: &self.call_index,
+            shared: self,
             budget,
             seen: HashSet::new(),
             opaque: false,
@@ -439,15 +448,33 @@ impl<'a> Shared<'a> {
             collected: None,
         }
     }
+
+    fn index(&self) -> &Index<'a> {
+        self.index.get_or_init(|| {
+            let mut p = self.pending.take();
+            let ix = Index::sorted(std::mem::take(&mut p.props));
+            self.pending.set(p);
+            ix
+        })
+    }
+
+    fn call_index(&self) -> &Index<'a> {
+        self.call_index.get_or_init(|| {
+            let mut p = self.pending.take();
+            let ix = Index::sorted(std::mem::take(&mut p.calls));
+            self.pending.set(p);
+            ix
+        })
+    }
 }
 
 impl<'c, 'a> Slicer<'c, 'a> {
     fn index(&self) -> &'c Index<'a> {
-        self.index.get_or_init(|| build_index(self.ctx, false))
+        self.shared.index()
     }
 
     fn call_index(&self) -> &'c Index<'a> {
-        self.call_index.get_or_init(|| build_index(self.ctx, true))
+        self.shared.call_index()
     }
 
     fn spend(&mut self) -> bool {
@@ -1122,20 +1149,27 @@ fn hash_name(s: &str) -> u32 {
     })
 }
 
-/// One pass over the nodes: method calls only (`calls`), or everything else.
-fn build_index<'a>(ctx: &Ctx<'a>, calls: bool) -> Index<'a> {
-    let mut ix = Index::default();
-    let mut push = |name: &'a str, e: Entry<'a>| ix.entries.push((hash_name(name), name, e));
-    for node in ctx.semantic.nodes().iter() {
-        if calls {
-            if let AstKind::CallExpression(c) = node.kind()
-                && let Expression::StaticMemberExpression(m) = c.callee.without_parentheses()
-            {
-                push(m.property.name.as_str(), Entry::Call(c));
+/// Name-keyed entries collected while another analysis walks the node table
+/// (the covert candidate pass), so the index costs no pass of its own: a push
+/// per property, method, member assignment and method call; sorting is left to
+/// first use.
+#[derive(Default)]
+pub struct IndexEntries<'a> {
+    props: Vec<(u32, &'a str, Entry<'a>)>,
+    calls: Vec<(u32, &'a str, Entry<'a>)>,
+}
+
+impl<'a> IndexEntries<'a> {
+    #[inline]
+    pub fn node(&mut self, kind: AstKind<'a>) {
+        let mut push = |name: &'a str, e: Entry<'a>| self.props.push((hash_name(name), name, e));
+        match kind {
+            AstKind::CallExpression(c) => {
+                if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
+                    let name = m.property.name.as_str();
+                    self.calls.push((hash_name(name), name, Entry::Call(c)));
+                }
             }
-            continue;
-        }
-        match node.kind() {
             AstKind::ObjectProperty(p) if !p.computed => {
                 if let Some(name) = property_key_name(&p.key) {
                     match FnRef::from_expr(&p.value) {
@@ -1166,8 +1200,14 @@ fn build_index<'a>(ctx: &Ctx<'a>, calls: bool) -> Index<'a> {
             _ => {}
         }
     }
-    ix.entries.sort_by_key(|e| e.0);
-    ix
+}
+
+impl<'a> Index<'a> {
+    /// A stable sort by hash keeps entries of one name in source order.
+    fn sorted(mut entries: Vec<(u32, &'a str, Entry<'a>)>) -> Index<'a> {
+        entries.sort_by_key(|e| e.0);
+        Index { entries }
+    }
 }
 
 fn property_key_name<'a>(k: &oxc_ast::ast::PropertyKey<'a>) -> Option<&'a str> {
