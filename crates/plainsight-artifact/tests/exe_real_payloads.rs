@@ -215,6 +215,18 @@ fn real_executables_when_available() {
     );
     assert!(c.path_taken.contains("ELF note"), "{}", c.path_taken);
     assert_eq!(c.units[0].path, "sea-main.js");
+    for (n, how) in [
+        ("agent-sea-win.exe", "PE resource RCDATA/NODE_SEA_BLOB"),
+        ("agent-sea-mac", "Mach-O section __NODE_SEA_BLOB"),
+    ] {
+        if std::path::Path::new(&format!("{dir}/{n}")).exists() {
+            let c = exe::detect(n, &open(n), &Limits::default())
+                .unwrap()
+                .unwrap();
+            assert!(c.path_taken.contains(how), "{n}: {}", c.path_taken);
+            assert_eq!(c.units[0].path, "sea-main.js", "{n}");
+        }
+    }
 }
 
 /// Mutated real payloads (byte flips, truncations, inserted bytes): every

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use object::read::elf::{FileHeader, ProgramHeader};
+use object::read::pe::{ImageNtHeaders, ResourceDirectoryEntryData, ResourceNameOrId};
 use object::{Object, ObjectSection};
 
 /// The container kinds we recognise by magic.
@@ -106,6 +107,66 @@ fn elf_note_in<H: FileHeader<Endian = object::Endianness>>(
         }
     }
     None
+}
+
+/// PE resource type of raw data (`RT_RCDATA`), where postject puts blobs.
+pub const RT_RCDATA: u16 = 10;
+
+/// File range of the PE resource of type `type_id` named `name` (first
+/// language). Resource names are UTF-16 and compared case-insensitively, as
+/// Windows' `FindResource` does. `None` if the file is not PE, has no such
+/// resource, or the resource points outside the file.
+pub fn pe_resource(b: &[u8], type_id: u16, name: &str) -> Option<Range<usize>> {
+    match object::read::pe::PeFile64::parse(b) {
+        Ok(f) => pe_resource_in(b, &f, type_id, name),
+        Err(_) => pe_resource_in(
+            b,
+            &object::read::pe::PeFile32::parse(b).ok()?,
+            type_id,
+            name,
+        ),
+    }
+}
+
+fn pe_resource_in<Pe: ImageNtHeaders>(
+    b: &[u8],
+    file: &object::read::pe::PeFile<'_, Pe>,
+    type_id: u16,
+    name: &str,
+) -> Option<Range<usize>> {
+    let sections = file.section_table();
+    let dir = file
+        .data_directories()
+        .resource_directory(b, &sections)
+        .ok()??;
+    let of_type = dir
+        .root()
+        .ok()?
+        .entries
+        .iter()
+        .find(|e| matches!(e.name_or_id(), ResourceNameOrId::Id(id) if id == type_id))?
+        .data(dir)
+        .ok()?
+        .table()?;
+    let named = of_type.entries.iter().find(|e| match e.name_or_id() {
+        ResourceNameOrId::Name(n) => n
+            .to_string_lossy(dir)
+            .is_ok_and(|s| s.eq_ignore_ascii_case(name)),
+        ResourceNameOrId::Id(_) => false,
+    })?;
+    let entry = match named.data(dir).ok()? {
+        ResourceDirectoryEntryData::Data(d) => d,
+        // Usually one more level: languages.
+        ResourceDirectoryEntryData::Table(langs) => {
+            langs.entries.first()?.data(dir).ok()?.data()?
+        }
+    };
+    let rva = entry.offset_to_data.get(object::LittleEndian);
+    let size = usize::try_from(entry.size.get(object::LittleEndian)).ok()?;
+    let (at, avail) = sections.pe_file_range_at(rva)?;
+    let start = usize::try_from(at).ok()?;
+    let end = start.checked_add(size.min(usize::try_from(avail).ok()?))?;
+    (end <= b.len()).then_some(start..end)
 }
 
 /// Range of `sub` inside `whole` (`sub` must borrow from `whole`).

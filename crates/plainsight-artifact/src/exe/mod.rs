@@ -343,6 +343,8 @@ fn sea_contents(name: &str, data: &Data, kind: container::Kind) -> Result<ExeCon
         }
         container::Kind::MachO => container::section(b, &["__NODE_SEA_BLOB"])
             .map(|r| (r, "Mach-O section __NODE_SEA_BLOB")),
+        container::Kind::Pe => container::pe_resource(b, container::RT_RCDATA, "NODE_SEA_BLOB")
+            .map(|r| (r, "PE resource RCDATA/NODE_SEA_BLOB")),
         _ => None,
     };
     let (region, how) = if let Some(f) = found {

