@@ -345,7 +345,7 @@ fn sea_contents(name: &str, data: &Data, kind: container::Kind) -> Result<ExeCon
             .map(|r| (r, "Mach-O section __NODE_SEA_BLOB")),
         container::Kind::Pe => container::pe_resource(b, container::RT_RCDATA, "NODE_SEA_BLOB")
             .map(|r| (r, "PE resource RCDATA/NODE_SEA_BLOB")),
-        _ => None,
+        container::Kind::MachOFat => None,
     };
     let (region, how) = if let Some(f) = found {
         f
