@@ -37,11 +37,11 @@ fn resource_tree(rva: u32, type_id: u16, name: &str, data: &[u8]) -> Vec<u8> {
     // Root directory: 0 named, 1 id entry → type table at 24.
     put16(&mut r, 14, 1);
     put32(&mut r, 16, u32::from(type_id));
-    put32(&mut r, 20, 0x8000_0000 | 24);
+    put32(&mut r, 20, 0x8000_0000 | 0x18);
     // Type table: 1 named entry → language table at 48.
     put16(&mut r, 24 + 12, 1);
     put32(&mut r, 40, 0x8000_0000 | name_at as u32);
-    put32(&mut r, 44, 0x8000_0000 | 48);
+    put32(&mut r, 44, 0x8000_0000 | 0x30);
     // Language table: 1 id entry (0x409) → data entry at 72.
     put16(&mut r, 48 + 14, 1);
     put32(&mut r, 64, 0x409);
