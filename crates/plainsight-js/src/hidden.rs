@@ -140,8 +140,20 @@ const DECODER_TOKENS: &[&str] = &[
     "parseInt",
 ];
 
+/// [`DECODER_TOKENS`] as prebuilt SIMD searchers: `str::contains` builds a
+/// searcher per call, and this runs on many call sites of a bundle.
+static DECODER_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        DECODER_TOKENS
+            .iter()
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
+            .collect()
+    });
+
 fn has_decoder_token(text: &str) -> bool {
-    DECODER_TOKENS.iter().any(|t| text.contains(t))
+    DECODER_FINDERS
+        .iter()
+        .any(|f| f.find(text.as_bytes()).is_some())
 }
 
 impl<'a> HiddenVisitor<'_, 'a> {
