@@ -6,16 +6,15 @@
 //! endpoint configuration; `v2/package` is the next version, which also reads
 //! `process.env.TZ` and decodes a host list hidden as base64 + XOR.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
-use base64::Engine as _;
 use serde_json::{Value, json};
-use sha2::Digest as _;
+
+/// The loopback npm registry the artifact layer's tests use.
+#[path = "../../plainsight-artifact/tests/fixtures/npm/registry.rs"]
+mod registry;
+use registry::{Registry, sri};
 
 const BIN: &str = env!("CARGO_BIN_EXE_plainsight");
 
@@ -80,105 +79,6 @@ fn codes(findings: &Value) -> Vec<String> {
     v
 }
 
-/// A loopback npm registry: `TcpListener` on 127.0.0.1:0 in a thread,
-/// HTTP/1.1 with `Connection: close`. Serves packuments and tarballs.
-struct Registry {
-    url: String,
-    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
-    versions: Arc<Mutex<BTreeMap<String, Value>>>,
-}
-
-fn sri(bytes: &[u8]) -> String {
-    format!(
-        "sha512-{}",
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(bytes))
-    )
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/", listener.local_addr().unwrap());
-        let files: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
-        let versions: Arc<Mutex<BTreeMap<String, Value>>> = Arc::default();
-        let (f, v) = (Arc::clone(&files), Arc::clone(&versions));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                        break;
-                    }
-                }
-                let body = if let Some(b) = f.lock().unwrap().get(&path) {
-                    Some(b.clone())
-                } else {
-                    let versions = v.lock().unwrap();
-                    let name = path.trim_start_matches('/').replace("%2f", "/");
-                    let mine: serde_json::Map<String, Value> = versions
-                        .iter()
-                        .filter(|(k, _)| k.starts_with(&format!("{name}@")))
-                        .map(|(k, m)| (k[name.len() + 1..].to_string(), m.clone()))
-                        .collect();
-                    let latest = mine.keys().next_back().cloned();
-                    latest.map(|l| {
-                        serde_json::to_vec(&json!({
-                            "name": name,
-                            "dist-tags": { "latest": l },
-                            "versions": mine,
-                        }))
-                        .unwrap()
-                    })
-                };
-                let (status, body) = match body {
-                    Some(b) => ("200 OK", b),
-                    None => ("404 Not Found", b"{\"error\":\"not found\"}".to_vec()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream
-                    .write_all(head.as_bytes())
-                    .and_then(|()| stream.write_all(&body));
-            }
-        });
-        Registry {
-            url,
-            files,
-            versions,
-        }
-    }
-
-    /// Publish `name@version`; `integrity` overrides the honest one.
-    fn publish(&self, name: &str, version: &str, tarball: &[u8], integrity: Option<String>) {
-        let tar_path = format!("/{name}/-/{name}-{version}.tgz");
-        let meta = json!({
-            "name": name,
-            "version": version,
-            "dist": {
-                "integrity": integrity.unwrap_or_else(|| sri(tarball)),
-                "tarball": format!("{}{}", self.url.trim_end_matches('/'), tar_path),
-            }
-        });
-        self.files
-            .lock()
-            .unwrap()
-            .insert(tar_path, tarball.to_vec());
-        self.versions
-            .lock()
-            .unwrap()
-            .insert(format!("{name}@{version}"), meta);
-    }
-}
-
 #[test]
 fn tgz_findings_carry_the_archive_chain() {
     let tmp = tempfile::tempdir().unwrap();
@@ -205,7 +105,7 @@ fn tgz_findings_carry_the_archive_chain() {
 #[test]
 fn npm_spec_from_a_loopback_registry() {
     let reg = Registry::start();
-    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), None);
+    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), json!({}), None);
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let out = run(
@@ -241,6 +141,7 @@ fn integrity_mismatch_is_an_error_and_nothing_is_printed() {
         "agent-fixture",
         "2.0.0",
         &tgz("v2"),
+        json!({}),
         Some(sri(b"something else")),
     );
     let tmp = tempfile::tempdir().unwrap();
@@ -268,8 +169,8 @@ fn integrity_mismatch_is_an_error_and_nothing_is_printed() {
 #[test]
 fn baseline_diff_between_npm_versions() {
     let reg = Registry::start();
-    reg.publish("agent-fixture", "1.0.0", &tgz("v1"), None);
-    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), None);
+    reg.publish("agent-fixture", "1.0.0", &tgz("v1"), json!({}), None);
+    reg.publish("agent-fixture", "2.0.0", &tgz("v2"), json!({}), None);
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let common = [
