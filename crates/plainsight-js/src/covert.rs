@@ -123,25 +123,7 @@ fn find_sites<'a>(ctx: &Ctx<'a>, entries: &mut IndexEntries<'a>) -> Vec<Site<'a>
                 let mut leaves = Vec::new();
                 let mut tests = Vec::new();
                 flatten_conditional(c, &mut leaves, &mut tests);
-                if leaves
-                    .iter()
-                    .filter(|e| is_stringish(e) || is_number(e))
-                    .count()
-                    < 2
-                {
-                    continue;
-                }
-                let codes = char_code_context(ctx, id);
-                let Some(alts) = r.alts(&leaves, codes) else {
-                    continue;
-                };
-                sites.push(Site {
-                    node: id,
-                    span: c.span,
-                    alts,
-                    deciders: tests,
-                    computed_invisible: None,
-                });
+                sites.extend(choice_site(ctx, &mut r, id, c.span, &leaves, tests));
             }
             AstKind::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
                 // `c && A || B`
@@ -178,25 +160,14 @@ fn find_sites<'a>(ctx: &Ctx<'a>, entries: &mut IndexEntries<'a>) -> Vec<Site<'a>
                     _ => None,
                 };
                 let vals = table_values(table, field);
-                if vals
-                    .iter()
-                    .filter(|e| is_stringish(e) || is_number(e))
-                    .count()
-                    < 2
-                {
-                    continue;
-                }
-                let codes = char_code_context(ctx, id);
-                let Some(alts) = r.alts(&vals, codes) else {
-                    continue;
-                };
-                sites.push(Site {
-                    node: id,
-                    span: m.span,
-                    alts,
-                    deciders: vec![&m.expression],
-                    computed_invisible: None,
-                });
+                sites.extend(choice_site(
+                    ctx,
+                    &mut r,
+                    id,
+                    m.span,
+                    &vals,
+                    vec![&m.expression],
+                ));
             }
             AstKind::CallExpression(call) => {
                 if let Some(site) = replace_site(ctx, &mut r, id, call) {
@@ -398,6 +369,36 @@ fn push_unique<'a>(out: &mut Vec<&'a Expression<'a>>, e: &'a Expression<'a>) {
     if !out.iter().any(|x| x.span() == e.span()) {
         out.push(e);
     }
+}
+
+/// A site choosing among `leaves` (the branches of a conditional, the rows
+/// of a table) by `deciders`: needs two constant-looking leaves, and
+/// alternatives the renderer can produce (as char codes when the choice feeds
+/// `String.fromCharCode`).
+fn choice_site<'a>(
+    ctx: &Ctx<'a>,
+    r: &mut Renderer<'_, 'a>,
+    id: NodeId,
+    span: Span,
+    leaves: &[&'a Expression<'a>],
+    deciders: Vec<&'a Expression<'a>>,
+) -> Option<Site<'a>> {
+    if leaves
+        .iter()
+        .filter(|e| is_stringish(e) || is_number(e))
+        .count()
+        < 2
+    {
+        return None;
+    }
+    let alts = r.alts(leaves, char_code_context(ctx, id))?;
+    Some(Site {
+        node: id,
+        span,
+        alts,
+        deciders,
+        computed_invisible: None,
+    })
 }
 
 fn flatten_conditional<'a>(

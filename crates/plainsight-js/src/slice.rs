@@ -807,28 +807,9 @@ impl<'c, 'a> Slicer<'c, 'a> {
                     self.opaque = true;
                 }
             }
-            AstKind::VariableDeclarator(d) => {
-                if let BindingPattern::BindingIdentifier(b) = &d.id {
-                    self.calls_of_symbol(b.symbol_id(), &mut calls);
-                }
-            }
-            AstKind::ObjectProperty(p) => {
-                if let Some(n) = p.key.static_name() {
-                    self.calls_by_name(&n, &mut calls);
-                }
-            }
-            AstKind::MethodDefinition(m) => {
-                if let Some(n) = m.key.static_name() {
-                    self.calls_by_name(&n, &mut calls);
-                }
-            }
-            _ => {}
+            other => self.calls_of_binding(other, &mut calls),
         }
-        if let FnRef::Function(func) = f
-            && let Some(b) = &func.id
-        {
-            self.calls_of_symbol(b.symbol_id(), &mut calls);
-        }
+        self.calls_of_own_name(f, &mut calls);
         if calls.is_empty() {
             self.opaque = true;
         }
@@ -1062,6 +1043,38 @@ impl<'c, 'a> Slicer<'c, 'a> {
         self.fn_sink(f, fid)
     }
 
+    /// Call sites of a function through what its parent binds it to: a
+    /// variable, or a property or method name.
+    fn calls_of_binding(&mut self, parent: AstKind<'a>, calls: &mut Vec<&'a CallExpression<'a>>) {
+        match parent {
+            AstKind::VariableDeclarator(d) => {
+                if let BindingPattern::BindingIdentifier(b) = &d.id {
+                    self.calls_of_symbol(b.symbol_id(), calls);
+                }
+            }
+            AstKind::ObjectProperty(p) => {
+                if let Some(n) = p.key.static_name() {
+                    self.calls_by_name(&n, calls);
+                }
+            }
+            AstKind::MethodDefinition(m) => {
+                if let Some(n) = m.key.static_name() {
+                    self.calls_by_name(&n, calls);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Call sites of a function declaration or expression through its own name.
+    fn calls_of_own_name(&mut self, f: FnRef<'a>, calls: &mut Vec<&'a CallExpression<'a>>) {
+        if let FnRef::Function(func) = f
+            && let Some(b) = &func.id
+        {
+            self.calls_of_symbol(b.symbol_id(), calls);
+        }
+    }
+
     /// The calls of a function, then onward from each call's result.
     fn fn_sink(&mut self, f: FnRef<'a>, fid: NodeId) -> Option<Sink> {
         if !self.first_seen(4, f.span().start) {
@@ -1070,32 +1083,13 @@ impl<'c, 'a> Slicer<'c, 'a> {
         let nodes = self.ctx.semantic.nodes();
         let mut calls = Vec::new();
         match nodes.parent_kind(fid) {
-            AstKind::VariableDeclarator(d) => {
-                if let BindingPattern::BindingIdentifier(b) = &d.id {
-                    self.calls_of_symbol(b.symbol_id(), &mut calls);
-                }
-            }
-            AstKind::ObjectProperty(p) => {
-                if let Some(n) = p.key.static_name() {
-                    self.calls_by_name(&n, &mut calls);
-                }
-            }
-            AstKind::MethodDefinition(m) => {
-                if let Some(n) = m.key.static_name() {
-                    self.calls_by_name(&n, &mut calls);
-                }
-            }
             // Immediately invoked or passed as a callback: continue from that call.
             AstKind::CallExpression(c) => calls.push(c),
             // A returned closure: its result flows where the outer function's calls go.
             AstKind::ReturnStatement(_) => return self.returned_sink(nodes.parent_id(fid)),
-            _ => {}
+            other => self.calls_of_binding(other, &mut calls),
         }
-        if let FnRef::Function(func) = f
-            && let Some(b) = &func.id
-        {
-            self.calls_of_symbol(b.symbol_id(), &mut calls);
-        }
+        self.calls_of_own_name(f, &mut calls);
         calls
             .into_iter()
             .take(64)
