@@ -8,7 +8,9 @@
 //!
 //! Design decisions:
 //! - **Pure subset only.** Literals, operators, arrays, string/array/Buffer
-//!   methods from a fixed table, and user functions (declarations, arrows,
+//!   methods from a fixed table, regular expressions (`replace` with a string
+//!   or a callback, `match`, `split`, `search`, `test`; see
+//!   [`crate::jsregex`]), and user functions (declarations, arrows,
 //!   function expressions) whose bodies use `var/let/const`, assignment,
 //!   `if`, `for`, `for…of`, `while`, `do…while`, `return`, `break`,
 //!   `continue`. Anything else (objects, `this`, I/O, unknown globals) makes the
@@ -45,6 +47,7 @@ use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator, Updat
 
 use crate::context::Ctx;
 use crate::env::{declaration_node, symbol_of};
+use crate::jsregex::{self, JsRegex};
 
 /// Deepest nesting of user-function calls the evaluator follows.
 pub const MAX_CALL_DEPTH: u32 = 24;
@@ -65,6 +68,8 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A plain object literal (string tables keyed by name), keys in order.
     Object(Vec<(String, Value)>),
+    /// A regular expression: source and flags (compiled on use, see [`crate::jsregex`]).
+    Regex(String, String),
 }
 
 impl Value {
@@ -86,13 +91,14 @@ impl Value {
                 .join(","),
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
             Value::Object(_) => "[object Object]".into(),
+            Value::Regex(src, flags) => format!("/{src}/{flags}"),
         }
     }
 
     /// JS `ToNumber`.
     pub fn to_num(&self) -> f64 {
         match self {
-            Value::Undefined | Value::Object(_) => f64::NAN,
+            Value::Undefined | Value::Object(_) | Value::Regex(..) => f64::NAN,
             Value::Null => 0.0,
             Value::Bool(b) => f64::from(u8::from(*b)),
             Value::Num(n) => *n,
@@ -108,7 +114,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Num(n) => *n != 0.0 && !n.is_nan(),
             Value::Str(s) => !s.is_empty(),
-            Value::Array(_) | Value::Bytes(_) | Value::Object(_) => true,
+            Value::Array(_) | Value::Bytes(_) | Value::Object(_) | Value::Regex(..) => true,
         }
     }
 
@@ -152,7 +158,27 @@ impl Value {
                     v.hash_into(h);
                 }
             }
+            Value::Regex(src, flags) => {
+                src.hash(h);
+                flags.hash(h);
+            }
         }
+    }
+}
+
+/// `RegExp(source, flags)` / `new RegExp(…)`: from a string or another regex.
+fn regexp_of(args: &[Value]) -> Option<Value> {
+    let flags = match args.get(1) {
+        None | Some(Value::Undefined) => None,
+        Some(f) => Some(f.to_js_string()),
+    };
+    match args.first()? {
+        Value::Regex(src, f) => Some(Value::Regex(
+            src.clone(),
+            flags.unwrap_or_else(|| f.clone()),
+        )),
+        Value::Undefined => Some(Value::Regex("(?:)".into(), flags.unwrap_or_default())),
+        v => Some(Value::Regex(v.to_js_string(), flags.unwrap_or_default())),
     }
 }
 
@@ -419,6 +445,8 @@ pub struct Evaluator<'c, 'a> {
     memo: HashMap<(u32, u64), Option<Value>>,
     /// Total steps spent over the evaluator's life (for callers' own caps).
     pub steps_spent: u64,
+    /// Compiled regular expressions by (source, flags); `None`: unsupported.
+    regexes: HashMap<(String, String), Option<std::rc::Rc<JsRegex>>>,
 }
 
 impl<'c, 'a> Evaluator<'c, 'a> {
@@ -432,6 +460,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             consts: HashMap::new(),
             memo: HashMap::new(),
             steps_spent: 0,
+            regexes: HashMap::new(),
         }
     }
 
@@ -490,6 +519,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn expr_inner(&mut self, expr: &Expression<'a>) -> Option<Value> {
         match expr {
             Expression::StringLiteral(s) => Some(Value::Str(s.value.to_string())),
+            Expression::RegExpLiteral(r) => Some(Value::Regex(
+                r.regex.pattern.text.to_string(),
+                r.regex.flags.to_string(),
+            )),
             Expression::NumericLiteral(n) => Some(Value::Num(n.value)),
             Expression::BooleanLiteral(b) => Some(Value::Bool(b.value)),
             Expression::NullLiteral(_) => Some(Value::Null),
@@ -630,6 +663,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     return None;
                 }
                 match id.name.as_str() {
+                    "RegExp" => {
+                        let args = self.args(&n.arguments)?;
+                        regexp_of(&args)
+                    }
                     "Uint8Array" => {
                         let v = self.expr(n.arguments.first()?.as_expression()?)?;
                         Some(Value::Bytes(to_bytes(&v)?))
@@ -969,6 +1006,12 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             {
                 return self.callback_call(m, name, c);
             }
+            if let Some(how @ ("replace" | "replaceAll")) = name
+                && let Some(cb) = c.arguments.get(1).and_then(Argument::as_expression)
+                && (builtin_callback(self.ctx, cb).is_some() || self.function_of(cb).is_some())
+            {
+                return self.replace_with_callback(m, how, c, cb);
+            }
             // `arr.push(x)` mutates a local.
             if name == Some("push")
                 && let Expression::Identifier(id) = m.object().without_parentheses()
@@ -1307,6 +1350,146 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
+    /// `s.replace(pattern, fn)` / `replaceAll`: each match replaced by what
+    /// the callback returns for (match, groups…, offset). The whole string,
+    /// JavaScript's last argument, is not passed: decoders do not use it, and
+    /// it would make every call's memo key as long as the input.
+    fn replace_with_callback(
+        &mut self,
+        member: &MemberExpression<'a>,
+        how: &str,
+        call: &CallExpression<'a>,
+        cb: &Expression<'a>,
+    ) -> Option<Value> {
+        let Value::Str(s) = self.expr(member.object())? else {
+            return None;
+        };
+        let pattern = self.expr(call.arguments.first()?.as_expression()?)?;
+        let builtin = builtin_callback(self.ctx, cb);
+        let func = if builtin.is_none() {
+            Some(self.function_of(cb)?)
+        } else {
+            None
+        };
+        let hits: Vec<(std::ops::Range<usize>, Vec<Value>)> = match &pattern {
+            Value::Regex(src, flags) => {
+                let re = self.regex(src, flags)?;
+                if how == "replaceAll" && !re.global {
+                    return None; // a TypeError in JavaScript
+                }
+                jsregex::matches(&re, &s)
+                    .map(|caps| {
+                        let groups = caps
+                            .iter()
+                            .skip(1)
+                            .map(|g| g.map_or(Value::Undefined, |g| Value::Str(g.as_str().into())))
+                            .collect();
+                        (caps.get(0).map_or(0..0, |g| g.range()), groups)
+                    })
+                    .collect()
+            }
+            Value::Str(p) if !p.is_empty() => s
+                .match_indices(p.as_str())
+                .take(if how == "replace" { 1 } else { usize::MAX })
+                .map(|(at, m)| (at..at + m.len(), Vec::new()))
+                .collect(),
+            _ => return None,
+        };
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for (r, groups) in hits {
+            self.step()?;
+            let mut args = vec![Value::Str(s[r.clone()].to_string())];
+            args.extend(groups);
+            args.push(Value::Num(utf16_len(&s[..r.start]) as f64));
+            let v = match (builtin, func) {
+                (Some(b), _) => self.global_or_static(b, &args[..1])?,
+                (None, Some(f)) => self.call_user(f, args)?,
+                _ => return None,
+            };
+            out.push_str(&s[last..r.start]);
+            out.push_str(&v.to_js_string());
+            last = r.end;
+            if out.len() > self.ctx.opts.eval_max_output {
+                return None;
+            }
+        }
+        out.push_str(&s[last..]);
+        self.str(out)
+    }
+
+    /// The compiled form of a regex value (cached per evaluator).
+    fn regex(&mut self, src: &str, flags: &str) -> Option<std::rc::Rc<JsRegex>> {
+        self.step()?;
+        self.regexes
+            .entry((src.to_string(), flags.to_string()))
+            .or_insert_with(|| jsregex::compile(src, flags).map(std::rc::Rc::new))
+            .clone()
+    }
+
+    /// String methods whose argument is a regex.
+    fn regex_method(&mut self, s: &str, name: &str, args: &[Value]) -> Option<Value> {
+        let Some(Value::Regex(src, flags)) = args.first() else {
+            return None;
+        };
+        let re = self.regex(src, flags)?;
+        match name {
+            "replace" | "replaceAll" => {
+                if name == "replaceAll" && !re.global {
+                    return None;
+                }
+                let rep = args.get(1)?.as_str()?;
+                let mut out = String::with_capacity(s.len());
+                let mut last = 0;
+                for caps in jsregex::matches(&re, s) {
+                    self.step()?;
+                    let m = caps.get(0)?;
+                    out.push_str(&s[last..m.start()]);
+                    out.push_str(&jsregex::expand(rep, &caps, s));
+                    last = m.end();
+                    if out.len() > self.ctx.opts.eval_max_output {
+                        return None;
+                    }
+                }
+                out.push_str(&s[last..]);
+                self.str(out)
+            }
+            "match" => {
+                let group = |g: Option<regex::Match<'_>>| {
+                    g.map_or(Value::Undefined, |g| Value::Str(g.as_str().into()))
+                };
+                let found: Vec<Value> = if re.global {
+                    re.re
+                        .find_iter(s)
+                        .map(|m| Value::Str(m.as_str().into()))
+                        .collect()
+                } else {
+                    re.re
+                        .captures(s)
+                        .map(|caps| caps.iter().map(group).collect())
+                        .unwrap_or_default()
+                };
+                if found.is_empty() {
+                    return Some(Value::Null);
+                }
+                self.fit(Value::Array(found))
+            }
+            "split" => {
+                let parts = jsregex::split(&re, s)
+                    .into_iter()
+                    .map(|p| p.map_or(Value::Undefined, Value::Str))
+                    .collect();
+                self.fit(Value::Array(parts))
+            }
+            "search" => Some(Value::Num(
+                re.re
+                    .find(s)
+                    .map_or(-1.0, |m| utf16_len(&s[..m.start()]) as f64),
+            )),
+            _ => None,
+        }
+    }
+
     fn global_or_static(
         &mut self,
         b: (&'static str, &'static str),
@@ -1322,6 +1505,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn global_call(&mut self, name: &str, args: &[Value]) -> Option<Value> {
         let a0 = args.first();
         match name {
+            "RegExp" => regexp_of(args),
             "atob" => {
                 let bytes = base64_decode(a0?.as_str()?)?;
                 self.str(latin1(&bytes))
@@ -1412,6 +1596,17 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn method(&mut self, recv: Value, name: &str, args: &[Value]) -> Option<Value> {
         let num = |i: usize, d: f64| args.get(i).map_or(d, Value::to_num);
         let s_arg = |i: usize| args.get(i).map(Value::to_js_string);
+        if let (Value::Str(s), Some(Value::Regex(..))) = (&recv, args.first()) {
+            return self.regex_method(s, name, args);
+        }
+        if let Value::Regex(src, flags) = &recv {
+            let s = args.first()?.to_js_string();
+            let re = self.regex(src, flags)?;
+            return match name {
+                "test" => Some(Value::Bool(re.re.is_match(&s))),
+                _ => None,
+            };
+        }
         match recv {
             Value::Str(s) => match name {
                 "split" => {
@@ -2051,6 +2246,45 @@ mod tests {
         assert_eq!(
             s("const L = ['b', 'a']; L.slice(0, 1).join('') + L.length"),
             "b2"
+        );
+    }
+
+    #[test]
+    fn regular_expressions() {
+        assert_eq!(
+            s(
+                r#""uryyb".replace(/[a-z]/g, c => String.fromCharCode((c.charCodeAt(0) - 84) % 26 + 97))"#
+            ),
+            "hello"
+        );
+        assert_eq!(
+            s(
+                r#""%68%69".replace(/%([0-9a-f]{2})/gi, (m, h, at) => String.fromCharCode(parseInt(h, 16)) + at)"#
+            ),
+            "h0i3"
+        );
+        assert_eq!(s(r#""a-b-c".replace(/-/g, "$&$&")"#), "a--b--c");
+        assert_eq!(s(r#""a-b-c".replace(/-/, "+")"#), "a+b-c");
+        assert_eq!(
+            s(r#""6869".match(/../g).map(h => String.fromCharCode(parseInt(h, 16))).join("")"#),
+            "hi"
+        );
+        assert_eq!(s(r#""x1y22".split(/\d+/).join("|")"#), "x|y|");
+        assert_eq!(
+            s(r#"new RegExp("b+", "g").test("abbc") ? "yes" : "no""#),
+            "yes"
+        );
+        assert_eq!(s(r#""abc".replaceAll("b", x => x.toUpperCase())"#), "aBc");
+        assert_eq!(ev(r#""abc".match(/z/g)"#), Some(Value::Null));
+        assert_eq!(
+            ev(r#""aa".replaceAll(/a/, "b")"#),
+            None,
+            "a TypeError in JavaScript"
+        );
+        assert_eq!(
+            ev(r#""aa".replace(/(a)\1/, "b")"#),
+            None,
+            "backreferences are refused"
         );
     }
 

@@ -189,7 +189,16 @@ impl<'a> HiddenVisitor<'_, 'a> {
                     let text = self.ctx.text(c.span);
                     // Decoder chains are short; the cap keeps nested chains from
                     // rescanning large callbacks (no quadratic blow-up).
-                    return text.len() < 8192 && has_decoder_token(text);
+                    if text.len() < 8192 && has_decoder_token(text) {
+                        return true;
+                    }
+                    // `s.replace(/./g, flip)`, `xs.map(dec)`: the decoding is in a
+                    // named callback.
+                    return matches!(name, "map" | "replace" | "replaceAll")
+                        && c.arguments.iter().any(|a| {
+                            matches!(a, Argument::Identifier(_))
+                                && a.as_expression().is_some_and(|e| self.is_decoder_fn(e))
+                        });
                 }
                 false
             }

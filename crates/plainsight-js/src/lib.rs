@@ -27,6 +27,7 @@ pub mod egress;
 pub mod env;
 pub mod eval;
 pub mod hidden;
+mod jsregex;
 mod slice;
 mod snippet;
 
