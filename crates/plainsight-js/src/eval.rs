@@ -10,10 +10,13 @@
 //! - **Pure subset only.** Literals, operators, arrays, string/array/Buffer
 //!   methods from a fixed table, regular expressions (`replace` with a string
 //!   or a callback, `match`, `split`, `search`, `test`; see
-//!   [`crate::jsregex`]), and user functions (declarations, arrows,
+//!   [`crate::jsregex`]), classes without `extends` (fields, constructor,
+//!   methods, static methods; `this` inside them), and user functions
+//!   (declarations, arrows,
 //!   function expressions) whose bodies use `var/let/const`, assignment,
 //!   `if`, `for`, `for…of`, `while`, `do…while`, `return`, `break`,
-//!   `continue`. Anything else (objects, `this`, I/O, unknown globals) makes the
+//!   `continue`. Anything else (`this` of a plain function, `super`, I/O,
+//!   unknown globals) makes the
 //!   evaluation fail with `None`: unknown is never guessed.
 //! - **Bindings by symbol, not by name.** Locals live in frames keyed by
 //!   oxc_semantic `SymbolId`s; an identifier not in a frame resolves to its
@@ -70,6 +73,9 @@ pub enum Value {
     Object(Vec<(String, Value)>),
     /// A regular expression: source and flags (compiled on use, see [`crate::jsregex`]).
     Regex(String, String),
+    /// An instance of a class of the program (by the class's node id): its
+    /// own fields; methods are looked up in the class.
+    Instance(oxc_semantic::NodeId, Vec<(String, Value)>),
 }
 
 impl Value {
@@ -90,7 +96,7 @@ impl Value {
                 .collect::<Vec<_>>()
                 .join(","),
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-            Value::Object(_) => "[object Object]".into(),
+            Value::Object(_) | Value::Instance(..) => "[object Object]".into(),
             Value::Regex(src, flags) => format!("/{src}/{flags}"),
         }
     }
@@ -98,7 +104,9 @@ impl Value {
     /// JS `ToNumber`.
     pub fn to_num(&self) -> f64 {
         match self {
-            Value::Undefined | Value::Object(_) | Value::Regex(..) => f64::NAN,
+            Value::Undefined | Value::Object(_) | Value::Regex(..) | Value::Instance(..) => {
+                f64::NAN
+            }
             Value::Null => 0.0,
             Value::Bool(b) => f64::from(u8::from(*b)),
             Value::Num(n) => *n,
@@ -114,7 +122,11 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Num(n) => *n != 0.0 && !n.is_nan(),
             Value::Str(s) => !s.is_empty(),
-            Value::Array(_) | Value::Bytes(_) | Value::Object(_) | Value::Regex(..) => true,
+            Value::Array(_)
+            | Value::Bytes(_)
+            | Value::Object(_)
+            | Value::Regex(..)
+            | Value::Instance(..) => true,
         }
     }
 
@@ -132,7 +144,9 @@ impl Value {
             Value::Str(s) => s.len(),
             Value::Array(a) => a.len() * 8 + a.iter().map(Value::size).sum::<usize>(),
             Value::Bytes(b) => b.len(),
-            Value::Object(o) => o.iter().map(|(k, v)| k.len() + v.size()).sum(),
+            Value::Object(o) | Value::Instance(_, o) => {
+                o.iter().map(|(k, v)| k.len() + v.size()).sum()
+            }
             _ => 8,
         }
     }
@@ -162,8 +176,93 @@ impl Value {
                 src.hash(h);
                 flags.hash(h);
             }
+            Value::Instance(class, o) => {
+                class.index().hash(h);
+                o.len().hash(h);
+                for (k, v) in o {
+                    k.hash(h);
+                    v.hash_into(h);
+                }
+            }
         }
     }
+}
+
+/// The class an identifier is bound to (a class declaration, or a
+/// never-reassigned `const C = class {…}`), without `extends`: `super` is not
+/// modelled.
+pub(crate) fn class_of<'a>(
+    ctx: &Ctx<'a>,
+    id: &IdentifierReference<'a>,
+) -> Option<&'a oxc_ast::ast::Class<'a>> {
+    let sym = symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let class: &'a oxc_ast::ast::Class<'a> = match declaration_node(ctx, sym)?.kind() {
+        AstKind::Class(c) => c,
+        AstKind::VariableDeclarator(d) => match d.init.as_ref()?.without_parentheses() {
+            Expression::ClassExpression(c) => c,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    class.heritage.is_none().then_some(class)
+}
+
+/// The class method `recv.name(…)` calls, when the receiver is a class of the
+/// program (static method), `new C(…)`, or a constant bound to `new C(…)`.
+pub(crate) fn method_of_receiver<'a>(
+    ctx: &Ctx<'a>,
+    recv: &Expression<'a>,
+    name: &str,
+) -> Option<&'a Function<'a>> {
+    let instance_of = |e: &Expression<'a>| match e.without_parentheses() {
+        Expression::NewExpression(n) => match n.callee.without_parentheses() {
+            Expression::Identifier(c) => class_of(ctx, c),
+            _ => None,
+        },
+        _ => None,
+    };
+    match recv.without_parentheses() {
+        Expression::Identifier(id) => {
+            if let Some(class) = class_of(ctx, id) {
+                return class_method(class, name, true);
+            }
+            let sym = symbol_of(ctx, id)?;
+            if ctx.symbol_is_mutated(sym) {
+                return None;
+            }
+            let AstKind::VariableDeclarator(d) = declaration_node(ctx, sym)?.kind() else {
+                return None;
+            };
+            class_method(instance_of(d.init.as_ref()?)?, name, false)
+        }
+        e => class_method(instance_of(e)?, name, false),
+    }
+}
+
+/// A method of a class body by name (`constructor` for the constructor).
+fn class_method<'a>(
+    class: &'a oxc_ast::ast::Class<'a>,
+    name: &str,
+    is_static: bool,
+) -> Option<&'a Function<'a>> {
+    class.body.body.iter().find_map(|el| match el {
+        oxc_ast::ast::ClassElement::MethodDefinition(m)
+            if m.r#static == is_static
+                && !m.computed
+                && matches!(
+                    m.kind,
+                    oxc_ast::ast::MethodDefinitionKind::Method
+                        | oxc_ast::ast::MethodDefinitionKind::Constructor
+                )
+                && m.key.static_name().is_some_and(|n| n == name) =>
+        {
+            Some(&*m.value)
+        }
+        _ => None,
+    })
 }
 
 /// `RegExp(source, flags)` / `new RegExp(…)`: from a string or another regex.
@@ -447,6 +546,10 @@ pub struct Evaluator<'c, 'a> {
     pub steps_spent: u64,
     /// Compiled regular expressions by (source, flags); `None`: unsupported.
     regexes: HashMap<(String, String), Option<std::rc::Rc<JsRegex>>>,
+    /// `this` of the functions being interpreted, innermost last (arrows
+    /// push nothing: they see their definer's). `None`: a plain function's
+    /// `this`, which depends on how it is called — unknown, never guessed.
+    this: Vec<Option<Value>>,
 }
 
 impl<'c, 'a> Evaluator<'c, 'a> {
@@ -461,6 +564,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             memo: HashMap::new(),
             steps_spent: 0,
             regexes: HashMap::new(),
+            this: Vec::new(),
         }
     }
 
@@ -519,6 +623,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn expr_inner(&mut self, expr: &Expression<'a>) -> Option<Value> {
         match expr {
             Expression::StringLiteral(s) => Some(Value::Str(s.value.to_string())),
+            Expression::ThisExpression(_) => self.this.last().cloned().flatten(),
             Expression::RegExpLiteral(r) => Some(Value::Regex(
                 r.regex.pattern.text.to_string(),
                 r.regex.flags.to_string(),
@@ -660,7 +765,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     return None;
                 };
                 if symbol_of(self.ctx, id).is_some() {
-                    return None;
+                    let (class_id, class) = self.class_of(id)?;
+                    let args = self.args(&n.arguments)?;
+                    return self.construct(class_id, class, args);
                 }
                 match id.name.as_str() {
                     "RegExp" => {
@@ -703,7 +810,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn get_prop(obj: &Value, key: &Value) -> Option<Value> {
-        if let Value::Object(props) = obj {
+        if let Value::Object(props) | Value::Instance(_, props) = obj {
             // A key the literal lacks may be added at run time: unknown, not undefined.
             let k = key.to_js_string();
             return props.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
@@ -877,6 +984,36 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 self.set_local(sym, v.clone())?;
                 Some(v)
             }
+            AssignmentTarget::StaticMemberExpression(m)
+                if matches!(
+                    m.object.without_parentheses(),
+                    Expression::ThisExpression(_)
+                ) =>
+            {
+                // `this.k = v` in a constructor or method being interpreted.
+                let key = m.property.name.as_str();
+                let old = match self.this.last()?.as_ref()? {
+                    Value::Instance(_, fields) => fields
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.clone()),
+                    _ => return None,
+                };
+                let v = if a.operator == AssignmentOperator::Assign {
+                    rhs
+                } else {
+                    self.compound(a.operator, &old?, &rhs)?
+                };
+                let v = self.fit(v)?;
+                let Some(Some(Value::Instance(_, fields))) = self.this.last_mut() else {
+                    return None;
+                };
+                match fields.iter_mut().find(|(k, _)| k == key) {
+                    Some(slot) => slot.1 = v.clone(),
+                    None => fields.push((key.to_string(), v.clone())),
+                }
+                Some(v)
+            }
             AssignmentTarget::ComputedMemberExpression(m) => {
                 // `out[i] = x` on a local array or buffer.
                 let Expression::Identifier(id) = m.object.without_parentheses() else {
@@ -1027,12 +1164,28 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 self.set_local(sym, arr)?;
                 return Some(Value::Num(len as f64));
             }
+            // `C.decode(s)`: a static method of a class of the program.
+            if let Expression::Identifier(obj) = m.object().without_parentheses()
+                && let Some(name) = name
+                && let Some((_, class)) = self.class_of(obj)
+            {
+                let f = class_method(class, name, true)?;
+                let args = self.args(&c.arguments)?;
+                return self.call_user(FnRef::Func(f), args);
+            }
             let recv = self.expr(m.object())?;
             let name = match name {
                 Some(n) => n.to_string(),
                 None => self.member_key(m)?.to_js_string(),
             };
             let args = self.args(&c.arguments)?;
+            if let Value::Instance(class_id, _) = &recv {
+                let AstKind::Class(class) = self.ctx.semantic.nodes().kind(*class_id) else {
+                    return None;
+                };
+                let f = class_method(class, &name, false)?;
+                return self.call_method(f, recv, args).map(|(r, _)| r);
+            }
             return self.method(recv, &name, &args);
         }
         // A user function.
@@ -1054,8 +1207,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         for a in &args {
             a.hash_into(&mut h);
         }
-        // Closures may read the caller's locals, so only memoise top-level calls.
-        let memo_key = self.frames.is_empty().then(|| (f.key(), h.finish()));
+        // Closures may read the caller's locals, so only memoise top-level
+        // calls; and not methods, whose result depends on `this`.
+        let memo_key =
+            (self.frames.is_empty() && self.this.is_empty()).then(|| (f.key(), h.finish()));
         if let Some(k) = memo_key
             && let Some(v) = self.memo.get(&k)
         {
@@ -1063,7 +1218,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
         self.depth += 1;
         self.frames.push(HashMap::new());
+        // A plain function's `this` is not its caller's.
+        let own_this = matches!(f, FnRef::Func(_));
+        if own_this {
+            self.this.push(None);
+        }
         let r = self.run_function(f, args);
+        if own_this {
+            self.this.pop();
+        }
         self.frames.pop();
         self.depth -= 1;
         // Budget exhaustion is not a property of the call: don't memoise it.
@@ -1348,6 +1511,65 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             "every" => Some(Value::Bool(true)),
             _ => Some(Value::Undefined),
         }
+    }
+
+    fn class_of(
+        &self,
+        id: &IdentifierReference<'a>,
+    ) -> Option<(oxc_semantic::NodeId, &'a oxc_ast::ast::Class<'a>)> {
+        class_of(self.ctx, id).map(|c| (c.node_id(), c))
+    }
+
+    /// `new C(args)`: instance fields with initializers, then the constructor.
+    fn construct(
+        &mut self,
+        class_id: oxc_semantic::NodeId,
+        class: &'a oxc_ast::ast::Class<'a>,
+        args: Vec<Value>,
+    ) -> Option<Value> {
+        let mut this = Value::Instance(class_id, Vec::new());
+        for el in &class.body.body {
+            if let oxc_ast::ast::ClassElement::PropertyDefinition(p) = el
+                && !p.r#static
+            {
+                let key = p.key.static_name()?.to_string();
+                self.this.push(Some(this));
+                let v = match &p.value {
+                    Some(e) => self.expr(e),
+                    None => Some(Value::Undefined),
+                };
+                this = self.this.pop()??;
+                let Value::Instance(_, fields) = &mut this else {
+                    return None;
+                };
+                fields.push((key, v?));
+            }
+        }
+        match class_method(class, "constructor", false) {
+            Some(ctor) => self.call_method(ctor, this, args).map(|(_, this)| this),
+            None => Some(this),
+        }
+    }
+
+    /// A method called with `this`; returns its result and `this` afterwards
+    /// (a constructor fills its fields in).
+    fn call_method(
+        &mut self,
+        f: &'a Function<'a>,
+        this: Value,
+        args: Vec<Value>,
+    ) -> Option<(Value, Value)> {
+        if self.depth >= MAX_CALL_DEPTH || f.generator || f.r#async {
+            return None;
+        }
+        self.depth += 1;
+        self.frames.push(HashMap::new());
+        self.this.push(Some(this));
+        let r = self.run_function(FnRef::Func(f), args);
+        let this = self.this.pop().flatten();
+        self.frames.pop();
+        self.depth -= 1;
+        Some((r?, this?))
     }
 
     /// `s.replace(pattern, fn)` / `replaceAll`: each match replaced by what
@@ -2246,6 +2468,41 @@ mod tests {
         assert_eq!(
             s("const L = ['b', 'a']; L.slice(0, 1).join('') + L.length"),
             "b2"
+        );
+    }
+
+    #[test]
+    fn classes() {
+        let class = "class K { n = 2; constructor(a) { this.a = a; this.a += 1; } \
+                     get(x) { return x * this.a + this.n; } static s(x) { return x + 1; } }";
+        assert_eq!(
+            ev(&format!("{class} new K(3).get(10)")),
+            Some(Value::Num(42.0))
+        );
+        assert_eq!(
+            ev(&format!("{class} const k = new K(1); k.get(1)")),
+            Some(Value::Num(4.0))
+        );
+        assert_eq!(ev(&format!("{class} K.s(1)")), Some(Value::Num(2.0)));
+        assert_eq!(
+            ev(&format!("{class} K.get(1)")),
+            None,
+            "not a static method"
+        );
+        assert_eq!(
+            ev("class B {} class E extends B { f() { return 1; } } new E().f()"),
+            None,
+            "super is not modelled"
+        );
+        assert_eq!(
+            ev("function f() { return this; } f()"),
+            None,
+            "a plain function's this depends on the call: unknown"
+        );
+        assert_eq!(
+            ev("let C = class { f() { return 1; } }; C = null; new C().f()"),
+            None,
+            "a reassigned binding is not a class"
         );
     }
 

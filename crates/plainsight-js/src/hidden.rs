@@ -182,6 +182,12 @@ impl<'a> HiddenVisitor<'_, 'a> {
                         _ => false,
                     };
                 }
+                // A method of a class of the program: decoder-shaped like a function.
+                if let Some(f) = crate::eval::method_of_receiver(self.ctx, &m.object, name) {
+                    return f.span.size() < 8192
+                        && has_decoder_token(self.ctx.text(f.span))
+                        && has_constant_arg(c);
+                }
                 if matches!(
                     name,
                     "join" | "toString" | "map" | "replace" | "replaceAll" | "apply" | "call"
