@@ -12,12 +12,11 @@
 //!   or a callback, `match`, `split`, `search`, `test`; see
 //!   [`crate::jsregex`]), classes without `extends` (fields, constructor,
 //!   methods, static methods; `this` inside them), and user functions
-//!   (declarations, arrows,
-//!   function expressions) whose bodies use `var/let/const`, assignment,
-//!   `if`, `for`, `for…of`, `while`, `do…while`, `return`, `break`,
-//!   `continue`. Anything else (`this` of a plain function, `super`, I/O,
-//!   unknown globals) makes the
-//!   evaluation fail with `None`: unknown is never guessed.
+//!   (declarations, arrows, function expressions) whose bodies use
+//!   `var/let/const`, assignment, `if`, `for`, `for…of`, `while`,
+//!   `do…while`, `return`, `break`, `continue`. Anything else (`this` of a
+//!   plain function, `super`, I/O, unknown globals) makes the evaluation fail
+//!   with `None`: unknown is never guessed.
 //! - **Bindings by symbol, not by name.** Locals live in frames keyed by
 //!   oxc_semantic `SymbolId`s; an identifier not in a frame resolves to its
 //!   declaration and is evaluated only if it is a never-reassigned binding with
