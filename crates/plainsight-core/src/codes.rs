@@ -73,6 +73,8 @@ rules! {
     DecodedString = "PS201", "decoded-string", Medium, "String hidden by an encoding and decoded at run time";
     /// A decoded list of hosts, domains, time zones or organisations.
     TargetingList = "PS202", "targeting-list", High, "Hidden list of hosts, domains, time zones or organisations";
+    /// Strings hidden in a table behind an index accessor (string-array obfuscation).
+    StringTable = "PS203", "string-table", Medium, "Strings hidden in an encoded, rotated table behind an index accessor (obfuscation)";
     /// Reads of API endpoint or proxy configuration.
     EnvEndpoint = "PS301", "env-endpoint-config", Info, "Reads API endpoint or proxy configuration";
     /// Reads of time zone, UTC offset or locale.

@@ -30,6 +30,7 @@ pub mod hidden;
 mod jsregex;
 mod slice;
 mod snippet;
+mod strtable;
 
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
@@ -142,6 +143,7 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
                     source,
                     opts,
                     source.len() >= PARALLEL_MIN_BYTES,
+                    true,
                 )
             })
             .map(std::thread::ScopedJoinHandle::join)
@@ -182,6 +184,7 @@ fn analyze_source(
     source: &str,
     opts: &ScanOptions,
     parallel: bool,
+    inline_tables: bool,
 ) -> (Vec<Finding>, Vec<FileError>) {
     let allocator = oxc_allocator::Allocator::default();
     let source_type = source_type_for(path);
@@ -228,13 +231,37 @@ fn analyze_source(
     let ctx = Ctx::new(path, chain, source, &program, &sem.semantic, &lines, opts);
     let mut findings = Vec::new();
     let mut rest = Vec::new();
-    if parallel {
-        run_split(&ctx, &mut findings, &mut rest);
+    let inlined = if parallel {
+        run_split(&ctx, &mut findings, &mut rest)
     } else {
         covert::analyze(&ctx, &mut findings);
-        others(&ctx, &mut rest);
-    }
+        others(&ctx, &mut rest)
+    };
     findings.append(&mut rest);
+    if inline_tables && let Some(inlined) = inlined {
+        // The file again with the string table's strings in place: what the
+        // table hid. Positions map back to the original; what the first pass
+        // already reported is not repeated.
+        let (more, _) = analyze_source(path, chain, &inlined.source, opts, parallel, false);
+        let known: std::collections::HashSet<(plainsight_core::Rule, String)> = findings
+            .iter()
+            .map(|f| (f.rule, f.message.clone()))
+            .collect();
+        for mut f in more {
+            if f.rule == plainsight_core::Rule::StringTable
+                || known.contains(&(f.rule, f.message.clone()))
+            {
+                continue;
+            }
+            for p in [&mut f.location.start, &mut f.location.end] {
+                let at = inlined.original_offset(p.offset as u32);
+                *p = lines.position(source, at);
+            }
+            f.notes
+                .push("found after inlining the string table (see PS203)".into());
+            findings.push(f);
+        }
+    }
     (findings, errors)
 }
 
@@ -247,18 +274,21 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// Environment probes, hidden strings and endpoints in ONE pass over the node
 /// table: on a large bundle walking 2–3 million nodes is most of their cost.
 /// Findings come out in the same order as running them one after another.
-fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<strtable::Inlined> {
     let mut env = env::Pass::new(ctx);
     let mut hidden = hidden::Pass::new(ctx);
     let mut egress = egress::Pass::new();
+    let mut tables = strtable::Pass::default();
     for node in ctx.semantic.nodes().iter() {
         env.node(node);
         hidden.node(node);
         egress.node(node);
+        tables.node(node);
     }
     env.finish(out);
     hidden.finish(out);
     egress.finish(ctx, out);
+    tables.finish(ctx, out)
 }
 
 /// A [`Ctx`] that may be read from two threads at once.
@@ -278,7 +308,11 @@ unsafe impl Sync for SharedCtx<'_, '_> {}
 /// Covert-channel analysis on a second thread (with the same large stack),
 /// the other analyzers on this one. The result does not depend on scheduling:
 /// each side fills its own vector.
-fn run_split(ctx: &Ctx<'_>, covert_out: &mut Vec<Finding>, rest: &mut Vec<Finding>) {
+fn run_split(
+    ctx: &Ctx<'_>,
+    covert_out: &mut Vec<Finding>,
+    rest: &mut Vec<Finding>,
+) -> Option<strtable::Inlined> {
     let shared = SharedCtx(ctx);
     let shared = &shared;
     std::thread::scope(|s| {
@@ -290,14 +324,15 @@ fn run_split(ctx: &Ctx<'_>, covert_out: &mut Vec<Finding>, rest: &mut Vec<Findin
                 covert::analyze(shared.0, &mut v);
                 v
             });
-        others(shared.0, rest);
+        let inlined = others(shared.0, rest);
         match worker.map(std::thread::ScopedJoinHandle::join) {
             Ok(Ok(v)) => *covert_out = v,
             // Could not start a thread: do the work here.
             Err(_) => covert::analyze(shared.0, covert_out),
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
         }
-    });
+        inlined
+    })
 }
 
 /// The one semantic model of a file, as the analyzers need it: the node table
@@ -510,7 +545,7 @@ mod tests {
                 .spawn({
                     let src = src.clone();
                     let opts = opts.clone();
-                    move || analyze_source("big.js", &[], &src, &opts, parallel)
+                    move || analyze_source("big.js", &[], &src, &opts, parallel, true)
                 })
                 .unwrap()
                 .join()
