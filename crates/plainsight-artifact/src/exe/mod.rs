@@ -179,11 +179,50 @@ fn read(
         } else {
             how
         };
+        let max_total = carve_limits.max_total;
+        // deno ≥ 2.2 payloads start with the magic; deno 1.x eszip ones do not.
+        let table = b
+            .get(region.clone())
+            .is_some_and(|p| p.starts_with(deno::MAGIC))
+            .then(|| deno::parse_payload(b, region.clone()));
+        let why = match table {
+            Some(Ok(p)) => {
+                let mut c = deno_contents(name, data, &p, max_total);
+                c.path_taken = format!(
+                    "deno module table ({how}, {:#x}..{:#x}, {} module{}): {}",
+                    region.start,
+                    region.end,
+                    p.modules.len(),
+                    if p.modules.len() == 1 { "" } else { "s" },
+                    c.path_taken
+                );
+                c.notes.splice(0..0, notes);
+                return Ok(c);
+            }
+            Some(Err(e)) => {
+                let units = carved_units(name, data, &region, carve_limits);
+                if units.is_empty() {
+                    return Err(malformed(
+                        name,
+                        e.offset,
+                        format!(
+                            "deno module table unreadable: {} (and no JavaScript could be carved)",
+                            e.what
+                        ),
+                    ));
+                }
+                format!(
+                    "module table unreadable ({} at offset {:#x})",
+                    e.what, e.offset
+                )
+            }
+            None => "not a deno ≥ 2.2 module table (eszip layout not parsed)".to_string(),
+        };
         let units = carved_units(name, data, &region, carve_limits);
         return Ok(ExeContents {
             format: ExeFormat::Deno,
             path_taken: format!(
-                "deno payload ({how}, {:#x}..{:#x}): carved {} JavaScript regions (eszip module table not parsed: layout unverified)",
+                "deno payload ({how}, {:#x}..{:#x}): {why}; carved {} JavaScript regions",
                 region.start,
                 region.end,
                 units.len()
@@ -329,6 +368,92 @@ fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeConten
             units.len(),
             assets,
             g.layout
+        ),
+        units,
+        notes,
+    }
+}
+
+/// Units from a parsed deno payload: every JavaScript-family module, its
+/// transpiled JavaScript when deno stored one (TypeScript, JSX), else its
+/// source. `path_taken` is the per-kind summary (the caller prefixes it).
+fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -> ExeContents {
+    let b = data.bytes();
+    let mut units = Vec::new();
+    let mut notes = Vec::new();
+    let (mut remote, mut transpiled, mut other, mut total) = (0usize, 0usize, 0usize, 0usize);
+    let mut other_files = Rollup::new("embedded file(s) not JavaScript, not scanned");
+    let mut declarations = Rollup::new("TypeScript declaration file(s), not scanned");
+    let mut ts_only = Rollup::new(
+        "TypeScript/JSX module(s) without transpiled JavaScript, scanned as JavaScript (TypeScript-only syntax is reported as a syntax error)",
+    );
+    let mut over_limit = Rollup::new("module(s) over the total size limit, not scanned");
+    let mut lossy = Rollup::new("module(s) not valid UTF-8, invalid bytes replaced");
+    for m in &p.modules {
+        if m.media == deno::Media::Declaration {
+            declarations.add(m.specifier.clone());
+            other += 1;
+            continue;
+        }
+        if !m.media.is_code() {
+            other_files.add(format!("{} ({} bytes)", m.specifier, m.source.len()));
+            other += 1;
+            continue;
+        }
+        let range = match &m.transpiled {
+            Some(t) => {
+                transpiled += 1;
+                t.clone()
+            }
+            None => {
+                if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
+                    // deno stores no transpiled copy when emitting changes
+                    // nothing; npm packages' own .ts files are never emitted.
+                    ts_only.add(m.specifier.clone());
+                }
+                m.source.clone()
+            }
+        };
+        if total.saturating_add(range.len()) > max_total {
+            over_limit.add(format!("{} ({} bytes)", m.specifier, range.len()));
+            continue;
+        }
+        total += range.len();
+        if m.origin == deno::Origin::Remote {
+            remote += 1;
+        }
+        let src = &b[range.clone()];
+        let data = if std::str::from_utf8(src).is_ok() {
+            data.slice(range)
+        } else {
+            lossy.add(m.specifier.clone());
+            Data::from_vec(String::from_utf8_lossy(src).into_owned().into_bytes())
+        };
+        units.push(Unit {
+            chain: vec![name.to_string()],
+            path: m.specifier.clone(),
+            kind: UnitKind::JavaScript,
+            data,
+        });
+    }
+    if let Some(e) = &p.entrypoint {
+        notes.push(format!("deno entry point: {}{e}", deno::VFS_PREFIX));
+    }
+    notes.push(format!(
+        "deno VFS paths are relative to the embedded root (`{}`): deno does not store the original directory",
+        deno::VFS_PREFIX.trim_end_matches('/')
+    ));
+    if p.symlinks > 0 {
+        notes.push(format!("{} VFS symlink(s), not followed", p.symlinks));
+    }
+    for r in [ts_only, lossy, over_limit, declarations, other_files] {
+        notes.extend(r.finish());
+    }
+    ExeContents {
+        format: ExeFormat::Deno,
+        path_taken: format!(
+            "{} JavaScript/TypeScript ({transpiled} transpiled, {remote} remote), {other} other files",
+            units.len()
         ),
         units,
         notes,
