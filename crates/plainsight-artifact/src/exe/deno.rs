@@ -506,7 +506,10 @@ mod tests {
 
     /// A payload the way deno 2.9 writes one: `remote` are (specifier,
     /// media byte, source, transpiled), `vfs` the tree JSON, `files` its data.
-    fn payload(remote: &[(&str, u8, &[u8], Option<&[u8]>)], vfs: &str, files: &[u8]) -> Vec<u8> {
+    /// (specifier, media byte, source, transpiled)
+    type Remote<'a> = (&'a str, u8, &'a [u8], Option<&'a [u8]>);
+
+    fn payload(remote: &[Remote<'_>], vfs: &str, files: &[u8]) -> Vec<u8> {
         let mut b = MAGIC.to_vec();
         let meta = br#"{"argv":[],"entrypoint_key":"main.ts"}"#;
         b.extend_from_slice(&(meta.len() as u64).to_le_bytes());
@@ -592,7 +595,9 @@ mod tests {
             assert!(e.offset <= end, "{end}: {e:?}");
         }
         assert!(parse_payload(&b, 0..b.len() + 1).is_err());
-        assert!(parse_payload(&b, 5..2).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 5..2;
+        assert!(parse_payload(&b, reversed).is_err());
     }
 
     #[test]

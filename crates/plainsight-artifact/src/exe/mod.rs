@@ -385,7 +385,10 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
     let mut other_files = Rollup::new("embedded file(s) not JavaScript, not scanned");
     let mut declarations = Rollup::new("TypeScript declaration file(s), not scanned");
     let mut ts_only = Rollup::new(
-        "TypeScript/JSX module(s) without transpiled JavaScript, scanned as JavaScript (TypeScript-only syntax is reported as a syntax error)",
+        "TypeScript/JSX module(s) stored without transpiled JavaScript (deno stores none when emitting changes nothing; npm packages' own files are never transpiled), parsed as TypeScript/JSX",
+    );
+    let mut from_transpiled = Rollup::new(
+        "module(s) scanned in the transpiled JavaScript deno stored (line:column refer to it, not to the TypeScript/JSX source)",
     );
     let mut over_limit = Rollup::new("module(s) over the total size limit, not scanned");
     let mut lossy = Rollup::new("module(s) not valid UTF-8, invalid bytes replaced");
@@ -400,19 +403,17 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
             other += 1;
             continue;
         }
-        let range = match &m.transpiled {
-            Some(t) => {
-                transpiled += 1;
-                t.clone()
+        let range = if let Some(t) = &m.transpiled {
+            transpiled += 1;
+            from_transpiled.add(m.specifier.clone());
+            t.clone()
+        } else {
+            if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
+                // deno stores no transpiled copy when emitting changes
+                // nothing; npm packages' own .ts files are never emitted.
+                ts_only.add(m.specifier.clone());
             }
-            None => {
-                if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
-                    // deno stores no transpiled copy when emitting changes
-                    // nothing; npm packages' own .ts files are never emitted.
-                    ts_only.add(m.specifier.clone());
-                }
-                m.source.clone()
-            }
+            m.source.clone()
         };
         if total.saturating_add(range.len()) > max_total {
             over_limit.add(format!("{} ({} bytes)", m.specifier, range.len()));
@@ -446,7 +447,14 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
     if p.symlinks > 0 {
         notes.push(format!("{} VFS symlink(s), not followed", p.symlinks));
     }
-    for r in [ts_only, lossy, over_limit, declarations, other_files] {
+    for r in [
+        from_transpiled,
+        ts_only,
+        lossy,
+        over_limit,
+        declarations,
+        other_files,
+    ] {
         notes.extend(r.finish());
     }
     ExeContents {
