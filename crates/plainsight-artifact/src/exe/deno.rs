@@ -47,6 +47,7 @@
 //! are named `<vfs>/relative/path`. [`parse_payload`] checks every length and
 //! offset against the payload and returns ranges into the whole file.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde_json::Value;
@@ -318,7 +319,7 @@ pub fn parse_payload(b: &[u8], region: Range<usize>) -> Result<Payload, ParseErr
     let npm_snapshot_len = c.bytes_u64("npm snapshot")?.len();
     // 3. Specifiers: id → URL.
     let n = c.count("specifier count", 8)?;
-    let mut specifiers = Vec::with_capacity(n);
+    let mut specifiers = HashMap::with_capacity(n);
     for _ in 0..n {
         let at = c.at;
         let s = c.bytes_u32("specifier")?;
@@ -327,7 +328,7 @@ pub fn parse_payload(b: &[u8], region: Range<usize>) -> Result<Payload, ParseErr
             offset: at,
             what: "specifier is not UTF-8".into(),
         })?;
-        specifiers.push((id, s.to_owned()));
+        specifiers.insert(id, s.to_owned());
     }
     // 4. Redirects: pairs of ids.
     let redirects = c.count("redirect count", 8)?;
@@ -353,14 +354,10 @@ pub fn parse_payload(b: &[u8], region: Range<usize>) -> Result<Payload, ParseErr
         if flags & 4 != 0 {
             c.bytes_u32("CJS export analysis")?;
         }
-        let specifier = specifiers
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, s)| s.clone())
-            .ok_or_else(|| ParseError {
-                offset: at,
-                what: format!("remote module id {id} has no specifier"),
-            })?;
+        let specifier = specifiers.get(&id).cloned().ok_or_else(|| ParseError {
+            offset: at,
+            what: format!("remote module id {id} has no specifier"),
+        })?;
         modules.push(Module {
             specifier,
             origin: Origin::Remote,
