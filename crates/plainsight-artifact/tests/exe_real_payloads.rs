@@ -271,6 +271,27 @@ fn deno_2_9_6_module_tables() {
     );
 }
 
+/// The total-size limit stops taking modules and says which were left out.
+#[test]
+fn deno_modules_over_the_total_limit_are_named() {
+    let data = Data::from_vec(elf_with_note("SUI", &fixture("deno-2.9.6-two.sui-desc")));
+    let limits = Limits {
+        max_total_uncompressed: 150,
+        ..Limits::default()
+    };
+    let c = exe::detect("agent", &data, &limits).unwrap().unwrap();
+    let paths: Vec<_> = c.units.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(paths, ["<vfs>/lib/send.js"]);
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n
+                == "1 module(s) over the total size limit, not scanned: <vfs>/main.js (66 bytes)"),
+        "{:?}",
+        c.notes
+    );
+}
+
 /// Mutated real deno payloads: a clean error or in-bounds UTF-8 units.
 #[test]
 fn mutated_real_deno_payloads_never_panic() {

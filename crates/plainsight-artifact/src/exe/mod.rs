@@ -185,7 +185,7 @@ fn read(
             .get(region.clone())
             .is_some_and(|p| p.starts_with(deno::MAGIC))
             .then(|| deno::parse_payload(b, region.clone()));
-        let why = match table {
+        let (why, units) = match table {
             Some(Ok(p)) => {
                 let mut c = deno_contents(name, data, &p, max_total);
                 c.path_taken = format!(
@@ -211,14 +211,17 @@ fn read(
                         ),
                     ));
                 }
-                format!(
+                let why = format!(
                     "module table unreadable ({} at offset {:#x})",
                     e.what, e.offset
-                )
+                );
+                (why, units)
             }
-            None => "not a deno ≥ 2.2 module table (eszip layout not parsed)".to_string(),
+            None => (
+                "not a deno ≥ 2.2 module table (eszip layout not parsed)".to_string(),
+                carved_units(name, data, &region, carve_limits),
+            ),
         };
-        let units = carved_units(name, data, &region, carve_limits);
         return Ok(ExeContents {
             format: ExeFormat::Deno,
             path_taken: format!(
@@ -403,23 +406,20 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
             other += 1;
             continue;
         }
-        let range = if let Some(t) = &m.transpiled {
-            transpiled += 1;
-            from_transpiled.add(m.specifier.clone());
-            t.clone()
-        } else {
-            if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
-                // deno stores no transpiled copy when emitting changes
-                // nothing; npm packages' own .ts files are never emitted.
-                ts_only.add(m.specifier.clone());
-            }
-            m.source.clone()
-        };
+        let range = m.transpiled.clone().unwrap_or_else(|| m.source.clone());
         if total.saturating_add(range.len()) > max_total {
             over_limit.add(format!("{} ({} bytes)", m.specifier, range.len()));
             continue;
         }
         total += range.len();
+        if m.transpiled.is_some() {
+            transpiled += 1;
+            from_transpiled.add(m.specifier.clone());
+        } else if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
+            // deno stores no transpiled copy when emitting changes nothing;
+            // npm packages' own .ts files are never emitted.
+            ts_only.add(m.specifier.clone());
+        }
         if m.origin == deno::Origin::Remote {
             remote += 1;
         }
@@ -438,7 +438,13 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
         });
     }
     if let Some(e) = &p.entrypoint {
-        notes.push(format!("deno entry point: {}{e}", deno::VFS_PREFIX));
+        // A local entry point is a path relative to the VFS root.
+        let prefix = if e.contains("://") {
+            ""
+        } else {
+            deno::VFS_PREFIX
+        };
+        notes.push(format!("deno entry point: {prefix}{e}"));
     }
     notes.push(format!(
         "deno VFS paths are relative to the embedded root (`{}`): deno does not store the original directory",
