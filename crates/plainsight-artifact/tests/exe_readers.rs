@@ -413,6 +413,90 @@ fn node_runtime_and_broken_sea() {
     );
 }
 
+/// A deno ≥ 2.2 payload (no remote modules) as the libsui `SUI` note
+/// descriptor: u16 name length, `d3n0l4nd`, then the payload.
+fn deno_sui_desc(vfs: &str, files: &[u8]) -> Vec<u8> {
+    let mut b = 8u16.to_le_bytes().to_vec();
+    b.extend_from_slice(b"d3n0l4ndd3n0l4nd");
+    let meta = br#"{"entrypoint_key":"main.js"}"#;
+    b.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    b.extend_from_slice(meta);
+    b.extend_from_slice(&0u64.to_le_bytes()); // npm snapshot
+    b.extend_from_slice(&[0u8; 12]); // specifiers, redirects, remote modules
+    b.extend_from_slice(&(vfs.len() as u64).to_le_bytes());
+    b.extend_from_slice(vfs.as_bytes());
+    b.extend_from_slice(&(files.len() as u64).to_le_bytes());
+    b.extend_from_slice(files);
+    b.extend_from_slice(b"d3n0l4nd");
+    b
+}
+
+#[test]
+fn deno_module_table_in_a_sui_note() {
+    let files = b"import './lib/x.js';\nfetch('https://a.example.dev/x');\n{\"name\":\"pkg\"}";
+    let vfs = r#"[{"Dir":{"n":"lib","e":[{"File":{"n":"x.js","o":[0,20]}}]}},{"File":{"n":"main.js","o":[20,35],"u":true}},{"File":{"n":"package.json","o":[55,14]}}]"#;
+    let c = detect(elf(&[], &[("SUI", deno_sui_desc(vfs, files))], b""))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.format, ExeFormat::Deno);
+    assert!(
+        c.path_taken
+            .starts_with("deno module table (libsui ELF note SUI › d3n0l4nd, 0x")
+            && c.path_taken
+                .contains(", 3 modules): 2 JavaScript/TypeScript"),
+        "{}",
+        c.path_taken
+    );
+    let units: Vec<_> = c
+        .units
+        .iter()
+        .map(|u| (u.path.as_str(), u.data.bytes()))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("<vfs>/lib/x.js", &b"import './lib/x.js';"[..]),
+            (
+                "<vfs>/main.js",
+                &b"\nfetch('https://a.example.dev/x');\n"[..]
+            ),
+        ]
+    );
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.starts_with("1 embedded file(s) not JavaScript"))
+    );
+}
+
+#[test]
+fn corrupt_deno_table_is_carved_or_an_error_naming_the_offset() {
+    let js = "export function f(a) { const b = a + 1; return b => b * 2; }\n".repeat(20);
+    // The VFS points past its file data: carve the payload instead.
+    let vfs = r#"[{"File":{"n":"main.js","o":[0,999999]}}]"#;
+    let c = detect(elf(&[], &[("SUI", deno_sui_desc(vfs, js.as_bytes()))], b""))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.format, ExeFormat::Deno);
+    assert!(
+        c.path_taken
+            .contains("module table unreadable (vfs file \"main.js\"")
+            && c.path_taken.contains("carved 1 JavaScript regions"),
+        "{}",
+        c.path_taken
+    );
+    // Nothing to carve either: an error with the file offset.
+    let e = detect(elf(&[], &[("SUI", deno_sui_desc(vfs, b"tiny"))], b""))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("bin/agent: deno module table unreadable: vfs file")
+            && e.to_string().contains("at offset 0x"),
+        "{e}"
+    );
+}
+
 #[test]
 fn deno_trailer_is_carved() {
     let mut payload = b"ESZIP_V2.2".to_vec();

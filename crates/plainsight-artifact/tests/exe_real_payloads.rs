@@ -1,6 +1,7 @@
-//! Module graphs and SEA blobs cut from real executables (bun 1.1.0, 1.2.0,
-//! 1.3.0, 1.4.5; node 20.20 — see `tests/fixtures/exe/README.md`), placed
-//! where the real files have them, read through `exe::detect`.
+//! Module graphs, SEA blobs and deno payloads cut from real executables (bun
+//! 1.1.0, 1.2.0, 1.3.0, 1.4.5; node 20.20; deno 2.9.6 — see
+//! `tests/fixtures/exe/README.md`), placed where the real files have them,
+//! read through `exe::detect`.
 //!
 //! `PLAINSIGHT_REAL_EXE_DIR=/tmp/ps-exe` (the output directory of
 //! `scripts/build-real-executables.sh`) additionally runs the readers over the
@@ -27,6 +28,34 @@ fn elf_with(tail: &[u8]) -> Vec<u8> {
     b[52..54].copy_from_slice(&64u16.to_le_bytes());
     b.extend_from_slice(&[0x90; 64]);
     b.extend_from_slice(tail);
+    b
+}
+
+/// A minimal ELF64 with one `PT_NOTE` segment holding one note `name`
+/// whose descriptor is `desc` (how libsui stores deno's payload on Linux).
+fn elf_with_note(name: &str, desc: &[u8]) -> Vec<u8> {
+    let mut b = elf_with(&[]);
+    b[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    b[54..56].copy_from_slice(&56u16.to_le_bytes());
+    b[56..58].copy_from_slice(&1u16.to_le_bytes());
+    b.splice(64..64, [0u8; 56]);
+    let at = b.len();
+    b.extend_from_slice(&(name.len() as u32 + 1).to_le_bytes());
+    b.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+    b.extend_from_slice(&0x5355_4901u32.to_le_bytes());
+    b.extend_from_slice(name.as_bytes());
+    b.push(0);
+    b.resize(b.len().next_multiple_of(4), 0);
+    b.extend_from_slice(desc);
+    b.resize(b.len().next_multiple_of(4), 0);
+    let len = (b.len() - at) as u64;
+    let p = &mut b[64..120];
+    p[..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
+    p[4..8].copy_from_slice(&4u32.to_le_bytes());
+    p[8..16].copy_from_slice(&(at as u64).to_le_bytes());
+    p[32..40].copy_from_slice(&len.to_le_bytes());
+    p[40..48].copy_from_slice(&len.to_le_bytes());
+    p[48..56].copy_from_slice(&4u64.to_le_bytes());
     b
 }
 
@@ -162,6 +191,167 @@ fn sea_blob_of_node_20() {
     assert!(!p.snapshot);
 }
 
+#[test]
+fn deno_2_9_6_module_tables() {
+    let read = |f: &str| {
+        let data = Data::from_vec(elf_with_note("SUI", &fixture(f)));
+        let c = exe::detect("agent", &data, &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.format, ExeFormat::Deno, "{f}");
+        assert!(
+            c.path_taken
+                .starts_with("deno module table (libsui ELF note SUI › d3n0l4nd, 0x"),
+            "{f}: {}",
+            c.path_taken
+        );
+        (sources(&c), c)
+    };
+    let names = |s: &[(String, String)]| s.iter().map(|s| s.0.clone()).collect::<Vec<_>>();
+
+    // Two local modules, one importing the other.
+    let (src, c) = read("deno-2.9.6-two.sui-desc");
+    assert_eq!(names(&src), ["<vfs>/lib/send.js", "<vfs>/main.js"]);
+    assert!(src[0].1.contains("https://collect.example-two.dev/ingest"));
+    assert!(
+        src[1]
+            .1
+            .starts_with("import { send } from \"./lib/send.js\";")
+    );
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n == "deno entry point: <vfs>/main.js")
+    );
+
+    // TypeScript: the transpiled JavaScript is scanned, not the source.
+    let (src, c) = read("deno-2.9.6-ts.sui-desc");
+    assert_eq!(names(&src), ["<vfs>/main.ts"]);
+    assert!(src[0].1.contains("var Mode = /*#__PURE__*/ function(Mode)"));
+    assert!(!src[0].1.contains("interface Payload"));
+    assert!(
+        c.path_taken.contains("(1 transpiled, 0 remote)"),
+        "{}",
+        c.path_taken
+    );
+
+    // Remote modules keep their URL; the TypeScript one is transpiled.
+    let (src, _) = read("deno-2.9.6-remote.sui-desc");
+    assert_eq!(
+        names(&src),
+        [
+            "http://127.0.0.1:8765/helper.ts",
+            "http://127.0.0.1:8765/plain.js",
+            "<vfs>/main.js"
+        ]
+    );
+    assert!(!src[0].1.contains("x: string"), "{}", src[0].1);
+    assert!(src[0].1.contains("https://remote.example-agent.dev/b?x="));
+    assert!(src[1].1.contains("ANTHROPIC_API_KEY"));
+
+    // An npm package: its JavaScript is scanned, the rest rolled up.
+    let (src, c) = read("deno-2.9.6-npm.sui-desc");
+    assert_eq!(src.len(), 6, "{:?}", names(&src));
+    assert!(
+        src.iter()
+            .any(|s| s.0 == "<vfs>/.deno_compile_node_modules/localhost/left-pad/1.3.0/index.js")
+    );
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.starts_with("1 TypeScript declaration file(s)"))
+    );
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.starts_with("4 embedded file(s) not JavaScript")
+                && n.contains("package.json")),
+        "{:?}",
+        c.notes
+    );
+}
+
+/// The total-size limit stops taking modules and says which were left out.
+#[test]
+fn deno_modules_over_the_total_limit_are_named() {
+    let data = Data::from_vec(elf_with_note("SUI", &fixture("deno-2.9.6-two.sui-desc")));
+    let limits = Limits {
+        max_total_uncompressed: 150,
+        ..Limits::default()
+    };
+    let c = exe::detect("agent", &data, &limits).unwrap().unwrap();
+    let paths: Vec<_> = c.units.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(paths, ["<vfs>/lib/send.js"]);
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n
+                == "1 module(s) over the total size limit, not scanned: <vfs>/main.js (66 bytes)"),
+        "{:?}",
+        c.notes
+    );
+}
+
+/// Mutated real deno payloads: a clean error or in-bounds UTF-8 units.
+#[test]
+fn mutated_real_deno_payloads_never_panic() {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let seeds: Vec<Vec<u8>> = ["two", "ts", "remote", "npm"]
+        .iter()
+        .map(|d| fixture(&format!("deno-2.9.6-{d}.sui-desc")))
+        .collect();
+    let (mut table, mut other) = (0, 0);
+    for i in 0..3000 {
+        let mut d = seeds[i % seeds.len()].clone();
+        let len = d.len() as u64;
+        // Keep the u16 name length and the name: mutate the payload.
+        match rand() % 3 {
+            0 => {
+                for _ in 0..=(rand() % 4) {
+                    let at = 10 + (rand() % (len - 10)) as usize;
+                    d[at] = rand() as u8;
+                }
+            }
+            1 => d.truncate(10 + (rand() % (len - 10)) as usize),
+            _ => {
+                let at = 10 + (rand() % (len - 10)) as usize;
+                d.insert(at, rand() as u8);
+            }
+        }
+        match exe::detect(
+            "m",
+            &Data::from_vec(elf_with_note("SUI", &d)),
+            &Limits::default(),
+        ) {
+            Some(Ok(c)) => {
+                if c.path_taken.starts_with("deno module table") {
+                    table += 1;
+                } else {
+                    other += 1;
+                }
+                for u in &c.units {
+                    assert!(std::str::from_utf8(u.data.bytes()).is_ok());
+                }
+            }
+            Some(Err(e)) => {
+                other += 1;
+                assert!(e.to_string().starts_with("m: "), "{e}");
+            }
+            None => unreachable!("ELF magic is never mutated"),
+        }
+    }
+    assert!(
+        table > 0 && other > 0,
+        "{table} parsed, {other} carved or errors"
+    );
+}
+
 /// Whole real executables, when built locally (see the module docs).
 #[test]
 fn real_executables_when_available() {
@@ -226,6 +416,37 @@ fn real_executables_when_available() {
             assert!(c.path_taken.contains(how), "{n}: {}", c.path_taken);
             assert_eq!(c.units[0].path, "sea-main.js", "{n}");
         }
+    }
+    for (n, units) in [
+        ("agent-deno", vec!["<vfs>/main.js"]),
+        (
+            "agent-deno-multi",
+            vec!["<vfs>/lib/send.js", "<vfs>/multi.js"],
+        ),
+        ("agent-deno-ts", vec!["<vfs>/main.ts"]),
+        (
+            "agent-deno-remote",
+            vec![
+                "http://127.0.0.1:8765/helper.ts",
+                "http://127.0.0.1:8765/plain.js",
+                "<vfs>/remote.js",
+            ],
+        ),
+    ] {
+        if !std::path::Path::new(&format!("{dir}/{n}")).exists() {
+            continue;
+        }
+        let c = exe::detect(n, &open(n), &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert!(
+            c.path_taken
+                .starts_with("deno module table (libsui ELF note SUI"),
+            "{n}: {}",
+            c.path_taken
+        );
+        let paths: Vec<_> = c.units.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(paths, units, "{n}");
     }
 }
 

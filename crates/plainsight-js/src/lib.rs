@@ -359,18 +359,26 @@ pub fn build_semantic<'a>(
 
 /// `.mjs` is a module, `.cjs` CommonJS; anything else (bundles are often
 /// scripts with a module wrapper, sometimes ESM) is decided by oxc from the
-/// presence of `import`/`export`.
+/// presence of `import`/`export`. TypeScript (`.ts`, `.mts`, `.cts`, `.tsx`)
+/// is parsed as TypeScript and `.jsx` with JSX, with the same module rule: plain JavaScript
+/// parses as TypeScript too, so a unit named after a `.ts` module that holds
+/// its transpiled JavaScript (deno executables) reads the same either way.
+/// Declarations (`.d.ts`) are not code and parse as plain TypeScript.
 fn source_type_for(path: &str) -> SourceType {
     let ext = Path::new(path)
         .extension()
         .and_then(|e| e.to_str())
-        .unwrap_or("");
-    if ext.eq_ignore_ascii_case("mjs") {
-        SourceType::mjs()
-    } else if ext.eq_ignore_ascii_case("cjs") {
-        SourceType::cjs()
-    } else {
-        SourceType::unambiguous()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "mjs" => SourceType::mjs(),
+        "cjs" => SourceType::cjs(),
+        "ts" => SourceType::ts(),
+        "mts" => SourceType::ts().with_module(true),
+        "cts" => SourceType::cjs().with_typescript(true),
+        "tsx" => SourceType::tsx(),
+        "jsx" => SourceType::unambiguous().with_jsx(true),
+        _ => SourceType::unambiguous(),
     }
 }
 
@@ -483,6 +491,26 @@ fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typescript_units_parse_as_typescript() {
+        let ts = "interface P { tz: string }\nconst p: P = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone };\nenum M { A }\nexport const m = <M>M.A;\n";
+        for path in ["main.ts", "x.mts", "y.cts", "<vfs>/z.TS"] {
+            let out = scan_source(path, &[], ts, &ScanOptions::default());
+            assert!(out.errors.is_empty(), "{path}: {:?}", out.errors);
+            assert!(!out.findings.is_empty(), "{path}");
+        }
+        let tsx = "const e = <div title={Intl.DateTimeFormat().resolvedOptions().timeZone} />;\nconst n: number = 1;\n";
+        let out = scan_source("v.tsx", &[], tsx, &ScanOptions::default());
+        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        // deno's transpiled JavaScript keeps the module's `.ts` name.
+        let js = "var M = /*#__PURE__*/ function(M) { M[M[\"A\"] = 0] = \"A\"; return M; }(M || {});\nconst tz = Intl.DateTimeFormat().resolvedOptions().timeZone;\n";
+        let out = scan_source("main.ts", &[], js, &ScanOptions::default());
+        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        // Plain JavaScript is unaffected.
+        assert!(source_type_for("a.js").is_javascript());
+        assert!(source_type_for("a.cts").is_commonjs() && source_type_for("a.cts").is_typescript());
+    }
 
     #[test]
     fn too_deep_is_a_file_error_not_an_abort() {

@@ -473,3 +473,61 @@ fn bun_executable_inside_a_package() {
         "{notices:?}"
     );
 }
+
+/// A `deno compile` executable: a minimal ELF64 with one `PT_NOTE` segment
+/// holding the libsui `SUI` note cut out of a real deno 2.9.6 build of a
+/// TypeScript module (the artifact layer's fixture).
+fn deno_executable() -> Vec<u8> {
+    let desc = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../plainsight-artifact/tests/fixtures/exe/deno-2.9.6-ts.sui-desc"),
+    )
+    .unwrap();
+    let mut b = vec![0u8; 120];
+    b[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    b[16..18].copy_from_slice(&2u16.to_le_bytes());
+    b[18..20].copy_from_slice(&0x3eu16.to_le_bytes());
+    b[20..24].copy_from_slice(&1u32.to_le_bytes());
+    b[32..40].copy_from_slice(&64u64.to_le_bytes());
+    b[52..54].copy_from_slice(&64u16.to_le_bytes());
+    b[54..56].copy_from_slice(&56u16.to_le_bytes());
+    b[56..58].copy_from_slice(&1u16.to_le_bytes());
+    let at = b.len();
+    b.extend_from_slice(&4u32.to_le_bytes());
+    b.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+    b.extend_from_slice(&0x5355_4901u32.to_le_bytes());
+    b.extend_from_slice(b"SUI\0");
+    b.extend_from_slice(&desc);
+    b.resize(b.len().next_multiple_of(4), 0);
+    let len = (b.len() - at) as u64;
+    b[64..68].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
+    b[72..80].copy_from_slice(&(at as u64).to_le_bytes());
+    b[96..104].copy_from_slice(&len.to_le_bytes());
+    b[104..112].copy_from_slice(&len.to_le_bytes());
+    b[112..120].copy_from_slice(&4u64.to_le_bytes());
+    b
+}
+
+#[test]
+fn deno_executable_modules_are_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("agent"), deno_executable()).unwrap();
+    let out = run(tmp.path(), &["scan", "--format", "json", "agent"]);
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let report = json_of(&out);
+    let findings = report["findings"].as_array().unwrap();
+    let endpoint = findings
+        .iter()
+        .find(|f| f["rule"] == "PS401")
+        .expect("endpoint in the transpiled module");
+    assert_eq!(endpoint["location"]["chain"], json!(["agent"]));
+    assert_eq!(endpoint["location"]["path"], "<vfs>/main.ts");
+    let notices = report["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("agent: deno module table (libsui ELF note SUI › d3n0l4nd")),
+        "{notices:?}"
+    );
+}

@@ -179,11 +179,53 @@ fn read(
         } else {
             how
         };
-        let units = carved_units(name, data, &region, carve_limits);
+        let max_total = carve_limits.max_total;
+        // deno ≥ 2.2 payloads start with the magic; deno 1.x eszip ones do not.
+        let table = b
+            .get(region.clone())
+            .is_some_and(|p| p.starts_with(deno::MAGIC))
+            .then(|| deno::parse_payload(b, region.clone()));
+        let (why, units) = match table {
+            Some(Ok(p)) => {
+                let mut c = deno_contents(name, data, &p, max_total);
+                c.path_taken = format!(
+                    "deno module table ({how}, {:#x}..{:#x}, {} module{}): {}",
+                    region.start,
+                    region.end,
+                    p.modules.len(),
+                    if p.modules.len() == 1 { "" } else { "s" },
+                    c.path_taken
+                );
+                c.notes.splice(0..0, notes);
+                return Ok(c);
+            }
+            Some(Err(e)) => {
+                let units = carved_units(name, data, &region, carve_limits);
+                if units.is_empty() {
+                    return Err(malformed(
+                        name,
+                        e.offset,
+                        format!(
+                            "deno module table unreadable: {} (and no JavaScript could be carved)",
+                            e.what
+                        ),
+                    ));
+                }
+                let why = format!(
+                    "module table unreadable ({} at offset {:#x})",
+                    e.what, e.offset
+                );
+                (why, units)
+            }
+            None => (
+                "not a deno ≥ 2.2 module table (eszip layout not parsed)".to_string(),
+                carved_units(name, data, &region, carve_limits),
+            ),
+        };
         return Ok(ExeContents {
             format: ExeFormat::Deno,
             path_taken: format!(
-                "deno payload ({how}, {:#x}..{:#x}): carved {} JavaScript regions (eszip module table not parsed: layout unverified)",
+                "deno payload ({how}, {:#x}..{:#x}): {why}; carved {} JavaScript regions",
                 region.start,
                 region.end,
                 units.len()
@@ -329,6 +371,103 @@ fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeConten
             units.len(),
             assets,
             g.layout
+        ),
+        units,
+        notes,
+    }
+}
+
+/// Units from a parsed deno payload: every JavaScript-family module, its
+/// transpiled JavaScript when deno stored one (TypeScript, JSX), else its
+/// source. `path_taken` is the per-kind summary (the caller prefixes it).
+fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -> ExeContents {
+    let b = data.bytes();
+    let mut units = Vec::new();
+    let mut notes = Vec::new();
+    let (mut remote, mut transpiled, mut other, mut total) = (0usize, 0usize, 0usize, 0usize);
+    let mut other_files = Rollup::new("embedded file(s) not JavaScript, not scanned");
+    let mut declarations = Rollup::new("TypeScript declaration file(s), not scanned");
+    let mut ts_only = Rollup::new(
+        "TypeScript/JSX module(s) stored without transpiled JavaScript (deno stores none when emitting changes nothing; npm packages' own files are never transpiled), parsed as TypeScript/JSX",
+    );
+    let mut from_transpiled = Rollup::new(
+        "module(s) scanned in the transpiled JavaScript deno stored (line:column refer to it, not to the TypeScript/JSX source)",
+    );
+    let mut over_limit = Rollup::new("module(s) over the total size limit, not scanned");
+    let mut lossy = Rollup::new("module(s) not valid UTF-8, invalid bytes replaced");
+    for m in &p.modules {
+        if m.media == deno::Media::Declaration {
+            declarations.add(m.specifier.clone());
+            other += 1;
+            continue;
+        }
+        if !m.media.is_code() {
+            other_files.add(format!("{} ({} bytes)", m.specifier, m.source.len()));
+            other += 1;
+            continue;
+        }
+        let range = m.transpiled.clone().unwrap_or_else(|| m.source.clone());
+        if total.saturating_add(range.len()) > max_total {
+            over_limit.add(format!("{} ({} bytes)", m.specifier, range.len()));
+            continue;
+        }
+        total += range.len();
+        if m.transpiled.is_some() {
+            transpiled += 1;
+            from_transpiled.add(m.specifier.clone());
+        } else if m.media.is_typescript_or_jsx() && m.origin == deno::Origin::Vfs {
+            // deno stores no transpiled copy when emitting changes nothing;
+            // npm packages' own .ts files are never emitted.
+            ts_only.add(m.specifier.clone());
+        }
+        if m.origin == deno::Origin::Remote {
+            remote += 1;
+        }
+        let src = &b[range.clone()];
+        let data = if std::str::from_utf8(src).is_ok() {
+            data.slice(range)
+        } else {
+            lossy.add(m.specifier.clone());
+            Data::from_vec(String::from_utf8_lossy(src).into_owned().into_bytes())
+        };
+        units.push(Unit {
+            chain: vec![name.to_string()],
+            path: m.specifier.clone(),
+            kind: UnitKind::JavaScript,
+            data,
+        });
+    }
+    if let Some(e) = &p.entrypoint {
+        // A local entry point is a path relative to the VFS root.
+        let prefix = if e.contains("://") {
+            ""
+        } else {
+            deno::VFS_PREFIX
+        };
+        notes.push(format!("deno entry point: {prefix}{e}"));
+    }
+    notes.push(format!(
+        "deno VFS paths are relative to the embedded root (`{}`): deno does not store the original directory",
+        deno::VFS_PREFIX.trim_end_matches('/')
+    ));
+    if p.symlinks > 0 {
+        notes.push(format!("{} VFS symlink(s), not followed", p.symlinks));
+    }
+    for r in [
+        from_transpiled,
+        ts_only,
+        lossy,
+        over_limit,
+        declarations,
+        other_files,
+    ] {
+        notes.extend(r.finish());
+    }
+    ExeContents {
+        format: ExeFormat::Deno,
+        path_taken: format!(
+            "{} JavaScript/TypeScript ({transpiled} transpiled, {remote} remote), {other} other files",
+            units.len()
         ),
         units,
         notes,
