@@ -6,15 +6,17 @@
 //! `cargo run --release -p plainsight-js --example gen_bundle -- 13 --time`
 //! (or `-- --time --file bundle.js` for a real bundle).
 //!
-//! Figures (2-core machine shared with concurrent builds, load ≈ 2–3, so
-//! ±30% between rounds), 2026-11-21:
-//! - generated 13 MB: parse 0.20–0.24 s, parse+semantic 0.47–0.56 s, full
-//!   0.77–1.0 s (full/parse 3.2–4.4); analyzers covert 0.09–0.13, env 0.05,
-//!   hidden 0.03–0.05, egress 0.05 s.
-//! - Claude Code 1.0.100 `cli.js` (9.2 MB): parse 0.22–0.27 s, parse+semantic
-//!   0.44–0.53 s, full 0.79–0.86 s (full/parse 2.9–3.9); covert 0.15 s (was
-//!   0.35 s before slice bounds and lazy slice paths), env 0.09, hidden 0.06,
-//!   egress 0.03 s. Peak RSS of a 16.6 MB Gemini chunk scan: 229 MB.
+//! Figures (2-core machine, load ≈ 2; this bench, 2026-11-21, after
+//! mimalloc, the shared node pass and the two-thread split):
+//! - generated 13 MB: parse 110.7 ms, parse+semantic 249 ms, full scan
+//!   307 ms (full/parse 2.78).
+//! - `gen_bundle -- 13 --time` (3 rounds, same process): parse 0.12–0.17 s,
+//!   full 0.31–0.40 s (full/parse 2.1–3.3; the parse baseline reuses warm
+//!   memory, the scan runs on fresh threads).
+//! - Release CLI, interleaved runs of the previous and the current binary
+//!   (median of 10): generated 13 MB 0.53 → 0.35 s, Claude Code 1.0.100
+//!   `cli.js` (9.2 MB) 0.60 → 0.40 s; peak RSS 329 / 304 MB.
+//! - Before (same machine, glibc malloc, four node passes): full 0.62–0.84 s.
 //!
 //! Semantic analysis alone costs about one parse, so the ≤ 3× target leaves
 //! about one parse for all analyzers together.
