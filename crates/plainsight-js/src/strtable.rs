@@ -72,8 +72,9 @@ enum Rotation {
     Absent,
     /// Rotated left this many times, which satisfies the checksum.
     Proven(usize),
-    /// No rotation satisfies the checksum: our decoding is not the one the
-    /// code uses, so nothing is inlined.
+    /// No rotation satisfies the checksum (or, without rotation code, the
+    /// entries do not decode to readable text): our decoding is not the one
+    /// the code uses, so nothing is inlined.
     Unproven,
 }
 
@@ -159,46 +160,61 @@ fn analyze<'a>(
         let mut sites = 0usize;
         let mut shown: Vec<String> = Vec::new();
         if t.rotation != Rotation::Unproven {
-            for node in ctx.semantic.nodes().iter() {
-                let AstKind::CallExpression(c) = node.kind() else {
-                    continue;
+            let nodes = ctx.semantic.nodes();
+            for node in nodes.iter() {
+                // A call, or the outermost `+` chain of calls and string
+                // literals (split strings: `acc(1) + acc(2) + "…"`), folded.
+                let (span, value) = match node.kind() {
+                    AstKind::CallExpression(c) => {
+                        let Some(v) = site_value(ctx, &t, &decoded, c) else {
+                            continue;
+                        };
+                        sites += 1;
+                        (c.span, v)
+                    }
+                    AstKind::BinaryExpression(b)
+                        if b.operator == BinaryOperator::Addition
+                            && !matches!(nodes.parent_kind(node.id()), AstKind::BinaryExpression(p) if p.operator == BinaryOperator::Addition) =>
+                    {
+                        let mut calls = 0;
+                        let Some(v) = fold(ctx, &t, &decoded, &b.left, &mut calls)
+                            .zip(fold(ctx, &t, &decoded, &b.right, &mut calls))
+                            .map(|(l, r)| l + &r)
+                        else {
+                            continue;
+                        };
+                        if calls == 0 {
+                            continue; // the program's own concatenation
+                        }
+                        (b.span, v)
+                    }
+                    _ => continue,
                 };
-                let Some((k, key)) = accessor_call(ctx, &t, c) else {
-                    continue;
-                };
-                let Some(idx) = index(&t, k) else { continue };
-                let s = match (&t.encoding, key) {
-                    (Encoding::Rc4(_), Some(key)) => decode(&t, idx, Some(&key)),
-                    _ => decoded.get(idx).cloned().flatten(),
-                };
-                let Some(s) = s else { continue };
-                sites += 1;
-                if shown.len() < SHOWN && !shown.contains(&s) {
-                    shown.push(s.clone());
+                if shown.len() < SHOWN && !shown.contains(&value) {
+                    shown.push(value.clone());
                 }
                 // `obj[acc(k)]` becomes `obj.name` again when the string is a
                 // name: the obfuscator turned dots into brackets, and the
                 // analyzers read `process.env.X` best as written.
-                if let AstKind::ComputedMemberExpression(m) =
-                    ctx.semantic.nodes().parent_kind(node.id())
-                    && m.expression.span() == c.span
-                    && is_identifier_name(&s)
+                if let AstKind::ComputedMemberExpression(m) = nodes.parent_kind(node.id())
+                    && m.expression.span() == span
+                    && is_identifier_name(&value)
                 {
                     let dot = if m.optional { "?." } else { "." };
                     edits.push((
                         Span::new(m.object.span().end, m.span.end),
-                        Edit::Raw(format!("{dot}{s}")),
+                        Edit::Raw(format!("{dot}{value}")),
                     ));
                     continue;
                 }
-                edits.push((c.span, Edit::Literal(s)));
+                edits.push((span, Edit::Literal(value)));
             }
         }
         let mut f = Finding::new(
             Rule::StringTable,
             match t.rotation {
                 Rotation::Unproven => format!(
-                    "string table of {} entries behind an index accessor ({}); its rotation checksum could not be reproduced, so it was not decoded",
+                    "string table of {} entries behind an index accessor ({}); its decoding could not be proven (rotation checksum or readable entries), so it was not inlined",
                     t.strings.len(),
                     t.encoding.describe()
                 ),
@@ -279,6 +295,44 @@ fn rewrite(source: &str, mut edits: Vec<(Span, Edit)>) -> Inlined {
     }
 }
 
+/// The string an accessor call (direct, aliased or wrapped) stands for.
+fn site_value(
+    ctx: &Ctx<'_>,
+    t: &Table<'_>,
+    decoded: &[Option<String>],
+    c: &CallExpression<'_>,
+) -> Option<String> {
+    let (k, key) = accessor_call(ctx, t, c)?;
+    let idx = index(t, k)?;
+    match (&t.encoding, key) {
+        (Encoding::Rc4(_), Some(key)) => decode(t, idx, Some(&key)),
+        _ => decoded.get(idx).cloned().flatten(),
+    }
+}
+
+/// A `+` chain of accessor calls and string literals as one string;
+/// `calls` counts the accessor calls in it.
+fn fold(
+    ctx: &Ctx<'_>,
+    t: &Table<'_>,
+    decoded: &[Option<String>],
+    e: &Expression<'_>,
+    calls: &mut usize,
+) -> Option<String> {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.to_string()),
+        Expression::CallExpression(c) => {
+            *calls += 1;
+            site_value(ctx, t, decoded, c)
+        }
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+            let l = fold(ctx, t, decoded, &b.left, calls)?;
+            Some(l + &fold(ctx, t, decoded, &b.right, calls)?)
+        }
+        _ => None,
+    }
+}
+
 /// A double-quoted JavaScript string literal.
 fn js_literal(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 2);
@@ -348,11 +402,13 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
         let accessors = aliases(ctx, id.symbol_id());
         let wrappers = wrappers_of(ctx, &accessors);
         let alphabet = alphabet_in(ctx, f);
+        // With an alphabet the entries are base64, possibly then RC4. The
+        // checksum decides; without one, RC4's 256-entry state is the hint.
         let rc4 = text.matches("0x100").count() + text.matches("256").count() >= 2;
-        let encoding = match alphabet {
-            Some(a) if rc4 => Encoding::Rc4(a),
-            Some(a) => Encoding::Base64(a),
-            None => Encoding::Plain,
+        let candidates = match alphabet {
+            Some(a) if rc4 => vec![Encoding::Rc4(a.clone()), Encoding::Base64(a)],
+            Some(a) => vec![Encoding::Base64(a.clone()), Encoding::Rc4(a)],
+            None => vec![Encoding::Plain],
         };
         let mut t = Table {
             strings,
@@ -360,23 +416,44 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
             wrappers,
             accessor_span: f.span,
             offset,
-            encoding,
+            encoding: candidates[0].clone(),
             rotation: Rotation::Absent,
             checksum: None,
         };
         if let Some((expr, target)) = rotation_of(ctx, table_sym) {
             t.checksum = Some((expr, target));
-            let n = t.strings.len();
-            let mut hit = None;
-            for r in 0..n {
-                if checksum(ctx, &t, expr) == Some(target) {
-                    hit = Some(r);
-                    break;
+            t.rotation = Rotation::Unproven;
+            'encodings: for enc in &candidates {
+                t.encoding = enc.clone();
+                for r in 0..t.strings.len() {
+                    if checksum(ctx, &t, expr) == Some(target) {
+                        t.rotation = Rotation::Proven(r);
+                        break 'encodings;
+                    }
+                    t.strings.rotate_left(1);
                 }
-                t.strings.rotate_left(1);
+                // Without a hit the table went full circle: as written.
             }
-            // Without a hit the table went full circle: as written.
-            t.rotation = hit.map_or(Rotation::Unproven, Rotation::Proven);
+            if t.rotation == Rotation::Unproven {
+                t.encoding = candidates[0].clone();
+            }
+        } else if t.encoding != Encoding::Plain {
+            // Nothing proves an encoding: accept base64 only if every entry
+            // decodes to readable text; RC4 cannot be checked without keys.
+            t.encoding = candidates
+                .iter()
+                .find(|e| matches!(e, Encoding::Base64(_)))
+                .cloned()
+                .unwrap_or(Encoding::Plain);
+            let readable = (0..t.strings.len()).all(|i| {
+                decode(&t, i, None).is_some_and(|s| {
+                    !s.chars()
+                        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+                })
+            });
+            if !readable {
+                t.rotation = Rotation::Unproven;
+            }
         }
         found.push(t);
     }
@@ -423,22 +500,24 @@ fn index_offset(ctx: &Ctx<'_>, s: &Statement<'_>, p0: SymbolId) -> Option<i64> {
     if symbol_of(ctx, t)? != p0 {
         return None;
     }
-    let n = match (a.operator, a.right.without_parentheses()) {
-        (oxc_syntax::operator::AssignmentOperator::Subtraction, Expression::NumericLiteral(n)) => {
-            n.value
-        }
-        (oxc_syntax::operator::AssignmentOperator::Assign, Expression::BinaryExpression(b))
-            if b.operator == BinaryOperator::Subtraction =>
-        {
-            let (Expression::Identifier(l), Expression::NumericLiteral(n)) =
-                (b.left.without_parentheses(), b.right.without_parentheses())
-            else {
+    // The offset may itself be written as arithmetic (`-0x1 * 0x1d25 + …`).
+    let constant = |e: &Expression<'_>| match arg_value(ctx, e, &[])? {
+        Arg::Num(n) => Some(n),
+        Arg::Str(_) => None,
+    };
+    let n = match a.operator {
+        oxc_syntax::operator::AssignmentOperator::Subtraction => constant(&a.right)?,
+        oxc_syntax::operator::AssignmentOperator::Assign => {
+            let Expression::BinaryExpression(b) = a.right.without_parentheses() else {
                 return None;
             };
-            if symbol_of(ctx, l)? != p0 {
+            let Expression::Identifier(l) = b.left.without_parentheses() else {
+                return None;
+            };
+            if b.operator != BinaryOperator::Subtraction || symbol_of(ctx, l)? != p0 {
                 return None;
             }
-            n.value
+            constant(&b.right)?
         }
         _ => return None,
     };
@@ -515,14 +594,16 @@ fn rotation_of<'a>(ctx: &Ctx<'a>, table: SymbolId) -> Option<(&'a Expression<'a>
         let AstKind::CallExpression(call) = ctx.semantic.nodes().parent_kind(r.node_id()) else {
             continue;
         };
-        let [Argument::Identifier(a0), Argument::NumericLiteral(target)] =
-            call.arguments.as_slice()
-        else {
+        let [Argument::Identifier(a0), target] = call.arguments.as_slice() else {
             continue;
         };
         if symbol_of(ctx, a0) != Some(table) {
             continue;
         }
+        let Some(Arg::Num(target)) = target.as_expression().and_then(|e| arg_value(ctx, e, &[]))
+        else {
+            continue;
+        };
         let body = match call.callee.without_parentheses() {
             Expression::FunctionExpression(f) => f.body.as_ref()?.span,
             Expression::ArrowFunctionExpression(a) => a.body.span(),
@@ -535,7 +616,7 @@ fn rotation_of<'a>(ctx: &Ctx<'a>, table: SymbolId) -> Option<(&'a Expression<'a>
                 && let Some(init) = &d.init
                 && ctx.text(init.span()).contains("parseInt(")
             {
-                return Some((init, target.value));
+                return Some((init, target));
             }
         }
     }
@@ -663,6 +744,38 @@ fn arg_value(ctx: &Ctx<'_>, e: &Expression<'_>, env: &[(SymbolId, Arg)]) -> Opti
         Expression::Identifier(id) => {
             let sym = symbol_of(ctx, id)?;
             env.iter().find(|(s, _)| *s == sym)?.1.clone()
+        }
+        // `o._0x5da1` with `const o = { _0x5da1: 0x99, … }` (call arguments
+        // moved into an object literal).
+        Expression::StaticMemberExpression(m) => {
+            let Expression::Identifier(obj) = m.object.without_parentheses() else {
+                return None;
+            };
+            let sym = symbol_of(ctx, obj)?;
+            if ctx.symbol_is_mutated(sym) {
+                return None;
+            }
+            let AstKind::VariableDeclarator(d) = crate::env::declaration_node(ctx, sym)?.kind()
+            else {
+                return None;
+            };
+            let Some(Expression::ObjectExpression(o)) =
+                d.init.as_ref().map(Expression::without_parentheses)
+            else {
+                return None;
+            };
+            let value = o.properties.iter().find_map(|p| match p {
+                oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                    if !p.computed
+                        && p.key
+                            .static_name()
+                            .is_some_and(|k| k == m.property.name.as_str()) =>
+                {
+                    Some(&p.value)
+                }
+                _ => None,
+            })?;
+            arg_value(ctx, value, env)?
         }
         Expression::UnaryExpression(u) if u.operator == UnaryOperator::UnaryNegation => {
             let Arg::Num(n) = arg_value(ctx, &u.argument, env)? else {

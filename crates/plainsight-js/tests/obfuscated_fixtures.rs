@@ -40,6 +40,8 @@ fn inlined_string_tables_give_what_the_original_gives() {
         "string-array-rc4.js",
         "string-array-base64-wrappers.js",
         "string-array-rc4-chained-wrappers.js",
+        "string-array-calls-transform.js",
+        "heavy-flattened-split-rc4.js",
     ] {
         let (src, found) = scan(name);
         let tables: Vec<_> = found
@@ -52,7 +54,7 @@ fn inlined_string_tables_give_what_the_original_gives() {
                 && tables[0]
                     .decoded
                     .as_deref()
-                    .is_some_and(|d| d.contains("ANTHROPIC_BASE_URL")),
+                    .is_some_and(|d| d.contains("https://api.anthropic.com")),
             "{name}: {:?}",
             tables[0]
         );
