@@ -34,6 +34,9 @@
 #   agent-deno-ts      a TypeScript module (source + transpiled JS stored)
 #   agent-deno-remote  two http: imports (TS and JS) served from 127.0.0.1
 #   agent-deno-npm     an npm: dependency (node_modules in the VFS)
+#   agent-deno-win.exe main.js cross-compiled for windows-x64 (PE resource
+#                      RCDATA/D3N0L4ND)
+#   agent-deno-mac     … and for darwin-x64 (appended `<~sui-data~>` payload)
 set -euo pipefail
 out=${1:?usage: $0 OUT_DIR}
 mkdir -p "$out/tools" "$out/app"
@@ -177,5 +180,13 @@ sleep 1
 "$deno" compile --no-check --allow-import=127.0.0.1:8765 -o "$out/agent-deno-remote" remote.js
 kill "$srv"
 "$deno" compile --no-check -o "$out/agent-deno-npm" npm.js
+# Cross-compiles: the official Windows and macOS builds from npm are the runtimes.
+npm pack --silent @deno/win32-x64@2.9.5 @deno/darwin-x64@2.9.5 >/dev/null
+tar xzf deno-win32-x64-2.9.5.tgz -O package/deno.exe > denort-win.exe
+tar xzf deno-darwin-x64-2.9.5.tgz -O package/deno > denort-mac
+DENORT_BIN="$PWD/denort-win.exe" "$deno" compile --no-check --target x86_64-pc-windows-msvc \
+  -o "$out/agent-deno-win.exe" main.js
+DENORT_BIN="$PWD/denort-mac" "$deno" compile --no-check --target x86_64-apple-darwin \
+  -o "$out/agent-deno-mac" main.js
 
 ls -la "$out"

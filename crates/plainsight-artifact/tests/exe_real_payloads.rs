@@ -417,6 +417,18 @@ fn real_executables_when_available() {
             assert_eq!(c.units[0].path, "sea-main.js", "{n}");
         }
     }
+    for (n, how) in [
+        ("agent-deno-win.exe", "libsui PE resource RCDATA/D3N0L4ND"),
+        ("agent-deno-mac", "libsui Mach-O <~sui-data~> payload"),
+    ] {
+        if std::path::Path::new(&format!("{dir}/{n}")).exists() {
+            let c = exe::detect(n, &open(n), &Limits::default())
+                .unwrap()
+                .unwrap();
+            assert!(c.path_taken.contains(how), "{n}: {}", c.path_taken);
+            assert_eq!(c.units[0].path, "<vfs>/main.js", "{n}");
+        }
+    }
     for (n, units) in [
         ("agent-deno", vec!["<vfs>/main.js"]),
         (

@@ -5,8 +5,12 @@
 //!   `scripts/build-real-executables.sh`): libsui writes an ELF note named
 //!   `SUI` (type 0x53554901) in a `.note.sui` section, whose descriptor is a
 //!   u16 length, the name `d3n0l4nd`, then the payload.
-//! - Mach-O / PE builds (libsui) put the same payload in a section/resource
-//!   named `d3n0l4nd` (read from deno's source, not verified on real files).
+//! - Windows (verified on a 2.9.5 win32-x64 cross-compile): the PE resource
+//!   RCDATA / `D3N0L4ND`, whose data is the payload.
+//! - macOS (verified on a 2.9.5 darwin-x64 cross-compile): appended inside
+//!   `__LINKEDIT` after the marker `<~sui-data~>`, `0xdeadbeef` (u32 LE) and a
+//!   u64 LE length (see [`sui_appended_payload`]).
+//! - A section named `d3n0l4nd` is still looked for (other libsui versions).
 //! - deno 1.x appended an `eszip` archive and ended the file with a 24-byte
 //!   trailer `"d3n0l4nd"`, eszip position (u64 BE), metadata position (u64
 //!   BE). That layout is located but not parsed: its region is carved.
@@ -88,6 +92,26 @@ pub fn sui_payload(b: &[u8], desc: Range<usize>) -> Option<Range<usize>> {
     let d = b.get(desc.clone())?;
     let n = usize::from(u16::from_le_bytes(d.get(..2)?.try_into().ok()?));
     (d.get(2..2 + n)? == MAGIC).then(|| desc.start + 2 + n..desc.end)
+}
+
+/// The payload libsui appends to a Mach-O executable (verified on deno 2.9.5
+/// for darwin-x64, cross-compiled): the marker `<~sui-data~>`, the magic
+/// `0xdeadbeef` (u32 LE), a u64 LE length, then the payload, which for deno
+/// starts with [`MAGIC`]. The last marker in the file counts.
+pub fn sui_appended_payload(b: &[u8]) -> Option<Range<usize>> {
+    const MARKER: &[u8] = b"<~sui-data~>";
+    let at = memchr::memmem::rfind(b, MARKER)?;
+    let head = at + MARKER.len();
+    if b.get(head..head + 4)? != 0xdead_beef_u32.to_le_bytes() {
+        return None;
+    }
+    let len = usize::try_from(u64::from_le_bytes(
+        b.get(head + 4..head + 12)?.try_into().ok()?,
+    ))
+    .ok()?;
+    let start = head + 12;
+    let end = start.checked_add(len)?;
+    (end <= b.len() && b[start..].starts_with(MAGIC)).then_some(start..end)
 }
 
 /// deno's `MediaType`, as serialized in the remote-module table (values

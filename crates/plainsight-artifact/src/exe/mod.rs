@@ -165,20 +165,27 @@ fn read(
         None => {}
     }
 
-    // deno compile.
-    let named_section = container::section(b, &["d3n0l4nd"]);
-    let sui_note = if named_section.is_none() {
-        container::elf_note(b, b"SUI").and_then(|desc| deno::sui_payload(b, desc))
-    } else {
-        None
+    // deno compile. libsui puts the payload in an ELF note (Linux), a PE
+    // resource (Windows) or appends it inside __LINKEDIT (macOS); older
+    // builds used a section or a trailer.
+    let libsui = match kind {
+        container::Kind::Elf => container::elf_note(b, b"SUI")
+            .and_then(|desc| deno::sui_payload(b, desc))
+            .map(|r| (r, "libsui ELF note SUI › d3n0l4nd")),
+        container::Kind::Pe => container::pe_resource(b, container::RT_RCDATA, "D3N0L4ND")
+            .filter(|r| b[r.clone()].starts_with(deno::MAGIC))
+            .map(|r| (r, "libsui PE resource RCDATA/D3N0L4ND")),
+        container::Kind::MachO => {
+            deno::sui_appended_payload(b).map(|r| (r, "libsui Mach-O <~sui-data~> payload"))
+        }
+        container::Kind::MachOFat => None,
     };
-    let from_note = sui_note.is_some();
-    if let Some((region, how)) = deno::locate(b, named_section.or(sui_note)) {
-        let how = if from_note {
-            "libsui ELF note SUI › d3n0l4nd"
-        } else {
-            how
-        };
+    let named_section = container::section(b, &["d3n0l4nd"]);
+    let located = match libsui {
+        Some(found) if named_section.is_none() => Some(found),
+        _ => deno::locate(b, named_section),
+    };
+    if let Some((region, how)) = located {
         let max_total = carve_limits.max_total;
         // deno ≥ 2.2 payloads start with the magic; deno 1.x eszip ones do not.
         let table = b
