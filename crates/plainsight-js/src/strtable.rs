@@ -90,6 +90,9 @@ struct Table<'a> {
     encoding: Encoding,
     rotation: Rotation,
     checksum: Option<(&'a Expression<'a>, f64)>,
+    /// The rotation code (its `parseInt` operands are noise, not strings of
+    /// the program).
+    rotation_span: Option<Span>,
 }
 
 /// A rewritten source: accessor calls replaced by string literals.
@@ -161,6 +164,9 @@ fn analyze<'a>(
         let mut shown: Vec<String> = Vec::new();
         if t.rotation != Rotation::Unproven {
             let nodes = ctx.semantic.nodes();
+            // End of the last folded `+` chain: the calls inside it are part
+            // of its string (nodes come in pre-order).
+            let mut folded_until = 0u32;
             for node in nodes.iter() {
                 // A call, or the outermost `+` chain of calls and string
                 // literals (split strings: `acc(1) + acc(2) + "…"`), folded.
@@ -170,6 +176,9 @@ fn analyze<'a>(
                             continue;
                         };
                         sites += 1;
+                        if c.span.start < folded_until {
+                            continue;
+                        }
                         (c.span, v)
                     }
                     AstKind::BinaryExpression(b)
@@ -186,11 +195,17 @@ fn analyze<'a>(
                         if calls == 0 {
                             continue; // the program's own concatenation
                         }
+                        folded_until = b.span.end;
                         (b.span, v)
                     }
                     _ => continue,
                 };
-                if shown.len() < SHOWN && !shown.contains(&value) {
+                // What the program's own code uses, in code order (stable
+                // across obfuscator runs, which version diffs rely on).
+                if shown.len() < SHOWN
+                    && !shown.contains(&value)
+                    && !t.rotation_span.is_some_and(|r| r.contains_inclusive(span))
+                {
                     shown.push(value.clone());
                 }
                 // `obj[acc(k)]` becomes `obj.name` again when the string is a
@@ -210,27 +225,33 @@ fn analyze<'a>(
                 edits.push((span, Edit::Literal(value)));
             }
         }
+        // The message names the kind only: entry counts, offsets and
+        // rotations change with every obfuscator run, and version diffs match
+        // findings by message (see `plainsight_core::diff`).
         let mut f = Finding::new(
             Rule::StringTable,
-            match t.rotation {
-                Rotation::Unproven => format!(
-                    "string table of {} entries behind an index accessor ({}); its decoding could not be proven (rotation checksum or readable entries), so it was not inlined",
-                    t.strings.len(),
+            if t.rotation == Rotation::Unproven {
+                format!(
+                    "string table behind an index accessor ({}); its decoding could not be proven (rotation checksum or readable entries), so it was not inlined",
                     t.encoding.describe()
-                ),
-                _ => format!(
-                    "string table of {} entries behind an index accessor ({}, offset {:#x}{}): {sites} call sites decoded and inlined",
-                    t.strings.len(),
-                    t.encoding.describe(),
-                    t.offset,
-                    match t.rotation {
-                        Rotation::Proven(r) => format!(", rotated by {r} to satisfy its checksum"),
-                        _ => String::new(),
-                    }
-                ),
+                )
+            } else {
+                format!(
+                    "string table behind an index accessor ({}): decoded and inlined",
+                    t.encoding.describe()
+                )
             },
             ctx.location(t.accessor_span),
         );
+        f.notes.push(format!(
+            "{} entries, index offset {:#x}{}; {sites} call sites inlined",
+            t.strings.len(),
+            t.offset,
+            match t.rotation {
+                Rotation::Proven(r) => format!(", rotated by {r} to satisfy its checksum"),
+                _ => String::new(),
+            }
+        ));
         if !shown.is_empty() {
             f.decoded = Some(shown.join(", "));
             f.notes.push(
@@ -419,9 +440,11 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
             encoding: candidates[0].clone(),
             rotation: Rotation::Absent,
             checksum: None,
+            rotation_span: None,
         };
-        if let Some((expr, target)) = rotation_of(ctx, table_sym) {
+        if let Some((expr, target, span)) = rotation_of(ctx, table_sym) {
             t.checksum = Some((expr, target));
+            t.rotation_span = Some(span);
             t.rotation = Rotation::Unproven;
             'encodings: for enc in &candidates {
                 t.encoding = enc.clone();
@@ -589,7 +612,7 @@ fn alphabet_in(ctx: &Ctx<'_>, f: &Function<'_>) -> Option<Vec<char>> {
 
 /// The rotation code for a table: `(function (t, n) { … parseInt(…) … })(table, N)`.
 /// Returns the checksum expression and N.
-fn rotation_of<'a>(ctx: &Ctx<'a>, table: SymbolId) -> Option<(&'a Expression<'a>, f64)> {
+fn rotation_of<'a>(ctx: &Ctx<'a>, table: SymbolId) -> Option<(&'a Expression<'a>, f64, Span)> {
     for r in ctx.semantic.scoping().get_resolved_references(table) {
         let AstKind::CallExpression(call) = ctx.semantic.nodes().parent_kind(r.node_id()) else {
             continue;
@@ -616,7 +639,7 @@ fn rotation_of<'a>(ctx: &Ctx<'a>, table: SymbolId) -> Option<(&'a Expression<'a>
                 && let Some(init) = &d.init
                 && ctx.text(init.span()).contains("parseInt(")
             {
-                return Some((init, target));
+                return Some((init, target, call.span));
             }
         }
     }

@@ -50,7 +50,11 @@ fn inlined_string_tables_give_what_the_original_gives() {
             .collect();
         assert_eq!(tables.len(), 1, "{name}: {found:#?}");
         assert!(
-            tables[0].message.contains("to satisfy its checksum")
+            tables[0].message.ends_with("decoded and inlined")
+                && tables[0]
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("to satisfy its checksum"))
                 && tables[0]
                     .decoded
                     .as_deref()

@@ -531,3 +531,59 @@ fn deno_executable_modules_are_scanned() {
         "{notices:?}"
     );
 }
+
+/// The obfuscated fixtures of plainsight-js (javascript-obfuscator output of
+/// one small agent-shaped program).
+fn obfuscated(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plainsight-js/tests/fixtures/obfuscated")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn obfuscated_agent_is_decoded_and_two_builds_diff_to_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            &obfuscated("string-array-base64.js"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let codes = codes(&json_of(&out)["findings"]);
+    for c in ["PS101", "PS203", "PS301", "PS302", "PS305"] {
+        assert!(codes.iter().any(|x| x == c), "{c} missing in {codes:?}");
+    }
+    // Another obfuscator run of the same program: names, rotation and table
+    // order differ, the meaning does not.
+    let out = run(
+        dir.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            &obfuscated("string-array-base64-seed7.js"),
+            "--baseline",
+            &obfuscated("string-array-base64.js"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v = json_of(&out);
+    // With a baseline, `findings` holds what appeared.
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v:#}");
+    assert_eq!(
+        v["baseline"]["disappeared"].as_array().unwrap().len(),
+        0,
+        "{v:#}"
+    );
+    assert_eq!(
+        v["baseline"]["unchanged"].as_array().unwrap().len(),
+        7,
+        "{v:#}"
+    );
+}
