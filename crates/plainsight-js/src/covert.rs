@@ -1279,6 +1279,7 @@ fn category_label(c: EnvCategory) -> &'static str {
         EnvCategory::TimeZone => "time zone / locale",
         EnvCategory::Identity => "host / user identity",
         EnvCategory::Platform => "platform",
+        EnvCategory::Ci => "CI / automation environment",
         EnvCategory::Other => "environment variable",
     }
 }

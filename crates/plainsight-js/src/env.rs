@@ -50,6 +50,9 @@ pub enum EnvCategory {
     Identity,
     /// Platform, architecture, OS release.
     Platform,
+    /// CI / automation runner (`CI`, `GITHUB_*`, `GITLAB_CI`, …): who runs the
+    /// agent, unattended, for which organisation.
+    Ci,
     /// Any other environment variable or ambient value.
     Other,
 }
@@ -60,7 +63,7 @@ impl EnvCategory {
     pub fn is_targetable(self) -> bool {
         matches!(
             self,
-            EnvCategory::Endpoint | EnvCategory::TimeZone | EnvCategory::Identity
+            EnvCategory::Endpoint | EnvCategory::TimeZone | EnvCategory::Identity | EnvCategory::Ci
         )
     }
 
@@ -69,7 +72,7 @@ impl EnvCategory {
             EnvCategory::Endpoint => Some(Rule::EnvEndpoint),
             EnvCategory::TimeZone => Some(Rule::EnvTimeZone),
             EnvCategory::Identity => Some(Rule::EnvIdentity),
-            EnvCategory::Platform => Some(Rule::EnvPlatform),
+            EnvCategory::Platform | EnvCategory::Ci => Some(Rule::EnvPlatform),
             EnvCategory::Other => None,
         }
     }
@@ -80,6 +83,7 @@ impl EnvCategory {
             EnvCategory::TimeZone => "time zone / locale",
             EnvCategory::Identity => "host / user identity",
             EnvCategory::Platform => "platform",
+            EnvCategory::Ci => "CI / automation environment",
             EnvCategory::Other => "environment",
         }
     }
@@ -99,6 +103,13 @@ pub struct EnvRead {
 // ---------------------------------------------------------------------------
 
 /// Environment variable name → category, by the kind of name.
+///
+/// Kinds, not a list of one vendor's names: every `*_BASE_URL`/`*_ENDPOINT`/
+/// `*_HOST`/… is an endpoint whatever the provider, every proxy and no-proxy
+/// list is an endpoint, `TZ`/`LANG`/`LC_*` are time zone or locale, user,
+/// host and git author names are identity, and the variables CI services set
+/// (`CI`, `GITHUB_*`, `GITLAB_*`, `CI_*`, `BUILDKITE*`, …) say the agent runs
+/// unattended on some organisation's runner.
 pub fn classify_env_var(name: &str) -> EnvCategory {
     const PROXIES: &[&str] = &[
         "HTTP_PROXY",
@@ -106,8 +117,12 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "NO_PROXY",
         "ALL_PROXY",
         "FTP_PROXY",
+        "NPM_CONFIG_PROXY",
+        "NPM_CONFIG_HTTPS_PROXY",
+        "NPM_CONFIG_NOPROXY",
+        "NPM_CONFIG_REGISTRY",
     ];
-    const TZ_EXACT: &[&str] = &["TZ", "LANG", "LANGUAGE", "TZDIR"];
+    const TZ_EXACT: &[&str] = &["TZ", "LANG", "LANGUAGE", "TZDIR", "LOCALE"];
     const IDENTITY_EXACT: &[&str] = &[
         "USER",
         "USERNAME",
@@ -115,6 +130,15 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "HOSTNAME",
         "COMPUTERNAME",
         "USERDOMAIN",
+        "USERDNSDOMAIN",
+        "SUDO_USER",
+        "EMAIL",
+        "SSH_CLIENT",
+        "SSH_CONNECTION",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
     ];
     const PLATFORM_EXACT: &[&str] = &[
         "OS",
@@ -123,18 +147,70 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "HOSTTYPE",
         "MACHTYPE",
     ];
+    // Set by CI services to say "this is a CI run" or to name the runner,
+    // repository, pipeline or organisation.
+    const CI_EXACT: &[&str] = &[
+        "CI",
+        "CONTINUOUS_INTEGRATION",
+        "BUILD_NUMBER",
+        "BUILD_ID",
+        "RUN_ID",
+        "CIRCLECI",
+        "TRAVIS",
+        "APPVEYOR",
+        "TF_BUILD",
+        "TEAMCITY_VERSION",
+        "BUILDKITE",
+        "DRONE",
+        "SEMAPHORE",
+        "NETLIFY",
+        "VERCEL",
+        "CODESPACES",
+        "JENKINS_URL",
+    ];
+    const CI_PREFIX: &[&str] = &[
+        "CI_",
+        "GITHUB_",
+        "GITLAB_",
+        "RUNNER_",
+        "CIRCLE_",
+        "TRAVIS_",
+        "BUILDKITE_",
+        "JENKINS_",
+        "BITBUCKET_",
+        "CODEBUILD_",
+        "APPVEYOR_",
+        "DRONE_",
+        "SYSTEM_TEAMPROJECT",
+        "BUILD_REPOSITORY_",
+        "VERCEL_",
+        "NETLIFY_",
+        "CF_PAGES",
+    ];
     const ENDPOINT_SUFFIX: &[&str] = &[
         "_BASE_URL",
+        "_BASEURL",
+        "_BASE",
         "_API_URL",
         "_URL",
         "_URI",
         "_ENDPOINT",
+        "_ENDPOINTS",
         "_HOST",
+        "_HOSTNAME",
         "_API_BASE",
+        "_API_HOST",
         "_BASE_PATH",
         "_ORIGIN",
         "_PROXY",
+        "_NO_PROXY",
+        "_NOPROXY",
         "_DOMAIN",
+        "_GATEWAY",
+        "_SERVER",
+        "_REGISTRY",
+        "_ADDR",
+        "_ADDRESS",
     ];
     let up = name.to_ascii_uppercase();
     let up = up.as_str();
@@ -147,7 +223,16 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         EnvCategory::Identity
     } else if PLATFORM_EXACT.contains(&up) {
         EnvCategory::Platform
-    } else if ENDPOINT_SUFFIX.iter().any(|s| up.ends_with(s)) || up.contains("BASE_URL") {
+    } else if CI_EXACT.contains(&up) || CI_PREFIX.iter().any(|p| up.starts_with(p)) {
+        // A CI service's URL variables (`GITHUB_SERVER_URL`, `CI_API_V4_URL`)
+        // name the CI service, which is what they reveal.
+        EnvCategory::Ci
+    } else if ENDPOINT_SUFFIX.iter().any(|s| up.ends_with(s))
+        || up.contains("BASE_URL")
+        || up.contains("BASEURL")
+        || up.contains("ENDPOINT")
+        || up.contains("PROXY")
+    {
         EnvCategory::Endpoint
     } else {
         EnvCategory::Other
@@ -194,20 +279,64 @@ const NAVIGATOR_PROPS: &[(&str, EnvCategory)] = &[
     ("userAgentData", EnvCategory::Platform),
 ];
 
-/// Files whose contents identify the machine or its time zone.
+/// Files whose contents identify the machine, its user, its network or its
+/// time zone and locale, by absolute path.
 const SYSTEM_FILES: &[(&str, EnvCategory)] = &[
     ("/etc/timezone", EnvCategory::TimeZone),
     ("/etc/localtime", EnvCategory::TimeZone),
+    ("/etc/locale.conf", EnvCategory::TimeZone),
+    ("/etc/default/locale", EnvCategory::TimeZone),
+    ("/etc/sysconfig/clock", EnvCategory::TimeZone),
     ("/etc/hostname", EnvCategory::Identity),
+    ("/etc/mailname", EnvCategory::Identity),
+    ("/proc/sys/kernel/hostname", EnvCategory::Identity),
     ("/etc/machine-id", EnvCategory::Identity),
     ("/var/lib/dbus/machine-id", EnvCategory::Identity),
+    ("/sys/class/dmi/id/product_uuid", EnvCategory::Identity),
     ("/etc/hosts", EnvCategory::Identity),
+    ("/etc/resolv.conf", EnvCategory::Endpoint),
     ("/etc/os-release", EnvCategory::Platform),
 ];
 
-/// Commands that print identity or time zone when run in a child process.
+/// Files under the user's home directory (or any directory) that name the
+/// user, their organisation or their endpoints, by file name: the path is
+/// usually built (`path.join(os.homedir(), ".gitconfig")`).
+const HOME_FILES: &[(&str, EnvCategory)] = &[
+    (".gitconfig", EnvCategory::Identity),
+    (".git-credentials", EnvCategory::Identity),
+    (".netrc", EnvCategory::Identity),
+    ("known_hosts", EnvCategory::Identity),
+    ("id_rsa.pub", EnvCategory::Identity),
+    ("id_ed25519.pub", EnvCategory::Identity),
+    (".npmrc", EnvCategory::Endpoint),
+    (".yarnrc", EnvCategory::Endpoint),
+    (".yarnrc.yml", EnvCategory::Endpoint),
+    ("resolv.conf", EnvCategory::Endpoint),
+    ("timezone", EnvCategory::TimeZone),
+    ("localtime", EnvCategory::TimeZone),
+    ("hostname", EnvCategory::Identity),
+    ("machine-id", EnvCategory::Identity),
+];
+
+/// A file path (or the literal parts of a built one) by kind: a known system
+/// file, a known per-user identity/endpoint file by name, or a network
+/// interface's address under `/sys/class/net` (its MAC).
+fn classify_path(path: &str) -> Option<EnvCategory> {
+    if let Some(c) = lookup(SYSTEM_FILES, path) {
+        return Some(c);
+    }
+    if path.starts_with("/sys/class/net") {
+        return Some(EnvCategory::Identity);
+    }
+    let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    lookup(HOME_FILES, base)
+}
+
+/// Commands that print identity, network, locale or time zone when run in a
+/// child process.
 const COMMANDS: &[(&str, EnvCategory)] = &[
     ("hostname", EnvCategory::Identity),
+    ("hostnamectl", EnvCategory::Identity),
     ("whoami", EnvCategory::Identity),
     ("id", EnvCategory::Identity),
     ("scutil", EnvCategory::Identity),
@@ -215,12 +344,15 @@ const COMMANDS: &[(&str, EnvCategory)] = &[
     ("ifconfig", EnvCategory::Identity),
     ("getmac", EnvCategory::Identity),
     ("ip", EnvCategory::Identity),
+    ("networksetup", EnvCategory::Identity),
     ("wmic", EnvCategory::Identity),
     ("uname", EnvCategory::Platform),
     ("sw_vers", EnvCategory::Platform),
     ("timedatectl", EnvCategory::TimeZone),
     ("tzutil", EnvCategory::TimeZone),
     ("systemsetup", EnvCategory::TimeZone),
+    ("locale", EnvCategory::TimeZone),
+    ("date", EnvCategory::TimeZone),
 ];
 
 /// Methods of `child_process` that run a command.
@@ -240,12 +372,15 @@ enum NodeModule {
     Os,
     ChildProcess,
     Fs,
+    /// `node:process`: the same object as the `process` global.
+    Process,
 }
 
 fn node_module(spec: &str) -> Option<NodeModule> {
     let s = spec.strip_prefix("node:").unwrap_or(spec);
     match s {
         "os" => Some(NodeModule::Os),
+        "process" => Some(NodeModule::Process),
         "child_process" => Some(NodeModule::ChildProcess),
         "fs" | "fs/promises" => Some(NodeModule::Fs),
         _ => None,
@@ -315,24 +450,67 @@ pub(crate) fn symbol_of(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<S
 }
 
 /// Is `expr` an environment-variable object: `process.env`, `Bun.env`,
-/// `import.meta.env`, or a never-reassigned binding of one?
+/// `import.meta.env`, `env` of the `node:process` module however bound
+/// (`import p from "node:process"; p.env`, `import { env } from "process"`,
+/// `const { env } = process`), or a never-reassigned binding of one?
 fn is_env_object(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Option<&'static str> {
     match expr.without_parentheses() {
         Expression::StaticMemberExpression(m) if m.property.name == "env" => {
             match m.object.without_parentheses() {
                 Expression::ImportMeta(_) => Some("import.meta.env"),
-                obj => match global_name(ctx, obj)? {
-                    "process" => Some("process.env"),
-                    "Bun" => Some("Bun.env"),
-                    _ => None,
+                obj => match global_name(ctx, obj) {
+                    Some("process") => Some("process.env"),
+                    Some("Bun") => Some("Bun.env"),
+                    Some(_) => None,
+                    None => is_process_module(ctx, obj).then_some("process.env"),
                 },
             }
         }
+        Expression::ComputedMemberExpression(m)
+            if m.static_property_name().is_some_and(|k| k == "env") =>
+        {
+            let obj = m.object.without_parentheses();
+            (global_name(ctx, obj) == Some("process") || is_process_module(ctx, obj))
+                .then_some("process.env")
+        }
         Expression::Identifier(id) if depth < 4 => {
+            let sym = symbol_of(ctx, id)?;
+            let decl = declarator_of(ctx, sym);
+            if let Some(d) = decl
+                && !matches!(d.id, BindingPattern::BindingIdentifier(_))
+            {
+                // `const { env } = process` / `= require("node:process")`.
+                let init = d.init.as_ref()?.without_parentheses();
+                let from_process =
+                    global_name(ctx, init) == Some("process") || is_process_module(ctx, init);
+                return (from_process && destructured_key(&d.id, sym).is_some_and(|k| k == "env"))
+                    .then_some("process.env");
+            }
+            if decl.is_none() {
+                // `import { env } from "node:process"`.
+                return matches!(module_binding(ctx, id), Some((NodeModule::Process, Some(n))) if n == "env")
+                    .then_some("process.env");
+            }
             let init = const_init(ctx, id)?;
             is_env_object(ctx, init, depth + 1)
         }
         _ => None,
+    }
+}
+
+/// The `node:process` module object however bound (`import p from "process"`,
+/// `require("node:process")`, `await import("process")`).
+fn is_process_module(ctx: &Ctx<'_>, expr: &Expression<'_>) -> bool {
+    match expr.without_parentheses() {
+        Expression::Identifier(id) if !is_global(ctx, id) => {
+            matches!(module_binding(ctx, id), Some((NodeModule::Process, None)))
+        }
+        e @ (Expression::CallExpression(_)
+        | Expression::AwaitExpression(_)
+        | Expression::ImportExpression(_)) => {
+            module_object(ctx, e) == Some(NodeModule::Process)
+        }
+        _ => false,
     }
 }
 
@@ -420,6 +598,29 @@ fn module_binding(
             };
             Some((module, name))
         }
+        AstKind::FormalParameter(_) => {
+            // `import("node:os").then((os) => …)`, `.then(({ hostname }) => …)`.
+            let nodes = ctx.semantic.nodes();
+            let f = nodes
+                .ancestor_ids(node.id())
+                .take(3)
+                .find(|&a| matches!(nodes.kind(a), AstKind::ArrowFunctionExpression(_) | AstKind::Function(_)))?;
+            let AstKind::CallExpression(call) = nodes.parent_kind(f) else {
+                return None;
+            };
+            let m = call.callee.without_parentheses().as_member_expression()?;
+            if m.static_property_name()? != "then" {
+                return None;
+            }
+            let module = module_object(ctx, m.object())?;
+            let AstKind::FormalParameter(p) = node.kind() else {
+                return None;
+            };
+            match &p.pattern {
+                BindingPattern::BindingIdentifier(_) => Some((module, None)),
+                pattern => Some((module, Some(destructured_key(pattern, sym)?.into_owned()))),
+            }
+        }
         AstKind::VariableDeclarator(decl) => {
             let module = required_module(ctx, decl.init.as_ref()?, 0)?;
             match &decl.id {
@@ -451,6 +652,12 @@ fn required_module(
         return None;
     }
     match expr.without_parentheses() {
+        // `await import("node:os")`, `import("os")` (the promise, for `.then`).
+        Expression::AwaitExpression(a) => required_module(ctx, &a.argument, depth + 1),
+        Expression::ImportExpression(i) => match i.source.without_parentheses() {
+            Expression::StringLiteral(s) => node_module(s.value.as_str()).map(|m| (m, None)),
+            _ => None,
+        },
         Expression::CallExpression(call) => {
             if let Some(spec) = call.arguments.first().and_then(arg_str)
                 && call.arguments.len() <= 2
@@ -505,7 +712,13 @@ fn module_object(ctx: &Ctx<'_>, expr: &Expression<'_>) -> Option<NodeModule> {
 /// Identifier reads: destructured env variables (`const {TZ} = process.env`).
 fn ident_read(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<(EnvCategory, String)> {
     let sym = symbol_of(ctx, id)?;
-    let decl = declarator_of(ctx, sym)?;
+    let Some(decl) = declarator_of(ctx, sym) else {
+        // `import { platform } from "node:process"`.
+        if let Some((NodeModule::Process, Some(key))) = module_binding(ctx, id) {
+            return lookup(PROCESS_PROPS, &key).map(|c| (c, format!("process.{key}")));
+        }
+        return None;
+    };
     if matches!(decl.id, BindingPattern::BindingIdentifier(_)) {
         return None;
     }
@@ -569,7 +782,14 @@ fn member_read_with(
             return Some((EnvCategory::Identity, "Deno.hostname".into()));
         }
         Some(_) => return None,
-        None => {}
+        None => {
+            if let Some(c) = lookup(PROCESS_PROPS, key)
+                && is_process_module(ctx, object)
+            {
+                let call = if key.starts_with("get") { "()" } else { "" };
+                return Some((c, format!("process.{key}{call}")));
+            }
+        }
     }
     // `Intl.DateTimeFormat().resolvedOptions().timeZone` / `.locale`
     if matches!(key, "timeZone" | "locale" | "timeZoneName")
@@ -654,6 +874,18 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
             if name == "getTimezoneOffset" {
                 return Some((EnvCategory::TimeZone, "Date#getTimezoneOffset()".into()));
             }
+            // `new Date().toString()` ends with the local zone's name
+            // ("… GMT+0800 (China Standard Time)").
+            if matches!(name, "toString" | "toTimeString")
+                && call.arguments.is_empty()
+                && let Expression::NewExpression(n) = object
+                && matches!(n.callee.without_parentheses(), Expression::Identifier(d) if d.name == "Date" && is_global(ctx, d))
+            {
+                return Some((EnvCategory::TimeZone, format!("Date#{name}() (zone name)")));
+            }
+            if matches!(name, "toString" | "toTimeString") {
+                return None;
+            }
             if name == "get"
                 && let Expression::StaticMemberExpression(inner) = object
                 && inner.property.name == "env"
@@ -696,9 +928,20 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
 fn is_probe_method(name: &str) -> bool {
     matches!(
         name,
-        "getTimezoneOffset" | "get" | "toObject" | "hostname" | "stat" | "statSync"
+        "getTimezoneOffset"
+            | "get"
+            | "toObject"
+            | "hostname"
+            | "stat"
+            | "statSync"
+            | "lstat"
+            | "lstatSync"
+            | "file"
+            | "toString"
+            | "toTimeString"
     ) || name.starts_with("read")
         || name.starts_with("open")
+        || name.starts_with("createRead")
         || EXEC_METHODS.contains(&name)
         || lookup(OS_FUNCTIONS, name).is_some()
         || lookup(PROCESS_PROPS, name).is_some()
@@ -712,25 +955,83 @@ fn module_call(
     match module {
         NodeModule::Os => lookup(OS_FUNCTIONS, name).map(|c| (c, format!("os.{name}()"))),
         NodeModule::ChildProcess | NodeModule::Fs => file_or_command(name, call),
+        NodeModule::Process => lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()"))),
     }
 }
 
 /// A read of a system identity file or a child process printing identity,
-/// judged by the method kind and the constant first argument.
+/// judged by the method kind and the first argument: a constant path or
+/// command, or the literal parts of a built one (`path.join(home, ".gitconfig")`,
+/// `` `${home}/.npmrc` ``).
 fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory, String)> {
-    let arg = call.arguments.first().and_then(arg_str)?;
-    if name.starts_with("read") || name.starts_with("open") || name == "stat" || name == "statSync"
+    let first = call.arguments.first()?.as_expression()?;
+    if name.starts_with("read")
+        || name.starts_with("open")
+        || name.starts_with("createRead")
+        || matches!(name, "stat" | "statSync" | "file" | "lstat" | "lstatSync")
     {
-        let cat = lookup(SYSTEM_FILES, arg)?;
-        return Some((cat, format!("{name}(\"{arg}\")")));
+        let mut parts = Vec::new();
+        literal_parts(first, &mut parts, 0);
+        for p in parts.iter().rev() {
+            if let Some(cat) = classify_path(p) {
+                return Some((cat, format!("{name}(\"{p}\")")));
+            }
+        }
+        return None;
     }
     if EXEC_METHODS.contains(&name) {
-        let first = arg.split_whitespace().next()?;
+        let arg = arg_str(call.arguments.first()?)?;
+        let mut words = arg.split_whitespace();
+        let first = words.next()?;
         let base = first.rsplit(['/', '\\']).next()?.trim_end_matches(".exe");
+        // `git config user.email`, `cat /etc/timezone`, `readlink /etc/localtime`.
+        if base == "git" && arg.contains("user.") {
+            return Some((EnvCategory::Identity, format!("{name}(\"{arg}\")")));
+        }
+        if matches!(base, "cat" | "readlink" | "head" | "type")
+            && let Some(cat) = words.find_map(classify_path)
+        {
+            return Some((cat, format!("{name}(\"{arg}\")")));
+        }
         let cat = lookup(COMMANDS, base)?;
         return Some((cat, format!("{name}(\"{base}\")")));
     }
     None
+}
+
+/// The constant strings inside a path expression: a literal, a template's
+/// quasis, the operands of `+`, the arguments of `path.join`/`resolve`.
+fn literal_parts<'a>(e: &'a Expression<'_>, out: &mut Vec<&'a str>, depth: u8) {
+    if depth > 4 || out.len() > 16 {
+        return;
+    }
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => out.push(s.value.as_str()),
+        Expression::TemplateLiteral(t) => {
+            for q in &t.quasis {
+                if let Some(c) = &q.value.cooked {
+                    out.push(c.as_str());
+                }
+            }
+        }
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+            literal_parts(&b.left, out, depth + 1);
+            literal_parts(&b.right, out, depth + 1);
+        }
+        Expression::CallExpression(c)
+            if c
+                .callee
+                .without_parentheses()
+                .as_member_expression()
+                .and_then(MemberExpression::static_property_name)
+                .is_some_and(|n| matches!(n, "join" | "resolve" | "normalize")) =>
+        {
+            for a in c.arguments.iter().filter_map(Argument::as_expression) {
+                literal_parts(a, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1144,7 +1445,7 @@ pub(crate) fn list_fits(read: &EnvRead, list: &[String]) -> bool {
             fits(&|s| crate::hidden::is_timezone(s) || is_utc_offset(s) || s.parse::<f64>().is_ok())
         }
         EnvCategory::Identity => list.iter().filter(|s| !s.is_empty()).count() >= 2,
-        EnvCategory::Platform | EnvCategory::Other => false,
+        EnvCategory::Platform | EnvCategory::Ci | EnvCategory::Other => false,
     }
 }
 
@@ -1520,6 +1821,99 @@ mod tests {
         assert!(
             reads("const cp = require('child_process'); f(cp.execSync('git status'))").is_empty()
         );
+    }
+
+    #[test]
+    fn source_table_by_kind() {
+        use EnvCategory::*;
+        for (var, cat) in [
+            ("OPENAI_BASE_URL", Endpoint),
+            ("MY_LLM_BASEURL", Endpoint),
+            ("GEMINI_API_BASE", Endpoint),
+            ("LLM_GATEWAY", Endpoint),
+            ("no_proxy", Endpoint),
+            ("npm_config_https_proxy", Endpoint),
+            ("CUSTOM_ENDPOINT_OVERRIDE", Endpoint),
+            ("CI", Ci),
+            ("GITHUB_ACTIONS", Ci),
+            ("GITHUB_REPOSITORY_OWNER", Ci),
+            ("GITLAB_CI", Ci),
+            ("CI_PROJECT_NAMESPACE", Ci),
+            ("BUILDKITE", Ci),
+            ("TF_BUILD", Ci),
+            ("GIT_AUTHOR_EMAIL", Identity),
+            ("SUDO_USER", Identity),
+            ("LC_TIME", TimeZone),
+            ("NODE_ENV", Other),
+        ] {
+            assert_eq!(classify_env_var(var), cat, "{var}");
+        }
+        assert!(Ci.is_targetable());
+    }
+
+    #[test]
+    fn process_module_however_reached() {
+        use EnvCategory::*;
+        for src in [
+            "import p from 'node:process'; f(p.env.ANTHROPIC_BASE_URL);",
+            "import * as p from 'process'; f(p.env.ANTHROPIC_BASE_URL);",
+            "import { env } from 'node:process'; f(env.ANTHROPIC_BASE_URL);",
+            "const { env } = require('process'); f(env.ANTHROPIC_BASE_URL);",
+            "const p = require('node:process'); f(p.env.ANTHROPIC_BASE_URL);",
+            "const { env } = process; f(env.ANTHROPIC_BASE_URL);",
+            "f(globalThis.process.env.ANTHROPIC_BASE_URL);",
+            "f(process['env'].ANTHROPIC_BASE_URL);",
+            "const p = await import('node:process'); f(p.env.ANTHROPIC_BASE_URL);",
+        ] {
+            assert_eq!(
+                one(src),
+                (Endpoint, "process.env.ANTHROPIC_BASE_URL".into()),
+                "{src}"
+            );
+        }
+        assert_eq!(
+            one("import { platform } from 'node:process'; f(platform);"),
+            (Platform, "process.platform".into())
+        );
+        assert_eq!(
+            one("import p from 'process'; f(p.getuid());").0,
+            Identity
+        );
+    }
+
+    #[test]
+    fn dynamic_imports_of_builtins() {
+        use EnvCategory::*;
+        for src in [
+            "const os = await import('node:os'); f(os.hostname());",
+            "const { hostname } = await import('os'); f(hostname());",
+            "import('os').then((m) => f(m.hostname()));",
+            "import('node:os').then(({ hostname: h }) => f(h()));",
+        ] {
+            assert_eq!(one(src), (Identity, "os.hostname()".into()), "{src}");
+        }
+    }
+
+    #[test]
+    fn identity_and_locale_files_by_kind() {
+        use EnvCategory::*;
+        for (src, cat) in [
+            ("const fs = require('fs'); f(fs.readFileSync('/etc/machine-id', 'utf8'))", Identity),
+            ("const fs = require('fs'); f(fs.readFileSync('/etc/resolv.conf', 'utf8'))", Endpoint),
+            ("const fs = require('fs'); const os = require('os'); const path = require('path'); f(fs.readFileSync(path.join(os.homedir(), '.gitconfig'), 'utf8'))", Identity),
+            ("import { readFile } from 'node:fs/promises'; f(await readFile(`${process.env.HOME}/.npmrc`, 'utf8'))", Endpoint),
+            ("const fs = require('fs'); f(fs.readFileSync('/sys/class/net/eth0/address', 'utf8'))", Identity),
+            ("f(Bun.file('/etc/hostname'))", Identity),
+            ("const cp = require('child_process'); f(cp.execSync('git config user.email'))", Identity),
+            ("const cp = require('child_process'); f(cp.execSync('cat /etc/timezone'))", TimeZone),
+            ("const cp = require('child_process'); f(cp.execSync('date +%Z'))", TimeZone),
+            ("f(new Date().toString())", TimeZone),
+        ] {
+            let r = reads(src);
+            assert!(r.iter().any(|(c, _)| *c == cat), "{src}: {r:?}");
+        }
+        assert!(reads("f(x.toString())").is_empty());
+        assert!(reads("const fs = require('fs'); f(fs.readFileSync(path.join(dir, 'package.json')))").is_empty());
     }
 
     fn analyzed(src: &str) -> Vec<Finding> {
