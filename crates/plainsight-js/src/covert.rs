@@ -1,288 +1,824 @@
 //! Covert channels (PS101–PS105): an environment-derived value decides which of
-//! several imperceptibly different texts the program produces.
+//! several imperceptibly different texts the program produces, and the text
+//! leaves the process.
 //!
-//! Design: **candidate sites first, then slice backwards.**
-//! 1. One linear pass over the semantic nodes finds places that can yield two
-//!    or more string alternatives — `?:` chains, `c && A || B`, lookups with a
-//!    computed key into object/array tables (inline or bound to a constant),
-//!    functions with several string `return`s (if/return chains, `switch`),
-//!    variables assigned different strings on different paths, `.replace` /
-//!    `.replaceAll` applied under a condition, `String.fromCharCode(c ? x : y)`,
-//!    and invisible code points computed from data (`fromCodePoint(0xE0000 + c)`).
-//!    The pass only looks at node kinds and literal children; nothing allocates
-//!    unless a node is a candidate.
-//! 2. Alternatives are rendered to strings (literals, templates, concatenation,
-//!    char codes, constant bindings, then JS-B's bounded evaluator); parts that
-//!    are not constant become `${n}` placeholders so `` `${y}/${m}` `` and
-//!    `` `${y}-${m}` `` still compare. Pairs are judged by the text engine's
-//!    [`plainsight_text::classify`]: only imperceptible differences survive
-//!    (look-alike → PS101, invisible → PS102, spacing → PS103, format → PS104;
-//!    an alphabet of distinct invisible characters → PS105). Visible
-//!    differences (ordinary translations) end the analysis here, and so do
-//!    kinds that are everyday code rather than carriers (see
-//!    `covert_kind_holds`): ASCII-only look-alike pairs, line endings, tabs
-//!    vs newlines, an optional separator present or not. Conditions that test
-//!    one character of the data being transformed (escape/transliteration
-//!    tables: `switch (ch)`, `T[ch]`, `ch === "'"`) are not deciders.
-//! 3. Only then the deciding expressions are sliced backwards
-//!    ([`crate::slice`]) to an environment read, and the site is followed
-//!    forwards to a sink. Severity and confidence come from what was found:
-//!    a targetable environment read (endpoint, time zone/locale, identity) is
-//!    high confidence, critical when the text leaves the process; platform or
-//!    generic variables, or an unknown origin, are reported only when the text
-//!    reaches a sink, at lower confidence.
+//! Design: **carriers first, then value flow** (the engine is [`crate::flow`]):
+//! 1. One pass per unit finds carriers by kind ([`crate::flow::seeds`]):
+//!    imperceptible literals, computed invisible code points, formatters with
+//!    chosen options, and merge points of constant texts that may differ
+//!    imperceptibly.
+//! 2. Each carrier's value is followed forward over the package's module
+//!    graph ([`crate::flow::walk`]); the decisions that select it and the
+//!    sinks it reaches are recorded on the way.
+//! 3. A decision counts when its two sides — the carrier's text and what the
+//!    other paths produce — are judged imperceptibly different by the text
+//!    engine's [`plainsight_text::classify`] (look-alike → PS101, invisible →
+//!    PS102, spacing → PS103, format → PS104; an alphabet of invisible
+//!    characters or code points computed from data → PS105), and kinds that
+//!    are everyday code rather than carriers are set aside
+//!    (`covert_kind_holds`: ASCII-only look-alikes, line endings, an optional
+//!    separator; tests on one character of the data being transformed, as in
+//!    escape and transliteration tables).
+//! 4. Only then its test is traced back to environment reads
+//!    ([`crate::flow::taint`]). Severity and confidence follow what was
+//!    *proven*: a targetable read (endpoint, time zone/locale, identity, CI)
+//!    on a path with no join by name or unknown call is high confidence,
+//!    critical when the text reaches a sink; unproven paths, generic or
+//!    platform variables near the choice, and unknown origins with a sink are
+//!    reported lower rather than dropped.
+
+use std::collections::HashMap;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
-    Argument, ArrayExpressionElement, AssignmentOperator, AssignmentTarget, BinaryOperator,
-    BindingPattern, CallExpression, Expression, LogicalOperator, ObjectPropertyKind,
+    Argument, ArrayExpressionElement, BinaryOperator, BindingPattern, CallExpression, Expression,
+    LogicalOperator, ObjectPropertyKind,
 };
-use oxc_semantic::{NodeId, SymbolId};
+use oxc_semantic::NodeId;
 use oxc_span::{GetSpan, Span};
 use plainsight_core::{CharNote, Confidence, Finding, Rule, Severity};
 use plainsight_text::{DiffKind, classify};
 
 use crate::context::Ctx;
-use crate::env::{EnvCategory, EnvRead};
+use crate::env::EnvCategory;
 use crate::eval::{Evaluator, Value};
-use crate::slice::{EnvHit, FnRef, IndexEntries, Shared, Sink};
+use crate::flow::seeds::is_stringish;
+use crate::flow::seeds::{self, Seed, SeedKind};
+use crate::flow::taint::{Found, StepKind, Taint};
+use crate::flow::walk::{Alts, Decision, Engine, Event, Hop, Mode, Test, Walker};
+use crate::flow::{Control, Program, UnitId, modules, names, nid};
 use crate::snippet;
 
-/// Node budget for slicing one site (backward and forward together).
+/// Steps of one carrier's forward walk.
+const WALK_BUDGET: u32 = 4000;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
+/// Distinct texts compared per decision side.
+const MAX_ALTS: usize = 256;
 
-const SLICE_BUDGET: u32 = 4000;
-/// Alternatives compared per site (pairs grow quadratically).
-const MAX_ALTS: usize = 48;
-
-/// One place in the code that can produce several texts.
-struct Site<'a> {
-    node: NodeId,
-    span: Span,
-    alts: Vec<Alt>,
-    deciders: Vec<&'a Expression<'a>>,
-    /// Invisible code points computed from data (PS105 arithmetic form).
-    computed_invisible: Option<char>,
+/// What the covert-channel analysis of a program produced.
+#[derive(Default)]
+pub(crate) struct Output {
+    /// Findings per unit, in the order of the units given.
+    pub findings: Vec<Vec<Finding>>,
+    /// Budgets that ran out, per unit (`path: …` sentences).
+    pub notices: Vec<String>,
 }
 
-struct Alt {
-    text: String,
-}
-
+/// PS1xx over one unit.
 pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let mut entries = IndexEntries::default();
-    let sites = find_sites(ctx, &mut entries);
-    if sites.is_empty() {
-        return;
-    }
-    let shared = Shared::new(entries);
-    let mut reported: Vec<u32> = Vec::new();
-    for site in sites {
-        if reported.contains(&site.span.start) {
-            continue;
-        }
-        if let Some(f) = judge_site(ctx, &shared, &site) {
-            reported.push(site.span.start);
-            out.push(f);
-        }
-    }
+    let mut o = analyze_program(&[ctx]);
+    out.append(&mut o.findings[0]);
 }
 
-// ---------------------------------------------------------------------------
-// 1. Candidate sites
-// ---------------------------------------------------------------------------
-
-fn find_sites<'a>(ctx: &Ctx<'a>, entries: &mut IndexEntries<'a>) -> Vec<Site<'a>> {
-    let nodes = ctx.semantic.nodes();
-    let scoping = ctx.semantic.scoping();
-    let mut r = Renderer::new(ctx);
-    let mut sites = Vec::new();
-    // (function, return) and (variable, assignment) pairs with stringish
-    // values; grouped after the pass by sorting (cheaper than maps per node).
-    let mut returns: Vec<(NodeId, NodeId, &'a Expression<'a>)> = Vec::new();
-    let mut assigns: Vec<(SymbolId, NodeId, &'a Expression<'a>)> = Vec::new();
-    for node in nodes.iter() {
-        let id = node.id();
-        entries.node(node.kind());
-        match node.kind() {
-            AstKind::ConditionalExpression(c) => {
-                if matches!(nodes.parent_kind(id), AstKind::ConditionalExpression(p) if p.test.span() != c.span)
-                {
-                    continue; // flattened into the outer conditional
-                }
-                // The common case, two literal branches, is settled without allocating.
-                if let (Expression::StringLiteral(a), Expression::StringLiteral(b)) = (
-                    c.consequent.without_parentheses(),
-                    c.alternate.without_parentheses(),
-                ) && !may_be_imperceptible(&a.value, &b.value)
-                {
-                    continue;
-                }
-                let mut leaves = Vec::new();
-                let mut tests = Vec::new();
-                flatten_conditional(c, &mut leaves, &mut tests);
-                sites.extend(choice_site(ctx, &mut r, id, c.span, &leaves, tests));
+/// PS1xx over the units of one package together: one module graph, flows
+/// across modules. Findings are placed in the unit holding the decision.
+pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
+    let mut all_seeds: Vec<Seed<'a>> = Vec::new();
+    let mut name_indexes = Vec::with_capacity(units.len());
+    let mut raws = Vec::with_capacity(units.len());
+    for (u, ctx) in units.iter().enumerate() {
+        let s = seeds::scan(ctx, u as UnitId);
+        all_seeds.extend(s.seeds);
+        name_indexes.push(names::NameIndex::new(s.names));
+        raws.push(s.raw);
+    }
+    let mut out = Output {
+        findings: (0..units.len()).map(|_| Vec::new()).collect(),
+        notices: Vec::new(),
+    };
+    if all_seeds.is_empty() {
+        return out;
+    }
+    let graph = modules::Graph::build(units, raws);
+    let prog = Program {
+        units,
+        graph,
+        names: name_indexes,
+    };
+    let eng = Engine::new(&prog);
+    all_seeds.sort_by_key(Seed::rank);
+    let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
+    let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
+    let mut truncated = 0usize;
+    for seed in &all_seeds {
+        let mut w = Walker::new(&eng, Mode::Carrier, WALK_BUDGET);
+        for &s in &seed.starts {
+            w.start(seed.unit, s, Vec::new());
+        }
+        let seed_decisions = synthesized(seed);
+        w.run();
+        if w.exhausted {
+            let ctx = prog.ctx(seed.unit);
+            exhausted.push((seed.unit, 1, ctx.semantic.nodes().kind(seed.node).span()));
+        }
+        let mut decisions: Vec<Decision<'a>> = seed_decisions;
+        for (_, ev) in &w.events {
+            if let Event::Decision(d) = ev {
+                decisions.push(d.clone());
             }
-            AstKind::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
-                // `c && A || B`
-                if let Expression::LogicalExpression(inner) = l.left.without_parentheses()
-                    && inner.operator == LogicalOperator::And
-                    && is_stringish(&inner.right)
-                    && is_stringish(&l.right)
-                {
-                    let Some(alts) = r.alts(&[&inner.right, &l.right], false) else {
-                        continue;
-                    };
-                    sites.push(Site {
-                        node: id,
-                        span: l.span,
-                        alts,
-                        deciders: vec![&inner.left],
-                        computed_invisible: None,
-                    });
-                }
+        }
+        let dbg = std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some();
+        if dbg {
+            eprintln!(
+                "seed {:?} at {:?}: {} states, {} events, exhausted {}",
+                seed.kind,
+                seed.node,
+                w.states.len(),
+                w.events.len(),
+                w.exhausted
+            );
+        }
+        for d in decisions {
+            if dbg {
+                eprintln!(
+                    "  decision site {:?} test {:?} alts {:?}",
+                    d.site,
+                    d.test.kind_name(),
+                    d.alts
+                );
             }
-            AstKind::ComputedMemberExpression(m) => {
-                if is_stringish(&m.expression) || is_number(&m.expression) {
-                    continue; // constant key: no choice
-                }
-                let Some(table) = table_of(ctx, &m.object) else {
-                    continue;
-                };
-                if is_char_table(table) && !chosen_among_constants(ctx, &m.expression) {
-                    continue; // a translation table keyed by the data's characters
-                }
-                // `T[k].p` selects a field of each row.
-                let field = match nodes.parent_kind(id) {
-                    AstKind::StaticMemberExpression(p) => Some(p.property.name.as_str()),
-                    _ => None,
-                };
-                let vals = table_values(table, field);
-                sites.extend(choice_site(
-                    ctx,
-                    &mut r,
-                    id,
-                    m.span,
-                    &vals,
-                    vec![&m.expression],
+            let key = (d.unit, d.site);
+            if reports.get(&key).is_some_and(|r| r.complete) {
+                continue;
+            }
+            let Some(j) = judge_decision(&prog, seed, &d, &mut truncated) else {
+                continue;
+            };
+            let taint = eng.taint(d.unit, &d.test, &d.frames);
+            if dbg {
+                eprintln!(
+                    "    judged {:?} {:?}/{:?}; reads {:?} opaque {}",
+                    j.rule,
+                    j.a,
+                    j.b,
+                    taint
+                        .reads
+                        .iter()
+                        .map(|r| (&r.read.what, r.unproven, r.path.len()))
+                        .collect::<Vec<_>>(),
+                    taint.opaque
+                );
+            }
+            if taint.exhausted {
+                exhausted.push((
+                    d.unit,
+                    2,
+                    prog.ctx(d.unit).semantic.nodes().kind(d.site).span(),
                 ));
             }
-            AstKind::CallExpression(call) => {
-                if let Some(site) = replace_site(ctx, &mut r, id, call) {
-                    sites.push(site);
-                } else if let Some(site) = computed_invisible_site(id, call) {
-                    sites.push(site);
-                }
-            }
-            AstKind::ReturnStatement(ret) => {
-                if let Some(arg) = &ret.argument
-                    && is_stringish(arg)
-                    && let Some(f) = nodes
-                        .ancestor_ids(id)
-                        .find(|&a| FnRef::is_fn(nodes.kind(a)))
-                {
-                    returns.push((f, id, arg));
-                }
-            }
-            AstKind::VariableDeclarator(d) => {
-                if let (BindingPattern::BindingIdentifier(b), Some(init)) = (&d.id, &d.init)
-                    && is_stringish(init)
-                    && ctx.symbol_is_mutated(b.symbol_id())
-                {
-                    assigns.push((b.symbol_id(), id, init));
-                }
-            }
-            AstKind::AssignmentExpression(a) if a.operator == AssignmentOperator::Assign => {
-                if let AssignmentTarget::AssignmentTargetIdentifier(t) = &a.left
-                    && is_stringish(&a.right)
-                    && let Some(sym) = t
-                        .reference_id
-                        .get()
-                        .and_then(|r| scoping.get_reference(r).symbol_id())
-                {
-                    assigns.push((sym, id, &a.right));
-                }
-            }
-            _ => {}
+            let sinks = downstream_sinks(&w, &d);
+            let local = downstream_local(&w, &d);
+            let walk_unproven = w.unproven(d.state);
+            let cand = Candidate {
+                judged: j,
+                taint,
+                sink: sinks,
+                local,
+                walk_unproven,
+                decision: d,
+                path: Vec::new(),
+            };
+            let cand = Candidate {
+                path: describe_walk(&prog, &w, cand.decision.state),
+                ..cand
+            };
+            merge_candidate(&mut reports, key, cand);
         }
     }
-    returns.sort_unstable_by_key(|r| r.0);
-    for group in returns.chunk_by(|x, y| x.0 == y.0) {
-        if group.len() >= 2 {
-            let f = group[0].0;
-            let vals: Vec<(NodeId, &'a Expression<'a>)> =
-                group.iter().map(|g| (g.1, g.2)).collect();
-            sites.extend(path_site(ctx, &mut r, f, &vals, f));
+    let mut keys: Vec<_> = reports.keys().copied().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let r = reports.remove(&key).expect("key");
+        if let Some(f) = finding(&prog, key, r) {
+            out.findings[key.0 as usize].push(f);
         }
     }
-    assigns.sort_unstable_by_key(|a| a.0);
-    for group in assigns.chunk_by(|x, y| x.0 == y.0) {
-        if group.len() >= 2 {
-            let decl = scoping.symbol_declaration(group[0].0);
-            let scope_fn = nodes
-                .ancestor_ids(decl)
-                .find(|&a| FnRef::is_fn(nodes.kind(a)))
-                .unwrap_or(NodeId::ROOT);
-            let vals: Vec<(NodeId, &'a Expression<'a>)> =
-                group.iter().map(|g| (g.1, g.2)).collect();
-            sites.extend(path_site(ctx, &mut r, vals[0].0, &vals, scope_fn));
-        }
+    exhausted.sort_unstable_by_key(|e| (e.0, e.1, e.2.start));
+    for (u, group) in exhausted
+        .chunk_by(|a, b| a.0 == b.0 && a.1 == b.1)
+        .map(|g| (g[0].0, g))
+    {
+        let ctx = prog.ctx(u);
+        let first = ctx.lines.position(ctx.source, group[0].2.start);
+        let what = if group[0].1 == 1 {
+            "carrier sites whose value flow was not followed to the end"
+        } else {
+            "decisions whose environment sources were not all traced"
+        };
+        out.notices.push(format!(
+            "{}{}: covert-channel analysis budget ran out at {} {what} (first at {}:{})",
+            chain_prefix(ctx.chain),
+            ctx.path,
+            group.len(),
+            first.line,
+            first.column
+        ));
     }
-    sites
+    if truncated > 0 {
+        out.notices.push(format!(
+            "covert-channel analysis: {truncated} decision(s) had more than {MAX_ALTS} alternative texts; the first {MAX_ALTS} of each were compared"
+        ));
+    }
+    out
 }
 
-/// Alternatives reached on different control paths (returns of one function,
-/// values of one variable): the deciders are the conditions on those paths.
-fn path_site<'a>(
-    ctx: &Ctx<'a>,
-    r: &mut Renderer<'_, 'a>,
-    node: NodeId,
-    vals: &[(NodeId, &'a Expression<'a>)],
-    stop: NodeId,
-) -> Option<Site<'a>> {
-    let leaves: Vec<&'a Expression<'a>> = vals.iter().map(|(_, e)| *e).collect();
-    let alts = r.alts(&leaves, false)?;
-    let mut deciders = Vec::new();
-    for (at, _) in vals {
-        conditions_between(ctx, *at, stop, &mut deciders);
-    }
-    Some(Site {
-        node,
-        span: ctx.semantic.nodes().kind(node).span(),
-        alts,
-        deciders,
-        computed_invisible: None,
+fn chain_prefix(chain: &[String]) -> String {
+    chain.iter().fold(String::new(), |mut s, c| {
+        s.push_str(c);
+        s.push_str(" › ");
+        s
     })
 }
 
-/// Tests of the if/switch/?:/&& constructs between `from` and `stop`.
-fn conditions_between<'a>(
-    ctx: &Ctx<'a>,
-    from: NodeId,
-    stop: NodeId,
-    out: &mut Vec<&'a Expression<'a>>,
+/// Decisions a seed brings by construction (computed code points, formatter options).
+fn synthesized<'a>(seed: &Seed<'a>) -> Vec<Decision<'a>> {
+    match &seed.kind {
+        SeedKind::Computed { data, .. } => vec![Decision {
+            unit: seed.unit,
+            site: seed.node,
+            test: Test::Data(data),
+            alts: Alts::Encoding,
+            chosen: seed.node,
+            frames: Vec::new(),
+            state: 0,
+        }],
+        SeedKind::Format(tests) => tests
+            .iter()
+            .map(|t| Decision {
+                unit: seed.unit,
+                site: seed.node,
+                test: *t,
+                alts: Alts::Encoding,
+                chosen: seed.node,
+                frames: Vec::new(),
+                state: 0,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One judged, traced decision.
+struct Candidate<'a> {
+    judged: Judged,
+    taint: Taint<'a>,
+    sink: Option<crate::flow::walk::SinkHit>,
+    local: bool,
+    walk_unproven: bool,
+    decision: Decision<'a>,
+    /// The carrier's way to the decision (readable).
+    path: Vec<String>,
+}
+
+/// Everything known about one decision site.
+struct Report<'a> {
+    best: Candidate<'a>,
+    chars: Vec<char>,
+    alts: Vec<String>,
+    sources: Vec<Found<'a>>,
+    /// A targetable, proven read with a hard sink was found: nothing to add.
+    complete: bool,
+}
+
+fn rank_candidate(c: &Candidate<'_>) -> (u8, u8, u8) {
+    let best = best_read(&c.taint);
+    let read_rank = match best {
+        Some(f) if f.read.category.is_targetable() && !f.unproven => 3,
+        Some(f) if f.read.category.is_targetable() => 2,
+        Some(_) => 1,
+        None => 0,
+    };
+    let sink_rank = match &c.sink {
+        Some(s) if !s.soft => 2,
+        Some(_) => 1,
+        None => 0,
+    };
+    (read_rank, sink_rank, u8::from(!c.walk_unproven))
+}
+
+fn merge_candidate<'a>(
+    reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
+    key: (UnitId, NodeId),
+    c: Candidate<'a>,
 ) {
-    let nodes = ctx.semantic.nodes();
-    for id in nodes.ancestor_ids(from) {
-        if id == stop {
-            break;
+    let rank = rank_candidate(&c);
+    let complete = rank.0 == 3 && rank.1 == 2 && rank.2 == 1;
+    match reports.get_mut(&key) {
+        None => {
+            let chars = c.judged.chars.clone();
+            let alts = vec![c.judged.a.clone(), c.judged.b.clone()];
+            let sources = c.taint.reads.clone();
+            reports.insert(
+                key,
+                Report {
+                    best: c,
+                    chars,
+                    alts,
+                    sources,
+                    complete,
+                },
+            );
         }
-        match nodes.kind(id) {
-            AstKind::IfStatement(s) if !is_char_test(ctx, &s.test) => push_unique(out, &s.test),
-            AstKind::SwitchStatement(s) if !is_char_switch(ctx, s) => {
-                push_unique(out, &s.discriminant);
+        Some(r) => {
+            if c.judged.rule == r.best.judged.rule {
+                r.chars.extend(c.judged.chars.iter().copied());
+                r.chars.sort_unstable();
+                r.chars.dedup();
+                for t in [&c.judged.a, &c.judged.b] {
+                    if !r.alts.contains(t) {
+                        r.alts.push(t.clone());
+                    }
+                }
             }
-            AstKind::ConditionalExpression(c) if !is_char_test(ctx, &c.test) => {
-                push_unique(out, &c.test);
+            for s in &c.taint.reads {
+                if !r
+                    .sources
+                    .iter()
+                    .any(|x| x.unit == s.unit && x.read.span == s.read.span)
+                {
+                    r.sources.push(s.clone());
+                }
             }
-            AstKind::LogicalExpression(l) => push_unique(out, &l.left),
-            AstKind::WhileStatement(w) => push_unique(out, &w.test),
-            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => break,
-            _ => {}
+            if rank > rank_candidate(&r.best) {
+                if c.judged.rule != r.best.judged.rule {
+                    r.chars = c.judged.chars.clone();
+                }
+                r.best = c;
+            }
+            r.complete |= complete;
         }
     }
+}
+
+/// The first hard sink downstream of the decision (else a soft one).
+fn downstream_sinks(
+    w: &Walker<'_, '_, '_, '_>,
+    d: &Decision<'_>,
+) -> Option<crate::flow::walk::SinkHit> {
+    let mut soft = None;
+    for (i, ev) in &w.events {
+        let Event::Sink(s) = ev else { continue };
+        if !descends(w, *i, d.state) {
+            continue;
+        }
+        if !s.soft {
+            return Some(s.clone());
+        }
+        if soft.is_none() {
+            soft = Some(s.clone());
+        }
+    }
+    soft
+}
+
+fn downstream_local(w: &Walker<'_, '_, '_, '_>, d: &Decision<'_>) -> bool {
+    w.events
+        .iter()
+        .any(|(i, ev)| matches!(ev, Event::Local) && descends(w, *i, d.state))
+}
+
+/// Is state `i` the state `anc` or one reached from it?
+fn descends(w: &Walker<'_, '_, '_, '_>, mut i: u32, anc: u32) -> bool {
+    for _ in 0..256 {
+        if i == anc {
+            return true;
+        }
+        let Some(st) = w.states.get(i as usize) else {
+            return false;
+        };
+        i = st.parent;
+    }
+    false
+}
+
+/// The carrier's way from its start to state `i`, as readable hops.
+fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> Vec<String> {
+    w.path(i)
+        .into_iter()
+        .filter_map(|(u, h)| {
+            Some(match h {
+                Hop::Start | Hop::Up => return None,
+                Hop::Var(n, s) => format!("variable {n} at {}", prog.pos(u, s)),
+                Hop::Param(n, s) => format!("parameter {n} (call at {})", prog.pos(u, s)),
+                Hop::Return(s) => format!("returned by fn at {}", prog.pos(u, s)),
+                Hop::Caller(s) => format!("caller at {}", prog.pos(u, s)),
+                Hop::Field(n, s) => format!("field .{n} at {}", prog.pos(u, s)),
+                Hop::Export(s) => format!("export at {}", prog.pos(u, s)),
+                Hop::Import(s) => format!(
+                    "import of {} (exported at {})",
+                    prog.ctx(u).path,
+                    prog.pos(u, s)
+                ),
+                Hop::Callback(s) => format!("callback of call at {}", prog.pos(u, s)),
+                Hop::ByName(n, s) => {
+                    format!("property .{n} by name at {} (unproven)", prog.pos(u, s))
+                }
+                Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
+            })
+        })
+        .collect()
+}
+
+/// The expression a node is (its parent knows it as a child expression).
+pub(crate) fn expr_of<'a>(ctx: &Ctx<'a>, node: NodeId) -> Option<&'a Expression<'a>> {
+    let nodes = ctx.semantic.nodes();
+    if node.index() >= nodes.len() || node == NodeId::ROOT {
+        return None;
+    }
+    let is = |e: &Expression<'_>| nid(e) == node;
+    let pick = |e: &'a Expression<'a>| is(e).then_some(e);
+    match nodes.parent_kind(node) {
+        AstKind::ConditionalExpression(c) => pick(&c.consequent)
+            .or_else(|| pick(&c.alternate))
+            .or_else(|| pick(&c.test)),
+        AstKind::LogicalExpression(l) => pick(&l.left).or_else(|| pick(&l.right)),
+        AstKind::BinaryExpression(b) => pick(&b.left).or_else(|| pick(&b.right)),
+        AstKind::VariableDeclarator(d) => d.init.as_ref().and_then(pick),
+        AstKind::AssignmentExpression(a) => pick(&a.right),
+        AstKind::ReturnStatement(r) => r.argument.as_ref().and_then(pick),
+        AstKind::ArrowFunctionExpression(a) => a.get_expression().and_then(pick),
+        AstKind::CallExpression(c) => pick(&c.callee).or_else(|| {
+            c.arguments
+                .iter()
+                .filter_map(Argument::as_expression)
+                .find(|e| is(e))
+        }),
+        AstKind::NewExpression(c) => c
+            .arguments
+            .iter()
+            .filter_map(Argument::as_expression)
+            .find(|e| is(e)),
+        AstKind::ObjectProperty(p) => pick(&p.value),
+        AstKind::ArrayExpression(a) => a
+            .elements
+            .iter()
+            .filter_map(ArrayExpressionElement::as_expression)
+            .find(|e| is(e)),
+        AstKind::TemplateLiteral(t) => t.expressions.iter().find(|e| is(e)),
+        AstKind::ParenthesizedExpression(p) => pick(&p.expression),
+        AstKind::SequenceExpression(s) => s.expressions.iter().find(|e| is(e)),
+        AstKind::AwaitExpression(a) => pick(&a.argument),
+        AstKind::SpreadElement(s) => pick(&s.argument),
+        AstKind::ExpressionStatement(s) => pick(&s.expression),
+        AstKind::ComputedMemberExpression(m) => pick(&m.object).or_else(|| pick(&m.expression)),
+        AstKind::StaticMemberExpression(m) => pick(&m.object),
+        AstKind::ChainExpression(_) => None,
+        AstKind::ExportDefaultDeclaration(e) => e.declaration.as_expression().and_then(pick),
+        AstKind::FormalParameter(p) => p.initializer.as_deref().and_then(pick),
+        AstKind::AssignmentPattern(p) => pick(&p.right),
+        AstKind::TaggedTemplateExpression(t) => pick(&t.tag),
+        AstKind::UnaryExpression(u) => pick(&u.argument),
+        AstKind::PropertyDefinition(p) => p.value.as_ref().and_then(pick),
+        AstKind::YieldExpression(y) => y.argument.as_ref().and_then(pick),
+        AstKind::SwitchStatement(s) => pick(&s.discriminant),
+        AstKind::SwitchCase(c) => c.test.as_ref().and_then(pick),
+        AstKind::IfStatement(s) => pick(&s.test),
+        _ => None,
+    }
+}
+
+/// The texts on both sides of a decision, judged.
+fn judge_decision<'a>(
+    prog: &Program<'_, 'a>,
+    seed: &Seed<'a>,
+    d: &Decision<'a>,
+    truncated: &mut usize,
+) -> Option<Judged> {
+    let ctx = prog.ctx(d.unit);
+    let char_test = is_data_character_test(ctx, &d.test);
+    let codes = char_code_context(ctx, d.site);
+    let mut r = Renderer::new(ctx);
+    let mut cut = false;
+    let mut a: Vec<String> = Vec::new();
+    match &seed.kind {
+        SeedKind::Computed { sample, .. } if d.chosen == seed.node => {
+            return Some(Judged {
+                rule: Rule::CovertEncoding,
+                a: String::new(),
+                b: String::new(),
+                chars: vec![*sample],
+            });
+        }
+        SeedKind::Format(_) if d.chosen == seed.node => {
+            return Some(Judged {
+                rule: Rule::CovertFormat,
+                a: String::new(),
+                b: String::new(),
+                chars: Vec::new(),
+            });
+        }
+        _ => {}
+    }
+    let chosen_ctx = prog.ctx(d.unit);
+    match expr_of(chosen_ctx, d.chosen) {
+        Some(e) => r.alternatives(e, codes, &mut a, &mut cut),
+        None => {
+            // A template whose text carries the seed.
+            if let AstKind::TemplateLiteral(t) = chosen_ctx.semantic.nodes().kind(d.chosen) {
+                let mut s = String::new();
+                for q in &t.quasis {
+                    s.push_str(q.value.cooked.as_deref().unwrap_or(q.value.raw.as_str()));
+                }
+                a.push(s);
+            }
+        }
+    }
+    let mut b: Vec<String> = Vec::new();
+    match &d.alts {
+        Alts::Exprs(v) => {
+            for e in v {
+                r.alternatives(e, codes, &mut b, &mut cut);
+            }
+        }
+        Alts::Empty => b.push(String::new()),
+        Alts::Text(t) => b.push(t.clone()),
+        Alts::Encoding => {
+            let _ = char_test;
+            // Unknown alternatives: an invisible alphabet is encoding by itself.
+            if !a.is_empty() && a.iter().all(|s| is_invisible_symbol(s)) {
+                let mut chars: Vec<char> = a.iter().flat_map(|s| s.chars()).collect();
+                chars.sort_unstable();
+                chars.dedup();
+                return Some(Judged {
+                    rule: Rule::CovertEncoding,
+                    a: a[0].clone(),
+                    b: String::new(),
+                    chars,
+                });
+            }
+            return None;
+        }
+    }
+    if cut {
+        *truncated += 1;
+    }
+    let mut j = judge(&a, &b, false)?;
+    // A test on one character of the data picks its replacement: a
+    // transliteration or escape table, unless it maps the data to invisible
+    // characters (that is the encoding).
+    if char_test && j.rule != Rule::CovertEncoding {
+        return None;
+    }
+    // A repetition count or a key chosen by data over invisible text encodes it.
+    if matches!(d.test, Test::Data(_) | Test::Key(_)) && j.rule == Rule::CovertInvisible {
+        j.rule = Rule::CovertEncoding;
+    }
+    Some(j)
+}
+
+/// A test on one character of the data being transformed (`ch === "'"`,
+/// `switch (ch)` over single characters, `T[ch]` in a char-keyed table): an
+/// escape or transliteration table, not a choice made by the environment.
+fn is_data_character_test(ctx: &Ctx<'_>, t: &Test<'_>) -> bool {
+    match t {
+        Test::Control(Control::Test(e)) => is_char_test(ctx, e),
+        Test::Control(Control::Switch(e)) => {
+            let nodes = ctx.semantic.nodes();
+            let id = nid(e);
+            match nodes.parent_kind(id) {
+                AstKind::SwitchStatement(s) => is_char_switch(ctx, s),
+                _ => false,
+            }
+        }
+        Test::Key(e) => {
+            let nodes = ctx.semantic.nodes();
+            match nodes.parent_kind(nid(e)) {
+                AstKind::ComputedMemberExpression(m) => {
+                    table_of(ctx, &m.object).is_some_and(is_char_table)
+                        && !chosen_among_constants(ctx, e)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// An object or array literal, inline or bound to a never-reassigned variable.
+fn table_of<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'a>> {
+    match e.without_parentheses() {
+        t @ (Expression::ObjectExpression(_) | Expression::ArrayExpression(_)) => Some(t),
+        Expression::Identifier(_) => const_init(ctx, e).filter(|i| {
+            matches!(
+                i.without_parentheses(),
+                Expression::ObjectExpression(_) | Expression::ArrayExpression(_)
+            )
+        }),
+        _ => None,
+    }
+}
+
+/// The environment read a report leads with: targetable and proven first.
+fn best_read<'t, 'a>(t: &'t Taint<'a>) -> Option<&'t Found<'a>> {
+    t.reads
+        .iter()
+        .find(|f| f.read.category.is_targetable() && !f.unproven)
+        .or_else(|| t.reads.iter().find(|f| f.read.category.is_targetable()))
+        .or_else(|| t.reads.first())
+}
+
+fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -> Option<Finding> {
+    let c = &r.best;
+    let ctx = prog.ctx(u);
+    let j = &c.judged;
+    let hit = best_read(&c.taint);
+    let strong = matches!(
+        j.rule,
+        Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding
+    );
+    let hard_sink = c.sink.as_ref().is_some_and(|s| !s.soft);
+    let sink = c.sink.as_ref();
+    let local_only = sink.is_none() && c.local;
+    let proven = |f: &Found<'_>| !f.unproven && !c.walk_unproven;
+    let (severity, confidence) = match hit {
+        Some(h) if h.read.category.is_targetable() && proven(h) => match (sink, strong, local_only)
+        {
+            (Some(_), _, _) => (Severity::Critical, Confidence::High),
+            // Locale-driven spacing or date format for display is ordinary
+            // i18n: lower without a sink, not at all when only printed locally.
+            (None, true, false) => (Severity::High, Confidence::High),
+            (None, true, true) | (None, false, false) => (Severity::Medium, Confidence::Medium),
+            (None, false, true) => return None,
+        },
+        // A path that is not proven (a join by name, an unknown call): the
+        // carrier and a targeted decision meet, reported lower.
+        Some(h) if h.read.category.is_targetable() && (sink.is_some() || strong) && !local_only => {
+            (Severity::Medium, Confidence::Low)
+        }
+        // A generic or platform variable decides: only worth a look when it is
+        // close to the choice and the text is sent.
+        Some(h) if hard_sink && proven(h) && h.path.len() <= GENERIC_ENV_MAX_HOPS => {
+            (Severity::Medium, Confidence::Medium)
+        }
+        None if c.taint.opaque
+            && strong
+            && hard_sink
+            && j.rule != Rule::CovertEncoding
+            && prose_like(j) =>
+        {
+            (Severity::Medium, Confidence::Low)
+        }
+        _ => return None,
+    };
+    let what = match j.rule {
+        Rule::CovertEncoding if j.a.is_empty() && j.b.is_empty() => format!(
+            "invisible code points computed from data (from {})",
+            describe_chars(&r.chars)
+        ),
+        Rule::CovertEncoding => format!(
+            "data encoded as invisible characters {}",
+            describe_chars(&r.chars)
+        ),
+        Rule::CovertInvisible => format!("invisible {} inserted or not", describe_chars(&r.chars)),
+        Rule::CovertFormat if j.a.is_empty() => {
+            "formatter options (locale, separators, clock) chosen".to_string()
+        }
+        Rule::CovertFormat => format!("format variant \"{}\" / \"{}\"", escape(&j.a), escape(&j.b)),
+        _ => describe_chars(&r.chars),
+    };
+    let by = match hit {
+        Some(h) => {
+            let mut parts = vec![format!(
+                "{} ({})",
+                h.read.what,
+                category_label(h.read.category)
+            )];
+            for s in &r.sources {
+                let p = format!("{} ({})", s.read.what, category_label(s.read.category));
+                if !parts.contains(&p)
+                    && (s.read.category.is_targetable() || !h.read.category.is_targetable())
+                {
+                    parts.push(p);
+                }
+            }
+            parts.join(" and ")
+        }
+        None => "a value of unknown origin".to_string(),
+    };
+    let mut message = format!("{what} chosen by {by}");
+    if let Some(s) = sink {
+        message.push_str("; reaches ");
+        message.push_str(&s.what);
+    }
+    let site_span = ctx.semantic.nodes().kind(site).span();
+    let mut f = Finding::new(j.rule, message, ctx.location(site_span));
+    f.severity = severity;
+    f.confidence = confidence;
+    f.chars = r.chars.iter().map(|&ch| CharNote::new(ch, 1)).collect();
+    if let Some(h) = hit {
+        let mut steps = vec![format!("site {}", prog.pos(u, site_span))];
+        steps.extend(describe_taint(prog, h));
+        steps.push(format!(
+            "{} at {}",
+            h.read.what,
+            prog.pos(h.unit, h.read.span)
+        ));
+        f.notes.push(steps.join(" ← "));
+        // The trigger: what the value is compared with, if that can be recovered.
+        let mut compared = c.taint.compared.clone();
+        compared.dedup();
+        if c.taint.digest {
+            f.notes.push(format!(
+                "trigger: {} compared as a digest; the triggering values cannot be recovered",
+                h.read.what
+            ));
+        } else if !compared.is_empty() {
+            f.notes.push(format!(
+                "trigger: {} compared with {}",
+                h.read.what,
+                compared
+                    .iter()
+                    .take(12)
+                    .map(|s| format!("\"{}\"", escape(s)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        } else {
+            f.notes.push(format!(
+                "trigger: {} (the values it is compared with are computed, not constants)",
+                h.read.what
+            ));
+        }
+        if h.unproven || c.walk_unproven {
+            f.notes.push("path not proven: it joins a property by name or passes an unknown call; confidence lowered".into());
+        }
+    }
+    if !c.path.is_empty() {
+        let seed_pos = prog.pos(c.decision.unit, site_span);
+        f.notes.push(format!(
+            "carrier → {} → decision at {seed_pos}",
+            c.path.join(" → ")
+        ));
+    }
+    if !j.a.is_empty() || !j.b.is_empty() {
+        let mut shown: Vec<String> = Vec::new();
+        for t in r.alts.iter().chain([&j.a, &j.b]) {
+            let e = format!("\"{}\"", escape(t));
+            if !shown.contains(&e) {
+                shown.push(e);
+            }
+        }
+        f.notes.push(format!("alternatives: {}", shown.join(" | ")));
+    }
+    if let Some(s) = sink {
+        f.notes
+            .push(format!("sink: {} at {}", s.what, prog.pos(s.unit, s.span)));
+    }
+    let (printed_span, mut text) = snippet::around(ctx, site);
+    if let Some(h) = hit
+        && (h.unit != u || !printed_span.contains_inclusive(h.read.span))
+    {
+        let hctx = prog.ctx(h.unit);
+        if let Some(env_node) = node_at(hctx, h.read.span) {
+            let (_, env_text) = snippet::around(hctx, env_node);
+            text.push_str("\n// …");
+            if h.unit != u {
+                text.push_str(&format!(" {}", hctx.path));
+            }
+            text.push('\n');
+            text.push_str(&env_text);
+        }
+    }
+    let header = format!(
+        "// {}: {}\n",
+        j.rule.code(),
+        if j.a.is_empty() && j.b.is_empty() {
+            describe_chars(&r.chars)
+        } else {
+            format!("\"{}\" vs \"{}\"", escape(&j.a), escape(&j.b))
+        }
+    );
+    f.snippet = Some(header + &text);
+    f.help = Some("An environment-dependent choice between texts a reader cannot tell apart can tag outgoing text; review why the text varies.".into());
+    Some(f)
+}
+
+fn describe_taint(prog: &Program<'_, '_>, h: &Found<'_>) -> Vec<String> {
+    h.path
+        .iter()
+        .map(|s| {
+            let at = prog.pos(s.unit, s.span);
+            match s.kind {
+                StepKind::Var(n) => format!("variable {n} at {at}"),
+                StepKind::Assign(n) => format!("assignment to {n} at {at}"),
+                StepKind::Param(n) => format!("param {n} at {at}"),
+                StepKind::Arg => format!("argument at {at}"),
+                StepKind::Return => format!("return of fn at {at}"),
+                StepKind::Field(n) => format!("property .{n} at {at}"),
+                StepKind::Condition => format!("condition at {at}"),
+                StepKind::Import => format!("import at {at}"),
+                StepKind::ByName(n) => format!("property .{n} joined by name at {at}"),
+                StepKind::Callback => format!("callback at {at}"),
+            }
+        })
+        .collect()
+}
+
+/// Alternatives that are words of text, not lone symbols or identifiers.
+fn prose_like(j: &Judged) -> bool {
+    crate::flow::walk::is_prose(&j.a) || crate::flow::walk::is_prose(&j.b)
 }
 
 /// A `switch` whose cases are single characters, on a character of the data
@@ -365,79 +901,11 @@ fn is_char_table(table: &Expression<'_>) -> bool {
         })
 }
 
-fn push_unique<'a>(out: &mut Vec<&'a Expression<'a>>, e: &'a Expression<'a>) {
-    if !out.iter().any(|x| x.span() == e.span()) {
-        out.push(e);
-    }
-}
-
-/// A site choosing among `leaves` (the branches of a conditional, the rows
-/// of a table) by `deciders`: needs two constant-looking leaves, and
-/// alternatives the renderer can produce (as char codes when the choice feeds
-/// `String.fromCharCode`).
-fn choice_site<'a>(
-    ctx: &Ctx<'a>,
-    r: &mut Renderer<'_, 'a>,
-    id: NodeId,
-    span: Span,
-    leaves: &[&'a Expression<'a>],
-    deciders: Vec<&'a Expression<'a>>,
-) -> Option<Site<'a>> {
-    if leaves
-        .iter()
-        .filter(|e| is_stringish(e) || is_number(e))
-        .count()
-        < 2
-    {
-        return None;
-    }
-    let alts = r.alts(leaves, char_code_context(ctx, id))?;
-    Some(Site {
-        node: id,
-        span,
-        alts,
-        deciders,
-        computed_invisible: None,
-    })
-}
-
-fn flatten_conditional<'a>(
-    c: &'a oxc_ast::ast::ConditionalExpression<'a>,
-    leaves: &mut Vec<&'a Expression<'a>>,
-    tests: &mut Vec<&'a Expression<'a>>,
-) {
-    tests.push(&c.test);
-    for branch in [&c.consequent, &c.alternate] {
-        match branch.without_parentheses() {
-            Expression::ConditionalExpression(inner) if leaves.len() < MAX_ALTS => {
-                flatten_conditional(inner, leaves, tests);
-            }
-            _ => leaves.push(branch),
-        }
-    }
-}
-
-/// A literal string, template, concatenation involving one, or char-code call.
-fn is_stringish(e: &Expression<'_>) -> bool {
-    match e.without_parentheses() {
-        Expression::StringLiteral(_) => true,
-        Expression::TemplateLiteral(t) => t.quasis.iter().any(|q| !q.value.raw.is_empty()),
-        Expression::BinaryExpression(b) => {
-            b.operator == BinaryOperator::Addition
-                && (is_stringish(&b.left) || is_stringish(&b.right))
-        }
-        Expression::CallExpression(c) => {
-            from_char_code_callee(&c.callee).is_some() || is_join_call(c)
-        }
-        _ => false,
-    }
-}
-
 fn is_number(e: &Expression<'_>) -> bool {
     matches!(e.without_parentheses(), Expression::NumericLiteral(_))
 }
 
-fn is_join_call(c: &CallExpression<'_>) -> bool {
+pub(crate) fn is_join_call(c: &CallExpression<'_>) -> bool {
     c.callee
         .without_parentheses()
         .as_member_expression()
@@ -450,7 +918,7 @@ fn is_join_call(c: &CallExpression<'_>) -> bool {
 }
 
 /// `String.fromCharCode` / `String.fromCodePoint`.
-fn from_char_code_callee(callee: &Expression<'_>) -> Option<&'static str> {
+pub(crate) fn from_char_code_callee(callee: &Expression<'_>) -> Option<&'static str> {
     let m = callee.without_parentheses().as_member_expression()?;
     if !matches!(m.object().without_parentheses(), Expression::Identifier(i) if i.name == "String")
     {
@@ -464,7 +932,7 @@ fn from_char_code_callee(callee: &Expression<'_>) -> Option<&'static str> {
 }
 
 /// Is the node an argument of `String.fromCharCode(…)` (numbers are char codes)?
-fn char_code_context(ctx: &Ctx<'_>, id: NodeId) -> bool {
+pub(crate) fn char_code_context(ctx: &Ctx<'_>, id: NodeId) -> bool {
     let nodes = ctx.semantic.nodes();
     nodes
         .ancestor_ids(id)
@@ -477,70 +945,8 @@ fn char_code_context(ctx: &Ctx<'_>, id: NodeId) -> bool {
         .unwrap_or(false)
 }
 
-/// An object or array literal, inline or bound to a never-reassigned variable.
-fn table_of<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'a>> {
-    match e.without_parentheses() {
-        t @ (Expression::ObjectExpression(_) | Expression::ArrayExpression(_)) => Some(t),
-        Expression::Identifier(id) => {
-            // Cheap shape checks before the mutation check of `const_init`:
-            // `x[i]` on a parameter or a call result is by far the common case.
-            let scoping = ctx.semantic.scoping();
-            let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
-            let AstKind::VariableDeclarator(d) =
-                ctx.semantic.nodes().kind(scoping.symbol_declaration(sym))
-            else {
-                return None;
-            };
-            let init = d.init.as_ref()?.without_parentheses();
-            (matches!(
-                init,
-                Expression::ObjectExpression(_) | Expression::ArrayExpression(_)
-            ) && matches!(d.id, BindingPattern::BindingIdentifier(_))
-                && !ctx.symbol_is_mutated(sym))
-            .then_some(init)
-        }
-        _ => None,
-    }
-}
-
-fn table_values<'a>(table: &'a Expression<'a>, field: Option<&str>) -> Vec<&'a Expression<'a>> {
-    let rows: Vec<&'a Expression<'a>> = match table {
-        Expression::ObjectExpression(o) => o
-            .properties
-            .iter()
-            .filter_map(|p| match p {
-                ObjectPropertyKind::ObjectProperty(p) => Some(&p.value),
-                ObjectPropertyKind::SpreadProperty(_) => None,
-            })
-            .collect(),
-        Expression::ArrayExpression(a) => a
-            .elements
-            .iter()
-            .filter_map(ArrayExpressionElement::as_expression)
-            .collect(),
-        _ => Vec::new(),
-    };
-    match field {
-        None => rows,
-        Some(f) => rows
-            .into_iter()
-            .filter_map(|row| match row.without_parentheses() {
-                Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
-                    ObjectPropertyKind::ObjectProperty(p)
-                        if p.key.static_name().as_deref() == Some(f) =>
-                    {
-                        Some(&p.value)
-                    }
-                    _ => None,
-                }),
-                _ => None,
-            })
-            .collect(),
-    }
-}
-
 /// The initializer of a never-reassigned variable.
-fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Expression<'a>> {
+pub(crate) fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Expression<'a>> {
     let Expression::Identifier(id) = e.without_parentheses() else {
         return None;
     };
@@ -557,91 +963,6 @@ fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Expression<'a
 
 /// `s.replace(P, R)` / `replaceAll` under a condition, where the pattern and
 /// its replacement differ imperceptibly. Applied unconditionally it is
-/// normalisation, not a choice.
-fn replace_site<'a>(
-    ctx: &Ctx<'a>,
-    r: &mut Renderer<'_, 'a>,
-    id: NodeId,
-    call: &'a CallExpression<'a>,
-) -> Option<Site<'a>> {
-    let m = call.callee.without_parentheses().as_member_expression()?;
-    if !matches!(m.static_property_name()?, "replace" | "replaceAll") {
-        return None;
-    }
-    let pat = call.arguments.first()?.as_expression()?;
-    let rep = call.arguments.get(1)?.as_expression()?;
-    let pattern = match pat.without_parentheses() {
-        Expression::RegExpLiteral(re) => regex_literal_text(re.regex.pattern.text.as_str())?,
-        Expression::StringLiteral(s) => s.value.to_string(),
-        _ => return None,
-    };
-    if !is_stringish(rep) {
-        return None;
-    }
-    r.holes.clear(); // placeholders are numbered per site
-    let replacement = r.render(rep, false)?;
-    let mut deciders = Vec::new();
-    let nodes = ctx.semantic.nodes();
-    let stop = nodes
-        .ancestor_ids(id)
-        .find(|&a| FnRef::is_fn(nodes.kind(a)))
-        .unwrap_or(NodeId::ROOT);
-    conditions_between(ctx, id, stop, &mut deciders);
-    if deciders.is_empty() {
-        return None;
-    }
-    Some(Site {
-        node: id,
-        span: call.span,
-        alts: vec![Alt { text: pattern }, Alt { text: replacement }],
-        deciders,
-        computed_invisible: None,
-    })
-}
-
-/// The literal text a simple regex pattern matches (`'`, `\u2019`, `[’‘]` → its first member).
-fn regex_literal_text(p: &str) -> Option<String> {
-    if let Some(inner) = p.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-        if inner.starts_with('^') {
-            return None;
-        }
-        return regex_atoms(inner).and_then(|v| v.first().map(ToString::to_string));
-    }
-    let atoms = regex_atoms(p)?;
-    (!atoms.is_empty() && atoms.len() <= 16).then(|| atoms.into_iter().collect())
-}
-
-/// Literal characters of a pattern without operators, escapes decoded.
-fn regex_atoms(p: &str) -> Option<Vec<char>> {
-    let mut out = Vec::new();
-    let mut it = p.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            '\\' => match it.next()? {
-                'u' => {
-                    let hex: String = if it.peek() == Some(&'{') {
-                        it.next();
-                        it.by_ref().take_while(|&c| c != '}').collect()
-                    } else {
-                        it.by_ref().take(4).collect()
-                    };
-                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                }
-                'x' => {
-                    let hex: String = it.by_ref().take(2).collect();
-                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                }
-                c if c.is_ascii_punctuation() => out.push(c),
-                _ => return None,
-            },
-            '.' | '*' | '+' | '?' | '(' | ')' | '|' | '^' | '$' | '{' | '}' | '[' | ']' => {
-                return None;
-            }
-            c => out.push(c),
-        }
-    }
-    Some(out)
-}
 
 /// A number as JavaScript prints it (integers without a fraction).
 fn js_number(n: f64) -> String {
@@ -652,98 +973,75 @@ fn js_number(n: f64) -> String {
     }
 }
 
-/// `String.fromCodePoint(0xE0000 + x)`, `fromCharCode(0xDB40, 0xDC00 + x)`,
-/// `0xE0000 | x`: invisible code points computed from data.
-fn computed_invisible_site<'a>(id: NodeId, call: &'a CallExpression<'a>) -> Option<Site<'a>> {
-    from_char_code_callee(&call.callee)?;
-    for arg in call.arguments.iter().filter_map(Argument::as_expression) {
-        let Expression::BinaryExpression(b) = arg.without_parentheses() else {
-            continue;
-        };
-        if !matches!(
-            b.operator,
-            BinaryOperator::Addition | BinaryOperator::BitwiseOR
-        ) {
-            continue;
-        }
-        let (base, data) = match (b.left.without_parentheses(), b.right.without_parentheses()) {
-            (Expression::NumericLiteral(n), d) | (d, Expression::NumericLiteral(n))
-                if !is_number(d) =>
-            {
-                (n.value, d)
-            }
-            _ => continue,
-        };
-        let base = base as u32;
-        // Tag block, its low surrogate (0xDC00 after a 0xDB40 high one), variation selectors.
-        let c = match base {
-            0xE0000..=0xE007F => char::from_u32(base.max(0xE0020)),
-            0xDC00 if call.arguments.iter().any(|a| matches!(a.as_expression().map(Expression::without_parentheses), Some(Expression::NumericLiteral(n)) if n.value as u32 == 0xDB40)) => char::from_u32(0xE0020),
-            0xFE00 | 0xE0100 => char::from_u32(base),
-            _ => None,
-        };
-        if let Some(c) = c {
-            return Some(Site {
-                node: id,
-                span: call.span,
-                alts: Vec::new(),
-                deciders: vec![data],
-                computed_invisible: Some(c),
-            });
-        }
-    }
-    None
-}
-
-// ---------------------------------------------------------------------------
-// 2. Alternatives as text
-// ---------------------------------------------------------------------------
-
 /// Renders an expression to the text it produces, with `${n}` placeholders for
 /// non-constant parts (`n` numbers distinct source texts).
-struct Renderer<'c, 'a> {
+pub(crate) struct Renderer<'c, 'a> {
     ctx: &'c Ctx<'a>,
     holes: Vec<&'a str>,
 }
 
 impl<'c, 'a> Renderer<'c, 'a> {
-    fn new(ctx: &'c Ctx<'a>) -> Self {
+    pub(crate) fn new(ctx: &'c Ctx<'a>) -> Self {
         Renderer {
             ctx,
             holes: Vec::new(),
         }
     }
 
-    /// The alternatives of a site, or `None` when they cannot differ
-    /// imperceptibly. Plain string literals — by far the most common leaves —
-    /// are prefiltered by [`signature`] without rendering or allocating.
-    fn alts(&mut self, leaves: &[&'a Expression<'a>], char_codes: bool) -> Option<Vec<Alt>> {
-        let leaves = &leaves[..leaves.len().min(MAX_ALTS)];
-        if !char_codes {
-            let mut lits: Vec<&str> = Vec::with_capacity(leaves.len());
-            for e in leaves {
-                if let Expression::StringLiteral(s) = e.without_parentheses() {
-                    lits.push(s.value.as_str());
-                } else {
-                    lits.clear();
-                    break;
+    /// The texts an expression may produce: conditionals and `c && A || B`
+    /// chains are expanded into their branches, everything else rendered
+    /// once (`${n}` for what is not constant). At most [`MAX_ALTS`] texts;
+    /// `truncated` says when more were left out.
+    pub(crate) fn alternatives(
+        &mut self,
+        e: &'a Expression<'a>,
+        codes: bool,
+        out: &mut Vec<String>,
+        truncated: &mut bool,
+    ) {
+        let mut stack = vec![e];
+        while let Some(e) = stack.pop() {
+            if out.len() >= MAX_ALTS {
+                *truncated = true;
+                return;
+            }
+            match e.without_parentheses() {
+                Expression::ConditionalExpression(c) => {
+                    stack.push(&c.alternate);
+                    stack.push(&c.consequent);
+                }
+                Expression::LogicalExpression(l) => match l.left.without_parentheses() {
+                    Expression::LogicalExpression(inner)
+                        if inner.operator == LogicalOperator::And
+                            && l.operator == LogicalOperator::Or =>
+                    {
+                        stack.push(&l.right);
+                        stack.push(&inner.right);
+                    }
+                    _ if l.operator == LogicalOperator::And => {
+                        stack.push(&l.right);
+                        if !out.iter().any(String::is_empty) {
+                            out.push(String::new());
+                        }
+                    }
+                    _ => {
+                        stack.push(&l.right);
+                        stack.push(&l.left);
+                    }
+                },
+                _ => {
+                    if let Some(t) = self.render(e, codes)
+                        && !out.contains(&t)
+                    {
+                        out.push(t);
+                    }
                 }
             }
-            if !lits.is_empty() && !any_pair_may_be_imperceptible(&lits) {
-                return None;
-            }
         }
-        self.holes.clear(); // placeholders are numbered per site
-        let alts: Vec<Alt> = leaves
-            .iter()
-            .filter_map(|e| self.render(e, char_codes))
-            .map(|text| Alt { text })
-            .collect();
-        (alts.len() >= 2).then_some(alts)
     }
 
     /// `None` when nothing in the expression is constant text.
-    fn render(&mut self, e: &'a Expression<'a>, char_codes: bool) -> Option<String> {
+    pub(crate) fn render(&mut self, e: &'a Expression<'a>, char_codes: bool) -> Option<String> {
         let mut out = String::new();
         self.into(e, &mut out, char_codes, 0).then_some(out)
     }
@@ -891,23 +1189,50 @@ impl<'c, 'a> Renderer<'c, 'a> {
 // ---------------------------------------------------------------------------
 
 /// The chosen pair and what kind of difference it is.
-struct Judged {
-    rule: Rule,
-    a: String,
-    b: String,
-    chars: Vec<char>,
+pub(crate) struct Judged {
+    pub rule: Rule,
+    pub a: String,
+    pub b: String,
+    pub chars: Vec<char>,
 }
 
-fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
+/// Judge every pair of distinct texts (tests and merges without sides).
+#[cfg(test)]
+fn judge_alternatives(texts: &[&str]) -> Option<Judged> {
+    let t: Vec<String> = texts.iter().map(|s| (*s).to_string()).collect();
+    judge(&t, &[], true)
+}
+
+/// Judge a decision: the texts on the chosen side `a` against the other
+/// side `b` (pairs across the sides only); with `all_pairs`, every pair of `a`.
+pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judged> {
     let mut distinct: Vec<&str> = Vec::new();
-    for a in alts {
-        if !distinct.contains(&a.text.as_str()) {
-            distinct.push(&a.text);
+    let mut in_a: Vec<bool> = Vec::new();
+    let mut in_b: Vec<bool> = Vec::new();
+    for (s, is_a) in a
+        .iter()
+        .map(|s| (s, true))
+        .chain(b.iter().map(|s| (s, false)))
+    {
+        let i = match distinct.iter().position(|d| *d == s.as_str()) {
+            Some(i) => i,
+            None => {
+                distinct.push(s);
+                in_a.push(false);
+                in_b.push(false);
+                distinct.len() - 1
+            }
+        };
+        if is_a {
+            in_a[i] = true;
+        } else {
+            in_b[i] = true;
         }
     }
     if distinct.len() < 2 {
         return None;
     }
+    let crosses = |i: usize, j: usize| all_pairs || (in_a[i] && in_b[j]) || (in_b[i] && in_a[j]);
     // An alphabet of distinct invisible characters: data encoded as invisibles.
     let all_invisible = distinct.iter().all(|s| is_invisible_symbol(s));
     if all_invisible {
@@ -924,6 +1249,9 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
     let mut best: Option<(u8, Judged)> = None;
     for i in 0..distinct.len() {
         for j in i + 1..distinct.len() {
+            if !crosses(i, j) {
+                continue;
+            }
             let (a, b) = (distinct[i], distinct[j]);
             if !may_be_imperceptible(a, b) {
                 if reordered_fields(a, b) && best.is_none() {
@@ -1031,20 +1359,32 @@ fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
 
 /// Could any two distinct strings of `lits` differ imperceptibly (or encode
 /// data as an alphabet of invisibles)?
-fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
+pub(crate) fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
     if lits.iter().any(|s| is_invisible_symbol(s)) {
         return true;
     }
-    (0..lits.len()).any(|i| (i + 1..lits.len()).any(|j| may_be_imperceptible(lits[i], lits[j])))
+    // Signatures once per text, then equal signatures among distinct texts.
+    let mut sigs: Vec<(&str, Sig)> = Vec::with_capacity(lits.len());
+    for s in lits {
+        if sigs.iter().any(|(t, _)| t == s) {
+            continue;
+        }
+        let sig = signature(s);
+        if sigs.iter().any(|(_, g)| *g == sig) {
+            return true;
+        }
+        sigs.push((s, sig));
+    }
+    false
 }
 
-fn is_invisible_symbol(s: &str) -> bool {
+pub(crate) fn is_invisible_symbol(s: &str) -> bool {
     !s.is_empty() && s.chars().all(plainsight_text::chars::is_invisible)
 }
 
 /// Cheap necessary condition for `classify(a, b).is_imperceptible()`: equal
 /// [`signature`]s, checked first by length (no allocation for ASCII).
-fn may_be_imperceptible(a: &str, b: &str) -> bool {
+pub(crate) fn may_be_imperceptible(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
@@ -1139,7 +1479,7 @@ fn signature(s: &str) -> Sig {
 
 /// The same non-constant fields (`${n}` placeholders) joined in another order
 /// and/or with other date separators: `${d}/${m}/${y}` vs `${y}-${m}-${d}`.
-fn reordered_fields(a: &str, b: &str) -> bool {
+pub(crate) fn reordered_fields(a: &str, b: &str) -> bool {
     fn split(s: &str) -> Option<(Vec<&str>, String)> {
         let mut holes = Vec::new();
         let mut rest = String::new();
@@ -1174,103 +1514,6 @@ fn separators(a: &str, b: &str) -> Vec<char> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-fn judge_site<'a>(ctx: &Ctx<'a>, shared: &Shared<'a>, site: &Site<'a>) -> Option<Finding> {
-    let judged = match site.computed_invisible {
-        Some(c) => Judged {
-            rule: Rule::CovertEncoding,
-            a: String::new(),
-            b: String::new(),
-            chars: vec![c],
-        },
-        None => judge_alternatives(&site.alts)?,
-    };
-    // Backward: prefer a targetable read among all deciders.
-    let mut slicer = shared.slicer(ctx, SLICE_BUDGET);
-    let mut hit: Option<EnvHit> = None;
-    for d in &site.deciders {
-        let mut path = Vec::new();
-        if let Some(h) = slicer.expr(d, &mut path) {
-            let better = hit.as_ref().is_none_or(|old| {
-                !old.read.category.is_targetable() && h.read.category.is_targetable()
-            });
-            if better {
-                hit = Some(h);
-            }
-            if hit
-                .as_ref()
-                .is_some_and(|h| h.read.category.is_targetable())
-            {
-                break;
-            }
-        }
-    }
-    let opaque = slicer.opaque;
-    let mut forward = shared.slicer(ctx, SLICE_BUDGET);
-    let sink = forward.sink(site.node);
-    let local_only = sink.is_none() && forward.printed_locally();
-    let imperceptible_strong = matches!(
-        judged.rule,
-        Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding
-    );
-    let (severity, confidence) = match (&hit, &sink) {
-        (Some(h), Some(_)) if h.read.category.is_targetable() => {
-            (Severity::Critical, Confidence::High)
-        }
-        (Some(h), None) if h.read.category.is_targetable() => {
-            // Locale-driven spacing or date format for display is ordinary
-            // i18n: reported lower without a sink, not at all when the text is
-            // only printed to the local terminal.
-            match (imperceptible_strong, local_only) {
-                (true, false) => (Severity::High, Confidence::High),
-                (true, true) | (false, false) => (Severity::Medium, Confidence::Medium),
-                (false, true) => return None,
-            }
-        }
-        // A generic or platform variable decides: only worth a look when it is
-        // close to the choice. Deep paths from such variables are configuration
-        // plumbing (on claude-code 2.1.330: TSC_WATCHFILE reaching a
-        // toLocaleTimeString normaliser, CLAUDE_CODE_EXTRA_BODY a BOM strip).
-        (Some(h), Some(_)) if h.path.len() <= GENERIC_ENV_MAX_HOPS => {
-            (Severity::Medium, Confidence::Medium)
-        }
-        (None, Some(_))
-            if opaque
-                && imperceptible_strong
-                && judged.rule != Rule::CovertEncoding
-                && prose_like(&judged) =>
-        {
-            (Severity::Medium, Confidence::Low)
-        }
-        _ => return None,
-    };
-    // Reported: now name every environment source the deciding conditions
-    // reach (endpoint AND time zone), not just the first one found.
-    let mut sources: Vec<EnvRead> = Vec::new();
-    if hit.is_some() {
-        for d in &site.deciders {
-            for r in shared.slicer(ctx, SLICE_BUDGET).all_reads(d) {
-                if !sources.iter().any(|s| s.span == r.span) {
-                    sources.push(r);
-                }
-            }
-        }
-    }
-    Some(finding(
-        ctx,
-        site,
-        &judged,
-        hit.as_ref(),
-        &sources,
-        sink.as_ref(),
-        (severity, confidence),
-    ))
-}
-
-/// Alternatives that are words of text, not lone symbols or identifiers.
-fn prose_like(j: &Judged) -> bool {
-    crate::slice::is_prose(&j.a) || crate::slice::is_prose(&j.b)
 }
 
 fn category_label(c: EnvCategory) -> &'static str {
@@ -1310,106 +1553,6 @@ fn escape(s: &str) -> String {
         .collect()
 }
 
-fn finding<'a>(
-    ctx: &Ctx<'a>,
-    site: &Site<'a>,
-    j: &Judged,
-    hit: Option<&EnvHit>,
-    sources: &[EnvRead],
-    sink: Option<&Sink>,
-    (severity, confidence): (Severity, Confidence),
-) -> Finding {
-    let what = match j.rule {
-        Rule::CovertEncoding if site.computed_invisible.is_some() => {
-            format!(
-                "invisible code points computed from data (from {})",
-                describe_chars(&j.chars)
-            )
-        }
-        Rule::CovertEncoding => format!(
-            "data encoded as invisible characters {}",
-            describe_chars(&j.chars)
-        ),
-        Rule::CovertInvisible => format!("invisible {} inserted or not", describe_chars(&j.chars)),
-        Rule::CovertFormat => format!("format variant \"{}\" / \"{}\"", escape(&j.a), escape(&j.b)),
-        _ => describe_chars(&j.chars),
-    };
-    let by = match hit {
-        Some(h) => {
-            let mut parts = vec![format!(
-                "{} ({})",
-                h.read.what,
-                category_label(h.read.category)
-            )];
-            for r in sources {
-                let p = format!("{} ({})", r.what, category_label(r.category));
-                if !parts.contains(&p) {
-                    parts.push(p);
-                }
-            }
-            parts.join(" and ")
-        }
-        None => "a value of unknown origin".to_string(),
-    };
-    let mut message = format!("{what} chosen by {by}");
-    if let Some(s) = sink {
-        message.push_str("; reaches ");
-        message.push_str(&s.what);
-    }
-    let mut f = Finding::new(j.rule, message, ctx.location(site.span));
-    f.severity = severity;
-    f.confidence = confidence;
-    f.chars = j.chars.iter().map(|&c| CharNote::new(c, 1)).collect();
-    let pos = |span: Span| {
-        let p = ctx.lines.position(ctx.source, span.start);
-        format!("{}:{}", p.line, p.column)
-    };
-    if let Some(h) = hit {
-        let mut steps = vec![format!("site {}", pos(site.span))];
-        steps.extend(h.describe(ctx));
-        steps.push(format!("{} at {}", h.read.what, pos(h.read.span)));
-        f.notes.push(steps.join(" ← "));
-    }
-    if !j.a.is_empty() || !j.b.is_empty() {
-        // Every alternative of the site, not only the pair that was judged.
-        let mut shown: Vec<String> = Vec::new();
-        for t in [&j.a, &j.b]
-            .into_iter()
-            .chain(site.alts.iter().map(|a| &a.text))
-        {
-            let e = format!("\"{}\"", escape(t));
-            if !shown.contains(&e) {
-                shown.push(e);
-            }
-        }
-        f.notes.push(format!("alternatives: {}", shown.join(" | ")));
-    }
-    if let Some(s) = sink {
-        f.notes.push(format!("sink: {} at {}", s.what, pos(s.span)));
-    }
-    let (printed_span, mut text) = snippet::around(ctx, site.node);
-    if let Some(h) = hit
-        && !printed_span.contains_inclusive(h.read.span)
-        && let Some(env_node) = node_at(ctx, h.read.span)
-    {
-        let (_, env_text) = snippet::around(ctx, env_node);
-        text.push_str("\n// …\n");
-        text.push_str(&env_text);
-    }
-    let header = format!(
-        "// {}: {}\n",
-        j.rule.code(),
-        if j.a.is_empty() {
-            describe_chars(&j.chars)
-        } else {
-            format!("\"{}\" vs \"{}\"", escape(&j.a), escape(&j.b))
-        }
-    );
-    f.snippet = Some(header + &text);
-    f.help = Some("An environment-dependent choice between texts a reader cannot tell apart can tag outgoing text; review why the text varies.".into());
-    f
-}
-
 /// The innermost semantic node with exactly this span (for snippets of env reads).
 fn node_at(ctx: &Ctx<'_>, span: Span) -> Option<NodeId> {
     // Demand-driven: one scan of the node table per finding with a remote env read.
@@ -1424,6 +1567,7 @@ fn node_at(ctx: &Ctx<'_>, span: Span) -> Option<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::walk::regex_literal_text;
 
     #[test]
     fn prefilter_never_rejects_an_imperceptible_pair() {
@@ -1446,13 +1590,7 @@ mod tests {
 
     #[test]
     fn judge_picks_the_kind_and_names_the_characters() {
-        let alts = |v: &[&str]| {
-            v.iter()
-                .map(|t| Alt {
-                    text: (*t).to_string(),
-                })
-                .collect::<Vec<_>>()
-        };
+        let alts = |v: &[&'static str]| v.to_vec();
         let j = judge_alternatives(&alts(&["It's", "It\u{2019}s", "Its"])).unwrap();
         assert_eq!(j.rule, Rule::CovertLookAlike);
         assert_eq!(j.chars, vec!['\'', '\u{2019}']);
@@ -1466,13 +1604,7 @@ mod tests {
 
     #[test]
     fn escape_and_layout_tables_are_not_carriers() {
-        let alts = |v: &[&str]| {
-            v.iter()
-                .map(|t| Alt {
-                    text: (*t).to_string(),
-                })
-                .collect::<Vec<_>>()
-        };
+        let alts = |v: &[&'static str]| v.to_vec();
         for pair in [
             ["'", "`"],
             ["\t", "\n"],

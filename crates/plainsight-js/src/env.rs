@@ -421,6 +421,18 @@ pub fn env_read(ctx: &Ctx<'_>, expr: &Expression<'_>) -> Option<EnvRead> {
     })
 }
 
+/// A read of field `key` of `object` when `object` is an environment object
+/// or ambient global (`process.env` + `"TZ"`, `process` + `"platform"`):
+/// the flow engine reaches `e.TZ` as "field TZ of the value of `e`".
+pub(crate) fn env_read_field(ctx: &Ctx<'_>, object: &Expression<'_>, key: &str) -> Option<EnvRead> {
+    let (category, what) = member_read_with(ctx, object, Some(key))?;
+    Some(EnvRead {
+        category,
+        what,
+        span: object.span(),
+    })
+}
+
 /// `process`, `navigator`, … as unshadowed globals, also via `globalThis.x`.
 fn global_name<'a>(ctx: &Ctx<'_>, expr: &'a Expression<'_>) -> Option<&'a str> {
     match expr.without_parentheses() {
@@ -507,9 +519,7 @@ fn is_process_module(ctx: &Ctx<'_>, expr: &Expression<'_>) -> bool {
         }
         e @ (Expression::CallExpression(_)
         | Expression::AwaitExpression(_)
-        | Expression::ImportExpression(_)) => {
-            module_object(ctx, e) == Some(NodeModule::Process)
-        }
+        | Expression::ImportExpression(_)) => module_object(ctx, e) == Some(NodeModule::Process),
         _ => false,
     }
 }
@@ -601,10 +611,12 @@ fn module_binding(
         AstKind::FormalParameter(_) => {
             // `import("node:os").then((os) => …)`, `.then(({ hostname }) => …)`.
             let nodes = ctx.semantic.nodes();
-            let f = nodes
-                .ancestor_ids(node.id())
-                .take(3)
-                .find(|&a| matches!(nodes.kind(a), AstKind::ArrowFunctionExpression(_) | AstKind::Function(_)))?;
+            let f = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+                matches!(
+                    nodes.kind(a),
+                    AstKind::ArrowFunctionExpression(_) | AstKind::Function(_)
+                )
+            })?;
             let AstKind::CallExpression(call) = nodes.parent_kind(f) else {
                 return None;
             };
@@ -955,7 +967,9 @@ fn module_call(
     match module {
         NodeModule::Os => lookup(OS_FUNCTIONS, name).map(|c| (c, format!("os.{name}()"))),
         NodeModule::ChildProcess | NodeModule::Fs => file_or_command(name, call),
-        NodeModule::Process => lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()"))),
+        NodeModule::Process => {
+            lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()")))
+        }
     }
 }
 
@@ -1019,8 +1033,7 @@ fn literal_parts<'a>(e: &'a Expression<'_>, out: &mut Vec<&'a str>, depth: u8) {
             literal_parts(&b.right, out, depth + 1);
         }
         Expression::CallExpression(c)
-            if c
-                .callee
+            if c.callee
                 .without_parentheses()
                 .as_member_expression()
                 .and_then(MemberExpression::static_property_name)
@@ -1875,10 +1888,7 @@ mod tests {
             one("import { platform } from 'node:process'; f(platform);"),
             (Platform, "process.platform".into())
         );
-        assert_eq!(
-            one("import p from 'process'; f(p.getuid());").0,
-            Identity
-        );
+        assert_eq!(one("import p from 'process'; f(p.getuid());").0, Identity);
     }
 
     #[test]
@@ -1898,22 +1908,49 @@ mod tests {
     fn identity_and_locale_files_by_kind() {
         use EnvCategory::*;
         for (src, cat) in [
-            ("const fs = require('fs'); f(fs.readFileSync('/etc/machine-id', 'utf8'))", Identity),
-            ("const fs = require('fs'); f(fs.readFileSync('/etc/resolv.conf', 'utf8'))", Endpoint),
-            ("const fs = require('fs'); const os = require('os'); const path = require('path'); f(fs.readFileSync(path.join(os.homedir(), '.gitconfig'), 'utf8'))", Identity),
-            ("import { readFile } from 'node:fs/promises'; f(await readFile(`${process.env.HOME}/.npmrc`, 'utf8'))", Endpoint),
-            ("const fs = require('fs'); f(fs.readFileSync('/sys/class/net/eth0/address', 'utf8'))", Identity),
+            (
+                "const fs = require('fs'); f(fs.readFileSync('/etc/machine-id', 'utf8'))",
+                Identity,
+            ),
+            (
+                "const fs = require('fs'); f(fs.readFileSync('/etc/resolv.conf', 'utf8'))",
+                Endpoint,
+            ),
+            (
+                "const fs = require('fs'); const os = require('os'); const path = require('path'); f(fs.readFileSync(path.join(os.homedir(), '.gitconfig'), 'utf8'))",
+                Identity,
+            ),
+            (
+                "import { readFile } from 'node:fs/promises'; f(await readFile(`${process.env.HOME}/.npmrc`, 'utf8'))",
+                Endpoint,
+            ),
+            (
+                "const fs = require('fs'); f(fs.readFileSync('/sys/class/net/eth0/address', 'utf8'))",
+                Identity,
+            ),
             ("f(Bun.file('/etc/hostname'))", Identity),
-            ("const cp = require('child_process'); f(cp.execSync('git config user.email'))", Identity),
-            ("const cp = require('child_process'); f(cp.execSync('cat /etc/timezone'))", TimeZone),
-            ("const cp = require('child_process'); f(cp.execSync('date +%Z'))", TimeZone),
+            (
+                "const cp = require('child_process'); f(cp.execSync('git config user.email'))",
+                Identity,
+            ),
+            (
+                "const cp = require('child_process'); f(cp.execSync('cat /etc/timezone'))",
+                TimeZone,
+            ),
+            (
+                "const cp = require('child_process'); f(cp.execSync('date +%Z'))",
+                TimeZone,
+            ),
             ("f(new Date().toString())", TimeZone),
         ] {
             let r = reads(src);
             assert!(r.iter().any(|(c, _)| *c == cat), "{src}: {r:?}");
         }
         assert!(reads("f(x.toString())").is_empty());
-        assert!(reads("const fs = require('fs'); f(fs.readFileSync(path.join(dir, 'package.json')))").is_empty());
+        assert!(
+            reads("const fs = require('fs'); f(fs.readFileSync(path.join(dir, 'package.json')))")
+                .is_empty()
+        );
     }
 
     fn analyzed(src: &str) -> Vec<Finding> {

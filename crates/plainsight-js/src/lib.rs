@@ -26,9 +26,9 @@ mod depth;
 pub mod egress;
 pub mod env;
 pub mod eval;
+pub(crate) mod flow;
 pub mod hidden;
 mod jsregex;
-mod slice;
 mod snippet;
 mod strtable;
 

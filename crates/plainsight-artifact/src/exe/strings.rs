@@ -304,7 +304,8 @@ impl Inventory {
                 EnvCategory::TimeZone => (Rule::EnvTimeZone, "time zone / locale"),
                 EnvCategory::Identity => (Rule::EnvIdentity, "host / user identity"),
                 EnvCategory::Platform => (Rule::EnvPlatform, "platform"),
-                EnvCategory::Other => continue,
+                // CI variable names are in every toolchain binary: not an inventory item.
+                EnvCategory::Ci | EnvCategory::Other => continue,
             };
             let mut f = Finding::new(
                 rule,

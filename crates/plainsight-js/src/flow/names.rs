@@ -1,0 +1,303 @@
+//! Name-keyed view of object properties, methods and method calls, per unit:
+//! the fall-back when the owner of `x.p` cannot be resolved (a parameter, the
+//! result of an unknown call). Joins by name are *unproven* hops.
+//!
+//! One flat vector tagged by a name hash, filled while the seed pass walks
+//! the node table (a push per entry, no maps, no per-key allocation) and
+//! sorted on first use; look-ups binary-search the hash.
+
+use std::cell::{Cell, OnceCell};
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{AssignmentTarget, CallExpression, Expression, SimpleAssignmentTarget};
+
+use super::FnRef;
+
+/// A name written in more places than this is not joined by name.
+pub(crate) const MAX_WRITERS: usize = 8;
+
+/// Names of built-in methods and properties (String, Array, RegExp, URL,
+/// Promise, Map…): reading or calling one is an operation on the receiver,
+/// not a same-named user method somewhere in the bundle.
+pub(crate) const BUILTIN_MEMBERS: &[&str] = &[
+    "at",
+    "catch",
+    "charAt",
+    "charCodeAt",
+    "codePointAt",
+    "concat",
+    "endsWith",
+    "entries",
+    "every",
+    "exec",
+    "filter",
+    "finally",
+    "find",
+    "findIndex",
+    "findLast",
+    "flat",
+    "flatMap",
+    "forEach",
+    "from",
+    "get",
+    "has",
+    "host",
+    "hostname",
+    "href",
+    "includes",
+    "indexOf",
+    "join",
+    "keys",
+    "lastIndexOf",
+    "length",
+    "localeCompare",
+    "map",
+    "match",
+    "matchAll",
+    "normalize",
+    "origin",
+    "padEnd",
+    "padStart",
+    "pathname",
+    "pop",
+    "port",
+    "protocol",
+    "push",
+    "reduce",
+    "repeat",
+    "replace",
+    "replaceAll",
+    "reverse",
+    "search",
+    "set",
+    "shift",
+    "slice",
+    "some",
+    "sort",
+    "splice",
+    "split",
+    "startsWith",
+    "substr",
+    "substring",
+    "test",
+    "then",
+    "toLowerCase",
+    "toString",
+    "toUpperCase",
+    "trim",
+    "trimEnd",
+    "trimStart",
+    "unshift",
+    "values",
+    "call",
+    "apply",
+    "bind",
+    "add",
+    "delete",
+    "next",
+    "toISOString",
+    "toJSON",
+    "valueOf",
+];
+
+/// Property names so common across libraries that joining their writes by
+/// name says nothing about where one object's field came from.
+pub(crate) const GENERIC_PROPERTIES: &[&str] = &[
+    "body",
+    "content",
+    "data",
+    "default",
+    "error",
+    "headers",
+    "id",
+    "key",
+    "message",
+    "name",
+    "options",
+    "prototype",
+    "result",
+    "source",
+    "text",
+    "type",
+    "value",
+    "exports",
+    "config",
+    "env",
+    "args",
+    "params",
+    "state",
+    "props",
+    "context",
+    "ctx",
+];
+
+#[derive(Clone, Copy)]
+pub(crate) enum Entry<'a> {
+    Value(&'a Expression<'a>),
+    Method(FnRef<'a>),
+    Call(&'a CallExpression<'a>),
+}
+
+/// Entries collected during the seed pass; sorted into an index on first use.
+#[derive(Default)]
+pub(crate) struct NameEntries<'a> {
+    props: Vec<(u32, &'a str, Entry<'a>)>,
+    calls: Vec<(u32, &'a str, Entry<'a>)>,
+}
+
+impl<'a> NameEntries<'a> {
+    #[inline]
+    pub fn node(&mut self, kind: AstKind<'a>) {
+        let mut push = |name: &'a str, e: Entry<'a>| self.props.push((hash_name(name), name, e));
+        match kind {
+            AstKind::CallExpression(c) => {
+                if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
+                    let name = m.property.name.as_str();
+                    self.calls.push((hash_name(name), name, Entry::Call(c)));
+                }
+            }
+            AstKind::ObjectProperty(p) if !p.computed => {
+                if let Some(name) = property_key_name(&p.key) {
+                    match FnRef::from_expr(&p.value) {
+                        Some(f) => push(name, Entry::Method(f)),
+                        None => push(name, Entry::Value(&p.value)),
+                    }
+                }
+            }
+            AstKind::MethodDefinition(m) if !m.computed => {
+                if let Some(name) = property_key_name(&m.key) {
+                    push(name, Entry::Method(FnRef::Function(&m.value)));
+                }
+            }
+            AstKind::PropertyDefinition(p) if !p.computed => {
+                if let (Some(name), Some(v)) = (property_key_name(&p.key), &p.value) {
+                    match FnRef::from_expr(v) {
+                        Some(f) => push(name, Entry::Method(f)),
+                        None => push(name, Entry::Value(v)),
+                    }
+                }
+            }
+            AstKind::AssignmentExpression(a) => {
+                if let AssignmentTarget::StaticMemberExpression(m) = &a.left {
+                    let name = m.property.name.as_str();
+                    match FnRef::from_expr(&a.right) {
+                        Some(f) => push(name, Entry::Method(f)),
+                        None => push(name, Entry::Value(&a.right)),
+                    }
+                } else if let Some(SimpleAssignmentTarget::PrivateFieldExpression(m)) =
+                    a.left.as_simple_assignment_target()
+                {
+                    push(m.field.name.as_str(), Entry::Value(&a.right));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The per-unit index (lazily sorted).
+#[derive(Default)]
+pub(crate) struct NameIndex<'a> {
+    pending: Cell<NameEntries<'a>>,
+    props: OnceCell<Vec<(u32, &'a str, Entry<'a>)>>,
+    calls: OnceCell<Vec<(u32, &'a str, Entry<'a>)>>,
+}
+
+impl<'a> NameIndex<'a> {
+    pub fn new(entries: NameEntries<'a>) -> NameIndex<'a> {
+        NameIndex {
+            pending: Cell::new(entries),
+            props: OnceCell::new(),
+            calls: OnceCell::new(),
+        }
+    }
+
+    fn props(&self) -> &[(u32, &'a str, Entry<'a>)] {
+        self.props.get_or_init(|| {
+            let mut p = self.pending.take();
+            let mut v = std::mem::take(&mut p.props);
+            self.pending.set(p);
+            v.sort_by_key(|e| e.0);
+            v
+        })
+    }
+
+    fn calls(&self) -> &[(u32, &'a str, Entry<'a>)] {
+        self.calls.get_or_init(|| {
+            let mut p = self.pending.take();
+            let mut v = std::mem::take(&mut p.calls);
+            self.pending.set(p);
+            v.sort_by_key(|e| e.0);
+            v
+        })
+    }
+
+    fn find<'s>(
+        entries: &'s [(u32, &'a str, Entry<'a>)],
+        name: &'s str,
+    ) -> impl Iterator<Item = Entry<'a>> + 's {
+        let h = hash_name(name);
+        let start = entries.partition_point(|(eh, _, _)| *eh < h);
+        entries[start..]
+            .iter()
+            .take_while(move |(eh, _, _)| *eh == h)
+            .filter(move |(_, n, _)| *n == name)
+            .map(|(_, _, e)| *e)
+    }
+
+    /// Values stored under `name` (object literals, class fields, `x.name = v`);
+    /// `None` when the name is generic, built-in or has too many writers.
+    pub fn values(&self, name: &str) -> Option<Vec<&'a Expression<'a>>> {
+        if BUILTIN_MEMBERS.contains(&name) || GENERIC_PROPERTIES.contains(&name) {
+            return None;
+        }
+        let v: Vec<_> = Self::find(self.props(), name)
+            .filter_map(|e| match e {
+                Entry::Value(v) => Some(v),
+                _ => None,
+            })
+            .take(MAX_WRITERS + 1)
+            .collect();
+        (v.len() <= MAX_WRITERS).then_some(v)
+    }
+
+    /// Methods named `name` (object literal methods, class methods, `x.name = function`).
+    pub fn methods(&self, name: &str) -> Vec<FnRef<'a>> {
+        if BUILTIN_MEMBERS.contains(&name) {
+            return Vec::new();
+        }
+        Self::find(self.props(), name)
+            .filter_map(|e| match e {
+                Entry::Method(f) => Some(f),
+                _ => None,
+            })
+            .take(MAX_WRITERS)
+            .collect()
+    }
+
+    /// Calls `x.name(…)`.
+    pub fn calls_named(&self, name: &str, max: usize) -> Vec<&'a CallExpression<'a>> {
+        Self::find(self.calls(), name)
+            .filter_map(|e| match e {
+                Entry::Call(c) => Some(c),
+                _ => None,
+            })
+            .take(max)
+            .collect()
+    }
+}
+
+pub(crate) fn hash_name(s: &str) -> u32 {
+    s.bytes().fold(2_166_136_261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    })
+}
+
+pub(crate) fn property_key_name<'a>(k: &oxc_ast::ast::PropertyKey<'a>) -> Option<&'a str> {
+    match k {
+        oxc_ast::ast::PropertyKey::StaticIdentifier(i) => Some(i.name.as_str()),
+        oxc_ast::ast::PropertyKey::PrivateIdentifier(i) => Some(i.name.as_str()),
+        oxc_ast::ast::PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+        _ => None,
+    }
+}

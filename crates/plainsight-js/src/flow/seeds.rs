@@ -1,0 +1,603 @@
+//! Carriers by kind: where imperceptible material can enter a string.
+//!
+//! One linear pass over a unit's node table finds
+//! - **text carriers**: string literals and template text holding an
+//!   invisible character (default-ignorable, tag, variation selector,
+//!   interlinear annotation), a non-ASCII character whose UTS #39 skeleton is
+//!   ASCII (a look-alike), or a space other than U+0020 — raw or escaped, the
+//!   parser has decoded escapes — and `String.fromCharCode`/`fromCodePoint`
+//!   of constants producing one;
+//! - **computed code points**: `fromCodePoint(BASE + x)` / `BASE | x` /
+//!   `BASE ^ x` with BASE in the tag, variation-selector, zero-width or
+//!   look-alike blocks and x not constant: data encoded as invisible characters;
+//! - **merge points of constant texts** that may differ imperceptibly even
+//!   when every character is ASCII (a doubled space, a date separator, a field
+//!   order): a conditional or `c && A || B` chain, the returns of one
+//!   function, the writes of one variable, the values of an object or array
+//!   literal, a `.replace(P, R)`;
+//! - **formatters whose options are chosen**: `toLocale*String`, `Intl.*Format`
+//!   with a locale or option decided by a condition.
+//!
+//! The pass also fills the unit's name index and module raw material, so the
+//! engine costs one pass over the node table per unit. Nothing allocates for
+//! a node that is none of these (the common case is a tag check).
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, AssignmentOperator, AssignmentTarget, BinaryOperator,
+    BindingPattern, CallExpression, Expression, LogicalOperator, ObjectPropertyKind,
+};
+use oxc_semantic::{NodeId, SymbolId};
+use oxc_span::GetSpan;
+
+use super::modules::RawModule;
+use super::names::NameEntries;
+use super::walk::Test;
+use super::{Control, FnRef, UnitId, nid};
+use crate::context::Ctx;
+
+/// Leaves of one merge point started from (each is a walk).
+const MAX_LEAVES: usize = 64;
+
+#[derive(Clone, Debug)]
+pub(crate) enum SeedKind<'a> {
+    /// Imperceptible characters in constant text.
+    Text(Vec<char>),
+    /// Code points computed from data into an invisible or look-alike block.
+    Computed {
+        data: &'a Expression<'a>,
+        sample: char,
+    },
+    /// Constant texts that may differ imperceptibly meet here.
+    Merge,
+    /// A formatter whose locale or options are decided by these tests.
+    Format(Vec<Test<'a>>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Seed<'a> {
+    pub unit: UnitId,
+    /// Walks start at these nodes (their values carry the seed).
+    pub starts: Vec<NodeId>,
+    /// The node shown as the carrier.
+    pub node: NodeId,
+    pub kind: SeedKind<'a>,
+}
+
+impl Seed<'_> {
+    /// Intrinsic carriers (non-ASCII material) before ASCII merges: the order
+    /// sites are analysed in when a unit-wide cap applies.
+    pub fn rank(&self) -> u8 {
+        match self.kind {
+            SeedKind::Computed { .. } => 0,
+            SeedKind::Text(_) => 1,
+            SeedKind::Format(_) => 2,
+            SeedKind::Merge => 3,
+        }
+    }
+}
+
+/// Is `c` imperceptible relative to some alternative on its own: invisible,
+/// a look-alike of an ASCII character, or an unusual space?
+pub(crate) fn is_carrier_char(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    plainsight_text::chars::is_invisible(c)
+        || plainsight_text::chars::is_unusual_space(c)
+        || lookalike(c)
+}
+
+/// A non-ASCII character whose skeleton is ASCII, cached per code point block
+/// (skeleton computation allocates; literals repeat the same few characters).
+fn lookalike(c: char) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<char, bool>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|m| {
+        if let Some(&v) = m.borrow().get(&c) {
+            return v;
+        }
+        let v = plainsight_text::chars::ascii_prototype(c).is_some();
+        let mut m = m.borrow_mut();
+        if m.len() < 65_536 {
+            m.insert(c, v);
+        }
+        v
+    })
+}
+
+pub(crate) fn carrier_chars(s: &str) -> Vec<char> {
+    if s.is_ascii() {
+        return Vec::new();
+    }
+    let mut v: Vec<char> = s.chars().filter(|&c| is_carrier_char(c)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Blocks a computed code point may be aimed at: tags, variation selectors,
+/// zero-width and format characters, and the blocks whose letters look like
+/// Latin ones (Cyrillic, Greek, modifier letters, fullwidth forms).
+pub(crate) fn aimed_block(base: u32) -> Option<char> {
+    let c = match base {
+        0xE0000..=0xE007F => 0xE0020.max(base),
+        0xE0100..=0xE01EF | 0xFE00..=0xFE0F => base,
+        0x200B..=0x200F | 0x2060..=0x2064 | 0xFEFF | 0x180E => base,
+        // `0xDC00 + x` after a 0xDB40 high surrogate: the tag block.
+        0xDC00..=0xDC7F => 0xE0020,
+        0x02B0..=0x02FF | 0x0370..=0x03FF | 0x0400..=0x04FF | 0xFF00..=0xFF5E | 0x2000..=0x200A => {
+            base
+        }
+        _ => return None,
+    };
+    char::from_u32(c)
+}
+
+pub(crate) struct UnitSeeds<'a> {
+    pub seeds: Vec<Seed<'a>>,
+    pub names: NameEntries<'a>,
+    pub raw: RawModule<'a>,
+}
+
+/// The seed pass over one unit.
+pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
+    let nodes = ctx.semantic.nodes();
+    let scoping = ctx.semantic.scoping();
+    let mut out = UnitSeeds {
+        seeds: Vec::new(),
+        names: NameEntries::default(),
+        raw: RawModule::default(),
+    };
+    let mut returns: Vec<(NodeId, &'a Expression<'a>)> = Vec::new();
+    let mut writes: Vec<(SymbolId, &'a Expression<'a>)> = Vec::new();
+    for node in nodes.iter() {
+        let id = node.id();
+        let kind = node.kind();
+        out.names.node(kind);
+        out.raw.node(ctx, kind);
+        match kind {
+            AstKind::StringLiteral(s) => {
+                let chars = carrier_chars(&s.value);
+                if !chars.is_empty() && is_value_position(nodes.parent_kind(id)) {
+                    out.seeds.push(Seed {
+                        unit: u,
+                        starts: vec![id],
+                        node: id,
+                        kind: SeedKind::Text(chars),
+                    });
+                }
+            }
+            AstKind::TemplateLiteral(t) => {
+                let mut chars = Vec::new();
+                for q in &t.quasis {
+                    if let Some(c) = &q.value.cooked {
+                        chars.extend(carrier_chars(c));
+                    }
+                }
+                if !chars.is_empty() {
+                    chars.sort_unstable();
+                    chars.dedup();
+                    out.seeds.push(Seed {
+                        unit: u,
+                        starts: vec![id],
+                        node: id,
+                        kind: SeedKind::Text(chars),
+                    });
+                }
+            }
+            AstKind::ConditionalExpression(c) => {
+                if matches!(nodes.parent_kind(id), AstKind::ConditionalExpression(p) if p.test.span() != c.span)
+                {
+                    continue; // part of the outer chain
+                }
+                let mut leaves = Vec::new();
+                flatten_conditional(c, &mut leaves);
+                merge_seed(ctx, u, id, &leaves, &mut out.seeds);
+            }
+            AstKind::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
+                if let Expression::LogicalExpression(inner) = l.left.without_parentheses()
+                    && inner.operator == LogicalOperator::And
+                {
+                    merge_seed(ctx, u, id, &[&inner.right, &l.right], &mut out.seeds);
+                }
+            }
+            AstKind::ObjectExpression(o) if o.properties.len() >= 2 => {
+                let leaves: Vec<&'a Expression<'a>> = o
+                    .properties
+                    .iter()
+                    .filter_map(|p| match p {
+                        ObjectPropertyKind::ObjectProperty(p) => Some(&p.value),
+                        ObjectPropertyKind::SpreadProperty(_) => None,
+                    })
+                    .filter(|e| matches!(e.without_parentheses(), Expression::StringLiteral(_)))
+                    .take(MAX_LEAVES)
+                    .collect();
+                if leaves.len() >= 2 && !is_char_keyed(o) {
+                    merge_seed(ctx, u, id, &leaves, &mut out.seeds);
+                }
+            }
+            AstKind::ArrayExpression(a) if a.elements.len() >= 2 => {
+                let leaves: Vec<&'a Expression<'a>> = a
+                    .elements
+                    .iter()
+                    .filter_map(ArrayExpressionElement::as_expression)
+                    .filter(|e| matches!(e.without_parentheses(), Expression::StringLiteral(_)))
+                    .take(MAX_LEAVES)
+                    .collect();
+                if leaves.len() >= 2 {
+                    merge_seed(ctx, u, id, &leaves, &mut out.seeds);
+                }
+            }
+            AstKind::CallExpression(call) => call_seeds(ctx, u, id, call, &mut out.seeds),
+            AstKind::ReturnStatement(r) => {
+                if let Some(arg) = &r.argument
+                    && is_stringish(arg)
+                    && let Some(f) = nodes
+                        .ancestor_ids(id)
+                        .find(|&a| FnRef::is_fn(nodes.kind(a)))
+                {
+                    returns.push((f, arg));
+                }
+            }
+            AstKind::VariableDeclarator(d) => {
+                if let (BindingPattern::BindingIdentifier(b), Some(init)) = (&d.id, &d.init)
+                    && is_stringish(init)
+                    && ctx.symbol_is_mutated(b.symbol_id())
+                {
+                    writes.push((b.symbol_id(), init));
+                }
+            }
+            AstKind::AssignmentExpression(a) if a.operator == AssignmentOperator::Assign => {
+                if let AssignmentTarget::AssignmentTargetIdentifier(t) = &a.left
+                    && is_stringish(&a.right)
+                    && let Some(sym) = t
+                        .reference_id
+                        .get()
+                        .and_then(|r| scoping.get_reference(r).symbol_id())
+                {
+                    writes.push((sym, &a.right));
+                }
+            }
+            _ => {}
+        }
+    }
+    returns.sort_by_key(|r| r.0);
+    for group in returns.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() >= 2 {
+            let leaves: Vec<_> = group.iter().map(|g| g.1).take(MAX_LEAVES).collect();
+            merge_seed(ctx, u, group[0].0, &leaves, &mut out.seeds);
+        }
+    }
+    writes.sort_by_key(|w| w.0);
+    for group in writes.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() >= 2 {
+            let leaves: Vec<_> = group.iter().map(|g| g.1).take(MAX_LEAVES).collect();
+            merge_seed(ctx, u, nid(leaves[0]), &leaves, &mut out.seeds);
+        }
+    }
+    out
+}
+
+/// A string literal whose value is used as a value (not an import source,
+/// a property key, a directive or a regex flag argument).
+fn is_value_position(parent: AstKind<'_>) -> bool {
+    !matches!(
+        parent,
+        AstKind::ImportDeclaration(_)
+            | AstKind::ExportAllDeclaration(_)
+            | AstKind::ExportFromDeclaration(_)
+            | AstKind::Directive(_)
+            | AstKind::TSLiteralType(_)
+    )
+}
+
+fn flatten_conditional<'a>(
+    c: &'a oxc_ast::ast::ConditionalExpression<'a>,
+    leaves: &mut Vec<&'a Expression<'a>>,
+) {
+    let mut stack = vec![&c.alternate, &c.consequent];
+    while let Some(e) = stack.pop() {
+        if leaves.len() >= MAX_LEAVES {
+            break;
+        }
+        match e.without_parentheses() {
+            Expression::ConditionalExpression(inner) => {
+                stack.push(&inner.alternate);
+                stack.push(&inner.consequent);
+            }
+            _ => leaves.push(e),
+        }
+    }
+}
+
+/// A merge seed when at least two leaves are constant text (or numbers in a
+/// char-code context) and some pair may differ imperceptibly.
+fn merge_seed<'a>(
+    ctx: &Ctx<'a>,
+    u: UnitId,
+    site: NodeId,
+    leaves: &[&'a Expression<'a>],
+    seeds: &mut Vec<Seed<'a>>,
+) {
+    let constant = leaves
+        .iter()
+        .filter(|e| {
+            is_stringish(e) || matches!(e.without_parentheses(), Expression::NumericLiteral(_))
+        })
+        .count();
+    if constant < 2 {
+        return;
+    }
+    let codes = crate::covert::char_code_context(ctx, site);
+    // Literal leaves (the common case) are prefiltered without rendering.
+    let lits: Option<Vec<String>> = leaves
+        .iter()
+        .map(|e| match e.without_parentheses() {
+            Expression::StringLiteral(s) => Some(s.value.to_string()),
+            Expression::NumericLiteral(n) if codes => {
+                char::from_u32(n.value as u32).map(String::from)
+            }
+            _ => None,
+        })
+        .collect();
+    let pass = match &lits {
+        Some(l) => {
+            let refs: Vec<&str> = l.iter().map(String::as_str).collect();
+            crate::covert::any_pair_may_be_imperceptible(&refs)
+        }
+        None => {
+            let mut r = crate::covert::Renderer::new(ctx);
+            let texts: Vec<String> = leaves.iter().filter_map(|e| r.render(e, codes)).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            refs.len() >= 2
+                && (crate::covert::any_pair_may_be_imperceptible(&refs)
+                    || (0..refs.len()).any(|i| {
+                        (i + 1..refs.len())
+                            .any(|j| crate::covert::reordered_fields(refs[i], refs[j]))
+                    }))
+        }
+    };
+    if !pass {
+        return;
+    }
+    seeds.push(Seed {
+        unit: u,
+        starts: leaves.iter().map(|e| nid(e)).collect(),
+        node: site,
+        kind: SeedKind::Merge,
+    });
+}
+
+fn call_seeds<'a>(
+    ctx: &Ctx<'a>,
+    u: UnitId,
+    id: NodeId,
+    call: &'a CallExpression<'a>,
+    seeds: &mut Vec<Seed<'a>>,
+) {
+    let callee = call.callee.without_parentheses();
+    if crate::covert::from_char_code_callee(callee).is_some() {
+        // Constant code points: a text carrier. Computed: data encoding.
+        let mut ev = crate::eval::Evaluator::new(ctx);
+        if let Some(crate::eval::Value::Str(s)) = ev.eval_call(call) {
+            let chars = carrier_chars(&s);
+            if !chars.is_empty() {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Text(chars),
+                });
+            }
+            return;
+        }
+        for arg in call.arguments.iter().filter_map(Argument::as_expression) {
+            if let Some((base, data)) = aimed_arithmetic(ctx, arg)
+                && let Some(sample) = aimed_block(base)
+            {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Computed { data, sample },
+                });
+                return;
+            }
+        }
+        return;
+    }
+    let Some(m) = callee.as_member_expression() else {
+        return;
+    };
+    let Some(name) = m.static_property_name() else {
+        return;
+    };
+    match name {
+        "replace" | "replaceAll" => {
+            let (Some(pat), Some(rep)) = (
+                call.arguments.first().and_then(Argument::as_expression),
+                call.arguments.get(1).and_then(Argument::as_expression),
+            ) else {
+                return;
+            };
+            let pattern = match pat.without_parentheses() {
+                Expression::RegExpLiteral(re) => {
+                    super::walk::regex_literal_text(re.regex.pattern.text.as_str())
+                }
+                Expression::StringLiteral(s) => Some(s.value.to_string()),
+                _ => None,
+            };
+            let Some(pattern) = pattern else { return };
+            if !is_stringish(rep) {
+                return;
+            }
+            let mut r = crate::covert::Renderer::new(ctx);
+            let Some(replacement) = r.render(rep, false) else {
+                return;
+            };
+            if crate::covert::may_be_imperceptible(&pattern, &replacement)
+                || crate::covert::reordered_fields(&pattern, &replacement)
+                || (pattern.chars().count() == 1
+                    && replacement.chars().count() == 1
+                    && pattern != replacement
+                    && {
+                        let c = plainsight_text::classify(&pattern, &replacement);
+                        c.is_imperceptible()
+                    })
+            {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![nid(rep)],
+                    node: id,
+                    kind: SeedKind::Merge,
+                });
+            }
+        }
+        "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "format"
+        | "formatToParts" | "DateTimeFormat" | "NumberFormat" => {
+            let tests = chosen_options(ctx, call);
+            if !tests.is_empty() {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Format(tests),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Tests that choose a formatter's locale or options among constants:
+/// `d.toLocaleDateString(t ? "en-GB" : "en-US")`, `{ hour12: zone === x }`,
+/// or a binding initialised with one.
+fn chosen_options<'a>(ctx: &Ctx<'a>, call: &'a CallExpression<'a>) -> Vec<Test<'a>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&'a Expression<'a>, u8)> = call
+        .arguments
+        .iter()
+        .filter_map(Argument::as_expression)
+        .map(|e| (e, 0))
+        .collect();
+    while let Some((e, depth)) = stack.pop() {
+        if depth > 3 || out.len() >= 8 {
+            continue;
+        }
+        match e.without_parentheses() {
+            Expression::ConditionalExpression(c) => {
+                if is_constant(&c.consequent) && is_constant(&c.alternate) {
+                    out.push(Test::Control(Control::Test(&c.test)));
+                }
+            }
+            Expression::LogicalExpression(l) if is_constant(&l.right) => {
+                out.push(Test::Control(Control::Test(&l.left)));
+            }
+            Expression::BinaryExpression(b) if b.operator.is_equality() => {
+                // `{ hour12: zone === "…" }`: the option is a comparison.
+                out.push(Test::Key(e));
+                let _ = b;
+            }
+            Expression::CallExpression(c)
+                if c.callee
+                    .without_parentheses()
+                    .as_member_expression()
+                    .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+                    .is_some_and(|n| {
+                        matches!(
+                            n,
+                            "includes" | "startsWith" | "endsWith" | "some" | "has" | "test"
+                        )
+                    }) =>
+            {
+                out.push(Test::Key(e));
+            }
+            Expression::ObjectExpression(o) => {
+                for p in &o.properties {
+                    if let ObjectPropertyKind::ObjectProperty(p) = p {
+                        stack.push((&p.value, depth + 1));
+                    }
+                }
+            }
+            Expression::Identifier(_) => {
+                if let Some(init) = crate::covert::const_init(ctx, e) {
+                    stack.push((init, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_constant(e: &Expression<'_>) -> bool {
+    matches!(
+        e.without_parentheses(),
+        Expression::StringLiteral(_)
+            | Expression::NumericLiteral(_)
+            | Expression::BooleanLiteral(_)
+            | Expression::Identifier(_)
+    ) || matches!(e.without_parentheses(), Expression::UnaryExpression(u) if matches!(u.argument.without_parentheses(), Expression::NumericLiteral(_)))
+}
+
+/// `BASE + x`, `BASE | x`, `x ^ BASE`, with BASE a constant (literal or
+/// constant binding) and x not: (BASE, x).
+fn aimed_arithmetic<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<(u32, &'a Expression<'a>)> {
+    let Expression::BinaryExpression(b) = e.without_parentheses() else {
+        return None;
+    };
+    if !matches!(
+        b.operator,
+        BinaryOperator::Addition | BinaryOperator::BitwiseOR | BinaryOperator::BitwiseXOR
+    ) {
+        return None;
+    }
+    let num = |x: &'a Expression<'a>| -> Option<f64> {
+        match x.without_parentheses() {
+            Expression::NumericLiteral(n) => Some(n.value),
+            Expression::Identifier(_) => {
+                match crate::covert::const_init(ctx, x)?.without_parentheses() {
+                    Expression::NumericLiteral(n) => Some(n.value),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    match (num(&b.left), num(&b.right)) {
+        (Some(n), None) => Some((n as u32, &b.right)),
+        (None, Some(n)) => Some((n as u32, &b.left)),
+        _ => None,
+    }
+}
+
+/// An object literal whose keys are all single characters (`{ n: "\n", t: "\t" }`): an escape table.
+fn is_char_keyed(o: &oxc_ast::ast::ObjectExpression<'_>) -> bool {
+    o.properties.iter().all(|p| match p {
+        ObjectPropertyKind::ObjectProperty(p) => {
+            p.key.static_name().is_some_and(|k| k.chars().count() == 1)
+        }
+        ObjectPropertyKind::SpreadProperty(_) => false,
+    })
+}
+
+/// A literal string, template with text, concatenation involving one, or char-code call.
+pub(crate) fn is_stringish(e: &Expression<'_>) -> bool {
+    match e.without_parentheses() {
+        Expression::StringLiteral(_) => true,
+        Expression::TemplateLiteral(t) => t.quasis.iter().any(|q| !q.value.raw.is_empty()),
+        Expression::BinaryExpression(b) => {
+            b.operator == BinaryOperator::Addition
+                && (is_stringish(&b.left) || is_stringish(&b.right))
+        }
+        Expression::CallExpression(c) => {
+            crate::covert::from_char_code_callee(&c.callee).is_some()
+                || crate::covert::is_join_call(c)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,1524 @@
+//! Backward: which environment reads can a decision depend on?
+//!
+//! A breadth-first search over *value dependencies*, from an expression back
+//! to [`crate::env::env_read`]s. Data dependence (operands, arguments,
+//! receivers, initialisers and assignments, fields, imports) and control
+//! dependence (a variable written or a function returning under an `if`, a
+//! `switch`, an early return or a loop over some collection depends on the
+//! tests deciding that) are both followed.
+//!
+//! **Summaries.** A call is not followed into its callee's body each time:
+//! the callee's [`Summary`] — the environment reads and the parameters its
+//! return value depends on — is computed once (a nested search in which the
+//! callee's own parameters are terminal) and applied at the call: reads are
+//! taken as they are, and the arguments at the parameters the return depends
+//! on are searched in place. So `pick(flag)` called with tainted and untainted
+//! flags is tainted only where the flag is. A parameter reached without a
+//! call in hand (a query started inside a function) uses the call frames the
+//! forward walk recorded, else every call site the callee walk finds.
+//!
+//! Hops that are not proven — a property joined by name because its owner is
+//! unknown, a call to something we cannot see — mark the reads found through
+//! them as unproven; the analyzer lowers the confidence of such findings.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, BindingPattern, CallExpression, Expression,
+    ObjectPropertyKind, PropertyKind,
+};
+use oxc_semantic::{NodeId, SymbolId};
+use oxc_span::{GetSpan, Span};
+
+use super::modules::{self, ExportVal, ModId};
+use super::walk::{Engine, Frame, Test, imported, module_object, this_owner};
+use super::{FnRef, UnitId, control_deps};
+use crate::env::{EnvRead, env_read, env_read_field};
+
+/// Steps of one decision query.
+pub(crate) const QUERY_BUDGET: u32 = 6000;
+/// Steps of one function summary.
+const SUMMARY_BUDGET: u32 = 3000;
+/// Nested summaries computed at once (a call chain being summarised).
+const MAX_SUMMARY_NESTING: u32 = 12;
+/// Reads collected per query.
+const MAX_READS: usize = 8;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum StepKind<'a> {
+    Var(&'a str),
+    Assign(&'a str),
+    Param(&'a str),
+    Arg,
+    Return,
+    Field(&'a str),
+    Condition,
+    Import,
+    ByName(&'a str),
+    Callback,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step<'a> {
+    pub unit: UnitId,
+    pub kind: StepKind<'a>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Found<'a> {
+    pub unit: UnitId,
+    pub read: EnvRead,
+    /// From the decision back to the read.
+    pub path: Vec<Step<'a>>,
+    pub unproven: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Taint<'a> {
+    pub reads: Vec<Found<'a>>,
+    /// Something on the way could not be seen through (unknown global call,
+    /// parameter without callers).
+    pub opaque: bool,
+    pub exhausted: bool,
+    /// Constants the tainted values are compared with (the trigger), if recoverable.
+    pub compared: Vec<String>,
+    /// A hash of the tainted value is what is compared: the trigger values cannot be recovered.
+    pub digest: bool,
+}
+
+/// What a function's return value depends on.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Summary<'a> {
+    pub reads: Vec<Found<'a>>,
+    /// Bit i: parameter i (bit 63: a rest parameter or `arguments`).
+    pub params: u64,
+    pub opaque: bool,
+    pub exhausted: bool,
+    pub compared: Vec<String>,
+    pub digest: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Val<'a> {
+    Expr(UnitId, &'a Expression<'a>, Option<&'a str>),
+    Sym(UnitId, SymbolId, Option<&'a str>),
+    /// A call of a known function: apply its summary.
+    Call(
+        UnitId,
+        &'a CallExpression<'a>,
+        UnitId,
+        NodeId,
+        FnRef<'a>,
+        usize,
+    ),
+    /// Parameter `idx` of a function, from its call sites.
+    Param(UnitId, NodeId, FnRef<'a>, usize),
+    /// The tests deciding whether a node runs.
+    Ctrl(UnitId, NodeId),
+    /// `this.k` of a class or object literal.
+    Owner(UnitId, NodeId, &'a str),
+    Export(ModId, Option<&'a str>, Option<&'a str>),
+    /// Every write of `.k` in the unit.
+    Name(UnitId, &'a str),
+}
+
+struct Item<'a> {
+    val: Val<'a>,
+    parent: u32,
+    step: Option<Step<'a>>,
+    unproven: bool,
+    /// Call frames still applicable (a prefix of the query's frames).
+    frames: u8,
+}
+
+/// One backward search.
+struct Search<'e, 'p, 'c, 'a> {
+    eng: &'e Engine<'p, 'c, 'a>,
+    items: Vec<Item<'a>>,
+    seen: HashSet<(u8, UnitId, usize, usize)>,
+    queue: std::collections::VecDeque<u32>,
+    budget: u32,
+    frames: Vec<Frame>,
+    /// Summarising this function: its parameters are terminal.
+    summarising: Option<(UnitId, NodeId)>,
+    out: Summary<'a>,
+}
+
+impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
+    /// The environment reads a decision depends on.
+    pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
+        let mut s = Search::new(self, QUERY_BUDGET, frames.to_vec(), None);
+        match *test {
+            Test::Control(c) => s.seed(Val::Expr(u, c.expr(), None)),
+            Test::Key(e) | Test::Data(e) => s.seed(Val::Expr(u, e, None)),
+            Test::Predicate(f) => {
+                for r in f.returns() {
+                    s.seed(Val::Expr(u, r, None));
+                }
+            }
+        }
+        s.run();
+        Taint {
+            reads: s.out.reads,
+            opaque: s.out.opaque,
+            exhausted: s.out.exhausted,
+            compared: s.out.compared,
+            digest: s.out.digest,
+        }
+    }
+
+    /// The summary of function `f` (node `fid` of unit `u`), memoised.
+    pub(crate) fn summary(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Summary<'a>> {
+        if let Some(s) = self.summaries.borrow().get(&(u, fid)) {
+            return s.clone();
+        }
+        if self.summary_nesting.get() >= MAX_SUMMARY_NESTING {
+            return Rc::new(Summary {
+                opaque: true,
+                ..Summary::default()
+            });
+        }
+        // Recursion sees an empty summary while this one is computed.
+        self.summaries
+            .borrow_mut()
+            .insert((u, fid), Rc::new(Summary::default()));
+        self.summary_nesting.set(self.summary_nesting.get() + 1);
+        let mut s = Search::new(self, SUMMARY_BUDGET, Vec::new(), Some((u, fid)));
+        for r in f.returns() {
+            s.seed(Val::Expr(u, r, None));
+            // Which return is taken depends on the tests around it.
+            s.seed(Val::Ctrl(u, super::nid(r)));
+        }
+        s.run();
+        self.summary_nesting.set(self.summary_nesting.get() - 1);
+        let out = Rc::new(s.out);
+        self.summaries.borrow_mut().insert((u, fid), out.clone());
+        out
+    }
+}
+
+impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
+    fn new(
+        eng: &'e Engine<'p, 'c, 'a>,
+        budget: u32,
+        frames: Vec<Frame>,
+        summarising: Option<(UnitId, NodeId)>,
+    ) -> Self {
+        Search {
+            eng,
+            items: Vec::new(),
+            seen: HashSet::new(),
+            queue: std::collections::VecDeque::new(),
+            budget,
+            frames,
+            summarising,
+            out: Summary::default(),
+        }
+    }
+
+    fn seed(&mut self, val: Val<'a>) {
+        let f = self.frames.len() as u8;
+        self.add(val, u32::MAX, None, false, f);
+    }
+
+    fn key(val: &Val<'a>) -> (u8, UnitId, usize, usize) {
+        let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
+        match *val {
+            Val::Expr(u, e, f) => (0, u, e as *const _ as usize, field(f)),
+            Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
+            Val::Call(u, c, _, fid, _, _) => (2, u, c as *const _ as usize, fid.index()),
+            Val::Param(u, fid, _, i) => (3, u, fid.index(), i),
+            Val::Ctrl(u, n) => (4, u, n.index(), 0),
+            Val::Owner(u, o, k) => (5, u, o.index(), field(Some(k))),
+            Val::Export(m, n, f) => (6, m, field(n), field(f)),
+            Val::Name(u, k) => (7, u, field(Some(k)), 0),
+        }
+    }
+
+    fn add(
+        &mut self,
+        val: Val<'a>,
+        parent: u32,
+        step: Option<Step<'a>>,
+        unproven: bool,
+        frames: u8,
+    ) {
+        if !self.seen.insert(Self::key(&val)) {
+            return;
+        }
+        let i = self.items.len() as u32;
+        self.items.push(Item {
+            val,
+            parent,
+            step,
+            unproven,
+            frames,
+        });
+        self.queue.push_back(i);
+    }
+
+    /// Follow from item `i` to `val`.
+    fn to(&mut self, i: u32, val: Val<'a>, step: Option<Step<'a>>) {
+        let (unproven, frames) = {
+            let it = &self.items[i as usize];
+            (it.unproven, it.frames)
+        };
+        let unproven = unproven
+            || matches!(
+                step,
+                Some(Step {
+                    kind: StepKind::ByName(_),
+                    ..
+                })
+            );
+        self.add(val, i, step, unproven, frames);
+    }
+
+    fn run(&mut self) {
+        while let Some(i) = self.queue.pop_front() {
+            if self.out.reads.len() >= MAX_READS {
+                break;
+            }
+            if self.budget == 0 {
+                self.out.exhausted = true;
+                self.out.opaque = true;
+                break;
+            }
+            self.budget -= 1;
+            self.visit(i);
+        }
+    }
+
+    fn path(&self, mut i: u32) -> Vec<Step<'a>> {
+        let mut out = Vec::new();
+        while (i as usize) < self.items.len() && out.len() < 64 {
+            let it = &self.items[i as usize];
+            if let Some(s) = it.step {
+                out.push(s);
+            }
+            i = it.parent;
+        }
+        out.reverse();
+        out
+    }
+
+    fn found(&mut self, i: u32, u: UnitId, read: EnvRead) {
+        if self
+            .out
+            .reads
+            .iter()
+            .any(|r| r.unit == u && r.read.span == read.span && r.read.what == read.what)
+        {
+            return;
+        }
+        let path = self.path(i);
+        let unproven = self.items[i as usize].unproven;
+        self.out.reads.push(Found {
+            unit: u,
+            read,
+            path,
+            unproven,
+        });
+    }
+
+    fn visit(&mut self, i: u32) {
+        let val = self.items[i as usize].val;
+        match val {
+            Val::Expr(u, e, field) => self.expr(i, u, e, field),
+            Val::Sym(u, sym, field) => self.sym(i, u, sym, field),
+            Val::Call(u, call, fu, fid, f, first) => {
+                self.call_summary(i, u, call, fu, fid, f, first)
+            }
+            Val::Param(u, fid, f, idx) => self.param(i, u, fid, f, idx),
+            Val::Ctrl(u, node) => {
+                let ctx = self.eng.prog.ctx(u);
+                for c in control_deps(ctx, node) {
+                    let span = c.expr().span();
+                    self.to(
+                        i,
+                        Val::Expr(u, c.expr(), None),
+                        Some(Step {
+                            unit: u,
+                            kind: StepKind::Condition,
+                            span,
+                        }),
+                    );
+                }
+            }
+            Val::Owner(u, owner, k) => self.owner(i, u, owner, k),
+            Val::Export(m, name, field) => self.export(i, m, name, field),
+            Val::Name(u, k) => {
+                if let Some(vals) = self.eng.prog.names[u as usize].values(k) {
+                    for v in vals {
+                        self.to(
+                            i,
+                            Val::Expr(u, v, None),
+                            Some(Step {
+                                unit: u,
+                                kind: StepKind::ByName(k),
+                                span: v.span(),
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, i: u32, u: UnitId, e: &'a Expression<'a>, field: Option<&'a str>) {
+        let prog = self.eng.prog;
+        let ctx = prog.ctx(u);
+        let read = match field {
+            None => env_read(ctx, e),
+            Some(k) => env_read_field(ctx, e, k).or_else(|| env_read(ctx, e)),
+        };
+        if let Some(read) = read {
+            self.found(i, u, read);
+            return;
+        }
+        let step = |kind: StepKind<'a>, span: Span| {
+            Some(Step {
+                unit: u,
+                kind,
+                span,
+            })
+        };
+        match e.without_parentheses() {
+            Expression::Identifier(id) => {
+                if let Some(sym) = prog.symbol_of(u, id) {
+                    self.to(i, Val::Sym(u, sym, field), None);
+                } else if !matches!(
+                    id.name.as_str(),
+                    "undefined"
+                        | "NaN"
+                        | "Infinity"
+                        | "Math"
+                        | "JSON"
+                        | "String"
+                        | "Number"
+                        | "Object"
+                        | "Array"
+                        | "Boolean"
+                        | "Date"
+                        | "Symbol"
+                        | "RegExp"
+                        | "Promise"
+                        | "Map"
+                        | "Set"
+                        | "Buffer"
+                        | "URL"
+                        | "Intl"
+                        | "crypto"
+                        | "parseInt"
+                        | "parseFloat"
+                        | "encodeURIComponent"
+                        | "decodeURIComponent"
+                        | "atob"
+                        | "btoa"
+                        | "TextEncoder"
+                        | "TextDecoder"
+                ) {
+                    self.out.opaque = true;
+                }
+            }
+            Expression::StaticMemberExpression(m) => {
+                let k = m.property.name.as_str();
+                if let Expression::ThisExpression(_) = m.object.without_parentheses() {
+                    if let Some(owner) = this_owner(ctx, super::nid(e)) {
+                        self.to(i, Val::Owner(u, owner, k), step(StepKind::Field(k), m.span));
+                    }
+                    return;
+                }
+                // `require("./a").k`, `ns.k`.
+                if let Some(md) = module_object(prog, u, &m.object) {
+                    self.to(
+                        i,
+                        Val::Export(md, Some(k), field),
+                        step(StepKind::Import, m.span),
+                    );
+                    return;
+                }
+                let owner_known = owner_is_known(prog, u, &m.object);
+                self.to(
+                    i,
+                    Val::Expr(u, &m.object, Some(k)),
+                    step(StepKind::Field(k), m.span),
+                );
+                if !owner_known && field.is_none() {
+                    self.to(i, Val::Name(u, k), None);
+                }
+            }
+            Expression::PrivateFieldExpression(m) => {
+                let k = m.field.name.as_str();
+                if let Some(owner) = this_owner(ctx, super::nid(e)) {
+                    self.to(i, Val::Owner(u, owner, k), step(StepKind::Field(k), m.span));
+                }
+                self.to(i, Val::Expr(u, &m.object, None), None);
+            }
+            Expression::ComputedMemberExpression(m) => {
+                let k: Option<&'a str> = match m.expression.without_parentheses() {
+                    Expression::StringLiteral(s) => Some(s.value.as_str()),
+                    _ => None,
+                };
+                if let Some(k) = k {
+                    self.to(
+                        i,
+                        Val::Expr(u, &m.object, Some(k)),
+                        step(StepKind::Field(k), m.span),
+                    );
+                } else {
+                    self.to(i, Val::Expr(u, &m.object, None), None);
+                    self.to(i, Val::Expr(u, &m.expression, None), None);
+                }
+            }
+            Expression::CallExpression(c) => self.call(i, u, c, field),
+            Expression::NewExpression(n) => {
+                if let Some(class) = class_of(prog, u, &n.callee) {
+                    if let Some(k) = field {
+                        self.to(i, Val::Owner(u, class, k), step(StepKind::Field(k), n.span));
+                    }
+                    if let AstKind::Class(cl) = ctx.semantic.nodes().kind(class)
+                        && let Some(ctor) = super::walk::constructor_of(cl)
+                        && field.is_none()
+                    {
+                        // The instance as a whole: what its constructor stores.
+                        let _ = ctor;
+                    }
+                }
+                for a in n.arguments.iter().filter_map(Argument::as_expression) {
+                    self.to(i, Val::Expr(u, a, None), step(StepKind::Arg, n.span));
+                }
+            }
+            Expression::AwaitExpression(a) => self.to(i, Val::Expr(u, &a.argument, field), None),
+            Expression::ChainExpression(c) => match &c.expression {
+                oxc_ast::ast::ChainElement::CallExpression(call) => self.call(i, u, call, field),
+                other => {
+                    if let Some(m) = other.as_member_expression() {
+                        match m.static_property_name() {
+                            Some(_) => {
+                                let k: &'a str = match m {
+                                    oxc_ast::ast::MemberExpression::StaticMemberExpression(s) => {
+                                        s.property.name.as_str()
+                                    }
+                                    _ => {
+                                        self.to(i, Val::Expr(u, m.object(), None), None);
+                                        return;
+                                    }
+                                };
+                                if let Some(read) = env_read_field(ctx, m.object(), k) {
+                                    self.found(i, u, read);
+                                    return;
+                                }
+                                self.to(
+                                    i,
+                                    Val::Expr(u, m.object(), Some(k)),
+                                    step(StepKind::Field(k), m.span()),
+                                );
+                                if !owner_is_known(prog, u, m.object()) {
+                                    self.to(i, Val::Name(u, k), None);
+                                }
+                            }
+                            None => self.to(i, Val::Expr(u, m.object(), None), None),
+                        }
+                    }
+                }
+            },
+            Expression::UnaryExpression(x) => self.to(i, Val::Expr(u, &x.argument, None), None),
+            Expression::UpdateExpression(_) => {}
+            Expression::BinaryExpression(b) => {
+                self.note_comparison(u, e);
+                self.to(i, Val::Expr(u, &b.left, None), None);
+                self.to(i, Val::Expr(u, &b.right, None), None);
+            }
+            Expression::LogicalExpression(l) => {
+                self.to(i, Val::Expr(u, &l.left, field), None);
+                self.to(i, Val::Expr(u, &l.right, field), None);
+            }
+            Expression::ConditionalExpression(c) => {
+                self.to(
+                    i,
+                    Val::Expr(u, &c.test, None),
+                    step(StepKind::Condition, c.test.span()),
+                );
+                self.to(i, Val::Expr(u, &c.consequent, field), None);
+                self.to(i, Val::Expr(u, &c.alternate, field), None);
+            }
+            Expression::TemplateLiteral(t) => {
+                for x in &t.expressions {
+                    self.to(i, Val::Expr(u, x, None), None);
+                }
+            }
+            Expression::TaggedTemplateExpression(t) => {
+                for x in &t.quasi.expressions {
+                    self.to(i, Val::Expr(u, x, None), None);
+                }
+            }
+            Expression::SequenceExpression(s) => {
+                if let Some(x) = s.expressions.last() {
+                    self.to(i, Val::Expr(u, x, field), None);
+                }
+            }
+            Expression::AssignmentExpression(a) => self.to(i, Val::Expr(u, &a.right, field), None),
+            Expression::ArrayExpression(a) => {
+                for el in &a.elements {
+                    match el {
+                        ArrayExpressionElement::SpreadElement(s) => {
+                            self.to(i, Val::Expr(u, &s.argument, None), None)
+                        }
+                        el => {
+                            if let Some(x) = el.as_expression() {
+                                self.to(i, Val::Expr(u, x, None), None);
+                            }
+                        }
+                    }
+                }
+            }
+            Expression::ObjectExpression(o) => {
+                for p in &o.properties {
+                    match p {
+                        ObjectPropertyKind::ObjectProperty(p) => {
+                            let name = super::names::property_key_name(&p.key);
+                            if field.is_some() && name.is_some() && name != field {
+                                continue;
+                            }
+                            if p.kind == PropertyKind::Get
+                                && let Some(f) = FnRef::from_expr(&p.value)
+                            {
+                                for r in f.returns() {
+                                    self.to(
+                                        i,
+                                        Val::Expr(u, r, None),
+                                        step(StepKind::Return, f.span()),
+                                    );
+                                }
+                                continue;
+                            }
+                            if let Some(f) = FnRef::from_expr(&p.value)
+                                && field.is_none()
+                            {
+                                let _ = f;
+                                continue; // methods are not data
+                            }
+                            self.to(
+                                i,
+                                Val::Expr(u, &p.value, None),
+                                name.map_or(None, |n| step(StepKind::Field(n), p.span)),
+                            );
+                        }
+                        ObjectPropertyKind::SpreadProperty(s) => {
+                            self.to(i, Val::Expr(u, &s.argument, field), None)
+                        }
+                    }
+                }
+            }
+            Expression::YieldExpression(y) => {
+                if let Some(x) = &y.argument {
+                    self.to(i, Val::Expr(u, x, None), None);
+                }
+            }
+            Expression::ImportExpression(im) => {
+                if let Some(m) = prog.graph.target(u, im.node_id.get()) {
+                    self.to(
+                        i,
+                        Val::Export(m, field, None),
+                        step(StepKind::Import, im.span),
+                    );
+                }
+            }
+            Expression::TSAsExpression(x) => self.to(i, Val::Expr(u, &x.expression, field), None),
+            Expression::TSSatisfiesExpression(x) => {
+                self.to(i, Val::Expr(u, &x.expression, field), None)
+            }
+            Expression::TSNonNullExpression(x) => {
+                self.to(i, Val::Expr(u, &x.expression, field), None)
+            }
+            Expression::TSTypeAssertion(x) => self.to(i, Val::Expr(u, &x.expression, field), None),
+            Expression::ThisExpression(_) => {
+                if let Some(k) = field
+                    && let Some(owner) = this_owner(ctx, super::nid(e))
+                {
+                    self.to(i, Val::Owner(u, owner, k), None);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Remember what a tainted value may be compared with (for the trigger).
+    fn note_comparison(&mut self, _u: UnitId, e: &'a Expression<'a>) {
+        if self.out.compared.len() >= 16 {
+            return;
+        }
+        if let Expression::BinaryExpression(b) = e.without_parentheses()
+            && b.operator.is_equality()
+        {
+            for side in [&b.left, &b.right] {
+                match side.without_parentheses() {
+                    Expression::StringLiteral(s) => self.out.compared.push(s.value.to_string()),
+                    Expression::NumericLiteral(n) => {
+                        self.out.compared.push(crate::eval::num_to_string(n.value))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, i: u32, u: UnitId, c: &'a CallExpression<'a>, field: Option<&'a str>) {
+        let prog = self.eng.prog;
+        let ctx = prog.ctx(u);
+        let step = |kind: StepKind<'a>, span: Span| {
+            Some(Step {
+                unit: u,
+                kind,
+                span,
+            })
+        };
+        // `require("./a")` and friends: the module's exports.
+        if let Some(m) = super::walk::module_of_call(prog, u, c) {
+            self.to(
+                i,
+                Val::Export(m, field, None),
+                step(StepKind::Import, c.span),
+            );
+            return;
+        }
+        let member = c.callee.without_parentheses().as_member_expression();
+        let method = member.and_then(oxc_ast::ast::MemberExpression::static_property_name);
+        // Trigger constants: `LIST.includes(x)`, `x.endsWith("…")`, `LIST.some(…)`.
+        if let (Some(m), Some(name)) = (member, method) {
+            if matches!(
+                name,
+                "includes"
+                    | "indexOf"
+                    | "has"
+                    | "some"
+                    | "find"
+                    | "filter"
+                    | "every"
+                    | "findIndex"
+                    | "lastIndexOf"
+            ) && let Some(list) = crate::env::constant_list(ctx, m.object())
+            {
+                self.out.compared.extend(list.into_iter().take(16));
+            }
+            if matches!(
+                name,
+                "endsWith" | "startsWith" | "includes" | "test" | "match"
+            ) && let Some(Argument::StringLiteral(s)) = c.arguments.first()
+            {
+                self.out.compared.push(s.value.to_string());
+            }
+            if matches!(name, "digest" | "update") {
+                self.out.digest = true;
+            }
+        }
+        let fns = callees(self.eng, u, &c.callee);
+        if !fns.is_empty() {
+            let first = match member.and_then(oxc_ast::ast::MemberExpression::static_property_name)
+            {
+                Some("call") => 1,
+                _ => 0,
+            };
+            for (fu, fid, f) in fns {
+                self.to(
+                    i,
+                    Val::Call(u, c, fu, fid, f, first),
+                    step(StepKind::Return, f.span()),
+                );
+            }
+            return;
+        }
+        // Built-ins and unknown callees: the receiver and the arguments; a
+        // callback's result (`xs.some(d => h.endsWith(d))`) through its summary.
+        if let Some(m) = member {
+            self.to(i, Val::Expr(u, m.object(), None), None);
+        } else if !matches!(c.callee.without_parentheses(), Expression::Identifier(_)) {
+            self.to(i, Val::Expr(u, &c.callee, None), None);
+        } else if let Expression::Identifier(id) = c.callee.without_parentheses()
+            && prog.symbol_of(u, id).is_none()
+            && !is_pure_global(id.name.as_str())
+        {
+            self.out.opaque = true;
+        }
+        for a in &c.arguments {
+            let Some(x) = a.as_expression() else {
+                if let Argument::SpreadElement(s) = a {
+                    self.to(i, Val::Expr(u, &s.argument, None), None);
+                }
+                continue;
+            };
+            if let Some(f) = FnRef::from_expr(x) {
+                let s = self.eng.summary(u, f.node_id(), f);
+                self.apply_reads(i, &s, f.span());
+                continue;
+            }
+            self.to(i, Val::Expr(u, x, None), step(StepKind::Arg, x.span()));
+        }
+    }
+
+    fn apply_reads(&mut self, i: u32, s: &Summary<'a>, fspan: Span) {
+        let prefix = {
+            let mut p = self.path(i);
+            let u = match self.items[i as usize].val {
+                Val::Expr(u, ..)
+                | Val::Sym(u, ..)
+                | Val::Call(u, ..)
+                | Val::Param(u, ..)
+                | Val::Ctrl(u, _)
+                | Val::Owner(u, ..)
+                | Val::Name(u, _) => u,
+                Val::Export(..) => 0,
+            };
+            p.push(Step {
+                unit: u,
+                kind: StepKind::Callback,
+                span: fspan,
+            });
+            p
+        };
+        let unproven = self.items[i as usize].unproven;
+        for r in &s.reads {
+            if self.out.reads.len() >= MAX_READS {
+                break;
+            }
+            if self
+                .out
+                .reads
+                .iter()
+                .any(|x| x.read.span == r.read.span && x.unit == r.unit)
+            {
+                continue;
+            }
+            let mut path = prefix.clone();
+            path.extend(r.path.iter().copied());
+            self.out.reads.push(Found {
+                unit: r.unit,
+                read: r.read.clone(),
+                path,
+                unproven: unproven || r.unproven,
+            });
+        }
+        self.out.opaque |= s.opaque;
+        self.out.digest |= s.digest;
+        for c in &s.compared {
+            if self.out.compared.len() < 16 && !self.out.compared.contains(c) {
+                self.out.compared.push(c.clone());
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_summary(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        call: &'a CallExpression<'a>,
+        fu: UnitId,
+        fid: NodeId,
+        f: FnRef<'a>,
+        first: usize,
+    ) {
+        if self.summarising == Some((fu, fid)) {
+            return; // direct recursion
+        }
+        let s = self.eng.summary(fu, fid, f);
+        self.apply_reads(i, &s, f.span());
+        for idx in 0..64usize {
+            if s.params & (1u64 << idx) == 0 {
+                continue;
+            }
+            if idx == 63 {
+                for a in call.arguments.iter().filter_map(Argument::as_expression) {
+                    self.to(
+                        i,
+                        Val::Expr(u, a, None),
+                        Some(Step {
+                            unit: u,
+                            kind: StepKind::Arg,
+                            span: a.span(),
+                        }),
+                    );
+                }
+                continue;
+            }
+            if let Some(a) = call
+                .arguments
+                .get(idx + first)
+                .and_then(Argument::as_expression)
+            {
+                self.to(
+                    i,
+                    Val::Expr(u, a, None),
+                    Some(Step {
+                        unit: u,
+                        kind: StepKind::Arg,
+                        span: a.span(),
+                    }),
+                );
+            }
+        }
+    }
+
+    fn sym(&mut self, i: u32, u: UnitId, sym: SymbolId, field: Option<&'a str>) {
+        let prog = self.eng.prog;
+        let ctx = prog.ctx(u);
+        let scoping = ctx.semantic.scoping();
+        let nodes = ctx.semantic.nodes();
+        let name: &'a str = scoping.symbol_name(sym);
+        let decl = scoping.symbol_declaration(sym);
+        if decl.index() >= nodes.len() {
+            return;
+        }
+        let step = |kind: StepKind<'a>, span: Span| {
+            Some(Step {
+                unit: u,
+                kind,
+                span,
+            })
+        };
+        match nodes.kind(decl) {
+            AstKind::VariableDeclarator(d) => {
+                if let Some(init) = &d.init {
+                    match &d.id {
+                        BindingPattern::BindingIdentifier(_) => {
+                            self.to(
+                                i,
+                                Val::Expr(u, init, field),
+                                step(StepKind::Var(name), d.span),
+                            );
+                        }
+                        pattern => {
+                            let key = destructured_key(pattern, sym);
+                            self.to(
+                                i,
+                                Val::Expr(u, init, key),
+                                step(StepKind::Var(name), d.span),
+                            );
+                        }
+                    }
+                } else if let AstKind::VariableDeclaration(_) = nodes.parent_kind(decl) {
+                    // `for (const x of xs)`: an element of xs.
+                    let decl_stmt = nodes.parent_id(decl);
+                    match nodes.parent_kind(decl_stmt) {
+                        AstKind::ForOfStatement(f) => self.to(
+                            i,
+                            Val::Expr(u, &f.right, None),
+                            step(StepKind::Var(name), d.span),
+                        ),
+                        AstKind::ForInStatement(f) => self.to(
+                            i,
+                            Val::Expr(u, &f.right, None),
+                            step(StepKind::Var(name), d.span),
+                        ),
+                        _ => {}
+                    }
+                }
+            }
+            AstKind::FormalParameter(p) => {
+                if let Some(init) = &p.initializer {
+                    self.to(
+                        i,
+                        Val::Expr(u, init, field),
+                        step(StepKind::Param(name), p.span),
+                    );
+                }
+                if let Some((fid, f)) = super::enclosing_fn(ctx, decl) {
+                    let idx = f
+                        .params()
+                        .items
+                        .iter()
+                        .position(|x| x.span == p.span)
+                        .unwrap_or(0);
+                    self.to(
+                        i,
+                        Val::Param(u, fid, f, idx),
+                        step(StepKind::Param(name), p.span),
+                    );
+                }
+            }
+            AstKind::FormalParameterRest(_) | AstKind::BindingRestElement(_) => {
+                if let Some((fid, f)) = super::enclosing_fn(ctx, decl) {
+                    self.to(
+                        i,
+                        Val::Param(u, fid, f, 63),
+                        step(StepKind::Param(name), nodes.kind(decl).span()),
+                    );
+                }
+            }
+            AstKind::ImportSpecifier(_)
+            | AstKind::ImportDefaultSpecifier(_)
+            | AstKind::ImportNamespaceSpecifier(_) => {
+                if let AstKind::ImportNamespaceSpecifier(_) = nodes.kind(decl)
+                    && let Some(m) = prog.graph.target(u, nodes.parent_id(decl))
+                {
+                    self.to(
+                        i,
+                        Val::Export(m, field, None),
+                        step(StepKind::Import, nodes.kind(decl).span()),
+                    );
+                    return;
+                }
+                for (_, v) in imported(prog, u, sym) {
+                    self.export_val(i, v, field, nodes.kind(decl).span());
+                }
+                if imported(prog, u, sym).is_empty() {
+                    // A package outside this program (or a builtin module).
+                    self.out.opaque = true;
+                }
+            }
+            AstKind::CatchParameter(_) => return,
+            _ => {}
+        }
+        // Later writes: `x = v`, `x.k = v`, `x.push(v)`, and the tests deciding them.
+        for r in scoping.get_resolved_references(sym).take(256) {
+            let rid = r.node_id();
+            let parent = nodes.parent_id(rid);
+            match nodes.kind(parent) {
+                AstKind::AssignmentExpression(a) if r.is_write() => {
+                    self.to(
+                        i,
+                        Val::Expr(u, &a.right, field),
+                        step(StepKind::Assign(name), a.span),
+                    );
+                    self.to(i, Val::Ctrl(u, parent), None);
+                }
+                AstKind::StaticMemberExpression(m) => {
+                    let k = m.property.name.as_str();
+                    if field.is_some_and(|f| f != k) {
+                        continue;
+                    }
+                    let gp = nodes.parent_id(parent);
+                    match nodes.kind(gp) {
+                        AstKind::AssignmentExpression(a) if a.left.span() == m.span => {
+                            self.to(
+                                i,
+                                Val::Expr(u, &a.right, None),
+                                step(StepKind::Field(k), a.span),
+                            );
+                            self.to(i, Val::Ctrl(u, gp), None);
+                        }
+                        AstKind::CallExpression(c)
+                            if field.is_none()
+                                && c.callee.span() == m.span
+                                && matches!(
+                                    k,
+                                    "push" | "unshift" | "set" | "add" | "append" | "concat"
+                                ) =>
+                        {
+                            for a in c.arguments.iter().filter_map(Argument::as_expression) {
+                                self.to(i, Val::Expr(u, a, None), step(StepKind::Arg, a.span()));
+                            }
+                            self.to(i, Val::Ctrl(u, gp), None);
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn export_val(&mut self, i: u32, v: ExportVal<'a>, field: Option<&'a str>, span: Span) {
+        let step = |u: UnitId| {
+            Some(Step {
+                unit: u,
+                kind: StepKind::Import,
+                span,
+            })
+        };
+        match v {
+            ExportVal::Expr(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
+            ExportVal::Sym(su, s) => self.to(i, Val::Sym(su, s, field), step(su)),
+            ExportVal::Whole(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
+            ExportVal::Re(m) => self.to(i, Val::Export(m, field, None), None),
+        }
+    }
+
+    fn export(&mut self, i: u32, m: ModId, name: Option<&'a str>, field: Option<&'a str>) {
+        let prog = self.eng.prog;
+        let mut vals = Vec::new();
+        modules::exports_named(prog.units, &prog.graph, m, name, &mut vals);
+        if vals.is_empty() && name.is_some() {
+            // `module.exports = { k: v }` read as `.k`.
+            modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+            vals.retain(|v| matches!(v, ExportVal::Whole(..)));
+            for v in vals {
+                self.export_val(i, v, name, Span::default());
+            }
+            return;
+        }
+        for v in vals {
+            let f = if matches!(v, ExportVal::Whole(..)) {
+                name.or(field)
+            } else {
+                field
+            };
+            self.export_val(i, v, f, Span::default());
+        }
+    }
+
+    fn param(&mut self, i: u32, u: UnitId, fid: NodeId, f: FnRef<'a>, idx: usize) {
+        if self.summarising == Some((u, fid)) {
+            self.out.params |= 1u64 << idx.min(63);
+            return;
+        }
+        // The forward walk's frames: the argument at the call it came through.
+        let nframes = self.items[i as usize].frames as usize;
+        if let Some(j) = self.frames[..nframes.min(self.frames.len())]
+            .iter()
+            .rposition(|fr| fr.func == fid && fr.unit == u)
+        {
+            let fr = self.frames[j];
+            let ctx = self.eng.prog.ctx(fr.unit);
+            let nodes = ctx.semantic.nodes();
+            let (args, recv): (
+                Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
+                Option<&'a Expression<'a>>,
+            ) = match nodes.kind(fr.call) {
+                AstKind::CallExpression(c) => (
+                    Some(&c.arguments),
+                    c.callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .map(oxc_ast::ast::MemberExpression::object),
+                ),
+                AstKind::NewExpression(n) => (Some(&n.arguments), None),
+                _ => (None, None),
+            };
+            if fr.kind == super::walk::FrameKind::User {
+                if let Some(a) = args
+                    .and_then(|a| a.get(idx))
+                    .and_then(Argument::as_expression)
+                {
+                    let (unproven, _) = (self.items[i as usize].unproven, ());
+                    self.add(
+                        Val::Expr(fr.unit, a, None),
+                        i,
+                        Some(Step {
+                            unit: fr.unit,
+                            kind: StepKind::Arg,
+                            span: a.span(),
+                        }),
+                        unproven,
+                        j as u8,
+                    );
+                }
+            } else if let Some(r) = recv {
+                let unproven = self.items[i as usize].unproven;
+                self.add(
+                    Val::Expr(fr.unit, r, None),
+                    i,
+                    Some(Step {
+                        unit: fr.unit,
+                        kind: StepKind::Callback,
+                        span: r.span(),
+                    }),
+                    unproven,
+                    j as u8,
+                );
+            }
+            return;
+        }
+        let callers = self.eng.callers(u, fid, f);
+        if callers.sites.is_empty() || !callers.complete {
+            self.out.opaque = true;
+        }
+        for s in callers.sites.iter().take(32) {
+            let ctx = self.eng.prog.ctx(s.unit);
+            let nodes = ctx.semantic.nodes();
+            if let Some(recv) = s.callback_of {
+                self.to(
+                    i,
+                    Val::Expr(s.unit, recv, None),
+                    Some(Step {
+                        unit: s.unit,
+                        kind: StepKind::Callback,
+                        span: recv.span(),
+                    }),
+                );
+                continue;
+            }
+            let args = match nodes.kind(s.call) {
+                AstKind::CallExpression(c) => &c.arguments,
+                AstKind::NewExpression(n) => &n.arguments,
+                _ => continue,
+            };
+            let Some(first) = s.first_arg else {
+                // `f.apply(this, args)`
+                if let Some(a) = args.get(1).and_then(Argument::as_expression) {
+                    self.to(
+                        i,
+                        Val::Expr(s.unit, a, None),
+                        Some(Step {
+                            unit: s.unit,
+                            kind: StepKind::Arg,
+                            span: a.span(),
+                        }),
+                    );
+                }
+                continue;
+            };
+            if idx == 63 {
+                for a in args.iter().skip(first).filter_map(Argument::as_expression) {
+                    self.to(
+                        i,
+                        Val::Expr(s.unit, a, None),
+                        Some(Step {
+                            unit: s.unit,
+                            kind: StepKind::Arg,
+                            span: a.span(),
+                        }),
+                    );
+                }
+            } else if let Some(a) = args.get(idx + first).and_then(Argument::as_expression) {
+                let kind = if s.unproven {
+                    StepKind::ByName("")
+                } else {
+                    StepKind::Arg
+                };
+                self.to(
+                    i,
+                    Val::Expr(s.unit, a, None),
+                    Some(Step {
+                        unit: s.unit,
+                        kind,
+                        span: a.span(),
+                    }),
+                );
+            }
+        }
+    }
+
+    fn owner(&mut self, i: u32, u: UnitId, owner: NodeId, k: &'a str) {
+        let ctx = self.eng.prog.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let span = nodes.kind(owner).span();
+        let step = |kind: StepKind<'a>, span: Span| {
+            Some(Step {
+                unit: u,
+                kind,
+                span,
+            })
+        };
+        // Fields, getters and object-literal values named k.
+        match nodes.kind(owner) {
+            AstKind::Class(c) => {
+                for el in &c.body.body {
+                    match el {
+                        oxc_ast::ast::ClassElement::PropertyDefinition(p)
+                            if super::names::property_key_name(&p.key) == Some(k) =>
+                        {
+                            if let Some(v) = &p.value {
+                                self.to(i, Val::Expr(u, v, None), step(StepKind::Field(k), p.span));
+                            }
+                        }
+                        oxc_ast::ast::ClassElement::MethodDefinition(m)
+                            if super::names::property_key_name(&m.key) == Some(k)
+                                && m.kind == oxc_ast::ast::MethodDefinitionKind::Get =>
+                        {
+                            let f = FnRef::Function(&m.value);
+                            for r in f.returns() {
+                                self.to(i, Val::Expr(u, r, None), step(StepKind::Return, m.span));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            AstKind::ObjectExpression(o) => {
+                for p in &o.properties {
+                    if let ObjectPropertyKind::ObjectProperty(p) = p
+                        && super::names::property_key_name(&p.key) == Some(k)
+                    {
+                        if let (PropertyKind::Get, Some(f)) = (p.kind, FnRef::from_expr(&p.value)) {
+                            for r in f.returns() {
+                                self.to(i, Val::Expr(u, r, None), step(StepKind::Return, p.span));
+                            }
+                        } else {
+                            self.to(
+                                i,
+                                Val::Expr(u, &p.value, None),
+                                step(StepKind::Field(k), p.span),
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        // `this.k = v` inside the owner.
+        let start = owner.index() + 1;
+        let end = nodes.len().min(start + 200_000);
+        for idx in start..end {
+            let id = NodeId::from_usize(idx);
+            let kind = nodes.kind(id);
+            if kind.span().start > span.end {
+                break;
+            }
+            let AstKind::AssignmentExpression(a) = kind else {
+                continue;
+            };
+            let Some(m) = a.left.as_member_expression() else {
+                continue;
+            };
+            if m.static_property_name() != Some(k)
+                && !matches!(m, oxc_ast::ast::MemberExpression::PrivateFieldExpression(p) if p.field.name == k)
+            {
+                continue;
+            }
+            if !matches!(
+                m.object().without_parentheses(),
+                Expression::ThisExpression(_)
+            ) || this_owner(ctx, id) != Some(owner)
+            {
+                continue;
+            }
+            self.to(
+                i,
+                Val::Expr(u, &a.right, None),
+                step(StepKind::Field(k), a.span),
+            );
+            self.to(i, Val::Ctrl(u, id), None);
+        }
+        // `inst.k = v` outside: by name.
+        self.to(i, Val::Name(u, k), None);
+    }
+}
+
+/// Functions a callee expression denotes (bound, inline, imported, `this.m`, methods by name).
+fn callees<'a>(
+    eng: &Engine<'_, '_, 'a>,
+    u: UnitId,
+    callee: &'a Expression<'a>,
+) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+    let prog = eng.prog;
+    let ctx = prog.ctx(u);
+    let callee = match callee.without_parentheses() {
+        Expression::StaticMemberExpression(m)
+            if matches!(m.property.name.as_str(), "call" | "apply") =>
+        {
+            &m.object
+        }
+        _ => callee,
+    };
+    match callee.without_parentheses() {
+        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
+            let f = FnRef::from_expr(callee).expect("function");
+            vec![(u, f.node_id(), f)]
+        }
+        Expression::Identifier(id) => {
+            let Some(sym) = prog.symbol_of(u, id) else {
+                return Vec::new();
+            };
+            if let Some(f) = super::function_of_symbol(ctx, sym) {
+                return vec![(u, f.node_id(), f)];
+            }
+            let mut out = Vec::new();
+            for (_, v) in imported(prog, u, sym) {
+                match v {
+                    ExportVal::Sym(su, s) => {
+                        if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
+                            out.push((su, f.node_id(), f));
+                        }
+                    }
+                    ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => {
+                        if let Some(f) = FnRef::from_expr(x) {
+                            out.push((su, f.node_id(), f));
+                        }
+                    }
+                    ExportVal::Re(_) => {}
+                }
+            }
+            out
+        }
+        Expression::StaticMemberExpression(m) => {
+            let name = m.property.name.as_str();
+            if matches!(
+                m.object.without_parentheses(),
+                Expression::ThisExpression(_)
+            ) && let Some(owner) = this_owner(ctx, super::nid(callee))
+            {
+                let found = owner_methods_any(ctx, owner, name);
+                if !found.is_empty() {
+                    return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
+                }
+            }
+            if let Some(md) = module_object(prog, u, &m.object) {
+                let mut vals = Vec::new();
+                modules::exports_named(prog.units, &prog.graph, md, Some(name), &mut vals);
+                let mut out = Vec::new();
+                for v in vals {
+                    match v {
+                        ExportVal::Sym(su, s) => {
+                            if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
+                                out.push((su, f.node_id(), f));
+                            }
+                        }
+                        ExportVal::Expr(su, x) => {
+                            if let Some(f) = FnRef::from_expr(x) {
+                                out.push((su, f.node_id(), f));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                return out;
+            }
+            if super::names::BUILTIN_MEMBERS.contains(&name) {
+                return Vec::new();
+            }
+            prog.names[u as usize]
+                .methods(name)
+                .into_iter()
+                .take(4)
+                .map(|f| (u, f.node_id(), f))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn owner_methods_any<'a>(
+    ctx: &crate::context::Ctx<'a>,
+    owner: NodeId,
+    name: &str,
+) -> Vec<FnRef<'a>> {
+    let nodes = ctx.semantic.nodes();
+    match nodes.kind(owner) {
+        AstKind::Class(c) => c
+            .body
+            .body
+            .iter()
+            .filter_map(|el| match el {
+                oxc_ast::ast::ClassElement::MethodDefinition(m)
+                    if super::names::property_key_name(&m.key) == Some(name) =>
+                {
+                    Some(FnRef::Function(&m.value))
+                }
+                oxc_ast::ast::ClassElement::PropertyDefinition(p)
+                    if super::names::property_key_name(&p.key) == Some(name) =>
+                {
+                    p.value.as_ref().and_then(FnRef::from_expr)
+                }
+                _ => None,
+            })
+            .collect(),
+        AstKind::ObjectExpression(o) => o
+            .properties
+            .iter()
+            .filter_map(|p| match p {
+                ObjectPropertyKind::ObjectProperty(p)
+                    if super::names::property_key_name(&p.key) == Some(name) =>
+                {
+                    FnRef::from_expr(&p.value)
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The class node `new X(…)` instantiates, if X is a local class.
+fn class_of(prog: &super::Program<'_, '_>, u: UnitId, callee: &Expression<'_>) -> Option<NodeId> {
+    let Expression::Identifier(id) = callee.without_parentheses() else {
+        return None;
+    };
+    let sym = prog.symbol_of(u, id)?;
+    let ctx = prog.ctx(u);
+    let nodes = ctx.semantic.nodes();
+    let decl = ctx.semantic.scoping().symbol_declaration(sym);
+    if decl.index() >= nodes.len() {
+        return None;
+    }
+    match nodes.kind(decl) {
+        AstKind::Class(_) => Some(decl),
+        AstKind::VariableDeclarator(d) => match d.init.as_ref()?.without_parentheses() {
+            Expression::ClassExpression(c) => Some(c.node_id.get()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Is the object of a member expression something whose fields we can follow
+/// exactly (a local object literal, `this`, a module)?
+fn owner_is_known(prog: &super::Program<'_, '_>, u: UnitId, obj: &Expression<'_>) -> bool {
+    match obj.without_parentheses() {
+        Expression::ThisExpression(_) | Expression::ObjectExpression(_) => true,
+        Expression::Identifier(id) => {
+            let Some(sym) = prog.symbol_of(u, id) else {
+                return true;
+            };
+            let ctx = prog.ctx(u);
+            let nodes = ctx.semantic.nodes();
+            let decl = ctx.semantic.scoping().symbol_declaration(sym);
+            decl.index() < nodes.len()
+                && match nodes.kind(decl) {
+                    AstKind::VariableDeclarator(d) => d.init.as_ref().is_some_and(|i| {
+                        matches!(
+                            i.without_parentheses(),
+                            Expression::ObjectExpression(_)
+                                | Expression::NewExpression(_)
+                                | Expression::CallExpression(_)
+                        )
+                    }),
+                    AstKind::ImportSpecifier(_)
+                    | AstKind::ImportDefaultSpecifier(_)
+                    | AstKind::ImportNamespaceSpecifier(_) => true,
+                    _ => false,
+                }
+        }
+        _ => false,
+    }
+}
+
+fn is_pure_global(name: &str) -> bool {
+    matches!(
+        name,
+        "String"
+            | "Number"
+            | "Boolean"
+            | "parseInt"
+            | "parseFloat"
+            | "encodeURIComponent"
+            | "decodeURIComponent"
+            | "encodeURI"
+            | "decodeURI"
+            | "atob"
+            | "btoa"
+            | "escape"
+            | "unescape"
+            | "isNaN"
+            | "isFinite"
+            | "Array"
+            | "Object"
+            | "Symbol"
+            | "BigInt"
+            | "require"
+            | "structuredClone"
+    )
+}
+
+/// The property key a symbol is bound under in a destructuring pattern.
+fn destructured_key<'a>(pattern: &'a BindingPattern<'a>, sym: SymbolId) -> Option<&'a str> {
+    let BindingPattern::ObjectPattern(obj) = pattern else {
+        return None;
+    };
+    for prop in &obj.properties {
+        let target = match &prop.value {
+            BindingPattern::AssignmentPattern(a) => &a.left,
+            v => v,
+        };
+        if let BindingPattern::BindingIdentifier(b) = target
+            && b.symbol_id.get() == Some(sym)
+        {
+            return super::names::property_key_name(&prop.key);
+        }
+    }
+    None
+}

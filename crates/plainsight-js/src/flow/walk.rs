@@ -1,0 +1,2469 @@
+//! Forward value flow: where does the value produced at a node go?
+//!
+//! A [`Walker`] starts from nodes whose value it tracks and moves up the
+//! syntax tree, into the variables, fields, parameters and modules the value
+//! is stored in, and back out through returns, one [`State`] per place. A
+//! state carries
+//! - a *field path* (the tracked value sits at `obj.a[i]…` of the value at
+//!   hand: pushed when it is put into an object or array, popped when that
+//!   field is read, so flows are field-sensitive where the program is);
+//! - the *call frames* entered through parameters, so a return goes back to
+//!   the call it came from (one level of context per frame; deeper calls are
+//!   context-insensitive).
+//!
+//! Two modes share the moves:
+//! - [`Mode::Carrier`] follows imperceptible text and reports the decisions
+//!   that select it and the sinks it reaches;
+//! - [`Mode::Callee`] follows a *function value* to the places it is called
+//!   (directly, as a method of an object or class, through `.call`/`.apply`,
+//!   handed to a user function that calls it, or to a built-in that calls it
+//!   back): the call graph, computed on demand, one function at a time.
+//!
+//! The walk is a breadth-first search over states with a visited set and a
+//! step budget; it never recurses over the tree. A return without a frame
+//! asks for the function's callers (memoised in the [`Engine`]), which may run
+//! a nested callee walk; nesting is bounded by [`MAX_NESTING`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, AssignmentOperator, AssignmentTarget, BinaryOperator, BindingPattern, CallExpression,
+    Expression, LogicalOperator, PropertyKind,
+};
+use oxc_semantic::{NodeId, SymbolId};
+use oxc_span::{GetSpan, Span};
+
+use super::modules::{self, ExportVal, ModId};
+use super::{Control, FnRef, Program, UnitId, control_deps, nid};
+use crate::context::Ctx;
+
+/// Nested callee walks (callers of callers of …) before giving up.
+const MAX_NESTING: u32 = 4;
+/// Deepest field path followed.
+const MAX_FIELDS: usize = 4;
+/// Call frames kept (deeper calls are context-insensitive).
+const MAX_FRAMES: usize = 8;
+/// Budget of one callee walk.
+const CALLEE_BUDGET: u32 = 1500;
+/// Nodes of a class or object scanned for `this.x`.
+const MAX_OWNER_SCAN: usize = 200_000;
+
+/// Object keys whose value is sent to a model or over the wire.
+pub(crate) const SINK_KEYS: &[&str] = &[
+    "system",
+    "messages",
+    "content",
+    "contents",
+    "prompt",
+    "instructions",
+    "input",
+    "text",
+    "body",
+    "parts",
+    "systemInstruction",
+    "system_prompt",
+    "systemPrompt",
+    "query",
+];
+
+/// Calls that send or serialise their argument.
+const SINK_CALLS: &[&str] = &[
+    "fetch",
+    "request",
+    "write",
+    "send",
+    "post",
+    "put",
+    "patch",
+    "end",
+    "stringify",
+    "sendMessage",
+    "postMessage",
+    "generateContent",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Field<'a> {
+    Name(&'a str),
+    Elem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum FrameKind {
+    /// A user function entered through a parameter.
+    User,
+    /// `xs.map(cb)` and friends: cb's return is an element of the call's result.
+    Map,
+    /// `p.then(cb)`, `xs.reduce(cb)`: cb's return is the call's result.
+    Result,
+    /// `xs.forEach(cb)`: cb's return is dropped.
+    Drop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Frame {
+    pub unit: UnitId,
+    pub call: NodeId,
+    pub func: NodeId,
+    pub kind: FrameKind,
+}
+
+/// How a state was reached from its predecessor (evidence).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Hop<'a> {
+    Start,
+    Up,
+    Var(&'a str, Span),
+    Param(&'a str, Span),
+    Return(Span),
+    Caller(Span),
+    Field(&'a str, Span),
+    Export(Span),
+    Import(Span),
+    Callback(Span),
+    ByName(&'a str, Span),
+    Unknown(Span),
+}
+
+impl Hop<'_> {
+    pub fn unproven(self) -> bool {
+        matches!(self, Hop::ByName(..) | Hop::Unknown(_))
+    }
+}
+
+pub(crate) struct State<'a> {
+    pub unit: UnitId,
+    pub node: NodeId,
+    pub fields: Vec<Field<'a>>,
+    pub frames: Vec<Frame>,
+    pub parent: u32,
+    pub hop: Hop<'a>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    Carrier,
+    Callee,
+}
+
+/// What decides between the tracked value and its alternatives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Test<'a> {
+    Control(Control<'a>),
+    /// `find`/`filter` predicate: its returns decide.
+    Predicate(FnRef<'a>),
+    /// A key, index or count computed from data.
+    Key(&'a Expression<'a>),
+    /// Code points computed from data (`fromCodePoint(0xE0000 + c)`), a repetition count.
+    Data(&'a Expression<'a>),
+}
+
+impl Test<'_> {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Test::Control(Control::Test(_)) => "test",
+            Test::Control(Control::Switch(_)) => "switch",
+            Test::Control(Control::Loop(_)) => "loop",
+            Test::Predicate(_) => "predicate",
+            Test::Key(_) => "key",
+            Test::Data(_) => "data",
+        }
+    }
+}
+
+/// The other side of a decision.
+#[derive(Clone, Debug)]
+pub(crate) enum Alts<'a> {
+    /// Values produced on the other paths.
+    Exprs(Vec<&'a Expression<'a>>),
+    /// Nothing (the text is inserted or not).
+    Empty,
+    /// A `.replace` pattern's literal text.
+    Text(String),
+    /// Data encoded by construction (alphabet or arithmetic).
+    Encoding,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Decision<'a> {
+    pub unit: UnitId,
+    /// The merge point: conditional, function (its returns), variable
+    /// declarator (its writes), table look-up, call.
+    pub site: NodeId,
+    pub test: Test<'a>,
+    pub alts: Alts<'a>,
+    /// The node whose value is the tracked side at the merge point.
+    pub chosen: NodeId,
+    pub frames: Vec<Frame>,
+    pub state: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SinkHit {
+    pub unit: UnitId,
+    pub what: String,
+    pub span: Span,
+    pub state: u32,
+    /// Prose around the text, an export: not proof that it leaves the process.
+    pub soft: bool,
+}
+
+/// A call site found by a callee walk.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallSite<'a> {
+    pub unit: UnitId,
+    pub call: NodeId,
+    /// Index of the function's first parameter among the call's arguments
+    /// (1 for `f.call(this, …)`); `None` for `f.apply(this, args)`.
+    pub first_arg: Option<usize>,
+    /// Passed to a built-in that calls it back (`xs.map(f)`, `p.then(f)`):
+    /// the call, and the receiver whose elements / value become the parameters.
+    pub callback_of: Option<&'a Expression<'a>>,
+    pub unproven: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Callers<'a> {
+    pub sites: Vec<CallSite<'a>>,
+    pub complete: bool,
+}
+
+/// Shared state of one analysis: the program and memo tables.
+pub(crate) struct Engine<'p, 'c, 'a> {
+    pub prog: &'p Program<'c, 'a>,
+    callers: RefCell<HashMap<(UnitId, NodeId), Rc<Callers<'a>>>>,
+    nesting: Cell<u32>,
+    pub(crate) summaries: RefCell<HashMap<(UnitId, NodeId), Rc<super::taint::Summary<'a>>>>,
+    pub(crate) summary_nesting: Cell<u32>,
+}
+
+impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
+    pub fn new(prog: &'p Program<'c, 'a>) -> Self {
+        Engine {
+            prog,
+            callers: RefCell::new(HashMap::new()),
+            nesting: Cell::new(0),
+            summaries: RefCell::new(HashMap::new()),
+            summary_nesting: Cell::new(0),
+        }
+    }
+
+    /// Every place function `f` (node `fid` of unit `u`) is called.
+    pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
+        if let Some(c) = self.callers.borrow().get(&(u, fid)) {
+            return c.clone();
+        }
+        if self.nesting.get() >= MAX_NESTING {
+            return Rc::new(Callers::default());
+        }
+        // Cycles (a function returned by its own caller) see an empty, incomplete set.
+        self.callers
+            .borrow_mut()
+            .insert((u, fid), Rc::new(Callers::default()));
+        self.nesting.set(self.nesting.get() + 1);
+        let mut w = Walker::new(self, Mode::Callee, CALLEE_BUDGET);
+        w.start_function(u, fid, f);
+        w.run();
+        self.nesting.set(self.nesting.get() - 1);
+        let mut sites: Vec<CallSite<'a>> = Vec::new();
+        for (_, ev) in &w.events {
+            if let Event::Call(site) = ev
+                && !sites
+                    .iter()
+                    .any(|s| s.unit == site.unit && s.call == site.call)
+            {
+                sites.push(*site);
+            }
+        }
+        let r = Rc::new(Callers {
+            sites,
+            complete: !w.exhausted,
+        });
+        self.callers.borrow_mut().insert((u, fid), r.clone());
+        r
+    }
+}
+
+pub(crate) enum Event<'a> {
+    Decision(Decision<'a>),
+    Sink(SinkHit),
+    /// Printed on the local terminal.
+    Local,
+    /// Callee mode: a call of the tracked function.
+    Call(CallSite<'a>),
+}
+
+pub(crate) struct Walker<'e, 'p, 'c, 'a> {
+    eng: &'e Engine<'p, 'c, 'a>,
+    mode: Mode,
+    pub states: Vec<State<'a>>,
+    seen: HashSet<(UnitId, NodeId, u64)>,
+    queue: VecDeque<u32>,
+    budget: u32,
+    pub exhausted: bool,
+    pub events: Vec<(u32, Event<'a>)>,
+}
+
+fn fields_key(fields: &[Field<'_>], frames: &[Frame]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    fields.hash(&mut h);
+    frames.last().hash(&mut h);
+    h.finish()
+}
+
+impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
+    pub fn new(eng: &'e Engine<'p, 'c, 'a>, mode: Mode, budget: u32) -> Self {
+        Walker {
+            eng,
+            mode,
+            states: Vec::new(),
+            seen: HashSet::new(),
+            queue: VecDeque::new(),
+            budget,
+            exhausted: false,
+            events: Vec::new(),
+        }
+    }
+
+    fn ctx(&self, u: UnitId) -> &'c Ctx<'a> {
+        self.eng.prog.ctx(u)
+    }
+
+    /// Track the value of `node` in unit `u` from here.
+    pub fn start(&mut self, u: UnitId, node: NodeId, fields: Vec<Field<'a>>) {
+        self.push(u32::MAX, u, node, fields, Vec::new(), Hop::Start);
+    }
+
+    fn push(
+        &mut self,
+        parent: u32,
+        unit: UnitId,
+        node: NodeId,
+        fields: Vec<Field<'a>>,
+        frames: Vec<Frame>,
+        hop: Hop<'a>,
+    ) {
+        if fields.len() > MAX_FIELDS {
+            return;
+        }
+        if !self.seen.insert((unit, node, fields_key(&fields, &frames))) {
+            return;
+        }
+        let i = self.states.len() as u32;
+        self.states.push(State {
+            unit,
+            node,
+            fields,
+            frames,
+            parent,
+            hop,
+        });
+        self.queue.push_back(i);
+    }
+
+    /// Same fields and frames as state `i`, at another node.
+    fn next(&mut self, i: u32, unit: UnitId, node: NodeId, hop: Hop<'a>) {
+        let st = &self.states[i as usize];
+        let (f, fr) = (st.fields.clone(), st.frames.clone());
+        self.push(i, unit, node, f, fr, hop);
+    }
+
+    fn next_fields(
+        &mut self,
+        i: u32,
+        unit: UnitId,
+        node: NodeId,
+        fields: Vec<Field<'a>>,
+        hop: Hop<'a>,
+    ) {
+        let fr = self.states[i as usize].frames.clone();
+        self.push(i, unit, node, fields, fr, hop);
+    }
+
+    fn event(&mut self, i: u32, e: Event<'a>) {
+        self.events.push((i, e));
+    }
+
+    pub fn run(&mut self) {
+        while let Some(i) = self.queue.pop_front() {
+            if self.budget == 0 {
+                self.exhausted = true;
+                self.queue.clear();
+                break;
+            }
+            self.budget -= 1;
+            self.step(i);
+        }
+    }
+
+    /// The hops from the start to state `i`, start first.
+    pub fn path(&self, mut i: u32) -> Vec<(UnitId, Hop<'a>)> {
+        let mut out = Vec::new();
+        while (i as usize) < self.states.len() && out.len() < 64 {
+            let st = &self.states[i as usize];
+            out.push((st.unit, st.hop));
+            i = st.parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The node the walk that reached state `i` started from.
+    fn origin(&self, mut i: u32) -> NodeId {
+        let mut node = NodeId::ROOT;
+        for _ in 0..256 {
+            let Some(st) = self.states.get(i as usize) else {
+                break;
+            };
+            node = st.node;
+            i = st.parent;
+        }
+        node
+    }
+
+    /// Any hop on the way to state `i` that is a join by name or an unknown call?
+    pub fn unproven(&self, mut i: u32) -> bool {
+        let mut n = 0;
+        while (i as usize) < self.states.len() && n < 256 {
+            let st = &self.states[i as usize];
+            if st.hop.unproven() {
+                return true;
+            }
+            i = st.parent;
+            n += 1;
+        }
+        false
+    }
+
+    // -----------------------------------------------------------------------
+    // Starts
+    // -----------------------------------------------------------------------
+
+    /// Callee mode: start from a function wherever it is defined.
+    pub fn start_function(&mut self, u: UnitId, fid: NodeId, f: FnRef<'a>) {
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let parent = nodes.parent_id(fid);
+        match nodes.kind(parent) {
+            AstKind::MethodDefinition(m) => {
+                let name = super::names::property_key_name(&m.key);
+                let class_body = nodes.parent_id(parent);
+                let class = nodes.parent_id(class_body);
+                let is_ctor = m.kind == oxc_ast::ast::MethodDefinitionKind::Constructor;
+                let fields = match (is_ctor, name) {
+                    (true, _) => Vec::new(),
+                    (false, Some(n)) => vec![Field::Name(n)],
+                    (false, None) => return,
+                };
+                if let Some(n) = name.filter(|_| !is_ctor) {
+                    // `this.m()` / `super.m()` inside the class.
+                    self.this_members(u, class, n, fields.clone(), u32::MAX, true);
+                }
+                self.push(u32::MAX, u, class, fields, Vec::new(), Hop::Start);
+                self.class_value(u32::MAX, u, class);
+            }
+            _ => {
+                if let FnRef::Function(func) = f
+                    && func.is_declaration()
+                    && let Some(id) = &func.id
+                {
+                    self.binding_value(u32::MAX, u, id.symbol_id(), Vec::new(), id.span);
+                    self.exported_decl(u32::MAX, u, parent, id.name.as_str(), Vec::new());
+                } else {
+                    self.push(u32::MAX, u, fid, Vec::new(), Vec::new(), Hop::Start);
+                }
+            }
+        }
+    }
+
+    /// A class declaration's value: its binding's references (and export).
+    fn class_value(&mut self, i: u32, u: UnitId, class: NodeId) {
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        if let AstKind::Class(c) = nodes.kind(class)
+            && c.is_declaration()
+            && let Some(id) = &c.id
+        {
+            let fields = if i == u32::MAX {
+                self.states
+                    .iter()
+                    .rev()
+                    .find(|s| s.node == class && s.unit == u)
+                    .map(|s| s.fields.clone())
+                    .unwrap_or_default()
+            } else {
+                self.states[i as usize].fields.clone()
+            };
+            self.binding_value(i, u, id.symbol_id(), fields.clone(), id.span);
+            self.exported_decl(i, u, nodes.parent_id(class), id.name.as_str(), fields);
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // One step
+    // -----------------------------------------------------------------------
+
+    fn step(&mut self, i: u32) {
+        let (u, n) = {
+            let st = &self.states[i as usize];
+            (st.unit, st.node)
+        };
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        if n == NodeId::ROOT || n.index() >= nodes.len() {
+            return;
+        }
+        let p = nodes.parent_id(n);
+        let pk = nodes.kind(p);
+        let child_span = nodes.kind(n).span();
+        let is = |e: &Expression<'_>| nid(e) == n;
+        let fields_empty = self.states[i as usize].fields.is_empty();
+        match pk {
+            AstKind::ParenthesizedExpression(_)
+            | AstKind::TSAsExpression(_)
+            | AstKind::TSSatisfiesExpression(_)
+            | AstKind::TSNonNullExpression(_)
+            | AstKind::TSTypeAssertion(_)
+            | AstKind::AwaitExpression(_)
+            | AstKind::ChainExpression(_)
+            | AstKind::SpreadElement(_) => self.next(i, u, p, Hop::Up),
+            AstKind::SequenceExpression(s) => {
+                if s.expressions.last().is_some_and(is) {
+                    self.next(i, u, p, Hop::Up);
+                }
+            }
+            AstKind::ConditionalExpression(c) => {
+                if is(&c.test) {
+                    return;
+                }
+                let other = if is(&c.consequent) {
+                    &c.alternate
+                } else {
+                    &c.consequent
+                };
+                self.decision(
+                    i,
+                    u,
+                    p,
+                    Test::Control(Control::Test(&c.test)),
+                    Alts::Exprs(vec![other]),
+                    n,
+                );
+                self.next(i, u, p, Hop::Up);
+            }
+            AstKind::LogicalExpression(l) => {
+                if is(&l.right) {
+                    let alts = if l.operator == LogicalOperator::And {
+                        Alts::Empty
+                    } else {
+                        Alts::Exprs(vec![&l.left])
+                    };
+                    self.decision(i, u, p, Test::Control(Control::Test(&l.left)), alts, n);
+                }
+                self.next(i, u, p, Hop::Up);
+            }
+            AstKind::BinaryExpression(b) => {
+                if b.operator == BinaryOperator::Addition && fields_empty {
+                    if self.mode == Mode::Carrier {
+                        let other = if is(&b.left) { &b.right } else { &b.left };
+                        if let Expression::StringLiteral(s) = other.without_parentheses()
+                            && is_prose(&s.value)
+                        {
+                            self.sink(i, u, "string concatenation with prose", b.span, true);
+                        }
+                    }
+                    self.next(i, u, p, Hop::Up);
+                }
+            }
+            AstKind::TemplateLiteral(t) => {
+                if !fields_empty {
+                    return;
+                }
+                if self.mode == Mode::Carrier {
+                    let text: String = t
+                        .quasis
+                        .iter()
+                        .filter_map(|q| q.value.cooked.as_ref())
+                        .map(oxc_ast::ast::Str::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if is_prose(&text) {
+                        self.sink(i, u, "template literal with prose", t.span, true);
+                    }
+                }
+                // A tagged template hands its values to the tag function.
+                if let AstKind::TaggedTemplateExpression(tt) = nodes.parent_kind(p)
+                    && let Some(idx) = t.expressions.iter().position(is)
+                {
+                    let resolved =
+                        self.into_callees(i, u, nodes.parent_id(p), &tt.tag, idx + 1, None);
+                    if !resolved {
+                        self.next(i, u, nodes.parent_id(p), Hop::Up);
+                    }
+                    return;
+                }
+                self.next(i, u, p, Hop::Up);
+            }
+            AstKind::CallExpression(c) => {
+                if is(&c.callee) {
+                    if self.mode == Mode::Callee && fields_empty {
+                        self.event(
+                            i,
+                            Event::Call(CallSite {
+                                unit: u,
+                                call: p,
+                                first_arg: Some(0),
+                                callback_of: None,
+                                unproven: self.unproven(i),
+                            }),
+                        );
+                    }
+                    return;
+                }
+                let Some(idx) = c.arguments.iter().position(|a| a.span() == child_span) else {
+                    return;
+                };
+                self.argument(i, u, p, c, idx);
+            }
+            AstKind::NewExpression(ne) => {
+                if is(&ne.callee) {
+                    if self.mode == Mode::Callee {
+                        if fields_empty {
+                            self.event(
+                                i,
+                                Event::Call(CallSite {
+                                    unit: u,
+                                    call: p,
+                                    first_arg: Some(0),
+                                    callback_of: None,
+                                    unproven: self.unproven(i),
+                                }),
+                            );
+                        } else {
+                            // The instance carries the prototype's methods.
+                            self.next(i, u, p, Hop::Up);
+                        }
+                    }
+                    return;
+                }
+                let Some(idx) = ne.arguments.iter().position(|a| a.span() == child_span) else {
+                    return;
+                };
+                if self.mode == Mode::Callee {
+                    return;
+                }
+                let resolved = self.into_callees(i, u, p, &ne.callee, idx, None);
+                if !resolved {
+                    // `new Map(entries)`, `new Set(xs)`, `new URL(s)`: the value lives on in the object.
+                    let st = &self.states[i as usize];
+                    let mut f = st.fields.clone();
+                    if let Expression::Identifier(id) = ne.callee.without_parentheses()
+                        && id.name == "Map"
+                        && f.len() >= 2
+                    {
+                        // [[k, v], …] → map value.
+                        f.truncate(f.len() - 1);
+                    }
+                    self.next_fields(i, u, p, f, Hop::Up);
+                }
+            }
+            AstKind::StaticMemberExpression(m) => {
+                if is(&m.object) {
+                    self.member(i, u, p, m.property.name.as_str());
+                }
+            }
+            AstKind::PrivateFieldExpression(m) => {
+                if is(&m.object) {
+                    self.member(i, u, p, m.field.name.as_str());
+                }
+            }
+            AstKind::ComputedMemberExpression(m) => {
+                if !is(&m.object) {
+                    return;
+                }
+                if let Some(name) = m.static_property_name() {
+                    self.member(i, u, p, name.as_str());
+                    return;
+                }
+                if let AstKind::CallExpression(call) = nodes.parent_kind(p)
+                    && nid(&call.callee) == p
+                {
+                    return; // `x[k]()`: a dynamic method call
+                }
+                let mut f = self.states[i as usize].fields.clone();
+                if f.pop().is_some() {
+                    // A field chosen by data: a table look-up; the entry the
+                    // value came from is the chosen side.
+                    let table = table_alternatives(ctx, &m.object, n);
+                    let origin = self.origin(i);
+                    self.decision(i, u, p, Test::Key(&m.expression), table, origin);
+                    self.next_fields(i, u, p, f, Hop::Up);
+                }
+            }
+            AstKind::VariableDeclarator(d) => {
+                if d.init.as_ref().is_some_and(is) {
+                    let fields = self.states[i as usize].fields.clone();
+                    self.bind(i, u, &d.id, fields, d.span);
+                    // `export const x = …`
+                    if let BindingPattern::BindingIdentifier(b) = &d.id {
+                        let decl = nodes.parent_id(p);
+                        let fields = self.states[i as usize].fields.clone();
+                        self.exported_decl(i, u, nodes.parent_id(decl), b.name.as_str(), fields);
+                    }
+                }
+            }
+            AstKind::AssignmentExpression(a) => {
+                if !is(&a.right) {
+                    return;
+                }
+                self.assignment(i, u, p, a.operator, &a.left);
+                if !matches!(nodes.parent_kind(p), AstKind::ExpressionStatement(_)) {
+                    self.next(i, u, p, Hop::Up);
+                }
+            }
+            AstKind::ObjectProperty(prop) => {
+                if !is(&prop.value) {
+                    return;
+                }
+                if prop.kind == PropertyKind::Get {
+                    return;
+                }
+                let key = if prop.computed {
+                    match &prop.key {
+                        oxc_ast::ast::PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+                        _ => None,
+                    }
+                } else {
+                    super::names::property_key_name(&prop.key)
+                };
+                let obj = nodes.parent_id(p);
+                if self.mode == Mode::Carrier
+                    && let Some(k) = key
+                    && SINK_KEYS.contains(&k)
+                {
+                    self.sink(i, u, &format!("object key `{k}`"), prop.span, false);
+                }
+                let mut f = self.states[i as usize].fields.clone();
+                f.push(key.map_or(Field::Elem, Field::Name));
+                self.next_fields(i, u, obj, f, Hop::Up);
+                // `this.k` inside the object's own methods.
+                if let Some(k) = key {
+                    let f2 = self.states[i as usize].fields.clone();
+                    self.this_members(u, obj, k, f2, i, false);
+                }
+            }
+            AstKind::ArrayExpression(_) => {
+                let mut f = self.states[i as usize].fields.clone();
+                f.push(Field::Elem);
+                self.next_fields(i, u, p, f, Hop::Up);
+            }
+            AstKind::ReturnStatement(_) => {
+                if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
+                    self.returned(i, u, p, fid, f, n);
+                }
+            }
+            AstKind::ArrowFunctionExpression(a) => {
+                if a.get_expression().is_some_and(is) {
+                    self.returned(i, u, n, p, FnRef::Arrow(a), n);
+                }
+            }
+            AstKind::YieldExpression(_) => {
+                if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
+                    let mut fl = self.states[i as usize].fields.clone();
+                    fl.push(Field::Elem);
+                    let callers = self.eng.callers(u, fid, f);
+                    for s in &callers.sites {
+                        if s.callback_of.is_none() {
+                            self.push(
+                                i,
+                                s.unit,
+                                s.call,
+                                fl.clone(),
+                                Vec::new(),
+                                Hop::Caller(span_of(self.ctx(s.unit), s.call)),
+                            );
+                        }
+                    }
+                }
+            }
+            AstKind::ExportDefaultDeclaration(_) => {
+                let m = self.eng.prog.graph.module_of(ctx, u, p);
+                let fields = self.states[i as usize].fields.clone();
+                self.export(i, m, Some("default"), fields, span_of(ctx, p));
+            }
+            AstKind::PropertyDefinition(pd) => {
+                if pd.value.as_ref().is_some_and(is)
+                    && let Some(k) = super::names::property_key_name(&pd.key)
+                {
+                    // A class field: `this.k` in the class, and `inst.k`.
+                    let class = nodes.parent_id(nodes.parent_id(p));
+                    let mut f = self.states[i as usize].fields.clone();
+                    self.this_members(u, class, k, f.clone(), i, false);
+                    f.push(Field::Name(k));
+                    self.next_fields(i, u, class, f, Hop::Field(k, pd.span));
+                    self.class_value(i, u, class);
+                }
+            }
+            AstKind::FormalParameter(fp) => {
+                if fp.initializer.as_deref().is_some_and(is) {
+                    let fields = self.states[i as usize].fields.clone();
+                    self.bind(i, u, &fp.pattern, fields, fp.span);
+                }
+            }
+            AstKind::AssignmentPattern(ap) => {
+                if is(&ap.right) {
+                    let fields = self.states[i as usize].fields.clone();
+                    self.bind(i, u, &ap.left, fields, ap.span);
+                }
+            }
+            AstKind::ForOfStatement(f) => {
+                if is(&f.right) {
+                    let mut fl = self.states[i as usize].fields.clone();
+                    if fl.pop() == Some(Field::Elem)
+                        && let oxc_ast::ast::ForStatementLeft::VariableDeclaration(v) = &f.left
+                        && let Some(d) = v.declarations.first()
+                    {
+                        self.bind(i, u, &d.id, fl, d.span);
+                    }
+                }
+            }
+            AstKind::Class(_) => {
+                // Callee mode: a class value with the method looked for.
+                self.next(i, u, p, Hop::Up);
+                self.class_value(i, u, p);
+            }
+            AstKind::ClassBody(_) | AstKind::MethodDefinition(_) => {}
+            _ => {}
+        }
+    }
+
+    fn sink(&mut self, i: u32, u: UnitId, what: &str, span: Span, soft: bool) {
+        self.event(
+            i,
+            Event::Sink(SinkHit {
+                unit: u,
+                what: what.to_string(),
+                span,
+                state: i,
+                soft,
+            }),
+        );
+    }
+
+    fn decision(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        site: NodeId,
+        test: Test<'a>,
+        alts: Alts<'a>,
+        chosen: NodeId,
+    ) {
+        if self.mode != Mode::Carrier {
+            return;
+        }
+        let frames = self.states[i as usize].frames.clone();
+        self.event(
+            i,
+            Event::Decision(Decision {
+                unit: u,
+                site,
+                test,
+                alts,
+                chosen,
+                frames,
+                state: i,
+            }),
+        );
+    }
+
+    /// Control decisions of a write or return at `at` (the merge point `site`).
+    fn control(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        at: NodeId,
+        site: NodeId,
+        alts: &Alts<'a>,
+        chosen: NodeId,
+    ) {
+        if self.mode != Mode::Carrier {
+            return;
+        }
+        for c in control_deps(self.ctx(u), at) {
+            let alts = match c {
+                Control::Loop(_) => Alts::Empty,
+                _ => alts.clone(),
+            };
+            self.decision(i, u, site, Test::Control(c), alts, chosen);
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Members, calls, bindings
+    // -----------------------------------------------------------------------
+
+    /// The tracked value is the object of `.name` at member node `m`.
+    fn member(&mut self, i: u32, u: UnitId, m: NodeId, name: &'a str) {
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let gp = nodes.parent_id(m);
+        if let AstKind::CallExpression(call) = nodes.kind(gp)
+            && nid(&call.callee) == m
+        {
+            self.method_call(i, u, gp, call, name, m);
+            return;
+        }
+        if let AstKind::ChainExpression(_) = nodes.kind(gp)
+            && let AstKind::CallExpression(call) = nodes.parent_kind(gp)
+            && nid(&call.callee) == gp
+        {
+            self.method_call(i, u, nodes.parent_id(gp), call, name, m);
+            return;
+        }
+        let mut f = self.states[i as usize].fields.clone();
+        match f.last() {
+            Some(Field::Name(k)) if *k == name => {
+                f.pop();
+                self.next_fields(i, u, m, f, Hop::Up);
+            }
+            Some(Field::Elem) if name.bytes().all(|b| b.is_ascii_digit()) => {
+                f.pop();
+                self.next_fields(i, u, m, f, Hop::Up);
+            }
+            // `module.exports` of a required module's exports object, `x.default` interop.
+            Some(Field::Name(_)) if name == "default" => self.next(i, u, m, Hop::Up),
+            _ => {}
+        }
+    }
+
+    /// The tracked value is the receiver of `recv.name(…)`.
+    fn method_call(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        call_id: NodeId,
+        call: &'a CallExpression<'a>,
+        name: &'a str,
+        member: NodeId,
+    ) {
+        let mut f = self.states[i as usize].fields.clone();
+        let top = f.last().copied();
+        if self.mode == Mode::Callee {
+            match (top, name) {
+                (Some(Field::Name(k)), _) if k == name => {
+                    f.pop();
+                    if f.is_empty() {
+                        self.event(
+                            i,
+                            Event::Call(CallSite {
+                                unit: u,
+                                call: call_id,
+                                first_arg: Some(0),
+                                callback_of: None,
+                                unproven: self.unproven(i),
+                            }),
+                        );
+                    }
+                }
+                (None, "call") => self.event(
+                    i,
+                    Event::Call(CallSite {
+                        unit: u,
+                        call: call_id,
+                        first_arg: Some(1),
+                        callback_of: None,
+                        unproven: self.unproven(i),
+                    }),
+                ),
+                (None, "apply") => self.event(
+                    i,
+                    Event::Call(CallSite {
+                        unit: u,
+                        call: call_id,
+                        first_arg: None,
+                        callback_of: None,
+                        unproven: self.unproven(i),
+                    }),
+                ),
+                (None, "bind") => self.next(i, u, call_id, Hop::Up),
+                _ => {}
+            }
+            return;
+        }
+        let arg = |k: usize| call.arguments.get(k).and_then(Argument::as_expression);
+        let span = call.span;
+        let Some(recv) = call
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .map(oxc_ast::ast::MemberExpression::object)
+        else {
+            return;
+        };
+        match name {
+            "concat" | "padStart" | "padEnd" | "trim" | "trimStart" | "trimEnd" | "trimLeft"
+            | "trimRight" | "toUpperCase" | "toLowerCase" | "toLocaleUpperCase"
+            | "toLocaleLowerCase" | "normalize" | "slice" | "substring" | "substr" | "replace"
+            | "replaceAll" | "toString" | "valueOf" | "toWellFormed" | "flat" | "reverse"
+            | "sort" | "toSorted" | "toReversed" | "values" | "entries" | "catch" | "finally"
+            | "charAt" | "fill" | "with" => self.next(i, u, call_id, Hop::Up),
+            "at" => {
+                if f.pop() == Some(Field::Elem)
+                    && let Some(k) = arg(0)
+                {
+                    let alts = table_alternatives(self.ctx(u), recv, member);
+                    let origin = self.origin(i);
+                    self.decision(i, u, call_id, Test::Key(k), alts, origin);
+                }
+                self.next_fields(i, u, call_id, f, Hop::Up);
+            }
+            "repeat" => {
+                if let Some(k) = arg(0)
+                    && !matches!(k.without_parentheses(), Expression::NumericLiteral(_))
+                {
+                    self.decision(i, u, call_id, Test::Data(k), Alts::Encoding, member);
+                }
+                self.next(i, u, call_id, Hop::Up);
+            }
+            "split" => {
+                if f.is_empty() {
+                    f.push(Field::Elem);
+                    self.next_fields(i, u, call_id, f, Hop::Up);
+                }
+            }
+            "join" => {
+                if top == Some(Field::Elem) {
+                    f.pop();
+                }
+                if f.is_empty() {
+                    self.next_fields(i, u, call_id, f, Hop::Up);
+                }
+            }
+            "get" => {
+                if f.pop().is_some()
+                    && let Some(k) = arg(0)
+                {
+                    let alts = table_alternatives(self.ctx(u), recv, member);
+                    let origin = self.origin(i);
+                    self.decision(i, u, call_id, Test::Key(k), alts, origin);
+                    self.next_fields(i, u, call_id, f, Hop::Up);
+                }
+            }
+            "map" | "flatMap" | "forEach" | "reduce" | "reduceRight" | "then" => {
+                let (cb_at, kind, elem) = match name {
+                    "map" | "flatMap" => (0, FrameKind::Map, true),
+                    "forEach" => (0, FrameKind::Drop, true),
+                    "reduce" | "reduceRight" => (0, FrameKind::Result, true),
+                    _ => (0, FrameKind::Result, false),
+                };
+                let param = if name.starts_with("reduce") { 1 } else { 0 };
+                let mut inner = f.clone();
+                if elem && inner.pop() != Some(Field::Elem) {
+                    // Not an array we know the elements of: the string's characters, say.
+                    inner.clear();
+                }
+                let Some(cb) = arg(cb_at) else { return };
+                let fns = self.functions_of(u, cb);
+                if fns.is_empty() {
+                    // `xs.map(String)`: a built-in callback keeps the values.
+                    self.next(i, u, call_id, Hop::Up);
+                    return;
+                }
+                for (fu, fid, func) in fns {
+                    let frame = Frame {
+                        unit: u,
+                        call: call_id,
+                        func: fid,
+                        kind,
+                    };
+                    self.into_param(
+                        i,
+                        fu,
+                        func,
+                        param,
+                        inner.clone(),
+                        Some(frame),
+                        Hop::Callback(span),
+                    );
+                }
+            }
+            "filter" | "find" | "findLast" => {
+                if let Some(cb) = arg(0) {
+                    let alts = table_alternatives(self.ctx(u), recv, member);
+                    let origin = self.origin(i);
+                    for (_, _, func) in self.functions_of(u, cb) {
+                        self.decision(i, u, call_id, Test::Predicate(func), alts.clone(), origin);
+                    }
+                }
+                if name != "filter" {
+                    f.pop();
+                }
+                self.next_fields(i, u, call_id, f, Hop::Up);
+            }
+            _ => {
+                // A user method of the tracked object, or an unknown method on text.
+                if matches!(top, Some(Field::Name(_))) {
+                    return;
+                }
+                if f.is_empty() && !is_predicate_method(name) {
+                    self.next(i, u, call_id, Hop::Unknown(span));
+                }
+            }
+        }
+    }
+
+    /// Functions an expression denotes (inline, bound, imported, methods by name).
+    fn functions_of(&self, u: UnitId, e: &'a Expression<'a>) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+        let prog = self.eng.prog;
+        let ctx = self.ctx(u);
+        match e.without_parentheses() {
+            Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
+                let f = FnRef::from_expr(e).expect("function expression");
+                vec![(u, f.node_id(), f)]
+            }
+            Expression::Identifier(id) => {
+                let Some(sym) = prog.symbol_of(u, id) else {
+                    return Vec::new();
+                };
+                if let Some(f) = super::function_of_symbol(ctx, sym) {
+                    return vec![(u, f.node_id(), f)];
+                }
+                // An imported function.
+                let mut out = Vec::new();
+                for (eu, v) in imported(prog, u, sym) {
+                    match v {
+                        ExportVal::Sym(su, s) => {
+                            if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
+                                out.push((su, f.node_id(), f));
+                            }
+                        }
+                        ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => {
+                            if let Some(f) = FnRef::from_expr(x) {
+                                out.push((su, f.node_id(), f));
+                            }
+                        }
+                        ExportVal::Re(_) => {}
+                    }
+                    let _ = eu;
+                }
+                out
+            }
+            Expression::StaticMemberExpression(m) => {
+                let name = m.property.name.as_str();
+                // `this.m` inside a class: that class's method.
+                if matches!(
+                    m.object.without_parentheses(),
+                    Expression::ThisExpression(_)
+                ) && let Some(owner) = this_owner(ctx, nid(e))
+                {
+                    let found = owner_methods(ctx, owner, name);
+                    if !found.is_empty() {
+                        return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
+                    }
+                }
+                // `require("./a").f` / `ns.f` of an imported module.
+                if let Some(m2) = module_object(prog, u, &m.object) {
+                    let mut vals = Vec::new();
+                    modules::exports_named(prog.units, &prog.graph, m2, Some(name), &mut vals);
+                    let mut out = Vec::new();
+                    for v in vals {
+                        match v {
+                            ExportVal::Sym(su, s) => {
+                                if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
+                                    out.push((su, f.node_id(), f));
+                                }
+                            }
+                            ExportVal::Expr(su, x) => {
+                                if let Some(f) = FnRef::from_expr(x) {
+                                    out.push((su, f.node_id(), f));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !out.is_empty() {
+                        return out;
+                    }
+                }
+                if super::names::BUILTIN_MEMBERS.contains(&name) {
+                    return Vec::new();
+                }
+                // Methods of that name anywhere in this unit (by name: unproven, kept few).
+                prog.names[u as usize]
+                    .methods(name)
+                    .into_iter()
+                    .take(4)
+                    .map(|f| (u, f.node_id(), f))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Into the parameter `idx` of the user functions `callee` denotes.
+    /// Returns whether any was found.
+    fn into_callees(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        call: NodeId,
+        callee: &'a Expression<'a>,
+        idx: usize,
+        frame_kind: Option<FrameKind>,
+    ) -> bool {
+        let mut callee = callee;
+        let mut idx = idx;
+        // `f.call(thisArg, a, b)`
+        if let Expression::StaticMemberExpression(m) = callee.without_parentheses()
+            && m.property.name == "call"
+        {
+            if idx == 0 {
+                return true;
+            }
+            idx -= 1;
+            callee = &m.object;
+        }
+        let fns = self.functions_of_callee(u, callee);
+        if fns.is_empty() {
+            return false;
+        }
+        let fields = self.states[i as usize].fields.clone();
+        let span = span_of(self.ctx(u), call);
+        for (fu, fid, f) in fns {
+            let frame = Frame {
+                unit: u,
+                call,
+                func: fid,
+                kind: frame_kind.unwrap_or(FrameKind::User),
+            };
+            self.into_param(
+                i,
+                fu,
+                f,
+                idx,
+                fields.clone(),
+                Some(frame),
+                Hop::Param("", span),
+            );
+        }
+        true
+    }
+
+    /// Callees including class constructors (`new C(…)`).
+    fn functions_of_callee(
+        &self,
+        u: UnitId,
+        callee: &'a Expression<'a>,
+    ) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+        let prog = self.eng.prog;
+        let ctx = self.ctx(u);
+        if let Expression::Identifier(id) = callee.without_parentheses()
+            && let Some(sym) = prog.symbol_of(u, id)
+        {
+            let decl = ctx.semantic.scoping().symbol_declaration(sym);
+            let nodes = ctx.semantic.nodes();
+            if decl.index() < nodes.len()
+                && let AstKind::Class(c) = nodes.kind(decl)
+            {
+                return constructor_of(c)
+                    .map(|f| vec![(u, f.node_id(), f)])
+                    .unwrap_or_default();
+            }
+            if let AstKind::VariableDeclarator(d) = nodes.kind(decl)
+                && let Some(Expression::ClassExpression(c)) =
+                    d.init.as_ref().map(|e| e.without_parentheses())
+            {
+                return constructor_of(c)
+                    .map(|f| vec![(u, f.node_id(), f)])
+                    .unwrap_or_default();
+            }
+        }
+        self.functions_of(u, callee)
+    }
+
+    /// The tracked value becomes parameter `idx` of `f`.
+    #[allow(clippy::too_many_arguments)]
+    fn into_param(
+        &mut self,
+        i: u32,
+        fu: UnitId,
+        f: FnRef<'a>,
+        idx: usize,
+        fields: Vec<Field<'a>>,
+        frame: Option<Frame>,
+        hop: Hop<'a>,
+    ) {
+        let params = f.params();
+        let mut frames = self.states[i as usize].frames.clone();
+        if let Some(fr) = frame
+            && frames.len() < MAX_FRAMES
+        {
+            frames.push(fr);
+        }
+        if let Some(p) = params.items.get(idx) {
+            let syms = bind_targets(&p.pattern, &fields);
+            for (sym, fl, name, span) in syms {
+                let hop = match hop {
+                    Hop::Param(_, s) => Hop::Param(name, s),
+                    h => h,
+                };
+                for r in read_refs(self.ctx(fu), sym) {
+                    self.push(i, fu, r, fl.clone(), frames.clone(), hop);
+                }
+                let _ = span;
+            }
+        } else if let Some(rest) = &params.rest
+            && let Some(b) = rest.rest.argument.get_binding_identifier()
+        {
+            let mut fl = fields;
+            fl.push(Field::Elem);
+            for r in read_refs(self.ctx(fu), b.symbol_id()) {
+                self.push(i, fu, r, fl.clone(), frames.clone(), hop);
+            }
+        }
+    }
+
+    /// The tracked value is argument `idx` of call `c` (node `call`).
+    fn argument(&mut self, i: u32, u: UnitId, call: NodeId, c: &'a CallExpression<'a>, idx: usize) {
+        let ctx = self.ctx(u);
+        let callee_name = match c.callee.without_parentheses() {
+            Expression::Identifier(id) => Some(id.name.as_str()),
+            e => e
+                .as_member_expression()
+                .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+        };
+        let receiver = c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .map(oxc_ast::ast::MemberExpression::object);
+        if self.mode == Mode::Callee {
+            // Handed to a user function: wherever it calls its parameter.
+            if self.into_callees(i, u, call, &c.callee, idx, None) {
+                return;
+            }
+            // Handed to a built-in that calls it back.
+            if let Some(recv) = receiver
+                && self.states[i as usize].fields.is_empty()
+            {
+                self.event(
+                    i,
+                    Event::Call(CallSite {
+                        unit: u,
+                        call,
+                        first_arg: Some(0),
+                        callback_of: Some(recv),
+                        unproven: false,
+                    }),
+                );
+            }
+            // `__export(ns, { f: () => f })`-style getter objects are values, not calls.
+            return;
+        }
+        if is_terminal_output(ctx, &c.callee) {
+            self.event(i, Event::Local);
+            return;
+        }
+        if let Some(n) = callee_name
+            && SINK_CALLS.contains(&n)
+        {
+            self.sink(i, u, &format!("argument of `{n}(…)`"), c.span, false);
+            return;
+        }
+        match (callee_name, receiver) {
+            (Some("push" | "unshift" | "add"), Some(recv)) => {
+                let f = self.states[i as usize].fields.clone();
+                self.store(i, u, recv, f, Field::Elem, call);
+                return;
+            }
+            (Some("set"), Some(recv)) if idx == 1 => {
+                let f = self.states[i as usize].fields.clone();
+                self.store(i, u, recv, f, Field::Elem, call);
+                return;
+            }
+            (Some("replace" | "replaceAll"), Some(_)) => {
+                if idx == 1 {
+                    let alts = match c
+                        .arguments
+                        .first()
+                        .and_then(Argument::as_expression)
+                        .map(Expression::without_parentheses)
+                    {
+                        Some(Expression::StringLiteral(s)) => Alts::Text(s.value.to_string()),
+                        Some(Expression::RegExpLiteral(re)) => {
+                            regex_literal_text(re.regex.pattern.text.as_str())
+                                .map_or(Alts::Empty, Alts::Text)
+                        }
+                        _ => Alts::Empty,
+                    };
+                    let chosen = self.states[i as usize].node;
+                    self.control(i, u, call, call, &alts, chosen);
+                    self.next(i, u, call, Hop::Up);
+                }
+                return;
+            }
+            (Some("join" | "concat" | "padStart" | "padEnd"), Some(_)) => {
+                self.next(i, u, call, Hop::Up);
+                return;
+            }
+            (Some("assign"), Some(Expression::Identifier(o))) if o.name == "Object" && idx >= 1 => {
+                if let Some(t) = c.arguments.first().and_then(Argument::as_expression) {
+                    let f = self.states[i as usize].fields.clone();
+                    if let Some(top) = f.last().copied() {
+                        let mut f2 = f.clone();
+                        f2.pop();
+                        self.store(i, u, t, f2, top, call);
+                    }
+                }
+                self.next(i, u, call, Hop::Up);
+                return;
+            }
+            _ => {}
+        }
+        if self.into_callees(i, u, call, &c.callee, idx, None) {
+            return;
+        }
+        // Unknown or built-in callee: the result may embed the value.
+        self.next(i, u, call, Hop::Unknown(c.span));
+    }
+
+    /// The tracked value (at `fields`) is stored at `field` of the object `recv`.
+    fn store(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        recv: &'a Expression<'a>,
+        fields: Vec<Field<'a>>,
+        field: Field<'a>,
+        at: NodeId,
+    ) {
+        let mut f = fields;
+        f.push(field);
+        let span = span_of(self.ctx(u), at);
+        match recv.without_parentheses() {
+            Expression::Identifier(id) => {
+                if let Some(sym) = self.eng.prog.symbol_of(u, id) {
+                    // Conditional pushes are decisions too.
+                    let chosen = self.states[i as usize].node;
+                    self.control(i, u, at, at, &Alts::Empty, chosen);
+                    self.binding_value(i, u, sym, f, span);
+                }
+            }
+            Expression::ThisExpression(_) => {}
+            Expression::StaticMemberExpression(m) => {
+                let k = m.property.name.as_str();
+                if matches!(
+                    m.object.without_parentheses(),
+                    Expression::ThisExpression(_)
+                ) {
+                    if let Some(owner) = this_owner(self.ctx(u), nid(recv)) {
+                        self.this_members(u, owner, k, f.clone(), i, false);
+                    }
+                } else {
+                    self.store(i, u, &m.object, f, Field::Name(k), at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every read of `sym` (and its importers, and exports), with `fields`.
+    fn binding_value(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        sym: SymbolId,
+        fields: Vec<Field<'a>>,
+        span: Span,
+    ) {
+        let ctx = self.ctx(u);
+        let name: &'a str = ctx.semantic.scoping().symbol_name(sym);
+        let frames = if i == u32::MAX {
+            Vec::new()
+        } else {
+            self.states[i as usize].frames.clone()
+        };
+        for r in read_refs(ctx, sym) {
+            self.push(
+                i,
+                u,
+                r,
+                fields.clone(),
+                frames.clone(),
+                Hop::Var(name, span),
+            );
+        }
+        // An esbuild CommonJS wrapper binding: its calls return the module's exports.
+        let _ = self.eng.prog.graph.wrapper_of_symbol(u, sym);
+    }
+
+    /// `export const x` / `export function x` / `export class x` at declaration `decl_parent`.
+    fn exported_decl(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        decl_parent: NodeId,
+        name: &'a str,
+        fields: Vec<Field<'a>>,
+    ) {
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        if decl_parent.index() >= nodes.len() {
+            return;
+        }
+        match nodes.kind(decl_parent) {
+            AstKind::ExportDeclaration(e) => self.export(i, u, Some(name), fields, e.span),
+            AstKind::ExportDefaultDeclaration(e) => {
+                self.export(i, u, Some("default"), fields, e.span)
+            }
+            _ => {
+                // `export { x as y }` elsewhere: a reference whose parent is an export specifier.
+            }
+        }
+    }
+
+    /// The tracked value is bound by a pattern (declaration, parameter default, `for…of`).
+    fn bind(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        pattern: &'a BindingPattern<'a>,
+        fields: Vec<Field<'a>>,
+        span: Span,
+    ) {
+        let ctx = self.ctx(u);
+        for (sym, fl, _, _) in bind_targets(pattern, &fields) {
+            let decl = ctx.semantic.scoping().symbol_declaration(sym);
+            let chosen = self.states[i as usize].node;
+            let alts = other_writes(ctx, sym, chosen);
+            self.control(i, u, decl, decl, &alts, chosen);
+            if let Alts::Exprs(v) = &alts
+                && !v.is_empty()
+            {
+                // The variable's values meet here: its other writes are the alternatives.
+                let _ = v;
+            }
+            self.binding_value(i, u, sym, fl, span);
+        }
+    }
+
+    fn assignment(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        at: NodeId,
+        op: AssignmentOperator,
+        left: &'a AssignmentTarget<'a>,
+    ) {
+        let ctx = self.ctx(u);
+        let fields = self.states[i as usize].fields.clone();
+        let chosen = self.states[i as usize].node;
+        let span = span_of(ctx, at);
+        match left {
+            AssignmentTarget::AssignmentTargetIdentifier(id) => {
+                let Some(sym) = self.eng.prog.symbol_of(u, id) else {
+                    return;
+                };
+                let alts = if op == AssignmentOperator::Assign {
+                    other_writes(ctx, sym, chosen)
+                } else {
+                    Alts::Empty
+                };
+                let site = ctx.semantic.scoping().symbol_declaration(sym);
+                self.control(i, u, at, site, &alts, chosen);
+                self.binding_value(i, u, sym, fields, span);
+            }
+            t => {
+                let Some(m) = t.as_member_expression() else {
+                    return;
+                };
+                let g = &self.eng.prog.graph;
+                let module = g.module_of(ctx, u, at);
+                if let Some(name) = modules::export_target(g, ctx, module, left) {
+                    self.export(i, module, name, fields, span);
+                    return;
+                }
+                let Some(k) = m.static_property_name() else {
+                    // `obj[k] = v`: a table built at run time.
+                    if let Some(top) = Some(Field::Elem) {
+                        self.store(i, u, m.object(), fields, top, at);
+                    }
+                    return;
+                };
+                self.control(i, u, at, at, &Alts::Empty, chosen);
+                match m.object().without_parentheses() {
+                    Expression::ThisExpression(_) => {
+                        if let Some(owner) = this_owner(ctx, at) {
+                            self.this_members(u, owner, k, fields.clone(), i, false);
+                            let mut f = fields;
+                            f.push(Field::Name(k));
+                            self.next_fields(i, u, owner, f, Hop::Field(k, span));
+                            if matches!(ctx.semantic.nodes().kind(owner), AstKind::Class(_)) {
+                                self.class_value(i, u, owner);
+                            }
+                        }
+                    }
+                    obj @ (Expression::Identifier(_) | Expression::StaticMemberExpression(_)) => {
+                        self.store(i, u, obj, fields, Field::Name(k), at);
+                    }
+                    _ => self.by_name(i, u, k, fields),
+                }
+            }
+        }
+    }
+
+    /// Reads `.k` anywhere in the unit (an owner we cannot resolve): unproven.
+    fn by_name(&mut self, i: u32, u: UnitId, k: &'a str, fields: Vec<Field<'a>>) {
+        if super::names::BUILTIN_MEMBERS.contains(&k)
+            || super::names::GENERIC_PROPERTIES.contains(&k)
+        {
+            return;
+        }
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let mut found = 0;
+        for node in nodes.iter() {
+            if let AstKind::StaticMemberExpression(m) = node.kind()
+                && m.property.name == k
+                && !matches!(nodes.parent_kind(node.id()), AstKind::AssignmentExpression(a) if a.left.span() == m.span)
+            {
+                found += 1;
+                if found > super::names::MAX_WRITERS {
+                    return;
+                }
+                self.next_fields(i, u, node.id(), fields.clone(), Hop::ByName(k, m.span));
+            }
+        }
+    }
+
+    /// Reads of `this.k` (or calls `this.k()` in callee mode) inside a class or
+    /// object literal `owner`: continue from each such member node.
+    fn this_members(
+        &mut self,
+        u: UnitId,
+        owner: NodeId,
+        k: &'a str,
+        fields: Vec<Field<'a>>,
+        i: u32,
+        callee: bool,
+    ) {
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let span = nodes.kind(owner).span();
+        let frames = if i == u32::MAX {
+            Vec::new()
+        } else {
+            self.states[i as usize].frames.clone()
+        };
+        let start = owner.index() + 1;
+        let end = nodes.len().min(start + MAX_OWNER_SCAN);
+        for idx in start..end {
+            let id = NodeId::from_usize(idx);
+            let kind = nodes.kind(id);
+            if kind.span().start > span.end {
+                break;
+            }
+            let AstKind::StaticMemberExpression(m) = kind else {
+                continue;
+            };
+            if m.property.name != k
+                || !matches!(
+                    m.object.without_parentheses(),
+                    Expression::ThisExpression(_) | Expression::Super(_)
+                )
+            {
+                continue;
+            }
+            if this_owner(ctx, id) != Some(owner) {
+                continue;
+            }
+            if callee {
+                if let AstKind::CallExpression(c) = nodes.parent_kind(id)
+                    && c.callee.span() == m.span
+                {
+                    self.event(
+                        if i == u32::MAX { 0 } else { i },
+                        Event::Call(CallSite {
+                            unit: u,
+                            call: nodes.parent_id(id),
+                            first_arg: Some(0),
+                            callback_of: None,
+                            unproven: false,
+                        }),
+                    );
+                }
+            } else if !matches!(nodes.parent_kind(id), AstKind::AssignmentExpression(a) if a.left.span() == m.span)
+            {
+                self.push(
+                    i,
+                    u,
+                    id,
+                    fields.clone(),
+                    frames.clone(),
+                    Hop::Field(k, m.span),
+                );
+            }
+        }
+    }
+
+    /// The tracked value is returned by `f` (return statement `ret`).
+    fn returned(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        ret: NodeId,
+        fid: NodeId,
+        f: FnRef<'a>,
+        chosen: NodeId,
+    ) {
+        let ctx = self.ctx(u);
+        if self.mode == Mode::Carrier {
+            let others: Vec<&'a Expression<'a>> = f
+                .returns()
+                .into_iter()
+                .filter(|e| nid(e) != chosen)
+                .collect();
+            let alts = if others.is_empty() {
+                Alts::Empty
+            } else {
+                Alts::Exprs(others)
+            };
+            self.control(i, u, ret, fid, &alts, chosen);
+        }
+        let span = f.span();
+        let mut frames = self.states[i as usize].frames.clone();
+        let mut fields = self.states[i as usize].fields.clone();
+        if let Some(top) = frames.last().copied()
+            && top.func == fid
+        {
+            frames.pop();
+            match top.kind {
+                FrameKind::Drop => return,
+                FrameKind::Map => fields.push(Field::Elem),
+                FrameKind::User | FrameKind::Result => {}
+            }
+            self.push(i, top.unit, top.call, fields, frames, Hop::Return(span));
+            return;
+        }
+        if f.is_generator() {
+            fields.push(Field::Elem);
+        }
+        // A getter in an object handed to a define-exports call (`__export(ns, { k: () => v })`,
+        // `Object.defineProperty(o, "k", { get: … })`): field k of the first argument.
+        let nodes = ctx.semantic.nodes();
+        if let AstKind::ObjectProperty(p) = nodes.parent_kind(fid)
+            && let Some(k) = super::names::property_key_name(&p.key)
+        {
+            let obj = nodes.parent_id(nodes.parent_id(fid));
+            if let AstKind::CallExpression(c) = nodes.parent_kind(obj)
+                && c.arguments.len() >= 2
+                && c.arguments
+                    .iter()
+                    .skip(1)
+                    .any(|a| a.span() == nodes.kind(obj).span())
+                && let Some(target) = c.arguments.first().and_then(Argument::as_expression)
+            {
+                let key = if k == "get" || k == "value" {
+                    match c
+                        .arguments
+                        .get(1)
+                        .and_then(Argument::as_expression)
+                        .map(Expression::without_parentheses)
+                    {
+                        Some(Expression::StringLiteral(s)) => s.value.as_str(),
+                        _ => return,
+                    }
+                } else {
+                    k
+                };
+                let g = &self.eng.prog.graph;
+                let m = g.module_of(ctx, u, fid);
+                if g.is_exports_object(ctx, m, target) {
+                    self.export(i, m, Some(key), fields, span);
+                } else {
+                    self.store(i, u, target, fields, Field::Name(key), nodes.parent_id(obj));
+                }
+                return;
+            }
+            if p.kind == PropertyKind::Get {
+                // A getter: reading `.k` of the object returns the value.
+                let mut f2 = fields.clone();
+                f2.push(Field::Name(k));
+                self.next_fields(i, u, obj, f2, Hop::Field(k, p.span));
+                self.this_members(u, obj, k, fields, i, false);
+                return;
+            }
+        }
+        if let AstKind::MethodDefinition(m) = nodes.parent_kind(fid)
+            && m.kind == oxc_ast::ast::MethodDefinitionKind::Get
+            && let Some(k) = super::names::property_key_name(&m.key)
+        {
+            let class = nodes.parent_id(nodes.parent_id(nodes.parent_id(fid)));
+            self.this_members(u, class, k, fields.clone(), i, false);
+            let mut f2 = fields;
+            f2.push(Field::Name(k));
+            self.next_fields(i, u, class, f2, Hop::Field(k, m.span));
+            self.class_value(i, u, class);
+            return;
+        }
+        let callers = self.eng.callers(u, fid, f);
+        for s in &callers.sites {
+            if s.callback_of.is_some() {
+                // A built-in calling back: its result holds the callback's returns.
+                let cctx = self.ctx(s.unit);
+                let method = match cctx.semantic.nodes().kind(s.call) {
+                    AstKind::CallExpression(c) => c
+                        .callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+                    _ => None,
+                };
+                let mut fl = fields.clone();
+                match method {
+                    Some("map" | "flatMap" | "from") => fl.push(Field::Elem),
+                    Some(
+                        "then" | "catch" | "finally" | "reduce" | "reduceRight" | "replace"
+                        | "replaceAll",
+                    ) => {}
+                    _ => continue,
+                }
+                self.push(i, s.unit, s.call, fl, Vec::new(), Hop::Return(span));
+                continue;
+            }
+            let hop = if s.unproven {
+                Hop::ByName("", span)
+            } else {
+                Hop::Return(span)
+            };
+            self.push(i, s.unit, s.call, fields.clone(), Vec::new(), hop);
+        }
+    }
+
+    /// The tracked value is export `name` of module `m` (`None`: the exports object itself).
+    fn export(
+        &mut self,
+        i: u32,
+        m: ModId,
+        name: Option<&'a str>,
+        fields: Vec<Field<'a>>,
+        span: Span,
+    ) {
+        self.export_depth(i, m, name, fields, span, 0);
+    }
+
+    fn export_depth(
+        &mut self,
+        i: u32,
+        m: ModId,
+        name: Option<&'a str>,
+        fields: Vec<Field<'a>>,
+        span: Span,
+        depth: u8,
+    ) {
+        let prog = self.eng.prog;
+        let g = &prog.graph;
+        let mut reached = false;
+        let mut f_ns = fields.clone();
+        if let Some(n) = name {
+            f_ns.push(Field::Name(n));
+        }
+        let importers: Vec<(UnitId, NodeId)> = g.importers(m).to_vec();
+        for (iu, node) in importers {
+            let ctx = prog.ctx(iu);
+            let nodes = ctx.semantic.nodes();
+            match nodes.kind(node) {
+                AstKind::CallExpression(_) | AstKind::ImportExpression(_) => {
+                    reached = true;
+                    self.push(i, iu, node, f_ns.clone(), Vec::new(), Hop::Import(span));
+                }
+                AstKind::ImportDeclaration(d) => {
+                    let Some(specs) = &d.specifiers else { continue };
+                    for s in specs {
+                        use oxc_ast::ast::ImportDeclarationSpecifier as S;
+                        let (sym, fl) = match s {
+                            S::ImportSpecifier(sp) => {
+                                let imported = sp.imported.name();
+                                match name {
+                                    Some(n) if imported == n => {
+                                        (sp.local.symbol_id(), fields.clone())
+                                    }
+                                    None => {
+                                        let mut f = fields.clone();
+                                        f.push(Field::Name(sp.imported.name().as_str()));
+                                        // `module.exports = { k: v }` + `import { k }`: pop if it matches.
+                                        match f.len() >= 2 && f[f.len() - 2] == f[f.len() - 1] {
+                                            true => {
+                                                f.truncate(f.len() - 2);
+                                                (sp.local.symbol_id(), f)
+                                            }
+                                            false => continue,
+                                        }
+                                    }
+                                    _ => continue,
+                                }
+                            }
+                            S::ImportDefaultSpecifier(sp) => match name {
+                                Some("default") => (sp.local.symbol_id(), fields.clone()),
+                                None => (sp.local.symbol_id(), fields.clone()),
+                                Some(_) if !g.is_esm(m) => (sp.local.symbol_id(), f_ns.clone()),
+                                _ => continue,
+                            },
+                            S::ImportNamespaceSpecifier(sp) => (sp.local.symbol_id(), f_ns.clone()),
+                        };
+                        reached = true;
+                        self.binding_value(i, iu, sym, fl, span);
+                    }
+                }
+                AstKind::ExportFromDeclaration(e) if depth < 4 => {
+                    for s in &e.specifiers {
+                        if name.is_some_and(|n| s.local.name() == n) {
+                            reached = true;
+                            let exported: &'a str = match &s.exported {
+                                oxc_ast::ast::ModuleExportName::IdentifierName(x) => {
+                                    x.name.as_str()
+                                }
+                                oxc_ast::ast::ModuleExportName::IdentifierReference(x) => {
+                                    x.name.as_str()
+                                }
+                                oxc_ast::ast::ModuleExportName::StringLiteral(x) => {
+                                    x.value.as_str()
+                                }
+                            };
+                            self.export_depth(
+                                i,
+                                iu,
+                                Some(exported),
+                                fields.clone(),
+                                span,
+                                depth + 1,
+                            );
+                        }
+                    }
+                }
+                AstKind::ExportAllDeclaration(_) if depth < 4 => {
+                    reached = true;
+                    self.export_depth(i, iu, name, fields.clone(), span, depth + 1);
+                }
+                _ => {}
+            }
+        }
+        // esbuild `require_x()` calls of a wrapper module.
+        let wrappers: Vec<(UnitId, SymbolId)> = g
+            .wrapper_symbols()
+            .filter(|&(_, _, wm)| wm == m)
+            .map(|(u, s, _)| (u, s))
+            .collect();
+        for (wu, sym) in wrappers {
+            let ctx = prog.ctx(wu);
+            let nodes = ctx.semantic.nodes();
+            for r in read_refs(ctx, sym) {
+                if let AstKind::CallExpression(c) = nodes.parent_kind(r)
+                    && nid(&c.callee) == r
+                {
+                    reached = true;
+                    self.push(
+                        i,
+                        wu,
+                        nodes.parent_id(r),
+                        f_ns.clone(),
+                        Vec::new(),
+                        Hop::Import(span),
+                    );
+                }
+            }
+        }
+        if !reached && self.mode == Mode::Carrier && i != u32::MAX {
+            let unit = g.mods[m as usize].unit;
+            self.sink(i, unit, "a module export", span, true);
+        }
+    }
+}
+
+/// Symbols a pattern binds from a value at `fields`, with the fields left for each.
+fn bind_targets<'a>(
+    pattern: &'a BindingPattern<'a>,
+    fields: &[Field<'a>],
+) -> Vec<(SymbolId, Vec<Field<'a>>, &'a str, Span)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&'a BindingPattern<'a>, Vec<Field<'a>>)> = vec![(pattern, fields.to_vec())];
+    while let Some((p, f)) = stack.pop() {
+        if out.len() > 64 {
+            break;
+        }
+        match p {
+            BindingPattern::BindingIdentifier(b) => {
+                if let Some(s) = b.symbol_id.get() {
+                    out.push((s, f, b.name.as_str(), b.span));
+                }
+            }
+            BindingPattern::AssignmentPattern(a) => stack.push((&a.left, f)),
+            BindingPattern::ObjectPattern(o) => {
+                let Some(Field::Name(top)) = f.last().copied() else {
+                    continue;
+                };
+                for prop in &o.properties {
+                    if prop.key.static_name().is_some_and(|k| k == top) {
+                        let mut f2 = f.clone();
+                        f2.pop();
+                        stack.push((&prop.value, f2));
+                    }
+                }
+                if let Some(rest) = &o.rest {
+                    stack.push((&rest.argument, f.clone()));
+                }
+            }
+            BindingPattern::ArrayPattern(a) => {
+                if f.last() != Some(&Field::Elem) {
+                    continue;
+                }
+                let mut f2 = f.clone();
+                f2.pop();
+                for el in a.elements.iter().flatten() {
+                    stack.push((el, f2.clone()));
+                }
+                if let Some(rest) = &a.rest {
+                    stack.push((&rest.argument, f.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Read references of a symbol (their IdentifierReference nodes).
+pub(crate) fn read_refs(ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
+    ctx.semantic
+        .scoping()
+        .get_resolved_references(sym)
+        .filter(|r| r.is_read())
+        .map(oxc_semantic::Reference::node_id)
+        .take(512)
+        .collect()
+}
+
+/// The other values written to `sym` (its initializer and assignments), for
+/// the alternatives of a write.
+pub(crate) fn other_writes<'a>(ctx: &Ctx<'a>, sym: SymbolId, chosen: NodeId) -> Alts<'a> {
+    let nodes = ctx.semantic.nodes();
+    let scoping = ctx.semantic.scoping();
+    let mut v: Vec<&'a Expression<'a>> = Vec::new();
+    let decl = scoping.symbol_declaration(sym);
+    if decl.index() < nodes.len()
+        && let AstKind::VariableDeclarator(d) = nodes.kind(decl)
+        && let Some(init) = &d.init
+        && nid(init) != chosen
+        && matches!(d.id, BindingPattern::BindingIdentifier(_))
+    {
+        v.push(init);
+    }
+    for r in scoping
+        .get_resolved_references(sym)
+        .filter(|r| r.is_write())
+        .take(32)
+    {
+        if let AstKind::AssignmentExpression(a) = nodes.parent_kind(r.node_id())
+            && a.operator == AssignmentOperator::Assign
+            && nid(&a.right) != chosen
+        {
+            v.push(&a.right);
+        }
+    }
+    if v.is_empty() {
+        Alts::Empty
+    } else {
+        Alts::Exprs(v)
+    }
+}
+
+/// The values of a table looked up by a computed key: the other entries of
+/// the object or array literal the object expression resolves to.
+fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId) -> Alts<'a> {
+    let mut table = match obj.without_parentheses() {
+        t @ (Expression::ObjectExpression(_)
+        | Expression::ArrayExpression(_)
+        | Expression::NewExpression(_)) => Some(t),
+        Expression::Identifier(id) => crate::env::const_init(ctx, id),
+        _ => None,
+    };
+    // `new Map([[k, v], …])`: the values.
+    let mut pairs = false;
+    if let Some(Expression::NewExpression(n)) = table.map(Expression::without_parentheses) {
+        table = n.arguments.first().and_then(Argument::as_expression);
+        pairs = true;
+    }
+    let Some(table) = table else {
+        return Alts::Encoding;
+    };
+    if pairs {
+        let Expression::ArrayExpression(a) = table.without_parentheses() else {
+            return Alts::Encoding;
+        };
+        let v: Vec<&'a Expression<'a>> = a
+            .elements
+            .iter()
+            .filter_map(oxc_ast::ast::ArrayExpressionElement::as_expression)
+            .filter_map(|p| match p.without_parentheses() {
+                Expression::ArrayExpression(kv) => kv
+                    .elements
+                    .get(1)
+                    .and_then(oxc_ast::ast::ArrayExpressionElement::as_expression),
+                _ => None,
+            })
+            .collect();
+        return if v.len() >= 2 {
+            Alts::Exprs(v)
+        } else {
+            Alts::Encoding
+        };
+    }
+    let mut v = Vec::new();
+    match table.without_parentheses() {
+        Expression::ObjectExpression(o) => {
+            for p in &o.properties {
+                if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p {
+                    v.push(&p.value);
+                }
+            }
+        }
+        Expression::ArrayExpression(a) => {
+            v.extend(
+                a.elements
+                    .iter()
+                    .filter_map(oxc_ast::ast::ArrayExpressionElement::as_expression),
+            );
+        }
+        _ => return Alts::Encoding,
+    }
+    let _ = chosen;
+    if v.len() >= 2 {
+        Alts::Exprs(v)
+    } else {
+        Alts::Encoding
+    }
+}
+
+/// The class or object literal whose `this` is seen at `node` (through
+/// arrows, up to the first non-arrow function).
+pub(crate) fn this_owner(ctx: &Ctx<'_>, node: NodeId) -> Option<NodeId> {
+    let nodes = ctx.semantic.nodes();
+    for id in nodes.ancestor_ids(node) {
+        match nodes.kind(id) {
+            AstKind::Function(_) => {
+                let p = nodes.parent_id(id);
+                return match nodes.kind(p) {
+                    AstKind::MethodDefinition(_) => Some(nodes.parent_id(nodes.parent_id(p))),
+                    AstKind::ObjectProperty(_) => Some(nodes.parent_id(p)),
+                    _ => None,
+                };
+            }
+            AstKind::PropertyDefinition(_) => return Some(nodes.parent_id(nodes.parent_id(id))),
+            AstKind::StaticBlock(_) => return Some(nodes.parent_id(nodes.parent_id(id))),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Methods named `name` of a class or object literal.
+fn owner_methods<'a>(ctx: &Ctx<'a>, owner: NodeId, name: &str) -> Vec<FnRef<'a>> {
+    let nodes = ctx.semantic.nodes();
+    match nodes.kind(owner) {
+        AstKind::Class(c) => c
+            .body
+            .body
+            .iter()
+            .filter_map(|el| match el {
+                oxc_ast::ast::ClassElement::MethodDefinition(m)
+                    if super::names::property_key_name(&m.key) == Some(name) =>
+                {
+                    Some(FnRef::Function(&m.value))
+                }
+                oxc_ast::ast::ClassElement::PropertyDefinition(p)
+                    if super::names::property_key_name(&p.key) == Some(name) =>
+                {
+                    p.value.as_ref().and_then(FnRef::from_expr)
+                }
+                _ => None,
+            })
+            .collect(),
+        AstKind::ObjectExpression(o) => o
+            .properties
+            .iter()
+            .filter_map(|p| match p {
+                oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                    if super::names::property_key_name(&p.key) == Some(name) =>
+                {
+                    FnRef::from_expr(&p.value)
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn constructor_of<'a>(c: &'a oxc_ast::ast::Class<'a>) -> Option<FnRef<'a>> {
+    c.body.body.iter().find_map(|el| match el {
+        oxc_ast::ast::ClassElement::MethodDefinition(m)
+            if m.kind == oxc_ast::ast::MethodDefinitionKind::Constructor =>
+        {
+            Some(FnRef::Function(&m.value))
+        }
+        _ => None,
+    })
+}
+
+/// What an imported binding is bound to.
+pub(crate) fn imported<'a>(
+    prog: &Program<'_, 'a>,
+    u: UnitId,
+    sym: SymbolId,
+) -> Vec<(UnitId, ExportVal<'a>)> {
+    let ctx = prog.ctx(u);
+    let nodes = ctx.semantic.nodes();
+    let decl = ctx.semantic.scoping().symbol_declaration(sym);
+    if decl.index() >= nodes.len() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    match nodes.kind(decl) {
+        AstKind::ImportSpecifier(s) => {
+            let imp = nodes.parent_id(decl);
+            if let Some(m) = prog.graph.target(u, imp) {
+                let mut vals = Vec::new();
+                let name = s.imported.name();
+                modules::exports_named(prog.units, &prog.graph, m, Some(name.as_str()), &mut vals);
+                if vals.is_empty() {
+                    // `import { k } from` a CommonJS module: `module.exports = { k }`.
+                    modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+                    vals.retain(|v| matches!(v, ExportVal::Whole(..)));
+                }
+                out.extend(vals.into_iter().map(|v| (u, v)));
+            }
+        }
+        AstKind::ImportDefaultSpecifier(_) => {
+            let imp = nodes.parent_id(decl);
+            if let Some(m) = prog.graph.target(u, imp) {
+                let mut vals = Vec::new();
+                modules::exports_named(prog.units, &prog.graph, m, Some("default"), &mut vals);
+                if vals.is_empty() {
+                    modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+                    vals.retain(|v| matches!(v, ExportVal::Whole(..)));
+                }
+                out.extend(vals.into_iter().map(|v| (u, v)));
+            }
+        }
+        AstKind::VariableDeclarator(d) => {
+            // `const { f } = require("./a")`, `const f = require("./a")`.
+            if let Some(init) = &d.init
+                && let Some(m) = module_object(prog, u, init)
+            {
+                let mut vals = Vec::new();
+                match &d.id {
+                    BindingPattern::BindingIdentifier(_) => {
+                        modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+                        vals.retain(|v| matches!(v, ExportVal::Whole(..)));
+                    }
+                    BindingPattern::ObjectPattern(o) => {
+                        for p in &o.properties {
+                            if let BindingPattern::BindingIdentifier(b) = &p.value
+                                && b.symbol_id.get() == Some(sym)
+                                && let Some(k) = p.key.static_name()
+                            {
+                                modules::exports_named(
+                                    prog.units,
+                                    &prog.graph,
+                                    m,
+                                    Some(&k),
+                                    &mut vals,
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                out.extend(vals.into_iter().map(|v| (u, v)));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The module an expression's value is the exports object of: `require("./a")`,
+/// `require_a()`, `await import("./a")`, a namespace import, a binding of one.
+pub(crate) fn module_object(
+    prog: &Program<'_, '_>,
+    u: UnitId,
+    e: &Expression<'_>,
+) -> Option<ModId> {
+    let ctx = prog.ctx(u);
+    let g = &prog.graph;
+    match e.without_parentheses() {
+        Expression::CallExpression(c) => module_of_call(prog, u, c),
+        Expression::AwaitExpression(a) => module_object(prog, u, &a.argument),
+        Expression::ImportExpression(i) => g.target(u, i.node_id.get()),
+        Expression::StaticMemberExpression(m) if m.property.name == "default" => {
+            module_object(prog, u, &m.object)
+        }
+        Expression::Identifier(id) => {
+            let sym = prog.symbol_of(u, id)?;
+            let nodes = ctx.semantic.nodes();
+            let decl = ctx.semantic.scoping().symbol_declaration(sym);
+            if decl.index() >= nodes.len() {
+                return None;
+            }
+            match nodes.kind(decl) {
+                AstKind::ImportNamespaceSpecifier(_) => g.target(u, nodes.parent_id(decl)),
+                AstKind::VariableDeclarator(d)
+                    if matches!(d.id, BindingPattern::BindingIdentifier(_)) =>
+                {
+                    let init = d.init.as_ref()?;
+                    if matches!(init.without_parentheses(), Expression::Identifier(_)) {
+                        return None;
+                    }
+                    module_object(prog, u, init)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The module a call returns the exports object of (`require("./a")`,
+/// `require_a()`, `__toESM(require("./a"))`).
+pub(crate) fn module_of_call(
+    prog: &Program<'_, '_>,
+    u: UnitId,
+    c: &CallExpression<'_>,
+) -> Option<ModId> {
+    let g = &prog.graph;
+    if let Some(m) = g.target(u, c.node_id.get()) {
+        return Some(m);
+    }
+    if let Expression::Identifier(id) = c.callee.without_parentheses()
+        && let Some(sym) = prog.symbol_of(u, id)
+        && let Some(m) = g.wrapper_of_symbol(u, sym)
+    {
+        return Some(m);
+    }
+    // `__toESM(require("./a"))`
+    if c.arguments.len() <= 2
+        && let Some(Expression::CallExpression(inner)) = c
+            .arguments
+            .first()
+            .and_then(Argument::as_expression)
+            .map(Expression::without_parentheses)
+    {
+        return module_of_call(prog, u, inner);
+    }
+    None
+}
+
+fn span_of(ctx: &Ctx<'_>, node: NodeId) -> Span {
+    let nodes = ctx.semantic.nodes();
+    if node.index() < nodes.len() {
+        nodes.kind(node).span()
+    } else {
+        Span::default()
+    }
+}
+
+/// Methods whose result is a boolean, a number or a position: the text itself goes no further.
+fn is_predicate_method(name: &str) -> bool {
+    matches!(
+        name,
+        "includes"
+            | "indexOf"
+            | "lastIndexOf"
+            | "startsWith"
+            | "endsWith"
+            | "test"
+            | "match"
+            | "matchAll"
+            | "localeCompare"
+            | "has"
+            | "some"
+            | "every"
+            | "search"
+            | "codePointAt"
+            | "charCodeAt"
+            | "findIndex"
+            | "exec"
+    )
+}
+
+/// `console.*(…)`, `process.stdout.write(…)`, `process.stderr.write(…)`: text
+/// shown to the local user, which is not egress.
+fn is_terminal_output(_ctx: &Ctx<'_>, callee: &Expression<'_>) -> bool {
+    let Some(m) = callee.without_parentheses().as_member_expression() else {
+        return false;
+    };
+    match m.object().without_parentheses() {
+        Expression::Identifier(i) => i.name == "console",
+        Expression::StaticMemberExpression(o) => {
+            matches!(o.property.name.as_str(), "stdout" | "stderr")
+                && matches!(o.object.without_parentheses(), Expression::Identifier(p) if p.name == "process")
+        }
+        _ => false,
+    }
+}
+
+/// Two or more words of letters: text a person reads.
+pub(crate) fn is_prose(s: &str) -> bool {
+    s.split(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+        .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic))
+        .count()
+        >= 2
+}
+
+/// The literal text a simple regex pattern matches (`'`, `\u2019`, `[’‘]` → its first member).
+pub(crate) fn regex_literal_text(p: &str) -> Option<String> {
+    if let Some(inner) = p.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        if inner.starts_with('^') {
+            return None;
+        }
+        return regex_atoms(inner).and_then(|v| v.first().map(ToString::to_string));
+    }
+    let atoms = regex_atoms(p)?;
+    (!atoms.is_empty() && atoms.len() <= 16).then(|| atoms.into_iter().collect())
+}
+
+/// Literal characters of a pattern without operators, escapes decoded.
+fn regex_atoms(p: &str) -> Option<Vec<char>> {
+    let mut out = Vec::new();
+    let mut it = p.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => match it.next()? {
+                'u' => {
+                    let hex: String = if it.peek() == Some(&'{') {
+                        it.next();
+                        it.by_ref().take_while(|&c| c != '}').collect()
+                    } else {
+                        it.by_ref().take(4).collect()
+                    };
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                'x' => {
+                    let hex: String = it.by_ref().take(2).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                c if c.is_ascii_punctuation() => out.push(c),
+                _ => return None,
+            },
+            '.' | '*' | '+' | '?' | '(' | ')' | '|' | '^' | '$' | '{' | '}' | '[' | ']' => {
+                return None;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
