@@ -19,6 +19,7 @@ use oxc_span::SourceType;
 use plainsight_core::Finding;
 
 use crate::context::{Ctx, LineIndex};
+pub use crate::group::module_groups;
 
 pub mod context;
 pub mod covert;
@@ -27,6 +28,7 @@ pub mod egress;
 pub mod env;
 pub mod eval;
 pub(crate) mod flow;
+mod group;
 pub mod hidden;
 mod jsregex;
 mod snippet;
@@ -43,11 +45,10 @@ pub struct ScanOptions {
     pub eval_steps: u64,
     /// Largest string the evaluator may build, in bytes.
     pub eval_max_output: usize,
-    /// Longest data-flow path (variables, parameters ← call sites, returns,
-    /// callbacks, properties) followed from a covert-channel site back to an
-    /// environment read. Real channels are a few hops; long paths through
-    /// generic helpers connect everything to everything in a large bundle.
-    pub max_slice_hops: usize,
+    /// Most bytes of JavaScript in one group of modules that import each
+    /// other, analysed as one program (all their syntax trees are in memory
+    /// at once); a larger group is analysed module by module.
+    pub max_group_bytes: u64,
 }
 
 impl Default for ScanOptions {
@@ -57,7 +58,7 @@ impl Default for ScanOptions {
             max_depth: 2000,
             eval_steps: 200_000,
             eval_max_output: 1 << 20,
-            max_slice_hops: 12,
+            max_group_bytes: 256 << 20,
         }
     }
 }
@@ -76,6 +77,19 @@ pub struct ScanOutput {
     pub errors: Vec<FileError>,
     /// Files scanned.
     pub files: usize,
+    /// Analysis limits that were reached (a budget ran out somewhere): the
+    /// report says so rather than let the file look fully reviewed.
+    pub notices: Vec<String>,
+}
+
+/// One JavaScript unit of a package, as the scan pipeline hands it in.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceUnit<'s> {
+    /// How locations name it (file path or module name inside a container).
+    pub path: &'s str,
+    /// Containers it came from, outermost first.
+    pub chain: &'s [String],
+    pub source: &'s str,
 }
 
 /// A failure that stops the scan of this input altogether (e.g. path does not exist).
@@ -104,69 +118,126 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// reported as a [`FileError`] and not parsed; syntax errors become
 /// `FileError`s with line:column and the recovered program is still analyzed.
 pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOptions) -> ScanOutput {
-    let mut out = ScanOutput {
-        files: 1,
-        ..ScanOutput::default()
-    };
-    let where_ = |offset: usize| {
-        let lines = LineIndex::new(source);
-        let p = lines.position(source, offset as u32);
-        format!("{}{path}:{}:{}", chain_prefix(chain), p.line, p.column)
-    };
-    if source.len() > u32::MAX as usize {
-        out.errors.push(FileError {
-            message: format!(
-                "{}{path}: larger than 4 GiB, not scanned",
-                chain_prefix(chain)
-            ),
-        });
-        return out;
+    scan_package(
+        &[SourceUnit {
+            path,
+            chain,
+            source,
+        }],
+        opts,
+    )
+    .pop()
+    .unwrap_or_default()
+}
+
+/// Scan the JavaScript units of one package together: each unit is parsed
+/// once and gets its own findings, and the covert-channel flow engine runs
+/// over all of them at once, following values across `require`/`import`
+/// between them ([`module_groups`] says which units belong together). One
+/// output per unit, in order.
+///
+/// Same guarantees as [`scan_source`], per unit: a unit that is too large or
+/// too deep is reported and left out of the group; the others are analysed.
+pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOutput> {
+    let mut outs: Vec<ScanOutput> = units
+        .iter()
+        .map(|_| ScanOutput {
+            files: 1,
+            ..ScanOutput::default()
+        })
+        .collect();
+    let mut ok: Vec<usize> = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        let where_ = |offset: usize| {
+            let lines = LineIndex::new(u.source);
+            let p = lines.position(u.source, offset as u32);
+            format!(
+                "{}{}:{}:{}",
+                chain_prefix(u.chain),
+                u.path,
+                p.line,
+                p.column
+            )
+        };
+        if u.source.len() > u32::MAX as usize {
+            outs[i].errors.push(FileError {
+                message: format!(
+                    "{}{}: larger than 4 GiB, not scanned",
+                    chain_prefix(u.chain),
+                    u.path
+                ),
+            });
+            continue;
+        }
+        if let Some(deep) = depth::check(u.source, opts.max_depth) {
+            outs[i].errors.push(FileError {
+                message: format!(
+                    "{}: nesting deeper than {} levels (max_depth); file not analyzed",
+                    where_(deep.offset),
+                    opts.max_depth
+                ),
+            });
+            continue;
+        }
+        ok.push(i);
     }
-    if let Some(deep) = depth::check(source, opts.max_depth) {
-        out.errors.push(FileError {
-            message: format!(
-                "{}: nesting deeper than {} levels (max_depth); file not analyzed",
-                where_(deep.offset),
-                opts.max_depth
-            ),
-        });
-        return out;
+    if ok.is_empty() {
+        return outs;
     }
     let result = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("plainsight-js".into())
             .stack_size(ANALYSIS_STACK)
             .spawn_scoped(s, || {
-                analyze_source(
-                    path,
-                    chain,
-                    source,
-                    opts,
-                    source.len() >= PARALLEL_MIN_BYTES,
-                    true,
-                )
+                if let [i] = ok[..] {
+                    let u = units[i];
+                    vec![analyze_source(
+                        u.path,
+                        u.chain,
+                        u.source,
+                        opts,
+                        u.source.len() >= PARALLEL_MIN_BYTES,
+                        true,
+                    )]
+                } else {
+                    let group: Vec<SourceUnit<'_>> = ok.iter().map(|&i| units[i]).collect();
+                    analyze_group(&group, opts)
+                }
             })
             .map(std::thread::ScopedJoinHandle::join)
     });
     match result {
-        Ok(Ok((findings, errors))) => {
-            out.findings = findings;
-            out.errors = errors;
+        Ok(Ok(analyzed)) => {
+            for (&i, a) in ok.iter().zip(analyzed) {
+                outs[i].findings = a.findings;
+                outs[i].errors.extend(a.errors);
+                outs[i].notices = a.notices;
+            }
         }
-        Ok(Err(_)) => out.errors.push(FileError {
-            message: format!(
-                "{}{path}: internal error while analyzing this file (please report)",
-                chain_prefix(chain)
-            ),
-        }),
-        Err(e) => out.errors.push(FileError {
-            message: format!(
-                "{}{path}: could not start the analysis thread: {e}",
-                chain_prefix(chain)
-            ),
-        }),
+        Ok(Err(_)) => {
+            for &i in &ok {
+                outs[i].errors.push(FileError {
+                    message: format!(
+                        "{}{}: internal error while analyzing this file (please report)",
+                        chain_prefix(units[i].chain),
+                        units[i].path
+                    ),
+                });
+            }
+        }
+        Err(e) => {
+            for &i in &ok {
+                outs[i].errors.push(FileError {
+                    message: format!(
+                        "{}{}: could not start the analysis thread: {e}",
+                        chain_prefix(units[i].chain),
+                        units[i].path
+                    ),
+                });
+            }
+        }
     }
-    out
+    outs
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -177,6 +248,72 @@ fn chain_prefix(chain: &[String]) -> String {
     })
 }
 
+/// What the analysis of one unit produced.
+#[derive(Default)]
+struct Analyzed {
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    notices: Vec<String>,
+}
+
+/// Parse one unit (errors reported as [`FileError`]s); `None` when oxc gave up.
+fn parse_unit<'a>(
+    allocator: &'a oxc_allocator::Allocator,
+    path: &str,
+    chain: &[String],
+    source: &'a str,
+    lines: &LineIndex,
+    errors: &mut Vec<FileError>,
+) -> Option<oxc_ast::ast::Program<'a>> {
+    let parsed = oxc_parser::Parser::new(allocator, source, source_type_for(path)).parse();
+    syntax_errors(path, chain, source, lines, diagnostics(&parsed), errors);
+    (!parsed.panicked).then_some(parsed.program)
+}
+
+/// Syntax errors of a parse as (offset, message).
+fn diagnostics(parsed: &oxc_parser::ParserReturn<'_>) -> Vec<(u32, String)> {
+    parsed
+        .diagnostics
+        .errors()
+        .map(|d| {
+            (
+                d.labels.first().map_or(0, oxc_span::LabeledSpan::offset),
+                d.message.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn syntax_errors(
+    path: &str,
+    chain: &[String],
+    source: &str,
+    lines: &LineIndex,
+    diags: Vec<(u32, String)>,
+    errors: &mut Vec<FileError>,
+) {
+    for (offset, message) in diags.iter().take(MAX_SYNTAX_ERRORS) {
+        let p = lines.position(source, *offset);
+        errors.push(FileError {
+            message: format!(
+                "{}{path}:{}:{}: syntax error: {message}",
+                chain_prefix(chain),
+                p.line,
+                p.column,
+            ),
+        });
+    }
+    if diags.len() > MAX_SYNTAX_ERRORS {
+        errors.push(FileError {
+            message: format!(
+                "{}{path}: {} more syntax errors",
+                chain_prefix(chain),
+                diags.len() - MAX_SYNTAX_ERRORS
+            ),
+        });
+    }
+}
+
 /// One parse, one semantic build, then every analyzer over the shared [`Ctx`].
 fn analyze_source(
     path: &str,
@@ -185,7 +322,7 @@ fn analyze_source(
     opts: &ScanOptions,
     parallel: bool,
     inline_tables: bool,
-) -> (Vec<Finding>, Vec<FileError>) {
+) -> Analyzed {
     let allocator = oxc_allocator::Allocator::default();
     let source_type = source_type_for(path);
     // The line index depends on the bytes only: on a large file it is built
@@ -199,70 +336,113 @@ fn analyze_source(
         };
         (parsed, lines)
     });
-    let mut errors = Vec::new();
-    let diags: Vec<_> = parsed.diagnostics.errors().collect();
-    for d in diags.iter().take(MAX_SYNTAX_ERRORS) {
-        let offset = d.labels.first().map_or(0, oxc_span::LabeledSpan::offset);
-        let p = lines.position(source, offset);
-        errors.push(FileError {
-            message: format!(
-                "{}{path}:{}:{}: syntax error: {}",
-                chain_prefix(chain),
-                p.line,
-                p.column,
-                d.message
-            ),
-        });
-    }
-    if diags.len() > MAX_SYNTAX_ERRORS {
-        errors.push(FileError {
-            message: format!(
-                "{}{path}: {} more syntax errors",
-                chain_prefix(chain),
-                diags.len() - MAX_SYNTAX_ERRORS
-            ),
-        });
-    }
+    let mut out = Analyzed::default();
+    syntax_errors(
+        path,
+        chain,
+        source,
+        &lines,
+        diagnostics(&parsed),
+        &mut out.errors,
+    );
     if parsed.panicked {
-        return (Vec::new(), errors);
+        return out;
     }
     let program = parsed.program;
     let sem = build_semantic(&program);
     let ctx = Ctx::new(path, chain, source, &program, &sem.semantic, &lines, opts);
-    let mut findings = Vec::new();
     let mut rest = Vec::new();
     let inlined = if parallel {
-        run_split(&ctx, &mut findings, &mut rest)
+        run_split(&ctx, &mut out, &mut rest)
     } else {
-        covert::analyze(&ctx, &mut findings);
+        let mut c = covert::analyze_program(&[&ctx]);
+        out.findings.append(&mut c.findings[0]);
+        out.notices.append(&mut c.notices);
         others(&ctx, &mut rest)
     };
-    findings.append(&mut rest);
+    out.findings.append(&mut rest);
     if inline_tables && let Some(inlined) = inlined {
-        // The file again with the string table's strings in place: what the
-        // table hid. Positions map back to the original; what the first pass
-        // already reported is not repeated.
-        let (more, _) = analyze_source(path, chain, &inlined.source, opts, parallel, false);
-        let known: std::collections::HashSet<(plainsight_core::Rule, String)> = findings
-            .iter()
-            .map(|f| (f.rule, f.message.clone()))
-            .collect();
-        for mut f in more {
-            if f.rule == plainsight_core::Rule::StringTable
-                || known.contains(&(f.rule, f.message.clone()))
-            {
-                continue;
-            }
-            for p in [&mut f.location.start, &mut f.location.end] {
-                let at = inlined.original_offset(p.offset as u32);
-                *p = lines.position(source, at);
-            }
-            f.notes
-                .push("found after inlining the string table (see PS203)".into());
-            findings.push(f);
+        inline_pass(&ctx, &inlined, opts, parallel, &mut out);
+    }
+    out
+}
+
+/// The file again with the string table's strings in place: what the
+/// table hid. Positions map back to the original; what the first pass
+/// already reported is not repeated.
+fn inline_pass(
+    ctx: &Ctx<'_>,
+    inlined: &strtable::Inlined,
+    opts: &ScanOptions,
+    parallel: bool,
+    out: &mut Analyzed,
+) {
+    let more = analyze_source(ctx.path, ctx.chain, &inlined.source, opts, parallel, false);
+    let known: std::collections::HashSet<(plainsight_core::Rule, String)> = out
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.message.clone()))
+        .collect();
+    for mut f in more.findings {
+        if f.rule == plainsight_core::Rule::StringTable
+            || known.contains(&(f.rule, f.message.clone()))
+        {
+            continue;
+        }
+        for p in [&mut f.location.start, &mut f.location.end] {
+            let at = inlined.original_offset(p.offset as u32);
+            *p = ctx.lines.position(ctx.source, at);
+        }
+        f.notes
+            .push("found after inlining the string table (see PS203)".into());
+        out.findings.push(f);
+    }
+    out.notices.extend(more.notices);
+}
+
+/// Several units of one package: one arena, one parse and semantic model per
+/// unit, the per-unit analyzers on each, and the covert-channel engine on
+/// all of them together.
+fn analyze_group(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<Analyzed> {
+    let allocator = oxc_allocator::Allocator::default();
+    let mut outs: Vec<Analyzed> = units.iter().map(|_| Analyzed::default()).collect();
+    let lines: Vec<LineIndex> = units.iter().map(|u| LineIndex::new(u.source)).collect();
+    let programs: Vec<Option<oxc_ast::ast::Program<'_>>> = units
+        .iter()
+        .zip(&lines)
+        .zip(outs.iter_mut())
+        .map(|((u, l), o)| parse_unit(&allocator, u.path, u.chain, u.source, l, &mut o.errors))
+        .collect();
+    let sems: Vec<Option<oxc_semantic::SemanticBuilderReturn<'_>>> = programs
+        .iter()
+        .map(|p| p.as_ref().map(build_semantic))
+        .collect();
+    let mut ctxs: Vec<(usize, Ctx<'_>)> = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        if let (Some(p), Some(sem)) = (&programs[i], &sems[i]) {
+            ctxs.push((
+                i,
+                Ctx::new(u.path, u.chain, u.source, p, &sem.semantic, &lines[i], opts),
+            ));
         }
     }
-    (findings, errors)
+    for (i, ctx) in &ctxs {
+        let mut rest = Vec::new();
+        let inlined = others(ctx, &mut rest);
+        outs[*i].findings.append(&mut rest);
+        if let Some(inlined) = inlined {
+            inline_pass(ctx, &inlined, opts, false, &mut outs[*i]);
+        }
+    }
+    let refs: Vec<&Ctx<'_>> = ctxs.iter().map(|(_, c)| c).collect();
+    let mut c = covert::analyze_program(&refs);
+    for ((i, _), f) in ctxs.iter().zip(c.findings.iter_mut()) {
+        outs[*i].findings.append(f);
+    }
+    if let Some((i, _)) = ctxs.first() {
+        outs[*i].notices.append(&mut c.notices);
+    }
+    outs
 }
 
 /// Sources at least this large get two threads: the line index beside the
@@ -310,7 +490,7 @@ unsafe impl Sync for SharedCtx<'_, '_> {}
 /// each side fills its own vector.
 fn run_split(
     ctx: &Ctx<'_>,
-    covert_out: &mut Vec<Finding>,
+    covert_out: &mut Analyzed,
     rest: &mut Vec<Finding>,
 ) -> Option<strtable::Inlined> {
     let shared = SharedCtx(ctx);
@@ -319,18 +499,16 @@ fn run_split(
         let worker = std::thread::Builder::new()
             .name("plainsight-js-covert".into())
             .stack_size(ANALYSIS_STACK)
-            .spawn_scoped(s, move || {
-                let mut v = Vec::new();
-                covert::analyze(shared.0, &mut v);
-                v
-            });
+            .spawn_scoped(s, move || covert::analyze_program(&[shared.0]));
         let inlined = others(shared.0, rest);
-        match worker.map(std::thread::ScopedJoinHandle::join) {
-            Ok(Ok(v)) => *covert_out = v,
+        let mut c = match worker.map(std::thread::ScopedJoinHandle::join) {
+            Ok(Ok(c)) => c,
             // Could not start a thread: do the work here.
-            Err(_) => covert::analyze(shared.0, covert_out),
+            Err(_) => covert::analyze_program(&[shared.0]),
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        }
+        };
+        covert_out.findings.append(&mut c.findings[0]);
+        covert_out.notices.append(&mut c.notices);
         inlined
     })
 }
@@ -486,6 +664,7 @@ fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
     out.files += r.files;
     out.findings.extend(r.findings);
     out.errors.extend(r.errors);
+    out.notices.extend(r.notices);
 }
 
 #[cfg(test)]
@@ -579,8 +758,16 @@ mod tests {
                 .join()
                 .unwrap()
         };
-        let (one, e1) = run(false);
-        let (two, e2) = run(true);
+        let Analyzed {
+            findings: one,
+            errors: e1,
+            ..
+        } = run(false);
+        let Analyzed {
+            findings: two,
+            errors: e2,
+            ..
+        } = run(true);
         assert!(e1.is_empty(), "{e1:?}");
         let rules: std::collections::BTreeSet<_> = one.iter().map(|f| f.rule.code()).collect();
         for prefix in ["PS1", "PS2", "PS3", "PS4"] {

@@ -296,7 +296,11 @@ pub(crate) struct Graph<'a> {
 }
 
 /// Node's resolution of a relative specifier against a unit path.
-fn resolve_path(from: &str, spec: &str, paths: &HashMap<String, UnitId>) -> Option<UnitId> {
+pub(crate) fn resolve_path(
+    from: &str,
+    spec: &str,
+    paths: &HashMap<String, UnitId>,
+) -> Option<UnitId> {
     if !(spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == "..") {
         return None;
     }

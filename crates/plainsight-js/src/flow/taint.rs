@@ -724,11 +724,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 _ => 0,
             };
             for (fu, fid, f) in fns {
-                self.to(
-                    i,
-                    Val::Call(u, c, fu, fid, f, first),
-                    step(StepKind::Return, f.span()),
-                );
+                let at = Step {
+                    unit: fu,
+                    kind: StepKind::Return,
+                    span: f.span(),
+                };
+                self.to(i, Val::Call(u, c, fu, fid, f, first), Some(at));
             }
             return;
         }
@@ -753,31 +754,30 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             };
             if let Some(f) = FnRef::from_expr(x) {
                 let s = self.eng.summary(u, f.node_id(), f);
-                self.apply_reads(i, &s, f.span());
+                self.apply_reads(i, &s, u, f.span(), StepKind::Callback);
                 continue;
             }
             self.to(i, Val::Expr(u, x, None), step(StepKind::Arg, x.span()));
         }
     }
 
-    fn apply_reads(&mut self, i: u32, s: &Summary<'a>, fspan: Span) {
+    fn apply_reads(
+        &mut self,
+        i: u32,
+        s: &Summary<'a>,
+        fu: UnitId,
+        fspan: Span,
+        kind: StepKind<'a>,
+    ) {
         let prefix = {
             let mut p = self.path(i);
-            let u = match self.items[i as usize].val {
-                Val::Expr(u, ..)
-                | Val::Sym(u, ..)
-                | Val::Call(u, ..)
-                | Val::Param(u, ..)
-                | Val::Ctrl(u, _)
-                | Val::Owner(u, ..)
-                | Val::Name(u, _) => u,
-                Val::Export(..) => 0,
-            };
-            p.push(Step {
-                unit: u,
-                kind: StepKind::Callback,
-                span: fspan,
-            });
+            if !matches!(p.last(), Some(last) if last.unit == fu && last.span == fspan) {
+                p.push(Step {
+                    unit: fu,
+                    kind,
+                    span: fspan,
+                });
+            }
             p
         };
         let unproven = self.items[i as usize].unproven;
@@ -826,7 +826,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             return; // direct recursion
         }
         let s = self.eng.summary(fu, fid, f);
-        self.apply_reads(i, &s, f.span());
+        self.apply_reads(i, &s, fu, f.span(), StepKind::Return);
         for idx in 0..64usize {
             if s.params & (1u64 << idx) == 0 {
                 continue;

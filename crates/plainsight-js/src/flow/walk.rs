@@ -278,6 +278,14 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
                 sites.push(*site);
             }
         }
+        if std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some() {
+            eprintln!(
+                "callers of {:?} in unit {u}: {} states, {} sites",
+                fid,
+                w.states.len(),
+                sites.len()
+            );
+        }
         let r = Rc::new(Callers {
             sites,
             complete: !w.exhausted,

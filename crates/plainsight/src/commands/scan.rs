@@ -79,6 +79,11 @@ pub struct Args {
     /// Deepest syntactic nesting of JavaScript accepted before a file is reported as too deep.
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub max_depth: u32,
+    /// Most JavaScript (bytes) of modules that import each other analysed as
+    /// one program for covert-channel flows; a larger group is analysed module
+    /// by module, with a notice.
+    #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
+    pub max_group_size: u64,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -106,6 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let js = ScanOptions {
         max_file_size: args.max_file_size,
         max_depth: args.max_depth,
+        max_group_bytes: args.max_group_size,
         ..ScanOptions::default()
     };
     let jobs = args.jobs.map_or_else(
@@ -151,19 +157,80 @@ pub fn scan_all(
         }));
         units.extend(artifact.units);
     }
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&i| Reverse(units[i].data.len()));
-    let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
-    for (i, r) in order
+    // JavaScript as text (borrowed when it is UTF-8), then the groups of
+    // units that import each other: each group is one program for the
+    // covert-channel flow engine.
+    let mut texts: Vec<Option<std::borrow::Cow<'_, str>>> = Vec::with_capacity(units.len());
+    let mut decode_notices: Vec<Option<String>> = Vec::with_capacity(units.len());
+    for u in &units {
+        if u.kind == UnitKind::JavaScript {
+            let (t, n) = decode(u);
+            texts.push(Some(t));
+            decode_notices.push(n);
+        } else {
+            texts.push(None);
+            decode_notices.push(None);
+        }
+    }
+    let js_units: Vec<usize> = (0..units.len()).filter(|&i| texts[i].is_some()).collect();
+    let sources: Vec<plainsight_js::SourceUnit<'_>> = js_units
         .iter()
-        .zip(par_map(jobs, &order, |&i| scan_unit(&units[i], js)))
-    {
-        results[*i] = Some(r);
+        .map(|&i| plainsight_js::SourceUnit {
+            path: &units[i].path,
+            chain: &units[i].chain,
+            source: texts[i].as_deref().unwrap_or(""),
+        })
+        .collect();
+    let (groups, group_notices) = plainsight_js::module_groups(&sources, js.max_group_bytes);
+    report.notices.extend(group_notices);
+    // Work items: groups of JavaScript units, native units alone; biggest first.
+    let mut work: Vec<Vec<usize>> = groups
+        .into_iter()
+        .map(|g| g.into_iter().map(|k| js_units[k]).collect())
+        .collect();
+    work.extend(
+        (0..units.len())
+            .filter(|&i| texts[i].is_none())
+            .map(|i| vec![i]),
+    );
+    let bytes = |w: &Vec<usize>| -> usize { w.iter().map(|&i| units[i].data.len()).sum() };
+    work.sort_by_key(|w| Reverse(bytes(w)));
+    let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
+    let done = par_map(jobs, &work, |w| {
+        if texts[w[0]].is_none() {
+            return vec![UnitResult {
+                findings: plainsight_artifact::exe::strings::native_findings(&units[w[0]]),
+                errors: Vec::new(),
+                notices: Vec::new(),
+            }];
+        }
+        let group: Vec<plainsight_js::SourceUnit<'_>> = w
+            .iter()
+            .map(|&i| plainsight_js::SourceUnit {
+                path: &units[i].path,
+                chain: &units[i].chain,
+                source: texts[i].as_deref().unwrap_or(""),
+            })
+            .collect();
+        plainsight_js::scan_package(&group, js)
+            .into_iter()
+            .map(|out| UnitResult {
+                findings: out.findings,
+                errors: out.errors.into_iter().map(|e| e.message).collect(),
+                notices: out.notices,
+            })
+            .collect()
+    });
+    for (w, rs) in work.iter().zip(done) {
+        for (&i, mut r) in w.iter().zip(rs) {
+            r.notices.extend(decode_notices[i].take());
+            results[i] = Some(r);
+        }
     }
     for r in results.into_iter().flatten() {
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
-        report.notices.extend(r.notice);
+        report.notices.extend(r.notices);
     }
     report.sort();
     Ok(report)
@@ -172,37 +239,24 @@ pub fn scan_all(
 struct UnitResult {
     findings: Vec<Finding>,
     errors: Vec<String>,
-    notice: Option<String>,
+    notices: Vec<String>,
 }
 
-fn scan_unit(unit: &Unit, js: &ScanOptions) -> UnitResult {
-    match unit.kind {
-        UnitKind::JavaScript => {
-            let bytes = unit.data.bytes();
-            let (text, notice) = match std::str::from_utf8(bytes) {
-                Ok(t) => (std::borrow::Cow::Borrowed(t), None),
-                Err(e) => (
-                    String::from_utf8_lossy(bytes),
-                    Some(format!(
-                        "{}: not valid UTF-8 at byte {}; invalid bytes read as U+FFFD \
-                         (positions after it are approximate)",
-                        display(unit),
-                        e.valid_up_to()
-                    )),
-                ),
-            };
-            let out = plainsight_js::scan_source(&unit.path, &unit.chain, &text, js);
-            UnitResult {
-                findings: out.findings,
-                errors: out.errors.into_iter().map(|e| e.message).collect(),
-                notice,
-            }
-        }
-        UnitKind::Native => UnitResult {
-            findings: plainsight_artifact::exe::strings::native_findings(unit),
-            errors: Vec::new(),
-            notice: None,
-        },
+/// The unit's text: borrowed when it is UTF-8, else decoded lossily with a
+/// notice naming the unit and the first bad byte.
+fn decode(unit: &Unit) -> (std::borrow::Cow<'_, str>, Option<String>) {
+    let bytes = unit.data.bytes();
+    match std::str::from_utf8(bytes) {
+        Ok(t) => (std::borrow::Cow::Borrowed(t), None),
+        Err(e) => (
+            String::from_utf8_lossy(bytes),
+            Some(format!(
+                "{}: not valid UTF-8 at byte {}; invalid bytes read as U+FFFD \
+                 (positions after it are approximate)",
+                display(unit),
+                e.valid_up_to()
+            )),
+        ),
     }
 }
 
@@ -267,14 +321,13 @@ mod tests {
             kind: UnitKind::JavaScript,
             data: plainsight_artifact::Data::from_vec(b"var a = 1; // \xff\n".to_vec()),
         };
-        let r = scan_unit(&unit, &ScanOptions::default());
+        let (_, notice) = decode(&unit);
         assert_eq!(
-            r.notice.as_deref(),
+            notice.as_deref(),
             Some(
                 "pkg.tgz › package/a.js: not valid UTF-8 at byte 14; invalid bytes read as \
                  U+FFFD (positions after it are approximate)"
             )
         );
-        assert!(r.errors.is_empty(), "{:?}", r.errors);
     }
 }
