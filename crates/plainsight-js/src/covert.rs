@@ -512,8 +512,22 @@ fn judge_decision<'a>(
         _ => {}
     }
     let chosen_ctx = prog.ctx(d.unit);
+    // A side that is a binding, a field or another module's export is
+    // rendered where its constant text is.
+    let mut side =
+        |e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>, cut: &mut bool| {
+            if let Some((cu, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e)
+                && cu != d.unit
+            {
+                Renderer::new(prog.ctx(cu)).alternatives(ce, codes, out, cut);
+            } else if let Some((_, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e) {
+                r.alternatives(ce, codes, out, cut);
+            } else {
+                r.alternatives(e, codes, out, cut);
+            }
+        };
     match expr_of(chosen_ctx, d.chosen) {
-        Some(e) => r.alternatives(e, codes, &mut a, &mut cut),
+        Some(e) => side(e, &mut r, &mut a, &mut cut),
         None => {
             // A template whose text carries the seed.
             if let AstKind::TemplateLiteral(t) = chosen_ctx.semantic.nodes().kind(d.chosen) {
@@ -529,7 +543,7 @@ fn judge_decision<'a>(
     match &d.alts {
         Alts::Exprs(v) => {
             for e in v {
-                r.alternatives(e, codes, &mut b, &mut cut);
+                side(e, &mut r, &mut b, &mut cut);
             }
         }
         Alts::Empty => b.push(String::new()),
@@ -632,6 +646,11 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     let sink = c.sink.as_ref();
     let local_only = sink.is_none() && c.local;
     let proven = |f: &Found<'_>| !f.unproven && !c.walk_unproven;
+    // Text that is only printed on the local terminal is not egress; a CI
+    // runner switching to plain output is ordinary, so CI choices need a sink.
+    if local_only || (hit.is_some_and(|h| h.read.category == EnvCategory::Ci) && !hard_sink) {
+        return None;
+    }
     let (severity, confidence) = match hit {
         Some(h) if h.read.category.is_targetable() && proven(h) => match (sink, strong, local_only)
         {
@@ -673,7 +692,7 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         ),
         Rule::CovertInvisible => format!("invisible {} inserted or not", describe_chars(&r.chars)),
         Rule::CovertFormat if j.a.is_empty() => {
-            "formatter options (locale, separators, clock) chosen".to_string()
+            "formatter options (locale, separators, clock)".to_string()
         }
         Rule::CovertFormat => format!("format variant \"{}\" / \"{}\"", escape(&j.a), escape(&j.b)),
         _ => describe_chars(&r.chars),
@@ -1029,6 +1048,22 @@ impl<'c, 'a> Renderer<'c, 'a> {
                         stack.push(&l.left);
                     }
                 },
+                // A list whose elements are joined or spread into text.
+                Expression::ArrayExpression(a) => {
+                    let mut t = String::new();
+                    for el in a
+                        .elements
+                        .iter()
+                        .filter_map(ArrayExpressionElement::as_expression)
+                    {
+                        if let Some(x) = self.render(el, codes) {
+                            t.push_str(&x);
+                        }
+                    }
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
                 _ => {
                     if let Some(t) = self.render(e, codes)
                         && !out.contains(&t)

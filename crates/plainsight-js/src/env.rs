@@ -433,6 +433,24 @@ pub(crate) fn env_read_field(ctx: &Ctx<'_>, object: &Expression<'_>, key: &str) 
     })
 }
 
+/// `name(…)` called on `module_expr` when that expression (found in the
+/// unit of `ctx`, e.g. behind a bundler's module wrapper) is a Node builtin
+/// module object: `require("os")` + `hostname` → `os.hostname()`.
+pub(crate) fn builtin_module_call(
+    ctx: &Ctx<'_>,
+    module_expr: &Expression<'_>,
+    name: &str,
+    call: &CallExpression<'_>,
+) -> Option<EnvRead> {
+    let module = module_object(ctx, module_expr)?;
+    let (category, what) = module_call(module, name, call)?;
+    Some(EnvRead {
+        category,
+        what,
+        span: call.span,
+    })
+}
+
 /// `process`, `navigator`, … as unshadowed globals, also via `globalThis.x`.
 fn global_name<'a>(ctx: &Ctx<'_>, expr: &'a Expression<'_>) -> Option<&'a str> {
     match expr.without_parentheses() {
@@ -1033,11 +1051,13 @@ fn literal_parts<'a>(e: &'a Expression<'_>, out: &mut Vec<&'a str>, depth: u8) {
             literal_parts(&b.right, out, depth + 1);
         }
         Expression::CallExpression(c)
-            if c.callee
-                .without_parentheses()
-                .as_member_expression()
-                .and_then(MemberExpression::static_property_name)
-                .is_some_and(|n| matches!(n, "join" | "resolve" | "normalize")) =>
+            if match c.callee.without_parentheses() {
+                Expression::Identifier(i) => matches!(i.name.as_str(), "join" | "resolve"),
+                e => e
+                    .as_member_expression()
+                    .and_then(MemberExpression::static_property_name)
+                    .is_some_and(|n| matches!(n, "join" | "resolve" | "normalize")),
+            } =>
         {
             for a in c.arguments.iter().filter_map(Argument::as_expression) {
                 literal_parts(a, out, depth + 1);

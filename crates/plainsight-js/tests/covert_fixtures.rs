@@ -31,12 +31,164 @@ fn fixtures(dir: &str) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// The rule a fixture's first line names (`// expect: PS105`), if any.
+fn expected_rule(src: &str) -> Option<String> {
+    let first = src.lines().find(|l| l.contains("expect:"))?;
+    Some(first.split("expect:").nth(1)?.trim().to_string())
+}
+
 #[test]
 fn covert_fixtures_are_found() {
     let files = fixtures("covert");
-    assert!(files.len() >= 20);
+    assert!(files.len() >= 30);
     let missed: Vec<_> = files.iter().filter(|p| ps1xx(p).is_empty()).collect();
     assert!(missed.is_empty(), "no PS1xx finding in {missed:#?}");
+    // Fixtures naming their kind get exactly that rule, proven (high or critical).
+    let mut wrong = Vec::new();
+    for p in &files {
+        let src = std::fs::read_to_string(p).unwrap();
+        let Some(rule) = expected_rule(&src) else {
+            continue;
+        };
+        let found = ps1xx(p);
+        if !found
+            .iter()
+            .any(|f| f.rule.code() == rule && f.severity >= plainsight_core::Severity::High)
+        {
+            wrong.push(format!(
+                "{}: expected {rule} (high or critical), got {:?}",
+                p.display(),
+                found
+                    .iter()
+                    .map(|f| (f.rule.code(), f.severity))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every JavaScript file under a fixture package, as the pipeline hands them in.
+fn package(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "js" || x == "mjs" || x == "cjs")
+            {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((
+                    format!("package/{rel}"),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// PS1xx findings of a package scanned the way `plainsight scan` does:
+/// grouped by imports, each group one program.
+fn package_ps1xx(dir: &Path) -> (Vec<plainsight_core::Finding>, Option<String>) {
+    let files = package(dir);
+    let expect = files.iter().find_map(|(_, s)| expected_rule(s));
+    let units: Vec<plainsight_js::SourceUnit<'_>> = files
+        .iter()
+        .map(|(p, s)| plainsight_js::SourceUnit {
+            path: p,
+            chain: &[],
+            source: s,
+        })
+        .collect();
+    let (groups, _) = plainsight_js::module_groups(&units, 1 << 30);
+    let mut found = Vec::new();
+    for g in groups {
+        let group: Vec<_> = g.iter().map(|&i| units[i]).collect();
+        for out in plainsight_js::scan_package(&group, &ScanOptions::default()) {
+            found.extend(
+                out.findings
+                    .into_iter()
+                    .filter(|f| f.rule.code().starts_with("PS1")),
+            );
+        }
+    }
+    (found, expect)
+}
+
+#[test]
+fn channels_across_modules_are_found() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packages/covert");
+    let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5);
+    let mut wrong = Vec::new();
+    for d in dirs {
+        let (found, expect) = package_ps1xx(&d);
+        let expect = expect.expect("each covert package names its rule");
+        if !found
+            .iter()
+            .any(|f| f.rule.code() == expect && f.severity == plainsight_core::Severity::Critical)
+        {
+            wrong.push(format!(
+                "{}: expected critical {expect}, got {:?}",
+                d.display(),
+                found
+                    .iter()
+                    .map(|f| (f.rule.code(), f.severity))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn clean_packages_are_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packages/clean");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let d = e.unwrap().path();
+        let (found, _) = package_ps1xx(&d);
+        assert!(found.is_empty(), "{}: {:#?}", d.display(), found);
+    }
+}
+
+#[test]
+fn evidence_spans_modules() {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/packages/covert/esm_three_modules");
+    let (found, _) = package_ps1xx(&d);
+    let f = &found[0];
+    // Trigger, carrier code points and the path between them, across files.
+    assert!(
+        f.message.contains("U+2019") && f.message.contains("LLM_BASE_URL"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.location.path.ends_with("src/style.js"),
+        "{:?}",
+        f.location
+    );
+    let notes = f.notes.join("\n");
+    assert!(notes.contains("package/src/env.js:3:"), "{notes}");
+    assert!(notes.contains("package/src/prompt.js:"), "{notes}");
+    assert!(
+        notes.contains("trigger:") && notes.contains("relay.example.cn"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("sink: object key `system` at package/src/main.js:"),
+        "{notes}"
+    );
 }
 
 #[test]

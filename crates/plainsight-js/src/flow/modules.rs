@@ -77,11 +77,21 @@ impl<'a> RawModule<'a> {
     pub fn node(&mut self, ctx: &Ctx<'a>, kind: AstKind<'a>) {
         match kind {
             AstKind::CallExpression(c) => {
-                if let (Expression::Identifier(_), Some(Argument::StringLiteral(s))) =
-                    (c.callee.without_parentheses(), c.arguments.first())
+                if let Expression::Identifier(_) = c.callee.without_parentheses()
                     && c.arguments.len() == 1
                 {
-                    self.requires.push((c, s.value.as_str()));
+                    match c.arguments.first() {
+                        Some(Argument::StringLiteral(s)) => {
+                            self.requires.push((c, s.value.as_str()))
+                        }
+                        // webpack `__webpack_require__(123)`: a table key.
+                        Some(Argument::NumericLiteral(n)) => {
+                            if let Some(raw) = &n.raw {
+                                self.requires.push((c, raw.as_str()));
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 if c.arguments.len() == 1
                     && let Some(f) = wrapper_fn(&c.arguments[0])

@@ -233,6 +233,27 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                 }
             }
             AstKind::CallExpression(call) => call_seeds(ctx, u, id, call, &mut out.seeds),
+            AstKind::NewExpression(n) => {
+                // `new Intl.DateTimeFormat(locale, options)` with chosen options.
+                if let Some(m) = n.callee.without_parentheses().as_member_expression()
+                    && matches!(
+                        m.static_property_name(),
+                        Some(
+                            "DateTimeFormat" | "NumberFormat" | "RelativeTimeFormat" | "ListFormat"
+                        )
+                    )
+                {
+                    let tests = chosen_options(ctx, &n.arguments);
+                    if !tests.is_empty() {
+                        out.seeds.push(Seed {
+                            unit: u,
+                            starts: vec![id],
+                            node: id,
+                            kind: SeedKind::Format(tests),
+                        });
+                    }
+                }
+            }
             AstKind::ReturnStatement(r) => {
                 if let Some(arg) = &r.argument
                     && is_stringish(arg)
@@ -459,7 +480,7 @@ fn call_seeds<'a>(
         }
         "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "format"
         | "formatToParts" | "DateTimeFormat" | "NumberFormat" => {
-            let tests = chosen_options(ctx, call);
+            let tests = chosen_options(ctx, &call.arguments);
             if !tests.is_empty() {
                 seeds.push(Seed {
                     unit: u,
@@ -476,10 +497,12 @@ fn call_seeds<'a>(
 /// Tests that choose a formatter's locale or options among constants:
 /// `d.toLocaleDateString(t ? "en-GB" : "en-US")`, `{ hour12: zone === x }`,
 /// or a binding initialised with one.
-fn chosen_options<'a>(ctx: &Ctx<'a>, call: &'a CallExpression<'a>) -> Vec<Test<'a>> {
+fn chosen_options<'a>(
+    ctx: &Ctx<'a>,
+    args: &'a oxc_allocator::Vec<'a, Argument<'a>>,
+) -> Vec<Test<'a>> {
     let mut out = Vec::new();
-    let mut stack: Vec<(&'a Expression<'a>, u8)> = call
-        .arguments
+    let mut stack: Vec<(&'a Expression<'a>, u8)> = args
         .iter()
         .filter_map(Argument::as_expression)
         .map(|e| (e, 0))
@@ -559,10 +582,11 @@ fn aimed_arithmetic<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<(u32, &'
     let num = |x: &'a Expression<'a>| -> Option<f64> {
         match x.without_parentheses() {
             Expression::NumericLiteral(n) => Some(n.value),
-            Expression::Identifier(_) => {
-                match crate::covert::const_init(ctx, x)?.without_parentheses() {
-                    Expression::NumericLiteral(n) => Some(n.value),
-                    _ => None,
+            Expression::Identifier(id) => {
+                match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
+                    Some(Expression::NumericLiteral(n)) => Some(n.value),
+                    Some(_) => None,
+                    None => param_constant(ctx, id),
                 }
             }
             _ => None,
@@ -573,6 +597,58 @@ fn aimed_arithmetic<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<(u32, &'
         (None, Some(n)) => Some((n as u32, &b.left)),
         _ => None,
     }
+}
+
+/// A parameter that every direct call of its function passes the same
+/// number to (`const tag = makeEncoder(0xE0000)` → `base` in `makeEncoder`).
+fn param_constant(ctx: &Ctx<'_>, id: &oxc_ast::ast::IdentifierReference<'_>) -> Option<f64> {
+    let scoping = ctx.semantic.scoping();
+    let nodes = ctx.semantic.nodes();
+    let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let decl = scoping.symbol_declaration(sym);
+    let AstKind::FormalParameter(p) = nodes.kind(decl) else {
+        return None;
+    };
+    let (fid, f) = super::enclosing_fn(ctx, decl)?;
+    let idx = f.params().items.iter().position(|x| x.span == p.span)?;
+    // The function's own name, or the variable it is assigned to.
+    let binding = match f {
+        FnRef::Function(func) if func.id.is_some() => {
+            func.id.as_ref().and_then(|b| b.symbol_id.get())
+        }
+        _ => match nodes.parent_kind(fid) {
+            AstKind::VariableDeclarator(d) => {
+                d.id.get_binding_identifier()
+                    .and_then(|b| b.symbol_id.get())
+            }
+            _ => None,
+        },
+    }?;
+    let mut value = None;
+    for r in scoping.get_resolved_references(binding).take(16) {
+        let AstKind::CallExpression(c) = nodes.parent_kind(r.node_id()) else {
+            continue;
+        };
+        if nid(&c.callee) != r.node_id() {
+            continue;
+        }
+        let Some(Expression::NumericLiteral(n)) = c
+            .arguments
+            .get(idx)
+            .and_then(Argument::as_expression)
+            .map(Expression::without_parentheses)
+        else {
+            return None;
+        };
+        if value.is_some_and(|v| v != n.value) {
+            return None;
+        }
+        value = Some(n.value);
+    }
+    value
 }
 
 /// An object literal whose keys are all single characters (`{ n: "\n", t: "\t" }`): an escape table.

@@ -115,11 +115,11 @@ enum Val<'a> {
         usize,
     ),
     /// Parameter `idx` of a function, from its call sites.
-    Param(UnitId, NodeId, FnRef<'a>, usize),
+    Param(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
     /// The tests deciding whether a node runs.
     Ctrl(UnitId, NodeId),
     /// `this.k` of a class or object literal.
-    Owner(UnitId, NodeId, &'a str),
+    Owner(UnitId, NodeId, &'a str, Option<&'a str>),
     Export(ModId, Option<&'a str>, Option<&'a str>),
     /// Every write of `.k` in the unit.
     Name(UnitId, &'a str),
@@ -230,9 +230,9 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Expr(u, e, f) => (0, u, e as *const _ as usize, field(f)),
             Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
             Val::Call(u, c, _, fid, _, _) => (2, u, c as *const _ as usize, fid.index()),
-            Val::Param(u, fid, _, i) => (3, u, fid.index(), i),
+            Val::Param(u, fid, _, i, f) => (3, u, fid.index(), i ^ (field(f) << 8)),
             Val::Ctrl(u, n) => (4, u, n.index(), 0),
-            Val::Owner(u, o, k) => (5, u, o.index(), field(Some(k))),
+            Val::Owner(u, o, k, f) => (5, u, o.index(), field(Some(k)) ^ (field(f) << 20)),
             Val::Export(m, n, f) => (6, m, field(n), field(f)),
             Val::Name(u, k) => (7, u, field(Some(k)), 0),
         }
@@ -246,8 +246,15 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         unproven: bool,
         frames: u8,
     ) {
-        if !self.seen.insert(Self::key(&val)) {
+        // A node reached by a proven path after an unproven one is visited again.
+        let key = Self::key(&val);
+        let proven_key = (key.0, key.1, key.2, key.3);
+        let unproven_key = (key.0 | 0x80, key.1, key.2, key.3);
+        if self.seen.contains(&proven_key) || (unproven && !self.seen.insert(unproven_key)) {
             return;
+        }
+        if !unproven {
+            self.seen.insert(proven_key);
         }
         let i = self.items.len() as u32;
         self.items.push(Item {
@@ -306,16 +313,21 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
     }
 
     fn found(&mut self, i: u32, u: UnitId, read: EnvRead) {
-        if self
+        let unproven = self.items[i as usize].unproven;
+        if let Some(k) = self
             .out
             .reads
             .iter()
-            .any(|r| r.unit == u && r.read.span == read.span && r.read.what == read.what)
+            .position(|r| r.unit == u && r.read.span == read.span && r.read.what == read.what)
         {
+            // A proven path to a read found before through an unproven one wins.
+            if self.out.reads[k].unproven && !unproven {
+                self.out.reads[k].path = self.path(i);
+                self.out.reads[k].unproven = false;
+            }
             return;
         }
         let path = self.path(i);
-        let unproven = self.items[i as usize].unproven;
         self.out.reads.push(Found {
             unit: u,
             read,
@@ -332,7 +344,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Call(u, call, fu, fid, f, first) => {
                 self.call_summary(i, u, call, fu, fid, f, first)
             }
-            Val::Param(u, fid, f, idx) => self.param(i, u, fid, f, idx),
+            Val::Param(u, fid, f, idx, fl) => self.param(i, u, fid, f, idx, fl),
             Val::Ctrl(u, node) => {
                 let ctx = self.eng.prog.ctx(u);
                 for c in control_deps(ctx, node) {
@@ -348,7 +360,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     );
                 }
             }
-            Val::Owner(u, owner, k) => self.owner(i, u, owner, k),
+            Val::Owner(u, owner, k, f) => self.owner(i, u, owner, k, f),
             Val::Export(m, name, field) => self.export(i, m, name, field),
             Val::Name(u, k) => {
                 if let Some(vals) = self.eng.prog.names[u as usize].values(k) {
@@ -428,7 +440,11 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 let k = m.property.name.as_str();
                 if let Expression::ThisExpression(_) = m.object.without_parentheses() {
                     if let Some(owner) = this_owner(ctx, super::nid(e)) {
-                        self.to(i, Val::Owner(u, owner, k), step(StepKind::Field(k), m.span));
+                        self.to(
+                            i,
+                            Val::Owner(u, owner, k, field),
+                            step(StepKind::Field(k), m.span),
+                        );
                     }
                     return;
                 }
@@ -454,7 +470,11 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Expression::PrivateFieldExpression(m) => {
                 let k = m.field.name.as_str();
                 if let Some(owner) = this_owner(ctx, super::nid(e)) {
-                    self.to(i, Val::Owner(u, owner, k), step(StepKind::Field(k), m.span));
+                    self.to(
+                        i,
+                        Val::Owner(u, owner, k, field),
+                        step(StepKind::Field(k), m.span),
+                    );
                 }
                 self.to(i, Val::Expr(u, &m.object, None), None);
             }
@@ -478,7 +498,11 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Expression::NewExpression(n) => {
                 if let Some(class) = class_of(prog, u, &n.callee) {
                     if let Some(k) = field {
-                        self.to(i, Val::Owner(u, class, k), step(StepKind::Field(k), n.span));
+                        self.to(
+                            i,
+                            Val::Owner(u, class, k, None),
+                            step(StepKind::Field(k), n.span),
+                        );
                     }
                     if let AstKind::Class(cl) = ctx.semantic.nodes().kind(class)
                         && let Some(ctor) = super::walk::constructor_of(cl)
@@ -640,7 +664,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 if let Some(k) = field
                     && let Some(owner) = this_owner(ctx, super::nid(e))
                 {
-                    self.to(i, Val::Owner(u, owner, k), None);
+                    self.to(i, Val::Owner(u, owner, k, None), None);
                 }
             }
             _ => {}
@@ -714,6 +738,22 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             }
             if matches!(name, "digest" | "update") {
                 self.out.digest = true;
+            }
+        }
+        // `os.userInfo()` where `os` is a builtin module behind a bundler's
+        // module table or another unit's `module.exports = require("os")`.
+        if let (Some(m), Some(name)) = (member, method)
+            && let Some(md) = module_object(prog, u, m.object())
+        {
+            let mut vals = Vec::new();
+            modules::exports_named(prog.units, &prog.graph, md, None, &mut vals);
+            for v in vals {
+                if let ExportVal::Whole(eu, x) = v
+                    && let Some(read) = crate::env::builtin_module_call(prog.ctx(eu), x, name, c)
+                {
+                    self.found(i, u, read);
+                    return;
+                }
             }
         }
         let fns = callees(self.eng, u, &c.callee);
@@ -935,7 +975,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                         .unwrap_or(0);
                     self.to(
                         i,
-                        Val::Param(u, fid, f, idx),
+                        Val::Param(u, fid, f, idx, field),
                         step(StepKind::Param(name), p.span),
                     );
                 }
@@ -944,7 +984,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 if let Some((fid, f)) = super::enclosing_fn(ctx, decl) {
                     self.to(
                         i,
-                        Val::Param(u, fid, f, 63),
+                        Val::Param(u, fid, f, 63, None),
                         step(StepKind::Param(name), nodes.kind(decl).span()),
                     );
                 }
@@ -1061,7 +1101,15 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         }
     }
 
-    fn param(&mut self, i: u32, u: UnitId, fid: NodeId, f: FnRef<'a>, idx: usize) {
+    fn param(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        fid: NodeId,
+        f: FnRef<'a>,
+        idx: usize,
+        field: Option<&'a str>,
+    ) {
         if self.summarising == Some((u, fid)) {
             self.out.params |= 1u64 << idx.min(63);
             return;
@@ -1096,7 +1144,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 {
                     let (unproven, _) = (self.items[i as usize].unproven, ());
                     self.add(
-                        Val::Expr(fr.unit, a, None),
+                        Val::Expr(fr.unit, a, field),
                         i,
                         Some(Step {
                             unit: fr.unit,
@@ -1145,6 +1193,23 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             let args = match nodes.kind(s.call) {
                 AstKind::CallExpression(c) => &c.arguments,
                 AstKind::NewExpression(n) => &n.arguments,
+                AstKind::TaggedTemplateExpression(t) => {
+                    // tag(strings, ...values)
+                    if idx >= 1
+                        && let Some(x) = t.quasi.expressions.get(idx - 1)
+                    {
+                        self.to(
+                            i,
+                            Val::Expr(s.unit, x, field),
+                            Some(Step {
+                                unit: s.unit,
+                                kind: StepKind::Arg,
+                                span: x.span(),
+                            }),
+                        );
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             let Some(first) = s.first_arg else {
@@ -1152,7 +1217,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 if let Some(a) = args.get(1).and_then(Argument::as_expression) {
                     self.to(
                         i,
-                        Val::Expr(s.unit, a, None),
+                        Val::Expr(s.unit, a, field),
                         Some(Step {
                             unit: s.unit,
                             kind: StepKind::Arg,
@@ -1166,7 +1231,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 for a in args.iter().skip(first).filter_map(Argument::as_expression) {
                     self.to(
                         i,
-                        Val::Expr(s.unit, a, None),
+                        Val::Expr(s.unit, a, field),
                         Some(Step {
                             unit: s.unit,
                             kind: StepKind::Arg,
@@ -1182,7 +1247,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 };
                 self.to(
                     i,
-                    Val::Expr(s.unit, a, None),
+                    Val::Expr(s.unit, a, field),
                     Some(Step {
                         unit: s.unit,
                         kind,
@@ -1193,7 +1258,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         }
     }
 
-    fn owner(&mut self, i: u32, u: UnitId, owner: NodeId, k: &'a str) {
+    fn owner(&mut self, i: u32, u: UnitId, owner: NodeId, k: &'a str, field: Option<&'a str>) {
         let ctx = self.eng.prog.ctx(u);
         let nodes = ctx.semantic.nodes();
         let span = nodes.kind(owner).span();
@@ -1213,7 +1278,11 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                             if super::names::property_key_name(&p.key) == Some(k) =>
                         {
                             if let Some(v) = &p.value {
-                                self.to(i, Val::Expr(u, v, None), step(StepKind::Field(k), p.span));
+                                self.to(
+                                    i,
+                                    Val::Expr(u, v, field),
+                                    step(StepKind::Field(k), p.span),
+                                );
                             }
                         }
                         oxc_ast::ast::ClassElement::MethodDefinition(m)
@@ -1241,7 +1310,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                         } else {
                             self.to(
                                 i,
-                                Val::Expr(u, &p.value, None),
+                                Val::Expr(u, &p.value, field),
                                 step(StepKind::Field(k), p.span),
                             );
                         }
@@ -1279,7 +1348,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             }
             self.to(
                 i,
-                Val::Expr(u, &a.right, None),
+                Val::Expr(u, &a.right, field),
                 step(StepKind::Field(k), a.span),
             );
             self.to(i, Val::Ctrl(u, id), None);
@@ -1295,132 +1364,7 @@ fn callees<'a>(
     u: UnitId,
     callee: &'a Expression<'a>,
 ) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
-    let prog = eng.prog;
-    let ctx = prog.ctx(u);
-    let callee = match callee.without_parentheses() {
-        Expression::StaticMemberExpression(m)
-            if matches!(m.property.name.as_str(), "call" | "apply") =>
-        {
-            &m.object
-        }
-        _ => callee,
-    };
-    match callee.without_parentheses() {
-        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
-            let f = FnRef::from_expr(callee).expect("function");
-            vec![(u, f.node_id(), f)]
-        }
-        Expression::Identifier(id) => {
-            let Some(sym) = prog.symbol_of(u, id) else {
-                return Vec::new();
-            };
-            if let Some(f) = super::function_of_symbol(ctx, sym) {
-                return vec![(u, f.node_id(), f)];
-            }
-            let mut out = Vec::new();
-            for (_, v) in imported(prog, u, sym) {
-                match v {
-                    ExportVal::Sym(su, s) => {
-                        if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
-                            out.push((su, f.node_id(), f));
-                        }
-                    }
-                    ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => {
-                        if let Some(f) = FnRef::from_expr(x) {
-                            out.push((su, f.node_id(), f));
-                        }
-                    }
-                    ExportVal::Re(_) => {}
-                }
-            }
-            out
-        }
-        Expression::StaticMemberExpression(m) => {
-            let name = m.property.name.as_str();
-            if matches!(
-                m.object.without_parentheses(),
-                Expression::ThisExpression(_)
-            ) && let Some(owner) = this_owner(ctx, super::nid(callee))
-            {
-                let found = owner_methods_any(ctx, owner, name);
-                if !found.is_empty() {
-                    return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
-                }
-            }
-            if let Some(md) = module_object(prog, u, &m.object) {
-                let mut vals = Vec::new();
-                modules::exports_named(prog.units, &prog.graph, md, Some(name), &mut vals);
-                let mut out = Vec::new();
-                for v in vals {
-                    match v {
-                        ExportVal::Sym(su, s) => {
-                            if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
-                                out.push((su, f.node_id(), f));
-                            }
-                        }
-                        ExportVal::Expr(su, x) => {
-                            if let Some(f) = FnRef::from_expr(x) {
-                                out.push((su, f.node_id(), f));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                return out;
-            }
-            if super::names::BUILTIN_MEMBERS.contains(&name) {
-                return Vec::new();
-            }
-            prog.names[u as usize]
-                .methods(name)
-                .into_iter()
-                .take(4)
-                .map(|f| (u, f.node_id(), f))
-                .collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-fn owner_methods_any<'a>(
-    ctx: &crate::context::Ctx<'a>,
-    owner: NodeId,
-    name: &str,
-) -> Vec<FnRef<'a>> {
-    let nodes = ctx.semantic.nodes();
-    match nodes.kind(owner) {
-        AstKind::Class(c) => c
-            .body
-            .body
-            .iter()
-            .filter_map(|el| match el {
-                oxc_ast::ast::ClassElement::MethodDefinition(m)
-                    if super::names::property_key_name(&m.key) == Some(name) =>
-                {
-                    Some(FnRef::Function(&m.value))
-                }
-                oxc_ast::ast::ClassElement::PropertyDefinition(p)
-                    if super::names::property_key_name(&p.key) == Some(name) =>
-                {
-                    p.value.as_ref().and_then(FnRef::from_expr)
-                }
-                _ => None,
-            })
-            .collect(),
-        AstKind::ObjectExpression(o) => o
-            .properties
-            .iter()
-            .filter_map(|p| match p {
-                ObjectPropertyKind::ObjectProperty(p)
-                    if super::names::property_key_name(&p.key) == Some(name) =>
-                {
-                    FnRef::from_expr(&p.value)
-                }
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    super::walk::callee_functions(eng.prog, u, callee)
 }
 
 /// The class node `new X(…)` instantiates, if X is a local class.

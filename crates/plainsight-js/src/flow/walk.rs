@@ -471,8 +471,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     // `this.m()` / `super.m()` inside the class.
                     self.this_members(u, class, n, fields.clone(), u32::MAX, true);
                 }
-                self.push(u32::MAX, u, class, fields, Vec::new(), Hop::Start);
-                self.class_value(u32::MAX, u, class);
+                self.push(u32::MAX, u, class, fields.clone(), Vec::new(), Hop::Start);
+                self.class_value(u32::MAX, u, class, fields);
             }
             _ => {
                 if let FnRef::Function(func) = f
@@ -489,23 +489,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     /// A class declaration's value: its binding's references (and export).
-    fn class_value(&mut self, i: u32, u: UnitId, class: NodeId) {
+    fn class_value(&mut self, i: u32, u: UnitId, class: NodeId, fields: Vec<Field<'a>>) {
         let ctx = self.ctx(u);
         let nodes = ctx.semantic.nodes();
         if let AstKind::Class(c) = nodes.kind(class)
             && c.is_declaration()
             && let Some(id) = &c.id
         {
-            let fields = if i == u32::MAX {
-                self.states
-                    .iter()
-                    .rev()
-                    .find(|s| s.node == class && s.unit == u)
-                    .map(|s| s.fields.clone())
-                    .unwrap_or_default()
-            } else {
-                self.states[i as usize].fields.clone()
-            };
             self.binding_value(i, u, id.symbol_id(), fields.clone(), id.span);
             self.exported_decl(i, u, nodes.parent_id(class), id.name.as_str(), fields);
         }
@@ -537,8 +527,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             | AstKind::TSNonNullExpression(_)
             | AstKind::TSTypeAssertion(_)
             | AstKind::AwaitExpression(_)
-            | AstKind::ChainExpression(_)
-            | AstKind::SpreadElement(_) => self.next(i, u, p, Hop::Up),
+            | AstKind::ChainExpression(_) => self.next(i, u, p, Hop::Up),
+            // The spread itself: its parent decides (array, object, call).
+            AstKind::SpreadElement(_) => self.next(i, u, p, Hop::Up),
             AstKind::SequenceExpression(s) => {
                 if s.expressions.last().is_some_and(is) {
                     self.next(i, u, p, Hop::Up);
@@ -639,6 +630,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::NewExpression(ne) => {
                 if is(&ne.callee) {
+                    if self.mode == Mode::Carrier && !fields_empty {
+                        // An instance carries the class's fields and getters.
+                        self.next(i, u, p, Hop::Up);
+                    }
                     if self.mode == Mode::Callee {
                         if fields_empty {
                             self.event(
@@ -682,6 +677,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             AstKind::StaticMemberExpression(m) => {
                 if is(&m.object) {
                     self.member(i, u, p, m.property.name.as_str());
+                }
+            }
+            // A tag function is called by its tagged template.
+            AstKind::TaggedTemplateExpression(t) => {
+                if is(&t.tag) && self.mode == Mode::Callee && fields_empty {
+                    self.event(
+                        i,
+                        Event::Call(CallSite {
+                            unit: u,
+                            call: p,
+                            first_arg: Some(0),
+                            callback_of: None,
+                            unproven: self.unproven(i),
+                        }),
+                    );
                 }
             }
             AstKind::PrivateFieldExpression(m) => {
@@ -766,8 +776,15 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::ArrayExpression(_) => {
                 let mut f = self.states[i as usize].fields.clone();
-                f.push(Field::Elem);
+                // `[...xs]` keeps the elements where they are.
+                if !matches!(nodes.kind(n), AstKind::SpreadElement(_)) {
+                    f.push(Field::Elem);
+                }
                 self.next_fields(i, u, p, f, Hop::Up);
+            }
+            // `{ ...o }` keeps the fields.
+            AstKind::ObjectExpression(_) if matches!(nodes.kind(n), AstKind::SpreadElement(_)) => {
+                self.next(i, u, p, Hop::Up);
             }
             AstKind::ReturnStatement(_) => {
                 if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
@@ -812,8 +829,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     let mut f = self.states[i as usize].fields.clone();
                     self.this_members(u, class, k, f.clone(), i, false);
                     f.push(Field::Name(k));
-                    self.next_fields(i, u, class, f, Hop::Field(k, pd.span));
-                    self.class_value(i, u, class);
+                    self.next_fields(i, u, class, f.clone(), Hop::Field(k, pd.span));
+                    self.class_value(i, u, class, f);
                 }
             }
             AstKind::FormalParameter(fp) => {
@@ -839,11 +856,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     }
                 }
             }
-            AstKind::Class(_) => {
-                // Callee mode: a class value with the method looked for.
-                self.next(i, u, p, Hop::Up);
-                self.class_value(i, u, p);
-            }
+
             AstKind::ClassBody(_) | AstKind::MethodDefinition(_) => {}
             _ => {}
         }
@@ -1019,7 +1032,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             | "toLocaleLowerCase" | "normalize" | "slice" | "substring" | "substr" | "replace"
             | "replaceAll" | "toString" | "valueOf" | "toWellFormed" | "flat" | "reverse"
             | "sort" | "toSorted" | "toReversed" | "values" | "entries" | "catch" | "finally"
-            | "charAt" | "fill" | "with" => self.next(i, u, call_id, Hop::Up),
+            | "charAt" | "fill" | "with" | "format" | "formatToParts" | "formatRange" => {
+                self.next(i, u, call_id, Hop::Up);
+            }
             "at" => {
                 if f.pop() == Some(Field::Elem)
                     && let Some(k) = arg(0)
@@ -1034,7 +1049,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 if let Some(k) = arg(0)
                     && !matches!(k.without_parentheses(), Expression::NumericLiteral(_))
                 {
-                    self.decision(i, u, call_id, Test::Data(k), Alts::Encoding, member);
+                    let chosen = self.states[i as usize].node;
+                    self.decision(i, u, call_id, Test::Data(k), Alts::Encoding, chosen);
                 }
                 self.next(i, u, call_id, Hop::Up);
             }
@@ -1127,90 +1143,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
 
     /// Functions an expression denotes (inline, bound, imported, methods by name).
     fn functions_of(&self, u: UnitId, e: &'a Expression<'a>) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
-        let prog = self.eng.prog;
-        let ctx = self.ctx(u);
-        match e.without_parentheses() {
-            Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
-                let f = FnRef::from_expr(e).expect("function expression");
-                vec![(u, f.node_id(), f)]
-            }
-            Expression::Identifier(id) => {
-                let Some(sym) = prog.symbol_of(u, id) else {
-                    return Vec::new();
-                };
-                if let Some(f) = super::function_of_symbol(ctx, sym) {
-                    return vec![(u, f.node_id(), f)];
-                }
-                // An imported function.
-                let mut out = Vec::new();
-                for (eu, v) in imported(prog, u, sym) {
-                    match v {
-                        ExportVal::Sym(su, s) => {
-                            if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
-                                out.push((su, f.node_id(), f));
-                            }
-                        }
-                        ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => {
-                            if let Some(f) = FnRef::from_expr(x) {
-                                out.push((su, f.node_id(), f));
-                            }
-                        }
-                        ExportVal::Re(_) => {}
-                    }
-                    let _ = eu;
-                }
-                out
-            }
-            Expression::StaticMemberExpression(m) => {
-                let name = m.property.name.as_str();
-                // `this.m` inside a class: that class's method.
-                if matches!(
-                    m.object.without_parentheses(),
-                    Expression::ThisExpression(_)
-                ) && let Some(owner) = this_owner(ctx, nid(e))
-                {
-                    let found = owner_methods(ctx, owner, name);
-                    if !found.is_empty() {
-                        return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
-                    }
-                }
-                // `require("./a").f` / `ns.f` of an imported module.
-                if let Some(m2) = module_object(prog, u, &m.object) {
-                    let mut vals = Vec::new();
-                    modules::exports_named(prog.units, &prog.graph, m2, Some(name), &mut vals);
-                    let mut out = Vec::new();
-                    for v in vals {
-                        match v {
-                            ExportVal::Sym(su, s) => {
-                                if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
-                                    out.push((su, f.node_id(), f));
-                                }
-                            }
-                            ExportVal::Expr(su, x) => {
-                                if let Some(f) = FnRef::from_expr(x) {
-                                    out.push((su, f.node_id(), f));
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    if !out.is_empty() {
-                        return out;
-                    }
-                }
-                if super::names::BUILTIN_MEMBERS.contains(&name) {
-                    return Vec::new();
-                }
-                // Methods of that name anywhere in this unit (by name: unproven, kept few).
-                prog.names[u as usize]
-                    .methods(name)
-                    .into_iter()
-                    .take(4)
-                    .map(|f| (u, f.node_id(), f))
-                    .collect()
-            }
-            _ => Vec::new(),
-        }
+        callee_functions(self.eng.prog, u, e)
     }
 
     /// Into the parameter `idx` of the user functions `callee` denotes.
@@ -1603,16 +1536,17 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     }
                     return;
                 };
-                self.control(i, u, at, at, &Alts::Empty, chosen);
+                let alts = member_alternatives(ctx, m.object(), k, chosen);
+                self.control(i, u, at, at, &alts, chosen);
                 match m.object().without_parentheses() {
                     Expression::ThisExpression(_) => {
                         if let Some(owner) = this_owner(ctx, at) {
                             self.this_members(u, owner, k, fields.clone(), i, false);
                             let mut f = fields;
                             f.push(Field::Name(k));
-                            self.next_fields(i, u, owner, f, Hop::Field(k, span));
+                            self.next_fields(i, u, owner, f.clone(), Hop::Field(k, span));
                             if matches!(ctx.semantic.nodes().kind(owner), AstKind::Class(_)) {
-                                self.class_value(i, u, owner);
+                                self.class_value(i, u, owner, f);
                             }
                         }
                     }
@@ -1815,8 +1749,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.this_members(u, class, k, fields.clone(), i, false);
             let mut f2 = fields;
             f2.push(Field::Name(k));
-            self.next_fields(i, u, class, f2, Hop::Field(k, m.span));
-            self.class_value(i, u, class);
+            self.next_fields(i, u, class, f2.clone(), Hop::Field(k, m.span));
+            self.class_value(i, u, class, f2);
             return;
         }
         let callers = self.eng.callers(u, fid, f);
@@ -2089,6 +2023,82 @@ pub(crate) fn other_writes<'a>(ctx: &Ctx<'a>, sym: SymbolId, chosen: NodeId) -> 
     }
 }
 
+/// The other values a field `obj.k` holds: a class's static or instance
+/// field initialiser, the object literal's property, other `obj.k = …` writes.
+fn member_alternatives<'a>(
+    ctx: &Ctx<'a>,
+    obj: &'a Expression<'a>,
+    k: &str,
+    chosen: NodeId,
+) -> Alts<'a> {
+    let nodes = ctx.semantic.nodes();
+    let scoping = ctx.semantic.scoping();
+    let mut v: Vec<&'a Expression<'a>> = Vec::new();
+    let owner = match obj.without_parentheses() {
+        Expression::ThisExpression(_) => this_owner(ctx, nid(obj)),
+        Expression::Identifier(id) => {
+            let sym = id
+                .reference_id
+                .get()
+                .and_then(|r| scoping.get_reference(r).symbol_id());
+            if let Some(sym) = sym {
+                for r in scoping.get_resolved_references(sym).take(64) {
+                    let parent = nodes.parent_id(r.node_id());
+                    if let AstKind::StaticMemberExpression(m) = nodes.kind(parent)
+                        && m.property.name == k
+                        && let AstKind::AssignmentExpression(a) = nodes.parent_kind(parent)
+                        && a.left.span() == m.span
+                        && nid(&a.right) != chosen
+                    {
+                        v.push(&a.right);
+                    }
+                }
+                let decl = scoping.symbol_declaration(sym);
+                match nodes.kind(decl) {
+                    AstKind::Class(_) => Some(decl),
+                    AstKind::VariableDeclarator(d) => {
+                        d.init.as_ref().map(|i| nid(i.without_parentheses()))
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    if let Some(o) = owner {
+        match nodes.kind(o) {
+            AstKind::Class(c) => {
+                for el in &c.body.body {
+                    if let oxc_ast::ast::ClassElement::PropertyDefinition(p) = el
+                        && super::names::property_key_name(&p.key) == Some(k)
+                        && let Some(x) = &p.value
+                    {
+                        v.push(x);
+                    }
+                }
+            }
+            AstKind::ObjectExpression(ob) => {
+                for p in &ob.properties {
+                    if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p
+                        && super::names::property_key_name(&p.key) == Some(k)
+                        && nid(&p.value) != chosen
+                    {
+                        v.push(&p.value);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if v.is_empty() {
+        Alts::Empty
+    } else {
+        Alts::Exprs(v)
+    }
+}
+
 /// The values of a table looked up by a computed key: the other entries of
 /// the object or array literal the object expression resolves to.
 fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId) -> Alts<'a> {
@@ -2225,6 +2235,252 @@ pub(crate) fn constructor_of<'a>(c: &'a oxc_ast::ast::Class<'a>) -> Option<FnRef
         }
         _ => None,
     })
+}
+
+/// Functions an expression denotes: an inline function, a binding of one,
+/// an imported one, a function exported by a module (`require("./a").f`,
+/// `ns.f`, webpack/esbuild wrappers), `this.m` in a class or object literal,
+/// else methods of that name in the unit (by name, at most four).
+pub(crate) fn callee_functions<'a>(
+    prog: &Program<'_, 'a>,
+    u: UnitId,
+    e: &'a Expression<'a>,
+) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+    let ctx = prog.ctx(u);
+    let e = match e.without_parentheses() {
+        Expression::StaticMemberExpression(m)
+            if matches!(m.property.name.as_str(), "call" | "apply" | "bind") =>
+        {
+            &m.object
+        }
+        _ => e,
+    };
+    match e.without_parentheses() {
+        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
+            FnRef::from_expr(e)
+                .map(|f| vec![(u, f.node_id(), f)])
+                .unwrap_or_default()
+        }
+        Expression::Identifier(id) => {
+            let Some(sym) = prog.symbol_of(u, id) else {
+                return Vec::new();
+            };
+            if let Some(f) = super::function_of_symbol(ctx, sym) {
+                return vec![(u, f.node_id(), f)];
+            }
+            let mut out = Vec::new();
+            for (_, v) in imported(prog, u, sym) {
+                export_functions(prog, v, None, &mut out, 0);
+            }
+            out
+        }
+        Expression::StaticMemberExpression(m) => {
+            let name = m.property.name.as_str();
+            if matches!(
+                m.object.without_parentheses(),
+                Expression::ThisExpression(_)
+            ) && let Some(owner) = this_owner(ctx, nid(e))
+            {
+                let found = owner_methods(ctx, owner, name);
+                if !found.is_empty() {
+                    return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
+                }
+            }
+            if let Some(md) = module_object(prog, u, &m.object) {
+                let mut vals = Vec::new();
+                modules::exports_named(prog.units, &prog.graph, md, Some(name), &mut vals);
+                if vals.is_empty() {
+                    modules::exports_named(prog.units, &prog.graph, md, None, &mut vals);
+                    vals.retain(|v| matches!(v, ExportVal::Whole(..)));
+                }
+                let mut out = Vec::new();
+                for v in vals {
+                    export_functions(prog, v, Some(name), &mut out, 0);
+                }
+                return out;
+            }
+            if super::names::BUILTIN_MEMBERS.contains(&name) {
+                return Vec::new();
+            }
+            prog.names[u as usize]
+                .methods(name)
+                .into_iter()
+                .take(4)
+                .map(|f| (u, f.node_id(), f))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The functions an export value is (a function, a binding of one, a
+/// property `name` of an exported object literal, a re-export).
+fn export_functions<'a>(
+    prog: &Program<'_, 'a>,
+    v: ExportVal<'a>,
+    name: Option<&str>,
+    out: &mut Vec<(UnitId, NodeId, FnRef<'a>)>,
+    depth: u8,
+) {
+    if depth > 4 || out.len() > 8 {
+        return;
+    }
+    let of_expr =
+        |su: UnitId, x: &'a Expression<'a>, out: &mut Vec<(UnitId, NodeId, FnRef<'a>)>| match x
+            .without_parentheses()
+        {
+            Expression::Identifier(id) => {
+                if let Some(s) = prog.symbol_of(su, id)
+                    && let Some(f) = super::function_of_symbol(prog.ctx(su), s)
+                {
+                    out.push((su, f.node_id(), f));
+                }
+            }
+            other => {
+                if let Some(f) = FnRef::from_expr(other) {
+                    out.push((su, f.node_id(), f));
+                }
+            }
+        };
+    match v {
+        ExportVal::Sym(su, s) => {
+            if let Some(f) = super::function_of_symbol(prog.ctx(su), s) {
+                out.push((su, f.node_id(), f));
+            }
+        }
+        ExportVal::Expr(su, x) => of_expr(su, x, out),
+        ExportVal::Whole(su, x) => match (name, x.without_parentheses()) {
+            (Some(n), Expression::ObjectExpression(o)) => {
+                for p in &o.properties {
+                    if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p
+                        && super::names::property_key_name(&p.key) == Some(n)
+                    {
+                        of_expr(su, &p.value, out);
+                    }
+                }
+            }
+            (None, _) => of_expr(su, x, out),
+            _ => {}
+        },
+        ExportVal::Re(m) => {
+            let mut vals = Vec::new();
+            modules::exports_named(prog.units, &prog.graph, m, name, &mut vals);
+            for v in vals {
+                export_functions(prog, v, name, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// Follow a value expression to the constant text it stands for, through
+/// bindings, object fields, imports and module exports: `marks.space.tight`
+/// with `marks = require("./marks")` → the literal in `marks.js`. `None`
+/// when it is not a constant (the caller renders it as it is).
+pub(crate) fn resolve_constant<'a>(
+    prog: &Program<'_, 'a>,
+    u: UnitId,
+    e: &'a Expression<'a>,
+) -> Option<(UnitId, &'a Expression<'a>)> {
+    let mut cur = (u, e);
+    let mut fields: Vec<&'a str> = Vec::new();
+    for _ in 0..16 {
+        let (cu, ce) = cur;
+        let ctx = prog.ctx(cu);
+        match ce.without_parentheses() {
+            x @ (Expression::StringLiteral(_)
+            | Expression::NumericLiteral(_)
+            | Expression::TemplateLiteral(_)
+            | Expression::BinaryExpression(_)
+            | Expression::ConditionalExpression(_)) => {
+                return fields.is_empty().then_some((cu, x));
+            }
+            Expression::ObjectExpression(o) => {
+                let k = fields.pop()?;
+                let v = o.properties.iter().find_map(|p| match p {
+                    oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                        if super::names::property_key_name(&p.key) == Some(k) =>
+                    {
+                        Some(&p.value)
+                    }
+                    _ => None,
+                })?;
+                cur = (cu, v);
+            }
+            Expression::StaticMemberExpression(m) => {
+                if let Some(md) = module_object(prog, cu, &m.object) {
+                    let v = export_value(prog, md, m.property.name.as_str())?;
+                    cur = v;
+                } else {
+                    fields.push(m.property.name.as_str());
+                    cur = (cu, &m.object);
+                }
+            }
+            Expression::Identifier(id) => {
+                let sym = prog.symbol_of(cu, id)?;
+                if let Some(init) = crate::env::const_init(ctx, id) {
+                    cur = (cu, init);
+                    continue;
+                }
+                let (_, v) = imported(prog, cu, sym).into_iter().next()?;
+                match v {
+                    ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => cur = (su, x),
+                    ExportVal::Sym(su, s) => {
+                        let sctx = prog.ctx(su);
+                        let nodes = sctx.semantic.nodes();
+                        let decl = sctx.semantic.scoping().symbol_declaration(s);
+                        let AstKind::VariableDeclarator(d) = nodes.kind(decl) else {
+                            return None;
+                        };
+                        cur = (su, d.init.as_ref()?);
+                    }
+                    ExportVal::Re(_) => return None,
+                }
+            }
+            Expression::CallExpression(c) => {
+                let md = module_of_call(prog, cu, c)?;
+                let k = fields.pop()?;
+                cur = export_value(prog, md, k)?;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The expression export `k` of module `m` is bound to (first one).
+fn export_value<'a>(
+    prog: &Program<'_, 'a>,
+    m: ModId,
+    k: &str,
+) -> Option<(UnitId, &'a Expression<'a>)> {
+    let mut vals = Vec::new();
+    modules::exports_named(prog.units, &prog.graph, m, Some(k), &mut vals);
+    if vals.is_empty() {
+        modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+    }
+    match vals.into_iter().next()? {
+        ExportVal::Expr(su, x) => Some((su, x)),
+        ExportVal::Whole(su, x) => match x.without_parentheses() {
+            Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
+                oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                    if super::names::property_key_name(&p.key) == Some(k) =>
+                {
+                    Some((su, &p.value))
+                }
+                _ => None,
+            }),
+            _ => None,
+        },
+        ExportVal::Sym(su, s) => {
+            let sctx = prog.ctx(su);
+            let decl = sctx.semantic.scoping().symbol_declaration(s);
+            match sctx.semantic.nodes().kind(decl) {
+                AstKind::VariableDeclarator(d) => d.init.as_ref().map(|i| (su, i)),
+                _ => None,
+            }
+        }
+        ExportVal::Re(_) => None,
+    }
 }
 
 /// What an imported binding is bound to.
