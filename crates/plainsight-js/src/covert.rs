@@ -107,8 +107,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         for &s in &seed.starts {
             w.start(seed.unit, s, Vec::new());
         }
-        let seed_decisions = synthesized(seed);
         w.run();
+        let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
+        let seed_decisions = synthesized(seed, code_point);
         if w.exhausted {
             let ctx = prog.ctx(seed.unit);
             exhausted.push((seed.unit, 1, ctx.semantic.nodes().kind(seed.node).span()));
@@ -233,9 +234,11 @@ fn chain_prefix(chain: &[String]) -> String {
 }
 
 /// Decisions a seed brings by construction (computed code points, formatter options).
-fn synthesized<'a>(seed: &Seed<'a>) -> Vec<Decision<'a>> {
+fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a>> {
+    let direct_or_reached =
+        matches!(seed.kind, SeedKind::Computed { direct: true, .. }) || reached_code_point;
     match &seed.kind {
-        SeedKind::Computed { data, .. } => vec![Decision {
+        SeedKind::Computed { data, .. } if direct_or_reached => vec![Decision {
             unit: seed.unit,
             site: seed.node,
             test: Test::Data(data),
@@ -514,7 +517,7 @@ fn judge_decision<'a>(
     let chosen_ctx = prog.ctx(d.unit);
     // A side that is a binding, a field or another module's export is
     // rendered where its constant text is.
-    let mut side =
+    let side =
         |e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>, cut: &mut bool| {
             if let Some((cu, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e)
                 && cu != d.unit

@@ -43,10 +43,13 @@ const MAX_LEAVES: usize = 64;
 pub(crate) enum SeedKind<'a> {
     /// Imperceptible characters in constant text.
     Text(Vec<char>),
-    /// Code points computed from data into an invisible or look-alike block.
+    /// Code points computed from data into an invisible or look-alike block;
+    /// `direct`: the arithmetic is an argument of `String.fromCodePoint`
+    /// itself (else the value must be seen reaching one).
     Computed {
         data: &'a Expression<'a>,
         sample: char,
+        direct: bool,
     },
     /// Constant texts that may differ imperceptibly meet here.
     Merge,
@@ -135,6 +138,12 @@ pub(crate) fn aimed_block(base: u32) -> Option<char> {
         _ => return None,
     };
     char::from_u32(c)
+}
+
+/// Blocks whose every code point is invisible: a number aimed there can only
+/// be meant as a hidden character.
+fn is_invisible_block(base: u32) -> bool {
+    matches!(base, 0xE0000..=0xE007F | 0xE0100..=0xE01EF | 0xFE00..=0xFE0F | 0x200B..=0x200F | 0x2060..=0x2064 | 0xFEFF)
 }
 
 pub(crate) struct UnitSeeds<'a> {
@@ -233,6 +242,33 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                 }
             }
             AstKind::CallExpression(call) => call_seeds(ctx, u, id, call, &mut out.seeds),
+            AstKind::BinaryExpression(b)
+                if matches!(
+                    b.operator,
+                    BinaryOperator::Addition
+                        | BinaryOperator::BitwiseOR
+                        | BinaryOperator::BitwiseXOR
+                ) && !matches!(nodes.parent_kind(id), AstKind::CallExpression(c) if crate::covert::from_char_code_callee(&c.callee).is_some()) =>
+            {
+                // `0xE0000 + c` anywhere (a callback, a helper): a code point
+                // aimed at an invisible block, if it reaches `fromCodePoint`.
+                if let Some(expr) = crate::covert::expr_of(ctx, id)
+                    && let Some((base, data)) = aimed_arithmetic(ctx, expr)
+                    && is_invisible_block(base)
+                    && let Some(sample) = aimed_block(base)
+                {
+                    out.seeds.push(Seed {
+                        unit: u,
+                        starts: vec![id],
+                        node: id,
+                        kind: SeedKind::Computed {
+                            data,
+                            sample,
+                            direct: false,
+                        },
+                    });
+                }
+            }
             AstKind::NewExpression(n) => {
                 // `new Intl.DateTimeFormat(locale, options)` with chosen options.
                 if let Some(m) = n.callee.without_parentheses().as_member_expression()
@@ -424,7 +460,11 @@ fn call_seeds<'a>(
                     unit: u,
                     starts: vec![id],
                     node: id,
-                    kind: SeedKind::Computed { data, sample },
+                    kind: SeedKind::Computed {
+                        data,
+                        sample,
+                        direct: true,
+                    },
                 });
                 return;
             }

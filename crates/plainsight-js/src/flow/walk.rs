@@ -297,6 +297,8 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
 
 pub(crate) enum Event<'a> {
     Decision(Decision<'a>),
+    /// The value became a character (`String.fromCodePoint(…)`).
+    CodePoint,
     Sink(SinkHit),
     /// Printed on the local terminal.
     Local,
@@ -1364,6 +1366,60 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.next(i, u, call, Hop::Up);
                 return;
             }
+            // Built-ins that keep the value, reshaping its container.
+            (Some(name), Some(Expression::Identifier(o)))
+                if matches!(
+                    o.name.as_str(),
+                    "Object" | "Array" | "Promise" | "String" | "JSON" | "Reflect"
+                ) && self.eng.prog.symbol_of(u, o).is_none() =>
+            {
+                let mut f = self.states[i as usize].fields.clone();
+                match (o.name.as_str(), name) {
+                    ("Object", "values") => {
+                        if matches!(f.last(), Some(Field::Name(_))) {
+                            f.pop();
+                            f.push(Field::Elem);
+                        }
+                    }
+                    ("Object", "entries") => {
+                        if matches!(f.last(), Some(Field::Name(_))) {
+                            f.pop();
+                            f.push(Field::Elem);
+                            f.push(Field::Elem);
+                        }
+                    }
+                    ("Object", "fromEntries") => {
+                        if f.len() >= 2 {
+                            f.pop();
+                        }
+                    }
+                    ("Object", "keys") | ("JSON", "parse") => return,
+                    ("String", "fromCharCode" | "fromCodePoint") => {
+                        self.event(i, Event::CodePoint);
+                        f.clear();
+                    }
+                    ("String", "raw")
+                    | ("Object", "freeze" | "seal" | "create")
+                    | ("Array", "from" | "of")
+                    | ("Promise", "resolve" | "all" | "allSettled" | "race" | "any")
+                    | ("Reflect", "get") => {}
+                    _ => {
+                        self.next(i, u, call, Hop::Unknown(c.span));
+                        return;
+                    }
+                }
+                self.next_fields(i, u, call, f, Hop::Up);
+                return;
+            }
+            // `String(x)`, `structuredClone(x)`.
+            (
+                Some("String" | "structuredClone" | "encodeURIComponent" | "encodeURI" | "escape"),
+                None,
+            ) if matches!(c.callee.without_parentheses(), Expression::Identifier(g) if self.eng.prog.symbol_of(u, g).is_none()) =>
+            {
+                self.next(i, u, call, Hop::Up);
+                return;
+            }
             _ => {}
         }
         if self.into_callees(i, u, call, &c.callee, idx, None) {
@@ -2102,6 +2158,21 @@ fn member_alternatives<'a>(
 /// The values of a table looked up by a computed key: the other entries of
 /// the object or array literal the object expression resolves to.
 fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId) -> Alts<'a> {
+    // `Object.values(T)`: T's values.
+    let obj = match obj.without_parentheses() {
+        Expression::CallExpression(c)
+            if c.callee
+                .without_parentheses()
+                .as_member_expression()
+                .is_some_and(|m| m.static_property_name() == Some("values") && matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Object")) =>
+        {
+            match c.arguments.first().and_then(Argument::as_expression) {
+                Some(t) => t,
+                None => return Alts::Encoding,
+            }
+        }
+        _ => obj,
+    };
     let mut table = match obj.without_parentheses() {
         t @ (Expression::ObjectExpression(_)
         | Expression::ArrayExpression(_)
