@@ -105,7 +105,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     for seed in &all_seeds {
         let mut w = Walker::new(&eng, Mode::Carrier, WALK_BUDGET);
         for &s in &seed.starts {
-            w.start(seed.unit, s, Vec::new());
+            w.start(seed.unit, s, crate::flow::walk::Fields::default());
         }
         w.run();
         let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
@@ -246,6 +246,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
             chosen: seed.node,
             frames: Vec::new(),
             state: 0,
+            synthetic: true,
         }],
         SeedKind::Format(tests) => tests
             .iter()
@@ -257,6 +258,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
                 chosen: seed.node,
                 frames: Vec::new(),
                 state: 0,
+                synthetic: true,
             })
             .collect(),
         _ => Vec::new(),
@@ -408,7 +410,6 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
                 Hop::Return(s) => format!("returned by fn at {}", prog.pos(u, s)),
                 Hop::Caller(s) => format!("caller at {}", prog.pos(u, s)),
                 Hop::Field(n, s) => format!("field .{n} at {}", prog.pos(u, s)),
-                Hop::Export(s) => format!("export at {}", prog.pos(u, s)),
                 Hop::Import(s) => format!(
                     "import of {} (exported at {})",
                     prog.ctx(u).path,
@@ -496,7 +497,7 @@ fn judge_decision<'a>(
     let mut cut = false;
     let mut a: Vec<String> = Vec::new();
     match &seed.kind {
-        SeedKind::Computed { sample, .. } if d.chosen == seed.node => {
+        SeedKind::Computed { sample, .. } if d.synthetic => {
             return Some(Judged {
                 rule: Rule::CovertEncoding,
                 a: String::new(),
@@ -504,7 +505,7 @@ fn judge_decision<'a>(
                 chars: vec![*sample],
             });
         }
-        SeedKind::Format(_) if d.chosen == seed.node => {
+        SeedKind::Format(_) if d.synthetic => {
             return Some(Judged {
                 rule: Rule::CovertFormat,
                 a: String::new(),
@@ -571,7 +572,18 @@ fn judge_decision<'a>(
     if cut {
         *truncated += 1;
     }
-    let mut j = judge(&a, &b, false)?;
+    // `c ? s.replace(P, R) : s`, `s.split(P).join(R)`: the change itself.
+    let mut j = match judge(&a, &b, false) {
+        Some(j) => j,
+        None => {
+            let chosen = expr_of(chosen_ctx, d.chosen)?;
+            let Alts::Exprs(v) = &d.alts else { return None };
+            v.iter().find_map(|other| {
+                let (p, r) = transform_of(ctx, chosen, other)?;
+                judge(&[r], &[p], false)
+            })?
+        }
+    };
     // A test on one character of the data picks its replacement: a
     // transliteration or escape table, unless it maps the data to invisible
     // characters (that is the encoding).
@@ -579,10 +591,63 @@ fn judge_decision<'a>(
         return None;
     }
     // A repetition count or a key chosen by data over invisible text encodes it.
-    if matches!(d.test, Test::Data(_) | Test::Key(_)) && j.rule == Rule::CovertInvisible {
+    if matches!(d.test, Test::Data(_)) && j.rule == Rule::CovertInvisible {
         j.rule = Rule::CovertEncoding;
     }
     Some(j)
+}
+
+/// `base.replace(P, R)` / `.replaceAll` / `base.split(P).join(R)` where
+/// `base` is the same text as `other`: the pattern and its replacement.
+fn transform_of(
+    ctx: &Ctx<'_>,
+    chosen: &Expression<'_>,
+    other: &Expression<'_>,
+) -> Option<(String, String)> {
+    let Expression::CallExpression(c) = chosen.without_parentheses() else {
+        return None;
+    };
+    let m = c.callee.without_parentheses().as_member_expression()?;
+    let text = |e: &Expression<'_>| -> Option<String> {
+        match e.without_parentheses() {
+            Expression::StringLiteral(s) => Some(s.value.to_string()),
+            Expression::RegExpLiteral(re) => {
+                crate::flow::walk::regex_literal_text(re.regex.pattern.text.as_str())
+            }
+            Expression::TemplateLiteral(t) if t.expressions.is_empty() => t
+                .quasis
+                .first()
+                .and_then(|q| q.value.cooked.as_ref())
+                .map(ToString::to_string),
+            e => match Evaluator::new(ctx).eval(e) {
+                Some(Value::Str(s)) => Some(s),
+                _ => None,
+            },
+        }
+    };
+    let same = |e: &Expression<'_>| {
+        ctx.text(e.without_parentheses().span()) == ctx.text(other.without_parentheses().span())
+    };
+    match m.static_property_name()? {
+        "replace" | "replaceAll" if same(m.object()) => {
+            let p = text(c.arguments.first()?.as_expression()?)?;
+            let r = text(c.arguments.get(1)?.as_expression()?)?;
+            Some((p, r))
+        }
+        "join" => {
+            let Expression::CallExpression(split) = m.object().without_parentheses() else {
+                return None;
+            };
+            let sm = split.callee.without_parentheses().as_member_expression()?;
+            if sm.static_property_name()? != "split" || !same(sm.object()) {
+                return None;
+            }
+            let p = text(split.arguments.first()?.as_expression()?)?;
+            let r = text(c.arguments.first()?.as_expression()?)?;
+            Some((p, r))
+        }
+        _ => None,
+    }
 }
 
 /// A test on one character of the data being transformed (`ch === "'"`,
@@ -649,6 +714,18 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     let sink = c.sink.as_ref();
     let local_only = sink.is_none() && c.local;
     let proven = |f: &Found<'_>| !f.unproven && !c.walk_unproven;
+    // A formatter whose locale or options come from the environment is i18n
+    // unless the environment is compared on the way (a choice among formats).
+    if j.rule == Rule::CovertFormat
+        && j.a.is_empty()
+        && !r
+            .sources
+            .iter()
+            .chain(hit)
+            .any(|h| h.compared && !h.data_path)
+    {
+        return None;
+    }
     // Text that is only printed on the local terminal is not egress; a CI
     // runner switching to plain output is ordinary, so CI choices need a sink.
     if local_only || (hit.is_some_and(|h| h.read.category == EnvCategory::Ci) && !hard_sink) {
@@ -739,9 +816,9 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         ));
         f.notes.push(steps.join(" ← "));
         // The trigger: what the value is compared with, if that can be recovered.
-        let mut compared = c.taint.compared.clone();
+        let mut compared = h.with.clone();
         compared.dedup();
-        if c.taint.digest {
+        if h.digest {
             f.notes.push(format!(
                 "trigger: {} compared as a digest; the triggering values cannot be recovered",
                 h.read.what
@@ -1000,6 +1077,9 @@ fn js_number(n: f64) -> String {
 pub(crate) struct Renderer<'c, 'a> {
     ctx: &'c Ctx<'a>,
     holes: Vec<&'a str>,
+    /// No bounded evaluator: literals and constant bindings only (the seed
+    /// pass renders many leaves; judging renders few).
+    cheap: bool,
 }
 
 impl<'c, 'a> Renderer<'c, 'a> {
@@ -1007,6 +1087,15 @@ impl<'c, 'a> Renderer<'c, 'a> {
         Renderer {
             ctx,
             holes: Vec::new(),
+            cheap: false,
+        }
+    }
+
+    pub(crate) fn cheap(ctx: &'c Ctx<'a>) -> Self {
+        Renderer {
+            ctx,
+            holes: Vec::new(),
+            cheap: true,
         }
     }
 
@@ -1180,6 +1269,10 @@ impl<'c, 'a> Renderer<'c, 'a> {
 
     /// Constant by JS-B's bounded evaluator, else a placeholder.
     fn evaluated(&mut self, e: &'a Expression<'a>, out: &mut String, codes: bool) -> bool {
+        if self.cheap {
+            self.hole(e, out);
+            return false;
+        }
         match Evaluator::new(self.ctx).eval(e) {
             Some(Value::Str(s)) => {
                 out.push_str(&s);

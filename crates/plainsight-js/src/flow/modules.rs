@@ -34,6 +34,7 @@ use oxc_ast::ast::{
 use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::GetSpan;
 
+use super::names::property_key_name;
 use super::{FnRef, UnitId};
 use crate::context::Ctx;
 
@@ -303,7 +304,11 @@ pub(crate) struct Graph<'a> {
     /// (unit, wrapper binding symbol) → module (esbuild `require_x`).
     wrapper_syms: HashMap<(UnitId, SymbolId), ModId>,
     esm: Vec<bool>,
+    /// Exports per module, computed on first use.
+    pub(crate) exports: std::cell::RefCell<HashMap<ModId, ExportList<'a>>>,
 }
+
+type ExportList<'a> = std::rc::Rc<Vec<(Option<&'a str>, ExportVal<'a>)>>;
 
 /// Node's resolution of a relative specifier against a unit path.
 pub(crate) fn resolve_path(
@@ -389,6 +394,7 @@ impl<'a> Graph<'a> {
             importers: HashMap::new(),
             wrapper_syms: HashMap::new(),
             esm: raw.iter().map(|r| r.esm).collect(),
+            exports: std::cell::RefCell::new(HashMap::new()),
         };
         for (u, r) in raw.iter().enumerate() {
             let u = u as UnitId;
@@ -591,14 +597,48 @@ pub(crate) enum ExportVal<'a> {
     Re(ModId),
 }
 
-/// Exports of module `m` named `name` (`None` = any name: the exports object as a whole).
-/// One pass over the module's nodes (units are small; wrappers are ranges).
+/// Exports of module `m` named `name` (`None` = any name, including the
+/// exports object as a whole). Computed once per module (one pass over its
+/// nodes) and kept.
 pub(crate) fn exports_named<'a>(
     units: &[&Ctx<'a>],
     g: &Graph<'a>,
     m: ModId,
     name: Option<&str>,
     out: &mut Vec<ExportVal<'a>>,
+) {
+    let all = {
+        let cached = g.exports.borrow().get(&m).cloned();
+        match cached {
+            Some(all) => all,
+            None => {
+                let mut v = Vec::new();
+                scan_exports(units, g, m, &mut v);
+                let v = std::rc::Rc::new(v);
+                g.exports.borrow_mut().insert(m, v.clone());
+                v
+            }
+        }
+    };
+    for (n, v) in all.iter() {
+        let keep = match (name, n) {
+            (None, _) => true,
+            (Some(w), Some(n)) => w == *n,
+            // `export * from`: any name may come from there.
+            (Some(_), None) => matches!(v, ExportVal::Re(_)),
+        };
+        if keep {
+            out.push(*v);
+        }
+    }
+}
+
+/// Every export of module `m` with its name (`None`: the whole exports object, `export *`).
+fn scan_exports<'a>(
+    units: &[&Ctx<'a>],
+    g: &Graph<'a>,
+    m: ModId,
+    out: &mut Vec<(Option<&'a str>, ExportVal<'a>)>,
 ) {
     let md = &g.mods[m as usize];
     let u = md.unit;
@@ -608,9 +648,8 @@ pub(crate) fn exports_named<'a>(
         Some(f) => (f.node_id().index(), f.span()),
         None => (0, ctx.program.span),
     };
-    let wanted = |n: &str| name.is_none_or(|w| w == n);
     for i in first..nodes.len() {
-        if out.len() > 64 {
+        if out.len() > 4096 {
             break;
         }
         let id = NodeId::from_usize(i);
@@ -627,14 +666,14 @@ pub(crate) fn exports_named<'a>(
                 if let oxc_ast::ast::MemberExpression::StaticMemberExpression(s) = target
                     && g.is_module_exports(ctx, m, s)
                 {
-                    out.push(ExportVal::Whole(u, &a.right));
+                    out.push((None, ExportVal::Whole(u, &a.right)));
                     continue;
                 }
                 let (Some(prop), obj) = (target.static_property_name(), target.object()) else {
                     continue;
                 };
-                if wanted(prop) && g.is_exports_object(ctx, m, obj) {
-                    out.push(ExportVal::Expr(u, &a.right));
+                if g.is_exports_object(ctx, m, obj) {
+                    out.push((Some(prop), ExportVal::Expr(u, &a.right)));
                 }
             }
             AstKind::CallExpression(c) => {
@@ -653,23 +692,23 @@ pub(crate) fn exports_named<'a>(
                     (Some(Expression::ObjectExpression(o)), None) => {
                         for p in &o.properties {
                             if let ObjectPropertyKind::ObjectProperty(p) = p
-                                && p.key.static_name().is_some_and(|k| wanted(&k))
+                                && let Some(k) = property_key_name(&p.key)
                             {
-                                push_getter(u, &p.value, out);
+                                push_getter(u, Some(k), &p.value, out);
                             }
                         }
                     }
                     (
                         Some(Expression::StringLiteral(k)),
                         Some(Expression::ObjectExpression(desc)),
-                    ) if wanted(&k.value) => {
+                    ) => {
                         for p in &desc.properties {
                             if let ObjectPropertyKind::ObjectProperty(p) = p
                                 && p.key
                                     .static_name()
                                     .is_some_and(|k| k == "get" || k == "value")
                             {
-                                push_getter(u, &p.value, out);
+                                push_getter(u, Some(k.value.as_str()), &p.value, out);
                             }
                         }
                     }
@@ -681,25 +720,19 @@ pub(crate) fn exports_named<'a>(
                 match &e.declaration {
                     Declaration::VariableDeclaration(v) => {
                         for d in &v.declarations {
-                            if let BindingPattern::BindingIdentifier(b) = &d.id
-                                && wanted(&b.name)
-                            {
-                                out.push(ExportVal::Sym(u, b.symbol_id()));
+                            if let BindingPattern::BindingIdentifier(b) = &d.id {
+                                out.push((Some(b.name.as_str()), ExportVal::Sym(u, b.symbol_id())));
                             }
                         }
                     }
                     Declaration::FunctionDeclaration(f) => {
-                        if let Some(b) = &f.id
-                            && wanted(&b.name)
-                        {
-                            out.push(ExportVal::Sym(u, b.symbol_id()));
+                        if let Some(b) = &f.id {
+                            out.push((Some(b.name.as_str()), ExportVal::Sym(u, b.symbol_id())));
                         }
                     }
                     Declaration::ClassDeclaration(c) => {
-                        if let Some(b) = &c.id
-                            && wanted(&b.name)
-                        {
-                            out.push(ExportVal::Sym(u, b.symbol_id()));
+                        if let Some(b) = &c.id {
+                            out.push((Some(b.name.as_str()), ExportVal::Sym(u, b.symbol_id())));
                         }
                     }
                     _ => {}
@@ -707,49 +740,46 @@ pub(crate) fn exports_named<'a>(
             }
             AstKind::ExportNamedDeclaration(e) if md.func.is_none() => {
                 for s in &e.specifiers {
-                    if wanted(s.exported.name().as_str())
-                        && let oxc_ast::ast::ModuleExportName::IdentifierReference(r) = &s.local
+                    if let oxc_ast::ast::ModuleExportName::IdentifierReference(r) = &s.local
                         && let Some(sym) = r
                             .reference_id
                             .get()
                             .and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id())
                     {
-                        out.push(ExportVal::Sym(u, sym));
+                        out.push((Some(export_name(&s.exported)), ExportVal::Sym(u, sym)));
                     }
                 }
             }
-            AstKind::ExportDefaultDeclaration(e) if md.func.is_none() && wanted("default") => {
+            AstKind::ExportDefaultDeclaration(e) if md.func.is_none() => {
                 use oxc_ast::ast::ExportDefaultDeclarationKind as K;
                 match &e.declaration {
                     K::FunctionDeclaration(f) => {
                         if let Some(b) = &f.id {
-                            out.push(ExportVal::Sym(u, b.symbol_id()));
+                            out.push((Some("default"), ExportVal::Sym(u, b.symbol_id())));
                         }
                     }
                     K::ClassDeclaration(c) => {
                         if let Some(b) = &c.id {
-                            out.push(ExportVal::Sym(u, b.symbol_id()));
+                            out.push((Some("default"), ExportVal::Sym(u, b.symbol_id())));
                         }
                     }
                     other => {
                         if let Some(x) = other.as_expression() {
-                            out.push(ExportVal::Expr(u, x));
+                            out.push((Some("default"), ExportVal::Expr(u, x)));
                         }
                     }
                 }
             }
             AstKind::ExportFromDeclaration(e) if md.func.is_none() => {
-                if e.specifiers
-                    .iter()
-                    .any(|s| wanted(s.exported.name().as_str()))
-                    && let Some(t) = g.target(u, e.node_id.get())
-                {
-                    out.push(ExportVal::Re(t));
+                if let Some(t) = g.target(u, e.node_id.get()) {
+                    for sp in &e.specifiers {
+                        out.push((Some(export_name(&sp.exported)), ExportVal::Re(t)));
+                    }
                 }
             }
             AstKind::ExportAllDeclaration(e) if md.func.is_none() => {
                 if let Some(t) = g.target(u, e.node_id.get()) {
-                    out.push(ExportVal::Re(t));
+                    out.push((None, ExportVal::Re(t)));
                 }
             }
             _ => {}
@@ -758,10 +788,27 @@ pub(crate) fn exports_named<'a>(
 }
 
 /// The value a getter-ish property yields: `() => v`, `function () { return v }`, or `v`.
-fn push_getter<'a>(u: UnitId, value: &'a Expression<'a>, out: &mut Vec<ExportVal<'a>>) {
+fn push_getter<'a>(
+    u: UnitId,
+    name: Option<&'a str>,
+    value: &'a Expression<'a>,
+    out: &mut Vec<(Option<&'a str>, ExportVal<'a>)>,
+) {
     match FnRef::from_expr(value) {
-        Some(f) => out.extend(f.returns().into_iter().map(|r| ExportVal::Expr(u, r))),
-        None => out.push(ExportVal::Expr(u, value)),
+        Some(f) => out.extend(
+            f.returns()
+                .into_iter()
+                .map(|r| (name, ExportVal::Expr(u, r))),
+        ),
+        None => out.push((name, ExportVal::Expr(u, value))),
+    }
+}
+
+fn export_name<'a>(n: &oxc_ast::ast::ModuleExportName<'a>) -> &'a str {
+    match n {
+        oxc_ast::ast::ModuleExportName::IdentifierName(x) => x.name.as_str(),
+        oxc_ast::ast::ModuleExportName::IdentifierReference(x) => x.name.as_str(),
+        oxc_ast::ast::ModuleExportName::StringLiteral(x) => x.value.as_str(),
     }
 }
 

@@ -9,7 +9,7 @@
 use std::cell::{Cell, OnceCell};
 
 use oxc_ast::AstKind;
-use oxc_ast::ast::{AssignmentTarget, CallExpression, Expression, SimpleAssignmentTarget};
+use oxc_ast::ast::{AssignmentTarget, Expression, SimpleAssignmentTarget};
 
 use super::FnRef;
 
@@ -135,14 +135,12 @@ pub(crate) const GENERIC_PROPERTIES: &[&str] = &[
 pub(crate) enum Entry<'a> {
     Value(&'a Expression<'a>),
     Method(FnRef<'a>),
-    Call(&'a CallExpression<'a>),
 }
 
 /// Entries collected during the seed pass; sorted into an index on first use.
 #[derive(Default)]
 pub(crate) struct NameEntries<'a> {
     props: Vec<(u32, &'a str, Entry<'a>)>,
-    calls: Vec<(u32, &'a str, Entry<'a>)>,
 }
 
 impl<'a> NameEntries<'a> {
@@ -150,12 +148,6 @@ impl<'a> NameEntries<'a> {
     pub fn node(&mut self, kind: AstKind<'a>) {
         let mut push = |name: &'a str, e: Entry<'a>| self.props.push((hash_name(name), name, e));
         match kind {
-            AstKind::CallExpression(c) => {
-                if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
-                    let name = m.property.name.as_str();
-                    self.calls.push((hash_name(name), name, Entry::Call(c)));
-                }
-            }
             AstKind::ObjectProperty(p) if !p.computed => {
                 if let Some(name) = property_key_name(&p.key) {
                     match FnRef::from_expr(&p.value) {
@@ -200,7 +192,6 @@ impl<'a> NameEntries<'a> {
 pub(crate) struct NameIndex<'a> {
     pending: Cell<NameEntries<'a>>,
     props: OnceCell<Vec<(u32, &'a str, Entry<'a>)>>,
-    calls: OnceCell<Vec<(u32, &'a str, Entry<'a>)>>,
 }
 
 impl<'a> NameIndex<'a> {
@@ -208,7 +199,6 @@ impl<'a> NameIndex<'a> {
         NameIndex {
             pending: Cell::new(entries),
             props: OnceCell::new(),
-            calls: OnceCell::new(),
         }
     }
 
@@ -216,16 +206,6 @@ impl<'a> NameIndex<'a> {
         self.props.get_or_init(|| {
             let mut p = self.pending.take();
             let mut v = std::mem::take(&mut p.props);
-            self.pending.set(p);
-            v.sort_by_key(|e| e.0);
-            v
-        })
-    }
-
-    fn calls(&self) -> &[(u32, &'a str, Entry<'a>)] {
-        self.calls.get_or_init(|| {
-            let mut p = self.pending.take();
-            let mut v = std::mem::take(&mut p.calls);
             self.pending.set(p);
             v.sort_by_key(|e| e.0);
             v
@@ -272,17 +252,6 @@ impl<'a> NameIndex<'a> {
                 _ => None,
             })
             .take(MAX_WRITERS)
-            .collect()
-    }
-
-    /// Calls `x.name(…)`.
-    pub fn calls_named(&self, name: &str, max: usize) -> Vec<&'a CallExpression<'a>> {
-        Self::find(self.calls(), name)
-            .filter_map(|e| match e {
-                Entry::Call(c) => Some(c),
-                _ => None,
-            })
-            .take(max)
             .collect()
     }
 }

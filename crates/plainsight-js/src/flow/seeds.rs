@@ -42,7 +42,7 @@ const MAX_LEAVES: usize = 64;
 #[derive(Clone, Debug)]
 pub(crate) enum SeedKind<'a> {
     /// Imperceptible characters in constant text.
-    Text(Vec<char>),
+    Text,
     /// Code points computed from data into an invisible or look-alike block;
     /// `direct`: the arithmetic is an argument of `String.fromCodePoint`
     /// itself (else the value must be seen reaching one).
@@ -73,7 +73,7 @@ impl Seed<'_> {
     pub fn rank(&self) -> u8 {
         match self.kind {
             SeedKind::Computed { .. } => 0,
-            SeedKind::Text(_) => 1,
+            SeedKind::Text => 1,
             SeedKind::Format(_) => 2,
             SeedKind::Merge => 3,
         }
@@ -176,7 +176,7 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                         unit: u,
                         starts: vec![id],
                         node: id,
-                        kind: SeedKind::Text(chars),
+                        kind: SeedKind::Text,
                     });
                 }
             }
@@ -194,7 +194,7 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                         unit: u,
                         starts: vec![id],
                         node: id,
-                        kind: SeedKind::Text(chars),
+                        kind: SeedKind::Text,
                     });
                 }
             }
@@ -401,14 +401,30 @@ fn merge_seed<'a>(
             _ => None,
         })
         .collect();
+    // Non-ASCII alternatives that can be imperceptible hold a carrier
+    // character and are seeds of their own; the merge seeds are for what is
+    // only imperceptible relative to another ASCII text (a doubled space, a
+    // date separator), so only ASCII leaves are compared here (cheaply).
+    let lits = lits.map(|l| {
+        if codes {
+            l
+        } else {
+            l.into_iter().filter(|t| t.is_ascii()).collect::<Vec<_>>()
+        }
+    });
     let pass = match &lits {
+        Some(l) if l.len() < 2 => false,
         Some(l) => {
             let refs: Vec<&str> = l.iter().map(String::as_str).collect();
             crate::covert::any_pair_may_be_imperceptible(&refs)
         }
         None => {
-            let mut r = crate::covert::Renderer::new(ctx);
-            let texts: Vec<String> = leaves.iter().filter_map(|e| r.render(e, codes)).collect();
+            let mut r = crate::covert::Renderer::cheap(ctx);
+            let texts: Vec<String> = leaves
+                .iter()
+                .filter_map(|e| r.render(e, codes))
+                .filter(|t| codes || t.is_ascii())
+                .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             refs.len() >= 2
                 && (crate::covert::any_pair_may_be_imperceptible(&refs)
@@ -447,7 +463,7 @@ fn call_seeds<'a>(
                     unit: u,
                     starts: vec![id],
                     node: id,
-                    kind: SeedKind::Text(chars),
+                    kind: SeedKind::Text,
                 });
             }
             return;
@@ -455,8 +471,12 @@ fn call_seeds<'a>(
         for arg in call.arguments.iter().filter_map(Argument::as_expression) {
             if let Some((base, data)) = aimed_arithmetic(ctx, arg)
                 && let Some(sample) = aimed_block(base)
-            {
-                seeds.push(Seed {
+                // A low surrogate is the tag block only after the 0xDB40 high
+                // surrogate; `0xDC00 | x` alone is any UTF-16 encoder.
+                && (!(0xDC00..=0xDFFF).contains(&base) || call.arguments.iter().any(|a| {
+                    matches!(a.as_expression().map(Expression::without_parentheses), Some(Expression::NumericLiteral(n)) if n.value as u32 == 0xDB40)
+                }))
+            {seeds.push(Seed {
                     unit: u,
                     starts: vec![id],
                     node: id,
@@ -468,6 +488,21 @@ fn call_seeds<'a>(
                 });
                 return;
             }
+        }
+        return;
+    }
+    // Text decoded from constants: `decodeURIComponent("%E2%80%8B")`,
+    // `JSON.parse('"\\u2019"')`, `Buffer.from("4oCZ", "base64").toString()`.
+    if is_constant_decoding(callee, call)
+        && let Some(crate::eval::Value::Str(s)) = crate::eval::Evaluator::new(ctx).eval_call(call)
+    {
+        if !carrier_chars(&s).is_empty() {
+            seeds.push(Seed {
+                unit: u,
+                starts: vec![id],
+                node: id,
+                kind: SeedKind::Text,
+            });
         }
         return;
     }
@@ -496,7 +531,7 @@ fn call_seeds<'a>(
             if !is_stringish(rep) {
                 return;
             }
-            let mut r = crate::covert::Renderer::new(ctx);
+            let mut r = crate::covert::Renderer::cheap(ctx);
             let Some(replacement) = r.render(rep, false) else {
                 return;
             };
@@ -518,8 +553,8 @@ fn call_seeds<'a>(
                 });
             }
         }
-        "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "format"
-        | "formatToParts" | "DateTimeFormat" | "NumberFormat" => {
+        "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "DateTimeFormat"
+        | "NumberFormat" => {
             let tests = chosen_options(ctx, &call.arguments);
             if !tests.is_empty() {
                 seeds.push(Seed {
@@ -531,6 +566,46 @@ fn call_seeds<'a>(
             }
         }
         _ => {}
+    }
+}
+
+/// A decoding call whose inputs are all literals.
+fn is_constant_decoding(callee: &Expression<'_>, call: &CallExpression<'_>) -> bool {
+    let literal_args = |args: &[Argument<'_>]| {
+        !args.is_empty()
+            && args.iter().all(|a| {
+                matches!(a, Argument::StringLiteral(_) | Argument::NumericLiteral(_))
+                    || matches!(a, Argument::TemplateLiteral(t) if t.expressions.is_empty())
+            })
+    };
+    match callee {
+        Expression::Identifier(i) => {
+            matches!(
+                i.name.as_str(),
+                "decodeURIComponent" | "decodeURI" | "unescape" | "atob"
+            ) && literal_args(&call.arguments)
+        }
+        e => {
+            let Some(m) = e.as_member_expression() else {
+                return false;
+            };
+            match (m.static_property_name(), m.object().without_parentheses()) {
+                (Some("parse"), Expression::Identifier(o)) if o.name == "JSON" => literal_args(&call.arguments),
+                // `Buffer.from("…", "hex").toString()`
+                (Some("toString"), Expression::CallExpression(inner)) => {
+                    inner
+                        .callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .is_some_and(|im| {
+                            im.static_property_name() == Some("from")
+                                && matches!(im.object().without_parentheses(), Expression::Identifier(b) if b.name == "Buffer")
+                        })
+                        && literal_args(&inner.arguments)
+                }
+                _ => false,
+            }
+        }
     }
 }
 
@@ -586,10 +661,27 @@ fn chosen_options<'a>(
                     }
                 }
             }
-            Expression::Identifier(_) => {
-                if let Some(init) = crate::covert::const_init(ctx, e) {
+            Expression::Identifier(_) => match crate::covert::const_init(ctx, e) {
+                Some(init)
+                    if matches!(
+                        init.without_parentheses(),
+                        Expression::ObjectExpression(_)
+                            | Expression::ConditionalExpression(_)
+                            | Expression::LogicalExpression(_)
+                    ) =>
+                {
                     stack.push((init, depth + 1));
+                    // An options object may also be filled in later (`opts.hour12 = …` under a test).
+                    out.push(Test::Key(e));
                 }
+                Some(init) => stack.push((init, depth + 1)),
+                // A binding written on several paths: traced, and kept only
+                // when the environment is compared on the way (a choice, not
+                // the user's own locale passed along).
+                None => out.push(Test::Key(e)),
+            },
+            Expression::StaticMemberExpression(_) | Expression::CallExpression(_) => {
+                out.push(Test::Key(e))
             }
             _ => {}
         }

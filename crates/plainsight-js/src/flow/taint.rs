@@ -21,7 +21,7 @@
 //! unknown, a call to something we cannot see — mark the reads found through
 //! them as unproven; the analyzer lowers the confidence of such findings.
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use oxc_ast::AstKind;
@@ -45,6 +45,10 @@ const SUMMARY_BUDGET: u32 = 3000;
 const MAX_SUMMARY_NESTING: u32 = 12;
 /// Reads collected per query.
 const MAX_READS: usize = 8;
+/// Longest backward path (steps) from a decision to a read.
+const MAX_PATH: u16 = 24;
+/// Joins by property name on one path.
+const MAX_JOINS: u8 = 1;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum StepKind<'a> {
@@ -74,6 +78,16 @@ pub(crate) struct Found<'a> {
     /// From the decision back to the read.
     pub path: Vec<Step<'a>>,
     pub unproven: bool,
+    /// The read is compared or tested on the way to the decision (the
+    /// decision is a choice about it, not its value passed along).
+    pub compared: bool,
+    /// Some path carries the read's value itself (no comparison on the way):
+    /// the decision passes the value along rather than choosing on it.
+    pub data_path: bool,
+    /// Constants it is compared with on the way (the trigger), if any.
+    pub with: Vec<String>,
+    /// A digest of it is what is compared: the trigger values cannot be recovered.
+    pub digest: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -83,10 +97,6 @@ pub(crate) struct Taint<'a> {
     /// parameter without callers).
     pub opaque: bool,
     pub exhausted: bool,
-    /// Constants the tainted values are compared with (the trigger), if recoverable.
-    pub compared: Vec<String>,
-    /// A hash of the tainted value is what is compared: the trigger values cannot be recovered.
-    pub digest: bool,
 }
 
 /// What a function's return value depends on.
@@ -97,8 +107,6 @@ pub(crate) struct Summary<'a> {
     pub params: u64,
     pub opaque: bool,
     pub exhausted: bool,
-    pub compared: Vec<String>,
-    pub digest: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -130,6 +138,11 @@ struct Item<'a> {
     parent: u32,
     step: Option<Step<'a>>,
     unproven: bool,
+    /// The value passed a comparison or test on the way (a decision, not a copy).
+    compared: bool,
+    /// Steps from the start, and joins by name among them.
+    depth: u16,
+    joins: u8,
     /// Call frames still applicable (a prefix of the query's frames).
     frames: u8,
 }
@@ -142,6 +155,11 @@ struct Search<'e, 'p, 'c, 'a> {
     queue: std::collections::VecDeque<u32>,
     budget: u32,
     frames: Vec<Frame>,
+    /// The next items added are behind a comparison.
+    cmp_next: bool,
+    /// Constants compared (and whether a digest was taken) at an item: the
+    /// trigger of reads found beyond it.
+    notes: FxHashMap<u32, (Vec<String>, bool)>,
     /// Summarising this function: its parameters are terminal.
     summarising: Option<(UnitId, NodeId)>,
     out: Summary<'a>,
@@ -165,8 +183,6 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             reads: s.out.reads,
             opaque: s.out.opaque,
             exhausted: s.out.exhausted,
-            compared: s.out.compared,
-            digest: s.out.digest,
         }
     }
 
@@ -210,10 +226,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         Search {
             eng,
             items: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
+            notes: FxHashMap::default(),
             queue: std::collections::VecDeque::new(),
             budget,
             frames,
+            cmp_next: false,
             summarising,
             out: Summary::default(),
         }
@@ -246,6 +264,26 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         unproven: bool,
         frames: u8,
     ) {
+        let (pd, pj) = self
+            .items
+            .get(parent as usize)
+            .map_or((0, 0), |p| (p.depth, p.joins));
+        let depth = pd + u16::from(step.is_some());
+        let joins = pj
+            + u8::from(matches!(
+                step,
+                Some(Step {
+                    kind: StepKind::ByName(_),
+                    ..
+                })
+            ));
+        // Long chains and repeated joins by name connect everything to
+        // everything in a large bundle: a decision is not "chosen by" what
+        // only reaches it that way.
+        if depth > MAX_PATH || joins > MAX_JOINS {
+            self.out.opaque = true;
+            return;
+        }
         // A node reached by a proven path after an unproven one is visited again.
         let key = Self::key(&val);
         let proven_key = (key.0, key.1, key.2, key.3);
@@ -257,11 +295,23 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             self.seen.insert(proven_key);
         }
         let i = self.items.len() as u32;
+        let compared = self.cmp_next
+            || matches!(
+                step,
+                Some(Step {
+                    kind: StepKind::Condition,
+                    ..
+                })
+            )
+            || self.items.get(parent as usize).is_some_and(|p| p.compared);
         self.items.push(Item {
             val,
             parent,
             step,
             unproven,
+            compared,
+            depth,
+            joins,
             frames,
         });
         self.queue.push_back(i);
@@ -325,15 +375,55 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 self.out.reads[k].path = self.path(i);
                 self.out.reads[k].unproven = false;
             }
+            let compared = self.items[i as usize].compared;
+            self.out.reads[k].compared |= compared;
+            self.out.reads[k].data_path |= !compared;
             return;
         }
         let path = self.path(i);
+        let compared = self.items[i as usize].compared;
+        let (with, digest) = self.trigger(i);
         self.out.reads.push(Found {
             unit: u,
             read,
             path,
             unproven,
+            compared,
+            data_path: !compared,
+            with,
+            digest,
         });
+    }
+
+    /// The comparisons noted on the way from item `i` back to the start.
+    fn trigger(&self, mut i: u32) -> (Vec<String>, bool) {
+        let mut with: Vec<String> = Vec::new();
+        let mut digest = false;
+        for _ in 0..256 {
+            if let Some((v, d)) = self.notes.get(&i) {
+                digest |= *d;
+                for c in v {
+                    if with.len() < 16 && !with.contains(c) {
+                        with.push(c.clone());
+                    }
+                }
+            }
+            let Some(it) = self.items.get(i as usize) else {
+                break;
+            };
+            i = it.parent;
+        }
+        (with, digest)
+    }
+
+    fn note(&mut self, i: u32, constants: impl IntoIterator<Item = String>, digest: bool) {
+        let e = self.notes.entry(i).or_default();
+        e.1 |= digest;
+        for c in constants {
+            if e.0.len() < 16 && !e.0.contains(&c) {
+                e.0.push(c);
+            }
+        }
     }
 
     fn visit(&mut self, i: u32) {
@@ -550,12 +640,24 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     }
                 }
             },
-            Expression::UnaryExpression(x) => self.to(i, Val::Expr(u, &x.argument, None), None),
+            Expression::UnaryExpression(x) => {
+                self.cmp_next = x.operator == oxc_syntax::operator::UnaryOperator::LogicalNot;
+                self.to(i, Val::Expr(u, &x.argument, None), None);
+                self.cmp_next = false;
+            }
             Expression::UpdateExpression(_) => {}
             Expression::BinaryExpression(b) => {
-                self.note_comparison(u, e);
+                self.note_comparison(i, e);
+                self.cmp_next = b.operator.is_equality()
+                    || b.operator.is_compare()
+                    || matches!(
+                        b.operator,
+                        oxc_syntax::operator::BinaryOperator::In
+                            | oxc_syntax::operator::BinaryOperator::Instanceof
+                    );
                 self.to(i, Val::Expr(u, &b.left, None), None);
                 self.to(i, Val::Expr(u, &b.right, None), None);
+                self.cmp_next = false;
             }
             Expression::LogicalExpression(l) => {
                 self.to(i, Val::Expr(u, &l.left, field), None);
@@ -672,22 +774,19 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
     }
 
     /// Remember what a tainted value may be compared with (for the trigger).
-    fn note_comparison(&mut self, _u: UnitId, e: &'a Expression<'a>) {
-        if self.out.compared.len() >= 16 {
-            return;
-        }
+    fn note_comparison(&mut self, i: u32, e: &'a Expression<'a>) {
         if let Expression::BinaryExpression(b) = e.without_parentheses()
             && b.operator.is_equality()
         {
+            let mut v = Vec::new();
             for side in [&b.left, &b.right] {
                 match side.without_parentheses() {
-                    Expression::StringLiteral(s) => self.out.compared.push(s.value.to_string()),
-                    Expression::NumericLiteral(n) => {
-                        self.out.compared.push(crate::eval::num_to_string(n.value))
-                    }
+                    Expression::StringLiteral(s) => v.push(s.value.to_string()),
+                    Expression::NumericLiteral(n) => v.push(crate::eval::num_to_string(n.value)),
                     _ => {}
                 }
             }
+            self.note(i, v, false);
         }
     }
 
@@ -727,17 +826,17 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     | "lastIndexOf"
             ) && let Some(list) = crate::env::constant_list(ctx, m.object())
             {
-                self.out.compared.extend(list.into_iter().take(16));
+                self.note(i, list, false);
             }
             if matches!(
                 name,
                 "endsWith" | "startsWith" | "includes" | "test" | "match"
             ) && let Some(Argument::StringLiteral(s)) = c.arguments.first()
             {
-                self.out.compared.push(s.value.to_string());
+                self.note(i, [s.value.to_string()], false);
             }
             if matches!(name, "digest" | "update") {
-                self.out.digest = true;
+                self.note(i, [], true);
             }
         }
         // `os.userInfo()` where `os` is a builtin module behind a bundler's
@@ -775,6 +874,26 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         }
         // Built-ins and unknown callees: the receiver and the arguments; a
         // callback's result (`xs.some(d => h.endsWith(d))`) through its summary.
+        // A predicate (`includes`, `endsWith`, `test`, …) compares.
+        self.cmp_next = method.is_some_and(|n| {
+            matches!(
+                n,
+                "includes"
+                    | "startsWith"
+                    | "endsWith"
+                    | "test"
+                    | "some"
+                    | "every"
+                    | "has"
+                    | "match"
+                    | "indexOf"
+                    | "lastIndexOf"
+                    | "find"
+                    | "findIndex"
+                    | "localeCompare"
+                    | "search"
+            )
+        });
         if let Some(m) = member {
             self.to(i, Val::Expr(u, m.object(), None), None);
         } else if !matches!(c.callee.without_parentheses(), Expression::Identifier(_)) {
@@ -799,6 +918,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             }
             self.to(i, Val::Expr(u, x, None), step(StepKind::Arg, x.span()));
         }
+        self.cmp_next = false;
     }
 
     fn apply_reads(
@@ -821,6 +941,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             p
         };
         let unproven = self.items[i as usize].unproven;
+        let here = self.trigger(i);
         for r in &s.reads {
             if self.out.reads.len() >= MAX_READS {
                 break;
@@ -840,15 +961,21 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 read: r.read.clone(),
                 path,
                 unproven: unproven || r.unproven,
+                compared: r.compared || self.items[i as usize].compared,
+                data_path: r.data_path && !self.items[i as usize].compared,
+                with: {
+                    let mut w = r.with.clone();
+                    for c in here.0.iter() {
+                        if w.len() < 16 && !w.contains(c) {
+                            w.push(c.clone());
+                        }
+                    }
+                    w
+                },
+                digest: r.digest || here.1,
             });
         }
         self.out.opaque |= s.opaque;
-        self.out.digest |= s.digest;
-        for c in &s.compared {
-            if self.out.compared.len() < 16 && !self.out.compared.contains(c) {
-                self.out.compared.push(c.clone());
-            }
-        }
     }
 
     #[allow(clippy::too_many_arguments)]

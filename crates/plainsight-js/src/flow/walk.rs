@@ -25,7 +25,9 @@
 //! a nested callee walk; nesting is bounded by [`MAX_NESTING`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use oxc_ast::AstKind;
@@ -91,6 +93,112 @@ pub(crate) enum Field<'a> {
     Elem,
 }
 
+/// A field path, innermost last: inline, copied with the state (no allocation per state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Fields<'a> {
+    items: [Option<Field<'a>>; MAX_FIELDS],
+    len: u8,
+}
+
+impl<'a> Fields<'a> {
+    pub fn one(f: Field<'a>) -> Self {
+        let mut x = Fields::default();
+        x.push(f);
+        x
+    }
+    /// Pushes a field; a path deeper than [`MAX_FIELDS`] is cut at the top
+    /// (the walk then stops at the next read of it).
+    pub fn push(&mut self, f: Field<'a>) {
+        if (self.len as usize) < MAX_FIELDS {
+            self.items[self.len as usize] = Some(f);
+            self.len += 1;
+        } else {
+            self.len = MAX_FIELDS as u8 + 1;
+        }
+    }
+    pub fn pop(&mut self) -> Option<Field<'a>> {
+        if self.len == 0 || self.len as usize > MAX_FIELDS {
+            return None;
+        }
+        self.len -= 1;
+        self.items[self.len as usize].take()
+    }
+    pub fn last(&self) -> Option<&Field<'a>> {
+        if self.len as usize > MAX_FIELDS {
+            return None;
+        }
+        self.items[..self.len as usize]
+            .last()
+            .and_then(Option::as_ref)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn clear(&mut self) {
+        *self = Fields::default();
+    }
+    pub fn truncate(&mut self, n: usize) {
+        while self.len() > n {
+            self.pop();
+        }
+    }
+    pub fn get(&self, i: usize) -> Option<Field<'a>> {
+        if i < self.len() && self.len() <= MAX_FIELDS {
+            self.items[i]
+        } else {
+            None
+        }
+    }
+}
+
+/// The call frames of a state: a persistent stack shared between states
+/// (a push or pop allocates one node; a copy is a reference count).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FrameStack(Option<Rc<FrameNode>>);
+
+#[derive(Debug)]
+struct FrameNode {
+    frame: Frame,
+    parent: Option<Rc<FrameNode>>,
+    depth: usize,
+}
+
+impl FrameStack {
+    pub fn last(&self) -> Option<&Frame> {
+        self.0.as_ref().map(|n| &n.frame)
+    }
+    pub fn pop(&mut self) -> Option<Frame> {
+        let n = self.0.take()?;
+        self.0.clone_from(&n.parent);
+        Some(n.frame)
+    }
+    pub fn push(&mut self, frame: Frame) {
+        let depth = self.len() + 1;
+        self.0 = Some(Rc::new(FrameNode {
+            frame,
+            parent: self.0.take(),
+            depth,
+        }));
+    }
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.depth)
+    }
+    /// Outermost first.
+    pub fn to_vec(&self) -> Vec<Frame> {
+        let mut v = Vec::with_capacity(self.len());
+        let mut at = self.0.as_ref();
+        while let Some(n) = at {
+            v.push(n.frame);
+            at = n.parent.as_ref();
+        }
+        v.reverse();
+        v
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum FrameKind {
     /// A user function entered through a parameter.
@@ -121,7 +229,7 @@ pub(crate) enum Hop<'a> {
     Return(Span),
     Caller(Span),
     Field(&'a str, Span),
-    Export(Span),
+
     Import(Span),
     Callback(Span),
     ByName(&'a str, Span),
@@ -137,8 +245,8 @@ impl Hop<'_> {
 pub(crate) struct State<'a> {
     pub unit: UnitId,
     pub node: NodeId,
-    pub fields: Vec<Field<'a>>,
-    pub frames: Vec<Frame>,
+    pub fields: Fields<'a>,
+    pub frames: FrameStack,
     pub parent: u32,
     pub hop: Hop<'a>,
 }
@@ -197,8 +305,12 @@ pub(crate) struct Decision<'a> {
     pub alts: Alts<'a>,
     /// The node whose value is the tracked side at the merge point.
     pub chosen: NodeId,
+    /// Call frames entered on the way (outermost first), for the trace back.
     pub frames: Vec<Frame>,
     pub state: u32,
+    /// Made by the seed itself (a computed code point, chosen formatter
+    /// options), not found on the way.
+    pub synthetic: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -206,7 +318,6 @@ pub(crate) struct SinkHit {
     pub unit: UnitId,
     pub what: String,
     pub span: Span,
-    pub state: u32,
     /// Prose around the text, an export: not proof that it leaves the process.
     pub soft: bool,
 }
@@ -244,9 +355,9 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     pub fn new(prog: &'p Program<'c, 'a>) -> Self {
         Engine {
             prog,
-            callers: RefCell::new(HashMap::new()),
+            callers: RefCell::new(HashMap::default()),
             nesting: Cell::new(0),
-            summaries: RefCell::new(HashMap::new()),
+            summaries: RefCell::new(HashMap::default()),
             summary_nesting: Cell::new(0),
         }
     }
@@ -317,9 +428,9 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     pub events: Vec<(u32, Event<'a>)>,
 }
 
-fn fields_key(fields: &[Field<'_>], frames: &[Frame]) -> u64 {
+fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     fields.hash(&mut h);
     frames.last().hash(&mut h);
     h.finish()
@@ -331,7 +442,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             eng,
             mode,
             states: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             queue: VecDeque::new(),
             budget,
             exhausted: false,
@@ -344,8 +455,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     /// Track the value of `node` in unit `u` from here.
-    pub fn start(&mut self, u: UnitId, node: NodeId, fields: Vec<Field<'a>>) {
-        self.push(u32::MAX, u, node, fields, Vec::new(), Hop::Start);
+    pub fn start(&mut self, u: UnitId, node: NodeId, fields: Fields<'a>) {
+        self.push(u32::MAX, u, node, fields, FrameStack::default(), Hop::Start);
     }
 
     fn push(
@@ -353,8 +464,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         parent: u32,
         unit: UnitId,
         node: NodeId,
-        fields: Vec<Field<'a>>,
-        frames: Vec<Frame>,
+        fields: Fields<'a>,
+        frames: FrameStack,
         hop: Hop<'a>,
     ) {
         if fields.len() > MAX_FIELDS {
@@ -387,7 +498,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         i: u32,
         unit: UnitId,
         node: NodeId,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         hop: Hop<'a>,
     ) {
         let fr = self.states[i as usize].frames.clone();
@@ -465,15 +576,22 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 let class = nodes.parent_id(class_body);
                 let is_ctor = m.kind == oxc_ast::ast::MethodDefinitionKind::Constructor;
                 let fields = match (is_ctor, name) {
-                    (true, _) => Vec::new(),
-                    (false, Some(n)) => vec![Field::Name(n)],
+                    (true, _) => Fields::default(),
+                    (false, Some(n)) => Fields::one(Field::Name(n)),
                     (false, None) => return,
                 };
                 if let Some(n) = name.filter(|_| !is_ctor) {
                     // `this.m()` / `super.m()` inside the class.
                     self.this_members(u, class, n, fields.clone(), u32::MAX, true);
                 }
-                self.push(u32::MAX, u, class, fields.clone(), Vec::new(), Hop::Start);
+                self.push(
+                    u32::MAX,
+                    u,
+                    class,
+                    fields.clone(),
+                    FrameStack::default(),
+                    Hop::Start,
+                );
                 self.class_value(u32::MAX, u, class, fields);
             }
             _ => {
@@ -481,17 +599,24 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     && func.is_declaration()
                     && let Some(id) = &func.id
                 {
-                    self.binding_value(u32::MAX, u, id.symbol_id(), Vec::new(), id.span);
-                    self.exported_decl(u32::MAX, u, parent, id.name.as_str(), Vec::new());
+                    self.binding_value(u32::MAX, u, id.symbol_id(), Fields::default(), id.span);
+                    self.exported_decl(u32::MAX, u, parent, id.name.as_str(), Fields::default());
                 } else {
-                    self.push(u32::MAX, u, fid, Vec::new(), Vec::new(), Hop::Start);
+                    self.push(
+                        u32::MAX,
+                        u,
+                        fid,
+                        Fields::default(),
+                        FrameStack::default(),
+                        Hop::Start,
+                    );
                 }
             }
         }
     }
 
     /// A class declaration's value: its binding's references (and export).
-    fn class_value(&mut self, i: u32, u: UnitId, class: NodeId, fields: Vec<Field<'a>>) {
+    fn class_value(&mut self, i: u32, u: UnitId, class: NodeId, fields: Fields<'a>) {
         let ctx = self.ctx(u);
         let nodes = ctx.semantic.nodes();
         if let AstKind::Class(c) = nodes.kind(class)
@@ -564,6 +689,17 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         Alts::Exprs(vec![&l.left])
                     };
                     self.decision(i, u, p, Test::Control(Control::Test(&l.left)), alts, n);
+                } else if l.operator != LogicalOperator::And {
+                    // `marks[tz] || "'"`, `pick() ?? "'"`: the left value is
+                    // taken when it is there; the right side is the alternative.
+                    self.decision(
+                        i,
+                        u,
+                        p,
+                        Test::Control(Control::Test(&l.left)),
+                        Alts::Exprs(vec![&l.right]),
+                        n,
+                    );
                 }
                 self.next(i, u, p, Hop::Up);
             }
@@ -810,7 +946,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                                 s.unit,
                                 s.call,
                                 fl.clone(),
-                                Vec::new(),
+                                FrameStack::default(),
                                 Hop::Caller(span_of(self.ctx(s.unit), s.call)),
                             );
                         }
@@ -871,7 +1007,6 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 unit: u,
                 what: what.to_string(),
                 span,
-                state: i,
                 soft,
             }),
         );
@@ -889,7 +1024,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
-        let frames = self.states[i as usize].frames.clone();
+        let frames = self.states[i as usize].frames.to_vec();
         self.event(
             i,
             Event::Decision(Decision {
@@ -900,6 +1035,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 chosen,
                 frames,
                 state: i,
+                synthetic: false,
             }),
         );
     }
@@ -1237,7 +1373,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         fu: UnitId,
         f: FnRef<'a>,
         idx: usize,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         frame: Option<Frame>,
         hop: Hop<'a>,
     ) {
@@ -1435,7 +1571,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         i: u32,
         u: UnitId,
         recv: &'a Expression<'a>,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         field: Field<'a>,
         at: NodeId,
     ) {
@@ -1470,18 +1606,11 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     /// Every read of `sym` (and its importers, and exports), with `fields`.
-    fn binding_value(
-        &mut self,
-        i: u32,
-        u: UnitId,
-        sym: SymbolId,
-        fields: Vec<Field<'a>>,
-        span: Span,
-    ) {
+    fn binding_value(&mut self, i: u32, u: UnitId, sym: SymbolId, fields: Fields<'a>, span: Span) {
         let ctx = self.ctx(u);
         let name: &'a str = ctx.semantic.scoping().symbol_name(sym);
         let frames = if i == u32::MAX {
-            Vec::new()
+            FrameStack::default()
         } else {
             self.states[i as usize].frames.clone()
         };
@@ -1506,7 +1635,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         u: UnitId,
         decl_parent: NodeId,
         name: &'a str,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
     ) {
         let ctx = self.ctx(u);
         let nodes = ctx.semantic.nodes();
@@ -1530,7 +1659,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         i: u32,
         u: UnitId,
         pattern: &'a BindingPattern<'a>,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         span: Span,
     ) {
         let ctx = self.ctx(u);
@@ -1566,10 +1695,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 let Some(sym) = self.eng.prog.symbol_of(u, id) else {
                     return;
                 };
-                let alts = if op == AssignmentOperator::Assign {
-                    other_writes(ctx, sym, chosen)
-                } else {
+                let alts = if op != AssignmentOperator::Assign {
                     Alts::Empty
+                } else if let Some(own) = self_reference(ctx, sym, chosen) {
+                    // `s = s.replace(…)`, `s = s + "\u200B"`: the other side is `s` unchanged.
+                    Alts::Exprs(vec![own])
+                } else {
+                    other_writes(ctx, sym, chosen)
                 };
                 let site = ctx.semantic.scoping().symbol_declaration(sym);
                 self.control(i, u, at, site, &alts, chosen);
@@ -1609,32 +1741,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     obj @ (Expression::Identifier(_) | Expression::StaticMemberExpression(_)) => {
                         self.store(i, u, obj, fields, Field::Name(k), at);
                     }
-                    _ => self.by_name(i, u, k, fields),
+                    // An owner we cannot resolve: the flow is not followed by name
+                    // (the backward trace joins by name, marked unproven).
+                    _ => {}
                 }
-            }
-        }
-    }
-
-    /// Reads `.k` anywhere in the unit (an owner we cannot resolve): unproven.
-    fn by_name(&mut self, i: u32, u: UnitId, k: &'a str, fields: Vec<Field<'a>>) {
-        if super::names::BUILTIN_MEMBERS.contains(&k)
-            || super::names::GENERIC_PROPERTIES.contains(&k)
-        {
-            return;
-        }
-        let ctx = self.ctx(u);
-        let nodes = ctx.semantic.nodes();
-        let mut found = 0;
-        for node in nodes.iter() {
-            if let AstKind::StaticMemberExpression(m) = node.kind()
-                && m.property.name == k
-                && !matches!(nodes.parent_kind(node.id()), AstKind::AssignmentExpression(a) if a.left.span() == m.span)
-            {
-                found += 1;
-                if found > super::names::MAX_WRITERS {
-                    return;
-                }
-                self.next_fields(i, u, node.id(), fields.clone(), Hop::ByName(k, m.span));
             }
         }
     }
@@ -1646,7 +1756,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         u: UnitId,
         owner: NodeId,
         k: &'a str,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         i: u32,
         callee: bool,
     ) {
@@ -1654,7 +1764,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         let nodes = ctx.semantic.nodes();
         let span = nodes.kind(owner).span();
         let frames = if i == u32::MAX {
-            Vec::new()
+            FrameStack::default()
         } else {
             self.states[i as usize].frames.clone()
         };
@@ -1831,7 +1941,14 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     ) => {}
                     _ => continue,
                 }
-                self.push(i, s.unit, s.call, fl, Vec::new(), Hop::Return(span));
+                self.push(
+                    i,
+                    s.unit,
+                    s.call,
+                    fl,
+                    FrameStack::default(),
+                    Hop::Return(span),
+                );
                 continue;
             }
             let hop = if s.unproven {
@@ -1839,19 +1956,19 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             } else {
                 Hop::Return(span)
             };
-            self.push(i, s.unit, s.call, fields.clone(), Vec::new(), hop);
+            self.push(
+                i,
+                s.unit,
+                s.call,
+                fields.clone(),
+                FrameStack::default(),
+                hop,
+            );
         }
     }
 
     /// The tracked value is export `name` of module `m` (`None`: the exports object itself).
-    fn export(
-        &mut self,
-        i: u32,
-        m: ModId,
-        name: Option<&'a str>,
-        fields: Vec<Field<'a>>,
-        span: Span,
-    ) {
+    fn export(&mut self, i: u32, m: ModId, name: Option<&'a str>, fields: Fields<'a>, span: Span) {
         self.export_depth(i, m, name, fields, span, 0);
     }
 
@@ -1860,7 +1977,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         i: u32,
         m: ModId,
         name: Option<&'a str>,
-        fields: Vec<Field<'a>>,
+        fields: Fields<'a>,
         span: Span,
         depth: u8,
     ) {
@@ -1878,7 +1995,14 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             match nodes.kind(node) {
                 AstKind::CallExpression(_) | AstKind::ImportExpression(_) => {
                     reached = true;
-                    self.push(i, iu, node, f_ns.clone(), Vec::new(), Hop::Import(span));
+                    self.push(
+                        i,
+                        iu,
+                        node,
+                        f_ns.clone(),
+                        FrameStack::default(),
+                        Hop::Import(span),
+                    );
                 }
                 AstKind::ImportDeclaration(d) => {
                     let Some(specs) = &d.specifiers else { continue };
@@ -1895,7 +2019,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                                         let mut f = fields.clone();
                                         f.push(Field::Name(sp.imported.name().as_str()));
                                         // `module.exports = { k: v }` + `import { k }`: pop if it matches.
-                                        match f.len() >= 2 && f[f.len() - 2] == f[f.len() - 1] {
+                                        match f.len() >= 2
+                                            && f.get(f.len() - 2) == f.get(f.len() - 1)
+                                        {
                                             true => {
                                                 f.truncate(f.len() - 2);
                                                 (sp.local.symbol_id(), f)
@@ -1970,7 +2096,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         wu,
                         nodes.parent_id(r),
                         f_ns.clone(),
-                        Vec::new(),
+                        FrameStack::default(),
                         Hop::Import(span),
                     );
                 }
@@ -1986,10 +2112,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
 /// Symbols a pattern binds from a value at `fields`, with the fields left for each.
 fn bind_targets<'a>(
     pattern: &'a BindingPattern<'a>,
-    fields: &[Field<'a>],
-) -> Vec<(SymbolId, Vec<Field<'a>>, &'a str, Span)> {
+    fields: &Fields<'a>,
+) -> Vec<(SymbolId, Fields<'a>, &'a str, Span)> {
     let mut out = Vec::new();
-    let mut stack: Vec<(&'a BindingPattern<'a>, Vec<Field<'a>>)> = vec![(pattern, fields.to_vec())];
+    let mut stack: Vec<(&'a BindingPattern<'a>, Fields<'a>)> = vec![(pattern, *fields)];
     while let Some((p, f)) = stack.pop() {
         if out.len() > 64 {
             break;
@@ -2043,6 +2169,20 @@ pub(crate) fn read_refs(ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
         .map(oxc_semantic::Reference::node_id)
         .take(512)
         .collect()
+}
+
+/// A read of `sym` inside the value written to it (`s = s.replace(…)`): the
+/// value before the write, which is the other side of a conditional write.
+fn self_reference<'a>(ctx: &Ctx<'a>, sym: SymbolId, written: NodeId) -> Option<&'a Expression<'a>> {
+    let nodes = ctx.semantic.nodes();
+    let span = nodes.kind(written).span();
+    ctx.semantic
+        .scoping()
+        .get_resolved_references(sym)
+        .filter(|r| r.is_read())
+        .take(64)
+        .find(|r| span.contains_inclusive(nodes.kind(r.node_id()).span()))
+        .and_then(|r| crate::covert::expr_of(ctx, r.node_id()))
 }
 
 /// The other values written to `sym` (its initializer and assignments), for
@@ -2230,10 +2370,11 @@ fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId
         _ => return Alts::Encoding,
     }
     let _ = chosen;
-    if v.len() >= 2 {
-        Alts::Exprs(v)
-    } else {
-        Alts::Encoding
+    match v.len() {
+        0 => Alts::Encoding,
+        // One entry: the look-up finds it or nothing.
+        1 => Alts::Empty,
+        _ => Alts::Exprs(v),
     }
 }
 
