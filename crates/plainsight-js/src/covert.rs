@@ -99,7 +99,13 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     };
     let eng = Engine::new(&prog);
     all_seeds.sort_by_key(Seed::rank);
+    let stats = std::env::var_os("PLAINSIGHT_FLOW_STATS").is_some();
+    let t0 = std::time::Instant::now();
+    let (mut walk_states, mut decisions_n, mut judged_n, mut taint_t) =
+        (0usize, 0usize, 0usize, std::time::Duration::ZERO);
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
+    let mut judged_cache: HashMap<(UnitId, NodeId, NodeId, u64, bool), Option<Judged>> =
+        HashMap::new();
     let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
     let mut truncated = 0usize;
     for seed in &all_seeds {
@@ -108,6 +114,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             w.start(seed.unit, s, crate::flow::walk::Fields::default());
         }
         w.run();
+        walk_states += w.states.len();
         let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
         let seed_decisions = synthesized(seed, code_point);
         if w.exhausted {
@@ -144,10 +151,42 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             if reports.get(&key).is_some_and(|r| r.complete) {
                 continue;
             }
-            let Some(j) = judge_decision(&prog, seed, &d, &mut truncated) else {
+            decisions_n += 1;
+            // The same merge point is met by many carriers: judged once.
+            let jkey = judge_key(&d);
+            let judged = match judged_cache.get(&jkey) {
+                Some(j) => j.clone(),
+                None => {
+                    let j = judge_decision(&prog, seed, &d, &mut truncated);
+                    judged_cache.insert(jkey, j.clone());
+                    j
+                }
+            };
+            let Some(j) = judged else {
                 continue;
             };
-            let taint = eng.taint(d.unit, &d.test, &d.frames);
+            let tests = expand_tests(prog.ctx(d.unit), &d.test, &j);
+            if tests.is_empty() {
+                continue;
+            }
+            judged_n += 1;
+            let tt = std::time::Instant::now();
+            let mut taint = Taint::default();
+            for t in &tests {
+                let more = eng.taint(d.unit, t, &d.frames);
+                for r in more.reads {
+                    if !taint
+                        .reads
+                        .iter()
+                        .any(|x| x.unit == r.unit && x.read.span == r.read.span)
+                    {
+                        taint.reads.push(r);
+                    }
+                }
+                taint.opaque |= more.opaque;
+                taint.exhausted |= more.exhausted;
+            }
+            taint_t += tt.elapsed();
             if dbg {
                 eprintln!(
                     "    judged {:?} {:?}/{:?}; reads {:?} opaque {}",
@@ -187,6 +226,18 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             };
             merge_candidate(&mut reports, key, cand);
         }
+    }
+    if stats {
+        let mut kinds = [0usize; 4];
+        for sd in &all_seeds {
+            kinds[sd.rank() as usize] += 1;
+        }
+        eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
+        eprintln!(
+            "flow stats: {} seeds, {walk_states} walk states, {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
+            all_seeds.len(),
+            t0.elapsed()
+        );
     }
     let mut keys: Vec<_> = reports.keys().copied().collect();
     keys.sort_unstable();
@@ -483,6 +534,47 @@ pub(crate) fn expr_of<'a>(ctx: &Ctx<'a>, node: NodeId) -> Option<&'a Expression<
     }
 }
 
+/// What judging a decision depends on: the merge point, the chosen side and
+/// the other side (not the test, nor the carrier that led there).
+fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, NodeId, u64, bool) {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    match &d.alts {
+        Alts::Exprs(v) => {
+            0u8.hash(&mut h);
+            for e in v {
+                nid(e).hash(&mut h);
+            }
+        }
+        Alts::Empty => 1u8.hash(&mut h),
+        Alts::Text(t) => {
+            2u8.hash(&mut h);
+            t.hash(&mut h);
+        }
+        Alts::Encoding => 3u8.hash(&mut h),
+    }
+    std::mem::discriminant(&d.test).hash(&mut h);
+
+    (d.unit, d.site, d.chosen, h.finish(), d.synthetic)
+}
+
+/// The tests of a judged decision, one by one: the control dependences of a
+/// write or return are listed now; tests on one character of the data being
+/// transformed (escape and transliteration tables) are set aside unless the
+/// data is mapped onto invisible characters.
+fn expand_tests<'a>(ctx: &Ctx<'a>, t: &Test<'a>, j: &Judged) -> Vec<Test<'a>> {
+    let all = match t {
+        Test::Controls(at) => crate::flow::control_deps(ctx, *at)
+            .into_iter()
+            .map(Test::Control)
+            .collect(),
+        t => vec![*t],
+    };
+    all.into_iter()
+        .filter(|t| j.rule == Rule::CovertEncoding || !is_data_character_test(ctx, t))
+        .collect()
+}
+
 /// The texts on both sides of a decision, judged.
 fn judge_decision<'a>(
     prog: &Program<'_, 'a>,
@@ -491,7 +583,7 @@ fn judge_decision<'a>(
     truncated: &mut usize,
 ) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
-    let char_test = is_data_character_test(ctx, &d.test);
+
     let codes = char_code_context(ctx, d.site);
     let mut r = Renderer::new(ctx);
     let mut cut = false;
@@ -553,7 +645,6 @@ fn judge_decision<'a>(
         Alts::Empty => b.push(String::new()),
         Alts::Text(t) => b.push(t.clone()),
         Alts::Encoding => {
-            let _ = char_test;
             // Unknown alternatives: an invisible alphabet is encoding by itself.
             if !a.is_empty() && a.iter().all(|s| is_invisible_symbol(s)) {
                 let mut chars: Vec<char> = a.iter().flat_map(|s| s.chars()).collect();
@@ -584,12 +675,7 @@ fn judge_decision<'a>(
             })?
         }
     };
-    // A test on one character of the data picks its replacement: a
-    // transliteration or escape table, unless it maps the data to invisible
-    // characters (that is the encoding).
-    if char_test && j.rule != Rule::CovertEncoding {
-        return None;
-    }
+
     // A repetition count or a key chosen by data over invisible text encodes it.
     if matches!(d.test, Test::Data(_)) && j.rule == Rule::CovertInvisible {
         j.rule = Rule::CovertEncoding;
@@ -1320,6 +1406,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
 // ---------------------------------------------------------------------------
 
 /// The chosen pair and what kind of difference it is.
+#[derive(Clone, Debug)]
 pub(crate) struct Judged {
     pub rule: Rule,
     pub a: String,

@@ -91,8 +91,13 @@ pub(crate) fn is_carrier_char(c: char) -> bool {
         || lookalike(c)
 }
 
-/// A non-ASCII character whose skeleton is ASCII, cached per code point block
-/// (skeleton computation allocates; literals repeat the same few characters).
+/// A non-ASCII letter, digit, punctuation mark or modifier whose UTS #39
+/// skeleton is one ASCII character: the stuff of words, where a reader takes
+/// it for the ASCII one (`’` for `'`, Cyrillic `а` for `a`, fullwidth `：`).
+/// Pictographic symbols (box drawing, arrows, bullets, math) and characters
+/// standing for several ASCII ones (`…`) are visibly different glyphs in
+/// running text and fill every terminal UI; they are not carriers.
+/// Cached per code point (skeleton computation allocates).
 fn lookalike(c: char) -> bool {
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -103,7 +108,18 @@ fn lookalike(c: char) -> bool {
         if let Some(&v) = m.borrow().get(&c) {
             return v;
         }
-        let v = plainsight_text::chars::ascii_prototype(c).is_some();
+        use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+        let wordish = matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter
+                | GeneralCategoryGroup::Number
+                | GeneralCategoryGroup::Punctuation
+        ) || matches!(
+            c.general_category(),
+            unicode_properties::GeneralCategory::ModifierSymbol
+        );
+        let v = wordish
+            && plainsight_text::chars::ascii_prototype(c).is_some_and(|p| p.chars().count() == 1);
         let mut m = m.borrow_mut();
         if m.len() < 65_536 {
             m.insert(c, v);

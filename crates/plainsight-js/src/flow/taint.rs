@@ -172,6 +172,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         match *test {
             Test::Control(c) => s.seed(Val::Expr(u, c.expr(), None)),
             Test::Key(e) | Test::Data(e) => s.seed(Val::Expr(u, e, None)),
+            Test::Controls(at) => s.seed(Val::Ctrl(u, at)),
             Test::Predicate(f) => {
                 for r in f.returns() {
                     s.seed(Val::Expr(u, r, None));
@@ -284,17 +285,6 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             self.out.opaque = true;
             return;
         }
-        // A node reached by a proven path after an unproven one is visited again.
-        let key = Self::key(&val);
-        let proven_key = (key.0, key.1, key.2, key.3);
-        let unproven_key = (key.0 | 0x80, key.1, key.2, key.3);
-        if self.seen.contains(&proven_key) || (unproven && !self.seen.insert(unproven_key)) {
-            return;
-        }
-        if !unproven {
-            self.seen.insert(proven_key);
-        }
-        let i = self.items.len() as u32;
         let compared = self.cmp_next
             || matches!(
                 step,
@@ -304,6 +294,27 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 })
             )
             || self.items.get(parent as usize).is_some_and(|p| p.compared);
+        // A node is visited again when reached by a better path: proven
+        // after unproven, carrying the value itself after only through a
+        // comparison (both matter to the verdict).
+        let key = Self::key(&val);
+        let mark = |unproven: bool, compared: bool| {
+            (
+                key.0 | if unproven { 0x80 } else { 0 } | if compared { 0x40 } else { 0 },
+                key.1,
+                key.2,
+                key.3,
+            )
+        };
+        let covered = [(false, false), (false, true), (true, false), (true, true)]
+            .into_iter()
+            .filter(|&(u, c)| u <= unproven && c <= compared)
+            .any(|(u, c)| self.seen.contains(&mark(u, c)));
+        if covered {
+            return;
+        }
+        self.seen.insert(mark(unproven, compared));
+        let i = self.items.len() as u32;
         self.items.push(Item {
             val,
             parent,

@@ -39,7 +39,7 @@ use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
 
 use super::modules::{self, ExportVal, ModId};
-use super::{Control, FnRef, Program, UnitId, control_deps, nid};
+use super::{Control, FnRef, Program, UnitId, nid};
 use crate::context::Ctx;
 
 /// Nested callee walks (callers of callers of …) before giving up.
@@ -48,6 +48,11 @@ const MAX_NESTING: u32 = 4;
 const MAX_FIELDS: usize = 4;
 /// Call frames kept (deeper calls are context-insensitive).
 const MAX_FRAMES: usize = 8;
+/// References of one binding followed (a module-level name in a bundle can
+/// have thousands: beyond this the flow is not followed through it).
+const MAX_REFS: usize = 96;
+/// Call sites a return is followed to when the call it came from is unknown.
+const MAX_CALLERS: usize = 32;
 /// Budget of one callee walk.
 const CALLEE_BUDGET: u32 = 1500;
 /// Nodes of a class or object scanned for `this.x`.
@@ -267,6 +272,9 @@ pub(crate) enum Test<'a> {
     Key(&'a Expression<'a>),
     /// Code points computed from data (`fromCodePoint(0xE0000 + c)`), a repetition count.
     Data(&'a Expression<'a>),
+    /// The tests deciding whether this node runs (its control dependences),
+    /// listed when the decision is judged.
+    Controls(NodeId),
 }
 
 impl Test<'_> {
@@ -278,6 +286,7 @@ impl Test<'_> {
             Test::Predicate(_) => "predicate",
             Test::Key(_) => "key",
             Test::Data(_) => "data",
+            Test::Controls(_) => "controls",
         }
     }
 }
@@ -1053,12 +1062,31 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
-        for c in control_deps(self.ctx(u), at) {
-            let alts = match c {
-                Control::Loop(_) => Alts::Empty,
-                _ => alts.clone(),
-            };
-            self.decision(i, u, site, Test::Control(c), alts, chosen);
+        // The tests themselves are listed only for a decision judged
+        // imperceptible (most writes and returns are not in question).
+        let ctx = self.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let inside = nodes
+            .ancestor_ids(at)
+            .take_while(|&a| !FnRef::is_fn(nodes.kind(a)))
+            .any(|a| {
+                matches!(
+                    nodes.kind(a),
+                    AstKind::IfStatement(_)
+                        | AstKind::SwitchCase(_)
+                        | AstKind::ConditionalExpression(_)
+                        | AstKind::LogicalExpression(_)
+                        | AstKind::WhileStatement(_)
+                        | AstKind::DoWhileStatement(_)
+                        | AstKind::ForStatement(_)
+                        | AstKind::ForOfStatement(_)
+                        | AstKind::ForInStatement(_)
+                        | AstKind::BlockStatement(_)
+                        | AstKind::FunctionBody(_)
+                )
+            });
+        if inside {
+            self.decision(i, u, site, Test::Controls(at), alts.clone(), chosen);
         }
     }
 
@@ -1920,7 +1948,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             return;
         }
         let callers = self.eng.callers(u, fid, f);
-        for s in &callers.sites {
+        for s in callers.sites.iter().take(MAX_CALLERS) {
             if s.callback_of.is_some() {
                 // A built-in calling back: its result holds the callback's returns.
                 let cctx = self.ctx(s.unit);
@@ -2167,7 +2195,7 @@ pub(crate) fn read_refs(ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
         .get_resolved_references(sym)
         .filter(|r| r.is_read())
         .map(oxc_semantic::Reference::node_id)
-        .take(512)
+        .take(MAX_REFS)
         .collect()
 }
 
