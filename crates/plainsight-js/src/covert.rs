@@ -51,6 +51,8 @@ use crate::snippet;
 
 /// Steps of one carrier's forward walk.
 const WALK_BUDGET: u32 = 4000;
+/// Steps near the carrier before deciding whether to follow it further.
+const NEAR_BUDGET: u32 = 400;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
@@ -109,11 +111,35 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
     let mut truncated = 0usize;
     for seed in &all_seeds {
-        let mut w = Walker::new(&eng, Mode::Carrier, WALK_BUDGET);
+        // Near the carrier first: the choice between imperceptible variants
+        // is made close to them. Only a carrier met by such a choice is
+        // followed further (to its sinks and any further decisions).
+        let mut w = Walker::new(&eng, Mode::Carrier, NEAR_BUDGET);
         for &s in &seed.starts {
             w.start(seed.unit, s, crate::flow::walk::Fields::default());
         }
         w.run();
+        if w.exhausted && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_)) {
+            let any = w.events.iter().any(|(_, ev)| {
+                let Event::Decision(d) = ev else { return false };
+                let jkey = judge_key(d);
+                let judged = match judged_cache.get(&jkey) {
+                    Some(j) => j.clone(),
+                    None => {
+                        let j = judge_decision(&prog, seed, d, &mut truncated);
+                        judged_cache.insert(jkey, j.clone());
+                        j
+                    }
+                };
+                judged.is_some()
+            });
+            if !any {
+                continue;
+            }
+        }
+        if w.exhausted {
+            w.extend(WALK_BUDGET - NEAR_BUDGET);
+        }
         walk_states += w.states.len();
         let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
         let seed_decisions = synthesized(seed, code_point);
@@ -1581,10 +1607,37 @@ pub(crate) fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
     if lits.iter().any(|s| is_invisible_symbol(s)) {
         return true;
     }
+    // ASCII texts first by the length of their signature (no allocation):
+    // only texts sharing one can share a signature.
+    let mut lens: Vec<(usize, &str)> = lits
+        .iter()
+        .map(|s| {
+            (
+                if s.is_ascii() {
+                    ascii_signature_len(s)
+                } else {
+                    usize::MAX
+                },
+                *s,
+            )
+        })
+        .collect();
+    lens.sort_unstable();
+    lens.dedup_by(|a, b| a.1 == b.1);
+    let candidates: Vec<&str> = lens
+        .iter()
+        .enumerate()
+        .filter(|&(i, (l, _))| {
+            lits.iter().any(|s| !s.is_ascii())
+                || lens.get(i + 1).is_some_and(|n| n.0 == *l)
+                || (i > 0 && lens[i - 1].0 == *l)
+        })
+        .map(|(_, (_, s))| *s)
+        .collect();
     // Signatures once per text, then equal signatures among distinct texts.
-    let mut sigs: Vec<(&str, Sig)> = Vec::with_capacity(lits.len());
-    for s in lits {
-        if sigs.iter().any(|(t, _)| t == s) {
+    let mut sigs: Vec<(&str, Sig)> = Vec::with_capacity(candidates.len());
+    for s in candidates {
+        if sigs.iter().any(|(t, _)| *t == s) {
             continue;
         }
         let sig = signature(s);

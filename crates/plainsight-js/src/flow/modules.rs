@@ -420,10 +420,17 @@ impl<'a> Graph<'a> {
                     g.link(u, node, target);
                 }
             }
+            let tables = !r.tables.is_empty();
             for &(call, spec) in &r.requires {
                 let node = call.node_id.get();
-                if let Some(target) = resolve_path(&from, spec, &paths) {
-                    g.link(u, node, target);
+                if spec.starts_with('.') {
+                    if let Some(target) = resolve_path(&from, spec, &paths) {
+                        g.link(u, node, target);
+                    }
+                    continue;
+                }
+                // Table keys only mean modules in a unit that has module tables.
+                if !tables {
                     continue;
                 }
                 // Inside a browserify module: its dependency map; webpack: a table key.

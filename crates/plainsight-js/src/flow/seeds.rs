@@ -80,17 +80,6 @@ impl Seed<'_> {
     }
 }
 
-/// Is `c` imperceptible relative to some alternative on its own: invisible,
-/// a look-alike of an ASCII character, or an unusual space?
-pub(crate) fn is_carrier_char(c: char) -> bool {
-    if c.is_ascii() {
-        return false;
-    }
-    plainsight_text::chars::is_invisible(c)
-        || plainsight_text::chars::is_unusual_space(c)
-        || lookalike(c)
-}
-
 /// A non-ASCII letter, digit, punctuation mark or modifier whose UTS #39
 /// skeleton is one ASCII character: the stuff of words, where a reader takes
 /// it for the ASCII one (`’` for `'`, Cyrillic `а` for `a`, fullwidth `：`).
@@ -128,14 +117,71 @@ fn lookalike(c: char) -> bool {
     })
 }
 
+/// The carrier characters of a text, judged in context:
+/// - invisible characters and unusual spaces always;
+/// - apostrophe and quotation-mark look-alikes always (the text is read as
+///   if they were `'` and `"`);
+/// - a look-alike *letter* only inside a word that also has ASCII letters
+///   (`Сlaude`), or standing alone: a whole word of Cyrillic or Greek is that
+///   language, not a disguise;
+/// - other look-alike marks (a dash, a middle dot) only in a short text that
+///   can be an alternative by itself, not in running prose.
 pub(crate) fn carrier_chars(s: &str) -> Vec<char> {
     if s.is_ascii() {
         return Vec::new();
     }
-    let mut v: Vec<char> = s.chars().filter(|&c| is_carrier_char(c)).collect();
+    // Most non-ASCII text holds no candidate at all: checked without allocating.
+    if !s.chars().any(|c| {
+        !c.is_ascii()
+            && (plainsight_text::chars::is_invisible(c)
+                || plainsight_text::chars::is_unusual_space(c)
+                || lookalike(c))
+    }) {
+        return Vec::new();
+    }
+    let short = s.chars().count() <= 3;
+    let mut v: Vec<char> = Vec::new();
+    let mut word_start = 0usize;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_alphanumeric() {
+            continue;
+        }
+        scan_word(&chars[word_start..i], &mut v);
+        word_start = i + 1;
+        if c.is_ascii() {
+            continue;
+        }
+        if plainsight_text::chars::is_invisible(c) || plainsight_text::chars::is_unusual_space(c) {
+            v.push(c);
+        } else if lookalike(c)
+            && (short
+                || plainsight_text::chars::is_apostrophe_like(c)
+                || plainsight_text::chars::is_double_quote_like(c))
+        {
+            v.push(c);
+        }
+    }
+    scan_word(&chars[word_start..], &mut v);
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// Look-alike letters of one word: mixed with ASCII letters, or the word is
+/// a single letter.
+fn scan_word(word: &[char], out: &mut Vec<char>) {
+    if word.iter().all(char::is_ascii) {
+        return;
+    }
+    let mixed = word.iter().any(char::is_ascii_alphabetic) || word.len() == 1;
+    if mixed {
+        out.extend(
+            word.iter()
+                .copied()
+                .filter(|&c| !c.is_ascii() && lookalike(c)),
+        );
+    }
 }
 
 /// Blocks a computed code point may be aimed at: tags, variation selectors,

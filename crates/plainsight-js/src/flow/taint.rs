@@ -1399,7 +1399,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
     fn owner(&mut self, i: u32, u: UnitId, owner: NodeId, k: &'a str, field: Option<&'a str>) {
         let ctx = self.eng.prog.ctx(u);
         let nodes = ctx.semantic.nodes();
-        let span = nodes.kind(owner).span();
+        let _span = nodes.kind(owner).span();
         let step = |kind: StepKind<'a>, span: Span| {
             Some(Step {
                 unit: u,
@@ -1458,38 +1458,19 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             _ => {}
         }
         // `this.k = v` inside the owner.
-        let start = owner.index() + 1;
-        let end = nodes.len().min(start + 200_000);
-        for idx in start..end {
-            let id = NodeId::from_usize(idx);
-            let kind = nodes.kind(id);
-            if kind.span().start > span.end {
-                break;
-            }
-            let AstKind::AssignmentExpression(a) = kind else {
-                continue;
-            };
-            let Some(m) = a.left.as_member_expression() else {
-                continue;
-            };
-            if m.static_property_name() != Some(k)
-                && !matches!(m, oxc_ast::ast::MemberExpression::PrivateFieldExpression(p) if p.field.name == k)
+        let members = self.eng.this_members_of(u, owner);
+        for &id in members.get(k).map_or(&[][..], Vec::as_slice) {
+            let parent = nodes.parent_id(id);
+            if let AstKind::AssignmentExpression(a) = nodes.kind(parent)
+                && a.left.span() == nodes.kind(id).span()
             {
-                continue;
+                self.to(
+                    i,
+                    Val::Expr(u, &a.right, field),
+                    step(StepKind::Field(k), a.span),
+                );
+                self.to(i, Val::Ctrl(u, parent), None);
             }
-            if !matches!(
-                m.object().without_parentheses(),
-                Expression::ThisExpression(_)
-            ) || this_owner(ctx, id) != Some(owner)
-            {
-                continue;
-            }
-            self.to(
-                i,
-                Val::Expr(u, &a.right, field),
-                step(StepKind::Field(k), a.span),
-            );
-            self.to(i, Val::Ctrl(u, id), None);
         }
         // `inst.k = v` outside: by name.
         self.to(i, Val::Name(u, k), None);

@@ -357,6 +357,8 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     callers: RefCell<HashMap<(UnitId, NodeId), Rc<Callers<'a>>>>,
     nesting: Cell<u32>,
     pub(crate) summaries: RefCell<HashMap<(UnitId, NodeId), Rc<super::taint::Summary<'a>>>>,
+    /// `this.k` / `super.k` members of a class or object literal, by name.
+    this_members: RefCell<HashMap<(UnitId, NodeId), ThisMembers<'a>>>,
     pub(crate) summary_nesting: Cell<u32>,
 }
 
@@ -367,6 +369,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             callers: RefCell::new(HashMap::default()),
             nesting: Cell::new(0),
             summaries: RefCell::new(HashMap::default()),
+            this_members: RefCell::new(HashMap::default()),
             summary_nesting: Cell::new(0),
         }
     }
@@ -412,6 +415,46 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         });
         self.callers.borrow_mut().insert((u, fid), r.clone());
         r
+    }
+}
+
+type ThisMembers<'a> = Rc<HashMap<&'a str, Vec<NodeId>>>;
+
+impl<'a> Engine<'_, '_, 'a> {
+    /// The `this.k` members whose `this` is `owner`, by name: one scan of
+    /// the owner's nodes (at most [`MAX_OWNER_SCAN`]), kept.
+    pub(crate) fn this_members_of(&self, u: UnitId, owner: NodeId) -> ThisMembers<'a> {
+        if let Some(m) = self.this_members.borrow().get(&(u, owner)) {
+            return m.clone();
+        }
+        let ctx = self.prog.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let span = nodes.kind(owner).span();
+        let mut map: HashMap<&'a str, Vec<NodeId>> = HashMap::default();
+        let start = owner.index() + 1;
+        let end = nodes.len().min(start + MAX_OWNER_SCAN);
+        for idx in start..end {
+            let id = NodeId::from_usize(idx);
+            let kind = nodes.kind(id);
+            if kind.span().start > span.end {
+                break;
+            }
+            let (object, name) = match kind {
+                AstKind::StaticMemberExpression(m) => (&m.object, m.property.name.as_str()),
+                AstKind::PrivateFieldExpression(m) => (&m.object, m.field.name.as_str()),
+                _ => continue,
+            };
+            if matches!(
+                object.without_parentheses(),
+                Expression::ThisExpression(_) | Expression::Super(_)
+            ) && this_owner(ctx, id) == Some(owner)
+            {
+                map.entry(name).or_default().push(id);
+            }
+        }
+        let m = Rc::new(map);
+        self.this_members.borrow_mut().insert((u, owner), m.clone());
+        m
     }
 }
 
@@ -518,16 +561,24 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         self.events.push((i, e));
     }
 
+    /// Runs until the queue is empty or the budget is spent; `exhausted`
+    /// says which. States left in the queue are kept: [`Walker::extend`]
+    /// goes on from them.
     pub fn run(&mut self) {
-        while let Some(i) = self.queue.pop_front() {
-            if self.budget == 0 {
-                self.exhausted = true;
-                self.queue.clear();
+        while self.budget > 0 {
+            let Some(i) = self.queue.pop_front() else {
                 break;
-            }
+            };
             self.budget -= 1;
             self.step(i);
         }
+        self.exhausted = !self.queue.is_empty();
+    }
+
+    /// More budget for a walk that stopped.
+    pub fn extend(&mut self, budget: u32) {
+        self.budget += budget;
+        self.run();
     }
 
     /// The hops from the start to state `i`, start first.
@@ -1796,31 +1847,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         } else {
             self.states[i as usize].frames.clone()
         };
-        let start = owner.index() + 1;
-        let end = nodes.len().min(start + MAX_OWNER_SCAN);
-        for idx in start..end {
-            let id = NodeId::from_usize(idx);
-            let kind = nodes.kind(id);
-            if kind.span().start > span.end {
-                break;
-            }
-            let AstKind::StaticMemberExpression(m) = kind else {
-                continue;
-            };
-            if m.property.name != k
-                || !matches!(
-                    m.object.without_parentheses(),
-                    Expression::ThisExpression(_) | Expression::Super(_)
-                )
-            {
-                continue;
-            }
-            if this_owner(ctx, id) != Some(owner) {
-                continue;
-            }
+        let _ = span;
+        let members = self.eng.this_members_of(u, owner);
+        for &id in members.get(k).map_or(&[][..], Vec::as_slice) {
+            let m_span = nodes.kind(id).span();
             if callee {
                 if let AstKind::CallExpression(c) = nodes.parent_kind(id)
-                    && c.callee.span() == m.span
+                    && c.callee.span() == m_span
                 {
                     self.event(
                         if i == u32::MAX { 0 } else { i },
@@ -1833,7 +1866,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         }),
                     );
                 }
-            } else if !matches!(nodes.parent_kind(id), AstKind::AssignmentExpression(a) if a.left.span() == m.span)
+            } else if !matches!(nodes.parent_kind(id), AstKind::AssignmentExpression(a) if a.left.span() == m_span)
             {
                 self.push(
                     i,
@@ -1841,7 +1874,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     id,
                     fields.clone(),
                     frames.clone(),
-                    Hop::Field(k, m.span),
+                    Hop::Field(k, m_span),
                 );
             }
         }
