@@ -131,7 +131,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                         j
                     }
                 };
-                judged.is_some()
+                judged.is_some() || format_choice(&prog, &w, d).is_some()
             });
             if !any {
                 continue;
@@ -188,6 +188,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                     j
                 }
             };
+            // Separators chosen for text (digit grouping, date parts): a format
+            // variant when the walk saw them put between fields.
+            let judged = judged.or_else(|| format_choice(&prog, &w, &d));
             let Some(j) = judged else {
                 continue;
             };
@@ -558,6 +561,146 @@ pub(crate) fn expr_of<'a>(ctx: &Ctx<'a>, node: NodeId) -> Option<&'a Expression<
         AstKind::IfStatement(s) => pick(&s.test),
         _ => None,
     }
+}
+
+/// A choice between ways of writing the same fields: separators put
+/// between fields (digit grouping, date parts), or the same numeric fields
+/// computed another way (a 12-hour clock, padding) in the same template.
+fn format_choice(
+    prog: &Program<'_, '_>,
+    w: &Walker<'_, '_, '_, '_>,
+    d: &Decision<'_>,
+) -> Option<Judged> {
+    let format_use = w
+        .events
+        .iter()
+        .any(|(k, e)| matches!(e, Event::FormatUse) && descends(w, *k, d.state));
+    if format_use && let Some(j) = separator_choice(prog, d) {
+        return Some(j);
+    }
+    let ctx = prog.ctx(d.unit);
+    let chosen = expr_of(ctx, d.chosen)?;
+    let Alts::Exprs(v) = &d.alts else { return None };
+    let other = v.iter().find(|o| same_fields_differently(ctx, chosen, o))?;
+    let mut r = Renderer::new(ctx);
+    let a = r.render(chosen, false).unwrap_or_default();
+    let b = r.render(other, false).unwrap_or_default();
+    Some(Judged {
+        rule: Rule::CovertFormat,
+        a,
+        b,
+        chars: Vec::new(),
+    })
+}
+
+/// Two templates with the same text around their values, where each value
+/// that differs is the same variables put through number formatting
+/// (`${h % 12 || 12}` vs `${h}`, `${String(m).padStart(2, "0")}` vs `${m}`).
+fn same_fields_differently(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
+    let (Expression::TemplateLiteral(x), Expression::TemplateLiteral(y)) =
+        (a.without_parentheses(), b.without_parentheses())
+    else {
+        return false;
+    };
+    if x.expressions.len() != y.expressions.len()
+        || x.quasis.len() != y.quasis.len()
+        || x.quasis
+            .iter()
+            .zip(&y.quasis)
+            .any(|(p, q)| p.value.raw != q.value.raw)
+    {
+        return false;
+    }
+    let mut differ = 0;
+    for (p, q) in x.expressions.iter().zip(&y.expressions) {
+        if ctx.text(p.span()) == ctx.text(q.span()) {
+            continue;
+        }
+        let (mut ip, mut iq) = (Vec::new(), Vec::new());
+        if !numeric_field(p, &mut ip, 0) || !numeric_field(q, &mut iq, 0) {
+            return false;
+        }
+        ip.sort_unstable();
+        ip.dedup();
+        iq.sort_unstable();
+        iq.dedup();
+        if ip.is_empty() || ip != iq {
+            return false;
+        }
+        differ += 1;
+    }
+    differ > 0
+}
+
+/// An expression of variables, numbers, arithmetic and number formatting
+/// calls; collects the variables.
+fn numeric_field<'a>(e: &'a Expression<'_>, vars: &mut Vec<&'a str>, depth: u8) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match e.without_parentheses() {
+        Expression::Identifier(i) => {
+            vars.push(i.name.as_str());
+            true
+        }
+        Expression::NumericLiteral(_) | Expression::StringLiteral(_) => true,
+        Expression::BinaryExpression(b) => {
+            numeric_field(&b.left, vars, depth + 1) && numeric_field(&b.right, vars, depth + 1)
+        }
+        Expression::LogicalExpression(l) => {
+            numeric_field(&l.left, vars, depth + 1) && numeric_field(&l.right, vars, depth + 1)
+        }
+        Expression::UnaryExpression(u) => numeric_field(&u.argument, vars, depth + 1),
+        Expression::CallExpression(c) => {
+            let ok_args = c.arguments.iter().all(|a| {
+                a.as_expression()
+                    .is_some_and(|x| numeric_field(x, vars, depth + 1))
+            });
+            match c.callee.without_parentheses() {
+                Expression::Identifier(f) => matches!(f.name.as_str(), "String" | "Number") && ok_args,
+                callee => callee.as_member_expression().is_some_and(|m| {
+                    matches!(m.static_property_name(), Some("padStart" | "padEnd" | "toString" | "toFixed" | "slice" | "floor" | "round" | "trunc"))
+                        && (matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Math")
+                            || numeric_field(m.object(), vars, depth + 1))
+                }) && ok_args,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Both sides single separators (`,` `.` `'` `-` `/` `:` a space or a
+/// no-break space): judged as a format variant (the caller knows the value
+/// is put between fields of text).
+fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> {
+    let ctx = prog.ctx(d.unit);
+    let mut r = Renderer::new(ctx);
+    let mut cut = false;
+    let mut a = Vec::new();
+    r.alternatives(expr_of(ctx, d.chosen)?, false, &mut a, &mut cut);
+    let Alts::Exprs(v) = &d.alts else { return None };
+    let mut b = Vec::new();
+    for e in v {
+        r.alternatives(e, false, &mut b, &mut cut);
+    }
+    let sep = |t: &String| {
+        let mut cs = t.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if matches!(c, ',' | '.' | '\'' | '-' | '/' | ':' | ' ' | '_' | '\u{A0}' | '\u{202F}' | '\u{2009}' | '\u{2019}'))
+    };
+    if a.is_empty() || b.is_empty() || !a.iter().chain(&b).all(sep) {
+        return None;
+    }
+    let x = a.iter().find(|x| b.iter().any(|y| y != *x))?;
+    let y = b.iter().find(|y| *y != x)?;
+    let mut chars: Vec<char> = x.chars().chain(y.chars()).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    Some(Judged {
+        rule: Rule::CovertFormat,
+        a: x.clone(),
+        b: y.clone(),
+        chars,
+    })
 }
 
 /// What judging a decision depends on: the merge point, the chosen side and

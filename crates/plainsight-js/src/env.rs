@@ -443,7 +443,7 @@ pub(crate) fn builtin_module_call(
     call: &CallExpression<'_>,
 ) -> Option<EnvRead> {
     let module = module_object(ctx, module_expr)?;
-    let (category, what) = module_call(module, name, call)?;
+    let (category, what) = module_call(ctx, module, name, call)?;
     Some(EnvRead {
         category,
         what,
@@ -887,10 +887,10 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
         Expression::Identifier(id) => {
             // `import {hostname} from "os"`, `const {execSync: x} = require("child_process")`
             if let Some((module, Some(name))) = module_binding(ctx, id) {
-                return module_call(module, &name, call);
+                return module_call(ctx, module, &name, call);
             }
             // Bare `execSync("whoami")`/`readFileSync("/etc/timezone")` from an unresolved source.
-            file_or_command(id.name.as_str(), call)
+            file_or_command(ctx, id.name.as_str(), call)
         }
         e => {
             let m = e.as_member_expression()?;
@@ -943,13 +943,13 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
                         Some((EnvCategory::Identity, "Deno.hostname()".into()))
                     }
                     // `fs.readFileSync` with an unresolvable `fs` still names the file.
-                    _ => file_or_command(name, call),
+                    _ => file_or_command(ctx, name, call),
                 };
             }
             if let Some(module) = module_object(ctx, object) {
-                return module_call(module, name, call);
+                return module_call(ctx, module, name, call);
             }
-            file_or_command(name, call)
+            file_or_command(ctx, name, call)
         }
     }
 }
@@ -978,13 +978,14 @@ fn is_probe_method(name: &str) -> bool {
 }
 
 fn module_call(
+    ctx: &Ctx<'_>,
     module: NodeModule,
     name: &str,
     call: &CallExpression<'_>,
 ) -> Option<(EnvCategory, String)> {
     match module {
         NodeModule::Os => lookup(OS_FUNCTIONS, name).map(|c| (c, format!("os.{name}()"))),
-        NodeModule::ChildProcess | NodeModule::Fs => file_or_command(name, call),
+        NodeModule::ChildProcess | NodeModule::Fs => file_or_command(ctx, name, call),
         NodeModule::Process => {
             lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()")))
         }
@@ -995,7 +996,11 @@ fn module_call(
 /// judged by the method kind and the first argument: a constant path or
 /// command, or the literal parts of a built one (`path.join(home, ".gitconfig")`,
 /// `` `${home}/.npmrc` ``).
-fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory, String)> {
+fn file_or_command(
+    ctx: &Ctx<'_>,
+    name: &str,
+    call: &CallExpression<'_>,
+) -> Option<(EnvCategory, String)> {
     let first = call.arguments.first()?.as_expression()?;
     if name.starts_with("read")
         || name.starts_with("open")
@@ -1003,7 +1008,7 @@ fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory
         || matches!(name, "stat" | "statSync" | "file" | "lstat" | "lstatSync")
     {
         let mut parts = Vec::new();
-        literal_parts(first, &mut parts, 0);
+        literal_parts(ctx, first, &mut parts, 0);
         for p in parts.iter().rev() {
             if let Some(cat) = classify_path(p) {
                 return Some((cat, format!("{name}(\"{p}\")")));
@@ -1033,22 +1038,48 @@ fn file_or_command(name: &str, call: &CallExpression<'_>) -> Option<(EnvCategory
 
 /// The constant strings inside a path expression: a literal, a template's
 /// quasis, the operands of `+`, the arguments of `path.join`/`resolve`.
-fn literal_parts<'a>(e: &'a Expression<'_>, out: &mut Vec<&'a str>, depth: u8) {
-    if depth > 4 || out.len() > 16 {
+fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth: u8) {
+    if depth > 6 || out.len() > 16 {
         return;
     }
     match e.without_parentheses() {
-        Expression::StringLiteral(s) => out.push(s.value.as_str()),
+        Expression::StringLiteral(s) => out.push(s.value.to_string()),
         Expression::TemplateLiteral(t) => {
             for q in &t.quasis {
                 if let Some(c) = &q.value.cooked {
-                    out.push(c.as_str());
+                    out.push(c.to_string());
                 }
+            }
+            for x in &t.expressions {
+                literal_parts(ctx, x, out, depth + 1);
             }
         }
         Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
-            literal_parts(&b.left, out, depth + 1);
-            literal_parts(&b.right, out, depth + 1);
+            literal_parts(ctx, &b.left, out, depth + 1);
+            literal_parts(ctx, &b.right, out, depth + 1);
+        }
+        // A constant binding, or a field of a constant object literal
+        // (obfuscators hoist strings into such objects).
+        Expression::Identifier(id) => {
+            if let Some(init) = const_init(ctx, id) {
+                literal_parts(ctx, init, out, depth + 1);
+            }
+        }
+        Expression::StaticMemberExpression(m) => {
+            if let Expression::Identifier(o) = m.object.without_parentheses()
+                && let Some(Expression::ObjectExpression(obj)) =
+                    const_init(ctx, o).map(Expression::without_parentheses)
+            {
+                for p in &obj.properties {
+                    if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p
+                        && p.key
+                            .static_name()
+                            .is_some_and(|k| k == m.property.name.as_str())
+                    {
+                        literal_parts(ctx, &p.value, out, depth + 1);
+                    }
+                }
+            }
         }
         Expression::CallExpression(c)
             if match c.callee.without_parentheses() {
@@ -1060,7 +1091,7 @@ fn literal_parts<'a>(e: &'a Expression<'_>, out: &mut Vec<&'a str>, depth: u8) {
             } =>
         {
             for a in c.arguments.iter().filter_map(Argument::as_expression) {
-                literal_parts(a, out, depth + 1);
+                literal_parts(ctx, a, out, depth + 1);
             }
         }
         _ => {}

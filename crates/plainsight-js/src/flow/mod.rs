@@ -292,10 +292,7 @@ pub(crate) fn control_deps<'a>(ctx: &Ctx<'a>, node: NodeId) -> Vec<Control<'a>> 
                     && !t.span().contains_inclusive(child_span)
                 {
                     if let AstKind::SwitchStatement(sw) = nodes.parent_kind(id) {
-                        if matches!(
-                            sw.discriminant.without_parentheses(),
-                            Expression::BooleanLiteral(_)
-                        ) {
+                        if constant_discriminant(&sw.discriminant) {
                             out.push(Control::Test(t));
                         } else {
                             out.push(Control::Switch(&sw.discriminant));
@@ -311,10 +308,7 @@ pub(crate) fn control_deps<'a>(ctx: &Ctx<'a>, node: NodeId) -> Vec<Control<'a>> 
                         if let Some(t) = &c2.test
                             && c2.consequent.last().is_some_and(always_exits)
                         {
-                            if matches!(
-                                sw.discriminant.without_parentheses(),
-                                Expression::BooleanLiteral(_)
-                            ) {
+                            if constant_discriminant(&sw.discriminant) {
                                 out.push(Control::Test(t));
                             } else {
                                 out.push(Control::Switch(&sw.discriminant));
@@ -355,6 +349,33 @@ pub(crate) fn control_deps<'a>(ctx: &Ctx<'a>, node: NodeId) -> Vec<Control<'a>> 
         child = id;
     }
     out
+}
+
+/// `switch (true)`, `switch (!0)`: the cases are the tests.
+fn constant_discriminant(e: &Expression<'_>) -> bool {
+    let mut e = e.without_parentheses();
+    // `!0`, `!![]`: negations of constants, as minifiers and obfuscators write `true`.
+    for _ in 0..4 {
+        match e {
+            Expression::BooleanLiteral(_) => return true,
+            Expression::UnaryExpression(u)
+                if u.operator == oxc_syntax::operator::UnaryOperator::LogicalNot =>
+            {
+                e = u.argument.without_parentheses();
+                if matches!(
+                    e,
+                    Expression::NumericLiteral(_)
+                        | Expression::ArrayExpression(_)
+                        | Expression::ObjectExpression(_)
+                        | Expression::StringLiteral(_)
+                ) {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// `if (t) return …;` statements before `span` in a block: their tests decide

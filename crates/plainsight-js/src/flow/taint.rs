@@ -756,6 +756,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     self.to(i, Val::Expr(u, x, None), None);
                 }
             }
+            Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
+                if let Some(f) = FnRef::from_expr(e) {
+                    let sm = self.eng.summary(u, f.node_id(), f);
+                    self.apply_reads(i, &sm, u, f.span(), StepKind::Return);
+                }
+            }
             Expression::ImportExpression(im) => {
                 if let Some(m) = prog.graph.target(u, im.node_id.get()) {
                     self.to(
@@ -909,11 +915,17 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             self.to(i, Val::Expr(u, m.object(), None), None);
         } else if !matches!(c.callee.without_parentheses(), Expression::Identifier(_)) {
             self.to(i, Val::Expr(u, &c.callee, None), None);
-        } else if let Expression::Identifier(id) = c.callee.without_parentheses()
-            && prog.symbol_of(u, id).is_none()
-            && !is_pure_global(id.name.as_str())
-        {
-            self.out.opaque = true;
+        } else if let Expression::Identifier(id) = c.callee.without_parentheses() {
+            if prog.symbol_of(u, id).is_none() {
+                if !is_pure_global(id.name.as_str()) {
+                    self.out.opaque = true;
+                }
+            } else {
+                // Calling a function held in a variable or parameter
+                // (`cb()`, an obfuscator's proxy `f(a, b)`): what it returns,
+                // whichever function it is.
+                self.to(i, Val::Expr(u, &c.callee, None), None);
+            }
         }
         for a in &c.arguments {
             let Some(x) = a.as_expression() else {
@@ -1149,6 +1161,13 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 }
             }
             AstKind::CatchParameter(_) => return,
+            // A function used as a value (handed on and called later): its results.
+            AstKind::Function(f) => {
+                let f = FnRef::Function(f);
+                let sm = self.eng.summary(u, f.node_id(), f);
+                self.apply_reads(i, &sm, u, f.span(), StepKind::Return);
+                return;
+            }
             _ => {}
         }
         // Later writes: `x = v`, `x.k = v`, `x.push(v)`, and the tests deciding them.

@@ -462,6 +462,8 @@ pub(crate) enum Event<'a> {
     Decision(Decision<'a>),
     /// The value became a character (`String.fromCodePoint(…)`).
     CodePoint,
+    /// The value is a separator put into text (`join(sep)`, `replace(re, sep)`).
+    FormatUse,
     Sink(SinkHit),
     /// Printed on the local terminal.
     Local,
@@ -1229,9 +1231,31 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     }),
                 ),
                 (None, "bind") => self.next(i, u, call_id, Hop::Up),
-                _ => {}
+                // A collection of functions: its elements go on to callbacks
+                // and results as in carrier mode.
+                (Some(Field::Elem), _)
+                    if matches!(
+                        name,
+                        "map"
+                            | "flatMap"
+                            | "forEach"
+                            | "reduce"
+                            | "reduceRight"
+                            | "filter"
+                            | "find"
+                            | "findLast"
+                            | "slice"
+                            | "concat"
+                            | "reverse"
+                            | "sort"
+                            | "at"
+                            | "values"
+                    ) => {}
+                _ => return,
             }
-            return;
+            if !matches!(top, Some(Field::Elem)) {
+                return;
+            }
         }
         let arg = |k: usize| call.arguments.get(k).and_then(Argument::as_expression);
         let span = call.span;
@@ -1505,17 +1529,33 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             if self.into_callees(i, u, call, &c.callee, idx, None) {
                 return;
             }
-            // Handed to a built-in that calls it back.
+            // Handed to a built-in that calls it back: with the receiver's
+            // elements (`xs.map(f)`), or a static helper's first argument's
+            // (`Array.from(xs, f)`).
             if let Some(recv) = receiver
                 && self.states[i as usize].fields.is_empty()
             {
+                let source = match recv.without_parentheses() {
+                    Expression::Identifier(g)
+                        if matches!(
+                            g.name.as_str(),
+                            "Array" | "Object" | "Promise" | "Reflect"
+                        ) && self.eng.prog.symbol_of(u, g).is_none() =>
+                    {
+                        c.arguments
+                            .first()
+                            .and_then(Argument::as_expression)
+                            .unwrap_or(recv)
+                    }
+                    _ => recv,
+                };
                 self.event(
                     i,
                     Event::Call(CallSite {
                         unit: u,
                         call,
                         first_arg: Some(0),
-                        callback_of: Some(recv),
+                        callback_of: Some(source),
                         unproven: false,
                     }),
                 );
@@ -1546,6 +1586,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             (Some("replace" | "replaceAll"), Some(_)) => {
                 if idx == 1 {
+                    self.event(i, Event::FormatUse);
                     let alts = match c
                         .arguments
                         .first()
@@ -1566,6 +1607,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 return;
             }
             (Some("join" | "concat" | "padStart" | "padEnd"), Some(_)) => {
+                if callee_name == Some("join") {
+                    self.event(i, Event::FormatUse);
+                }
                 self.next(i, u, call, Hop::Up);
                 return;
             }
@@ -2374,6 +2418,29 @@ fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId
         }
         _ => obj,
     };
+    // A Map filled with `.set(k, v)` calls on its binding: those values.
+    if let Expression::Identifier(id) = obj.without_parentheses()
+        && let Some(sym) = id
+            .reference_id
+            .get()
+            .and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id())
+    {
+        let nodes = ctx.semantic.nodes();
+        let mut v: Vec<&'a Expression<'a>> = Vec::new();
+        for r in ctx.semantic.scoping().get_resolved_references(sym).take(64) {
+            let parent = nodes.parent_id(r.node_id());
+            if let AstKind::StaticMemberExpression(m) = nodes.kind(parent)
+                && m.property.name == "set"
+                && let AstKind::CallExpression(c) = nodes.parent_kind(parent)
+                && let Some(x) = c.arguments.get(1).and_then(Argument::as_expression)
+            {
+                v.push(x);
+            }
+        }
+        if v.len() >= 2 {
+            return Alts::Exprs(v);
+        }
+    }
     let mut table = match obj.without_parentheses() {
         t @ (Expression::ObjectExpression(_)
         | Expression::ArrayExpression(_)
