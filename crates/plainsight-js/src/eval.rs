@@ -1271,6 +1271,16 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn bind_pattern(&mut self, p: &BindingPattern<'a>, v: Value) -> Option<()> {
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.nesting += 1;
+        let r = self.bind_pattern_inner(p, v);
+        self.nesting -= 1;
+        r
+    }
+
+    fn bind_pattern_inner(&mut self, p: &BindingPattern<'a>, v: Value) -> Option<()> {
         match p {
             BindingPattern::BindingIdentifier(b) => self.declare(b.symbol_id.get()?, v),
             BindingPattern::AssignmentPattern(a) => {
@@ -1315,8 +1325,21 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         Some(())
     }
 
+    /// Statements nest too (`else if` chains, blocks): they share the
+    /// expression nesting budget, so a deep chain in a function called
+    /// [`MAX_CALL_DEPTH`] times deep still cannot exhaust the stack.
     fn stmt(&mut self, s: &Statement<'a>) -> Option<Flow> {
         self.step()?;
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.nesting += 1;
+        let r = self.stmt_inner(s);
+        self.nesting -= 1;
+        r
+    }
+
+    fn stmt_inner(&mut self, s: &Statement<'a>) -> Option<Flow> {
         match s {
             Statement::EmptyStatement(_) | Statement::FunctionDeclaration(_) => Some(Flow::Normal),
             Statement::ExpressionStatement(e) => {
