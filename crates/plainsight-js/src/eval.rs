@@ -543,6 +543,10 @@ pub struct Evaluator<'c, 'a> {
     memo: HashMap<(u32, u64), Option<Value>>,
     /// Total steps spent over the evaluator's life (for callers' own caps).
     pub steps_spent: u64,
+    /// The last evaluation stopped because a budget (steps or output size)
+    /// ran out, not because the code is outside the subset: a larger budget
+    /// might decide it.
+    pub exhausted: bool,
     /// Compiled regular expressions by (source, flags); `None`: unsupported.
     regexes: HashMap<(String, String), Option<std::rc::Rc<JsRegex>>>,
     /// `this` of the functions being interpreted, innermost last (arrows
@@ -562,6 +566,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             consts: HashMap::new(),
             memo: HashMap::new(),
             steps_spent: 0,
+            exhausted: false,
             regexes: HashMap::new(),
             this: Vec::new(),
         }
@@ -570,6 +575,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// The constant value of `expr`, if it has one within budget.
     pub fn eval(&mut self, expr: &Expression<'a>) -> Option<Value> {
         self.steps_left = self.ctx.opts.eval_steps;
+        self.exhausted = false;
         self.depth = 0;
         self.nesting = 0;
         self.frames.clear();
@@ -582,7 +588,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// The constant value of a call (for callers holding a `CallExpression`
     /// node rather than an `Expression`), with a fresh step budget.
     pub fn eval_call(&mut self, c: &CallExpression<'a>) -> Option<Value> {
-        self.steps_left = self.ctx.opts.eval_steps;
+        self.eval_call_with(c, self.ctx.opts.eval_steps)
+    }
+
+    /// [`Evaluator::eval_call`] with a budget of `steps` (callers that
+    /// schedule many call sites fairly give each a share first).
+    /// [`Evaluator::exhausted`] tells whether the budget ran out.
+    pub fn eval_call_with(&mut self, c: &CallExpression<'a>, steps: u64) -> Option<Value> {
+        self.steps_left = steps;
+        self.exhausted = false;
         self.depth = 0;
         self.nesting = 0;
         self.frames.clear();
@@ -593,17 +607,32 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn step(&mut self) -> Option<()> {
-        self.steps_left = self.steps_left.checked_sub(1)?;
-        Some(())
+        if let Some(left) = self.steps_left.checked_sub(1) {
+            self.steps_left = left;
+            Some(())
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
     /// Refuses values over the output budget.
-    fn fit(&self, v: Value) -> Option<Value> {
-        (v.size() <= self.ctx.opts.eval_max_output).then_some(v)
+    fn fit(&mut self, v: Value) -> Option<Value> {
+        if v.size() <= self.ctx.opts.eval_max_output {
+            Some(v)
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
-    fn str(&self, s: String) -> Option<Value> {
-        (s.len() <= self.ctx.opts.eval_max_output).then_some(Value::Str(s))
+    fn str(&mut self, s: String) -> Option<Value> {
+        if s.len() <= self.ctx.opts.eval_max_output {
+            Some(Value::Str(s))
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
     fn expr(&mut self, expr: &Expression<'a>) -> Option<Value> {
@@ -842,7 +871,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         })
     }
 
-    fn binary(&self, op: BinaryOperator, l: &Value, r: &Value) -> Option<Value> {
+    fn binary(&mut self, op: BinaryOperator, l: &Value, r: &Value) -> Option<Value> {
         use BinaryOperator as B;
         Some(match op {
             B::Addition => match (l, r) {
@@ -939,7 +968,13 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         // Guard against cycles while evaluating the initializer.
         self.consts.insert(sym, None);
         let v = self.const_binding(sym);
-        self.consts.insert(sym, v.clone());
+        if v.is_none() && self.exhausted {
+            // Out of budget is not a property of the binding: a later,
+            // larger budget may evaluate it.
+            self.consts.remove(&sym);
+        } else {
+            self.consts.insert(sym, v.clone());
+        }
         v
     }
 
@@ -1056,7 +1091,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
-    fn compound(&self, op: AssignmentOperator, old: &Value, rhs: &Value) -> Option<Value> {
+    fn compound(&mut self, op: AssignmentOperator, old: &Value, rhs: &Value) -> Option<Value> {
         use AssignmentOperator as A;
         use BinaryOperator as B;
         let bop = match op {
@@ -1230,7 +1265,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         self.depth -= 1;
         // Budget exhaustion is not a property of the call: don't memoise it.
         if let Some(k) = memo_key
-            && (r.is_some() || self.steps_left > 0)
+            && (r.is_some() || !self.exhausted)
         {
             self.memo.insert(k, r.clone());
         }

@@ -28,9 +28,10 @@ use std::collections::HashMap;
 use oxc_ast::AstKind;
 use oxc_ast::ast::{Argument, CallExpression, Expression, StringLiteral};
 use oxc_codegen::{Codegen, Context, Gen, GenExpr};
+use oxc_span::GetSpan;
 
 use oxc_syntax::precedence::Precedence;
-use plainsight_core::{Confidence, Finding, Rule, Severity};
+use plainsight_core::{Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity};
 
 use crate::context::Ctx;
 use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, hex_decode};
@@ -40,6 +41,11 @@ use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, he
 const MAX_EVALS: usize = 5_000;
 /// Total interpreter steps per file, in units of `ScanOptions::eval_steps`.
 const FILE_STEP_BUDGETS: u64 = 5;
+/// The first round gives every call site this share of `eval_steps`: real
+/// decoders finish well within it, so a few sites that never finish cannot
+/// starve the others (they get the full budget in the second round, while
+/// the file's budget lasts).
+const FIRST_ROUND_SHARE: u64 = 16;
 /// Most PS201 findings per file; further decodings are counted in a summary.
 const MAX_DECODED_FINDINGS: usize = 200;
 /// Encoded literals longer than this are data, not hidden names.
@@ -54,15 +60,18 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for node in ctx.semantic.nodes().iter() {
         pass.node(node);
     }
-    pass.finish(out);
+    pass.finish(out, &mut Vec::new());
 }
 
 /// The hidden-string analysis as one step of a shared pass over the node
-/// table (see `crate::analyze_source`). Nodes come in pre-order: a decoded
-/// call's arguments follow it and are skipped by span.
+/// table (see `crate::analyze_source`). The pass only collects decoder-shaped
+/// call sites and encoded-looking literals; [`Pass::finish`] evaluates the
+/// sites with fair budgets (see [`Pass::evaluate`]) and then judges the
+/// literals that no decoded call covers.
 pub(crate) struct Pass<'c, 'a> {
     v: HiddenVisitor<'c, 'a>,
-    skip_until: u32,
+    calls: Vec<&'a CallExpression<'a>>,
+    literals: Vec<&'a StringLiteral<'a>>,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -77,28 +86,44 @@ impl<'c, 'a> Pass<'c, 'a> {
                 suppressed: 0,
                 out: Vec::new(),
             },
-            skip_until: 0,
+            calls: Vec::new(),
+            literals: Vec::new(),
         }
     }
 
     #[inline]
     pub(crate) fn node(&mut self, node: &oxc_semantic::AstNode<'a>) {
         match node.kind() {
-            AstKind::CallExpression(c)
-                if c.span.start >= self.skip_until
-                    && self.v.is_candidate(c)
-                    && self.v.try_decode(c) =>
+            AstKind::CallExpression(c) if self.v.is_candidate(c) => self.calls.push(c),
+            AstKind::StringLiteral(lit)
+                if (MIN_LITERAL..=MAX_LITERAL).contains(&lit.value.len()) =>
             {
-                self.skip_until = c.span.end;
-            }
-            AstKind::StringLiteral(lit) if lit.span.start >= self.skip_until => {
-                self.v.check_literal(lit);
+                self.literals.push(lit);
             }
             _ => {}
         }
     }
 
-    pub(crate) fn finish(self, out: &mut Vec<Finding>) {
+    /// Evaluate, judge, and report; `incomplete` gets a reason when a budget
+    /// ran out before every decoder call site was decided.
+    pub(crate) fn finish(mut self, out: &mut Vec<Finding>, incomplete: &mut Vec<Incomplete>) {
+        let decoded = self.evaluate(incomplete);
+        // Literals inside a decoded call were reported with it.
+        let mut reach = 0u32;
+        let covered: Vec<(u32, u32)> = decoded
+            .iter()
+            .map(|s| {
+                reach = reach.max(s.end);
+                (s.start, reach)
+            })
+            .collect();
+        for lit in std::mem::take(&mut self.literals) {
+            let i = covered.partition_point(|&(start, _)| start <= lit.span.start);
+            if i > 0 && covered[i - 1].1 >= lit.span.end {
+                continue;
+            }
+            self.v.check_literal(lit);
+        }
         let mut v = self.v;
         if v.suppressed > 0
             && let Some(last) = v
@@ -113,6 +138,133 @@ impl<'c, 'a> Pass<'c, 'a> {
             ));
         }
         out.append(&mut v.out);
+    }
+
+    /// Evaluate the candidate call sites, fairly: live code first and code
+    /// that cannot run (`if (0) …`, `false && …`) last; in a first round every
+    /// site gets a share of the step budget, and only the sites that ran out
+    /// get the full budget in a second round, while the file's budget lasts.
+    /// A site nested in a decoded one is not evaluated (the outermost
+    /// decoding is reported). Returns the decoded spans, sorted.
+    fn evaluate(&mut self, incomplete: &mut Vec<Incomplete>) -> Vec<oxc_span::Span> {
+        let ctx = self.v.ctx;
+        let mut order: Vec<(bool, usize)> = self
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (is_dead(ctx, c), i))
+            .collect();
+        order.sort_unstable();
+        let full = ctx.opts.eval_steps;
+        let file_budget = full.saturating_mul(FILE_STEP_BUDGETS);
+        let mut decoded: Vec<oxc_span::Span> = Vec::new();
+        let inside_decoded = |decoded: &[oxc_span::Span], c: &CallExpression<'_>| {
+            decoded
+                .iter()
+                .any(|d| d.start <= c.span.start && c.span.end <= d.end)
+        };
+        let mut pending: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        let mut starved: Vec<usize> = Vec::new();
+        for share in [full / FIRST_ROUND_SHARE, full] {
+            let mut next = Vec::new();
+            for i in pending {
+                let c = self.calls[i];
+                if inside_decoded(&decoded, c) {
+                    continue;
+                }
+                let left = file_budget.saturating_sub(self.v.eval.steps_spent);
+                if left == 0 || self.v.evals >= MAX_EVALS {
+                    starved.push(i);
+                    continue;
+                }
+                match self.v.try_decode(c, share.min(left).max(1)) {
+                    Decode::Decoded => decoded.push(c.span),
+                    Decode::OutOfBudget => next.push(i),
+                    Decode::No => {}
+                }
+            }
+            pending = next;
+        }
+        starved.extend(pending);
+        if let Some(&first) = starved.iter().min_by_key(|&&i| self.calls[i].span.start) {
+            incomplete.push(Incomplete::new(
+                IncompleteKind::Budget,
+                format!(
+                    "{}: evaluation budget ran out on {} decoder call site{} \
+                     ({} steps per site, {} per file); strings they decode were not recovered",
+                    ctx.place(self.calls[first].span),
+                    starved.len(),
+                    if starved.len() == 1 { "" } else { "s" },
+                    full,
+                    file_budget
+                ),
+            ));
+        }
+        decoded.sort_unstable_by_key(|s| s.start);
+        decoded
+    }
+}
+
+/// What evaluating one call site gave.
+enum Decode {
+    Decoded,
+    OutOfBudget,
+    No,
+}
+
+/// Code that cannot run: the branch of an `if`/`?:` whose test is a
+/// constant of the other truth value, or the right side of `false && …` /
+/// `true || …`, up to the enclosing function.
+fn is_dead(ctx: &Ctx<'_>, c: &CallExpression<'_>) -> bool {
+    let nodes = ctx.semantic.nodes();
+    let id = c.node_id.get();
+    if id.index() >= nodes.len() {
+        return false;
+    }
+    let inside = |outer: oxc_span::Span| outer.start <= c.span.start && c.span.end <= outer.end;
+    for a in nodes.ancestors(id) {
+        match a.kind() {
+            AstKind::IfStatement(s) => match constant_truth(&s.test) {
+                Some(false) if inside(s.consequent.span()) => return true,
+                Some(true) if s.alternate.as_ref().is_some_and(|e| inside(e.span())) => {
+                    return true;
+                }
+                _ => {}
+            },
+            AstKind::ConditionalExpression(e) => match constant_truth(&e.test) {
+                Some(false) if inside(e.consequent.span()) => return true,
+                Some(true) if inside(e.alternate.span()) => return true,
+                _ => {}
+            },
+            AstKind::LogicalExpression(l) if inside(l.right.span()) => {
+                match (l.operator, constant_truth(&l.left)) {
+                    (oxc_syntax::operator::LogicalOperator::And, Some(false))
+                    | (oxc_syntax::operator::LogicalOperator::Or, Some(true)) => return true,
+                    _ => {}
+                }
+            }
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The truth value of a constant test (`0`, `false`, `!0`, `void 0`, `""`…).
+fn constant_truth(e: &Expression<'_>) -> Option<bool> {
+    match e.without_parentheses() {
+        Expression::BooleanLiteral(b) => Some(b.value),
+        Expression::NumericLiteral(n) => Some(n.value != 0.0 && !n.value.is_nan()),
+        Expression::NullLiteral(_) => Some(false),
+        Expression::StringLiteral(s) => Some(!s.value.is_empty()),
+        Expression::UnaryExpression(u) => match u.operator {
+            oxc_syntax::operator::UnaryOperator::LogicalNot => {
+                constant_truth(&u.argument).map(|t| !t)
+            }
+            oxc_syntax::operator::UnaryOperator::Void => Some(false),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -228,20 +380,25 @@ impl<'a> HiddenVisitor<'_, 'a> {
         })
     }
 
-    fn try_decode(&mut self, c: &CallExpression<'a>) -> bool {
-        // Per-file caps: evaluations, and total interpreter steps (a bundle
-        // with thousands of decoder calls must not cost thousands of budgets).
-        if self.evals >= MAX_EVALS
-            || self.eval.steps_spent >= self.ctx.opts.eval_steps.saturating_mul(FILE_STEP_BUDGETS)
-        {
-            return false;
-        }
+    fn try_decode(&mut self, c: &CallExpression<'a>, steps: u64) -> Decode {
         self.evals += 1;
-        let Some(value) = self.eval.eval_call(c) else {
-            return false;
+        let Some(value) = self.eval.eval_call_with(c, steps) else {
+            return if self.eval.exhausted {
+                Decode::OutOfBudget
+            } else {
+                Decode::No
+            };
         };
+        if self.judge_decoded(c, &value) {
+            Decode::Decoded
+        } else {
+            Decode::No
+        }
+    }
+
+    fn judge_decoded(&mut self, c: &CallExpression<'a>, value: &Value) -> bool {
         let inputs = literal_inputs(c);
-        let strings: Vec<String> = match &value {
+        let strings: Vec<String> = match value {
             Value::Str(s) => vec![s.clone()],
             Value::Array(items) => items
                 .iter()
@@ -256,7 +413,7 @@ impl<'a> HiddenVisitor<'_, 'a> {
             // Nothing was hidden: the "decoder" returned its input.
             return false;
         }
-        let display = match &value {
+        let display = match value {
             Value::Str(s) => s.clone(),
             _ => format!(
                 "[{}]",

@@ -299,10 +299,10 @@ fn analyze_source(
     let mut findings = Vec::new();
     let mut rest = Vec::new();
     let inlined = if parallel {
-        run_split(&ctx, &mut findings, &mut rest)
+        run_split(&ctx, &mut findings, &mut rest, &mut incomplete)
     } else {
         covert::analyze(&ctx, &mut findings);
-        others(&ctx, &mut rest)
+        others(&ctx, &mut rest, &mut incomplete)
     };
     findings.append(&mut rest);
     if inline_tables && let Some(inlined) = inlined {
@@ -310,6 +310,11 @@ fn analyze_source(
         // table hid. Positions map back to the original; what the first pass
         // already reported is not repeated.
         let again = analyze_source(path, chain, &inlined.source, opts, parallel, false);
+        for r in again.incomplete {
+            if !incomplete.contains(&r) {
+                incomplete.push(r);
+            }
+        }
         let more = again.findings;
         let known: std::collections::HashSet<(plainsight_core::Rule, String)> = findings
             .iter()
@@ -346,7 +351,11 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// Environment probes, hidden strings and endpoints in ONE pass over the node
 /// table: on a large bundle walking 2–3 million nodes is most of their cost.
 /// Findings come out in the same order as running them one after another.
-fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<strtable::Inlined> {
+fn others(
+    ctx: &Ctx<'_>,
+    out: &mut Vec<Finding>,
+    incomplete: &mut Vec<Incomplete>,
+) -> Option<strtable::Inlined> {
     let mut env = env::Pass::new(ctx);
     let mut hidden = hidden::Pass::new(ctx);
     let mut egress = egress::Pass::new();
@@ -358,7 +367,7 @@ fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<strtable::Inlined> {
         tables.node(node);
     }
     env.finish(out);
-    hidden.finish(out);
+    hidden.finish(out, incomplete);
     egress.finish(ctx, out);
     tables.finish(ctx, out)
 }
@@ -384,6 +393,7 @@ fn run_split(
     ctx: &Ctx<'_>,
     covert_out: &mut Vec<Finding>,
     rest: &mut Vec<Finding>,
+    incomplete: &mut Vec<Incomplete>,
 ) -> Option<strtable::Inlined> {
     let shared = SharedCtx(ctx);
     let shared = &shared;
@@ -396,7 +406,7 @@ fn run_split(
                 covert::analyze(shared.0, &mut v);
                 v
             });
-        let inlined = others(shared.0, rest);
+        let inlined = others(shared.0, rest, incomplete);
         match worker.map(std::thread::ScopedJoinHandle::join) {
             Ok(Ok(v)) => *covert_out = v,
             // Could not start a thread: do the work here.
