@@ -309,6 +309,51 @@ pub fn num_to_string(n: f64) -> String {
 }
 
 /// JS `ToInt32`.
+/// JS `parseInt(s, radix)` (ECMA-262 §19.2.5): leading white space, one
+/// optional sign (`+` or `-`), a `0x`/`0X` prefix meaning radix 16 when the
+/// radix is 0/absent or 16, then the longest run of digits of the radix.
+fn parse_int(s: &str, radix: f64) -> f64 {
+    let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut radix = if radix.is_nan() || radix.is_infinite() {
+        0
+    } else {
+        radix.trunc() as i64
+    };
+    let hex_prefix = t.starts_with("0x") || t.starts_with("0X");
+    let t = if (radix == 0 || radix == 16) && hex_prefix {
+        radix = 16;
+        &t[2..]
+    } else {
+        t
+    };
+    if radix == 0 {
+        radix = 10;
+    }
+    if !(2..=36).contains(&radix) {
+        return f64::NAN;
+    }
+    let radix = radix as u32;
+    let digits: String = t.chars().take_while(|c| c.is_digit(radix)).collect();
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    // Beyond u64 (long hex strings) fold in floating point, as JS does.
+    let v = u64::from_str_radix(&digits, radix).map_or_else(
+        |_| {
+            digits.chars().fold(0.0, |acc, c| {
+                acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+            })
+        },
+        |v| v as f64,
+    );
+    if neg { -v } else { v }
+}
+
 fn to_i32(n: f64) -> i32 {
     if !n.is_finite() {
         return 0;
@@ -1796,33 +1841,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 }
                 self.str(base64_encode(&from_latin1(s)))
             }
-            "parseInt" => {
-                let s = a0?.to_js_string();
-                let radix = args.get(1).map_or(10.0, Value::to_num);
-                let radix = if radix == 0.0 || radix.is_nan() {
-                    10
-                } else {
-                    radix as u32
-                };
-                if !(2..=36).contains(&radix) {
-                    return Some(Value::Num(f64::NAN));
-                }
-                let t = s.trim();
-                let (neg, t) = t.strip_prefix('-').map_or((false, t), |r| (true, r));
-                let t = if radix == 16 {
-                    t.strip_prefix("0x")
-                        .or_else(|| t.strip_prefix("0X"))
-                        .unwrap_or(t)
-                } else {
-                    t
-                };
-                let digits: String = t.chars().take_while(|c| c.is_digit(radix)).collect();
-                if digits.is_empty() {
-                    return Some(Value::Num(f64::NAN));
-                }
-                let v = u64::from_str_radix(&digits, radix).map_or(f64::NAN, |v| v as f64);
-                Some(Value::Num(if neg { -v } else { v }))
-            }
+            "parseInt" => Some(Value::Num(parse_int(
+                &a0?.to_js_string(),
+                args.get(1).map_or(0.0, Value::to_num),
+            ))),
             "parseFloat" | "Number" => Some(Value::Num(a0.map_or(0.0, Value::to_num))),
             "String" => self.str(a0.map_or(String::new(), Value::to_js_string)),
             "decodeURIComponent" | "decodeURI" => self.str(percent_decode(a0?.as_str()?, true)?),
@@ -2494,6 +2516,21 @@ mod tests {
             None
         );
         assert!(t.elapsed().as_secs() < 5, "budgets must stop quickly");
+    }
+
+    #[test]
+    fn parse_int_follows_the_spec() {
+        // Issue 8: `0x` without a radix and a leading `+` were not handled.
+        assert_eq!(parse_int("0x1F", 0.0), 31.0);
+        assert_eq!(parse_int("  +42px", f64::NAN), 42.0);
+        assert_eq!(parse_int("-0x10", 16.0), -16.0);
+        assert_eq!(parse_int("0x10", 10.0), 0.0);
+        assert_eq!(parse_int("z", 36.0), 35.0);
+        assert!(parse_int("12", 1.0).is_nan() && parse_int("", 0.0).is_nan());
+        assert_eq!(
+            ev("parseInt('0x41') + parseInt('+7')"),
+            Some(Value::Num(72.0))
+        );
     }
 
     #[test]

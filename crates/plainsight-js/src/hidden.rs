@@ -85,6 +85,7 @@ impl<'c, 'a> Pass<'c, 'a> {
                 decoded: 0,
                 suppressed: 0,
                 out: Vec::new(),
+                consumed: std::collections::HashSet::new(),
             },
             calls: Vec::new(),
             literals: Vec::new(),
@@ -277,6 +278,8 @@ struct HiddenVisitor<'c, 'a> {
     decoded: usize,
     suppressed: usize,
     out: Vec<Finding>,
+    /// Literals already decoded by a call of the program.
+    consumed: std::collections::HashSet<String>,
 }
 
 /// Source tokens of decoding operations.
@@ -397,6 +400,44 @@ impl<'a> HiddenVisitor<'_, 'a> {
     }
 
     fn judge_decoded(&mut self, c: &CallExpression<'a>, value: &Value) -> bool {
+        let decoded = self.judge_value(c, value);
+        if decoded {
+            // The literals this call decoded (inline or through a constant)
+            // are not judged again on their own: a second, wrongly keyed XOR
+            // reading of the same bytes is garbage, not a finding.
+            for a in &c.arguments {
+                if let Some(v) = self.constant_literal(a) {
+                    self.consumed.insert(v);
+                }
+            }
+        }
+        decoded
+    }
+
+    /// The string a call argument is, written inline or bound to a constant.
+    fn constant_literal(&self, a: &Argument<'a>) -> Option<String> {
+        match a {
+            Argument::StringLiteral(s) => Some(s.value.to_string()),
+            Argument::Identifier(id) => {
+                let sym = crate::env::symbol_of(self.ctx, id)?;
+                if self.ctx.symbol_is_mutated(sym) {
+                    return None;
+                }
+                match crate::env::declaration_node(self.ctx, sym)?.kind() {
+                    AstKind::VariableDeclarator(d) => {
+                        match d.init.as_ref()?.without_parentheses() {
+                            Expression::StringLiteral(s) => Some(s.value.to_string()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn judge_value(&mut self, c: &CallExpression<'a>, value: &Value) -> bool {
         let inputs = literal_inputs(c);
         let strings: Vec<String> = match value {
             Value::Str(s) => vec![s.clone()],
@@ -406,7 +447,10 @@ impl<'a> HiddenVisitor<'_, 'a> {
                 .collect(),
             _ => return false,
         };
-        if strings.is_empty() || !strings.iter().all(|s| is_readable(s)) {
+        // Judged as a whole: most items readable (one item with a planted
+        // control character or garbage does not hide the others).
+        let readable = strings.iter().filter(|s| is_readable(s)).count();
+        if strings.is_empty() || readable * 4 < strings.len() * 3 || readable == 0 {
             return false;
         }
         if strings.iter().all(|s| inputs.iter().any(|i| i == s)) {
@@ -541,6 +585,9 @@ impl<'a> HiddenVisitor<'_, 'a> {
     /// Encoded literals decoded by us (no decoder seen in the code).
     fn check_literal(&mut self, lit: &StringLiteral<'a>) {
         let s = lit.value.as_str();
+        if self.consumed.contains(s) {
+            return;
+        }
         if s.len() < MIN_LITERAL || s.len() > MAX_LITERAL {
             return;
         }
@@ -633,6 +680,11 @@ fn literal_inputs(c: &CallExpression<'_>) -> Vec<String> {
 
 /// Printable text a human could read: no control characters other than
 /// whitespace, no replacement characters, mostly letters/digits/punctuation.
+/// Printable text a human could read: mostly letters, digits, punctuation
+/// and spaces, no replacement characters. A control or format character
+/// (ESC, U+202E) does not disqualify text on its own — one planted in one
+/// item must not hide a whole list; the renderers make it visible — it
+/// only counts against the proportion, so XOR garbage stays out.
 pub(crate) fn is_readable(s: &str) -> bool {
     if s.chars().count() < 2 {
         return false;
@@ -641,7 +693,7 @@ pub(crate) fn is_readable(s: &str) -> bool {
     let mut total = 0usize;
     for c in s.chars() {
         total += 1;
-        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+        if c == '\u{FFFD}' {
             return false;
         }
         if c.is_alphanumeric() || c.is_ascii_punctuation() || c.is_whitespace() {
@@ -713,97 +765,28 @@ const FILE_EXTENSIONS: &[&str] = &[
     "min",
 ];
 
-/// Generic top-level domains seen in targeting lists and corporate hosts;
-/// any two-letter country code is also accepted.
-const GENERIC_TLDS: &[&str] = &[
-    "com",
-    "net",
-    "org",
-    "io",
-    "ai",
-    "dev",
-    "app",
-    "gov",
-    "edu",
-    "mil",
-    "int",
-    "info",
-    "biz",
-    "xyz",
-    "cloud",
-    "tech",
-    "site",
-    "online",
-    "store",
-    "shop",
-    "corp",
-    "local",
-    "internal",
-    "lan",
-    "intranet",
-    "services",
-    "systems",
-    "solutions",
-    "group",
-    "global",
-    "network",
-    "digital",
-    "agency",
-    "company",
-    "inc",
-    "ltd",
-    "llc",
-    "health",
-    "bank",
-    "finance",
-    "news",
-    "media",
-    "space",
-    "website",
-    "live",
-    "pro",
-    "top",
-    "club",
-    "one",
-    "world",
-    "zone",
-    "host",
-    "link",
-    "works",
-    "tools",
-    "software",
-    "science",
-    "academy",
-    "center",
-    "run",
-    // RFC 2606 names: what test suites and fixtures of targeting code use.
+/// Special-use and private names that are not in the Public Suffix List but
+/// name hosts: the IANA Special-Use Domain Names registry (RFC 2606
+/// `example`/`test`/`invalid`/`localhost`, RFC 6762 `local`, RFC 8375
+/// `home.arpa`), ICANN's private-use `internal` (2024), and the names ICANN
+/// withdrew for collision with private networks (`corp`, `home`, `mail`).
+const SPECIAL_USE: &[&str] = &[
     "example",
     "test",
     "invalid",
+    "localhost",
+    "local",
+    "arpa",
+    "internal",
+    "corp",
+    "home",
+    "mail",
 ];
 
-/// Country-code TLDs: ISO 3166-1 alpha-2 codes delegated in the IANA root
-/// zone (plus `uk`, `eu`, `ac`), so that `span.op` is not taken for a host.
-const COUNTRY_TLDS: &[&str] = &[
-    "ac", "ad", "ae", "af", "ag", "ai", "al", "am", "ao", "aq", "ar", "as", "at", "au", "aw", "ax",
-    "az", "ba", "bb", "bd", "be", "bf", "bg", "bh", "bi", "bj", "bm", "bn", "bo", "br", "bs", "bt",
-    "bw", "by", "bz", "ca", "cc", "cd", "cf", "cg", "ch", "ci", "ck", "cl", "cm", "cn", "co", "cr",
-    "cu", "cv", "cw", "cx", "cy", "cz", "de", "dj", "dk", "dm", "do", "dz", "ec", "ee", "eg", "er",
-    "es", "et", "eu", "fi", "fj", "fk", "fm", "fo", "fr", "ga", "gd", "ge", "gf", "gg", "gh", "gi",
-    "gl", "gm", "gn", "gp", "gq", "gr", "gs", "gt", "gu", "gw", "gy", "hk", "hm", "hn", "hr", "ht",
-    "hu", "id", "ie", "il", "im", "in", "io", "iq", "ir", "is", "it", "je", "jm", "jo", "jp", "ke",
-    "kg", "kh", "ki", "km", "kn", "kp", "kr", "kw", "ky", "kz", "la", "lb", "lc", "li", "lk", "lr",
-    "ls", "lt", "lu", "lv", "ly", "ma", "mc", "md", "me", "mg", "mh", "mk", "ml", "mm", "mn", "mo",
-    "mp", "mq", "mr", "ms", "mt", "mu", "mv", "mw", "mx", "my", "mz", "na", "nc", "ne", "nf", "ng",
-    "ni", "nl", "no", "np", "nr", "nu", "nz", "om", "pa", "pe", "pf", "pg", "ph", "pk", "pl", "pm",
-    "pn", "pr", "ps", "pt", "pw", "py", "qa", "re", "ro", "rs", "ru", "rw", "sa", "sb", "sc", "sd",
-    "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sr", "ss", "st", "sv", "sx", "sy", "sz",
-    "tc", "td", "tf", "tg", "th", "tj", "tk", "tl", "tm", "tn", "to", "tr", "tt", "tv", "tw", "tz",
-    "ua", "ug", "uk", "us", "uy", "uz", "va", "vc", "ve", "vg", "vi", "vn", "vu", "wf", "ws", "ye",
-    "yt", "za", "zm", "zw",
-];
-
-/// `api.example.com`, `.corp.example`, `*.example.co.uk` (ASCII, ≥ 2 labels, known TLD shape).
+/// `api.example.com`, `.corp.example`, `*.example.co.uk`: ASCII labels, ≥ 2
+/// of them, and a suffix the Public Suffix List knows (or a special-use
+/// name). The suffix decides, not a hand list: a new gTLD (`.codes`,
+/// `.chat`, `.fun`, `.vip`) is a domain the day it is delegated.
 pub(crate) fn is_domain(s: &str) -> bool {
     let s = s
         .trim_start_matches("*.")
@@ -827,41 +810,27 @@ pub(crate) fn is_domain(s: &str) -> bool {
         }
         tld = l;
     }
-    if FILE_EXTENSIONS.contains(&tld) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+    if !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         return false;
     }
-    if tld.len() == 2 {
-        COUNTRY_TLDS.contains(&tld)
-    } else {
-        GENERIC_TLDS.contains(&tld)
+    if SPECIAL_USE.contains(&tld) {
+        return true;
     }
+    // A registrable name under a known public suffix (`co.uk` alone is not one).
+    psl::domain(s.as_bytes()).is_some_and(|d| d.suffix().is_known())
 }
 
-/// IANA time-zone names: `Area/City` with a known area.
+/// [`is_domain`], except names whose last label is also a common file
+/// extension (`install.sh`, `main.rs`, `setup.py`): alone they are more
+/// likely files; beside unambiguous domains in a list they are hosts.
+pub(crate) fn is_unambiguous_domain(s: &str) -> bool {
+    is_domain(s) && !FILE_EXTENSIONS.contains(&s.rsplit('.').next().unwrap_or(""))
+}
+
+/// IANA time-zone names (`Area/City`, links included), by the tz database
+/// (see `tz_names.rs`, generated by `scripts/gen-tz-names.sh`).
 pub(crate) fn is_timezone(s: &str) -> bool {
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    let Some((area, rest)) = s.split_once('/') else {
-        return false;
-    };
-    AREAS.contains(&area)
-        && !rest.is_empty()
-        && rest.len() <= 40
-        && rest.starts_with(|c: char| c.is_ascii_uppercase())
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/'))
+    s.contains('/') && crate::tz_names::TZ_NAMES.binary_search(&s).is_ok()
 }
 
 /// A recognised list of targets.
@@ -879,9 +848,13 @@ pub(crate) fn targeting_items(items: &[String]) -> Option<TargetList> {
     }
     let domains: Vec<String> = flat.iter().filter(|s| is_domain(s)).cloned().collect();
     let zones: Vec<String> = flat.iter().filter(|s| is_timezone(s)).cloned().collect();
-    // Most of the list must be targets: a sentence mentioning two hosts is not a list.
+    // Most of the list must be targets: a sentence mentioning two hosts is
+    // not a list; and one of them must be unambiguous (not `a.sh, b.py`).
     let hits = domains.len() + zones.len();
-    if hits < 2 || hits * 2 < flat.len() {
+    if hits < 2
+        || hits * 2 < flat.len()
+        || (zones.is_empty() && !domains.iter().any(|d| is_unambiguous_domain(d)))
+    {
         return None;
     }
     let kind = match (domains.is_empty(), zones.is_empty()) {
@@ -998,7 +971,10 @@ fn best_plaintext(bytes: &[u8]) -> Option<(String, u8)> {
 fn looks_meaningful(t: &str, allow_words: bool) -> bool {
     let parts = split_list(t);
     if parts.iter().any(|p| {
-        is_domain(p) || is_timezone(p) || p.starts_with("http://") || p.starts_with("https://")
+        is_unambiguous_domain(p)
+            || is_timezone(p)
+            || p.starts_with("http://")
+            || p.starts_with("https://")
     }) {
         return true;
     }
@@ -1114,6 +1090,20 @@ mod tests {
         assert!(!is_domain("index.js"));
         assert!(!is_domain("process.env"));
         assert!(!is_domain("Object.prototype"));
+        // Issue 8: new gTLDs the old hand list did not know.
+        for d in [
+            "aicoding.sh",
+            "right.codes",
+            "api.expansion.chat",
+            "api.ruyun.fun",
+            "collect-host.vip",
+        ] {
+            assert!(is_domain(d), "{d}");
+        }
+        assert!(!is_domain("co.uk") && !is_domain("span.op") && !is_domain("a.notatld"));
+        assert!(!is_unambiguous_domain("install.sh"));
+        assert!(is_timezone("America/Indiana/Knox") && is_timezone("Asia/Calcutta"));
+        assert!(!is_timezone("Europe/Atlantis") && !is_timezone("text/plain"));
         assert!(is_timezone("Europe/Kyiv"));
         assert!(is_timezone("America/Argentina/Buenos_Aires"));
         assert!(!is_timezone("text/plain"));
@@ -1186,6 +1176,45 @@ mod tests {
             list.notes
         );
         assert!(f.iter().any(|f| f.rule == Rule::DecodedString));
+    }
+
+    #[test]
+    fn a_control_character_in_one_item_does_not_hide_the_list() {
+        // Issue 8: one ESC (or U+202E) in one item suppressed PS201/PS202.
+        for planted in ["\u{1b}", "\u{202e}"] {
+            let plain =
+                format!("corp-a.example.com,corp{planted}-b.example.net,corp-c.example.org");
+            let b64 = base64_encode(plain.as_bytes());
+            let f = findings(&format!("const L = atob('{b64}').split(','); use(L);"));
+            let list = f
+                .iter()
+                .find(|f| f.rule == Rule::TargetingList)
+                .unwrap_or_else(|| panic!("{planted:?}: {f:#?}"));
+            assert!(
+                list.decoded
+                    .as_deref()
+                    .unwrap()
+                    .contains("corp-c.example.org")
+            );
+            assert!(f.iter().any(|f| f.rule == Rule::DecodedString));
+        }
+    }
+
+    #[test]
+    fn a_literal_decoded_by_the_program_is_not_decoded_again() {
+        // Issue 8: a second, wrongly keyed XOR reading of the same literal
+        // was reported as its own finding full of garbage.
+        let plain = "corp-a.example.com,corp-b.example.net,Europe/Kyiv";
+        let enc = base64_encode(&plain.bytes().map(|b| b ^ 0x5A).collect::<Vec<_>>());
+        let src = format!(
+            "const E = '{enc}';\n\
+             function q(s, k) {{ const b = atob(s); let o = ''; for (let i = 0; i < b.length; i++) o += String.fromCharCode(b.charCodeAt(i) ^ k); return o; }}\n\
+             const L = q(E, 90).split(',');\n"
+        );
+        let f = findings(&src);
+        assert!(f.iter().any(|f| f.rule == Rule::TargetingList), "{f:#?}");
+        let literal: Vec<_> = f.iter().filter(|f| f.message.contains("literal")).collect();
+        assert!(literal.is_empty(), "{literal:#?}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod jsregex;
 mod slice;
 mod snippet;
 mod strtable;
+mod tz_names;
 
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
