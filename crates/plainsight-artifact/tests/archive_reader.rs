@@ -491,7 +491,11 @@ fn overlapping_zip(n: u16, data: &[u8]) -> Vec<u8> {
         for &b in data {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -542,6 +546,9 @@ fn overlapping_zip_entries_are_refused() {
     )
     .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.starts_with("bomb.zip: malformed zip at entries #0 and #1"), "{msg}");
+    assert!(
+        msg.starts_with("bomb.zip: malformed zip at entries #0 and #1"),
+        "{msg}"
+    );
     assert!(msg.contains("overlap"), "{msg}");
 }
