@@ -99,7 +99,7 @@ impl Ctx<'_> {
             s.push_str(" › ");
         }
         s.push_str(self.path);
-        s.push_str(&format!(":{}:{}", p.line, p.column));
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!(":{}:{}", p.line, p.column));
         s
     }
 

@@ -15,14 +15,15 @@
 //! bracket), so along any path from a statement's root the number of nodes
 //! at one bracket level is at most the number of such *chain tokens* of that
 //! statement (or comma-separated item) at that level. A bracket's contents
-//! form a child frame; the depth of a frame is the largest "chain tokens
-//! + deepest child" over its statements and items. Statements end at `;`, at
+//! form a child frame; the depth of a frame is the largest sum of chain
+//! tokens and deepest child over its statements and items. Statements end at `;`, at
 //! a statement block's `}`, and where automatic semicolon insertion applies
 //! (a line break between a token that ends an expression and one that starts
 //! one); `else` continues the statement before it, so `else if` chains add up.
 //! A frame of statements adds one level (the statement node owns no token).
-//! Every operator byte counts (`===` is three), so the bound is loose by a
-//! small factor on ordinary code and exact enough on chains.
+//! Operators count as the lexer reads them (`===` is one token, `!!` two),
+//! so the bound is loose by a small factor on ordinary code and exact
+//! enough on chains.
 //!
 //! The scanner is a tokenizer in miniature. Regular expressions are told from
 //! division by the token before the `/`: a keyword such as `return` or
@@ -278,9 +279,9 @@ impl Scanner<'_> {
         let mut i = 0usize;
         while i < b.len() {
             let c = b[i];
-            if !matches!(c, b'\n' | b'\r' | b' ' | b'\t' | 0x0b | 0x0c)
-                && !(c == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')))
-            {
+            let blank = matches!(c, b'\n' | b'\r' | b' ' | b'\t' | 0x0b | 0x0c);
+            let comment = c == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*'));
+            if !(blank || comment) {
                 self.after_paren = std::mem::take(&mut self.closed_paren);
                 if c != b':' {
                     self.label_candidate = false;
@@ -304,7 +305,7 @@ impl Scanner<'_> {
                     i = end;
                 }
                 b'/' if self.regex_allowed() => {
-                    self.operand_start(i)?;
+                    self.operand_start();
                     let end = skip_regex(b, i);
                     // After a contextual keyword (`yield`, `await`, `of` may
                     // be identifiers) or an arrow body the parser may read
@@ -317,7 +318,7 @@ impl Scanner<'_> {
                     self.prev = Prev::Operand;
                 }
                 b'\'' | b'"' => {
-                    self.operand_start(i)?;
+                    self.operand_start();
                     let end = skip_string(b, i, c);
                     if self.jsx {
                         self.count_text(i, end)?;
@@ -327,7 +328,7 @@ impl Scanner<'_> {
                 }
                 b'`' => {
                     // A template literal (or a tagged one: one more node).
-                    self.operand_start(i)?;
+                    self.operand_start();
                     self.chain(i)?;
                     i = self.template_part(i + 1)?;
                 }
@@ -370,7 +371,7 @@ impl Scanner<'_> {
                 | b'~' | b'?' | b':' | b'.' | b'/' | b'@' | b'#' => {
                     if c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
                         // `.5`: a number.
-                        self.operand_start(i)?;
+                        self.operand_start();
                         i = skip_word(b, i + 1);
                         self.prev = Prev::Operand;
                         continue;
@@ -459,13 +460,12 @@ impl Scanner<'_> {
     /// An operand begins (identifier, literal, string, template, regex):
     /// after a line break that follows another operand, automatic semicolon
     /// insertion ends the statement.
-    fn operand_start(&mut self, _at: usize) -> Result<(), TooDeep> {
+    fn operand_start(&mut self) {
         if self.line_break && self.prev == Prev::Operand && self.top().statements() {
             self.end_statement();
         }
         self.line_break = false;
         self.top_mut().stmt_start = false;
-        Ok(())
     }
 
     fn word(&mut self, start: usize, end: usize) -> Result<(), TooDeep> {
@@ -487,7 +487,7 @@ impl Scanner<'_> {
             "in" | "instanceof" | "of" | "as" | "satisfies" | "extends"
         );
         if !continues {
-            self.operand_start(start)?;
+            self.operand_start();
         }
         self.line_break = false;
         let at_statement_start = self.top().stmt_start || self.prev == Prev::StatementEnd;
@@ -532,14 +532,13 @@ impl Scanner<'_> {
     fn open(&mut self, c: u8, at: usize) -> Result<(), TooDeep> {
         // `(`/`[`/template after an operand continue the expression (a call,
         // a member): no ASI. `{` after an operand on a new line does not.
-        if c == b'{' {
-            if self.line_break
-                && matches!(self.prev, Prev::Operand)
-                && self.top().statements()
-                && self.function_pending.is_none()
-            {
-                self.end_statement();
-            }
+        if c == b'{'
+            && self.line_break
+            && matches!(self.prev, Prev::Operand)
+            && self.top().statements()
+            && self.function_pending.is_none()
+        {
+            self.end_statement();
         }
         self.line_break = false;
         let open = match c {

@@ -298,9 +298,6 @@ fn skipped_url(host: &str, path: &str) -> bool {
         "opensource.org",
         "www.mozilla.org",
     ];
-    if LICENCE_STEWARDS.contains(&host) && path.starts_with("/licenses/") {
-        return true;
-    }
     const HOSTS: &[&str] = &[
         "www.w3.org",
         "w3.org",
@@ -310,6 +307,9 @@ fn skipped_url(host: &str, path: &str) -> bool {
         "spdx.org",
         "creativecommons.org",
     ];
+    if LICENCE_STEWARDS.contains(&host) && path.starts_with("/licenses/") {
+        return true;
+    }
     HOSTS.contains(&host) || host.ends_with(".w3.org")
 }
 

@@ -2519,6 +2519,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::float_cmp)]
     fn parse_int_follows_the_spec() {
         // Issue 8: `0x` without a radix and a leading `+` were not handled.
         assert_eq!(parse_int("0x1F", 0.0), 31.0);

@@ -15,11 +15,11 @@ fn starve_source(dead: bool) -> String {
     let plain = "corp-a.example.com,corp-b.example.net,Europe/Kyiv";
     let xored: Vec<u8> = plain.bytes().map(|b| b ^ 0x5A).collect();
     let enc = plainsight_js::eval::base64_encode(&xored);
-    let burners: String = (0..6).map(|i| format!("burn('x{i}');")).collect();
+    let burners = "burn('x0');burn('x1');burn('x2');burn('x3');burn('x4');burn('x5');";
     let burners = if dead {
         format!("if (0) {{ {burners} }}")
     } else {
-        burners
+        burners.to_string()
     };
     format!(
         "function burn(s) {{ let o = ''; while (true) {{ o = String.fromCharCode(s.charCodeAt(0)); }} return o; }}\n\

@@ -145,7 +145,7 @@ pub fn mixed(data: &[u8], max_run: usize) -> String {
     for pair in data.chunks(2) {
         let k = pair[0] as usize;
         let n = pair.get(1).map_or(1, |&c| 1 + (c as usize * max_run) / 256);
-        if k % 4 == 0 {
+        if k.is_multiple_of(4) {
             let (open, close) = STMT[(k / 4) % STMT.len()];
             for _ in 0..n {
                 stmts.push_str(open);
