@@ -36,7 +36,7 @@ use oxc_ast::ast::{
 };
 use oxc_semantic::NodeId;
 use oxc_span::{GetSpan, Span};
-use plainsight_core::{CharNote, Confidence, Finding, Rule, Severity};
+use plainsight_core::{CharNote, Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity};
 use plainsight_text::{DiffKind, classify};
 
 use crate::context::Ctx;
@@ -56,16 +56,20 @@ const NEAR_BUDGET: u32 = 400;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
-/// Distinct texts compared per decision side.
-const MAX_ALTS: usize = 256;
+/// Up to this many distinct texts every pair is compared; beyond it only
+/// pairs with equal [`signature`]s (a necessary condition for an
+/// imperceptible difference), so a table of thousands costs one signature
+/// each and no alternative is ever dropped.
+const ALL_PAIRS_MAX: usize = 48;
 
 /// What the covert-channel analysis of a program produced.
 #[derive(Default)]
 pub(crate) struct Output {
     /// Findings per unit, in the order of the units given.
     pub findings: Vec<Vec<Finding>>,
-    /// Budgets that ran out, per unit (`path: …` sentences).
-    pub notices: Vec<String>,
+    /// Why the analysis of each unit is not complete (a flow budget ran
+    /// out while following one of its values), in the order of the units.
+    pub incomplete: Vec<Vec<Incomplete>>,
 }
 
 /// PS1xx over one unit.
@@ -88,7 +92,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     }
     let mut out = Output {
         findings: (0..units.len()).map(|_| Vec::new()).collect(),
-        notices: Vec::new(),
+        incomplete: (0..units.len()).map(|_| Vec::new()).collect(),
     };
     if all_seeds.is_empty() {
         return out;
@@ -109,7 +113,6 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut judged_cache: HashMap<(UnitId, NodeId, NodeId, u64, bool), Option<Judged>> =
         HashMap::new();
     let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
-    let mut truncated = 0usize;
     for seed in &all_seeds {
         // Near the carrier first: the choice between imperceptible variants
         // is made close to them. Only a carrier met by such a choice is
@@ -126,7 +129,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 let judged = match judged_cache.get(&jkey) {
                     Some(j) => j.clone(),
                     None => {
-                        let j = judge_decision(&prog, seed, d, &mut truncated);
+                        let j = judge_decision(&prog, seed, d);
                         judged_cache.insert(jkey, j.clone());
                         j
                     }
@@ -183,7 +186,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             let judged = match judged_cache.get(&jkey) {
                 Some(j) => j.clone(),
                 None => {
-                    let j = judge_decision(&prog, seed, &d, &mut truncated);
+                    let j = judge_decision(&prog, seed, &d);
                     judged_cache.insert(jkey, j.clone());
                     j
                 }
@@ -288,18 +291,16 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         } else {
             "decisions whose environment sources were not all traced"
         };
-        out.notices.push(format!(
-            "{}{}: covert-channel analysis budget ran out at {} {what} (first at {}:{})",
-            chain_prefix(ctx.chain),
-            ctx.path,
-            group.len(),
-            first.line,
-            first.column
-        ));
-    }
-    if truncated > 0 {
-        out.notices.push(format!(
-            "covert-channel analysis: {truncated} decision(s) had more than {MAX_ALTS} alternative texts; the first {MAX_ALTS} of each were compared"
+        out.incomplete[u as usize].push(Incomplete::new(
+            IncompleteKind::Budget,
+            format!(
+                "{}{}:{}:{}: covert-channel analysis budget ran out at {} {what}",
+                chain_prefix(ctx.chain),
+                ctx.path,
+                first.line,
+                first.column,
+                group.len(),
+            ),
         ));
     }
     out
@@ -675,13 +676,12 @@ fn numeric_field<'a>(e: &'a Expression<'_>, vars: &mut Vec<&'a str>, depth: u8) 
 fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
     let mut r = Renderer::new(ctx);
-    let mut cut = false;
     let mut a = Vec::new();
-    r.alternatives(expr_of(ctx, d.chosen)?, false, &mut a, &mut cut);
+    r.alternatives(expr_of(ctx, d.chosen)?, false, &mut a);
     let Alts::Exprs(v) = &d.alts else { return None };
     let mut b = Vec::new();
     for e in v {
-        r.alternatives(e, false, &mut b, &mut cut);
+        r.alternatives(e, false, &mut b);
     }
     let sep = |t: &String| {
         let mut cs = t.chars();
@@ -745,17 +745,11 @@ fn expand_tests<'a>(ctx: &Ctx<'a>, t: &Test<'a>, j: &Judged) -> Vec<Test<'a>> {
 }
 
 /// The texts on both sides of a decision, judged.
-fn judge_decision<'a>(
-    prog: &Program<'_, 'a>,
-    seed: &Seed<'a>,
-    d: &Decision<'a>,
-    truncated: &mut usize,
-) -> Option<Judged> {
+fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
 
     let codes = char_code_context(ctx, d.site);
     let mut r = Renderer::new(ctx);
-    let mut cut = false;
     let mut a: Vec<String> = Vec::new();
     match &seed.kind {
         SeedKind::Computed { sample, .. } if d.synthetic => {
@@ -779,20 +773,19 @@ fn judge_decision<'a>(
     let chosen_ctx = prog.ctx(d.unit);
     // A side that is a binding, a field or another module's export is
     // rendered where its constant text is.
-    let side =
-        |e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>, cut: &mut bool| {
-            if let Some((cu, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e)
-                && cu != d.unit
-            {
-                Renderer::new(prog.ctx(cu)).alternatives(ce, codes, out, cut);
-            } else if let Some((_, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e) {
-                r.alternatives(ce, codes, out, cut);
-            } else {
-                r.alternatives(e, codes, out, cut);
-            }
-        };
+    let side = |e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>| {
+        if let Some((cu, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e)
+            && cu != d.unit
+        {
+            Renderer::new(prog.ctx(cu)).alternatives(ce, codes, out);
+        } else if let Some((_, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e) {
+            r.alternatives(ce, codes, out);
+        } else {
+            r.alternatives(e, codes, out);
+        }
+    };
     match expr_of(chosen_ctx, d.chosen) {
-        Some(e) => side(e, &mut r, &mut a, &mut cut),
+        Some(e) => side(e, &mut r, &mut a),
         None => {
             // A template whose text carries the seed.
             if let AstKind::TemplateLiteral(t) = chosen_ctx.semantic.nodes().kind(d.chosen) {
@@ -808,7 +801,7 @@ fn judge_decision<'a>(
     match &d.alts {
         Alts::Exprs(v) => {
             for e in v {
-                side(e, &mut r, &mut b, &mut cut);
+                side(e, &mut r, &mut b);
             }
         }
         Alts::Empty => b.push(String::new()),
@@ -828,9 +821,6 @@ fn judge_decision<'a>(
             }
             return None;
         }
-    }
-    if cut {
-        *truncated += 1;
     }
     // `c ? s.replace(P, R) : s`, `s.split(P).join(R)`: the change itself.
     let mut j = match judge(&a, &b, false) {
@@ -1356,21 +1346,18 @@ impl<'c, 'a> Renderer<'c, 'a> {
 
     /// The texts an expression may produce: conditionals and `c && A || B`
     /// chains are expanded into their branches, everything else rendered
-    /// once (`${n}` for what is not constant). At most [`MAX_ALTS`] texts;
-    /// `truncated` says when more were left out.
+    /// once (`${n}` for what is not constant). Every text is kept (no cap
+    /// a decoy table could push a variant past); the number is bounded by the
+    /// size of the expression, and [`judge`] compares large sets linearly.
     pub(crate) fn alternatives(
         &mut self,
         e: &'a Expression<'a>,
         codes: bool,
         out: &mut Vec<String>,
-        truncated: &mut bool,
     ) {
+        let mut seen: std::collections::HashSet<String> = out.iter().cloned().collect();
         let mut stack = vec![e];
         while let Some(e) = stack.pop() {
-            if out.len() >= MAX_ALTS {
-                *truncated = true;
-                return;
-            }
             match e.without_parentheses() {
                 Expression::ConditionalExpression(c) => {
                     stack.push(&c.alternate);
@@ -1386,7 +1373,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     }
                     _ if l.operator == LogicalOperator::And => {
                         stack.push(&l.right);
-                        if !out.iter().any(String::is_empty) {
+                        if seen.insert(String::new()) {
                             out.push(String::new());
                         }
                     }
@@ -1407,13 +1394,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
                             t.push_str(&x);
                         }
                     }
-                    if !out.contains(&t) {
+                    if seen.insert(t.clone()) {
                         out.push(t);
                     }
                 }
                 _ => {
                     if let Some(t) = self.render(e, codes)
-                        && !out.contains(&t)
+                        && seen.insert(t.clone())
                     {
                         out.push(t);
                     }
@@ -1596,20 +1583,18 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
     let mut distinct: Vec<&str> = Vec::new();
     let mut in_a: Vec<bool> = Vec::new();
     let mut in_b: Vec<bool> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     for (s, is_a) in a
         .iter()
         .map(|s| (s, true))
         .chain(b.iter().map(|s| (s, false)))
     {
-        let i = match distinct.iter().position(|d| *d == s.as_str()) {
-            Some(i) => i,
-            None => {
-                distinct.push(s);
-                in_a.push(false);
-                in_b.push(false);
-                distinct.len() - 1
-            }
-        };
+        let i = *index.entry(s.as_str()).or_insert_with(|| {
+            distinct.push(s);
+            in_a.push(false);
+            in_b.push(false);
+            distinct.len() - 1
+        });
         if is_a {
             in_a[i] = true;
         } else {
@@ -1634,8 +1619,18 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
         });
     }
     let mut best: Option<(u8, Judged)> = None;
-    for i in 0..distinct.len() {
-        for j in i + 1..distinct.len() {
+    // Small sets: every pair (a visible pair may still be a reordered
+    // format); large ones: the pairs that can be imperceptible, so no
+    // alternative is dropped and the cost stays linear.
+    let pairs: Vec<(usize, usize)> = if distinct.len() <= ALL_PAIRS_MAX {
+        (0..distinct.len())
+            .flat_map(|i| (i + 1..distinct.len()).map(move |j| (i, j)))
+            .collect()
+    } else {
+        candidate_pairs(&distinct)
+    };
+    {
+        for (i, j) in pairs {
             if !crosses(i, j) {
                 continue;
             }
@@ -1777,19 +1772,39 @@ pub(crate) fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
         })
         .map(|(_, (_, s))| *s)
         .collect();
-    // Signatures once per text, then equal signatures among distinct texts.
-    let mut sigs: Vec<(&str, Sig)> = Vec::with_capacity(candidates.len());
-    for s in candidates {
-        if sigs.iter().any(|(t, _)| *t == s) {
-            continue;
-        }
-        let sig = signature(s);
-        if sigs.iter().any(|(_, g)| *g == sig) {
-            return true;
-        }
-        sigs.push((s, sig));
+    // Signatures once per distinct text (`lens` is deduplicated), then equal
+    // signatures found by hashing: linear in the number of texts.
+    let mut sigs: std::collections::HashSet<Sig> =
+        std::collections::HashSet::with_capacity(candidates.len());
+    candidates.into_iter().any(|s| !sigs.insert(signature(s)))
+}
+
+/// The pairs of `alts` (indices) that may differ imperceptibly: all pairs of
+/// a small set; of a large one, those with equal [`signature`]s (grouped by
+/// hashing), so the cost stays linear in the number of alternatives.
+fn candidate_pairs(alts: &[&str]) -> Vec<(usize, usize)> {
+    let n = alts.len();
+    if n <= ALL_PAIRS_MAX {
+        return (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| may_be_imperceptible(alts[i], alts[j]))
+            .collect();
     }
-    false
+    let mut groups: HashMap<Sig, Vec<usize>> = HashMap::new();
+    for (i, a) in alts.iter().enumerate() {
+        groups.entry(signature(a)).or_default().push(i);
+    }
+    let mut pairs: Vec<(usize, usize)> = groups
+        .values()
+        .flat_map(|g| {
+            g.iter()
+                .enumerate()
+                .flat_map(move |(k, &i)| g[k + 1..].iter().map(move |&j| (i, j)))
+        })
+        .filter(|&(i, j)| alts[i] != alts[j])
+        .collect();
+    pairs.sort_unstable();
+    pairs
 }
 
 pub(crate) fn is_invisible_symbol(s: &str) -> bool {
@@ -1842,7 +1857,7 @@ fn ascii_signature_len(s: &str) -> usize {
 
 /// See [`signature`]. Values live briefly on the stack, one or two at a time,
 /// so the inline histogram is cheaper than boxing it.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Hash)]
 #[allow(clippy::large_enum_variant)]
 enum Sig {
     /// Histogram of skeleton characters, when they are all ASCII.

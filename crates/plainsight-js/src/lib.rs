@@ -16,14 +16,14 @@
 use std::path::Path;
 
 use oxc_span::SourceType;
-use plainsight_core::Finding;
+use plainsight_core::{Finding, Incomplete, IncompleteKind, UnitOutcome};
 
 use crate::context::{Ctx, LineIndex};
 pub use crate::group::module_groups;
 
 pub mod context;
 pub mod covert;
-mod depth;
+pub mod depth;
 pub mod egress;
 pub mod env;
 pub mod eval;
@@ -33,13 +33,16 @@ pub mod hidden;
 mod jsregex;
 mod snippet;
 mod strtable;
+mod tz_names;
 
 /// Limits and budgets for one scan.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
     /// Largest JS file scanned, in bytes.
     pub max_file_size: u64,
-    /// Deepest syntactic nesting accepted before a file is reported "too deep".
+    /// Deepest syntax tree accepted (as bounded by the [`depth`] precheck)
+    /// before a file is reported "too deep" and not analysed. Real bundles
+    /// stay under ~1,200 (Claude Code's 13 MB `cli.js`: 1,138).
     pub max_depth: u32,
     /// Step budget of the bounded evaluator, per evaluation.
     pub eval_steps: u64,
@@ -55,7 +58,7 @@ impl Default for ScanOptions {
     fn default() -> ScanOptions {
         ScanOptions {
             max_file_size: 256 << 20,
-            max_depth: 2000,
+            max_depth: 6000,
             eval_steps: 200_000,
             eval_max_output: 1 << 20,
             max_group_bytes: 256 << 20,
@@ -63,23 +66,14 @@ impl Default for ScanOptions {
     }
 }
 
-/// A per-file problem that did not stop the scan (syntax error, too deep, unreadable).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileError {
-    /// `path:line:column: message` style, naming the file and place.
-    pub message: String,
-}
-
-/// What a scan produced.
+/// What a scan produced: the findings, and one typed outcome per file
+/// (analysed, partially analysed or not analysed, with the reasons).
 #[derive(Clone, Debug, Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
-    pub errors: Vec<FileError>,
+    pub units: Vec<UnitOutcome>,
     /// Files scanned.
     pub files: usize,
-    /// Analysis limits that were reached (a budget ran out somewhere): the
-    /// report says so rather than let the file look fully reviewed.
-    pub notices: Vec<String>,
 }
 
 /// One JavaScript unit of a package, as the scan pipeline hands it in.
@@ -90,6 +84,26 @@ pub struct SourceUnit<'s> {
     /// Containers it came from, outermost first.
     pub chain: &'s [String],
     pub source: &'s str,
+}
+
+impl ScanOutput {
+    /// Every reason some file was not analysed completely.
+    pub fn incomplete(&self) -> impl Iterator<Item = &Incomplete> {
+        self.units.iter().flat_map(|u| u.reasons.iter())
+    }
+
+    /// The messages of [`ScanOutput::incomplete`], for tests and examples.
+    pub fn problems(&self) -> Vec<String> {
+        self.incomplete().map(|r| r.message.clone()).collect()
+    }
+
+    fn push_unread(&mut self, path: &Path, kind: IncompleteKind, message: String) {
+        self.units.push(UnitOutcome::not_analysed(
+            Vec::new(),
+            path.display().to_string(),
+            Incomplete::new(kind, message),
+        ));
+    }
 }
 
 /// A failure that stops the scan of this input altogether (e.g. path does not exist).
@@ -103,10 +117,22 @@ pub enum ScanError {
     },
 }
 
-/// Stack for the parse-and-analyze thread. oxc and our visitors recurse per
-/// nesting level; the depth precheck bounds the levels and this bounds the
-/// bytes. It is reserved address space, not committed memory.
-const ANALYSIS_STACK: usize = 256 << 20;
+/// Stack for the parse-and-analyze threads. oxc's parser, its semantic
+/// builder, codegen and our recursive helpers recurse once per level of the
+/// syntax tree; the depth precheck ([`depth`]) bounds the levels, and this
+/// bounds the bytes per level: measured worst cases are ~1.7 KB per level in
+/// a release build and ~3.4 KB in a debug build (object literals nested in
+/// object literals), so 16 KB per level of `max_depth` leaves a wide margin.
+/// It is reserved address space; only what a deep file touches is committed.
+fn analysis_stack(max_depth: u32) -> usize {
+    const BASE: usize = 256 << 20;
+    const PER_LEVEL: usize = 16 << 10;
+    BASE.max(
+        (max_depth as usize)
+            .saturating_mul(PER_LEVEL)
+            .saturating_add(64 << 20),
+    )
+}
 
 /// Syntax errors listed per file before the rest are summarised.
 const MAX_SYNTAX_ERRORS: usize = 20;
@@ -114,9 +140,12 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// Scan one JavaScript source. `path` names it in locations; `chain` lists the
 /// containers it came from (outermost first; empty for a plain file).
 ///
-/// Never panics on bad input: a file nested deeper than `opts.max_depth` is
-/// reported as a [`FileError`] and not parsed; syntax errors become
-/// `FileError`s with line:column and the recovered program is still analyzed.
+/// Never panics or aborts on bad input, and never reports a file it could not
+/// look at as clean: the one [`UnitOutcome`] in the output says whether the
+/// file was analysed, partially analysed (syntax errors with the recovered
+/// program analysed; a budget ran out) or not analysed (nested deeper than
+/// `opts.max_depth`, too large, parse abandoned, analyzer crash), with the
+/// reasons naming the file and place.
 pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOptions) -> ScanOutput {
     scan_package(
         &[SourceUnit {
@@ -134,10 +163,12 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
 /// once and gets its own findings, and the covert-channel flow engine runs
 /// over all of them at once, following values across `require`/`import`
 /// between them ([`module_groups`] says which units belong together). One
-/// output per unit, in order.
+/// output per unit, in order, each with exactly one [`UnitOutcome`].
 ///
 /// Same guarantees as [`scan_source`], per unit: a unit that is too large or
-/// too deep is reported and left out of the group; the others are analysed.
+/// too deep is reported not analysed and left out of the group; the others
+/// are analysed. A budget of the flow engine that ran out while following a
+/// value of a unit makes that unit `partial`, never clean.
 pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOutput> {
     let mut outs: Vec<ScanOutput> = units
         .iter()
@@ -148,35 +179,37 @@ pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOut
         .collect();
     let mut ok: Vec<usize> = Vec::new();
     for (i, u) in units.iter().enumerate() {
+        let (path, chain, source) = (u.path, u.chain, u.source);
         let where_ = |offset: usize| {
-            let lines = LineIndex::new(u.source);
-            let p = lines.position(u.source, offset as u32);
-            format!(
-                "{}{}:{}:{}",
-                chain_prefix(u.chain),
-                u.path,
-                p.line,
-                p.column
-            )
+            let lines = LineIndex::new(source);
+            let p = lines.position(source, offset as u32);
+            format!("{}{path}:{}:{}", chain_prefix(chain), p.line, p.column)
         };
-        if u.source.len() > u32::MAX as usize {
-            outs[i].errors.push(FileError {
-                message: format!(
-                    "{}{}: larger than 4 GiB, not scanned",
-                    chain_prefix(u.chain),
-                    u.path
+        let not_analysed = |kind, message: String| {
+            UnitOutcome::not_analysed(chain.to_vec(), path, Incomplete::new(kind, message))
+        };
+        if source.len() > u32::MAX as usize {
+            outs[i].units.push(not_analysed(
+                IncompleteKind::Limit,
+                format!(
+                    "{}{path}: larger than 4 GiB; not analysed",
+                    chain_prefix(chain)
                 ),
-            });
+            ));
             continue;
         }
-        if let Some(deep) = depth::check(u.source, opts.max_depth) {
-            outs[i].errors.push(FileError {
-                message: format!(
-                    "{}: nesting deeper than {} levels (max_depth); file not analyzed",
+        let dialect = depth::Dialect {
+            jsx: source_type_for(path).is_jsx(),
+        };
+        if let Some(deep) = depth::check_with(source, opts.max_depth, dialect) {
+            outs[i].units.push(not_analysed(
+                IncompleteKind::TooDeep,
+                format!(
+                    "{}: nesting deeper than {} levels (max_depth); not analysed",
                     where_(deep.offset),
                     opts.max_depth
                 ),
-            });
+            ));
             continue;
         }
         ok.push(i);
@@ -187,7 +220,7 @@ pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOut
     let result = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("plainsight-js".into())
-            .stack_size(ANALYSIS_STACK)
+            .stack_size(analysis_stack(opts.max_depth))
             .spawn_scoped(s, || {
                 if let [i] = ok[..] {
                     let u = units[i];
@@ -206,38 +239,71 @@ pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOut
             })
             .map(std::thread::ScopedJoinHandle::join)
     });
+    let not_analysed = |i: usize, kind, message: String| {
+        let u = units[i];
+        UnitOutcome::not_analysed(u.chain.to_vec(), u.path, Incomplete::new(kind, message))
+    };
     match result {
         Ok(Ok(analyzed)) => {
             for (&i, a) in ok.iter().zip(analyzed) {
+                let u = units[i];
                 outs[i].findings = a.findings;
-                outs[i].errors.extend(a.errors);
-                outs[i].notices = a.notices;
+                let mut unit = UnitOutcome::analysed(u.chain.to_vec(), u.path);
+                if a.abandoned {
+                    unit.status = plainsight_core::AnalysisStatus::NotAnalysed;
+                }
+                for r in a.incomplete {
+                    unit.degrade(r);
+                }
+                outs[i].units.push(unit);
             }
         }
         Ok(Err(_)) => {
             for &i in &ok {
-                outs[i].errors.push(FileError {
-                    message: format!(
-                        "{}{}: internal error while analyzing this file (please report)",
-                        chain_prefix(units[i].chain),
-                        units[i].path
-                    ),
-                });
+                let message = format!(
+                    "{}{}: internal error while analysing this file (please report); not analysed",
+                    chain_prefix(units[i].chain),
+                    units[i].path
+                );
+                outs[i]
+                    .units
+                    .push(not_analysed(i, IncompleteKind::Crash, message));
             }
         }
         Err(e) => {
             for &i in &ok {
-                outs[i].errors.push(FileError {
-                    message: format!(
-                        "{}{}: could not start the analysis thread: {e}",
-                        chain_prefix(units[i].chain),
-                        units[i].path
-                    ),
-                });
+                let message = format!(
+                    "{}{}: could not start the analysis thread: {e}; not analysed",
+                    chain_prefix(units[i].chain),
+                    units[i].path
+                );
+                outs[i]
+                    .units
+                    .push(not_analysed(i, IncompleteKind::Limit, message));
             }
         }
     }
     outs
+}
+
+/// What the analysis of one unit produced.
+#[derive(Default)]
+struct Analysis {
+    findings: Vec<Finding>,
+    /// Why the analysis is not complete (syntax errors, budgets).
+    incomplete: Vec<Incomplete>,
+    /// The parser gave up: nothing of the unit was analysed.
+    abandoned: bool,
+}
+
+impl Analysis {
+    fn add_incomplete(&mut self, more: impl IntoIterator<Item = Incomplete>) {
+        for r in more {
+            if !self.incomplete.contains(&r) {
+                self.incomplete.push(r);
+            }
+        }
+    }
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -248,26 +314,22 @@ fn chain_prefix(chain: &[String]) -> String {
     })
 }
 
-/// What the analysis of one unit produced.
-#[derive(Default)]
-struct Analyzed {
-    findings: Vec<Finding>,
-    errors: Vec<FileError>,
-    notices: Vec<String>,
-}
-
-/// Parse one unit (errors reported as [`FileError`]s); `None` when oxc gave up.
+/// Parse one unit (syntax errors recorded as incomplete); `None` when oxc gave up.
 fn parse_unit<'a>(
     allocator: &'a oxc_allocator::Allocator,
     path: &str,
     chain: &[String],
     source: &'a str,
     lines: &LineIndex,
-    errors: &mut Vec<FileError>,
+    out: &mut Analysis,
 ) -> Option<oxc_ast::ast::Program<'a>> {
     let parsed = oxc_parser::Parser::new(allocator, source, source_type_for(path)).parse();
-    syntax_errors(path, chain, source, lines, diagnostics(&parsed), errors);
-    (!parsed.panicked).then_some(parsed.program)
+    syntax_errors(path, chain, source, lines, diagnostics(&parsed), out);
+    if parsed.panicked {
+        out.abandoned = true;
+        return None;
+    }
+    Some(parsed.program)
 }
 
 /// Syntax errors of a parse as (offset, message).
@@ -290,27 +352,29 @@ fn syntax_errors(
     source: &str,
     lines: &LineIndex,
     diags: Vec<(u32, String)>,
-    errors: &mut Vec<FileError>,
+    out: &mut Analysis,
 ) {
     for (offset, message) in diags.iter().take(MAX_SYNTAX_ERRORS) {
         let p = lines.position(source, *offset);
-        errors.push(FileError {
-            message: format!(
+        out.incomplete.push(Incomplete::new(
+            IncompleteKind::Syntax,
+            format!(
                 "{}{path}:{}:{}: syntax error: {message}",
                 chain_prefix(chain),
                 p.line,
                 p.column,
             ),
-        });
+        ));
     }
     if diags.len() > MAX_SYNTAX_ERRORS {
-        errors.push(FileError {
-            message: format!(
+        out.incomplete.push(Incomplete::new(
+            IncompleteKind::Syntax,
+            format!(
                 "{}{path}: {} more syntax errors",
                 chain_prefix(chain),
                 diags.len() - MAX_SYNTAX_ERRORS
             ),
-        });
+        ));
     }
 }
 
@@ -322,7 +386,7 @@ fn analyze_source(
     opts: &ScanOptions,
     parallel: bool,
     inline_tables: bool,
-) -> Analyzed {
+) -> Analysis {
     let allocator = oxc_allocator::Allocator::default();
     let source_type = source_type_for(path);
     // The line index depends on the bytes only: on a large file it is built
@@ -336,16 +400,10 @@ fn analyze_source(
         };
         (parsed, lines)
     });
-    let mut out = Analyzed::default();
-    syntax_errors(
-        path,
-        chain,
-        source,
-        &lines,
-        diagnostics(&parsed),
-        &mut out.errors,
-    );
+    let mut out = Analysis::default();
+    syntax_errors(path, chain, source, &lines, diagnostics(&parsed), &mut out);
     if parsed.panicked {
+        out.abandoned = true;
         return out;
     }
     let program = parsed.program;
@@ -357,8 +415,8 @@ fn analyze_source(
     } else {
         let mut c = covert::analyze_program(&[&ctx]);
         out.findings.append(&mut c.findings[0]);
-        out.notices.append(&mut c.notices);
-        others(&ctx, &mut rest)
+        out.add_incomplete(c.incomplete.swap_remove(0));
+        others(&ctx, &mut rest, &mut out.incomplete)
     };
     out.findings.append(&mut rest);
     if inline_tables && let Some(inlined) = inlined {
@@ -375,7 +433,7 @@ fn inline_pass(
     inlined: &strtable::Inlined,
     opts: &ScanOptions,
     parallel: bool,
-    out: &mut Analyzed,
+    out: &mut Analysis,
 ) {
     let more = analyze_source(ctx.path, ctx.chain, &inlined.source, opts, parallel, false);
     let known: std::collections::HashSet<(plainsight_core::Rule, String)> = out
@@ -397,21 +455,21 @@ fn inline_pass(
             .push("found after inlining the string table (see PS203)".into());
         out.findings.push(f);
     }
-    out.notices.extend(more.notices);
+    out.add_incomplete(more.incomplete);
 }
 
 /// Several units of one package: one arena, one parse and semantic model per
 /// unit, the per-unit analyzers on each, and the covert-channel engine on
 /// all of them together.
-fn analyze_group(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<Analyzed> {
+fn analyze_group(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<Analysis> {
     let allocator = oxc_allocator::Allocator::default();
-    let mut outs: Vec<Analyzed> = units.iter().map(|_| Analyzed::default()).collect();
+    let mut outs: Vec<Analysis> = units.iter().map(|_| Analysis::default()).collect();
     let lines: Vec<LineIndex> = units.iter().map(|u| LineIndex::new(u.source)).collect();
     let programs: Vec<Option<oxc_ast::ast::Program<'_>>> = units
         .iter()
         .zip(&lines)
         .zip(outs.iter_mut())
-        .map(|((u, l), o)| parse_unit(&allocator, u.path, u.chain, u.source, l, &mut o.errors))
+        .map(|((u, l), o)| parse_unit(&allocator, u.path, u.chain, u.source, l, o))
         .collect();
     let sems: Vec<Option<oxc_semantic::SemanticBuilderReturn<'_>>> = programs
         .iter()
@@ -428,19 +486,17 @@ fn analyze_group(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<Analyzed> 
     }
     for (i, ctx) in &ctxs {
         let mut rest = Vec::new();
-        let inlined = others(ctx, &mut rest);
+        let inlined = others(ctx, &mut rest, &mut outs[*i].incomplete);
         outs[*i].findings.append(&mut rest);
         if let Some(inlined) = inlined {
             inline_pass(ctx, &inlined, opts, false, &mut outs[*i]);
         }
     }
     let refs: Vec<&Ctx<'_>> = ctxs.iter().map(|(_, c)| c).collect();
-    let mut c = covert::analyze_program(&refs);
-    for ((i, _), f) in ctxs.iter().zip(c.findings.iter_mut()) {
-        outs[*i].findings.append(f);
-    }
-    if let Some((i, _)) = ctxs.first() {
-        outs[*i].notices.append(&mut c.notices);
+    let c = covert::analyze_program(&refs);
+    for (((i, _), mut f), inc) in ctxs.iter().zip(c.findings).zip(c.incomplete) {
+        outs[*i].findings.append(&mut f);
+        outs[*i].add_incomplete(inc);
     }
     outs
 }
@@ -454,7 +510,11 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// Environment probes, hidden strings and endpoints in ONE pass over the node
 /// table: on a large bundle walking 2–3 million nodes is most of their cost.
 /// Findings come out in the same order as running them one after another.
-fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<strtable::Inlined> {
+fn others(
+    ctx: &Ctx<'_>,
+    out: &mut Vec<Finding>,
+    incomplete: &mut Vec<Incomplete>,
+) -> Option<strtable::Inlined> {
     let mut env = env::Pass::new(ctx);
     let mut hidden = hidden::Pass::new(ctx);
     let mut egress = egress::Pass::new();
@@ -466,7 +526,7 @@ fn others(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Option<strtable::Inlined> {
         tables.node(node);
     }
     env.finish(out);
-    hidden.finish(out);
+    hidden.finish(out, incomplete);
     egress.finish(ctx, out);
     tables.finish(ctx, out)
 }
@@ -490,7 +550,7 @@ unsafe impl Sync for SharedCtx<'_, '_> {}
 /// each side fills its own vector.
 fn run_split(
     ctx: &Ctx<'_>,
-    covert_out: &mut Analyzed,
+    out: &mut Analysis,
     rest: &mut Vec<Finding>,
 ) -> Option<strtable::Inlined> {
     let shared = SharedCtx(ctx);
@@ -498,17 +558,20 @@ fn run_split(
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("plainsight-js-covert".into())
-            .stack_size(ANALYSIS_STACK)
+            .stack_size(analysis_stack(shared.0.opts.max_depth))
             .spawn_scoped(s, move || covert::analyze_program(&[shared.0]));
-        let inlined = others(shared.0, rest);
+        let mut others_incomplete = Vec::new();
+        let inlined = others(shared.0, rest, &mut others_incomplete);
         let mut c = match worker.map(std::thread::ScopedJoinHandle::join) {
             Ok(Ok(c)) => c,
             // Could not start a thread: do the work here.
             Err(_) => covert::analyze_program(&[shared.0]),
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
         };
-        covert_out.findings.append(&mut c.findings[0]);
-        covert_out.notices.append(&mut c.notices);
+        // Same order as the sequential path: covert first, then the others.
+        out.findings.append(&mut c.findings[0]);
+        out.add_incomplete(c.incomplete.swap_remove(0));
+        out.add_incomplete(others_incomplete);
         inlined
     })
 }
@@ -564,7 +627,7 @@ fn source_type_for(path: &str) -> SourceType {
 ///
 /// A directory is walked recursively in name order. Symbolic links inside it
 /// are never followed (they could lead out of the tree or loop); each one is
-/// reported as a [`FileError`]. A path named explicitly is scanned whatever its
+/// reported as a unit not analysed. A path named explicitly is scanned whatever its
 /// extension. Files larger than `max_file_size` and files that are not UTF-8
 /// are reported and skipped: JavaScript is UTF-8 in practice, and decoding
 /// lossily would shift every byte offset we report. Source maps are skipped.
@@ -591,21 +654,27 @@ fn walk(dir: &Path, opts: &ScanOptions, out: &mut ScanOutput) -> std::io::Result
         let ft = match e.file_type() {
             Ok(ft) => ft,
             Err(err) => {
-                out.errors.push(FileError {
-                    message: format!("{}: {err}", p.display()),
-                });
+                out.push_unread(
+                    &p,
+                    IncompleteKind::Unreadable,
+                    format!("{}: {err}", p.display()),
+                );
                 continue;
             }
         };
         if ft.is_symlink() {
-            out.errors.push(FileError {
-                message: format!("{}: symbolic link not followed", p.display()),
-            });
+            out.push_unread(
+                &p,
+                IncompleteKind::Unreadable,
+                format!("{}: symbolic link not followed", p.display()),
+            );
         } else if ft.is_dir() {
             if let Err(err) = walk(&p, opts, out) {
-                out.errors.push(FileError {
-                    message: format!("{}: {err}", p.display()),
-                });
+                out.push_unread(
+                    &p,
+                    IncompleteKind::Unreadable,
+                    format!("{}: {err}", p.display()),
+                );
             }
         } else if ft.is_file() && is_js_name(&p) {
             let len = e.metadata().map_or(0, |m| m.len());
@@ -624,20 +693,20 @@ fn is_js_name(p: &Path) -> bool {
 fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
     let name = p.display().to_string();
     if len > opts.max_file_size {
-        out.errors.push(FileError {
-            message: format!(
-                "{name}: {len} bytes exceeds max_file_size ({}); not scanned",
+        out.push_unread(
+            p,
+            IncompleteKind::Limit,
+            format!(
+                "{name}: {len} bytes exceeds max_file_size ({}); not analysed",
                 opts.max_file_size
             ),
-        });
+        );
         return;
     }
     let bytes = match std::fs::read(p) {
         Ok(b) => b,
         Err(e) => {
-            out.errors.push(FileError {
-                message: format!("{name}: {e}"),
-            });
+            out.push_unread(p, IncompleteKind::Unreadable, format!("{name}: {e}"));
             return;
         }
     };
@@ -652,19 +721,18 @@ fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
             )
             .chars()
             .count();
-            out.errors.push(FileError {
-                message: format!(
-                    "{name}:{line}:{col}: not valid UTF-8 at byte offset {at}; not scanned"
-                ),
-            });
+            out.push_unread(
+                p,
+                IncompleteKind::Unreadable,
+                format!("{name}:{line}:{col}: not valid UTF-8 at byte offset {at}; not analysed"),
+            );
             return;
         }
     };
     let r = scan_source(&name, &[], &text, opts);
     out.files += r.files;
     out.findings.extend(r.findings);
-    out.errors.extend(r.errors);
-    out.notices.extend(r.notices);
+    out.units.extend(r.units);
 }
 
 #[cfg(test)]
@@ -676,16 +744,22 @@ mod tests {
         let ts = "interface P { tz: string }\nconst p: P = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone };\nenum M { A }\nexport const m = <M>M.A;\n";
         for path in ["main.ts", "x.mts", "y.cts", "<vfs>/z.TS"] {
             let out = scan_source(path, &[], ts, &ScanOptions::default());
-            assert!(out.errors.is_empty(), "{path}: {:?}", out.errors);
+            assert!(out.problems().is_empty(), "{path}: {:?}", out.problems());
             assert!(!out.findings.is_empty(), "{path}");
         }
         let tsx = "const e = <div title={Intl.DateTimeFormat().resolvedOptions().timeZone} />;\nconst n: number = 1;\n";
         let out = scan_source("v.tsx", &[], tsx, &ScanOptions::default());
-        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        assert!(
+            out.problems().is_empty() && !out.findings.is_empty(),
+            "{out:?}"
+        );
         // deno's transpiled JavaScript keeps the module's `.ts` name.
         let js = "var M = /*#__PURE__*/ function(M) { M[M[\"A\"] = 0] = \"A\"; return M; }(M || {});\nconst tz = Intl.DateTimeFormat().resolvedOptions().timeZone;\n";
         let out = scan_source("main.ts", &[], js, &ScanOptions::default());
-        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        assert!(
+            out.problems().is_empty() && !out.findings.is_empty(),
+            "{out:?}"
+        );
         // Plain JavaScript is unaffected.
         assert!(source_type_for("a.js").is_javascript());
         assert!(source_type_for("a.cts").is_commonjs() && source_type_for("a.cts").is_typescript());
@@ -695,14 +769,17 @@ mod tests {
     fn too_deep_is_a_file_error_not_an_abort() {
         let src = format!("x = {}1{};", "[".repeat(100_000), "]".repeat(100_000));
         let out = scan_source("deep.js", &[], &src, &ScanOptions::default());
-        assert_eq!(out.errors.len(), 1);
+        let p = out.problems();
+        assert_eq!(p.len(), 1);
         assert!(
-            out.errors[0]
-                .message
-                .starts_with("deep.js:1:2005: nesting deeper than 2000"),
-            "{:?}",
-            out.errors
+            p[0].starts_with("deep.js:1:") && p[0].contains(": nesting deeper than 6000 levels"),
+            "{p:?}"
         );
+        assert_eq!(
+            out.units[0].status,
+            plainsight_core::AnalysisStatus::NotAnalysed
+        );
+        assert_eq!(out.units[0].reasons[0].kind, IncompleteKind::TooDeep);
     }
 
     #[test]
@@ -710,25 +787,26 @@ mod tests {
         // 1900 levels of parentheses overflow an 8 MB stack in a debug build of oxc.
         let src = format!("x = {}1{};", "(".repeat(1900), ")".repeat(1900));
         let out = scan_source("ok.js", &[], &src, &ScanOptions::default());
-        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert!(out.problems().is_empty(), "{:?}", out.problems());
+        assert!(out.units[0].is_complete());
     }
 
     #[test]
     fn syntax_errors_have_line_and_column_and_analysis_continues() {
+        // oxc gives up on this one: nothing was analysed, and the outcome says so.
         let out = scan_source(
             "bad.js",
             &[],
             "let a = 1;\nlet b = ;\n",
             &ScanOptions::default(),
         );
-        assert!(!out.errors.is_empty());
-        assert!(
-            out.errors[0]
-                .message
-                .starts_with("bad.js:2:9: syntax error"),
-            "{:?}",
-            out.errors
+        let p = out.problems();
+        assert!(p[0].starts_with("bad.js:2:9: syntax error"), "{p:?}");
+        assert_eq!(
+            out.units[0].status,
+            plainsight_core::AnalysisStatus::NotAnalysed
         );
+        assert_eq!(out.units[0].reasons[0].kind, IncompleteKind::Syntax);
         assert_eq!(out.files, 1);
     }
 
@@ -748,7 +826,7 @@ mod tests {
         let opts = ScanOptions::default();
         let run = |parallel| {
             std::thread::Builder::new()
-                .stack_size(ANALYSIS_STACK)
+                .stack_size(analysis_stack(opts.max_depth))
                 .spawn({
                     let src = src.clone();
                     let opts = opts.clone();
@@ -758,16 +836,8 @@ mod tests {
                 .join()
                 .unwrap()
         };
-        let Analyzed {
-            findings: one,
-            errors: e1,
-            ..
-        } = run(false);
-        let Analyzed {
-            findings: two,
-            errors: e2,
-            ..
-        } = run(true);
+        let (a1, a2) = (run(false), run(true));
+        let (one, e1, two, e2) = (a1.findings, a1.incomplete, a2.findings, a2.incomplete);
         assert!(e1.is_empty(), "{e1:?}");
         let rules: std::collections::BTreeSet<_> = one.iter().map(|f| f.rule.code()).collect();
         for prefix in ["PS1", "PS2", "PS3", "PS4"] {
@@ -794,7 +864,7 @@ mod tests {
         };
         let out = scan_path(&dir, &opts).unwrap();
         assert_eq!(out.files, 2);
-        let msgs: Vec<_> = out.errors.iter().map(|e| e.message.as_str()).collect();
+        let msgs = out.problems();
         assert!(
             msgs.iter()
                 .any(|m| m.contains("c.cjs:1:10: not valid UTF-8 at byte offset 9")),
@@ -811,7 +881,7 @@ mod tests {
             ..ScanOptions::default()
         };
         let out = scan_path(&dir.join("a.js"), &small).unwrap();
-        assert!(out.errors[0].message.contains("exceeds max_file_size"));
+        assert!(out.problems()[0].contains("exceeds max_file_size"));
         assert!(scan_path(&dir.join("missing.js"), &opts).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

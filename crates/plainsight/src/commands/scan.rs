@@ -14,7 +14,9 @@
 //! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
 //!   a missing package or a tarball that fails its integrity check must not
 //!   look like a clean scan. Problems inside an input (one file that does not
-//!   parse) are report errors and the scan goes on.
+//!   parse, is too deep, or ran out of a budget) are typed unit outcomes in
+//!   the report, the scan goes on, and the exit code is 2 unless
+//!   `--allow-incomplete`.
 //! - **JavaScript that is not UTF-8** (the artifact layer already converts
 //!   Bun's Latin-1) is decoded lossily and the report gets a notice naming the
 //!   unit and the first bad byte offset: the code is still worth scanning, and
@@ -30,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use plainsight_artifact::{Limits, OpenOptions, Unit, UnitKind};
-use plainsight_core::{Finding, Report};
+use plainsight_core::{Finding, Report, UnitOutcome};
 use plainsight_js::ScanOptions;
 
 use super::{OutputArgs, parse_size};
@@ -76,8 +78,9 @@ pub struct Args {
     /// Largest uncompressed/compressed ratio accepted (decompression bombs).
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_ratio: u64,
-    /// Deepest syntactic nesting of JavaScript accepted before a file is reported as too deep.
-    #[arg(long, default_value_t = 2000, value_name = "N")]
+    /// Deepest JavaScript syntax tree accepted (a bound computed before
+    /// parsing) before a file is reported as too deep and not analysed.
+    #[arg(long, default_value_t = 6000, value_name = "N")]
     pub max_depth: u32,
     /// Most JavaScript (bytes) of modules that import each other analysed as
     /// one program for covert-channel flows; a larger group is analysed module
@@ -200,7 +203,10 @@ pub fn scan_all(
         if texts[w[0]].is_none() {
             return vec![UnitResult {
                 findings: plainsight_artifact::exe::strings::native_findings(&units[w[0]]),
-                errors: Vec::new(),
+                units: vec![UnitOutcome::analysed(
+                    units[w[0]].chain.clone(),
+                    &units[w[0]].path,
+                )],
                 notices: Vec::new(),
             }];
         }
@@ -216,8 +222,8 @@ pub fn scan_all(
             .into_iter()
             .map(|out| UnitResult {
                 findings: out.findings,
-                errors: out.errors.into_iter().map(|e| e.message).collect(),
-                notices: out.notices,
+                units: out.units,
+                notices: Vec::new(),
             })
             .collect()
     });
@@ -229,7 +235,7 @@ pub fn scan_all(
     }
     for r in results.into_iter().flatten() {
         report.findings.extend(r.findings);
-        report.errors.extend(r.errors);
+        report.units.extend(r.units);
         report.notices.extend(r.notices);
     }
     report.sort();
@@ -238,7 +244,7 @@ pub fn scan_all(
 
 struct UnitResult {
     findings: Vec<Finding>,
-    errors: Vec<String>,
+    units: Vec<UnitOutcome>,
     notices: Vec<String>,
 }
 
@@ -329,5 +335,8 @@ mod tests {
                  U+FFFD (positions after it are approximate)"
             )
         );
+        let (text, _) = decode(&unit);
+        let r = plainsight_js::scan_source(&unit.path, &unit.chain, &text, &ScanOptions::default());
+        assert!(r.units[0].is_complete(), "{:?}", r.units);
     }
 }
