@@ -110,7 +110,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let (mut walk_states, mut decisions_n, mut judged_n, mut taint_t) =
         (0usize, 0usize, 0usize, std::time::Duration::ZERO);
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
-    let mut judged_cache: HashMap<(UnitId, NodeId, NodeId, u64, bool), Option<Judged>> =
+    let mut judged_cache: HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>> =
         HashMap::new();
     let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
     for seed in &all_seeds {
@@ -325,6 +325,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
             test: Test::Data(data),
             alts: Alts::Encoding,
             chosen: seed.node,
+            chosen_unit: seed.unit,
             frames: Vec::new(),
             state: 0,
             synthetic: true,
@@ -337,6 +338,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
                 test: *t,
                 alts: Alts::Encoding,
                 chosen: seed.node,
+                chosen_unit: seed.unit,
                 frames: Vec::new(),
                 state: 0,
                 synthetic: true,
@@ -580,6 +582,9 @@ fn format_choice(
         return Some(j);
     }
     let ctx = prog.ctx(d.unit);
+    if d.chosen_unit != d.unit {
+        return None;
+    }
     let chosen = expr_of(ctx, d.chosen)?;
     let Alts::Exprs(v) = &d.alts else { return None };
     let other = v.iter().find(|o| same_fields_differently(ctx, chosen, o))?;
@@ -677,7 +682,11 @@ fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> 
     let ctx = prog.ctx(d.unit);
     let mut r = Renderer::new(ctx);
     let mut a = Vec::new();
-    r.alternatives(expr_of(ctx, d.chosen)?, false, &mut a);
+    Renderer::new(prog.ctx(d.chosen_unit)).alternatives(
+        expr_of(prog.ctx(d.chosen_unit), d.chosen)?,
+        false,
+        &mut a,
+    );
     let Alts::Exprs(v) = &d.alts else { return None };
     let mut b = Vec::new();
     for e in v {
@@ -705,7 +714,7 @@ fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> 
 
 /// What judging a decision depends on: the merge point, the chosen side and
 /// the other side (not the test, nor the carrier that led there).
-fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, NodeId, u64, bool) {
+fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, UnitId, NodeId, u64, bool) {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     match &d.alts {
@@ -724,7 +733,14 @@ fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, NodeId, u64, bool) {
     }
     std::mem::discriminant(&d.test).hash(&mut h);
 
-    (d.unit, d.site, d.chosen, h.finish(), d.synthetic)
+    (
+        d.unit,
+        d.site,
+        d.chosen_unit,
+        d.chosen,
+        h.finish(),
+        d.synthetic,
+    )
 }
 
 /// The tests of a judged decision, one by one: the control dependences of a
@@ -770,23 +786,25 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
         }
         _ => {}
     }
-    let chosen_ctx = prog.ctx(d.unit);
+    // The tracked side may still be in the module it came from.
+    let chosen_ctx = prog.ctx(d.chosen_unit);
     // A side that is a binding, a field or another module's export is
     // rendered where its constant text is.
-    let side = |e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>| {
-        if let Some((cu, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e)
-            && cu != d.unit
-        {
-            Renderer::new(prog.ctx(cu)).alternatives(ce, codes, out);
-        } else if let Some((_, ce)) = crate::flow::walk::resolve_constant(prog, d.unit, e) {
-            r.alternatives(ce, codes, out);
-        } else {
-            r.alternatives(e, codes, out);
-        }
-    };
+    let side =
+        |unit: UnitId, e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>| {
+            let resolved = crate::flow::walk::resolve_constant(prog, unit, e);
+            match resolved {
+                Some((cu, ce)) if cu != d.unit => {
+                    Renderer::new(prog.ctx(cu)).alternatives(ce, codes, out);
+                }
+                Some((_, ce)) => r.alternatives(ce, codes, out),
+                None if unit != d.unit => Renderer::new(prog.ctx(unit)).alternatives(e, codes, out),
+                None => r.alternatives(e, codes, out),
+            }
+        };
     match expr_of(chosen_ctx, d.chosen) {
-        Some(e) => side(e, &mut r, &mut a),
-        None => {
+        Some(e) => side(d.chosen_unit, e, &mut r, &mut a),
+        None if d.chosen.index() < chosen_ctx.semantic.nodes().len() => {
             // A template whose text carries the seed.
             if let AstKind::TemplateLiteral(t) = chosen_ctx.semantic.nodes().kind(d.chosen) {
                 let mut s = String::new();
@@ -796,12 +814,13 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
                 a.push(s);
             }
         }
+        None => {}
     }
     let mut b: Vec<String> = Vec::new();
     match &d.alts {
         Alts::Exprs(v) => {
             for e in v {
-                side(e, &mut r, &mut b);
+                side(d.unit, e, &mut r, &mut b);
             }
         }
         Alts::Empty => b.push(String::new()),
@@ -825,7 +844,7 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
     // `c ? s.replace(P, R) : s`, `s.split(P).join(R)`: the change itself.
     let mut j = match judge(&a, &b, false) {
         Some(j) => j,
-        None => {
+        None if d.chosen_unit == d.unit => {
             let chosen = expr_of(chosen_ctx, d.chosen)?;
             let Alts::Exprs(v) = &d.alts else { return None };
             v.iter().find_map(|other| {
@@ -833,6 +852,7 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
                 judge(&[r], &[p], false)
             })?
         }
+        None => return None,
     };
 
     // A repetition count or a key chosen by data over invisible text encodes it.

@@ -111,6 +111,15 @@ fn package_ps1xx(dir: &Path) -> (Vec<plainsight_core::Finding>, Option<String>) 
     for g in groups {
         let group: Vec<_> = g.iter().map(|&i| units[i]).collect();
         for out in plainsight_js::scan_package(&group, &ScanOptions::default()) {
+            // A fixture package must be analysed, not crash or be cut short.
+            assert!(
+                out.units
+                    .iter()
+                    .all(plainsight_core::UnitOutcome::is_complete),
+                "{}: {:?}",
+                dir.display(),
+                out.units
+            );
             found.extend(
                 out.findings
                     .into_iter()

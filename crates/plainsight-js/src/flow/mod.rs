@@ -31,8 +31,9 @@
 //!   return value) computed once and reused at every call site.
 //!
 //! Every walk is iterative or depth-bounded and runs within a per-site budget;
-//! a site whose budget ran out is counted and reported as a notice, never
-//! silently dropped. What could not be followed (an unknown callee, a property
+//! a site whose budget ran out is counted and makes its unit `partial` with a
+//! reason of kind `budget` (file, place, how many sites), never silently
+//! dropped. What could not be followed (an unknown callee, a property
 //! joined by name only) makes a path *unproven*: it is reported at lower
 //! confidence rather than not at all.
 

@@ -53,6 +53,9 @@ const MAX_FRAMES: usize = 8;
 const MAX_REFS: usize = 96;
 /// Call sites a return is followed to when the call it came from is unknown.
 const MAX_CALLERS: usize = 32;
+/// Conditional writes of a place listed as decisions when the tracked write
+/// of it is unconditional (`other_writes` lists at most `MAX_WRITERS`).
+const MAX_CONTROLLED_WRITES: usize = 8;
 /// Budget of one callee walk.
 const CALLEE_BUDGET: u32 = 1500;
 /// Nodes of a class or object scanned for `this.x`.
@@ -314,6 +317,9 @@ pub(crate) struct Decision<'a> {
     pub alts: Alts<'a>,
     /// The node whose value is the tracked side at the merge point.
     pub chosen: NodeId,
+    /// The unit `chosen` is in: the tracked value may still be in the module
+    /// it came from when the merge point is in the one importing it.
+    pub chosen_unit: UnitId,
     /// Call frames entered on the way (outermost first), for the trace back.
     pub frames: Vec<Frame>,
     pub state: u32,
@@ -596,16 +602,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     /// The node the walk that reached state `i` started from.
-    fn origin(&self, mut i: u32) -> NodeId {
-        let mut node = NodeId::ROOT;
+    fn origin(&self, i: u32) -> NodeId {
+        self.origin_state(i).map_or(NodeId::ROOT, |st| st.node)
+    }
+
+    /// The state the walk to state `i` started from (its carrier).
+    fn origin_state(&self, mut i: u32) -> Option<&State<'a>> {
+        let mut found = None;
         for _ in 0..256 {
             let Some(st) = self.states.get(i as usize) else {
                 break;
             };
-            node = st.node;
+            found = Some(st);
             i = st.parent;
         }
-        node
+        found
     }
 
     /// Any hop on the way to state `i` that is a join by name or an unknown call?
@@ -1086,7 +1097,19 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
-        let frames = self.states[i as usize].frames.to_vec();
+        let st = &self.states[i as usize];
+        let frames = st.frames.to_vec();
+        // `chosen` is the tracked node, the carrier the walk started from, or
+        // a node of the merge point's own unit.
+        let chosen_unit = if chosen == st.node {
+            st.unit
+        } else {
+            let root = self.origin_state(i);
+            match root {
+                Some(r) if r.node == chosen => r.unit,
+                _ => u,
+            }
+        };
         self.event(
             i,
             Event::Decision(Decision {
@@ -1095,6 +1118,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 test,
                 alts,
                 chosen,
+                chosen_unit,
                 frames,
                 state: i,
                 synthetic: false,
@@ -1118,28 +1142,20 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         // The tests themselves are listed only for a decision judged
         // imperceptible (most writes and returns are not in question).
         let ctx = self.ctx(u);
-        let nodes = ctx.semantic.nodes();
-        let inside = nodes
-            .ancestor_ids(at)
-            .take_while(|&a| !FnRef::is_fn(nodes.kind(a)))
-            .any(|a| {
-                matches!(
-                    nodes.kind(a),
-                    AstKind::IfStatement(_)
-                        | AstKind::SwitchCase(_)
-                        | AstKind::ConditionalExpression(_)
-                        | AstKind::LogicalExpression(_)
-                        | AstKind::WhileStatement(_)
-                        | AstKind::DoWhileStatement(_)
-                        | AstKind::ForStatement(_)
-                        | AstKind::ForOfStatement(_)
-                        | AstKind::ForInStatement(_)
-                        | AstKind::BlockStatement(_)
-                        | AstKind::FunctionBody(_)
-                )
-            });
-        if inside {
+        if may_be_controlled(ctx, at) {
             self.decision(i, u, site, Test::Controls(at), alts.clone(), chosen);
+        } else if let Alts::Exprs(others) = alts {
+            // The tracked write is unconditional, but another write of the
+            // same place is not (`let m = A; if (env) m = B;`): that write's
+            // tests choose between the two.
+            for w in others
+                .iter()
+                .map(|e| nid(e))
+                .filter(|&w| may_be_controlled(ctx, w))
+                .take(MAX_CONTROLLED_WRITES)
+            {
+                self.decision(i, u, site, Test::Controls(w), alts.clone(), chosen);
+            }
         }
     }
 
@@ -2263,6 +2279,34 @@ fn bind_targets<'a>(
         }
     }
     out
+}
+
+/// Could a test (a conditional, a loop, an early return) decide whether the
+/// code at `at` runs? Looks no further out than the enclosing function.
+fn may_be_controlled(ctx: &Ctx<'_>, at: NodeId) -> bool {
+    let nodes = ctx.semantic.nodes();
+    if at.index() >= nodes.len() {
+        return false;
+    }
+    nodes
+        .ancestor_ids(at)
+        .take_while(|&a| !FnRef::is_fn(nodes.kind(a)))
+        .any(|a| {
+            matches!(
+                nodes.kind(a),
+                AstKind::IfStatement(_)
+                    | AstKind::SwitchCase(_)
+                    | AstKind::ConditionalExpression(_)
+                    | AstKind::LogicalExpression(_)
+                    | AstKind::WhileStatement(_)
+                    | AstKind::DoWhileStatement(_)
+                    | AstKind::ForStatement(_)
+                    | AstKind::ForOfStatement(_)
+                    | AstKind::ForInStatement(_)
+                    | AstKind::BlockStatement(_)
+                    | AstKind::FunctionBody(_)
+            )
+        })
 }
 
 /// Read references of a symbol (their IdentifierReference nodes).
