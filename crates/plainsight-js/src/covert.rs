@@ -126,13 +126,12 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             let any = w.events.iter().any(|(_, ev)| {
                 let Event::Decision(d) = ev else { return false };
                 let jkey = judge_key(d);
-                let judged = match judged_cache.get(&jkey) {
-                    Some(j) => j.clone(),
-                    None => {
-                        let j = judge_decision(&prog, seed, d);
-                        judged_cache.insert(jkey, j.clone());
-                        j
-                    }
+                let judged = if let Some(j) = judged_cache.get(&jkey) {
+                    j.clone()
+                } else {
+                    let j = judge_decision(&prog, seed, d);
+                    judged_cache.insert(jkey, j.clone());
+                    j
                 };
                 judged.is_some() || format_choice(&prog, &w, d).is_some()
             });
@@ -183,13 +182,12 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             decisions_n += 1;
             // The same merge point is met by many carriers: judged once.
             let jkey = judge_key(&d);
-            let judged = match judged_cache.get(&jkey) {
-                Some(j) => j.clone(),
-                None => {
-                    let j = judge_decision(&prog, seed, &d);
-                    judged_cache.insert(jkey, j.clone());
-                    j
-                }
+            let judged = if let Some(j) = judged_cache.get(&jkey) {
+                j.clone()
+            } else {
+                let j = judge_decision(&prog, seed, &d);
+                judged_cache.insert(jkey, j.clone());
+                j
             };
             // Separators chosen for text (digit grouping, date parts): a format
             // variant when the walk saw them put between fields.

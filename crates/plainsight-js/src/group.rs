@@ -101,10 +101,10 @@ fn relative_specifiers(src: &str) -> Vec<&str> {
         if let Some(len) = end
             && bytes[start + len] == q
             && let Some(spec) = src.get(start..start + len)
+            && out.len() < 10_000
+            && !out.contains(&spec)
         {
-            if out.len() < 10_000 && !out.contains(&spec) {
-                out.push(spec);
-            }
+            out.push(spec);
         }
     }
     out

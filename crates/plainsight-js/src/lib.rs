@@ -22,11 +22,15 @@ use crate::context::{Ctx, LineIndex};
 pub use crate::group::module_groups;
 
 pub mod context;
+// The value-flow engine names AST nodes, units, states and decisions by
+// short letters (e, u, i, s, d) throughout, as oxc's own walkers do.
+#[allow(clippy::many_single_char_names)]
 pub mod covert;
 pub mod depth;
 pub mod egress;
 pub mod env;
 pub mod eval;
+#[allow(clippy::many_single_char_names)]
 pub(crate) mod flow;
 mod group;
 pub mod hidden;

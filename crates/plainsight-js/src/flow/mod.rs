@@ -291,13 +291,12 @@ pub(crate) fn control_deps<'a>(ctx: &Ctx<'a>, node: NodeId) -> Vec<Control<'a>> 
             AstKind::SwitchCase(c) => {
                 if let Some(t) = &c.test
                     && !t.span().contains_inclusive(child_span)
+                    && let AstKind::SwitchStatement(sw) = nodes.parent_kind(id)
                 {
-                    if let AstKind::SwitchStatement(sw) = nodes.parent_kind(id) {
-                        if constant_discriminant(&sw.discriminant) {
-                            out.push(Control::Test(t));
-                        } else {
-                            out.push(Control::Switch(&sw.discriminant));
-                        }
+                    if constant_discriminant(&sw.discriminant) {
+                        out.push(Control::Test(t));
+                    } else {
+                        out.push(Control::Switch(&sw.discriminant));
                     }
                 }
                 // Earlier cases that exit decide too (`switch (true) { case a: return x; … }`).

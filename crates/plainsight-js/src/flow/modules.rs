@@ -83,7 +83,7 @@ impl<'a> RawModule<'a> {
                 {
                     match c.arguments.first() {
                         Some(Argument::StringLiteral(s)) => {
-                            self.requires.push((c, s.value.as_str()))
+                            self.requires.push((c, s.value.as_str()));
                         }
                         // webpack `__webpack_require__(123)`: a table key.
                         Some(Argument::NumericLiteral(n)) => {
@@ -577,16 +577,15 @@ impl<'a> Graph<'a> {
             .reference_id
             .get()
             .and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id());
-        match md.func {
-            None => id.name == global && sym.is_none(),
-            Some(_) => {
-                let p = if global == "exports" {
-                    md.exports_param
-                } else {
-                    md.module_param
-                };
-                p.is_some() && sym == p
-            }
+        if md.func.is_none() {
+            id.name == global && sym.is_none()
+        } else {
+            let p = if global == "exports" {
+                md.exports_param
+            } else {
+                md.module_param
+            };
+            p.is_some() && sym == p
         }
     }
 }
@@ -616,15 +615,14 @@ pub(crate) fn exports_named<'a>(
 ) {
     let all = {
         let cached = g.exports.borrow().get(&m).cloned();
-        match cached {
-            Some(all) => all,
-            None => {
-                let mut v = Vec::new();
-                scan_exports(units, g, m, &mut v);
-                let v = std::rc::Rc::new(v);
-                g.exports.borrow_mut().insert(m, v.clone());
-                v
-            }
+        if let Some(all) = cached {
+            all
+        } else {
+            let mut v = Vec::new();
+            scan_exports(units, g, m, &mut v);
+            let v = std::rc::Rc::new(v);
+            g.exports.borrow_mut().insert(m, v.clone());
+            v
         }
     };
     for (n, v) in all.iter() {

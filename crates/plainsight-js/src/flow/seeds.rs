@@ -689,10 +689,10 @@ fn chosen_options<'a>(
             continue;
         }
         match e.without_parentheses() {
-            Expression::ConditionalExpression(c) => {
-                if is_constant(&c.consequent) && is_constant(&c.alternate) {
-                    out.push(Test::Control(Control::Test(&c.test)));
-                }
+            Expression::ConditionalExpression(c)
+                if is_constant(&c.consequent) && is_constant(&c.alternate) =>
+            {
+                out.push(Test::Control(Control::Test(&c.test)));
             }
             Expression::LogicalExpression(l) if is_constant(&l.right) => {
                 out.push(Test::Control(Control::Test(&l.left)));
@@ -743,7 +743,7 @@ fn chosen_options<'a>(
                 None => out.push(Test::Key(e)),
             },
             Expression::StaticMemberExpression(_) | Expression::CallExpression(_) => {
-                out.push(Test::Key(e))
+                out.push(Test::Key(e));
             }
             _ => {}
         }

@@ -165,7 +165,7 @@ struct Search<'e, 'p, 'c, 'a> {
     out: Summary<'a>,
 }
 
-impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
+impl<'a> Engine<'_, '_, 'a> {
     /// The environment reads a decision depends on.
     pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
         let mut s = Search::new(self, QUERY_BUDGET, frames.to_vec(), None);
@@ -246,9 +246,9 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
     fn key(val: &Val<'a>) -> (u8, UnitId, usize, usize) {
         let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
         match *val {
-            Val::Expr(u, e, f) => (0, u, e as *const _ as usize, field(f)),
+            Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as usize, field(f)),
             Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
-            Val::Call(u, c, _, fid, _, _) => (2, u, c as *const _ as usize, fid.index()),
+            Val::Call(u, c, _, fid, _, _) => (2, u, std::ptr::from_ref(c) as usize, fid.index()),
             Val::Param(u, fid, _, i, f) => (3, u, fid.index(), i ^ (field(f) << 8)),
             Val::Ctrl(u, n) => (4, u, n.index(), 0),
             Val::Owner(u, o, k, f) => (5, u, o.index(), field(Some(k)) ^ (field(f) << 20)),
@@ -443,7 +443,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Expr(u, e, field) => self.expr(i, u, e, field),
             Val::Sym(u, sym, field) => self.sym(i, u, sym, field),
             Val::Call(u, call, fu, fid, f, first) => {
-                self.call_summary(i, u, call, fu, fid, f, first)
+                self.call_summary(i, u, call, fu, fid, f, first);
             }
             Val::Param(u, fid, f, idx, fl) => self.param(i, u, fid, f, idx, fl),
             Val::Ctrl(u, node) => {
@@ -618,39 +618,40 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 }
             }
             Expression::AwaitExpression(a) => self.to(i, Val::Expr(u, &a.argument, field), None),
-            Expression::ChainExpression(c) => match &c.expression {
-                oxc_ast::ast::ChainElement::CallExpression(call) => self.call(i, u, call, field),
-                other => {
-                    if let Some(m) = other.as_member_expression() {
-                        match m.static_property_name() {
-                            Some(_) => {
-                                let k: &'a str = match m {
-                                    oxc_ast::ast::MemberExpression::StaticMemberExpression(s) => {
-                                        s.property.name.as_str()
-                                    }
-                                    _ => {
-                                        self.to(i, Val::Expr(u, m.object(), None), None);
+            Expression::ChainExpression(c) => {
+                match &c.expression {
+                    oxc_ast::ast::ChainElement::CallExpression(call) => {
+                        self.call(i, u, call, field)
+                    }
+                    other => {
+                        if let Some(m) = other.as_member_expression() {
+                            match m.static_property_name() {
+                                Some(_) => {
+                                    let k: &'a str = if let oxc_ast::ast::MemberExpression::StaticMemberExpression(s) = m {
+                                    s.property.name.as_str()
+                                } else {
+                                    self.to(i, Val::Expr(u, m.object(), None), None);
+                                    return;
+                                };
+                                    if let Some(read) = env_read_field(ctx, m.object(), k) {
+                                        self.found(i, u, read);
                                         return;
                                     }
-                                };
-                                if let Some(read) = env_read_field(ctx, m.object(), k) {
-                                    self.found(i, u, read);
-                                    return;
+                                    self.to(
+                                        i,
+                                        Val::Expr(u, m.object(), Some(k)),
+                                        step(StepKind::Field(k), m.span()),
+                                    );
+                                    if !owner_is_known(prog, u, m.object()) {
+                                        self.to(i, Val::Name(u, k), None);
+                                    }
                                 }
-                                self.to(
-                                    i,
-                                    Val::Expr(u, m.object(), Some(k)),
-                                    step(StepKind::Field(k), m.span()),
-                                );
-                                if !owner_is_known(prog, u, m.object()) {
-                                    self.to(i, Val::Name(u, k), None);
-                                }
+                                None => self.to(i, Val::Expr(u, m.object(), None), None),
                             }
-                            None => self.to(i, Val::Expr(u, m.object(), None), None),
                         }
                     }
                 }
-            },
+            }
             Expression::UnaryExpression(x) => {
                 self.cmp_next = x.operator == oxc_syntax::operator::UnaryOperator::LogicalNot;
                 self.to(i, Val::Expr(u, &x.argument, None), None);
@@ -703,7 +704,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 for el in &a.elements {
                     match el {
                         ArrayExpressionElement::SpreadElement(s) => {
-                            self.to(i, Val::Expr(u, &s.argument, None), None)
+                            self.to(i, Val::Expr(u, &s.argument, None), None);
                         }
                         el => {
                             if let Some(x) = el.as_expression() {
@@ -742,11 +743,11 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                             self.to(
                                 i,
                                 Val::Expr(u, &p.value, None),
-                                name.map_or(None, |n| step(StepKind::Field(n), p.span)),
+                                name.and_then(|n| step(StepKind::Field(n), p.span)),
                             );
                         }
                         ObjectPropertyKind::SpreadProperty(s) => {
-                            self.to(i, Val::Expr(u, &s.argument, field), None)
+                            self.to(i, Val::Expr(u, &s.argument, field), None);
                         }
                     }
                 }
@@ -773,10 +774,10 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             }
             Expression::TSAsExpression(x) => self.to(i, Val::Expr(u, &x.expression, field), None),
             Expression::TSSatisfiesExpression(x) => {
-                self.to(i, Val::Expr(u, &x.expression, field), None)
+                self.to(i, Val::Expr(u, &x.expression, field), None);
             }
             Expression::TSNonNullExpression(x) => {
-                self.to(i, Val::Expr(u, &x.expression, field), None)
+                self.to(i, Val::Expr(u, &x.expression, field), None);
             }
             Expression::TSTypeAssertion(x) => self.to(i, Val::Expr(u, &x.expression, field), None),
             Expression::ThisExpression(_) => {
@@ -988,7 +989,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 data_path: r.data_path && !self.items[i as usize].compared,
                 with: {
                     let mut w = r.with.clone();
-                    for c in here.0.iter() {
+                    for c in &here.0 {
                         if w.len() < 16 && !w.contains(c) {
                             w.push(c.clone());
                         }
@@ -1299,7 +1300,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     .and_then(|a| a.get(idx))
                     .and_then(Argument::as_expression)
                 {
-                    let (unproven, _) = (self.items[i as usize].unproven, ());
+                    let (unproven, ()) = (self.items[i as usize].unproven, ());
                     self.add(
                         Val::Expr(fr.unit, a, field),
                         i,

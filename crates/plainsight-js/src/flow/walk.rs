@@ -549,7 +549,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     /// Same fields and frames as state `i`, at another node.
     fn next(&mut self, i: u32, unit: UnitId, node: NodeId, hop: Hop<'a>) {
         let st = &self.states[i as usize];
-        let (f, fr) = (st.fields.clone(), st.frames.clone());
+        let (f, fr) = (st.fields, st.frames.clone());
         self.push(i, unit, node, f, fr, hop);
     }
 
@@ -655,13 +655,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 };
                 if let Some(n) = name.filter(|_| !is_ctor) {
                     // `this.m()` / `super.m()` inside the class.
-                    self.this_members(u, class, n, fields.clone(), u32::MAX, true);
+                    self.this_members(u, class, n, fields, u32::MAX, true);
                 }
                 self.push(
                     u32::MAX,
                     u,
                     class,
-                    fields.clone(),
+                    fields,
                     FrameStack::default(),
                     Hop::Start,
                 );
@@ -696,7 +696,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             && c.is_declaration()
             && let Some(id) = &c.id
         {
-            self.binding_value(i, u, id.symbol_id(), fields.clone(), id.span);
+            self.binding_value(i, u, id.symbol_id(), fields, id.span);
             self.exported_decl(i, u, nodes.parent_id(class), id.name.as_str(), fields);
         }
     }
@@ -730,10 +730,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             | AstKind::ChainExpression(_) => self.next(i, u, p, Hop::Up),
             // The spread itself: its parent decides (array, object, call).
             AstKind::SpreadElement(_) => self.next(i, u, p, Hop::Up),
-            AstKind::SequenceExpression(s) => {
-                if s.expressions.last().is_some_and(is) {
-                    self.next(i, u, p, Hop::Up);
-                }
+            AstKind::SequenceExpression(s) if s.expressions.last().is_some_and(is) => {
+                self.next(i, u, p, Hop::Up);
             }
             AstKind::ConditionalExpression(c) => {
                 if is(&c.test) {
@@ -776,18 +774,18 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
                 self.next(i, u, p, Hop::Up);
             }
-            AstKind::BinaryExpression(b) => {
-                if b.operator == BinaryOperator::Addition && fields_empty {
-                    if self.mode == Mode::Carrier {
-                        let other = if is(&b.left) { &b.right } else { &b.left };
-                        if let Expression::StringLiteral(s) = other.without_parentheses()
-                            && is_prose(&s.value)
-                        {
-                            self.sink(i, u, "string concatenation with prose", b.span, true);
-                        }
+            AstKind::BinaryExpression(b)
+                if b.operator == BinaryOperator::Addition && fields_empty =>
+            {
+                if self.mode == Mode::Carrier {
+                    let other = if is(&b.left) { &b.right } else { &b.left };
+                    if let Expression::StringLiteral(s) = other.without_parentheses()
+                        && is_prose(&s.value)
+                    {
+                        self.sink(i, u, "string concatenation with prose", b.span, true);
                     }
-                    self.next(i, u, p, Hop::Up);
                 }
+                self.next(i, u, p, Hop::Up);
             }
             AstKind::TemplateLiteral(t) => {
                 if !fields_empty {
@@ -874,7 +872,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 if !resolved {
                     // `new Map(entries)`, `new Set(xs)`, `new URL(s)`: the value lives on in the object.
                     let st = &self.states[i as usize];
-                    let mut f = st.fields.clone();
+                    let mut f = st.fields;
                     if let Expression::Identifier(id) = ne.callee.without_parentheses()
                         && id.name == "Map"
                         && f.len() >= 2
@@ -885,30 +883,26 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     self.next_fields(i, u, p, f, Hop::Up);
                 }
             }
-            AstKind::StaticMemberExpression(m) => {
-                if is(&m.object) {
-                    self.member(i, u, p, m.property.name.as_str());
-                }
+            AstKind::StaticMemberExpression(m) if is(&m.object) => {
+                self.member(i, u, p, m.property.name.as_str());
             }
             // A tag function is called by its tagged template.
-            AstKind::TaggedTemplateExpression(t) => {
-                if is(&t.tag) && self.mode == Mode::Callee && fields_empty {
-                    self.event(
-                        i,
-                        Event::Call(CallSite {
-                            unit: u,
-                            call: p,
-                            first_arg: Some(0),
-                            callback_of: None,
-                            unproven: self.unproven(i),
-                        }),
-                    );
-                }
+            AstKind::TaggedTemplateExpression(t)
+                if is(&t.tag) && self.mode == Mode::Callee && fields_empty =>
+            {
+                self.event(
+                    i,
+                    Event::Call(CallSite {
+                        unit: u,
+                        call: p,
+                        first_arg: Some(0),
+                        callback_of: None,
+                        unproven: self.unproven(i),
+                    }),
+                );
             }
-            AstKind::PrivateFieldExpression(m) => {
-                if is(&m.object) {
-                    self.member(i, u, p, m.field.name.as_str());
-                }
+            AstKind::PrivateFieldExpression(m) if is(&m.object) => {
+                self.member(i, u, p, m.field.name.as_str());
             }
             AstKind::ComputedMemberExpression(m) => {
                 if !is(&m.object) {
@@ -923,7 +917,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 {
                     return; // `x[k]()`: a dynamic method call
                 }
-                let mut f = self.states[i as usize].fields.clone();
+                let mut f = self.states[i as usize].fields;
                 if f.pop().is_some() {
                     // A field chosen by data: a table look-up; the entry the
                     // value came from is the chosen side.
@@ -933,16 +927,14 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     self.next_fields(i, u, p, f, Hop::Up);
                 }
             }
-            AstKind::VariableDeclarator(d) => {
-                if d.init.as_ref().is_some_and(is) {
-                    let fields = self.states[i as usize].fields.clone();
-                    self.bind(i, u, &d.id, fields, d.span);
-                    // `export const x = …`
-                    if let BindingPattern::BindingIdentifier(b) = &d.id {
-                        let decl = nodes.parent_id(p);
-                        let fields = self.states[i as usize].fields.clone();
-                        self.exported_decl(i, u, nodes.parent_id(decl), b.name.as_str(), fields);
-                    }
+            AstKind::VariableDeclarator(d) if d.init.as_ref().is_some_and(is) => {
+                let fields = self.states[i as usize].fields;
+                self.bind(i, u, &d.id, fields, d.span);
+                // `export const x = …`
+                if let BindingPattern::BindingIdentifier(b) = &d.id {
+                    let decl = nodes.parent_id(p);
+                    let fields = self.states[i as usize].fields;
+                    self.exported_decl(i, u, nodes.parent_id(decl), b.name.as_str(), fields);
                 }
             }
             AstKind::AssignmentExpression(a) => {
@@ -976,17 +968,17 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 {
                     self.sink(i, u, &format!("object key `{k}`"), prop.span, false);
                 }
-                let mut f = self.states[i as usize].fields.clone();
+                let mut f = self.states[i as usize].fields;
                 f.push(key.map_or(Field::Elem, Field::Name));
                 self.next_fields(i, u, obj, f, Hop::Up);
                 // `this.k` inside the object's own methods.
                 if let Some(k) = key {
-                    let f2 = self.states[i as usize].fields.clone();
+                    let f2 = self.states[i as usize].fields;
                     self.this_members(u, obj, k, f2, i, false);
                 }
             }
             AstKind::ArrayExpression(_) => {
-                let mut f = self.states[i as usize].fields.clone();
+                let mut f = self.states[i as usize].fields;
                 // `[...xs]` keeps the elements where they are.
                 if !matches!(nodes.kind(n), AstKind::SpreadElement(_)) {
                     f.push(Field::Elem);
@@ -1002,14 +994,12 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     self.returned(i, u, p, fid, f, n);
                 }
             }
-            AstKind::ArrowFunctionExpression(a) => {
-                if a.get_expression().is_some_and(is) {
-                    self.returned(i, u, n, p, FnRef::Arrow(a), n);
-                }
+            AstKind::ArrowFunctionExpression(a) if a.get_expression().is_some_and(is) => {
+                self.returned(i, u, n, p, FnRef::Arrow(a), n);
             }
             AstKind::YieldExpression(_) => {
                 if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
-                    let mut fl = self.states[i as usize].fields.clone();
+                    let mut fl = self.states[i as usize].fields;
                     fl.push(Field::Elem);
                     let callers = self.eng.callers(u, fid, f);
                     for s in &callers.sites {
@@ -1018,7 +1008,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                                 i,
                                 s.unit,
                                 s.call,
-                                fl.clone(),
+                                fl,
                                 FrameStack::default(),
                                 Hop::Caller(span_of(self.ctx(s.unit), s.call)),
                             );
@@ -1028,7 +1018,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::ExportDefaultDeclaration(_) => {
                 let m = self.eng.prog.graph.module_of(ctx, u, p);
-                let fields = self.states[i as usize].fields.clone();
+                let fields = self.states[i as usize].fields;
                 self.export(i, m, Some("default"), fields, span_of(ctx, p));
             }
             AstKind::PropertyDefinition(pd) => {
@@ -1037,34 +1027,28 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 {
                     // A class field: `this.k` in the class, and `inst.k`.
                     let class = nodes.parent_id(nodes.parent_id(p));
-                    let mut f = self.states[i as usize].fields.clone();
-                    self.this_members(u, class, k, f.clone(), i, false);
+                    let mut f = self.states[i as usize].fields;
+                    self.this_members(u, class, k, f, i, false);
                     f.push(Field::Name(k));
-                    self.next_fields(i, u, class, f.clone(), Hop::Field(k, pd.span));
+                    self.next_fields(i, u, class, f, Hop::Field(k, pd.span));
                     self.class_value(i, u, class, f);
                 }
             }
-            AstKind::FormalParameter(fp) => {
-                if fp.initializer.as_deref().is_some_and(is) {
-                    let fields = self.states[i as usize].fields.clone();
-                    self.bind(i, u, &fp.pattern, fields, fp.span);
-                }
+            AstKind::FormalParameter(fp) if fp.initializer.as_deref().is_some_and(is) => {
+                let fields = self.states[i as usize].fields;
+                self.bind(i, u, &fp.pattern, fields, fp.span);
             }
-            AstKind::AssignmentPattern(ap) => {
-                if is(&ap.right) {
-                    let fields = self.states[i as usize].fields.clone();
-                    self.bind(i, u, &ap.left, fields, ap.span);
-                }
+            AstKind::AssignmentPattern(ap) if is(&ap.right) => {
+                let fields = self.states[i as usize].fields;
+                self.bind(i, u, &ap.left, fields, ap.span);
             }
-            AstKind::ForOfStatement(f) => {
-                if is(&f.right) {
-                    let mut fl = self.states[i as usize].fields.clone();
-                    if fl.pop() == Some(Field::Elem)
-                        && let oxc_ast::ast::ForStatementLeft::VariableDeclaration(v) = &f.left
-                        && let Some(d) = v.declarations.first()
-                    {
-                        self.bind(i, u, &d.id, fl, d.span);
-                    }
+            AstKind::ForOfStatement(f) if is(&f.right) => {
+                let mut fl = self.states[i as usize].fields;
+                if fl.pop() == Some(Field::Elem)
+                    && let oxc_ast::ast::ForStatementLeft::VariableDeclaration(v) = &f.left
+                    && let Some(d) = v.declarations.first()
+                {
+                    self.bind(i, u, &d.id, fl, d.span);
                 }
             }
 
@@ -1181,7 +1165,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.method_call(i, u, nodes.parent_id(gp), call, name, m);
             return;
         }
-        let mut f = self.states[i as usize].fields.clone();
+        let mut f = self.states[i as usize].fields;
         match f.last() {
             Some(Field::Name(k)) if *k == name => {
                 f.pop();
@@ -1207,7 +1191,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         name: &'a str,
         member: NodeId,
     ) {
-        let mut f = self.states[i as usize].fields.clone();
+        let mut f = self.states[i as usize].fields;
         let top = f.last().copied();
         if self.mode == Mode::Callee {
             match (top, name) {
@@ -1342,8 +1326,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     "reduce" | "reduceRight" => (0, FrameKind::Result, true),
                     _ => (0, FrameKind::Result, false),
                 };
-                let param = if name.starts_with("reduce") { 1 } else { 0 };
-                let mut inner = f.clone();
+                let param = usize::from(name.starts_with("reduce"));
+                let mut inner = f;
                 if elem && inner.pop() != Some(Field::Elem) {
                     // Not an array we know the elements of: the string's characters, say.
                     inner.clear();
@@ -1362,15 +1346,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         func: fid,
                         kind,
                     };
-                    self.into_param(
-                        i,
-                        fu,
-                        func,
-                        param,
-                        inner.clone(),
-                        Some(frame),
-                        Hop::Callback(span),
-                    );
+                    self.into_param(i, fu, func, param, inner, Some(frame), Hop::Callback(span));
                 }
             }
             "filter" | "find" | "findLast" => {
@@ -1430,7 +1406,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if fns.is_empty() {
             return false;
         }
-        let fields = self.states[i as usize].fields.clone();
+        let fields = self.states[i as usize].fields;
         let span = span_of(self.ctx(u), call);
         for (fu, fid, f) in fns {
             let frame = Frame {
@@ -1439,15 +1415,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 func: fid,
                 kind: frame_kind.unwrap_or(FrameKind::User),
             };
-            self.into_param(
-                i,
-                fu,
-                f,
-                idx,
-                fields.clone(),
-                Some(frame),
-                Hop::Param("", span),
-            );
+            self.into_param(i, fu, f, idx, fields, Some(frame), Hop::Param("", span));
         }
         true
     }
@@ -1473,8 +1441,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     .unwrap_or_default();
             }
             if let AstKind::VariableDeclarator(d) = nodes.kind(decl)
-                && let Some(Expression::ClassExpression(c)) =
-                    d.init.as_ref().map(|e| e.without_parentheses())
+                && let Some(Expression::ClassExpression(c)) = d
+                    .init
+                    .as_ref()
+                    .map(oxc_ast::ast::Expression::without_parentheses)
             {
                 return constructor_of(c)
                     .map(|f| vec![(u, f.node_id(), f)])
@@ -1511,7 +1481,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     h => h,
                 };
                 for r in read_refs(self.ctx(fu), sym) {
-                    self.push(i, fu, r, fl.clone(), frames.clone(), hop);
+                    self.push(i, fu, r, fl, frames.clone(), hop);
                 }
                 let _ = span;
             }
@@ -1521,7 +1491,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             let mut fl = fields;
             fl.push(Field::Elem);
             for r in read_refs(self.ctx(fu), b.symbol_id()) {
-                self.push(i, fu, r, fl.clone(), frames.clone(), hop);
+                self.push(i, fu, r, fl, frames.clone(), hop);
             }
         }
     }
@@ -1591,12 +1561,12 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         }
         match (callee_name, receiver) {
             (Some("push" | "unshift" | "add"), Some(recv)) => {
-                let f = self.states[i as usize].fields.clone();
+                let f = self.states[i as usize].fields;
                 self.store(i, u, recv, f, Field::Elem, call);
                 return;
             }
             (Some("set"), Some(recv)) if idx == 1 => {
-                let f = self.states[i as usize].fields.clone();
+                let f = self.states[i as usize].fields;
                 self.store(i, u, recv, f, Field::Elem, call);
                 return;
             }
@@ -1631,9 +1601,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             (Some("assign"), Some(Expression::Identifier(o))) if o.name == "Object" && idx >= 1 => {
                 if let Some(t) = c.arguments.first().and_then(Argument::as_expression) {
-                    let f = self.states[i as usize].fields.clone();
+                    let f = self.states[i as usize].fields;
                     if let Some(top) = f.last().copied() {
-                        let mut f2 = f.clone();
+                        let mut f2 = f;
                         f2.pop();
                         self.store(i, u, t, f2, top, call);
                     }
@@ -1648,7 +1618,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     "Object" | "Array" | "Promise" | "String" | "JSON" | "Reflect"
                 ) && self.eng.prog.symbol_of(u, o).is_none() =>
             {
-                let mut f = self.states[i as usize].fields.clone();
+                let mut f = self.states[i as usize].fields;
                 match (o.name.as_str(), name) {
                     ("Object", "values") => {
                         if matches!(f.last(), Some(Field::Name(_))) {
@@ -1734,7 +1704,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     Expression::ThisExpression(_)
                 ) {
                     if let Some(owner) = this_owner(self.ctx(u), nid(recv)) {
-                        self.this_members(u, owner, k, f.clone(), i, false);
+                        self.this_members(u, owner, k, f, i, false);
                     }
                 } else {
                     self.store(i, u, &m.object, f, Field::Name(k), at);
@@ -1754,14 +1724,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.states[i as usize].frames.clone()
         };
         for r in read_refs(ctx, sym) {
-            self.push(
-                i,
-                u,
-                r,
-                fields.clone(),
-                frames.clone(),
-                Hop::Var(name, span),
-            );
+            self.push(i, u, r, fields, frames.clone(), Hop::Var(name, span));
         }
         // An esbuild CommonJS wrapper binding: its calls return the module's exports.
         let _ = self.eng.prog.graph.wrapper_of_symbol(u, sym);
@@ -1784,7 +1747,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         match nodes.kind(decl_parent) {
             AstKind::ExportDeclaration(e) => self.export(i, u, Some(name), fields, e.span),
             AstKind::ExportDefaultDeclaration(e) => {
-                self.export(i, u, Some("default"), fields, e.span)
+                self.export(i, u, Some("default"), fields, e.span);
             }
             _ => {
                 // `export { x as y }` elsewhere: a reference whose parent is an export specifier.
@@ -1826,7 +1789,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         left: &'a AssignmentTarget<'a>,
     ) {
         let ctx = self.ctx(u);
-        let fields = self.states[i as usize].fields.clone();
+        let fields = self.states[i as usize].fields;
         let chosen = self.states[i as usize].node;
         let span = span_of(ctx, at);
         match left {
@@ -1868,10 +1831,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 match m.object().without_parentheses() {
                     Expression::ThisExpression(_) => {
                         if let Some(owner) = this_owner(ctx, at) {
-                            self.this_members(u, owner, k, fields.clone(), i, false);
+                            self.this_members(u, owner, k, fields, i, false);
                             let mut f = fields;
                             f.push(Field::Name(k));
-                            self.next_fields(i, u, owner, f.clone(), Hop::Field(k, span));
+                            self.next_fields(i, u, owner, f, Hop::Field(k, span));
                             if matches!(ctx.semantic.nodes().kind(owner), AstKind::Class(_)) {
                                 self.class_value(i, u, owner, f);
                             }
@@ -1928,14 +1891,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
             } else if !matches!(nodes.parent_kind(id), AstKind::AssignmentExpression(a) if a.left.span() == m_span)
             {
-                self.push(
-                    i,
-                    u,
-                    id,
-                    fields.clone(),
-                    frames.clone(),
-                    Hop::Field(k, m_span),
-                );
+                self.push(i, u, id, fields, frames.clone(), Hop::Field(k, m_span));
             }
         }
     }
@@ -1966,7 +1922,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         }
         let span = f.span();
         let mut frames = self.states[i as usize].frames.clone();
-        let mut fields = self.states[i as usize].fields.clone();
+        let mut fields = self.states[i as usize].fields;
         if let Some(top) = frames.last().copied()
             && top.func == fid
         {
@@ -2021,7 +1977,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             if p.kind == PropertyKind::Get {
                 // A getter: reading `.k` of the object returns the value.
-                let mut f2 = fields.clone();
+                let mut f2 = fields;
                 f2.push(Field::Name(k));
                 self.next_fields(i, u, obj, f2, Hop::Field(k, p.span));
                 self.this_members(u, obj, k, fields, i, false);
@@ -2033,10 +1989,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             && let Some(k) = super::names::property_key_name(&m.key)
         {
             let class = nodes.parent_id(nodes.parent_id(nodes.parent_id(fid)));
-            self.this_members(u, class, k, fields.clone(), i, false);
+            self.this_members(u, class, k, fields, i, false);
             let mut f2 = fields;
             f2.push(Field::Name(k));
-            self.next_fields(i, u, class, f2.clone(), Hop::Field(k, m.span));
+            self.next_fields(i, u, class, f2, Hop::Field(k, m.span));
             self.class_value(i, u, class, f2);
             return;
         }
@@ -2053,7 +2009,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         .and_then(oxc_ast::ast::MemberExpression::static_property_name),
                     _ => None,
                 };
-                let mut fl = fields.clone();
+                let mut fl = fields;
                 match method {
                     Some("map" | "flatMap" | "from") => fl.push(Field::Elem),
                     Some(
@@ -2077,14 +2033,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             } else {
                 Hop::Return(span)
             };
-            self.push(
-                i,
-                s.unit,
-                s.call,
-                fields.clone(),
-                FrameStack::default(),
-                hop,
-            );
+            self.push(i, s.unit, s.call, fields, FrameStack::default(), hop);
         }
     }
 
@@ -2105,7 +2054,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         let prog = self.eng.prog;
         let g = &prog.graph;
         let mut reached = false;
-        let mut f_ns = fields.clone();
+        let mut f_ns = fields;
         if let Some(n) = name {
             f_ns.push(Field::Name(n));
         }
@@ -2116,14 +2065,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             match nodes.kind(node) {
                 AstKind::CallExpression(_) | AstKind::ImportExpression(_) => {
                     reached = true;
-                    self.push(
-                        i,
-                        iu,
-                        node,
-                        f_ns.clone(),
-                        FrameStack::default(),
-                        Hop::Import(span),
-                    );
+                    self.push(i, iu, node, f_ns, FrameStack::default(), Hop::Import(span));
                 }
                 AstKind::ImportDeclaration(d) => {
                     let Some(specs) = &d.specifiers else { continue };
@@ -2133,33 +2075,29 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                             S::ImportSpecifier(sp) => {
                                 let imported = sp.imported.name();
                                 match name {
-                                    Some(n) if imported == n => {
-                                        (sp.local.symbol_id(), fields.clone())
-                                    }
+                                    Some(n) if imported == n => (sp.local.symbol_id(), fields),
                                     None => {
-                                        let mut f = fields.clone();
+                                        let mut f = fields;
                                         f.push(Field::Name(sp.imported.name().as_str()));
                                         // `module.exports = { k: v }` + `import { k }`: pop if it matches.
-                                        match f.len() >= 2
-                                            && f.get(f.len() - 2) == f.get(f.len() - 1)
+                                        if f.len() >= 2 && f.get(f.len() - 2) == f.get(f.len() - 1)
                                         {
-                                            true => {
-                                                f.truncate(f.len() - 2);
-                                                (sp.local.symbol_id(), f)
-                                            }
-                                            false => continue,
+                                            f.truncate(f.len() - 2);
+                                            (sp.local.symbol_id(), f)
+                                        } else {
+                                            continue;
                                         }
                                     }
                                     _ => continue,
                                 }
                             }
                             S::ImportDefaultSpecifier(sp) => match name {
-                                Some("default") => (sp.local.symbol_id(), fields.clone()),
-                                None => (sp.local.symbol_id(), fields.clone()),
-                                Some(_) if !g.is_esm(m) => (sp.local.symbol_id(), f_ns.clone()),
+                                Some("default") => (sp.local.symbol_id(), fields),
+                                None => (sp.local.symbol_id(), fields),
+                                Some(_) if !g.is_esm(m) => (sp.local.symbol_id(), f_ns),
                                 _ => continue,
                             },
-                            S::ImportNamespaceSpecifier(sp) => (sp.local.symbol_id(), f_ns.clone()),
+                            S::ImportNamespaceSpecifier(sp) => (sp.local.symbol_id(), f_ns),
                         };
                         reached = true;
                         self.binding_value(i, iu, sym, fl, span);
@@ -2180,20 +2118,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                                     x.value.as_str()
                                 }
                             };
-                            self.export_depth(
-                                i,
-                                iu,
-                                Some(exported),
-                                fields.clone(),
-                                span,
-                                depth + 1,
-                            );
+                            self.export_depth(i, iu, Some(exported), fields, span, depth + 1);
                         }
                     }
                 }
                 AstKind::ExportAllDeclaration(_) if depth < 4 => {
                     reached = true;
-                    self.export_depth(i, iu, name, fields.clone(), span, depth + 1);
+                    self.export_depth(i, iu, name, fields, span, depth + 1);
                 }
                 _ => {}
             }
@@ -2216,7 +2147,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                         i,
                         wu,
                         nodes.parent_id(r),
-                        f_ns.clone(),
+                        f_ns,
                         FrameStack::default(),
                         Hop::Import(span),
                     );
@@ -2254,26 +2185,26 @@ fn bind_targets<'a>(
                 };
                 for prop in &o.properties {
                     if prop.key.static_name().is_some_and(|k| k == top) {
-                        let mut f2 = f.clone();
+                        let mut f2 = f;
                         f2.pop();
                         stack.push((&prop.value, f2));
                     }
                 }
                 if let Some(rest) = &o.rest {
-                    stack.push((&rest.argument, f.clone()));
+                    stack.push((&rest.argument, f));
                 }
             }
             BindingPattern::ArrayPattern(a) => {
                 if f.last() != Some(&Field::Elem) {
                     continue;
                 }
-                let mut f2 = f.clone();
+                let mut f2 = f;
                 f2.pop();
                 for el in a.elements.iter().flatten() {
-                    stack.push((el, f2.clone()));
+                    stack.push((el, f2));
                 }
                 if let Some(rest) = &a.rest {
-                    stack.push((&rest.argument, f.clone()));
+                    stack.push((&rest.argument, f));
                 }
             }
         }
