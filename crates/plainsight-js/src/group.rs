@@ -20,7 +20,6 @@ const MAX_SPEC: usize = 300;
 /// [`crate::scan_package`]), largest first, and notices for groups split
 /// because their sources add up to more than `max_bytes`.
 pub fn module_groups(units: &[SourceUnit<'_>], max_bytes: u64) -> (Vec<Vec<usize>>, Vec<String>) {
-    let mut parent: Vec<usize> = (0..units.len()).collect();
     fn find(p: &mut [usize], mut x: usize) -> usize {
         while p[x] != x {
             p[x] = p[p[x]];
@@ -28,6 +27,7 @@ pub fn module_groups(units: &[SourceUnit<'_>], max_bytes: u64) -> (Vec<Vec<usize
         }
         x
     }
+    let mut parent: Vec<usize> = (0..units.len()).collect();
     // Paths per chain.
     let mut by_chain: HashMap<&[String], HashMap<String, u32>> = HashMap::new();
     for (i, u) in units.iter().enumerate() {

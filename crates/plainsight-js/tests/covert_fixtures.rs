@@ -1,6 +1,7 @@
 //! Every file in `tests/fixtures/covert/` must produce at least one PS1xx
 //! finding; every file in `tests/fixtures/benign/` must produce none.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use plainsight_js::{ScanOptions, scan_source};
@@ -270,7 +271,7 @@ fn flow_budget_exhaustion_makes_the_unit_partial() {
     src.push_str("fetch(\"https://api.example/v1\", { method: \"POST\", body: v0 });\n");
     // A chain of values each derived from the one before: longer than any budget.
     for i in 1..6000 {
-        src.push_str(&format!("const v{i} = v{} + \" {i}\";\n", i - 1));
+        writeln!(src, "const v{i} = v{} + \" {i}\";", i - 1).unwrap();
     }
     let out = scan_source("wide.js", &[], &src, &ScanOptions::default());
     let unit = &out.units[0];
