@@ -46,6 +46,8 @@ struct Cli {
 enum Command {
     Inspect(commands::inspect::Args),
     Scan(commands::scan::Args),
+    Guard(commands::guard::Args),
+    Audit(commands::audit::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
 }
@@ -61,6 +63,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Guard(args) => commands::guard::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
     };
