@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 
-use plainsight_core::chars::{codepoint, is_hidden, make_visible};
+use plainsight_core::chars::{codepoint, is_hidden, make_visible_with};
 use plainsight_core::{CharNote, Excerpt, Finding, Location, Rule};
 use plainsight_store::DriftForm;
 
@@ -148,6 +148,7 @@ pub fn line_key(line: &str) -> Option<LineKey> {
             if in_number && is_sep(c) && chars.peek().is_some_and(char::is_ascii_digit) {
                 form.push(c);
                 template.push('·');
+                in_number = false;
                 continue;
             }
             in_number = false;
@@ -326,7 +327,8 @@ impl DriftModel {
         // Templates this exchange already added: a line repeated inside one
         // request is not "again and again".
         let mut fresh: Vec<u64> = Vec::new();
-        let full = self.templates >= self.max_templates;
+        let max = self.max_templates;
+        let templates = &mut self.templates;
         let per_agent = self.agents.entry(agent.clone()).or_default();
         for (part, text) in o.strings {
             for (line_no, line) in text.lines().enumerate() {
@@ -344,10 +346,10 @@ impl DriftModel {
                 };
                 match per_agent.entry(key.template) {
                     Entry::Vacant(v) => {
-                        if full {
+                        if *templates >= max {
                             continue;
                         }
-                        self.templates += 1;
+                        *templates += 1;
                         fresh.push(key.template);
                         v.insert(vec![known.clone()]);
                         learned.push(form_row(&agent, key.template, &known, o.guard));
@@ -370,6 +372,11 @@ impl DriftModel {
         }
         (findings, learned)
     }
+}
+
+/// The line with every non-ASCII character named, hidden ones included.
+fn written_out(s: &str) -> String {
+    make_visible_with(s, 0..s.len(), false).text
 }
 
 fn form_row(agent: &str, template: u64, k: &Known, guard: &str) -> DriftForm {
@@ -441,14 +448,14 @@ fn drift_finding(
     f.notes = vec![
         format!(
             "before: {} (first in exchange {} at {}, {})",
-            make_visible(&prev.sample).text,
+            written_out(&prev.sample),
             prev.first_exchange,
             plainsight_store::format_time(prev.first_seen_us),
             prev.agent_version
         ),
         format!(
             "now:    {} (first in exchange {} at {}, {})",
-            make_visible(&now.sample).text,
+            written_out(&now.sample),
             now.first_exchange,
             plainsight_store::format_time(now.first_seen_us),
             now.agent_version
@@ -533,7 +540,7 @@ mod tests {
         };
         let (f, learned) = obs(&mut m, "x1", "Today's date is 2026-11-27.");
         assert!(f.is_empty());
-        assert_eq!(learned.len(), 2);
+        assert_eq!(learned.len(), 3);
         // The next day, same form: nothing.
         let (f, learned) = obs(&mut m, "x2", "Today's date is 2026-11-28.");
         assert!(f.is_empty() && learned.is_empty());
@@ -601,7 +608,7 @@ mod tests {
                 .map(|(i, f)| (i as i64 + 1, f))
                 .collect(),
         );
-        assert_eq!(b.seen_seq, 2);
+        assert_eq!(b.seen_seq, 3);
         let st = strings("Today\u{2b9}s date is 2026-11-28.");
         let (f, _) = b.observe(&Observation {
             agent: "claude-cli/3",

@@ -139,6 +139,7 @@ fn target<'a>(
     cfg: &'a GuardConfig,
     method: &Method,
     uri: &Uri,
+    version: http::Version,
     family_hint: Option<Family>,
 ) -> Result<Target<'a>, String> {
     if method == Method::CONNECT {
@@ -147,7 +148,9 @@ fn target<'a>(
             uri.authority().map_or("?", |a| a.as_str())
         ));
     }
-    if uri.scheme().is_some() || uri.authority().is_some() {
+    // HTTP/2 always carries :scheme and :authority; in HTTP/1 an absolute
+    // URI is a proxy request for another host.
+    if version < http::Version::HTTP_2 && (uri.scheme().is_some() || uri.authority().is_some()) {
         return Err(format!(
             "{method} {uri} refused: proxy-style requests for other hosts are not forwarded"
         ));
@@ -360,7 +363,7 @@ pub async fn handle(
     };
 
     // Route (the egress allowlist).
-    let target = match target(&st.cfg, &parts.method, &parts.uri, hint) {
+    let target = match target(&st.cfg, &parts.method, &parts.uri, parts.version, hint) {
         Ok(t) => t,
         Err(why) => {
             row.findings
@@ -882,7 +885,8 @@ mod tests {
 
     fn go(c: &GuardConfig, m: &str, p: &str, hint: Option<Family>) -> Result<String, String> {
         let uri: Uri = p.parse().unwrap();
-        target(c, &m.parse().unwrap(), &uri, hint).map(|t| t.uri.to_string())
+        target(c, &m.parse().unwrap(), &uri, http::Version::HTTP_11, hint)
+            .map(|t| t.uri.to_string())
     }
 
     #[test]
