@@ -514,8 +514,21 @@ pub async fn handle(
         );
         let resp = error_reply(family, ErrorKind::InvalidRequest, &msg);
         if let Some(id) = id {
-            st.recorder
-                .finish_plain(id, local_outcome(&resp, &msg, t0, started_us));
+            // Drift still learns from a blocked request: the day a marker
+            // appears is worth knowing even when it was stopped.
+            let prompt = target
+                .route
+                .as_ref()
+                .is_some_and(|r| r.api.carries_prompt());
+            st.recorder.finish(Finished {
+                id,
+                uid,
+                agent,
+                started_at_us: started_us,
+                body: prompt.then_some(body),
+                reassembler: None,
+                outcome: local_outcome(&resp, &msg, t0, started_us),
+            });
         }
         return resp;
     }

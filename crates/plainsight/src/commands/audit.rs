@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
-use plainsight_core::chars::{escape, make_visible_with};
+use plainsight_core::chars::{codepoint, escape, make_visible_with};
 use plainsight_core::{Report, Severity};
+use plainsight_guard::drift::{differences, line_key};
 use plainsight_store::{
     Action, Exchange, ExchangeId, Filter, OpenMode, Store, StoreUrl, format_time, parse_time,
 };
@@ -279,6 +280,24 @@ fn list(a: &ListArgs) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Every non-ASCII character named (look-alikes are visible characters).
+fn written_out(s: &str) -> String {
+    make_visible_with(s, 0..s.len(), false).text
+}
+
+fn named(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                format!("`{c}`")
+            } else {
+                format!("{} {}", codepoint(c), plainsight_core::chars::name(c))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn visible(s: &str) -> String {
     make_visible_with(s, 0..0, true).text
 }
@@ -431,16 +450,30 @@ fn diff(a: &DiffArgs) -> anyhow::Result<Vec<u8>> {
                 if a == b {
                     continue;
                 }
-                let c = plainsight_text::classify(a, b);
-                let kind = if c.is_imperceptible() {
-                    imperceptible += 1;
-                    format!("IMPERCEPTIBLE {:?}", c.kind)
-                } else {
-                    format!("{:?}", c.kind)
+                let kind = match (line_key(a), line_key(b)) {
+                    // Same template, values apart: how it is written changed.
+                    (Some(ka), Some(kb)) if ka.template == kb.template && ka.form != kb.form => {
+                        imperceptible += 1;
+                        let what: Vec<String> = differences(&ka.form_text, &kb.form_text)
+                            .iter()
+                            .map(|(x, y)| format!("{} → {}", named(x), named(y)))
+                            .collect();
+                        format!("IMPERCEPTIBLE same line, other form: {}", what.join(", "))
+                    }
+                    (Some(ka), Some(kb)) if ka.template == kb.template => "values only".to_owned(),
+                    _ => {
+                        let c = plainsight_text::classify(a, b);
+                        if c.is_imperceptible() {
+                            imperceptible += 1;
+                            format!("IMPERCEPTIBLE {:?}", c.kind)
+                        } else {
+                            format!("{:?}", c.kind)
+                        }
+                    }
                 };
                 let _ = writeln!(s, "  line {} ({kind}):", i + 1);
-                let _ = writeln!(s, "  - {}", visible(a));
-                let _ = writeln!(s, "  + {}", visible(b));
+                let _ = writeln!(s, "  - {}", written_out(a));
+                let _ = writeln!(s, "  + {}", written_out(b));
             }
         } else {
             let _ = writeln!(s, "  {} lines → {} lines", lx.len(), ly.len());
