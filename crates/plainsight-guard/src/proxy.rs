@@ -34,7 +34,7 @@ use plainsight_store::{
 
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
-use crate::policy::Mode;
+use crate::policy::{Mode, Policy, Verdict};
 use crate::recorder::{Finished, Recorder};
 use crate::server::ClientAddr;
 
@@ -313,6 +313,93 @@ fn signed_prefixes(body: &[u8]) -> Vec<String> {
     out
 }
 
+/// What the policy made of one request body.
+#[derive(Debug)]
+pub struct Judged {
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub action: Action,
+    pub reason: Option<String>,
+    pub edits: Vec<Edit>,
+    /// The body to forward when it differs from the one received.
+    pub forward: Option<Bytes>,
+}
+
+/// The request-body path: inspection, the policy's verdict, and for
+/// `normalize` the edited body (signed fields left alone). Pure: no I/O.
+pub fn judge_body(
+    body: &Bytes,
+    policy: &Policy,
+    opts: &InspectOptions,
+    method: &Method,
+    path: &str,
+) -> Judged {
+    let mut findings = Vec::new();
+    if !body.is_empty() {
+        match plainsight_inspect::inspect("request", body, opts) {
+            Ok(f) => findings = f,
+            Err(e) => findings.push(uninspectable(&e, method, path)),
+        }
+    }
+    let verdict = policy.judge(&findings);
+    let mut out = Judged {
+        findings: Vec::new(),
+        verdict: Verdict::default(),
+        action: Action::Forwarded,
+        reason: None,
+        edits: Vec::new(),
+        forward: None,
+    };
+    if !verdict.alerts.is_empty() {
+        let described = describe_alerts(&findings, &verdict.alerts);
+        match verdict.mode {
+            Mode::Observe => out.reason = Some(format!("observed: {described}")),
+            Mode::Block => {
+                out.action = Action::Blocked;
+                out.reason = Some(format!("blocked: {described}"));
+            }
+            Mode::Normalize => {
+                let keep = signed_prefixes(body);
+                let is_kept = |p: &str| {
+                    keep.iter().any(|k| {
+                        p == k || (p.starts_with(k.as_str()) && p[k.len()..].starts_with('/'))
+                    })
+                };
+                match plainsight_inspect::normalize_except(
+                    "request",
+                    body,
+                    opts,
+                    &plainsight_text::Policy::default(),
+                    &is_kept,
+                ) {
+                    Ok((edited, edits)) if !edits.is_empty() => {
+                        out.edits = edits.iter().map(edit_of).collect();
+                        out.forward = Some(Bytes::from(edited));
+                        out.action = Action::Normalized;
+                        out.reason = Some(format!(
+                            "normalized ({} edits): {described}",
+                            out.edits.len()
+                        ));
+                    }
+                    Ok(_) => {
+                        out.reason = Some(format!(
+                            "normalize found nothing it may fold; forwarded as received: {described}"
+                        ));
+                    }
+                    Err(e) => {
+                        out.reason = Some(format!(
+                            "normalize failed ({e}); forwarded as received: {described}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out.findings = findings;
+    out.verdict = verdict;
+    out
+}
+
 /// The request handler (axum fallback: every path not claimed by a page).
 pub async fn handle(
     State(st): State<Arc<GuardState>>,
@@ -397,65 +484,17 @@ pub async fn handle(
         row.model = plainsight_providers::request_meta(r, &body).model;
     }
 
-    // Inspect.
-    if !body.is_empty() {
-        match plainsight_inspect::inspect("request", &body, &st.inspect) {
-            Ok(f) => row.findings.extend(f),
-            Err(e) => row.findings.push(uninspectable(&e, &parts.method, &path)),
-        }
-    }
-
-    // Judge.
-    let verdict = st.cfg.policy.judge(&row.findings);
-    let mut forward_body = body.clone();
-    let mut action = Action::Forwarded;
-    if !verdict.alerts.is_empty() {
-        let described = describe_alerts(&row.findings, &verdict.alerts);
-        match verdict.mode {
-            Mode::Observe => {
-                row.reason = Some(format!("observed: {described}"));
-            }
-            Mode::Block => {
-                action = Action::Blocked;
-                row.reason = Some(format!("blocked: {described}"));
-            }
-            Mode::Normalize => {
-                let keep = signed_prefixes(&body);
-                let is_kept = |p: &str| {
-                    keep.iter().any(|k| {
-                        p == k || (p.starts_with(k.as_str()) && p[k.len()..].starts_with('/'))
-                    })
-                };
-                match plainsight_inspect::normalize_except(
-                    "request",
-                    &body,
-                    &st.inspect,
-                    &plainsight_text::Policy::default(),
-                    &is_kept,
-                ) {
-                    Ok((out, edits)) if !edits.is_empty() => {
-                        row.edits = edits.iter().map(edit_of).collect();
-                        forward_body = Bytes::from(out);
-                        action = Action::Normalized;
-                        row.reason = Some(format!(
-                            "normalized ({} edits): {described}",
-                            row.edits.len()
-                        ));
-                    }
-                    Ok(_) => {
-                        row.reason = Some(format!(
-                            "normalize found nothing it may fold; forwarded as received: {described}"
-                        ));
-                    }
-                    Err(e) => {
-                        row.reason = Some(format!(
-                            "normalize failed ({e}); forwarded as received: {described}"
-                        ));
-                    }
-                }
-            }
-        }
-    }
+    // Inspect and judge (the same function the fuzz target drives).
+    let judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
+    row.findings = std::mem::take(&mut row.findings)
+        .into_iter()
+        .chain(judged.findings)
+        .collect();
+    let verdict = judged.verdict;
+    let action = judged.action;
+    row.reason = judged.reason;
+    row.edits = judged.edits;
+    let forward_body = judged.forward.unwrap_or_else(|| body.clone());
     row.action = Some(action);
     row.request_body = body.to_vec();
     let alerts: Vec<Finding> = verdict

@@ -52,8 +52,8 @@ pub struct Finished {
     pub outcome: Outcome,
 }
 
-/// The prompt's strings with their part names.
-fn prompt_strings(body: &[u8]) -> Vec<(String, String)> {
+/// The prompt's strings with their part names (drift detection's input).
+pub fn prompt_strings(body: &[u8]) -> Vec<(String, String)> {
     let opts = plainsight_inspect::InspectOptions {
         format: plainsight_inspect::InputFormat::Json,
         ..plainsight_inspect::InspectOptions::default()
