@@ -180,6 +180,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         stdout,
         findings_over_threshold: false,
+        incomplete: None,
+        allow_incomplete: false,
     })
 }
 

@@ -244,6 +244,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         stdout: Vec::new(),
         findings_over_threshold: false,
+        incomplete: None,
+        allow_incomplete: false,
     })
 }
 
