@@ -457,3 +457,71 @@ async fn oversized_and_uninspectable_bodies() {
     assert_eq!(rows[0].request.action, Some(Action::Refused));
     assert_eq!(rows[1].request.findings[0].rule.code(), "PS621");
 }
+
+/// Many guards, one PostgreSQL: rows from both, drift learned by one is
+/// known to the next, and a database that goes away fails closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guards_share_one_postgres_and_fail_closed_without_it() {
+    let pg = match tokio::task::spawn_blocking(plainsight_store::testing::TempPostgres::start)
+        .await
+        .unwrap()
+    {
+        Ok(pg) => pg,
+        Err(why) => {
+            eprintln!("skipped: PostgreSQL unavailable: {why}");
+            return;
+        }
+    };
+    let (pg, url) = tokio::task::spawn_blocking(move || {
+        let url = pg.create_db("guards").unwrap();
+        (pg, url)
+    })
+    .await
+    .unwrap();
+    let store = StoreUrl::Postgres(url);
+    let mock = MockProvider::start(0, MockConfig::default()).await.unwrap();
+    let start = |name: &'static str| {
+        let mut cfg = GuardConfig::new(store.clone());
+        cfg.listen = "127.0.0.1:0".parse().unwrap();
+        cfg.name = name.into();
+        cfg.upstreams = vec![Upstream::parse(&mock.url()).unwrap()];
+        plainsight_guard::start(cfg, Arc::new(NoEvents))
+    };
+    let a = start("laptop-a").await.unwrap();
+    let (status, _, _) = post(&format!("http://{}/v1/messages", a.addr), &clean(), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    a.flush().await;
+    // Guard B starts after A learned the clean form: the marker is drift on B.
+    let b = start("laptop-b").await.unwrap();
+    post(&format!("http://{}/v1/messages", b.addr), MARKED, &[]).await;
+    b.flush().await;
+    let rows = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut s = plainsight_store::open(&store, OpenMode::Read).unwrap();
+            s.list(&Filter::default()).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].request.guard, "laptop-a");
+    assert_eq!(rows[1].request.guard, "laptop-b");
+    let drift = rows[1]
+        .outcome
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .any(|f| f.rule.code() == "PS620");
+    assert!(drift, "guard B knew guard A's form");
+    // The database goes away: requests are refused, not forwarded unlogged.
+    let before = mock.count();
+    tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
+    let (status, _, body) = post(&format!("http://{}/v1/messages", b.addr), &clean(), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(String::from_utf8_lossy(&body).contains("audit store"));
+    assert_eq!(mock.count(), before, "nothing forwarded without its row");
+    a.shutdown(Duration::from_secs(1)).await;
+    b.shutdown(Duration::from_secs(1)).await;
+}
