@@ -12,6 +12,7 @@
 //! The first target is the baseline: "added" is each percentile minus the
 //! baseline's same percentile.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -140,7 +141,6 @@ fn main() {
         .build()
         .unwrap();
     let mut out = String::new();
-    use std::fmt::Write as _;
     let _ = writeln!(
         out,
         "body {} bytes (stream=false) / {} bytes (stream=true); {seq} sequential requests per target, interleaved\n",

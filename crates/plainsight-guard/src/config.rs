@@ -73,7 +73,7 @@ impl Upstream {
                 up.prefix = Some(p.to_owned());
             }
             Some(t) => {
-                up.family = Some(parse_family(t).map_err(|e| format!("upstream `{spec}`: {e}"))?)
+                up.family = Some(parse_family(t).map_err(|e| format!("upstream `{spec}`: {e}"))?);
             }
         }
         Ok(up)
@@ -319,6 +319,7 @@ struct UpstreamFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // the file's own key names
 struct LimitsFile {
     max_body: Option<String>,
     max_inspect: Option<String>,

@@ -481,6 +481,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn template_ignores_values_and_look_alikes_form_does_not() {
         let a = line_key("Today's date is 2026-11-27.").unwrap();
         let b = line_key("Today\u{2b9}s date is 2026/11/28.").unwrap();

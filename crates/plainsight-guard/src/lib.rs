@@ -104,7 +104,7 @@ impl std::fmt::Debug for RunningGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningGuard")
             .field("addr", &self.addr)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -150,22 +150,19 @@ pub async fn start(
         let _ = stopped.await;
     };
     let tls_on = tls.is_some();
-    let task = match tls {
-        Some(cfg) => {
-            let l = server::TlsListener::new(listener, cfg).map_err(|e| GuardError::Listen {
-                addr,
-                message: e.to_string(),
-            })?;
-            tokio::spawn(async move {
-                let _ = axum::serve(l, app).with_graceful_shutdown(shutdown).await;
-            })
-        }
-        None => {
-            let l = server::PlainListener(listener);
-            tokio::spawn(async move {
-                let _ = axum::serve(l, app).with_graceful_shutdown(shutdown).await;
-            })
-        }
+    let task = if let Some(cfg) = tls {
+        let l = server::TlsListener::new(listener, cfg).map_err(|e| GuardError::Listen {
+            addr,
+            message: e.to_string(),
+        })?;
+        tokio::spawn(async move {
+            let _ = axum::serve(l, app).with_graceful_shutdown(shutdown).await;
+        })
+    } else {
+        let l = server::PlainListener(listener);
+        tokio::spawn(async move {
+            let _ = axum::serve(l, app).with_graceful_shutdown(shutdown).await;
+        })
     };
     events.event(&Event::Listening { addr, tls: tls_on });
     Ok(RunningGuard {

@@ -243,14 +243,14 @@ mod tokio_stream_like {
     pub use futures_core::Stream;
 
     pub struct Parts {
-        parts: std::vec::IntoIter<Vec<u8>>,
+        pieces: std::vec::IntoIter<Vec<u8>>,
         delay: Option<Duration>,
         sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     }
 
     pub fn from_parts(parts: Vec<Vec<u8>>, delay: Option<Duration>) -> Parts {
         Parts {
-            parts: parts.into_iter(),
+            pieces: parts.into_iter(),
             delay,
             sleep: None,
         }
@@ -264,14 +264,14 @@ mod tokio_stream_like {
                 if self.sleep.is_none() {
                     self.sleep = Some(Box::pin(tokio::time::sleep(d)));
                 }
-                if let Some(s) = &mut self.sleep {
-                    if s.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
+                if let Some(s) = &mut self.sleep
+                    && s.as_mut().poll(cx).is_pending()
+                {
+                    return Poll::Pending;
                 }
                 self.sleep = None;
             }
-            Poll::Ready(self.parts.next().map(|p| Ok(Bytes::from(p))))
+            Poll::Ready(self.pieces.next().map(|p| Ok(Bytes::from(p))))
         }
     }
 }

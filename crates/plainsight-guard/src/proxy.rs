@@ -714,8 +714,10 @@ fn edit_of(f: &Finding) -> Edit {
         .notes
         .iter()
         .find_map(|n| n.split_once(" → "))
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .unwrap_or_else(|| (f.message.clone(), String::new()));
+        .map_or_else(
+            || (f.message.clone(), String::new()),
+            |(a, b)| (a.to_owned(), b.to_owned()),
+        );
     Edit {
         place: f
             .location

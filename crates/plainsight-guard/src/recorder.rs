@@ -272,14 +272,14 @@ fn writer(mut store: Box<dyn Store>, url: &StoreUrl, rx: &Receiver<Msg>, events:
                 }
             }
         }
-        if !finishes.is_empty() || !forms.is_empty() {
-            if let Err(e) = store.finish(&finishes, &forms) {
-                events.event(&Event::StoreError(format!(
-                    "writing {} outcome(s): {e}",
-                    finishes.len()
-                )));
-                broken = true;
-            }
+        if (!finishes.is_empty() || !forms.is_empty())
+            && let Err(e) = store.finish(&finishes, &forms)
+        {
+            events.event(&Event::StoreError(format!(
+                "writing {} outcome(s): {e}",
+                finishes.len()
+            )));
+            broken = true;
         }
         for f in flushes {
             let _ = f.send(());

@@ -29,7 +29,7 @@ struct Setup {
     mock: MockProvider,
     guard: Option<RunningGuard>,
     store: StoreUrl,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Setup {
@@ -57,7 +57,7 @@ impl Setup {
             mock,
             guard: Some(guard),
             store,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -376,7 +376,7 @@ async fn no_secret_reaches_the_store_file() {
             .any(|(k, v)| k == "x-api-key" && v == key)
     );
     // The store has none of them, in any file.
-    let dir = s._dir.path();
+    let dir = s.dir.path();
     for entry in std::fs::read_dir(dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         for secret in [

@@ -225,6 +225,7 @@ pub fn random_hex(n: usize) -> Result<String, StoreError> {
     Ok(hex)
 }
 
+#[allow(clippy::many_single_char_names)]
 /// `2026-11-28T09:12:03.123456Z` for a Unix time in microseconds (UTC).
 pub fn format_time(us: i64) -> String {
     let secs = us.div_euclid(1_000_000);
@@ -249,6 +250,7 @@ pub fn format_time(us: i64) -> String {
     )
 }
 
+#[allow(clippy::many_single_char_names)] // y, m, d, h: the calendar's own names
 /// Parses `2026-11-28`, `2026-11-28T09:12:03Z` (fraction optional) or a
 /// Unix time in seconds, into Unix microseconds (UTC).
 pub fn parse_time(s: &str) -> Option<i64> {

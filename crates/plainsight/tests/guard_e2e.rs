@@ -58,12 +58,12 @@ fn start_guard(store: &Path, upstream: &str, extra: &[&str]) -> (Child, u16) {
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(l) if l.contains("listening on") => break,
-            Ok(_) => {}
-            Err(_) if Instant::now() > deadline => panic!("guard did not start"),
-            Err(_) => {}
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100))
+            && l.contains("listening on")
+        {
+            break;
         }
+        assert!(Instant::now() < deadline, "guard did not start");
     }
     (child, port)
 }

@@ -203,19 +203,16 @@ fn get(store: &mut dyn Store, id: &str) -> anyhow::Result<Exchange> {
 pub fn json_view(x: &Exchange) -> serde_json::Value {
     let mut v = serde_json::to_value(x).expect("exchanges serialise");
     if let Some(obj) = v.as_object_mut() {
-        match std::str::from_utf8(&x.request.request_body) {
-            Ok(s) => {
-                obj.insert("request_body".into(), serde_json::Value::String(s.into()));
-            }
-            Err(_) => {
-                obj.remove("request_body");
-                obj.insert(
-                    "request_body_base64".into(),
-                    serde_json::Value::String(
-                        base64::engine::general_purpose::STANDARD.encode(&x.request.request_body),
-                    ),
-                );
-            }
+        if let Ok(s) = std::str::from_utf8(&x.request.request_body) {
+            obj.insert("request_body".into(), serde_json::Value::String(s.into()));
+        } else {
+            obj.remove("request_body");
+            obj.insert(
+                "request_body_base64".into(),
+                serde_json::Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(&x.request.request_body),
+                ),
+            );
         }
         obj.insert(
             "started_at".into(),
@@ -304,6 +301,7 @@ fn visible(s: &str) -> String {
     make_visible_with(s, 0..0, true).text
 }
 
+#[allow(clippy::many_single_char_names)]
 fn show(a: &ShowArgs) -> anyhow::Result<Vec<u8>> {
     let mut store = a.store.open()?;
     let x = get(&mut *store, &a.id)?;
@@ -425,6 +423,7 @@ fn strings(body: &[u8]) -> Vec<(String, String)> {
     }
 }
 
+#[allow(clippy::many_single_char_names)]
 fn diff(a: &DiffArgs) -> anyhow::Result<Vec<u8>> {
     let mut store = a.store.open()?;
     let x = get(&mut *store, &a.a)?;
@@ -542,7 +541,7 @@ fn har_entry(x: &Exchange) -> serde_json::Value {
             "headers": header_list(o.map_or(&[][..], |o| &o.response_headers)),
             "content": {
                 "size": o.map_or(0, |o| o.response_bytes),
-                "mimeType": o.map_or("".to_owned(), |o| ct(&o.response_headers)),
+                "mimeType": o.map_or(String::new(), |o| ct(&o.response_headers)),
                 "text": o.and_then(|o| o.response.as_ref()).map_or("", |r| r.text.as_str()),
                 "comment": "the answer's text as reassembled by plainsight guard, not the raw stream",
             },
