@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$ROOT"
-cargo build --release -p plainsight -p plainsight-guard --example mock_provider --example gateway_bench >&2
+cargo build --release -p plainsight --bin plainsight >&2
+cargo build --release -p plainsight-guard --example mock_provider --example gateway_bench >&2
 BIN=$ROOT/target/release
 
 # The request: Claude Code 2.1.91's captured prompt, padded to 120 KiB.
