@@ -24,8 +24,11 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$ROOT"
-cargo build --release -p plainsight --bin plainsight >&2
-cargo build --release -p plainsight-guard --example mock_provider --example gateway_bench >&2
+# The guard runs as the library's `guard_server` example: the same code path
+# as `plainsight guard` (the CLI only parses flags around it), and a build of
+# this crate alone.
+cargo build --release -p plainsight-guard --example mock_provider --example gateway_bench \
+    --example guard_server >&2
 BIN=$ROOT/target/release
 
 # The request: Claude Code 2.1.91's captured prompt, padded to 120 KiB.
@@ -41,8 +44,8 @@ PY
 
 "$BIN/examples/mock_provider" --port 18901 --text "Hello from the benchmark mock, streamed in pieces." >"$WORK/mock.log" 2>&1 &
 PIDS+=($!)
-"$BIN/plainsight" guard --listen 127.0.0.1:18902 --upstream http://127.0.0.1:18901 \
-    --store "sqlite:$WORK/audit.sqlite3" --name bench >"$WORK/guard.log" 2>&1 &
+"$BIN/examples/guard_server" 127.0.0.1:18902 http://127.0.0.1:18901 \
+    "sqlite:$WORK/audit.sqlite3" >"$WORK/guard.log" 2>&1 &
 GUARD=$!
 PIDS+=($GUARD)
 TARGETS=(--target direct=http://127.0.0.1:18901 --target "guard=http://127.0.0.1:18902;pid=$GUARD")
@@ -110,4 +113,4 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$BIN/examples/gateway_bench" --body "$WORK/body.json" --seq "$SEQ" --streams "$STREAMS" \
     --seconds "$SECONDS_EACH" "${TARGETS[@]}"
 echo
-echo "guard rows written: $("$BIN/plainsight" audit list --store "sqlite:$WORK/audit.sqlite3" | wc -l)"
+echo "guard audit store: $(du -h "$WORK/audit.sqlite3" "$WORK/audit.sqlite3-wal" 2>/dev/null | tr '\n' ' ')"
