@@ -2,6 +2,7 @@
 //! the CLI around it (the benchmark builds only this crate):
 //! `guard_server LISTEN UPSTREAM STORE_URL`. Runs until killed.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use plainsight_guard::{GuardConfig, NoEvents, Upstream};
@@ -10,7 +11,10 @@ use plainsight_store::StoreUrl;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [listen, upstream, store] = &args[..] else {
-        eprintln!("usage: guard_server LISTEN UPSTREAM STORE_URL");
+        let _ = writeln!(
+            std::io::stderr(),
+            "usage: guard_server LISTEN UPSTREAM STORE_URL"
+        );
         std::process::exit(2);
     };
     let mut cfg = GuardConfig::new(StoreUrl::parse(store).expect("store URL"));
@@ -25,7 +29,7 @@ fn main() {
         let mut guard = plainsight_guard::start(cfg, Arc::new(NoEvents))
             .await
             .expect("guard starts");
-        println!("listening on http://{}", guard.addr);
+        let _ = writeln!(std::io::stdout(), "listening on http://{}", guard.addr);
         guard.wait().await;
     });
 }
