@@ -47,7 +47,7 @@ trap 'kill -TERM \$guard \$mock 2>/dev/null' EXIT
 sleep 1
 cd "$work/home"
 env -i HOME="$work/home" PATH="/usr/local/bin:/usr/bin:/bin" TZ="$tz" LANG=C.UTF-8 \
-    BASE_HOST="$host" timeout 90 "\$@" >"$work/agent.out" 2>"$work/agent.err" || true
+    BASE_HOST="$host" timeout 90 "\$@" </dev/null >"$work/agent.out" 2>"$work/agent.err" || true
 kill -TERM \$guard; wait \$guard
 kill \$mock
 INNER
