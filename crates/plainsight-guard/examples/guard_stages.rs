@@ -4,6 +4,7 @@
 //! median and p99 of each: what the CPU costs, apart from what the machine's
 //! scheduling adds. `scripts/bench-gateway.sh` measures the whole path.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Instant;
 
@@ -120,11 +121,7 @@ fn main() {
         url.display()
     );
     for (name, v) in &mut t {
-        out.push_str(&format!(
-            "| {name} | {:.3} | {:.3} |\n",
-            pct(v, 0.5),
-            pct(v, 0.99)
-        ));
+        let _ = writeln!(out, "| {name} | {:.3} | {:.3} |", pct(v, 0.5), pct(v, 0.99));
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
 }

@@ -181,7 +181,7 @@ impl Redactor {
     pub fn find(&self, bytes: &[u8]) -> Vec<(Range<usize>, &'static str)> {
         let mut out = Vec::new();
         if self.patterns.is_match(bytes) {
-            self.push_matches(&self.patterns, bytes, 0, &mut out);
+            push_matches(&self.patterns, bytes, 0, &mut out);
         }
         let mut urls = Vec::new();
         let mut window_end = 0;
@@ -193,7 +193,7 @@ impl Redactor {
             let end = (at + URL_AFTER).min(bytes.len());
             // Windows may overlap a little: drop what an earlier one found.
             let before = urls.len();
-            self.push_matches(&self.url, &bytes[start..end], start, &mut urls);
+            push_matches(&self.url, &bytes[start..end], start, &mut urls);
             // A user or password holds neither `:` nor `/`: the next `://`
             // lies after this window's last match, or starts a new one.
             window_end = match urls[before..].last() {
@@ -214,29 +214,6 @@ impl Redactor {
             }
         }
         merged
-    }
-
-    fn push_matches(
-        &self,
-        re: &Regex,
-        hay: &[u8],
-        offset: usize,
-        out: &mut Vec<(Range<usize>, &'static str)>,
-    ) {
-        let mut last_end = 0;
-        for caps in re.captures_iter(hay) {
-            let Some((range, kind)) = secret_of(&caps, hay) else {
-                continue;
-            };
-            if range.start < last_end {
-                continue;
-            }
-            if kind == "openai_key" && !looks_random(&hay[range.clone()]) {
-                continue;
-            }
-            last_end = range.end;
-            out.push((range.start + offset..range.end + offset, kind));
-        }
     }
 
     /// Whether `bytes` may hold a secret (a quick test before [`find`]).
@@ -457,6 +434,30 @@ impl OffsetShift {
     }
 }
 
+/// Appends the secrets `re` finds in `hay` (a window starting at `offset`
+/// of the text) to `out`, not overlapping.
+fn push_matches(
+    re: &Regex,
+    hay: &[u8],
+    offset: usize,
+    out: &mut Vec<(Range<usize>, &'static str)>,
+) {
+    let mut last_end = 0;
+    for caps in re.captures_iter(hay) {
+        let Some((range, kind)) = secret_of(&caps, hay) else {
+            continue;
+        };
+        if range.start < last_end {
+            continue;
+        }
+        if kind == "openai_key" && !looks_random(&hay[range.clone()]) {
+            continue;
+        }
+        last_end = range.end;
+        out.push((range.start + offset..range.end + offset, kind));
+    }
+}
+
 fn secret_of(caps: &Captures<'_>, bytes: &[u8]) -> Option<(Range<usize>, &'static str)> {
     for &g in GROUPS {
         if let Some(m) = caps.name(g) {
@@ -534,13 +535,13 @@ mod tests {
             "://://:x@",
             "see https://docs.example.com/a/b for more ",
             "git+ssh://git:tok@github.com ",
-            "x".repeat(300).as_str().to_owned().leak(),
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             "ftp://anonymous:@host ",
             "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 ",
             "\"http://u:secret\"@h ",
             "Here is the file, line by line. ",
             "h://u:",
-            &*"p".repeat(250).leak(),
+            "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp",
             "@ ",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
