@@ -9,3 +9,6 @@ pub mod sandbox;
 pub mod spec;
 pub mod tls;
 pub mod run;
+pub mod diff;
+pub mod matrix;
+pub mod profile;
