@@ -12,3 +12,7 @@ pub mod run;
 pub mod diff;
 pub mod matrix;
 pub mod profile;
+pub mod experiment;
+pub mod guide;
+pub mod findings;
+pub mod har;

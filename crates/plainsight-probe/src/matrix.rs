@@ -178,11 +178,13 @@ pub struct Target {
 #[derive(Clone, Debug)]
 pub struct RunConfig {
     pub profile: &'static Profile,
-    /// Base-URL variables (profile's, or the user's `--base-url-env`).
-    pub base_url_env: Vec<String>,
-    /// Scheme, port and path of the base URL; the host varies.
+    /// Base-URL variables (profile's, or the user's `--base-url-env`),
+    /// each with the path its URL carries (`/v1` for OpenAI-compatible ones).
+    pub base_url_env: Vec<(String, String)>,
+    /// Scheme and port of the base URL; the host varies.
     pub base_scheme: String,
     pub base_port: Option<u16>,
+    /// Path of the base URL written into profile files (`{base_url}`).
     pub base_path: String,
     pub key_env: Vec<String>,
     pub prompt: String,
@@ -209,8 +211,12 @@ const CA_BUNDLES: &[&str] = &[
 impl RunConfig {
     /// The base URL for `host`.
     pub fn base_url(&self, host: &str) -> String {
+        self.base_url_with(host, &self.base_path)
+    }
+
+    fn base_url_with(&self, host: &str, path: &str) -> String {
         let port = self.base_port.map(|p| format!(":{p}")).unwrap_or_default();
-        format!("{}://{host}{port}{}", self.base_scheme, self.base_path)
+        format!("{}://{host}{port}{path}", self.base_scheme)
     }
 
     /// The sandbox for one point of the matrix.
@@ -247,8 +253,8 @@ impl RunConfig {
         put("SSL_CERT_FILE", bundle);
         put("REQUESTS_CA_BUNDLE", bundle);
         if host != UNSET {
-            for k in &self.base_url_env {
-                put(k, &base_url);
+            for (k, path) in &self.base_url_env {
+                put(k, &self.base_url_with(&host, path));
             }
         }
         for k in &self.key_env {
@@ -331,9 +337,10 @@ impl RunConfig {
         if let Some(p) = self.base_port {
             ports.push(p);
         }
+        let cwd = if target.cwd == "~" { home.clone() } else { target.cwd.clone() };
         CellSpec {
             argv,
-            cwd: target.cwd.clone(),
+            cwd,
             env: env.into_iter().collect(),
             hostname,
             user,

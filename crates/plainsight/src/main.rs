@@ -46,6 +46,7 @@ struct Cli {
 enum Command {
     Inspect(commands::inspect::Args),
     Scan(commands::scan::Args),
+    Probe(commands::probe::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
 }
@@ -57,10 +58,18 @@ pub struct Outcome {
 }
 
 fn main() -> ExitCode {
+    // The probe's sandbox helper and init are this binary re-executed; they
+    // must start before anything else (user namespaces need one thread).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().take(3).collect();
+    if let Some(code) = plainsight_probe::sandbox::dispatch(&std::env::args_os().collect::<Vec<_>>()) {
+        let _ = args;
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Probe(args) => commands::probe::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
     };

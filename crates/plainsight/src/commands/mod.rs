@@ -1,6 +1,7 @@
 //! One module per subcommand, plus the option types they share.
 
 pub mod inspect;
+pub mod probe;
 pub mod rules;
 pub mod scan;
 
