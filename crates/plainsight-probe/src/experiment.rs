@@ -125,7 +125,9 @@ impl Runner<'_> {
                         let _ = std::fs::create_dir_all(&dir);
                         let spec = self.cfg.cell(self.target, settings);
                         let r = run_cell(&self.opts.helper, &spec, &dir);
-                        let _ = std::fs::remove_dir_all(&dir);
+                        if std::env::var_os("PLAINSIGHT_PROBE_KEEP").is_none() {
+                            let _ = std::fs::remove_dir_all(&dir);
+                        }
                         crate::capture::lock(&results)[i] = Some(r);
                     }
                 });

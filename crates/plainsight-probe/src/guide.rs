@@ -158,6 +158,9 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
 /// most likely to trigger first: under each listed domain (no keyword),
 /// containing each keyword (no listed domain), both, neither.
 pub fn synthesize_hosts(g: &Guidance) -> Vec<String> {
+    if g.domains.is_empty() && g.keywords.is_empty() {
+        return Vec::new();
+    }
     let mut out: Vec<String> = Vec::new();
     let mut push = |h: String| {
         if !out.contains(&h) {

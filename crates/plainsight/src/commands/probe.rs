@@ -39,7 +39,7 @@ use crate::Outcome;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// npm:<name>[@version], or after `--` the agent's command line.
-    #[arg(value_name = "TARGET", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(value_name = "TARGET", required = true, num_args = 1..)]
     pub target: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -335,7 +335,8 @@ fn package_root(script: &Path, stop: &Path) -> PathBuf {
 }
 
 fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
-    let fetched = plainsight_artifact::npm::fetch(spec, open).map_err(anyhow::Error::new)?;
+    let bare = spec.strip_prefix("npm:").unwrap_or(spec);
+    let fetched = plainsight_artifact::npm::fetch(bare, open).map_err(anyhow::Error::new)?;
     let cache = open
         .cache_dir
         .clone()
