@@ -291,6 +291,14 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 }
             }
         }
+        for (label, settings, r) in runner.batch(std::mem::take(&mut cells), false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+        // What changed so far is explored first: it is what names the triggering values.
+        let all_dims: Vec<(Dim, Vec<String>)> = catalogue.iter().chain(env_dims.iter()).chain(file_dims.iter()).cloned().collect();
+        let mut changing = changing_dims(&obs, &base);
+        explore_and_pair(&runner, &mut obs, &base, &changing, &all_dims, opts.max_values, &push_cell);
+
         // Group cells: every fixed dimension at its k-th value at once.
         for k in 2..2 + opts.group_cells {
             let mut s = base.clone();
@@ -304,7 +312,7 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                     any = true;
                 }
             }
-            if any {
+            if any && !obs.cells.iter().any(|c| c.settings == s) {
                 cells.push((format!("group {k}"), s));
             }
         }
@@ -329,8 +337,7 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
             push_cell(&mut obs, label, settings, r);
         }
 
-        // Which single dimensions change the output; attribute multi-dimension cells.
-        let mut changing = changing_dims(&obs, &base);
+        // Attribute what multi-dimension cells changed.
         let unexplained: Vec<(Settings, Vec<(Dim, String)>)> = obs
             .cells
             .iter()
@@ -350,10 +357,10 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
         for (label, settings, r) in runner.batch(attrib, false) {
             push_cell(&mut obs, label, settings, r);
         }
+        let before = changing.clone();
         changing = changing_dims(&obs, &base);
         for (_, dims) in &unexplained {
-            let single_hits = dims.iter().any(|(d, _)| changing.contains(d));
-            if !single_hits {
+            if !dims.iter().any(|(d, _)| changing.contains(d)) {
                 let names: Vec<String> = dims.iter().map(|(d, v)| format!("{d} = {v}")).collect();
                 obs.notes.push(format!(
                     "a combination of dimensions changed the output where no single one did: {}",
@@ -361,49 +368,57 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 ));
             }
         }
-
-        // Explore every value of each changing dimension, then pairs.
-        let mut explore = Vec::new();
-        for d in &changing {
-            let vals = catalogue
-                .iter()
-                .chain(env_dims.iter())
-                .chain(file_dims.iter())
-                .find(|(x, _)| x == d)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
-            for v in vals.iter().skip(1).take(opts.max_values) {
-                let s = base.with(d, v);
-                if !obs.cells.iter().any(|c| c.settings == s) && !explore.iter().any(|(_, x)| *x == s) {
-                    explore.push((format!("{d} = {v}"), s));
-                }
-            }
-        }
-        for (label, settings, r) in runner.batch(explore, false) {
-            push_cell(&mut obs, label, settings, r);
-        }
-        let mut pairs = Vec::new();
-        for (i, d1) in changing.iter().enumerate() {
-            for d2 in changing.iter().skip(i + 1) {
-                let t1 = triggering_values(&obs, &base, d1);
-                let t2 = triggering_values(&obs, &base, d2);
-                for v1 in t1.iter().take(2) {
-                    for v2 in t2.iter().take(2) {
-                        let s = base.with(d1, v1).with(d2, v2);
-                        if !obs.cells.iter().any(|c| c.settings == s) {
-                            pairs.push((format!("{d1} = {v1} and {d2} = {v2}"), s));
-                        }
-                    }
-                }
-            }
-        }
-        for (label, settings, r) in runner.batch(pairs, false) {
-            push_cell(&mut obs, label, settings, r);
+        let fresh: Vec<Dim> = changing.iter().filter(|d| !before.contains(d)).cloned().collect();
+        if !fresh.is_empty() {
+            explore_and_pair(&runner, &mut obs, &base, &changing, &all_dims, opts.max_values, &push_cell);
         }
         obs.changing = changing;
         obs.wall = started.elapsed();
         Ok(obs)
     })
+}
+
+/// Explores every value of each changing dimension, then pairs of them.
+fn explore_and_pair(
+    runner: &Runner<'_>,
+    obs: &mut Observed,
+    base: &Settings,
+    changing: &[Dim],
+    all_dims: &[(Dim, Vec<String>)],
+    max_values: usize,
+    push_cell: &dyn Fn(&mut Observed, String, Settings, Option<RunResult>),
+) {
+    let mut explore = Vec::new();
+    for d in changing {
+        let vals = all_dims.iter().find(|(x, _)| x == d).map(|(_, v)| v.clone()).unwrap_or_default();
+        for v in vals.iter().skip(1).take(max_values) {
+            let s = base.with(d, v);
+            if !obs.cells.iter().any(|c| c.settings == s) && !explore.iter().any(|(_, x)| *x == s) {
+                explore.push((format!("{d} = {v}"), s));
+            }
+        }
+    }
+    for (label, settings, r) in runner.batch(explore, false) {
+        push_cell(obs, label, settings, r);
+    }
+    let mut pairs = Vec::new();
+    for (i, d1) in changing.iter().enumerate() {
+        for d2 in changing.iter().skip(i + 1) {
+            let t1 = triggering_values(obs, base, d1);
+            let t2 = triggering_values(obs, base, d2);
+            for v1 in t1.iter().take(2) {
+                for v2 in t2.iter().take(2) {
+                    let s = base.with(d1, v1).with(d2, v2);
+                    if !obs.cells.iter().any(|c| c.settings == s) && !pairs.iter().any(|(_, x)| *x == s) {
+                        pairs.push((format!("{d1} = {v1} and {d2} = {v2}"), s));
+                    }
+                }
+            }
+        }
+    }
+    for (label, settings, r) in runner.batch(pairs, false) {
+        push_cell(obs, label, settings, r);
+    }
 }
 
 /// Variables the matrix sets itself (their own dimensions).
