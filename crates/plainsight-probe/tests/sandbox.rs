@@ -73,3 +73,104 @@ fn https_request_to_any_host_is_captured() {
     assert_eq!(ex.api.as_deref(), Some("anthropic.messages"));
     assert!(r.dns.iter().any(|q| q.name == "api.example-provider.net"));
 }
+
+fn run_or_skip(spec: &CellSpec) -> Option<plainsight_probe::spec::RunResult> {
+    let work = tempfile::tempdir().unwrap();
+    let r = run_cell(&helper(), spec, work.path());
+    if let Some(e) = &r.error
+        && e.refused
+    {
+        eprintln!("skipped: {}: {}", e.step, e.message);
+        return None;
+    }
+    assert!(r.error.is_none(), "{:?}", r.error);
+    Some(r)
+}
+
+#[test]
+fn a_hung_agent_is_killed_with_its_process_tree() {
+    // A child that outlives its parent would keep a pipe open; the PID
+    // namespace going down with init ends it.
+    let mut spec = base_spec(&["sh", "-c", "sleep 300 & sleep 300"]);
+    spec.timeout_ms = 1500;
+    let started = std::time::Instant::now();
+    let Some(r) = run_or_skip(&spec) else { return };
+    assert_eq!(r.ended, Some(Ended::TimedOut));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+#[test]
+fn nothing_leaves_the_namespace_and_every_address_is_captured() {
+    // An IP literal outside loopback, on a listened port: captured, not routed out.
+    let js = r#"
+      const r = await fetch('http://203.0.113.7:8080/collect?x=1', {method:'POST', body:'hello'});
+      console.log(r.status);
+      const ifs = Object.keys((await import('node:os')).networkInterfaces()).sort().join(',');
+      console.log(ifs);
+    "#;
+    let mut spec = base_spec(&["node", "--input-type=module", "-e", js]);
+    spec.ports.push(8080);
+    let Some(r) = run_or_skip(&spec) else { return };
+    assert!(r.stdout.contains("200"), "{} {}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("eth0,lo"), "{}", r.stdout);
+    let ex = &r.exchanges[0];
+    assert_eq!(ex.host, "203.0.113.7");
+    assert_eq!(ex.body, "hello");
+    assert!(ex.dest.contains("203.0.113.7"));
+}
+
+#[test]
+fn the_capture_proxy_marks_what_went_through_it() {
+    let js = r#"
+      const http = await import('node:http');
+      const req = http.request({host: 'proxy.corp.example.com', port: 3128, method: 'GET', path: 'http://updates.example.com/v1/check'}, res => { res.resume(); res.on('end', () => console.log('via', res.statusCode)); });
+      req.end();
+    "#;
+    let mut spec = base_spec(&["node", "--input-type=module", "-e", js]);
+    spec.proxy_port = Some(3128);
+    let Some(r) = run_or_skip(&spec) else { return };
+    assert!(r.stdout.contains("via 200"), "{} {}", r.stdout, r.stderr);
+    assert!(r.exchanges.iter().any(|e| e.via_proxy && e.host == "updates.example.com"), "{:?}", r.exchanges);
+}
+
+#[test]
+fn works_as_an_unprivileged_user() {
+    if !nix::unistd::getuid().is_root() {
+        eprintln!("skipped: already unprivileged (the other tests cover it)");
+        return;
+    }
+    if std::process::Command::new("runuser").arg("--help").output().is_err() {
+        eprintln!("skipped: runuser not installed");
+        return;
+    }
+    // The helper and the spec must be readable by `nobody`.
+    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let exe = dir.path().join("helper");
+    std::fs::copy(env!("CARGO_BIN_EXE_plainsight-probe-helper"), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let spec = base_spec(&["sh", "-c", "id -u; cat /etc/hostname"]);
+    let spec_path = dir.path().join("spec.json");
+    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    std::fs::set_permissions(&spec_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let res = dir.path().join("result.json");
+    let st = std::process::Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(&exe)
+        .arg("__probe-sandbox")
+        .arg(&spec_path)
+        .arg(&res)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let r: plainsight_probe::spec::RunResult = serde_json::from_slice(&std::fs::read(&res).unwrap()).unwrap();
+    if let Some(e) = &r.error
+        && e.refused
+    {
+        eprintln!("skipped: the kernel refuses user namespaces to unprivileged users: {}: {}", e.step, e.message);
+        return;
+    }
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert!(r.stdout.contains("1000"), "{}", r.stdout);
+}
