@@ -331,7 +331,11 @@ fn step_network(spec: &CellSpec, notes: &mut Vec<String>) -> Result<(), SandboxF
     if let Some(mac) = &spec.mac {
         let peer = format!("{}p", spec.iface);
         let r = ip(&["link", "add", &spec.iface, "type", "veth", "peer", "name", &peer])
-            .and_then(|()| ip(&["link", "set", &spec.iface, "address", mac]))
+            .and_then(|()| {
+                // The peer only carries the link: no address, so no program lists it.
+                let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{peer}/disable_ipv6"), "1");
+                ip(&["link", "set", &spec.iface, "address", mac])
+            })
             .and_then(|()| ip(&["addr", "add", IFACE_ADDR, "dev", &spec.iface]))
             .and_then(|()| ip(&["link", "set", &peer, "up"]))
             .and_then(|()| ip(&["link", "set", &spec.iface, "up"]));
