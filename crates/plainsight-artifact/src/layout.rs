@@ -10,7 +10,12 @@ use crate::{ArtifactError, Limits};
 /// Unpacks `tgz` (an npm tarball: one top directory, usually `package/`)
 /// into `dest`, stripping that top directory. Returns notices for what was
 /// skipped.
-pub fn unpack_npm(name: &str, tgz: &[u8], dest: &Path, limits: &Limits) -> Result<Vec<String>, ArtifactError> {
+pub fn unpack_npm(
+    name: &str,
+    tgz: &[u8],
+    dest: &Path,
+    limits: &Limits,
+) -> Result<Vec<String>, ArtifactError> {
     let io = |e: std::io::Error| ArtifactError::Io {
         input: dest.display().to_string(),
         source: e,
@@ -34,7 +39,10 @@ pub fn unpack_npm(name: &str, tgz: &[u8], dest: &Path, limits: &Limits) -> Resul
         }
         let path = entry.path().map_err(io)?.into_owned();
         let Some(rel) = strip_top(&path) else {
-            notices.push(format!("{name}: tar entry {} skipped: path outside the package", path.display()));
+            notices.push(format!(
+                "{name}: tar entry {} skipped: path outside the package",
+                path.display()
+            ));
             continue;
         };
         let kind = entry.header().entry_type();
@@ -44,7 +52,10 @@ pub fn unpack_npm(name: &str, tgz: &[u8], dest: &Path, limits: &Limits) -> Resul
             continue;
         }
         if !kind.is_file() {
-            notices.push(format!("{name}: tar entry {} skipped: not a regular file", path.display()));
+            notices.push(format!(
+                "{name}: tar entry {} skipped: not a regular file",
+                path.display()
+            ));
             continue;
         }
         let size = entry.size();
@@ -124,12 +135,22 @@ mod tests {
             ("package/../../evil.js", b"bad", 0o644),
         ]);
         let notes = unpack_npm("t.tgz", &t, d.path(), &Limits::default()).unwrap();
-        assert_eq!(std::fs::read(d.path().join("cli.js")).unwrap(), b"console.log(1)");
+        assert_eq!(
+            std::fs::read(d.path().join("cli.js")).unwrap(),
+            b"console.log(1)"
+        );
         assert!(d.path().join("lib/a.js").exists());
         assert!(!d.path().parent().unwrap().join("evil.js").exists());
         assert_eq!(notes.len(), 1, "{notes:?}");
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(d.path().join("cli.js")).unwrap().permissions().mode() & 0o777, 0o755);
+        assert_eq!(
+            std::fs::metadata(d.path().join("cli.js"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o755
+        );
     }
 
     #[test]

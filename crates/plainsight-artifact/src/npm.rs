@@ -725,9 +725,18 @@ pub fn fetch(spec_text: &str, opts: &OpenOptions) -> Result<Fetched, ArtifactErr
     })
 }
 
-type FetchedParts = (VersionMeta, Data, Option<(VersionMeta, String, Data)>, Vec<String>);
+type FetchedParts = (
+    VersionMeta,
+    Data,
+    Option<(VersionMeta, String, Data)>,
+    Vec<String>,
+);
 
-fn fetch_with(spec_text: &str, opts: &OpenOptions, cfg: NpmConfig) -> Result<FetchedParts, ArtifactError> {
+fn fetch_with(
+    spec_text: &str,
+    opts: &OpenOptions,
+    cfg: NpmConfig,
+) -> Result<FetchedParts, ArtifactError> {
     let spec = Spec::parse(spec_text)?;
     let platform = opts.platform.clone().unwrap_or_else(host_platform);
     if !platform

@@ -11,6 +11,7 @@
 //! is marked `via_proxy`, which is how a proxy bypass is told apart.
 
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::io::Read as _;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -55,7 +56,12 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(minter: Minter, reply_text: String, max_body: usize, max_exchanges: usize) -> Shared {
+    pub fn new(
+        minter: Minter,
+        reply_text: String,
+        max_body: usize,
+        max_exchanges: usize,
+    ) -> Shared {
         Shared {
             start: Instant::now(),
             seq: AtomicU64::new(0),
@@ -133,7 +139,11 @@ pub async fn serve(shared: Arc<Shared>, listener: TcpListener, proxy: bool) {
 }
 
 /// Decides TLS / HTTP / raw from the first bytes and serves accordingly.
-fn sniff<S>(shared: Arc<Shared>, mut stream: S, ctx: ConnCtx) -> Pin<Box<dyn Future<Output = ()> + Send>>
+fn sniff<S>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    ctx: ConnCtx,
+) -> Pin<Box<dyn Future<Output = ()> + Send>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -161,7 +171,8 @@ async fn serve_tls<S>(shared: Arc<Shared>, stream: S, mut ctx: ConnCtx)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let acceptor = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream);
+    let acceptor =
+        tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream);
     let start = match tokio::time::timeout(FIRST_BYTE_TIMEOUT, acceptor).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
@@ -224,7 +235,8 @@ where
     let mut buf = vec![0u8; 4096];
     let mut have = 0;
     while have < buf.len() {
-        match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf[have..])).await {
+        match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf[have..])).await
+        {
             Ok(Ok(n)) if n > 0 => have += n,
             _ => break,
         }
@@ -246,7 +258,7 @@ pub fn printable(b: &[u8]) -> String {
         if (0x20..0x7f).contains(&c) {
             s.push(c as char);
         } else {
-            s.push_str(&format!("\\x{c:02x}"));
+            let _ = write!(s, "\\x{c:02x}");
         }
     }
     s
@@ -269,16 +281,29 @@ where
 
 type Body = Full<Bytes>;
 
-async fn handle(shared: Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>, proxy: bool) -> Response<Body> {
+async fn handle(
+    shared: Arc<Shared>,
+    ctx: ConnCtx,
+    req: Request<Incoming>,
+    proxy: bool,
+) -> Response<Body> {
     shared.in_flight.fetch_add(1, Ordering::SeqCst);
     let resp = handle_inner(&shared, ctx, req, proxy).await;
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     resp
 }
 
-async fn handle_inner(shared: &Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>, proxy: bool) -> Response<Body> {
+async fn handle_inner(
+    shared: &Arc<Shared>,
+    ctx: ConnCtx,
+    req: Request<Incoming>,
+    proxy: bool,
+) -> Response<Body> {
     if req.method() == hyper::Method::CONNECT {
-        let authority = req.uri().authority().map(|a| (a.host().to_owned(), a.port_u16().unwrap_or(443)));
+        let authority = req
+            .uri()
+            .authority()
+            .map(|a| (a.host().to_owned(), a.port_u16().unwrap_or(443)));
         let Some((host, port)) = authority else {
             return simple(400, "text/plain", "CONNECT needs host:port");
         };
@@ -305,26 +330,36 @@ async fn handle_inner(shared: &Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let absolute = parts.uri.scheme().is_some() && parts.uri.host().is_some();
     let via_proxy = ctx.via_proxy || (proxy && absolute);
-    let host_header = parts
-        .uri
-        .host()
-        .map(str::to_owned)
-        .or_else(|| {
-            parts
-                .headers
-                .get(hyper::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(|h| h.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(h, |(n, _)| n).to_owned())
-        });
+    let host_header = parts.uri.host().map(str::to_owned).or_else(|| {
+        parts
+            .headers
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| {
+                h.rsplit_once(':')
+                    .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+                    .map_or(h, |(n, _)| n)
+                    .to_owned()
+            })
+    });
     let host = host_header
         .or_else(|| ctx.sni.clone())
         .or_else(|| ctx.host_hint.clone())
         .unwrap_or_else(|| ctx.dest.ip().to_string());
-    let port = if absolute { parts.uri.port_u16().unwrap_or(80) } else { ctx.port };
+    let port = if absolute {
+        parts.uri.port_u16().unwrap_or(80)
+    } else {
+        ctx.port
+    };
     let path = parts
         .uri
         .path_and_query()
@@ -381,7 +416,10 @@ async fn handle_inner(shared: &Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>
         Ok(s) => (s, false),
         Err(e) => {
             use base64::Engine as _;
-            (base64::engine::general_purpose::STANDARD.encode(e.as_bytes()), true)
+            (
+                base64::engine::general_purpose::STANDARD.encode(e.as_bytes()),
+                true,
+            )
         }
     };
     let ex = Exchange {
@@ -406,7 +444,8 @@ async fn handle_inner(shared: &Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>
         response: ResponseRecord {
             status,
             headers: vec![("content-type".to_owned(), content_type.to_owned())],
-            body: String::from_utf8_lossy(&reply_body[..reply_body.len().min(MAX_RESPONSE_KEPT)]).into_owned(),
+            body: String::from_utf8_lossy(&reply_body[..reply_body.len().min(MAX_RESPONSE_KEPT)])
+                .into_owned(),
         },
     };
     {
@@ -426,8 +465,13 @@ async fn handle_inner(shared: &Arc<Shared>, ctx: ConnCtx, req: Request<Incoming>
     if status == 200 && route.is_some() {
         resp = resp.header("request-id", "req_mock_0001");
     }
-    let body = if head { Bytes::new() } else { Bytes::from(reply_body) };
-    resp.body(Full::new(body)).unwrap_or_else(|_| simple(500, "text/plain", ""))
+    let body = if head {
+        Bytes::new()
+    } else {
+        Bytes::from(reply_body)
+    };
+    resp.body(Full::new(body))
+        .unwrap_or_else(|_| simple(500, "text/plain", ""))
 }
 
 fn simple(status: u16, ct: &str, body: &'static str) -> Response<Body> {
@@ -442,7 +486,10 @@ fn simple(status: u16, ct: &str, body: &'static str) -> Response<Body> {
 /// Undoes `gzip`/`deflate` content coding, bounded by `limit`; other codings
 /// are kept as received and named.
 pub fn decode_body(raw: &[u8], encoding: Option<&str>, limit: usize) -> (Vec<u8>, Option<String>) {
-    let Some(enc) = encoding.map(str::trim).filter(|e| !e.is_empty() && *e != "identity") else {
+    let Some(enc) = encoding
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && *e != "identity")
+    else {
         return (raw.to_vec(), None);
     };
     let mut out = Vec::new();
@@ -482,12 +529,20 @@ struct Prefixed<S> {
 
 impl<S> Prefixed<S> {
     fn new(prefix: Vec<u8>, inner: S) -> Prefixed<S> {
-        Prefixed { prefix, at: 0, inner }
+        Prefixed {
+            prefix,
+            at: 0,
+            inner,
+        }
     }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         if self.at < self.prefix.len() {
             let n = (self.prefix.len() - self.at).min(buf.remaining());
             let at = self.at;
@@ -500,7 +555,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {

@@ -29,7 +29,13 @@ use serde_json::Value;
 use crate::record::Exchange;
 
 /// Headers never compared: transport framing and the host itself.
-const SKIP_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding", "connection", ":authority"];
+const SKIP_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    ":authority",
+];
 
 /// One request, flattened.
 #[derive(Clone, Debug)]
@@ -49,7 +55,8 @@ fn template(path: &str) -> String {
         if !out.is_empty() || path.starts_with('/') {
             out.push('/');
         }
-        let idish = seg.len() >= 8 && seg.chars().filter(char::is_ascii_digit).count() * 3 >= seg.len();
+        let idish =
+            seg.len() >= 8 && seg.chars().filter(char::is_ascii_digit).count() * 3 >= seg.len();
         if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() || idish {
             out.push('*');
         } else {
@@ -64,7 +71,11 @@ pub fn flatten(exchanges: &[Exchange], provider_host: &str) -> Vec<FlatRequest> 
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(exchanges.len());
     for (index, ex) in exchanges.iter().enumerate() {
-        let role = if ex.host.eq_ignore_ascii_case(provider_host) { "provider" } else { ex.host.as_str() };
+        let role = if ex.host.eq_ignore_ascii_case(provider_host) {
+            "provider"
+        } else {
+            ex.host.as_str()
+        };
         let json: Option<Value> = (!ex.body_base64 && !ex.body.is_empty())
             .then(|| serde_json::from_str(&ex.body).ok())
             .flatten();
@@ -77,7 +88,11 @@ pub fn flatten(exchanges: &[Exchange], provider_host: &str) -> Vec<FlatRequest> 
             Some(_) => "json".to_owned(),
             None => String::new(),
         };
-        let key = format!("{role} {} {} [{shape}]", ex.method, template(ex.path_only()));
+        let key = format!(
+            "{role} {} {} [{shape}]",
+            ex.method,
+            template(ex.path_only())
+        );
         let occ = counts.entry(key.clone()).or_default();
         let mut fields = Vec::new();
         let mut orders = Vec::new();
@@ -96,7 +111,9 @@ pub fn flatten(exchanges: &[Exchange], provider_host: &str) -> Vec<FlatRequest> 
         }
         match &json {
             Some(v) => walk(v, &mut String::from("/body"), &mut fields, &mut orders),
-            None if !ex.body_base64 && !ex.body.is_empty() => fields.push(("/body".to_owned(), ex.body.clone())),
+            None if !ex.body_base64 && !ex.body.is_empty() => {
+                fields.push(("/body".to_owned(), ex.body.clone()));
+            }
             None => {}
         }
         out.push(FlatRequest {
@@ -115,7 +132,12 @@ fn escape_token(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
-fn walk(v: &Value, ptr: &mut String, fields: &mut Vec<(String, String)>, orders: &mut Vec<(String, Vec<String>)>) {
+fn walk(
+    v: &Value,
+    ptr: &mut String,
+    fields: &mut Vec<(String, String)>,
+    orders: &mut Vec<(String, Vec<String>)>,
+) {
     match v {
         Value::String(s) => fields.push((ptr.clone(), s.clone())),
         Value::Number(n) => fields.push((ptr.clone(), n.to_string())),
@@ -195,28 +217,42 @@ impl Noise {
         if self.fields.contains(&f) {
             return true;
         }
-        self.ranges
-            .get(&f)
-            .is_some_and(|rs| rs.iter().any(|r| r.start < span.end.max(span.start + 1) && span.start < r.end))
+        self.ranges.get(&f).is_some_and(|rs| {
+            rs.iter()
+                .any(|r| r.start < span.end.max(span.start + 1) && span.start < r.end)
+        })
     }
 
     /// Learns the noise between `a` and `b`, two runs of the same cell.
     pub fn learn(&mut self, a: &[FlatRequest], b: &[FlatRequest]) {
-        let bmap: HashMap<(&str, usize), &FlatRequest> = b.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
+        let bmap: HashMap<(&str, usize), &FlatRequest> =
+            b.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
         let amap: HashSet<(&str, usize)> = a.iter().map(|r| (r.key.as_str(), r.occ)).collect();
         for r in b {
             if !amap.contains(&(r.key.as_str(), r.occ)) {
                 self.requests.insert((r.key.clone(), r.occ));
-                self.summary.push(format!("request {} #{} appears in only one of two identical runs", r.key, r.occ + 1));
+                self.summary.push(format!(
+                    "request {} #{} appears in only one of two identical runs",
+                    r.key,
+                    r.occ + 1
+                ));
             }
         }
         for ra in a {
             let Some(rb) = bmap.get(&(ra.key.as_str(), ra.occ)) else {
                 self.requests.insert((ra.key.clone(), ra.occ));
-                self.summary.push(format!("request {} #{} appears in only one of two identical runs", ra.key, ra.occ + 1));
+                self.summary.push(format!(
+                    "request {} #{} appears in only one of two identical runs",
+                    ra.key,
+                    ra.occ + 1
+                ));
                 continue;
             };
-            let bf: HashMap<&str, &str> = rb.fields.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+            let bf: HashMap<&str, &str> = rb
+                .fields
+                .iter()
+                .map(|(p, v)| (p.as_str(), v.as_str()))
+                .collect();
             let af: HashSet<&str> = ra.fields.iter().map(|(p, _)| p.as_str()).collect();
             for (p, _) in &rb.fields {
                 if !af.contains(p.as_str()) {
@@ -232,7 +268,10 @@ impl Noise {
                     continue;
                 }
                 let spans = diff_spans(va, vb);
-                let entry = self.ranges.entry((ra.key.clone(), ra.occ, p.clone())).or_default();
+                let entry = self
+                    .ranges
+                    .entry((ra.key.clone(), ra.occ, p.clone()))
+                    .or_default();
                 for (r, _, _) in spans {
                     entry.push(widen(va, r));
                 }
@@ -248,8 +287,15 @@ impl Noise {
 /// so an id that differs in a few characters is masked whole.
 fn widen(s: &str, r: Range<usize>) -> Range<usize> {
     let tok = |c: char| c.is_alphanumeric() || "-_.:+/=".contains(c);
-    let start = s[..r.start].char_indices().rev().find(|(_, c)| !tok(*c)).map_or(0, |(i, c)| i + c.len_utf8());
-    let end = s[r.end..].char_indices().find(|(_, c)| !tok(*c)).map_or(s.len(), |(i, _)| r.end + i);
+    let start = s[..r.start]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !tok(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = s[r.end..]
+        .char_indices()
+        .find(|(_, c)| !tok(*c))
+        .map_or(s.len(), |(i, _)| r.end + i);
     start.min(r.start)..end.max(r.end)
 }
 
@@ -266,16 +312,25 @@ pub fn diff_spans(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind
         for (ra, rb) in line_hunks(a, b) {
             let c = classify(&a[ra.clone()], &b[rb.clone()]);
             for s in c.spans {
-                out.push((ra.start + s.a.start..ra.start + s.a.end, rb.start + s.b.start..rb.start + s.b.end, s.kind));
+                out.push((
+                    ra.start + s.a.start..ra.start + s.a.end,
+                    rb.start + s.b.start..rb.start + s.b.end,
+                    s.kind,
+                ));
             }
         }
         return out;
     }
-    classify(a, b).spans.into_iter().map(|s| (s.a, s.b, s.kind)).collect()
+    classify(a, b)
+        .spans
+        .into_iter()
+        .map(|s| (s.a, s.b, s.kind))
+        .collect()
 }
 
 /// Byte ranges of lines that differ, hunk by hunk (LCS on lines; a hunk
 /// with as many lines on both sides is split into line pairs).
+#[allow(clippy::many_single_char_names)] // the LCS indices read as in the literature
 fn line_hunks(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let la = line_ranges(a);
     let lb = line_ranges(b);
@@ -288,23 +343,36 @@ fn line_hunks(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let mut dp = vec![0u32; (n + 1) * w];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            dp[i * w + j] = if eq(i, j) { dp[(i + 1) * w + j + 1] + 1 } else { dp[(i + 1) * w + j].max(dp[i * w + j + 1]) };
+            dp[i * w + j] = if eq(i, j) {
+                dp[(i + 1) * w + j + 1] + 1
+            } else {
+                dp[(i + 1) * w + j].max(dp[i * w + j + 1])
+            };
         }
     }
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     let mut open: Option<(usize, usize)> = None;
-    let close = |si: usize, sj: usize, i: usize, j: usize, out: &mut Vec<(Range<usize>, Range<usize>)>| {
-        if i - si == j - sj {
-            for k in 0..i - si {
-                out.push((la[si + k].clone(), lb[sj + k].clone()));
+    let close =
+        |si: usize, sj: usize, i: usize, j: usize, out: &mut Vec<(Range<usize>, Range<usize>)>| {
+            if i - si == j - sj {
+                for k in 0..i - si {
+                    out.push((la[si + k].clone(), lb[sj + k].clone()));
+                }
+            } else {
+                let ra = if si < i {
+                    la[si].start..la[i - 1].end
+                } else {
+                    la.get(si).map_or(a.len(), |r| r.start)..la.get(si).map_or(a.len(), |r| r.start)
+                };
+                let rb = if sj < j {
+                    lb[sj].start..lb[j - 1].end
+                } else {
+                    lb.get(sj).map_or(b.len(), |r| r.start)..lb.get(sj).map_or(b.len(), |r| r.start)
+                };
+                out.push((ra, rb));
             }
-        } else {
-            let ra = if si < i { la[si].start..la[i - 1].end } else { la.get(si).map_or(a.len(), |r| r.start)..la.get(si).map_or(a.len(), |r| r.start) };
-            let rb = if sj < j { lb[sj].start..lb[j - 1].end } else { lb.get(sj).map_or(b.len(), |r| r.start)..lb.get(sj).map_or(b.len(), |r| r.start) };
-            out.push((ra, rb));
-        }
-    };
+        };
     while i < n || j < m {
         if i < n && j < m && eq(i, j) && dp[i * w + j] == dp[(i + 1) * w + j + 1] + 1 {
             if let Some((si, sj)) = open.take() {
@@ -369,7 +437,11 @@ fn digit_shape(s: &str) -> (String, Vec<usize>) {
 
 fn map_back(map: &[usize], r: &Range<usize>, orig_len: usize) -> Range<usize> {
     let s = map.get(r.start).copied().unwrap_or(orig_len);
-    let e = if r.end == r.start { s } else { map.get(r.end).copied().unwrap_or(orig_len) };
+    let e = if r.end == r.start {
+        s
+    } else {
+        map.get(r.end).copied().unwrap_or(orig_len)
+    };
     s..e.max(s)
 }
 
@@ -388,7 +460,9 @@ pub fn imperceptible(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffK
                     continue;
                 }
                 let (oa, ob) = (map_back(&ma, &ra, a.len()), map_back(&mb, &rb, b.len()));
-                if !out.iter().any(|(x, _, _)| x.start < oa.end.max(oa.start + 1) && oa.start < x.end.max(x.start + 1)) {
+                if !out.iter().any(|(x, _, _)| {
+                    x.start < oa.end.max(oa.start + 1) && oa.start < x.end.max(x.start + 1)
+                }) {
                     out.push((oa, ob, k));
                 }
             }
@@ -400,13 +474,22 @@ pub fn imperceptible(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffK
 
 /// Every unmasked imperceptible change from `base` to `other`.
 pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Vec<Change> {
-    let omap: HashMap<(&str, usize), &FlatRequest> = other.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
+    let omap: HashMap<(&str, usize), &FlatRequest> =
+        other.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
     let mut out = Vec::new();
     for ra in base {
-        let Some(rb) = omap.get(&(ra.key.as_str(), ra.occ)) else { continue };
-        let bf: HashMap<&str, &str> = rb.fields.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+        let Some(rb) = omap.get(&(ra.key.as_str(), ra.occ)) else {
+            continue;
+        };
+        let bf: HashMap<&str, &str> = rb
+            .fields
+            .iter()
+            .map(|(p, v)| (p.as_str(), v.as_str()))
+            .collect();
         for (p, va) in &ra.fields {
-            let Some(vb) = bf.get(p.as_str()) else { continue };
+            let Some(vb) = bf.get(p.as_str()) else {
+                continue;
+            };
             if va == vb {
                 continue;
             }
@@ -429,9 +512,12 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
             }
         }
         // Same keys, another order: a format variant of the object.
-        let bo: HashMap<&str, &Vec<String>> = rb.orders.iter().map(|(p, k)| (p.as_str(), k)).collect();
+        let bo: HashMap<&str, &Vec<String>> =
+            rb.orders.iter().map(|(p, k)| (p.as_str(), k)).collect();
         for (p, ka) in &ra.orders {
-            let Some(kb) = bo.get(p.as_str()) else { continue };
+            let Some(kb) = bo.get(p.as_str()) else {
+                continue;
+            };
             if ka != *kb && {
                 let (mut x, mut y) = (ka.clone(), (*kb).clone());
                 x.sort();
@@ -439,7 +525,9 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
                 x == y
             } {
                 let field = format!("{p}#order");
-                if noise.masked(&ra.key, ra.occ, &field, &(0..1)) || noise.masked(&ra.key, ra.occ, p, &(0..1)) {
+                if noise.masked(&ra.key, ra.occ, &field, &(0..1))
+                    || noise.masked(&ra.key, ra.occ, p, &(0..1))
+                {
                     continue;
                 }
                 let (a, b) = (ka.join(","), kb.join(","));
@@ -465,8 +553,16 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
 pub fn unmatched(base: &[FlatRequest], other: &[FlatRequest]) -> (Vec<String>, Vec<String>) {
     let a: HashSet<(&str, usize)> = base.iter().map(|r| (r.key.as_str(), r.occ)).collect();
     let b: HashSet<(&str, usize)> = other.iter().map(|r| (r.key.as_str(), r.occ)).collect();
-    let only_a = base.iter().filter(|r| !b.contains(&(r.key.as_str(), r.occ))).map(|r| r.key.clone()).collect();
-    let only_b = other.iter().filter(|r| !a.contains(&(r.key.as_str(), r.occ))).map(|r| r.key.clone()).collect();
+    let only_a = base
+        .iter()
+        .filter(|r| !b.contains(&(r.key.as_str(), r.occ)))
+        .map(|r| r.key.clone())
+        .collect();
+    let only_b = other
+        .iter()
+        .filter(|r| !a.contains(&(r.key.as_str(), r.occ)))
+        .map(|r| r.key.clone())
+        .collect();
     (only_a, only_b)
 }
 
@@ -483,7 +579,10 @@ mod tests {
 
     #[test]
     fn apostrophe_lookalike_is_imperceptible() {
-        let k = kinds("Today's date is 2026-11-28.", "Today\u{2bc}s date is 2026-11-28.");
+        let k = kinds(
+            "Today's date is 2026-11-28.",
+            "Today\u{2bc}s date is 2026-11-28.",
+        );
         assert_eq!(k.len(), 1);
         assert_eq!(k[0].2, DiffKind::LookAlike);
         assert_eq!(k[0].1, "\u{2bc}");
@@ -492,7 +591,11 @@ mod tests {
     #[test]
     fn separator_change_with_a_day_shift_is_a_format_variant() {
         let k = kinds("Today's date is 2026-11-28.", "Today's date is 2026/11/29.");
-        assert!(k.iter().any(|(_, _, kind)| *kind == DiffKind::FormatVariant), "{k:?}");
+        assert!(
+            k.iter()
+                .any(|(_, _, kind)| *kind == DiffKind::FormatVariant),
+            "{k:?}"
+        );
         // A day shift alone is not a finding.
         assert!(kinds("Today's date is 2026-11-28.", "Today's date is 2026-11-29.").is_empty());
         // Nor is a visible word change.
@@ -501,7 +604,9 @@ mod tests {
 
     #[test]
     fn long_strings_find_changes_far_apart() {
-        let body: String = (0..400).map(|i| format!("line {i} of the system prompt\n")).collect();
+        let body: String = (0..400)
+            .map(|i| "line ".to_owned() + &i.to_string() + " of the system prompt\n")
+            .collect();
         let a = format!("Today's date\n{body}end it's here");
         let b = format!("Today\u{2019}s date\n{body}end it\u{200b}'s here");
         let k = kinds(&a, &b);

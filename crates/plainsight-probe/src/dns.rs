@@ -11,6 +11,7 @@
 //! `fuzz/fuzz_targets/probe_dns.rs`, and `tests::mutated_queries`).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 /// A question read from a query.
@@ -78,7 +79,7 @@ pub fn parse_query(msg: &[u8]) -> Result<Question, QueryError> {
             if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
                 name.push(b as char);
             } else {
-                name.push_str(&format!("\\{b:03}"));
+                let _ = write!(name, "\\{b:03}");
             }
         }
     }

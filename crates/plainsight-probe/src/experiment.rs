@@ -93,7 +93,13 @@ fn default_host(cfg: &RunConfig) -> String {
     } else {
         cfg.profile.default_base_url
     };
-    url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("").to_owned()
+    url.split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 struct Runner<'a> {
@@ -107,16 +113,23 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Runs cells in parallel; cells not started before the deadline are
     /// returned as `None` (unless `force`).
-    fn batch(&self, cells: Vec<(String, Settings)>, force: bool) -> Vec<(String, Settings, Option<RunResult>)> {
+    fn batch(
+        &self,
+        cells: Vec<(String, Settings)>,
+        force: bool,
+    ) -> Vec<(String, Settings, Option<RunResult>)> {
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<RunResult>>> = Mutex::new((0..cells.len()).map(|_| None).collect());
+        let results: Mutex<Vec<Option<RunResult>>> =
+            Mutex::new((0..cells.len()).map(|_| None).collect());
         let workers = self.opts.jobs.max(1).min(cells.len().max(1));
         std::thread::scope(|s| {
             for _ in 0..workers {
                 s.spawn(|| {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst);
-                        let Some((_, settings)) = cells.get(i) else { break };
+                        let Some((_, settings)) = cells.get(i) else {
+                            break;
+                        };
                         if !force && Instant::now() >= self.deadline {
                             continue;
                         }
@@ -133,21 +146,39 @@ impl Runner<'_> {
                 });
             }
         });
-        let results = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cells.into_iter().zip(results).map(|((l, s), r)| (l, s, r)).collect()
+        let results = results
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cells
+            .into_iter()
+            .zip(results)
+            .map(|((l, s), r)| (l, s, r))
+            .collect()
     }
 }
 
 fn provider_requests(r: &RunResult) -> usize {
     r.exchanges
         .iter()
-        .filter(|e| e.api.as_deref().is_some_and(|a| a.contains("messages") || a.contains("chat") || a.contains("responses") || a.contains("generate")))
+        .filter(|e| {
+            e.api.as_deref().is_some_and(|a| {
+                a.contains("messages")
+                    || a.contains("chat")
+                    || a.contains("responses")
+                    || a.contains("generate")
+            })
+        })
         .count()
 }
 
 /// Runs the whole experiment. `guidance` is computed on its own thread
 /// (the scan) while the first cells run.
-pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance + Send, opts: &Options) -> Result<Observed, ExperimentError> {
+pub fn run(
+    cfg: &RunConfig,
+    target: &Target,
+    guidance: impl FnOnce() -> Guidance + Send,
+    opts: &Options,
+) -> Result<Observed, ExperimentError> {
     let started = Instant::now();
     let runner = Runner {
         cfg,
@@ -173,7 +204,10 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
 
         // A/A and the first one-dimension cells together (one batch keeps both cores busy).
         let fixed = fixed_catalogue(&default_host(cfg));
-        let mut first: Vec<(String, Settings)> = vec![("baseline".into(), base.clone()), ("baseline (repeat)".into(), base.clone())];
+        let mut first: Vec<(String, Settings)> = vec![
+            ("baseline".into(), base.clone()),
+            ("baseline (repeat)".into(), base.clone()),
+        ];
         for (d, vals) in &fixed {
             if let Some(v) = vals.get(1) {
                 first.push((format!("{d} = {v}"), base.with(d, v)));
@@ -195,10 +229,19 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 Some(Ended::Exited(c)) => format!("exited with {c}"),
                 None => "did not start".to_owned(),
             };
-            let hosts: BTreeSet<&str> = a1.exchanges.iter().map(|e| e.host.as_str()).chain(a1.dns.iter().map(|d| d.name.as_str())).collect();
+            let hosts: BTreeSet<&str> = a1
+                .exchanges
+                .iter()
+                .map(|e| e.host.as_str())
+                .chain(a1.dns.iter().map(|d| d.name.as_str()))
+                .collect();
             return Err(ExperimentError::NoProviderTraffic(format!(
                 "the agent made no provider request in the baseline run ({how}; hosts contacted: {}); nothing can be compared, the run is not clean.\nagent stderr: {}\nagent stdout: {}",
-                if hosts.is_empty() { "none".to_owned() } else { hosts.into_iter().collect::<Vec<_>>().join(", ") },
+                if hosts.is_empty() {
+                    "none".to_owned()
+                } else {
+                    hosts.into_iter().collect::<Vec<_>>().join(", ")
+                },
                 tail(&a1.stderr, 1200),
                 tail(&a1.stdout, 600),
             )));
@@ -210,25 +253,40 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
         obs.noise.learn(&f1, &f2);
         obs.notes.extend(a1.notes.iter().cloned());
         let base_flat = f1.clone();
-        let push_cell = |obs: &mut Observed, label: String, settings: Settings, r: Option<RunResult>| {
-            let Some(r) = r else {
-                obs.gaps.push(format!("cell not run (time budget): {label}"));
-                return;
+        let push_cell =
+            |obs: &mut Observed, label: String, settings: Settings, r: Option<RunResult>| {
+                let Some(r) = r else {
+                    obs.gaps
+                        .push(format!("cell not run (time budget): {label}"));
+                    return;
+                };
+                if let Some(e) = &r.error {
+                    obs.gaps.push(format!(
+                        "cell {label}: sandbox step `{}` failed: {}",
+                        e.step, e.message
+                    ));
+                    return;
+                }
+                if r.ended == Some(Ended::TimedOut) {
+                    obs.gaps.push(format!(
+                        "cell {label}: the agent hit the time limit and was killed"
+                    ));
+                }
+                if provider_requests(&r) == 0 {
+                    obs.gaps.push(format!(
+                        "cell {label}: no provider request was made (nothing to compare)"
+                    ));
+                }
+                let flat = diff::flatten(&r.exchanges, settings.get(&Dim::Host));
+                let changes = diff::compare(&base_flat, &flat, &obs.noise);
+                obs.cells.push(Cell {
+                    label,
+                    settings,
+                    result: r,
+                    flat,
+                    changes,
+                });
             };
-            if let Some(e) = &r.error {
-                obs.gaps.push(format!("cell {label}: sandbox step `{}` failed: {}", e.step, e.message));
-                return;
-            }
-            if r.ended == Some(Ended::TimedOut) {
-                obs.gaps.push(format!("cell {label}: the agent hit the time limit and was killed"));
-            }
-            if provider_requests(&r) == 0 {
-                obs.gaps.push(format!("cell {label}: no provider request was made (nothing to compare)"));
-            }
-            let flat = diff::flatten(&r.exchanges, settings.get(&Dim::Host));
-            let changes = diff::compare(&base_flat, &flat, &obs.noise);
-            obs.cells.push(Cell { label, settings, result: r, flat, changes });
-        };
         push_cell(&mut obs, "baseline".into(), base.clone(), Some(a1));
         push_cell(&mut obs, "baseline (repeat)".into(), base.clone(), Some(a2));
         for (label, settings, r) in done {
@@ -245,7 +303,12 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 Dim::Host => guided_hosts.clone(),
                 Dim::TimeZone => g.zones.clone(),
                 Dim::Locale => g.locales.clone(),
-                Dim::HostName | Dim::User => g.identities.iter().filter(|s| !s.contains('.') || *d == Dim::HostName).cloned().collect(),
+                Dim::HostName | Dim::User => g
+                    .identities
+                    .iter()
+                    .filter(|s| !s.contains('.') || *d == Dim::HostName)
+                    .cloned()
+                    .collect(),
                 _ => Vec::new(),
             };
             // Guided values go right after the baseline.
@@ -257,7 +320,13 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
             }
             *vals = merged;
         }
-        let already: BTreeSet<String> = cfg.base_url_env.iter().map(|(k, _)| k).chain(cfg.key_env.iter()).cloned().collect();
+        let already: BTreeSet<String> = cfg
+            .base_url_env
+            .iter()
+            .map(|(k, _)| k)
+            .chain(cfg.key_env.iter())
+            .cloned()
+            .collect();
         let env_dims: Vec<(Dim, Vec<String>)> = g
             .env_vars
             .iter()
@@ -273,7 +342,15 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
         let file_dims: Vec<(Dim, Vec<String>)> = g
             .files
             .iter()
-            .map(|p| (Dim::File(p.clone()), vec![UNSET.to_owned(), format!("# plainsight probe alternative content for {p}\nID=plainsight\n")]))
+            .map(|p| {
+                (
+                    Dim::File(p.clone()),
+                    vec![
+                        UNSET.to_owned(),
+                        format!("# plainsight probe alternative content for {p}\nID=plainsight\n"),
+                    ],
+                )
+            })
             .collect();
 
         // Guided one-dimension cells: every guided host and zone.
@@ -286,7 +363,9 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 _ => Vec::new(),
             };
             for v in guided.into_iter().take(opts.max_values) {
-                if vals.get(1) != Some(v) && !obs.cells.iter().any(|c| c.settings == base.with(d, v)) {
+                if vals.get(1) != Some(v)
+                    && !obs.cells.iter().any(|c| c.settings == base.with(d, v))
+                {
                     cells.push((format!("{d} = {v}"), base.with(d, v)));
                 }
             }
@@ -295,9 +374,22 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
             push_cell(&mut obs, label, settings, r);
         }
         // What changed so far is explored first: it is what names the triggering values.
-        let all_dims: Vec<(Dim, Vec<String>)> = catalogue.iter().chain(env_dims.iter()).chain(file_dims.iter()).cloned().collect();
+        let all_dims: Vec<(Dim, Vec<String>)> = catalogue
+            .iter()
+            .chain(env_dims.iter())
+            .chain(file_dims.iter())
+            .cloned()
+            .collect();
         let mut changing = changing_dims(&obs, &base);
-        explore_and_pair(&runner, &mut obs, &base, &changing, &all_dims, opts.max_values, &push_cell);
+        explore_and_pair(
+            &runner,
+            &mut obs,
+            &base,
+            &changing,
+            &all_dims,
+            opts.max_values,
+            &push_cell,
+        );
 
         // Group cells: every fixed dimension at its k-th value at once.
         for k in 2..2 + opts.group_cells {
@@ -342,14 +434,20 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
             .cells
             .iter()
             .filter(|c| c.settings.changes_from(&base).len() > 1)
-            .filter(|c| c.changes.iter().any(|ch| !explained(&obs, &base, &changing, ch)))
+            .filter(|c| {
+                c.changes
+                    .iter()
+                    .any(|ch| !explained(&obs, &base, &changing, ch))
+            })
             .map(|c| (c.settings.clone(), c.settings.changes_from(&base)))
             .collect();
         let mut attrib = Vec::new();
         for (_, dims) in &unexplained {
             for (d, v) in dims {
                 let s = base.with(d, v);
-                if !obs.cells.iter().any(|c| c.settings == s) && !attrib.iter().any(|(_, x)| *x == s) {
+                if !obs.cells.iter().any(|c| c.settings == s)
+                    && !attrib.iter().any(|(_, x)| *x == s)
+                {
                     attrib.push((format!("{d} = {v}"), s));
                 }
             }
@@ -368,15 +466,33 @@ pub fn run(cfg: &RunConfig, target: &Target, guidance: impl FnOnce() -> Guidance
                 ));
             }
         }
-        let fresh: Vec<Dim> = changing.iter().filter(|d| !before.contains(d)).cloned().collect();
+        let fresh: Vec<Dim> = changing
+            .iter()
+            .filter(|d| !before.contains(d))
+            .cloned()
+            .collect();
         if !fresh.is_empty() {
-            explore_and_pair(&runner, &mut obs, &base, &changing, &all_dims, opts.max_values, &push_cell);
+            explore_and_pair(
+                &runner,
+                &mut obs,
+                &base,
+                &changing,
+                &all_dims,
+                opts.max_values,
+                &push_cell,
+            );
         }
         obs.changing = changing;
         obs.wall = started.elapsed();
         Ok(obs)
     })
 }
+
+/// Records a finished (or skipped) cell.
+type PushCell<'a> = dyn Fn(&mut Observed, String, Settings, Option<RunResult>) + 'a;
+
+/// A place in what was sent: request key, occurrence, pointer, span start.
+pub type Site = (String, usize, String, usize);
 
 /// Explores every value of each changing dimension, then pairs of them.
 fn explore_and_pair(
@@ -386,11 +502,15 @@ fn explore_and_pair(
     changing: &[Dim],
     all_dims: &[(Dim, Vec<String>)],
     max_values: usize,
-    push_cell: &dyn Fn(&mut Observed, String, Settings, Option<RunResult>),
+    push_cell: &PushCell<'_>,
 ) {
     let mut explore = Vec::new();
     for d in changing {
-        let vals = all_dims.iter().find(|(x, _)| x == d).map(|(_, v)| v.clone()).unwrap_or_default();
+        let vals = all_dims
+            .iter()
+            .find(|(x, _)| x == d)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
         for v in vals.iter().skip(1).take(max_values) {
             let s = base.with(d, v);
             if !obs.cells.iter().any(|c| c.settings == s) && !explore.iter().any(|(_, x)| *x == s) {
@@ -409,7 +529,9 @@ fn explore_and_pair(
             for v1 in t1.iter().take(2) {
                 for v2 in t2.iter().take(2) {
                     let s = base.with(d1, v1).with(d2, v2);
-                    if !obs.cells.iter().any(|c| c.settings == s) && !pairs.iter().any(|(_, x)| *x == s) {
+                    if !obs.cells.iter().any(|c| c.settings == s)
+                        && !pairs.iter().any(|(_, x)| *x == s)
+                    {
                         pairs.push((format!("{d1} = {v1} and {d2} = {v2}"), s));
                     }
                 }
@@ -423,18 +545,48 @@ fn explore_and_pair(
 
 /// Variables the matrix sets itself (their own dimensions).
 const SET_BY_MATRIX: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "HOSTNAME", "TZ", "LANG", "LC_ALL", "LC_MESSAGES",
-    "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",
-    "https_proxy", "http_proxy", "all_proxy", "NO_PROXY", "no_proxy", "CI", "GITHUB_ACTIONS", "GITLAB_CI",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "HOSTNAME",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
 ];
 
 /// A plausible alternative value for a variable, by its name's kind.
 fn alt_value(name: &str) -> String {
     let n = name.to_ascii_uppercase();
-    if n.ends_with("_URL") || n.ends_with("_ENDPOINT") || n.ends_with("_HOST") || n.contains("BASE_URL") {
+    if n.ends_with("_URL")
+        || n.ends_with("_ENDPOINT")
+        || n.ends_with("_HOST")
+        || n.contains("BASE_URL")
+    {
         "https://gateway.example.net".to_owned()
     } else if n.contains("PROXY") {
-        format!("http://{}:{}", crate::matrix::PROXY_HOST, crate::matrix::PROXY_PORT)
+        format!(
+            "http://{}:{}",
+            crate::matrix::PROXY_HOST,
+            crate::matrix::PROXY_PORT
+        )
     } else if n.contains("TZ") || n.contains("TIMEZONE") {
         "Asia/Tokyo".to_owned()
     } else if n.contains("LANG") || n.contains("LOCALE") {
@@ -468,7 +620,7 @@ fn changing_dims(obs: &Observed, base: &Settings) -> Vec<Dim> {
     out
 }
 
-fn site(ch: &Change) -> (String, usize, String, usize) {
+fn site(ch: &Change) -> Site {
     (ch.key.clone(), ch.occ, ch.pointer.clone(), ch.a_span.start)
 }
 
@@ -498,7 +650,7 @@ pub fn tail(s: &str, n: usize) -> String {
 }
 
 /// For the findings: per site, what each cell showed there.
-pub fn sites(obs: &Observed) -> HashMap<(String, usize, String, usize), Vec<(usize, &Change)>> {
+pub fn sites(obs: &Observed) -> HashMap<Site, Vec<(usize, &Change)>> {
     let mut out: HashMap<_, Vec<(usize, &Change)>> = HashMap::new();
     for (i, c) in obs.cells.iter().enumerate() {
         for ch in &c.changes {

@@ -17,9 +17,14 @@ pub fn spelled(s: &str) -> String {
         if c.is_ascii() && !c.is_ascii_control() {
             out.push(c);
         } else if c == '\n' {
-            out.push_str("⏎");
+            out.push('⏎');
         } else {
-            let _ = write!(out, "⟨{} {}⟩", plainsight_core::chars::codepoint(c), plainsight_core::chars::name(c));
+            let _ = write!(
+                out,
+                "⟨{} {}⟩",
+                plainsight_core::chars::codepoint(c),
+                plainsight_core::chars::name(c)
+            );
         }
     }
     out
@@ -65,11 +70,11 @@ fn kind_words(kind: DiffKind) -> &'static str {
 
 /// One line of `s` around `span`, clipped, as an excerpt.
 fn excerpt(s: &str, span: &std::ops::Range<usize>, label: &str) -> Excerpt {
+    const CTX: usize = 80;
     let line_start = s[..span.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = s[span.end..].find('\n').map_or(s.len(), |i| span.end + i);
     let mut from = line_start;
     let mut to = line_end;
-    const CTX: usize = 80;
     let mut clipped_start = false;
     let mut clipped_end = false;
     if span.start - from > CTX {
@@ -109,7 +114,9 @@ fn request_line(obs: &Observed, cell: usize, index: usize) -> String {
     obs.cells
         .get(cell)
         .and_then(|c| c.result.exchanges.get(index))
-        .map_or_else(String::new, |e| format!("{} {}://{}{}", e.method, e.scheme, e.host, e.path))
+        .map_or_else(String::new, |e| {
+            format!("{} {}://{}{}", e.method, e.scheme, e.host, e.path)
+        })
 }
 
 fn list(vals: &BTreeSet<String>, max: usize) -> String {
@@ -147,20 +154,24 @@ fn single_dim(c: &Settings, base: &Settings) -> Option<(Dim, String)> {
     (ch.len() == 1).then(|| ch.into_iter().next().expect("one"))
 }
 
+/// What one (request, pointer, dimension) showed across cells.
+struct Acc {
+    kind: DiffKind,
+    /// Variant text → the dimension's values that produced it.
+    variants: BTreeMap<String, BTreeSet<String>>,
+    baseline_text: String,
+    baseline_values: BTreeSet<String>,
+    example: Option<(usize, Change)>,
+    combos: Vec<String>,
+}
+
 fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     let base = &obs.baseline;
     let by_site = sites(obs);
-    // (rule, key, pointer, dim) → merged description
-    struct Acc {
-        kind: DiffKind,
-        variants: BTreeMap<String, BTreeSet<String>>, // variant text → values
-        baseline_text: String,
-        baseline_values: BTreeSet<String>,
-        example: Option<(usize, Change)>,
-        combos: Vec<String>,
-    }
+    // (key, pointer, dim) → merged description
     let mut acc: BTreeMap<(String, String, Dim), Acc> = BTreeMap::new();
-    let mut combos_only: BTreeMap<(String, String), (Change, usize, BTreeSet<String>)> = BTreeMap::new();
+    let mut combos_only: BTreeMap<(String, String), (Change, usize, BTreeSet<String>)> =
+        BTreeMap::new();
     let mut keys: Vec<_> = by_site.keys().cloned().collect();
     keys.sort();
     for site in keys {
@@ -169,16 +180,20 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
         let mut single_hit = false;
         for (ci, ch) in hits {
             let cell = &obs.cells[*ci];
-            let Some((dim, _)) = single_dim(&cell.settings, base) else { continue };
+            let Some((dim, _)) = single_dim(&cell.settings, base) else {
+                continue;
+            };
             single_hit = true;
-            let a = acc.entry((key.clone(), pointer.clone(), dim.clone())).or_insert_with(|| Acc {
-                kind: ch.kind,
-                variants: BTreeMap::new(),
-                baseline_text: ch.a_text().to_owned(),
-                baseline_values: BTreeSet::new(),
-                example: None,
-                combos: Vec::new(),
-            });
+            let a = acc
+                .entry((key.clone(), pointer.clone(), dim.clone()))
+                .or_insert_with(|| Acc {
+                    kind: ch.kind,
+                    variants: BTreeMap::new(),
+                    baseline_text: ch.a_text().to_owned(),
+                    baseline_values: BTreeSet::new(),
+                    example: None,
+                    combos: Vec::new(),
+                });
             if a.kind < ch.kind {
                 a.kind = ch.kind;
             }
@@ -188,9 +203,16 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
         }
         if !single_hit {
             let (ci, ch) = &hits[0];
-            let e = combos_only.entry((key.clone(), pointer.clone())).or_insert_with(|| ((*ch).clone(), *ci, BTreeSet::new()));
+            let e = combos_only
+                .entry((key.clone(), pointer.clone()))
+                .or_insert_with(|| ((*ch).clone(), *ci, BTreeSet::new()));
             for (ci, _) in hits {
-                let names: Vec<String> = obs.cells[*ci].settings.changes_from(base).iter().map(|(d, v)| format!("{d} = {v}")).collect();
+                let names: Vec<String> = obs.cells[*ci]
+                    .settings
+                    .changes_from(base)
+                    .iter()
+                    .map(|(d, v)| format!("{d} = {v}"))
+                    .collect();
                 e.2.insert(names.join(" and "));
             }
         }
@@ -199,14 +221,24 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     for ((key, pointer, dim), a) in &mut acc {
         let start = a.example.as_ref().map_or(0, |(_, c)| c.a_span.start);
         for cell in &obs.cells {
-            let Some((d, v)) = single_dim(&cell.settings, base).or_else(|| (cell.settings == *base).then(|| (dim.clone(), base.get(dim).to_owned()))) else { continue };
+            let Some((d, v)) = single_dim(&cell.settings, base).or_else(|| {
+                (cell.settings == *base).then(|| (dim.clone(), base.get(dim).to_owned()))
+            }) else {
+                continue;
+            };
             if d != *dim {
                 continue;
             }
-            let hit = cell.changes.iter().find(|c| &c.key == key && &c.pointer == pointer && c.a_span.start == start);
+            let hit = cell
+                .changes
+                .iter()
+                .find(|c| &c.key == key && &c.pointer == pointer && c.a_span.start == start);
             match hit {
                 Some(c) => {
-                    a.variants.entry(c.b_text().to_owned()).or_default().insert(v);
+                    a.variants
+                        .entry(c.b_text().to_owned())
+                        .or_default()
+                        .insert(v);
                 }
                 None => {
                     a.baseline_values.insert(v);
@@ -227,7 +259,11 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
                 a.combos.push(format!(
                     "with {}: {}",
                     names.join(" and "),
-                    if hits.is_empty() { "baseline text".to_owned() } else { hits.join(" ") }
+                    if hits.is_empty() {
+                        "baseline text".to_owned()
+                    } else {
+                        hits.join(" ")
+                    }
                 ));
             }
         }
@@ -241,30 +277,57 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
             .iter()
             .map(|(text, vals)| format!("{} when {dim} ∈ {{{}}}", spelled(text), list(vals, 8)))
             .collect();
-        desc.push(format!("{} (baseline) otherwise", spelled(&a.baseline_text)));
+        desc.push(format!(
+            "{} (baseline) otherwise",
+            spelled(&a.baseline_text)
+        ));
         let message = format!(
             "{} in `{part}` change with the {dim}: {}",
             kind_words(a.kind),
             desc.join("; ")
         );
-        let mut f = Finding::new(rule, message, loc(target, request_line(obs, ci, ch.b_index), Some(&pointer)));
+        let mut f = Finding::new(
+            rule,
+            message,
+            loc(target, request_line(obs, ci, ch.b_index), Some(&pointer)),
+        );
         f.severity = rule.default_severity();
         f.confidence = Confidence::High;
-        f.excerpt = Some(excerpt(&ch.b, &ch.b_span, &format!("{} here", kind_words(a.kind))));
+        f.excerpt = Some(excerpt(
+            &ch.b,
+            &ch.b_span,
+            &format!("{} here", kind_words(a.kind)),
+        ));
         let mut chars: BTreeMap<char, usize> = BTreeMap::new();
         for text in a.variants.keys().chain(std::iter::once(&a.baseline_text)) {
             for c in text.chars() {
                 *chars.entry(c).or_default() += 1;
             }
         }
-        f.chars = chars.into_iter().filter(|(c, _)| !c.is_ascii_alphanumeric()).map(|(c, n)| CharNote::new(c, n)).collect();
+        f.chars = chars
+            .into_iter()
+            .filter(|(c, _)| !c.is_ascii_alphanumeric())
+            .map(|(c, n)| CharNote::new(c, n))
+            .collect();
         let be = excerpt(&ch.a, &ch.a_span, "");
         let ve = excerpt(&ch.b, &ch.b_span, "");
-        f.notes.push(format!("baseline ({dim} = {}): {}", base.get(&dim), spelled(&be.text)));
-        f.notes.push(format!("variant ({}): {}", obs.cells[ci].label, spelled(&ve.text)));
-        f.notes.push(format!("request: {key}, JSON pointer {pointer}"));
-        let untested = a.baseline_values.len() + a.variants.values().map(BTreeSet::len).sum::<usize>();
-        f.notes.push(format!("{untested} value(s) of the {dim} tested one at a time"));
+        f.notes.push(format!(
+            "baseline ({dim} = {}): {}",
+            base.get(&dim),
+            spelled(&be.text)
+        ));
+        f.notes.push(format!(
+            "variant ({}): {}",
+            obs.cells[ci].label,
+            spelled(&ve.text)
+        ));
+        f.notes
+            .push(format!("request: {key}, JSON pointer {pointer}"));
+        let untested =
+            a.baseline_values.len() + a.variants.values().map(BTreeSet::len).sum::<usize>();
+        f.notes.push(format!(
+            "{untested} value(s) of the {dim} tested one at a time"
+        ));
         f.notes.extend(a.combos.iter().cloned());
         f.help = Some(format!(
             "the agent's outgoing text depends on the {dim} in a way a reader cannot see; review the code that builds `{part}` (see the linked static findings) before rollout"
@@ -281,7 +344,11 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
             spelled(ch.b_text()),
             spelled(ch.a_text()),
         );
-        let mut f = Finding::new(rule, message, loc(target, request_line(obs, ci, ch.b_index), Some(&pointer)));
+        let mut f = Finding::new(
+            rule,
+            message,
+            loc(target, request_line(obs, ci, ch.b_index), Some(&pointer)),
+        );
         f.excerpt = Some(excerpt(&ch.b, &ch.b_span, "changed here"));
         f.notes.push(format!("request: {key}"));
         out.push(f);
@@ -320,14 +387,26 @@ fn needles(dim: &Dim, v: &str) -> Vec<String> {
         Dim::HostName | Dim::User | Dim::GitEmail | Dim::Mac | Dim::TimeZone => vec![v.to_owned()],
         Dim::Locale => {
             let tag = v.split('.').next().unwrap_or(v);
-            if tag.len() < 5 { Vec::new() } else { vec![tag.to_owned(), tag.replace('_', "-")] }
+            if tag.len() < 5 {
+                Vec::new()
+            } else {
+                vec![tag.to_owned(), tag.replace('_', "-")]
+            }
         }
         Dim::Ci => crate::matrix::catalogue::CI
             .iter()
             .find(|(n, _)| *n == v)
-            .map(|(_, vars)| vars.iter().map(|(_, x)| (*x).to_owned()).filter(|x| x.len() >= 6 && !x.contains("true") && !x.contains("True")).collect())
+            .map(|(_, vars)| {
+                vars.iter()
+                    .map(|(_, x)| (*x).to_owned())
+                    .filter(|x| x.len() >= 6 && !x.contains("true") && !x.contains("True"))
+                    .collect()
+            })
             .unwrap_or_default(),
-        Dim::Env(_) => (v.len() >= 6 && v != "1").then(|| v.to_owned()).into_iter().collect(),
+        Dim::Env(_) => (v.len() >= 6 && v != "1")
+            .then(|| v.to_owned())
+            .into_iter()
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -338,7 +417,10 @@ fn disclosure(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     for cell in &obs.cells {
         let changed = cell.settings.changes_from(base);
         let dims: Vec<(Dim, String)> = if cell.settings == *base {
-            base.values.iter().map(|(d, v)| (d.clone(), v.clone())).collect()
+            base.values
+                .iter()
+                .map(|(d, v)| (d.clone(), v.clone()))
+                .collect()
         } else {
             changed
         };
@@ -355,10 +437,27 @@ fn disclosure(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
                             }
                             let mut f = Finding::new(
                                 Rule::EnvDisclosure,
-                                format!("{dim} `{}` is sent in `{}` of {}", spelled(&needle), part_name(ptr), req.key),
-                                loc(target, request_line(obs, obs.cells.iter().position(|c| std::ptr::eq(c, cell)).unwrap_or(0), req.index), Some(ptr)),
+                                format!(
+                                    "{dim} `{}` is sent in `{}` of {}",
+                                    spelled(&needle),
+                                    part_name(ptr),
+                                    req.key
+                                ),
+                                loc(
+                                    target,
+                                    request_line(
+                                        obs,
+                                        obs.cells
+                                            .iter()
+                                            .position(|c| std::ptr::eq(c, cell))
+                                            .unwrap_or(0),
+                                        req.index,
+                                    ),
+                                    Some(ptr),
+                                ),
                             );
-                            f.excerpt = Some(excerpt(val, &(at..at + needle.len()), "environment value"));
+                            f.excerpt =
+                                Some(excerpt(val, &(at..at + needle.len()), "environment value"));
                             f.notes.push(format!("cell: {}", cell.label));
                             out.push(f);
                         }
@@ -389,14 +488,30 @@ fn egress(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
             let h = e.host.to_ascii_lowercase();
             if proxy_on && !e.via_proxy {
                 bypass.entry(format!("{h}:{}", e.port)).or_insert_with(|| {
-                    (cell.label.clone(), format!("{} {}://{}{} ({} bytes of body)", e.method, e.scheme, e.host, e.path, e.body_size))
+                    (
+                        cell.label.clone(),
+                        format!(
+                            "{} {}://{}{} ({} bytes of body)",
+                            e.method, e.scheme, e.host, e.path, e.body_size
+                        ),
+                    )
                 });
             }
             if h == provider {
                 continue;
             }
-            if e.api.as_deref().is_some_and(|a| a.contains("messages") || a.contains("chat") || a.contains("responses") || a.contains("generate")) {
-                off_base.entry(h.clone()).or_insert_with(|| format!("{} {} (cell {}, base URL host {provider})", e.method, e.path, cell.label));
+            if e.api.as_deref().is_some_and(|a| {
+                a.contains("messages")
+                    || a.contains("chat")
+                    || a.contains("responses")
+                    || a.contains("generate")
+            }) {
+                off_base.entry(h.clone()).or_insert_with(|| {
+                    format!(
+                        "{} {} (cell {}, base URL host {provider})",
+                        e.method, e.path, cell.label
+                    )
+                });
             }
             let entry = hosts.entry(h).or_default();
             entry.0 += 1;
@@ -410,12 +525,15 @@ fn egress(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
         for r in &cell.result.raw {
             let h = r.host.clone().unwrap_or_else(|| r.dest.clone());
             if proxy_on && !r.via_proxy {
-                bypass.entry(format!("{h} ({})", r.dest)).or_insert_with(|| (cell.label.clone(), r.what.clone()));
+                bypass
+                    .entry(format!("{h} ({})", r.dest))
+                    .or_insert_with(|| (cell.label.clone(), r.what.clone()));
             }
             if r.what.starts_with("tls-handshake-failed") {
                 tls_refused.entry(h).or_insert_with(|| r.what.clone());
             } else if r.what.starts_with("not-http") {
-                raw.entry(format!("{h} ({})", r.dest)).or_insert_with(|| r.first_bytes.clone());
+                raw.entry(format!("{h} ({})", r.dest))
+                    .or_insert_with(|| r.first_bytes.clone());
             }
         }
     }
@@ -423,19 +541,31 @@ fn egress(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
         let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
         let mut f = Finding::new(
             Rule::RuntimeEgress,
-            format!("{h}: {n} request(s) on port {} ({bytes} bytes sent): {}", ports.join(", "), lines.join(", ")),
+            format!(
+                "{h}: {n} request(s) on port {} ({bytes} bytes sent): {}",
+                ports.join(", "),
+                lines.join(", ")
+            ),
             loc(target, h.clone(), None),
         );
-        f.notes.push("the host is outside the configured provider base URL".to_owned());
+        f.notes
+            .push("the host is outside the configured provider base URL".to_owned());
         out.push(f);
     }
-    let unanswered: Vec<&String> = resolved.iter().filter(|h| !hosts.contains_key(*h)).collect();
+    let unanswered: Vec<&String> = resolved
+        .iter()
+        .filter(|h| !hosts.contains_key(*h))
+        .collect();
     if !unanswered.is_empty() {
         let mut f = Finding::new(
             Rule::RuntimeEgress,
             format!(
                 "names resolved without an HTTP request to them: {}",
-                unanswered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                unanswered
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             loc(target, "dns".to_owned(), None),
         );
@@ -445,7 +575,10 @@ fn egress(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     for (h, what) in bypass {
         let mut f = Finding::new(
             Rule::ProxyBypass,
-            format!("{h} was contacted directly while HTTPS_PROXY/HTTP_PROXY/ALL_PROXY pointed at the proxy: {}", what.1),
+            format!(
+                "{h} was contacted directly while HTTPS_PROXY/HTTP_PROXY/ALL_PROXY pointed at the proxy: {}",
+                what.1
+            ),
             loc(target, h.clone(), None),
         );
         f.notes.push(format!("cell: {}", what.0));
@@ -459,10 +592,18 @@ fn egress(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
         ));
     }
     for (h, what) in tls_refused {
-        out.push(Finding::new(Rule::TlsRefused, format!("{h}: {what}"), loc(target, h.clone(), None)));
+        out.push(Finding::new(
+            Rule::TlsRefused,
+            format!("{h}: {what}"),
+            loc(target, h.clone(), None),
+        ));
     }
     for (h, bytes) in raw {
-        out.push(Finding::new(Rule::NonHttpConnection, format!("{h}: first bytes {}", &bytes[..bytes.len().min(120)]), loc(target, h.clone(), None)));
+        out.push(Finding::new(
+            Rule::NonHttpConnection,
+            format!("{h}: first bytes {}", &bytes[..bytes.len().min(120)]),
+            loc(target, h.clone(), None),
+        ));
     }
 }
 
@@ -470,7 +611,11 @@ fn gaps(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     if obs.gaps.is_empty() {
         return;
     }
-    let failures: Vec<&String> = obs.gaps.iter().filter(|g| !g.contains("time budget")).collect();
+    let failures: Vec<&String> = obs
+        .gaps
+        .iter()
+        .filter(|g| !g.contains("time budget"))
+        .collect();
     let budget = obs.gaps.len() - failures.len();
     let mut f = Finding::new(
         Rule::ProbeCoverageGap,
@@ -508,35 +653,75 @@ fn predictions(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
     let variation: Vec<usize> = out
         .iter()
         .enumerate()
-        .filter(|(_, f)| matches!(f.rule, Rule::RuntimeLookAlike | Rule::RuntimeInvisible | Rule::RuntimeSpacing | Rule::RuntimeFormat))
+        .filter(|(_, f)| {
+            matches!(
+                f.rule,
+                Rule::RuntimeLookAlike
+                    | Rule::RuntimeInvisible
+                    | Rule::RuntimeSpacing
+                    | Rule::RuntimeFormat
+            )
+        })
         .map(|(i, _)| i)
         .collect();
     let mut confirmed = vec![false; obs.guidance.predictions.len()];
     for &i in &variation {
         let msg = out[i].message.clone();
-        let dims: Vec<&Dim> = obs.changing.iter().filter(|d| msg.contains(&format!("with the {d}"))).collect();
+        let dims: Vec<&Dim> = obs
+            .changing
+            .iter()
+            .filter(|d| msg.contains(&format!("with the {d}")))
+            .collect();
         for (pi, p) in obs.guidance.predictions.iter().enumerate() {
-            let pm = format!("{} {}", p.message.to_ascii_lowercase(), p.decoded.as_deref().unwrap_or("").to_ascii_lowercase());
-            let related = dims.iter().any(|d| dim_words(d).iter().any(|w| pm.contains(w)))
-                || p.decoded.as_deref().is_some_and(|dec| dec.split(['\n', ',']).map(str::trim).filter(|x| x.len() > 3).any(|x| msg.contains(x)));
+            let pm = format!(
+                "{} {}",
+                p.message.to_ascii_lowercase(),
+                p.decoded.as_deref().unwrap_or("").to_ascii_lowercase()
+            );
+            let related = dims
+                .iter()
+                .any(|d| dim_words(d).iter().any(|w| pm.contains(w)))
+                || p.decoded.as_deref().is_some_and(|dec| {
+                    dec.split(['\n', ','])
+                        .map(str::trim)
+                        .filter(|x| x.len() > 3)
+                        .any(|x| msg.contains(x))
+                });
             if related {
                 confirmed[pi] = true;
                 let where_ = p.location.display_chain();
-                out[i].notes.push(format!("predicted by {} at {where_}: {}", p.rule.code(), p.message));
+                out[i].notes.push(format!(
+                    "predicted by {} at {where_}: {}",
+                    p.rule.code(),
+                    p.message
+                ));
             }
         }
     }
-    let dims_tried: BTreeSet<String> = obs.cells.iter().flat_map(|c| c.settings.changes_from(&obs.baseline)).map(|(d, _)| d.to_string()).collect();
+    let dims_tried: BTreeSet<String> = obs
+        .cells
+        .iter()
+        .flat_map(|c| c.settings.changes_from(&obs.baseline))
+        .map(|(d, _)| d.to_string())
+        .collect();
     for (p, ok) in obs.guidance.predictions.iter().zip(confirmed) {
         if ok || !p.rule.code().starts_with("PS1") {
             continue;
         }
         let mut f = Finding::new(
             Rule::PredictionUnconfirmed,
-            format!("{} at {} was not observed at run time: {}", p.rule.code(), p.location.display_chain(), p.message),
+            format!(
+                "{} at {} was not observed at run time: {}",
+                p.rule.code(),
+                p.location.display_chain(),
+                p.message
+            ),
             loc(target, p.location.path.clone(), None),
         );
-        f.notes.push(format!("dimensions exercised: {}", dims_tried.iter().cloned().collect::<Vec<_>>().join(", ")));
+        f.notes.push(format!(
+            "dimensions exercised: {}",
+            dims_tried.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
         out.push(f);
     }
 }
@@ -547,8 +732,14 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(part_name("/body/messages/0/content/1/text"), "messages[0].content[1].text");
+        assert_eq!(
+            part_name("/body/messages/0/content/1/text"),
+            "messages[0].content[1].text"
+        );
         assert_eq!(part_name("/header/user-agent"), "header.user-agent");
-        assert_eq!(spelled("a\u{2bc}b"), "a⟨U+02BC MODIFIER LETTER APOSTROPHE⟩b");
+        assert_eq!(
+            spelled("a\u{2bc}b"),
+            "a⟨U+02BC MODIFIER LETTER APOSTROPHE⟩b"
+        );
     }
 }

@@ -34,7 +34,19 @@ pub struct Guidance {
 }
 
 fn looks_zone(s: &str) -> bool {
-    const AREAS: &[&str] = &["Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/", "Etc/"];
+    const AREAS: &[&str] = &[
+        "Africa/",
+        "America/",
+        "Antarctica/",
+        "Arctic/",
+        "Asia/",
+        "Atlantic/",
+        "Australia/",
+        "Europe/",
+        "Indian/",
+        "Pacific/",
+        "Etc/",
+    ];
     AREAS.iter().any(|a| s.starts_with(a)) && !s.contains(' ')
 }
 
@@ -42,8 +54,11 @@ fn looks_host(s: &str) -> bool {
     let s = s.trim_start_matches('.').trim_start_matches("*.");
     s.contains('.')
         && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        && s.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && s.rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 fn looks_keyword(s: &str) -> bool {
@@ -80,14 +95,20 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
     let mut zones = BTreeSet::new();
     let mut locales = BTreeSet::new();
     let mut identities = BTreeSet::new();
-    let mut env: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    let mut env: std::collections::BTreeMap<String, BTreeSet<String>> =
+        std::collections::BTreeMap::default();
     let mut files = BTreeSet::new();
     for f in findings {
         let code = f.rule.code();
         let decoded: Vec<String> = f
             .decoded
             .as_deref()
-            .map(|d| d.split(['\n', ',']).map(|s| s.trim().trim_matches(['"', '\'']).to_owned()).filter(|s| !s.is_empty()).collect())
+            .map(|d| {
+                d.split(['\n', ','])
+                    .map(|s| s.trim().trim_matches(['"', '\'']).to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         match f.rule {
             Rule::TargetingList => {
@@ -95,7 +116,11 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
                     if looks_zone(item) {
                         zones.insert(item.clone());
                     } else if looks_host(item) {
-                        domains.insert(item.trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase());
+                        domains.insert(
+                            item.trim_start_matches("*.")
+                                .trim_start_matches('.')
+                                .to_ascii_lowercase(),
+                        );
                     } else if looks_keyword(item) {
                         keywords.insert(item.to_ascii_lowercase());
                     }
@@ -107,7 +132,10 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
                 for item in &decoded {
                     if looks_zone(item) {
                         zones.insert(item.clone());
-                    } else if msg.starts_with("endpoint") || msg.contains("url") || msg.contains("host") && !msg.contains("hostname") {
+                    } else if msg.starts_with("endpoint")
+                        || msg.contains("url")
+                        || msg.contains("host") && !msg.contains("hostname")
+                    {
                         if looks_host(item) {
                             domains.insert(item.to_ascii_lowercase());
                         } else if looks_keyword(item) {
@@ -131,12 +159,17 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
             }
             _ if code.starts_with("PS1") => g.predictions.push(f.clone()),
             _ if code.starts_with("PS30") => {
-                let Some(what) = backticked(&f.message) else { continue };
+                let Some(what) = backticked(&f.message) else {
+                    continue;
+                };
                 if let Some(name) = env_name(what) {
                     env.entry(name).or_default();
                 }
                 for tok in what.split(['\'', '"', '`', '(', ')', ' ']) {
-                    if (tok.starts_with("/etc/") || tok.starts_with("~/")) && tok.len() > 5 && !tok.contains('*') {
+                    if (tok.starts_with("/etc/") || tok.starts_with("~/"))
+                        && tok.len() > 5
+                        && !tok.contains('*')
+                    {
                         files.insert(tok.to_owned());
                     }
                 }
@@ -145,11 +178,17 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
         }
     }
     g.domains = domains.into_iter().collect();
-    g.keywords = keywords.into_iter().filter(|k| !g.domains.iter().any(|d| d == k)).collect();
+    g.keywords = keywords
+        .into_iter()
+        .filter(|k| !g.domains.iter().any(|d| d == k))
+        .collect();
     g.zones = zones.into_iter().collect();
     g.locales = locales.into_iter().collect();
     g.identities = identities.into_iter().collect();
-    g.env_vars = env.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect();
+    g.env_vars = env
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect();
     g.files = files.into_iter().collect();
     g
 }
@@ -167,7 +206,11 @@ pub fn synthesize_hosts(g: &Guidance) -> Vec<String> {
             out.push(h);
         }
     };
-    let under = |h: &str| g.domains.iter().any(|d| h == d || h.ends_with(&format!(".{d}")));
+    let under = |h: &str| {
+        g.domains
+            .iter()
+            .any(|d| h == d || h.ends_with(&format!(".{d}")))
+    };
     let has_kw = |h: &str| g.keywords.iter().any(|k| h.contains(k.as_str()));
     for d in &g.domains {
         let h = format!("api.{d}");
@@ -179,7 +222,12 @@ pub fn synthesize_hosts(g: &Guidance) -> Vec<String> {
             push(h);
         }
     }
-    if let (Some(d), Some(k)) = (g.domains.first(), g.keywords.iter().find(|k| !g.domains.first().is_some_and(|d| d.contains(k.as_str())))) {
+    if let (Some(d), Some(k)) = (
+        g.domains.first(),
+        g.keywords
+            .iter()
+            .find(|k| !g.domains.first().is_some_and(|d| d.contains(k.as_str()))),
+    ) {
         push(format!("{k}.{d}"));
     }
     let neither = "llm.example.net".to_owned();
@@ -196,9 +244,17 @@ mod tests {
 
     #[test]
     fn lists_and_reads_become_values_and_dimensions() {
-        let mut list = Finding::new(Rule::TargetingList, "hidden list of hosts decoded at run time", Location::default());
+        let mut list = Finding::new(
+            Rule::TargetingList,
+            "hidden list of hosts decoded at run time",
+            Location::default(),
+        );
         list.decoded = Some("moonshot.ai\ndeepseek.com\nAsia/Shanghai\nqwen".into());
-        let read = Finding::new(Rule::EnvEndpoint, "reads endpoint configuration `process.env.FOO_BASE_URL`", Location::default());
+        let read = Finding::new(
+            Rule::EnvEndpoint,
+            "reads endpoint configuration `process.env.FOO_BASE_URL`",
+            Location::default(),
+        );
         let g = from_findings(&[list, read]);
         assert_eq!(g.domains, ["deepseek.com", "moonshot.ai"]);
         assert_eq!(g.zones, ["Asia/Shanghai"]);

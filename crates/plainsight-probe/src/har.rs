@@ -11,11 +11,19 @@ fn timestamp(ms: u64) -> String {
     let secs = 1_767_225_600 + ms / 1000;
     let (y, m, d) = crate::tls::civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem / 60 % 60, rem % 60, ms % 1000)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        ms % 1000
+    )
 }
 
 fn headers(h: &[(String, String)]) -> Vec<Value> {
-    h.iter().map(|(k, v)| json!({"name": k, "value": v})).collect()
+    h.iter()
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect()
 }
 
 /// One HAR document for `(cell label, exchange)` pairs.
@@ -112,7 +120,10 @@ mod tests {
         };
         let h = to_har(&[("baseline", &e)], "0");
         let entry = &h["log"]["entries"][0];
-        assert_eq!(entry["request"]["url"], "https://api.x/v1/messages?beta=true");
+        assert_eq!(
+            entry["request"]["url"],
+            "https://api.x/v1/messages?beta=true"
+        );
         assert_eq!(entry["request"]["postData"]["text"], "{\"a\":1}");
         assert_eq!(entry["request"]["queryString"][0]["name"], "beta");
         assert_eq!(entry["startedDateTime"], "2026-01-01T00:00:00.000Z");

@@ -68,6 +68,7 @@ impl Settings {
         self.values.get(d).map_or(UNSET, String::as_str)
     }
 
+    #[must_use]
     pub fn with(&self, d: &Dim, v: &str) -> Settings {
         let mut s = self.clone();
         s.values.insert(d.clone(), v.to_owned());
@@ -92,54 +93,169 @@ impl Settings {
 pub mod catalogue {
     /// IANA zones: one per distinct offset band, the most populous zone of each.
     pub const TIME_ZONES: &[&str] = &[
-        "Etc/UTC", "Asia/Shanghai", "America/New_York", "Europe/Moscow", "Asia/Kolkata",
-        "America/Los_Angeles", "Asia/Tokyo", "Europe/Berlin", "America/Sao_Paulo",
-        "Asia/Dubai", "Australia/Sydney", "Asia/Jakarta", "Africa/Lagos", "Asia/Karachi",
-        "Asia/Dhaka", "Asia/Tehran", "Asia/Kathmandu", "Asia/Yangon", "Pacific/Auckland",
-        "America/Mexico_City", "America/Denver", "America/Anchorage", "Pacific/Honolulu",
-        "America/St_Johns", "Atlantic/Azores", "America/Noronha", "Europe/London",
-        "Australia/Adelaide", "Pacific/Chatham", "Pacific/Kiritimati", "Pacific/Pago_Pago",
-        "Asia/Seoul", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Europe/Istanbul",
-        "Asia/Riyadh", "Africa/Johannesburg", "Asia/Ho_Chi_Minh", "Asia/Urumqi",
+        "Etc/UTC",
+        "Asia/Shanghai",
+        "America/New_York",
+        "Europe/Moscow",
+        "Asia/Kolkata",
+        "America/Los_Angeles",
+        "Asia/Tokyo",
+        "Europe/Berlin",
+        "America/Sao_Paulo",
+        "Asia/Dubai",
+        "Australia/Sydney",
+        "Asia/Jakarta",
+        "Africa/Lagos",
+        "Asia/Karachi",
+        "Asia/Dhaka",
+        "Asia/Tehran",
+        "Asia/Kathmandu",
+        "Asia/Yangon",
+        "Pacific/Auckland",
+        "America/Mexico_City",
+        "America/Denver",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/St_Johns",
+        "Atlantic/Azores",
+        "America/Noronha",
+        "Europe/London",
+        "Australia/Adelaide",
+        "Pacific/Chatham",
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+        "Asia/Seoul",
+        "Asia/Hong_Kong",
+        "Asia/Taipei",
+        "Asia/Singapore",
+        "Europe/Istanbul",
+        "Asia/Riyadh",
+        "Africa/Johannesburg",
+        "Asia/Ho_Chi_Minh",
+        "Asia/Urumqi",
     ];
     /// Locales across scripts and conventions (`ll_CC.UTF-8`).
     pub const LOCALES: &[&str] = &[
-        "en_US.UTF-8", "zh_CN.UTF-8", "ja_JP.UTF-8", "ru_RU.UTF-8", "de_DE.UTF-8",
-        "ar_SA.UTF-8", "hi_IN.UTF-8", "ko_KR.UTF-8", "fr_FR.UTF-8", "pt_BR.UTF-8",
-        "he_IL.UTF-8", "th_TH.UTF-8", "zh_TW.UTF-8", "tr_TR.UTF-8", "C.UTF-8",
+        "en_US.UTF-8",
+        "zh_CN.UTF-8",
+        "ja_JP.UTF-8",
+        "ru_RU.UTF-8",
+        "de_DE.UTF-8",
+        "ar_SA.UTF-8",
+        "hi_IN.UTF-8",
+        "ko_KR.UTF-8",
+        "fr_FR.UTF-8",
+        "pt_BR.UTF-8",
+        "he_IL.UTF-8",
+        "th_TH.UTF-8",
+        "zh_TW.UTF-8",
+        "tr_TR.UTF-8",
+        "C.UTF-8",
     ];
     pub const HOST_NAMES: &[&str] = &[
-        "devbox", "ip-172-31-7-42", "build-agent-07", "macbook-pro", "ws-0042.corp.example.com",
-        "gke-pool-1-node-3", "localhost.localdomain", "ubuntu",
+        "devbox",
+        "ip-172-31-7-42",
+        "build-agent-07",
+        "macbook-pro",
+        "ws-0042.corp.example.com",
+        "gke-pool-1-node-3",
+        "localhost.localdomain",
+        "ubuntu",
     ];
-    pub const USERS: &[&str] = &["alice", "runner", "ubuntu", "zhang.wei", "root2", "jenkins", "ec2-user", "admin"];
+    pub const USERS: &[&str] = &[
+        "alice",
+        "runner",
+        "ubuntu",
+        "zhang.wei",
+        "root2",
+        "jenkins",
+        "ec2-user",
+        "admin",
+    ];
     /// Locally administered first, then vendor prefixes (VMware, VirtualBox,
     /// Hyper-V/Azure, QEMU/KVM, AWS Nitro, GCP, Docker, Parallels, Xen).
     pub const MACS: &[&str] = &[
-        "02:00:5e:10:00:01", "00:50:56:9a:3b:4c", "08:00:27:5d:6e:7f", "00:15:5d:01:02:03",
-        "52:54:00:12:34:56", "0e:8a:1b:2c:3d:4e", "42:01:0a:80:00:02", "02:42:ac:11:00:02",
-        "00:1c:42:00:00:08", "00:16:3e:7a:8b:9c",
+        "02:00:5e:10:00:01",
+        "00:50:56:9a:3b:4c",
+        "08:00:27:5d:6e:7f",
+        "00:15:5d:01:02:03",
+        "52:54:00:12:34:56",
+        "0e:8a:1b:2c:3d:4e",
+        "42:01:0a:80:00:02",
+        "02:42:ac:11:00:02",
+        "00:1c:42:00:00:08",
+        "00:16:3e:7a:8b:9c",
     ];
     pub const GIT_EMAILS: &[&str] = &[
-        "alice@example.com", "dev@corp.example.com", "12345+user@users.noreply.github.com",
-        "wei.zhang@example.cn", "someone@gmail.com",
+        "alice@example.com",
+        "dev@corp.example.com",
+        "12345+user@users.noreply.github.com",
+        "wei.zhang@example.cn",
+        "someone@gmail.com",
     ];
     /// CI systems: name, variables.
     pub const CI: &[(&str, &[(&str, &str)])] = &[
         ("none", &[]),
-        ("github-actions", &[("CI", "true"), ("GITHUB_ACTIONS", "true"), ("GITHUB_RUN_ID", "1234567890"), ("GITHUB_REPOSITORY", "example/project"), ("RUNNER_OS", "Linux")]),
-        ("gitlab-ci", &[("CI", "true"), ("GITLAB_CI", "true"), ("CI_PIPELINE_ID", "98765"), ("CI_PROJECT_PATH", "example/project")]),
-        ("jenkins", &[("JENKINS_URL", "https://jenkins.example.com/"), ("BUILD_ID", "42"), ("BUILD_NUMBER", "42")]),
-        ("circleci", &[("CI", "true"), ("CIRCLECI", "true"), ("CIRCLE_BUILD_NUM", "17")]),
-        ("buildkite", &[("CI", "true"), ("BUILDKITE", "true"), ("BUILDKITE_BUILD_ID", "0190")]),
-        ("azure-pipelines", &[("TF_BUILD", "True"), ("BUILD_BUILDID", "311")]),
-        ("travis", &[("CI", "true"), ("TRAVIS", "true"), ("TRAVIS_JOB_ID", "55")]),
+        (
+            "github-actions",
+            &[
+                ("CI", "true"),
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_RUN_ID", "1234567890"),
+                ("GITHUB_REPOSITORY", "example/project"),
+                ("RUNNER_OS", "Linux"),
+            ],
+        ),
+        (
+            "gitlab-ci",
+            &[
+                ("CI", "true"),
+                ("GITLAB_CI", "true"),
+                ("CI_PIPELINE_ID", "98765"),
+                ("CI_PROJECT_PATH", "example/project"),
+            ],
+        ),
+        (
+            "jenkins",
+            &[
+                ("JENKINS_URL", "https://jenkins.example.com/"),
+                ("BUILD_ID", "42"),
+                ("BUILD_NUMBER", "42"),
+            ],
+        ),
+        (
+            "circleci",
+            &[
+                ("CI", "true"),
+                ("CIRCLECI", "true"),
+                ("CIRCLE_BUILD_NUM", "17"),
+            ],
+        ),
+        (
+            "buildkite",
+            &[
+                ("CI", "true"),
+                ("BUILDKITE", "true"),
+                ("BUILDKITE_BUILD_ID", "0190"),
+            ],
+        ),
+        (
+            "azure-pipelines",
+            &[("TF_BUILD", "True"), ("BUILD_BUILDID", "311")],
+        ),
+        (
+            "travis",
+            &[("CI", "true"), ("TRAVIS", "true"), ("TRAVIS_JOB_ID", "55")],
+        ),
     ];
     /// Alternative provider hosts when the scan offers none: another
     /// provider, a gateway, a self-hosted name, an IP-literal-like name.
     pub const HOSTS: &[&str] = &[
-        "llm-gateway.corp.example.com", "api.example-provider.net", "openrouter.ai",
-        "proxy.internal", "ai.example.cn",
+        "llm-gateway.corp.example.com",
+        "api.example-provider.net",
+        "openrouter.ai",
+        "proxy.internal",
+        "ai.example.cn",
     ];
 }
 
@@ -154,7 +270,10 @@ pub fn fixed_catalogue(base_host: &str) -> Vec<(Dim, Vec<String>)> {
         (Dim::Locale, v(catalogue::LOCALES)),
         (Dim::HostName, v(catalogue::HOST_NAMES)),
         (Dim::User, v(catalogue::USERS)),
-        (Dim::Ci, catalogue::CI.iter().map(|(n, _)| (*n).to_owned()).collect()),
+        (
+            Dim::Ci,
+            catalogue::CI.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        ),
         (Dim::Mac, v(catalogue::MACS)),
         (Dim::GitEmail, v(catalogue::GIT_EMAILS)),
         (Dim::Proxy, vec!["off".to_owned(), "on".to_owned()]),
@@ -265,7 +384,14 @@ impl RunConfig {
         }
         if s.get(&Dim::Proxy) == "on" {
             let url = format!("http://{PROXY_HOST}:{PROXY_PORT}");
-            for k in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"] {
+            for k in [
+                "HTTPS_PROXY",
+                "HTTP_PROXY",
+                "ALL_PROXY",
+                "https_proxy",
+                "http_proxy",
+                "all_proxy",
+            ] {
                 put(k, &url);
             }
             put("NO_PROXY", "");
@@ -300,28 +426,57 @@ impl RunConfig {
         let email = s.get(&Dim::GitEmail);
         home_files.push((
             ".gitconfig".to_owned(),
-            FileContent::Text(format!("[user]\n\tname = {user}\n\temail = {email}\n[init]\n\tdefaultBranch = main\n")),
+            FileContent::Text(format!(
+                "[user]\n\tname = {user}\n\temail = {email}\n[init]\n\tdefaultBranch = main\n"
+            )),
         ));
         for (rel, content) in self.profile.home_files {
             home_files.push(((*rel).to_owned(), FileContent::Text(fill(content))));
         }
         let hostname = s.get(&Dim::HostName).to_owned();
-        let mut bundle_text = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        let mut bundle_text =
+            std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
         if !bundle_text.ends_with('\n') && !bundle_text.is_empty() {
             bundle_text.push('\n');
         }
         bundle_text.push_str(&self.ca_cert_pem);
         let mut etc: Vec<(String, FileContent)> = vec![
-            ("hosts".into(), FileContent::Text(format!("127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"))),
-            ("resolv.conf".into(), FileContent::Text(format!("nameserver {}\noptions edns0\n", crate::sandbox::DNS_ADDR))),
-            ("hostname".into(), FileContent::Text(format!("{hostname}\n"))),
-            ("passwd".into(), FileContent::Text(format!(
-                "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n{user}:x:1000:1000:{user}:{home}:/bin/bash\n"
-            ))),
-            ("group".into(), FileContent::Text(format!("root:x:0:\nnogroup:x:65534:\n{user}:x:1000:\n"))),
+            (
+                "hosts".into(),
+                FileContent::Text(format!(
+                    "127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                )),
+            ),
+            (
+                "resolv.conf".into(),
+                FileContent::Text(format!(
+                    "nameserver {}\noptions edns0\n",
+                    crate::sandbox::DNS_ADDR
+                )),
+            ),
+            (
+                "hostname".into(),
+                FileContent::Text(format!("{hostname}\n")),
+            ),
+            (
+                "passwd".into(),
+                FileContent::Text(format!(
+                    "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n{user}:x:1000:1000:{user}:{home}:/bin/bash\n"
+                )),
+            ),
+            (
+                "group".into(),
+                FileContent::Text(format!("root:x:0:\nnogroup:x:65534:\n{user}:x:1000:\n")),
+            ),
             ("timezone".into(), FileContent::Text(format!("{tz}\n"))),
-            ("localtime".into(), FileContent::Symlink(format!("/usr/share/zoneinfo/{tz}"))),
-            ("default/locale".into(), FileContent::Text(format!("LANG={locale}\n"))),
+            (
+                "localtime".into(),
+                FileContent::Symlink(format!("/usr/share/zoneinfo/{tz}")),
+            ),
+            (
+                "default/locale".into(),
+                FileContent::Text(format!("LANG={locale}\n")),
+            ),
         ];
         for b in CA_BUNDLES {
             if std::path::Path::new("/etc").join(b).exists() {
@@ -337,7 +492,11 @@ impl RunConfig {
         if let Some(p) = self.base_port {
             ports.push(p);
         }
-        let cwd = if target.cwd == "~" { home.clone() } else { target.cwd.clone() };
+        let cwd = if target.cwd == "~" {
+            home.clone()
+        } else {
+            target.cwd.clone()
+        };
         CellSpec {
             argv,
             cwd,
@@ -363,4 +522,6 @@ impl RunConfig {
 }
 
 /// Default listening ports: web, common alternates, OTLP.
-pub const DEFAULT_PORTS: &[u16] = &[80, 443, 3000, 4317, 4318, 5000, 8000, 8080, 8443, 8888, 9000, 9090];
+pub const DEFAULT_PORTS: &[u16] = &[
+    80, 443, 3000, 4317, 4318, 5000, 8000, 8080, 8443, 8888, 9000, 9090,
+];

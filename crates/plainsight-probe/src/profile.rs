@@ -149,11 +149,29 @@ pub static PROFILES: &[Profile] = &[
 ];
 
 /// The generic fallback's base URL variables and provider URLs, per family.
-pub fn generic_base(family: Family) -> (&'static [&'static str], &'static str, &'static [&'static str]) {
+pub fn generic_base(
+    family: Family,
+) -> (
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+) {
     match family {
-        Family::Anthropic => (&["ANTHROPIC_BASE_URL"], "https://api.anthropic.com", &["ANTHROPIC_API_KEY"]),
-        Family::OpenAi => (&["OPENAI_BASE_URL", "OPENAI_API_BASE"], "https://api.openai.com/v1", &["OPENAI_API_KEY"]),
-        Family::Gemini => (&["GOOGLE_GEMINI_BASE_URL", "GEMINI_BASE_URL"], "https://generativelanguage.googleapis.com", &["GEMINI_API_KEY", "GOOGLE_API_KEY"]),
+        Family::Anthropic => (
+            &["ANTHROPIC_BASE_URL"],
+            "https://api.anthropic.com",
+            &["ANTHROPIC_API_KEY"],
+        ),
+        Family::OpenAi => (
+            &["OPENAI_BASE_URL", "OPENAI_API_BASE"],
+            "https://api.openai.com/v1",
+            &["OPENAI_API_KEY"],
+        ),
+        Family::Gemini => (
+            &["GOOGLE_GEMINI_BASE_URL", "GEMINI_BASE_URL"],
+            "https://generativelanguage.googleapis.com",
+            &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        ),
     }
 }
 
@@ -162,7 +180,9 @@ pub fn by_name(name: &str) -> Option<&'static Profile> {
 }
 
 pub fn generic() -> &'static Profile {
-    PROFILES.last().expect("the table ends with the generic profile")
+    PROFILES
+        .last()
+        .expect("the table ends with the generic profile")
 }
 
 /// The profile of an npm package name, if known.
@@ -178,10 +198,11 @@ pub fn for_command(argv: &[String]) -> Option<&'static Profile> {
         if let Some(p) = PROFILES.iter().find(|p| p.commands.contains(&base)) {
             return Some(p);
         }
-        if let Some(p) = PROFILES
-            .iter()
-            .find(|p| p.npm.iter().any(|n| !n.is_empty() && a.contains(&format!("node_modules/{n}/"))))
-        {
+        if let Some(p) = PROFILES.iter().find(|p| {
+            p.npm
+                .iter()
+                .any(|n| !n.is_empty() && a.contains(&format!("node_modules/{n}/")))
+        }) {
             return Some(p);
         }
     }
@@ -194,11 +215,22 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert_eq!(for_package("@anthropic-ai/claude-code").unwrap().name, "claude-code");
-        let argv = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(for_command(&argv(&["/usr/bin/claude", "-p"])).unwrap().name, "claude-code");
         assert_eq!(
-            for_command(&argv(&["node", "/x/node_modules/@google/gemini-cli/dist/index.js"])).unwrap().name,
+            for_package("@anthropic-ai/claude-code").unwrap().name,
+            "claude-code"
+        );
+        let argv = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            for_command(&argv(&["/usr/bin/claude", "-p"])).unwrap().name,
+            "claude-code"
+        );
+        assert_eq!(
+            for_command(&argv(&[
+                "node",
+                "/x/node_modules/@google/gemini-cli/dist/index.js"
+            ]))
+            .unwrap()
+            .name,
             "gemini-cli"
         );
         assert!(for_command(&argv(&["node", "agent.js"])).is_none());

@@ -49,14 +49,22 @@ pub fn run_cell(helper: &Helper, spec: &CellSpec, work: &Path) -> RunResult {
         .arg(&spec_path)
         .arg(&result_path)
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into()))
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output();
     let out = match status {
         Ok(o) => o,
-        Err(e) => return failed("start the sandbox helper", format!("{}: {e}", helper.exe.display())),
+        Err(e) => {
+            return failed(
+                "start the sandbox helper",
+                format!("{}: {e}", helper.exe.display()),
+            );
+        }
     };
     match std::fs::read(&result_path) {
         Ok(b) => match serde_json::from_slice::<RunResult>(&b) {

@@ -85,8 +85,9 @@ fn helper_main(args: &[OsString]) -> i32 {
     };
     let result = match std::fs::read(spec_path)
         .map_err(|e| fail("read cell spec", e, false))
-        .and_then(|b| serde_json::from_slice::<CellSpec>(&b).map_err(|e| fail("read cell spec", e, false)))
-    {
+        .and_then(|b| {
+            serde_json::from_slice::<CellSpec>(&b).map_err(|e| fail("read cell spec", e, false))
+        }) {
         Ok(spec) => run_helper(&spec),
         Err(e) => RunResult {
             error: Some(e),
@@ -141,13 +142,25 @@ fn build_and_run(spec: &CellSpec, notes: &mut Vec<String>) -> Result<RunResult, 
         .spawn()
         .map_err(|e| fail("start init", e, false))?;
 
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .map_err(|e| fail("make mounts private", e, true))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| fail("make mounts private", e, true))?;
     step_network(spec, notes)?;
     nix::unistd::sethostname(&spec.hostname).map_err(|e| fail("set host name", e, false))?;
     step_etc(spec, &host_etc)?;
     step_home_tmp(spec, &kept)?;
-    if let Err(e) = mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None::<&str>) {
+    if let Err(e) = mount(
+        Some("sysfs"),
+        "/sys",
+        Some("sysfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    ) {
         notes.push(format!("sysfs of the sandbox's network namespace not mounted ({e}): /sys/class/net shows the host's interfaces"));
     }
 
@@ -162,31 +175,55 @@ fn build_and_run(spec: &CellSpec, notes: &mut Vec<String>) -> Result<RunResult, 
         key_pem: spec.ca_key_pem.clone(),
     };
     let minter = Minter::new(&ca).map_err(|e| fail("load run CA", e, false))?;
-    let shared = Arc::new(Shared::new(minter, spec.reply_text.clone(), spec.max_body, spec.max_exchanges));
+    let shared = Arc::new(Shared::new(
+        minter,
+        spec.reply_text.clone(),
+        spec.max_body,
+        spec.max_exchanges,
+    ));
     rt.block_on(start_servers(&shared, spec))?;
 
     // Go: init reads the spec, mounts /proc, drops to uid 1000, starts the agent.
     let started = Instant::now();
     let json = serde_json::to_vec(spec).map_err(|e| fail("signal init", e, false))?;
-    let stdin = init.stdin.take().ok_or_else(|| fail("signal init", "no pipe", false))?;
-    let stdout = init.stdout.take().ok_or_else(|| fail("signal init", "no pipe", false))?;
-    let stderr = init.stderr.take().ok_or_else(|| fail("signal init", "no pipe", false))?;
+    let stdin = init
+        .stdin
+        .take()
+        .ok_or_else(|| fail("signal init", "no pipe", false))?;
+    let stdout = init
+        .stdout
+        .take()
+        .ok_or_else(|| fail("signal init", "no pipe", false))?;
+    let stderr = init
+        .stderr
+        .take()
+        .ok_or_else(|| fail("signal init", "no pipe", false))?;
     let max = spec.max_output;
     let deadline = started + Duration::from_millis(spec.timeout_ms);
     let (ended, stdout, stderr) = rt.block_on(async {
         use tokio::io::AsyncWriteExt as _;
-        let mut stdin = tokio::process::ChildStdin::from_std(stdin).map_err(|e| fail("signal init", e, false))?;
-        stdin.write_all(&json).await.map_err(|e| fail("signal init", e, false))?;
+        let mut stdin = tokio::process::ChildStdin::from_std(stdin)
+            .map_err(|e| fail("signal init", e, false))?;
+        stdin
+            .write_all(&json)
+            .await
+            .map_err(|e| fail("signal init", e, false))?;
         drop(stdin);
-        let out = tokio::process::ChildStdout::from_std(stdout).map_err(|e| fail("read agent output", e, false))?;
-        let err = tokio::process::ChildStderr::from_std(stderr).map_err(|e| fail("read agent output", e, false))?;
+        let out = tokio::process::ChildStdout::from_std(stdout)
+            .map_err(|e| fail("read agent output", e, false))?;
+        let err = tokio::process::ChildStderr::from_std(stderr)
+            .map_err(|e| fail("read agent output", e, false))?;
         let out_t = tokio::spawn(read_bounded(out, max));
         let err_t = tokio::spawn(read_bounded(err, max));
         let ended = loop {
             match init.try_wait() {
                 Ok(Some(status)) => {
                     use std::os::unix::process::ExitStatusExt as _;
-                    break Ended::Exited(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)));
+                    break Ended::Exited(
+                        status
+                            .code()
+                            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+                    );
                 }
                 Ok(None) if Instant::now() >= deadline => {
                     let _ = init.kill();
@@ -202,8 +239,16 @@ fn build_and_run(spec: &CellSpec, notes: &mut Vec<String>) -> Result<RunResult, 
         while shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < grace {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let stdout = tokio::time::timeout(Duration::from_secs(1), out_t).await.ok().and_then(Result::ok).unwrap_or_default();
-        let stderr = tokio::time::timeout(Duration::from_secs(1), err_t).await.ok().and_then(Result::ok).unwrap_or_default();
+        let stdout = tokio::time::timeout(Duration::from_secs(1), out_t)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let stderr = tokio::time::timeout(Duration::from_secs(1), err_t)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
         Ok((ended, stdout, stderr))
     })?;
     let wall_ms = started.elapsed().as_millis() as u64;
@@ -264,7 +309,7 @@ async fn read_bounded(mut r: impl tokio::io::AsyncRead + Unpin, max: usize) -> S
     }
     let mut s = String::from_utf8_lossy(&kept).into_owned();
     if total > kept.len() {
-        s.push_str(&format!("\n[… {} more bytes not kept]", total - kept.len()));
+        s = format!("{s}\n[… {} more bytes not kept]", total - kept.len());
     }
     s
 }
@@ -296,9 +341,12 @@ fn step_unshare() -> Result<(), SandboxFailure> {
 /// Maps `inside` onto the caller's uid/gid in the parent namespace.
 fn write_maps(uid: u32, gid: u32, inside: u32) -> Result<(), SandboxFailure> {
     let step = "map user and group ids";
-    std::fs::write("/proc/self/setgroups", "deny").map_err(|e| fail(step, format!("setgroups: {e}"), true))?;
-    std::fs::write("/proc/self/uid_map", format!("{inside} {uid} 1\n")).map_err(|e| fail(step, format!("uid_map: {e}"), true))?;
-    std::fs::write("/proc/self/gid_map", format!("{inside} {gid} 1\n")).map_err(|e| fail(step, format!("gid_map: {e}"), true))?;
+    std::fs::write("/proc/self/setgroups", "deny")
+        .map_err(|e| fail(step, format!("setgroups: {e}"), true))?;
+    std::fs::write("/proc/self/uid_map", format!("{inside} {uid} 1\n"))
+        .map_err(|e| fail(step, format!("uid_map: {e}"), true))?;
+    std::fs::write("/proc/self/gid_map", format!("{inside} {gid} 1\n"))
+        .map_err(|e| fail(step, format!("gid_map: {e}"), true))?;
     Ok(())
 }
 
@@ -309,7 +357,8 @@ fn ip(args: &[&str]) -> Result<(), String> {
         .output()
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                "iproute2's `ip` command is not installed (Debian: apt-get install iproute2)".to_owned()
+                "iproute2's `ip` command is not installed (Debian: apt-get install iproute2)"
+                    .to_owned()
             } else {
                 e.to_string()
             }
@@ -317,7 +366,11 @@ fn ip(args: &[&str]) -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
     }
 }
 
@@ -330,17 +383,28 @@ fn step_network(spec: &CellSpec, notes: &mut Vec<String>) -> Result<(), SandboxF
     }
     if let Some(mac) = &spec.mac {
         let peer = format!("{}p", spec.iface);
-        let r = ip(&["link", "add", &spec.iface, "type", "veth", "peer", "name", &peer])
-            .and_then(|()| {
-                // The peer only carries the link: no address, so no program lists it.
-                let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{peer}/disable_ipv6"), "1");
-                ip(&["link", "set", &spec.iface, "address", mac])
-            })
-            .and_then(|()| ip(&["addr", "add", IFACE_ADDR, "dev", &spec.iface]))
-            .and_then(|()| ip(&["link", "set", &peer, "up"]))
-            .and_then(|()| ip(&["link", "set", &spec.iface, "up"]));
+        let r = ip(&[
+            "link",
+            "add",
+            &spec.iface,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &peer,
+        ])
+        .and_then(|()| {
+            // The peer only carries the link: no address, so no program lists it.
+            let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{peer}/disable_ipv6"), "1");
+            ip(&["link", "set", &spec.iface, "address", mac])
+        })
+        .and_then(|()| ip(&["addr", "add", IFACE_ADDR, "dev", &spec.iface]))
+        .and_then(|()| ip(&["link", "set", &peer, "up"]))
+        .and_then(|()| ip(&["link", "set", &spec.iface, "up"]));
         if let Err(e) = r {
-            notes.push(format!("no network interface with MAC {mac} ({e}): the MAC dimension is not exercised"));
+            notes.push(format!(
+                "no network interface with MAC {mac} ({e}): the MAC dimension is not exercised"
+            ));
         }
     }
     Ok(())
@@ -355,8 +419,14 @@ fn step_etc(spec: &CellSpec, host_etc: &File) -> Result<(), SandboxFailure> {
         .map_err(|e| fail(step, format!("read host /etc: {e}"), false))?
         .filter_map(Result::ok)
         .collect();
-    mount(Some("tmpfs"), "/etc", Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=755"))
-        .map_err(|e| fail(step, format!("mount tmpfs on /etc: {e}"), true))?;
+    mount(
+        Some("tmpfs"),
+        "/etc",
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=755"),
+    )
+    .map_err(|e| fail(step, format!("mount tmpfs on /etc: {e}"), true))?;
     let owned_top: Vec<&str> = spec
         .etc
         .iter()
@@ -364,14 +434,18 @@ fn step_etc(spec: &CellSpec, host_etc: &File) -> Result<(), SandboxFailure> {
         .collect();
     for entry in entries {
         let name = entry.file_name();
-        let Some(name_s) = name.to_str() else { continue };
+        let Some(name_s) = name.to_str() else {
+            continue;
+        };
         let dst = Path::new("/etc").join(name_s);
         let src = host.join(name_s);
         // Entries the cell replaces outright (top-level files) are written below.
         if spec.etc.iter().any(|(p, _)| p == name_s) {
             continue;
         }
-        let Ok(meta) = std::fs::symlink_metadata(&src) else { continue };
+        let Ok(meta) = std::fs::symlink_metadata(&src) else {
+            continue;
+        };
         if meta.file_type().is_symlink() {
             if let Ok(t) = std::fs::read_link(&src) {
                 let _ = symlink(t, &dst);
@@ -387,8 +461,14 @@ fn step_etc(spec: &CellSpec, host_etc: &File) -> Result<(), SandboxFailure> {
             // Directories whose contents the cell changes are bound too; their
             // files are then covered one by one below.
             let _ = owned_top;
-            mount(Some(&src), &dst, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                .map_err(|e| fail(step, format!("bind /etc/{name_s}: {e}"), false))?;
+            mount(
+                Some(&src),
+                &dst,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(|e| fail(step, format!("bind /etc/{name_s}: {e}"), false))?;
         }
     }
     for (rel, content) in &spec.etc {
@@ -399,15 +479,23 @@ fn step_etc(spec: &CellSpec, host_etc: &File) -> Result<(), SandboxFailure> {
             let _ = std::fs::create_dir_all(staged);
             let tmp = staged.join(rel.replace('/', "_"));
             if let FileContent::Text(t) = content {
-                std::fs::write(&tmp, t).map_err(|e| fail(step, format!("write /etc/{rel}: {e}"), false))?;
+                std::fs::write(&tmp, t)
+                    .map_err(|e| fail(step, format!("write /etc/{rel}: {e}"), false))?;
                 if dst.exists() {
-                    mount(Some(&tmp), &dst, None::<&str>, MsFlags::MS_BIND, None::<&str>)
-                        .map_err(|e| fail(step, format!("cover /etc/{rel}: {e}"), false))?;
+                    mount(
+                        Some(&tmp),
+                        &dst,
+                        None::<&str>,
+                        MsFlags::MS_BIND,
+                        None::<&str>,
+                    )
+                    .map_err(|e| fail(step, format!("cover /etc/{rel}: {e}"), false))?;
                 }
             }
             continue;
         }
-        write_file(&dst, content).map_err(|e| fail(step, format!("write /etc/{rel}: {e}"), false))?;
+        write_file(&dst, content)
+            .map_err(|e| fail(step, format!("write /etc/{rel}: {e}"), false))?;
     }
     let _ = std::fs::remove_dir_all("/etc/.plainsight-staged").ok();
     Ok(())
@@ -427,9 +515,19 @@ fn write_file(dst: &Path, content: &FileContent) -> std::io::Result<()> {
 fn step_home_tmp(spec: &CellSpec, kept: &[(String, File)]) -> Result<(), SandboxFailure> {
     use std::os::fd::AsRawFd as _;
     for dir in ["/home", "/tmp"] {
-        let mode = if dir == "/tmp" { "mode=1777" } else { "mode=755" };
-        mount(Some("tmpfs"), dir, Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some(mode))
-            .map_err(|e| fail(&format!("mount tmpfs on {dir}"), e, true))?;
+        let mode = if dir == "/tmp" {
+            "mode=1777"
+        } else {
+            "mode=755"
+        };
+        mount(
+            Some("tmpfs"),
+            dir,
+            Some("tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            Some(mode),
+        )
+        .map_err(|e| fail(&format!("mount tmpfs on {dir}"), e, true))?;
     }
     for (path, f) in kept {
         let src = format!("/proc/self/fd/{}", f.as_raw_fd());
@@ -438,16 +536,37 @@ fn step_home_tmp(spec: &CellSpec, kept: &[(String, File)]) -> Result<(), Sandbox
         let made = if is_dir {
             std::fs::create_dir_all(dst)
         } else {
-            dst.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| File::create(dst).map(drop))
+            dst.parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| File::create(dst).map(drop))
         };
-        made.map_err(|e| fail("bind host paths back into /tmp and /home", format!("{path}: {e}"), false))?;
-        mount(Some(src.as_str()), dst, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-            .map_err(|e| fail("bind host paths back into /tmp and /home", format!("{path}: {e}"), false))?;
+        made.map_err(|e| {
+            fail(
+                "bind host paths back into /tmp and /home",
+                format!("{path}: {e}"),
+                false,
+            )
+        })?;
+        mount(
+            Some(src.as_str()),
+            dst,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            fail(
+                "bind host paths back into /tmp and /home",
+                format!("{path}: {e}"),
+                false,
+            )
+        })?;
     }
     let home = Path::new("/home").join(&spec.user);
     std::fs::create_dir_all(&home).map_err(|e| fail("create the home directory", e, false))?;
     for (rel, content) in &spec.home {
-        write_file(&home.join(rel), content).map_err(|e| fail("write home files", format!("~/{rel}: {e}"), false))?;
+        write_file(&home.join(rel), content)
+            .map_err(|e| fail("write home files", format!("~/{rel}: {e}"), false))?;
     }
     Ok(())
 }
@@ -473,7 +592,13 @@ async fn start_servers(shared: &Arc<Shared>, spec: &CellSpec) -> Result<(), Sand
                 l.set_nonblocking(true)?;
                 tokio::net::TcpListener::from_std(l)
             })
-            .map_err(|e| fail("start the capture server", format!("port {port}: {e}"), false))?;
+            .map_err(|e| {
+                fail(
+                    "start the capture server",
+                    format!("port {port}: {e}"),
+                    false,
+                )
+            })?;
         tokio::spawn(capture::serve(Arc::clone(shared), l, false));
     }
     if let Some(port) = spec.proxy_port {
@@ -482,7 +607,13 @@ async fn start_servers(shared: &Arc<Shared>, spec: &CellSpec) -> Result<(), Sand
                 l.set_nonblocking(true)?;
                 tokio::net::TcpListener::from_std(l)
             })
-            .map_err(|e| fail("start the capture proxy", format!("port {port}: {e}"), false))?;
+            .map_err(|e| {
+                fail(
+                    "start the capture proxy",
+                    format!("port {port}: {e}"),
+                    false,
+                )
+            })?;
         tokio::spawn(capture::serve(Arc::clone(shared), l, true));
     }
     Ok(())
@@ -508,10 +639,18 @@ fn init_run() -> Result<i32, SandboxFailure> {
         // The helper gave up before the go signal.
         return Ok(125);
     }
-    let spec: CellSpec = serde_json::from_slice(&buf).map_err(|e| fail("init: read the go signal", e, false))?;
-    mount(Some("proc"), "/proc", Some("proc"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, None::<&str>)
-        .map_err(|e| fail("mount /proc of the new PID namespace", e, true))?;
-    unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| fail("enter the agent's user namespace", e, true))?;
+    let spec: CellSpec =
+        serde_json::from_slice(&buf).map_err(|e| fail("init: read the go signal", e, false))?;
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(|e| fail("mount /proc of the new PID namespace", e, true))?;
+    unshare(CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| fail("enter the agent's user namespace", e, true))?;
     write_maps(0, 0, AGENT_UID).map_err(|mut f| {
         f.step = format!("agent user namespace: {}", f.step);
         f
@@ -533,9 +672,10 @@ fn init_run() -> Result<i32, SandboxFailure> {
     loop {
         match nix::sys::wait::waitpid(None, None) {
             Ok(nix::sys::wait::WaitStatus::Exited(pid, code)) if pid == agent => return Ok(code),
-            Ok(nix::sys::wait::WaitStatus::Signaled(pid, sig, _)) if pid == agent => return Ok(128 + sig as i32),
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => {}
+            Ok(nix::sys::wait::WaitStatus::Signaled(pid, sig, _)) if pid == agent => {
+                return Ok(128 + sig as i32);
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(fail("wait for the agent", e, false)),
         }
     }

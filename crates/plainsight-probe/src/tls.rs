@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -94,11 +94,14 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// A name and the ALPN protocols offered for it.
+type ConfigKey = (String, Vec<Vec<u8>>);
+
 /// Mints and caches one server configuration per name, inside a sandbox.
 pub struct Minter {
     issuer: Issuer<'static, KeyPair>,
     leaf_key: KeyPair,
-    configs: Mutex<HashMap<(String, Vec<Vec<u8>>), Arc<ServerConfig>>>,
+    configs: Mutex<HashMap<ConfigKey, Arc<ServerConfig>>>,
 }
 
 impl Minter {
@@ -114,13 +117,22 @@ impl Minter {
     /// A server configuration presenting a certificate for `name` (a DNS
     /// name or an IP address), offering the ALPN protocols the client
     /// offered among `h2` and `http/1.1`.
-    pub fn config_for(&self, name: &str, client_alpn: &[Vec<u8>]) -> Result<Arc<ServerConfig>, TlsError> {
+    pub fn config_for(
+        &self,
+        name: &str,
+        client_alpn: &[Vec<u8>],
+    ) -> Result<Arc<ServerConfig>, TlsError> {
         let alpn: Vec<Vec<u8>> = [b"h2".to_vec(), b"http/1.1".to_vec()]
             .into_iter()
             .filter(|p| client_alpn.contains(p))
             .collect();
         let key = (name.to_owned(), alpn.clone());
-        if let Some(c) = self.configs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+        if let Some(c) = self
+            .configs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
             return Ok(Arc::clone(c));
         }
         let mut p = CertificateParams::default();

@@ -20,7 +20,11 @@ fn fixtures() -> PathBuf {
 }
 
 fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Observed)> {
-    if std::process::Command::new("node").arg("--version").output().is_err() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: node is not installed");
         return None;
     }
@@ -43,7 +47,11 @@ fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Obs
     };
     let dir = fixtures();
     let target = Target {
-        argv: vec!["node".into(), dir.join(script).display().to_string(), "hi".into()],
+        argv: vec![
+            "node".into(),
+            dir.join(script).display().to_string(),
+            "hi".into(),
+        ],
         add_profile_args: false,
         cwd: dir.display().to_string(),
         keep_paths: vec![dir.display().to_string()],
@@ -51,7 +59,9 @@ fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Obs
     };
     let work = tempfile::tempdir().unwrap();
     let opts = Options {
-        helper: Helper { exe: env!("CARGO_BIN_EXE_plainsight-probe-helper").into() },
+        helper: Helper {
+            exe: env!("CARGO_BIN_EXE_plainsight-probe-helper").into(),
+        },
         jobs: 3,
         budget: Duration::from_secs(240),
         work_root: work.path().to_owned(),
@@ -65,7 +75,10 @@ fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Obs
             Some((f, obs))
         }
         Err(ExperimentError::Sandbox(f)) if f.refused => {
-            eprintln!("skipped: the kernel refused the sandbox: {}: {}", f.step, f.message);
+            eprintln!(
+                "skipped: the kernel refused the sandbox: {}: {}",
+                f.step, f.message
+            );
             None
         }
         Err(e) => panic!("{script}: {e}"),
@@ -74,20 +87,46 @@ fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Obs
 
 fn variation(f: &[plainsight_core::Finding]) -> Vec<&plainsight_core::Finding> {
     f.iter()
-        .filter(|f| matches!(f.rule, Rule::RuntimeLookAlike | Rule::RuntimeInvisible | Rule::RuntimeSpacing | Rule::RuntimeFormat | Rule::RuntimeUnprompted))
+        .filter(|f| {
+            matches!(
+                f.rule,
+                Rule::RuntimeLookAlike
+                    | Rule::RuntimeInvisible
+                    | Rule::RuntimeSpacing
+                    | Rule::RuntimeFormat
+                    | Rule::RuntimeUnprompted
+            )
+        })
         .collect()
 }
 
 fn expect(script: &str, rule: Rule, dim: &Dim) {
-    let Some((f, obs)) = probe(script) else { return };
+    let Some((f, obs)) = probe(script) else {
+        return;
+    };
     let v = variation(&f);
     assert!(
-        v.iter().any(|x| x.rule == rule && x.message.contains(&format!("with the {dim}"))),
+        v.iter()
+            .any(|x| x.rule == rule && x.message.contains(&format!("with the {dim}"))),
         "{script}: expected {} with the {dim}; got {:#?}\ngaps: {:?}\ncells: {:#?}",
         rule.code(),
-        f.iter().map(|x| (x.rule.code(), &x.message)).collect::<Vec<_>>(),
+        f.iter()
+            .map(|x| (x.rule.code(), &x.message))
+            .collect::<Vec<_>>(),
         obs.gaps,
-        obs.cells.iter().map(|c| (&c.label, c.changes.len(), c.result.exchanges.len(), c.result.exchanges.first().map(|e| (e.host.clone(), e.body.clone())), c.settings.get(&Dim::Host).to_owned())).collect::<Vec<_>>()
+        obs.cells
+            .iter()
+            .map(|c| (
+                &c.label,
+                c.changes.len(),
+                c.result.exchanges.len(),
+                c.result
+                    .exchanges
+                    .first()
+                    .map(|e| (e.host.clone(), e.body.clone())),
+                c.settings.get(&Dim::Host).to_owned()
+            ))
+            .collect::<Vec<_>>()
     );
     assert!(obs.changing.contains(dim), "{:?}", obs.changing);
 }
@@ -95,14 +134,22 @@ fn expect(script: &str, rule: Rule, dim: &Dim) {
 fn expect_clean(script: &str) -> Option<Vec<plainsight_core::Finding>> {
     let (f, obs) = probe(script)?;
     let v = variation(&f);
-    assert!(v.is_empty(), "{script}: unexpected variation findings {:#?}", v);
+    assert!(
+        v.is_empty(),
+        "{script}: unexpected variation findings {:#?}",
+        v
+    );
     assert!(obs.changing.is_empty(), "{:?}", obs.changing);
     Some(f)
 }
 
 #[test]
 fn lookalike_apostrophe_by_api_host() {
-    expect("covert_host_apostrophe.js", Rule::RuntimeLookAlike, &Dim::Host);
+    expect(
+        "covert_host_apostrophe.js",
+        Rule::RuntimeLookAlike,
+        &Dim::Host,
+    );
 }
 
 #[test]
@@ -112,7 +159,11 @@ fn date_separator_by_time_zone() {
 
 #[test]
 fn zero_width_by_host_name() {
-    expect("covert_hostname_zw.js", Rule::RuntimeInvisible, &Dim::HostName);
+    expect(
+        "covert_hostname_zw.js",
+        Rule::RuntimeInvisible,
+        &Dim::HostName,
+    );
 }
 
 #[test]
@@ -122,10 +173,20 @@ fn nbsp_by_locale() {
 
 #[test]
 fn proxy_bypass_is_named() {
-    let Some((f, _)) = probe("covert_proxy_bypass.js") else { return };
+    let Some((f, _)) = probe("covert_proxy_bypass.js") else {
+        return;
+    };
     let b: Vec<_> = f.iter().filter(|x| x.rule == Rule::ProxyBypass).collect();
-    assert!(b.iter().any(|x| x.message.contains("telemetry.example.org")), "{:#?}", f.iter().map(|x| &x.message).collect::<Vec<_>>());
-    assert!(f.iter().any(|x| x.rule == Rule::RuntimeEgress && x.message.contains("telemetry.example.org")));
+    assert!(
+        b.iter()
+            .any(|x| x.message.contains("telemetry.example.org")),
+        "{:#?}",
+        f.iter().map(|x| &x.message).collect::<Vec<_>>()
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.rule == Rule::RuntimeEgress && x.message.contains("telemetry.example.org"))
+    );
 }
 
 #[test]
@@ -133,9 +194,16 @@ fn clean_agents_have_no_variation() {
     expect_clean("clean_console_date.js");
     expect_clean("clean_i18n.js");
     if let Some(f) = expect_clean("clean_disclosure.js") {
-        assert!(f.iter().any(|x| x.rule == Rule::EnvDisclosure), "host name disclosure expected");
+        assert!(
+            f.iter().any(|x| x.rule == Rule::EnvDisclosure),
+            "host name disclosure expected"
+        );
     }
     if let Some(f) = expect_clean("clean_proxy.js") {
-        assert!(!f.iter().any(|x| x.rule == Rule::ProxyBypass), "{:#?}", f.iter().map(|x| &x.message).collect::<Vec<_>>());
+        assert!(
+            !f.iter().any(|x| x.rule == Rule::ProxyBypass),
+            "{:#?}",
+            f.iter().map(|x| &x.message).collect::<Vec<_>>()
+        );
     }
 }

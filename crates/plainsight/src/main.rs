@@ -61,7 +61,9 @@ fn main() -> ExitCode {
     // The probe's sandbox helper and init are this binary re-executed; they
     // must start before anything else (user namespaces need one thread).
     let args: Vec<std::ffi::OsString> = std::env::args_os().take(3).collect();
-    if let Some(code) = plainsight_probe::sandbox::dispatch(&std::env::args_os().collect::<Vec<_>>()) {
+    if let Some(code) =
+        plainsight_probe::sandbox::dispatch(&std::env::args_os().collect::<Vec<_>>())
+    {
         let _ = args;
         return ExitCode::from(code.clamp(0, 255) as u8);
     }

@@ -104,13 +104,18 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let profile = match &args.profile {
         Some(n) => profile::by_name(n).with_context(|| {
             let names: Vec<&str> = profile::PROFILES.iter().map(|p| p.name).collect();
-            format!("--profile {n}: unknown profile (known: {})", names.join(", "))
+            format!(
+                "--profile {n}: unknown profile (known: {})",
+                names.join(", ")
+            )
         })?,
         None => resolved.profile,
     };
     let ca = plainsight_probe::tls::new_run_ca().context("making the run's CA")?;
     let (base_url_env, key_env, default_base) = base_config(profile, &args.base_url_env);
-    let (scheme, rest) = default_base.split_once("://").unwrap_or(("https", default_base));
+    let (scheme, rest) = default_base
+        .split_once("://")
+        .unwrap_or(("https", default_base));
     let base_path = rest.find('/').map_or("", |i| &rest[i..]).to_owned();
     let cfg = RunConfig {
         profile,
@@ -128,7 +133,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         max_output: 256 * 1024,
         max_exchanges: 2000,
     };
-    let work = tempfile::Builder::new().prefix("plainsight-probe-").tempdir().context("creating a work directory")?;
+    let work = tempfile::Builder::new()
+        .prefix("plainsight-probe-")
+        .tempdir()
+        .context("creating a work directory")?;
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(2, NonZeroUsize::get) + 1,
         NonZeroUsize::get,
@@ -163,7 +171,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 g
             }
             Err(e) => Guidance {
-                notes: vec![format!("guiding scan failed ({e:#}); the fixed matrix ran alone")],
+                notes: vec![format!(
+                    "guiding scan failed ({e:#}); the fixed matrix ran alone"
+                )],
                 ..Guidance::default()
             },
         }
@@ -207,14 +217,20 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     }
     if !obs.changing.is_empty() {
         let names: Vec<String> = obs.changing.iter().map(ToString::to_string).collect();
-        report.notices.push(format!("dimensions that changed what was sent imperceptibly: {}", names.join(", ")));
+        report.notices.push(format!(
+            "dimensions that changed what was sent imperceptibly: {}",
+            names.join(", ")
+        ));
     }
     if !obs.noise.summary.is_empty() {
         let mut s: Vec<String> = obs.noise.summary.iter().take(12).cloned().collect();
         if obs.noise.summary.len() > 12 {
             s.push(format!("… {} more", obs.noise.summary.len() - 12));
         }
-        report.notices.push(format!("masked as run-to-run noise (differs between identical runs): {}", s.join("; ")));
+        report.notices.push(format!(
+            "masked as run-to-run noise (differs between identical runs): {}",
+            s.join("; ")
+        ));
     }
     report.notices.extend(obs.notes.iter().cloned());
     report.sort();
@@ -222,7 +238,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         let entries: Vec<(&str, &plainsight_probe::record::Exchange)> = obs
             .cells
             .iter()
-            .flat_map(|c| c.result.exchanges.iter().map(move |e| (c.label.as_str(), e)))
+            .flat_map(|c| {
+                c.result
+                    .exchanges
+                    .iter()
+                    .map(move |e| (c.label.as_str(), e))
+            })
             .collect();
         let har = plainsight_probe::har::to_har(&entries, env!("CARGO_PKG_VERSION"));
         let text = serde_json::to_vec_pretty(&har)?;
@@ -234,15 +255,23 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
 }
 
 /// Base-URL variables with their paths, key variables, and the provider's own base URL.
-fn base_config(profile: &Profile, user_vars: &[String]) -> (Vec<(String, String)>, Vec<String>, &'static str) {
+fn base_config(
+    profile: &Profile,
+    user_vars: &[String],
+) -> (Vec<(String, String)>, Vec<String>, &'static str) {
     let path_of = |url: &str| {
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        rest.find('/').map_or(String::new(), |i| rest[i..].to_owned())
+        rest.find('/')
+            .map_or(String::new(), |i| rest[i..].to_owned())
     };
     if profile.name != "generic" && user_vars.is_empty() {
         let p = path_of(profile.default_base_url);
         return (
-            profile.base_url_env.iter().map(|v| ((*v).to_owned(), p.clone())).collect(),
+            profile
+                .base_url_env
+                .iter()
+                .map(|v| ((*v).to_owned(), p.clone()))
+                .collect(),
             profile.key_env.iter().map(|s| (*s).to_owned()).collect(),
             profile.default_base_url,
         );
@@ -292,13 +321,19 @@ fn resolve(args: &Args, open: &OpenOptions) -> anyhow::Result<Resolved> {
             if let Some(parent) = abs.parent() {
                 keep.push(parent.display().to_string());
             }
-            scan_inputs.push(package_root(&abs, &cwd).display().to_string());
+            let stop = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
+            scan_inputs.push(package_root(&abs, &stop).display().to_string());
         }
     }
     // The program itself, when given by path.
     let prog = Path::new(&argv[0]);
     if prog.components().count() > 1 && cwd.join(prog).exists() {
-        keep.push(cwd.join(prog).parent().map(|p| p.display().to_string()).unwrap_or_default());
+        keep.push(
+            cwd.join(prog)
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
     }
     scan_inputs.dedup();
     let profile = profile::for_command(&argv).unwrap_or_else(profile::generic);
@@ -309,7 +344,8 @@ fn resolve(args: &Args, open: &OpenOptions) -> anyhow::Result<Resolved> {
             add_profile_args: false,
             cwd: cwd.display().to_string(),
             keep_paths: keep,
-            path_env: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
+            path_env: std::env::var("PATH")
+                .unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
         },
         profile,
         scan_inputs,
@@ -317,21 +353,27 @@ fn resolve(args: &Args, open: &OpenOptions) -> anyhow::Result<Resolved> {
     })
 }
 
-/// The directory of the nearest `package.json` above a script (within 3
-/// levels and not above `stop`), else the script itself.
+/// What the guiding scan reads for a script: the nearest directory above it
+/// holding a `package.json` (at most 3 levels up), else the script's own
+/// directory (modules beside it) — never the working directory itself or
+/// anything above it, which may hold unrelated code.
 fn package_root(script: &Path, stop: &Path) -> PathBuf {
+    let below = |d: &Path| d != stop && d.starts_with(stop);
     let mut dir = script.parent();
     for _ in 0..3 {
         let Some(d) = dir else { break };
+        if !below(d) {
+            break;
+        }
         if d.join("package.json").is_file() {
             return d.to_owned();
         }
-        if d == stop {
-            break;
-        }
         dir = d.parent();
     }
-    script.to_owned()
+    match script.parent() {
+        Some(d) if below(d) => d.to_owned(),
+        _ => script.to_owned(),
+    }
 }
 
 fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
@@ -342,28 +384,47 @@ fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
         .clone()
         .or_else(plainsight_artifact::cache::Cache::default_dir)
         .unwrap_or_else(std::env::temp_dir);
-    let plat_key = fetched.platform.as_ref().map(|(n, v, _, _)| format!("+{n}@{v}")).unwrap_or_default();
-    let root = cache.join("probe-agents").join(format!("{}@{}{plat_key}", fetched.name.replace('/', "+"), fetched.version));
+    let plat_key = fetched
+        .platform
+        .as_ref()
+        .map(|(n, v, _, _)| format!("+{n}@{v}"))
+        .unwrap_or_default();
+    let root = cache.join("probe-agents").join(format!(
+        "{}@{}{plat_key}",
+        fetched.name.replace('/', "+"),
+        fetched.version
+    ));
     let modules = root.join("node_modules");
     let pkg_dir = modules.join(&fetched.name);
     let done = root.join(".complete");
     let mut notices = fetched.notices.clone();
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&pkg_dir).with_context(|| format!("creating {}", pkg_dir.display()))?;
+        std::fs::create_dir_all(&pkg_dir)
+            .with_context(|| format!("creating {}", pkg_dir.display()))?;
         let limits = Limits::default();
         notices.extend(
-            plainsight_artifact::layout::unpack_npm(spec, fetched.tarball.bytes(), &pkg_dir, &limits).map_err(anyhow::Error::new)?,
+            plainsight_artifact::layout::unpack_npm(
+                spec,
+                fetched.tarball.bytes(),
+                &pkg_dir,
+                &limits,
+            )
+            .map_err(anyhow::Error::new)?,
         );
         if let Some((name, _, data, _)) = &fetched.platform {
             let d = modules.join(name);
             std::fs::create_dir_all(&d)?;
-            notices.extend(plainsight_artifact::layout::unpack_npm(name, data.bytes(), &d, &limits).map_err(anyhow::Error::new)?);
+            notices.extend(
+                plainsight_artifact::layout::unpack_npm(name, data.bytes(), &d, &limits)
+                    .map_err(anyhow::Error::new)?,
+            );
         }
         std::fs::write(&done, b"")?;
     }
     let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(pkg_dir.join("package.json")).with_context(|| format!("{spec}: reading package.json"))?,
+        &std::fs::read(pkg_dir.join("package.json"))
+            .with_context(|| format!("{spec}: reading package.json"))?,
     )
     .with_context(|| format!("{spec}: package.json"))?;
     let profile = profile::for_package(&fetched.name).unwrap_or_else(profile::generic);
@@ -379,8 +440,15 @@ fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
         _ => bail!("{spec}: package.json has no `bin` to run"),
     };
     let bin_path = pkg_dir.join(bin.trim_start_matches("./"));
-    let head = std::fs::read(&bin_path).with_context(|| format!("{spec}: bin {}", bin_path.display()))?;
-    let is_node = head.starts_with(b"#!") && head.iter().take(80).collect::<Vec<_>>().windows(4).any(|w| w == [&b'n', &b'o', &b'd', &b'e'])
+    let head =
+        std::fs::read(&bin_path).with_context(|| format!("{spec}: bin {}", bin_path.display()))?;
+    let is_node = head.starts_with(b"#!")
+        && head
+            .iter()
+            .take(80)
+            .collect::<Vec<_>>()
+            .windows(4)
+            .any(|w| w == [&b'n', &b'o', &b'd', &b'e'])
         || [".js", ".mjs", ".cjs"].iter().any(|e| bin.ends_with(e));
     let argv = if is_node {
         vec!["node".to_owned(), bin_path.display().to_string()]
@@ -389,7 +457,10 @@ fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
     };
     let mut scan_inputs = vec![spec.to_owned()];
     if fetched.platform.is_some() {
-        notices.push(format!("{spec}: platform package laid out beside the launcher in {}", modules.display()));
+        notices.push(format!(
+            "{spec}: platform package laid out beside the launcher in {}",
+            modules.display()
+        ));
     }
     scan_inputs.dedup();
     Ok(Resolved {
@@ -399,7 +470,8 @@ fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
             add_profile_args: true,
             cwd: "~".to_owned(),
             keep_paths: vec![root.display().to_string()],
-            path_env: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
+            path_env: std::env::var("PATH")
+                .unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
         },
         profile,
         scan_inputs,
