@@ -63,7 +63,7 @@ fn probe(script: &str) -> Option<(Vec<plainsight_core::Finding>, experiment::Obs
             exe: env!("CARGO_BIN_EXE_plainsight-probe-helper").into(),
         },
         jobs: 3,
-        budget: Duration::from_secs(240),
+        budget: Duration::from_mins(4),
         work_root: work.path().to_owned(),
         max_values: 3,
         group_cells: 2,
@@ -136,8 +136,7 @@ fn expect_clean(script: &str) -> Option<Vec<plainsight_core::Finding>> {
     let v = variation(&f);
     assert!(
         v.is_empty(),
-        "{script}: unexpected variation findings {:#?}",
-        v
+        "{script}: unexpected variation findings {v:#?}"
     );
     assert!(obs.changing.is_empty(), "{:?}", obs.changing);
     Some(f)
