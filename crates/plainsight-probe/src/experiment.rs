@@ -180,6 +180,36 @@ pub fn run(
     opts: &Options,
 ) -> Result<Observed, ExperimentError> {
     let started = Instant::now();
+    let base = baseline(cfg);
+    // The baseline alone first: it tells whether the agent talks to the mock
+    // at all. An agent that never gets a provider turn over HTTPS (it refuses
+    // the interception without a handshake we can see, or its TLS stack hangs)
+    // is tried once with a plain-HTTP base URL; the report says so.
+    let mut cfg = cfg.clone();
+    let mut early_notes = Vec::new();
+    let single = |cfg: &RunConfig, n: usize| {
+        let runner = Runner { cfg, target, opts, deadline: started + opts.budget, seq: AtomicUsize::new(n) };
+        runner.batch(vec![("baseline".into(), base.clone())], true).pop().and_then(|(_, _, r)| r).unwrap_or_default()
+    };
+    let mut first = single(&cfg, 1000);
+    if let Some(e) = &first.error {
+        return Err(ExperimentError::Sandbox(e.clone()));
+    }
+    if provider_requests(&first) == 0 && cfg.base_scheme == "https" {
+        let mut alt = cfg.clone();
+        alt.base_scheme = "http".to_owned();
+        let r = single(&alt, 1001);
+        if provider_requests(&r) > 0 {
+            early_notes.push(
+                "the agent made no provider request with an https:// base URL inside the sandbox; \
+                 the base URL is plain http:// in every cell (hard-coded HTTPS hosts are still intercepted)"
+                    .to_owned(),
+            );
+            cfg = alt;
+            first = r;
+        }
+    }
+    let cfg = &cfg;
     let runner = Runner {
         cfg,
         target,
@@ -187,7 +217,6 @@ pub fn run(
         deadline: started + opts.budget,
         seq: AtomicUsize::new(0),
     };
-    let base = baseline(cfg);
     std::thread::scope(|s| {
         let scan = s.spawn(guidance);
         let mut obs = Observed {
@@ -204,20 +233,18 @@ pub fn run(
 
         // A/A and the first one-dimension cells together (one batch keeps both cores busy).
         let fixed = fixed_catalogue(&default_host(cfg));
-        let mut first: Vec<(String, Settings)> = vec![
-            ("baseline".into(), base.clone()),
-            ("baseline (repeat)".into(), base.clone()),
-        ];
+        let mut batch1: Vec<(String, Settings)> = vec![("baseline (repeat)".into(), base.clone())];
         for (d, vals) in &fixed {
             if let Some(v) = vals.get(1) {
-                first.push((format!("{d} = {v}"), base.with(d, v)));
+                batch1.push((format!("{d} = {v}"), base.with(d, v)));
             }
         }
-        let done = runner.batch(first, true);
+        let done = runner.batch(batch1, true);
         let mut done = done.into_iter();
-        let (_, _, a1) = done.next().expect("baseline");
+        let a1 = first;
         let (_, _, a2) = done.next().expect("repeat");
-        let (a1, a2) = (a1.unwrap_or_default(), a2.unwrap_or_default());
+        let a2 = a2.unwrap_or_default();
+        obs.notes.extend(early_notes);
         for r in [&a1, &a2] {
             if let Some(e) = &r.error {
                 return Err(ExperimentError::Sandbox(e.clone()));
