@@ -46,7 +46,12 @@ pub static PROFILES: &[Profile] = &[
         commands: &["claude"],
         family: Family::Anthropic,
         base_url_env: &["ANTHROPIC_BASE_URL"],
-        default_base_url: "https://api.anthropic.com",
+        // Plain http for the base URL: inside the sandbox Claude Code 2.x
+        // stalls before its first request to an https:// base URL (no
+        // handshake reaches the capture server; other agents and hard-coded
+        // HTTPS hosts are intercepted fine). The host, which is what the
+        // matrix varies, is the same.
+        default_base_url: "http://api.anthropic.com",
         key_env: &["ANTHROPIC_API_KEY"],
         api_key: "sk-ant-api03-plainsightprobe0000000000000000000000000000000000000000000000000000000000000000000-AAAAAAAA",
         env: &[],
