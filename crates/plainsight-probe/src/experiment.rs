@@ -188,8 +188,18 @@ pub fn run(
     let mut cfg = cfg.clone();
     let mut early_notes = Vec::new();
     let single = |cfg: &RunConfig, n: usize| {
-        let runner = Runner { cfg, target, opts, deadline: started + opts.budget, seq: AtomicUsize::new(n) };
-        runner.batch(vec![("baseline".into(), base.clone())], true).pop().and_then(|(_, _, r)| r).unwrap_or_default()
+        let runner = Runner {
+            cfg,
+            target,
+            opts,
+            deadline: started + opts.budget,
+            seq: AtomicUsize::new(n),
+        };
+        runner
+            .batch(vec![("baseline".into(), base.clone())], true)
+            .pop()
+            .and_then(|(_, _, r)| r)
+            .unwrap_or_default()
     };
     let mut first = single(&cfg, 1000);
     if let Some(e) = &first.error {
