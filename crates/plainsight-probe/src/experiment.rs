@@ -207,7 +207,7 @@ pub fn run(
     }
     if provider_requests(&first) == 0 && cfg.base_scheme == "https" {
         let mut alt = cfg.clone();
-        alt.base_scheme = "http".to_owned();
+        "http".clone_into(&mut alt.base_scheme);
         let r = single(&alt, 1001);
         if provider_requests(&r) > 0 {
             early_notes.push(
