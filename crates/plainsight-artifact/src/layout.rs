@@ -128,6 +128,7 @@ mod tests {
 
     #[test]
     fn unpacks_and_refuses_traversal() {
+        use std::os::unix::fs::PermissionsExt as _;
         let d = tempfile::tempdir().unwrap();
         let t = tgz(&[
             ("package/cli.js", b"console.log(1)", 0o755),
@@ -142,7 +143,6 @@ mod tests {
         assert!(d.path().join("lib/a.js").exists());
         assert!(!d.path().parent().unwrap().join("evil.js").exists());
         assert_eq!(notes.len(), 1, "{notes:?}");
-        use std::os::unix::fs::PermissionsExt as _;
         assert_eq!(
             std::fs::metadata(d.path().join("cli.js"))
                 .unwrap()
