@@ -11,6 +11,10 @@ pub mod codes;
 pub mod diff;
 pub mod finding;
 pub mod render;
+pub mod verdict;
 
 pub use codes::Rule;
-pub use finding::{CharNote, Confidence, Excerpt, Finding, Location, Position, Report, Severity};
+pub use finding::{
+    CharNote, Confidence, Excerpt, Finding, Flow, FlowStep, Location, Position, Report, Severity,
+    ValueList,
+};

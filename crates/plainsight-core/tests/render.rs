@@ -144,7 +144,16 @@ pub fn sample_report() -> Report {
 
 fn rendered(format: Format, color: bool) -> String {
     let mut out = Vec::new();
-    render(&sample_report(), format, TextOptions { color }, &mut out).unwrap();
+    render(
+        &sample_report(),
+        format,
+        TextOptions {
+            color,
+            ..TextOptions::default()
+        },
+        &mut out,
+    )
+    .unwrap();
     String::from_utf8(out).unwrap()
 }
 

@@ -30,7 +30,7 @@ use oxc_ast::ast::{Argument, CallExpression, Expression, StringLiteral};
 use oxc_codegen::{Codegen, Context, Gen, GenExpr};
 
 use oxc_syntax::precedence::Precedence;
-use plainsight_core::{Confidence, Finding, Rule, Severity};
+use plainsight_core::{Confidence, Finding, Rule, Severity, ValueList};
 
 use crate::context::Ctx;
 use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, hex_decode};
@@ -282,6 +282,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
                 self.ctx.location(c.span),
             );
             f.severity = Severity::High;
+            f.list = Some(ValueList {
+                kind: items.kind.to_string(),
+                count: items.items.len(),
+                hidden: true,
+            });
             f.decoded = Some(items.items.join("\n"));
             f.snippet = Some(snippet.clone());
             f.notes.clone_from(&usage);
@@ -414,6 +419,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
             );
             f.severity = Severity::High;
             f.confidence = Confidence::Medium;
+            f.list = Some(ValueList {
+                kind: l.kind.to_string(),
+                count: l.items.len(),
+                hidden: true,
+            });
             f.decoded = Some(l.items.join("\n"));
             f.snippet = Some(clip(self.ctx.text(lit.span), SNIPPET_LINE));
             self.out.push(f);

@@ -259,6 +259,7 @@ fn analyze_source(
             }
             f.notes
                 .push("found after inlining the string table (see PS203)".into());
+            env::list_was_hidden(&mut f);
             findings.push(f);
         }
     }

@@ -313,6 +313,8 @@ impl Inventory {
                 ),
                 loc(at),
             );
+            f.subject = Some(name.clone());
+            f.occurrences = Some(count as u64);
             f.decoded = Some(name);
             out.push(low(f));
         }
@@ -327,6 +329,8 @@ impl Inventory {
                 format!("host {host} in {count} URL(s) in the binary, first at offset {at:#x}"),
                 loc(at),
             );
+            f.subject = Some(host.clone());
+            f.occurrences = Some(count as u64);
             f.decoded = Some(host);
             if let Some(t) = tele {
                 f.notes.push(format!("URL path or host names {t:?}"));
