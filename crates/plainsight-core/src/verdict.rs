@@ -122,8 +122,11 @@ pub struct Verdict<'r> {
     pub channels: Vec<&'r Finding>,
     /// Hidden-text findings at medium or above, most severe first.
     pub hidden_text: Vec<&'r Finding>,
-    /// Targeting lists at medium or above, most severe first.
-    pub targeting: Vec<&'r Finding>,
+    /// Targeting lists at medium or above, most severe first, one entry
+    /// per list: the findings about the same values (the literal that hides
+    /// them, the call that decodes them, the comparison that uses them)
+    /// together.
+    pub targeting: Vec<TargetingGroup<'r>>,
     /// Other findings at high or above (neither channel, hidden text nor list).
     pub other_high: Vec<&'r Finding>,
     /// Findings per severity, indexed by `Severity as usize` (info = 0).
@@ -147,8 +150,9 @@ impl<'r> Verdict<'r> {
         let channels = pick(&|f| Role::of(f.rule) == Role::Channel);
         let hidden_text =
             pick(&|f| Role::of(f.rule) == Role::HiddenText && f.severity >= Severity::Medium);
-        let targeting =
-            pick(&|f| Role::of(f.rule) == Role::TargetingList && f.severity >= Severity::Medium);
+        let targeting = group_lists(pick(&|f| {
+            Role::of(f.rule) == Role::TargetingList && f.severity >= Severity::Medium
+        }));
         let other_high = pick(&|f| {
             matches!(Role::of(f.rule), Role::Evidence | Role::Inventory)
                 && f.severity >= Severity::High
@@ -182,6 +186,67 @@ impl<'r> Verdict<'r> {
     pub fn count_at_least(&self, severity: Severity) -> usize {
         self.counts[severity as usize..].iter().sum()
     }
+}
+
+/// The findings about one list of values (see [`Verdict::targeting`]).
+#[derive(Clone, Debug)]
+pub struct TargetingGroup<'r> {
+    /// Most severe first; the first one names the list.
+    pub findings: Vec<&'r Finding>,
+}
+
+impl TargetingGroup<'_> {
+    /// The environment sources compared with the list (PS305 subjects).
+    pub fn compared_with(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        for f in &self.findings {
+            if let Some(s) = f.subject.as_deref()
+                && !v.contains(&s)
+            {
+                v.push(s);
+            }
+        }
+        v
+    }
+
+    /// Whether any finding says the code hid the list.
+    pub fn hidden(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.list.as_ref().is_some_and(|l| l.hidden))
+    }
+}
+
+/// The values of a list finding, sorted: one per line of `decoded`, or
+/// comma-separated on one line.
+pub fn list_values(f: &Finding) -> Vec<&str> {
+    let Some(d) = f.decoded.as_deref() else {
+        return Vec::new();
+    };
+    let mut v: Vec<&str> = if d.contains('\n') {
+        d.lines().map(str::trim).collect()
+    } else {
+        d.split(", ").map(str::trim).collect()
+    };
+    v.retain(|s| !s.is_empty());
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn group_lists(findings: Vec<&Finding>) -> Vec<TargetingGroup<'_>> {
+    let mut groups: Vec<(Vec<&str>, TargetingGroup<'_>)> = Vec::new();
+    for f in findings {
+        let values = list_values(f);
+        match groups
+            .iter_mut()
+            .find(|(v, _)| !values.is_empty() && *v == values)
+        {
+            Some((_, g)) => g.findings.push(f),
+            None => groups.push((values, TargetingGroup { findings: vec![f] })),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// Findings most severe first; within a severity by input, location and rule
@@ -377,6 +442,7 @@ mod tests {
         let v = Verdict::of(&report);
         assert_eq!(v.headline, Headline::Review);
         assert_eq!(v.targeting.len(), 1);
+        assert_eq!(v.targeting[0].findings.len(), 1);
         report
             .findings
             .push(f(Rule::CovertFormat, Severity::High, None, "a.js", 3));
@@ -385,6 +451,37 @@ mod tests {
         assert_eq!(v.headline, Headline::CovertChannel);
         assert_eq!(v.incomplete, ["b.js: too deep"]);
         assert_eq!(v.count_at_least(Severity::High), 2);
+    }
+
+    #[test]
+    fn findings_about_one_list_are_one_entry() {
+        let mut hidden = f(Rule::TargetingList, Severity::High, None, "a.js", 1);
+        hidden.decoded = Some("b.example\na.example".into());
+        hidden.list = Some(crate::ValueList {
+            kind: "hosts".into(),
+            count: 2,
+            hidden: true,
+        });
+        let mut compared = f(
+            Rule::EnvTargeting,
+            Severity::High,
+            Some("process.env.BASE_URL"),
+            "a.js",
+            9,
+        );
+        compared.decoded = Some("a.example, b.example".into());
+        let mut other = f(Rule::EnvTargeting, Severity::Medium, Some("TZ"), "a.js", 20);
+        other.decoded = Some("Asia/Tehran, Asia/Kabul".into());
+        let report = Report {
+            findings: vec![hidden, compared, other],
+            ..Report::default()
+        };
+        let v = Verdict::of(&report);
+        assert_eq!(v.targeting.len(), 2);
+        assert_eq!(v.targeting[0].findings.len(), 2);
+        assert!(v.targeting[0].hidden());
+        assert_eq!(v.targeting[0].compared_with(), ["process.env.BASE_URL"]);
+        assert!(!v.targeting[1].hidden());
     }
 
     #[test]

@@ -592,3 +592,49 @@ fn obfuscated_agent_is_decoded_and_two_builds_diff_to_nothing() {
         "{v:#}"
     );
 }
+
+/// The README's first command: the bundled example agent, its covert
+/// version against its clean twin.
+#[test]
+fn readme_example_shows_the_channel_first() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = run(
+        &root,
+        &[
+            "scan",
+            "--color",
+            "never",
+            "examples/tiny-agent-1.5.0",
+            "--baseline",
+            "examples/tiny-agent-1.4.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    let head: Vec<&str> = s.lines().take(12).collect();
+    assert!(
+        head[0].starts_with("verdict since examples/tiny-agent-1.4.0: COVERT CHANNEL APPEARED"),
+        "{s}"
+    );
+    let head = head.join("\n");
+    for needle in [
+        "critical[PS101] covert-lookalike-choice",
+        "trigger    process.env.ANTHROPIC_BASE_URL",
+        "Intl.DateTimeFormat().resolvedOptions().timeZone",
+        "carrier    U+0027 APOSTROPHE / U+02B9 MODIFIER LETTER PRIME",
+        "critical[PS104] covert-format-variation",
+        "targeting    4 host names/domains, hidden in the code, compared with process.env.ANTHROPIC_BASE_URL",
+        "3 time zones, hidden in the code",
+    ] {
+        assert!(head.contains(needle), "{needle}\n{s}");
+    }
+    // The clean twin passes a gate at high; so does the covert one's
+    // baseline side of the diff (nothing disappeared).
+    let clean = run(
+        &root,
+        &["scan", "--fail-on", "high", "examples/tiny-agent-1.4.0"],
+    );
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    assert!(stdout(&clean).starts_with("verdict: nothing at medium or above"));
+    assert!(s.contains("disappeared since the baseline (0):"), "{s}");
+}

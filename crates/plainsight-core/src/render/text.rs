@@ -270,26 +270,8 @@ impl<'r> Layout<'r> {
                 plural(v.channels.len() - channels, "channel")
             );
         }
-        self.verdict_list(&mut s, "targeting", &v.targeting, |f| {
-            let Some(l) = &f.list else {
-                return brief(f);
-            };
-            let mut t = format!("{} {}", l.count, escape(&l.kind));
-            if l.hidden {
-                t.push_str(", hidden in the code");
-            }
-            if let Some(subject) = &f.subject {
-                let _ = write!(t, ", compared with {}", escape(subject));
-            }
-            let _ = write!(
-                t,
-                " ({}[{}] at {})",
-                f.severity,
-                f.rule.code(),
-                short_location(&f.location)
-            );
-            t
-        });
+        let groups: Vec<&verdict::TargetingGroup<'_>> = v.targeting.iter().collect();
+        self.verdict_list(&mut s, "targeting", &groups, |g| targeting_line(g));
         self.verdict_list(&mut s, "hidden text", &v.hidden_text, brief);
         self.verdict_list(&mut s, "also high", &v.other_high, brief);
         if let Some(b) = diff {
@@ -357,12 +339,12 @@ impl<'r> Layout<'r> {
         let _ = writeln!(s, "    {:<11}{sink}", "sink");
     }
 
-    fn verdict_list(
+    fn verdict_list<T>(
         &self,
         s: &mut String,
         label: &str,
-        items: &[&Finding],
-        line: impl Fn(&Finding) -> String,
+        items: &[&T],
+        line: impl Fn(&T) -> String,
     ) {
         if items.is_empty() {
             return;
@@ -396,24 +378,49 @@ impl<'r> Layout<'r> {
             None => "findings, most severe first:".to_string(),
         };
         let _ = writeln!(s, "{}\n", self.bold(&title));
+        let entries = if self.full {
+            list.iter().map(|f| (*f, Vec::new())).collect()
+        } else {
+            fold_same_place(list)
+        };
         let mut used = 0;
-        let mut rest = list;
-        while let Some((f, more)) = rest.split_first() {
-            let d = self.diagnostic(f);
+        let mut rest: Vec<&Finding> = Vec::new();
+        for (f, also) in entries {
+            if !rest.is_empty() {
+                rest.push(f);
+                rest.extend(also);
+                continue;
+            }
+            let mut d = self.diagnostic(f);
+            for a in &also {
+                let _ = writeln!(
+                    d,
+                    " = also here: {}[{}] {}",
+                    a.severity,
+                    a.rule.code(),
+                    clip(&a.message, BRIEF_WIDTH)
+                );
+            }
             let n = count_lines(&d) + 1;
             if used + n > budget {
-                break;
+                rest.push(f);
+                rest.extend(also);
+                continue;
             }
             used += n;
             s.push_str(&d);
             s.push('\n');
             shown.in_full += 1;
-            rest = more;
+            shown.in_brief += also.len();
         }
         if !rest.is_empty() {
             shown.in_brief += rest.len();
-            let _ = writeln!(s, "{} more, in brief (-v shows each in full):", rest.len());
-            s.push_str(&self.grouped(rest, BRIEF_GROUPS));
+            let _ = writeln!(
+                s,
+                "{}, in brief (-v shows each in full):",
+                plural(rest.len(), "more finding")
+            );
+            s.push_str(&self.grouped(&rest, BRIEF_GROUPS));
             s.push('\n');
         }
         s
@@ -824,12 +831,18 @@ fn pad_left(s: &str, w: usize) -> String {
 /// `path:line:col` without the container chain, the path cut from the left:
 /// enough to find the place again next to the full diagnostic.
 fn short_location(l: &Location) -> String {
-    let n = l.path.chars().count();
+    // A made-up path (`<strings inventory>`, `<sea main>`) says nothing
+    // alone: name the container it stands for.
+    let full = match l.chain.last() {
+        Some(container) if l.path.starts_with('<') => format!("{container} › {}", l.path),
+        _ => l.path.clone(),
+    };
+    let n = full.chars().count();
     let path = if n > 40 {
-        let tail: String = l.path.chars().skip(n - 39).collect();
+        let tail: String = full.chars().skip(n - 39).collect();
         escape(&format!("…{tail}"))
     } else {
-        escape(&l.path)
+        escape(&full)
     };
     match (l.start.line, l.start.column) {
         (0, _) => path,
@@ -845,6 +858,63 @@ fn relative_location(l: &Location, of: &Location) -> String {
     } else {
         escape(&l.display_chain())
     }
+}
+
+/// A decoded string at the very place of a more severe finding (the
+/// literal or call behind a targeting list) is the same fact: it is named
+/// on one line under that finding instead of repeated in full.
+fn fold_same_place<'a>(list: &[&'a Finding]) -> Vec<(&'a Finding, Vec<&'a Finding>)> {
+    let place = |f: &Finding| {
+        (
+            f.location.chain.clone(),
+            f.location.path.clone(),
+            f.location.start.offset,
+        )
+    };
+    let mut out: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    for f in list {
+        if verdict::Role::of(f.rule) == verdict::Role::Evidence
+            && let Some(e) = out
+                .iter_mut()
+                .find(|(p, _)| p.severity > f.severity && place(p) == place(f))
+        {
+            e.1.push(f);
+            continue;
+        }
+        out.push((f, Vec::new()));
+    }
+    out
+}
+
+/// One list of the verdict: `142 hosts, hidden in the code, compared with
+/// process.env.X (high PS202, PS305 at cli.js:1:2)`.
+fn targeting_line(g: &verdict::TargetingGroup<'_>) -> String {
+    let first = g.findings[0];
+    let mut t = match &first.list {
+        Some(l) => format!("{} {}", l.count, escape(&l.kind)),
+        None => clip(&first.message, BRIEF_WIDTH),
+    };
+    if g.hidden() {
+        t.push_str(", hidden in the code");
+    }
+    let compared = g.compared_with();
+    if !compared.is_empty() {
+        let _ = write!(t, ", compared with {}", escape(&compared.join(" and ")));
+    }
+    let mut codes: Vec<&str> = Vec::new();
+    for f in &g.findings {
+        if !codes.contains(&f.rule.code()) {
+            codes.push(f.rule.code());
+        }
+    }
+    let _ = write!(
+        t,
+        " ({} {} at {})",
+        first.severity,
+        codes.join(", "),
+        short_location(&first.location)
+    );
+    t
 }
 
 /// `severity[CODE] path:line:col message`, one line.
