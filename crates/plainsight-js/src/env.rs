@@ -926,7 +926,8 @@ impl<'a> EnvVisitor<'_, 'a> {
             return;
         }
         let hidden = list_expr.is_some_and(|e| !list_is_written(self.ctx, e, list));
-        let Some(graded) = grade_list(read, list, hidden) else {
+        let refuses = refuses_unlisted(self.ctx, node);
+        let Some(graded) = grade_list(read, list, hidden, refuses) else {
             return;
         };
         let mut f = Finding::new(
@@ -1218,14 +1219,22 @@ pub(crate) struct GradedList {
 ///   `none`…), the POSIX locale and charset names (`C`, `POSIX`, `UTF-8`),
 ///   UTC, loopback hosts. What is left must still be ≥ 2 values of the
 ///   kind the source can target ([`list_fits`]), else it is no targeting;
-/// - a list the code hid (decoded, computed, from a string table) or a long
-///   one (≥ [`LONG_LIST`] values) is high: someone chose whom to single out;
+/// - a list the code hid (decoded, computed, from a string table) is high;
+/// - an allow-list that refuses loudly (`if (!L.includes(v)) throw …`) is
+///   low: configuration is validated, nothing varies silently;
+/// - a long list (≥ [`LONG_LIST`] values) is high: someone chose whom to
+///   single out;
 /// - hosts that all belong to one site (one registrable domain under the
 ///   Public Suffix List) are low: a program recognising one party's hosts,
 ///   typically its own;
 /// - any other short list written out in the code is medium: worth a look
 ///   (a provider switch, a mirror for one region), not a verdict.
-pub(crate) fn grade_list(read: &EnvRead, list: &[String], hidden: bool) -> Option<GradedList> {
+pub(crate) fn grade_list(
+    read: &EnvRead,
+    list: &[String],
+    hidden: bool,
+    refuses: bool,
+) -> Option<GradedList> {
     let mut values: Vec<String> = Vec::new();
     let mut dropped = 0;
     for v in list {
@@ -1245,6 +1254,13 @@ pub(crate) fn grade_list(read: &EnvRead, list: &[String], hidden: bool) -> Optio
         (
             Severity::High,
             format!("graded high: the code hides this list of {n} {kind}"),
+        )
+    } else if refuses {
+        (
+            Severity::Low,
+            format!(
+                "graded low: an allow-list ({n} {kind}): a value not in it stops with an error, nothing varies silently"
+            ),
         )
     } else if n >= LONG_LIST {
         (
@@ -1290,6 +1306,42 @@ pub(crate) fn list_was_hidden(f: &mut Finding) {
             l.count, l.kind
         ));
     }
+}
+
+/// `if (!LIST.includes(v)) throw …`: the comparison at `node` only decides
+/// whether the program stops with an error. Parentheses and `!` are looked
+/// through; the `if` must throw at once (alone or first in its block).
+fn refuses_unlisted(ctx: &Ctx<'_>, node: oxc_semantic::NodeId) -> bool {
+    let nodes = ctx.semantic.nodes();
+    if node.index() >= nodes.len() {
+        return false;
+    }
+    let mut negated = false;
+    let mut child = nodes.get_node(node).kind().span();
+    for n in nodes.ancestors(node).take(6) {
+        match n.kind() {
+            AstKind::ParenthesizedExpression(p) => child = p.span,
+            AstKind::UnaryExpression(u)
+                if u.operator == oxc_syntax::operator::UnaryOperator::LogicalNot =>
+            {
+                negated = !negated;
+                child = u.span;
+            }
+            AstKind::IfStatement(i) => {
+                let throws = |st: &oxc_ast::ast::Statement<'_>| match st {
+                    oxc_ast::ast::Statement::ThrowStatement(_) => true,
+                    oxc_ast::ast::Statement::BlockStatement(b) => matches!(
+                        b.body.first(),
+                        Some(oxc_ast::ast::Statement::ThrowStatement(_))
+                    ),
+                    _ => false,
+                };
+                return negated && i.test.span() == child && throws(&i.consequent);
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Values any program compares with, which single nobody out.
@@ -1901,6 +1953,20 @@ mod tests {
             (
                 "const Z = ['Asia/Tehran', 'Asia/Kabul', 'Asia/Baku', 'Asia/Dubai', 'Asia/Karachi', 'Asia/Dhaka', 'Asia/Omsk', 'Asia/Hovd']; if (Z.includes(process.env.TZ)) x();",
                 High,
+            ),
+            // An allow-list that refuses loudly validates configuration.
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (u) { if (!['https://a.acme.com', 'https://b.other.net', 'https://c.third.org'].includes(u)) throw Error('not an approved endpoint'); }",
+                Low,
+            ),
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (!(['https://a.acme.com', 'https://b.other.net'].includes(u))) { throw new Error('no'); }",
+                Low,
+            ),
+            // Not negated: taking the listed branch is not refusing.
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (['https://a.acme.com', 'https://b.other.net'].includes(u)) { throw new Error('no'); }",
+                Medium,
             ),
             // Computed (not visible in the code): hidden, high, even for one site.
             (
