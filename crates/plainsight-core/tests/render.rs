@@ -392,8 +392,9 @@ fn large_report() -> Report {
         );
         f.snippet = Some(
             (0..20)
-                .map(|l| format!("line {l} of the decoder\n"))
-                .collect(),
+                .map(|l| format!("line {l} of the decoder"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         );
         f.decoded = Some("x".repeat(2000));
         findings.push(f);
@@ -410,8 +411,9 @@ fn large_report() -> Report {
         f.severity = Severity::Critical;
         f.snippet = Some(
             (0..40)
-                .map(|l| format!("channel code line {l}\n"))
-                .collect(),
+                .map(|l| format!("channel code line {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         );
         f.flow = Some(Flow {
             triggers: vec![FlowStep {
