@@ -834,7 +834,10 @@ fn short_location(l: &Location) -> String {
     // A made-up path (`<strings inventory>`, `<sea main>`) says nothing
     // alone: name the container it stands for.
     let full = match l.chain.last() {
-        Some(container) if l.path.starts_with('<') => format!("{container} › {}", l.path),
+        Some(container) if l.path.starts_with('<') => {
+            let name = container.rsplit(['/', '\\']).next().unwrap_or(container);
+            format!("{name} › {}", l.path)
+        }
         _ => l.path.clone(),
     };
     let n = full.chars().count();
