@@ -15,6 +15,6 @@ pub mod verdict;
 
 pub use codes::Rule;
 pub use finding::{
-    CharNote, Confidence, Excerpt, Finding, Flow, FlowStep, Location, Position, Report, Severity,
-    ValueList,
+    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Flow, FlowStep, Incomplete,
+    IncompleteKind, Location, Position, Report, Severity, UnitOutcome, ValueList,
 };

@@ -10,7 +10,7 @@
 //!   a *targeting list*, *inventory* (what the code reads and where it
 //!   connects) or other *evidence* (decoded strings, obfuscation). The verdict
 //!   leads with channels, then hidden text and targeting lists, then whether
-//!   everything could be analysed. A rule added later gets its role from its
+//!   everything could be analysed (the units' typed outcomes). A rule added later gets its role from its
 //!   code range until it is named here.
 //! - **The verdict is computed on every finding**, whatever a renderer then
 //!   filters (`--min-severity`) or folds into tables: a display choice must
@@ -26,7 +26,7 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use crate::codes::Rule;
-use crate::finding::{Finding, Report, Severity};
+use crate::finding::{Finding, Report, Severity, UnitOutcome};
 
 /// The part a rule's findings play in a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -131,10 +131,13 @@ pub struct Verdict<'r> {
     pub other_high: Vec<&'r Finding>,
     /// Findings per severity, indexed by `Severity as usize` (info = 0).
     pub counts: [usize; 5],
-    /// What could not be analysed: the report's errors (a file that does not
-    /// parse, one too deep or too large). Non-empty means the verdict covers
-    /// only part of the input.
-    pub incomplete: Vec<&'r str>,
+    /// The units not analysed completely (a file that does not parse, one
+    /// too deep or too large, a budget spent), with their reasons, the
+    /// baseline's included. Non-empty means the verdict covers only part of
+    /// the input.
+    pub incomplete: Vec<&'r UnitOutcome>,
+    /// Units looked at (both sides of a diff).
+    pub units: usize,
 }
 
 impl<'r> Verdict<'r> {
@@ -174,7 +177,8 @@ impl<'r> Verdict<'r> {
             targeting,
             other_high,
             counts,
-            incomplete: report.errors.iter().map(String::as_str).collect(),
+            incomplete: report.incomplete().collect(),
+            units: report.units.len(),
         }
     }
 
@@ -446,10 +450,17 @@ mod tests {
         report
             .findings
             .push(f(Rule::CovertFormat, Severity::High, None, "a.js", 3));
-        report.errors.push("b.js: too deep".into());
+        report.units.push(UnitOutcome::analysed(Vec::new(), "a.js"));
+        report.units.push(UnitOutcome::not_analysed(
+            Vec::new(),
+            "b.js",
+            crate::Incomplete::new(crate::IncompleteKind::TooDeep, "b.js: too deep"),
+        ));
         let v = Verdict::of(&report);
         assert_eq!(v.headline, Headline::CovertChannel);
-        assert_eq!(v.incomplete, ["b.js: too deep"]);
+        assert_eq!(v.incomplete.len(), 1);
+        assert_eq!(v.incomplete[0].path, "b.js");
+        assert_eq!(v.units, 2);
         assert_eq!(v.count_at_least(Severity::High), 2);
     }
 

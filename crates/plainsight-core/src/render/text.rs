@@ -15,7 +15,8 @@
 //! 3. **Inventory**: endpoints and environment reads at low/info severity as
 //!    tables (subject, kind, sites, files, first seen).
 //! 4. What disappeared since the baseline, what the input layer did, the
-//!    errors, and the summary, last.
+//!    units not analysed completely (with their reasons), and the summary
+//!    with the coverage, last.
 //!
 //! By default ([`Show::Findings`]) the whole report stays within
 //! [`TextOptions::line_budget`] lines: diagnostics are added, most severe
@@ -58,7 +59,7 @@ const CATEGORIES: [(&str, &str); 6] = [
 const MAX_CHAR_NOTES: usize = 6;
 
 /// Caps of the bounded layout (verdict entries, snippet lines, brief
-/// groups, table rows, notices and errors).
+/// groups, table rows, notices and incomplete units).
 const VERDICT_CHANNELS: usize = 3;
 const VERDICT_ITEMS: usize = 3;
 const SNIPPET_LINES: usize = 12;
@@ -166,7 +167,7 @@ impl<'r> Layout<'r> {
         // diagnostics get what is left of the budget.
         let tables = self.inventory(inventory);
         let gone = self.disappeared();
-        let lists = self.notices_and_errors();
+        let lists = self.notices_and_incomplete();
         let summary_lines = count_lines(&self.summary(&Shown::default())) + 1;
         let budget = if self.full {
             usize::MAX
@@ -281,13 +282,14 @@ impl<'r> Layout<'r> {
                 .collect();
             self.verdict_list(&mut s, "unchanged", &kept, brief);
         }
-        let analysis = match v.incomplete.len() {
-            0 => "complete: no file failed to parse or hit a limit".to_string(),
-            n => self.paint(
+        let analysis = match (v.incomplete.first(), v.units) {
+            (None, 0) => "no unit was reported as not analysed".to_string(),
+            (None, n) => format!("complete: {} analysed", plural(n, "unit")),
+            (Some(first), n) => self.paint(
                 &format!(
-                    "INCOMPLETE: {} could not be analysed, first: {} (all under errors)",
-                    plural(n, "part"),
-                    clip(v.incomplete[0], BRIEF_WIDTH)
+                    "INCOMPLETE: {} of {n} units not analysed completely, first: {} (all listed below)",
+                    v.incomplete.len(),
+                    outcome_line(first, BRIEF_WIDTH)
                 ),
                 Self::severity_style(Severity::High),
             ),
@@ -635,7 +637,7 @@ impl<'r> Layout<'r> {
         s
     }
 
-    fn notices_and_errors(&self) -> String {
+    fn notices_and_incomplete(&self) -> String {
         let mut s = String::new();
         let cap = |n: usize| if self.full { n } else { LIST_LINES };
         let notices = &self.report.notices;
@@ -652,22 +654,37 @@ impl<'r> Layout<'r> {
                 );
             }
         }
-        let errors = &self.report.errors;
-        if !errors.is_empty() {
+        let incomplete = &self.verdict.incomplete;
+        if !incomplete.is_empty() {
             let _ = writeln!(
                 s,
-                "{} {} (results are incomplete):",
-                self.paint("errors:", Self::severity_style(Severity::Critical)),
-                plural(errors.len(), "input error")
+                "{} {} of {} not analysed completely (results are incomplete):",
+                self.paint("incomplete:", Self::severity_style(Severity::Critical)),
+                incomplete.len(),
+                plural(self.verdict.units, "unit")
             );
-            for e in errors.iter().take(cap(errors.len())) {
-                let _ = writeln!(s, "  {}", escape(e));
+            let lines: Vec<String> = incomplete
+                .iter()
+                .flat_map(|u| {
+                    let side = if u.baseline { "baseline " } else { "" };
+                    u.reasons.iter().map(move |r| {
+                        format!(
+                            "  {side}{} [{}]: {}",
+                            u.status.as_str().replace('-', " "),
+                            r.kind,
+                            escape(&r.message)
+                        )
+                    })
+                })
+                .collect();
+            for l in lines.iter().take(cap(lines.len())) {
+                let _ = writeln!(s, "{l}");
             }
-            if errors.len() > cap(errors.len()) {
+            if lines.len() > cap(lines.len()) {
                 let _ = writeln!(
                     s,
                     "  … {} more (-v, or --format json)",
-                    errors.len() - cap(errors.len())
+                    lines.len() - cap(lines.len())
                 );
             }
         }
@@ -730,6 +747,21 @@ impl<'r> Layout<'r> {
                 let _ = writeln!(s, "  {prefix}xx {label}: {k}");
             }
         }
+        match (self.verdict.incomplete.len(), self.verdict.units) {
+            (_, 0) => {}
+            (0, n) => {
+                let _ = writeln!(s, "coverage: {} analysed completely", plural(n, "unit"));
+            }
+            (k, n) => {
+                let _ = writeln!(
+                    s,
+                    "coverage: {} of {} analysed completely; {} {k} (listed above)",
+                    n - k,
+                    plural(n, "unit"),
+                    self.paint("INCOMPLETE", Self::severity_style(Severity::Critical)),
+                );
+            }
+        }
         if let Some(b) = &report.baseline {
             let _ = writeln!(
                 s,
@@ -737,14 +769,6 @@ impl<'r> Layout<'r> {
                 n,
                 b.disappeared.len(),
                 b.unchanged.len()
-            );
-        }
-        if !report.errors.is_empty() {
-            let _ = writeln!(
-                s,
-                "{} {} could not be analysed; the results are incomplete",
-                self.paint("incomplete:", Self::severity_style(Severity::Critical)),
-                plural(report.errors.len(), "part")
             );
         }
         s
@@ -918,6 +942,24 @@ fn targeting_line(g: &verdict::TargetingGroup<'_>) -> String {
         short_location(&first.location)
     );
     t
+}
+
+/// `not analysed [too-deep]: x.js: too deep`, clipped.
+fn outcome_line(u: &crate::UnitOutcome, width: usize) -> String {
+    let side = if u.baseline { "baseline " } else { "" };
+    match u.reasons.first() {
+        Some(r) => format!(
+            "{side}{} [{}]: {}",
+            u.status.as_str().replace('-', " "),
+            r.kind,
+            clip(&r.message, width)
+        ),
+        None => format!(
+            "{side}{}: {}",
+            u.status.as_str().replace('-', " "),
+            clip(&u.display(), width)
+        ),
+    }
 }
 
 /// `severity[CODE] path:line:col message`, one line.

@@ -14,7 +14,9 @@
 //! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
 //!   a missing package or a tarball that fails its integrity check must not
 //!   look like a clean scan. Problems inside an input (one file that does not
-//!   parse) are report errors and the scan goes on.
+//!   parse, is too deep, or ran out of a budget) are typed unit outcomes in
+//!   the report, the scan goes on, and the exit code is 2 unless
+//!   `--allow-incomplete`.
 //! - **JavaScript that is not UTF-8** (the artifact layer already converts
 //!   Bun's Latin-1) is decoded lossily and the report gets a notice naming the
 //!   unit and the first bad byte offset: the code is still worth scanning, and
@@ -30,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use plainsight_artifact::{Limits, OpenOptions, Unit, UnitKind};
-use plainsight_core::{Finding, Report};
+use plainsight_core::{Finding, Report, UnitOutcome};
 use plainsight_js::ScanOptions;
 
 use super::{OutputArgs, parse_size};
@@ -162,7 +164,7 @@ pub fn scan_all(
     }
     for r in results.into_iter().flatten() {
         report.findings.extend(r.findings);
-        report.errors.extend(r.errors);
+        report.units.extend(r.units);
         report.notices.extend(r.notice);
     }
     report.sort();
@@ -171,7 +173,7 @@ pub fn scan_all(
 
 struct UnitResult {
     findings: Vec<Finding>,
-    errors: Vec<String>,
+    units: Vec<UnitOutcome>,
     notice: Option<String>,
 }
 
@@ -194,13 +196,13 @@ fn scan_unit(unit: &Unit, js: &ScanOptions) -> UnitResult {
             let out = plainsight_js::scan_source(&unit.path, &unit.chain, &text, js);
             UnitResult {
                 findings: out.findings,
-                errors: out.errors.into_iter().map(|e| e.message).collect(),
+                units: out.units,
                 notice,
             }
         }
         UnitKind::Native => UnitResult {
             findings: plainsight_artifact::exe::strings::native_findings(unit),
-            errors: Vec::new(),
+            units: vec![UnitOutcome::analysed(unit.chain.clone(), &unit.path)],
             notice: None,
         },
     }
@@ -275,6 +277,6 @@ mod tests {
                  U+FFFD (positions after it are approximate)"
             )
         );
-        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.units[0].is_complete(), "{:?}", r.units);
     }
 }
