@@ -23,7 +23,8 @@
 //!   match decides when it is unique; otherwise the candidates' own `os`/`cpu`
 //!   (and `libc`) fields do, and among equals the plainest name wins
 //!   (`linux-x64` over `linux-x64-musl`/`-baseline`). The notice says which
-//!   and why.
+//!   and why. An alias (`"@x/cli-linux-x64": "npm:@x/cli@1.2.3-linux-x64"`)
+//!   fetches the real name, as npm does.
 //! - HTTP is `ureq` with rustls on ring (pure Rust apart from ring's C/asm, no
 //!   cmake or aws-lc build on a 2-core CI), timeouts on connect and overall,
 //!   proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.
@@ -592,6 +593,19 @@ impl Client<'_> {
         Ok(Data::from_vec(bytes))
     }
 
+    /// A dependency as npm installs it: `name: range`, or an alias
+    /// `name: "npm:<real-name>@<range>"` (how `@openai/codex` ships its
+    /// platform builds), which fetches the real name.
+    fn resolve_dependency(
+        &mut self,
+        spec: &str,
+        name: &str,
+        range: &str,
+    ) -> Result<VersionMeta, ArtifactError> {
+        let (name, range) = dependency_target(name, range);
+        self.resolve(spec, name, Some(range).filter(|r| !r.is_empty()))
+    }
+
     /// The optional dependency that is this platform's build, and why.
     fn platform_package(
         &mut self,
@@ -609,11 +623,7 @@ impl Client<'_> {
             .filter(|(n, _)| name_matches(n, os, arch))
             .collect();
         if let [(name, range)] = by_name.as_slice() {
-            let m = self.resolve(
-                spec,
-                name,
-                Some(range).filter(|r| !r.is_empty()).map(String::as_str),
-            )?;
+            let m = self.resolve_dependency(spec, name, range)?;
             return Ok(Some((m, format!("name matches {platform}"))));
         }
         // Ambiguous or no name match: ask the candidates' own os/cpu fields.
@@ -627,7 +637,7 @@ impl Client<'_> {
         };
         let mut fits = Vec::new();
         for (name, range) in pool {
-            let m = match self.resolve(spec, name, Some(range.as_str()).filter(|r| !r.is_empty())) {
+            let m = match self.resolve_dependency(spec, name, range) {
                 Ok(m) => m,
                 // One unreachable candidate must not sink the main package.
                 Err(e) => {
@@ -682,6 +692,19 @@ fn name_matches(name: &str, os: &str, arch: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     let tokens: Vec<&str> = base.split(['-', '.']).collect();
     tokens.iter().any(|t| os_names.contains(t)) && tokens.iter().any(|t| arch_names.contains(t))
+}
+
+/// `("key", "^1.2")` → `("key", "^1.2")`; an npm alias
+/// `("key", "npm:@scope/real@1.2.3-linux-x64")` → `("@scope/real",
+/// "1.2.3-linux-x64")` (the version `@` is the last one, not the scope's).
+fn dependency_target<'a>(name: &'a str, range: &'a str) -> (&'a str, &'a str) {
+    let Some(alias) = range.trim().strip_prefix("npm:") else {
+        return (name, range);
+    };
+    match alias.rfind('@') {
+        Some(at) if at > 0 => (&alias[..at], &alias[at + 1..]),
+        _ => (alias, ""),
+    }
 }
 
 fn looks_exact(v: &str) -> bool {
@@ -974,6 +997,27 @@ mod tests {
             ureq::tls::RootCerts::WebPki
         ));
         assert!(n[0].contains("missing.pem not read"), "{n:?}");
+    }
+
+    #[test]
+    fn aliased_dependencies_fetch_the_real_name() {
+        assert_eq!(
+            dependency_target(
+                "@openai/codex-linux-x64",
+                "npm:@openai/codex@0.171.0-linux-x64"
+            ),
+            ("@openai/codex", "0.171.0-linux-x64")
+        );
+        assert_eq!(
+            dependency_target("x", "npm:real@^2.0.0"),
+            ("real", "^2.0.0")
+        );
+        assert_eq!(
+            dependency_target("x", "npm:@scope/real"),
+            ("@scope/real", "")
+        );
+        assert_eq!(dependency_target("x", "1.2.3"), ("x", "1.2.3"));
+        assert_eq!(dependency_target("x", ""), ("x", ""));
     }
 
     #[test]

@@ -378,6 +378,69 @@ fn node_sea_blob_in_an_elf_note() {
     );
 }
 
+/// Node ≥ 22.20 / 24.6 writes a 9-byte header (`exec_argv_extension`), and
+/// an agent can ship its code as a SEA asset behind a small loader (GitHub
+/// Copilot CLI 1.0.102: `sea-loader.js` + `copilot.tgz`). The loader and the
+/// files inside the asset's tarball are all units, under the executable.
+#[test]
+fn sea_assets_are_opened_like_files_in_an_archive() {
+    let cli = b"const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; module.exports = tz;";
+    let tgz = {
+        let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut t = tar::Builder::new(enc);
+        let mut h = tar::Header::new_ustar();
+        h.set_size(cli.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, "package/cli.js", &cli[..]).unwrap();
+        t.into_inner().unwrap().finish().unwrap()
+    };
+    let loader = b"require('./unpack')('copilot.tgz');";
+    let mut blob = 0x0143_da20u32.to_le_bytes().to_vec();
+    blob.extend_from_slice(&0x19u32.to_le_bytes()); // no warning, assets, exec argv
+    blob.push(2); // exec_argv_extension: cli
+    for part in [&b"sea-loader.js"[..], loader] {
+        blob.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        blob.extend_from_slice(part);
+    }
+    blob.extend_from_slice(&1u64.to_le_bytes());
+    for part in [&b"app.tgz"[..], &tgz] {
+        blob.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        blob.extend_from_slice(part);
+    }
+    blob.extend_from_slice(&1u64.to_le_bytes());
+    blob.extend_from_slice(&13u64.to_le_bytes());
+    blob.extend_from_slice(b"--no-warnings");
+    let exe = elf(&[fused(b'1')], &[("NODE_SEA_BLOB", blob)], b"");
+    let a = plainsight_artifact::open_bytes(
+        "agent",
+        Data::from_vec(exe),
+        &plainsight_artifact::OpenOptions::default(),
+    )
+    .unwrap();
+    let units: Vec<(String, &str, &[u8])> = a
+        .units
+        .iter()
+        .map(|u| (u.chain.join(" › "), u.path.as_str(), u.data.bytes()))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("agent".to_string(), "sea-loader.js", &loader[..]),
+            ("agent › app.tgz".to_string(), "package/cli.js", &cli[..]),
+        ],
+        "{:#?}",
+        a.notices
+    );
+    assert!(
+        a.notices
+            .iter()
+            .any(|n| n.contains("flags 0x19, main 35 bytes, 1 assets")),
+        "{:#?}",
+        a.notices
+    );
+}
+
 #[test]
 fn sea_note_survives_a_truncated_section_table() {
     let main = b"console.log(process.env.TZ)";

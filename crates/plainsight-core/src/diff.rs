@@ -20,17 +20,14 @@
 //!   and puts the disappeared and unchanged ones in `Report::baseline`.
 //!   JSON: `{"findings": [appeared…], "baseline": {"inputs", "disappeared",
 //!   "unchanged"}}`; SARIF: `baselineState` new / unchanged / absent; text:
-//!   "appeared (N)" and "disappeared (M)" sections ([`render_text`]).
+//!   a verdict on what appeared, then the appeared findings, then what
+//!   disappeared (`render/text.rs`).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::chars::escape;
 use crate::finding::{Finding, Report};
-use crate::render::{self, Format, TextOptions};
 
 /// The baseline side of a diff (see the module docs for the report shape).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,51 +239,6 @@ pub fn apply(report: &mut Report, baseline: Report) {
     });
 }
 
-/// Text output for reports with notices or a baseline: an "inputs" section
-/// with the notices, then, for a diff, "appeared (N)" and "disappeared (M)"
-/// sections each rendered by the ordinary text renderer, and a diff summary.
-pub fn render_text(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut head = String::new();
-    if !report.notices.is_empty() {
-        head.push_str("inputs:\n");
-        for n in &report.notices {
-            let _ = writeln!(head, "  {}", escape(n));
-        }
-        head.push('\n');
-    }
-    out.write_all(head.as_bytes())?;
-    let plain = Report {
-        notices: Vec::new(),
-        baseline: None,
-        ..report.clone()
-    };
-    let Some(b) = &report.baseline else {
-        return render::render(&plain, Format::Text, opts, out);
-    };
-    writeln!(
-        out,
-        "appeared ({}) since {}:\n",
-        report.findings.len(),
-        escape(&b.inputs.join(", "))
-    )?;
-    render::render(&plain, Format::Text, opts, out)?;
-    writeln!(out, "\ndisappeared ({}):\n", b.disappeared.len())?;
-    let gone = Report {
-        tool_version: report.tool_version.clone(),
-        inputs: b.inputs.clone(),
-        findings: b.disappeared.clone(),
-        ..Report::default()
-    };
-    render::render(&gone, Format::Text, opts, out)?;
-    writeln!(
-        out,
-        "\ndiff: {} appeared, {} disappeared, {} unchanged",
-        report.findings.len(),
-        b.disappeared.len(),
-        b.unchanged.len()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,38 +399,5 @@ mod tests {
         assert!(r.units[0].baseline && r.is_incomplete());
         let b = r.baseline.as_ref().unwrap();
         assert_eq!((b.unchanged.len(), b.disappeared.len()), (1, 0));
-    }
-
-    #[test]
-    fn text_has_sections() {
-        let loc = at("cli.js", &[], 1, 1, 0);
-        let mut report = Report {
-            inputs: vec!["new".into()],
-            findings: vec![env_read("process.env.TZ", loc.clone(), 1)],
-            notices: vec!["new: Bun graph parsed".into()],
-            ..Report::default()
-        };
-        apply(
-            &mut report,
-            Report {
-                inputs: vec!["old".into()],
-                findings: vec![env_read("process.env.LANG", loc, 1)],
-                ..Report::default()
-            },
-        );
-        let mut out = Vec::new();
-        render_text(&report, TextOptions::default(), &mut out).unwrap();
-        let s = String::from_utf8(out).unwrap();
-        let (i, a, d) = (
-            s.find("inputs:\n  new: Bun graph parsed").unwrap(),
-            s.find("appeared (1) since old").unwrap(),
-            s.find("disappeared (1)").unwrap(),
-        );
-        assert!(i < a && a < d, "{s}");
-        assert!(s[a..d].contains("process.env.TZ") && s[d..].contains("process.env.LANG"));
-        assert!(
-            s.ends_with("diff: 1 appeared, 1 disappeared, 0 unchanged\n"),
-            "{s}"
-        );
     }
 }

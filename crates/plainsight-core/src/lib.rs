@@ -11,9 +11,10 @@ pub mod codes;
 pub mod diff;
 pub mod finding;
 pub mod render;
+pub mod verdict;
 
 pub use codes::Rule;
 pub use finding::{
-    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Incomplete, IncompleteKind, Location,
-    Position, Report, Severity, UnitOutcome,
+    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Flow, FlowStep, Incomplete,
+    IncompleteKind, Location, Position, Report, Severity, UnitOutcome, ValueList,
 };

@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 
 use clap::ValueEnum;
 use plainsight_core::Severity;
-use plainsight_core::render::{self, Format, TextOptions};
+use plainsight_core::render::{self, Format, Show, TextOptions};
 
 /// `--format`
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -38,7 +38,7 @@ impl From<FormatArg> for Format {
     }
 }
 
-/// `--fail-on`
+/// `--fail-on`, `--min-severity`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
     Info,
@@ -95,6 +95,16 @@ pub struct OutputArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// How much of the report the text format shows.
+    #[arg(long, value_enum, default_value_t = ShowArg::Findings, value_name = "WHAT")]
+    pub show: ShowArg,
+    /// Show every finding as a full diagnostic (same as --show info).
+    #[arg(short = 'v', long, conflicts_with = "show")]
+    pub verbose: bool,
+    /// Leave out findings below this severity (every format; the exit code
+    /// and the text verdict still count them).
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
     /// Exit by the findings alone even when some unit could not be analysed
     /// completely (too deep, syntax error, budget, limit). Without it such a
     /// run exits 2: what was not looked at is not clean.
@@ -102,12 +112,34 @@ pub struct OutputArgs {
     pub allow_incomplete: bool,
 }
 
+/// `--show`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ShowArg {
+    /// The verdict and the summary only.
+    Verdict,
+    /// The verdict, findings most severe first within a fixed line budget,
+    /// endpoints and environment reads as tables, the summary.
+    #[default]
+    Findings,
+    /// Every finding as a full diagnostic, endpoints and environment reads
+    /// included; no line budget.
+    Info,
+}
+
 impl OutputArgs {
     /// Render `report` into a buffer and decide the exit status.
     pub fn finish(&self, report: &plainsight_core::Report) -> anyhow::Result<crate::Outcome> {
         let mut stdout = Vec::new();
+        let show = match (self.verbose, self.show) {
+            (true, _) | (_, ShowArg::Info) => Show::All,
+            (false, ShowArg::Findings) => Show::Findings,
+            (false, ShowArg::Verdict) => Show::Verdict,
+        };
         let opts = TextOptions {
             color: self.color.enabled(),
+            show,
+            min_severity: self.min_severity.into(),
+            ..TextOptions::default()
         };
         render::render(report, self.format.into(), opts, &mut stdout)?;
         Ok(crate::Outcome {
