@@ -52,14 +52,29 @@ impl Role {
             | Rule::CovertInvisible
             | Rule::CovertSpacing
             | Rule::CovertFormat
-            | Rule::CovertEncoding => Role::Channel,
+            | Rule::CovertEncoding
+            // observed at run time: probe's variation by environment or
+            // between identical runs, guard's drift of a repeated line
+            | Rule::RuntimeLookAlike
+            | Rule::RuntimeInvisible
+            | Rule::RuntimeSpacing
+            | Rule::RuntimeFormat
+            | Rule::RuntimeUnprompted
+            | Rule::DriftLineForm => Role::Channel,
             Rule::TargetingList | Rule::EnvTargeting => Role::TargetingList,
             Rule::EnvEndpoint
             | Rule::EnvTimeZone
             | Rule::EnvIdentity
             | Rule::EnvPlatform
             | Rule::HardcodedEndpoint
-            | Rule::TelemetryEndpoint => Role::Inventory,
+            | Rule::TelemetryEndpoint
+            | Rule::EnvDisclosure
+            | Rule::RuntimeEgress
+            | Rule::ProxyBypass
+            | Rule::BaseUrlIgnored
+            | Rule::TlsRefused
+            | Rule::NonHttpConnection
+            | Rule::EgressRefused => Role::Inventory,
             Rule::DecodedString | Rule::StringTable => Role::Evidence,
             Rule::InvisibleCharacter
             | Rule::TagCharacters
@@ -91,6 +106,13 @@ pub fn kind_label(rule: Rule) -> &'static str {
         Rule::EnvPlatform => "platform",
         Rule::HardcodedEndpoint => "endpoint",
         Rule::TelemetryEndpoint => "telemetry",
+        Rule::EnvDisclosure => "disclosed (observed)",
+        Rule::RuntimeEgress => "egress (observed)",
+        Rule::ProxyBypass => "proxy bypass (observed)",
+        Rule::BaseUrlIgnored => "base URL ignored (observed)",
+        Rule::TlsRefused => "TLS refused (observed)",
+        Rule::NonHttpConnection => "non-HTTP (observed)",
+        Rule::EgressRefused => "egress refused (guard)",
         other => other.name(),
     }
 }
@@ -429,6 +451,17 @@ mod tests {
             if r.code().starts_with("PS5") {
                 assert_eq!(role, Role::HiddenText);
             }
+        }
+        // run-time observations of a channel head the verdict like static ones
+        for r in [
+            Rule::RuntimeLookAlike,
+            Rule::RuntimeInvisible,
+            Rule::RuntimeSpacing,
+            Rule::RuntimeFormat,
+            Rule::RuntimeUnprompted,
+            Rule::DriftLineForm,
+        ] {
+            assert_eq!(Role::of(r), Role::Channel, "{r:?}");
         }
     }
 
