@@ -32,6 +32,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -414,6 +415,7 @@ struct Client<'a> {
     write_cache: bool,
     progress: Option<Arc<dyn Progress>>,
     max_tarball: u64,
+    cancel: Option<&'a AtomicBool>,
     notices: &'a mut Vec<String>,
 }
 
@@ -596,6 +598,7 @@ impl Client<'_> {
             tee,
             failure: None,
             network: Duration::ZERO,
+            cancel: self.cancel,
         };
         let outcome = stream_into(c, &name, &mut incoming);
         if let Some(p) = &self.progress {
@@ -798,12 +801,18 @@ struct Incoming<'p, R> {
     tee: Option<crate::cache::TarballWriter>,
     failure: Option<Failure>,
     network: Duration,
+    cancel: Option<&'p AtomicBool>,
 }
 
 impl<R: Read> Read for Incoming<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.failure.is_some() {
             return Err(std::io::Error::other("download already failed"));
+        }
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            // Not `Interrupted`: readers above would retry that forever.
+            self.failure = Some(Failure::Network(std::io::Error::other("cancelled")));
+            return Err(std::io::Error::other("cancelled"));
         }
         let t = Instant::now();
         let n = loop {
@@ -990,6 +999,9 @@ pub struct RegistryOptions {
     /// Largest tarball accepted (compressed bytes).
     pub max_tarball: u64,
     pub progress: Option<Arc<dyn Progress>>,
+    /// Set to stop downloads in flight: the next read of a body fails
+    /// (as a transport error), so a Ctrl-C does not wait for 180 MB.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl RegistryOptions {
@@ -1000,6 +1012,7 @@ impl RegistryOptions {
             write_cache: true,
             max_tarball: opts.limits.max_file_size,
             progress: opts.progress.clone(),
+            cancel: None,
         }
     }
 }
@@ -1069,6 +1082,7 @@ pub struct Registry {
     write_cache: bool,
     max_tarball: u64,
     progress: Option<Arc<dyn Progress>>,
+    cancel: Option<Arc<AtomicBool>>,
     /// Set-up problems (an unreadable CA bundle) for the first report.
     pub setup_notices: Vec<String>,
 }
@@ -1103,6 +1117,7 @@ impl Registry {
             write_cache: opts.write_cache,
             max_tarball: opts.max_tarball,
             progress: opts.progress.clone(),
+            cancel: opts.cancel.clone(),
             setup_notices,
         }
     }
@@ -1120,6 +1135,7 @@ impl Registry {
             write_cache: self.write_cache,
             progress: self.progress.clone(),
             max_tarball: self.max_tarball,
+            cancel: self.cancel.as_deref(),
             notices,
         }
     }

@@ -1,0 +1,1 @@
+//! Renderers of a [`History`](crate::History): one file per format.
