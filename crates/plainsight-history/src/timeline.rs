@@ -85,7 +85,7 @@ pub fn build(versions: &[VersionEntry], newest: Option<usize>) -> Vec<Capability
 
 /// Runs of presence, and the first complete version without the finding
 /// after its last presence.
-fn spans(versions: &[VersionEntry], counts: &[u32]) -> (Vec<Span>, Option<String>) {
+pub(crate) fn spans(versions: &[VersionEntry], counts: &[u32]) -> (Vec<Span>, Option<String>) {
     let mut out: Vec<Span> = Vec::new();
     let mut open: Option<Span> = None;
     let mut pending_unknown: Vec<String> = Vec::new();

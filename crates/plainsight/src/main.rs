@@ -48,12 +48,23 @@ enum Command {
     Scan(commands::scan::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
+    History(commands::history::Args),
 }
 
 /// What a command produced: bytes for stdout, and whether the findings call for exit 1.
 pub struct Outcome {
     pub stdout: Vec<u8>,
     pub findings_over_threshold: bool,
+}
+
+/// An exit code a command asks for although it produced output: `history`
+/// prints what it has but exits 2 when the version `--fail-on` judges could
+/// not be analysed, and 130 when interrupted. 0 means none.
+static EXIT_OVERRIDE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// See [`EXIT_OVERRIDE`].
+pub fn exit_with(code: u8) {
+    EXIT_OVERRIDE.store(code, std::sync::atomic::Ordering::Relaxed);
 }
 
 fn main() -> ExitCode {
@@ -63,10 +74,14 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
+        Command::History(args) => commands::history::run(&args),
     };
     match result {
         Ok(outcome) => {
-            let code = if outcome.findings_over_threshold {
+            let over = EXIT_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed);
+            let code = if over != 0 {
+                ExitCode::from(over)
+            } else if outcome.findings_over_threshold {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the option types they share.
 
+pub mod history;
 pub mod inspect;
 pub mod rules;
 pub mod scan;
