@@ -33,9 +33,9 @@ fn git(args: &[&str]) -> Option<Vec<u8>> {
 
 /// FNV-1a: enough to tell two source trees apart, and no dependency.
 fn fnv(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes
+        .iter()
+        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn main() {

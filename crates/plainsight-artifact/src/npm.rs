@@ -672,7 +672,15 @@ impl Client<'_> {
             .filter(|d| name_matches(&d.alias, os, arch) || name_matches(&d.name, os, arch))
             .collect();
         if let [d] = by_name.as_slice() {
-            let m = self.resolve(spec, &d.name, d.range())?;
+            let m = self
+                .resolve(spec, &d.name, d.range())
+                .map_err(|e| match e {
+                    ArtifactError::Package { spec, message } => ArtifactError::Package {
+                        spec,
+                        message: format!("{}{}: {message}", d.name, d.via()),
+                    },
+                    e => e,
+                })?;
             return Ok(Some((m, format!("name matches {platform}{}", d.via()))));
         }
         // Ambiguous or no name match: ask the candidates' own os/cpu fields.
@@ -1193,7 +1201,7 @@ impl Registry {
             Ok(None) => {}
             Err(e) if retryable(&e) => return Err(e),
             Err(e) => {
-                missing_platform = Some(format!("platform package for {platform}: {e}"));
+                missing_platform = Some(format!("no platform package for {platform}: {e}"));
             }
         }
         c.out.notices.splice(0..0, notices);

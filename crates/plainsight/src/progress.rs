@@ -109,13 +109,17 @@ impl plainsight_history::Observer for HistoryBar {
     fn planned(&self, todo: usize, cached: usize) {
         self.bar.set_length(todo as u64);
         if cached > 0 {
-            self.bar
-                .println(format!("history: {cached} version(s) from the result cache"));
+            self.bar.println(format!(
+                "history: {cached} version(s) from the result cache"
+            ));
         }
     }
 
     fn bytes(&self, n: u64) {
-        let total = self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        let total = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
         // Redraw the message every ~4 MB, not every 64 KB read.
         if total >> 22 != (total - n) >> 22 {
             self.message();

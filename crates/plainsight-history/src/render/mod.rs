@@ -6,11 +6,13 @@
 //! or the hidden-character-safe JSON writer (JSON, SARIF) before it is
 //! written.
 
+mod html;
+mod sarif;
 mod text;
 
 use std::io::{self, Write};
 
-use crate::model::{History, Span, Status};
+use crate::model::{Capability, History, Span, Status};
 
 pub use text::TextOptions;
 
@@ -24,11 +26,17 @@ pub enum Format {
 }
 
 /// Render `h` in `format`.
-pub fn render(h: &History, format: Format, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    h: &History,
+    format: Format,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Text => text::render(h, opts, out),
         Format::Json => plainsight_core::render::write_json(h, out),
-        Format::Sarif | Format::Html => Err(io::Error::other("format not built yet")),
+        Format::Sarif => sarif::render(h, out),
+        Format::Html => html::render(h, out),
     }
 }
 
@@ -48,6 +56,31 @@ pub(crate) fn category(code: &str) -> &'static str {
         .iter()
         .find(|(p, _)| code.starts_with(p))
         .map_or("other", |(_, n)| n)
+}
+
+/// Capabilities grouped by category, the most severe group first (ties in
+/// category order: covert channels before obfuscation before probes…),
+/// most severe first inside a group; the timeline's order otherwise.
+pub(crate) fn grouped(mut caps: Vec<&Capability>) -> Vec<&Capability> {
+    let rank = |code: &str| {
+        CATEGORIES
+            .iter()
+            .position(|(p, _)| code.starts_with(p))
+            .unwrap_or(CATEGORIES.len())
+    };
+    let mut worst: Vec<Option<plainsight_core::Severity>> = vec![None; CATEGORIES.len() + 1];
+    for c in &caps {
+        let w = &mut worst[rank(c.rule.code())];
+        *w = (*w).max(Some(c.severity));
+    }
+    caps.sort_by(|a, b| {
+        let (ra, rb) = (rank(a.rule.code()), rank(b.rule.code()));
+        worst[rb]
+            .cmp(&worst[ra])
+            .then(ra.cmp(&rb))
+            .then(b.severity.cmp(&a.severity))
+    });
+    caps
 }
 
 /// `2.1.91–2.1.197, 2.1.200` for spans.

@@ -54,7 +54,8 @@ pub fn render(h: &History, opts: TextOptions, out: &mut dyn Write) -> io::Result
                  fetch stage {} versions/s; scan stage {} versions/s ({}/s of units)",
                 bytes(r.downloaded_bytes),
                 r.network_secs,
-                r.download_rate().map_or_else(|| "-".into(), |b| bytes(b as u64)),
+                r.download_rate()
+                    .map_or_else(|| "-".into(), |b| bytes(b as u64)),
                 r.download_workers,
                 rate(r.fetch_rate()),
                 rate(r.scan_rate()),
@@ -131,7 +132,10 @@ fn verdict(h: &History, opts: TextOptions, s: &mut String) {
     let _ = writeln!(s, "\nverdict");
     let newest = h.newest.as_deref().unwrap_or("-");
     let newest_entry = h.versions.iter().find(|v| v.version == newest);
-    for (prefix, name) in [("PS1", "covert channel"), ("PS2", "obfuscation / targeting list")] {
+    for (prefix, name) in [
+        ("PS1", "covert channel"),
+        ("PS2", "obfuscation / targeting list"),
+    ] {
         let (spans, gone) = category_spans(h, prefix);
         if spans.is_empty() {
             let _ = writeln!(s, "  {name}: absent in every version read");
@@ -171,7 +175,11 @@ fn verdict(h: &History, opts: TextOptions, s: &mut String) {
                 let _ = write!(line, "; gone from {} on", escape(g));
             }
             (None, false) => {
-                let _ = write!(line, "; not known after {}", escape(&spans[spans.len() - 1].last));
+                let _ = write!(
+                    line,
+                    "; not known after {}",
+                    escape(&spans[spans.len() - 1].last)
+                );
             }
         }
         let unknown: usize = spans.iter().map(|sp| sp.unknown.len()).sum();
@@ -230,13 +238,17 @@ fn shown(c: &Capability, h: &History) -> bool {
     if c.severity >= Severity::Medium {
         return true;
     }
-    let read = h.versions.iter().filter(|v| v.status.has_findings()).count();
+    let read = h
+        .versions
+        .iter()
+        .filter(|v| v.status.has_findings())
+        .count();
     let found = c.counts.iter().filter(|n| **n > 0).count();
     found < read
 }
 
 fn capabilities(h: &History, opts: TextOptions, s: &mut String) {
-    let shown_caps: Vec<&Capability> = h.timeline.iter().filter(|c| shown(c, h)).collect();
+    let shown_caps = super::grouped(h.timeline.iter().filter(|c| shown(c, h)).collect());
     let hidden = h.timeline.len() - shown_caps.len();
     let _ = writeln!(
         s,
@@ -267,7 +279,12 @@ fn capabilities(h: &History, opts: TextOptions, s: &mut String) {
             }
         })
         .collect();
-    let w_gone = gone.iter().map(|g| g.chars().count()).max().unwrap_or(0).max(7);
+    let w_gone = gone
+        .iter()
+        .map(|g| g.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     let mut group = "";
     for ((c, p), g) in shown_caps.iter().zip(&present).zip(&gone) {
         let cat = category(c.rule.code());
@@ -316,10 +333,21 @@ fn versions(h: &History, s: &mut String) {
     let _ = writeln!(
         s,
         "  {:<16} {:<10} {:<16} {:<10} {:>6} {:>6} {:>5} {:>9} {:>8}  lists",
-        "version", "published", "status", "shipped", "covert", "obfusc", "env", "endpoints", "findings"
+        "version",
+        "published",
+        "status",
+        "shipped",
+        "covert",
+        "obfusc",
+        "env",
+        "endpoints",
+        "findings"
     );
     for v in &h.versions {
-        let date = v.published.as_deref().map_or("", |d| d.get(..10).unwrap_or(d));
+        let date = v
+            .published
+            .as_deref()
+            .map_or("", |d| d.get(..10).unwrap_or(d));
         let shipped = match v.shipped {
             Some(crate::model::Shipped::Javascript) => "js",
             Some(crate::model::Shipped::Executable) => "executable",

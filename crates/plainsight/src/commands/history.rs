@@ -206,9 +206,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .as_deref()
         .and_then(|n| history.versions.iter().find(|v| v.version == n));
     let over = newest.is_some_and(|v| v.findings.iter().any(|f| f.severity >= threshold));
-    let interrupted = history.run.as_ref().is_some_and(|_| {
-        cancel.load(std::sync::atomic::Ordering::Relaxed)
-    });
+    let interrupted = history
+        .run
+        .as_ref()
+        .is_some_and(|_| cancel.load(std::sync::atomic::Ordering::Relaxed));
     if interrupted {
         crate::exit_with(130);
     } else if newest.is_none_or(|v| !v.status.has_findings() || v.status == Status::Pending) {
