@@ -890,7 +890,7 @@ fn stream_into<R: Read>(
             // Not gzip (npm tarballs are; a registry may serve otherwise):
             // buffer it and route it like any blob once verified.
             let mut all = head;
-            match (&mut *incoming).read_to_end(&mut all) {
+            match incoming.read_to_end(&mut all) {
                 Ok(_) => {
                     let name = name.to_string();
                     Ok(Box::new(move |c: &mut Collector<'_>| {

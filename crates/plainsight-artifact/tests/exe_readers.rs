@@ -10,7 +10,7 @@ use plainsight_core::codes::Rule;
 
 #[path = "fixtures/exe/build.rs"]
 mod build;
-use build::{TRAILER, bun_payload, bun_section, elf};
+use build::{bun_payload, bun_section, elf};
 
 const CLI: &[u8] =
     b"// @bun\nvar ap = process.env.TZ ? \"\\u2019\" : \"'\";\nconsole.log(`Today${ap}s date`);\n";

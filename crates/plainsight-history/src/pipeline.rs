@@ -203,12 +203,12 @@ struct Shared {
 /// `observer` sees progress.
 pub fn run(
     opts: &Options,
-    cancel: Arc<AtomicBool>,
-    observer: Arc<dyn Observer>,
+    cancel: &Arc<AtomicBool>,
+    observer: &Arc<dyn Observer>,
 ) -> Result<History, HistoryError> {
     let started = Instant::now();
     let bytes = Arc::new(Bytes {
-        observer: Arc::clone(&observer),
+        observer: Arc::clone(observer),
         total: AtomicU64::new(0),
     });
     let registry = Registry::new(
@@ -218,11 +218,11 @@ pub fn run(
             write_cache: opts.keep_tarballs,
             max_tarball: opts.limits.max_file_size,
             progress: Some(Arc::clone(&bytes) as Arc<dyn Progress>),
-            cancel: Some(Arc::clone(&cancel)),
+            cancel: Some(Arc::clone(cancel)),
         },
     );
     let mut notices = registry.setup_notices.clone();
-    let doc = packument(opts, &registry, &cancel, &*observer)?;
+    let doc = packument(opts, &registry, cancel, &**observer)?;
     let selected = select::select(&doc, &opts.criteria)?;
     if selected.is_empty() {
         return Err(HistoryError::Nothing {
@@ -303,8 +303,8 @@ pub fn run(
             platform: Some(opts.platform.clone()),
             ..OpenOptions::default()
         },
-        cancel: Arc::clone(&cancel),
-        observer: Arc::clone(&observer),
+        cancel: Arc::clone(cancel),
+        observer: Arc::clone(observer),
         metas,
         counters: Counters::default(),
     });

@@ -399,7 +399,7 @@ mod history {
         (0..n).map(|i| format!("1.0.{i}")).collect()
     }
 
-    const LEASE: Duration = Duration::from_secs(600);
+    const LEASE: Duration = Duration::from_mins(10);
 
     #[test]
     fn results_are_keyed_by_plainsight_version_and_replace() {

@@ -39,7 +39,7 @@ module.exports = (b) => fetch(base + \"/v1/messages\", { method: \"POST\", body:
 /// zone) and a host list hidden as base64 + XOR, of `hosts` entries.
 fn covert(hosts: usize) -> String {
     let list: Vec<String> = (0..hosts).map(|i| format!("corp{i}.example")).collect();
-    let hidden: Vec<u8> = list.join(",").bytes().map(|b| b ^ 42).collect();
+    let hidden: Vec<u8> = list.join(",").bytes().map(|b| b ^ 0x2a).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(hidden);
     format!(
         "\"use strict\";\n\
@@ -438,20 +438,6 @@ fn sarif_validates_and_html_is_self_contained() {
     // As in plainsight-core's SARIF test: the official schema's `language`
     // pattern has a stray `]` the regex format check rejects; we never
     // emit `language`.
-    fn drop_pattern(v: &mut Value) -> usize {
-        match v {
-            Value::Object(o) => {
-                let bad = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
-                let n = usize::from(o.get("pattern").and_then(Value::as_str) == Some(bad));
-                if n > 0 {
-                    o.remove("pattern");
-                }
-                n + o.values_mut().map(drop_pattern).sum::<usize>()
-            }
-            Value::Array(a) => a.iter_mut().map(drop_pattern).sum(),
-            _ => 0,
-        }
-    }
     assert!(drop_pattern(&mut schema) > 0, "schema changed");
     let validator = jsonschema::options()
         .should_validate_formats(true)
@@ -489,6 +475,21 @@ fn sarif_validates_and_html_is_self_contained() {
         "history.txt",
         &stdout(&run(tmp.path(), &reg, &["--color", "never"])),
     );
+}
+
+fn drop_pattern(v: &mut Value) -> usize {
+    match v {
+        Value::Object(o) => {
+            let bad = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+            let n = usize::from(o.get("pattern").and_then(Value::as_str) == Some(bad));
+            if n > 0 {
+                o.remove("pattern");
+            }
+            n + o.values_mut().map(drop_pattern).sum::<usize>()
+        }
+        Value::Array(a) => a.iter_mut().map(drop_pattern).sum(),
+        _ => 0,
+    }
 }
 
 /// With `PLAINSIGHT_TEST_DUMP=DIR`, views are kept there to look at.

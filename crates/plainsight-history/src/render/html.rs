@@ -272,9 +272,9 @@ fn chart(hist: &History, s: &mut String) {
     s.push_str("</section>\n");
 }
 
-fn row(hist: &History, c: &Capability, y: usize, cell: usize, s: &mut String) {
-    let module = c.location.rsplit(['/', '\\', ' ']).next().unwrap_or("");
-    let label = format!("{} {}", c.rule.code(), c.message);
+fn row(hist: &History, cap: &Capability, y: usize, cell: usize, s: &mut String) {
+    let module = cap.location.rsplit(['/', '\\', ' ']).next().unwrap_or("");
+    let label = format!("{} {}", cap.rule.code(), cap.message);
     let short: String = if label.chars().count() > 70 {
         let mut t: String = label.chars().take(69).collect();
         t.push('…');
@@ -288,20 +288,20 @@ fn row(hist: &History, c: &Capability, y: usize, cell: usize, s: &mut String) {
         y + ROW_H - 4,
         h(&label),
         h(module),
-        h(&c.location),
+        h(&cap.location),
         h(&short)
     );
     // Background per version: read & absent, or not read.
-    let mut i = 0;
-    while i < hist.versions.len() {
-        let read = hist.versions[i].status.is_complete();
-        let unread = !hist.versions[i].status.has_findings();
-        let mut j = i;
-        while j < hist.versions.len()
-            && hist.versions[j].status.is_complete() == read
-            && !hist.versions[j].status.has_findings() == unread
+    let mut start = 0;
+    while start < hist.versions.len() {
+        let read = hist.versions[start].status.is_complete();
+        let unread = !hist.versions[start].status.has_findings();
+        let mut end = start;
+        while end < hist.versions.len()
+            && hist.versions[end].status.is_complete() == read
+            && hist.versions[end].status.has_findings() != unread
         {
-            j += 1;
+            end += 1;
         }
         let fill = if read {
             "#eef1f4"
@@ -313,36 +313,39 @@ fn row(hist: &History, c: &Capability, y: usize, cell: usize, s: &mut String) {
         let _ = write!(
             s,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"/>",
-            LABEL_W + i * cell,
+            LABEL_W + start * cell,
             y + 1,
-            (j - i) * cell,
+            (end - start) * cell,
             ROW_H - 3
         );
-        i = j;
+        start = end;
     }
     // Presence: one bar per run of versions with the finding.
-    let mut i = 0;
-    while i < c.counts.len() {
-        if c.counts[i] == 0 {
-            i += 1;
+    let mut start = 0;
+    while start < cap.counts.len() {
+        if cap.counts[start] == 0 {
+            start += 1;
             continue;
         }
-        let mut j = i;
-        while j < c.counts.len() && c.counts[j] > 0 {
-            j += 1;
+        let mut end = start;
+        while end < cap.counts.len() && cap.counts[end] > 0 {
+            end += 1;
         }
-        let (a, b) = (&hist.versions[i].version, &hist.versions[j - 1].version);
+        let (a, b) = (
+            &hist.versions[start].version,
+            &hist.versions[end - 1].version,
+        );
         let _ = write!(
             s,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" rx=\"1\">\
              <title>{} {}: present in {}{}</title></rect>",
-            LABEL_W + i * cell,
+            LABEL_W + start * cell,
             y + 1,
-            (j - i) * cell,
+            (end - start) * cell,
             ROW_H - 3,
-            color(c.severity),
-            c.severity.as_str(),
-            h(c.rule.code()),
+            color(cap.severity),
+            cap.severity.as_str(),
+            h(cap.rule.code()),
             h(a),
             if a == b {
                 String::new()
@@ -350,7 +353,7 @@ fn row(hist: &History, c: &Capability, y: usize, cell: usize, s: &mut String) {
                 format!("–{}", h(b))
             }
         );
-        i = j;
+        start = end;
     }
 }
 

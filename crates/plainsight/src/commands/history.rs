@@ -183,7 +183,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Arc::new(plainsight_history::Quiet)
     };
-    let history = plainsight_history::run(&opts, Arc::clone(&cancel), Arc::clone(&observer))?;
+    let history = plainsight_history::run(&opts, &cancel, &observer)?;
     drop(observer);
 
     let mut stdout = Vec::new();
