@@ -744,6 +744,7 @@ fn scanner(shared: &Shared, events: &mpsc::Sender<Event>, rx: &mpsc::Receiver<Do
         }
         let mut entry = VersionEntry::new(&d.version, d.published.clone(), Status::Scanned);
         entry.attempts = d.attempts;
+        entry.scanned_by = Some(opts.owner.clone());
         match d.opened {
             Ok(opened) => {
                 let t = Instant::now();

@@ -499,3 +499,143 @@ fn dump(name: &str, content: &str) {
         f.write_all(content.as_bytes()).unwrap();
     }
 }
+
+#[test]
+fn two_machines_split_the_versions_through_postgres() {
+    let pg = match plainsight_store::testing::TempPostgres::start() {
+        Ok(pg) => pg,
+        Err(why) => {
+            eprintln!("skipped: no PostgreSQL for the shared store: {why}");
+            return;
+        }
+    };
+    let url = pg.create_db("history_split").unwrap();
+    let reg = registry();
+    // Slow tarballs, so both processes are at work at once.
+    reg.delay(
+        &format!("/{NAME}/-/"),
+        std::time::Duration::from_millis(150),
+    );
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let spawn = |dir: &Path| {
+        Command::new(BIN)
+            .current_dir(dir)
+            .env_remove("npm_config_registry")
+            .env("HOME", dir)
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .args(["history", &format!("npm:{NAME}"), "--platform", "linux-x64"])
+            .args([
+                "--registry",
+                &reg.url,
+                "--retry-delay",
+                "10",
+                "--downloads",
+                "1",
+            ])
+            .args(["--store", &url, "--format", "json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (pa, pb) = (spawn(a.path()), spawn(b.path()));
+    let (oa, ob) = (
+        pa.wait_with_output().unwrap(),
+        pb.wait_with_output().unwrap(),
+    );
+    let (ha, hb) = (json_of(&oa), json_of(&ob));
+    // Both end with the whole timeline, the same one.
+    assert_eq!(ha["timeline"], hb["timeline"]);
+    let by = |h: &Value| -> Vec<(String, String)> {
+        h["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["status"] != "unpublished")
+            .map(|v| {
+                (
+                    v["version"].as_str().unwrap().to_string(),
+                    v["scanned_by"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(by(&ha), by(&hb), "each version has one scanner");
+    let owners: std::collections::BTreeSet<String> = by(&ha).into_iter().map(|(_, o)| o).collect();
+    assert_eq!(owners.len(), 2, "both machines scanned: {owners:?}");
+    // No tarball of the package fetched twice (1.2.1 is retried: broken).
+    for v in ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"] {
+        let path = format!("/{NAME}/-/agent-{v}.tgz");
+        let expected = if v == "1.5.0" { 3 } else { 1 };
+        assert_eq!(reg.requests_for(&path), expected, "{path}");
+    }
+}
+
+#[test]
+fn ctrl_c_keeps_what_was_done() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = registry();
+    reg.delay(
+        &format!("/{NAME}/-/"),
+        std::time::Duration::from_millis(700),
+    );
+    let child = Command::new(BIN)
+        .current_dir(tmp.path())
+        .env_remove("npm_config_registry")
+        .env("HOME", tmp.path())
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .args(["history", &format!("npm:{NAME}"), "--platform", "linux-x64"])
+        .args(["--registry", &reg.url, "--downloads", "1", "--queue", "0"])
+        .args(["--retry-delay", "10"])
+        .args(["--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let a few versions through, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while reg.requests_for(&format!("/{NAME}/-/")) < 6 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let started = std::time::Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "Ctrl-C must not wait for the remaining versions"
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let h = json_of(&out);
+    let pending = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["status"] == "pending")
+        .count();
+    let scanned = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| {
+            ["scanned", "broken", "missing-platform"].contains(&v["status"].as_str().unwrap())
+        })
+        .count();
+    assert!(pending > 0 && scanned > 0, "{h}");
+    assert!(h["notices"].to_string().contains("interrupted"), "{h}");
+    // What was scanned is kept: the rerun fetches only the rest.
+    reg.delay("/nothing", std::time::Duration::ZERO);
+    let before = reg.requests_for(&format!("/{NAME}/-/"));
+    let again = run(tmp.path(), &reg, &["--format", "json"]);
+    let h2 = json_of(&again);
+    // (A scan that was finishing when the signal came may have been
+    // stored too.)
+    assert!(
+        h2["run"]["cached"].as_u64().unwrap() as usize >= scanned,
+        "{h2}"
+    );
+    assert!(reg.requests_for(&format!("/{NAME}/-/")) - before < 12);
+}
