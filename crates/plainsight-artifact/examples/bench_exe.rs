@@ -58,7 +58,7 @@ fn main() {
         };
         let out = scan_source(&u.path, &u.chain, src, &ScanOptions::default());
         findings += out.findings.len();
-        errors += out.errors.len();
+        errors += out.problems().len();
     }
     let t_scan = t1.elapsed();
     let total = t0.elapsed();

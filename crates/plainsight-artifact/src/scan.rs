@@ -17,7 +17,7 @@
 use std::cmp::Reverse;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plainsight_core::Finding;
+use plainsight_core::{Finding, UnitOutcome};
 use plainsight_js::ScanOptions;
 
 use crate::{Unit, UnitKind};
@@ -26,8 +26,8 @@ use crate::{Unit, UnitKind};
 #[derive(Clone, Debug, Default)]
 pub struct Scanned {
     pub findings: Vec<Finding>,
-    /// Per-unit problems (a file that does not parse, one too deep).
-    pub errors: Vec<String>,
+    /// Every unit's outcome: analysed, partial or not analysed, and why.
+    pub units: Vec<UnitOutcome>,
     pub notices: Vec<String>,
 }
 
@@ -45,7 +45,7 @@ pub fn scan_units(units: &[Unit], js: &ScanOptions, jobs: usize) -> Scanned {
     let mut out = Scanned::default();
     for r in results.into_iter().flatten() {
         out.findings.extend(r.findings);
-        out.errors.extend(r.errors);
+        out.units.extend(r.units);
         out.notices.extend(r.notices);
     }
     out
@@ -71,13 +71,13 @@ pub fn scan_unit(unit: &Unit, js: &ScanOptions) -> Scanned {
             let out = plainsight_js::scan_source(&unit.path, &unit.chain, &text, js);
             Scanned {
                 findings: out.findings,
-                errors: out.errors.into_iter().map(|e| e.message).collect(),
+                units: out.units,
                 notices: notice.into_iter().collect(),
             }
         }
         UnitKind::Native => Scanned {
             findings: crate::exe::strings::native_findings(unit),
-            errors: Vec::new(),
+            units: vec![UnitOutcome::analysed(unit.chain.clone(), &unit.path)],
             notices: Vec::new(),
         },
     }
@@ -152,7 +152,7 @@ mod tests {
                  U+FFFD (positions after it are approximate)"
             ]
         );
-        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.units[0].is_complete(), "{:?}", r.units);
     }
 
     #[test]

@@ -184,18 +184,16 @@ pub fn diff(new: Vec<Finding>, old: Vec<Finding>) -> Diff {
 }
 
 /// Turn `report` (the new scan) into a diff against `baseline`:
-/// `report.findings` becomes the appeared findings; errors and notices of the
-/// baseline are kept, prefixed with `baseline: `.
+/// `report.findings` becomes the appeared findings; the baseline's unit
+/// outcomes are kept (marked `baseline`), its notices prefixed with `baseline: `.
 pub fn apply(report: &mut Report, baseline: Report) {
     let new = std::mem::take(&mut report.findings);
     let d = diff(new, baseline.findings);
     report.findings = d.appeared;
-    report.errors.extend(
-        baseline
-            .errors
-            .into_iter()
-            .map(|e| format!("baseline: {e}")),
-    );
+    report.units.extend(baseline.units.into_iter().map(|mut u| {
+        u.baseline = true;
+        u
+    }));
     report.notices.extend(
         baseline
             .notices
@@ -398,12 +396,17 @@ mod tests {
             Report {
                 inputs: vec!["old".into()],
                 findings: vec![tz],
-                errors: vec!["x".into()],
+                units: vec![crate::UnitOutcome::not_analysed(
+                    Vec::new(),
+                    "old/x.js",
+                    crate::Incomplete::new(crate::IncompleteKind::Syntax, "old/x.js:1:1: bad"),
+                )],
                 ..Report::default()
             },
         );
         assert!(r.findings.is_empty());
-        assert_eq!(r.errors, vec!["baseline: x".to_string()]);
+        assert_eq!(r.units.len(), 1);
+        assert!(r.units[0].baseline && r.is_incomplete());
         let b = r.baseline.as_ref().unwrap();
         assert_eq!((b.unchanged.len(), b.disappeared.len()), (1, 0));
     }

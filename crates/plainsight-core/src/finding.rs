@@ -211,6 +211,166 @@ impl Finding {
     }
 }
 
+/// Why a unit was not analysed completely. The kinds are closed over what
+/// can go wrong, so a renderer or a policy can decide by kind; the message
+/// says the rest (input, place, limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum IncompleteKind {
+    /// Nested deeper than the configured depth limit.
+    TooDeep,
+    /// Did not parse (part of it, or all of it).
+    Syntax,
+    /// The analyzer failed on this unit (a bug in plainsight).
+    Crash,
+    /// An analysis budget ran out (evaluator steps, slicing), so something
+    /// the analyzer started was not finished.
+    Budget,
+    /// A size, count or memory limit kept (part of) the unit out.
+    Limit,
+    /// The bytes could not be read or decoded.
+    Unreadable,
+}
+
+impl IncompleteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncompleteKind::TooDeep => "too-deep",
+            IncompleteKind::Syntax => "syntax",
+            IncompleteKind::Crash => "crash",
+            IncompleteKind::Budget => "budget",
+            IncompleteKind::Limit => "limit",
+            IncompleteKind::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl fmt::Display for IncompleteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One reason a unit's analysis is incomplete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    pub kind: IncompleteKind,
+    /// What happened, naming the input and the place
+    /// (`pkg.tgz › package/cli.js:1:2005: nesting deeper than 2000 levels`).
+    pub message: String,
+}
+
+impl Incomplete {
+    pub fn new(kind: IncompleteKind, message: impl Into<String>) -> Incomplete {
+        Incomplete {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// How far the analysis of one unit got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalysisStatus {
+    /// Every analyzer ran to the end on the whole unit.
+    Analysed,
+    /// Findings are reported, but part of the unit or part of the analysis
+    /// was skipped (`reasons` says which).
+    Partial,
+    /// Nothing of the unit was analysed (`reasons` says why).
+    NotAnalysed,
+}
+
+impl AnalysisStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnalysisStatus::Analysed => "analysed",
+            AnalysisStatus::Partial => "partial",
+            AnalysisStatus::NotAnalysed => "not-analysed",
+        }
+    }
+}
+
+impl fmt::Display for AnalysisStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The typed outcome of one unit (a file, an archive entry, a module inside an
+/// executable, an inspected document). A unit that could not be looked at is
+/// never silently clean: it is here with `NotAnalysed` or `Partial` and the
+/// reasons, every renderer shows it, and the CLI's exit code follows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitOutcome {
+    /// Containers, outermost first (as in [`Location::chain`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<String>,
+    pub path: String,
+    pub status: AnalysisStatus,
+    /// Empty exactly when `status` is `Analysed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Incomplete>,
+    /// The unit belongs to the baseline side of a version diff.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
+}
+
+impl UnitOutcome {
+    /// A unit analysed in full.
+    pub fn analysed(chain: Vec<String>, path: impl Into<String>) -> UnitOutcome {
+        UnitOutcome {
+            chain,
+            path: path.into(),
+            status: AnalysisStatus::Analysed,
+            reasons: Vec::new(),
+            baseline: false,
+        }
+    }
+
+    /// A unit nothing of which was analysed.
+    pub fn not_analysed(
+        chain: Vec<String>,
+        path: impl Into<String>,
+        reason: Incomplete,
+    ) -> UnitOutcome {
+        UnitOutcome {
+            chain,
+            path: path.into(),
+            status: AnalysisStatus::NotAnalysed,
+            reasons: vec![reason],
+            baseline: false,
+        }
+    }
+
+    /// Record that part of the analysis was skipped; a `NotAnalysed` unit stays so.
+    pub fn degrade(&mut self, reason: Incomplete) {
+        if self.status == AnalysisStatus::Analysed {
+            self.status = AnalysisStatus::Partial;
+        }
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.status == AnalysisStatus::Analysed
+    }
+
+    /// `chain › path`, for messages.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for c in &self.chain {
+            s.push_str(c);
+            s.push_str(" › ");
+        }
+        s.push_str(&self.path);
+        s
+    }
+}
+
 /// Everything one run produced, ready for a renderer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -218,9 +378,10 @@ pub struct Report {
     /// The inputs as named on the command line.
     pub inputs: Vec<String>,
     pub findings: Vec<Finding>,
-    /// Non-fatal problems (e.g. one file of a directory could not be parsed).
+    /// The outcome of every unit looked at (see [`UnitOutcome`]); the units
+    /// that were not analysed completely are what [`Report::incomplete`] lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
+    pub units: Vec<UnitOutcome>,
     /// What the input layer did, per input: platform package fetched,
     /// executable layout parsed or carved, entries skipped…
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -232,8 +393,11 @@ pub struct Report {
 }
 
 impl Report {
-    /// Sort findings by input, then position, then rule, so output is stable.
+    /// Sort findings by input, then position, then rule, and units by
+    /// place, so output is stable.
     pub fn sort(&mut self) {
+        self.units
+            .sort_by(|a, b| (a.baseline, &a.chain, &a.path).cmp(&(b.baseline, &b.chain, &b.path)));
         self.findings.sort_by(|a, b| {
             (
                 &a.location.chain,
@@ -248,6 +412,16 @@ impl Report {
                     b.rule.code(),
                 ))
         });
+    }
+
+    /// Units that were not analysed completely, in report order.
+    pub fn incomplete(&self) -> impl Iterator<Item = &UnitOutcome> {
+        self.units.iter().filter(|u| !u.is_complete())
+    }
+
+    /// Is any unit (of either side of a diff) incomplete?
+    pub fn is_incomplete(&self) -> bool {
+        self.incomplete().next().is_some()
     }
 
     /// Highest severity present, if any.

@@ -13,4 +13,7 @@ pub mod finding;
 pub mod render;
 
 pub use codes::Rule;
-pub use finding::{CharNote, Confidence, Excerpt, Finding, Location, Position, Report, Severity};
+pub use finding::{
+    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Incomplete, IncompleteKind, Location,
+    Position, Report, Severity, UnitOutcome,
+};

@@ -3,7 +3,8 @@
 
 use plainsight_core::render::{Format, TextOptions, render};
 use plainsight_core::{
-    CharNote, Confidence, Excerpt, Finding, Location, Position, Report, Rule, Severity,
+    CharNote, Confidence, Excerpt, Finding, Incomplete, IncompleteKind, Location, Position, Report,
+    Rule, Severity, UnitOutcome,
 };
 
 fn tags(s: &str) -> String {
@@ -22,7 +23,8 @@ fn pos(offset: u64, line: u32, column: u32) -> Position {
 
 /// A report shaped like real output: the incident marker in a request body, a
 /// tag-character payload in a user message whose file name is itself hostile, a
-/// covert channel found in a bundle inside a package, and two input errors.
+/// covert channel found in a bundle inside a package, and two units that
+/// were not analysed (a syntax error, too deep).
 pub fn sample_report() -> Report {
     let line = "Today\u{2019}s date is 2026/11/21.";
     let mut quote = Finding::new(
@@ -132,9 +134,21 @@ pub fn sample_report() -> Report {
         tool_version: "0.1.0".into(),
         inputs: vec!["examples/request.json".into(), hostile_path.into()],
         findings: vec![quote, date, tag, covert, info],
-        errors: vec![
-            "dir/bad\u{202E}sj.js:3:7: unexpected token".into(),
-            "x.js: too deep".into(),
+        units: vec![
+            UnitOutcome::analysed(vec!["npm:@scope/agent@2.1.0".into()], "package/cli.js"),
+            UnitOutcome::not_analysed(
+                Vec::new(),
+                "dir/bad\u{202E}sj.js",
+                Incomplete::new(
+                    IncompleteKind::Syntax,
+                    "dir/bad\u{202E}sj.js:3:7: unexpected token",
+                ),
+            ),
+            UnitOutcome::not_analysed(
+                Vec::new(),
+                "x.js",
+                Incomplete::new(IncompleteKind::TooDeep, "x.js: too deep"),
+            ),
         ],
         ..Report::default()
     };
@@ -319,4 +333,49 @@ fn sarif_fingerprints_are_stable_and_distinct() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), fps(&a).len());
+}
+
+#[test]
+fn incomplete_units_show_in_every_format() {
+    let report = sample_report();
+    assert!(report.is_incomplete());
+    let sarif: serde_json::Value = serde_json::from_str(&rendered(Format::Sarif, false)).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    let kinds: Vec<&str> = notes
+        .iter()
+        .filter(|n| n["level"] == "error")
+        .map(|n| n["descriptor"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["plainsight/syntax", "plainsight/too-deep"]);
+    let json: serde_json::Value = serde_json::from_str(&rendered(Format::Json, false)).unwrap();
+    let statuses: Vec<&str> = json["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["not-analysed", "not-analysed", "analysed"]);
+    assert!(rendered(Format::Text, false).contains("incomplete: 2 of 3 units"));
+    let gh = rendered(Format::Github, false);
+    assert!(gh.contains("::error title=plainsight%3A not analysed (too-deep)::x.js: too deep"));
+
+    // Complete: SARIF says so, and the text names the coverage.
+    let mut complete = report.clone();
+    complete.units.retain(UnitOutcome::is_complete);
+    let mut out = Vec::new();
+    render(&complete, Format::Sarif, TextOptions::default(), &mut out).unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+    let mut out = Vec::new();
+    render(&complete, Format::Text, TextOptions::default(), &mut out).unwrap();
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("coverage: 1 unit analysed completely")
+    );
 }

@@ -2,7 +2,7 @@
 //! capabilities built from them. Serialisable with serde, so the JSON view,
 //! the result cache and the web view (`serve`) all read the same thing.
 
-use plainsight_core::{Finding, Rule, Severity};
+use plainsight_core::{Finding, Rule, Severity, UnitOutcome};
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON layout below; bumped when a field changes meaning.
@@ -55,6 +55,10 @@ pub struct Selection {
 pub enum Status {
     /// Fetched, verified and scanned completely.
     Scanned,
+    /// Scanned, but some unit was not analysed completely (too deep, syntax
+    /// error, budget, limit; see `VersionEntry::incomplete`): a capability
+    /// is known to be absent only where its module was analysed completely.
+    Partial,
     /// Scanned, but the platform package it names for this platform could
     /// not be had: what was scanned is only part of what installs.
     MissingPlatform,
@@ -74,6 +78,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Scanned => "scanned",
+            Status::Partial => "partial",
             Status::MissingPlatform => "missing-platform",
             Status::Unpublished => "unpublished",
             Status::Broken => "broken",
@@ -84,7 +89,10 @@ impl Status {
 
     /// Findings of this version are evidence of presence.
     pub fn has_findings(self) -> bool {
-        matches!(self, Status::Scanned | Status::MissingPlatform)
+        matches!(
+            self,
+            Status::Scanned | Status::Partial | Status::MissingPlatform
+        )
     }
 
     /// A finding missing from this version is evidence of absence (the
@@ -97,7 +105,7 @@ impl Status {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Status::Scanned | Status::MissingPlatform | Status::Broken
+            Status::Scanned | Status::Partial | Status::MissingPlatform | Status::Broken
         )
     }
 }
@@ -144,8 +152,10 @@ pub struct VersionEntry {
     /// Findings in the usual model (`plainsight scan --format json`).
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Units not analysed completely, with the reasons (complete units are
+    /// not listed: a native version has thousands).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
+    pub incomplete: Vec<UnitOutcome>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
     pub summary: Summary,
@@ -175,7 +185,7 @@ impl VersionEntry {
             shipped: None,
             packages: Vec::new(),
             findings: Vec::new(),
-            errors: Vec::new(),
+            incomplete: Vec::new(),
             notices: Vec::new(),
             summary: Summary::default(),
             cached: false,
@@ -220,9 +230,9 @@ pub struct Span {
     pub last: String,
     /// Versions inside the run where it was found.
     pub found: usize,
-    /// Versions inside the run that could not be read completely (failed,
-    /// broken, pending, missing platform package without the finding):
-    /// neither presence nor absence is known there.
+    /// Versions inside the run where neither presence nor absence is known
+    /// (failed, broken, pending, a missing platform package, or the
+    /// capability's module not analysed completely).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,
 }
@@ -239,6 +249,10 @@ pub struct Capability {
     pub message: String,
     /// Where it sits in its newest occurrence (`chain › path`).
     pub location: String,
+    /// Its module's file name (part of its identity): a version whose
+    /// unit of that name was not analysed completely says nothing about
+    /// its absence.
+    pub module: String,
     /// Runs of versions with the finding, oldest first.
     pub present: Vec<Span>,
     /// Version where it first appeared / last appeared.

@@ -841,7 +841,18 @@ fn scan_version(shared: &Shared, entry: &mut VersionEntry, opened: Opened) {
     report.sort();
     entry.summary = timeline::summarize(&report.findings);
     entry.findings = report.findings;
-    entry.errors = scanned.errors;
+    entry.incomplete = scanned
+        .units
+        .into_iter()
+        .filter(|u| !u.is_complete())
+        .collect();
+    if !entry.incomplete.is_empty() && entry.status == Status::Scanned {
+        entry.status = Status::Partial;
+        entry.detail = Some(format!(
+            "{} unit(s) not analysed completely",
+            entry.incomplete.len()
+        ));
+    }
     entry.notices.extend(opened.artifact.notices);
     entry.notices.extend(scanned.notices);
 }

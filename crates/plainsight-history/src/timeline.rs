@@ -4,12 +4,14 @@
 //! 2.1.91 are the same statement — and, per capability, the runs of
 //! versions where it is present.
 //!
-//! Evidence is three-valued per version: *found*; *absent* (the version was
-//! read completely and the finding is not there); *unknown* (not read, or
-//! read only in part — a missing platform package). A run of presence
-//! extends over unknown versions between two findings (they are listed in
-//! [`Span::unknown`]) and ends at the first version known to lack it, so a
-//! failed download never splits a run, and never closes one either.
+//! Evidence is three-valued per capability and version: *found*; *absent*
+//! (the version was read and the capability's module was analysed
+//! completely, and the finding is not there); *unknown* (not read, read
+//! only in part — a missing platform package — or its module not analysed
+//! completely). A run of presence extends over unknown versions between two
+//! findings (they are listed in [`Span::unknown`]) and ends at the first
+//! version known to lack it, so a failed download or a budget that ran out
+//! never splits a run, and never closes one either.
 
 use std::collections::HashMap;
 
@@ -52,7 +54,13 @@ pub fn build(versions: &[VersionEntry], newest: Option<usize>) -> Vec<Capability
         .into_iter()
         .filter_map(|key| {
             let acc = by_key.remove(&key)?;
-            let (present, gone_in) = spans(versions, &acc.counts);
+            let module = module_name(&acc.latest.location.path).to_string();
+            let ev: Vec<Evidence> = versions
+                .iter()
+                .zip(&acc.counts)
+                .map(|(v, &n)| evidence(v, &module, n))
+                .collect();
+            let (present, gone_in) = spans(versions, &ev);
             let first_seen = present.first()?.first.clone();
             let last_seen = present.last()?.last.clone();
             Some(Capability {
@@ -60,6 +68,7 @@ pub fn build(versions: &[VersionEntry], newest: Option<usize>) -> Vec<Capability
                 severity: acc.severity,
                 message: acc.latest.message.clone(),
                 location: location(acc.latest),
+                module,
                 in_newest: newest.is_some_and(|n| acc.counts[n] > 0),
                 present,
                 first_seen,
@@ -83,44 +92,81 @@ pub fn build(versions: &[VersionEntry], newest: Option<usize>) -> Vec<Capability
     out
 }
 
-/// Runs of presence, and the first complete version without the finding
+/// What one version says about one capability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Evidence {
+    Found,
+    Absent,
+    Unknown,
+    /// Unpublished: not a version anyone installs.
+    Skip,
+}
+
+/// The evidence of `v` for a capability of `module` found `count` times.
+pub(crate) fn evidence(v: &VersionEntry, module: &str, count: u32) -> Evidence {
+    if count > 0 {
+        return Evidence::Found;
+    }
+    match v.status {
+        Status::Unpublished => Evidence::Skip,
+        Status::Scanned | Status::Partial
+            if !v
+                .incomplete
+                .iter()
+                .any(|u| module_name(&u.path) == module) =>
+        {
+            Evidence::Absent
+        }
+        _ => Evidence::Unknown,
+    }
+}
+
+/// Runs of presence, and the first version known to lack the capability
 /// after its last presence.
-pub(crate) fn spans(versions: &[VersionEntry], counts: &[u32]) -> (Vec<Span>, Option<String>) {
+pub(crate) fn spans(versions: &[VersionEntry], ev: &[Evidence]) -> (Vec<Span>, Option<String>) {
     let mut out: Vec<Span> = Vec::new();
     let mut open: Option<Span> = None;
     let mut pending_unknown: Vec<String> = Vec::new();
     let mut gone_in = None;
-    for (v, &n) in versions.iter().zip(counts) {
-        if n > 0 {
-            match &mut open {
-                Some(span) => {
-                    span.unknown.append(&mut pending_unknown);
-                    span.last.clone_from(&v.version);
-                    span.found += 1;
+    for (v, e) in versions.iter().zip(ev) {
+        match e {
+            Evidence::Found => {
+                match &mut open {
+                    Some(span) => {
+                        span.unknown.append(&mut pending_unknown);
+                        span.last.clone_from(&v.version);
+                        span.found += 1;
+                    }
+                    None => {
+                        open = Some(Span {
+                            first: v.version.clone(),
+                            last: v.version.clone(),
+                            found: 1,
+                            unknown: Vec::new(),
+                        });
+                    }
                 }
-                None => {
-                    open = Some(Span {
-                        first: v.version.clone(),
-                        last: v.version.clone(),
-                        found: 1,
-                        unknown: Vec::new(),
-                    });
+                gone_in = None;
+            }
+            Evidence::Absent => {
+                if let Some(span) = open.take() {
+                    out.push(span);
+                    gone_in = Some(v.version.clone());
                 }
+                pending_unknown.clear();
             }
-            gone_in = None;
-        } else if v.status.is_complete() {
-            if let Some(span) = open.take() {
-                out.push(span);
-                gone_in = Some(v.version.clone());
-            }
-            pending_unknown.clear();
-        } else if v.status != Status::Unpublished && open.is_some() {
-            // Unpublished versions are not versions anyone installs.
-            pending_unknown.push(v.version.clone());
+            Evidence::Unknown if open.is_some() => pending_unknown.push(v.version.clone()),
+            Evidence::Unknown | Evidence::Skip => {}
         }
     }
     out.extend(open);
     (out, gone_in)
+}
+
+/// The file name of a module path (the part of a location that is in the
+/// meaning key, see `plainsight_core::diff`).
+pub(crate) fn module_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).find(|p| !p.is_empty()).unwrap_or(path)
 }
 
 fn location(f: &Finding) -> String {
@@ -249,7 +295,33 @@ mod tests {
         assert_eq!(c.gone_in.as_deref(), Some("1.5.0"));
         assert!(!c.in_newest);
         assert_eq!(c.counts, [0, 1, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(c.module, "cli.js");
         assert!(c.location.ends_with("/$bunfs/root/src/cli.js"));
+    }
+
+    #[test]
+    fn an_incomplete_module_is_not_evidence_of_absence_but_another_one_is() {
+        let covert = || finding(Rule::CovertLookAlike, "U+0027 / U+2019 by TZ", "package/cli.js");
+        let incomplete = |path: &str| {
+            let mut u = plainsight_core::UnitOutcome::analysed(vec![], path);
+            u.degrade(plainsight_core::Incomplete::new(
+                plainsight_core::IncompleteKind::Budget,
+                "evaluator budget",
+            ));
+            u
+        };
+        let mut budget_in_cli = entry("1.1.0", Status::Partial, vec![]);
+        budget_in_cli.incomplete = vec![incomplete("package/cli.js")];
+        let mut budget_elsewhere = entry("1.2.0", Status::Partial, vec![]);
+        budget_elsewhere.incomplete = vec![incomplete("package/vendor/other.js")];
+        let vs = vec![
+            entry("1.0.0", Status::Scanned, vec![covert()]),
+            budget_in_cli,
+            budget_elsewhere,
+        ];
+        let t = build(&vs, Some(2));
+        assert_eq!(t[0].present[0].last, "1.0.0");
+        assert_eq!(t[0].gone_in.as_deref(), Some("1.2.0"));
     }
 
     #[test]

@@ -118,7 +118,7 @@ fn time(src: &str) {
                 full.as_secs_f64(),
                 full.as_secs_f64() / parse.as_secs_f64(),
                 out.findings.len(),
-                out.errors.len()
+                out.problems().len()
             );
         }
     }

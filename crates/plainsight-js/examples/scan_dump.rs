@@ -32,8 +32,8 @@ fn main() {
             println!("{s}");
         }
     }
-    for e in &out.errors {
-        println!("error: {}", e.message);
+    for e in out.problems() {
+        println!("incomplete: {e}");
     }
     println!(
         "{} files, {} findings, {:?}",

@@ -16,7 +16,7 @@
 use std::path::Path;
 
 use oxc_span::SourceType;
-use plainsight_core::Finding;
+use plainsight_core::{Finding, Incomplete, IncompleteKind, UnitOutcome};
 
 use crate::context::{Ctx, LineIndex};
 
@@ -62,20 +62,34 @@ impl Default for ScanOptions {
     }
 }
 
-/// A per-file problem that did not stop the scan (syntax error, too deep, unreadable).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileError {
-    /// `path:line:column: message` style, naming the file and place.
-    pub message: String,
-}
-
-/// What a scan produced.
+/// What a scan produced: the findings, and one typed outcome per file
+/// (analysed, partially analysed or not analysed, with the reasons).
 #[derive(Clone, Debug, Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
-    pub errors: Vec<FileError>,
+    pub units: Vec<UnitOutcome>,
     /// Files scanned.
     pub files: usize,
+}
+
+impl ScanOutput {
+    /// Every reason some file was not analysed completely.
+    pub fn incomplete(&self) -> impl Iterator<Item = &Incomplete> {
+        self.units.iter().flat_map(|u| u.reasons.iter())
+    }
+
+    /// The messages of [`ScanOutput::incomplete`], for tests and examples.
+    pub fn problems(&self) -> Vec<String> {
+        self.incomplete().map(|r| r.message.clone()).collect()
+    }
+
+    fn push_unread(&mut self, path: &Path, kind: IncompleteKind, message: String) {
+        self.units.push(UnitOutcome::not_analysed(
+            Vec::new(),
+            path.display().to_string(),
+            Incomplete::new(kind, message),
+        ));
+    }
 }
 
 /// A failure that stops the scan of this input altogether (e.g. path does not exist).
@@ -100,9 +114,12 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// Scan one JavaScript source. `path` names it in locations; `chain` lists the
 /// containers it came from (outermost first; empty for a plain file).
 ///
-/// Never panics on bad input: a file nested deeper than `opts.max_depth` is
-/// reported as a [`FileError`] and not parsed; syntax errors become
-/// `FileError`s with line:column and the recovered program is still analyzed.
+/// Never panics or aborts on bad input, and never reports a file it could not
+/// look at as clean: the one [`UnitOutcome`] in the output says whether the
+/// file was analysed, partially analysed (syntax errors with the recovered
+/// program analysed; a budget ran out) or not analysed (nested deeper than
+/// `opts.max_depth`, too large, parse abandoned, analyzer crash), with the
+/// reasons naming the file and place.
 pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOptions) -> ScanOutput {
     let mut out = ScanOutput {
         files: 1,
@@ -113,23 +130,28 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
         let p = lines.position(source, offset as u32);
         format!("{}{path}:{}:{}", chain_prefix(chain), p.line, p.column)
     };
+    let not_analysed = |kind, message: String| {
+        UnitOutcome::not_analysed(chain.to_vec(), path, Incomplete::new(kind, message))
+    };
     if source.len() > u32::MAX as usize {
-        out.errors.push(FileError {
-            message: format!(
-                "{}{path}: larger than 4 GiB, not scanned",
+        out.units.push(not_analysed(
+            IncompleteKind::Limit,
+            format!(
+                "{}{path}: larger than 4 GiB; not analysed",
                 chain_prefix(chain)
             ),
-        });
+        ));
         return out;
     }
     if let Some(deep) = depth::check(source, opts.max_depth) {
-        out.errors.push(FileError {
-            message: format!(
-                "{}: nesting deeper than {} levels (max_depth); file not analyzed",
+        out.units.push(not_analysed(
+            IncompleteKind::TooDeep,
+            format!(
+                "{}: nesting deeper than {} levels (max_depth); not analysed",
                 where_(deep.offset),
                 opts.max_depth
             ),
-        });
+        ));
         return out;
     }
     let result = std::thread::scope(|s| {
@@ -149,24 +171,46 @@ pub fn scan_source(path: &str, chain: &[String], source: &str, opts: &ScanOption
             .map(std::thread::ScopedJoinHandle::join)
     });
     match result {
-        Ok(Ok((findings, errors))) => {
-            out.findings = findings;
-            out.errors = errors;
+        Ok(Ok(a)) => {
+            out.findings = a.findings;
+            let mut unit = if a.abandoned {
+                UnitOutcome {
+                    status: plainsight_core::AnalysisStatus::NotAnalysed,
+                    ..UnitOutcome::analysed(chain.to_vec(), path)
+                }
+            } else {
+                UnitOutcome::analysed(chain.to_vec(), path)
+            };
+            for r in a.incomplete {
+                unit.degrade(r);
+            }
+            out.units.push(unit);
         }
-        Ok(Err(_)) => out.errors.push(FileError {
-            message: format!(
-                "{}{path}: internal error while analyzing this file (please report)",
+        Ok(Err(_)) => out.units.push(not_analysed(
+            IncompleteKind::Crash,
+            format!(
+                "{}{path}: internal error while analysing this file (please report); not analysed",
                 chain_prefix(chain)
             ),
-        }),
-        Err(e) => out.errors.push(FileError {
-            message: format!(
-                "{}{path}: could not start the analysis thread: {e}",
+        )),
+        Err(e) => out.units.push(not_analysed(
+            IncompleteKind::Limit,
+            format!(
+                "{}{path}: could not start the analysis thread: {e}; not analysed",
                 chain_prefix(chain)
             ),
-        }),
+        )),
     }
     out
+}
+
+/// What [`analyze_source`] produced for one file.
+struct Analysis {
+    findings: Vec<Finding>,
+    /// Why the analysis is not complete (syntax errors, budgets).
+    incomplete: Vec<Incomplete>,
+    /// The parser gave up: nothing of the file was analysed.
+    abandoned: bool,
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -185,7 +229,7 @@ fn analyze_source(
     opts: &ScanOptions,
     parallel: bool,
     inline_tables: bool,
-) -> (Vec<Finding>, Vec<FileError>) {
+) -> Analysis {
     let allocator = oxc_allocator::Allocator::default();
     let source_type = source_type_for(path);
     // The line index depends on the bytes only: on a large file it is built
@@ -199,32 +243,38 @@ fn analyze_source(
         };
         (parsed, lines)
     });
-    let mut errors = Vec::new();
+    let mut incomplete = Vec::new();
     let diags: Vec<_> = parsed.diagnostics.errors().collect();
     for d in diags.iter().take(MAX_SYNTAX_ERRORS) {
         let offset = d.labels.first().map_or(0, oxc_span::LabeledSpan::offset);
         let p = lines.position(source, offset);
-        errors.push(FileError {
-            message: format!(
+        incomplete.push(Incomplete::new(
+            IncompleteKind::Syntax,
+            format!(
                 "{}{path}:{}:{}: syntax error: {}",
                 chain_prefix(chain),
                 p.line,
                 p.column,
                 d.message
             ),
-        });
+        ));
     }
     if diags.len() > MAX_SYNTAX_ERRORS {
-        errors.push(FileError {
-            message: format!(
+        incomplete.push(Incomplete::new(
+            IncompleteKind::Syntax,
+            format!(
                 "{}{path}: {} more syntax errors",
                 chain_prefix(chain),
                 diags.len() - MAX_SYNTAX_ERRORS
             ),
-        });
+        ));
     }
     if parsed.panicked {
-        return (Vec::new(), errors);
+        return Analysis {
+            findings: Vec::new(),
+            incomplete,
+            abandoned: true,
+        };
     }
     let program = parsed.program;
     let sem = build_semantic(&program);
@@ -242,7 +292,8 @@ fn analyze_source(
         // The file again with the string table's strings in place: what the
         // table hid. Positions map back to the original; what the first pass
         // already reported is not repeated.
-        let (more, _) = analyze_source(path, chain, &inlined.source, opts, parallel, false);
+        let again = analyze_source(path, chain, &inlined.source, opts, parallel, false);
+        let more = again.findings;
         let known: std::collections::HashSet<(plainsight_core::Rule, String)> = findings
             .iter()
             .map(|f| (f.rule, f.message.clone()))
@@ -262,7 +313,11 @@ fn analyze_source(
             findings.push(f);
         }
     }
-    (findings, errors)
+    Analysis {
+        findings,
+        incomplete,
+        abandoned: false,
+    }
 }
 
 /// Sources at least this large get two threads: the line index beside the
@@ -386,7 +441,7 @@ fn source_type_for(path: &str) -> SourceType {
 ///
 /// A directory is walked recursively in name order. Symbolic links inside it
 /// are never followed (they could lead out of the tree or loop); each one is
-/// reported as a [`FileError`]. A path named explicitly is scanned whatever its
+/// reported as a unit not analysed. A path named explicitly is scanned whatever its
 /// extension. Files larger than `max_file_size` and files that are not UTF-8
 /// are reported and skipped: JavaScript is UTF-8 in practice, and decoding
 /// lossily would shift every byte offset we report. Source maps are skipped.
@@ -413,21 +468,27 @@ fn walk(dir: &Path, opts: &ScanOptions, out: &mut ScanOutput) -> std::io::Result
         let ft = match e.file_type() {
             Ok(ft) => ft,
             Err(err) => {
-                out.errors.push(FileError {
-                    message: format!("{}: {err}", p.display()),
-                });
+                out.push_unread(
+                    &p,
+                    IncompleteKind::Unreadable,
+                    format!("{}: {err}", p.display()),
+                );
                 continue;
             }
         };
         if ft.is_symlink() {
-            out.errors.push(FileError {
-                message: format!("{}: symbolic link not followed", p.display()),
-            });
+            out.push_unread(
+                &p,
+                IncompleteKind::Unreadable,
+                format!("{}: symbolic link not followed", p.display()),
+            );
         } else if ft.is_dir() {
             if let Err(err) = walk(&p, opts, out) {
-                out.errors.push(FileError {
-                    message: format!("{}: {err}", p.display()),
-                });
+                out.push_unread(
+                    &p,
+                    IncompleteKind::Unreadable,
+                    format!("{}: {err}", p.display()),
+                );
             }
         } else if ft.is_file() && is_js_name(&p) {
             let len = e.metadata().map_or(0, |m| m.len());
@@ -446,20 +507,20 @@ fn is_js_name(p: &Path) -> bool {
 fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
     let name = p.display().to_string();
     if len > opts.max_file_size {
-        out.errors.push(FileError {
-            message: format!(
-                "{name}: {len} bytes exceeds max_file_size ({}); not scanned",
+        out.push_unread(
+            p,
+            IncompleteKind::Limit,
+            format!(
+                "{name}: {len} bytes exceeds max_file_size ({}); not analysed",
                 opts.max_file_size
             ),
-        });
+        );
         return;
     }
     let bytes = match std::fs::read(p) {
         Ok(b) => b,
         Err(e) => {
-            out.errors.push(FileError {
-                message: format!("{name}: {e}"),
-            });
+            out.push_unread(p, IncompleteKind::Unreadable, format!("{name}: {e}"));
             return;
         }
     };
@@ -474,18 +535,18 @@ fn scan_file(p: &Path, len: u64, opts: &ScanOptions, out: &mut ScanOutput) {
             )
             .chars()
             .count();
-            out.errors.push(FileError {
-                message: format!(
-                    "{name}:{line}:{col}: not valid UTF-8 at byte offset {at}; not scanned"
-                ),
-            });
+            out.push_unread(
+                p,
+                IncompleteKind::Unreadable,
+                format!("{name}:{line}:{col}: not valid UTF-8 at byte offset {at}; not analysed"),
+            );
             return;
         }
     };
     let r = scan_source(&name, &[], &text, opts);
     out.files += r.files;
     out.findings.extend(r.findings);
-    out.errors.extend(r.errors);
+    out.units.extend(r.units);
 }
 
 #[cfg(test)]
@@ -497,16 +558,22 @@ mod tests {
         let ts = "interface P { tz: string }\nconst p: P = { tz: Intl.DateTimeFormat().resolvedOptions().timeZone };\nenum M { A }\nexport const m = <M>M.A;\n";
         for path in ["main.ts", "x.mts", "y.cts", "<vfs>/z.TS"] {
             let out = scan_source(path, &[], ts, &ScanOptions::default());
-            assert!(out.errors.is_empty(), "{path}: {:?}", out.errors);
+            assert!(out.problems().is_empty(), "{path}: {:?}", out.problems());
             assert!(!out.findings.is_empty(), "{path}");
         }
         let tsx = "const e = <div title={Intl.DateTimeFormat().resolvedOptions().timeZone} />;\nconst n: number = 1;\n";
         let out = scan_source("v.tsx", &[], tsx, &ScanOptions::default());
-        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        assert!(
+            out.problems().is_empty() && !out.findings.is_empty(),
+            "{out:?}"
+        );
         // deno's transpiled JavaScript keeps the module's `.ts` name.
         let js = "var M = /*#__PURE__*/ function(M) { M[M[\"A\"] = 0] = \"A\"; return M; }(M || {});\nconst tz = Intl.DateTimeFormat().resolvedOptions().timeZone;\n";
         let out = scan_source("main.ts", &[], js, &ScanOptions::default());
-        assert!(out.errors.is_empty() && !out.findings.is_empty(), "{out:?}");
+        assert!(
+            out.problems().is_empty() && !out.findings.is_empty(),
+            "{out:?}"
+        );
         // Plain JavaScript is unaffected.
         assert!(source_type_for("a.js").is_javascript());
         assert!(source_type_for("a.cts").is_commonjs() && source_type_for("a.cts").is_typescript());
@@ -516,14 +583,17 @@ mod tests {
     fn too_deep_is_a_file_error_not_an_abort() {
         let src = format!("x = {}1{};", "[".repeat(100_000), "]".repeat(100_000));
         let out = scan_source("deep.js", &[], &src, &ScanOptions::default());
-        assert_eq!(out.errors.len(), 1);
+        let p = out.problems();
+        assert_eq!(p.len(), 1);
         assert!(
-            out.errors[0]
-                .message
-                .starts_with("deep.js:1:2005: nesting deeper than 2000"),
-            "{:?}",
-            out.errors
+            p[0].starts_with("deep.js:1:2005: nesting deeper than 2000"),
+            "{p:?}"
         );
+        assert_eq!(
+            out.units[0].status,
+            plainsight_core::AnalysisStatus::NotAnalysed
+        );
+        assert_eq!(out.units[0].reasons[0].kind, IncompleteKind::TooDeep);
     }
 
     #[test]
@@ -531,7 +601,8 @@ mod tests {
         // 1900 levels of parentheses overflow an 8 MB stack in a debug build of oxc.
         let src = format!("x = {}1{};", "(".repeat(1900), ")".repeat(1900));
         let out = scan_source("ok.js", &[], &src, &ScanOptions::default());
-        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert!(out.problems().is_empty(), "{:?}", out.problems());
+        assert!(out.units[0].is_complete());
     }
 
     #[test]
@@ -542,14 +613,13 @@ mod tests {
             "let a = 1;\nlet b = ;\n",
             &ScanOptions::default(),
         );
-        assert!(!out.errors.is_empty());
-        assert!(
-            out.errors[0]
-                .message
-                .starts_with("bad.js:2:9: syntax error"),
-            "{:?}",
-            out.errors
+        let p = out.problems();
+        assert!(p[0].starts_with("bad.js:2:9: syntax error"), "{p:?}");
+        assert_eq!(
+            out.units[0].status,
+            plainsight_core::AnalysisStatus::Partial
         );
+        assert_eq!(out.units[0].reasons[0].kind, IncompleteKind::Syntax);
         assert_eq!(out.files, 1);
     }
 
@@ -579,8 +649,8 @@ mod tests {
                 .join()
                 .unwrap()
         };
-        let (one, e1) = run(false);
-        let (two, e2) = run(true);
+        let (a1, a2) = (run(false), run(true));
+        let (one, e1, two, e2) = (a1.findings, a1.incomplete, a2.findings, a2.incomplete);
         assert!(e1.is_empty(), "{e1:?}");
         let rules: std::collections::BTreeSet<_> = one.iter().map(|f| f.rule.code()).collect();
         for prefix in ["PS1", "PS2", "PS3", "PS4"] {
@@ -607,7 +677,7 @@ mod tests {
         };
         let out = scan_path(&dir, &opts).unwrap();
         assert_eq!(out.files, 2);
-        let msgs: Vec<_> = out.errors.iter().map(|e| e.message.as_str()).collect();
+        let msgs = out.problems();
         assert!(
             msgs.iter()
                 .any(|m| m.contains("c.cjs:1:10: not valid UTF-8 at byte offset 9")),
@@ -624,7 +694,7 @@ mod tests {
             ..ScanOptions::default()
         };
         let out = scan_path(&dir.join("a.js"), &small).unwrap();
-        assert!(out.errors[0].message.contains("exceeds max_file_size"));
+        assert!(out.problems()[0].contains("exceeds max_file_size"));
         assert!(scan_path(&dir.join("missing.js"), &opts).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -12,7 +12,7 @@ fn scan(name: &str) -> (String, Vec<plainsight_core::Finding>) {
         .join(name);
     let src = std::fs::read_to_string(&path).unwrap();
     let out = scan_source(name, &[], &src, &ScanOptions::default());
-    assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+    assert!(out.problems().is_empty(), "{name}: {:?}", out.problems());
     (src, out.findings)
 }
 

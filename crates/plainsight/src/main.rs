@@ -5,11 +5,18 @@
 //! # Exit codes
 //! - `0`: no finding at or above the `--fail-on` threshold (default `medium`);
 //! - `1`: at least one finding at or above the threshold;
-//! - `2`: plainsight could not do its job (bad arguments, unreadable or
-//!   malformed input, limits exceeded). The error is printed once to stderr as
+//! - `2`: plainsight could not do its job. Either it failed outright (bad
+//!   arguments, an input that cannot be opened, a malformed archive, a limit
+//!   on a whole input): the error is printed once to stderr as
 //!   `plainsight: error: <input and place>: <what>`, and nothing is written to
-//!   stdout: output is rendered into a buffer and only written once every input
-//!   was processed.
+//!   stdout (output is rendered into a buffer and only written once every
+//!   input was processed). Or some unit could not be analysed completely (too
+//!   deep, syntax error, analyzer crash, budget ran out, size limit): then the
+//!   full report IS written, every renderer lists those units, stderr says
+//!   `plainsight: error: incomplete analysis: …`, and the exit code is 2
+//!   whatever was found — a reviewer must not read a partly analysed
+//!   artifact as clean, nor as fully judged. `--allow-incomplete` makes such
+//!   a run exit by its findings (0 or 1) and prints the line as a warning.
 //!
 //! A closed stdout (`plainsight … | head -1`) is not an error: plainsight stops
 //! writing and exits with the code the findings call for.
@@ -35,7 +42,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "plainsight", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 = nothing at or above --fail-on, 1 = findings at or above it, 2 = error."
+    after_help = "Exit codes: 0 = nothing at or above --fail-on, 1 = findings at or above it, 2 = error or incomplete analysis (see --allow-incomplete)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,20 +58,30 @@ enum Command {
     History(commands::history::Args),
 }
 
-/// What a command produced: bytes for stdout, and whether the findings call for exit 1.
+/// What a command produced: bytes for stdout, whether the findings call for
+/// exit 1, and whether some unit could not be analysed completely.
 pub struct Outcome {
     pub stdout: Vec<u8>,
     pub findings_over_threshold: bool,
+    /// A one-line summary when some unit was not analysed completely.
+    pub incomplete: Option<String>,
+    /// `--allow-incomplete`: exit by the findings alone.
+    pub allow_incomplete: bool,
 }
 
-/// An exit code a command asks for although it produced output: `history`
-/// prints what it has but exits 2 when the version `--fail-on` judges could
-/// not be analysed, and 130 when interrupted. 0 means none.
-static EXIT_OVERRIDE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
-
-/// See [`EXIT_OVERRIDE`].
-pub fn exit_with(code: u8) {
-    EXIT_OVERRIDE.store(code, std::sync::atomic::Ordering::Relaxed);
+impl Outcome {
+    /// The exit code the outcome calls for: incomplete analysis (unless
+    /// allowed) before findings, since a reviewer cannot call a partly read
+    /// artifact either clean or fully judged.
+    fn code(&self) -> ExitCode {
+        if self.incomplete.is_some() && !self.allow_incomplete {
+            ExitCode::from(2)
+        } else if self.findings_over_threshold {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -78,14 +95,19 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(outcome) => {
-            let over = EXIT_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed);
-            let code = if over != 0 {
-                ExitCode::from(over)
-            } else if outcome.findings_over_threshold {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            };
+            let code = outcome.code();
+            if let Some(summary) = &outcome.incomplete {
+                let what = if outcome.allow_incomplete {
+                    "warning"
+                } else {
+                    "error"
+                };
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "plainsight: {what}: incomplete analysis: {}",
+                    plainsight_core::chars::escape(summary)
+                );
+            }
             let mut stdout = io::stdout().lock();
             match stdout
                 .write_all(&outcome.stdout)

@@ -558,7 +558,7 @@ fn real_sarif_output_is_schema_valid() {
 }
 
 #[test]
-fn scan_per_file_errors_do_not_stop_the_scan() {
+fn scan_per_file_problems_do_not_stop_the_scan_but_are_never_silent() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("broken.js"), "const x = ;\n").unwrap();
     std::fs::copy(fixture("covert.js"), dir.path().join("covert.js")).unwrap();
@@ -567,18 +567,65 @@ fn scan_per_file_errors_do_not_stop_the_scan() {
         .args(["scan", "--format", "json", "."])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors = v["errors"].as_array().expect("errors listed");
+    // A unit that did not parse makes the run incomplete: exit 2, the full
+    // report on stdout, one line on stderr.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(
-        errors
-            .iter()
-            .any(|e| e.as_str().unwrap().contains("broken.js:1:")),
-        "{errors:?}"
+        stderr_of(&out).contains("plainsight: error: incomplete analysis: 1 of 2 units"),
+        "{}",
+        stderr_of(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let units = v["units"].as_array().expect("units listed");
+    let broken = units
+        .iter()
+        .find(|u| u["path"].as_str().unwrap().ends_with("broken.js"))
+        .expect("broken.js has an outcome");
+    assert_eq!(broken["status"], "not-analysed", "{broken:#}");
+    assert_eq!(broken["reasons"][0]["kind"], "syntax");
+    assert!(
+        broken["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("broken.js:1:"),
+        "{broken:#}"
     );
     let findings = v["findings"].as_array().unwrap();
     assert!(
         findings.iter().any(|f| f["rule"] == "PS101"),
         "{findings:#?}"
     );
+    // Opting in: exit by the findings, the line stays as a warning.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "--allow-incomplete", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("plainsight: warning: incomplete analysis"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not analysed [syntax]"));
+}
+
+#[test]
+fn padding_a_covert_file_past_the_depth_limit_is_not_a_clean_exit() {
+    // The attack of issue 8: 2,001 brackets in front of a covert channel made
+    // the file "too deep", which was a report line and exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let covert = std::fs::read_to_string(fixture("covert.js")).unwrap();
+    let padded = format!("{}0{};\n{covert}", "[".repeat(2001), "]".repeat(2001));
+    std::fs::write(dir.path().join("padded.js"), padded).unwrap();
+    for format in ["text", "json", "sarif", "github"] {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["scan", "--format", format, "padded.js"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr_of(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("too-deep"), "{format}: {stdout}");
+        if format == "sarif" {
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
+        }
+    }
 }

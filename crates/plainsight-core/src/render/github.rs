@@ -14,6 +14,8 @@
 //!   involved are named, since a look-alike printed as itself shows nothing;
 //!   then GitHub's own escaping (data: `%` `\r` `\n`; properties additionally
 //!   `:` and `,`), so input cannot end the command or inject another one.
+//! - Every unit not analysed completely is an `::error` (whatever the
+//!   severity threshold): a reviewer must see what was not looked at.
 //! - In a version diff `Report::findings` holds the appeared findings only, so
 //!   only new findings are annotated.
 
@@ -28,13 +30,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         line(f, &mut s);
     }
-    for e in &report.errors {
-        let _ = writeln!(
-            s,
-            "::error title={}::{}",
-            property("plainsight input error"),
-            data(&escape(e))
-        );
+    for u in report.incomplete() {
+        for r in &u.reasons {
+            let title = format!(
+                "plainsight: {}{} ({})",
+                if u.baseline { "baseline " } else { "" },
+                u.status.as_str().replace('-', " "),
+                r.kind
+            );
+            let _ = writeln!(
+                s,
+                "::error title={}::{}",
+                property(&title),
+                data(&escape(&r.message))
+            );
+        }
     }
     out.write_all(s.as_bytes())
 }
@@ -176,14 +186,18 @@ mod tests {
         low.severity = Severity::Low;
         let report = Report {
             findings: vec![covert, decoded, low],
-            errors: vec!["x.js:1:2: unexpected token".into()],
+            units: vec![crate::UnitOutcome::not_analysed(
+                Vec::new(),
+                "x.js",
+                crate::Incomplete::new(crate::IncompleteKind::Syntax, "x.js:1:2: unexpected token"),
+            )],
             ..Report::default()
         };
         let expected = concat!(
             "::error title=PS101 covert-lookalike-choice::U+0027 / U+2019 chosen by `process.env.TZ` [U+0027 APOSTROPHE, U+2019 RIGHT SINGLE QUOTATION MARK] at npm:@s/agent@2.1.0 › package/bin/agent › /$bunfs/root/cli.js:1:423512\n",
             "::warning file=src/a%2Cb%3Ac.js,line=3,col=7,endLine=3,endColumn=20,title=PS201 decoded-string::100%25 odd,⟨U+000D CARRIAGE RETURN⟩⟨U+000A LINE FEED⟩name: a⟨U+200B ZERO WIDTH SPACE⟩b (medium confidence) decoded: a.example, b.example\n",
             "::notice file=dist/pkg.tgz,title=PS304 env-platform::reads platform at dist/pkg.tgz › package/cli.js:2:1\n",
-            "::error title=plainsight input error::x.js:1:2: unexpected token\n",
+            "::error title=plainsight%3A not analysed (syntax)::x.js:1:2: unexpected token\n",
         );
         assert_eq!(render_str(&report), expected);
     }

@@ -13,7 +13,9 @@
 //!   text renderer: SARIF viewers render it, and must not hide what we found.
 //! - `partialFingerprints` hashes rule, chain, path, part and byte offset with
 //!   FNV-1a (stable across Rust releases, unlike `DefaultHasher`).
-//! - Non-fatal input errors become `toolExecutionNotifications`.
+//! - Every unit not analysed completely is an error-level
+//!   `toolExecutionNotification` (descriptor `plainsight/<kind>`, the unit's
+//!   path as its location), and then `executionSuccessful` is `false`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -51,9 +53,31 @@ pub(crate) fn to_value(report: &Report) -> Value {
         }
     }
     let notifications: Vec<Value> = report
-        .errors
-        .iter()
-        .map(|e| json!({ "level": "error", "message": { "text": escape(e) } }))
+        .incomplete()
+        .flat_map(|u| {
+            u.reasons.iter().map(move |r| {
+                let mut n = json!({
+                    "level": "error",
+                    "message": { "text": escape(&r.message) },
+                    "descriptor": { "id": format!("plainsight/{}", r.kind) },
+                    "locations": [{
+                        "physicalLocation": { "artifactLocation": { "uri": uri(&u.path) } },
+                    }],
+                    "properties": {
+                        "plainsight/status": u.status.as_str(),
+                        "plainsight/kind": r.kind.as_str(),
+                    },
+                });
+                if !u.chain.is_empty() {
+                    n["properties"]["plainsight/chain"] =
+                        json!(u.chain.iter().map(|c| escape(c)).collect::<Vec<_>>());
+                }
+                if u.baseline {
+                    n["properties"]["plainsight/baseline"] = json!(true);
+                }
+                n
+            })
+        })
         .chain(
             report
                 .notices
@@ -78,7 +102,9 @@ pub(crate) fn to_value(report: &Report) -> Value {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": true,
+                // A run that could not analyse everything did not succeed,
+                // whatever it found: a dashboard must not show it as clean.
+                "executionSuccessful": !report.is_incomplete(),
                 "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",

@@ -5,7 +5,8 @@
 //! the multi-line code snippet if any (indented, outside annotate-snippets),
 //! the excerpt line with the offending span labelled, then the named
 //! characters, decoded payload, notes and help. A summary by severity and rule
-//! category, and the input errors, close the report.
+//! category, and the units that were not analysed completely (with the
+//! reasons), close the report.
 //!
 //! Security: everything that came from the scanned input (excerpt, message,
 //! paths, payloads, notes) goes through [`chars`] escaping first, so no bidi
@@ -274,20 +275,38 @@ fn summary(report: &Report, color: bool) -> String {
             let _ = writeln!(s, "  {prefix}xx {label}: {k}");
         }
     }
-    if !report.errors.is_empty() {
+    let incomplete: Vec<_> = report.incomplete().collect();
+    if !incomplete.is_empty() {
         let _ = writeln!(
             s,
-            "{} {} input error{} (results are incomplete):",
+            "{} {} of {} unit{} not analysed completely (results are incomplete):",
             paint(
-                "errors:",
+                "incomplete:",
                 AnsiColor::BrightRed.on_default().effects(Effects::BOLD)
             ),
-            report.errors.len(),
-            if report.errors.len() == 1 { "" } else { "s" }
+            incomplete.len(),
+            report.units.len(),
+            if report.units.len() == 1 { "" } else { "s" }
         );
-        for e in &report.errors {
-            let _ = writeln!(s, "  {}", escape(e));
+        for u in incomplete {
+            let side = if u.baseline { "baseline " } else { "" };
+            for r in &u.reasons {
+                let _ = writeln!(
+                    s,
+                    "  {side}{} [{}]: {}",
+                    u.status.as_str().replace('-', " "),
+                    r.kind,
+                    escape(&r.message)
+                );
+            }
         }
+    } else if !report.units.is_empty() {
+        let n = report.units.len();
+        let _ = writeln!(
+            s,
+            "coverage: {n} unit{} analysed completely",
+            if n == 1 { "" } else { "s" }
+        );
     }
     s
 }

@@ -52,6 +52,7 @@ fn color(sev: Severity) -> &'static str {
 fn status_color(s: Status) -> &'static str {
     match s {
         Status::Scanned => "#d9e3d0",
+        Status::Partial => "#e8e0b0",
         Status::MissingPlatform => "#f1d78a",
         Status::Unpublished => "#ffffff",
         Status::Broken => "#c0392b",
@@ -291,24 +292,25 @@ fn row(hist: &History, cap: &Capability, y: usize, cell: usize, s: &mut String) 
         h(&cap.location),
         h(&short)
     );
-    // Background per version: read & absent, or not read.
+    // Background per version: known absent, unknown (hatched), or not a
+    // version (unpublished).
+    use crate::timeline::{Evidence, evidence};
+    let ev: Vec<Evidence> = hist
+        .versions
+        .iter()
+        .zip(&cap.counts)
+        .map(|(v, &n)| evidence(v, &cap.module, n))
+        .collect();
     let mut start = 0;
-    while start < hist.versions.len() {
-        let read = hist.versions[start].status.is_complete();
-        let unread = !hist.versions[start].status.has_findings();
+    while start < ev.len() {
         let mut end = start;
-        while end < hist.versions.len()
-            && hist.versions[end].status.is_complete() == read
-            && hist.versions[end].status.has_findings() != unread
-        {
+        while end < ev.len() && ev[end] == ev[start] {
             end += 1;
         }
-        let fill = if read {
-            "#eef1f4"
-        } else if unread {
-            "url(#hatch)"
-        } else {
-            "#f7f1dc"
+        let fill = match ev[start] {
+            Evidence::Absent | Evidence::Found => "#eef1f4",
+            Evidence::Unknown => "url(#hatch)",
+            Evidence::Skip => "#ffffff",
         };
         let _ = write!(
             s,

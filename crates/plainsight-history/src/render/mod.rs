@@ -99,19 +99,39 @@ pub(crate) fn spans_text(spans: &[Span]) -> String {
 }
 
 /// Where any capability whose code starts with `prefix` is present, as
-/// spans over `h.versions` (the same three-valued evidence as one
-/// capability's, see `timeline`).
+/// spans over `h.versions`: found where one is found, absent where every
+/// one is known absent, unknown otherwise (see `timeline`).
 pub(crate) fn category_spans(h: &History, prefix: &str) -> (Vec<Span>, Option<String>) {
-    let counts: Vec<u32> = (0..h.versions.len())
-        .map(|i| {
-            h.timeline
+    use crate::timeline::{Evidence, evidence, spans};
+    let caps: Vec<&Capability> = h
+        .timeline
+        .iter()
+        .filter(|c| c.rule.code().starts_with(prefix))
+        .collect();
+    if caps.is_empty() {
+        return (Vec::new(), None);
+    }
+    let ev: Vec<Evidence> = h
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let each: Vec<Evidence> = caps
                 .iter()
-                .filter(|c| c.rule.code().starts_with(prefix))
-                .map(|c| c.counts.get(i).copied().unwrap_or(0))
-                .sum()
+                .map(|c| evidence(v, &c.module, c.counts.get(i).copied().unwrap_or(0)))
+                .collect();
+            if each.contains(&Evidence::Found) {
+                Evidence::Found
+            } else if each.iter().all(|e| *e == Evidence::Absent) {
+                Evidence::Absent
+            } else if each.contains(&Evidence::Skip) {
+                Evidence::Skip
+            } else {
+                Evidence::Unknown
+            }
         })
         .collect();
-    crate::timeline::spans(&h.versions, &counts)
+    spans(&h.versions, &ev)
 }
 
 /// Versions in spans (found + unknown).
@@ -123,6 +143,7 @@ pub(crate) fn span_versions(spans: &[Span]) -> usize {
 pub(crate) fn status_counts(h: &History) -> Vec<(Status, usize)> {
     let all = [
         Status::Scanned,
+        Status::Partial,
         Status::MissingPlatform,
         Status::Unpublished,
         Status::Broken,

@@ -13,7 +13,7 @@
 use std::io::{self, Write};
 
 use plainsight_core::diff::meaning_key;
-use plainsight_core::{Finding, Report};
+use plainsight_core::{Finding, Incomplete, IncompleteKind, Report, UnitOutcome};
 use serde_json::{Value, json};
 
 use super::spans_text;
@@ -43,18 +43,28 @@ pub(crate) fn to_value(h: &History) -> Value {
         tool_version: h.tool_version.clone(),
         inputs: vec![h.package.clone()],
         findings: caps.iter().map(|(_, f)| (*f).clone()).collect(),
-        errors: h
+        // Versions not read, and units not analysed completely, as the
+        // core renderer reports incomplete units.
+        units: h
             .versions
             .iter()
-            .filter(|v| !v.status.has_findings() && v.status != crate::Status::Unpublished)
-            .map(|v| {
-                format!(
-                    "{}@{}: {}: {}",
-                    h.package,
-                    v.version,
-                    v.status.as_str(),
-                    v.detail.as_deref().unwrap_or("")
-                )
+            .flat_map(|v| {
+                let unread = (!v.status.has_findings() && v.status != crate::Status::Unpublished)
+                    .then(|| {
+                        UnitOutcome::not_analysed(
+                            vec![format!("{}@{}", h.package, v.version)],
+                            "",
+                            Incomplete::new(
+                                IncompleteKind::Unreadable,
+                                format!(
+                                    "{}: {}",
+                                    v.status.as_str(),
+                                    v.detail.as_deref().unwrap_or("")
+                                ),
+                            ),
+                        )
+                    });
+                unread.into_iter().chain(v.incomplete.iter().cloned())
             })
             .collect(),
         notices: h.notices.clone(),

@@ -387,7 +387,7 @@ fn problems(h: &History, s: &mut String) {
     let bad: Vec<&VersionEntry> = h
         .versions
         .iter()
-        .filter(|v| v.status != Status::Scanned || !v.errors.is_empty())
+        .filter(|v| v.status != Status::Scanned)
         .collect();
     if bad.is_empty() {
         return;
@@ -402,11 +402,20 @@ fn problems(h: &History, s: &mut String) {
             v.status.as_str(),
             escape(detail)
         );
-        for e in v.errors.iter().take(3) {
-            let _ = writeln!(s, "    error: {}", escape(e));
+        for u in v.incomplete.iter().take(3) {
+            for r in &u.reasons {
+                let _ = writeln!(
+                    s,
+                    "    {} {} [{}]: {}",
+                    u.status.as_str(),
+                    escape(&u.display()),
+                    r.kind,
+                    escape(&r.message)
+                );
+            }
         }
-        if v.errors.len() > 3 {
-            let _ = writeln!(s, "    … {} more error(s)", v.errors.len() - 3);
+        if v.incomplete.len() > 3 {
+            let _ = writeln!(s, "    … {} more unit(s)", v.incomplete.len() - 3);
         }
     }
 }

@@ -4,11 +4,13 @@
 //!
 //! - **Exit code** follows the newest version of the selection (`--fail-on`
 //!   as in `scan`), so `history` works as a CI gate. When that version
-//!   could not be analysed (broken, failed, pending) the report is still
-//!   printed and the exit code is 2: an unread version is never clean.
+//!   could not be analysed completely (broken, failed, pending, partial,
+//!   missing its platform package) the report is still printed and the exit
+//!   code is 2 unless `--allow-incomplete`, as for `scan`: an unread version
+//!   is never clean.
 //! - **Ctrl-C** stops claiming and downloading at once; what was scanned is
-//!   already in the store, and the partial timeline is printed (exit 130).
-//!   A second Ctrl-C exits immediately.
+//!   already in the store, and the partial timeline is printed (exit 2, the
+//!   review is incomplete). A second Ctrl-C exits immediately.
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -66,6 +68,10 @@ pub struct Args {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// Exit by the newest version's findings even when it could not be
+    /// analysed completely (or the run was interrupted).
+    #[arg(long)]
+    pub allow_incomplete: bool,
     /// npm registry (default: npm_config_registry / .npmrc / registry.npmjs.org).
     #[arg(long, value_name = "URL")]
     pub registry: Option<String>,
@@ -206,18 +212,30 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .as_deref()
         .and_then(|n| history.versions.iter().find(|v| v.version == n));
     let over = newest.is_some_and(|v| v.findings.iter().any(|f| f.severity >= threshold));
-    let interrupted = history
-        .run
-        .as_ref()
-        .is_some_and(|_| cancel.load(std::sync::atomic::Ordering::Relaxed));
-    if interrupted {
-        crate::exit_with(130);
-    } else if newest.is_none_or(|v| !v.status.has_findings() || v.status == Status::Pending) {
-        crate::exit_with(2);
-    }
+    let incomplete = if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        let pending = history
+            .versions
+            .iter()
+            .filter(|v| v.status == Status::Pending)
+            .count();
+        Some(format!("interrupted; {pending} version(s) not scanned"))
+    } else {
+        match newest {
+            None => Some("no published version in the selection".to_string()),
+            Some(v) if v.status != Status::Scanned => Some(format!(
+                "newest version {} {}: {}",
+                v.version,
+                v.status.as_str(),
+                v.detail.as_deref().unwrap_or("")
+            )),
+            Some(_) => None,
+        }
+    };
     Ok(Outcome {
         stdout,
         findings_over_threshold: over,
+        incomplete,
+        allow_incomplete: args.allow_incomplete,
     })
 }
 

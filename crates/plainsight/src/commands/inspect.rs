@@ -148,6 +148,8 @@ fn normalize(input: &str, opts: &InspectOptions, args: &Args) -> anyhow::Result<
     Ok(Outcome {
         stdout: normalized,
         findings_over_threshold: edits.iter().any(|e| e.severity >= threshold),
+        incomplete: None,
+        allow_incomplete: false,
     })
 }
 

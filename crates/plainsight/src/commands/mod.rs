@@ -93,6 +93,11 @@ pub struct OutputArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// Exit by the findings alone even when some unit could not be analysed
+    /// completely (too deep, syntax error, budget, limit). Without it such a
+    /// run exits 2: what was not looked at is not clean.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 impl OutputArgs {
@@ -106,8 +111,36 @@ impl OutputArgs {
         Ok(crate::Outcome {
             stdout,
             findings_over_threshold: report.count_at_least(self.fail_on.into()) > 0,
+            incomplete: incomplete_summary(report),
+            allow_incomplete: self.allow_incomplete,
         })
     }
+}
+
+/// One line for stderr when some unit was not analysed completely: how many,
+/// and the first reason, so a log shows it even when stdout is a file.
+fn incomplete_summary(report: &plainsight_core::Report) -> Option<String> {
+    let incomplete: Vec<_> = report.incomplete().collect();
+    let first = incomplete.first()?;
+    let mut s = format!(
+        "{} of {} unit{} not analysed completely",
+        incomplete.len(),
+        report.units.len(),
+        if report.units.len() == 1 { "" } else { "s" }
+    );
+    if let Some(r) = first.reasons.first() {
+        let _ = std::fmt::Write::write_fmt(
+            &mut s,
+            format_args!(
+                "; first: {}{} [{}]: {}",
+                if first.baseline { "baseline " } else { "" },
+                first.status.as_str().replace('-', " "),
+                r.kind,
+                r.message
+            ),
+        );
+    }
+    Some(s)
 }
 
 /// Parse a byte count: a number with an optional binary suffix

@@ -41,6 +41,8 @@ pub fn list(_args: &ListArgs) -> Outcome {
     Outcome {
         stdout: s.into_bytes(),
         findings_over_threshold: false,
+        incomplete: None,
+        allow_incomplete: false,
     }
 }
 
@@ -55,5 +57,7 @@ pub fn show(args: &ShowArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         stdout: doc.into_bytes(),
         findings_over_threshold: false,
+        incomplete: None,
+        allow_incomplete: false,
     })
 }

@@ -12,7 +12,9 @@
 //! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
 //!   a missing package or a tarball that fails its integrity check must not
 //!   look like a clean scan. Problems inside an input (one file that does not
-//!   parse) are report errors and the scan goes on.
+//!   parse, is too deep, or ran out of a budget) are typed unit outcomes in
+//!   the report, the scan goes on, and the exit code is 2 unless
+//!   `--allow-incomplete`.
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -146,7 +148,7 @@ pub fn scan_all(
     }
     let scanned = plainsight_artifact::scan::scan_units(&units, js, jobs);
     report.findings = scanned.findings;
-    report.errors = scanned.errors;
+    report.units = scanned.units;
     report.notices.extend(scanned.notices);
     report.sort();
     Ok(report)
