@@ -16,7 +16,8 @@
 //!   tarball at one version and as `/$bunfs/root/src/entrypoints/cli.js`
 //!   inside a platform package's Bun executable at the next
 //!   (`@scope/agent` → `@scope/agent-linux-x64`); inputs are named
-//!   differently on each side (`v1/pkg`, `v2/pkg`). A version diff and the
+//!   differently on each side (`v1/pkg`, `v2/pkg`; a file that is itself an
+//!   input has no module name, see [`meaning_key_in`]). A version diff and the
 //!   `history` timeline must see one capability across such a switch. The
 //!   file name keeps modules apart (`cli.js` vs `worker.js`); two files of
 //!   the same name in different directories count as a multiset.
@@ -114,11 +115,23 @@ pub fn canonical(s: &str) -> String {
 /// The meaning of a finding, for matching across versions and packagings
 /// (module docs).
 pub fn meaning_key(f: &Finding) -> String {
+    meaning_key_in(f, &[])
+}
+
+/// [`meaning_key`] of a finding from a scan of `inputs`: a file that *is*
+/// one of the inputs (a single-file input, not a file inside a container
+/// or directory) has no module name of its own — the name it was given on
+/// the command line (`build-seed7.js` vs `build.js`) is not meaning.
+pub fn meaning_key_in(f: &Finding, inputs: &[String]) -> String {
     let loc = &f.location;
     let mut key = String::new();
     key.push_str(f.rule.code());
     key.push('\u{1f}');
-    key.push_str(&canonical(module_name(&loc.path)));
+    if loc.chain.is_empty() && is_input(&loc.path, inputs) {
+        key.push_str("<input>");
+    } else {
+        key.push_str(&canonical(module_name(&loc.path)));
+    }
     if let Some(part) = &loc.part {
         key.push('#');
         key.push_str(&canonical(part));
@@ -137,6 +150,17 @@ pub fn meaning_key(f: &Finding) -> String {
     key
 }
 
+/// `path` names one of `inputs` itself, however either is spelled (`./a.js`).
+fn is_input(path: &str, inputs: &[String]) -> bool {
+    let norm = |s: &str| {
+        s.trim_start_matches("./")
+            .trim_end_matches(['/', '\\'])
+            .to_string()
+    };
+    let path = norm(path);
+    inputs.iter().any(|i| !path.is_empty() && norm(i) == path)
+}
+
 /// The file name of a module path (`/$bunfs/root/src/entrypoints/cli.js`,
 /// `package/cli.js`, `C:\\x\\cli.js` → `cli.js`).
 fn module_name(path: &str) -> &str {
@@ -145,16 +169,22 @@ fn module_name(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// Match `new` against `old` by [`meaning_key`] with multiset semantics.
-/// Each side's order is kept in its output lists.
-pub fn diff(new: Vec<Finding>, old: Vec<Finding>) -> Diff {
+/// Match `new` (a scan of `new_inputs`) against `old` (of `old_inputs`) by
+/// [`meaning_key_in`] with multiset semantics. Each side's order is kept in
+/// its output lists.
+pub fn diff(
+    new: Vec<Finding>,
+    new_inputs: &[String],
+    old: Vec<Finding>,
+    old_inputs: &[String],
+) -> Diff {
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for f in &old {
-        *remaining.entry(meaning_key(f)).or_default() += 1;
+        *remaining.entry(meaning_key_in(f, old_inputs)).or_default() += 1;
     }
     let mut out = Diff::default();
     for f in new {
-        match remaining.get_mut(&meaning_key(&f)) {
+        match remaining.get_mut(&meaning_key_in(&f, new_inputs)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 out.unchanged.push(f);
@@ -167,7 +197,7 @@ pub fn diff(new: Vec<Finding>, old: Vec<Finding>) -> Diff {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut keep = vec![false; old.len()];
     for (i, f) in old.iter().enumerate().rev() {
-        let k = meaning_key(f);
+        let k = meaning_key_in(f, old_inputs);
         let left = remaining.get(&k).copied().unwrap_or(0);
         let taken = seen.entry(k).or_default();
         if *taken < left {
@@ -188,7 +218,7 @@ pub fn diff(new: Vec<Finding>, old: Vec<Finding>) -> Diff {
 /// outcomes are kept (marked `baseline`), its notices prefixed with `baseline: `.
 pub fn apply(report: &mut Report, baseline: Report) {
     let new = std::mem::take(&mut report.findings);
-    let d = diff(new, baseline.findings);
+    let d = diff(new, &report.inputs, baseline.findings, &baseline.inputs);
     report.findings = d.appeared;
     report.units.extend(baseline.units.into_iter().map(|mut u| {
         u.baseline = true;
@@ -372,6 +402,17 @@ mod tests {
             key("package/cli.js", &["npm:@s/agent@1"]),
             key("package/worker.js", &["npm:@s/agent@1"])
         );
+        // A file that is an input itself: its name on the command line is
+        // not meaning; inside a directory input it is.
+        let tz = |path: &str| env_read("process.env.TZ", at(path, &[], 1, 1, 0), 1);
+        assert_eq!(
+            meaning_key_in(&tz("./build-seed7.js"), &["build-seed7.js".into()]),
+            meaning_key_in(&tz("build.js"), &["./build.js".into()])
+        );
+        assert_ne!(
+            meaning_key_in(&tz("d1/build-seed7.js"), &["d1".into()]),
+            meaning_key_in(&tz("d2/build.js"), &["d2".into()])
+        );
     }
 
     #[test]
@@ -381,7 +422,9 @@ mod tests {
         let lang = env_read("process.env.LANG", loc, 1);
         let d = diff(
             vec![tz.clone(), tz.clone()],
+            &[],
             vec![tz.clone(), lang.clone(), lang.clone()],
+            &[],
         );
         assert_eq!(d.appeared.len(), 1);
         assert_eq!(d.unchanged.len(), 1);

@@ -110,6 +110,17 @@ impl Options {
     }
 }
 
+/// The store's `tool_version` key: the plainsight build and the analysis
+/// limits. A result computed with `--max-depth 64` (some file not analysed)
+/// must not answer a run with the default depth, and the other way round.
+fn cache_version(opts: &Options) -> String {
+    let limits = format!("{:?}|{:?}", opts.limits, opts.js);
+    let h = limits.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{}+l{:08x}", opts.tool_version, h & 0xffff_ffff)
+}
+
 /// `host/pid/random`: unique per process, readable in the store.
 pub fn default_owner() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
@@ -233,7 +244,7 @@ pub fn run(
     let key = RunKey {
         package: opts.package.clone(),
         platform: opts.platform.clone(),
-        tool_version: opts.tool_version.clone(),
+        tool_version: cache_version(opts),
     };
     let store_err = |e| HistoryError::Store {
         store: opts.store.display(),

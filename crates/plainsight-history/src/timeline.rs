@@ -110,10 +110,7 @@ pub(crate) fn evidence(v: &VersionEntry, module: &str, count: u32) -> Evidence {
     match v.status {
         Status::Unpublished => Evidence::Skip,
         Status::Scanned | Status::Partial
-            if !v
-                .incomplete
-                .iter()
-                .any(|u| module_name(&u.path) == module) =>
+            if !v.incomplete.iter().any(|u| module_name(&u.path) == module) =>
         {
             Evidence::Absent
         }
@@ -166,7 +163,9 @@ pub(crate) fn spans(versions: &[VersionEntry], ev: &[Evidence]) -> (Vec<Span>, O
 /// The file name of a module path (the part of a location that is in the
 /// meaning key, see `plainsight_core::diff`).
 pub(crate) fn module_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).find(|p| !p.is_empty()).unwrap_or(path)
+    path.rsplit(['/', '\\'])
+        .find(|p| !p.is_empty())
+        .unwrap_or(path)
 }
 
 fn location(f: &Finding) -> String {
@@ -301,7 +300,13 @@ mod tests {
 
     #[test]
     fn an_incomplete_module_is_not_evidence_of_absence_but_another_one_is() {
-        let covert = || finding(Rule::CovertLookAlike, "U+0027 / U+2019 by TZ", "package/cli.js");
+        let covert = || {
+            finding(
+                Rule::CovertLookAlike,
+                "U+0027 / U+2019 by TZ",
+                "package/cli.js",
+            )
+        };
         let incomplete = |path: &str| {
             let mut u = plainsight_core::UnitOutcome::analysed(vec![], path);
             u.degrade(plainsight_core::Incomplete::new(

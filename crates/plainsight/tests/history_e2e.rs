@@ -425,6 +425,93 @@ fn selection_prereleases_and_the_gate() {
     );
 }
 
+/// A version whose analysis was incomplete (a file deeper than
+/// `--max-depth`) is `partial`, never clean: where the channel's own module
+/// was not analysed, its absence is unknown (the run does not end there);
+/// and a partial newest version exits 2 unless `--allow-incomplete`.
+#[test]
+fn partial_versions_are_never_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Registry::start();
+    let deep = format!("var x = {}1{};\n", "[".repeat(200), "]".repeat(200));
+    let pj =
+        |v: &str| json!({ "name": NAME, "version": v, "bin": { "agent": "cli.js" } }).to_string();
+    let covert = covert(3);
+    // 1.0.0: the channel. 1.1.0: the channel, plus another file too deep.
+    // 1.2.0: cli.js itself too deep (the channel may be in it, unseen).
+    r.publish(
+        NAME,
+        "1.0.0",
+        &tgz(&[
+            ("package/package.json", pj("1.0.0").as_bytes()),
+            ("package/cli.js", covert.as_bytes()),
+        ]),
+        json!({}),
+        None,
+    );
+    r.publish(
+        NAME,
+        "1.1.0",
+        &tgz(&[
+            ("package/package.json", pj("1.1.0").as_bytes()),
+            ("package/cli.js", covert.as_bytes()),
+            ("package/deep.js", deep.as_bytes()),
+        ]),
+        json!({}),
+        None,
+    );
+    r.publish(
+        NAME,
+        "1.2.0",
+        &tgz(&[
+            ("package/package.json", pj("1.2.0").as_bytes()),
+            ("package/cli.js", deep.as_bytes()),
+        ]),
+        json!({}),
+        None,
+    );
+    let out = run(tmp.path(), &r, &["--format", "json", "--max-depth", "64"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("newest version 1.2.0 partial"),
+        "{}",
+        stderr(&out)
+    );
+    let h = json_of(&out);
+    assert_eq!(version(&h, "1.0.0")["status"], "scanned");
+    for v in ["1.1.0", "1.2.0"] {
+        assert_eq!(version(&h, v)["status"], "partial", "{v}");
+        let inc = version(&h, v)["incomplete"].as_array().unwrap();
+        assert_eq!(inc.len(), 1, "{v}: {inc:?}");
+        assert_eq!(inc[0]["reasons"][0]["kind"], "too-deep", "{v}: {inc:?}");
+    }
+    let c = covert_capability(&h);
+    assert_eq!(c["present"][0]["first"], "1.0.0");
+    // Found in 1.1.0 although deep.js was not analysed there ...
+    assert_eq!(c["present"][0]["last"], "1.1.0");
+    // ... and not "gone" in 1.2.0, whose cli.js was not analysed.
+    assert!(c["gone_in"].is_null(), "{c:#}");
+    assert_eq!(c["in_newest"], false);
+    // The text view says so.
+    let text = stdout(&run(
+        tmp.path(),
+        &r,
+        &["--color", "never", "--max-depth", "64"],
+    ));
+    assert!(text.contains("partial"), "{text}");
+    assert!(text.contains("too-deep"), "{text}");
+    // --allow-incomplete: exit by the newest version's findings alone.
+    let allowed = run(tmp.path(), &r, &["--allow-incomplete", "--max-depth", "64"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    // With the default depth limit every file is analysed: the newest
+    // version is complete, and the channel is known gone in 1.2.0.
+    let out = run(tmp.path(), &r, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let h = json_of(&out);
+    assert_eq!(version(&h, "1.2.0")["status"], "scanned");
+    assert_eq!(covert_capability(&h)["gone_in"], "1.2.0");
+}
+
 #[test]
 fn sarif_validates_and_html_is_self_contained() {
     let tmp = tempfile::tempdir().unwrap();

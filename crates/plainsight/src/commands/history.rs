@@ -113,6 +113,16 @@ pub struct Args {
     /// Most uncompressed bytes read out of one archive.
     #[arg(long, value_parser = parse_size, default_value = "2G", value_name = "BYTES")]
     pub max_total_size: u64,
+    /// Most entries read from one archive.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_entries: usize,
+    /// Largest uncompressed/compressed ratio accepted (decompression bombs).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_ratio: u64,
+    /// Deepest JavaScript syntax tree accepted (a bound computed before
+    /// parsing) before a file is reported as too deep and not analysed.
+    #[arg(long, default_value_t = 6000, value_name = "N")]
+    pub max_depth: u32,
 }
 
 /// `--format` of `history`.
@@ -162,10 +172,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     opts.limits = Limits {
         max_file_size: args.max_file_size,
         max_total_uncompressed: args.max_total_size,
-        ..Limits::default()
+        max_entries: args.max_entries,
+        max_ratio: args.max_ratio,
     };
     opts.js = ScanOptions {
         max_file_size: args.max_file_size,
+        max_depth: args.max_depth,
         ..ScanOptions::default()
     };
     opts.downloads = args.downloads.max(1);
