@@ -277,7 +277,8 @@ pub struct RunStats {
     pub scanned: usize,
     pub cached: usize,
     pub pending: usize,
-    /// Compressed bytes read from the network (and from the tarball cache).
+    /// Compressed bytes read from the network, and from the local tarball
+    /// cache instead.
     pub downloaded_bytes: u64,
     pub cache_bytes: u64,
     /// Summed over download workers: time inside network reads, and the

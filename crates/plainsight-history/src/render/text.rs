@@ -50,9 +50,14 @@ pub fn render(h: &History, opts: TextOptions, out: &mut dyn Write) -> io::Result
             let rate = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |r| format!("{r:.2}"));
             let _ = writeln!(
                 s,
-                "  download {} in {:.1} s of network time ({}/s per stream, {} stream(s)); \
+                "  download {}{} in {:.1} s of network time ({}/s per stream, {} stream(s)); \
                  fetch stage {} versions/s; scan stage {} versions/s ({}/s of units)",
                 bytes(r.downloaded_bytes),
+                if r.cache_bytes > 0 {
+                    format!(" (+{} from the tarball cache)", bytes(r.cache_bytes))
+                } else {
+                    String::new()
+                },
                 r.network_secs,
                 r.download_rate()
                     .map_or_else(|| "-".into(), |b| bytes(b as u64)),
