@@ -17,6 +17,7 @@ use plainsight_core::chars::escape;
 
 use super::{bytes, category, category_spans, span_versions, spans_text, status_counts};
 use crate::model::{Capability, History, Status};
+use crate::timeline::{Evidence, evidence};
 
 const LABEL_W: usize = 460;
 const ROW_H: usize = 16;
@@ -294,7 +295,6 @@ fn row(hist: &History, cap: &Capability, y: usize, cell: usize, s: &mut String) 
     );
     // Background per version: known absent, unknown (hatched), or not a
     // version (unpublished).
-    use crate::timeline::{Evidence, evidence};
     let ev: Vec<Evidence> = hist
         .versions
         .iter()
