@@ -12,6 +12,8 @@
 //! - `PS3xx` environment probes
 //! - `PS4xx` egress inventory
 //! - `PS5xx` text steganalysis (hidden and look-alike characters)
+//! - `PS6xx` observed at run time (`PS620`–`PS639`: guard — drift, uninspectable
+//!   requests, egress)
 //! - `PS9xx` named signatures of known incidents
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -111,6 +113,12 @@ rules! {
     OddWhitespace = "PS510", "odd-whitespace", Low, "Trailing or doubled spaces on a line unlike the rest of the document";
     /// Runs of distinct invisible characters encoding bits.
     ZeroWidthPayload = "PS511", "zero-width-payload", Critical, "Zero-width characters encoding a binary payload";
+    /// A templated line an agent keeps sending changed form imperceptibly (guard).
+    DriftLineForm = "PS620", "drift-line-form", High, "A line the agent sends again and again changed form imperceptibly (look-alike, invisible, spacing or date format)";
+    /// A request body the guard could not inspect (guard).
+    UninspectableRequest = "PS621", "uninspectable-request", Medium, "Request body could not be inspected (malformed JSON, invalid UTF-8 or over the inspection limit)";
+    /// A request to a destination outside the configured upstreams (guard).
+    EgressRefused = "PS622", "egress-refused", Medium, "Request for a destination outside the guard's upstream allowlist";
 }
 
 impl Rule {

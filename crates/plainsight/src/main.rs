@@ -53,6 +53,8 @@ struct Cli {
 enum Command {
     Inspect(commands::inspect::Args),
     Scan(commands::scan::Args),
+    Guard(commands::guard::Args),
+    Audit(commands::audit::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
     History(commands::history::Args),
@@ -89,6 +91,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Guard(args) => commands::guard::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
         Command::History(args) => commands::history::run(&args),

@@ -1,5 +1,7 @@
 //! One module per subcommand, plus the option types they share.
 
+pub mod audit;
+pub mod guard;
 pub mod history;
 pub mod inspect;
 pub mod rules;
