@@ -27,7 +27,11 @@
 //!   path), `plainsight audit` is a plain command, and the web view will
 //!   hold one per worker. Queries ([`Store::list`], [`Store::get`]) are the
 //!   seam the `serve` pages will use.
+//!
+//! The `history` command's result cache and work queue live in the same
+//! database behind their own trait, [`history::HistoryStore`].
 
+pub mod history;
 pub mod migrations;
 mod model;
 mod pg;

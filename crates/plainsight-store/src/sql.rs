@@ -33,21 +33,21 @@ pub enum Owned {
 }
 
 impl Owned {
-    fn i64(&self) -> Option<i64> {
+    pub(crate) fn i64(&self) -> Option<i64> {
         match self {
             Owned::I64(v) => Some(*v),
             _ => None,
         }
     }
 
-    fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
             Owned::Text(s) => Some(s),
             _ => None,
         }
     }
 
-    fn into_text(self) -> String {
+    pub(crate) fn into_text(self) -> String {
         match self {
             Owned::Text(s) => s,
             _ => String::new(),
@@ -87,7 +87,7 @@ pub trait Conn: Send {
 
 /// Runs `f` in a write transaction: committed when it returns `Ok`,
 /// rolled back otherwise.
-fn transaction<C: Conn + ?Sized, T>(
+pub(crate) fn transaction<C: Conn + ?Sized, T>(
     c: &mut C,
     f: impl FnOnce(&mut C) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {

@@ -58,6 +58,7 @@ enum Command {
     Audit(commands::audit::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
+    History(commands::history::Args),
 }
 
 /// What a command produced: bytes for stdout, whether the findings call for
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
+        Command::History(args) => commands::history::run(&args),
     };
     match result {
         Ok(outcome) => {

@@ -11,6 +11,16 @@ use std::io::{self, Write};
 
 use crate::finding::{Report, Severity};
 
+/// Pretty JSON with hidden characters escaped (what `--format json` writes),
+/// for other commands' models (`history`).
+pub use safe_json::write_pretty as write_json;
+
+/// The SARIF log of `report` as a JSON value, for commands that add to it
+/// (`history` puts each result's version ranges in its properties).
+pub fn sarif_value(report: &Report) -> serde_json::Value {
+    sarif::to_value(report)
+}
+
 /// Output formats the CLI can select with `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

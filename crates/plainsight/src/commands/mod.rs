@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod guard;
+pub mod history;
 pub mod inspect;
 pub mod probe;
 pub mod rules;
