@@ -36,6 +36,8 @@ pub mod live;
 pub mod markup;
 pub mod prompt;
 pub mod report;
+#[doc(hidden)]
+pub mod sample;
 pub mod security;
 
 use std::sync::{Arc, Mutex};
@@ -455,7 +457,8 @@ async fn report_page(State(app): State<Arc<App>>) -> Page {
     let file = app.report_file().map_err(|e| fail(&app, &e))?;
     Ok(html(&report::ReportPage::new(
         app.layout("Report", "report"),
-        file,
+        &file.report,
+        file.matrix.is_some(),
     )))
 }
 
@@ -507,7 +510,11 @@ struct StaticReport {
 /// A self-contained HTML page of a report (and its matrix, cells inline):
 /// the style sheet inline under a CSP that allows exactly its hash, no
 /// script, no external resource. For attaching to a review ticket.
-pub fn static_report(file: &ReportFile, title: &str) -> String {
+pub fn static_report(
+    report: &plainsight_core::Report,
+    matrix: Option<&ProbeMatrix>,
+    title: &str,
+) -> String {
     let css = assets::CSS;
     let layout = Layout {
         title: title.to_owned(),
@@ -526,9 +533,9 @@ pub fn static_report(file: &ReportFile, title: &str) -> String {
         Ok(s) => markup::from_template(s),
         Err(e) => markup::element("p", "error", &format!("rendering failed: {e}")),
     };
-    let page = report::ReportPage::new(layout.clone(), file);
+    let page = report::ReportPage::new(layout.clone(), report, matrix.is_some());
     let report = render_block(page.as_content().render());
-    let (matrix, cells) = match &file.matrix {
+    let (matrix, cells) = match matrix {
         Some(m) => {
             let mp = report::MatrixPage::new(layout.clone(), m);
             let cells = (0..m.cells.len())

@@ -78,8 +78,8 @@ pub struct ReportPage {
 }
 
 impl ReportPage {
-    pub fn new(layout: Layout, file: &ReportFile) -> ReportPage {
-        let r = &file.report;
+    /// The page of `r`; `has_matrix` links the probe's matrix.
+    pub fn new(layout: Layout, r: &Report, has_matrix: bool) -> ReportPage {
         let diff = r.baseline.as_ref();
         let state = diff.map(|_| "appeared");
         let findings: Vec<(&Finding, Option<&'static str>)> =
@@ -133,7 +133,7 @@ impl ReportPage {
                 .collect(),
             groups: RuleGroups::new(&findings, "f").to_markup(),
             gone_groups: RuleGroups::new(&gone, "d").to_markup(),
-            matrix_href: file.matrix.as_ref().map(|_| {
+            matrix_href: has_matrix.then(|| {
                 if layout.is_static() {
                     "#matrix".to_owned()
                 } else {

@@ -55,6 +55,7 @@ enum Command {
     Scan(commands::scan::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
+    Serve(commands::serve::Args),
 }
 
 /// What a command produced: bytes for stdout, whether the findings call for
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(outcome) => {

@@ -3,6 +3,7 @@
 pub mod inspect;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 use std::io::IsTerminal;
 
@@ -22,15 +23,20 @@ pub enum FormatArg {
     Sarif,
     /// GitHub Actions annotations (workflow commands), one line per finding.
     Github,
+    /// One self-contained HTML page (inline hashed CSS, no script), for a
+    /// review ticket.
+    Html,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Text => Format::Text,
-            FormatArg::Json => Format::Json,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Github => Format::Github,
+impl FormatArg {
+    /// The core renderer, or `None` for HTML (rendered by plainsight-web).
+    fn core(self) -> Option<Format> {
+        match self {
+            FormatArg::Text => Some(Format::Text),
+            FormatArg::Json => Some(Format::Json),
+            FormatArg::Sarif => Some(Format::Sarif),
+            FormatArg::Github => Some(Format::Github),
+            FormatArg::Html => None,
         }
     }
 }
@@ -106,7 +112,13 @@ impl OutputArgs {
         let opts = TextOptions {
             color: self.color.enabled(),
         };
-        render::render(report, self.format.into(), opts, &mut stdout)?;
+        match self.format.core() {
+            Some(format) => render::render(report, format, opts, &mut stdout)?,
+            None => {
+                let title = report.inputs.join(" ");
+                stdout = plainsight_web::static_report(report, None, &title).into_bytes();
+            }
+        }
         Ok(crate::Outcome {
             stdout,
             findings_over_threshold: report.count_at_least(self.fail_on.into()) > 0,
