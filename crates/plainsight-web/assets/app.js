@@ -47,7 +47,7 @@
 
   var next = document.getElementById('next-diff');
   if (next) {
-    var marks = document.querySelectorAll('mark.imperceptible');
+    var marks = document.querySelectorAll('table.sbs mark.imperceptible');
     if (marks.length > 0) {
       next.hidden = false;
       var i = -1;

@@ -428,7 +428,8 @@ fn header_views(h: &[(String, String)]) -> Vec<HeaderView> {
 }
 
 fn has_marked_chars(s: &str) -> bool {
-    s.chars().any(|c| markup::CharKind::of(c).is_some())
+    s.chars()
+        .any(|c| c != '\n' && c != '\t' && markup::CharKind::of(c).is_some())
 }
 
 /// Parts shorter than this with nothing to see go into the compact table.

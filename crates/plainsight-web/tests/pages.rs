@@ -138,3 +138,49 @@ fn finding_card_snapshot() {
     assert_inert(&html);
     insta::assert_snapshot!(html);
 }
+
+#[test]
+fn templates_never_bypass_the_escaper() {
+    // Markup goes in through the `markup` filter only (typed: `Markup`).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut stack = vec![dir];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let t = std::fs::read_to_string(&p).unwrap();
+            seen += 1;
+            for banned in [
+                "|safe",
+                "| safe",
+                "escape(\"none\")",
+                "escape = \"none\"",
+                "style=",
+                "<script>",
+                " on",
+            ] {
+                let hit = if banned == " on" {
+                    // No inline event handler attributes (onclick=…).
+                    t.match_indices(" on").any(|(i, _)| {
+                        t[i + 3..]
+                            .chars()
+                            .take_while(char::is_ascii_lowercase)
+                            .count()
+                            > 2
+                            && t[i + 3..]
+                                .trim_start_matches(|c: char| c.is_ascii_lowercase())
+                                .starts_with('=')
+                    })
+                } else {
+                    t.contains(banned)
+                };
+                assert!(!hit, "{} uses `{banned}`", p.display());
+            }
+        }
+    }
+    assert!(seen >= 10, "templates not found");
+}
