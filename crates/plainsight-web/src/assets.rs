@@ -21,7 +21,11 @@ pub struct Assets {
 
 fn short_hash(s: &str) -> String {
     let d = Sha256::digest(s.as_bytes());
-    d.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    d.iter().take(6).fold(String::new(), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// `'sha256-…'` of `s`, for a Content-Security-Policy source list.

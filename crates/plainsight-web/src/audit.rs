@@ -137,6 +137,7 @@ pub fn format_time(us: i64) -> String {
 
 /// `2026-11-28`, `2026-11-28T09:12:03Z` (or with a space) or Unix seconds
 /// → Unix microseconds (UTC).
+#[allow(clippy::many_single_char_names)]
 pub fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<i64>() {

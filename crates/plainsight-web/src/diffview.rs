@@ -8,7 +8,7 @@
 //! spacing, format variant, or visible. Imperceptible spans get the loud
 //! highlight; visible ones (a date that moved by a day) a quiet one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use plainsight_text::{DiffKind, classify};
@@ -291,7 +291,7 @@ pub fn marks_for(
 /// Parts of two bodies matched by JSON pointer; the changed ones diffed.
 pub fn compare_parts(a: &[Part], b: &[Part]) -> PartsDiff {
     let by_ptr: HashMap<&str, &Part> = b.iter().map(|p| (p.pointer.as_str(), p)).collect();
-    let in_a: HashMap<&str, ()> = a.iter().map(|p| (p.pointer.as_str(), ())).collect();
+    let in_a: HashSet<&str> = a.iter().map(|p| p.pointer.as_str()).collect();
     let mut out = PartsDiff {
         parts: Vec::new(),
         same: 0,
@@ -307,7 +307,7 @@ pub fn compare_parts(a: &[Part], b: &[Part]) -> PartsDiff {
     }
     out.only_right = b
         .iter()
-        .filter(|p| !in_a.contains_key(p.pointer.as_str()))
+        .filter(|p| !in_a.contains(p.pointer.as_str()))
         .map(|p| p.name.clone())
         .collect();
     // Parts with imperceptible differences first.
@@ -358,10 +358,11 @@ mod tests {
 
     #[test]
     fn long_equal_runs_fold() {
-        let mut a = String::new();
-        for i in 0..50 {
-            a.push_str(&format!("line {i}\n"));
-        }
+        let a = (0..50).fold(String::new(), |mut s, i| {
+            use std::fmt::Write as _;
+            let _ = writeln!(s, "line {i}");
+            s
+        });
         let b = a.replace("line 25\n", "line\u{A0}25\n");
         let d = diff_texts(&a, &b, "p");
         assert!(d.lines.iter().any(|l| l.class == "skip" && l.skipped > 20));

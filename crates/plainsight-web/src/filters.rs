@@ -3,6 +3,9 @@
 //! agent string cannot be passed to it by mistake — that would not compile.
 //! Templates never use `|safe` (a test checks).
 
+// askama's `filter_fn` marks the code it generates `#[inline(always)]`.
+#![allow(clippy::inline_always)]
+
 use crate::markup::Markup;
 
 /// What `markup` accepts: `Markup` and references to it.

@@ -27,6 +27,10 @@
 //!   were redacted before the store wrote them; pages show the
 //!   `[REDACTED:kind:fingerprint]` marks as badges and have nothing else.
 
+// Handlers answer errors with a rendered page: `Result<Response, Response>`
+// is axum's idiom, and a Response is large by design.
+#![allow(clippy::result_large_err)]
+
 pub mod assets;
 pub mod audit;
 pub mod components;
@@ -66,7 +70,10 @@ pub enum Source {
         display: String,
     },
     /// A `scan` or `probe` JSON report.
-    Report { file: ReportFile, display: String },
+    Report {
+        file: Box<ReportFile>,
+        display: String,
+    },
 }
 
 /// Why a page could not be made.

@@ -201,8 +201,11 @@ pub struct MatrixPage {
 }
 
 /// Variant number per cell (0 = same as baseline), and the variants.
-fn variants(m: &ProbeMatrix) -> (Vec<usize>, Vec<(Vec<(String, String)>, usize)>) {
-    let mut list: Vec<(Vec<(String, String)>, usize)> = Vec::new();
+/// A variant: its signature and the first cell that produced it.
+type Variant = (Vec<(String, String)>, usize);
+
+fn variants(m: &ProbeMatrix) -> (Vec<usize>, Vec<Variant>) {
+    let mut list: Vec<Variant> = Vec::new();
     let mut of_cell = Vec::with_capacity(m.cells.len());
     for (i, c) in m.cells.iter().enumerate() {
         let sig = signature(&c.changes);
@@ -210,12 +213,11 @@ fn variants(m: &ProbeMatrix) -> (Vec<usize>, Vec<(Vec<(String, String)>, usize)>
             of_cell.push(0);
             continue;
         }
-        let n = match list.iter().position(|(s, _)| *s == sig) {
-            Some(k) => k + 1,
-            None => {
-                list.push((sig, i));
-                list.len()
-            }
+        let n = if let Some(k) = list.iter().position(|(s, _)| *s == sig) {
+            k + 1
+        } else {
+            list.push((sig, i));
+            list.len()
         };
         of_cell.push(n);
     }
@@ -383,6 +385,7 @@ pub struct CellPage {
 }
 
 impl CellPage {
+    #[allow(clippy::many_single_char_names)]
     pub fn new(layout: Layout, m: &ProbeMatrix, index: usize) -> Option<CellPage> {
         let c = m.cells.get(index)?;
         let mut by_ptr: BTreeMap<(usize, &str), Vec<&Change>> = BTreeMap::new();

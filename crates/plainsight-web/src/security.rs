@@ -122,7 +122,7 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     let access = &app.access;
     if !access.hosts.is_empty() {
         match host_of(req.headers()) {
-            Some(h) if access.hosts.iter().any(|a| *a == h) => {}
+            Some(h) if access.hosts.contains(&h) => {}
             _ => {
                 return with_headers(refuse(
                     StatusCode::MISDIRECTED_REQUEST,

@@ -112,12 +112,11 @@ impl OutputArgs {
         let opts = TextOptions {
             color: self.color.enabled(),
         };
-        match self.format.core() {
-            Some(format) => render::render(report, format, opts, &mut stdout)?,
-            None => {
-                let title = report.inputs.join(" ");
-                stdout = plainsight_web::static_report(report, None, &title).into_bytes();
-            }
+        if let Some(format) = self.format.core() {
+            render::render(report, format, opts, &mut stdout)?;
+        } else {
+            let title = report.inputs.join(" ");
+            stdout = plainsight_web::static_report(report, None, &title).into_bytes();
         }
         Ok(crate::Outcome {
             stdout,

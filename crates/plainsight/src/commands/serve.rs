@@ -85,7 +85,7 @@ fn source(args: &Args) -> anyhow::Result<Source> {
         let name = p.display().to_string();
         let file = ReportFile::parse(&name, &bytes)?;
         return Ok(Source::Report {
-            file,
+            file: Box::new(file),
             display: name,
         });
     }

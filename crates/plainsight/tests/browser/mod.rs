@@ -82,13 +82,10 @@ impl Browser {
                 }
             }
         });
-        let url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(u) => u,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err("chromium did not print its DevTools address in 60 s".into());
-            }
+        let Ok(url) = rx.recv_timeout(Duration::from_mins(1)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("chromium did not print its DevTools address in 60 s".into());
         };
         let rest = url.trim_start_matches("ws://");
         let hostport = rest.split('/').next().unwrap_or("");
@@ -116,7 +113,10 @@ impl Browser {
             "Target.attachToTarget",
             json!({"targetId": target, "flatten": true}),
         )?;
-        b.session = s["sessionId"].as_str().ok_or("no sessionId")?.to_owned();
+        s["sessionId"]
+            .as_str()
+            .ok_or("no sessionId")?
+            .clone_into(&mut b.session);
         for domain in [
             "Page.enable",
             "Runtime.enable",
@@ -128,6 +128,7 @@ impl Browser {
         Ok(b)
     }
 
+    #[allow(clippy::needless_pass_by_value)]
     fn send(&mut self, method: &str, params: Value, session: bool) -> Result<Value, String> {
         self.next_id += 1;
         let id = self.next_id;
@@ -209,8 +210,7 @@ impl Browser {
             .find(|e| {
                 e["method"] == "Network.responseReceived" && e["params"]["type"] == "Document"
             })
-            .map(|e| e["params"]["response"].clone())
-            .unwrap_or(Value::Null);
+            .map_or(Value::Null, |e| e["params"]["response"].clone());
         Ok(doc)
     }
 
@@ -260,10 +260,10 @@ impl Browser {
 
     /// Writes a PNG of the page into `$PLAINSIGHT_SCREENSHOTS/name.png`, if set.
     pub fn screenshot(&mut self, name: &str) {
+        use base64::Engine as _;
         let Some(dir) = std::env::var_os("PLAINSIGHT_SCREENSHOTS") else {
             return;
         };
-        use base64::Engine as _;
         if let Ok(r) = self.call(
             "Page.captureScreenshot",
             json!({"format": "png", "captureBeyondViewport": true}),
