@@ -261,6 +261,7 @@ fn read_zip(
     };
     let mut zipped = zip::ZipArchive::new(Cursor::new(data.bytes()))
         .map_err(|e| malformed("central directory".into(), e.to_string()))?;
+    refuse_overlapping_entries(&mut zipped, label)?;
     let mut files = Vec::new();
     for i in 0..zipped.len() {
         budget.entry(&format!("zip entry #{i}"))?;
@@ -312,6 +313,42 @@ fn read_zip(
         }
     }
     route(c, chain, files, depth, budget)
+}
+
+/// Entries whose compressed data overlap share bytes: the "overlapping
+/// files" zip bomb (one stored kernel referenced by thousands of entries)
+/// multiplies its size that way without any compression ratio to notice.
+/// No zip writer produces overlaps, so the archive is refused as malformed.
+fn refuse_overlapping_entries(
+    zipped: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    label: &str,
+) -> Result<(), ArtifactError> {
+    let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(zipped.len());
+    for i in 0..zipped.len() {
+        let Ok(f) = zipped.by_index_raw(i) else {
+            continue;
+        };
+        let start = f.header_start();
+        let end = f
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(f.compressed_size());
+        spans.push((start, end, i));
+    }
+    spans.sort_unstable();
+    for w in spans.windows(2) {
+        let ((_, end, a), (start, _, b)) = (w[0], w[1]);
+        if start < end {
+            return Err(ArtifactError::Malformed {
+                input: label.to_string(),
+                format: "zip",
+                place: format!("entries #{a} and #{b} (offset {start})"),
+                message: "entries overlap (an overlapping-files zip bomb); refusing to read it"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Hand buffered entries on, marking `bin` targets of each `package.json`.

@@ -280,7 +280,7 @@ pub(crate) fn open_path(
     let mut c = Collector::new(opts);
     if meta.is_dir() {
         dir::walk(&mut c, path)?;
-    } else {
+    } else if meta.is_file() {
         let len = meta.len();
         if len > opts.limits.max_file_size {
             return Err(ArtifactError::Limit {
@@ -293,8 +293,53 @@ pub(crate) fn open_path(
         }
         let data = map_file(path, display)?;
         c.blob(&[], display, data, Hint::Explicit, 0, None)?;
+    } else {
+        let data = read_special(path, display, opts.limits.max_file_size)?;
+        c.blob(&[], display, data, Hint::Explicit, 0, None)?;
     }
     Ok(c.out)
+}
+
+/// A device, pipe or FIFO named by the user. Its size is unknown (`/dev/zero`
+/// never ends), so it is read through the file size limit; a FIFO is opened
+/// non-blocking, so one without a writer is empty instead of blocking forever
+/// in `open`, then read normally.
+pub(crate) fn read_special(path: &Path, display: &str, max: u64) -> Result<Data, ArtifactError> {
+    let io_err = |e| ArtifactError::Io {
+        input: display.to_string(),
+        source: e,
+    };
+    #[cfg(unix)]
+    let f = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path)
+            .map_err(io_err)?;
+        // Blocking again for the reads: a writer that is there gets read to
+        // its end; without one, the first read returns end of file.
+        let flags = rustix::fs::fcntl_getfl(&f).map_err(|e| io_err(e.into()))?;
+        rustix::fs::fcntl_setfl(&f, flags - rustix::fs::OFlags::NONBLOCK)
+            .map_err(|e| io_err(e.into()))?;
+        f
+    };
+    #[cfg(not(unix))]
+    let f = File::open(path).map_err(io_err)?;
+    let mut v = Vec::new();
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut v)
+        .map_err(io_err)?;
+    if v.len() as u64 > max {
+        return Err(ArtifactError::Limit {
+            input: display.to_string(),
+            place: "file size".into(),
+            what: "file size",
+            value: v.len() as u64,
+            limit: max,
+        });
+    }
+    Ok(Data::from_vec(v))
 }
 
 /// The bytes of a file: small files read, large ones memory-mapped.

@@ -210,7 +210,7 @@ pub enum ArtifactError {
         message: String,
     },
     /// A [`Limits`] value was exceeded (decompression bomb, too many entries…).
-    #[error("{input}: {what} limit exceeded at {place}: {value} > {limit}")]
+    #[error("{input}: {what} limit exceeded{}: {value} > {limit}", at_place(place))]
     Limit {
         input: String,
         place: String,
@@ -275,6 +275,15 @@ pub fn open_bytes(name: &str, data: Data, opts: &OpenOptions) -> Result<Artifact
     let mut c = input::Collector::new(opts);
     c.blob(&[], name, data, input::Hint::Explicit, 0, None)?;
     Ok(c.out)
+}
+
+/// ` at <place>`, or nothing when the place is the whole input.
+fn at_place(place: &str) -> String {
+    if place.is_empty() || place == "file size" {
+        String::new()
+    } else {
+        format!(" at {place}")
+    }
 }
 
 /// Join a chain for messages: `pkg.tgz › package/cli.js`.

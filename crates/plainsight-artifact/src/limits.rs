@@ -180,7 +180,9 @@ impl<R: Read> Read for LimitedReader<R> {
             };
             let max = self.budget.limits.max_ratio;
             if self.out > RATIO_GRACE && self.out > input.max(1).saturating_mul(max) {
-                let ratio = self.out / input.max(1);
+                // Rounded up: the check is `out > input × max`, so the
+                // reported ratio must be above the limit too (not `200 > 200`).
+                let ratio = self.out.div_ceil(input.max(1));
                 self.budget.record(self.budget.limit_error(
                     &self.place,
                     "compression ratio",
@@ -243,13 +245,26 @@ mod tests {
             "e".into(),
         );
         assert!(r.read_to_end(&mut sink).is_err());
-        assert!(matches!(
-            budget.take_hit(),
-            Some(ArtifactError::Limit {
-                what: "compression ratio",
-                ..
-            })
-        ));
+        let hit = budget.take_hit();
+        assert!(
+            matches!(
+                hit,
+                Some(ArtifactError::Limit {
+                    what: "compression ratio",
+                    value,
+                    limit,
+                    ..
+                }) if value > limit
+            ),
+            "{hit:?}"
+        );
+        // Issue 8: the message read `200 > 200`.
+        let msg = hit.unwrap().to_string();
+        let (v, l) = msg.rsplit_once(": ").unwrap().1.split_once(" > ").unwrap();
+        assert!(
+            v.parse::<u64>().unwrap() > l.parse::<u64>().unwrap(),
+            "{msg}"
+        );
     }
 
     #[test]

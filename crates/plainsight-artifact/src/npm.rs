@@ -95,9 +95,9 @@ impl Spec {
         }
         let reference = match reference {
             Some("") => return Err(bad("empty version after '@'")),
-            Some(r) if r.chars().any(|c| c.is_whitespace() || c == '/') => {
+            Some(r) if r.contains('/') => {
                 return Err(bad(
-                    "version ranges with spaces and paths are not supported; name a version or tag",
+                    "paths and URLs are not supported; name a version, range or tag",
                 ));
             }
             Some(r) => Some(r.to_string()),
@@ -490,11 +490,10 @@ impl Client<'_> {
             v.to_string()
         } else if let Some(v) = exact.filter(|v| versions.contains_key(*v)) {
             v.to_string()
-        } else if let Some(base) = range_base(want).filter(|b| versions.contains_key(b.as_str())) {
-            self.notices.push(format!(
-                "{name}: range {want} resolved to its base version {base}"
-            ));
-            base
+        } else if let Some(v) = max_satisfying(want, versions.keys(), latest) {
+            self.notices
+                .push(format!("{name}: range {want} resolved to {v}"));
+            v
         } else if matches!(want, "*" | "") && latest.is_some() {
             latest.unwrap_or_default().to_string()
         } else {
@@ -694,8 +693,29 @@ fn looks_exact(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The version npm would install for `range`: the `latest` tag if it
+/// satisfies the range, else the highest version that does (npm's rules,
+/// by `nodejs-semver`: `^`, `~`, x-ranges, hyphen ranges, `||`, spaces).
+fn max_satisfying<'v>(
+    range: &str,
+    versions: impl Iterator<Item = &'v String>,
+    latest: Option<&str>,
+) -> Option<String> {
+    let range = nodejs_semver::Range::parse(range).ok()?;
+    if let Some(l) = latest.and_then(|l| nodejs_semver::Version::parse(l).ok())
+        && range.satisfies(&l)
+    {
+        return Some(l.to_string());
+    }
+    let all: Vec<nodejs_semver::Version> = versions
+        .filter_map(|v| nodejs_semver::Version::parse(v).ok())
+        .collect();
+    range.max_satisfying(&all).map(ToString::to_string)
+}
+
 /// `^1.2.3`, `~1.2.3`, `>=1.2.3`, `=1.2.3` → `1.2.3` (the version the
-/// range was written against; platform packages pin to it in practice).
+/// range was written against).
+#[cfg(test)]
 fn range_base(r: &str) -> Option<String> {
     let base = r.trim_start_matches(['^', '~', '>', '=', 'v', ' ']);
     looks_exact(base).then(|| base.to_string())
@@ -821,8 +841,13 @@ mod tests {
                 reference: Some("next".into())
             }
         );
+        // A range with spaces is a reference now (npm accepts `x@">=1 <2"`).
+        assert_eq!(
+            Spec::parse("a@1 || 2").unwrap().reference.as_deref(),
+            Some("1 || 2")
+        );
         for bad in [
-            "", "@s", "@/x", "a b", "agent@", "../x", "@s/a/b", "a@1 || 2",
+            "", "@s", "@/x", "a b", "agent@", "../x", "@s/a/b", "a@./x/y",
         ] {
             let e = Spec::parse(bad).unwrap_err().to_string();
             assert!(e.contains("invalid npm package spec"), "{bad}: {e}");
@@ -926,6 +951,29 @@ mod tests {
         assert_eq!(range_base("^1.2.3").as_deref(), Some("1.2.3"));
         assert_eq!(range_base(">=0.1.0").as_deref(), Some("0.1.0"));
         assert_eq!(range_base("1.x"), None);
+        // Issue 8: `^1.2.3` is the highest matching version, as npm picks it,
+        // and ranges with spaces resolve.
+        let vs: Vec<String> = ["1.2.3", "1.2.9", "1.9.0", "2.0.0", "2.1.0-beta.1"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            max_satisfying("^1.2.3", vs.iter(), Some("2.0.0")).as_deref(),
+            Some("1.9.0")
+        );
+        assert_eq!(
+            max_satisfying("~1.2.3", vs.iter(), None).as_deref(),
+            Some("1.2.9")
+        );
+        assert_eq!(
+            max_satisfying(">=1.2.4 <2", vs.iter(), None).as_deref(),
+            Some("1.9.0")
+        );
+        assert_eq!(
+            max_satisfying("1.x || >=2.0.0", vs.iter(), Some("2.0.0")).as_deref(),
+            Some("2.0.0")
+        );
+        assert_eq!(max_satisfying("^3", vs.iter(), None), None);
     }
 
     #[test]

@@ -482,3 +482,73 @@ fn tiny_file_size_limits_do_not_underflow() {
     .unwrap();
     assert!(a.units.is_empty());
 }
+
+/// A stored zip whose central directory lists `n` entries that all point at
+/// the same local file (the overlapping-files zip bomb).
+fn overlapping_zip(n: u16, data: &[u8]) -> Vec<u8> {
+    let crc = {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    };
+    let name = b"kernel.js";
+    let len = u32::try_from(data.len()).unwrap();
+    let mut z = Vec::new();
+    z.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+    z.extend_from_slice(&crc.to_le_bytes());
+    z.extend_from_slice(&len.to_le_bytes());
+    z.extend_from_slice(&len.to_le_bytes());
+    z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z.extend_from_slice(name);
+    z.extend_from_slice(data);
+    let cd_start = u32::try_from(z.len()).unwrap();
+    for i in 0..n {
+        let entry = format!("e{i:05}.js");
+        z.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        z.extend_from_slice(&crc.to_le_bytes());
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(entry.len() as u16).to_le_bytes());
+        z.extend_from_slice(&[0; 12]);
+        z.extend_from_slice(&0u32.to_le_bytes());
+        z.extend_from_slice(entry.as_bytes());
+    }
+    let cd_len = u32::try_from(z.len()).unwrap() - cd_start;
+    z.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&cd_len.to_le_bytes());
+    z.extend_from_slice(&cd_start.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
+}
+
+/// Issue 8: a stored zip with overlapping entries reached 2.2 GB before a
+/// limit tripped. It is refused before anything is inflated.
+#[test]
+fn overlapping_zip_entries_are_refused() {
+    let kernel = vec![b'a'; 1 << 20];
+    let zip = overlapping_zip(2000, &kernel);
+    let e = plainsight_artifact::open_bytes(
+        "bomb.zip",
+        plainsight_artifact::Data::from_vec(zip),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("bomb.zip: malformed zip at entries #0 and #1"),
+        "{msg}"
+    );
+    assert!(msg.contains("overlap"), "{msg}");
+}

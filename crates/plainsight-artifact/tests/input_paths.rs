@@ -92,3 +92,41 @@ fn archives_inside_directories_are_opened_with_their_chain() {
         [(vec![], main), (vec![payload], "package/in.js".to_string())]
     );
 }
+
+/// Issue 8: `--max-file-size` was not enforced on devices and pipes
+/// (`/dev/zero` grew past 8 GB), and a FIFO without a writer blocked forever
+/// in `open`.
+#[cfg(unix)]
+#[test]
+fn devices_and_fifos_are_bounded_and_never_block() {
+    let opts = OpenOptions {
+        limits: Limits {
+            max_file_size: 1 << 20,
+            ..Limits::default()
+        },
+        ..OpenOptions::default()
+    };
+    let run = |path: String, opts: OpenOptions| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(open(&path, &opts).map(|a| a.units.len()));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("open returned within 20 s")
+    };
+    let e = run("/dev/zero".into(), opts.clone()).unwrap_err();
+    assert!(
+        matches!(e, ArtifactError::Limit { limit, .. } if limit == 1 << 20),
+        "{e}"
+    );
+    let t = tempfile::tempdir().unwrap();
+    let fifo = t.path().join("pipe.js");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo not available");
+        return;
+    }
+    // No writer: empty, not a hang.
+    let units = run(fifo.to_str().unwrap().into(), opts).unwrap();
+    assert!(units <= 1);
+}

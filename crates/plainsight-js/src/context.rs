@@ -90,6 +90,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// `chain › path:line:column` of a span's start, for messages.
+    pub fn place(&self, span: Span) -> String {
+        let p = self.lines.position(self.source, span.start);
+        let mut s = String::new();
+        for c in self.chain {
+            s.push_str(c);
+            s.push_str(" › ");
+        }
+        s.push_str(self.path);
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!(":{}:{}", p.line, p.column));
+        s
+    }
+
     /// Source text of a span (empty if the span is out of range).
     pub fn text(&self, span: Span) -> &str {
         self.source

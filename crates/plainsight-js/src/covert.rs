@@ -54,8 +54,11 @@ use crate::snippet;
 const GENERIC_ENV_MAX_HOPS: usize = 4;
 
 const SLICE_BUDGET: u32 = 4000;
-/// Alternatives compared per site (pairs grow quadratically).
-const MAX_ALTS: usize = 48;
+/// Up to this many alternatives every pair is compared; beyond it only pairs
+/// with equal [`signature`]s (a necessary condition for an imperceptible
+/// difference), so a table of thousands costs one signature each and no
+/// alternative is ever dropped.
+const ALL_PAIRS_MAX: usize = 48;
 
 /// One place in the code that can produce several texts.
 struct Site<'a> {
@@ -409,7 +412,8 @@ fn flatten_conditional<'a>(
     tests.push(&c.test);
     for branch in [&c.consequent, &c.alternate] {
         match branch.without_parentheses() {
-            Expression::ConditionalExpression(inner) if leaves.len() < MAX_ALTS => {
+            // Recursion is bounded by the depth precheck; every leaf is kept.
+            Expression::ConditionalExpression(inner) => {
                 flatten_conditional(inner, leaves, tests);
             }
             _ => leaves.push(branch),
@@ -718,7 +722,6 @@ impl<'c, 'a> Renderer<'c, 'a> {
     /// imperceptibly. Plain string literals — by far the most common leaves —
     /// are prefiltered by [`signature`] without rendering or allocating.
     fn alts(&mut self, leaves: &[&'a Expression<'a>], char_codes: bool) -> Option<Vec<Alt>> {
-        let leaves = &leaves[..leaves.len().min(MAX_ALTS)];
         if !char_codes {
             let mut lits: Vec<&str> = Vec::with_capacity(leaves.len());
             for e in leaves {
@@ -899,12 +902,12 @@ struct Judged {
 }
 
 fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
-    let mut distinct: Vec<&str> = Vec::new();
-    for a in alts {
-        if !distinct.contains(&a.text.as_str()) {
-            distinct.push(&a.text);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<&str> = alts
+        .iter()
+        .map(|a| a.text.as_str())
+        .filter(|t| seen.insert(*t))
+        .collect();
     if distinct.len() < 2 {
         return None;
     }
@@ -922,8 +925,17 @@ fn judge_alternatives(alts: &[Alt]) -> Option<Judged> {
         });
     }
     let mut best: Option<(u8, Judged)> = None;
-    for i in 0..distinct.len() {
-        for j in i + 1..distinct.len() {
+    // Small sets: every pair (a visible pair may still be a reordered
+    // format); large ones: the pairs that can be imperceptible.
+    let pairs: Vec<(usize, usize)> = if distinct.len() <= ALL_PAIRS_MAX {
+        (0..distinct.len())
+            .flat_map(|i| (i + 1..distinct.len()).map(move |j| (i, j)))
+            .collect()
+    } else {
+        candidate_pairs(&distinct)
+    };
+    {
+        for (i, j) in pairs {
             let (a, b) = (distinct[i], distinct[j]);
             if !may_be_imperceptible(a, b) {
                 if reordered_fields(a, b) && best.is_none() {
@@ -1035,7 +1047,35 @@ fn any_pair_may_be_imperceptible(lits: &[&str]) -> bool {
     if lits.iter().any(|s| is_invisible_symbol(s)) {
         return true;
     }
-    (0..lits.len()).any(|i| (i + 1..lits.len()).any(|j| may_be_imperceptible(lits[i], lits[j])))
+    !candidate_pairs(lits).is_empty()
+}
+
+/// The pairs of `alts` (indices) that may differ imperceptibly: all pairs of
+/// a small set; of a large one, those with equal [`signature`]s (grouped by
+/// hashing), so the cost stays linear in the number of alternatives.
+fn candidate_pairs(alts: &[&str]) -> Vec<(usize, usize)> {
+    let n = alts.len();
+    if n <= ALL_PAIRS_MAX {
+        return (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| may_be_imperceptible(alts[i], alts[j]))
+            .collect();
+    }
+    let mut groups: std::collections::HashMap<Sig, Vec<usize>> = std::collections::HashMap::new();
+    for (i, a) in alts.iter().enumerate() {
+        groups.entry(signature(a)).or_default().push(i);
+    }
+    let mut pairs: Vec<(usize, usize)> = groups
+        .values()
+        .flat_map(|g| {
+            g.iter()
+                .enumerate()
+                .flat_map(move |(k, &i)| g[k + 1..].iter().map(move |&j| (i, j)))
+        })
+        .filter(|&(i, j)| alts[i] != alts[j])
+        .collect();
+    pairs.sort_unstable();
+    pairs
 }
 
 fn is_invisible_symbol(s: &str) -> bool {
@@ -1088,7 +1128,7 @@ fn ascii_signature_len(s: &str) -> usize {
 
 /// See [`signature`]. Values live briefly on the stack, one or two at a time,
 /// so the inline histogram is cheaper than boxing it.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Hash)]
 #[allow(clippy::large_enum_variant)]
 enum Sig {
     /// Histogram of skeleton characters, when they are all ASCII.

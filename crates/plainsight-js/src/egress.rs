@@ -9,9 +9,11 @@
 //! Telemetry is judged by kind: tokens of the host labels and path segments
 //! (`telemetry`, `analytics`, `metrics`, `collect`, `track`, `ingest`, OTLP
 //! paths such as `/v1/traces`) and the ingestion-host families of common
-//! analytics/error-reporting vendors. Not inventoried: loopback and
-//! documentation hosts (RFC 2606/6761 names), XML/JSON-schema namespace URIs
-//! and licence URLs, which name documents rather than places data goes.
+//! analytics/error-reporting vendors. URLs are parsed with the `url` crate
+//! (WHATWG rules: IPv6 literals, userinfo, ports); host names are judged by
+//! the Public Suffix List (`hidden::is_domain`). Not inventoried: loopback and
+//! documentation hosts (RFC 2606/6761 names), and the hosts of XML/JSON-schema
+//! namespaces and licences, which name documents rather than places data goes.
 
 use std::collections::BTreeMap;
 
@@ -131,34 +133,32 @@ impl EgressVisitor {
         }
     }
 
+    /// An absolute URL, parsed by the WHATWG URL standard (`url` crate):
+    /// userinfo dropped, IPv4 and IPv6 literals kept, default ports elided.
     fn add_url(&mut self, url: &str, span: Span) {
-        let Some((scheme, rest)) = url.split_once("://") else {
+        let Ok(parsed) = url::Url::parse(url) else {
             return;
         };
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
-        let path = &rest[authority_end..];
-        // Drop credentials; keep host and port.
-        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = hostport
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        // A real host: a domain with a known TLD, or an IPv4 address.
-        let ipv4 = host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok());
-        if !(ipv4 || is_domain(&host)) || !host_chars_ok(&host) {
+        let host = match parsed.host() {
+            Some(url::Host::Domain(d)) => {
+                let d = d.to_ascii_lowercase();
+                if !is_domain(&d) || !host_chars_ok(&d) {
+                    return;
+                }
+                d
+            }
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => format!("[{a}]"),
+            None => return,
+        };
+        if skipped_host(&host) || skipped_url(&host, parsed.path()) {
             return;
         }
-        if skipped_host(&host) || skipped_url(&host, path) {
-            return;
-        }
-        let origin = format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            hostport.to_ascii_lowercase()
-        );
-        let telemetry = telemetry_like(&host, path);
+        let origin = match parsed.port() {
+            Some(p) => format!("{}://{host}:{p}", parsed.scheme()),
+            None => format!("{}://{host}", parsed.scheme()),
+        };
+        let telemetry = telemetry_like(&host, parsed.path());
         self.record(origin, span, Some(url), telemetry);
     }
 
@@ -234,7 +234,13 @@ fn find_urls(text: &str) -> Vec<&str> {
         ) {
             continue;
         }
-        let end = text[at..]
+        // An IPv6 literal host: its brackets are part of the URL.
+        let from = if text[at + 3..].starts_with('[') {
+            text[at..].find(']').map_or(at, |i| at + i + 1)
+        } else {
+            at
+        };
+        let end = text[from..]
             .find(|c: char| {
                 c.is_whitespace()
                     || matches!(
@@ -242,7 +248,7 @@ fn find_urls(text: &str) -> Vec<&str> {
                         '"' | '\'' | '`' | '<' | '>' | '\\' | '{' | '}' | '|' | '^' | ')' | ']'
                     )
             })
-            .map_or(text.len(), |i| at + i);
+            .map_or(text.len(), |i| from + i);
         let url = text[start..end].trim_end_matches(['.', ',', ';', ':']);
         out.push(url);
     }
@@ -261,6 +267,7 @@ fn skipped_host(host: &str) -> bool {
         "127.0.0.1",
         "0.0.0.0",
         "[::1]",
+        "[::]",
         "example.com",
         "example.org",
         "example.net",
@@ -278,8 +285,19 @@ fn skipped_host(host: &str) -> bool {
     EXACT.contains(&host) || SUFFIX.iter().any(|s| host.ends_with(s))
 }
 
-/// Namespace, schema and licence URLs: identifiers of documents, not egress.
+/// Hosts whose URLs identify documents (XML namespaces, JSON schemas,
+/// licences) rather than places data goes, and the licence texts of the
+/// licence stewards. Judged by host: a path that merely contains `/schema`
+/// or `/license` on any other host is egress.
 fn skipped_url(host: &str, path: &str) -> bool {
+    const LICENCE_STEWARDS: &[&str] = &[
+        "www.apache.org",
+        "apache.org",
+        "www.gnu.org",
+        "gnu.org",
+        "opensource.org",
+        "www.mozilla.org",
+    ];
     const HOSTS: &[&str] = &[
         "www.w3.org",
         "w3.org",
@@ -287,15 +305,12 @@ fn skipped_url(host: &str, path: &str) -> bool {
         "schemas.xmlsoap.org",
         "purl.org",
         "spdx.org",
+        "creativecommons.org",
     ];
-    if HOSTS.contains(&host) || host.ends_with(".w3.org") {
+    if LICENCE_STEWARDS.contains(&host) && path.starts_with("/licenses/") {
         return true;
     }
-    let p = path.to_ascii_lowercase();
-    p.contains("/licenses/")
-        || p.contains("/license")
-        || host == "creativecommons.org"
-        || p.contains("/schema")
+    HOSTS.contains(&host) || host.ends_with(".w3.org")
 }
 
 /// Host label and path tokens that name telemetry or analytics ingestion.
@@ -424,6 +439,29 @@ mod tests {
         }
         let f = findings("post('https://api.vendor.dev/v1/login')");
         assert_eq!(f[0].rule, Rule::HardcodedEndpoint);
+    }
+
+    #[test]
+    fn new_tlds_ipv6_and_schema_paths_are_egress() {
+        // Issue 8: hand-listed TLDs dropped these, IPv6 literals were
+        // dropped, and any path containing `/schema` or `/license` was skipped.
+        let src = "fetch('https://aicoding.sh/v1'); fetch('https://right.codes/api');\n\
+                   fetch('http://[2001:db8::1]:8080/x'); fetch('https://api.vendor.dev/schema/upload');\n\
+                   fetch('https://collect-host.vip/license-check');";
+        let f = findings(src);
+        let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        for origin in [
+            "https://aicoding.sh",
+            "https://right.codes",
+            "http://[2001:db8::1]:8080",
+            "https://api.vendor.dev",
+            "https://collect-host.vip",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m.ends_with(origin)),
+                "{origin}: {msgs:?}"
+            );
+        }
     }
 
     #[test]

@@ -309,6 +309,51 @@ pub fn num_to_string(n: f64) -> String {
 }
 
 /// JS `ToInt32`.
+/// JS `parseInt(s, radix)` (ECMA-262 §19.2.5): leading white space, one
+/// optional sign (`+` or `-`), a `0x`/`0X` prefix meaning radix 16 when the
+/// radix is 0/absent or 16, then the longest run of digits of the radix.
+fn parse_int(s: &str, radix: f64) -> f64 {
+    let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut radix = if radix.is_nan() || radix.is_infinite() {
+        0
+    } else {
+        radix.trunc() as i64
+    };
+    let hex_prefix = t.starts_with("0x") || t.starts_with("0X");
+    let t = if (radix == 0 || radix == 16) && hex_prefix {
+        radix = 16;
+        &t[2..]
+    } else {
+        t
+    };
+    if radix == 0 {
+        radix = 10;
+    }
+    if !(2..=36).contains(&radix) {
+        return f64::NAN;
+    }
+    let radix = radix as u32;
+    let digits: String = t.chars().take_while(|c| c.is_digit(radix)).collect();
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    // Beyond u64 (long hex strings) fold in floating point, as JS does.
+    let v = u64::from_str_radix(&digits, radix).map_or_else(
+        |_| {
+            digits.chars().fold(0.0, |acc, c| {
+                acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+            })
+        },
+        |v| v as f64,
+    );
+    if neg { -v } else { v }
+}
+
 fn to_i32(n: f64) -> i32 {
     if !n.is_finite() {
         return 0;
@@ -543,6 +588,10 @@ pub struct Evaluator<'c, 'a> {
     memo: HashMap<(u32, u64), Option<Value>>,
     /// Total steps spent over the evaluator's life (for callers' own caps).
     pub steps_spent: u64,
+    /// The last evaluation stopped because a budget (steps or output size)
+    /// ran out, not because the code is outside the subset: a larger budget
+    /// might decide it.
+    pub exhausted: bool,
     /// Compiled regular expressions by (source, flags); `None`: unsupported.
     regexes: HashMap<(String, String), Option<std::rc::Rc<JsRegex>>>,
     /// `this` of the functions being interpreted, innermost last (arrows
@@ -562,6 +611,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             consts: HashMap::new(),
             memo: HashMap::new(),
             steps_spent: 0,
+            exhausted: false,
             regexes: HashMap::new(),
             this: Vec::new(),
         }
@@ -570,6 +620,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// The constant value of `expr`, if it has one within budget.
     pub fn eval(&mut self, expr: &Expression<'a>) -> Option<Value> {
         self.steps_left = self.ctx.opts.eval_steps;
+        self.exhausted = false;
         self.depth = 0;
         self.nesting = 0;
         self.frames.clear();
@@ -582,7 +633,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// The constant value of a call (for callers holding a `CallExpression`
     /// node rather than an `Expression`), with a fresh step budget.
     pub fn eval_call(&mut self, c: &CallExpression<'a>) -> Option<Value> {
-        self.steps_left = self.ctx.opts.eval_steps;
+        self.eval_call_with(c, self.ctx.opts.eval_steps)
+    }
+
+    /// [`Evaluator::eval_call`] with a budget of `steps` (callers that
+    /// schedule many call sites fairly give each a share first).
+    /// [`Evaluator::exhausted`] tells whether the budget ran out.
+    pub fn eval_call_with(&mut self, c: &CallExpression<'a>, steps: u64) -> Option<Value> {
+        self.steps_left = steps;
+        self.exhausted = false;
         self.depth = 0;
         self.nesting = 0;
         self.frames.clear();
@@ -593,17 +652,32 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn step(&mut self) -> Option<()> {
-        self.steps_left = self.steps_left.checked_sub(1)?;
-        Some(())
+        if let Some(left) = self.steps_left.checked_sub(1) {
+            self.steps_left = left;
+            Some(())
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
     /// Refuses values over the output budget.
-    fn fit(&self, v: Value) -> Option<Value> {
-        (v.size() <= self.ctx.opts.eval_max_output).then_some(v)
+    fn fit(&mut self, v: Value) -> Option<Value> {
+        if v.size() <= self.ctx.opts.eval_max_output {
+            Some(v)
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
-    fn str(&self, s: String) -> Option<Value> {
-        (s.len() <= self.ctx.opts.eval_max_output).then_some(Value::Str(s))
+    fn str(&mut self, s: String) -> Option<Value> {
+        if s.len() <= self.ctx.opts.eval_max_output {
+            Some(Value::Str(s))
+        } else {
+            self.exhausted = true;
+            None
+        }
     }
 
     fn expr(&mut self, expr: &Expression<'a>) -> Option<Value> {
@@ -842,7 +916,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         })
     }
 
-    fn binary(&self, op: BinaryOperator, l: &Value, r: &Value) -> Option<Value> {
+    fn binary(&mut self, op: BinaryOperator, l: &Value, r: &Value) -> Option<Value> {
         use BinaryOperator as B;
         Some(match op {
             B::Addition => match (l, r) {
@@ -939,7 +1013,13 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         // Guard against cycles while evaluating the initializer.
         self.consts.insert(sym, None);
         let v = self.const_binding(sym);
-        self.consts.insert(sym, v.clone());
+        if v.is_none() && self.exhausted {
+            // Out of budget is not a property of the binding: a later,
+            // larger budget may evaluate it.
+            self.consts.remove(&sym);
+        } else {
+            self.consts.insert(sym, v.clone());
+        }
         v
     }
 
@@ -1056,7 +1136,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
-    fn compound(&self, op: AssignmentOperator, old: &Value, rhs: &Value) -> Option<Value> {
+    fn compound(&mut self, op: AssignmentOperator, old: &Value, rhs: &Value) -> Option<Value> {
         use AssignmentOperator as A;
         use BinaryOperator as B;
         let bop = match op {
@@ -1230,7 +1310,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         self.depth -= 1;
         // Budget exhaustion is not a property of the call: don't memoise it.
         if let Some(k) = memo_key
-            && (r.is_some() || self.steps_left > 0)
+            && (r.is_some() || !self.exhausted)
         {
             self.memo.insert(k, r.clone());
         }
@@ -1271,6 +1351,16 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn bind_pattern(&mut self, p: &BindingPattern<'a>, v: Value) -> Option<()> {
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.nesting += 1;
+        let r = self.bind_pattern_inner(p, v);
+        self.nesting -= 1;
+        r
+    }
+
+    fn bind_pattern_inner(&mut self, p: &BindingPattern<'a>, v: Value) -> Option<()> {
         match p {
             BindingPattern::BindingIdentifier(b) => self.declare(b.symbol_id.get()?, v),
             BindingPattern::AssignmentPattern(a) => {
@@ -1315,8 +1405,21 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         Some(())
     }
 
+    /// Statements nest too (`else if` chains, blocks): they share the
+    /// expression nesting budget, so a deep chain in a function called
+    /// [`MAX_CALL_DEPTH`] times deep still cannot exhaust the stack.
     fn stmt(&mut self, s: &Statement<'a>) -> Option<Flow> {
         self.step()?;
+        if self.nesting >= MAX_NESTING {
+            return None;
+        }
+        self.nesting += 1;
+        let r = self.stmt_inner(s);
+        self.nesting -= 1;
+        r
+    }
+
+    fn stmt_inner(&mut self, s: &Statement<'a>) -> Option<Flow> {
         match s {
             Statement::EmptyStatement(_) | Statement::FunctionDeclaration(_) => Some(Flow::Normal),
             Statement::ExpressionStatement(e) => {
@@ -1738,33 +1841,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 }
                 self.str(base64_encode(&from_latin1(s)))
             }
-            "parseInt" => {
-                let s = a0?.to_js_string();
-                let radix = args.get(1).map_or(10.0, Value::to_num);
-                let radix = if radix == 0.0 || radix.is_nan() {
-                    10
-                } else {
-                    radix as u32
-                };
-                if !(2..=36).contains(&radix) {
-                    return Some(Value::Num(f64::NAN));
-                }
-                let t = s.trim();
-                let (neg, t) = t.strip_prefix('-').map_or((false, t), |r| (true, r));
-                let t = if radix == 16 {
-                    t.strip_prefix("0x")
-                        .or_else(|| t.strip_prefix("0X"))
-                        .unwrap_or(t)
-                } else {
-                    t
-                };
-                let digits: String = t.chars().take_while(|c| c.is_digit(radix)).collect();
-                if digits.is_empty() {
-                    return Some(Value::Num(f64::NAN));
-                }
-                let v = u64::from_str_radix(&digits, radix).map_or(f64::NAN, |v| v as f64);
-                Some(Value::Num(if neg { -v } else { v }))
-            }
+            "parseInt" => Some(Value::Num(parse_int(
+                &a0?.to_js_string(),
+                args.get(1).map_or(0.0, Value::to_num),
+            ))),
             "parseFloat" | "Number" => Some(Value::Num(a0.map_or(0.0, Value::to_num))),
             "String" => self.str(a0.map_or(String::new(), Value::to_js_string)),
             "decodeURIComponent" | "decodeURI" => self.str(percent_decode(a0?.as_str()?, true)?),
@@ -2436,6 +2516,22 @@ mod tests {
             None
         );
         assert!(t.elapsed().as_secs() < 5, "budgets must stop quickly");
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn parse_int_follows_the_spec() {
+        // Issue 8: `0x` without a radix and a leading `+` were not handled.
+        assert_eq!(parse_int("0x1F", 0.0), 31.0);
+        assert_eq!(parse_int("  +42px", f64::NAN), 42.0);
+        assert_eq!(parse_int("-0x10", 16.0), -16.0);
+        assert_eq!(parse_int("0x10", 10.0), 0.0);
+        assert_eq!(parse_int("z", 36.0), 35.0);
+        assert!(parse_int("12", 1.0).is_nan() && parse_int("", 0.0).is_nan());
+        assert_eq!(
+            ev("parseInt('0x41') + parseInt('+7')"),
+            Some(Value::Num(72.0))
+        );
     }
 
     #[test]

@@ -28,9 +28,10 @@ use std::collections::HashMap;
 use oxc_ast::AstKind;
 use oxc_ast::ast::{Argument, CallExpression, Expression, StringLiteral};
 use oxc_codegen::{Codegen, Context, Gen, GenExpr};
+use oxc_span::GetSpan;
 
 use oxc_syntax::precedence::Precedence;
-use plainsight_core::{Confidence, Finding, Rule, Severity};
+use plainsight_core::{Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity};
 
 use crate::context::Ctx;
 use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, hex_decode};
@@ -40,6 +41,11 @@ use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, he
 const MAX_EVALS: usize = 5_000;
 /// Total interpreter steps per file, in units of `ScanOptions::eval_steps`.
 const FILE_STEP_BUDGETS: u64 = 5;
+/// The first round gives every call site this share of `eval_steps`: real
+/// decoders finish well within it, so a few sites that never finish cannot
+/// starve the others (they get the full budget in the second round, while
+/// the file's budget lasts).
+const FIRST_ROUND_SHARE: u64 = 16;
 /// Most PS201 findings per file; further decodings are counted in a summary.
 const MAX_DECODED_FINDINGS: usize = 200;
 /// Encoded literals longer than this are data, not hidden names.
@@ -54,15 +60,18 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for node in ctx.semantic.nodes().iter() {
         pass.node(node);
     }
-    pass.finish(out);
+    pass.finish(out, &mut Vec::new());
 }
 
 /// The hidden-string analysis as one step of a shared pass over the node
-/// table (see `crate::analyze_source`). Nodes come in pre-order: a decoded
-/// call's arguments follow it and are skipped by span.
+/// table (see `crate::analyze_source`). The pass only collects decoder-shaped
+/// call sites and encoded-looking literals; [`Pass::finish`] evaluates the
+/// sites with fair budgets (see [`Pass::evaluate`]) and then judges the
+/// literals that no decoded call covers.
 pub(crate) struct Pass<'c, 'a> {
     v: HiddenVisitor<'c, 'a>,
-    skip_until: u32,
+    calls: Vec<&'a CallExpression<'a>>,
+    literals: Vec<&'a StringLiteral<'a>>,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -76,29 +85,46 @@ impl<'c, 'a> Pass<'c, 'a> {
                 decoded: 0,
                 suppressed: 0,
                 out: Vec::new(),
+                consumed: std::collections::HashSet::new(),
             },
-            skip_until: 0,
+            calls: Vec::new(),
+            literals: Vec::new(),
         }
     }
 
     #[inline]
     pub(crate) fn node(&mut self, node: &oxc_semantic::AstNode<'a>) {
         match node.kind() {
-            AstKind::CallExpression(c)
-                if c.span.start >= self.skip_until
-                    && self.v.is_candidate(c)
-                    && self.v.try_decode(c) =>
+            AstKind::CallExpression(c) if self.v.is_candidate(c) => self.calls.push(c),
+            AstKind::StringLiteral(lit)
+                if (MIN_LITERAL..=MAX_LITERAL).contains(&lit.value.len()) =>
             {
-                self.skip_until = c.span.end;
-            }
-            AstKind::StringLiteral(lit) if lit.span.start >= self.skip_until => {
-                self.v.check_literal(lit);
+                self.literals.push(lit);
             }
             _ => {}
         }
     }
 
-    pub(crate) fn finish(self, out: &mut Vec<Finding>) {
+    /// Evaluate, judge, and report; `incomplete` gets a reason when a budget
+    /// ran out before every decoder call site was decided.
+    pub(crate) fn finish(mut self, out: &mut Vec<Finding>, incomplete: &mut Vec<Incomplete>) {
+        let decoded = self.evaluate(incomplete);
+        // Literals inside a decoded call were reported with it.
+        let mut reach = 0u32;
+        let covered: Vec<(u32, u32)> = decoded
+            .iter()
+            .map(|s| {
+                reach = reach.max(s.end);
+                (s.start, reach)
+            })
+            .collect();
+        for lit in std::mem::take(&mut self.literals) {
+            let i = covered.partition_point(|&(start, _)| start <= lit.span.start);
+            if i > 0 && covered[i - 1].1 >= lit.span.end {
+                continue;
+            }
+            self.v.check_literal(lit);
+        }
         let mut v = self.v;
         if v.suppressed > 0
             && let Some(last) = v
@@ -114,6 +140,133 @@ impl<'c, 'a> Pass<'c, 'a> {
         }
         out.append(&mut v.out);
     }
+
+    /// Evaluate the candidate call sites, fairly: live code first and code
+    /// that cannot run (`if (0) …`, `false && …`) last; in a first round every
+    /// site gets a share of the step budget, and only the sites that ran out
+    /// get the full budget in a second round, while the file's budget lasts.
+    /// A site nested in a decoded one is not evaluated (the outermost
+    /// decoding is reported). Returns the decoded spans, sorted.
+    fn evaluate(&mut self, incomplete: &mut Vec<Incomplete>) -> Vec<oxc_span::Span> {
+        let ctx = self.v.ctx;
+        let mut order: Vec<(bool, usize)> = self
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (is_dead(ctx, c), i))
+            .collect();
+        order.sort_unstable();
+        let full = ctx.opts.eval_steps;
+        let file_budget = full.saturating_mul(FILE_STEP_BUDGETS);
+        let mut decoded: Vec<oxc_span::Span> = Vec::new();
+        let inside_decoded = |decoded: &[oxc_span::Span], c: &CallExpression<'_>| {
+            decoded
+                .iter()
+                .any(|d| d.start <= c.span.start && c.span.end <= d.end)
+        };
+        let mut pending: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        let mut starved: Vec<usize> = Vec::new();
+        for share in [full / FIRST_ROUND_SHARE, full] {
+            let mut next = Vec::new();
+            for i in pending {
+                let c = self.calls[i];
+                if inside_decoded(&decoded, c) {
+                    continue;
+                }
+                let left = file_budget.saturating_sub(self.v.eval.steps_spent);
+                if left == 0 || self.v.evals >= MAX_EVALS {
+                    starved.push(i);
+                    continue;
+                }
+                match self.v.try_decode(c, share.min(left).max(1)) {
+                    Decode::Decoded => decoded.push(c.span),
+                    Decode::OutOfBudget => next.push(i),
+                    Decode::No => {}
+                }
+            }
+            pending = next;
+        }
+        starved.extend(pending);
+        if let Some(&first) = starved.iter().min_by_key(|&&i| self.calls[i].span.start) {
+            incomplete.push(Incomplete::new(
+                IncompleteKind::Budget,
+                format!(
+                    "{}: evaluation budget ran out on {} decoder call site{} \
+                     ({} steps per site, {} per file); strings they decode were not recovered",
+                    ctx.place(self.calls[first].span),
+                    starved.len(),
+                    if starved.len() == 1 { "" } else { "s" },
+                    full,
+                    file_budget
+                ),
+            ));
+        }
+        decoded.sort_unstable_by_key(|s| s.start);
+        decoded
+    }
+}
+
+/// What evaluating one call site gave.
+enum Decode {
+    Decoded,
+    OutOfBudget,
+    No,
+}
+
+/// Code that cannot run: the branch of an `if`/`?:` whose test is a
+/// constant of the other truth value, or the right side of `false && …` /
+/// `true || …`, up to the enclosing function.
+fn is_dead(ctx: &Ctx<'_>, c: &CallExpression<'_>) -> bool {
+    let nodes = ctx.semantic.nodes();
+    let id = c.node_id.get();
+    if id.index() >= nodes.len() {
+        return false;
+    }
+    let inside = |outer: oxc_span::Span| outer.start <= c.span.start && c.span.end <= outer.end;
+    for a in nodes.ancestors(id) {
+        match a.kind() {
+            AstKind::IfStatement(s) => match constant_truth(&s.test) {
+                Some(false) if inside(s.consequent.span()) => return true,
+                Some(true) if s.alternate.as_ref().is_some_and(|e| inside(e.span())) => {
+                    return true;
+                }
+                _ => {}
+            },
+            AstKind::ConditionalExpression(e) => match constant_truth(&e.test) {
+                Some(false) if inside(e.consequent.span()) => return true,
+                Some(true) if inside(e.alternate.span()) => return true,
+                _ => {}
+            },
+            AstKind::LogicalExpression(l) if inside(l.right.span()) => {
+                match (l.operator, constant_truth(&l.left)) {
+                    (oxc_syntax::operator::LogicalOperator::And, Some(false))
+                    | (oxc_syntax::operator::LogicalOperator::Or, Some(true)) => return true,
+                    _ => {}
+                }
+            }
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The truth value of a constant test (`0`, `false`, `!0`, `void 0`, `""`…).
+fn constant_truth(e: &Expression<'_>) -> Option<bool> {
+    match e.without_parentheses() {
+        Expression::BooleanLiteral(b) => Some(b.value),
+        Expression::NumericLiteral(n) => Some(n.value != 0.0 && !n.value.is_nan()),
+        Expression::NullLiteral(_) => Some(false),
+        Expression::StringLiteral(s) => Some(!s.value.is_empty()),
+        Expression::UnaryExpression(u) => match u.operator {
+            oxc_syntax::operator::UnaryOperator::LogicalNot => {
+                constant_truth(&u.argument).map(|t| !t)
+            }
+            oxc_syntax::operator::UnaryOperator::Void => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 struct HiddenVisitor<'c, 'a> {
@@ -125,6 +278,8 @@ struct HiddenVisitor<'c, 'a> {
     decoded: usize,
     suppressed: usize,
     out: Vec<Finding>,
+    /// Literals already decoded by a call of the program.
+    consumed: std::collections::HashSet<String>,
 }
 
 /// Source tokens of decoding operations.
@@ -228,20 +383,63 @@ impl<'a> HiddenVisitor<'_, 'a> {
         })
     }
 
-    fn try_decode(&mut self, c: &CallExpression<'a>) -> bool {
-        // Per-file caps: evaluations, and total interpreter steps (a bundle
-        // with thousands of decoder calls must not cost thousands of budgets).
-        if self.evals >= MAX_EVALS
-            || self.eval.steps_spent >= self.ctx.opts.eval_steps.saturating_mul(FILE_STEP_BUDGETS)
-        {
-            return false;
-        }
+    fn try_decode(&mut self, c: &CallExpression<'a>, steps: u64) -> Decode {
         self.evals += 1;
-        let Some(value) = self.eval.eval_call(c) else {
-            return false;
+        let Some(value) = self.eval.eval_call_with(c, steps) else {
+            return if self.eval.exhausted {
+                Decode::OutOfBudget
+            } else {
+                Decode::No
+            };
         };
+        if self.judge_decoded(c, &value) {
+            Decode::Decoded
+        } else {
+            Decode::No
+        }
+    }
+
+    fn judge_decoded(&mut self, c: &CallExpression<'a>, value: &Value) -> bool {
+        let decoded = self.judge_value(c, value);
+        if decoded {
+            // The literals this call decoded (inline or through a constant)
+            // are not judged again on their own: a second, wrongly keyed XOR
+            // reading of the same bytes is garbage, not a finding.
+            for a in &c.arguments {
+                if let Some(v) = self.constant_literal(a) {
+                    self.consumed.insert(v);
+                }
+            }
+        }
+        decoded
+    }
+
+    /// The string a call argument is, written inline or bound to a constant.
+    fn constant_literal(&self, a: &Argument<'a>) -> Option<String> {
+        match a {
+            Argument::StringLiteral(s) => Some(s.value.to_string()),
+            Argument::Identifier(id) => {
+                let sym = crate::env::symbol_of(self.ctx, id)?;
+                if self.ctx.symbol_is_mutated(sym) {
+                    return None;
+                }
+                match crate::env::declaration_node(self.ctx, sym)?.kind() {
+                    AstKind::VariableDeclarator(d) => {
+                        match d.init.as_ref()?.without_parentheses() {
+                            Expression::StringLiteral(s) => Some(s.value.to_string()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn judge_value(&mut self, c: &CallExpression<'a>, value: &Value) -> bool {
         let inputs = literal_inputs(c);
-        let strings: Vec<String> = match &value {
+        let strings: Vec<String> = match value {
             Value::Str(s) => vec![s.clone()],
             Value::Array(items) => items
                 .iter()
@@ -249,14 +447,17 @@ impl<'a> HiddenVisitor<'_, 'a> {
                 .collect(),
             _ => return false,
         };
-        if strings.is_empty() || !strings.iter().all(|s| is_readable(s)) {
+        // Judged as a whole: most items readable (one item with a planted
+        // control character or garbage does not hide the others).
+        let readable = strings.iter().filter(|s| is_readable(s)).count();
+        if strings.is_empty() || readable * 4 < strings.len() * 3 || readable == 0 {
             return false;
         }
         if strings.iter().all(|s| inputs.iter().any(|i| i == s)) {
             // Nothing was hidden: the "decoder" returned its input.
             return false;
         }
-        let display = match &value {
+        let display = match value {
             Value::Str(s) => s.clone(),
             _ => format!(
                 "[{}]",
@@ -384,6 +585,9 @@ impl<'a> HiddenVisitor<'_, 'a> {
     /// Encoded literals decoded by us (no decoder seen in the code).
     fn check_literal(&mut self, lit: &StringLiteral<'a>) {
         let s = lit.value.as_str();
+        if self.consumed.contains(s) {
+            return;
+        }
         if s.len() < MIN_LITERAL || s.len() > MAX_LITERAL {
             return;
         }
@@ -476,6 +680,11 @@ fn literal_inputs(c: &CallExpression<'_>) -> Vec<String> {
 
 /// Printable text a human could read: no control characters other than
 /// whitespace, no replacement characters, mostly letters/digits/punctuation.
+/// Printable text a human could read: mostly letters, digits, punctuation
+/// and spaces, no replacement characters. A control or format character
+/// (ESC, U+202E) does not disqualify text on its own — one planted in one
+/// item must not hide a whole list; the renderers make it visible — it
+/// only counts against the proportion, so XOR garbage stays out.
 pub(crate) fn is_readable(s: &str) -> bool {
     if s.chars().count() < 2 {
         return false;
@@ -484,7 +693,7 @@ pub(crate) fn is_readable(s: &str) -> bool {
     let mut total = 0usize;
     for c in s.chars() {
         total += 1;
-        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+        if c == '\u{FFFD}' {
             return false;
         }
         if c.is_alphanumeric() || c.is_ascii_punctuation() || c.is_whitespace() {
@@ -556,97 +765,28 @@ const FILE_EXTENSIONS: &[&str] = &[
     "min",
 ];
 
-/// Generic top-level domains seen in targeting lists and corporate hosts;
-/// any two-letter country code is also accepted.
-const GENERIC_TLDS: &[&str] = &[
-    "com",
-    "net",
-    "org",
-    "io",
-    "ai",
-    "dev",
-    "app",
-    "gov",
-    "edu",
-    "mil",
-    "int",
-    "info",
-    "biz",
-    "xyz",
-    "cloud",
-    "tech",
-    "site",
-    "online",
-    "store",
-    "shop",
-    "corp",
-    "local",
-    "internal",
-    "lan",
-    "intranet",
-    "services",
-    "systems",
-    "solutions",
-    "group",
-    "global",
-    "network",
-    "digital",
-    "agency",
-    "company",
-    "inc",
-    "ltd",
-    "llc",
-    "health",
-    "bank",
-    "finance",
-    "news",
-    "media",
-    "space",
-    "website",
-    "live",
-    "pro",
-    "top",
-    "club",
-    "one",
-    "world",
-    "zone",
-    "host",
-    "link",
-    "works",
-    "tools",
-    "software",
-    "science",
-    "academy",
-    "center",
-    "run",
-    // RFC 2606 names: what test suites and fixtures of targeting code use.
+/// Special-use and private names that are not in the Public Suffix List but
+/// name hosts: the IANA Special-Use Domain Names registry (RFC 2606
+/// `example`/`test`/`invalid`/`localhost`, RFC 6762 `local`, RFC 8375
+/// `home.arpa`), ICANN's private-use `internal` (2024), and the names ICANN
+/// withdrew for collision with private networks (`corp`, `home`, `mail`).
+const SPECIAL_USE: &[&str] = &[
     "example",
     "test",
     "invalid",
+    "localhost",
+    "local",
+    "arpa",
+    "internal",
+    "corp",
+    "home",
+    "mail",
 ];
 
-/// Country-code TLDs: ISO 3166-1 alpha-2 codes delegated in the IANA root
-/// zone (plus `uk`, `eu`, `ac`), so that `span.op` is not taken for a host.
-const COUNTRY_TLDS: &[&str] = &[
-    "ac", "ad", "ae", "af", "ag", "ai", "al", "am", "ao", "aq", "ar", "as", "at", "au", "aw", "ax",
-    "az", "ba", "bb", "bd", "be", "bf", "bg", "bh", "bi", "bj", "bm", "bn", "bo", "br", "bs", "bt",
-    "bw", "by", "bz", "ca", "cc", "cd", "cf", "cg", "ch", "ci", "ck", "cl", "cm", "cn", "co", "cr",
-    "cu", "cv", "cw", "cx", "cy", "cz", "de", "dj", "dk", "dm", "do", "dz", "ec", "ee", "eg", "er",
-    "es", "et", "eu", "fi", "fj", "fk", "fm", "fo", "fr", "ga", "gd", "ge", "gf", "gg", "gh", "gi",
-    "gl", "gm", "gn", "gp", "gq", "gr", "gs", "gt", "gu", "gw", "gy", "hk", "hm", "hn", "hr", "ht",
-    "hu", "id", "ie", "il", "im", "in", "io", "iq", "ir", "is", "it", "je", "jm", "jo", "jp", "ke",
-    "kg", "kh", "ki", "km", "kn", "kp", "kr", "kw", "ky", "kz", "la", "lb", "lc", "li", "lk", "lr",
-    "ls", "lt", "lu", "lv", "ly", "ma", "mc", "md", "me", "mg", "mh", "mk", "ml", "mm", "mn", "mo",
-    "mp", "mq", "mr", "ms", "mt", "mu", "mv", "mw", "mx", "my", "mz", "na", "nc", "ne", "nf", "ng",
-    "ni", "nl", "no", "np", "nr", "nu", "nz", "om", "pa", "pe", "pf", "pg", "ph", "pk", "pl", "pm",
-    "pn", "pr", "ps", "pt", "pw", "py", "qa", "re", "ro", "rs", "ru", "rw", "sa", "sb", "sc", "sd",
-    "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sr", "ss", "st", "sv", "sx", "sy", "sz",
-    "tc", "td", "tf", "tg", "th", "tj", "tk", "tl", "tm", "tn", "to", "tr", "tt", "tv", "tw", "tz",
-    "ua", "ug", "uk", "us", "uy", "uz", "va", "vc", "ve", "vg", "vi", "vn", "vu", "wf", "ws", "ye",
-    "yt", "za", "zm", "zw",
-];
-
-/// `api.example.com`, `.corp.example`, `*.example.co.uk` (ASCII, ≥ 2 labels, known TLD shape).
+/// `api.example.com`, `.corp.example`, `*.example.co.uk`: ASCII labels, ≥ 2
+/// of them, and a suffix the Public Suffix List knows (or a special-use
+/// name). The suffix decides, not a hand list: a new gTLD (`.codes`,
+/// `.chat`, `.fun`, `.vip`) is a domain the day it is delegated.
 pub(crate) fn is_domain(s: &str) -> bool {
     let s = s
         .trim_start_matches("*.")
@@ -670,41 +810,27 @@ pub(crate) fn is_domain(s: &str) -> bool {
         }
         tld = l;
     }
-    if FILE_EXTENSIONS.contains(&tld) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+    if !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         return false;
     }
-    if tld.len() == 2 {
-        COUNTRY_TLDS.contains(&tld)
-    } else {
-        GENERIC_TLDS.contains(&tld)
+    if SPECIAL_USE.contains(&tld) {
+        return true;
     }
+    // A registrable name under a known public suffix (`co.uk` alone is not one).
+    psl::domain(s.as_bytes()).is_some_and(|d| d.suffix().is_known())
 }
 
-/// IANA time-zone names: `Area/City` with a known area.
+/// [`is_domain`], except names whose last label is also a common file
+/// extension (`install.sh`, `main.rs`, `setup.py`): alone they are more
+/// likely files; beside unambiguous domains in a list they are hosts.
+pub(crate) fn is_unambiguous_domain(s: &str) -> bool {
+    is_domain(s) && !FILE_EXTENSIONS.contains(&s.rsplit('.').next().unwrap_or(""))
+}
+
+/// IANA time-zone names (`Area/City`, links included), by the tz database
+/// (see `tz_names.rs`, generated by `scripts/gen-tz-names.sh`).
 pub(crate) fn is_timezone(s: &str) -> bool {
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    let Some((area, rest)) = s.split_once('/') else {
-        return false;
-    };
-    AREAS.contains(&area)
-        && !rest.is_empty()
-        && rest.len() <= 40
-        && rest.starts_with(|c: char| c.is_ascii_uppercase())
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/'))
+    s.contains('/') && crate::tz_names::TZ_NAMES.binary_search(&s).is_ok()
 }
 
 /// A recognised list of targets.
@@ -722,9 +848,13 @@ pub(crate) fn targeting_items(items: &[String]) -> Option<TargetList> {
     }
     let domains: Vec<String> = flat.iter().filter(|s| is_domain(s)).cloned().collect();
     let zones: Vec<String> = flat.iter().filter(|s| is_timezone(s)).cloned().collect();
-    // Most of the list must be targets: a sentence mentioning two hosts is not a list.
+    // Most of the list must be targets: a sentence mentioning two hosts is
+    // not a list; and one of them must be unambiguous (not `a.sh, b.py`).
     let hits = domains.len() + zones.len();
-    if hits < 2 || hits * 2 < flat.len() {
+    if hits < 2
+        || hits * 2 < flat.len()
+        || (zones.is_empty() && !domains.iter().any(|d| is_unambiguous_domain(d)))
+    {
         return None;
     }
     let kind = match (domains.is_empty(), zones.is_empty()) {
@@ -841,7 +971,10 @@ fn best_plaintext(bytes: &[u8]) -> Option<(String, u8)> {
 fn looks_meaningful(t: &str, allow_words: bool) -> bool {
     let parts = split_list(t);
     if parts.iter().any(|p| {
-        is_domain(p) || is_timezone(p) || p.starts_with("http://") || p.starts_with("https://")
+        is_unambiguous_domain(p)
+            || is_timezone(p)
+            || p.starts_with("http://")
+            || p.starts_with("https://")
     }) {
         return true;
     }
@@ -957,6 +1090,20 @@ mod tests {
         assert!(!is_domain("index.js"));
         assert!(!is_domain("process.env"));
         assert!(!is_domain("Object.prototype"));
+        // Issue 8: new gTLDs the old hand list did not know.
+        for d in [
+            "aicoding.sh",
+            "right.codes",
+            "api.expansion.chat",
+            "api.ruyun.fun",
+            "collect-host.vip",
+        ] {
+            assert!(is_domain(d), "{d}");
+        }
+        assert!(!is_domain("co.uk") && !is_domain("span.op") && !is_domain("a.notatld"));
+        assert!(!is_unambiguous_domain("install.sh"));
+        assert!(is_timezone("America/Indiana/Knox") && is_timezone("Asia/Calcutta"));
+        assert!(!is_timezone("Europe/Atlantis") && !is_timezone("text/plain"));
         assert!(is_timezone("Europe/Kyiv"));
         assert!(is_timezone("America/Argentina/Buenos_Aires"));
         assert!(!is_timezone("text/plain"));
@@ -1029,6 +1176,45 @@ mod tests {
             list.notes
         );
         assert!(f.iter().any(|f| f.rule == Rule::DecodedString));
+    }
+
+    #[test]
+    fn a_control_character_in_one_item_does_not_hide_the_list() {
+        // Issue 8: one ESC (or U+202E) in one item suppressed PS201/PS202.
+        for planted in ["\u{1b}", "\u{202e}"] {
+            let plain =
+                format!("corp-a.example.com,corp{planted}-b.example.net,corp-c.example.org");
+            let b64 = base64_encode(plain.as_bytes());
+            let f = findings(&format!("const L = atob('{b64}').split(','); use(L);"));
+            let list = f
+                .iter()
+                .find(|f| f.rule == Rule::TargetingList)
+                .unwrap_or_else(|| panic!("{planted:?}: {f:#?}"));
+            assert!(
+                list.decoded
+                    .as_deref()
+                    .unwrap()
+                    .contains("corp-c.example.org")
+            );
+            assert!(f.iter().any(|f| f.rule == Rule::DecodedString));
+        }
+    }
+
+    #[test]
+    fn a_literal_decoded_by_the_program_is_not_decoded_again() {
+        // Issue 8: a second, wrongly keyed XOR reading of the same literal
+        // was reported as its own finding full of garbage.
+        let plain = "corp-a.example.com,corp-b.example.net,Europe/Kyiv";
+        let enc = base64_encode(&plain.bytes().map(|b| b ^ 0x5A).collect::<Vec<_>>());
+        let src = format!(
+            "const E = '{enc}';\n\
+             function q(s, k) {{ const b = atob(s); let o = ''; for (let i = 0; i < b.length; i++) o += String.fromCharCode(b.charCodeAt(i) ^ k); return o; }}\n\
+             const L = q(E, 90).split(',');\n"
+        );
+        let f = findings(&src);
+        assert!(f.iter().any(|f| f.rule == Rule::TargetingList), "{f:#?}");
+        let literal: Vec<_> = f.iter().filter(|f| f.message.contains("literal")).collect();
+        assert!(literal.is_empty(), "{literal:#?}");
     }
 
     #[test]

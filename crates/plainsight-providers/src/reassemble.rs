@@ -425,9 +425,13 @@ mod tests {
     #[test]
     fn mutated_streams_split_anywhere() {
         let route = crate::route::recognise("POST", "/v1/responses", None).unwrap();
-        let seed = crate::mock::mock_reply(&route, br#"{"stream":true}"#, &Default::default())
-            .body
-            .concat();
+        let seed = crate::mock::mock_reply(
+            &route,
+            br#"{"stream":true}"#,
+            &crate::mock::MockParams::default(),
+        )
+        .body
+        .concat();
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
         let mut next = move || {
             state ^= state << 13;

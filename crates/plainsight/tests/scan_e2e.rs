@@ -587,3 +587,46 @@ fn obfuscated_agent_is_decoded_and_two_builds_diff_to_nothing() {
         "{v:#}"
     );
 }
+
+/// Issue 8: one file of `a=a=a=…` (500,000 deep) inside a small tarball used
+/// to kill the whole process (stack overflow, exit 134, no output). Now that
+/// file is "too deep" (not analysed), the rest of the package is analysed,
+/// and the run exits 2 with the full report.
+#[test]
+fn a_deep_file_in_a_tarball_does_not_kill_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut b = tar::Builder::new(enc);
+    let deep = format!("{}1;\n", "a=".repeat(500_000));
+    let cli = std::fs::read(fixture_dir("v2").join("package/cli.js")).unwrap();
+    for (name, data) in [
+        ("package/deep.js", deep.as_bytes()),
+        ("package/cli.js", &cli),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    let tgz = b.into_inner().unwrap().finish().unwrap();
+    assert!(tgz.len() < 8 * 1024, "{} bytes", tgz.len());
+    std::fs::write(dir.path().join("deep.tgz"), &tgz).unwrap();
+    let out = run(dir.path(), &["scan", "--format", "json", "deep.tgz"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let v = json_of(&out);
+    let deep_unit = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["path"] == "package/deep.js")
+        .expect("deep.js has an outcome");
+    assert_eq!(deep_unit["status"], "not-analysed");
+    assert_eq!(deep_unit["reasons"][0]["kind"], "too-deep");
+    // The rest of the package was analysed and reported.
+    assert!(
+        !v["findings"].as_array().unwrap().is_empty(),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -78,8 +78,9 @@ pub struct Args {
     /// Largest uncompressed/compressed ratio accepted (decompression bombs).
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_ratio: u64,
-    /// Deepest syntactic nesting of JavaScript accepted before a file is reported as too deep.
-    #[arg(long, default_value_t = 2000, value_name = "N")]
+    /// Deepest JavaScript syntax tree accepted (a bound computed before
+    /// parsing) before a file is reported as too deep and not analysed.
+    #[arg(long, default_value_t = 6000, value_name = "N")]
     pub max_depth: u32,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
