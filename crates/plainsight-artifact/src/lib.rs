@@ -34,6 +34,7 @@ mod dir;
 pub mod exe;
 mod input;
 pub mod integrity;
+pub mod layout;
 mod limits;
 pub mod npm;
 

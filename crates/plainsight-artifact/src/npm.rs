@@ -721,18 +721,42 @@ fn range_base(r: &str) -> Option<String> {
     looks_exact(base).then(|| base.to_string())
 }
 
-/// Fetch, verify and read `spec` (and its platform package).
-pub(crate) fn open(spec_text: &str, opts: &OpenOptions) -> Result<Artifact, ArtifactError> {
-    let cfg = NpmConfig::from_environment(opts.registry.as_deref());
-    open_with(spec_text, opts, cfg)
+/// A package fetched and verified, not yet read: what `probe` lays out on
+/// disk to run, from the same bytes `scan` reads.
+pub struct Fetched {
+    pub name: String,
+    pub version: String,
+    pub tarball: Data,
+    /// The platform package picked from `optionalDependencies`, with why.
+    pub platform: Option<(String, String, Data, String)>,
+    pub notices: Vec<String>,
 }
 
-/// [`open`] with an explicit configuration (tests, embedders).
-pub fn open_with(
+/// Fetches and verifies `spec` and its platform package (cache first).
+pub fn fetch(spec_text: &str, opts: &OpenOptions) -> Result<Fetched, ArtifactError> {
+    let cfg = NpmConfig::from_environment(opts.registry.as_deref());
+    let (meta, data, plat, notices) = fetch_with(spec_text, opts, cfg)?;
+    Ok(Fetched {
+        name: meta.name,
+        version: meta.version,
+        tarball: data,
+        platform: plat.map(|(m, why, d)| (m.name, m.version, d, why)),
+        notices,
+    })
+}
+
+type FetchedParts = (
+    VersionMeta,
+    Data,
+    Option<(VersionMeta, String, Data)>,
+    Vec<String>,
+);
+
+fn fetch_with(
     spec_text: &str,
     opts: &OpenOptions,
     cfg: NpmConfig,
-) -> Result<Artifact, ArtifactError> {
+) -> Result<FetchedParts, ArtifactError> {
     let spec = Spec::parse(spec_text)?;
     let platform = opts.platform.clone().unwrap_or_else(host_platform);
     if !platform
@@ -774,9 +798,33 @@ pub fn open_with(
     let meta = client.resolve(spec_text, &spec.name, spec.reference.as_deref())?;
     let data = client.tarball(spec_text, &meta)?;
     let plat = client.platform_package(spec_text, &meta, &platform)?;
-    let plat_data = match &plat {
-        Some((m, _)) => Some(client.tarball(spec_text, m)?),
+    let plat = match plat {
+        Some((m, why)) => {
+            let d = client.tarball(spec_text, &m)?;
+            Some((m, why, d))
+        }
         None => None,
+    };
+    Ok((meta, data, plat, notices))
+}
+
+/// Fetch, verify and read `spec` (and its platform package).
+pub(crate) fn open(spec_text: &str, opts: &OpenOptions) -> Result<Artifact, ArtifactError> {
+    let cfg = NpmConfig::from_environment(opts.registry.as_deref());
+    open_with(spec_text, opts, cfg)
+}
+
+/// [`open`] with an explicit configuration (tests, embedders).
+pub fn open_with(
+    spec_text: &str,
+    opts: &OpenOptions,
+    cfg: NpmConfig,
+) -> Result<Artifact, ArtifactError> {
+    let (meta, data, plat, notices) = fetch_with(spec_text, opts, cfg)?;
+    let plat = plat.map(|(m, why, d)| ((m, why), d));
+    let (plat, plat_data) = match plat {
+        Some((p, d)) => (Some(p), Some(d)),
+        None => (None, None),
     };
 
     let mut c = Collector::new(opts);

@@ -1,8 +1,9 @@
 //! The probe's environment matrix as data: which cells ran with which
 //! settings, what each sent, and how it differed from the baseline.
 //!
-//! `plainsight probe --format json` writes it beside the findings (the
-//! `matrix` member of the report file, see [`ProbeMatrix`]); the web view
+//! `plainsight probe` fills it in (`plainsight_probe::view` builds it from
+//! what the experiment observed) and `--format json` writes it as the
+//! report's `matrix` member ([`crate::Report::matrix`]); the web view
 //! draws it as a grid of dimensions × values, each cell showing the variant
 //! it produced, and opens a cell to its captured requests and their diff to
 //! the baseline. Spans are byte ranges into the strings they accompany.

@@ -226,7 +226,20 @@ pub fn normalize(
     opts: &InspectOptions,
     policy: &plainsight_text::Policy,
 ) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
-    normalize::normalize(name, bytes, opts, policy)
+    normalize::normalize(name, bytes, opts, policy, &|_| false)
+}
+
+/// [`normalize`], leaving alone every JSON string whose pointer `keep`
+/// accepts (guard keeps signed fields such as thinking blocks byte for
+/// byte: rewriting one half of a signed pair makes providers answer 400).
+pub fn normalize_except(
+    name: &str,
+    bytes: &[u8],
+    opts: &InspectOptions,
+    policy: &plainsight_text::Policy,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
+    normalize::normalize(name, bytes, opts, policy, keep)
 }
 
 #[cfg(test)]

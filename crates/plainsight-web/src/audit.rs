@@ -48,7 +48,7 @@ impl ListQuery {
         let time = |name: &str, s: &str| -> Result<Option<i64>, String> {
             match nonempty(s) {
                 None => Ok(None),
-                Some(t) => parse_time(&t).map(Some).ok_or_else(|| {
+                Some(t) => plainsight_store::parse_time(&t).map(Some).ok_or_else(|| {
                     format!("{name}: `{t}` is not a date (2026-11-28, 2026-11-28T09:00:00Z or Unix seconds)")
                 }),
             }
@@ -112,68 +112,15 @@ pub fn percent(s: &str) -> String {
     out
 }
 
-/// `2026-11-28 09:12:03Z` for Unix microseconds (UTC).
+/// `2026-11-28 09:12:03Z` for Unix microseconds (UTC): the store's
+/// timestamp to the second, for a reader.
 pub fn format_time(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `2026-11-28`, `2026-11-28T09:12:03Z` (or with a space) or Unix seconds
-/// → Unix microseconds (UTC).
-#[allow(clippy::many_single_char_names)]
-pub fn parse_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<i64>() {
-        return secs.checked_mul(1_000_000);
+    let full = plainsight_store::format_time(us);
+    // `2026-11-28T09:12:03.123456Z` → `2026-11-28 09:12:03Z`
+    match full.split_once('.') {
+        Some((secs, _)) => format!("{}Z", secs.replacen('T', " ", 1)),
+        None => full,
     }
-    let (date, time) = match s.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t.trim_end_matches('Z'))),
-        None => (s, None),
-    };
-    let mut it = date.splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let mut us = days.checked_mul(86_400_000_000)?;
-    if let Some(t) = time {
-        let hms = t.split_once('.').map_or(t, |(h, _)| h);
-        let mut p = hms.splitn(3, ':');
-        let h: i64 = p.next()?.parse().ok()?;
-        let mi: i64 = p.next().unwrap_or("0").parse().ok()?;
-        let se: i64 = p.next().unwrap_or("0").parse().ok()?;
-        if h > 23 || mi > 59 || se > 60 {
-            return None;
-        }
-        us += (h * 3600 + mi * 60 + se) * 1_000_000;
-    }
-    Some(us)
 }
 
 /// A finding in the list: its code, severity and the code points involved.

@@ -195,7 +195,7 @@ impl App {
                     href: format!("{b}/report"),
                     current: current == "report",
                 }];
-                if file.matrix.is_some() {
+                if file.report.matrix.is_some() {
                     nav.push(NavItem {
                         label: "Matrix",
                         href: format!("{b}/matrix"),
@@ -253,6 +253,7 @@ impl App {
 
     fn matrix(&self) -> Result<&ProbeMatrix, WebError> {
         self.report_file()?
+            .report
             .matrix
             .as_ref()
             .ok_or_else(|| WebError::NotFound("this report has no environment matrix".into()))
@@ -465,7 +466,7 @@ async fn report_page(State(app): State<Arc<App>>) -> Page {
     Ok(html(&report::ReportPage::new(
         app.layout("Report", "report"),
         &file.report,
-        file.matrix.is_some(),
+        file.report.matrix.is_some(),
     )))
 }
 
@@ -517,11 +518,8 @@ struct StaticReport {
 /// A self-contained HTML page of a report (and its matrix, cells inline):
 /// the style sheet inline under a CSP that allows exactly its hash, no
 /// script, no external resource. For attaching to a review ticket.
-pub fn static_report(
-    report: &plainsight_core::Report,
-    matrix: Option<&ProbeMatrix>,
-    title: &str,
-) -> String {
+pub fn static_report(report: &plainsight_core::Report, title: &str) -> String {
+    let matrix = report.matrix.as_ref();
     let css = assets::CSS;
     let layout = Layout {
         title: title.to_owned(),

@@ -15,13 +15,12 @@ use crate::markup::{self, Mark, Markup, TextOptions};
 use crate::prompt;
 
 /// A report file: what `plainsight scan|probe --format json` writes. The
-/// probe's environment matrix, when there is one, is its `matrix` member.
+/// probe's environment matrix, when there is one, is the report's own
+/// `matrix` member ([`Report::matrix`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ReportFile {
     #[serde(flatten)]
     pub report: Report,
-    #[serde(default)]
-    pub matrix: Option<ProbeMatrix>,
 }
 
 /// Why a report file cannot be shown.

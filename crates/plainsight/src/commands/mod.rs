@@ -1,6 +1,9 @@
 //! One module per subcommand, plus the option types they share.
 
+pub mod audit;
+pub mod guard;
 pub mod inspect;
+pub mod probe;
 pub mod rules;
 pub mod scan;
 pub mod serve;
@@ -116,7 +119,7 @@ impl OutputArgs {
             render::render(report, format, opts, &mut stdout)?;
         } else {
             let title = report.inputs.join(" ");
-            stdout = plainsight_web::static_report(report, None, &title).into_bytes();
+            stdout = plainsight_web::static_report(report, &title).into_bytes();
         }
         Ok(crate::Outcome {
             stdout,
