@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use plainsight_core::matrix::{CellStatus, Change, ProbeMatrix};
-use plainsight_core::{Finding, Report, Severity};
+use plainsight_core::{AnalysisStatus, Finding, Report, Severity};
 use serde::Deserialize;
 
 use crate::components::{Layout, RuleGroups, severity_class};
@@ -69,6 +69,10 @@ pub struct ReportPage {
     pub disappeared: usize,
     pub unchanged: usize,
     pub units_total: usize,
+    /// Units analysed in full, partly, not at all.
+    pub units_analysed: usize,
+    pub units_partial: usize,
+    pub units_not_analysed: usize,
     pub units_incomplete: Vec<UnitView>,
     pub notices: Vec<Markup>,
     pub groups: Markup,
@@ -102,6 +106,7 @@ impl ReportPage {
                 )
             })
             .collect();
+        let count = |st: AnalysisStatus| r.units.iter().filter(|u| u.status == st).count();
         ReportPage {
             inputs: r.inputs.clone(),
             tool_version: r.tool_version.clone(),
@@ -112,6 +117,9 @@ impl ReportPage {
             disappeared: diff.map_or(0, |b| b.disappeared.len()),
             unchanged: diff.map_or(0, |b| b.unchanged.len()),
             units_total: r.units.len(),
+            units_analysed: count(AnalysisStatus::Analysed),
+            units_partial: count(AnalysisStatus::Partial),
+            units_not_analysed: count(AnalysisStatus::NotAnalysed),
             units_incomplete: r
                 .incomplete()
                 .map(|u| UnitView {

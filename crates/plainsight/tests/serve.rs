@@ -646,3 +646,335 @@ fn scan_format_html_is_self_contained() {
     assert!(errors.is_empty(), "page errors: {errors:?}");
     b.screenshot("static-report");
 }
+
+/// A running `plainsight guard --ui`; killed on drop.
+struct Guard {
+    child: Child,
+    /// The guard's own listener: `127.0.0.1:PORT`.
+    port: u16,
+    /// The web view, as printed.
+    ui: String,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the real guard in front of `upstream`, writing `store`, with its
+/// web view on a second loopback listener (`--ui 127.0.0.1:0`).
+fn start_guard_ui(store: &Path, upstream: &str) -> Guard {
+    let port = free_port();
+    let mut child = Command::new(bin())
+        .args(["guard", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--upstream",
+            upstream,
+            "--name",
+            "e2e",
+            "--ui",
+            "127.0.0.1:0",
+        ])
+        .arg("--store")
+        .arg(format!("sqlite:{}", store.display()))
+        .env_remove("PLAINSIGHT_SERVE_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start plainsight guard");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let ui = loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(l) if l.contains("web view on") => {
+                break l
+                    .split_whitespace()
+                    .find(|w| w.starts_with("http://"))
+                    .unwrap()
+                    .to_owned();
+            }
+            Ok(l) => seen.push(l),
+            Err(_) => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "guard --ui did not start: {seen:?}"
+        );
+    };
+    Guard { child, port, ui }
+}
+
+/// One Anthropic Messages request through the guard, as an agent sends it.
+fn post_messages(port: u16, system: &str) -> u16 {
+    let body = json!({
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": system}],
+        "messages": [{"role": "user", "content": "Summarise the repository layout."}],
+    })
+    .to_string();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let req = format!(
+        "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: claude-cli/2.1.91 (external, cli)\r\nContent-Type: application/json\r\nanthropic-version: 2023-06-01\r\nx-api-key: sk-ant-api03-{}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        "Zq7".repeat(30),
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn browser_guard_ui_shows_what_the_real_guard_logged() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = rt
+        .block_on(plainsight_guard::mock::MockProvider::start(
+            0,
+            plainsight_guard::mock::MockConfig::default(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("audit.sqlite3");
+    let guard = start_guard_ui(&store, &mock.url());
+    assert!(guard.ui.starts_with("http://127.0.0.1:"), "{}", guard.ui);
+    // One clean request, then the same agent with U+02B9 in "Today's".
+    let clean = "You are a coding agent.\nToday's date is 2026-11-27.";
+    let marked = "You are a coding agent.\nToday\u{2B9}s date is 2026-11-27.";
+    assert_eq!(post_messages(guard.port, clean), 200);
+    assert_eq!(post_messages(guard.port, marked), 200);
+    assert_eq!(mock.requests().len(), 2, "both were forwarded");
+    let origin = guard.ui.trim_end_matches('/').to_owned();
+    let ui_port: u16 = origin.rsplit(':').next().unwrap().parse().unwrap();
+    // The same pages as `serve`: the guard's UI answers with the CSP.
+    let (status, head, _) = get(ui_port, "/exchanges", &[]);
+    assert_eq!(status, 200);
+    assert!(head.contains("content-security-policy: default-src 'none'"));
+    let Some(mut b) = browser_or_skip() else {
+        return;
+    };
+    b.goto(&guard.ui).unwrap();
+    assert_eq!(b.eval("location.pathname").unwrap(), "/exchanges");
+    let ids = b
+        .eval("[...document.querySelectorAll('#rows tr')].map(r => Number(r.dataset.id))")
+        .unwrap();
+    let ids: Vec<i64> = serde_json::from_value(ids).unwrap();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    // Newest first: the marked one, whose code point shows without a click.
+    let (marked_id, clean_id) = (ids[0], ids[1]);
+    let findings = |b: &mut Browser, id: i64| {
+        b.eval(&format!(
+            "document.querySelector('tr[data-id=\"{id}\"] td.findings').textContent"
+        ))
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+    };
+    let m = findings(&mut b, marked_id);
+    assert!(m.contains("U+02B9"), "marked row: {m}");
+    let c = findings(&mut b, clean_id);
+    assert!(!c.contains("U+02B9"), "clean row: {c}");
+    // The API key never reaches the page; the store holds its fingerprint.
+    assert_eq!(
+        b.eval("document.documentElement.outerHTML.includes('Zq7Zq7')")
+            .unwrap(),
+        false
+    );
+    b.screenshot("guard-list");
+    // The marked exchange: the prime is a named badge in the prompt.
+    b.goto(&format!("{origin}/exchanges/{marked_id}")).unwrap();
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('pre .cp.lookalike')].some(e => e.textContent.includes('U+02B9 MODIFIER LETTER PRIME'))").unwrap(),
+        true
+    );
+    // The drift view from its link to the previous exchange of the agent.
+    b.events.clear();
+    b.eval(&format!(
+        "document.querySelector('a[href=\"/compare?a={clean_id}&b={marked_id}\"]').click(); true"
+    ))
+    .unwrap();
+    b.wait_event("Page.loadEventFired", Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(b.eval("location.pathname").unwrap(), "/compare");
+    let ins = b
+        .eval("[...document.querySelectorAll('td.r mark.ins.imperceptible')].map(m => m.textContent).join('|')")
+        .unwrap();
+    assert!(
+        ins.as_str()
+            .unwrap()
+            .contains("U+02B9 MODIFIER LETTER PRIME"),
+        "the swapped character is not marked: {ins}"
+    );
+    let del = b
+        .eval("[...document.querySelectorAll('td.l mark.del.imperceptible')].map(m => m.textContent).join('|')")
+        .unwrap();
+    assert_eq!(del.as_str().unwrap(), "'", "baseline side: {del}");
+    let errors = network_free_errors(&b);
+    assert!(errors.is_empty(), "page errors: {errors:?}");
+    b.screenshot("guard-compare");
+    drop(guard);
+    drop(mock);
+}
+
+#[test]
+fn browser_real_probe_report_matrix() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let agents =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plainsight-probe/tests/fixtures/agents");
+    // The real probe on a fixture agent whose date separator follows the
+    // time zone.
+    let out = Command::new(bin())
+        .current_dir(&agents)
+        .args([
+            "probe",
+            "--format",
+            "json",
+            "--budget",
+            "20",
+            "--timeout",
+            "60",
+        ])
+        .args(["--no-scan", "--base-url-env", "ANTHROPIC_BASE_URL"])
+        .args(["--", "node", "covert_tz_date.js", "hi"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("could not be built") {
+        eprintln!("skipped: the kernel refused the probe's sandbox: {err}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cells = report["matrix"]["cells"].as_array().expect("matrix cells");
+    assert_eq!(cells[0]["label"], "baseline");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("probe.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let server = Server::start(&[path.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    let Some(mut b) = browser_or_skip() else {
+        return;
+    };
+    b.goto(&server.url).unwrap();
+    assert_eq!(b.eval("location.pathname").unwrap(), "/report");
+    let groups = b
+        .eval(
+            "[...document.querySelectorAll('.rule-group h3 code')].map(c => c.textContent).join()",
+        )
+        .unwrap();
+    assert!(groups.as_str().unwrap().contains("PS604"), "{groups}");
+    b.goto(&format!("{}/matrix", server.origin)).unwrap();
+    // Every cell that produced the variant is an Asia/ zone, and Asia/Shanghai
+    // (the first value tried) is one of them.
+    let variant_values: Vec<String> = serde_json::from_value(
+        b.eval("[...document.querySelectorAll('td.gcell.variant .value')].map(v => v.textContent)")
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        variant_values.iter().any(|v| v == "Asia/Shanghai"),
+        "{variant_values:?}"
+    );
+    assert!(
+        variant_values.iter().all(|v| v.starts_with("Asia/")),
+        "{variant_values:?}"
+    );
+    assert_eq!(
+        b.eval("[...document.querySelectorAll('tr')].some(r => r.textContent.includes('locale') && r.querySelector('td.gcell.variant'))").unwrap(),
+        false,
+        "the locale did not change what was sent"
+    );
+    b.screenshot("probe-matrix");
+    b.events.clear();
+    b.eval("[...document.querySelectorAll('td.gcell.variant')].find(c => c.textContent.includes('Asia/Shanghai')).querySelector('a').click(); true")
+        .unwrap();
+    b.wait_event("Page.loadEventFired", Duration::from_secs(30))
+        .unwrap();
+    assert!(
+        b.eval("location.pathname")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("/matrix/cells/")
+    );
+    let ins = b
+        .eval("[...document.querySelectorAll('.changes td.r mark.ins.imperceptible')].map(m => m.textContent).join('|')")
+        .unwrap();
+    assert!(ins.as_str().unwrap().contains('/'), "{ins}");
+    let del = b
+        .eval("[...document.querySelectorAll('.changes td.l mark.del.imperceptible')].map(m => m.textContent).join('|')")
+        .unwrap();
+    assert!(del.as_str().unwrap().contains('-'), "{del}");
+    let errors = network_free_errors(&b);
+    assert!(errors.is_empty(), "page errors: {errors:?}");
+}
+
+#[test]
+fn report_units_not_analysed_never_look_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("agent");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("broken.js"), "const x = ;\n").unwrap();
+    std::fs::write(src.join("fine.js"), "console.log('hello');\n").unwrap();
+    let scan = |format: &str| {
+        Command::new(bin())
+            .current_dir(dir.path())
+            .args(["scan", "--format", format, "agent"])
+            .output()
+            .unwrap()
+    };
+    let out = scan("json");
+    assert_eq!(out.status.code(), Some(2), "an incomplete scan is an error");
+    let path = dir.path().join("r.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let server = Server::start(&[path.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    let (status, _, page) = get(server.port(), "/report", &[]);
+    assert_eq!(status, 200);
+    assert!(page.contains("Not a clean result"), "{page}");
+    assert!(page.contains("1 not analysed</strong>"), "{page}");
+    assert!(page.contains("1 analysed in full"), "{page}");
+    assert!(page.contains("broken.js"), "{page}");
+    assert!(page.contains("<code>syntax</code>"), "{page}");
+    assert!(
+        !page.contains("<p class=\"empty\">No finding.</p>"),
+        "{page}"
+    );
+    // The static page says the same.
+    let html = String::from_utf8(scan("html").stdout).unwrap();
+    assert!(html.contains("Not a clean result"));
+    // A complete scan with no finding is the one that says so plainly.
+    std::fs::remove_file(src.join("broken.js")).unwrap();
+    let html = String::from_utf8(scan("html").stdout).unwrap();
+    assert!(html.contains("<p class=\"empty\">No finding.</p>"));
+    assert!(!html.contains("Not a clean result"));
+}

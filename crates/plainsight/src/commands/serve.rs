@@ -43,14 +43,13 @@ pub struct Args {
 }
 
 /// The token, if one was given.
-fn given_token(args: &Args) -> anyhow::Result<Option<String>> {
-    if let Some(p) = &args.token_file {
-        let s =
-            std::fs::read_to_string(p).with_context(|| format!("--token-file {}", p.display()))?;
+fn given_token(flag: &str, token_file: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    if let Some(p) = token_file {
+        let s = std::fs::read_to_string(p).with_context(|| format!("{flag} {}", p.display()))?;
         let t = s.lines().next().unwrap_or("").trim().to_owned();
         if t.len() < 16 {
             bail!(
-                "--token-file {}: the token must be at least 16 characters",
+                "{flag} {}: the token must be at least 16 characters",
                 p.display()
             );
         }
@@ -93,7 +92,94 @@ fn source(args: &Args) -> anyhow::Result<Source> {
         Some(s) => StoreUrl::parse(s)?,
         None => StoreUrl::default_sqlite(),
     };
-    let store = plainsight_store::open(&url, OpenMode::Read)?;
+    store_source(&url)
+}
+
+/// The access token for a view on `addr`: the one given (`token_file`, named
+/// `flag` in errors, else
+/// PLAINSIGHT_SERVE_TOKEN), else none on loopback, else a random one.
+pub(crate) fn token_for(
+    addr: SocketAddr,
+    flag: &str,
+    token_file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<String>> {
+    let token = match given_token(flag, token_file)? {
+        Some(t) => Some(t),
+        None if addr.ip().is_loopback() => None,
+        None => Some(plainsight_store::random_hex(16)?),
+    };
+    if let Some(t) = &token
+        && !token_ok(t)
+    {
+        bail!("the token may only hold letters, digits and - _ . ~");
+    }
+    Ok(token)
+}
+
+/// A bound web view: the listener, the app, and the URL to open.
+pub(crate) struct Bound {
+    pub listener: tokio::net::TcpListener,
+    pub app: std::sync::Arc<App>,
+    pub url: String,
+}
+
+/// Binds `addr` and builds the app for `source` (inside a tokio runtime).
+pub(crate) async fn bind(
+    source: Source,
+    addr: SocketAddr,
+    token: Option<String>,
+) -> anyhow::Result<Bound> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr()?;
+    let access = match &token {
+        Some(t) => Access::token(t.clone(), local.port()),
+        None => Access::loopback(local.port()),
+    };
+    let app = App::new(
+        source,
+        AppOptions {
+            base: String::new(),
+            access,
+        },
+    );
+    let host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        local.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let url = match &token {
+        Some(t) => format!("http://{host}:{}/?token={t}", local.port()),
+        None => format!("http://{host}:{}/", local.port()),
+    };
+    Ok(Bound { listener, app, url })
+}
+
+/// Serves a bound view until `stop` resolves, then ends its live streams.
+pub(crate) async fn serve_until(
+    bound: Bound,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = bound.app.router();
+    let stopper = bound.app.clone();
+    axum::serve(bound.listener, router)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            stopper.shutdown();
+        })
+        .await
+        .context("serving")
+}
+
+/// The store view the guard's `--ui` shows: the same pages as `serve --store`.
+pub(crate) fn store_source(url: &StoreUrl) -> anyhow::Result<Source> {
+    let store = plainsight_store::open(url, OpenMode::Read)?;
     Ok(Source::Store {
         store: Mutex::new(store),
         display: url.display(),
@@ -107,16 +193,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             args.listen
         )
     })?;
-    let token = match given_token(args)? {
-        Some(t) => Some(t),
-        None if addr.ip().is_loopback() => None,
-        None => Some(plainsight_store::random_hex(16)?),
-    };
-    if let Some(t) = &token
-        && !token_ok(t)
-    {
-        bail!("the token may only hold letters, digits and - _ . ~");
-    }
+    let token = token_for(addr, "--token-file", args.token_file.as_deref())?;
     let source = source(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -125,50 +202,13 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("listening on {addr}"))?;
-        let local = listener.local_addr()?;
-        let access = match &token {
-            Some(t) => Access::token(t.clone(), local.port()),
-            None => Access::loopback(local.port()),
-        };
-        let app = App::new(
-            source,
-            AppOptions {
-                base: String::new(),
-                access,
-            },
-        );
-        let router = app.router();
-        let host = if local.ip().is_unspecified() {
-            "127.0.0.1".to_owned()
-        } else {
-            local.ip().to_string()
-        };
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        let url = match &token {
-            Some(t) => format!("http://{host}:{}/?token={t}", local.port()),
-            None => format!("http://{host}:{}/", local.port()),
-        };
+        let bound = bind(source, addr, token).await?;
         let _ = writeln!(
             std::io::stderr().lock(),
             "plainsight serve: {} (Ctrl-C to stop)",
-            escape(&url)
+            escape(&bound.url)
         );
-        let stopper = app.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                stopper.shutdown();
-            })
-            .await
-            .context("serving")?;
-        anyhow::Ok(())
+        serve_until(bound, shutdown_signal()).await
     })?;
     Ok(Outcome {
         stdout: Vec::new(),
