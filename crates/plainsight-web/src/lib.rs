@@ -113,7 +113,8 @@ pub struct App {
 /// Options for [`App::new`].
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Mount point of every page (`""` at the root, `/_plainsight` in the guard).
+    /// Mount point of every page (`""` at the root, as `serve` and
+    /// `guard --ui` use it).
     pub base: String,
     pub access: Access,
 }
@@ -136,8 +137,8 @@ impl App {
         app
     }
 
-    /// The router with every page, mounted under the base path. The guard
-    /// merges it into its own router (its fallback stays the proxy).
+    /// The router with every page, mounted under the base path (so it can
+    /// be nested into another router).
     pub fn router(self: &Arc<App>) -> Router {
         let pages = Router::new()
             .route("/", get(home))

@@ -289,7 +289,8 @@ pub fn marked(s: &str, marks: &[Mark], opts: TextOptions) -> Markup {
             .collect();
         if !titles.is_empty() {
             out.push_str(" title=\"");
-            escape_into(&mut out, &titles.join("\n"));
+            // Joined with "; ": a newline would be written out as a named badge.
+            escape_into(&mut out, &titles.join("; "));
             out.push('"');
         }
         out.push('>');

@@ -700,7 +700,7 @@ fn start_guard_ui(store: &Path, upstream: &str) -> Guard {
             let _ = tx.send(line);
         }
     });
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
     let mut seen = Vec::new();
     let ui = loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
