@@ -672,19 +672,12 @@ fn free_port() -> u16 {
 }
 
 /// Starts the real guard in front of `upstream`, writing `store`, with its
-/// web view on a second loopback listener (`--ui 127.0.0.1:0`).
-fn start_guard_ui(store: &Path, upstream: &str) -> Guard {
+/// web view on a second listener (`--ui ui`).
+fn start_guard_ui(store: &Path, upstream: &str, ui: &str) -> Guard {
     let port = free_port();
     let mut child = Command::new(bin())
         .args(["guard", "--listen", &format!("127.0.0.1:{port}")])
-        .args([
-            "--upstream",
-            upstream,
-            "--name",
-            "e2e",
-            "--ui",
-            "127.0.0.1:0",
-        ])
+        .args(["--upstream", upstream, "--name", "e2e", "--ui", ui])
         .arg("--store")
         .arg(format!("sqlite:{}", store.display()))
         .env_remove("PLAINSIGHT_SERVE_TOKEN")
@@ -763,7 +756,7 @@ fn browser_guard_ui_shows_what_the_real_guard_logged() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("audit.sqlite3");
-    let guard = start_guard_ui(&store, &mock.url());
+    let guard = start_guard_ui(&store, &mock.url(), "127.0.0.1:0");
     assert!(guard.ui.starts_with("http://127.0.0.1:"), "{}", guard.ui);
     // One clean request, then the same agent with U+02B9 in "Today's".
     let clean = "You are a coding agent.\nToday's date is 2026-11-27.";
@@ -842,6 +835,40 @@ fn browser_guard_ui_shows_what_the_real_guard_logged() {
     b.screenshot("guard-compare");
     drop(guard);
     drop(mock);
+}
+
+#[test]
+fn guard_ui_off_loopback_requires_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("audit.sqlite3");
+    // No request goes upstream here; the upstream is never contacted.
+    let guard = start_guard_ui(&store, "http://127.0.0.1:9", "0.0.0.0:0");
+    let token = guard
+        .ui
+        .split("token=")
+        .nth(1)
+        .expect("a token in the printed URL")
+        .to_owned();
+    assert!(token.len() >= 32, "{}", guard.ui);
+    let port: u16 = guard
+        .ui
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split(['/', '?'])
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(port, guard.port, "a listener of its own");
+    assert_eq!(get(port, "/exchanges", &[]).0, 401);
+    let bearer = format!("Bearer {token}");
+    let (status, _, body) = get(port, "/exchanges", &[("Authorization", &bearer)]);
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"rows\""), "{body}");
 }
 
 #[test]
