@@ -456,6 +456,11 @@ pub struct Report {
     /// APPEARED since the baseline; see [`crate::diff`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::diff::Baseline>,
+    /// Set by `probe`: the environment matrix that was run, cell by cell
+    /// (what each cell set, what it sent, how that differed from the
+    /// baseline); see [`crate::matrix`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<crate::matrix::ProbeMatrix>,
 }
 
 impl Report {

@@ -10,6 +10,7 @@ pub mod chars;
 pub mod codes;
 pub mod diff;
 pub mod finding;
+pub mod matrix;
 pub mod render;
 pub mod verdict;
 

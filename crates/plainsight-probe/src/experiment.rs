@@ -62,9 +62,21 @@ pub struct Observed {
     pub changing: Vec<Dim>,
     /// Work left out by the budget, and other gaps.
     pub gaps: Vec<String>,
+    /// Cells that were planned but left out by the budget, or whose
+    /// sandbox failed: nothing of them is in `cells`.
+    pub skipped: Vec<Skipped>,
     pub notes: Vec<String>,
     pub guidance: Guidance,
     pub wall: Duration,
+}
+
+/// A planned cell that produced nothing to compare.
+#[derive(Debug)]
+pub struct Skipped {
+    pub label: String,
+    pub settings: Settings,
+    /// The sandbox step that failed; `None`: the budget left it out.
+    pub failure: Option<SandboxFailure>,
 }
 
 /// Why the experiment could not run at all.
@@ -236,6 +248,7 @@ pub fn run(
             aa_changes: Vec::new(),
             changing: Vec::new(),
             gaps: Vec::new(),
+            skipped: Vec::new(),
             notes: Vec::new(),
             guidance: Guidance::default(),
             wall: Duration::ZERO,
@@ -295,6 +308,11 @@ pub fn run(
                 let Some(r) = r else {
                     obs.gaps
                         .push(format!("cell not run (time budget): {label}"));
+                    obs.skipped.push(Skipped {
+                        label,
+                        settings,
+                        failure: None,
+                    });
                     return;
                 };
                 if let Some(e) = &r.error {
@@ -302,6 +320,11 @@ pub fn run(
                         "cell {label}: sandbox step `{}` failed: {}",
                         e.step, e.message
                     ));
+                    obs.skipped.push(Skipped {
+                        label,
+                        settings,
+                        failure: Some(e.clone()),
+                    });
                     return;
                 }
                 if r.ended == Some(Ended::TimedOut) {

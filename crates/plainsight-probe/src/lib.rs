@@ -16,3 +16,4 @@ pub mod run;
 pub mod sandbox;
 pub mod spec;
 pub mod tls;
+pub mod view;

@@ -537,12 +537,22 @@ impl<C: Conn> Store for SqlStore<C> {
         if let Some(v) = filter.after_id {
             clauses.push((" AND e.id > ?#", Val::I64(v)));
         }
+        if let Some(v) = filter.before_id {
+            clauses.push((" AND e.id < ?#", Val::I64(v)));
+        }
+        if let Some(u) = &filter.uid {
+            clauses.push((" AND e.uid = ?#", Val::Text(u)));
+        }
         let mut params = Vec::with_capacity(clauses.len());
         for (i, (clause, v)) in clauses.into_iter().enumerate() {
             sql.push_str(&clause.replace("?#", &format!("?{}", i + 1)));
             params.push(v);
         }
-        sql.push_str(" ORDER BY e.started_at_us, e.id");
+        sql.push_str(if filter.newest_first {
+            " ORDER BY e.id DESC"
+        } else {
+            " ORDER BY e.started_at_us, e.id"
+        });
         if let Some(l) = filter.limit {
             let _ = write!(sql, " LIMIT {l}");
         }

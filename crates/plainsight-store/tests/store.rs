@@ -196,6 +196,29 @@ fn list_filters_and_order() {
         };
         assert_eq!(uids(s.list(&f).unwrap()), ["b"]);
         assert_eq!(ids_bc.len(), 2);
+        // Latest written first, paging back by id; one row by uid.
+        let f = Filter {
+            newest_first: true,
+            limit: Some(2),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["c", "b"]);
+        let f = Filter {
+            newest_first: true,
+            before_id: Some(ids_bc[0]),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["a"]);
+        let f = Filter {
+            uid: Some("c".into()),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["c"]);
+        let f = Filter {
+            uid: Some("%".into()),
+            ..Filter::default()
+        };
+        assert!(s.list(&f).unwrap().is_empty());
     });
 }
 

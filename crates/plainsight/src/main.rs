@@ -59,6 +59,7 @@ enum Command {
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
     History(commands::history::Args),
+    Serve(commands::serve::Args),
 }
 
 /// What a command produced: bytes for stdout, whether the findings call for
@@ -107,6 +108,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
         Command::History(args) => commands::history::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(outcome) => {

@@ -110,8 +110,8 @@ impl FilterArgs {
             rule,
             min_severity: self.min_severity.map(Severity::from),
             action,
-            after_id: None,
             limit: self.limit,
+            ..Filter::default()
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod probe;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 use std::io::IsTerminal;
 
@@ -26,15 +27,20 @@ pub enum FormatArg {
     Sarif,
     /// GitHub Actions annotations (workflow commands), one line per finding.
     Github,
+    /// One self-contained HTML page (inline hashed CSS, no script), for a
+    /// review ticket.
+    Html,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Text => Format::Text,
-            FormatArg::Json => Format::Json,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Github => Format::Github,
+impl FormatArg {
+    /// The core renderer, or `None` for HTML (rendered by plainsight-web).
+    fn core(self) -> Option<Format> {
+        match self {
+            FormatArg::Text => Some(Format::Text),
+            FormatArg::Json => Some(Format::Json),
+            FormatArg::Sarif => Some(Format::Sarif),
+            FormatArg::Github => Some(Format::Github),
+            FormatArg::Html => None,
         }
     }
 }
@@ -142,7 +148,12 @@ impl OutputArgs {
             min_severity: self.min_severity.into(),
             ..TextOptions::default()
         };
-        render::render(report, self.format.into(), opts, &mut stdout)?;
+        if let Some(format) = self.format.core() {
+            render::render(report, format, opts, &mut stdout)?;
+        } else {
+            let title = report.inputs.join(" ");
+            stdout = plainsight_web::static_report(report, &title).into_bytes();
+        }
         Ok(crate::Outcome {
             stdout,
             findings_over_threshold: report.count_at_least(self.fail_on.into()) > 0,

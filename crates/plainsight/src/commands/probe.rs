@@ -194,6 +194,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         ..Report::default()
     };
     report.findings = plainsight_probe::findings::build(&obs, &resolved.display);
+    report.matrix = Some(plainsight_probe::view::probe_matrix(&obs));
     report.notices.extend(resolved.notices);
     report.notices.push(format!(
         "profile {} ({}); {} cell(s) run in {:.1} s, {} at a time",
