@@ -584,8 +584,13 @@ impl Client<'_> {
         &mut self,
         spec: &str,
         meta: &VersionMeta,
-    ) -> Result<(ureq::http::Response<ureq::Body>, Option<crate::cache::TarballWriter>), ArtifactError>
-    {
+    ) -> Result<
+        (
+            ureq::http::Response<ureq::Body>,
+            Option<crate::cache::TarballWriter>,
+        ),
+        ArtifactError,
+    > {
         let url = &meta.tarball;
         let resp = self.get(spec, url, "*/*")?;
         let total = resp.body().content_length();

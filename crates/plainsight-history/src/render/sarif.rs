@@ -69,6 +69,7 @@ pub(crate) fn to_value(h: &History) -> Value {
             .collect(),
         notices: h.notices.clone(),
         baseline: None,
+        matrix: None,
     };
     let mut sarif = plainsight_core::render::sarif_value(&report);
     let newest = h.newest.clone().unwrap_or_default();
