@@ -172,7 +172,7 @@ impl<'a> Collector<'a> {
                 };
                 archive::open(self, &inner_chain, &data, kind, depth + 1, &budget)
             }
-            Sniff::Exe => self.exe(chain, name, &data),
+            Sniff::Exe => self.exe(chain, name, &data, depth, budget),
             Sniff::Text => {
                 let b = data.bytes();
                 let js = match hint {
@@ -188,7 +188,14 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn exe(&mut self, chain: &[String], name: &str, data: &Data) -> Result<(), ArtifactError> {
+    fn exe(
+        &mut self,
+        chain: &[String],
+        name: &str,
+        data: &Data,
+        depth: usize,
+        budget: Option<&Rc<Budget>>,
+    ) -> Result<(), ArtifactError> {
         let mut own = chain.to_vec();
         own.push(name.to_string());
         let label = display_chain(&own);
@@ -209,6 +216,12 @@ impl<'a> Collector<'a> {
                     c.extend(rest);
                     u.chain = c;
                     self.out.units.push(u);
+                }
+                // Files the executable carries (SEA assets) are opened like
+                // files found in an archive, under the executable's chain,
+                // with the same nesting depth and budget.
+                for (asset, bytes) in contents.embedded {
+                    self.blob(&own, &asset, bytes, Hint::Found, depth, budget)?;
                 }
                 Ok(())
             }

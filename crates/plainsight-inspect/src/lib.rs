@@ -158,6 +158,7 @@ fn to_finding(
         decoded: tf.decoded,
         notes,
         help: tf.help,
+        ..Finding::new(tf.rule, String::new(), plainsight_core::Location::default())
     })
 }
 

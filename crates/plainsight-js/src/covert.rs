@@ -39,7 +39,7 @@ use oxc_ast::ast::{
 };
 use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
-use plainsight_core::{CharNote, Confidence, Finding, Rule, Severity};
+use plainsight_core::{CharNote, Confidence, Finding, Flow, FlowStep, Rule, Severity};
 use plainsight_text::{DiffKind, classify};
 
 use crate::context::Ctx;
@@ -1390,6 +1390,7 @@ fn finding<'a>(
         }
         None => "a value of unknown origin".to_string(),
     };
+    let flow = channel_flow(ctx, site, &what, hit, sources, sink);
     let mut message = format!("{what} chosen by {by}");
     if let Some(s) = sink {
         message.push_str("; reaches ");
@@ -1446,7 +1447,43 @@ fn finding<'a>(
     );
     f.snippet = Some(header + &text);
     f.help = Some("An environment-dependent choice between texts a reader cannot tell apart can tag outgoing text; review why the text varies.".into());
+    f.flow = Some(flow);
     f
+}
+
+/// The channel as trigger → carrier → sink, for the report's verdict.
+fn channel_flow(
+    ctx: &Ctx<'_>,
+    site: &Site<'_>,
+    carrier: &str,
+    hit: Option<&EnvHit>,
+    sources: &[EnvRead],
+    sink: Option<&Sink>,
+) -> Flow {
+    let read = |r: &EnvRead| FlowStep {
+        what: r.what.clone(),
+        kind: Some(category_label(r.category).to_string()),
+        location: Some(ctx.location(r.span)),
+    };
+    let mut triggers: Vec<FlowStep> = Vec::new();
+    for r in hit.map(|h| &h.read).into_iter().chain(sources) {
+        if !triggers.iter().any(|t| t.what == r.what) {
+            triggers.push(read(r));
+        }
+    }
+    Flow {
+        triggers,
+        carrier: FlowStep {
+            what: carrier.to_string(),
+            kind: None,
+            location: Some(ctx.location(site.span)),
+        },
+        sink: sink.map(|s| FlowStep {
+            what: s.what.clone(),
+            kind: None,
+            location: Some(ctx.location(s.span)),
+        }),
+    }
 }
 
 /// The innermost semantic node with exactly this span (for snippets of env reads).

@@ -333,6 +333,7 @@ fn analyze_source(
             }
             f.notes
                 .push("found after inlining the string table (see PS203)".into());
+            env::list_was_hidden(&mut f);
             findings.push(f);
         }
     }

@@ -27,7 +27,11 @@
 //!   path), `plainsight audit` is a plain command, and the web view will
 //!   hold one per worker. Queries ([`Store::list`], [`Store::get`]) are the
 //!   seam the `serve` pages will use.
+//!
+//! The `history` command's result cache and work queue live in the same
+//! database behind their own trait, [`history::HistoryStore`].
 
+pub mod history;
 pub mod migrations;
 mod model;
 mod pg;
@@ -266,7 +270,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // Years beyond four digits are refused rather than overflowed.
+    if !(0..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     // days_from_civil
@@ -277,7 +282,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    let mut us = days * 86_400 * 1_000_000;
+    // Checked: the text may come from a query string (`9999999999-01-01`).
+    let mut us = days.checked_mul(86_400_000_000)?;
     if let Some(t) = time {
         let (hms, frac) = t.split_once('.').unwrap_or((t, ""));
         let mut p = hms.splitn(3, ':');
@@ -287,11 +293,11 @@ pub fn parse_time(s: &str) -> Option<i64> {
         if h > 23 || mi > 59 || se > 60 {
             return None;
         }
-        us += (h * 3600 + mi * 60 + se) * 1_000_000;
+        us = us.checked_add((h * 3600 + mi * 60 + se) * 1_000_000)?;
         if !frac.is_empty() {
             let digits: String = frac.chars().take(6).collect();
             let n: i64 = digits.parse().ok()?;
-            us += n * 10_i64.pow(6 - digits.len() as u32);
+            us = us.checked_add(n * 10_i64.pow(6 - digits.len() as u32))?;
         }
     }
     Some(us)
@@ -315,5 +321,12 @@ mod tests {
         assert_eq!(parse_time("60"), Some(60_000_000));
         assert_eq!(parse_time("2026-13-01"), None);
         assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("99999999999-01-01"), None);
+        assert_eq!(parse_time("99999999999-01-01T23:59:59.9Z"), None);
+        assert_eq!(parse_time("-5"), Some(-5_000_000));
+        assert_eq!(
+            parse_time("2026-11-28T09:00:00.5Z"),
+            Some(parse_time("2026-11-28T09:00:00Z").unwrap() + 500_000)
+        );
     }
 }

@@ -117,7 +117,11 @@ fn clean_multilingual_text_has_no_findings() {
         .unwrap();
     let s = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{s}");
-    assert_eq!(s, "summary: 0 findings in 1 input\n");
+    assert!(
+        s.starts_with("verdict: nothing at medium or above\n"),
+        "{s}"
+    );
+    assert!(s.ends_with("\nsummary: 0 findings in 1 input\n"), "{s}");
 }
 
 #[test]
@@ -629,4 +633,78 @@ fn padding_a_covert_file_past_the_depth_limit_is_not_a_clean_exit() {
             assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
         }
     }
+}
+
+#[test]
+fn show_and_verbose_choose_how_much_text() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "--color", "never", "covert.js"];
+        args.extend_from_slice(extra);
+        let out = plainsight().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    let default = run(&[]);
+    assert!(default.starts_with("verdict: COVERT CHANNEL"), "{default}");
+    assert!(default.contains("critical[PS101]:"), "{default}");
+    // The endpoint read is a row of the inventory, not a diagnostic.
+    assert!(!default.contains("info[PS301]:"), "{default}");
+    assert!(
+        default.contains("inventory (1 finding as tables"),
+        "{default}"
+    );
+
+    let verdict = run(&["--show", "verdict"]);
+    assert!(verdict.starts_with("verdict: COVERT CHANNEL"), "{verdict}");
+    assert!(!verdict.contains("critical[PS101]:"), "{verdict}");
+    assert!(verdict.contains("\nsummary: 3 findings"), "{verdict}");
+
+    for flag in [&["-v"][..], &["--show", "info"]] {
+        let all = run(flag);
+        assert!(all.contains("info[PS301]:"), "{all}");
+        assert!(!all.contains("inventory ("), "{all}");
+    }
+    let out = plainsight()
+        .args(["scan", "-v", "--show", "verdict", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "-v and --show conflict");
+}
+
+#[test]
+fn min_severity_filters_output_not_the_exit_code() {
+    // Two medium findings only.
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--color",
+            "never",
+            "--min-severity",
+            "high",
+            "anthropic_incident.json",
+        ])
+        .output()
+        .unwrap();
+    let s = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "the gate still sees them: {s}");
+    assert!(
+        s.starts_with("verdict: nothing at high or above; 2 at medium worth a look"),
+        "{s}"
+    );
+    assert!(!s.contains("medium[PS508]:"), "{s}");
+    assert!(s.contains("2 below high not shown"), "{s}");
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--min-severity",
+            "high",
+            "anthropic_incident.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"], serde_json::json!([]));
 }

@@ -110,8 +110,8 @@ impl FilterArgs {
             rule,
             min_severity: self.min_severity.map(Severity::from),
             action,
-            after_id: None,
             limit: self.limit,
+            ..Filter::default()
         })
     }
 }
@@ -395,6 +395,9 @@ fn show(a: &ShowArgs) -> anyhow::Result<Vec<u8>> {
             plainsight_core::render::Format::Text,
             plainsight_core::render::TextOptions {
                 color: a.color.enabled(),
+                // one exchange: every finding in full, no line budget
+                show: plainsight_core::render::Show::All,
+                ..plainsight_core::render::TextOptions::default()
             },
             &mut out,
         )?;

@@ -64,6 +64,15 @@ pub struct Args {
     /// Print one line for every exchange, not only for alerts.
     #[arg(long)]
     pub verbose: bool,
+    /// Also serve the web view of the audit log (the pages of `plainsight
+    /// serve --store`) on a second listener: ADDR, by default
+    /// 127.0.0.1:8789. Off loopback it needs a token, as `serve` does.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8789")]
+    pub ui: Option<String>,
+    /// File holding the web view's access token (first line); default
+    /// PLAINSIGHT_SERVE_TOKEN, off loopback a random one.
+    #[arg(long, value_name = "FILE", requires = "ui")]
+    pub ui_token_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -205,6 +214,18 @@ impl EventSink for Printer {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let cfg = args.config()?;
     cfg.validate()?;
+    let ui = match &args.ui {
+        Some(a) => {
+            let addr: std::net::SocketAddr = a
+                .parse()
+                .with_context(|| format!("--ui {a}: not an address such as 127.0.0.1:8789"))?;
+            let token =
+                super::serve::token_for(addr, "--ui-token-file", args.ui_token_file.as_deref())?;
+            Some((addr, token))
+        }
+        None => None,
+    };
+    let store_url = cfg.store.clone();
     let printer = Arc::new(Printer {
         verbose: args.verbose,
     });
@@ -236,9 +257,30 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             "plainsight guard: upstreams {}; audit store {store}; policy {policy}",
             ups.join(", ")
         ));
+        // The web view reads the store the guard writes (opened after the
+        // guard, which creates it), on its own listener and connection.
+        let (stop_ui, ui_stopped) = tokio::sync::oneshot::channel::<()>();
+        let ui_task = match ui {
+            Some((addr, token)) => {
+                let source = super::serve::store_source(&store_url)
+                    .context("--ui: opening the audit store for reading")?;
+                let bound = super::serve::bind(source, addr, token)
+                    .await
+                    .context("--ui")?;
+                Printer::line(&format!("plainsight guard: web view on {}", bound.url));
+                Some(tokio::spawn(super::serve::serve_until(bound, async move {
+                    let _ = ui_stopped.await;
+                })))
+            }
+            None => None,
+        };
         shutdown_signal().await;
         Printer::line("plainsight guard: stopping (waiting up to 5 s for open exchanges)");
+        let _ = stop_ui.send(());
         guard.shutdown(Duration::from_secs(5)).await;
+        if let Some(t) = ui_task {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
         anyhow::Ok(())
     })?;
     Ok(Outcome {

@@ -5,34 +5,25 @@
 //! Design decisions:
 //! - **Parallel over inputs, then over units.** Inputs are opened on a work
 //!   queue (`std::thread::scope`, one worker per core from
-//!   `available_parallelism`, or `--jobs`), then every unit of every input goes on a second
-//!   queue, biggest first so one 13 MB bundle does not start last and finish
-//!   alone. Plain scoped threads instead of rayon: two flat queues need
-//!   nothing more, and each JS unit already runs on its own big-stack thread.
-//!   Results are stored by unit index and the report is sorted, so the output
-//!   does not depend on scheduling.
+//!   `available_parallelism`, or `--jobs`), then every unit of every input
+//!   goes through `plainsight_artifact::scan::scan_units` (biggest first,
+//!   results in unit order; `history` scans each version the same way). The
+//!   report is sorted, so the output does not depend on scheduling.
 //! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
 //!   a missing package or a tarball that fails its integrity check must not
 //!   look like a clean scan. Problems inside an input (one file that does not
 //!   parse, is too deep, or ran out of a budget) are typed unit outcomes in
 //!   the report, the scan goes on, and the exit code is 2 unless
 //!   `--allow-incomplete`.
-//! - **JavaScript that is not UTF-8** (the artifact layer already converts
-//!   Bun's Latin-1) is decoded lossily and the report gets a notice naming the
-//!   unit and the first bad byte offset: the code is still worth scanning, and
-//!   positions before that offset stay exact.
-//! - Native units get the strings inventory of the artifact layer.
 
-use std::cmp::Reverse;
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
-use plainsight_artifact::{Limits, OpenOptions, Unit, UnitKind};
-use plainsight_core::{Finding, Report, UnitOutcome};
+use plainsight_artifact::{Limits, OpenOptions, Unit};
+use plainsight_core::Report;
 use plainsight_js::ScanOptions;
 
 use super::{OutputArgs, parse_size};
@@ -135,7 +126,9 @@ pub fn scan_all(
         inputs: inputs.to_vec(),
         ..Report::default()
     };
-    let opened = par_map(jobs, inputs, |input| plainsight_artifact::open(input, open));
+    let opened = plainsight_artifact::scan::par_map(jobs, inputs, |input| {
+        plainsight_artifact::open(input, open)
+    });
     let mut units: Vec<Unit> = Vec::new();
     for (input, artifact) in inputs.iter().zip(opened) {
         let artifact = artifact.map_err(anyhow::Error::new)?;
@@ -154,130 +147,10 @@ pub fn scan_all(
         }));
         units.extend(artifact.units);
     }
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&i| Reverse(units[i].data.len()));
-    let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
-    for (i, r) in order
-        .iter()
-        .zip(par_map(jobs, &order, |&i| scan_unit(&units[i], js)))
-    {
-        results[*i] = Some(r);
-    }
-    for r in results.into_iter().flatten() {
-        report.findings.extend(r.findings);
-        report.units.extend(r.units);
-        report.notices.extend(r.notice);
-    }
+    let scanned = plainsight_artifact::scan::scan_units(&units, js, jobs);
+    report.findings = scanned.findings;
+    report.units = scanned.units;
+    report.notices.extend(scanned.notices);
     report.sort();
     Ok(report)
-}
-
-struct UnitResult {
-    findings: Vec<Finding>,
-    units: Vec<UnitOutcome>,
-    notice: Option<String>,
-}
-
-fn scan_unit(unit: &Unit, js: &ScanOptions) -> UnitResult {
-    match unit.kind {
-        UnitKind::JavaScript => {
-            let bytes = unit.data.bytes();
-            let (text, notice) = match std::str::from_utf8(bytes) {
-                Ok(t) => (std::borrow::Cow::Borrowed(t), None),
-                Err(e) => (
-                    String::from_utf8_lossy(bytes),
-                    Some(format!(
-                        "{}: not valid UTF-8 at byte {}; invalid bytes read as U+FFFD \
-                         (positions after it are approximate)",
-                        display(unit),
-                        e.valid_up_to()
-                    )),
-                ),
-            };
-            let out = plainsight_js::scan_source(&unit.path, &unit.chain, &text, js);
-            UnitResult {
-                findings: out.findings,
-                units: out.units,
-                notice,
-            }
-        }
-        UnitKind::Native => UnitResult {
-            findings: plainsight_artifact::exe::strings::native_findings(unit),
-            units: vec![UnitOutcome::analysed(unit.chain.clone(), &unit.path)],
-            notice: None,
-        },
-    }
-}
-
-fn display(unit: &Unit) -> String {
-    let mut s = unit.chain.join(" › ");
-    if !s.is_empty() {
-        s.push_str(" › ");
-    }
-    s.push_str(&unit.path);
-    s
-}
-
-/// `items.iter().map(f)` on up to `jobs` threads, results in input order.
-fn par_map<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = jobs.min(items.len());
-    if workers <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn par_map_keeps_order() {
-        let items: Vec<u64> = (0..1000).collect();
-        for jobs in [1, 2, 7] {
-            let out = par_map(jobs, &items, |&x| x * 2);
-            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        }
-        assert!(par_map(4, &[] as &[u8], |&x| x).is_empty());
-    }
-
-    #[test]
-    fn non_utf8_javascript_is_scanned_with_a_notice() {
-        let unit = Unit {
-            chain: vec!["pkg.tgz".into()],
-            path: "package/a.js".into(),
-            kind: UnitKind::JavaScript,
-            data: plainsight_artifact::Data::from_vec(b"var a = 1; // \xff\n".to_vec()),
-        };
-        let r = scan_unit(&unit, &ScanOptions::default());
-        assert_eq!(
-            r.notice.as_deref(),
-            Some(
-                "pkg.tgz › package/a.js: not valid UTF-8 at byte 14; invalid bytes read as \
-                 U+FFFD (positions after it are approximate)"
-            )
-        );
-        assert!(r.units[0].is_complete(), "{:?}", r.units);
-    }
 }
