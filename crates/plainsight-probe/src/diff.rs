@@ -21,6 +21,7 @@
 //!   masked in every later comparison, by request, pointer and range.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use plainsight_text::{DiffKind, classify};
@@ -132,6 +133,22 @@ fn escape_token(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
+/// The field that identifies the elements of an array of objects, if
+/// every element has it as a string and no two share a value.
+fn identity_key(a: &[Value]) -> Option<&'static str> {
+    if a.len() < 2 {
+        return None;
+    }
+    ["name", "id"].into_iter().find(|k| {
+        let mut seen = HashSet::new();
+        a.iter().all(|x| {
+            x.get(*k)
+                .and_then(Value::as_str)
+                .is_some_and(|v| seen.insert(v))
+        })
+    })
+}
+
 fn walk(
     v: &Value,
     ptr: &mut String,
@@ -144,10 +161,20 @@ fn walk(
         Value::Bool(b) => fields.push((ptr.clone(), b.to_string())),
         Value::Null => {}
         Value::Array(a) => {
+            // Elements that name themselves (tool lists, function
+            // declarations) are aligned by that name, not by position: a
+            // list that gains or loses one entry must not pair unrelated
+            // entries (whose texts then differ in everything, spacing too).
+            let keyed = identity_key(a);
             for (i, x) in a.iter().enumerate() {
                 let len = ptr.len();
                 ptr.push('/');
-                ptr.push_str(&i.to_string());
+                match keyed.and_then(|k| x.get(k)).and_then(Value::as_str) {
+                    Some(id) => {
+                        let _ = write!(ptr, "[{}={}]", keyed.unwrap_or(""), escape_token(id));
+                    }
+                    None => ptr.push_str(&i.to_string()),
+                }
                 walk(x, ptr, fields, orders);
                 ptr.truncate(len);
             }
@@ -310,22 +337,43 @@ pub fn diff_spans(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind
     if a.len() + b.len() > LINE_ALIGN_OVER && (a.contains('\n') || b.contains('\n')) {
         let mut out = Vec::new();
         for (ra, rb) in line_hunks(a, b) {
-            let c = classify(&a[ra.clone()], &b[rb.clone()]);
-            for s in c.spans {
+            for (sa, sb, kind) in spans_of(&a[ra.clone()], &b[rb.clone()]) {
                 out.push((
-                    ra.start + s.a.start..ra.start + s.a.end,
-                    rb.start + s.b.start..rb.start + s.b.end,
-                    s.kind,
+                    ra.start + sa.start..ra.start + sa.end,
+                    rb.start + sb.start..rb.start + sb.end,
+                    kind,
                 ));
             }
         }
         return out;
     }
-    classify(a, b)
+    spans_of(a, b)
+}
+
+/// `classify`'s spans, except that two texts which differ visibly in most
+/// of their length on both sides are one visible change: they are
+/// different texts, not one text with an edit, and the spacing or
+/// punctuation that happens to differ between them signals nothing. (An
+/// edit inside mostly equal text keeps every span, so a look-alike next to
+/// a visible change is still seen.)
+fn spans_of(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind)> {
+    let spans: Vec<(Range<usize>, Range<usize>, DiffKind)> = classify(a, b)
         .spans
         .into_iter()
         .map(|s| (s.a, s.b, s.kind))
-        .collect()
+        .collect();
+    let visible = |side: fn(&(Range<usize>, Range<usize>, DiffKind)) -> usize| -> usize {
+        spans
+            .iter()
+            .filter(|x| x.2 == DiffKind::Visible)
+            .map(side)
+            .sum()
+    };
+    let (va, vb) = (visible(|x| x.0.len()), visible(|x| x.1.len()));
+    if !a.is_empty() && !b.is_empty() && va * 2 > a.len() && vb * 2 > b.len() {
+        return vec![(0..a.len(), 0..b.len(), DiffKind::Visible)];
+    }
+    spans
 }
 
 /// Byte ranges of lines that differ, hunk by hunk (LCS on lines; a hunk
@@ -631,6 +679,63 @@ mod tests {
         assert_eq!(ch.len(), 1, "{ch:?}");
         assert_eq!(ch[0].pointer, "/body/m");
         assert_eq!(ch[0].b_text(), "’");
+    }
+
+    #[test]
+    fn named_elements_align_by_name_and_unrelated_texts_are_visible() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        // One tool fewer with another host: the rest still pair by name.
+        let a = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Read","description":"Reads a file.  Use it."},{"name":"Edit","description":"Edits a file's text."}]}"#,
+            )],
+            "h",
+        );
+        let b = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Edit","description":"Edits a file's text."}]}"#,
+            )],
+            "h",
+        );
+        assert!(compare(&a, &b, &Noise::default()).is_empty());
+        assert!(
+            a[0].fields
+                .iter()
+                .any(|(p, _)| p == "/body/tools/[name=Edit]/description")
+        );
+        // A look-alike inside a named element is still found, and named.
+        let c = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Read","description":"Reads a file.  Use it."},{"name":"Edit","description":"Edits a file\u2019s text."}]}"#,
+            )],
+            "h",
+        );
+        let ch = compare(&a, &c, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].pointer, "/body/tools/[name=Edit]/description");
+        // Two different texts are one visible change, whatever spacing differs.
+        assert!(
+            kinds(
+                "- Example: fetch these tools  by name",
+                "Optional: a name for the worktree."
+            )
+            .is_empty()
+        );
+        // A look-alike beside a small visible change in the same line still counts.
+        let k = kinds(
+            "Today's date is 2026-11-28 for alice.",
+            "Today\u{2bc}s date is 2026-11-28 for bob.",
+        );
+        assert!(
+            k.iter().any(|(_, _, kind)| *kind == DiffKind::LookAlike),
+            "{k:?}"
+        );
     }
 
     #[test]
