@@ -67,6 +67,52 @@ fn template(path: &str) -> String {
     out.replacen("//", "/", 1)
 }
 
+/// `/body/messages/1/content/0/text` → `/body/messages/*/content/*/text`.
+fn wildcard(p: &str) -> String {
+    p.split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The field of `fields` with `p`'s shape (array indices aside) whose value
+/// shares the most with `v` at its start and end, if that is at least half
+/// of the shorter value.
+fn moved_counterpart<'f>(p: &str, v: &str, fields: &'f [(String, String)]) -> Option<&'f str> {
+    let shape = wildcard(p);
+    if shape == p {
+        return None;
+    }
+    let shared = |a: &str, b: &str| {
+        let pre = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+        let suf = a
+            .bytes()
+            .rev()
+            .zip(b.bytes().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        (pre + suf).min(a.len().min(b.len()))
+    };
+    fields
+        .iter()
+        .filter(|(q, _)| wildcard(q) == shape)
+        .map(|(_, w)| (shared(v, w), w.as_str()))
+        .filter(|(n, w)| *n * 2 >= v.len().min(w.len()) && *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, w)| w)
+}
+
+/// A request key without its body shape: role, method, path template.
+fn endpoint(key: &str) -> &str {
+    key.rsplit_once(" [").map_or(key, |(e, _)| e)
+}
+
 /// Flattens every exchange of a run; `provider_host` is the cell's base-URL host.
 pub fn flatten(exchanges: &[Exchange], provider_host: &str) -> Vec<FlatRequest> {
     let mut counts: HashMap<String, usize> = HashMap::new();
@@ -524,10 +570,24 @@ pub fn imperceptible(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffK
 pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Vec<Change> {
     let omap: HashMap<(&str, usize), &FlatRequest> =
         other.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
+    // A request whose body gained or lost a top-level field in the variant
+    // (a provider host that gets fewer beta features) is still the same
+    // request: those without an exact counterpart pair by endpoint, in order.
+    let bkeys: HashSet<(&str, usize)> = base.iter().map(|r| (r.key.as_str(), r.occ)).collect();
+    let mut spare: HashMap<&str, std::collections::VecDeque<&FlatRequest>> = HashMap::new();
+    for r in other {
+        if !bkeys.contains(&(r.key.as_str(), r.occ)) {
+            spare.entry(endpoint(&r.key)).or_default().push_back(r);
+        }
+    }
     let mut out = Vec::new();
     for ra in base {
-        let Some(rb) = omap.get(&(ra.key.as_str(), ra.occ)) else {
-            continue;
+        let rb = match omap.get(&(ra.key.as_str(), ra.occ)) {
+            Some(rb) => *rb,
+            None => match spare.get_mut(endpoint(&ra.key)).and_then(|q| q.pop_front()) {
+                Some(rb) => rb,
+                None => continue,
+            },
         };
         let bf: HashMap<&str, &str> = rb
             .fields
@@ -535,7 +595,13 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
             .map(|(p, v)| (p.as_str(), v.as_str()))
             .collect();
         for (p, va) in &ra.fields {
-            let Some(vb) = bf.get(p.as_str()) else {
+            // A field whose array position moved (one message more before
+            // it) pairs with the most similar field of the same shape.
+            let Some(vb) = bf
+                .get(p.as_str())
+                .copied()
+                .or_else(|| moved_counterpart(p, va, &rb.fields))
+            else {
                 continue;
             };
             if va == vb {
@@ -736,6 +802,50 @@ mod tests {
             k.iter().any(|(_, _, kind)| *kind == DiffKind::LookAlike),
             "{k:?}"
         );
+    }
+
+    #[test]
+    fn a_request_with_fewer_top_level_fields_is_still_compared() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        let a = flatten(&[ex(r#"{"beta":{"x":1},"m":"Today's date"}"#)], "h");
+        let b = flatten(&[ex(r#"{"m":"Today\u02b9s date"}"#)], "h");
+        assert_ne!(a[0].key, b[0].key);
+        let ch = compare(&a, &b, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].kind, DiffKind::LookAlike);
+        assert_eq!(ch[0].pointer, "/body/m");
+    }
+
+    #[test]
+    fn a_field_whose_array_position_moved_is_still_compared() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        let a = flatten(
+            &[ex(
+                r#"{"messages":[{"role":"user","content":"deferred tools"},{"role":"user","content":[{"type":"text","text":"Today's date is 2026-11-27."}]}]}"#,
+            )],
+            "h",
+        );
+        let b = flatten(
+            &[ex(
+                r#"{"messages":[{"role":"user","content":[{"type":"text","text":"Today\u02b9s date is 2026-11-27."}]}]}"#,
+            )],
+            "h",
+        );
+        let ch = compare(&a, &b, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].kind, DiffKind::LookAlike);
     }
 
     #[test]
