@@ -606,7 +606,7 @@ impl Client<'_> {
         // Only the package's own builds: an optional dependency that is
         // another project's native module (`@img/sharp-linux-x64` of an
         // agent that resizes images) is not the agent's binary.
-        let (own, foreign): (Vec<&(String, String)>, Vec<&(String, String)>) = meta
+        let (own, foreign): (Deps<'_>, Deps<'_>) = meta
             .optional
             .iter()
             .partition(|(n, _)| same_project(&meta.name, n));
@@ -680,6 +680,9 @@ impl Client<'_> {
         }))
     }
 }
+
+/// Optional dependencies (name, range), borrowed.
+type Deps<'m> = Vec<&'m (String, String)>;
 
 /// Is `dep` a build of the same project as `pkg`: the same npm scope
 /// (`@openai/codex` → `@openai/codex-linux-x64`), a scope named after the

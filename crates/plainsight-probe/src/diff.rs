@@ -402,13 +402,15 @@ pub fn diff_spans(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind
 /// punctuation that happens to differ between them signals nothing. (An
 /// edit inside mostly equal text keeps every span, so a look-alike next to
 /// a visible change is still seen.)
-fn spans_of(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind)> {
-    let spans: Vec<(Range<usize>, Range<usize>, DiffKind)> = classify(a, b)
+type Span = (Range<usize>, Range<usize>, DiffKind);
+
+fn spans_of(a: &str, b: &str) -> Vec<Span> {
+    let spans: Vec<Span> = classify(a, b)
         .spans
         .into_iter()
         .map(|s| (s.a, s.b, s.kind))
         .collect();
-    let visible = |side: fn(&(Range<usize>, Range<usize>, DiffKind)) -> usize| -> usize {
+    let visible = |side: fn(&Span) -> usize| -> usize {
         spans
             .iter()
             .filter(|x| x.2 == DiffKind::Visible)
@@ -584,7 +586,10 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
     for ra in base {
         let rb = match omap.get(&(ra.key.as_str(), ra.occ)) {
             Some(rb) => *rb,
-            None => match spare.get_mut(endpoint(&ra.key)).and_then(|q| q.pop_front()) {
+            None => match spare
+                .get_mut(endpoint(&ra.key))
+                .and_then(std::collections::VecDeque::pop_front)
+            {
                 Some(rb) => rb,
                 None => continue,
             },

@@ -252,7 +252,7 @@ pub fn run(
         let first_ok = done
             .first()
             .and_then(|(_, _, r)| r.as_ref())
-            .is_some_and(|r| turn(r));
+            .is_some_and(turn);
         if !first_ok {
             let mut alt = cfg.clone();
             "http".clone_into(&mut alt.base_scheme);
