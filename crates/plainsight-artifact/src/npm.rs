@@ -730,11 +730,23 @@ impl Client<'_> {
             return Ok(None);
         }
         let (os, arch) = platform.split_once('-').unwrap_or((platform, ""));
-        let deps: Vec<Dependency> = meta
+        // Only the package's own builds: an optional dependency that is
+        // another project's native module (`@img/sharp-linux-x64` of an
+        // agent that resizes images) is not the agent's binary.
+        let (deps, foreign): (Vec<Dependency>, Vec<Dependency>) = meta
             .optional
             .iter()
             .map(|(alias, range)| Dependency::new(alias, range))
-            .collect();
+            .partition(|d| same_project(&meta.name, &d.alias) || same_project(&meta.name, &d.name));
+        if deps.is_empty() {
+            let names: Vec<&str> = foreign.iter().map(|d| d.alias.as_str()).collect();
+            self.notices.push(format!(
+                "no platform package fetched: the optional dependencies of {} are other projects' packages ({})",
+                meta.name,
+                names.join(", ")
+            ));
+            return Ok(None);
+        }
         let by_name: Vec<&Dependency> = deps
             .iter()
             .filter(|d| name_matches(&d.alias, os, arch) || name_matches(&d.name, os, arch))
@@ -977,6 +989,28 @@ fn stream_into<R: Read>(
         let _ = std::io::copy(&mut *incoming, &mut std::io::sink());
     }
     result
+}
+
+/// Is `dep` a build of the same project as `pkg`: the same npm scope
+/// (`@openai/codex` → `@openai/codex-linux-x64`), a scope named after the
+/// package (`esbuild` → `@esbuild/linux-x64`), or the same first name token
+/// (`opencode-ai` → `opencode-linux-x64`)?
+fn same_project(pkg: &str, dep: &str) -> bool {
+    let split = |n: &str| -> (Option<String>, String) {
+        let n = n.to_ascii_lowercase();
+        match n.strip_prefix('@').and_then(|r| r.split_once('/')) {
+            Some((scope, base)) => (Some(scope.to_owned()), base.to_owned()),
+            None => (None, n),
+        }
+    };
+    let first = |b: &str| b.split(['-', '.', '_']).next().unwrap_or("").to_owned();
+    let (ps, pb) = split(pkg);
+    let (ds, db) = split(dep);
+    match (&ps, &ds) {
+        (Some(a), Some(b)) if a == b => true,
+        (None, Some(b)) if *b == pb || *b == first(&pb) => true,
+        _ => !first(&pb).is_empty() && first(&pb) == first(&db),
+    }
 }
 
 /// Does a package name carry `os` and `arch` as its own tokens
@@ -1462,6 +1496,28 @@ mod tests {
             ureq::tls::RootCerts::WebPki
         ));
         assert!(n[0].contains("missing.pem not read"), "{n:?}");
+    }
+
+    #[test]
+    fn platform_packages_of_the_same_project() {
+        assert!(same_project(
+            "@anthropic-ai/claude-code",
+            "@anthropic-ai/claude-code-linux-x64"
+        ));
+        assert!(same_project("@openai/codex", "@openai/codex-linux-x64"));
+        assert!(same_project("opencode-ai", "opencode-linux-x64"));
+        assert!(same_project("esbuild", "@esbuild/linux-x64"));
+        // A dependency's native module is not the agent's binary.
+        assert!(!same_project(
+            "@anthropic-ai/claude-code",
+            "@img/sharp-linux-x64"
+        ));
+        assert!(!same_project(
+            "@anthropic-ai/claude-code",
+            "@img/sharp-libvips-linux-x64"
+        ));
+        assert!(!same_project("agent", "@img/sharp-linux-x64"));
+        assert!(!same_project("my-agent", "sharp-linux-x64"));
     }
 
     #[test]

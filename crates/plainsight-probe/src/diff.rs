@@ -21,6 +21,7 @@
 //!   masked in every later comparison, by request, pointer and range.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use plainsight_text::{DiffKind, classify};
@@ -64,6 +65,52 @@ fn template(path: &str) -> String {
         }
     }
     out.replacen("//", "/", 1)
+}
+
+/// `/body/messages/1/content/0/text` → `/body/messages/*/content/*/text`.
+fn wildcard(p: &str) -> String {
+    p.split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The field of `fields` with `p`'s shape (array indices aside) whose value
+/// shares the most with `v` at its start and end, if that is at least half
+/// of the shorter value.
+fn moved_counterpart<'f>(p: &str, v: &str, fields: &'f [(String, String)]) -> Option<&'f str> {
+    let shape = wildcard(p);
+    if shape == p {
+        return None;
+    }
+    let shared = |a: &str, b: &str| {
+        let pre = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+        let suf = a
+            .bytes()
+            .rev()
+            .zip(b.bytes().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        (pre + suf).min(a.len().min(b.len()))
+    };
+    fields
+        .iter()
+        .filter(|(q, _)| wildcard(q) == shape)
+        .map(|(_, w)| (shared(v, w), w.as_str()))
+        .filter(|(n, w)| *n * 2 >= v.len().min(w.len()) && *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, w)| w)
+}
+
+/// A request key without its body shape: role, method, path template.
+fn endpoint(key: &str) -> &str {
+    key.rsplit_once(" [").map_or(key, |(e, _)| e)
 }
 
 /// Flattens every exchange of a run; `provider_host` is the cell's base-URL host.
@@ -132,6 +179,22 @@ fn escape_token(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
+/// The field that identifies the elements of an array of objects, if
+/// every element has it as a string and no two share a value.
+fn identity_key(a: &[Value]) -> Option<&'static str> {
+    if a.len() < 2 {
+        return None;
+    }
+    ["name", "id"].into_iter().find(|k| {
+        let mut seen = HashSet::new();
+        a.iter().all(|x| {
+            x.get(*k)
+                .and_then(Value::as_str)
+                .is_some_and(|v| seen.insert(v))
+        })
+    })
+}
+
 fn walk(
     v: &Value,
     ptr: &mut String,
@@ -144,10 +207,20 @@ fn walk(
         Value::Bool(b) => fields.push((ptr.clone(), b.to_string())),
         Value::Null => {}
         Value::Array(a) => {
+            // Elements that name themselves (tool lists, function
+            // declarations) are aligned by that name, not by position: a
+            // list that gains or loses one entry must not pair unrelated
+            // entries (whose texts then differ in everything, spacing too).
+            let keyed = identity_key(a);
             for (i, x) in a.iter().enumerate() {
                 let len = ptr.len();
                 ptr.push('/');
-                ptr.push_str(&i.to_string());
+                match keyed.and_then(|k| x.get(k)).and_then(Value::as_str) {
+                    Some(id) => {
+                        let _ = write!(ptr, "[{}={}]", keyed.unwrap_or(""), escape_token(id));
+                    }
+                    None => ptr.push_str(&i.to_string()),
+                }
                 walk(x, ptr, fields, orders);
                 ptr.truncate(len);
             }
@@ -310,22 +383,45 @@ pub fn diff_spans(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffKind
     if a.len() + b.len() > LINE_ALIGN_OVER && (a.contains('\n') || b.contains('\n')) {
         let mut out = Vec::new();
         for (ra, rb) in line_hunks(a, b) {
-            let c = classify(&a[ra.clone()], &b[rb.clone()]);
-            for s in c.spans {
+            for (sa, sb, kind) in spans_of(&a[ra.clone()], &b[rb.clone()]) {
                 out.push((
-                    ra.start + s.a.start..ra.start + s.a.end,
-                    rb.start + s.b.start..rb.start + s.b.end,
-                    s.kind,
+                    ra.start + sa.start..ra.start + sa.end,
+                    rb.start + sb.start..rb.start + sb.end,
+                    kind,
                 ));
             }
         }
         return out;
     }
-    classify(a, b)
+    spans_of(a, b)
+}
+
+/// `classify`'s spans, except that two texts which differ visibly in most
+/// of their length on both sides are one visible change: they are
+/// different texts, not one text with an edit, and the spacing or
+/// punctuation that happens to differ between them signals nothing. (An
+/// edit inside mostly equal text keeps every span, so a look-alike next to
+/// a visible change is still seen.)
+type Span = (Range<usize>, Range<usize>, DiffKind);
+
+fn spans_of(a: &str, b: &str) -> Vec<Span> {
+    let spans: Vec<Span> = classify(a, b)
         .spans
         .into_iter()
         .map(|s| (s.a, s.b, s.kind))
-        .collect()
+        .collect();
+    let visible = |side: fn(&Span) -> usize| -> usize {
+        spans
+            .iter()
+            .filter(|x| x.2 == DiffKind::Visible)
+            .map(side)
+            .sum()
+    };
+    let (va, vb) = (visible(|x| x.0.len()), visible(|x| x.1.len()));
+    if !a.is_empty() && !b.is_empty() && va * 2 > a.len() && vb * 2 > b.len() {
+        return vec![(0..a.len(), 0..b.len(), DiffKind::Visible)];
+    }
+    spans
 }
 
 /// Byte ranges of lines that differ, hunk by hunk (LCS on lines; a hunk
@@ -476,10 +572,27 @@ pub fn imperceptible(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>, DiffK
 pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Vec<Change> {
     let omap: HashMap<(&str, usize), &FlatRequest> =
         other.iter().map(|r| ((r.key.as_str(), r.occ), r)).collect();
+    // A request whose body gained or lost a top-level field in the variant
+    // (a provider host that gets fewer beta features) is still the same
+    // request: those without an exact counterpart pair by endpoint, in order.
+    let bkeys: HashSet<(&str, usize)> = base.iter().map(|r| (r.key.as_str(), r.occ)).collect();
+    let mut spare: HashMap<&str, std::collections::VecDeque<&FlatRequest>> = HashMap::new();
+    for r in other {
+        if !bkeys.contains(&(r.key.as_str(), r.occ)) {
+            spare.entry(endpoint(&r.key)).or_default().push_back(r);
+        }
+    }
     let mut out = Vec::new();
     for ra in base {
-        let Some(rb) = omap.get(&(ra.key.as_str(), ra.occ)) else {
-            continue;
+        let rb = match omap.get(&(ra.key.as_str(), ra.occ)) {
+            Some(rb) => *rb,
+            None => match spare
+                .get_mut(endpoint(&ra.key))
+                .and_then(std::collections::VecDeque::pop_front)
+            {
+                Some(rb) => rb,
+                None => continue,
+            },
         };
         let bf: HashMap<&str, &str> = rb
             .fields
@@ -487,7 +600,13 @@ pub fn compare(base: &[FlatRequest], other: &[FlatRequest], noise: &Noise) -> Ve
             .map(|(p, v)| (p.as_str(), v.as_str()))
             .collect();
         for (p, va) in &ra.fields {
-            let Some(vb) = bf.get(p.as_str()) else {
+            // A field whose array position moved (one message more before
+            // it) pairs with the most similar field of the same shape.
+            let Some(vb) = bf
+                .get(p.as_str())
+                .copied()
+                .or_else(|| moved_counterpart(p, va, &rb.fields))
+            else {
                 continue;
             };
             if va == vb {
@@ -631,6 +750,107 @@ mod tests {
         assert_eq!(ch.len(), 1, "{ch:?}");
         assert_eq!(ch[0].pointer, "/body/m");
         assert_eq!(ch[0].b_text(), "’");
+    }
+
+    #[test]
+    fn named_elements_align_by_name_and_unrelated_texts_are_visible() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        // One tool fewer with another host: the rest still pair by name.
+        let a = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Read","description":"Reads a file.  Use it."},{"name":"Edit","description":"Edits a file's text."}]}"#,
+            )],
+            "h",
+        );
+        let b = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Edit","description":"Edits a file's text."}]}"#,
+            )],
+            "h",
+        );
+        assert!(compare(&a, &b, &Noise::default()).is_empty());
+        assert!(
+            a[0].fields
+                .iter()
+                .any(|(p, _)| p == "/body/tools/[name=Edit]/description")
+        );
+        // A look-alike inside a named element is still found, and named.
+        let c = flatten(
+            &[ex(
+                r#"{"tools":[{"name":"Read","description":"Reads a file.  Use it."},{"name":"Edit","description":"Edits a file\u2019s text."}]}"#,
+            )],
+            "h",
+        );
+        let ch = compare(&a, &c, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].pointer, "/body/tools/[name=Edit]/description");
+        // Two different texts are one visible change, whatever spacing differs.
+        assert!(
+            kinds(
+                "- Example: fetch these tools  by name",
+                "Optional: a name for the worktree."
+            )
+            .is_empty()
+        );
+        // A look-alike beside a small visible change in the same line still counts.
+        let k = kinds(
+            "Today's date is 2026-11-28 for alice.",
+            "Today\u{2bc}s date is 2026-11-28 for bob.",
+        );
+        assert!(
+            k.iter().any(|(_, _, kind)| *kind == DiffKind::LookAlike),
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn a_request_with_fewer_top_level_fields_is_still_compared() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        let a = flatten(&[ex(r#"{"beta":{"x":1},"m":"Today's date"}"#)], "h");
+        let b = flatten(&[ex(r#"{"m":"Today\u02b9s date"}"#)], "h");
+        assert_ne!(a[0].key, b[0].key);
+        let ch = compare(&a, &b, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].kind, DiffKind::LookAlike);
+        assert_eq!(ch[0].pointer, "/body/m");
+    }
+
+    #[test]
+    fn a_field_whose_array_position_moved_is_still_compared() {
+        let ex = |body: &str| Exchange {
+            method: "POST".into(),
+            host: "h".into(),
+            path: "/v1/messages".into(),
+            body: body.into(),
+            ..Exchange::default()
+        };
+        let a = flatten(
+            &[ex(
+                r#"{"messages":[{"role":"user","content":"deferred tools"},{"role":"user","content":[{"type":"text","text":"Today's date is 2026-11-27."}]}]}"#,
+            )],
+            "h",
+        );
+        let b = flatten(
+            &[ex(
+                r#"{"messages":[{"role":"user","content":[{"type":"text","text":"Today\u02b9s date is 2026-11-27."}]}]}"#,
+            )],
+            "h",
+        );
+        let ch = compare(&a, &b, &Noise::default());
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].kind, DiffKind::LookAlike);
     }
 
     #[test]

@@ -122,7 +122,23 @@ struct Runner<'a> {
     seq: AtomicUsize,
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    fn new(
+        cfg: &'a RunConfig,
+        target: &'a Target,
+        opts: &'a Options,
+        deadline: Instant,
+        seq: usize,
+    ) -> Runner<'a> {
+        Runner {
+            cfg,
+            target,
+            opts,
+            deadline,
+            seq: AtomicUsize::new(seq),
+        }
+    }
+
     /// Runs cells in parallel; cells not started before the deadline are
     /// returned as `None` (unless `force`).
     fn batch(
@@ -130,6 +146,18 @@ impl Runner<'_> {
         cells: Vec<(String, Settings)>,
         force: bool,
     ) -> Vec<(String, Settings, Option<RunResult>)> {
+        self.batch_gated(cells, force, &|_| true)
+    }
+
+    /// [`Runner::batch`], where `go_on` judges the first cell's result: when
+    /// it says no, cells not yet started are left out (`None`).
+    fn batch_gated(
+        &self,
+        cells: Vec<(String, Settings)>,
+        force: bool,
+        go_on: &(dyn Fn(&RunResult) -> bool + Sync),
+    ) -> Vec<(String, Settings, Option<RunResult>)> {
+        let stop = std::sync::atomic::AtomicBool::new(false);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<RunResult>>> =
             Mutex::new((0..cells.len()).map(|_| None).collect());
@@ -142,7 +170,9 @@ impl Runner<'_> {
                         let Some((_, settings)) = cells.get(i) else {
                             break;
                         };
-                        if !force && Instant::now() >= self.deadline {
+                        if stop.load(Ordering::SeqCst)
+                            || (!force && Instant::now() >= self.deadline)
+                        {
                             continue;
                         }
                         let n = self.seq.fetch_add(1, Ordering::SeqCst);
@@ -152,6 +182,9 @@ impl Runner<'_> {
                         let r = run_cell(&self.opts.helper, &spec, &dir);
                         if std::env::var_os("PLAINSIGHT_PROBE_KEEP").is_none() {
                             let _ = std::fs::remove_dir_all(&dir);
+                        }
+                        if i == 0 && !go_on(&r) {
+                            stop.store(true, Ordering::SeqCst);
                         }
                         crate::capture::lock(&results)[i] = Some(r);
                     }
@@ -193,53 +226,8 @@ pub fn run(
 ) -> Result<Observed, ExperimentError> {
     let started = Instant::now();
     let base = baseline(cfg);
-    // The baseline alone first: it tells whether the agent talks to the mock
-    // at all. An agent that never gets a provider turn over HTTPS (it refuses
-    // the interception without a handshake we can see, or its TLS stack hangs)
-    // is tried once with a plain-HTTP base URL; the report says so.
-    let mut cfg = cfg.clone();
-    let mut early_notes = Vec::new();
-    let single = |cfg: &RunConfig, n: usize| {
-        let runner = Runner {
-            cfg,
-            target,
-            opts,
-            deadline: started + opts.budget,
-            seq: AtomicUsize::new(n),
-        };
-        runner
-            .batch(vec![("baseline".into(), base.clone())], true)
-            .pop()
-            .and_then(|(_, _, r)| r)
-            .unwrap_or_default()
-    };
-    let mut first = single(&cfg, 1000);
-    if let Some(e) = &first.error {
-        return Err(ExperimentError::Sandbox(e.clone()));
-    }
-    if provider_requests(&first) == 0 && cfg.base_scheme == "https" {
-        let mut alt = cfg.clone();
-        "http".clone_into(&mut alt.base_scheme);
-        let r = single(&alt, 1001);
-        if provider_requests(&r) > 0 {
-            early_notes.push(
-                "the agent made no provider request with an https:// base URL inside the sandbox; \
-                 the base URL is plain http:// in every cell (hard-coded HTTPS hosts are still intercepted)"
-                    .to_owned(),
-            );
-            cfg = alt;
-            first = r;
-        }
-    }
-    let cfg = &cfg;
-    let runner = Runner {
-        cfg,
-        target,
-        opts,
-        deadline: started + opts.budget,
-        seq: AtomicUsize::new(0),
-    };
     std::thread::scope(|s| {
+        // The guiding scan runs while the first cells do.
         let scan = s.spawn(guidance);
         let mut obs = Observed {
             baseline: base.clone(),
@@ -253,21 +241,56 @@ pub fn run(
             guidance: Guidance::default(),
             wall: Duration::ZERO,
         };
-
-        // A/A and the first one-dimension cells together (one batch keeps both cores busy).
+        let deadline = started + opts.budget;
+        // The A/A pair and the first one-dimension cells in one batch, the
+        // baseline first. If the baseline gets no provider turn over an
+        // https:// base URL (the agent refuses the interception, or its TLS
+        // stack hangs), the cells not yet started are dropped and the batch
+        // runs again with a plain-http base URL; the report says so.
         let fixed = fixed_catalogue(&default_host(cfg));
-        let mut batch1: Vec<(String, Settings)> = vec![("baseline (repeat)".into(), base.clone())];
+        let mut batch1: Vec<(String, Settings)> = vec![
+            ("baseline".into(), base.clone()),
+            ("baseline (repeat)".into(), base.clone()),
+        ];
         for (d, vals) in &fixed {
             if let Some(v) = vals.get(1) {
                 batch1.push((format!("{d} = {v}"), base.with(d, v)));
             }
         }
-        let done = runner.batch(batch1, true);
+        let https = cfg.base_scheme == "https";
+        let turn = |r: &RunResult| r.error.is_some() || provider_requests(r) > 0 || !https;
+        let mut used = cfg.clone();
+        let mut done =
+            Runner::new(&used, target, opts, deadline, 0).batch_gated(batch1.clone(), true, &turn);
+        let first_ok = done
+            .first()
+            .and_then(|(_, _, r)| r.as_ref())
+            .is_some_and(turn);
+        if !first_ok {
+            let mut alt = cfg.clone();
+            "http".clone_into(&mut alt.base_scheme);
+            let retry = Runner::new(&alt, target, opts, deadline, 1000).batch(batch1, true);
+            if retry
+                .first()
+                .and_then(|(_, _, r)| r.as_ref())
+                .is_some_and(|r| provider_requests(r) > 0)
+            {
+                obs.notes.push(
+                    "the agent made no provider request with an https:// base URL inside the sandbox; \
+                     the base URL is plain http:// in every cell (hard-coded HTTPS hosts are still intercepted)"
+                        .to_owned(),
+                );
+                used = alt;
+                done = retry;
+            }
+        }
+        let cfg = &used;
+        let runner = Runner::new(cfg, target, opts, deadline, 2000);
         let mut done = done.into_iter();
-        let a1 = first;
+        let (_, _, a1) = done.next().expect("baseline");
+        let a1 = a1.unwrap_or_default();
         let (_, _, a2) = done.next().expect("repeat");
         let a2 = a2.unwrap_or_default();
-        obs.notes.extend(early_notes);
         for r in [&a1, &a2] {
             if let Some(e) = &r.error {
                 return Err(ExperimentError::Sandbox(e.clone()));

@@ -38,7 +38,10 @@ pub fn part_name(pointer: &str) -> String {
     let mut out = String::new();
     for tok in rest.split('/') {
         let tok = tok.replace("~1", "/").replace("~0", "~");
-        if tok.chars().all(|c| c.is_ascii_digit()) && !tok.is_empty() {
+        if tok.starts_with('[') && tok.ends_with(']') {
+            // An array element aligned by its name (`tools[name=Bash]`).
+            out.push_str(&tok);
+        } else if tok.chars().all(|c| c.is_ascii_digit()) && !tok.is_empty() {
             let _ = write!(out, "[{tok}]");
         } else {
             if !out.is_empty() {

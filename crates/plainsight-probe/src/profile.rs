@@ -46,12 +46,12 @@ pub static PROFILES: &[Profile] = &[
         commands: &["claude"],
         family: Family::Anthropic,
         base_url_env: &["ANTHROPIC_BASE_URL"],
-        // Plain http for the base URL: inside the sandbox Claude Code 2.x
-        // stalls before its first request to an https:// base URL (no
-        // handshake reaches the capture server; other agents and hard-coded
-        // HTTPS hosts are intercepted fine). The host, which is what the
-        // matrix varies, is the same.
-        default_base_url: "http://api.anthropic.com",
+        // https, as shipped: Claude Code completes its turn over the run's
+        // CA inside the sandbox. (An earlier "stall" was the first request
+        // arriving after 10-20 s on a loaded machine, past the cell limit;
+        // the experiment still falls back to http:// if an agent gets no
+        // provider turn over https, and says so.)
+        default_base_url: "https://api.anthropic.com",
         key_env: &["ANTHROPIC_API_KEY"],
         api_key: "sk-ant-api03-plainsightprobe0000000000000000000000000000000000000000000000000000000000000000000-AAAAAAAA",
         env: &[],
