@@ -40,7 +40,13 @@ pub(crate) fn open(
     match kind {
         Sniff::Gzip => open_gzip(c, chain, data, depth, budget, &label),
         Sniff::Tar => {
-            let r = LimitedReader::new(data.bytes(), Rc::clone(budget), None, label.clone());
+            let r = LimitedReader::new(
+                data.bytes(),
+                Rc::clone(budget),
+                None,
+                label.clone(),
+                String::new(),
+            );
             read_tar(c, chain, r, depth, budget, &label, None)
         }
         Sniff::Zip => read_zip(c, chain, data, depth, budget, &label),
@@ -63,6 +69,7 @@ fn open_gzip(
         Rc::clone(budget),
         Some(Compressed::Live(counter.clone())),
         label.to_string(),
+        String::new(),
     );
     let gz_err = |e: io::Error, budget: &Budget, counter: &Counter| {
         budget
@@ -217,7 +224,7 @@ fn read_tar<R: Read>(
             shown(&name),
             entry.raw_header_position()
         );
-        budget.entry(&place)?;
+        budget.entry(label, &place)?;
         let et = entry.header().entry_type();
         if et.is_dir() || et.is_pax_global_extensions() || et.is_pax_local_extensions() {
             continue;
@@ -264,7 +271,7 @@ fn read_zip(
     refuse_overlapping_entries(&mut zipped, label)?;
     let mut files = Vec::new();
     for i in 0..zipped.len() {
-        budget.entry(&format!("zip entry #{i}"))?;
+        budget.entry(label, &format!("zip entry #{i}"))?;
         let mut file = match zipped.by_index(i) {
             Ok(file) => file,
             Err(
@@ -300,6 +307,7 @@ fn read_zip(
             &mut file,
             Rc::clone(budget),
             Some(Compressed::Fixed(compressed)),
+            label.to_string(),
             place.clone(),
         );
         match read_entry(c, label, "zip", &name, size, reader) {

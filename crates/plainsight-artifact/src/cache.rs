@@ -102,7 +102,7 @@ impl Cache {
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
     let err = |e| ArtifactError::Cache {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(err)?;
