@@ -47,7 +47,7 @@ impl Budget {
         let n = self.entries.get() + 1;
         self.entries.set(n);
         if n > self.limits.max_entries {
-            return Err(self.limit_error(
+            return Err(Budget::limit_error(
                 input,
                 place,
                 "entry count",
@@ -63,7 +63,7 @@ impl Budget {
         let total = self.total.get().saturating_add(n);
         self.total.set(total);
         if total > self.limits.max_total_uncompressed {
-            self.record(self.limit_error(
+            self.record(Budget::limit_error(
                 input,
                 place,
                 "total uncompressed size",
@@ -88,7 +88,6 @@ impl Budget {
     }
 
     pub fn limit_error(
-        &self,
         input: &str,
         place: &str,
         what: &'static str,
@@ -193,7 +192,7 @@ impl<R: Read> Read for LimitedReader<R> {
                 // Rounded up: the check is `out > input × max`, so the
                 // reported ratio must be above the limit too (not `200 > 200`).
                 let ratio = self.out.div_ceil(input.max(1));
-                self.budget.record(self.budget.limit_error(
+                self.budget.record(Budget::limit_error(
                     &self.input,
                     &self.place,
                     "compression ratio",
