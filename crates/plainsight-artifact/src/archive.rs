@@ -43,7 +43,13 @@ pub(crate) fn open(
             deliver(c, chain, inflated, depth, budget)
         }
         Sniff::Tar => {
-            let r = LimitedReader::new(data.bytes(), Rc::clone(budget), None, label.clone());
+            let r = LimitedReader::new(
+                data.bytes(),
+                Rc::clone(budget),
+                None,
+                label.clone(),
+                String::new(),
+            );
             let files = collect_tar(c, r, budget, &label, None)?;
             route(c, chain, files, depth, budget)
         }
@@ -94,6 +100,7 @@ pub(crate) fn inflate_gzip<R: Read>(
         Rc::clone(budget),
         Some(Compressed::Live(counter.clone())),
         label.to_string(),
+        String::new(),
     );
     let gz_err = |e: io::Error, budget: &Budget, counter: &Counter| {
         budget
@@ -239,7 +246,7 @@ fn collect_tar<R: Read>(
             shown(&name),
             entry.raw_header_position()
         );
-        budget.entry(&place)?;
+        budget.entry(label, &place)?;
         let et = entry.header().entry_type();
         if et.is_dir() || et.is_pax_global_extensions() || et.is_pax_local_extensions() {
             continue;
@@ -286,7 +293,7 @@ fn read_zip(
     refuse_overlapping_entries(&mut zipped, label)?;
     let mut files = Vec::new();
     for i in 0..zipped.len() {
-        budget.entry(&format!("zip entry #{i}"))?;
+        budget.entry(label, &format!("zip entry #{i}"))?;
         let mut file = match zipped.by_index(i) {
             Ok(file) => file,
             Err(
@@ -322,6 +329,7 @@ fn read_zip(
             &mut file,
             Rc::clone(budget),
             Some(Compressed::Fixed(compressed)),
+            label.to_string(),
             place.clone(),
         );
         match read_entry(c, label, "zip", &name, size, reader) {

@@ -81,14 +81,14 @@ impl Cache {
         let path = self.tarball_path(integrity);
         let err = |e| ArtifactError::Cache {
             path: path.clone(),
-            source: e,
+            error: e,
         };
         let dir = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir).map_err(err)?;
         let tmp = temp_name(&path);
         let file = fs::File::create(&tmp).map_err(|e| ArtifactError::Cache {
             path: tmp.clone(),
-            source: e,
+            error: e,
         })?;
         Ok(TarballWriter {
             file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
@@ -137,7 +137,7 @@ impl TarballWriter {
         };
         f.write_all(bytes).map_err(|e| ArtifactError::Cache {
             path: self.tmp.clone(),
-            source: e,
+            error: e,
         })
     }
 
@@ -145,7 +145,7 @@ impl TarballWriter {
     pub fn commit(mut self) -> Result<(), ArtifactError> {
         let err = |p: &Path, e| ArtifactError::Cache {
             path: p.to_path_buf(),
-            source: e,
+            error: e,
         };
         if let Some(f) = self.file.take() {
             let f = f.into_inner().map_err(|e| err(&self.tmp, e.into_error()))?;
@@ -181,7 +181,7 @@ fn temp_name(path: &Path) -> PathBuf {
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
     let err = |e| ArtifactError::Cache {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(err)?;

@@ -168,7 +168,7 @@ impl<'a> Collector<'a> {
                 }
                 let budget = match budget {
                     Some(b) => Rc::clone(b),
-                    None => Budget::new(&self.opts.limits, display_chain(&inner_chain)),
+                    None => Budget::new(&self.opts.limits),
                 };
                 archive::open(self, &inner_chain, &data, kind, depth + 1, &budget)
             }
@@ -286,7 +286,7 @@ pub(crate) fn open_path(
         } else {
             ArtifactError::Io {
                 input: display.to_string(),
-                source: e,
+                error: e,
             }
         }
     })?;
@@ -320,7 +320,7 @@ pub(crate) fn open_path(
 pub(crate) fn read_special(path: &Path, display: &str, max: u64) -> Result<Data, ArtifactError> {
     let io_err = |e| ArtifactError::Io {
         input: display.to_string(),
-        source: e,
+        error: e,
     };
     #[cfg(unix)]
     let f = {
@@ -359,7 +359,7 @@ pub(crate) fn read_special(path: &Path, display: &str, max: u64) -> Result<Data,
 pub(crate) fn map_file(path: &Path, display: &str) -> Result<Data, ArtifactError> {
     let io_err = |e| ArtifactError::Io {
         input: display.to_string(),
-        source: e,
+        error: e,
     };
     let mut f = File::open(path).map_err(io_err)?;
     let len = f.metadata().map_err(io_err)?.len();

@@ -18,7 +18,7 @@ pub fn unpack_npm(
 ) -> Result<Vec<String>, ArtifactError> {
     let io = |e: std::io::Error| ArtifactError::Io {
         input: dest.display().to_string(),
-        source: e,
+        error: e,
     };
     let gz = flate2::read::GzDecoder::new(tgz);
     let mut ar = tar::Archive::new(gz);

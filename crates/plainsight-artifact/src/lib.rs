@@ -197,11 +197,12 @@ pub struct Artifact {
 #[non_exhaustive]
 #[derive(Debug, Error)]
 pub enum ArtifactError {
-    #[error("{input}: {source}")]
+    /// The OS error is part of the message, not a `source`: an error
+    /// reporter that prints the chain (`{:#}`) would print it twice.
+    #[error("{input}: {error}")]
     Io {
         input: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{input}: no such file or directory (npm packages are named npm:<name>[@<version>])")]
     NotFound { input: String },
@@ -246,11 +247,10 @@ pub enum ArtifactError {
         expected: String,
         actual: String,
     },
-    #[error("cache {}: {source}", path.display())]
+    #[error("cache {}: {error}", path.display())]
     Cache {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 

@@ -30,7 +30,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -117,6 +117,54 @@ pub fn escape_name(name: &str) -> String {
     name.replace('/', "%2f")
 }
 
+/// The HTTP client for registries: rustls on ring with the configured roots,
+/// bounded connect/response/global timeouts.
+fn agent(cfg: &NpmConfig, notices: &mut Vec<String>) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(cfg.root_certs(notices))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_recv_response(Some(Duration::from_mins(1)))
+        .timeout_global(Some(Duration::from_mins(30)))
+        .user_agent(concat!("plainsight/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// The certificates of a PEM bundle; `None` (with a notice) when it cannot be
+/// read or holds none.
+fn read_pem_certs(
+    path: &Path,
+    what: &str,
+    notices: &mut Vec<String>,
+) -> Option<Vec<ureq::tls::Certificate<'static>>> {
+    let certs: Vec<_> = match std::fs::read(path) {
+        Ok(pem) => ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect(),
+        Err(e) => {
+            notices.push(format!(
+                "{what} {} not read ({e}); using built-in roots",
+                path.display()
+            ));
+            return None;
+        }
+    };
+    if certs.is_empty() {
+        notices.push(format!(
+            "{what} {} holds no certificates; using built-in roots",
+            path.display()
+        ));
+        return None;
+    }
+    Some(certs)
+}
+
 /// Registry configuration gathered from options, environment and `.npmrc`.
 #[derive(Clone, Debug, Default)]
 pub struct NpmConfig {
@@ -125,9 +173,12 @@ pub struct NpmConfig {
     /// `//host/path/` prefix → token. Never printed (see `Debug` below).
     tokens: Vec<(String, Secret)>,
     /// PEM bundle of trusted roots, replacing the built-in Mozilla roots
-    /// (npm `cafile`, else `SSL_CERT_FILE`, else `NODE_EXTRA_CA_CERTS`):
-    /// what makes a TLS-inspecting corporate proxy work, as it does for npm.
+    /// (npm `cafile`, else `SSL_CERT_FILE`), as npm and OpenSSL do.
     pub cafile: Option<PathBuf>,
+    /// PEM bundle of roots trusted *in addition* (`NODE_EXTRA_CA_CERTS`, as
+    /// Node reads it): a TLS-inspecting corporate proxy's CA, while every
+    /// public registry stays reachable.
+    pub extra_ca: Option<PathBuf>,
 }
 
 #[derive(Clone, Default)]
@@ -222,42 +273,43 @@ impl NpmConfig {
         }
         if cfg.cafile.is_none() {
             cfg.cafile = env("SSL_CERT_FILE")
-                .or_else(|| env("NODE_EXTRA_CA_CERTS"))
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
         }
+        cfg.extra_ca = env("NODE_EXTRA_CA_CERTS")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         cfg
     }
 
     /// Trusted roots: the `cafile` bundle if one is configured and readable,
-    /// else Mozilla's (webpki-roots). A bad bundle is reported, not fatal.
+    /// else Mozilla's; plus the `extra_ca` bundle if there is one. A bad
+    /// bundle is reported, not fatal.
     fn root_certs(&self, notices: &mut Vec<String>) -> ureq::tls::RootCerts {
-        let Some(path) = &self.cafile else {
-            return ureq::tls::RootCerts::WebPki;
-        };
-        let certs: Vec<_> = match std::fs::read(path) {
-            Ok(pem) => ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect(),
-            Err(e) => {
-                notices.push(format!(
-                    "CA bundle {} not read ({e}); using built-in roots",
-                    path.display()
-                ));
-                return ureq::tls::RootCerts::WebPki;
+        let base = self
+            .cafile
+            .as_deref()
+            .and_then(|path| read_pem_certs(path, "CA bundle", notices));
+        let extra = self
+            .extra_ca
+            .as_deref()
+            .and_then(|path| read_pem_certs(path, "NODE_EXTRA_CA_CERTS", notices));
+        match (base, extra) {
+            (None, None) => ureq::tls::RootCerts::WebPki,
+            (Some(base), None) => ureq::tls::RootCerts::new_with_certs(&base),
+            (base, Some(extra)) => {
+                // Mozilla's roots as certificates (the same list webpki-roots
+                // holds as trust anchors), so the extra ones can join them.
+                let mut all = base.unwrap_or_else(|| {
+                    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                        .iter()
+                        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                        .collect()
+                });
+                all.extend(extra);
+                ureq::tls::RootCerts::new_with_certs(&all)
             }
-        };
-        if certs.is_empty() {
-            notices.push(format!(
-                "CA bundle {} holds no certificates; using built-in roots",
-                path.display()
-            ));
-            return ureq::tls::RootCerts::WebPki;
         }
-        ureq::tls::RootCerts::new_with_certs(&certs)
     }
 
     /// The registry serving `name` (its scope's, if configured).
@@ -955,10 +1007,10 @@ fn stream_into<R: Read>(
     let result = match read_head {
         Err(e) => Err(ArtifactError::Io {
             input: name.to_string(),
-            source: e,
+            error: e,
         }),
         Ok(_) if head.starts_with(&[0x1f, 0x8b]) => {
-            let budget = Budget::new(&c.opts.limits, name.to_string());
+            let budget = Budget::new(&c.opts.limits);
             let stream = std::io::Cursor::new(head).chain(&mut *incoming);
             archive::inflate_gzip(c, &chain, stream, &budget, name).map(|inflated| {
                 Box::new(move |c: &mut Collector<'_>| {
@@ -979,7 +1031,7 @@ fn stream_into<R: Read>(
                 }
                 Err(e) => Err(ArtifactError::Io {
                     input: name.to_string(),
-                    source: e,
+                    error: e,
                 }),
             }
         }
@@ -1270,17 +1322,7 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     pub fn new(cfg: NpmConfig, opts: &RegistryOptions) -> Registry {
         let mut setup_notices = Vec::new();
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(cfg.root_certs(&mut setup_notices))
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_recv_response(Some(Duration::from_mins(1)))
-            .timeout_global(Some(Duration::from_mins(30)))
-            .user_agent(concat!("plainsight/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = agent(&cfg, &mut setup_notices);
         Registry {
             cfg,
             agent,
@@ -1518,6 +1560,99 @@ mod tests {
         ));
         assert!(!same_project("agent", "@img/sharp-linux-x64"));
         assert!(!same_project("my-agent", "sharp-linux-x64"));
+    }
+
+    #[test]
+    fn node_extra_ca_certs_adds_to_the_roots() {
+        // Issue 8: NODE_EXTRA_CA_CERTS replaced Mozilla's roots, so a
+        // corporate CA broke every public registry. A CA generated here signs
+        // a loopback server's certificate; with the CA added, the server is
+        // trusted and the public roots are all still there.
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "plainsight test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let ca_pem = t.path().join("corp-ca.pem");
+        std::fs::write(&ca_pem, ca_cert.pem()).unwrap();
+
+        let env = |k: &str| (k == "NODE_EXTRA_CA_CERTS").then(|| ca_pem.display().to_string());
+        let cfg = NpmConfig::load(None, &env, &[]);
+        let mut notices = Vec::new();
+        let ureq::tls::RootCerts::Specific(roots) = cfg.root_certs(&mut notices) else {
+            panic!("not a specific root list");
+        };
+        assert!(notices.is_empty(), "{notices:?}");
+        assert_eq!(
+            roots.len(),
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + 1
+        );
+        assert!(roots.iter().any(|c| c.der() == ca_cert.der().as_ref()));
+
+        // A real TLS handshake on loopback through the registry client.
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+        let server = Arc::new(server);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let serve = std::thread::spawn(move || {
+            for _ in 0..2 {
+                let (tcp, _) = listener.accept().unwrap();
+                let conn = rustls::ServerConnection::new(Arc::clone(&server)).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.ends_with(b"\r\n\r\n") {
+                    match std::io::Read::read(&mut tls, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if req.is_empty() {
+                    continue; // the client refused the certificate
+                }
+                let _ = std::io::Write::write_all(
+                    &mut tls,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+                tls.conn.send_close_notify();
+                let _ = std::io::Write::flush(&mut tls);
+            }
+        });
+        let url = format!("https://localhost:{port}/");
+        // Without the extra CA the certificate is refused ...
+        let plain = agent(&NpmConfig::load(None, &|_| None, &[]), &mut Vec::new());
+        assert!(plain.get(&url).call().is_err());
+        // ... with it, it is trusted.
+        let mut body = String::new();
+        agent(&cfg, &mut Vec::new())
+            .get(&url)
+            .call()
+            .unwrap()
+            .into_body()
+            .into_reader()
+            .read_to_string(&mut body)
+            .unwrap();
+        assert_eq!(body, "ok");
+        serve.join().unwrap();
     }
 
     #[test]

@@ -95,6 +95,15 @@ pub enum InspectError {
     },
     #[error("{name}: {size} bytes is over the limit of {limit} bytes (--max-size)")]
     TooLarge { name: String, size: u64, limit: u64 },
+    #[error("{name}:{line}:{column}: not a valid HAR: {pointer} {message}")]
+    InvalidHar {
+        name: String,
+        line: u32,
+        column: u32,
+        /// RFC 6901 pointer of the offending value.
+        pointer: String,
+        message: String,
+    },
     #[error("{name}:{line}:{column}: JSON nested deeper than {limit} levels (--max-depth)")]
     TooDeep {
         name: String,

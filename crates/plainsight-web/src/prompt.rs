@@ -57,9 +57,13 @@ pub fn parts(body: &[u8]) -> Body {
             parts: strings
                 .into_iter()
                 .filter(|s| s.kind == StringKind::Value)
-                .map(|s| Part {
-                    name: path::part_name(&s.path).unwrap_or_else(|| "(root)".into()),
-                    pointer: path::pointer(&s.path),
+                .map(|s| {
+                    let steps = s.path.to_vec();
+                    (s, steps)
+                })
+                .map(|(s, steps)| Part {
+                    name: path::part_name(&steps).unwrap_or_else(|| "(root)".into()),
+                    pointer: path::pointer(&steps),
                     text: s.text,
                     raw: s.raw,
                     map: Some(s.map),

@@ -708,3 +708,77 @@ fn min_severity_filters_output_not_the_exit_code() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"], serde_json::json!([]));
 }
+
+#[test]
+fn os_errors_are_printed_once() {
+    // Issue 8: the OS error was both in the message and its source, and the
+    // chain printer showed it twice. ENOTDIR works whatever the user (root
+    // reads unreadable files).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.js");
+    std::fs::write(&file, "1\n").unwrap();
+    let below = file.join("child.js");
+    for verb in ["scan", "inspect"] {
+        let out = plainsight()
+            .args([verb, below.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{verb}");
+        let err = stderr_of(&out);
+        assert_eq!(err.matches("os error 20").count(), 1, "{verb}: {err}");
+        assert!(err.contains("child.js"), "{verb}: {err}");
+    }
+}
+
+#[test]
+fn malformed_har_is_an_error_naming_input_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    for (body, pointer) in [
+        (r#"{"log":{"entries":{"0":{}}}}"#, "/log/entries"),
+        (
+            r#"{"log":{"entries":[{"request":{"method":"POST","postData":{"text":["x"]}}}]}}"#,
+            "/log/entries/0/request/postData/text",
+        ),
+    ] {
+        let p = dir.path().join("capture.har");
+        std::fs::write(&p, body).unwrap();
+        let out = plainsight()
+            .args(["inspect", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("capture.har:1:")
+                && err.contains(pointer)
+                && err.contains("not a valid HAR"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_file_over_the_memory_ceiling_is_not_analysed_not_clean() {
+    // Issue 8: JavaScript costs ~100× its size to analyse, so the file size
+    // limit did not bound memory. Over --max-unit-memory a file is refused
+    // before parsing, reported `not analysed [limit]`, and the exit is 2.
+    let dir = tempfile::tempdir().unwrap();
+    let covert = std::fs::read_to_string(fixture("covert.js")).unwrap();
+    std::fs::write(dir.path().join("covert.js"), &covert).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "--max-unit-memory", "1K", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not analysed [limit]"), "{stdout}");
+    assert!(stdout.contains("max_unit_memory"), "{stdout}");
+    // The default ceiling lets the same file through, finding and all.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+}

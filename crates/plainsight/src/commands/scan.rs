@@ -73,6 +73,11 @@ pub struct Args {
     /// parsing) before a file is reported as too deep and not analysed.
     #[arg(long, default_value_t = 6000, value_name = "N")]
     pub max_depth: u32,
+    /// Most memory the analysis of one JavaScript file may be expected to
+    /// take (estimated at 120 bytes per byte of source); a larger file is reported
+    /// as not analysed (limit) instead of exhausting memory (suffixes K, M, G, T).
+    #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
+    pub max_unit_memory: u64,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -100,6 +105,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let js = ScanOptions {
         max_file_size: args.max_file_size,
         max_depth: args.max_depth,
+        max_unit_memory: args.max_unit_memory,
         ..ScanOptions::default()
     };
     let jobs = args.jobs.map_or_else(
