@@ -937,7 +937,14 @@ fn browser_real_probe_report_matrix() {
         "{variant_values:?}"
     );
     assert_eq!(
-        b.eval("[...document.querySelectorAll('tr')].some(r => r.textContent.includes('locale') && r.querySelector('td.gcell.variant'))").unwrap(),
+        b.eval("[...document.querySelectorAll('table.grid tr th')].some(h => h.textContent.trim() === 'locale')").unwrap(),
+        true,
+        "the grid has a row for the locale"
+    );
+    assert_eq!(
+        // The locale's own row of the grid (group cells, which set every
+        // dimension at once, are listed under Combinations).
+        b.eval("[...document.querySelectorAll('table.grid tr')].some(r => r.querySelector('th')?.textContent.trim() === 'locale' && r.querySelector('td.gcell.variant'))").unwrap(),
         false,
         "the locale did not change what was sent"
     );
