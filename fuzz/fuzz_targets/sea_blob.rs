@@ -1,5 +1,5 @@
 //! The Node SEA blob reader on arbitrary bytes: errors are fine, panics are
-//! not, and the main script must lie inside the blob.
+//! not, and the main script and every asset must lie inside the blob.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(b) = sea::parse_blob(blob) {
         assert!(b.main.start <= b.main.end && b.main.end <= blob.len());
+        for (_, r) in &b.assets {
+            assert!(r.start <= r.end && r.end <= blob.len());
+        }
     }
     let _ = sea::find_by_magic(blob);
     let _ = sea::fuse(blob);

@@ -38,31 +38,69 @@ pub(crate) fn open(
 ) -> Result<(), ArtifactError> {
     let label = display_chain(chain);
     match kind {
-        Sniff::Gzip => open_gzip(c, chain, data, depth, budget, &label),
+        Sniff::Gzip => {
+            let inflated = inflate_gzip(c, chain, data.bytes(), budget, &label)?;
+            deliver(c, chain, inflated, depth, budget)
+        }
         Sniff::Tar => {
-            let r = LimitedReader::new(data.bytes(), Rc::clone(budget), None, label.clone());
-            read_tar(c, chain, r, depth, budget, &label, None)
+            let r = LimitedReader::new(
+                data.bytes(),
+                Rc::clone(budget),
+                None,
+                label.clone(),
+                String::new(),
+            );
+            let files = collect_tar(c, r, budget, &label, None)?;
+            route(c, chain, files, depth, budget)
         }
         Sniff::Zip => read_zip(c, chain, data, depth, budget, &label),
         Sniff::Exe | Sniff::Text => Ok(()),
     }
 }
 
-fn open_gzip(
+/// What inflating a gzip stream leaves to hand on, before anything in it
+/// is looked at: the kept entries of a tar, or one decompressed file.
+/// Splitting reading from routing lets a caller verify the compressed
+/// bytes (npm's streamed tarballs) between the two.
+pub(crate) enum Inflated {
+    Tar(Vec<(String, Data)>),
+    File(String, Data),
+    Nothing,
+}
+
+/// Route what [`inflate_gzip`] kept.
+pub(crate) fn deliver(
     c: &mut Collector<'_>,
     chain: &[String],
-    data: &Data,
+    inflated: Inflated,
     depth: usize,
     budget: &Rc<Budget>,
-    label: &str,
 ) -> Result<(), ArtifactError> {
+    match inflated {
+        Inflated::Tar(files) => route(c, chain, files, depth, budget),
+        Inflated::File(name, data) => c.blob(chain, &name, data, Hint::Found, depth, Some(budget)),
+        Inflated::Nothing => Ok(()),
+    }
+}
+
+/// Inflate a gzip stream read from `compressed` (a buffer, or a network
+/// body as it arrives) under `budget`: a tar's candidate entries, or the
+/// single decompressed file.
+pub(crate) fn inflate_gzip<R: Read>(
+    c: &mut Collector<'_>,
+    chain: &[String],
+    compressed: R,
+    budget: &Rc<Budget>,
+    label: &str,
+) -> Result<Inflated, ArtifactError> {
     let counter = Counter::default();
-    let gz = MultiGzDecoder::new(CountingReader::new(data.bytes(), counter.clone()));
+    let gz = MultiGzDecoder::new(CountingReader::new(compressed, counter.clone()));
     let mut r = LimitedReader::new(
         gz,
         Rc::clone(budget),
         Some(Compressed::Live(counter.clone())),
         label.to_string(),
+        String::new(),
     );
     let gz_err = |e: io::Error, budget: &Budget, counter: &Counter| {
         budget
@@ -81,7 +119,7 @@ fn open_gzip(
         .map_err(|e| gz_err(e, budget, &counter))?;
     if sniff(&head) == Sniff::Tar {
         let stream = Cursor::new(head).chain(r);
-        return read_tar(c, chain, stream, depth, budget, label, Some(&counter));
+        return collect_tar(c, stream, budget, label, Some(&counter)).map(Inflated::Tar);
     }
     // A gzipped single file (`cli.js.gz`, or a gzipped executable).
     let max = c.opts.limits.max_file_size;
@@ -93,7 +131,7 @@ fn open_gzip(
         c.notice(format!(
             "{label}: skipped: decompressed content larger than the file size limit ({max} bytes)"
         ));
-        return Ok(());
+        return Ok(Inflated::Nothing);
     }
     let outer = chain.last().map_or("", String::as_str);
     let name = outer
@@ -101,14 +139,7 @@ fn open_gzip(
         .or_else(|| outer.strip_suffix(".tgz").map(|_| ""))
         .filter(|s| !s.is_empty())
         .map_or_else(|| format!("{outer} (decompressed)"), str::to_string);
-    c.blob(
-        chain,
-        &name,
-        Data::from_vec(head),
-        Hint::Found,
-        depth,
-        Some(budget),
-    )
+    Ok(Inflated::File(name, Data::from_vec(head)))
 }
 
 /// `..` components, absolute paths and Windows drive/UNC roots.
@@ -118,7 +149,6 @@ pub(crate) fn is_traversal(name: &str) -> bool {
         || n.split('/').any(|p| p == "..")
         || (n.len() >= 2 && n.as_bytes()[1] == b':' && n.as_bytes()[0].is_ascii_alphabetic())
 }
-
 /// Names shown in notices: control and invisible characters escaped, so a
 /// hostile entry name cannot rewrite the terminal line it is reported on.
 pub(crate) fn shown(name: &str) -> String {
@@ -181,15 +211,14 @@ fn read_entry<R: Read>(
     Ok(Some(buf))
 }
 
-fn read_tar<R: Read>(
+/// Read a tar stream, keeping the entries worth scanning (nothing routed yet).
+fn collect_tar<R: Read>(
     c: &mut Collector<'_>,
-    chain: &[String],
     reader: R,
-    depth: usize,
     budget: &Rc<Budget>,
     label: &str,
     gz: Option<&Counter>,
-) -> Result<(), ArtifactError> {
+) -> Result<Vec<(String, Data)>, ArtifactError> {
     let mut ar = tar::Archive::new(reader);
     let mut files = Vec::new();
     let mut next_offset = 0u64;
@@ -217,7 +246,7 @@ fn read_tar<R: Read>(
             shown(&name),
             entry.raw_header_position()
         );
-        budget.entry(&place)?;
+        budget.entry(label, &place)?;
         let et = entry.header().entry_type();
         if et.is_dir() || et.is_pax_global_extensions() || et.is_pax_local_extensions() {
             continue;
@@ -242,7 +271,7 @@ fn read_tar<R: Read>(
             files.push((name, Data::from_vec(buf)));
         }
     }
-    route(c, chain, files, depth, budget)
+    Ok(files)
 }
 
 fn read_zip(
@@ -264,7 +293,7 @@ fn read_zip(
     refuse_overlapping_entries(&mut zipped, label)?;
     let mut files = Vec::new();
     for i in 0..zipped.len() {
-        budget.entry(&format!("zip entry #{i}"))?;
+        budget.entry(label, &format!("zip entry #{i}"))?;
         let mut file = match zipped.by_index(i) {
             Ok(file) => file,
             Err(
@@ -300,6 +329,7 @@ fn read_zip(
             &mut file,
             Rc::clone(budget),
             Some(Compressed::Fixed(compressed)),
+            label.to_string(),
             place.clone(),
         );
         match read_entry(c, label, "zip", &name, size, reader) {

@@ -74,6 +74,29 @@ impl Cache {
         write_atomic(&self.tarball_path(integrity), bytes)
     }
 
+    /// A writer for a tarball that is being downloaded: bytes go to a
+    /// temporary file, which [`TarballWriter::commit`] renames into place
+    /// once the caller has verified them (dropped uncommitted, it is removed).
+    pub fn tarball_writer(&self, integrity: &Integrity) -> Result<TarballWriter, ArtifactError> {
+        let path = self.tarball_path(integrity);
+        let err = |e| ArtifactError::Cache {
+            path: path.clone(),
+            error: e,
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(err)?;
+        let tmp = temp_name(&path);
+        let file = fs::File::create(&tmp).map_err(|e| ArtifactError::Cache {
+            path: tmp.clone(),
+            error: e,
+        })?;
+        Ok(TarballWriter {
+            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            tmp,
+            path,
+        })
+    }
+
     fn version_path(&self, registry: &str, name: &str, version: &str) -> PathBuf {
         let key = sha2::Sha256::digest(format!("{registry}\0{name}\0{version}").as_bytes());
         self.root
@@ -99,20 +122,70 @@ impl Cache {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
-    let err = |e| ArtifactError::Cache {
-        path: path.to_path_buf(),
-        source: e,
-    };
+/// A tarball written while it downloads (see [`Cache::tarball_writer`]).
+#[derive(Debug)]
+pub struct TarballWriter {
+    file: Option<std::io::BufWriter<fs::File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl TarballWriter {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), ArtifactError> {
+        let Some(f) = &mut self.file else {
+            return Ok(());
+        };
+        f.write_all(bytes).map_err(|e| ArtifactError::Cache {
+            path: self.tmp.clone(),
+            error: e,
+        })
+    }
+
+    /// Flush, sync and rename into place: call only for verified bytes.
+    pub fn commit(mut self) -> Result<(), ArtifactError> {
+        let err = |p: &Path, e| ArtifactError::Cache {
+            path: p.to_path_buf(),
+            error: e,
+        };
+        if let Some(f) = self.file.take() {
+            let f = f.into_inner().map_err(|e| err(&self.tmp, e.into_error()))?;
+            f.sync_all().map_err(|e| err(&self.tmp, e))?;
+        }
+        fs::rename(&self.tmp, &self.path).map_err(|e| err(&self.path, e))
+    }
+}
+
+impl Drop for TarballWriter {
+    fn drop(&mut self) {
+        if self.file.is_some() || self.tmp.exists() {
+            self.file = None;
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A temporary name beside `path`, unique per process and call.
+fn temp_name(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(err)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
+    dir.join(format!(
+        ".{}.{}.{n}.tmp",
         path.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         std::process::id()
-    ));
+    ))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    let err = |e| ArtifactError::Cache {
+        path: path.to_path_buf(),
+        error: e,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(err)?;
+    let tmp = temp_name(path);
     let mut f = fs::File::create(&tmp).map_err(err)?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
@@ -149,6 +222,25 @@ mod tests {
         fs::write(cache.tarball_path(&i), b"abd").unwrap();
         assert!(cache.tarball(&i).is_none());
         assert!(!cache.tarball_path(&i).exists());
+    }
+
+    #[test]
+    fn streamed_tarballs_appear_only_when_committed() {
+        let t = tempfile::tempdir().unwrap();
+        let cache = Cache::new(t.path().to_path_buf());
+        let i = sri(b"abcdef");
+        let mut w = cache.tarball_writer(&i).unwrap();
+        w.write(b"abc").unwrap();
+        assert!(cache.tarball(&i).is_none());
+        drop(w);
+        // Dropped uncommitted: nothing left behind, not even the temp file.
+        assert_eq!(fs::read_dir(t.path().join("tarballs")).unwrap().count(), 0);
+        let mut w = cache.tarball_writer(&i).unwrap();
+        w.write(b"abc").unwrap();
+        w.write(b"def").unwrap();
+        w.commit().unwrap();
+        assert_eq!(cache.tarball(&i).unwrap().bytes(), b"abcdef");
+        assert_eq!(fs::read_dir(t.path().join("tarballs")).unwrap().count(), 1);
     }
 
     #[test]

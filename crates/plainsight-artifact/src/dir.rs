@@ -49,7 +49,7 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path) -> Result<(), ArtifactErr
         }
         let io_err = |e| ArtifactError::Io {
             input: display.clone(),
-            source: e,
+            error: e,
         };
         let len = fs::symlink_metadata(&f).map_err(io_err)?.len();
         let is_bin = bins.contains(&normalize(&f));
@@ -83,18 +83,18 @@ fn collect(c: &mut Collector<'_>, dir: &Path, out: &mut Vec<PathBuf>) -> Result<
     let display = || dir.to_string_lossy().into_owned();
     let rd = fs::read_dir(dir).map_err(|e| ArtifactError::Io {
         input: display(),
-        source: e,
+        error: e,
     })?;
     for entry in rd {
         let entry = entry.map_err(|e| ArtifactError::Io {
             input: display(),
-            source: e,
+            error: e,
         })?;
         let path = entry.path();
         // `file_type` does not follow symlinks.
         let ft = entry.file_type().map_err(|e| ArtifactError::Io {
             input: path.to_string_lossy().into_owned(),
-            source: e,
+            error: e,
         })?;
         if ft.is_symlink() {
             c.notice(format!("{}: symlink not followed", path.to_string_lossy()));

@@ -168,11 +168,11 @@ impl<'a> Collector<'a> {
                 }
                 let budget = match budget {
                     Some(b) => Rc::clone(b),
-                    None => Budget::new(&self.opts.limits, display_chain(&inner_chain)),
+                    None => Budget::new(&self.opts.limits),
                 };
                 archive::open(self, &inner_chain, &data, kind, depth + 1, &budget)
             }
-            Sniff::Exe => self.exe(chain, name, &data),
+            Sniff::Exe => self.exe(chain, name, &data, depth, budget),
             Sniff::Text => {
                 let b = data.bytes();
                 let js = match hint {
@@ -188,7 +188,14 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn exe(&mut self, chain: &[String], name: &str, data: &Data) -> Result<(), ArtifactError> {
+    fn exe(
+        &mut self,
+        chain: &[String],
+        name: &str,
+        data: &Data,
+        depth: usize,
+        budget: Option<&Rc<Budget>>,
+    ) -> Result<(), ArtifactError> {
         let mut own = chain.to_vec();
         own.push(name.to_string());
         let label = display_chain(&own);
@@ -209,6 +216,12 @@ impl<'a> Collector<'a> {
                     c.extend(rest);
                     u.chain = c;
                     self.out.units.push(u);
+                }
+                // Files the executable carries (SEA assets) are opened like
+                // files found in an archive, under the executable's chain,
+                // with the same nesting depth and budget.
+                for (asset, bytes) in contents.embedded {
+                    self.blob(&own, &asset, bytes, Hint::Found, depth, budget)?;
                 }
                 Ok(())
             }
@@ -273,7 +286,7 @@ pub(crate) fn open_path(
         } else {
             ArtifactError::Io {
                 input: display.to_string(),
-                source: e,
+                error: e,
             }
         }
     })?;
@@ -307,7 +320,7 @@ pub(crate) fn open_path(
 pub(crate) fn read_special(path: &Path, display: &str, max: u64) -> Result<Data, ArtifactError> {
     let io_err = |e| ArtifactError::Io {
         input: display.to_string(),
-        source: e,
+        error: e,
     };
     #[cfg(unix)]
     let f = {
@@ -346,7 +359,7 @@ pub(crate) fn read_special(path: &Path, display: &str, max: u64) -> Result<Data,
 pub(crate) fn map_file(path: &Path, display: &str) -> Result<Data, ArtifactError> {
     let io_err = |e| ArtifactError::Io {
         input: display.to_string(),
-        source: e,
+        error: e,
     };
     let mut f = File::open(path).map_err(io_err)?;
     let len = f.metadata().map_err(io_err)?.len();

@@ -75,9 +75,63 @@ impl Integrity {
         self.algorithm.digest(bytes) == self.digest
     }
 
+    /// An incremental hasher under this hash's algorithm, for bytes that
+    /// are checked as they arrive.
+    pub fn hasher(&self) -> Hasher {
+        Hasher(match self.algorithm {
+            Algorithm::Sha256 => State::Sha256(sha2::Sha256::new()),
+            Algorithm::Sha384 => State::Sha384(sha2::Sha384::new()),
+            Algorithm::Sha512 => State::Sha512(sha2::Sha512::new()),
+        })
+    }
+
     /// A file-name-safe key: `sha512-<hex>`.
     pub fn cache_key(&self) -> String {
         format!("{}-{}", self.algorithm.name(), hex(&self.digest))
+    }
+}
+
+/// Hashes bytes fed in pieces; [`Hasher::finish`] gives their [`Integrity`].
+#[derive(Clone)]
+pub struct Hasher(State);
+
+#[derive(Clone)]
+enum State {
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        match &mut self.0 {
+            State::Sha256(h) => h.update(bytes),
+            State::Sha384(h) => h.update(bytes),
+            State::Sha512(h) => h.update(bytes),
+        }
+    }
+
+    pub fn finish(self) -> Integrity {
+        match self.0 {
+            State::Sha256(h) => Integrity {
+                algorithm: Algorithm::Sha256,
+                digest: h.finalize().to_vec(),
+            },
+            State::Sha384(h) => Integrity {
+                algorithm: Algorithm::Sha384,
+                digest: h.finalize().to_vec(),
+            },
+            State::Sha512(h) => Integrity {
+                algorithm: Algorithm::Sha512,
+                digest: h.finalize().to_vec(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hasher")
     }
 }
 
@@ -118,6 +172,11 @@ mod tests {
         assert!(!i.matches(b"tarball bytez"));
         assert_eq!(i.to_string(), sri);
         assert_eq!(i.of(data), i);
+        // Fed in pieces, the same digest.
+        let mut h = i.hasher();
+        h.update(b"tarball ");
+        h.update(b"bytes");
+        assert_eq!(h.finish(), i);
         assert!(i.cache_key().starts_with("sha512-") && i.cache_key().len() == 7 + 128);
     }
 

@@ -1,6 +1,8 @@
 //! The artifact layer: turns any input the user names (a path to a JS file,
 //! directory, archive or executable, or an `npm:` spec) into [`Unit`]s, each
-//! with its location chain, for the analyzers. [`open`] is the whole API.
+//! with its location chain, for the analyzers. [`open`] is the whole API for
+//! one input; [`npm::Registry`] serves many versions of a package (`history`),
+//! and [`scan::scan_units`] hands units to their analyzers.
 //!
 //! Design decisions:
 //! - **Bytes are shared, not copied.** Files are memory-mapped once ([`Data`]);
@@ -34,8 +36,10 @@ mod dir;
 pub mod exe;
 mod input;
 pub mod integrity;
+pub mod layout;
 mod limits;
 pub mod npm;
+pub mod scan;
 
 /// Shared, cheaply sliceable bytes: a whole file (often memory-mapped) or a
 /// buffer, plus the range of it this unit covers. A 245 MB executable is mapped
@@ -193,11 +197,12 @@ pub struct Artifact {
 #[non_exhaustive]
 #[derive(Debug, Error)]
 pub enum ArtifactError {
-    #[error("{input}: {source}")]
+    /// The OS error is part of the message, not a `source`: an error
+    /// reporter that prints the chain (`{:#}`) would print it twice.
+    #[error("{input}: {error}")]
     Io {
         input: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{input}: no such file or directory (npm packages are named npm:<name>[@<version>])")]
     NotFound { input: String },
@@ -242,11 +247,10 @@ pub enum ArtifactError {
         expected: String,
         actual: String,
     },
-    #[error("cache {}: {source}", path.display())]
+    #[error("cache {}: {error}", path.display())]
     Cache {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 

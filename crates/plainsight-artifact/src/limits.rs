@@ -25,30 +25,30 @@ pub(crate) const RATIO_GRACE: u64 = 1 << 20;
 #[derive(Debug)]
 pub(crate) struct Budget {
     pub limits: Limits,
-    /// Display chain of the outermost archive, for messages.
-    pub input: String,
     total: Cell<u64>,
     entries: Cell<usize>,
     hit: RefCell<Option<ArtifactError>>,
 }
 
 impl Budget {
-    pub fn new(limits: &Limits, input: String) -> Rc<Budget> {
+    pub fn new(limits: &Limits) -> Rc<Budget> {
         Rc::new(Budget {
             limits: limits.clone(),
-            input,
             total: Cell::new(0),
             entries: Cell::new(0),
             hit: RefCell::new(None),
         })
     }
 
-    /// Count one more archive entry.
-    pub fn entry(&self, place: &str) -> Result<(), ArtifactError> {
+    /// Count one more archive entry (`place`, in the archive whose chain is
+    /// `input`: the budget is shared by nested archives, a message must name
+    /// the one it was exceeded in).
+    pub fn entry(&self, input: &str, place: &str) -> Result<(), ArtifactError> {
         let n = self.entries.get() + 1;
         self.entries.set(n);
         if n > self.limits.max_entries {
-            return Err(self.limit_error(
+            return Err(Budget::limit_error(
+                input,
                 place,
                 "entry count",
                 n as u64,
@@ -59,11 +59,12 @@ impl Budget {
     }
 
     /// Record `n` more uncompressed bytes; an error once over the limit.
-    fn consume(&self, n: u64, place: &str) -> Result<(), ()> {
+    fn consume(&self, n: u64, input: &str, place: &str) -> Result<(), ()> {
         let total = self.total.get().saturating_add(n);
         self.total.set(total);
         if total > self.limits.max_total_uncompressed {
-            self.record(self.limit_error(
+            self.record(Budget::limit_error(
+                input,
                 place,
                 "total uncompressed size",
                 total,
@@ -87,14 +88,14 @@ impl Budget {
     }
 
     pub fn limit_error(
-        &self,
+        input: &str,
         place: &str,
         what: &'static str,
         value: u64,
         limit: u64,
     ) -> ArtifactError {
         ArtifactError::Limit {
-            input: self.input.clone(),
+            input: input.to_string(),
             place: place.to_string(),
             what,
             value,
@@ -141,6 +142,8 @@ pub(crate) struct LimitedReader<R> {
     /// compressed size (zip entries declare theirs).
     compressed: Option<Compressed>,
     out: u64,
+    /// Chain of the archive read, and the place in it.
+    input: String,
     place: String,
 }
 
@@ -154,6 +157,7 @@ impl<R: Read> LimitedReader<R> {
         inner: R,
         budget: Rc<Budget>,
         compressed: Option<Compressed>,
+        input: String,
         place: String,
     ) -> Self {
         LimitedReader {
@@ -161,6 +165,7 @@ impl<R: Read> LimitedReader<R> {
             budget,
             compressed,
             out: 0,
+            input,
             place,
         }
     }
@@ -170,7 +175,11 @@ impl<R: Read> Read for LimitedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
-        if self.budget.consume(n as u64, &self.place).is_err() {
+        if self
+            .budget
+            .consume(n as u64, &self.input, &self.place)
+            .is_err()
+        {
             return Err(io::Error::other("archive limit exceeded"));
         }
         if let Some(c) = &self.compressed {
@@ -183,7 +192,8 @@ impl<R: Read> Read for LimitedReader<R> {
                 // Rounded up: the check is `out > input × max`, so the
                 // reported ratio must be above the limit too (not `200 > 200`).
                 let ratio = self.out.div_ceil(input.max(1));
-                self.budget.record(self.budget.limit_error(
+                self.budget.record(Budget::limit_error(
+                    &self.input,
                     &self.place,
                     "compression ratio",
                     ratio,
@@ -206,9 +216,15 @@ mod tests {
             max_total_uncompressed: 10,
             ..Limits::default()
         };
-        let budget = Budget::new(&limits, "x.tgz".into());
+        let budget = Budget::new(&limits);
         let data = [0u8; 64];
-        let mut r = LimitedReader::new(&data[..], Rc::clone(&budget), None, "entry a".into());
+        let mut r = LimitedReader::new(
+            &data[..],
+            Rc::clone(&budget),
+            None,
+            "x.tgz".into(),
+            "entry a".into(),
+        );
         let mut sink = Vec::new();
         assert!(r.read_to_end(&mut sink).is_err());
         let e = budget.take_hit().expect("violation recorded");
@@ -225,13 +241,14 @@ mod tests {
             max_ratio: 2,
             ..Limits::default()
         };
-        let budget = Budget::new(&limits, "x".into());
+        let budget = Budget::new(&limits);
         // 1 KB "compressed" for 4 KB out: ratio 4 but under the grace size.
         let data = vec![0u8; 4096];
         let mut r = LimitedReader::new(
             &data[..],
             Rc::clone(&budget),
             Some(Compressed::Fixed(1024)),
+            "x".into(),
             "e".into(),
         );
         let mut sink = Vec::new();
@@ -242,6 +259,7 @@ mod tests {
             &data[..],
             Rc::clone(&budget),
             Some(Compressed::Fixed(1024)),
+            "x".into(),
             "e".into(),
         );
         assert!(r.read_to_end(&mut sink).is_err());
@@ -273,11 +291,11 @@ mod tests {
             max_entries: 2,
             ..Limits::default()
         };
-        let budget = Budget::new(&limits, "x".into());
-        budget.entry("a").unwrap();
-        budget.entry("b").unwrap();
+        let budget = Budget::new(&limits);
+        budget.entry("x", "a").unwrap();
+        budget.entry("x", "b").unwrap();
         assert!(matches!(
-            budget.entry("c"),
+            budget.entry("x", "c"),
             Err(ArtifactError::Limit {
                 what: "entry count",
                 value: 3,

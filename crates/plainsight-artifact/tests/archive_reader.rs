@@ -314,8 +314,54 @@ fn nested_archives_share_the_outer_budget() {
     )
     .unwrap_err();
     assert!(
-        matches!(e, ArtifactError::Limit { what: "total uncompressed size", ref input, .. } if input == "o.tar"),
+        matches!(e, ArtifactError::Limit { what: "total uncompressed size", ref input, .. } if input.starts_with("o.tar")),
         "{e}"
+    );
+}
+
+#[test]
+fn errors_two_archives_deep_name_the_whole_chain() {
+    // Issue 8: the shared budget named the outermost archive and the innermost
+    // entry, leaving out the archive in between.
+    let inner = build::zip(
+        &[("a.js", b"1\n"), ("b.js", b"2\n"), ("c.js", b"3\n")],
+        true,
+    );
+    let outer = build::tgz(&[("package/inner.zip", &inner)]);
+    let e = open_mem(
+        "outer.tgz",
+        outer,
+        Limits {
+            max_entries: 3,
+            ..Limits::default()
+        },
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(
+            "outer.tgz › package/inner.zip: entry count limit exceeded at zip entry #2"
+        ),
+        "{msg}"
+    );
+    // Total size tripped inside the inner archive.
+    let inner = build::zip(&[("big.js", &vec![b'a'; 300 << 10])], true);
+    let outer = build::tgz(&[("package/inner.zip", &inner)]);
+    let e = open_mem(
+        "outer.tgz",
+        outer,
+        Limits {
+            max_total_uncompressed: 200 << 10,
+            ..Limits::default()
+        },
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(
+            "outer.tgz › package/inner.zip: total uncompressed size limit exceeded at entry big.js"
+        ),
+        "{msg}"
     );
 }
 

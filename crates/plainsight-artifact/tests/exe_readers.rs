@@ -8,132 +8,9 @@ use plainsight_artifact::exe::{self, ExeError, ExeFormat, NATIVE_UNIT_PATH};
 use plainsight_artifact::{Data, Limits, UnitKind};
 use plainsight_core::codes::Rule;
 
-const TRAILER: &[u8; 16] = b"\n---- Bun! ----\n";
-
-/// A minimal little-endian ELF64 executable with the given sections and
-/// notes (one `PT_NOTE` segment), followed by `appended` bytes.
-fn elf(sections: &[(&str, Vec<u8>)], notes: &[(&str, Vec<u8>)], appended: &[u8]) -> Vec<u8> {
-    let phnum = u16::from(!notes.is_empty());
-    let mut b = vec![0u8; 64 + 56 * usize::from(phnum)];
-    // Code-ish filler so the file looks like a program.
-    b.extend_from_slice(&[0x55, 0x48, 0x89, 0xe5, 0xc3, 0x90, 0x90, 0x90]);
-    let mut placed = Vec::new();
-    for (name, data) in sections {
-        while !b.len().is_multiple_of(8) {
-            b.push(0);
-        }
-        placed.push((*name, b.len(), data.len()));
-        b.extend_from_slice(data);
-    }
-    let note_at = b.len().next_multiple_of(4);
-    b.resize(note_at, 0);
-    for (name, desc) in notes {
-        let n = name.len() + 1;
-        b.extend_from_slice(&(n as u32).to_le_bytes());
-        b.extend_from_slice(&(desc.len() as u32).to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(name.as_bytes());
-        b.push(0);
-        b.resize(b.len().next_multiple_of(4), 0);
-        b.extend_from_slice(desc);
-        b.resize(b.len().next_multiple_of(4), 0);
-    }
-    let note_len = b.len() - note_at;
-    // Section name table.
-    let mut shstr = vec![0u8];
-    let mut name_off = Vec::new();
-    for (name, _, _) in &placed {
-        name_off.push(shstr.len() as u32);
-        shstr.extend_from_slice(name.as_bytes());
-        shstr.push(0);
-    }
-    let shstr_name = shstr.len() as u32;
-    shstr.extend_from_slice(b".shstrtab\0");
-    let shstr_at = b.len();
-    b.extend_from_slice(&shstr);
-    b.resize(b.len().next_multiple_of(8), 0);
-    let shoff = b.len();
-    let sh = |b: &mut Vec<u8>, name: u32, ty: u32, off: usize, size: usize| {
-        b.extend_from_slice(&name.to_le_bytes());
-        b.extend_from_slice(&ty.to_le_bytes());
-        b.extend_from_slice(&[0u8; 16]); // flags, addr
-        b.extend_from_slice(&(off as u64).to_le_bytes());
-        b.extend_from_slice(&(size as u64).to_le_bytes());
-        b.extend_from_slice(&[0u8; 8]); // link, info
-        b.extend_from_slice(&1u64.to_le_bytes());
-        b.extend_from_slice(&0u64.to_le_bytes());
-    };
-    sh(&mut b, 0, 0, 0, 0);
-    for ((_, off, size), n) in placed.iter().zip(&name_off) {
-        sh(&mut b, *n, 1, *off, *size);
-    }
-    sh(&mut b, shstr_name, 3, shstr_at, shstr.len());
-    let shnum = placed.len() as u16 + 2;
-    // ELF header.
-    b[..4].copy_from_slice(b"\x7fELF");
-    b[4] = 2;
-    b[5] = 1;
-    b[6] = 1;
-    b[16..18].copy_from_slice(&2u16.to_le_bytes());
-    b[18..20].copy_from_slice(&0x3eu16.to_le_bytes());
-    b[20..24].copy_from_slice(&1u32.to_le_bytes());
-    b[32..40].copy_from_slice(&(if phnum > 0 { 64u64 } else { 0 }).to_le_bytes());
-    b[40..48].copy_from_slice(&(shoff as u64).to_le_bytes());
-    b[52..54].copy_from_slice(&64u16.to_le_bytes());
-    b[54..56].copy_from_slice(&56u16.to_le_bytes());
-    b[56..58].copy_from_slice(&phnum.to_le_bytes());
-    b[58..60].copy_from_slice(&64u16.to_le_bytes());
-    b[60..62].copy_from_slice(&shnum.to_le_bytes());
-    b[62..64].copy_from_slice(&(shnum - 1).to_le_bytes());
-    if phnum > 0 {
-        let p = &mut b[64..120];
-        p[..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
-        p[4..8].copy_from_slice(&4u32.to_le_bytes());
-        p[8..16].copy_from_slice(&(note_at as u64).to_le_bytes());
-        p[32..40].copy_from_slice(&(note_len as u64).to_le_bytes());
-        p[40..48].copy_from_slice(&(note_len as u64).to_le_bytes());
-        p[48..56].copy_from_slice(&4u64.to_le_bytes());
-    }
-    b.extend_from_slice(appended);
-    b
-}
-
-/// A Bun graph payload in the verified bun 1.4 layout: `(name, contents, encoding, loader)`.
-fn bun_payload(modules: &[(&str, &[u8], u8, u8)]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut recs = Vec::new();
-    for (name, contents, enc, loader) in modules {
-        let c = (bytes.len() as u32, contents.len() as u32);
-        bytes.extend_from_slice(contents);
-        bytes.push(0);
-        let n = (bytes.len() as u32, name.len() as u32);
-        bytes.extend_from_slice(name.as_bytes());
-        bytes.push(0);
-        recs.push((n, c, *enc, *loader));
-    }
-    let mods = bytes.len() as u32;
-    for ((no, nl), (co, cl), enc, loader) in &recs {
-        for v in [*no, *nl, *co, *cl, 0, 0, 0, 0, 0, 0, 0, 0] {
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        bytes.extend_from_slice(&[*enc, *loader, 1, 0]);
-    }
-    let mods_len = bytes.len() as u32 - mods;
-    let count = bytes.len() as u64;
-    bytes.extend_from_slice(&count.to_le_bytes());
-    for v in [mods, mods_len, 0, count as u32, 0, 0x17c] {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    bytes.extend_from_slice(TRAILER);
-    bytes
-}
-
-/// The `.bun` section: u64 length, then the payload.
-fn bun_section(payload: &[u8]) -> Vec<u8> {
-    let mut s = (payload.len() as u64).to_le_bytes().to_vec();
-    s.extend_from_slice(payload);
-    s
-}
+#[path = "fixtures/exe/build.rs"]
+mod build;
+use build::{bun_payload, bun_section, elf};
 
 const CLI: &[u8] =
     b"// @bun\nvar ap = process.env.TZ ? \"\\u2019\" : \"'\";\nconsole.log(`Today${ap}s date`);\n";
@@ -375,6 +252,69 @@ fn node_sea_blob_in_an_elf_note() {
         c.notes
             .iter()
             .any(|n| n.contains("no JavaScript source: V8 startup snapshot"))
+    );
+}
+
+/// Node ≥ 22.20 / 24.6 writes a 9-byte header (`exec_argv_extension`), and
+/// an agent can ship its code as a SEA asset behind a small loader (GitHub
+/// Copilot CLI 1.0.102: `sea-loader.js` + `copilot.tgz`). The loader and the
+/// files inside the asset's tarball are all units, under the executable.
+#[test]
+fn sea_assets_are_opened_like_files_in_an_archive() {
+    let cli = b"const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; module.exports = tz;";
+    let tgz = {
+        let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut t = tar::Builder::new(enc);
+        let mut h = tar::Header::new_ustar();
+        h.set_size(cli.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, "package/cli.js", &cli[..]).unwrap();
+        t.into_inner().unwrap().finish().unwrap()
+    };
+    let loader = b"require('./unpack')('copilot.tgz');";
+    let mut blob = 0x0143_da20u32.to_le_bytes().to_vec();
+    blob.extend_from_slice(&0x19u32.to_le_bytes()); // no warning, assets, exec argv
+    blob.push(2); // exec_argv_extension: cli
+    for part in [&b"sea-loader.js"[..], loader] {
+        blob.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        blob.extend_from_slice(part);
+    }
+    blob.extend_from_slice(&1u64.to_le_bytes());
+    for part in [&b"app.tgz"[..], &tgz] {
+        blob.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        blob.extend_from_slice(part);
+    }
+    blob.extend_from_slice(&1u64.to_le_bytes());
+    blob.extend_from_slice(&13u64.to_le_bytes());
+    blob.extend_from_slice(b"--no-warnings");
+    let exe = elf(&[fused(b'1')], &[("NODE_SEA_BLOB", blob)], b"");
+    let a = plainsight_artifact::open_bytes(
+        "agent",
+        Data::from_vec(exe),
+        &plainsight_artifact::OpenOptions::default(),
+    )
+    .unwrap();
+    let units: Vec<(String, &str, &[u8])> = a
+        .units
+        .iter()
+        .map(|u| (u.chain.join(" › "), u.path.as_str(), u.data.bytes()))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("agent".to_string(), "sea-loader.js", &loader[..]),
+            ("agent › app.tgz".to_string(), "package/cli.js", &cli[..]),
+        ],
+        "{:#?}",
+        a.notices
+    );
+    assert!(
+        a.notices
+            .iter()
+            .any(|n| n.contains("flags 0x19, main 35 bytes, 1 assets")),
+        "{:#?}",
+        a.notices
     );
 }
 

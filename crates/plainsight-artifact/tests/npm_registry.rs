@@ -270,6 +270,63 @@ fn platform_package_by_os_cpu_fields_when_names_say_nothing() {
 }
 
 #[test]
+fn platform_package_is_the_agents_own_not_a_dependencys() {
+    let reg = Registry::start();
+    for (n, opt) in [
+        (
+            "@agent/cli",
+            json!({ "@img/sharp-linux-x64": "1.0.0", "@agent/cli-linux-x64": "1.0.0" }),
+        ),
+        ("@agent/js", json!({ "@img/sharp-linux-x64": "1.0.0" })),
+    ] {
+        reg.publish(
+            n,
+            "1.0.0",
+            &package("main()\n"),
+            json!({ "optionalDependencies": opt }),
+            None,
+        );
+    }
+    for n in ["@img/sharp-linux-x64", "@agent/cli-linux-x64"] {
+        let tgz = build::tgz(&[("package/native.js", format!("native('{n}')\n").as_bytes())]);
+        reg.publish(
+            n,
+            "1.0.0",
+            &tgz,
+            json!({ "os": ["linux"], "cpu": ["x64"] }),
+            None,
+        );
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let a = open("npm:@agent/cli@1.0.0", &opts(&reg, &cache)).unwrap();
+    assert!(
+        units(&a).contains(&"npm:@agent/cli-linux-x64@1.0.0 › package/native.js".to_string()),
+        "{:?}",
+        units(&a)
+    );
+    assert!(
+        !units(&a).iter().any(|u| u.contains("sharp")),
+        "{:?}",
+        units(&a)
+    );
+
+    // Only another project's native module: no platform package, and the notice says why.
+    let a = open("npm:@agent/js@1.0.0", &opts(&reg, &cache)).unwrap();
+    assert!(
+        a.units.iter().all(|u| u.chain[0] == "npm:@agent/js@1.0.0"),
+        "{:?}",
+        units(&a)
+    );
+    assert!(
+        a.notices
+            .iter()
+            .any(|n| n.contains("other projects' packages (@img/sharp-linux-x64)")),
+        "{:?}",
+        a.notices
+    );
+}
+
+#[test]
 fn cache_hit_makes_no_request_for_exact_versions() {
     let reg = Registry::start();
     reg.publish("agent", "1.0.0", &package("a()\n"), json!({}), None);

@@ -12,6 +12,8 @@
 //! - `PS3xx` environment probes
 //! - `PS4xx` egress inventory
 //! - `PS5xx` text steganalysis (hidden and look-alike characters)
+//! - `PS6xx` observed at run time (`PS601`–`PS619`: probe — variation, disclosure,
+//!   egress; `PS620`–`PS639`: guard — drift, uninspectable requests, egress)
 //! - `PS9xx` named signatures of known incidents
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -111,6 +113,38 @@ rules! {
     OddWhitespace = "PS510", "odd-whitespace", Low, "Trailing or doubled spaces on a line unlike the rest of the document";
     /// Runs of distinct invisible characters encoding bits.
     ZeroWidthPayload = "PS511", "zero-width-payload", Critical, "Zero-width characters encoding a binary payload";
+    /// Text the agent sent changed by look-alike characters when one environment dimension changed.
+    RuntimeLookAlike = "PS601", "runtime-lookalike-variation", Critical, "Outgoing text changes by look-alike characters with the environment (observed)";
+    /// Invisible characters appeared or disappeared with the environment.
+    RuntimeInvisible = "PS602", "runtime-invisible-variation", Critical, "Invisible characters in outgoing text change with the environment (observed)";
+    /// Spacing changed with the environment.
+    RuntimeSpacing = "PS603", "runtime-spacing-variation", High, "Spacing in outgoing text changes with the environment (observed)";
+    /// The same value was written another way with the environment.
+    RuntimeFormat = "PS604", "runtime-format-variation", High, "Format of a value in outgoing text changes with the environment (observed)";
+    /// Imperceptible variation between two identical runs.
+    RuntimeUnprompted = "PS605", "variation-between-identical-runs", High, "Outgoing text changes imperceptibly between identical runs";
+    /// An environment value visibly sent out.
+    EnvDisclosure = "PS606", "environment-disclosure", Low, "Environment value sent out in visible text (observed)";
+    /// A host other than the provider contacted at run time.
+    RuntimeEgress = "PS607", "runtime-egress", Info, "Connection to a host other than the configured provider (observed)";
+    /// A connection that did not go through the configured proxy.
+    ProxyBypass = "PS608", "proxy-bypass", High, "Connection bypassed the configured proxy (observed)";
+    /// A provider API call to a host other than the configured base URL.
+    BaseUrlIgnored = "PS609", "base-url-ignored", Medium, "Provider API called on a host other than the configured base URL (observed)";
+    /// A TLS client refused the sandbox's certificate.
+    TlsRefused = "PS610", "tls-interception-refused", Info, "TLS handshake refused the sandbox certificate (pinning or own trust store)";
+    /// A static prediction of variation that the run did not confirm.
+    PredictionUnconfirmed = "PS611", "prediction-not-confirmed", Info, "Covert channel predicted by the scan not observed at run time";
+    /// Cells that could not run or compare: the review is incomplete.
+    ProbeCoverageGap = "PS612", "probe-coverage-gap", Medium, "Part of the environment matrix could not be run or compared";
+    /// A connection that did not carry HTTP.
+    NonHttpConnection = "PS613", "non-http-connection", Low, "Connection carrying something other than HTTP (observed)";
+    /// A templated line an agent keeps sending changed form imperceptibly (guard).
+    DriftLineForm = "PS620", "drift-line-form", High, "A line the agent sends again and again changed form imperceptibly (look-alike, invisible, spacing or date format)";
+    /// A request body the guard could not inspect (guard).
+    UninspectableRequest = "PS621", "uninspectable-request", Medium, "Request body could not be inspected (malformed JSON, invalid UTF-8 or over the inspection limit)";
+    /// A request to a destination outside the configured upstreams (guard).
+    EgressRefused = "PS622", "egress-refused", Medium, "Request for a destination outside the guard's upstream allowlist";
 }
 
 impl Rule {

@@ -5,13 +5,22 @@
 //! - **Findings are matched by meaning, not by place.** Every build of a
 //!   minified bundle moves code around and renames locals, so line, column,
 //!   byte offset and short minified identifiers say nothing about whether a
-//!   finding is new. The [`meaning_key`] is the rule code, the location
-//!   normalised (input root, package versions and numbers in container names
-//!   dropped; module paths such as `/$bunfs/root/cli.js` kept), the message
-//!   with numbers (positions, counts like "3 read sites") and short
-//!   backticked identifiers canonicalised, the decoded value, and the code
-//!   points involved. What stays: the environment source (`process.env.TZ`),
-//!   endpoint origins, decoded strings, the look-alike alternatives.
+//!   finding is new. The [`meaning_key`] is the rule code, the module's file
+//!   name (`cli.js`), the message with numbers (positions, counts like "3
+//!   read sites") and short backticked identifiers canonicalised, the
+//!   decoded value, and the code points involved. What stays: the
+//!   environment source (`process.env.TZ`), endpoint origins, decoded
+//!   strings, the look-alike alternatives, which module it is in.
+//! - **Packaging is not meaning.** Containers and directories are dropped
+//!   from the location: the same bundle ships as `package/cli.js` in an npm
+//!   tarball at one version and as `/$bunfs/root/src/entrypoints/cli.js`
+//!   inside a platform package's Bun executable at the next
+//!   (`@scope/agent` → `@scope/agent-linux-x64`); inputs are named
+//!   differently on each side (`v1/pkg`, `v2/pkg`; a file that is itself an
+//!   input has no module name, see [`meaning_key_in`]). A version diff and the
+//!   `history` timeline must see one capability across such a switch. The
+//!   file name keeps modules apart (`cli.js` vs `worker.js`); two files of
+//!   the same name in different directories count as a multiset.
 //! - **Multiset semantics.** A key found twice in the new scan and once in the
 //!   baseline counts one appeared finding (the last one, in report order).
 //! - **Report shape.** [`apply`] leaves the APPEARED findings in
@@ -20,17 +29,14 @@
 //!   and puts the disappeared and unchanged ones in `Report::baseline`.
 //!   JSON: `{"findings": [appeared…], "baseline": {"inputs", "disappeared",
 //!   "unchanged"}}`; SARIF: `baselineState` new / unchanged / absent; text:
-//!   "appeared (N)" and "disappeared (M)" sections ([`render_text`]).
+//!   a verdict on what appeared, then the appeared findings, then what
+//!   disappeared (`render/text.rs`).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::chars::escape;
 use crate::finding::{Finding, Report};
-use crate::render::{self, Format, TextOptions};
 
 /// The baseline side of a diff (see the module docs for the report shape).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,21 +56,6 @@ pub struct Diff {
     pub appeared: Vec<Finding>,
     pub unchanged: Vec<Finding>,
     pub disappeared: Vec<Finding>,
-}
-
-/// Input roots of one side of the diff: the inputs as named, whose prefix is
-/// dropped from locations so `v1/pkg` and `v2/pkg` compare equal.
-fn strip_root<'a>(s: &'a str, roots: &[String]) -> Option<&'a str> {
-    let s = s.trim_start_matches("./");
-    roots
-        .iter()
-        .map(|r| r.trim_start_matches("./").trim_end_matches(['/', '\\']))
-        .filter(|r| !r.is_empty())
-        .find_map(|r| {
-            s.strip_prefix(r)
-                .filter(|rest| rest.is_empty() || rest.starts_with(['/', '\\']))
-        })
-        .map(|rest| rest.trim_start_matches(['/', '\\']))
 }
 
 /// Canonical text: ASCII digit runs that are not part of a word (positions,
@@ -118,45 +109,26 @@ pub fn canonical(s: &str) -> String {
     out
 }
 
-/// One container name without its version: `npm:@scope/agent@2.1.0` →
-/// `npm:@scope/agent`, then [`canonical`] (archive names with versions,
-/// carved offsets).
-fn canonical_container(c: &str) -> String {
-    let c = match c.strip_prefix("npm:") {
-        Some(spec) => {
-            // The version `@` is the last one, not the scope's leading one.
-            let name = match spec.rfind('@') {
-                Some(at) if at > 0 => &spec[..at],
-                _ => spec,
-            };
-            return format!("npm:{name}");
-        }
-        None => c,
-    };
-    canonical(c)
+/// The meaning of a finding, for matching across versions and packagings
+/// (module docs).
+pub fn meaning_key(f: &Finding) -> String {
+    meaning_key_in(f, &[])
 }
 
-/// The meaning of a finding, for matching across versions (module docs).
-/// `roots` are the inputs of the side the finding comes from.
-pub fn meaning_key(f: &Finding, roots: &[String]) -> String {
+/// [`meaning_key`] of a finding from a scan of `inputs`: a file that *is*
+/// one of the inputs (a single-file input, not a file inside a container
+/// or directory) has no module name of its own — the name it was given on
+/// the command line (`build-seed7.js` vs `build.js`) is not meaning.
+pub fn meaning_key_in(f: &Finding, inputs: &[String]) -> String {
     let loc = &f.location;
     let mut key = String::new();
     key.push_str(f.rule.code());
     key.push('\u{1f}');
-    for (i, c) in loc.chain.iter().enumerate() {
-        if i == 0 && roots.iter().any(|r| r == c) && !c.starts_with("npm:") {
-            key.push_str("<input>");
-        } else {
-            key.push_str(&canonical_container(c));
-        }
-        key.push_str(" › ");
-    }
-    let path = if loc.chain.is_empty() {
-        strip_root(&loc.path, roots).unwrap_or(&loc.path)
+    if loc.chain.is_empty() && is_input(&loc.path, inputs) {
+        key.push_str("<input>");
     } else {
-        &loc.path
-    };
-    key.push_str(path);
+        key.push_str(&canonical(module_name(&loc.path)));
+    }
     if let Some(part) = &loc.part {
         key.push('#');
         key.push_str(&canonical(part));
@@ -175,21 +147,41 @@ pub fn meaning_key(f: &Finding, roots: &[String]) -> String {
     key
 }
 
-/// Match `new` against `old` by [`meaning_key`] with multiset semantics.
-/// Each side's order is kept in its output lists.
+/// `path` names one of `inputs` itself, however either is spelled (`./a.js`).
+fn is_input(path: &str, inputs: &[String]) -> bool {
+    let norm = |s: &str| {
+        s.trim_start_matches("./")
+            .trim_end_matches(['/', '\\'])
+            .to_string()
+    };
+    let path = norm(path);
+    inputs.iter().any(|i| !path.is_empty() && norm(i) == path)
+}
+
+/// The file name of a module path (`/$bunfs/root/src/entrypoints/cli.js`,
+/// `package/cli.js`, `C:\\x\\cli.js` → `cli.js`).
+fn module_name(path: &str) -> &str {
+    path.rsplit(['/', '\\'])
+        .find(|p| !p.is_empty())
+        .unwrap_or(path)
+}
+
+/// Match `new` (a scan of `new_inputs`) against `old` (of `old_inputs`) by
+/// [`meaning_key_in`] with multiset semantics. Each side's order is kept in
+/// its output lists.
 pub fn diff(
     new: Vec<Finding>,
-    new_roots: &[String],
+    new_inputs: &[String],
     old: Vec<Finding>,
-    old_roots: &[String],
+    old_inputs: &[String],
 ) -> Diff {
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for f in &old {
-        *remaining.entry(meaning_key(f, old_roots)).or_default() += 1;
+        *remaining.entry(meaning_key_in(f, old_inputs)).or_default() += 1;
     }
     let mut out = Diff::default();
     for f in new {
-        match remaining.get_mut(&meaning_key(&f, new_roots)) {
+        match remaining.get_mut(&meaning_key_in(&f, new_inputs)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 out.unchanged.push(f);
@@ -202,7 +194,7 @@ pub fn diff(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut keep = vec![false; old.len()];
     for (i, f) in old.iter().enumerate().rev() {
-        let k = meaning_key(f, old_roots);
+        let k = meaning_key_in(f, old_inputs);
         let left = remaining.get(&k).copied().unwrap_or(0);
         let taken = seen.entry(k).or_default();
         if *taken < left {
@@ -240,51 +232,6 @@ pub fn apply(report: &mut Report, baseline: Report) {
         disappeared: d.disappeared,
         unchanged: d.unchanged,
     });
-}
-
-/// Text output for reports with notices or a baseline: an "inputs" section
-/// with the notices, then, for a diff, "appeared (N)" and "disappeared (M)"
-/// sections each rendered by the ordinary text renderer, and a diff summary.
-pub fn render_text(report: &Report, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut head = String::new();
-    if !report.notices.is_empty() {
-        head.push_str("inputs:\n");
-        for n in &report.notices {
-            let _ = writeln!(head, "  {}", escape(n));
-        }
-        head.push('\n');
-    }
-    out.write_all(head.as_bytes())?;
-    let plain = Report {
-        notices: Vec::new(),
-        baseline: None,
-        ..report.clone()
-    };
-    let Some(b) = &report.baseline else {
-        return render::render(&plain, Format::Text, opts, out);
-    };
-    writeln!(
-        out,
-        "appeared ({}) since {}:\n",
-        report.findings.len(),
-        escape(&b.inputs.join(", "))
-    )?;
-    render::render(&plain, Format::Text, opts, out)?;
-    writeln!(out, "\ndisappeared ({}):\n", b.disappeared.len())?;
-    let gone = Report {
-        tool_version: report.tool_version.clone(),
-        inputs: b.inputs.clone(),
-        findings: b.disappeared.clone(),
-        ..Report::default()
-    };
-    render::render(&gone, Format::Text, opts, out)?;
-    writeln!(
-        out,
-        "\ndiff: {} appeared, {} disappeared, {} unchanged",
-        report.findings.len(),
-        b.disappeared.len(),
-        b.unchanged.len()
-    )
 }
 
 #[cfg(test)]
@@ -343,7 +290,7 @@ mod tests {
             5,
         );
         b.message = b.message.replace("`e`", "`Qe`");
-        assert_eq!(meaning_key(&a, &[]), meaning_key(&b, &[]));
+        assert_eq!(meaning_key(&a), meaning_key(&b));
     }
 
     #[test]
@@ -351,21 +298,21 @@ mod tests {
         let loc = at("cli.js", &[], 1, 1, 0);
         let tz = env_read("process.env.TZ", loc.clone(), 1);
         let lang = env_read("process.env.LANG", loc.clone(), 1);
-        assert_ne!(meaning_key(&tz, &[]), meaning_key(&lang, &[]));
+        assert_ne!(meaning_key(&tz), meaning_key(&lang));
         // Same message, other module inside the executable.
         let other = env_read("process.env.TZ", at("/$bunfs/root/x.js", &[], 1, 1, 0), 1);
-        assert_ne!(meaning_key(&tz, &[]), meaning_key(&other, &[]));
+        assert_ne!(meaning_key(&tz), meaning_key(&other));
         // Different look-alike alternatives or decoded values.
         let mut q1 = Finding::new(Rule::CovertLookAlike, "m", loc.clone());
         q1.chars = vec![CharNote::new('\'', 1), CharNote::new('\u{2019}', 1)];
         let mut q2 = q1.clone();
         q2.chars[1] = CharNote::new('\u{02BC}', 1);
-        assert_ne!(meaning_key(&q1, &[]), meaning_key(&q2, &[]));
+        assert_ne!(meaning_key(&q1), meaning_key(&q2));
         let mut d1 = Finding::new(Rule::DecodedString, "m", loc.clone());
         d1.decoded = Some("a.example".into());
         let mut d2 = d1.clone();
         d2.decoded = Some("b.example".into());
-        assert_ne!(meaning_key(&d1, &[]), meaning_key(&d2, &[]));
+        assert_ne!(meaning_key(&d1), meaning_key(&d2));
     }
 
     #[test]
@@ -382,31 +329,41 @@ mod tests {
     }
 
     #[test]
-    fn input_roots_are_dropped() {
-        let a = env_read("process.env.TZ", at("old/pkg/cli.js", &[], 1, 1, 0), 1);
-        let b = env_read("process.env.TZ", at("new/pkg/cli.js", &[], 1, 1, 0), 1);
+    fn inputs_and_packaging_are_dropped() {
+        let key = |path: &str, chain: &[&str]| {
+            meaning_key(&env_read("process.env.TZ", at(path, chain, 1, 1, 0), 1))
+        };
+        // Inputs named differently on each side.
+        assert_eq!(key("old/pkg/cli.js", &[]), key("new/pkg/cli.js", &[]));
         assert_eq!(
-            meaning_key(&a, &["old/pkg".into()]),
-            meaning_key(&b, &["new/pkg".into()])
+            key("package/cli.js", &["v1/a.tgz"]),
+            key("package/cli.js", &["v2/a.tgz"])
         );
-        // However the roots were spelled.
+        // The same bundle as an npm tarball's file, then inside the Bun
+        // executable of a platform package (the JS-to-executable switch).
         assert_eq!(
-            meaning_key(&a, &["./old/pkg/".into()]),
-            meaning_key(&b, &["new/pkg".into()])
+            key("package/cli.js", &["npm:@s/agent@2.1.112"]),
+            key(
+                "/$bunfs/root/src/entrypoints/cli.js",
+                &["npm:@s/agent-linux-x64@2.1.113", "package/agent"]
+            )
         );
-        let c = env_read(
-            "process.env.TZ",
-            at("package/cli.js", &["v1/a.tgz"], 1, 1, 0),
-            1,
+        assert_eq!(key("B:\\~BUN\\root\\cli.js", &[]), key("cli.js", &[]));
+        // Another module stays another module.
+        assert_ne!(
+            key("package/cli.js", &["npm:@s/agent@1"]),
+            key("package/worker.js", &["npm:@s/agent@1"])
         );
-        let d = env_read(
-            "process.env.TZ",
-            at("package/cli.js", &["v2/a.tgz"], 1, 1, 0),
-            1,
-        );
+        // A file that is an input itself: its name on the command line is
+        // not meaning; inside a directory input it is.
+        let tz = |path: &str| env_read("process.env.TZ", at(path, &[], 1, 1, 0), 1);
         assert_eq!(
-            meaning_key(&c, &["v1/a.tgz".into()]),
-            meaning_key(&d, &["v2/a.tgz".into()])
+            meaning_key_in(&tz("./build-seed7.js"), &["build-seed7.js".into()]),
+            meaning_key_in(&tz("build.js"), &["./build.js".into()])
+        );
+        assert_ne!(
+            meaning_key_in(&tz("d1/build-seed7.js"), &["d1".into()]),
+            meaning_key_in(&tz("d2/build.js"), &["d2".into()])
         );
     }
 
@@ -447,38 +404,5 @@ mod tests {
         assert!(r.units[0].baseline && r.is_incomplete());
         let b = r.baseline.as_ref().unwrap();
         assert_eq!((b.unchanged.len(), b.disappeared.len()), (1, 0));
-    }
-
-    #[test]
-    fn text_has_sections() {
-        let loc = at("cli.js", &[], 1, 1, 0);
-        let mut report = Report {
-            inputs: vec!["new".into()],
-            findings: vec![env_read("process.env.TZ", loc.clone(), 1)],
-            notices: vec!["new: Bun graph parsed".into()],
-            ..Report::default()
-        };
-        apply(
-            &mut report,
-            Report {
-                inputs: vec!["old".into()],
-                findings: vec![env_read("process.env.LANG", loc, 1)],
-                ..Report::default()
-            },
-        );
-        let mut out = Vec::new();
-        render_text(&report, TextOptions::default(), &mut out).unwrap();
-        let s = String::from_utf8(out).unwrap();
-        let (i, a, d) = (
-            s.find("inputs:\n  new: Bun graph parsed").unwrap(),
-            s.find("appeared (1) since old").unwrap(),
-            s.find("disappeared (1)").unwrap(),
-        );
-        assert!(i < a && a < d, "{s}");
-        assert!(s[a..d].contains("process.env.TZ") && s[d..].contains("process.env.LANG"));
-        assert!(
-            s.ends_with("diff: 1 appeared, 1 disappeared, 0 unchanged\n"),
-            "{s}"
-        );
     }
 }

@@ -190,6 +190,68 @@ pub struct Finding {
     pub notes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// For a channel: what decides, what carries, where it goes
+    /// (trigger → carrier → sink), so a report can say it in one line each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Flow>,
+    /// For a finding about a list of values (a decoded targeting list, the
+    /// constants an environment value is compared with): what the values
+    /// are, how many, and whether the code hid them. The values themselves
+    /// are in `decoded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<ValueList>,
+    /// What an inventory finding is about, as a short grouping key: the
+    /// endpoint origin (`https://api.example.com`), the environment source
+    /// (`process.env.TZ`). Reports group findings with equal subjects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// How many sites this one finding stands for, when an analyzer
+    /// aggregates (a bundle reads `process.env.X` at 300 places).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<u64>,
+}
+
+/// How a channel is wired: the values that decide (trigger), what varies in
+/// the output (carrier), and where the output goes (sink). Static analysis
+/// fills it from a data-flow slice; a dynamic observation from the
+/// environment variable that was varied and the request field that changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    /// What decides, e.g. `process.env.ANTHROPIC_BASE_URL`; several when
+    /// more than one value feeds the decision. Empty: not traced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<FlowStep>,
+    /// What varies: the alternatives a reader cannot tell apart.
+    pub carrier: FlowStep,
+    /// Where the varied text goes (a prompt key, a request body), if traced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<FlowStep>,
+}
+
+/// One end of a [`Flow`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowStep {
+    /// `process.env.TZ`, `U+0027 APOSTROPHE / U+2019 RIGHT SINGLE QUOTATION MARK`,
+    /// ``object key `system` ``.
+    pub what: String,
+    /// The kind of `what`, e.g. `time zone / locale`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// A list of values a finding is about (see [`Finding::list`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueList {
+    /// What the values are, plural: `hosts`, `time zones`, `UTC offsets`,
+    /// `locales`, `user names`, `values`.
+    pub kind: String,
+    pub count: usize,
+    /// The code hid the list (encoded, XORed, in a string table): it was
+    /// decoded to be seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 impl Finding {
@@ -207,6 +269,10 @@ impl Finding {
             decoded: None,
             notes: Vec::new(),
             help: None,
+            flow: None,
+            list: None,
+            subject: None,
+            occurrences: None,
         }
     }
 }
@@ -390,6 +456,11 @@ pub struct Report {
     /// APPEARED since the baseline; see [`crate::diff`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::diff::Baseline>,
+    /// Set by `probe`: the environment matrix that was run, cell by cell
+    /// (what each cell set, what it sent, how that differed from the
+    /// baseline); see [`crate::matrix`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<crate::matrix::ProbeMatrix>,
 }
 
 impl Report {

@@ -10,10 +10,12 @@ pub mod chars;
 pub mod codes;
 pub mod diff;
 pub mod finding;
+pub mod matrix;
 pub mod render;
+pub mod verdict;
 
 pub use codes::Rule;
 pub use finding::{
-    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Incomplete, IncompleteKind, Location,
-    Position, Report, Severity, UnitOutcome,
+    AnalysisStatus, CharNote, Confidence, Excerpt, Finding, Flow, FlowStep, Incomplete,
+    IncompleteKind, Location, Position, Report, Severity, UnitOutcome, ValueList,
 };

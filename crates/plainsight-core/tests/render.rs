@@ -1,7 +1,7 @@
 //! Snapshot tests of every renderer on one hand-built report, including hostile
 //! characters in messages, paths, payloads and notes.
 
-use plainsight_core::render::{Format, TextOptions, render};
+use plainsight_core::render::{Format, Show, TextOptions, render};
 use plainsight_core::{
     CharNote, Confidence, Excerpt, Finding, Incomplete, IncompleteKind, Location, Position, Report,
     Rule, Severity, UnitOutcome,
@@ -158,7 +158,16 @@ pub fn sample_report() -> Report {
 
 fn rendered(format: Format, color: bool) -> String {
     let mut out = Vec::new();
-    render(&sample_report(), format, TextOptions { color }, &mut out).unwrap();
+    render(
+        &sample_report(),
+        format,
+        TextOptions {
+            color,
+            ..TextOptions::default()
+        },
+        &mut out,
+    )
+    .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -335,6 +344,292 @@ fn sarif_fingerprints_are_stable_and_distinct() {
     assert_eq!(unique.len(), fps(&a).len());
 }
 
+// --- a real-size report -----------------------------------------------------
+
+/// Shaped like a scan of a large agent executable: thousands of inventory
+/// findings (endpoints, environment reads) over hundreds of modules, dozens of
+/// decoded strings with long snippets, a few critical channels, targeting
+/// lists, unparsable modules and input notices.
+fn large_report() -> Report {
+    use plainsight_core::{Flow, FlowStep, ValueList};
+    let chain = vec![
+        "npm:@scope/agent@3.0.0".to_string(),
+        "package/bin/agent".to_string(),
+    ];
+    let at = |module: usize, offset: u64| Location {
+        chain: chain.clone(),
+        path: format!("/$bunfs/root/mod{module:03}.js"),
+        start: pos(offset, 1, offset as u32 + 1),
+        end: pos(offset + 10, 1, offset as u32 + 11),
+        ..Location::default()
+    };
+    let mut findings = Vec::new();
+    for module in 0..300 {
+        for h in 0..10 {
+            let host = format!("https://api{}.vendor{}.example", h, (module + h) % 40);
+            let rule = if h == 9 {
+                Rule::TelemetryEndpoint
+            } else {
+                Rule::HardcodedEndpoint
+            };
+            let mut f = Finding::new(
+                rule,
+                format!("hard-coded endpoint {host}"),
+                at(module, 100 + h as u64),
+            );
+            f.subject = Some(host);
+            f.occurrences = Some(1 + (module % 7) as u64);
+            findings.push(f);
+        }
+        for (i, (rule, var)) in [
+            (Rule::EnvPlatform, "process.platform"),
+            (Rule::EnvEndpoint, "process.env.HTTPS_PROXY"),
+            (Rule::EnvTimeZone, "process.env.TZ"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if module % (i + 1) == 0 {
+                let mut f =
+                    Finding::new(rule, format!("reads `{var}`"), at(module, 500 + i as u64));
+                f.subject = Some(var.to_string());
+                f.occurrences = Some(3);
+                findings.push(f);
+            }
+        }
+    }
+    for i in 0..60 {
+        let mut f = Finding::new(
+            Rule::DecodedString,
+            format!("string decoded at run time: value number {i}"),
+            at(i * 5, 900),
+        );
+        f.snippet = Some(
+            (0..20)
+                .map(|l| format!("line {l} of the decoder"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        f.decoded = Some("x".repeat(2000));
+        findings.push(f);
+    }
+    for (i, rule) in [Rule::CovertLookAlike, Rule::CovertFormat]
+        .into_iter()
+        .enumerate()
+    {
+        let mut f = Finding::new(
+            rule,
+            "U+0027 APOSTROPHE / U+2019 RIGHT SINGLE QUOTATION MARK chosen by process.env.TZ",
+            at(42, 7000 + i as u64),
+        );
+        f.severity = Severity::Critical;
+        f.snippet = Some(
+            (0..40)
+                .map(|l| format!("channel code line {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        f.flow = Some(Flow {
+            triggers: vec![FlowStep {
+                what: "Intl.DateTimeFormat().resolvedOptions().timeZone".into(),
+                kind: Some("time zone / locale".into()),
+                location: Some(at(42, 50)),
+            }],
+            carrier: FlowStep {
+                what: "U+0027 APOSTROPHE / U+2019 RIGHT SINGLE QUOTATION MARK".into(),
+                kind: None,
+                location: Some(at(42, 7000)),
+            },
+            sink: Some(FlowStep {
+                what: "object key `content`".into(),
+                kind: None,
+                location: Some(at(7, 12)),
+            }),
+        });
+        findings.push(f);
+    }
+    let mut list = Finding::new(
+        Rule::TargetingList,
+        "hidden list of host names/domains decoded at run time",
+        at(42, 6000),
+    );
+    list.list = Some(ValueList {
+        kind: "host names/domains".into(),
+        count: 142,
+        hidden: true,
+    });
+    list.decoded = Some(
+        (0..142)
+            .map(|i| format!("host{i}.example"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    findings.push(list);
+    let mut report = Report {
+        tool_version: "0.1.0".into(),
+        inputs: vec!["npm:@scope/agent@3.0.0".into()],
+        findings,
+        units: (0..300)
+            .map(|m| UnitOutcome::analysed(chain.clone(), format!("/$bunfs/root/mod{m:03}.js")))
+            .chain((0..30).map(|i| {
+                let path = format!("/$bunfs/root/broken{i}.js");
+                UnitOutcome::not_analysed(
+                    chain.clone(),
+                    path.clone(),
+                    Incomplete::new(IncompleteKind::Syntax, format!("{path}:1:1: syntax error")),
+                )
+            }))
+            .collect(),
+        notices: (0..20).map(|i| format!("notice number {i}")).collect(),
+        ..Report::default()
+    };
+    report.sort();
+    report
+}
+
+fn text_of(report: &Report, opts: TextOptions) -> String {
+    let mut out = Vec::new();
+    render(report, Format::Text, opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn large_report_leads_with_the_verdict_within_the_line_budget() {
+    let report = large_report();
+    assert!(report.findings.len() > 3000, "{}", report.findings.len());
+    let s = text_of(&report, TextOptions::default());
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines.len() <= plainsight_core::render::DEFAULT_LINE_BUDGET,
+        "{} lines",
+        lines.len()
+    );
+    // The first screen carries the answer.
+    assert!(
+        lines[0].starts_with("verdict: COVERT CHANNEL") && lines[0].contains("INCOMPLETE"),
+        "{}",
+        lines[0]
+    );
+    let first_screen = lines[..12].join("\n");
+    for needle in [
+        "channel 1",
+        "trigger    Intl.DateTimeFormat().resolvedOptions().timeZone (time zone / locale) at 1:51",
+        "carrier    U+0027",
+        "sink       object key `content` at npm:@scope/agent@3.0.0 › package/bin/agent › /$bunfs/root/mod007.js:1:13",
+        "channel 2",
+        "targeting    142 host names/domains, hidden in the code",
+        "analysis     INCOMPLETE: 30 of 330 units not analysed completely, first: not analysed [syntax]: /$bunfs/root/broken0.js:1:1: syntax error",
+    ] {
+        assert!(first_screen.contains(needle), "{needle}\n{first_screen}");
+    }
+    // Most severe first: both criticals before the high, the high before mediums.
+    let pos = |n: &str| s.find(n).unwrap_or_else(|| panic!("{n}\n{s}"));
+    assert!(pos("critical[PS101]:") < pos("high[PS202]:"));
+    assert!(pos("high[PS202]:") < pos("medium[PS201]:"));
+    // Inventory as tables, summary last.
+    assert!(s.contains("inventory (3550 findings as tables"), "{s}");
+    let summary = pos("\nsummary: ");
+    assert!(summary > pos("incomplete: 30 of 330 units not analysed completely"));
+    assert!(s.contains("coverage: 300 of 330 units analysed completely; INCOMPLETE 30"));
+    assert!(s[summary..].lines().count() <= 12, "{}", &s[summary..]);
+    assert_no_hidden(&s);
+    insta::assert_snapshot!("text_large", s);
+}
+
+#[test]
+fn large_report_expands_and_filters() {
+    let report = large_report();
+    let all = text_of(
+        &report,
+        TextOptions {
+            show: Show::All,
+            ..TextOptions::default()
+        },
+    );
+    // Every finding in full, inventory included.
+    assert_eq!(all.matches("info[PS401]:").count(), 2700);
+    assert_eq!(all.matches("medium[PS201]:").count(), 60);
+    assert!(all.contains("channel code line 39"));
+    assert!(!all.contains("inventory ("));
+
+    let verdict = text_of(
+        &report,
+        TextOptions {
+            show: Show::Verdict,
+            ..TextOptions::default()
+        },
+    );
+    assert!(verdict.lines().count() <= 30, "{verdict}");
+    assert!(!verdict.contains("critical[PS101]:"));
+
+    let high = text_of(
+        &report,
+        TextOptions {
+            min_severity: Severity::High,
+            ..TextOptions::default()
+        },
+    );
+    assert!(high.starts_with("verdict: COVERT CHANNEL"));
+    assert!(!high.contains("medium[PS201]") && !high.contains("inventory ("));
+    assert!(high.contains("3610 below high not shown"), "{high}");
+
+    // JSON and SARIF keep the full model, and follow --min-severity only.
+    let json = |opts: TextOptions| -> Report {
+        let mut out = Vec::new();
+        render(&report, Format::Json, opts, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    };
+    assert_eq!(json(TextOptions::default()), report);
+    let filtered = json(TextOptions {
+        min_severity: Severity::High,
+        ..TextOptions::default()
+    });
+    assert_eq!(filtered.findings.len(), 3);
+    let mut out = Vec::new();
+    render(&report, Format::Sarif, TextOptions::default(), &mut out).unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        report.findings.len()
+    );
+}
+
+#[test]
+fn a_diff_leads_with_what_appeared_at_high_or_critical() {
+    let report = large_report();
+    let baseline = Report {
+        inputs: vec!["npm:@scope/agent@2.9.0".into()],
+        findings: report
+            .findings
+            .iter()
+            .filter(|f| f.rule != Rule::CovertLookAlike && f.rule != Rule::CovertFormat)
+            .cloned()
+            .collect(),
+        ..Report::default()
+    };
+    let mut diff = Report {
+        units: Vec::new(),
+        ..report
+    };
+    plainsight_core::diff::apply(&mut diff, baseline);
+    let s = text_of(&diff, TextOptions::default());
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines.len() <= plainsight_core::render::DEFAULT_LINE_BUDGET);
+    assert!(
+        lines[0].starts_with("verdict since npm:@scope/agent@2.9.0: COVERT CHANNEL APPEARED"),
+        "{}",
+        lines[0]
+    );
+    // The targeting list was there before: said, not hidden.
+    assert!(s.contains("unchanged    high[PS202]"), "{s}");
+    assert!(s.contains("appeared since npm:@scope/agent@2.9.0, most severe first:"));
+    assert!(
+        s.trim_end()
+            .ends_with("diff: 2 appeared, 0 disappeared, 3611 unchanged"),
+        "{s}"
+    );
+    insta::assert_snapshot!("text_diff", s);
+}
 #[test]
 fn incomplete_units_show_in_every_format() {
     let report = sample_report();

@@ -15,11 +15,12 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::json::ValueKind;
 use crate::json::{self, JsonString, ScanError, ScanErrorKind, ScanOptions, StringKind};
 use crate::lines::LineIndex;
 use crate::llm::{self, PartNamer};
 use crate::offsets::{self, OffsetMap};
-use crate::path::{self, PathSeg};
+use crate::path::{self, JsonPath, PathSeg};
 use crate::{InputFormat, InspectError, InspectOptions};
 
 /// A string that holds a nested document (HAR bodies).
@@ -41,7 +42,7 @@ pub struct Segment<'a> {
     pub json: bool,
     pub kind: StringKind,
     /// Path of the string in its JSON document (empty for plain text).
-    pub path: Vec<PathSeg>,
+    pub path: JsonPath,
     /// `\uD800`-style escapes of unpaired surrogates in the string.
     pub lone_surrogates: usize,
     /// What the segment's document is: shared by all its strings.
@@ -71,7 +72,7 @@ impl Segment<'_> {
         if let Some(p) = self.context.as_ref().and_then(|c| c.pointer.clone()) {
             return Some(p);
         }
-        self.json.then(|| path::pointer(&self.path))
+        self.json.then(|| path::pointer(&self.path.to_vec()))
     }
 
     /// Human name of the part: `messages[3].content[1].text`, `line 2: model`,
@@ -81,7 +82,7 @@ impl Segment<'_> {
         if !self.json {
             return prefix.map(str::to_string);
         }
-        let mut part = path::part_name(&self.path);
+        let mut part = path::part_name(&self.path.to_vec());
         if self.kind == StringKind::Key {
             part = Some(format!("{} (member name)", part.unwrap_or_default()));
         }
@@ -165,8 +166,8 @@ pub fn load<'a>(
         InputFormat::Text => text_document(name, bytes, opts.lossy),
         // A `.json` name that holds JSON Lines: say so only if it is not JSON.
         InputFormat::Json if opts.format == InputFormat::Auto => {
-            match json::scan_all(bytes, 0, &scan_opts) {
-                Ok(strings) => Ok(har_or_json(strings, &scan_opts)),
+            match scan_top(bytes, &scan_opts) {
+                Ok((strings, har)) => har_or_json(name, bytes, strings, &har, false, &scan_opts),
                 Err(e) => jsonl_document(name, bytes, &scan_opts)
                     .ok()
                     .filter(|d| !d.segments.is_empty())
@@ -179,9 +180,9 @@ pub fn load<'a>(
             Ok(json_document(strings))
         }
         InputFormat::Har => {
-            let strings =
-                json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
-            Ok(har_or_json(strings, &scan_opts))
+            let (strings, har) =
+                scan_top(bytes, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
+            har_or_json(name, bytes, strings, &har, true, &scan_opts)
         }
         InputFormat::Jsonl => jsonl_document(name, bytes, &scan_opts),
         InputFormat::Auto => {
@@ -192,8 +193,10 @@ pub fn load<'a>(
                 .iter()
                 .find(|b| !b.is_ascii_whitespace());
             if matches!(first, Some(b'{' | b'[')) {
-                let err = match json::scan_all(bytes, 0, &scan_opts) {
-                    Ok(strings) => return Ok(har_or_json(strings, &scan_opts)),
+                let err = match scan_top(bytes, &scan_opts) {
+                    Ok((strings, har)) => {
+                        return har_or_json(name, bytes, strings, &har, false, &scan_opts);
+                    }
                     Err(e) => e,
                 };
                 if memchr::memchr(b'\n', bytes.trim_ascii()).is_some()
@@ -297,7 +300,7 @@ fn text_document<'a>(
             raw: skip as u64..bytes.len() as u64,
             json: false,
             kind: StringKind::Value,
-            path: Vec::new(),
+            path: JsonPath::root(),
             lone_surrogates: 0,
             context: None,
         }],
@@ -353,22 +356,97 @@ fn json_document<'a>(strings: Vec<JsonString>) -> Document<'a> {
     }
 }
 
-fn is_har(strings: &[JsonString]) -> bool {
-    strings.iter().any(|s| {
-        s.kind == StringKind::Key
-            && s.path.len() == 2
-            && s.path[0].key() == Some("log")
-            && s.path[1].key() == Some("entries")
-    })
+/// What a document's shape says about it being a HAR (HTTP Archive 1.2):
+/// whether it has `log.entries`, and the first value whose type breaks the
+/// parts of the format inspection relies on.
+#[derive(Default)]
+struct HarShape {
+    has_entries: bool,
+    problem: Option<HarProblem>,
+}
+
+struct HarProblem {
+    pointer: String,
+    expected: ValueKind,
+    found: ValueKind,
+    offset: u64,
+}
+
+impl HarShape {
+    /// Called for every value of the document as it starts.
+    fn value(&mut self, path: &JsonPath, found: ValueKind, offset: u64) {
+        // Only the first few levels have a shape HAR defines; deeper values
+        // (a request header's parts, a nested body) are not looked at.
+        if path.len() < 2 || path.len() > 6 || path.get(0).and_then(PathSeg::key) != Some("log") {
+            return;
+        }
+        let steps = path.to_vec();
+        let key = |i: usize| steps.get(i).and_then(PathSeg::key);
+        let is_index = |i: usize| steps.get(i).and_then(PathSeg::index).is_some();
+        if key(1) != Some("entries") {
+            return;
+        }
+        let expected = match steps.len() {
+            2 => {
+                self.has_entries = true;
+                ValueKind::Array
+            }
+            3 => ValueKind::Object,
+            4 if matches!(key(3), Some("request" | "response")) => ValueKind::Object,
+            5 if matches!(
+                (key(3), key(4)),
+                (Some("request"), Some("postData")) | (Some("response"), Some("content"))
+            ) =>
+            {
+                ValueKind::Object
+            }
+            5 if key(3) == Some("request") && matches!(key(4), Some("method" | "url")) => {
+                ValueKind::String
+            }
+            6 if matches!(
+                (key(3), key(4), key(5)),
+                (Some("request"), Some("postData"), Some("text"))
+                    | (Some("response"), Some("content"), Some("text" | "encoding"))
+            ) =>
+            {
+                ValueKind::String
+            }
+            _ => return,
+        };
+        // An entry is an element of the array, not a member of an object
+        // posing as one (that is reported at `entries` itself).
+        if steps.len() >= 3 && !is_index(2) {
+            return;
+        }
+        if found != expected && self.problem.is_none() {
+            self.problem = Some(HarProblem {
+                pointer: path::pointer(&steps),
+                expected,
+                found,
+                offset,
+            });
+        }
+    }
+}
+
+/// The strings of a top-level document, with what its shape says about HAR.
+fn scan_top(bytes: &[u8], opts: &ScanOptions) -> Result<(Vec<JsonString>, HarShape), ScanError> {
+    let mut strings = Vec::new();
+    let mut har = HarShape::default();
+    json::scan_shaped(bytes, 0, opts, &mut |s| strings.push(s), &mut |p, k, o| {
+        har.value(p, k, o);
+    })?;
+    Ok((strings, har))
 }
 
 /// Where a HAR keeps message bodies: `log.entries[i].request.postData.text`
 /// and `log.entries[i].response.content.text`. Returns the entry index and the
 /// side (`request` / `response`).
-fn har_body(path: &[PathSeg]) -> Option<(usize, &'static str)> {
-    let [log, entries, i, side, holder, text] = path else {
+fn har_body(path: &JsonPath) -> Option<(usize, &'static str)> {
+    if path.len() != 6 {
         return None;
-    };
+    }
+    let [log, entries, i, side, holder, text]: [PathSeg; 6] = path.to_vec().try_into().ok()?;
     if log.key() != Some("log") || entries.key() != Some("entries") || text.key() != Some("text") {
         return None;
     }
@@ -383,9 +461,49 @@ fn har_body(path: &[PathSeg]) -> Option<(usize, &'static str)> {
 /// A HAR is inspected where the prompts are: request and response bodies,
 /// each parsed as a nested JSON document when it is one. Base64-encoded
 /// response bodies (`content.encoding: "base64"`) are binary and skipped.
-fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a> {
-    if !is_har(&strings) {
-        return json_document(strings);
+///
+/// A document with `log.entries` (or any document read as HAR, by `.har` name
+/// or `--input-format har`) whose shape breaks HAR where inspection looks
+/// (`entries` not an array, a body `text` not a string) is an error naming the
+/// place: skipping it would report the capture clean without reading it.
+fn har_or_json<'a>(
+    name: &str,
+    bytes: &[u8],
+    strings: Vec<JsonString>,
+    har: &HarShape,
+    must_be_har: bool,
+    opts: &ScanOptions,
+) -> Result<Document<'a>, InspectError> {
+    if !har.has_entries && !must_be_har {
+        return Ok(json_document(strings));
+    }
+    let invalid = |pointer: String, offset: u64, message: String| {
+        let pos = LineIndex::new(bytes).position(offset);
+        InspectError::InvalidHar {
+            name: name.to_string(),
+            line: pos.line,
+            column: pos.column,
+            pointer,
+            message,
+        }
+    };
+    if !har.has_entries {
+        return Err(invalid(
+            "/log/entries".into(),
+            0,
+            "missing: a HAR keeps its exchanges in the array log.entries".into(),
+        ));
+    }
+    if let Some(p) = &har.problem {
+        return Err(invalid(
+            p.pointer.clone(),
+            p.offset,
+            format!(
+                "is {}, HAR 1.2 requires {}",
+                p.found.describe(),
+                p.expected.describe()
+            ),
+        ));
     }
     let base64_responses: HashSet<usize> = strings
         .iter()
@@ -393,15 +511,19 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
             s.kind == StringKind::Value
                 && s.text == "base64"
                 && s.path.len() == 6
-                && s.path[3].key() == Some("response")
-                && s.path[5].key() == Some("encoding")
+                && s.path.get(3).and_then(PathSeg::key) == Some("response")
+                && s.path.get(5).and_then(PathSeg::key) == Some("encoding")
         })
-        .filter_map(|s| s.path[2].index())
+        .filter_map(|s| s.path.get(2)?.index())
         .collect();
     // `POST https://…` per entry, so a finding says which exchange it is in.
     let mut requests: HashMap<usize, (String, String)> = HashMap::new();
     for s in &strings {
-        if let ([log, entries, i, req, field], StringKind::Value) = (s.path.as_slice(), s.kind)
+        if s.path.len() != 5 {
+            continue;
+        }
+        if let (Ok([log, entries, i, req, field]), StringKind::Value) =
+            (<[PathSeg; 5]>::try_from(s.path.to_vec()), s.kind)
             && log.key() == Some("log")
             && entries.key() == Some("entries")
             && req.key() == Some("request")
@@ -430,7 +552,7 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
             continue;
         }
         let prefix = format!("entries[{entry}].{side}");
-        let pointer = path::pointer(&s.path);
+        let pointer = path::pointer(&s.path.to_vec());
         let exchange = requests.get(&entry).map(|(method, url)| {
             format!("HAR entry {entry}: {method} {url}")
                 .trim_end()
@@ -462,13 +584,13 @@ fn har_or_json<'a>(strings: Vec<JsonString>, opts: &ScanOptions) -> Document<'a>
                 raw: 0..text_len,
                 json: false,
                 kind: StringKind::Value,
-                path: Vec::new(),
+                path: JsonPath::root(),
                 lone_surrogates: 0,
                 context: Some(Arc::new(context)),
             }),
         }
     }
-    doc
+    Ok(doc)
 }
 
 /// One JSON document per non-blank line; part names start with `line N: `.
@@ -634,6 +756,57 @@ mod tests {
         let end = d.to_file(seg, 5) as usize;
         assert_eq!(&har[at..end], r"\\u2019");
         assert_eq!(seg.notes(), ["Anthropic Messages request: system prompt"]);
+    }
+
+    #[test]
+    fn malformed_har_is_an_error_with_its_pointer() {
+        let opts = InspectOptions::default();
+        for (har, pointer, found) in [
+            (
+                r#"{"log":{"entries":{"request":{}}}}"#,
+                "/log/entries",
+                "an object",
+            ),
+            (r#"{"log":{"entries":"x"}}"#, "/log/entries", "a string"),
+            (
+                r#"{"log":{"entries":[{"request":{"postData":{"text":7}}}]}}"#,
+                "/log/entries/0/request/postData/text",
+                "a number",
+            ),
+            (
+                r#"{"log":{"entries":[{"response":{"content":{"text":{"a":"b"}}}}]}}"#,
+                "/log/entries/0/response/content/text",
+                "an object",
+            ),
+            (
+                r#"{"log":{"entries":[{"response":{"content":"hi"}}]}}"#,
+                "/log/entries/0/response/content",
+                "a string",
+            ),
+            (r#"{"log":{"entries":[1]}}"#, "/log/entries/0", "a number"),
+            (
+                r#"{"log":{"entries":[{"request":{"postData":{"text":"ok"}}},{"request":null}]}}"#,
+                "/log/entries/1/request",
+                "null",
+            ),
+        ] {
+            for name in ["cap.har", "cap.json", "cap"] {
+                let Err(e) = load(name, har.as_bytes(), &opts) else {
+                    panic!("{name}: {har} accepted");
+                };
+                let msg = e.to_string();
+                assert!(matches!(e, InspectError::InvalidHar { .. }), "{msg}");
+                assert!(msg.starts_with(&format!("{name}:1:")), "{msg}");
+                assert!(msg.contains(&format!("{pointer} is {found}")), "{msg}");
+            }
+        }
+        // Read as HAR (by name), a document without log.entries is no HAR.
+        let e = load("cap.har", br#"{"log":{}}"#, &opts).err().unwrap();
+        assert!(e.to_string().contains("/log/entries missing"), "{e}");
+        // Other JSON that merely has a `log` member is not judged as HAR.
+        assert!(load("x.json", br#"{"log":{"level":"debug"}}"#, &opts).is_ok());
+        // A valid HAR with empty entries is fine.
+        assert!(load("cap.har", br#"{"log":{"entries":[]}}"#, &opts).is_ok());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::offsets::OffsetMap;
-use crate::path::PathSeg;
+use crate::path::{JsonPath, PathSeg};
 
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
@@ -53,8 +53,9 @@ pub enum StringKind {
 /// One string of a JSON document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonString {
-    /// Path of the value (for a key: of the member it names).
-    pub path: Vec<PathSeg>,
+    /// Path of the value (for a key: of the member it names); shared with the
+    /// other strings below it.
+    pub path: JsonPath,
     pub kind: StringKind,
     /// Raw bytes of the content, between the quotes, as offsets in the scanned
     /// input plus `base`.
@@ -97,6 +98,31 @@ impl fmt::Display for ScanError {
 
 impl std::error::Error for ScanError {}
 
+/// The type of a JSON value, for shape checks (a HAR's `entries` must be an array).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+impl ValueKind {
+    /// `an object`, `a string`, … for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueKind::Object => "an object",
+            ValueKind::Array => "an array",
+            ValueKind::String => "a string",
+            ValueKind::Number => "a number",
+            ValueKind::Bool => "a boolean",
+            ValueKind::Null => "null",
+        }
+    }
+}
+
 /// Scans one JSON document (`bytes`, whose first byte is at raw offset `base`)
 /// and calls `sink` for every string in document order.
 pub fn scan(
@@ -105,13 +131,25 @@ pub fn scan(
     opts: &ScanOptions,
     sink: &mut dyn FnMut(JsonString),
 ) -> Result<(), ScanError> {
+    scan_shaped(bytes, base, opts, sink, &mut |_, _, _| {})
+}
+
+/// [`scan`], also calling `shape` with the path, type and raw offset of every
+/// value (containers included) as it starts.
+pub fn scan_shaped(
+    bytes: &[u8],
+    base: u64,
+    opts: &ScanOptions,
+    sink: &mut dyn FnMut(JsonString),
+    shape: &mut dyn FnMut(&JsonPath, ValueKind, u64),
+) -> Result<(), ScanError> {
     Scanner {
         bytes,
         pos: 0,
         base,
         opts,
     }
-    .run(sink)
+    .run(sink, shape)
 }
 
 /// Convenience: all strings of a document.
@@ -167,19 +205,35 @@ impl Scanner<'_> {
         }
     }
 
-    fn run(&mut self, sink: &mut dyn FnMut(JsonString)) -> Result<(), ScanError> {
+    fn run(
+        &mut self,
+        sink: &mut dyn FnMut(JsonString),
+        shape: &mut dyn FnMut(&JsonPath, ValueKind, u64),
+    ) -> Result<(), ScanError> {
         if self.bytes.starts_with(BOM) {
             self.pos = BOM.len();
         }
         // true = object, false = array
         let mut stack: Vec<bool> = Vec::new();
-        let mut path: Vec<PathSeg> = Vec::new();
+        let mut path = JsonPath::root();
         self.skip_ws();
         if self.pos >= self.bytes.len() {
             return self.err(self.pos, "empty document, expected a JSON value");
         }
         'value: loop {
             // A value is expected at `pos` (whitespace skipped); its path is `path`.
+            let kind = match self.bytes.get(self.pos) {
+                Some(b'{') => Some(ValueKind::Object),
+                Some(b'[') => Some(ValueKind::Array),
+                Some(b'"') => Some(ValueKind::String),
+                Some(b'-' | b'0'..=b'9') => Some(ValueKind::Number),
+                Some(b't' | b'f') => Some(ValueKind::Bool),
+                Some(b'n') => Some(ValueKind::Null),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                shape(&path, kind, self.base + self.pos as u64);
+            }
             match self.bytes.get(self.pos) {
                 Some(&open @ (b'{' | b'[')) => {
                     if stack.len() >= self.opts.max_depth {
@@ -201,7 +255,7 @@ impl Scanner<'_> {
                         if is_object {
                             self.member_name(&mut path, sink)?;
                         } else {
-                            path.push(PathSeg::Index(0));
+                            path = path.child(PathSeg::Index(0));
                         }
                         continue 'value;
                     }
@@ -233,7 +287,8 @@ impl Scanner<'_> {
                     }
                     return Ok(());
                 };
-                let last = path.pop();
+                let last = path.last().cloned();
+                path = path.parent();
                 match (self.bytes.get(self.pos), is_object) {
                     (Some(b','), true) => {
                         self.pos += 1;
@@ -245,7 +300,7 @@ impl Scanner<'_> {
                         self.pos += 1;
                         self.skip_ws();
                         let next = last.and_then(|s| s.index()).map_or(0, |i| i + 1);
-                        path.push(PathSeg::Index(next));
+                        path = path.child(PathSeg::Index(next));
                         if self.bytes.get(self.pos) == Some(&b']') {
                             return self.err(self.pos, "trailing comma before ']'");
                         }
@@ -282,7 +337,7 @@ impl Scanner<'_> {
     /// and leaves `pos` at the member's value.
     fn member_name(
         &mut self,
-        path: &mut Vec<PathSeg>,
+        path: &mut JsonPath,
         sink: &mut dyn FnMut(JsonString),
     ) -> Result<(), ScanError> {
         if self.bytes.get(self.pos) != Some(&b'"') {
@@ -296,9 +351,9 @@ impl Scanner<'_> {
             };
             return self.err(self.pos, what);
         }
-        let mut key = self.string(Vec::new(), StringKind::Key)?;
-        path.push(PathSeg::Key(key.text.as_str().into()));
-        key.path.clone_from(path);
+        let mut key = self.string(JsonPath::root(), StringKind::Key)?;
+        *path = path.child(PathSeg::Key(key.text.as_str().into()));
+        key.path = path.clone();
         sink(key);
         self.skip_ws();
         if self.bytes.get(self.pos) != Some(&b':') {
@@ -365,7 +420,7 @@ impl Scanner<'_> {
     }
 
     /// Parses the string whose opening quote is at `pos`.
-    fn string(&mut self, path: Vec<PathSeg>, kind: StringKind) -> Result<JsonString, ScanError> {
+    fn string(&mut self, path: JsonPath, kind: StringKind) -> Result<JsonString, ScanError> {
         let open = self.pos;
         let start = open + 1;
         let mut text = String::new();
@@ -542,7 +597,13 @@ mod tests {
         let got = strings(r#"{"a": ["x", {"b~/": "y"}, 1, true, null], "c": "z"}"#);
         let summary: Vec<_> = got
             .iter()
-            .map(|s| (crate::path::pointer(&s.path), s.kind, s.text.as_str()))
+            .map(|s| {
+                (
+                    crate::path::pointer(&s.path.to_vec()),
+                    s.kind,
+                    s.text.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,

@@ -95,6 +95,15 @@ pub enum InspectError {
     },
     #[error("{name}: {size} bytes is over the limit of {limit} bytes (--max-size)")]
     TooLarge { name: String, size: u64, limit: u64 },
+    #[error("{name}:{line}:{column}: not a valid HAR: {pointer} {message}")]
+    InvalidHar {
+        name: String,
+        line: u32,
+        column: u32,
+        /// RFC 6901 pointer of the offending value.
+        pointer: String,
+        message: String,
+    },
     #[error("{name}:{line}:{column}: JSON nested deeper than {limit} levels (--max-depth)")]
     TooDeep {
         name: String,
@@ -158,6 +167,7 @@ fn to_finding(
         decoded: tf.decoded,
         notes,
         help: tf.help,
+        ..Finding::new(tf.rule, String::new(), plainsight_core::Location::default())
     })
 }
 
@@ -226,7 +236,20 @@ pub fn normalize(
     opts: &InspectOptions,
     policy: &plainsight_text::Policy,
 ) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
-    normalize::normalize(name, bytes, opts, policy)
+    normalize::normalize(name, bytes, opts, policy, &|_| false)
+}
+
+/// [`normalize`], leaving alone every JSON string whose pointer `keep`
+/// accepts (guard keeps signed fields such as thinking blocks byte for
+/// byte: rewriting one half of a signed pair makes providers answer 400).
+pub fn normalize_except(
+    name: &str,
+    bytes: &[u8],
+    opts: &InspectOptions,
+    policy: &plainsight_text::Policy,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
+    normalize::normalize(name, bytes, opts, policy, keep)
 }
 
 #[cfg(test)]

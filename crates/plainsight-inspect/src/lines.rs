@@ -3,30 +3,64 @@
 //! The index of newline offsets is built once per file with `memchr`; a lookup
 //! is a binary search for the line plus a count of characters from the line
 //! start (column counts Unicode scalar values, as SARIF `unicodeCodePoints`
-//! does). Minified JSON puts megabytes on one line, so the column count resumes
-//! from the previous lookup when offsets arrive in increasing order on the same
-//! line, which is how findings arrive. The index itself is built on first use:
-//! most inputs have no finding and never need it.
+//! does). Minified JSON puts megabytes on one line, and findings do not arrive
+//! in increasing order (a word's finding ends after the look-alike inside it
+//! starts; notes point back at a document's first use), so counting from the
+//! line start or from the previous lookup would make many findings on one long
+//! line cost time in the square of its length. Instead the index also keeps the
+//! number of characters before every [`CHECKPOINT`]-th byte: a column is a
+//! difference of two prefix counts, each a table lookup plus at most
+//! `CHECKPOINT` bytes counted. The index is built on first use: most inputs
+//! have no finding and never need it.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 
 use plainsight_core::Position;
 
+/// Bytes between character-count checkpoints.
+const CHECKPOINT: usize = 4096;
+
 pub struct LineIndex<'a> {
     bytes: &'a [u8],
-    /// Offsets of every `\n`, computed on first lookup.
-    newlines: OnceCell<Vec<usize>>,
-    /// Last lookup: (offset, line, column).
-    cursor: Cell<(usize, u32, u32)>,
+    /// Computed on first lookup.
+    index: OnceCell<Index>,
+}
+
+struct Index {
+    /// Offsets of every `\n`.
+    newlines: Vec<usize>,
+    /// Characters in `bytes[..k * CHECKPOINT]`, for every `k`.
+    chars_before: Vec<usize>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(bytes: &'a [u8]) -> LineIndex<'a> {
         LineIndex {
             bytes,
-            newlines: OnceCell::new(),
-            cursor: Cell::new((0, 1, 1)),
+            index: OnceCell::new(),
         }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut chars_before = Vec::with_capacity(self.bytes.len() / CHECKPOINT + 1);
+            let mut n = 0;
+            chars_before.push(0);
+            for chunk in self.bytes.chunks(CHECKPOINT) {
+                n += count_chars(chunk);
+                chars_before.push(n);
+            }
+            Index {
+                newlines: memchr::memchr_iter(b'\n', self.bytes).collect(),
+                chars_before,
+            }
+        })
+    }
+
+    /// Characters in `bytes[..offset]`.
+    fn chars_to(&self, offset: usize) -> usize {
+        let k = offset / CHECKPOINT;
+        self.index().chars_before[k] + count_chars(&self.bytes[k * CHECKPOINT..offset])
     }
 
     /// Position of byte `offset` (clamped to the file length).
@@ -34,9 +68,7 @@ impl<'a> LineIndex<'a> {
         let offset = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(self.bytes.len());
-        let newlines = self
-            .newlines
-            .get_or_init(|| memchr::memchr_iter(b'\n', self.bytes).collect());
+        let newlines = &self.index().newlines;
         let line_no = newlines.partition_point(|&nl| nl < offset);
         let line_start = if line_no == 0 {
             0
@@ -44,27 +76,19 @@ impl<'a> LineIndex<'a> {
             newlines[line_no - 1] + 1
         };
         let line = u32::try_from(line_no + 1).unwrap_or(u32::MAX);
-        let (c_off, c_line, c_col) = self.cursor.get();
-        let (from, col0) = if c_line == line && c_off >= line_start && c_off <= offset {
-            (c_off, c_col)
-        } else {
-            (line_start, 1)
-        };
-        let column = col0.saturating_add(count_chars(&self.bytes[from..offset]));
-        self.cursor.set((offset, line, column));
+        let column = self.chars_to(offset) - self.chars_to(line_start) + 1;
         Position {
             offset: offset as u64,
             line,
-            column,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
 }
 
 /// Characters in `bytes`: every byte that is not a UTF-8 continuation byte
 /// starts one (an invalid byte counts as one, like its U+FFFD replacement).
-fn count_chars(bytes: &[u8]) -> u32 {
-    let n = bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count();
-    u32::try_from(n).unwrap_or(u32::MAX)
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 #[cfg(test)]
@@ -94,11 +118,13 @@ mod tests {
     }
 
     #[test]
-    fn cursor_resumes_on_long_line() {
-        let text = "é".repeat(1000);
+    fn columns_on_a_long_line_in_any_order() {
+        let text = format!("x\n{}", "é".repeat(10_000));
         let idx = LineIndex::new(text.as_bytes());
-        for i in (0..1000).step_by(7) {
-            assert_eq!(idx.position((i * 2) as u64).column, i as u32 + 1);
+        let col = |i: usize| idx.position((2 + i * 2) as u64).column;
+        for i in (0..10_000).step_by(7).chain((0..10_000).rev().step_by(13)) {
+            assert_eq!(col(i), i as u32 + 1);
         }
+        assert_eq!(idx.position(text.len() as u64).column, 10_001);
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::json::{JsonString, StringKind};
-use crate::path::PathSeg;
+use crate::path::{JsonPath, PathSeg};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyKind {
@@ -61,7 +61,7 @@ pub fn detect(strings: &[JsonString]) -> Option<BodyKind> {
     None
 }
 
-fn key(path: &[PathSeg], i: usize) -> Option<&str> {
+fn key(path: &JsonPath, i: usize) -> Option<&str> {
     path.get(i).and_then(PathSeg::key)
 }
 
@@ -87,14 +87,14 @@ impl PartNamer {
                     && key(&s.path, 0) == Some(list)
                     && key(&s.path, 2) == Some("role")
             })
-            .filter_map(|s| Some((s.path[1].index()?, s.text.clone())))
+            .filter_map(|s| Some((s.path.get(1)?.index()?, s.text.clone())))
             .collect();
         PartNamer { kind, roles }
     }
 
     /// `Anthropic Messages request: system prompt`, or `None` for strings that are
     /// not prompt text (model name, roles, ids…).
-    pub fn describe(&self, path: &[PathSeg], kind: StringKind) -> Option<String> {
+    pub fn describe(&self, path: &JsonPath, kind: StringKind) -> Option<String> {
         if kind == StringKind::Key {
             return None;
         }
@@ -102,7 +102,7 @@ impl PartNamer {
         Some(format!("{}: {what}", self.kind.api_name()))
     }
 
-    fn role_of(&self, path: &[PathSeg]) -> Option<String> {
+    fn role_of(&self, path: &JsonPath) -> Option<String> {
         let top = key(path, 0)?;
         let last = path.last().and_then(PathSeg::key);
         let message = |i: usize| {
@@ -168,7 +168,7 @@ mod tests {
             .iter()
             .filter_map(|s| {
                 Some((
-                    crate::path::pointer(&s.path),
+                    crate::path::pointer(&s.path.to_vec()),
                     namer.describe(&s.path, s.kind)?,
                 ))
             })

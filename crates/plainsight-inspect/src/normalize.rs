@@ -33,9 +33,10 @@ pub fn normalize(
     bytes: &[u8],
     opts: &InspectOptions,
     policy: &Policy,
+    keep: &dyn Fn(&str) -> bool,
 ) -> Result<(Vec<u8>, Vec<Finding>), InspectError> {
     let doc = document::load(name, bytes, opts)?;
-    Ok(rewrite(name, bytes, &doc, |text| {
+    Ok(rewrite(name, bytes, &doc, keep, |text| {
         plainsight_text::normalize(text, policy)
     }))
 }
@@ -47,6 +48,7 @@ fn rewrite(
     name: &str,
     bytes: &[u8],
     doc: &Document<'_>,
+    keep: &dyn Fn(&str) -> bool,
     normalize_text: impl Fn(&str) -> Normalized,
 ) -> (Vec<u8>, Vec<Finding>) {
     let lines = LineIndex::new(bytes);
@@ -61,6 +63,7 @@ fn rewrite(
         .segments
         .iter()
         .filter(|s| s.kind == StringKind::Value)
+        .filter(|s| !s.pointer().is_some_and(|p| keep(&p)))
         .collect();
     let mut joined = String::new();
     let mut starts = Vec::with_capacity(values.len());
@@ -277,8 +280,21 @@ mod tests {
 
     fn run(name: &str, src: &str) -> (String, Vec<Finding>) {
         let doc = document::load(name, src.as_bytes(), &InspectOptions::default()).unwrap();
-        let (out, edits) = rewrite(name, src.as_bytes(), &doc, fake);
+        let (out, edits) = rewrite(name, src.as_bytes(), &doc, &|_| false, fake);
         (String::from_utf8(out).unwrap(), edits)
+    }
+
+    #[test]
+    fn kept_pointers_are_left_byte_for_byte() {
+        let src = r#"{"a":"It\u2019s","b":{"thinking":"It\u2019s","signature":"x"}}"#;
+        let doc = document::load("k.json", src.as_bytes(), &InspectOptions::default()).unwrap();
+        let keep = |p: &str| p.starts_with("/b/");
+        let (out, edits) = rewrite("k.json", src.as_bytes(), &doc, &keep, fake);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":"It's","b":{"thinking":"It\u2019s","signature":"x"}}"#
+        );
+        assert_eq!(edits.len(), 1);
     }
 
     #[test]
@@ -335,7 +351,7 @@ mod tests {
         };
         let bytes = b"a\xffb";
         let doc = document::load("t.txt", bytes, &opts).unwrap();
-        let (out, edits) = rewrite("t.txt", bytes, &doc, fake);
+        let (out, edits) = rewrite("t.txt", bytes, &doc, &|_| false, fake);
         assert_eq!(out, "a\u{FFFD}b".as_bytes());
         assert!(edits.is_empty());
     }

@@ -36,7 +36,9 @@ use oxc_ast::ast::{
 };
 use oxc_semantic::NodeId;
 use oxc_span::{GetSpan, Span};
-use plainsight_core::{CharNote, Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity};
+use plainsight_core::{
+    CharNote, Confidence, Finding, Flow, FlowStep, Incomplete, IncompleteKind, Rule, Severity,
+};
 use plainsight_text::{DiffKind, classify};
 
 use crate::context::Ctx;
@@ -1066,6 +1068,14 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     }
     let site_span = ctx.semantic.nodes().kind(site).span();
     let mut f = Finding::new(j.rule, message, ctx.location(site_span));
+    f.flow = Some(channel_flow(
+        prog,
+        (u, site_span),
+        &what,
+        hit,
+        &r.sources,
+        sink,
+    ));
     f.severity = severity;
     f.confidence = confidence;
     f.chars = r.chars.iter().map(|&ch| CharNote::new(ch, 1)).collect();
@@ -1155,6 +1165,40 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     f.snippet = Some(header + &text);
     f.help = Some("An environment-dependent choice between texts a reader cannot tell apart can tag outgoing text; review why the text varies.".into());
     Some(f)
+}
+
+/// The channel as trigger → carrier → sink, for the report's verdict.
+fn channel_flow(
+    prog: &Program<'_, '_>,
+    (u, site_span): (UnitId, Span),
+    carrier: &str,
+    hit: Option<&Found<'_>>,
+    sources: &[Found<'_>],
+    sink: Option<&crate::flow::walk::SinkHit>,
+) -> Flow {
+    let mut triggers: Vec<FlowStep> = Vec::new();
+    for h in hit.into_iter().chain(sources) {
+        if !triggers.iter().any(|t| t.what == h.read.what) {
+            triggers.push(FlowStep {
+                what: h.read.what.clone(),
+                kind: Some(category_label(h.read.category).to_string()),
+                location: Some(prog.ctx(h.unit).location(h.read.span)),
+            });
+        }
+    }
+    Flow {
+        triggers,
+        carrier: FlowStep {
+            what: carrier.to_string(),
+            kind: None,
+            location: Some(prog.ctx(u).location(site_span)),
+        },
+        sink: sink.map(|s| FlowStep {
+            what: s.what.clone(),
+            kind: None,
+            location: Some(prog.ctx(s.unit).location(s.span)),
+        }),
+    }
 }
 
 fn describe_taint(prog: &Program<'_, '_>, h: &Found<'_>) -> Vec<String> {

@@ -86,6 +86,8 @@ impl Pass {
                 f.notes.push(format!("e.g. {ex}"));
             }
             f.decoded = None;
+            f.occurrences = Some(o.count as u64);
+            f.subject = Some(origin);
             out.push(f);
         }
     }

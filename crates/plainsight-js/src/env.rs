@@ -34,7 +34,7 @@ use oxc_ast_visit::Visit;
 use oxc_semantic::SymbolId;
 use oxc_span::{GetSpan, Span};
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator};
-use plainsight_core::{Finding, Rule, Severity};
+use plainsight_core::{Finding, Rule, Severity, ValueList};
 
 use crate::context::Ctx;
 use crate::eval::{Evaluator, Value};
@@ -1221,6 +1221,8 @@ impl<'c, 'a> Pass<'c, 'a> {
             f.notes
                 .push(format!("{count} read site(s) in this file; first shown"));
             f.snippet = Some(clip(ctx.text(first), 200));
+            f.subject = Some(what);
+            f.occurrences = Some(count as u64);
             out.push(f);
         }
         out.extend(v.targeting);
@@ -1273,34 +1275,58 @@ impl<'a> EnvVisitor<'_, 'a> {
         env_value(self.ctx, expr, 0)
     }
 
+    /// A PS305 finding, graded by what the list is ([`grade_list`]).
+    /// `list_expr` is where the list came from when it is not literals in
+    /// place (a `LIST.includes(v)` receiver, a `for…of` iterable).
     fn report_targeting(
         &mut self,
         span: Span,
         node: oxc_semantic::NodeId,
         read: &EnvRead,
         list: &[String],
+        list_expr: Option<&Expression<'a>>,
         how: &str,
     ) {
-        if !read.category.is_targetable() || list.len() < 2 || !list_fits(read, list) {
+        if !read.category.is_targetable() {
             return;
         }
+        let hidden = list_expr.is_some_and(|e| !list_is_written(self.ctx, e, list));
+        let refuses = refuses_unlisted(self.ctx, node);
+        let Some(graded) = grade_list(read, list, hidden, refuses) else {
+            return;
+        };
         let mut f = Finding::new(
             Rule::EnvTargeting,
             format!(
-                "{} `{}` is compared against a list of {} constants ({how})",
+                "{} `{}` is compared against {} of {} {} ({how})",
                 read.category.label(),
                 read.what,
-                list.len()
+                if hidden { "a hidden list" } else { "a list" },
+                graded.values.len(),
+                graded.kind,
             ),
             self.ctx.location(span),
         );
-        f.severity = Severity::High;
-        f.decoded = Some(list.join(", "));
+        f.severity = graded.severity;
+        f.subject = Some(read.what.clone());
+        f.decoded = Some(graded.values.join(", "));
+        f.list = Some(ValueList {
+            kind: graded.kind.to_string(),
+            count: graded.values.len(),
+            hidden,
+        });
         f.snippet = Some(
             crate::hidden::enclosing_function(self.ctx, node)
                 .unwrap_or_else(|| clip(self.ctx.text(span), 400)),
         );
         f.notes.push(format!("environment source: {}", read.what));
+        f.notes.push(graded.reason);
+        if graded.dropped > 0 {
+            f.notes.push(format!(
+                "{} well-known value(s) of the list left out (sentinels such as \"\", \"C\", \"UTC\", \"localhost\")",
+                graded.dropped
+            ));
+        }
         self.targeting.push(f);
     }
 
@@ -1322,7 +1348,14 @@ impl<'a> EnvVisitor<'_, 'a> {
                 let Some(list) = constant_list(self.ctx, m.object()) else {
                     return;
                 };
-                self.report_targeting(call.span, call.node_id.get(), &read, &list, method);
+                self.report_targeting(
+                    call.span,
+                    call.node_id.get(),
+                    &read,
+                    &list,
+                    Some(m.object()),
+                    method,
+                );
             }
             "some" | "find" | "findIndex" | "every" | "filter" => {
                 // Any env value mentioned in a small callback decides membership;
@@ -1352,7 +1385,14 @@ impl<'a> EnvVisitor<'_, 'a> {
                 let Some(list) = constant_list(self.ctx, m.object()) else {
                     return;
                 };
-                self.report_targeting(call.span, call.node_id.get(), &read, &list, method);
+                self.report_targeting(
+                    call.span,
+                    call.node_id.get(),
+                    &read,
+                    &list,
+                    Some(m.object()),
+                    method,
+                );
             }
             _ => {}
         }
@@ -1387,6 +1427,7 @@ impl<'a> EnvVisitor<'_, 'a> {
                 e.node_id.get(),
                 &read,
                 &consts,
+                None,
                 "chained comparisons",
             );
         }
@@ -1414,7 +1455,14 @@ impl<'a> EnvVisitor<'_, 'a> {
         let Some(list) = constant_list(self.ctx, &f.right) else {
             return;
         };
-        self.report_targeting(f.span, f.node_id.get(), &read, &list, "for…of loop");
+        self.report_targeting(
+            f.span,
+            f.node_id.get(),
+            &read,
+            &list,
+            Some(&f.right),
+            "for…of loop",
+        );
     }
 
     fn check_switch(&mut self, s: &SwitchStatement<'a>) {
@@ -1426,7 +1474,7 @@ impl<'a> EnvVisitor<'_, 'a> {
             .iter()
             .filter_map(|c| literal_text(c.test.as_ref()?))
             .collect();
-        self.report_targeting(s.span, s.node_id.get(), &read, &consts, "switch");
+        self.report_targeting(s.span, s.node_id.get(), &read, &consts, None, "switch");
     }
 }
 
@@ -1511,6 +1559,289 @@ pub(crate) fn list_fits(read: &EnvRead, list: &[String]) -> bool {
         EnvCategory::Identity => list.iter().filter(|s| !s.is_empty()).count() >= 2,
         EnvCategory::Platform | EnvCategory::Ci | EnvCategory::Other => false,
     }
+}
+
+/// Lists at least this long are targeting whatever else is true of them.
+const LONG_LIST: usize = 8;
+
+/// A PS305 list after grading.
+#[derive(Debug)]
+pub(crate) struct GradedList {
+    pub severity: Severity,
+    /// The values that count (well-known ones left out).
+    pub values: Vec<String>,
+    /// Plural noun for the values: `hosts`, `time zones`, `locales`…
+    pub kind: &'static str,
+    /// Why this severity, for the finding's notes.
+    pub reason: String,
+    /// How many well-known values were left out.
+    pub dropped: usize,
+}
+
+/// Grade a comparison of an environment value against a constant list by
+/// what the list is (issue 11):
+/// - well-known values are left out first: sentinels (`""`, `true`, `1`,
+///   `none`…), the POSIX locale and charset names (`C`, `POSIX`, `UTF-8`),
+///   UTC, loopback hosts. What is left must still be ≥ 2 values of the
+///   kind the source can target ([`list_fits`]), else it is no targeting;
+/// - a list the code hid (decoded, computed, from a string table) is high;
+/// - an allow-list that refuses loudly (`if (!L.includes(v)) throw …`) is
+///   low: configuration is validated, nothing varies silently;
+/// - a long list (≥ [`LONG_LIST`] values) is high: someone chose whom to
+///   single out;
+/// - hosts that all belong to one site (one registrable domain under the
+///   Public Suffix List) are low: a program recognising one party's hosts,
+///   typically its own;
+/// - any other short list written out in the code is medium: worth a look
+///   (a provider switch, a mirror for one region), not a verdict.
+pub(crate) fn grade_list(
+    read: &EnvRead,
+    list: &[String],
+    hidden: bool,
+    refuses: bool,
+) -> Option<GradedList> {
+    let mut values: Vec<String> = Vec::new();
+    let mut dropped = 0;
+    for v in list {
+        if is_well_known(read.category, v) {
+            dropped += 1;
+        } else if !values.contains(v) {
+            values.push(v.clone());
+        }
+    }
+    if values.len() < 2 || !list_fits(read, &values) {
+        return None;
+    }
+    let kind = list_kind(read, &values);
+    let n = values.len();
+    let sites = (read.category == EnvCategory::Endpoint).then(|| registrable_domains(&values));
+    let (severity, reason) = if hidden {
+        (
+            Severity::High,
+            format!("graded high: the code hides this list of {n} {kind}"),
+        )
+    } else if refuses {
+        (
+            Severity::Low,
+            format!(
+                "graded low: an allow-list ({n} {kind}): a value not in it stops with an error, nothing varies silently"
+            ),
+        )
+    } else if n >= LONG_LIST {
+        (
+            Severity::High,
+            format!("graded high: a long list ({n} {kind}; {LONG_LIST} or more are high)"),
+        )
+    } else if let Some(sites) = sites.as_ref().filter(|s| s.len() == 1) {
+        (
+            Severity::Low,
+            format!(
+                "graded low: every host belongs to one site ({}), as when a program recognises its own hosts",
+                sites[0]
+            ),
+        )
+    } else {
+        (
+            Severity::Medium,
+            format!(
+                "graded medium: a short list ({n} {kind}) written out in the code; hidden or long (≥ {LONG_LIST}) lists are high"
+            ),
+        )
+    };
+    Some(GradedList {
+        severity,
+        values,
+        kind,
+        reason,
+        dropped,
+    })
+}
+
+/// A PS305 list that only became readable once a string table was inlined
+/// was hidden by the code: graded as such.
+pub(crate) fn list_was_hidden(f: &mut Finding) {
+    if f.rule != Rule::EnvTargeting {
+        return;
+    }
+    if let Some(l) = f.list.as_mut().filter(|l| !l.hidden) {
+        l.hidden = true;
+        f.severity = f.severity.max(Severity::High);
+        f.notes.push(format!(
+            "graded high: the list's {} {} were hidden in a string table",
+            l.count, l.kind
+        ));
+    }
+}
+
+/// `if (!LIST.includes(v)) throw …`: the comparison at `node` only decides
+/// whether the program stops with an error. Parentheses and `!` are looked
+/// through; the `if` must throw at once (alone or first in its block).
+fn refuses_unlisted(ctx: &Ctx<'_>, node: oxc_semantic::NodeId) -> bool {
+    let nodes = ctx.semantic.nodes();
+    if node.index() >= nodes.len() {
+        return false;
+    }
+    let mut negated = false;
+    let mut child = nodes.get_node(node).kind().span();
+    for n in nodes.ancestors(node).take(6) {
+        match n.kind() {
+            AstKind::ParenthesizedExpression(p) => child = p.span,
+            AstKind::UnaryExpression(u)
+                if u.operator == oxc_syntax::operator::UnaryOperator::LogicalNot =>
+            {
+                negated = !negated;
+                child = u.span;
+            }
+            AstKind::IfStatement(i) => {
+                let throws = |st: &oxc_ast::ast::Statement<'_>| match st {
+                    oxc_ast::ast::Statement::ThrowStatement(_) => true,
+                    oxc_ast::ast::Statement::BlockStatement(b) => matches!(
+                        b.body.first(),
+                        Some(oxc_ast::ast::Statement::ThrowStatement(_))
+                    ),
+                    _ => false,
+                };
+                return negated && i.test.span() == child && throws(&i.consequent);
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Values any program compares with, which single nobody out.
+fn is_well_known(category: EnvCategory, v: &str) -> bool {
+    const SENTINELS: &[&str] = &[
+        "",
+        "true",
+        "false",
+        "1",
+        "0",
+        "-1",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "null",
+        "undefined",
+        "none",
+        "default",
+        "auto",
+        "*",
+        "unknown",
+    ];
+    let t = v.trim().to_ascii_lowercase();
+    if SENTINELS.contains(&t.as_str()) {
+        return true;
+    }
+    match category {
+        EnvCategory::TimeZone => {
+            // POSIX locale, charsets (the part after `.` in `C.UTF-8`), UTC.
+            let charset = |c: &str| {
+                matches!(
+                    c.replace(['-', '_'], "").as_str(),
+                    "utf8" | "utf16" | "ascii" | "usascii" | "iso88591" | "latin1" | "ansix3.41968"
+                )
+            };
+            let (base, cs) = t.split_once('.').unwrap_or((t.as_str(), ""));
+            matches!(base, "c" | "posix") && (cs.is_empty() || charset(cs))
+                || charset(&t)
+                || matches!(
+                    t.as_str(),
+                    "utc"
+                        | "gmt"
+                        | "z"
+                        | "zulu"
+                        | "universal"
+                        | "etc/utc"
+                        | "etc/gmt"
+                        | "etc/universal"
+                        | "etc/zulu"
+                        | "+00:00"
+                        | "-00:00"
+                        | "+0000"
+                        | "utc+0"
+                        | "gmt+0"
+                        | "gmt0"
+                )
+        }
+        EnvCategory::Endpoint => {
+            let host = t.split_once("://").map_or(t.as_str(), |(_, r)| r);
+            let host = host.split('/').next().unwrap_or("");
+            let host = host
+                .strip_prefix('[')
+                .and_then(|h| h.split_once(']'))
+                .map_or_else(|| host.split(':').next().unwrap_or(""), |(h, _)| h);
+            matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0" | "::")
+                || host.ends_with(".localhost")
+        }
+        EnvCategory::Identity => matches!(t.as_str(), "root" | "localhost"),
+        EnvCategory::Platform | EnvCategory::Ci | EnvCategory::Other => false,
+    }
+}
+
+fn list_kind(read: &EnvRead, values: &[String]) -> &'static str {
+    match read.category {
+        EnvCategory::Endpoint => "hosts",
+        EnvCategory::TimeZone if is_locale_source(&read.what) => "locales",
+        EnvCategory::TimeZone => {
+            if values.iter().all(|v| crate::hidden::is_timezone(v)) {
+                "time zones"
+            } else if values.iter().all(|v| !crate::hidden::is_timezone(v)) {
+                "UTC offsets"
+            } else {
+                "time zones and offsets"
+            }
+        }
+        EnvCategory::Identity => "host or user names",
+        EnvCategory::Ci => "CI runner values",
+        EnvCategory::Platform | EnvCategory::Other => "values",
+    }
+}
+
+/// The distinct registrable domains of the host-like values (Public Suffix
+/// List; an IP address is its own site).
+fn registrable_domains(values: &[String]) -> Vec<String> {
+    let mut sites: Vec<String> = Vec::new();
+    for v in values {
+        let t = v.trim().trim_start_matches('.').to_ascii_lowercase();
+        let rest = t.split_once("://").map_or(t.as_str(), |(_, r)| r);
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or("");
+        let host = host.trim_start_matches("*.").trim_end_matches('.');
+        let site = psl::domain_str(host).unwrap_or(host).to_string();
+        if !sites.contains(&site) {
+            sites.push(site);
+        }
+    }
+    sites
+}
+
+/// Can a reader see the list's values in the code? Each value must appear
+/// in the text of the list expression (or of the declaration it names), or
+/// as a quoted literal somewhere in the file. Otherwise the values were
+/// computed or decoded: the code hides them.
+fn list_is_written<'a>(ctx: &Ctx<'a>, expr: &Expression<'a>, values: &[String]) -> bool {
+    let mut texts: Vec<&str> = vec![ctx.text(expr.span())];
+    let mut e = expr.without_parentheses();
+    for _ in 0..4 {
+        let next = match e {
+            Expression::Identifier(id) => const_init(ctx, id),
+            Expression::NewExpression(n) => n.arguments.first().and_then(Argument::as_expression),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        texts.push(ctx.text(next.span()));
+        e = next.without_parentheses();
+    }
+    values.iter().all(|v| {
+        texts.iter().any(|t| t.contains(v.as_str()))
+            || ['"', '\'', '`'].iter().any(|q| {
+                let quoted = format!("{q}{v}{q}");
+                memchr::memmem::find(ctx.source.as_bytes(), quoted.as_bytes()).is_some()
+            })
+    })
 }
 
 fn is_hostish(s: &str) -> bool {
@@ -2045,34 +2376,164 @@ mod tests {
 
     #[test]
     fn list_comparisons_are_targeting() {
+        use Severity::{High, Low, Medium};
         let cases = [
-            "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['a.example.com', 'b.example.com'].includes(h)) x();",
-            "const L = ['a.example.com', 'b.example.com']; if (L.some(d => process.env.ANTHROPIC_BASE_URL.endsWith(d))) x();",
-            "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; if (tz === 'Asia/Shanghai' || tz === 'Asia/Urumqi') x();",
-            "const os = require('os'); const n = os.hostname().toLowerCase(); if (n.endsWith('.corp-a.com') || n.endsWith('.corp-b.com')) x();",
-            "switch (process.env.TZ) { case 'Europe/Moscow': case 'Europe/Minsk': x(); }",
-            "const Z = new Set(['Asia/Tehran', 'Asia/Kabul']); if (Z.has(process.env.TZ)) x();",
-            "const Z = ['Asia/Tehran', 'Asia/Kabul']; if (Z.indexOf(process.env.TZ) >= 0) x();",
-            "const Z = atob('QXNpYS9UZWhyYW4sQXNpYS9LYWJ1bA==').split(','); if (Z.includes(process.env.TZ)) x();",
-            "const o = new Date().getTimezoneOffset(); if (o === -480 || o === -210) x();",
-            "const u = require('os').userInfo().username; if (['alice', 'bob'].includes(u)) x();",
-            "function t() { const h = process.env.ANTHROPIC_BASE_URL; for (const d of ['a.example.cn', 'b.example.cn']) { if (h.endsWith(d)) return true; } return false; }",
+            (
+                "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['a.acme.com', 'b.other.net'].includes(h)) x();",
+                Medium,
+            ),
+            (
+                "const L = ['a.acme.com', 'b.other.net']; if (L.some(d => process.env.ANTHROPIC_BASE_URL.endsWith(d))) x();",
+                Medium,
+            ),
+            (
+                "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone; if (tz === 'Asia/Shanghai' || tz === 'Asia/Urumqi') x();",
+                Medium,
+            ),
+            (
+                "const os = require('os'); const n = os.hostname().toLowerCase(); if (n.endsWith('.corp-a.com') || n.endsWith('.corp-b.com')) x();",
+                Medium,
+            ),
+            (
+                "switch (process.env.TZ) { case 'Europe/Moscow': case 'Europe/Minsk': x(); }",
+                Medium,
+            ),
+            (
+                "const Z = new Set(['Asia/Tehran', 'Asia/Kabul']); if (Z.has(process.env.TZ)) x();",
+                Medium,
+            ),
+            (
+                "const Z = ['Asia/Tehran', 'Asia/Kabul']; if (Z.indexOf(process.env.TZ) >= 0) x();",
+                Medium,
+            ),
+            (
+                "const Z = atob('QXNpYS9UZWhyYW4sQXNpYS9LYWJ1bA==').split(','); if (Z.includes(process.env.TZ)) x();",
+                High,
+            ),
+            (
+                "const o = new Date().getTimezoneOffset(); if (o === -480 || o === -210) x();",
+                Medium,
+            ),
+            (
+                "const u = require('os').userInfo().username; if (['alice', 'bob'].includes(u)) x();",
+                Medium,
+            ),
+            (
+                "function t() { const h = process.env.ANTHROPIC_BASE_URL; for (const d of ['a.example.cn', 'b.other.cn']) { if (h.endsWith(d)) return true; } return false; }",
+                Medium,
+            ),
+            // One site, the way a program recognises its own hosts.
+            (
+                "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['api.acme.co.uk', 'staging.acme.co.uk'].includes(h)) x();",
+                Low,
+            ),
+            // Two sites under one public suffix are two parties.
+            (
+                "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['acme.co.uk', 'other.co.uk'].includes(h)) x();",
+                Medium,
+            ),
+            // Long lists are high even when written out.
+            (
+                "const Z = ['Asia/Tehran', 'Asia/Kabul', 'Asia/Baku', 'Asia/Dubai', 'Asia/Karachi', 'Asia/Dhaka', 'Asia/Omsk', 'Asia/Hovd']; if (Z.includes(process.env.TZ)) x();",
+                High,
+            ),
+            // An allow-list that refuses loudly validates configuration.
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (u) { if (!['https://a.acme.com', 'https://b.other.net', 'https://c.third.org'].includes(u)) throw Error('not an approved endpoint'); }",
+                Low,
+            ),
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (!(['https://a.acme.com', 'https://b.other.net'].includes(u))) { throw new Error('no'); }",
+                Low,
+            ),
+            // Not negated: taking the listed branch is not refusing.
+            (
+                "const u = process.env.CUSTOM_OAUTH_URL; if (['https://a.acme.com', 'https://b.other.net'].includes(u)) { throw new Error('no'); }",
+                Medium,
+            ),
+            // Computed (not visible in the code): hidden, high, even for one site.
+            (
+                "const L = ['moc.emca.a', 'moc.emca.b'].map(s => s.split('').reverse().join('')); if (L.includes(new URL(process.env.ANTHROPIC_BASE_URL).host)) x();",
+                High,
+            ),
         ];
-        for src in cases {
+        for (src, severity) in cases {
             let t = targeting(src);
             assert_eq!(t.len(), 1, "{src}: {t:#?}");
-            assert_eq!(t[0].severity, Severity::High);
+            assert_eq!(t[0].severity, severity, "{src}: {:?}", t[0].notes);
             assert!(t[0].decoded.as_deref().unwrap().contains(','), "{src}");
+            let list = t[0].list.as_ref().expect("list");
+            assert_eq!(
+                list.hidden,
+                severity == High && list.count < LONG_LIST,
+                "{src}"
+            );
+            assert!(
+                t[0].notes
+                    .iter()
+                    .any(|n| n.starts_with(&format!("graded {severity}"))),
+                "{src}: {:?}",
+                t[0].notes
+            );
         }
-        let t = targeting(cases[10]);
+        let t = targeting(cases[10].0);
         let snip = t[0].snippet.as_deref().unwrap();
         assert!(
             snip.contains("endsWith") && snip.contains('\n'),
             "pretty-printed function: {snip}"
         );
-        let t = targeting(cases[7]);
+        let t = targeting(cases[7].0);
         assert!(t[0].message.contains("process.env.TZ"), "{}", t[0].message);
+        assert!(
+            t[0].message.contains("a hidden list of 2 time zones"),
+            "{}",
+            t[0].message
+        );
         assert_eq!(t[0].decoded.as_deref(), Some("Asia/Tehran, Asia/Kabul"));
+        assert_eq!(t[0].subject.as_deref(), Some("process.env.TZ"));
+    }
+
+    #[test]
+    fn well_known_values_are_not_targeting() {
+        for src in [
+            // POSIX locale names and charsets: ordinary locale handling.
+            "const l = process.env.LC_ALL; if (l === 'C' || l === 'POSIX') x();",
+            "if (['', 'C.UTF-8', 'POSIX'].includes(process.env.LANG)) x();",
+            "switch (process.env.LC_CTYPE) { case 'UTF-8': case 'utf8': case 'C': x(); }",
+            // UTC in its spellings.
+            "if (['UTC', 'Etc/UTC', 'GMT'].includes(process.env.TZ)) x();",
+            // Loopback and sentinels left one real value: no list.
+            "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['localhost', '127.0.0.1', '::1'].includes(h)) x();",
+            "const h = new URL(process.env.ANTHROPIC_BASE_URL).hostname; if (['localhost', 'api.acme.com'].includes(h)) x();",
+            "if (process.env.HTTPS_PROXY === 'true' || process.env.HTTPS_PROXY === '1') x();",
+            "const u = require('os').userInfo().username; if (u === 'root' || u === '') x();",
+        ] {
+            let t = targeting(src);
+            assert!(t.is_empty(), "{src}: {t:#?}");
+        }
+        // A well-known value inside a real list is left out and said so.
+        let t =
+            targeting("if (['UTC', 'Asia/Tehran', 'Asia/Kabul'].includes(process.env.TZ)) x();");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].decoded.as_deref(), Some("Asia/Tehran, Asia/Kabul"));
+        assert!(
+            t[0].notes
+                .iter()
+                .any(|n| n.starts_with("1 well-known value")),
+            "{:?}",
+            t[0].notes
+        );
+    }
+
+    #[test]
+    fn lists_seen_after_inlining_a_string_table_are_hidden() {
+        let mut t = targeting(
+            "switch (process.env.TZ) { case 'Europe/Moscow': case 'Europe/Minsk': x(); }",
+        );
+        assert_eq!(t[0].severity, Severity::Medium);
+        list_was_hidden(&mut t[0]);
+        assert_eq!(t[0].severity, Severity::High);
+        assert!(t[0].list.as_ref().unwrap().hidden);
     }
 
     #[test]

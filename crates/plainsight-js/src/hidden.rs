@@ -31,7 +31,7 @@ use oxc_codegen::{Codegen, Context, Gen, GenExpr};
 use oxc_span::GetSpan;
 
 use oxc_syntax::precedence::Precedence;
-use plainsight_core::{Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity};
+use plainsight_core::{Confidence, Finding, Incomplete, IncompleteKind, Rule, Severity, ValueList};
 
 use crate::context::Ctx;
 use crate::eval::{CalleeFn, Evaluator, Value, base64_decode, callee_function, hex_decode};
@@ -457,6 +457,18 @@ impl<'a> HiddenVisitor<'_, 'a> {
             // Nothing was hidden: the "decoder" returned its input.
             return false;
         }
+        if is_encoding_call(c) || strings.iter().all(|s| words_visible(s, &inputs)) {
+            // The call encodes text a reader can see (`.toString("base64")`,
+            // `btoa(x)`), or only rearranges it (`"_" + "__esModule"`):
+            // every word of the result is in its arguments.
+            return false;
+        }
+        // Punctuation built from char codes (`"-->"` kept out of a bundle's
+        // source) hides no word: evidence, not a finding to review.
+        let wordless = strings.iter().all(|s| {
+            s.chars()
+                .all(|ch| ch.is_ascii_punctuation() || ch.is_whitespace())
+        });
         let display = match value {
             Value::Str(s) => s.clone(),
             _ => format!(
@@ -483,6 +495,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
                 self.ctx.location(c.span),
             );
             f.severity = Severity::High;
+            f.list = Some(ValueList {
+                kind: items.kind.to_string(),
+                count: items.items.len(),
+                hidden: true,
+            });
             f.decoded = Some(items.items.join("\n"));
             f.snippet = Some(snippet.clone());
             f.notes.clone_from(&usage);
@@ -501,6 +518,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
         f.decoded = Some(display);
         f.snippet = Some(snippet);
         f.notes = usage;
+        if wordless {
+            f.severity = Severity::Low;
+            f.notes
+                .push("graded low: punctuation only, no word was hidden".into());
+        }
         self.out.push(f);
         true
     }
@@ -618,6 +640,11 @@ impl<'a> HiddenVisitor<'_, 'a> {
             );
             f.severity = Severity::High;
             f.confidence = Confidence::Medium;
+            f.list = Some(ValueList {
+                kind: l.kind.to_string(),
+                count: l.items.len(),
+                hidden: true,
+            });
             f.decoded = Some(l.items.join("\n"));
             f.snippet = Some(clip(self.ctx.text(lit.span), SNIPPET_LINE));
             self.out.push(f);
@@ -661,6 +688,46 @@ fn has_constant_arg(c: &CallExpression<'_>) -> bool {
         Argument::NumericLiteral(_) | Argument::Identifier(_) => true,
         _ => false,
     })
+}
+
+/// A call whose result is an *encoding* of its input (the reader sees the
+/// input): `x.toString("base64" | "base64url" | "hex")`, `btoa(x)`,
+/// `encodeURIComponent(x)`, `encodeURI(x)`, `escape(x)`, `JSON.stringify(x)`.
+fn is_encoding_call(c: &CallExpression<'_>) -> bool {
+    let callee = c.callee.without_parentheses();
+    let name = match callee {
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        e => e
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+    };
+    match name {
+        Some("toString") => matches!(
+            c.arguments.first(),
+            Some(Argument::StringLiteral(s)) if matches!(s.value.as_str(), "base64" | "base64url" | "hex")
+        ),
+        Some("btoa" | "encodeURIComponent" | "encodeURI" | "escape") => true,
+        Some("stringify") => callee.as_member_expression().is_some_and(|m| {
+            matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "JSON")
+        }),
+        _ => false,
+    }
+}
+
+/// Every word (run of ≥ 3 letters or digits) of `s` occurs in the call's
+/// literal arguments, and there is at least one.
+fn words_visible(s: &str, inputs: &[String]) -> bool {
+    let mut any = false;
+    for w in s
+        .split(|ch: char| !ch.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+    {
+        if !inputs.iter().any(|i| i.contains(w)) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 /// String literal arguments as written (to tell "decoded" from "passed through").
@@ -1073,6 +1140,40 @@ mod tests {
             analyze(ctx, &mut out);
             out
         })
+    }
+
+    #[test]
+    fn encoding_or_rearranging_visible_text_hides_nothing() {
+        for src in [
+            // The encode direction: the reader sees the input.
+            "const k = Buffer.from('not a secret', 'utf-8').toString('hex');",
+            "const L = 'LOCAL'; const a = Buffer.from(`${L}:${L}`).toString('base64');",
+            "const t = btoa('user:password');",
+            // Every word of the result is in the arguments.
+            "function esc(n) { return n.length >= 2 && n.charCodeAt(0) === 95 && n.charCodeAt(1) === 95 ? '_' + n : n; } const k = esc('__esModule');",
+        ] {
+            let f = findings(src);
+            assert!(
+                !f.iter()
+                    .any(|f| f.rule == Rule::DecodedString && f.severity >= Severity::Medium),
+                "{src}: {f:#?}"
+            );
+        }
+        // Punctuation from char codes: low.
+        let f = findings("const ARROW = String.fromCharCode(45, 45, 62);");
+        let d: Vec<&Finding> = f.iter().filter(|f| f.rule == Rule::DecodedString).collect();
+        assert_eq!(d.len(), 1, "{f:#?}");
+        assert_eq!(d[0].severity, Severity::Low);
+        // A word that was not visible still counts.
+        let f = findings(
+            "const v = String.fromCharCode(84, 90); const w = atob('QU5USFJPUElDX0JBU0VfVVJM');",
+        );
+        let d: Vec<&str> = f
+            .iter()
+            .filter(|f| f.rule == Rule::DecodedString && f.severity == Severity::Medium)
+            .filter_map(|f| f.decoded.as_deref())
+            .collect();
+        assert_eq!(d, ["TZ", "ANTHROPIC_BASE_URL"], "{f:#?}");
     }
 
     fn decoded(src: &str, rule: Rule) -> Vec<String> {

@@ -90,6 +90,24 @@ pub struct ScanOptions {
     /// other, analysed as one program (all their syntax trees are in memory
     /// at once); a larger group is analysed module by module.
     pub max_group_bytes: u64,
+    /// Most memory the analysis of one file may be expected to take, in
+    /// bytes. Parsing and analysing JavaScript costs about
+    /// [`MEMORY_PER_SOURCE_BYTE`] times the file's size (oxc's arena, the
+    /// semantic tables, our indexes), far above what `max_file_size` suggests;
+    /// a file whose estimate is over this ceiling is reported not analysed
+    /// (reason: limit) before anything is allocated for it, rather than
+    /// exhausting the machine's memory.
+    pub max_unit_memory: u64,
+}
+
+/// Peak memory of one file's analysis per byte of source, measured on real
+/// bundles with `/usr/bin/time -v` (see docs/ARCHITECTURE.md, "Memory per
+/// unit"), rounded up.
+pub const MEMORY_PER_SOURCE_BYTE: u64 = 120;
+
+/// The memory the analysis of `len` bytes of JavaScript is expected to take.
+pub fn estimated_unit_memory(len: u64) -> u64 {
+    len.saturating_mul(MEMORY_PER_SOURCE_BYTE)
 }
 
 impl Default for ScanOptions {
@@ -100,6 +118,7 @@ impl Default for ScanOptions {
             eval_steps: 200_000,
             eval_max_output: 1 << 20,
             max_group_bytes: 256 << 20,
+            max_unit_memory: 8 << 30,
         }
     }
 }
@@ -148,11 +167,9 @@ impl ScanOutput {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScanError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The OS error is in the message, not a `source` (it would print twice).
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
 }
 
 /// Stack for the parse-and-analyze threads. oxc's parser, its semantic
@@ -232,6 +249,20 @@ pub fn scan_package(units: &[SourceUnit<'_>], opts: &ScanOptions) -> Vec<ScanOut
                 format!(
                     "{}{path}: larger than 4 GiB; not analysed",
                     chain_prefix(chain)
+                ),
+            ));
+            continue;
+        }
+        let need = estimated_unit_memory(source.len() as u64);
+        if need > opts.max_unit_memory {
+            outs[i].units.push(not_analysed(
+                IncompleteKind::Limit,
+                format!(
+                    "{}{path}: {} bytes of JavaScript need about {} MiB of memory to analyse, over the per-file ceiling of {} MiB (max_unit_memory); not analysed",
+                    chain_prefix(chain),
+                    source.len(),
+                    need.div_ceil(1 << 20),
+                    opts.max_unit_memory >> 20,
                 ),
             ));
             continue;
@@ -491,6 +522,7 @@ fn inline_pass(
         }
         f.notes
             .push("found after inlining the string table (see PS203)".into());
+        env::list_was_hidden(&mut f);
         out.findings.push(f);
     }
     out.add_incomplete(more.incomplete);
@@ -672,7 +704,7 @@ fn source_type_for(path: &str) -> SourceType {
 pub fn scan_path(path: &Path, opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
     let io = |e| ScanError::Io {
         path: path.display().to_string(),
-        source: e,
+        error: e,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     let mut out = ScanOutput::default();
@@ -883,6 +915,42 @@ mod tests {
         }
         assert_eq!(one, two);
         assert_eq!(e1, e2);
+    }
+
+    #[test]
+    fn memory_ceiling_refuses_before_parsing() {
+        // A covert file whose analysis would need more than the ceiling is
+        // reported not analysed (reason: limit), never clean; under the
+        // ceiling the same file is analysed and its finding reported.
+        let src = "const h = require('os').hostname();\n\
+                   const x = ['a', 'b'][h.length % 2];\n"
+            .repeat(50);
+        let need = estimated_unit_memory(src.len() as u64);
+        let tight = ScanOptions {
+            max_unit_memory: need - 1,
+            ..ScanOptions::default()
+        };
+        let out = scan_source("big.js", &["pkg.tgz".to_string()], &src, &tight);
+        assert!(out.findings.is_empty());
+        assert_eq!(out.units.len(), 1);
+        let u = &out.units[0];
+        assert_eq!(u.status, plainsight_core::AnalysisStatus::NotAnalysed);
+        assert_eq!(u.reasons[0].kind, IncompleteKind::Limit);
+        assert!(
+            u.reasons[0].message.starts_with("pkg.tgz › big.js: ")
+                && u.reasons[0].message.contains("max_unit_memory"),
+            "{}",
+            u.reasons[0].message
+        );
+        let roomy = ScanOptions {
+            max_unit_memory: need,
+            ..ScanOptions::default()
+        };
+        let out = scan_source("big.js", &[], &src, &roomy);
+        assert_eq!(
+            out.units[0].status,
+            plainsight_core::AnalysisStatus::Analysed
+        );
     }
 
     #[test]

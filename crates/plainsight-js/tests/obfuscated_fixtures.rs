@@ -63,9 +63,18 @@ fn inlined_string_tables_give_what_the_original_gives() {
             tables[0]
         );
         let got = meaning(&found);
+        // A list the obfuscator hid in the table is graded as hidden (PS305
+        // high), where the original wrote it out (medium): the same finding,
+        // at least as severe.
         let missing: Vec<_> = want
             .iter()
             .filter(|m| m.0 != Rule::HardcodedEndpoint && !got.contains(m))
+            .filter(|(rule, sev, msg)| {
+                *rule != Rule::EnvTargeting
+                    || !got
+                        .iter()
+                        .any(|(r, s, m)| r == rule && s >= sev && m == msg)
+            })
             .collect();
         assert!(missing.is_empty(), "{name}: missing {missing:#?}");
         // Positions point into the obfuscated file: the environment read is

@@ -27,7 +27,11 @@
 //!   path), `plainsight audit` is a plain command, and the web view will
 //!   hold one per worker. Queries ([`Store::list`], [`Store::get`]) are the
 //!   seam the `serve` pages will use.
+//!
+//! The `history` command's result cache and work queue live in the same
+//! database behind their own trait, [`history::HistoryStore`].
 
+pub mod history;
 pub mod migrations;
 mod model;
 mod pg;
@@ -223,4 +227,106 @@ pub fn random_hex(n: usize) -> Result<String, StoreError> {
         let _ = write!(hex, "{b:02x}");
     }
     Ok(hex)
+}
+
+#[allow(clippy::many_single_char_names)]
+/// `2026-11-28T09:12:03.123456Z` for a Unix time in microseconds (UTC).
+pub fn format_time(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let micros = us.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[allow(clippy::many_single_char_names)] // y, m, d, h: the calendar's own names
+/// Parses `2026-11-28`, `2026-11-28T09:12:03Z` (fraction optional) or a
+/// Unix time in seconds, into Unix microseconds (UTC).
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<i64>() {
+        return secs.checked_mul(1_000_000);
+    }
+    let (date, time) = match s.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t.trim_end_matches('Z'))),
+        None => (s, None),
+    };
+    let mut it = date.splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    // Years beyond four digits are refused rather than overflowed.
+    if !(0..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // days_from_civil
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    // Checked: the text may come from a query string (`9999999999-01-01`).
+    let mut us = days.checked_mul(86_400_000_000)?;
+    if let Some(t) = time {
+        let (hms, frac) = t.split_once('.').unwrap_or((t, ""));
+        let mut p = hms.splitn(3, ':');
+        let h: i64 = p.next()?.parse().ok()?;
+        let mi: i64 = p.next().unwrap_or("0").parse().ok()?;
+        let se: i64 = p.next().unwrap_or("0").parse().ok()?;
+        if h > 23 || mi > 59 || se > 60 {
+            return None;
+        }
+        us = us.checked_add((h * 3600 + mi * 60 + se) * 1_000_000)?;
+        if !frac.is_empty() {
+            let digits: String = frac.chars().take(6).collect();
+            let n: i64 = digits.parse().ok()?;
+            us = us.checked_add(n * 10_i64.pow(6 - digits.len() as u32))?;
+        }
+    }
+    Some(us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            format_time(1_795_854_723_000_001),
+            "2026-11-28T08:32:03.000001Z"
+        );
+        for t in [0, 1_795_854_723_000_001, 951_782_400_000_000] {
+            assert_eq!(parse_time(&format_time(t)), Some(t));
+        }
+        assert_eq!(parse_time("2026-11-28"), parse_time("2026-11-28T00:00:00Z"));
+        assert_eq!(parse_time("60"), Some(60_000_000));
+        assert_eq!(parse_time("2026-13-01"), None);
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("99999999999-01-01"), None);
+        assert_eq!(parse_time("99999999999-01-01T23:59:59.9Z"), None);
+        assert_eq!(parse_time("-5"), Some(-5_000_000));
+        assert_eq!(
+            parse_time("2026-11-28T09:00:00.5Z"),
+            Some(parse_time("2026-11-28T09:00:00Z").unwrap() + 500_000)
+        );
+    }
 }

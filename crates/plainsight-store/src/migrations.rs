@@ -7,9 +7,10 @@
 //! so guards starting together do not race; SQLite under `BEGIN
 //! IMMEDIATE`). A store whose schema is newer than this binary is refused.
 //!
-//! To extend the store (the `history` command's per-version result cache
-//! and its row-claiming table, say), append a migration with the next
-//! version; never edit one that has shipped.
+//! To extend the store, append a migration with the next version; never
+//! edit one that has shipped. Each feature keeps its migrations in its own
+//! block below (`history` after the audit log), so two branches that both
+//! append renumber one constant at a merge.
 
 /// One schema step.
 #[derive(Clone, Copy, Debug)]
@@ -21,10 +22,11 @@ pub struct Migration {
 }
 
 /// Every migration, in order. Versions are 1, 2, 3, … without gaps.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "audit log: exchanges, findings, drift forms, meta",
-    sqlite: r"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "audit log: exchanges, findings, drift forms, meta",
+        sqlite: r"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -82,7 +84,7 @@ CREATE TABLE drift_forms (
     UNIQUE (agent, template, form)
 );
 ",
-    postgres: r"
+        postgres: r"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -140,7 +142,70 @@ CREATE TABLE drift_forms (
     UNIQUE (agent, template, form)
 );
 ",
-}];
+    },
+    HISTORY_RESULTS,
+];
+
+// ---- history (`plainsight history`): the per-version result cache and the
+// work queue several machines claim rows from. See `crate::history`. ----
+
+/// Results keyed by (package, version, platform, plainsight version); claims
+/// are the work queue of one history run (one row per version still to
+/// scan, leased to one machine at a time).
+const HISTORY_RESULTS: Migration = Migration {
+    version: 2,
+    name: "history: per-version result cache and row claims",
+    sqlite: r"
+CREATE TABLE history_results (
+    package       TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    platform      TEXT NOT NULL,
+    tool_version  TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    scanned_at_us INTEGER NOT NULL,
+    scanned_by    TEXT NOT NULL,
+    PRIMARY KEY (package, platform, tool_version, version)
+);
+CREATE TABLE history_claims (
+    package        TEXT NOT NULL,
+    version        TEXT NOT NULL,
+    platform       TEXT NOT NULL,
+    tool_version   TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    owner          TEXT,
+    lease_until_us INTEGER NOT NULL DEFAULT 0,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (package, platform, tool_version, version)
+);
+CREATE INDEX history_claims_next ON history_claims (package, platform, tool_version, seq);
+",
+    postgres: r"
+CREATE TABLE history_results (
+    package       TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    platform      TEXT NOT NULL,
+    tool_version  TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    scanned_at_us BIGINT NOT NULL,
+    scanned_by    TEXT NOT NULL,
+    PRIMARY KEY (package, platform, tool_version, version)
+);
+CREATE TABLE history_claims (
+    package        TEXT NOT NULL,
+    version        TEXT NOT NULL,
+    platform       TEXT NOT NULL,
+    tool_version   TEXT NOT NULL,
+    seq            BIGINT NOT NULL,
+    owner          TEXT,
+    lease_until_us BIGINT NOT NULL DEFAULT 0,
+    attempts       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (package, platform, tool_version, version)
+);
+CREATE INDEX history_claims_next ON history_claims (package, platform, tool_version, seq);
+",
+};
 
 /// The schema version this binary knows.
 pub fn latest() -> i64 {

@@ -236,5 +236,13 @@ pub struct Filter {
     pub action: Option<Action>,
     /// Only rows with an id above this (paging, oldest first).
     pub after_id: Option<ExchangeId>,
+    /// Only rows with an id below this (paging back, newest first).
+    pub before_id: Option<ExchangeId>,
+    /// The exchange with this uid (what drift findings name).
+    pub uid: Option<String>,
+    /// Latest written first (by id, highest first; with `limit`: the
+    /// latest rows, with `before_id`: the page before), instead of oldest
+    /// first by time.
+    pub newest_first: bool,
     pub limit: Option<u64>,
 }

@@ -56,6 +56,7 @@ impl<T> Sealed<T> {
 pub struct Redactor {
     key: Vec<u8>,
     patterns: Regex,
+    url: Regex,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -78,9 +79,24 @@ const PATTERN: &str = r#"(?x)
   | (?P<slack_token> (?-u:\b) xox[abposr]-[A-Za-z0-9\-]{10,} )
   | (?P<stripe_key> (?-u:\b) (?:sk|rk)_live_[A-Za-z0-9]{20,} )
   | (?P<jwt> (?-u:\b) eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,} )
-  | [A-Za-z][A-Za-z0-9+.\-]{1,20}:// [^\s:/@"'\\<>]{1,128} : (?P<url_password_v> [^\s/@"'\\<>]{1,256} ) @
   | (?P<private_key> -----BEGIN\x20(?:[A-Z0-9]+\x20){0,3}PRIVATE\x20KEY----- )
 "#;
+
+/// Passwords in URLs, apart from [`PATTERN`]: this is the one alternative
+/// without a literal prefix, and in the same regex it kept the search from
+/// skipping ahead with a literal prefilter (every byte of a 120 KB body went
+/// through the automaton). Every match contains `://`, and has a bounded
+/// length around it ([`URL_BEFORE`] before, [`URL_AFTER`] after), so it is
+/// searched only in a window around each `://` (found with `memmem`). The
+/// pattern has no look-around, so a window finds what a whole-text search
+/// finds.
+const URL_PATTERN: &str = r#"(?x)
+    [A-Za-z][A-Za-z0-9+.\-]{1,20}:// [^\s:/@"'\\<>]{1,128} : (?P<url_password_v> [^\s/@"'\\<>]{1,256} ) @
+"#;
+/// Longest scheme of [`URL_PATTERN`].
+const URL_BEFORE: usize = 21;
+/// `://`, the longest user, `:`, the longest password, `@`.
+const URL_AFTER: usize = 3 + 128 + 1 + 256 + 1;
 
 const GROUPS: &[&str] = &[
     "anthropic_key",
@@ -139,6 +155,7 @@ impl Redactor {
         Redactor {
             key: key.to_vec(),
             patterns: Regex::new(PATTERN).expect("the secret patterns compile"),
+            url: Regex::new(URL_PATTERN).expect("the URL pattern compiles"),
         }
     }
 
@@ -159,27 +176,50 @@ impl Redactor {
         )
     }
 
-    /// Byte ranges of secrets in `bytes`, with their kind, in order.
+    /// Byte ranges of secrets in `bytes`, with their kind, in order and
+    /// not overlapping (overlapping finds are merged, the larger wins).
     pub fn find(&self, bytes: &[u8]) -> Vec<(Range<usize>, &'static str)> {
         let mut out = Vec::new();
-        if !self.patterns.is_match(bytes) {
+        if self.patterns.is_match(bytes) {
+            push_matches(&self.patterns, bytes, 0, &mut out);
+        }
+        let mut urls = Vec::new();
+        let mut window_end = 0;
+        for at in memchr::memmem::find_iter(bytes, b"://") {
+            if at < window_end {
+                continue;
+            }
+            let start = at.saturating_sub(URL_BEFORE).max(window_end);
+            let end = (at + URL_AFTER).min(bytes.len());
+            // Windows may overlap a little: drop what an earlier one found.
+            let before = urls.len();
+            push_matches(&self.url, &bytes[start..end], start, &mut urls);
+            // A user or password holds neither `:` nor `/`: the next `://`
+            // lies after this window's last match, or starts a new one.
+            window_end = match urls[before..].last() {
+                Some((r, _)) => r.end,
+                None => at + 1,
+            };
+        }
+        if urls.is_empty() {
             return out;
         }
-        let mut last_end = 0;
-        for caps in self.patterns.captures_iter(bytes) {
-            let Some((range, kind)) = secret_of(&caps, bytes) else {
-                continue;
-            };
-            if range.start < last_end {
-                continue;
+        out.extend(urls);
+        out.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+        let mut merged: Vec<(Range<usize>, &'static str)> = Vec::with_capacity(out.len());
+        for (r, kind) in out {
+            match merged.last_mut() {
+                Some((last, _)) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => merged.push((r, kind)),
             }
-            if kind == "openai_key" && !looks_random(&bytes[range.clone()]) {
-                continue;
-            }
-            last_end = range.end;
-            out.push((range, kind));
         }
-        out
+        merged
+    }
+
+    /// Whether `bytes` may hold a secret (a quick test before [`find`]).
+    fn may_hold(&self, bytes: &[u8]) -> bool {
+        self.patterns.is_match(bytes)
+            || (memchr::memmem::find(bytes, b"://").is_some() && self.url.is_match(bytes))
     }
 
     /// `bytes` with every secret replaced (borrowed when there was none).
@@ -222,7 +262,7 @@ impl Redactor {
     }
 
     fn text(&self, s: &mut String) {
-        if self.patterns.is_match(s.as_bytes()) {
+        if self.may_hold(s.as_bytes()) {
             *s = self.redact_str(s).0;
         }
     }
@@ -280,7 +320,7 @@ impl Redactor {
         self.text(&mut f.message);
         self.text(&mut f.location.path);
         if let Some(e) = &mut f.excerpt
-            && self.patterns.is_match(e.text.as_bytes())
+            && self.may_hold(e.text.as_bytes())
         {
             let (text, shift) = self.redact_str(&e.text);
             e.start = shift.map(e.start);
@@ -394,6 +434,30 @@ impl OffsetShift {
     }
 }
 
+/// Appends the secrets `re` finds in `hay` (a window starting at `offset`
+/// of the text) to `out`, not overlapping.
+fn push_matches(
+    re: &Regex,
+    hay: &[u8],
+    offset: usize,
+    out: &mut Vec<(Range<usize>, &'static str)>,
+) {
+    let mut last_end = 0;
+    for caps in re.captures_iter(hay) {
+        let Some((range, kind)) = secret_of(&caps, hay) else {
+            continue;
+        };
+        if range.start < last_end {
+            continue;
+        }
+        if kind == "openai_key" && !looks_random(&hay[range.clone()]) {
+            continue;
+        }
+        last_end = range.end;
+        out.push((range.start + offset..range.end + offset, kind));
+    }
+}
+
 fn secret_of(caps: &Captures<'_>, bytes: &[u8]) -> Option<(Range<usize>, &'static str)> {
     for &g in GROUPS {
         if let Some(m) = caps.name(g) {
@@ -450,6 +514,58 @@ mod tests {
 
     fn redacted(s: &str) -> String {
         String::from_utf8(r().redact_bytes(s.as_bytes()).into_owned()).unwrap()
+    }
+
+    /// The windowed URL search finds exactly what one search of both
+    /// patterns over the whole text found, wherever the URLs fall (window
+    /// edges, runs of `://`, long texts, URLs next to keys).
+    #[test]
+    fn url_windows_find_what_a_whole_search_finds() {
+        let whole = Regex::new(&format!(
+            "{}|{}",
+            PATTERN.trim_end(),
+            URL_PATTERN.trim_start_matches("(?x)")
+        ))
+        .unwrap();
+        let red = r();
+        let pieces = [
+            "https://user:pa55word@host/x ",
+            "postgres://admin:hunter2secret@db.internal:5432/x",
+            "a://u:p@b://u:q@",
+            "://://:x@",
+            "see https://docs.example.com/a/b for more ",
+            "git+ssh://git:tok@github.com ",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "ftp://anonymous:@host ",
+            "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 ",
+            "\"http://u:secret\"@h ",
+            "Here is the file, line by line. ",
+            "h://u:",
+            "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp",
+            "@ ",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let mut old = Vec::new();
+            let mut last_end = 0;
+            for caps in whole.captures_iter(text.as_bytes()) {
+                let Some((range, kind)) = secret_of(&caps, text.as_bytes()) else {
+                    continue;
+                };
+                if range.start >= last_end {
+                    last_end = range.end;
+                    old.push((range, kind));
+                }
+            }
+            assert_eq!(red.find(text.as_bytes()), old, "{text}");
+        }
     }
 
     #[test]

@@ -33,21 +33,21 @@ pub enum Owned {
 }
 
 impl Owned {
-    fn i64(&self) -> Option<i64> {
+    pub(crate) fn i64(&self) -> Option<i64> {
         match self {
             Owned::I64(v) => Some(*v),
             _ => None,
         }
     }
 
-    fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
             Owned::Text(s) => Some(s),
             _ => None,
         }
     }
 
-    fn into_text(self) -> String {
+    pub(crate) fn into_text(self) -> String {
         match self {
             Owned::Text(s) => s,
             _ => String::new(),
@@ -87,7 +87,7 @@ pub trait Conn: Send {
 
 /// Runs `f` in a write transaction: committed when it returns `Ok`,
 /// rolled back otherwise.
-fn transaction<C: Conn + ?Sized, T>(
+pub(crate) fn transaction<C: Conn + ?Sized, T>(
     c: &mut C,
     f: impl FnOnce(&mut C) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
@@ -537,12 +537,22 @@ impl<C: Conn> Store for SqlStore<C> {
         if let Some(v) = filter.after_id {
             clauses.push((" AND e.id > ?#", Val::I64(v)));
         }
+        if let Some(v) = filter.before_id {
+            clauses.push((" AND e.id < ?#", Val::I64(v)));
+        }
+        if let Some(u) = &filter.uid {
+            clauses.push((" AND e.uid = ?#", Val::Text(u)));
+        }
         let mut params = Vec::with_capacity(clauses.len());
         for (i, (clause, v)) in clauses.into_iter().enumerate() {
             sql.push_str(&clause.replace("?#", &format!("?{}", i + 1)));
             params.push(v);
         }
-        sql.push_str(" ORDER BY e.started_at_us, e.id");
+        sql.push_str(if filter.newest_first {
+            " ORDER BY e.id DESC"
+        } else {
+            " ORDER BY e.started_at_us, e.id"
+        });
         if let Some(l) = filter.limit {
             let _ = write!(sql, " LIMIT {l}");
         }

@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use plainsight_core::{Finding, Location, Rule, Severity};
+use plainsight_store::migrations::latest;
 use plainsight_store::testing::TempPostgres;
 use plainsight_store::{
     Action, Completion, DriftForm, Edit, Filter, NewExchange, OpenMode, Outcome, ResponseRecord,
@@ -92,7 +93,7 @@ fn outcome(status: u16, text: &str) -> Outcome {
 fn round_trip_with_outcome_and_findings() {
     both("round_trip", |url| {
         let mut s = open(url, OpenMode::Write).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), latest());
         let red = redactor(&mut *s).unwrap();
         let mut x = exchange(
             "u1",
@@ -195,6 +196,29 @@ fn list_filters_and_order() {
         };
         assert_eq!(uids(s.list(&f).unwrap()), ["b"]);
         assert_eq!(ids_bc.len(), 2);
+        // Latest written first, paging back by id; one row by uid.
+        let f = Filter {
+            newest_first: true,
+            limit: Some(2),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["c", "b"]);
+        let f = Filter {
+            newest_first: true,
+            before_id: Some(ids_bc[0]),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["a"]);
+        let f = Filter {
+            uid: Some("c".into()),
+            ..Filter::default()
+        };
+        assert_eq!(uids(s.list(&f).unwrap()), ["c"]);
+        let f = Filter {
+            uid: Some("%".into()),
+            ..Filter::default()
+        };
+        assert!(s.list(&f).unwrap().is_empty());
     });
 }
 
@@ -267,7 +291,7 @@ fn migrations_are_idempotent_and_newer_schemas_refused() {
         drop(s);
         // Reopening applies nothing and keeps the redaction key.
         let mut s = open(url, OpenMode::Read).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), latest());
         assert_eq!(redactor(&mut *s).unwrap().replacement("k", b"secret"), key1);
         drop(s);
         // A schema from the future is refused with both versions named.
@@ -289,8 +313,8 @@ fn migrations_are_idempotent_and_newer_schemas_refused() {
                 e,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    known: 1
-                }
+                    known
+                } if known == latest()
             ),
             "{e}"
         );
@@ -364,4 +388,170 @@ fn concurrent_writers_on_one_store() {
         assert_eq!(all.len(), 100);
         assert!(all.iter().all(|x| x.outcome.is_some()));
     });
+}
+
+// ---- history: result cache and row claims ----
+
+mod history {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use plainsight_store::history::{self, CachedResult, QueueState, RunKey};
+
+    use super::both;
+
+    fn key(tool: &str) -> RunKey {
+        RunKey {
+            package: "@s/agent".into(),
+            platform: "linux-x64".into(),
+            tool_version: tool.into(),
+        }
+    }
+
+    fn result(v: &str, by: &str) -> CachedResult {
+        CachedResult {
+            version: v.into(),
+            status: "scanned".into(),
+            body: format!("{{\"version\":\"{v}\"}}"),
+            scanned_at_us: 7,
+            scanned_by: by.into(),
+        }
+    }
+
+    fn versions(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("1.0.{i}")).collect()
+    }
+
+    const LEASE: Duration = Duration::from_mins(10);
+
+    #[test]
+    fn results_are_keyed_by_plainsight_version_and_replace() {
+        both("hist_results", |url| {
+            let mut s = history::open(url).unwrap();
+            s.put_result(&key("a"), &result("1.0.0", "m1")).unwrap();
+            s.put_result(&key("a"), &result("1.0.1", "m1")).unwrap();
+            assert!(s.results(&key("b")).unwrap().is_empty());
+            let mut other = key("a");
+            other.platform = "darwin-arm64".into();
+            assert!(s.results(&other).unwrap().is_empty());
+            // A rescan replaces the row.
+            let mut r = result("1.0.0", "m2");
+            r.status = "broken".into();
+            s.put_result(&key("a"), &r).unwrap();
+            let mut got = s.results(&key("a")).unwrap();
+            got.sort_by(|a, b| a.version.cmp(&b.version));
+            assert_eq!(got, vec![r, result("1.0.1", "m1")]);
+        });
+    }
+
+    #[test]
+    fn claims_follow_order_leases_and_attempts() {
+        both("hist_claims", |url| {
+            let mut s = history::open(url).unwrap();
+            let k = key("a");
+            s.enqueue(&k, &versions(3), 2).unwrap();
+            // Enqueuing again (a second machine) adds nothing.
+            s.enqueue(&k, &versions(3), 2).unwrap();
+            assert_eq!(
+                s.queue_state(&k, 2).unwrap(),
+                QueueState {
+                    leased: 0,
+                    claimable: 3,
+                    exhausted: 0
+                }
+            );
+            assert_eq!(
+                s.claim(&k, "m1", LEASE, 2).unwrap().as_deref(),
+                Some("1.0.0")
+            );
+            assert_eq!(
+                s.claim(&k, "m2", LEASE, 2).unwrap().as_deref(),
+                Some("1.0.1")
+            );
+            // A result deletes the claim row.
+            s.put_result(&k, &result("1.0.0", "m1")).unwrap();
+            assert_eq!(s.queue_state(&k, 2).unwrap().leased, 1);
+            // m2 gives its row back; it is claimable again, once more.
+            s.release(&k, "m1", "1.0.1").unwrap(); // not m1's: no effect
+            assert_eq!(s.queue_state(&k, 2).unwrap().leased, 1);
+            s.release(&k, "m2", "1.0.1").unwrap();
+            assert_eq!(
+                s.claim(&k, "m1", LEASE, 2).unwrap().as_deref(),
+                Some("1.0.1")
+            );
+            s.release(&k, "m1", "1.0.1").unwrap();
+            // Claimed twice (max 2): exhausted, no longer handed out.
+            assert_eq!(
+                s.claim(&k, "m1", LEASE, 2).unwrap().as_deref(),
+                Some("1.0.2")
+            );
+            assert_eq!(s.claim(&k, "m1", LEASE, 2).unwrap(), None);
+            let st = s.queue_state(&k, 2).unwrap();
+            assert_eq!((st.leased, st.claimable, st.exhausted), (1, 0, 1));
+            // A new run re-enqueues: the exhausted row is tried again.
+            s.enqueue(&k, &versions(3)[1..], 2).unwrap();
+            assert_eq!(
+                s.claim(&k, "m3", LEASE, 2).unwrap().as_deref(),
+                Some("1.0.1")
+            );
+            // Renew extends only the owner's rows.
+            assert_eq!(s.renew(&k, "m1", LEASE).unwrap(), 1);
+            assert_eq!(s.renew(&k, "nobody", LEASE).unwrap(), 0);
+        });
+    }
+
+    #[test]
+    fn expired_leases_are_taken_over() {
+        both("hist_expiry", |url| {
+            let mut s = history::open(url).unwrap();
+            let k = key("a");
+            s.enqueue(&k, &versions(1), 3).unwrap();
+            assert!(s.claim(&k, "dead", Duration::ZERO, 3).unwrap().is_some());
+            std::thread::sleep(Duration::from_millis(5));
+            // The dead machine's lease ran out: another owner takes the row,
+            // and the dead one's renewals no longer touch it.
+            assert_eq!(
+                s.claim(&k, "live", LEASE, 3).unwrap().as_deref(),
+                Some("1.0.0")
+            );
+            assert_eq!(s.renew(&k, "dead", LEASE).unwrap(), 0);
+            assert_eq!(s.claim(&k, "other", LEASE, 3).unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn concurrent_claimers_split_the_versions() {
+        both("hist_concurrent", |url| {
+            let k = key("a");
+            history::open(url)
+                .unwrap()
+                .enqueue(&k, &versions(60), 3)
+                .unwrap();
+            let threads: Vec<_> = (0..4)
+                .map(|t| {
+                    let (url, k) = (url.clone(), k.clone());
+                    std::thread::spawn(move || {
+                        let mut s = history::open(&url).unwrap();
+                        let owner = format!("m{t}");
+                        let mut mine = Vec::new();
+                        while let Some(v) = s.claim(&k, &owner, LEASE, 3).unwrap() {
+                            s.put_result(&k, &result(&v, &owner)).unwrap();
+                            mine.push(v);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            let all: Vec<String> = threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect();
+            let unique: BTreeSet<&String> = all.iter().collect();
+            assert_eq!(all.len(), 60, "every version claimed exactly once");
+            assert_eq!(unique.len(), 60);
+            let mut s = history::open(url).unwrap();
+            assert_eq!(s.results(&k).unwrap().len(), 60);
+            assert_eq!(s.queue_state(&k, 3).unwrap(), QueueState::default());
+        });
+    }
 }

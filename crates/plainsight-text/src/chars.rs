@@ -12,6 +12,8 @@
 
 use unicode_script::{Script, UnicodeScript};
 
+use crate::quote_lookalikes::{APOSTROPHE_LIKE, DOUBLE_QUOTE_LIKE};
+
 /// Default_Ignorable_Code_Point ranges (inclusive), sorted.
 const DEFAULT_IGNORABLE: &[(u32, u32)] = &[
     (0x00AD, 0x00AD),
@@ -92,35 +94,35 @@ pub fn is_unusual_space(c: char) -> bool {
     )
 }
 
-/// Apostrophe and single-quote look-alikes (including ASCII `'`).
+/// Apostrophe look-alikes (including ASCII `'`): the code points whose UTS #39
+/// skeleton is `'`, from the generated [`crate::quote_lookalikes`] table.
 pub fn is_apostrophe_like(c: char) -> bool {
-    matches!(
-        c,
-        '\'' | '\u{2019}'
-            | '\u{2018}'
-            | '\u{02BC}'
-            | '\u{02B9}'
-            | '\u{2032}'
-            | '\u{00B4}'
-            | '\u{0060}'
-            | '\u{FF07}'
-            | '\u{02BB}'
-            | '\u{02BD}'
-    )
+    APOSTROPHE_LIKE.binary_search(&c).is_ok()
 }
 
-/// Double-quote look-alikes (including ASCII `"`).
+/// Double-quote look-alikes (including ASCII `"`): the code points whose UTS #39
+/// skeleton is `''` (the skeleton of `"`), plus the low double quotation mark
+/// `„` that opens a quotation in German and other typographies (its skeleton
+/// is `,,`, but it is one style with `“`).
 pub fn is_double_quote_like(c: char) -> bool {
-    matches!(
-        c,
-        '"' | '\u{201C}'
-            | '\u{201D}'
-            | '\u{201E}'
-            | '\u{201F}'
-            | '\u{2033}'
-            | '\u{FF02}'
-            | '\u{02BA}'
-    )
+    c == '\u{201E}' || DOUBLE_QUOTE_LIKE.binary_search(&c).is_ok()
+}
+
+/// The apostrophe and double-quote look-alike sets as computed from the UTS #39
+/// data of `unicode-security` (what `scripts/gen-quote-lookalikes.sh` writes
+/// into the generated table; a test checks that they agree).
+pub fn compute_quote_lookalikes() -> (Vec<char>, Vec<char>) {
+    let (mut single, mut double) = (Vec::new(), Vec::new());
+    let mut buf = [0u8; 4];
+    for c in (0u32..=0x0010_FFFF).filter_map(char::from_u32) {
+        let mut sk = unicode_security::skeleton(c.encode_utf8(&mut buf));
+        match (sk.next(), sk.next(), sk.next()) {
+            (Some('\''), None, _) => single.push(c),
+            (Some('\''), Some('\''), None) => double.push(c),
+            _ => {}
+        }
+    }
+    (single, double)
 }
 
 /// Coarse script families used for word-level judgements.
@@ -255,6 +257,23 @@ mod tests {
             mismatches.is_empty(),
             "mismatching code points: {mismatches:X?}"
         );
+    }
+
+    #[test]
+    fn quote_lookalike_tables_match_uts39() {
+        // The generated tables are the UTS #39 data in use; after a dependency
+        // update that changes it, run scripts/gen-quote-lookalikes.sh.
+        let (single, double) = compute_quote_lookalikes();
+        assert_eq!(APOSTROPHE_LIKE, single.as_slice());
+        assert_eq!(DOUBLE_QUOTE_LIKE, double.as_slice());
+        // Look-alikes the old hand list missed.
+        for c in [
+            '\u{201B}', '\u{2035}', '\u{2019}', '\u{02BC}', '\u{02B9}', '\u{FF07}',
+        ] {
+            assert!(is_apostrophe_like(c), "{c:?}");
+        }
+        assert!(is_double_quote_like('\u{201C}') && is_double_quote_like('\u{2033}'));
+        assert!(!is_apostrophe_like('a') && !is_double_quote_like('\''));
     }
 
     #[test]

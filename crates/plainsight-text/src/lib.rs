@@ -48,6 +48,7 @@ pub mod dates;
 mod normalize;
 mod oddone;
 pub mod payload;
+mod quote_lookalikes;
 mod scan;
 
 /// Options for [`analyze_document`].

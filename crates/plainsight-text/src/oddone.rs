@@ -65,6 +65,17 @@ impl QuoteUse {
         pos: usize,
     ) -> Option<QuoteUse> {
         let prev = before.chars().next_back();
+        // Some look-alikes are letters of a script (Hebrew yod, N'Ko high tone):
+        // next to letters of their own script they are those letters, not
+        // quotes; between letters of another script they stand in for one.
+        let fam = crate::chars::family(c);
+        let own = |x: Option<char>| {
+            fam != crate::chars::Family::Neutral
+                && x.is_some_and(|x| crate::chars::family(x) == fam)
+        };
+        if own(prev) || own(next) {
+            return None;
+        }
         if crate::chars::is_double_quote_like(c) {
             // Curly quotes come in pairs of different code points; they are one style.
             let form = if matches!(c, '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}') {
@@ -261,6 +272,10 @@ pub(crate) struct BlockState {
     date_from: usize,
     doubled_from: usize,
     last_doubled_line: Option<usize>,
+    /// Start of the line of the last doubled-space candidate, and how far the
+    /// segment has been searched for line ends to know it.
+    line_start: usize,
+    line_searched_to: usize,
     /// Line ends preceded by a blank.
     line_end_blanks: usize,
 }
@@ -425,7 +440,15 @@ impl DocStats {
             && (b[h - 1].is_ascii_alphanumeric() || b[h - 1] == b',' || b[h - 1] >= 0x80)
             && b.get(end)
                 .is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80);
-        let line_start = memchr::memrchr(b'\n', &b[..h]).map_or(0, |p| p + 1);
+        // The line start, searched back only to the last place looked at: on a
+        // megabyte line with many doubled spaces, each search would otherwise
+        // go back to the line start again (quadratic).
+        let from = st.line_searched_to.min(h);
+        if let Some(p) = memchr::memrchr(b'\n', &b[from..h]) {
+            st.line_start = from + p + 1;
+        }
+        st.line_searched_to = h;
+        let line_start = st.line_start;
         if between_words && st.last_doubled_line != Some(line_start) {
             st.last_doubled_line = Some(line_start);
             self.doubled_lines += 1;
@@ -644,7 +667,9 @@ fn quote_finding(class: QuoteClass, q: &QuoteUse, maj: &QuoteUse, maj_n: usize) 
         maj.segment,
         maj.pos
     ));
-    if matches!(q.ch, '\u{02BC}' | '\u{02B9}' | '\u{02BB}' | '\u{02BD}') {
+    // A letter (modifier letters such as U+02BC, a letter of another script)
+    // standing in for an apostrophe is no typographic choice.
+    if q.ch.is_alphabetic() {
         f.severity = Severity::High;
     }
     f.help = Some(

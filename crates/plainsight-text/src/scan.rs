@@ -215,7 +215,7 @@ struct SegCtx<'a> {
     index: usize,
     has_rtl: Option<bool>,
     /// (line start, line balanced?) of the last line checked for bidi balance.
-    bidi_line: Option<(usize, bool)>,
+    bidi_line: Option<(Range<usize>, bool)>,
 }
 
 /// Resumable scan of one segment.
@@ -261,15 +261,17 @@ impl SegCtx<'_> {
         start..end
     }
     /// Are the embeddings, overrides and isolates on the line containing `at` closed?
+    /// The answer is kept for the whole line: a megabyte line with a bidi
+    /// control every few bytes is searched for its bounds once, not per control.
     fn bidi_balanced(&mut self, at: usize) -> bool {
-        let line = self.line_bounds(at);
-        if let Some((start, ok)) = self.bidi_line
-            && start == line.start
+        if let Some((line, ok)) = &self.bidi_line
+            && line.contains(&at)
         {
-            return ok;
+            return *ok;
         }
+        let line = self.line_bounds(at);
         let ok = bidi_balanced(&self.text[line.clone()]);
-        self.bidi_line = Some((line.start, ok));
+        self.bidi_line = Some((line, ok));
         ok
     }
 }

@@ -183,6 +183,35 @@ fn odd_apostrophe() {
 }
 
 #[test]
+fn every_uts39_apostrophe_lookalike_is_odd_one_out() {
+    // U+201B and U+2035 have the skeleton `'` under UTS #39 like U+2019, U+02BC
+    // and U+02B9; the old hand list missed them, so the channel's bit was lost.
+    for alt in [
+        '\u{201B}', '\u{2035}', '\u{2019}', '\u{02BC}', '\u{02B9}', '\u{055A}',
+    ] {
+        let text = format!("{}Today{alt}s date is here.\n", prose(5));
+        let f = run(&[&text]);
+        let odd: Vec<_> = f.iter().filter(|f| f.rule == Rule::OddQuoteStyle).collect();
+        assert_eq!(odd.len(), 1, "U+{:04X}: {f:?}", alt as u32);
+        let at = text.find(alt).unwrap();
+        assert_eq!(odd[0].span, at..at + alt.len_utf8());
+    }
+    // A letter whose skeleton is `'` inside a word of its own script is that
+    // letter (Hebrew yod), not an apostrophe.
+    let hebrew = format!(
+        "{}\u{05E9}\u{05D9}\u{05E8} \u{05D0}\u{05D9}\u{05DA}\n",
+        prose(5)
+    );
+    assert!(
+        run(&[&hebrew])
+            .iter()
+            .all(|f| f.rule != Rule::OddQuoteStyle),
+        "{:?}",
+        run(&[&hebrew])
+    );
+}
+
+#[test]
 fn odd_date() {
     let mut text = String::new();
     for d in 10..20 {

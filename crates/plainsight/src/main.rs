@@ -53,8 +53,13 @@ struct Cli {
 enum Command {
     Inspect(commands::inspect::Args),
     Scan(commands::scan::Args),
+    Probe(commands::probe::Args),
+    Guard(commands::guard::Args),
+    Audit(commands::audit::Args),
     Rules(commands::rules::ListArgs),
     Rule(commands::rules::ShowArgs),
+    History(commands::history::Args),
+    Serve(commands::serve::Args),
 }
 
 /// What a command produced: bytes for stdout, whether the findings call for
@@ -84,12 +89,26 @@ impl Outcome {
 }
 
 fn main() -> ExitCode {
+    // The probe's sandbox helper and init are this binary re-executed; they
+    // must start before anything else (user namespaces need one thread).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().take(3).collect();
+    if let Some(code) =
+        plainsight_probe::sandbox::dispatch(&std::env::args_os().collect::<Vec<_>>())
+    {
+        let _ = args;
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Probe(args) => commands::probe::run(&args),
+        Command::Guard(args) => commands::guard::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
         Command::Rules(args) => Ok(commands::rules::list(&args)),
         Command::Rule(args) => commands::rules::show(&args),
+        Command::History(args) => commands::history::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(outcome) => {

@@ -68,3 +68,95 @@ impl Progress for Bars {
         }
     }
 }
+
+/// `history`'s progress: one bar of versions done / to do, with bytes
+/// downloaded, the download rate and an ETA; retries and waits printed
+/// above it. Stderr only, and only on a terminal (`history` decides).
+pub struct HistoryBar {
+    bar: ProgressBar,
+    bytes: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+}
+
+impl HistoryBar {
+    pub fn stderr() -> HistoryBar {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template(
+                "{prefix} {bar:30} {pos}/{len} versions  {msg}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix("history");
+        HistoryBar {
+            bar,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn message(&self) {
+        let b = self.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        self.bar.set_message(format!(
+            "{} downloaded, {}/s",
+            indicatif::HumanBytes(b),
+            indicatif::HumanBytes((b as f64 / secs) as u64)
+        ));
+    }
+}
+
+impl plainsight_history::Observer for HistoryBar {
+    fn planned(&self, todo: usize, cached: usize) {
+        self.bar.set_length(todo as u64);
+        if cached > 0 {
+            self.bar.println(format!(
+                "history: {cached} version(s) from the result cache"
+            ));
+        }
+    }
+
+    fn bytes(&self, n: u64) {
+        let total = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
+        // Redraw the message every ~4 MB, not every 64 KB read.
+        if total >> 22 != (total - n) >> 22 {
+            self.message();
+        }
+    }
+
+    fn finished(&self, entry: &plainsight_history::VersionEntry) {
+        if entry.status != plainsight_history::Status::Scanned {
+            self.bar.println(format!(
+                "history: {} {}: {}",
+                plainsight_core::chars::escape(&entry.version),
+                entry.status.as_str(),
+                plainsight_core::chars::escape(entry.detail.as_deref().unwrap_or(""))
+            ));
+        }
+        self.bar.inc(1);
+        self.message();
+    }
+
+    fn retry(&self, version: &str, attempt: u32, wait: std::time::Duration, error: &str) {
+        self.bar.println(format!(
+            "history: {}: retry {attempt} in {:.1} s: {}",
+            plainsight_core::chars::escape(version),
+            wait.as_secs_f64(),
+            plainsight_core::chars::escape(error)
+        ));
+    }
+
+    fn waiting(&self, leased: u64) {
+        self.bar.set_message(format!(
+            "waiting for {leased} version(s) other machines are scanning"
+        ));
+    }
+}
+
+impl Drop for HistoryBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

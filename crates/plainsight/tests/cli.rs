@@ -117,7 +117,11 @@ fn clean_multilingual_text_has_no_findings() {
         .unwrap();
     let s = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{s}");
-    assert_eq!(s, "summary: 0 findings in 1 input\n");
+    assert!(
+        s.starts_with("verdict: nothing at medium or above\n"),
+        "{s}"
+    );
+    assert!(s.ends_with("\nsummary: 0 findings in 1 input\n"), "{s}");
 }
 
 #[test]
@@ -629,4 +633,152 @@ fn padding_a_covert_file_past_the_depth_limit_is_not_a_clean_exit() {
             assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
         }
     }
+}
+
+#[test]
+fn show_and_verbose_choose_how_much_text() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "--color", "never", "covert.js"];
+        args.extend_from_slice(extra);
+        let out = plainsight().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    let default = run(&[]);
+    assert!(default.starts_with("verdict: COVERT CHANNEL"), "{default}");
+    assert!(default.contains("critical[PS101]:"), "{default}");
+    // The endpoint read is a row of the inventory, not a diagnostic.
+    assert!(!default.contains("info[PS301]:"), "{default}");
+    assert!(
+        default.contains("inventory (1 finding as tables"),
+        "{default}"
+    );
+
+    let verdict = run(&["--show", "verdict"]);
+    assert!(verdict.starts_with("verdict: COVERT CHANNEL"), "{verdict}");
+    assert!(!verdict.contains("critical[PS101]:"), "{verdict}");
+    assert!(verdict.contains("\nsummary: 3 findings"), "{verdict}");
+
+    for flag in [&["-v"][..], &["--show", "info"]] {
+        let all = run(flag);
+        assert!(all.contains("info[PS301]:"), "{all}");
+        assert!(!all.contains("inventory ("), "{all}");
+    }
+    let out = plainsight()
+        .args(["scan", "-v", "--show", "verdict", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "-v and --show conflict");
+}
+
+#[test]
+fn min_severity_filters_output_not_the_exit_code() {
+    // Two medium findings only.
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--color",
+            "never",
+            "--min-severity",
+            "high",
+            "anthropic_incident.json",
+        ])
+        .output()
+        .unwrap();
+    let s = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "the gate still sees them: {s}");
+    assert!(
+        s.starts_with("verdict: nothing at high or above; 2 at medium worth a look"),
+        "{s}"
+    );
+    assert!(!s.contains("medium[PS508]:"), "{s}");
+    assert!(s.contains("2 below high not shown"), "{s}");
+    let out = plainsight()
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--min-severity",
+            "high",
+            "anthropic_incident.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn os_errors_are_printed_once() {
+    // Issue 8: the OS error was both in the message and its source, and the
+    // chain printer showed it twice. ENOTDIR works whatever the user (root
+    // reads unreadable files).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.js");
+    std::fs::write(&file, "1\n").unwrap();
+    let below = file.join("child.js");
+    for verb in ["scan", "inspect"] {
+        let out = plainsight()
+            .args([verb, below.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{verb}");
+        let err = stderr_of(&out);
+        assert_eq!(err.matches("os error 20").count(), 1, "{verb}: {err}");
+        assert!(err.contains("child.js"), "{verb}: {err}");
+    }
+}
+
+#[test]
+fn malformed_har_is_an_error_naming_input_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    for (body, pointer) in [
+        (r#"{"log":{"entries":{"0":{}}}}"#, "/log/entries"),
+        (
+            r#"{"log":{"entries":[{"request":{"method":"POST","postData":{"text":["x"]}}}]}}"#,
+            "/log/entries/0/request/postData/text",
+        ),
+    ] {
+        let p = dir.path().join("capture.har");
+        std::fs::write(&p, body).unwrap();
+        let out = plainsight()
+            .args(["inspect", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("capture.har:1:")
+                && err.contains(pointer)
+                && err.contains("not a valid HAR"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_file_over_the_memory_ceiling_is_not_analysed_not_clean() {
+    // Issue 8: JavaScript costs ~100× its size to analyse, so the file size
+    // limit did not bound memory. Over --max-unit-memory a file is refused
+    // before parsing, reported `not analysed [limit]`, and the exit is 2.
+    let dir = tempfile::tempdir().unwrap();
+    let covert = std::fs::read_to_string(fixture("covert.js")).unwrap();
+    std::fs::write(dir.path().join("covert.js"), &covert).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "--max-unit-memory", "1K", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not analysed [limit]"), "{stdout}");
+    assert!(stdout.contains("max_unit_memory"), "{stdout}");
+    // The default ceiling lets the same file through, finding and all.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["scan", "covert.js"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
 }

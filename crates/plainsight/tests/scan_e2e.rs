@@ -243,10 +243,18 @@ fn baseline_diff_between_directories_text() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let s = stdout(&out);
-    let appeared = s.find("appeared (4) since v1/package:").expect(&s);
-    let disappeared = s.find("disappeared (0):").expect(&s);
+    // The verdict speaks of what appeared, first.
+    assert!(
+        s.starts_with("verdict since v1/package: REVIEW: 2 findings at high or above appeared"),
+        "{s}"
+    );
+    let appeared = s
+        .find("appeared since v1/package, most severe first:")
+        .expect(&s);
+    let disappeared = s.find("disappeared since the baseline (0):").expect(&s);
     assert!(appeared < disappeared);
-    assert!(s[appeared..disappeared].contains("`process.env.TZ`"), "{s}");
+    // The time zone read is low: a row of the inventory table.
+    assert!(s[appeared..disappeared].contains("process.env.TZ "), "{s}");
     assert!(
         s.ends_with("diff: 4 appeared, 0 disappeared, 1 unchanged\n"),
         "{s}"
@@ -379,10 +387,7 @@ fn notices_reach_every_format_and_diff_sarif_is_schema_valid() {
     let notice = "empty.tgz: nothing to scan (no JavaScript or executable found)";
 
     let text = stdout(&run(tmp.path(), &["scan", "--color", "never", "empty.tgz"]));
-    assert!(
-        text.starts_with(&format!("inputs:\n  {notice}\n")),
-        "{text}"
-    );
+    assert!(text.contains(&format!("\ninputs:\n  {notice}\n")), "{text}");
     let json = json_of(&run(tmp.path(), &["scan", "--format", "json", "empty.tgz"]));
     assert_eq!(json["notices"], json!([notice]));
 
@@ -586,6 +591,52 @@ fn obfuscated_agent_is_decoded_and_two_builds_diff_to_nothing() {
         7,
         "{v:#}"
     );
+}
+
+/// The README's first command: the bundled example agent, its covert
+/// version against its clean twin.
+#[test]
+fn readme_example_shows_the_channel_first() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = run(
+        &root,
+        &[
+            "scan",
+            "--color",
+            "never",
+            "examples/tiny-agent-1.5.0",
+            "--baseline",
+            "examples/tiny-agent-1.4.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    let head: Vec<&str> = s.lines().take(12).collect();
+    assert!(
+        head[0].starts_with("verdict since examples/tiny-agent-1.4.0: COVERT CHANNEL APPEARED"),
+        "{s}"
+    );
+    let head = head.join("\n");
+    for needle in [
+        "critical[PS101] covert-lookalike-choice",
+        "trigger    process.env.ANTHROPIC_BASE_URL",
+        "Intl.DateTimeFormat().resolvedOptions().timeZone",
+        "carrier    U+0027 APOSTROPHE / U+02B9 MODIFIER LETTER PRIME",
+        "critical[PS104] covert-format-variation",
+        "targeting    4 host names/domains, hidden in the code, compared with process.env.ANTHROPIC_BASE_URL",
+        "3 time zones, hidden in the code",
+    ] {
+        assert!(head.contains(needle), "{needle}\n{s}");
+    }
+    // The clean twin passes a gate at high; so does the covert one's
+    // baseline side of the diff (nothing disappeared).
+    let clean = run(
+        &root,
+        &["scan", "--fail-on", "high", "examples/tiny-agent-1.4.0"],
+    );
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    assert!(stdout(&clean).starts_with("verdict: nothing at medium or above"));
+    assert!(s.contains("disappeared since the baseline (0):"), "{s}");
 }
 
 /// Issue 8: one file of `a=a=a=…` (500,000 deep) inside a small tarball used

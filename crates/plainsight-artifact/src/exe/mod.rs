@@ -55,6 +55,10 @@ pub struct ExeContents {
     pub units: Vec<Unit>,
     /// Assets skipped, bytecode-only modules, conversions made…
     pub notes: Vec<String>,
+    /// Files the executable carries as data (SEA assets), named as in the
+    /// executable: the caller opens each like a file found in an archive
+    /// (a `.tgz` asset is read as an archive, a `.js` one as a script).
+    pub embedded: Vec<(String, Data)>,
 }
 
 /// A malformed executable: names the input and the byte offset.
@@ -150,6 +154,7 @@ fn read(
                     ),
                     units,
                     notes: Vec::new(),
+                    embedded: Vec::new(),
                 });
             }
         }
@@ -239,6 +244,7 @@ fn read(
             ),
             units,
             notes,
+            embedded: Vec::new(),
         });
     }
 
@@ -262,6 +268,7 @@ fn read(
             data: data.clone(),
         }],
         notes,
+        embedded: Vec::new(),
     })
 }
 
@@ -381,6 +388,7 @@ fn bun_contents(name: &str, data: &Data, g: &bun::Graph, how: &str) -> ExeConten
         ),
         units,
         notes,
+        embedded: Vec::new(),
     }
 }
 
@@ -478,6 +486,7 @@ fn deno_contents(name: &str, data: &Data, p: &deno::Payload, max_total: usize) -
         ),
         units,
         notes,
+        embedded: Vec::new(),
     }
 }
 
@@ -535,6 +544,16 @@ fn sea_contents(name: &str, data: &Data, kind: container::Kind) -> Result<ExeCon
             data,
         });
     }
+    let embedded = blob
+        .assets
+        .iter()
+        .map(|(n, r)| {
+            (
+                n.clone(),
+                data.slice(region.start + r.start..region.start + r.end),
+            )
+        })
+        .collect();
     if blob.code_cache_len > 0 {
         notes.push(format!(
             "SEA blob also carries a V8 code cache ({} bytes)",
@@ -546,13 +565,15 @@ fn sea_contents(name: &str, data: &Data, kind: container::Kind) -> Result<ExeCon
             snapshot_only: blob.snapshot,
         },
         path_taken: format!(
-            "Node SEA blob ({how} at {:#x}, flags {:#x}, main {} bytes)",
+            "Node SEA blob ({how} at {:#x}, flags {:#x}, main {} bytes, {} assets)",
             region.start,
             blob.flags,
-            main.len()
+            main.len(),
+            blob.assets.len()
         ),
         units,
         notes,
+        embedded,
     })
 }
 

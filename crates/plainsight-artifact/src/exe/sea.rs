@@ -9,9 +9,19 @@
 //!
 //! ```text
 //! magic u32 = 0x0143da20, flags u32,
+//!   [exec_argv_extension u8 (0 none, 1 env, 2 cli)]        (node ≥ 22.20 / 24.6)
+//!   [main_format u8 (0 CommonJS, 1 module)]                 (node ≥ 26)
 //! code_path: u64 length + bytes, main: u64 length + bytes   (node ≥ 20.?)
 //! main: u64 length + bytes                                  (earliest node 20)
 //! ```
+//!
+//! The blob does not say which header it has; each is tried, shortest
+//! first, and must give a code path that is a short NUL-free file name
+//! followed by a main script in bounds. A wrong guess cannot pass: one byte
+//! short, the code path starts with the high (zero) byte of its length; one
+//! byte long, its length takes a path character as its high byte. The
+//! earliest layout (no code path) is tried last. (GitHub Copilot CLI 1.0.102
+//! ships a 9-byte header, `exec_argv_extension` = 2.)
 //!
 //! `flags & 2` (kUseSnapshot) means `main` is a V8 startup snapshot, not source.
 
@@ -23,6 +33,7 @@ pub const FUSE: &[u8] = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 pub const MAGIC: u32 = 0x0143_da20;
 const USE_SNAPSHOT: u32 = 1 << 1;
 const USE_CODE_CACHE: u32 = 1 << 2;
+const INCLUDE_ASSETS: u32 = 1 << 3;
 /// Flag bits node defines (disable warning, snapshot, code cache, assets, exec argv).
 const KNOWN_FLAGS: u32 = 0x1f;
 /// Longest plausible code path (it is a file name from sea-config.json).
@@ -43,7 +54,14 @@ pub struct Blob {
     pub main: Range<usize>,
     pub snapshot: bool,
     pub code_cache_len: usize,
+    /// Files from `sea-config.json`'s `assets` (name, bytes): an agent can
+    /// ship its real code there (Copilot CLI 1.0.102: `copilot.tgz`, 88 MB,
+    /// behind a 125 KB loader).
+    pub assets: Vec<Asset>,
 }
+
+/// One SEA asset: its name and its bytes in the blob.
+pub type Asset = (String, Range<usize>);
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(
@@ -77,13 +95,29 @@ pub fn parse_blob(b: &[u8]) -> Result<Blob, (usize, String)> {
     let snapshot = flags & USE_SNAPSHOT != 0;
     // Newer blobs carry a code path before main: a short single-line UTF-8
     // file name. If one is there, main must follow it in bounds.
-    let path = sized(b, 8).and_then(|p| {
-        let s = std::str::from_utf8(&b[p.clone()]).ok()?;
-        (p.len() <= MAX_CODE_PATH && !s.contains(['\0', '\n'])).then(|| (s.to_string(), p.end))
-    });
+    let path_at = |at: usize| {
+        sized(b, at).and_then(|p| {
+            let s = std::str::from_utf8(&b[p.clone()]).ok()?;
+            (p.len() <= MAX_CODE_PATH && !s.contains(['\0', '\n'])).then(|| (s.to_string(), p.end))
+        })
+    };
+    // After the 8-byte header, or after one or two small header bytes
+    // (exec_argv_extension ≤ 2, then main_format ≤ 1).
+    let header_ok = |len: usize| match len {
+        9 => b.get(8).is_some_and(|&x| x <= 2),
+        10 => b.get(8).is_some_and(|&x| x <= 2) && b.get(9).is_some_and(|&x| x <= 1),
+        _ => true,
+    };
+    let path = [8, 9, 10]
+        .into_iter()
+        .filter(|&len| header_ok(len))
+        .find_map(|len| {
+            let (path, end) = path_at(len)?;
+            Some((path, end, sized(b, end)))
+        });
     let (code_path, main) = match path {
-        Some((path, end)) => {
-            let main = sized(b, end).ok_or((
+        Some((path, end, main)) => {
+            let main = main.ok_or((
                 end,
                 format!("SEA blob main script (after code path {path:?}) truncated"),
             ))?;
@@ -97,10 +131,18 @@ pub fn parse_blob(b: &[u8]) -> Result<Blob, (usize, String)> {
             ))?,
         ),
     };
+    let mut at = main.end;
     let code_cache_len = if flags & USE_CODE_CACHE != 0 {
-        sized(b, main.end).map_or(0, |r| r.len())
+        let cache = sized(b, at).ok_or((at, "SEA blob code cache truncated".to_string()))?;
+        at = cache.end;
+        cache.len()
     } else {
         0
+    };
+    let assets = if flags & INCLUDE_ASSETS != 0 {
+        parse_assets(b, at)?
+    } else {
+        Vec::new()
     };
     Ok(Blob {
         flags,
@@ -108,7 +150,41 @@ pub fn parse_blob(b: &[u8]) -> Result<Blob, (usize, String)> {
         main,
         snapshot,
         code_cache_len,
+        assets,
     })
+}
+
+/// The asset map: u64 count, then (name, bytes) pairs, each a u64 length
+/// and its bytes. Every pair takes at least 16 bytes, so the count is
+/// checked against what is left before anything is read.
+fn parse_assets(b: &[u8], mut at: usize) -> Result<Vec<Asset>, (usize, String)> {
+    let count = sized_len(b, at).ok_or((at, "SEA blob asset count truncated".to_string()))?;
+    at += 8;
+    if count > b.len().saturating_sub(at) / 16 {
+        return Err((
+            at - 8,
+            format!("SEA blob claims {count} assets, more than its bytes can hold"),
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let name = sized(b, at).ok_or((at, format!("SEA blob asset {i}: name truncated")))?;
+        let name_s = String::from_utf8_lossy(&b[name.clone()]).into_owned();
+        let data = sized(b, name.end).ok_or((
+            name.end,
+            format!("SEA blob asset {name_s:?}: content truncated"),
+        ))?;
+        at = data.end;
+        out.push((name_s, data));
+    }
+    Ok(out)
+}
+
+fn sized_len(b: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(u64::from_le_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
+    .ok()
 }
 
 /// Fallback when the container does not name the blob: the first magic
@@ -145,6 +221,66 @@ pub(crate) mod tests {
         assert_eq!(p.code_path.as_deref(), Some("main.js"));
         assert_eq!(&b[p.main], b"console.log('hi')");
         assert!(!p.snapshot);
+    }
+
+    /// Node ≥ 22.20 / 24.6 writes `exec_argv_extension` (u8) after the
+    /// flags, node ≥ 26 also `main_format` (u8): the code path and main are
+    /// found after either, and the older layouts still parse.
+    #[test]
+    fn headers_with_exec_argv_extension_and_main_format() {
+        let main = b"\"use strict\";require('./x')";
+        for extra in [&[][..], &[2], &[0], &[1, 1], &[2, 0]] {
+            let mut b = MAGIC.to_le_bytes().to_vec();
+            b.extend_from_slice(&0x19u32.to_le_bytes());
+            b.extend_from_slice(extra);
+            b.extend_from_slice(&13u64.to_le_bytes());
+            b.extend_from_slice(b"sea-loader.js");
+            b.extend_from_slice(&(main.len() as u64).to_le_bytes());
+            b.extend_from_slice(main);
+            // Assets and exec argv follow main (flags 0x08, 0x10): one asset
+            // with an empty name and no bytes, then no arguments.
+            b.extend_from_slice(&1u64.to_le_bytes());
+            b.extend_from_slice(&[0; 24]);
+            let p = parse_blob(&b).unwrap();
+            assert_eq!(p.code_path.as_deref(), Some("sea-loader.js"), "{extra:?}");
+            assert_eq!(&b[p.main.clone()], main, "{extra:?}");
+            assert_eq!(p.flags, 0x19);
+            assert_eq!(p.assets.len(), 1);
+            assert_eq!(p.assets[0].0, "");
+            assert_eq!(p.assets[0].1.len(), 0);
+        }
+    }
+
+    /// Assets are read out of the blob (the real code can live there); a
+    /// table that claims more than the blob holds is an error naming the
+    /// offset, never a silently empty list.
+    #[test]
+    fn assets_are_read_and_a_lying_table_is_an_error() {
+        let mut b = blob(0x08, "loader.js", b"require('x')");
+        b.extend_from_slice(&2u64.to_le_bytes());
+        for (name, data) in [("app.tgz", &b"\x1f\x8bzz"[..]), ("cfg.json", b"{}")] {
+            b.extend_from_slice(&(name.len() as u64).to_le_bytes());
+            b.extend_from_slice(name.as_bytes());
+            b.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            b.extend_from_slice(data);
+        }
+        let p = parse_blob(&b).unwrap();
+        let got: Vec<(&str, &[u8])> = p
+            .assets
+            .iter()
+            .map(|(n, r)| (n.as_str(), &b[r.clone()]))
+            .collect();
+        assert_eq!(got, [("app.tgz", &b"\x1f\x8bzz"[..]), ("cfg.json", b"{}")]);
+        for cut in 0..b.len() {
+            let _ = parse_blob(&b[..cut]);
+        }
+        let mut lying = blob(0x08, "loader.js", b"1");
+        lying.extend_from_slice(&u64::MAX.to_le_bytes());
+        let e = parse_blob(&lying).unwrap_err();
+        assert!(e.1.contains("assets"), "{e:?}");
+        let mut cut = b.clone();
+        cut.truncate(b.len() - 1);
+        assert!(parse_blob(&cut).unwrap_err().1.contains("cfg.json"));
     }
 
     #[test]

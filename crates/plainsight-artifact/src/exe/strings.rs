@@ -314,6 +314,8 @@ impl Inventory {
                 ),
                 loc(at),
             );
+            f.subject = Some(name.clone());
+            f.occurrences = Some(count as u64);
             f.decoded = Some(name);
             out.push(low(f));
         }
@@ -328,6 +330,8 @@ impl Inventory {
                 format!("host {host} in {count} URL(s) in the binary, first at offset {at:#x}"),
                 loc(at),
             );
+            f.subject = Some(host.clone());
+            f.occurrences = Some(count as u64);
             f.decoded = Some(host);
             if let Some(t) = tele {
                 f.notes.push(format!("URL path or host names {t:?}"));
@@ -485,6 +489,22 @@ fn readable(b: &[u8]) -> bool {
         && text_score(b) >= 0.85
 }
 
+/// Text in a non-Latin script, already readable once decoded (base64 of
+/// UTF-8 Thai, Tamil, Chinese… as localisation data carries it). Not hidden
+/// ASCII: a single-byte XOR turns the lead bytes of its multi-byte sequences
+/// (0xE0…) into spaces and letters, so every such string would "read" under
+/// some key (GitHub Copilot CLI's runtime.node: 200 such blobs).
+fn is_non_ascii_text(b: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(b) else {
+        return false;
+    };
+    // ASCII XORed into valid multi-byte UTF-8 needs a separator before
+    // every two letters (" ab cd"), which host names, zones and keys are not.
+    let all = s.chars().count();
+    let non_ascii = s.chars().filter(|c| !c.is_ascii()).count();
+    non_ascii * 2 >= all && s.chars().all(|c| !c.is_control() || c.is_whitespace())
+}
+
 /// Character tables ("abcdefgh…", 0x21 0x22 0x23…) are data, not hidden text;
 /// XOR keeps them tables, so this is checked on the raw bytes too.
 fn is_table(b: &[u8]) -> bool {
@@ -513,11 +533,16 @@ fn decode_blob(t: &str) -> Option<(&'static str, String, Option<u8>)> {
         }
         ("base64", base64_decode(t)?)
     };
-    if is_table(&bytes) {
+    if is_table(&bytes) || is_non_ascii_text(&bytes) {
         return None;
     }
+    // A plain decoding that reads is the answer: an XOR key that scores a
+    // little higher (no capitals) would only garble it.
+    if readable(&bytes) {
+        return Some((enc, String::from_utf8_lossy(&bytes).into_owned(), None));
+    }
     let mut best: Option<(f64, u8, Vec<u8>)> = None;
-    for key in 0..=255u8 {
+    for key in 1..=255u8 {
         // Early exit on the first unprintable byte keeps this cheap.
         if !bytes
             .iter()
@@ -532,11 +557,7 @@ fn decode_blob(t: &str) -> Option<(&'static str, String, Option<u8>)> {
         }
     }
     let (_, key, x) = best?;
-    Some((
-        enc,
-        String::from_utf8_lossy(&x).into_owned(),
-        (key != 0).then_some(key),
-    ))
+    Some((enc, String::from_utf8_lossy(&x).into_owned(), Some(key)))
 }
 
 #[cfg(test)]
@@ -577,6 +598,33 @@ mod tests {
         );
         b.extend_from_slice(b"\0e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\0https://api.example.com:8443/v1\0");
         b
+    }
+
+    /// Base64 of UTF-8 Thai/Tamil text (localisation data in a native
+    /// module) is not hidden ASCII under some XOR key; hidden ASCII still is.
+    #[test]
+    fn base64_of_non_latin_text_is_not_an_xor_blob() {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        for text in ["ออนไลน์ออนไลน์", "தமிழ்நாடு அரசு", "在线服务器状态"]
+        {
+            let t = b64(text.as_bytes());
+            assert_eq!(decode_blob(&t), None, "{text} {t}");
+        }
+        let hidden: Vec<u8> = b"sankuai.com,baidu.com,163.com"
+            .iter()
+            .map(|c| c ^ 0xc0)
+            .collect();
+        // Read as it is when it reads: not garbled by a key that scores higher.
+        assert_eq!(
+            decode_blob(&b64(b" Herausforderungen")),
+            Some(("base64", " Herausforderungen".to_string(), None))
+        );
+        let (enc, decoded, key) = decode_blob(&b64(&hidden)).unwrap();
+        assert_eq!(
+            (enc, decoded.as_str(), key),
+            ("base64", "sankuai.com,baidu.com,163.com", Some(0xc0))
+        );
     }
 
     #[test]

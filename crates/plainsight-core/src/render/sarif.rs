@@ -34,8 +34,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     super::safe_json::write_pretty(&to_value(report), out)
 }
 
-/// The SARIF log as a JSON value (exposed to tests through [`render`] only).
-fn to_value(report: &Report) -> Value {
+/// The SARIF log as a JSON value.
+pub(crate) fn to_value(report: &Report) -> Value {
     let rules: Vec<Value> = Rule::ALL.iter().map(|&r| rule_descriptor(r)).collect();
     let mut results: Vec<Value> = report.findings.iter().map(result).collect();
     // A version diff (`scan --baseline`): appeared findings are `new`, the

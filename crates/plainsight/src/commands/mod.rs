@@ -1,14 +1,19 @@
 //! One module per subcommand, plus the option types they share.
 
+pub mod audit;
+pub mod guard;
+pub mod history;
 pub mod inspect;
+pub mod probe;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 use std::io::IsTerminal;
 
 use clap::ValueEnum;
 use plainsight_core::Severity;
-use plainsight_core::render::{self, Format, TextOptions};
+use plainsight_core::render::{self, Format, Show, TextOptions};
 
 /// `--format`
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -22,20 +27,25 @@ pub enum FormatArg {
     Sarif,
     /// GitHub Actions annotations (workflow commands), one line per finding.
     Github,
+    /// One self-contained HTML page (inline hashed CSS, no script), for a
+    /// review ticket.
+    Html,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Text => Format::Text,
-            FormatArg::Json => Format::Json,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Github => Format::Github,
+impl FormatArg {
+    /// The core renderer, or `None` for HTML (rendered by plainsight-web).
+    fn core(self) -> Option<Format> {
+        match self {
+            FormatArg::Text => Some(Format::Text),
+            FormatArg::Json => Some(Format::Json),
+            FormatArg::Sarif => Some(Format::Sarif),
+            FormatArg::Github => Some(Format::Github),
+            FormatArg::Html => None,
         }
     }
 }
 
-/// `--fail-on`
+/// `--fail-on`, `--min-severity`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
     Info,
@@ -92,6 +102,16 @@ pub struct OutputArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// How much of the report the text format shows.
+    #[arg(long, value_enum, default_value_t = ShowArg::Findings, value_name = "WHAT")]
+    pub show: ShowArg,
+    /// Show every finding as a full diagnostic (same as --show info).
+    #[arg(short = 'v', long, conflicts_with = "show")]
+    pub verbose: bool,
+    /// Leave out findings below this severity (every format; the exit code
+    /// and the text verdict still count them).
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
     /// Exit by the findings alone even when some unit could not be analysed
     /// completely (too deep, syntax error, budget, limit). Without it such a
     /// run exits 2: what was not looked at is not clean.
@@ -99,14 +119,41 @@ pub struct OutputArgs {
     pub allow_incomplete: bool,
 }
 
+/// `--show`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ShowArg {
+    /// The verdict and the summary only.
+    Verdict,
+    /// The verdict, findings most severe first within a fixed line budget,
+    /// endpoints and environment reads as tables, the summary.
+    #[default]
+    Findings,
+    /// Every finding as a full diagnostic, endpoints and environment reads
+    /// included; no line budget.
+    Info,
+}
+
 impl OutputArgs {
     /// Render `report` into a buffer and decide the exit status.
     pub fn finish(&self, report: &plainsight_core::Report) -> anyhow::Result<crate::Outcome> {
         let mut stdout = Vec::new();
+        let show = match (self.verbose, self.show) {
+            (true, _) | (_, ShowArg::Info) => Show::All,
+            (false, ShowArg::Findings) => Show::Findings,
+            (false, ShowArg::Verdict) => Show::Verdict,
+        };
         let opts = TextOptions {
             color: self.color.enabled(),
+            show,
+            min_severity: self.min_severity.into(),
+            ..TextOptions::default()
         };
-        render::render(report, self.format.into(), opts, &mut stdout)?;
+        if let Some(format) = self.format.core() {
+            render::render(report, format, opts, &mut stdout)?;
+        } else {
+            let title = report.inputs.join(" ");
+            stdout = plainsight_web::static_report(report, &title).into_bytes();
+        }
         Ok(crate::Outcome {
             stdout,
             findings_over_threshold: report.count_at_least(self.fail_on.into()) > 0,

@@ -5,34 +5,25 @@
 //! Design decisions:
 //! - **Parallel over inputs, then over units.** Inputs are opened on a work
 //!   queue (`std::thread::scope`, one worker per core from
-//!   `available_parallelism`, or `--jobs`), then every unit of every input goes on a second
-//!   queue, biggest first so one 13 MB bundle does not start last and finish
-//!   alone. Plain scoped threads instead of rayon: two flat queues need
-//!   nothing more, and each JS unit already runs on its own big-stack thread.
-//!   Results are stored by unit index and the report is sorted, so the output
-//!   does not depend on scheduling.
+//!   `available_parallelism`, or `--jobs`), then every unit of every input
+//!   goes through `plainsight_artifact::scan::scan_units` (biggest first,
+//!   results in unit order; `history` scans each version the same way). The
+//!   report is sorted, so the output does not depend on scheduling.
 //! - **An input that cannot be opened is fatal** (exit 2, nothing on stdout):
 //!   a missing package or a tarball that fails its integrity check must not
 //!   look like a clean scan. Problems inside an input (one file that does not
 //!   parse, is too deep, or ran out of a budget) are typed unit outcomes in
 //!   the report, the scan goes on, and the exit code is 2 unless
 //!   `--allow-incomplete`.
-//! - **JavaScript that is not UTF-8** (the artifact layer already converts
-//!   Bun's Latin-1) is decoded lossily and the report gets a notice naming the
-//!   unit and the first bad byte offset: the code is still worth scanning, and
-//!   positions before that offset stay exact.
-//! - Native units get the strings inventory of the artifact layer.
 
-use std::cmp::Reverse;
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
-use plainsight_artifact::{Limits, OpenOptions, Unit, UnitKind};
-use plainsight_core::{Finding, Report, UnitOutcome};
+use plainsight_artifact::{Limits, OpenOptions, Unit};
+use plainsight_core::Report;
 use plainsight_js::ScanOptions;
 
 use super::{OutputArgs, parse_size};
@@ -87,6 +78,11 @@ pub struct Args {
     /// by module, with a notice.
     #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
     pub max_group_size: u64,
+    /// Most memory the analysis of one JavaScript file may be expected to
+    /// take (estimated at 120 bytes per byte of source); a larger file is reported
+    /// as not analysed (limit) instead of exhausting memory (suffixes K, M, G, T).
+    #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
+    pub max_unit_memory: u64,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -115,6 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         max_file_size: args.max_file_size,
         max_depth: args.max_depth,
         max_group_bytes: args.max_group_size,
+        max_unit_memory: args.max_unit_memory,
         ..ScanOptions::default()
     };
     let jobs = args.jobs.map_or_else(
@@ -141,7 +138,9 @@ pub fn scan_all(
         inputs: inputs.to_vec(),
         ..Report::default()
     };
-    let opened = par_map(jobs, inputs, |input| plainsight_artifact::open(input, open));
+    let opened = plainsight_artifact::scan::par_map(jobs, inputs, |input| {
+        plainsight_artifact::open(input, open)
+    });
     let mut units: Vec<Unit> = Vec::new();
     for (input, artifact) in inputs.iter().zip(opened) {
         let artifact = artifact.map_err(anyhow::Error::new)?;
@@ -160,183 +159,10 @@ pub fn scan_all(
         }));
         units.extend(artifact.units);
     }
-    // JavaScript as text (borrowed when it is UTF-8), then the groups of
-    // units that import each other: each group is one program for the
-    // covert-channel flow engine.
-    let mut texts: Vec<Option<std::borrow::Cow<'_, str>>> = Vec::with_capacity(units.len());
-    let mut decode_notices: Vec<Option<String>> = Vec::with_capacity(units.len());
-    for u in &units {
-        if u.kind == UnitKind::JavaScript {
-            let (t, n) = decode(u);
-            texts.push(Some(t));
-            decode_notices.push(n);
-        } else {
-            texts.push(None);
-            decode_notices.push(None);
-        }
-    }
-    let js_units: Vec<usize> = (0..units.len()).filter(|&i| texts[i].is_some()).collect();
-    let sources: Vec<plainsight_js::SourceUnit<'_>> = js_units
-        .iter()
-        .map(|&i| plainsight_js::SourceUnit {
-            path: &units[i].path,
-            chain: &units[i].chain,
-            source: texts[i].as_deref().unwrap_or(""),
-        })
-        .collect();
-    let (groups, group_notices) = plainsight_js::module_groups(&sources, js.max_group_bytes);
-    report.notices.extend(group_notices);
-    // Work items: groups of JavaScript units, native units alone; biggest first.
-    let mut work: Vec<Vec<usize>> = groups
-        .into_iter()
-        .map(|g| g.into_iter().map(|k| js_units[k]).collect())
-        .collect();
-    work.extend(
-        (0..units.len())
-            .filter(|&i| texts[i].is_none())
-            .map(|i| vec![i]),
-    );
-    let bytes = |w: &Vec<usize>| -> usize { w.iter().map(|&i| units[i].data.len()).sum() };
-    work.sort_by_key(|w| Reverse(bytes(w)));
-    let mut results: Vec<Option<UnitResult>> = (0..units.len()).map(|_| None).collect();
-    let done = par_map(jobs, &work, |w| {
-        if texts[w[0]].is_none() {
-            return vec![UnitResult {
-                findings: plainsight_artifact::exe::strings::native_findings(&units[w[0]]),
-                units: vec![UnitOutcome::analysed(
-                    units[w[0]].chain.clone(),
-                    &units[w[0]].path,
-                )],
-                notices: Vec::new(),
-            }];
-        }
-        let group: Vec<plainsight_js::SourceUnit<'_>> = w
-            .iter()
-            .map(|&i| plainsight_js::SourceUnit {
-                path: &units[i].path,
-                chain: &units[i].chain,
-                source: texts[i].as_deref().unwrap_or(""),
-            })
-            .collect();
-        plainsight_js::scan_package(&group, js)
-            .into_iter()
-            .map(|out| UnitResult {
-                findings: out.findings,
-                units: out.units,
-                notices: Vec::new(),
-            })
-            .collect()
-    });
-    for (w, rs) in work.iter().zip(done) {
-        for (&i, mut r) in w.iter().zip(rs) {
-            r.notices.extend(decode_notices[i].take());
-            results[i] = Some(r);
-        }
-    }
-    for r in results.into_iter().flatten() {
-        report.findings.extend(r.findings);
-        report.units.extend(r.units);
-        report.notices.extend(r.notices);
-    }
+    let scanned = plainsight_artifact::scan::scan_units(&units, js, jobs);
+    report.findings = scanned.findings;
+    report.units = scanned.units;
+    report.notices.extend(scanned.notices);
     report.sort();
     Ok(report)
-}
-
-struct UnitResult {
-    findings: Vec<Finding>,
-    units: Vec<UnitOutcome>,
-    notices: Vec<String>,
-}
-
-/// The unit's text: borrowed when it is UTF-8, else decoded lossily with a
-/// notice naming the unit and the first bad byte.
-fn decode(unit: &Unit) -> (std::borrow::Cow<'_, str>, Option<String>) {
-    let bytes = unit.data.bytes();
-    match std::str::from_utf8(bytes) {
-        Ok(t) => (std::borrow::Cow::Borrowed(t), None),
-        Err(e) => (
-            String::from_utf8_lossy(bytes),
-            Some(format!(
-                "{}: not valid UTF-8 at byte {}; invalid bytes read as U+FFFD \
-                 (positions after it are approximate)",
-                display(unit),
-                e.valid_up_to()
-            )),
-        ),
-    }
-}
-
-fn display(unit: &Unit) -> String {
-    let mut s = unit.chain.join(" › ");
-    if !s.is_empty() {
-        s.push_str(" › ");
-    }
-    s.push_str(&unit.path);
-    s
-}
-
-/// `items.iter().map(f)` on up to `jobs` threads, results in input order.
-fn par_map<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = jobs.min(items.len());
-    if workers <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn par_map_keeps_order() {
-        let items: Vec<u64> = (0..1000).collect();
-        for jobs in [1, 2, 7] {
-            let out = par_map(jobs, &items, |&x| x * 2);
-            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        }
-        assert!(par_map(4, &[] as &[u8], |&x| x).is_empty());
-    }
-
-    #[test]
-    fn non_utf8_javascript_is_scanned_with_a_notice() {
-        let unit = Unit {
-            chain: vec!["pkg.tgz".into()],
-            path: "package/a.js".into(),
-            kind: UnitKind::JavaScript,
-            data: plainsight_artifact::Data::from_vec(b"var a = 1; // \xff\n".to_vec()),
-        };
-        let (_, notice) = decode(&unit);
-        assert_eq!(
-            notice.as_deref(),
-            Some(
-                "pkg.tgz › package/a.js: not valid UTF-8 at byte 14; invalid bytes read as \
-                 U+FFFD (positions after it are approximate)"
-            )
-        );
-        let (text, _) = decode(&unit);
-        let r = plainsight_js::scan_source(&unit.path, &unit.chain, &text, &ScanOptions::default());
-        assert!(r.units[0].is_complete(), "{:?}", r.units);
-    }
 }

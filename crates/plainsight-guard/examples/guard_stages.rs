@@ -1,0 +1,127 @@
+//! Where the guard's time goes, stage by stage, for one request body:
+//! `guard_stages BODY.json [N] [STORE_URL]`. Runs each stage of the request
+//! path N times in one thread (no network, no scheduler hops) and prints the
+//! median and p99 of each: what the CPU costs, apart from what the machine's
+//! scheduling adds. `scripts/bench-gateway.sh` measures the whole path.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::Method;
+use plainsight_guard::Policy;
+use plainsight_inspect::{InputFormat, InspectOptions};
+use plainsight_store::{NewExchange, OpenMode, StoreUrl};
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(file) = args.first() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "usage: guard_stages BODY.json [N] [STORE_URL]"
+        );
+        std::process::exit(2);
+    };
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = args.get(2).map_or_else(
+        || StoreUrl::Sqlite(dir.path().join("audit.sqlite3")),
+        |s| StoreUrl::parse(s).expect("store URL"),
+    );
+    let body = Bytes::from(std::fs::read(file).expect("body file"));
+    let mut store = plainsight_store::open(&url, OpenMode::Write).expect("store");
+    let redactor = plainsight_store::redactor(&mut *store).expect("redactor");
+    let policy = Policy::default();
+    let opts = InspectOptions {
+        format: InputFormat::Json,
+        ..InspectOptions::default()
+    };
+    let route = plainsight_providers::recognise("POST", "/v1/messages", None).expect("route");
+    let mut t: Vec<(&str, Vec<f64>)> = [
+        "request_meta",
+        "inspect+policy",
+        "row build",
+        "redact (seal)",
+        "store commit",
+        "total hot path",
+        "prompt_strings (drift thread)",
+    ]
+    .into_iter()
+    .map(|s| (s, Vec::new()))
+    .collect();
+    for i in 0..n {
+        let t0 = Instant::now();
+        let meta = plainsight_providers::request_meta(&route, &body);
+        let t1 = Instant::now();
+        let judged = plainsight_guard::proxy::judge_body(
+            &body,
+            &policy,
+            &opts,
+            &Method::POST,
+            "/v1/messages",
+        );
+        let t2 = Instant::now();
+        let row = NewExchange {
+            uid: format!("stage-{i}"),
+            started_at_us: 0,
+            guard: "stages".into(),
+            client_addr: "127.0.0.1:1".into(),
+            agent: "claude-cli/2.1.91".into(),
+            session: None,
+            method: "POST".into(),
+            path: "/v1/messages".into(),
+            upstream: "http://127.0.0.1:1".into(),
+            api: Some(route.api.as_str().into()),
+            model: meta.model,
+            request_headers: vec![
+                (
+                    "x-api-key".into(),
+                    "sk-ant-api03-0000000000000000000000000".into(),
+                ),
+                ("content-type".into(), "application/json".into()),
+            ],
+            request_body: body.to_vec(),
+            findings: judged.findings,
+            action: Some(judged.action),
+            reason: judged.reason,
+            edits: judged.edits,
+        };
+        let t3 = Instant::now();
+        let sealed = redactor.seal_exchange(row);
+        let t4 = Instant::now();
+        store.begin(&[sealed]).expect("commit");
+        let t5 = Instant::now();
+        let strings = plainsight_guard::recorder::prompt_strings(&body);
+        let t6 = Instant::now();
+        std::hint::black_box(strings);
+        for (k, (a, b)) in [
+            (t0, t1),
+            (t1, t2),
+            (t2, t3),
+            (t3, t4),
+            (t4, t5),
+            (t0, t5),
+            (t5, t6),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            t[k].1.push((b - a).as_secs_f64() * 1e3);
+        }
+    }
+    let mut out = format!(
+        "{} bytes, {n} runs, store {}\n\n| stage | p50 ms | p99 ms |\n|---|---|---|\n",
+        body.len(),
+        url.display()
+    );
+    for (name, v) in &mut t {
+        let _ = writeln!(out, "| {name} | {:.3} | {:.3} |", pct(v, 0.5), pct(v, 0.99));
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+}

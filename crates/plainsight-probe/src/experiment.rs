@@ -1,0 +1,744 @@
+//! The experiment: A/A, then one dimension at a time, scan-guided values,
+//! group cells over the rest of the catalogues, attribution of what a group
+//! cell changed, exploration of every dimension that changed the output, and
+//! pairs of those dimensions. Cells run in parallel, each in its own sandbox,
+//! within a wall-clock budget; what the budget left out is reported.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::diff::{self, Change, FlatRequest, Noise};
+use crate::guide::{self, Guidance};
+use crate::matrix::{Dim, RunConfig, Settings, Target, UNSET, fixed_catalogue};
+use crate::run::{Helper, run_cell};
+use crate::spec::{Ended, RunResult, SandboxFailure};
+
+/// How the experiment runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub helper: Helper,
+    /// Cells run at once.
+    pub jobs: usize,
+    /// Wall-clock budget for all cells (the A/A pair always runs).
+    pub budget: Duration,
+    /// Where per-cell work directories are made.
+    pub work_root: PathBuf,
+    /// Most values explored per dimension that changed the output.
+    pub max_values: usize,
+    /// Group cells over the fixed catalogues.
+    pub group_cells: usize,
+    /// Scan-guided variables per group cell.
+    pub env_group: usize,
+}
+
+/// One cell that ran.
+#[derive(Debug)]
+pub struct Cell {
+    pub label: String,
+    pub settings: Settings,
+    pub result: RunResult,
+    pub flat: Vec<FlatRequest>,
+    pub changes: Vec<Change>,
+}
+
+impl Cell {
+    pub fn provider_host(&self) -> &str {
+        self.settings.get(&Dim::Host)
+    }
+}
+
+/// Everything the experiment observed.
+#[derive(Debug)]
+pub struct Observed {
+    pub baseline: Settings,
+    pub cells: Vec<Cell>,
+    pub noise: Noise,
+    /// Changes between the two identical runs (imperceptible ones: a finding).
+    pub aa_changes: Vec<Change>,
+    /// Dimensions whose single-dimension cells changed the output.
+    pub changing: Vec<Dim>,
+    /// Work left out by the budget, and other gaps.
+    pub gaps: Vec<String>,
+    /// Cells that were planned but left out by the budget, or whose
+    /// sandbox failed: nothing of them is in `cells`.
+    pub skipped: Vec<Skipped>,
+    pub notes: Vec<String>,
+    pub guidance: Guidance,
+    pub wall: Duration,
+}
+
+/// A planned cell that produced nothing to compare.
+#[derive(Debug)]
+pub struct Skipped {
+    pub label: String,
+    pub settings: Settings,
+    /// The sandbox step that failed; `None`: the budget left it out.
+    pub failure: Option<SandboxFailure>,
+}
+
+/// Why the experiment could not run at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExperimentError {
+    #[error("sandbox step `{}` failed: {}", .0.step, .0.message)]
+    Sandbox(SandboxFailure),
+    #[error("{0}")]
+    NoProviderTraffic(String),
+}
+
+/// Baseline settings for a run configuration.
+pub fn baseline(cfg: &RunConfig) -> Settings {
+    let host = default_host(cfg);
+    let mut values = BTreeMap::new();
+    for (d, vals) in fixed_catalogue(&host) {
+        values.insert(d, vals[0].clone());
+    }
+    Settings { values }
+}
+
+fn default_host(cfg: &RunConfig) -> String {
+    let url = if cfg.profile.default_base_url.is_empty() {
+        crate::profile::generic_base(cfg.profile.family).1
+    } else {
+        cfg.profile.default_base_url
+    };
+    url.split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+struct Runner<'a> {
+    cfg: &'a RunConfig,
+    target: &'a Target,
+    opts: &'a Options,
+    deadline: Instant,
+    seq: AtomicUsize,
+}
+
+impl<'a> Runner<'a> {
+    fn new(
+        cfg: &'a RunConfig,
+        target: &'a Target,
+        opts: &'a Options,
+        deadline: Instant,
+        seq: usize,
+    ) -> Runner<'a> {
+        Runner {
+            cfg,
+            target,
+            opts,
+            deadline,
+            seq: AtomicUsize::new(seq),
+        }
+    }
+
+    /// Runs cells in parallel; cells not started before the deadline are
+    /// returned as `None` (unless `force`).
+    fn batch(
+        &self,
+        cells: Vec<(String, Settings)>,
+        force: bool,
+    ) -> Vec<(String, Settings, Option<RunResult>)> {
+        self.batch_gated(cells, force, &|_| true)
+    }
+
+    /// [`Runner::batch`], where `go_on` judges the first cell's result: when
+    /// it says no, cells not yet started are left out (`None`).
+    fn batch_gated(
+        &self,
+        cells: Vec<(String, Settings)>,
+        force: bool,
+        go_on: &(dyn Fn(&RunResult) -> bool + Sync),
+    ) -> Vec<(String, Settings, Option<RunResult>)> {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<RunResult>>> =
+            Mutex::new((0..cells.len()).map(|_| None).collect());
+        let workers = self.opts.jobs.max(1).min(cells.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some((_, settings)) = cells.get(i) else {
+                            break;
+                        };
+                        if stop.load(Ordering::SeqCst)
+                            || (!force && Instant::now() >= self.deadline)
+                        {
+                            continue;
+                        }
+                        let n = self.seq.fetch_add(1, Ordering::SeqCst);
+                        let dir = self.opts.work_root.join(format!("cell-{n}"));
+                        let _ = std::fs::create_dir_all(&dir);
+                        let spec = self.cfg.cell(self.target, settings);
+                        let r = run_cell(&self.opts.helper, &spec, &dir);
+                        if std::env::var_os("PLAINSIGHT_PROBE_KEEP").is_none() {
+                            let _ = std::fs::remove_dir_all(&dir);
+                        }
+                        if i == 0 && !go_on(&r) {
+                            stop.store(true, Ordering::SeqCst);
+                        }
+                        crate::capture::lock(&results)[i] = Some(r);
+                    }
+                });
+            }
+        });
+        let results = results
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cells
+            .into_iter()
+            .zip(results)
+            .map(|((l, s), r)| (l, s, r))
+            .collect()
+    }
+}
+
+fn provider_requests(r: &RunResult) -> usize {
+    r.exchanges
+        .iter()
+        .filter(|e| {
+            e.api.as_deref().is_some_and(|a| {
+                a.contains("messages")
+                    || a.contains("chat")
+                    || a.contains("responses")
+                    || a.contains("generate")
+            })
+        })
+        .count()
+}
+
+/// Runs the whole experiment. `guidance` is computed on its own thread
+/// (the scan) while the first cells run.
+pub fn run(
+    cfg: &RunConfig,
+    target: &Target,
+    guidance: impl FnOnce() -> Guidance + Send,
+    opts: &Options,
+) -> Result<Observed, ExperimentError> {
+    let started = Instant::now();
+    let base = baseline(cfg);
+    std::thread::scope(|s| {
+        // The guiding scan runs while the first cells do.
+        let scan = s.spawn(guidance);
+        let mut obs = Observed {
+            baseline: base.clone(),
+            cells: Vec::new(),
+            noise: Noise::default(),
+            aa_changes: Vec::new(),
+            changing: Vec::new(),
+            gaps: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+            guidance: Guidance::default(),
+            wall: Duration::ZERO,
+        };
+        let deadline = started + opts.budget;
+        // The A/A pair and the first one-dimension cells in one batch, the
+        // baseline first. If the baseline gets no provider turn over an
+        // https:// base URL (the agent refuses the interception, or its TLS
+        // stack hangs), the cells not yet started are dropped and the batch
+        // runs again with a plain-http base URL; the report says so.
+        let fixed = fixed_catalogue(&default_host(cfg));
+        let mut batch1: Vec<(String, Settings)> = vec![
+            ("baseline".into(), base.clone()),
+            ("baseline (repeat)".into(), base.clone()),
+        ];
+        for (d, vals) in &fixed {
+            if let Some(v) = vals.get(1) {
+                batch1.push((format!("{d} = {v}"), base.with(d, v)));
+            }
+        }
+        let https = cfg.base_scheme == "https";
+        let turn = |r: &RunResult| r.error.is_some() || provider_requests(r) > 0 || !https;
+        let mut used = cfg.clone();
+        let mut done =
+            Runner::new(&used, target, opts, deadline, 0).batch_gated(batch1.clone(), true, &turn);
+        let first_ok = done
+            .first()
+            .and_then(|(_, _, r)| r.as_ref())
+            .is_some_and(turn);
+        if !first_ok {
+            let mut alt = cfg.clone();
+            "http".clone_into(&mut alt.base_scheme);
+            let retry = Runner::new(&alt, target, opts, deadline, 1000).batch(batch1, true);
+            if retry
+                .first()
+                .and_then(|(_, _, r)| r.as_ref())
+                .is_some_and(|r| provider_requests(r) > 0)
+            {
+                obs.notes.push(
+                    "the agent made no provider request with an https:// base URL inside the sandbox; \
+                     the base URL is plain http:// in every cell (hard-coded HTTPS hosts are still intercepted)"
+                        .to_owned(),
+                );
+                used = alt;
+                done = retry;
+            }
+        }
+        let cfg = &used;
+        let runner = Runner::new(cfg, target, opts, deadline, 2000);
+        let mut done = done.into_iter();
+        let (_, _, a1) = done.next().expect("baseline");
+        let a1 = a1.unwrap_or_default();
+        let (_, _, a2) = done.next().expect("repeat");
+        let a2 = a2.unwrap_or_default();
+        for r in [&a1, &a2] {
+            if let Some(e) = &r.error {
+                return Err(ExperimentError::Sandbox(e.clone()));
+            }
+        }
+        if provider_requests(&a1) == 0 {
+            let how = match &a1.ended {
+                Some(Ended::TimedOut) => "timed out".to_owned(),
+                Some(Ended::Exited(c)) => format!("exited with {c}"),
+                None => "did not start".to_owned(),
+            };
+            let hosts: BTreeSet<&str> = a1
+                .exchanges
+                .iter()
+                .map(|e| e.host.as_str())
+                .chain(a1.dns.iter().map(|d| d.name.as_str()))
+                .collect();
+            return Err(ExperimentError::NoProviderTraffic(format!(
+                "the agent made no provider request in the baseline run ({how}; hosts contacted: {}); nothing can be compared, the run is not clean.\nagent stderr: {}\nagent stdout: {}",
+                if hosts.is_empty() {
+                    "none".to_owned()
+                } else {
+                    hosts.into_iter().collect::<Vec<_>>().join(", ")
+                },
+                tail(&a1.stderr, 1200),
+                tail(&a1.stdout, 600),
+            )));
+        }
+        let base_host = base.get(&Dim::Host).to_owned();
+        let f1 = diff::flatten(&a1.exchanges, &base_host);
+        let f2 = diff::flatten(&a2.exchanges, &base_host);
+        obs.aa_changes = diff::compare(&f1, &f2, &Noise::default());
+        obs.noise.learn(&f1, &f2);
+        obs.notes.extend(a1.notes.iter().cloned());
+        let base_flat = f1.clone();
+        let push_cell =
+            |obs: &mut Observed, label: String, settings: Settings, r: Option<RunResult>| {
+                let Some(r) = r else {
+                    obs.gaps
+                        .push(format!("cell not run (time budget): {label}"));
+                    obs.skipped.push(Skipped {
+                        label,
+                        settings,
+                        failure: None,
+                    });
+                    return;
+                };
+                if let Some(e) = &r.error {
+                    obs.gaps.push(format!(
+                        "cell {label}: sandbox step `{}` failed: {}",
+                        e.step, e.message
+                    ));
+                    obs.skipped.push(Skipped {
+                        label,
+                        settings,
+                        failure: Some(e.clone()),
+                    });
+                    return;
+                }
+                if r.ended == Some(Ended::TimedOut) {
+                    obs.gaps.push(format!(
+                        "cell {label}: the agent hit the time limit and was killed"
+                    ));
+                }
+                if provider_requests(&r) == 0 {
+                    obs.gaps.push(format!(
+                        "cell {label}: no provider request was made (nothing to compare)"
+                    ));
+                }
+                let flat = diff::flatten(&r.exchanges, settings.get(&Dim::Host));
+                let changes = diff::compare(&base_flat, &flat, &obs.noise);
+                obs.cells.push(Cell {
+                    label,
+                    settings,
+                    result: r,
+                    flat,
+                    changes,
+                });
+            };
+        push_cell(&mut obs, "baseline".into(), base.clone(), Some(a1));
+        push_cell(&mut obs, "baseline (repeat)".into(), base.clone(), Some(a2));
+        for (label, settings, r) in done {
+            push_cell(&mut obs, label, settings, r);
+        }
+
+        // The scan's guidance.
+        let g = scan.join().unwrap_or_default();
+        obs.guidance = g.clone();
+        let mut catalogue: Vec<(Dim, Vec<String>)> = fixed;
+        let guided_hosts = guide::synthesize_hosts(&g);
+        for (d, vals) in &mut catalogue {
+            let extra: Vec<String> = match d {
+                Dim::Host => guided_hosts.clone(),
+                Dim::TimeZone => g.zones.clone(),
+                Dim::Locale => g.locales.clone(),
+                Dim::HostName | Dim::User => g
+                    .identities
+                    .iter()
+                    .filter(|s| !s.contains('.') || *d == Dim::HostName)
+                    .cloned()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // Guided values go right after the baseline.
+            let mut merged = vec![vals[0].clone()];
+            for v in extra.into_iter().chain(vals.iter().skip(1).cloned()) {
+                if !merged.contains(&v) {
+                    merged.push(v);
+                }
+            }
+            *vals = merged;
+        }
+        let already: BTreeSet<String> = cfg
+            .base_url_env
+            .iter()
+            .map(|(k, _)| k)
+            .chain(cfg.key_env.iter())
+            .cloned()
+            .collect();
+        let env_dims: Vec<(Dim, Vec<String>)> = g
+            .env_vars
+            .iter()
+            .filter(|(n, _)| !already.contains(n) && !SET_BY_MATRIX.contains(&n.as_str()))
+            .map(|(n, consts)| {
+                let mut vals = vec![UNSET.to_owned()];
+                vals.extend(consts.iter().cloned());
+                vals.push(alt_value(n));
+                vals.dedup();
+                (Dim::Env(n.clone()), vals)
+            })
+            .collect();
+        let file_dims: Vec<(Dim, Vec<String>)> = g
+            .files
+            .iter()
+            .map(|p| {
+                (
+                    Dim::File(p.clone()),
+                    vec![
+                        UNSET.to_owned(),
+                        format!("# plainsight probe alternative content for {p}\nID=plainsight\n"),
+                    ],
+                )
+            })
+            .collect();
+
+        // Guided one-dimension cells: every guided host and zone.
+        let mut cells: Vec<(String, Settings)> = Vec::new();
+        for (d, vals) in &catalogue {
+            let guided: Vec<&String> = match d {
+                Dim::Host => guided_hosts.iter().collect(),
+                Dim::TimeZone => g.zones.iter().collect(),
+                Dim::Locale => g.locales.iter().collect(),
+                _ => Vec::new(),
+            };
+            for v in guided.into_iter().take(opts.max_values) {
+                if vals.get(1) != Some(v)
+                    && !obs.cells.iter().any(|c| c.settings == base.with(d, v))
+                {
+                    cells.push((format!("{d} = {v}"), base.with(d, v)));
+                }
+            }
+        }
+        for (label, settings, r) in runner.batch(std::mem::take(&mut cells), false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+        // What changed so far is explored first: it is what names the triggering values.
+        let all_dims: Vec<(Dim, Vec<String>)> = catalogue
+            .iter()
+            .chain(env_dims.iter())
+            .chain(file_dims.iter())
+            .cloned()
+            .collect();
+        let mut changing = changing_dims(&obs, &base);
+        explore_and_pair(
+            &runner,
+            &mut obs,
+            &base,
+            &changing,
+            &all_dims,
+            opts.max_values,
+            &push_cell,
+        );
+
+        // Group cells: every fixed dimension at its k-th value at once.
+        for k in 2..2 + opts.group_cells {
+            let mut s = base.clone();
+            let mut any = false;
+            for (d, vals) in &catalogue {
+                if *d == Dim::Proxy {
+                    continue;
+                }
+                if let Some(v) = vals.get(k) {
+                    s = s.with(d, v);
+                    any = true;
+                }
+            }
+            if any && !obs.cells.iter().any(|c| c.settings == s) {
+                cells.push((format!("group {k}"), s));
+            }
+        }
+        // Scan-guided variables and files, in groups.
+        let var_dims: Vec<&(Dim, Vec<String>)> = env_dims.iter().chain(file_dims.iter()).collect();
+        for (gi, chunk) in var_dims.chunks(opts.env_group.max(1)).enumerate() {
+            for pick in 1..=2 {
+                let mut s = base.clone();
+                let mut any = false;
+                for (d, vals) in chunk {
+                    if let Some(v) = vals.get(pick).or_else(|| vals.last()) {
+                        s = s.with(d, v);
+                        any = true;
+                    }
+                }
+                if any && !cells.iter().any(|(_, c)| *c == s) {
+                    cells.push((format!("variables group {} value {pick}", gi + 1), s));
+                }
+            }
+        }
+        for (label, settings, r) in runner.batch(cells, false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+
+        // Attribute what multi-dimension cells changed.
+        let unexplained: Vec<(Settings, Vec<(Dim, String)>)> = obs
+            .cells
+            .iter()
+            .filter(|c| c.settings.changes_from(&base).len() > 1)
+            .filter(|c| {
+                c.changes
+                    .iter()
+                    .any(|ch| !explained(&obs, &base, &changing, ch))
+            })
+            .map(|c| (c.settings.clone(), c.settings.changes_from(&base)))
+            .collect();
+        let mut attrib = Vec::new();
+        for (_, dims) in &unexplained {
+            for (d, v) in dims {
+                let s = base.with(d, v);
+                if !obs.cells.iter().any(|c| c.settings == s)
+                    && !attrib.iter().any(|(_, x)| *x == s)
+                {
+                    attrib.push((format!("{d} = {v}"), s));
+                }
+            }
+        }
+        for (label, settings, r) in runner.batch(attrib, false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+        let before = changing.clone();
+        changing = changing_dims(&obs, &base);
+        for (_, dims) in &unexplained {
+            if !dims.iter().any(|(d, _)| changing.contains(d)) {
+                let names: Vec<String> = dims.iter().map(|(d, v)| format!("{d} = {v}")).collect();
+                obs.notes.push(format!(
+                    "a combination of dimensions changed the output where no single one did: {}",
+                    names.join(", ")
+                ));
+            }
+        }
+        let fresh: Vec<Dim> = changing
+            .iter()
+            .filter(|d| !before.contains(d))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            explore_and_pair(
+                &runner,
+                &mut obs,
+                &base,
+                &changing,
+                &all_dims,
+                opts.max_values,
+                &push_cell,
+            );
+        }
+        obs.changing = changing;
+        obs.wall = started.elapsed();
+        Ok(obs)
+    })
+}
+
+/// Records a finished (or skipped) cell.
+type PushCell<'a> = dyn Fn(&mut Observed, String, Settings, Option<RunResult>) + 'a;
+
+/// A place in what was sent: request key, occurrence, pointer, span start.
+pub type Site = (String, usize, String, usize);
+
+/// Explores every value of each changing dimension, then pairs of them.
+fn explore_and_pair(
+    runner: &Runner<'_>,
+    obs: &mut Observed,
+    base: &Settings,
+    changing: &[Dim],
+    all_dims: &[(Dim, Vec<String>)],
+    max_values: usize,
+    push_cell: &PushCell<'_>,
+) {
+    let mut explore = Vec::new();
+    for d in changing {
+        let vals = all_dims
+            .iter()
+            .find(|(x, _)| x == d)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        for v in vals.iter().skip(1).take(max_values) {
+            let s = base.with(d, v);
+            if !obs.cells.iter().any(|c| c.settings == s) && !explore.iter().any(|(_, x)| *x == s) {
+                explore.push((format!("{d} = {v}"), s));
+            }
+        }
+    }
+    for (label, settings, r) in runner.batch(explore, false) {
+        push_cell(obs, label, settings, r);
+    }
+    let mut pairs = Vec::new();
+    for (i, d1) in changing.iter().enumerate() {
+        for d2 in changing.iter().skip(i + 1) {
+            let t1 = triggering_values(obs, base, d1);
+            let t2 = triggering_values(obs, base, d2);
+            for v1 in t1.iter().take(2) {
+                for v2 in t2.iter().take(2) {
+                    let s = base.with(d1, v1).with(d2, v2);
+                    if !obs.cells.iter().any(|c| c.settings == s)
+                        && !pairs.iter().any(|(_, x)| *x == s)
+                    {
+                        pairs.push((format!("{d1} = {v1} and {d2} = {v2}"), s));
+                    }
+                }
+            }
+        }
+    }
+    for (label, settings, r) in runner.batch(pairs, false) {
+        push_cell(obs, label, settings, r);
+    }
+}
+
+/// Variables the matrix sets itself (their own dimensions).
+const SET_BY_MATRIX: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "HOSTNAME",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+];
+
+/// A plausible alternative value for a variable, by its name's kind.
+fn alt_value(name: &str) -> String {
+    let n = name.to_ascii_uppercase();
+    if n.ends_with("_URL")
+        || n.ends_with("_ENDPOINT")
+        || n.ends_with("_HOST")
+        || n.contains("BASE_URL")
+    {
+        "https://gateway.example.net".to_owned()
+    } else if n.contains("PROXY") {
+        format!(
+            "http://{}:{}",
+            crate::matrix::PROXY_HOST,
+            crate::matrix::PROXY_PORT
+        )
+    } else if n.contains("TZ") || n.contains("TIMEZONE") {
+        "Asia/Tokyo".to_owned()
+    } else if n.contains("LANG") || n.contains("LOCALE") {
+        "ja_JP.UTF-8".to_owned()
+    } else if n.contains("USER") || n.contains("NAME") {
+        "probe-user".to_owned()
+    } else {
+        "1".to_owned()
+    }
+}
+
+/// Cells that changed exactly one dimension from the baseline, by dimension.
+fn single_cells<'a>(obs: &'a Observed, base: &Settings) -> Vec<(Dim, &'a Cell)> {
+    obs.cells
+        .iter()
+        .filter_map(|c| {
+            let ch = c.settings.changes_from(base);
+            (ch.len() == 1).then(|| (ch[0].0.clone(), c))
+        })
+        .collect()
+}
+
+fn changing_dims(obs: &Observed, base: &Settings) -> Vec<Dim> {
+    let mut out: Vec<Dim> = single_cells(obs, base)
+        .into_iter()
+        .filter(|(_, c)| !c.changes.is_empty())
+        .map(|(d, _)| d)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn site(ch: &Change) -> Site {
+    (ch.key.clone(), ch.occ, ch.pointer.clone(), ch.a_span.start)
+}
+
+fn explained(obs: &Observed, base: &Settings, changing: &[Dim], ch: &Change) -> bool {
+    let s = site(ch);
+    single_cells(obs, base)
+        .into_iter()
+        .any(|(d, c)| changing.contains(&d) && c.changes.iter().any(|x| site(x) == s))
+}
+
+/// Values of `d` whose single-dimension cell changed the output.
+pub fn triggering_values(obs: &Observed, base: &Settings, d: &Dim) -> Vec<String> {
+    single_cells(obs, base)
+        .into_iter()
+        .filter(|(x, c)| x == d && !c.changes.is_empty())
+        .map(|(_, c)| c.settings.get(d).to_owned())
+        .collect()
+}
+
+/// Last `n` characters of `s`.
+pub fn tail(s: &str, n: usize) -> String {
+    let count = s.chars().count();
+    if count <= n {
+        return s.trim().to_owned();
+    }
+    format!("…{}", s.chars().skip(count - n).collect::<String>().trim())
+}
+
+/// For the findings: per site, what each cell showed there.
+pub fn sites(obs: &Observed) -> HashMap<Site, Vec<(usize, &Change)>> {
+    let mut out: HashMap<_, Vec<(usize, &Change)>> = HashMap::new();
+    for (i, c) in obs.cells.iter().enumerate() {
+        for ch in &c.changes {
+            out.entry(site(ch)).or_default().push((i, ch));
+        }
+    }
+    out
+}
