@@ -51,10 +51,6 @@ use crate::flow::walk::{Alts, Decision, Engine, Event, Hop, Mode, Test, Walker};
 use crate::flow::{Control, Program, UnitId, modules, names, nid};
 use crate::snippet;
 
-/// Steps of one carrier's forward walk.
-const WALK_BUDGET: u32 = 4000;
-/// Steps near the carrier before deciding whether to follow it further.
-const NEAR_BUDGET: u32 = 400;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
@@ -114,12 +110,15 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>> =
         HashMap::new();
-    let mut exhausted: Vec<(UnitId, u32, Span)> = Vec::new();
+    let limits = eng.limits;
+    // (unit, 1 = carrier walk / 2 = decision's sources, place, limit reached)
+    let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
     for seed in &all_seeds {
+        eng.take_cut();
         // Near the carrier first: the choice between imperceptible variants
         // is made close to them. Only a carrier met by such a choice is
         // followed further (to its sinks and any further decisions).
-        let mut w = Walker::new(&eng, Mode::Carrier, NEAR_BUDGET);
+        let mut w = Walker::new(&eng, Mode::Carrier, limits.near_steps);
         for &s in &seed.starts {
             w.start(seed.unit, s, crate::flow::walk::Fields::default());
         }
@@ -142,14 +141,24 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             }
         }
         if w.exhausted {
-            w.extend(WALK_BUDGET - NEAR_BUDGET);
+            w.extend(limits.walk_steps.saturating_sub(limits.near_steps));
         }
         walk_states += w.states.len();
         let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
         let seed_decisions = synthesized(seed, code_point);
-        if w.exhausted {
+        let cut = if w.exhausted {
+            Some("walk_steps")
+        } else {
+            eng.take_cut()
+        };
+        if let Some(limit) = cut {
             let ctx = prog.ctx(seed.unit);
-            exhausted.push((seed.unit, 1, ctx.semantic.nodes().kind(seed.node).span()));
+            exhausted.push((
+                seed.unit,
+                1,
+                ctx.semantic.nodes().kind(seed.node).span(),
+                limit,
+            ));
         }
         let mut decisions: Vec<Decision<'a>> = seed_decisions;
         for (_, ev) in &w.events {
@@ -203,6 +212,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             }
             judged_n += 1;
             let tt = std::time::Instant::now();
+            eng.take_cut();
             let mut taint = Taint::default();
             for t in &tests {
                 let more = eng.taint(d.unit, t, &d.frames);
@@ -233,11 +243,17 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                     taint.opaque
                 );
             }
-            if taint.exhausted {
+            let cut = if taint.exhausted {
+                Some("query_steps")
+            } else {
+                eng.take_cut()
+            };
+            if let Some(limit) = cut {
                 exhausted.push((
                     d.unit,
                     2,
                     prog.ctx(d.unit).semantic.nodes().kind(d.site).span(),
+                    limit,
                 ));
             }
             let sinks = downstream_sinks(&w, &d);
@@ -291,15 +307,19 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         } else {
             "decisions whose environment sources were not all traced"
         };
+        let mut limits: Vec<&str> = group.iter().map(|e| e.3).collect();
+        limits.sort_unstable();
+        limits.dedup();
         out.incomplete[u as usize].push(Incomplete::new(
             IncompleteKind::Budget,
             format!(
-                "{}{}:{}:{}: covert-channel analysis budget ran out at {} {what}",
+                "{}{}:{}:{}: covert-channel analysis budget ran out at {} {what} (limits reached: {})",
                 chain_prefix(ctx.chain),
                 ctx.path,
                 first.line,
                 first.column,
                 group.len(),
+                limits.join(", "),
             ),
         ));
     }
@@ -329,6 +349,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
             frames: Vec::new(),
             state: 0,
             synthetic: true,
+            whole: false,
         }],
         SeedKind::Format(tests) => tests
             .iter()
@@ -342,6 +363,7 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
                 frames: Vec::new(),
                 state: 0,
                 synthetic: true,
+                whole: false,
             })
             .collect(),
         _ => Vec::new(),
@@ -483,29 +505,42 @@ fn descends(w: &Walker<'_, '_, '_, '_>, mut i: u32, anc: u32) -> bool {
 
 /// The carrier's way from its start to state `i`, as readable hops.
 fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> Vec<String> {
-    w.path(i)
-        .into_iter()
-        .filter_map(|(u, h)| {
-            Some(match h {
-                Hop::Start | Hop::Up => return None,
-                Hop::Var(n, s) => format!("variable {n} at {}", prog.pos(u, s)),
-                Hop::Param(n, s) => format!("parameter {n} (call at {})", prog.pos(u, s)),
-                Hop::Return(s) => format!("returned by fn at {}", prog.pos(u, s)),
-                Hop::Caller(s) => format!("caller at {}", prog.pos(u, s)),
-                Hop::Field(n, s) => format!("field .{n} at {}", prog.pos(u, s)),
-                Hop::Import(s) => format!(
-                    "import of {} (exported at {})",
-                    prog.ctx(u).path,
-                    prog.pos(u, s)
-                ),
-                Hop::Callback(s) => format!("callback of call at {}", prog.pos(u, s)),
-                Hop::ByName(n, s) => {
-                    format!("property .{n} by name at {} (unproven)", prog.pos(u, s))
-                }
-                Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
-            })
-        })
-        .collect()
+    let path = w.path(i);
+    let mut out = Vec::new();
+    for (k, &(u, h)) in path.iter().enumerate() {
+        // A hop that leaves a function or module is placed where it left
+        // (the call, the function, the export): the unit of the state before
+        // it. The others are placed in the state's own unit.
+        let from = if k > 0 { path[k - 1].0 } else { u };
+        out.push(match h {
+            Hop::Start | Hop::Up => continue,
+            Hop::Var(n, s) => format!("variable {n} at {}", prog.pos(u, s)),
+            Hop::Param(n, s) if n.is_empty() => {
+                format!("parameter (call at {})", prog.pos(from, s))
+            }
+            Hop::Param(n, s) => format!("parameter {n} (call at {})", prog.pos(from, s)),
+            Hop::Return(s) => format!("returned by fn at {}", prog.pos(from, s)),
+            Hop::Caller(s) => format!("caller at {}", prog.pos(u, s)),
+            Hop::Field(n, s) => format!("field .{n} at {}", prog.pos(u, s)),
+            Hop::Import(s) => format!(
+                "imported from {} (exported at {})",
+                prog.ctx(from).path,
+                prog.pos(from, s)
+            ),
+            Hop::Callback(s) => format!("callback of call at {}", prog.pos(from, s)),
+            Hop::ByName(n, s) if n.is_empty() => {
+                format!(
+                    "returned by fn at {} to a caller found by name (unproven)",
+                    prog.pos(from, s)
+                )
+            }
+            Hop::ByName(n, s) => {
+                format!("property .{n} by name at {} (unproven)", prog.pos(u, s))
+            }
+            Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
+        });
+    }
+    out
 }
 
 /// The expression a node is (its parent knows it as a child expression).
@@ -815,6 +850,25 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
             }
         }
         None => {}
+    }
+    // The tracked value itself, where the program only names it (a
+    // parameter, a call's result, a binding written elsewhere): the
+    // carrier's own texts.
+    if d.whole
+        && matches!(seed.kind, SeedKind::Text | SeedKind::Merge)
+        && a.iter().all(|t| is_hole(t))
+    {
+        let sctx = prog.ctx(seed.unit);
+        let mut sr = Renderer::new(sctx);
+        let mut texts = Vec::new();
+        for &s in &seed.starts {
+            if let Some(e) = expr_of(sctx, s) {
+                sr.alternatives(e, char_code_context(sctx, s), &mut texts);
+            }
+        }
+        if !texts.is_empty() && !texts.iter().any(|t| t.contains("${")) {
+            a = texts;
+        }
     }
     let mut b: Vec<String> = Vec::new();
     match &d.alts {
@@ -1369,6 +1423,13 @@ pub(crate) fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Ex
 
 /// `s.replace(P, R)` / `replaceAll` under a condition, where the pattern and
 /// its replacement differ imperceptibly. Applied unconditionally it is
+
+/// A rendered text that is one placeholder and nothing else.
+fn is_hole(t: &str) -> bool {
+    t.strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// A number as JavaScript prints it (integers without a fraction).
 fn js_number(n: f64) -> String {

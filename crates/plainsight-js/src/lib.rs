@@ -19,6 +19,7 @@ use oxc_span::SourceType;
 use plainsight_core::{Finding, Incomplete, IncompleteKind, UnitOutcome};
 
 use crate::context::{Ctx, LineIndex};
+pub use crate::flow::FlowLimits;
 pub use crate::group::module_groups;
 
 pub mod context;
@@ -90,6 +91,8 @@ pub struct ScanOptions {
     /// other, analysed as one program (all their syntax trees are in memory
     /// at once); a larger group is analysed module by module.
     pub max_group_bytes: u64,
+    /// Budgets and limits of the covert-channel flow engine (per site).
+    pub flow: FlowLimits,
     /// Most memory the analysis of one file may be expected to take, in
     /// bytes. Parsing and analysing JavaScript costs about
     /// [`MEMORY_PER_SOURCE_BYTE`] times the file's size (oxc's arena, the
@@ -118,6 +121,7 @@ impl Default for ScanOptions {
             eval_steps: 200_000,
             eval_max_output: 1 << 20,
             max_group_bytes: 256 << 20,
+            flow: FlowLimits::default(),
             max_unit_memory: 8 << 30,
         }
     }

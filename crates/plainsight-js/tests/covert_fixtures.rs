@@ -297,3 +297,76 @@ fn flow_budget_exhaustion_makes_the_unit_partial() {
         out.findings
     );
 }
+
+/// The carrier's path across modules names each hop where it is: the file,
+/// line and column of the function returned from, the call a parameter is
+/// bound at, the caller a value returns to.
+#[test]
+fn carrier_path_positions_name_the_right_file_and_place() {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/packages/covert/path_across_modules");
+    let files = package(&d);
+    let (found, _) = package_ps1xx(&d);
+    let f = found
+        .iter()
+        .find(|f| f.rule.code() == "PS101")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let path = f
+        .notes
+        .iter()
+        .find(|n| n.starts_with("carrier → "))
+        .unwrap_or_else(|| panic!("no carrier path in {:#?}", f.notes));
+    // The text at `file:line:column` (columns count Unicode scalar values).
+    let at = |file: &str, line: usize, col: usize| -> String {
+        let (_, src) = files
+            .iter()
+            .find(|(p, _)| p == file)
+            .unwrap_or_else(|| panic!("{path}: no file {file}"));
+        let l = src
+            .lines()
+            .nth(line - 1)
+            .unwrap_or_else(|| panic!("{path}: {file} has no line {line}"));
+        l.chars().skip(col - 1).collect()
+    };
+    let re_pos = |hop: &str| -> Option<(String, usize, usize)> {
+        let i = hop.find("package/")?;
+        let mut it = hop[i..].split([':', ')', ' ']);
+        let file = it.next()?.to_string();
+        let line = it.next()?.parse().ok()?;
+        let col = it.next()?.parse().ok()?;
+        Some((file, line, col))
+    };
+    let hops: Vec<&str> = path.trim_start_matches("carrier → ").split(" → ").collect();
+    let mut checked = 0;
+    for hop in &hops {
+        let Some((file, line, col)) = re_pos(hop) else {
+            continue;
+        };
+        let text = at(&file, line, col);
+        if hop.starts_with("returned by fn at") {
+            assert!(text.starts_with("function"), "{hop}: {text:?}\n{path}");
+            checked += 1;
+        } else if hop.starts_with("parameter") {
+            assert!(
+                text.starts_with("possessive(") || text.starts_with("apostrophe("),
+                "{hop}: {text:?}\n{path}"
+            );
+            checked += 1;
+        } else if hop.starts_with("caller at") {
+            assert!(text.contains('('), "{hop}: {text:?}\n{path}");
+            checked += 1;
+        }
+    }
+    // Out of the marks module (a return) and into the helper (a parameter).
+    assert!(
+        hops.iter()
+            .any(|h| h.starts_with("returned by fn at package/lib/marks.js:2:")),
+        "{path}"
+    );
+    assert!(
+        hops.iter()
+            .any(|h| h.starts_with("parameter") && h.contains("package/index.js:7:")),
+        "{path}"
+    );
+    assert!(checked >= 2, "{path}");
+}

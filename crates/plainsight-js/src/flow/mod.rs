@@ -52,6 +52,54 @@ use oxc_span::{GetSpan, Span};
 
 use crate::context::Ctx;
 
+/// Budgets and limits of the flow engine. Every one of them, when reached,
+/// makes the site being analysed *incomplete*: its unit is reported
+/// `partial [budget]` naming the place and the limit, never clean. The
+/// defaults are sized so that real agents' bundles (13 MB of minified
+/// JavaScript) complete; see docs/ARCHITECTURE.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FlowLimits {
+    /// Steps of one carrier's forward walk near the carrier, before
+    /// deciding whether it meets a choice worth following further.
+    pub near_steps: u32,
+    /// Steps of one carrier's forward walk in all.
+    pub walk_steps: u32,
+    /// Steps of one call-graph walk (the callers of one function).
+    pub callee_steps: u32,
+    /// Steps of one backward search from a decision to environment reads.
+    pub query_steps: u32,
+    /// Steps of one function summary.
+    pub summary_steps: u32,
+    /// Read references of one binding followed.
+    pub max_refs: usize,
+    /// Call sites a return is followed to when its call is unknown.
+    pub max_callers: usize,
+    /// Values stored under one property name joined by name.
+    pub max_writers: usize,
+    /// Nested call-graph walks (callers of callers of …).
+    pub max_callee_nesting: u32,
+    /// Nested function summaries computed at once.
+    pub max_summary_nesting: u32,
+}
+
+impl Default for FlowLimits {
+    fn default() -> FlowLimits {
+        FlowLimits {
+            near_steps: 400,
+            walk_steps: 4000,
+            callee_steps: 1500,
+            query_steps: 6000,
+            summary_steps: 3000,
+            max_refs: 96,
+            max_callers: 32,
+            max_writers: 8,
+            max_callee_nesting: 4,
+            max_summary_nesting: 12,
+        }
+    }
+}
+
 /// Index of a unit in the package being analysed.
 pub(crate) type UnitId = u32;
 

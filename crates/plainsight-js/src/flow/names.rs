@@ -13,9 +13,6 @@ use oxc_ast::ast::{AssignmentTarget, Expression, SimpleAssignmentTarget};
 
 use super::FnRef;
 
-/// A name written in more places than this is not joined by name.
-pub(crate) const MAX_WRITERS: usize = 8;
-
 /// Names of built-in methods and properties (String, Array, RegExp, URL,
 /// Promise, Map…): reading or calling one is an operation on the receiver,
 /// not a same-named user method somewhere in the bundle.
@@ -226,33 +223,37 @@ impl<'a> NameIndex<'a> {
     }
 
     /// Values stored under `name` (object literals, class fields, `x.name = v`);
-    /// `None` when the name is generic, built-in or has too many writers.
-    pub fn values(&self, name: &str) -> Option<Vec<&'a Expression<'a>>> {
+    /// `Some(empty)` when the name is generic or built-in (a join by name
+    /// through it connects unrelated values: not a path); `None` when it has
+    /// more than `max` writers (the caller records the cut).
+    pub fn values(&self, name: &str, max: usize) -> Option<Vec<&'a Expression<'a>>> {
         if BUILTIN_MEMBERS.contains(&name) || GENERIC_PROPERTIES.contains(&name) {
-            return None;
+            return Some(Vec::new());
         }
         let v: Vec<_> = Self::find(self.props(), name)
             .filter_map(|e| match e {
                 Entry::Value(v) => Some(v),
                 _ => None,
             })
-            .take(MAX_WRITERS + 1)
+            .take(max.saturating_add(1))
             .collect();
-        (v.len() <= MAX_WRITERS).then_some(v)
+        (v.len() <= max).then_some(v)
     }
 
     /// Methods named `name` (object literal methods, class methods, `x.name = function`).
-    pub fn methods(&self, name: &str) -> Vec<FnRef<'a>> {
+    /// At most `max`; `None` when there are more (the caller records the cut).
+    pub fn methods(&self, name: &str, max: usize) -> Option<Vec<FnRef<'a>>> {
         if BUILTIN_MEMBERS.contains(&name) {
-            return Vec::new();
+            return Some(Vec::new());
         }
-        Self::find(self.props(), name)
+        let v: Vec<_> = Self::find(self.props(), name)
             .filter_map(|e| match e {
                 Entry::Method(f) => Some(f),
                 _ => None,
             })
-            .take(MAX_WRITERS)
-            .collect()
+            .take(max.saturating_add(1))
+            .collect();
+        (v.len() <= max).then_some(v)
     }
 }
 

@@ -36,9 +36,6 @@ use super::walk::Test;
 use super::{Control, FnRef, UnitId, nid};
 use crate::context::Ctx;
 
-/// Leaves of one merge point started from (each is a walk).
-const MAX_LEAVES: usize = 64;
-
 #[derive(Clone, Debug)]
 pub(crate) enum SeedKind<'a> {
     /// Imperceptible characters in constant text.
@@ -285,7 +282,6 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                         ObjectPropertyKind::SpreadProperty(_) => None,
                     })
                     .filter(|e| matches!(e.without_parentheses(), Expression::StringLiteral(_)))
-                    .take(MAX_LEAVES)
                     .collect();
                 if leaves.len() >= 2 && !is_char_keyed(o) {
                     merge_seed(ctx, u, id, &leaves, &mut out.seeds);
@@ -297,7 +293,6 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                     .iter()
                     .filter_map(ArrayExpressionElement::as_expression)
                     .filter(|e| matches!(e.without_parentheses(), Expression::StringLiteral(_)))
-                    .take(MAX_LEAVES)
                     .collect();
                 if leaves.len() >= 2 {
                     merge_seed(ctx, u, id, &leaves, &mut out.seeds);
@@ -387,14 +382,14 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
     returns.sort_by_key(|r| r.0);
     for group in returns.chunk_by(|x, y| x.0 == y.0) {
         if group.len() >= 2 {
-            let leaves: Vec<_> = group.iter().map(|g| g.1).take(MAX_LEAVES).collect();
+            let leaves: Vec<_> = group.iter().map(|g| g.1).collect();
             merge_seed(ctx, u, group[0].0, &leaves, &mut out.seeds);
         }
     }
     writes.sort_by_key(|w| w.0);
     for group in writes.chunk_by(|x, y| x.0 == y.0) {
         if group.len() >= 2 {
-            let leaves: Vec<_> = group.iter().map(|g| g.1).take(MAX_LEAVES).collect();
+            let leaves: Vec<_> = group.iter().map(|g| g.1).collect();
             merge_seed(ctx, u, nid(leaves[0]), &leaves, &mut out.seeds);
         }
     }
@@ -420,9 +415,6 @@ fn flatten_conditional<'a>(
 ) {
     let mut stack = vec![&c.alternate, &c.consequent];
     while let Some(e) = stack.pop() {
-        if leaves.len() >= MAX_LEAVES {
-            break;
-        }
         match e.without_parentheses() {
             Expression::ConditionalExpression(inner) => {
                 stack.push(&inner.alternate);
@@ -822,7 +814,7 @@ fn param_constant(ctx: &Ctx<'_>, id: &oxc_ast::ast::IdentifierReference<'_>) -> 
         },
     }?;
     let mut value = None;
-    for r in scoping.get_resolved_references(binding).take(16) {
+    for r in scoping.get_resolved_references(binding) {
         let AstKind::CallExpression(c) = nodes.parent_kind(r.node_id()) else {
             continue;
         };

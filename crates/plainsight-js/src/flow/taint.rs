@@ -37,12 +37,6 @@ use super::walk::{Engine, Frame, Test, imported, module_object, this_owner};
 use super::{FnRef, UnitId, control_deps};
 use crate::env::{EnvRead, env_read, env_read_field};
 
-/// Steps of one decision query.
-pub(crate) const QUERY_BUDGET: u32 = 6000;
-/// Steps of one function summary.
-const SUMMARY_BUDGET: u32 = 3000;
-/// Nested summaries computed at once (a call chain being summarised).
-const MAX_SUMMARY_NESTING: u32 = 12;
 /// Reads collected per query.
 const MAX_READS: usize = 8;
 /// Longest backward path (steps) from a decision to a read.
@@ -107,6 +101,8 @@ pub(crate) struct Summary<'a> {
     pub params: u64,
     pub opaque: bool,
     pub exhausted: bool,
+    /// The limit that cut this summary's search, if any.
+    pub cut: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -168,7 +164,7 @@ struct Search<'e, 'p, 'c, 'a> {
 impl<'a> Engine<'_, '_, 'a> {
     /// The environment reads a decision depends on.
     pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
-        let mut s = Search::new(self, QUERY_BUDGET, frames.to_vec(), None);
+        let mut s = Search::new(self, self.limits.query_steps, frames.to_vec(), None);
         match *test {
             Test::Control(c) => s.seed(Val::Expr(u, c.expr(), None)),
             Test::Key(e) | Test::Data(e) => s.seed(Val::Expr(u, e, None)),
@@ -190,9 +186,13 @@ impl<'a> Engine<'_, '_, 'a> {
     /// The summary of function `f` (node `fid` of unit `u`), memoised.
     pub(crate) fn summary(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Summary<'a>> {
         if let Some(s) = self.summaries.borrow().get(&(u, fid)) {
+            if let Some(c) = s.cut {
+                self.note_cut(c);
+            }
             return s.clone();
         }
-        if self.summary_nesting.get() >= MAX_SUMMARY_NESTING {
+        if self.summary_nesting.get() >= self.limits.max_summary_nesting {
+            self.note_cut("max_summary_nesting");
             return Rc::new(Summary {
                 opaque: true,
                 ..Summary::default()
@@ -203,7 +203,8 @@ impl<'a> Engine<'_, '_, 'a> {
             .borrow_mut()
             .insert((u, fid), Rc::new(Summary::default()));
         self.summary_nesting.set(self.summary_nesting.get() + 1);
-        let mut s = Search::new(self, SUMMARY_BUDGET, Vec::new(), Some((u, fid)));
+        let outer = self.take_cut();
+        let mut s = Search::new(self, self.limits.summary_steps, Vec::new(), Some((u, fid)));
         for r in f.returns() {
             s.seed(Val::Expr(u, r, None));
             // Which return is taken depends on the tests around it.
@@ -211,6 +212,18 @@ impl<'a> Engine<'_, '_, 'a> {
         }
         s.run();
         self.summary_nesting.set(self.summary_nesting.get() - 1);
+        let inner = self.take_cut();
+        s.out.cut = if s.out.exhausted {
+            Some("summary_steps")
+        } else {
+            inner
+        };
+        if let Some(c) = outer {
+            self.note_cut(c);
+        }
+        if let Some(c) = s.out.cut {
+            self.note_cut(c);
+        }
         let out = Rc::new(s.out);
         self.summaries.borrow_mut().insert((u, fid), out.clone());
         out
@@ -464,7 +477,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Owner(u, owner, k, f) => self.owner(i, u, owner, k, f),
             Val::Export(m, name, field) => self.export(i, m, name, field),
             Val::Name(u, k) => {
-                if let Some(vals) = self.eng.prog.names[u as usize].values(k) {
+                let vals = self.eng.prog.names[u as usize].values(k, self.eng.limits.max_writers);
+                if vals.is_none() {
+                    self.out.opaque = true;
+                    self.eng.note_cut("max_writers");
+                }
+                if let Some(vals) = vals {
                     for v in vals {
                         self.to(
                             i,
@@ -1172,7 +1190,15 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             _ => {}
         }
         // Later writes: `x = v`, `x.k = v`, `x.push(v)`, and the tests deciding them.
-        for r in scoping.get_resolved_references(sym).take(256) {
+        let max = self.eng.limits.max_refs;
+        let refs: Vec<&oxc_semantic::Reference> = scoping
+            .get_resolved_references(sym)
+            .take(max.saturating_add(1))
+            .collect();
+        if refs.len() > max {
+            self.eng.note_cut("max_refs");
+        }
+        for r in refs.into_iter().take(max) {
             let rid = r.node_id();
             let parent = nodes.parent_id(rid);
             match nodes.kind(parent) {
@@ -1333,7 +1359,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         if callers.sites.is_empty() || !callers.complete {
             self.out.opaque = true;
         }
-        for s in callers.sites.iter().take(32) {
+        for s in self.eng.caller_sites(&callers) {
             let ctx = self.eng.prog.ctx(s.unit);
             let nodes = ctx.semantic.nodes();
             if let Some(recv) = s.callback_of {
@@ -1503,7 +1529,7 @@ fn callees<'a>(
     u: UnitId,
     callee: &'a Expression<'a>,
 ) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
-    super::walk::callee_functions(eng.prog, u, callee)
+    super::walk::callee_functions(eng, u, callee)
 }
 
 /// The class node `new X(…)` instantiates, if X is a local class.

@@ -22,7 +22,7 @@
 //! The walk is a breadth-first search over states with a visited set and a
 //! step budget; it never recurses over the tree. A return without a frame
 //! asks for the function's callers (memoised in the [`Engine`]), which may run
-//! a nested callee walk; nesting is bounded by [`MAX_NESTING`].
+//! a nested callee walk; nesting is bounded by `FlowLimits::max_callee_nesting`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -42,22 +42,13 @@ use super::modules::{self, ExportVal, ModId};
 use super::{Control, FnRef, Program, UnitId, nid};
 use crate::context::Ctx;
 
-/// Nested callee walks (callers of callers of …) before giving up.
-const MAX_NESTING: u32 = 4;
 /// Deepest field path followed.
 const MAX_FIELDS: usize = 4;
 /// Call frames kept (deeper calls are context-insensitive).
 const MAX_FRAMES: usize = 8;
-/// References of one binding followed (a module-level name in a bundle can
-/// have thousands: beyond this the flow is not followed through it).
-const MAX_REFS: usize = 96;
-/// Call sites a return is followed to when the call it came from is unknown.
-const MAX_CALLERS: usize = 32;
 /// Conditional writes of a place listed as decisions when the tracked write
-/// of it is unconditional (`other_writes` lists at most `MAX_WRITERS`).
+/// of it is unconditional (`other_writes` lists at most `max_writers`).
 const MAX_CONTROLLED_WRITES: usize = 8;
-/// Budget of one callee walk.
-const CALLEE_BUDGET: u32 = 1500;
 /// Nodes of a class or object scanned for `this.x`.
 const MAX_OWNER_SCAN: usize = 200_000;
 
@@ -326,6 +317,10 @@ pub(crate) struct Decision<'a> {
     /// Made by the seed itself (a computed code point, chosen formatter
     /// options), not found on the way.
     pub synthetic: bool,
+    /// `chosen` holds the tracked value itself (no field path, not yet
+    /// combined with anything): where it cannot be rendered (a parameter, a
+    /// call's result), its text is the carrier's.
+    pub whole: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -355,6 +350,8 @@ pub(crate) struct CallSite<'a> {
 pub(crate) struct Callers<'a> {
     pub sites: Vec<CallSite<'a>>,
     pub complete: bool,
+    /// The limit that cut the walk that found them, if any.
+    pub cut: Option<&'static str>,
 }
 
 /// Shared state of one analysis: the program and memo tables.
@@ -366,6 +363,10 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     /// `this.k` / `super.k` members of a class or object literal, by name.
     this_members: RefCell<HashMap<(UnitId, NodeId), ThisMembers<'a>>>,
     pub(crate) summary_nesting: Cell<u32>,
+    pub(crate) limits: super::FlowLimits,
+    /// The first limit reached since [`Engine::take_cut`]: the site being
+    /// analysed is incomplete.
+    cut: Cell<Option<&'static str>>,
 }
 
 impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
@@ -377,26 +378,90 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             summaries: RefCell::new(HashMap::default()),
             this_members: RefCell::new(HashMap::default()),
             summary_nesting: Cell::new(0),
+            limits: prog.units.first().map(|c| c.opts.flow).unwrap_or_default(),
+            cut: Cell::new(None),
+        }
+    }
+
+    /// A limit was reached: what is being analysed is incomplete.
+    pub fn note_cut(&self, limit: &'static str) {
+        if self.cut.get().is_none() {
+            self.cut.set(Some(limit));
+        }
+    }
+
+    /// The limit reached since the last call, if any.
+    pub fn take_cut(&self) -> Option<&'static str> {
+        self.cut.take()
+    }
+
+    /// Read references of a symbol (their IdentifierReference nodes), at
+    /// most `max_refs` of them (more is a cut).
+    pub fn read_refs(&self, ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
+        let max = self.limits.max_refs;
+        let mut v: Vec<NodeId> = ctx
+            .semantic
+            .scoping()
+            .get_resolved_references(sym)
+            .filter(|r| r.is_read())
+            .map(oxc_semantic::Reference::node_id)
+            .take(max.saturating_add(1))
+            .collect();
+        if v.len() > max {
+            v.truncate(max);
+            self.note_cut("max_refs");
+        }
+        v
+    }
+
+    /// The call sites of `callers` to follow (at most `max_callers`; more,
+    /// or a call-graph walk that did not finish, is a cut).
+    pub fn caller_sites<'r>(&self, callers: &'r Callers<'a>) -> &'r [CallSite<'a>] {
+        let max = self.limits.max_callers;
+        if callers.sites.len() > max {
+            self.note_cut("max_callers");
+            &callers.sites[..max]
+        } else {
+            &callers.sites
         }
     }
 
     /// Every place function `f` (node `fid` of unit `u`) is called.
     pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
         if let Some(c) = self.callers.borrow().get(&(u, fid)) {
+            if let Some(cut) = c.cut {
+                self.note_cut(cut);
+            }
             return c.clone();
         }
-        if self.nesting.get() >= MAX_NESTING {
-            return Rc::new(Callers::default());
+        if self.nesting.get() >= self.limits.max_callee_nesting {
+            return Rc::new(Callers {
+                cut: Some("max_callee_nesting"),
+                ..Callers::default()
+            });
         }
         // Cycles (a function returned by its own caller) see an empty, incomplete set.
         self.callers
             .borrow_mut()
             .insert((u, fid), Rc::new(Callers::default()));
         self.nesting.set(self.nesting.get() + 1);
-        let mut w = Walker::new(self, Mode::Callee, CALLEE_BUDGET);
+        let outer = self.take_cut();
+        let mut w = Walker::new(self, Mode::Callee, self.limits.callee_steps);
         w.start_function(u, fid, f);
         w.run();
         self.nesting.set(self.nesting.get() - 1);
+        // What cut this walk is remembered with its result, so every later
+        // use of it is incomplete too.
+        let inner = self.take_cut();
+        let cut = if w.exhausted {
+            Some("callee_steps")
+        } else {
+            inner
+        };
+        self.cut.set(outer);
+        if let Some(c) = cut {
+            self.note_cut(c);
+        }
         let mut sites: Vec<CallSite<'a>> = Vec::new();
         for (_, ev) in &w.events {
             if let Event::Call(site) = ev
@@ -418,6 +483,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         let r = Rc::new(Callers {
             sites,
             complete: !w.exhausted,
+            cut,
         });
         self.callers.borrow_mut().insert((u, fid), r.clone());
         r
@@ -1002,7 +1068,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     let mut fl = self.states[i as usize].fields;
                     fl.push(Field::Elem);
                     let callers = self.eng.callers(u, fid, f);
-                    for s in &callers.sites {
+                    for s in self.eng.caller_sites(&callers) {
                         if s.callback_of.is_none() {
                             self.push(
                                 i,
@@ -1083,6 +1149,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         }
         let st = &self.states[i as usize];
         let frames = st.frames.to_vec();
+        let whole = chosen == st.node && st.fields.is_empty();
         // `chosen` is the tracked node, the carrier the walk started from, or
         // a node of the merge point's own unit.
         let chosen_unit = if chosen == st.node {
@@ -1106,6 +1173,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 frames,
                 state: i,
                 synthetic: false,
+                whole,
             }),
         );
     }
@@ -1376,7 +1444,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
 
     /// Functions an expression denotes (inline, bound, imported, methods by name).
     fn functions_of(&self, u: UnitId, e: &'a Expression<'a>) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
-        callee_functions(self.eng.prog, u, e)
+        callee_functions(self.eng, u, e)
     }
 
     /// Into the parameter `idx` of the user functions `callee` denotes.
@@ -1480,7 +1548,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     Hop::Param(_, s) => Hop::Param(name, s),
                     h => h,
                 };
-                for r in read_refs(self.ctx(fu), sym) {
+                for r in self.eng.read_refs(self.ctx(fu), sym) {
                     self.push(i, fu, r, fl, frames.clone(), hop);
                 }
                 let _ = span;
@@ -1490,7 +1558,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         {
             let mut fl = fields;
             fl.push(Field::Elem);
-            for r in read_refs(self.ctx(fu), b.symbol_id()) {
+            for r in self.eng.read_refs(self.ctx(fu), b.symbol_id()) {
                 self.push(i, fu, r, fl, frames.clone(), hop);
             }
         }
@@ -1723,7 +1791,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         } else {
             self.states[i as usize].frames.clone()
         };
-        for r in read_refs(ctx, sym) {
+        for r in self.eng.read_refs(ctx, sym) {
             self.push(i, u, r, fields, frames.clone(), Hop::Var(name, span));
         }
         // An esbuild CommonJS wrapper binding: its calls return the module's exports.
@@ -1997,7 +2065,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             return;
         }
         let callers = self.eng.callers(u, fid, f);
-        for s in callers.sites.iter().take(MAX_CALLERS) {
+        for s in self.eng.caller_sites(&callers) {
             if s.callback_of.is_some() {
                 // A built-in calling back: its result holds the callback's returns.
                 let cctx = self.ctx(s.unit);
@@ -2138,7 +2206,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         for (wu, sym) in wrappers {
             let ctx = prog.ctx(wu);
             let nodes = ctx.semantic.nodes();
-            for r in read_refs(ctx, sym) {
+            for r in self.eng.read_refs(ctx, sym) {
                 if let AstKind::CallExpression(c) = nodes.parent_kind(r)
                     && nid(&c.callee) == r
                 {
@@ -2240,17 +2308,6 @@ fn may_be_controlled(ctx: &Ctx<'_>, at: NodeId) -> bool {
         })
 }
 
-/// Read references of a symbol (their IdentifierReference nodes).
-pub(crate) fn read_refs(ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
-    ctx.semantic
-        .scoping()
-        .get_resolved_references(sym)
-        .filter(|r| r.is_read())
-        .map(oxc_semantic::Reference::node_id)
-        .take(MAX_REFS)
-        .collect()
-}
-
 /// A read of `sym` inside the value written to it (`s = s.replace(…)`): the
 /// value before the write, which is the other side of a conditional write.
 fn self_reference<'a>(ctx: &Ctx<'a>, sym: SymbolId, written: NodeId) -> Option<&'a Expression<'a>> {
@@ -2260,7 +2317,6 @@ fn self_reference<'a>(ctx: &Ctx<'a>, sym: SymbolId, written: NodeId) -> Option<&
         .scoping()
         .get_resolved_references(sym)
         .filter(|r| r.is_read())
-        .take(64)
         .find(|r| span.contains_inclusive(nodes.kind(r.node_id()).span()))
         .and_then(|r| crate::covert::expr_of(ctx, r.node_id()))
 }
@@ -2283,7 +2339,6 @@ pub(crate) fn other_writes<'a>(ctx: &Ctx<'a>, sym: SymbolId, chosen: NodeId) -> 
     for r in scoping
         .get_resolved_references(sym)
         .filter(|r| r.is_write())
-        .take(32)
     {
         if let AstKind::AssignmentExpression(a) = nodes.parent_kind(r.node_id())
             && a.operator == AssignmentOperator::Assign
@@ -2318,7 +2373,7 @@ fn member_alternatives<'a>(
                 .get()
                 .and_then(|r| scoping.get_reference(r).symbol_id());
             if let Some(sym) = sym {
-                for r in scoping.get_resolved_references(sym).take(64) {
+                for r in scoping.get_resolved_references(sym) {
                     let parent = nodes.parent_id(r.node_id());
                     if let AstKind::StaticMemberExpression(m) = nodes.kind(parent)
                         && m.property.name == k
@@ -2402,7 +2457,7 @@ fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId
     {
         let nodes = ctx.semantic.nodes();
         let mut v: Vec<&'a Expression<'a>> = Vec::new();
-        for r in ctx.semantic.scoping().get_resolved_references(sym).take(64) {
+        for r in ctx.semantic.scoping().get_resolved_references(sym) {
             let parent = nodes.parent_id(r.node_id());
             if let AstKind::StaticMemberExpression(m) = nodes.kind(parent)
                 && m.property.name == "set"
@@ -2555,12 +2610,13 @@ pub(crate) fn constructor_of<'a>(c: &'a oxc_ast::ast::Class<'a>) -> Option<FnRef
 /// Functions an expression denotes: an inline function, a binding of one,
 /// an imported one, a function exported by a module (`require("./a").f`,
 /// `ns.f`, webpack/esbuild wrappers), `this.m` in a class or object literal,
-/// else methods of that name in the unit (by name, at most four).
+/// else methods of that name in the unit (by name, at most `max_writers`).
 pub(crate) fn callee_functions<'a>(
-    prog: &Program<'_, 'a>,
+    eng: &Engine<'_, '_, 'a>,
     u: UnitId,
     e: &'a Expression<'a>,
 ) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+    let prog = eng.prog;
     let ctx = prog.ctx(u);
     let e = match e.without_parentheses() {
         Expression::StaticMemberExpression(m)
@@ -2617,12 +2673,11 @@ pub(crate) fn callee_functions<'a>(
             if super::names::BUILTIN_MEMBERS.contains(&name) {
                 return Vec::new();
             }
-            prog.names[u as usize]
-                .methods(name)
-                .into_iter()
-                .take(4)
-                .map(|f| (u, f.node_id(), f))
-                .collect()
+            let Some(methods) = prog.names[u as usize].methods(name, eng.limits.max_writers) else {
+                eng.note_cut("max_writers");
+                return Vec::new();
+            };
+            methods.into_iter().map(|f| (u, f.node_id(), f)).collect()
         }
         _ => Vec::new(),
     }
