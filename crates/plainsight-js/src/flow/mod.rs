@@ -91,12 +91,47 @@ impl Default for FlowLimits {
             callee_steps: 1500,
             query_steps: 6000,
             summary_steps: 3000,
-            max_refs: 96,
-            max_callers: 32,
+            max_refs: 100_000,
+            max_callers: 100_000,
             max_writers: 8,
             max_callee_nesting: 4,
             max_summary_nesting: 12,
         }
+    }
+}
+
+impl FlowLimits {
+    /// The names [`FlowLimits::set`] takes, as in the incomplete outcomes.
+    pub const NAMES: &'static [&'static str] = &[
+        "near_steps",
+        "walk_steps",
+        "callee_steps",
+        "query_steps",
+        "summary_steps",
+        "max_refs",
+        "max_callers",
+        "max_writers",
+        "max_callee_nesting",
+        "max_summary_nesting",
+    ];
+
+    /// Sets the limit called `name` (one of [`FlowLimits::NAMES`]); `false`
+    /// if there is no such limit.
+    pub fn set(&mut self, name: &str, value: u32) -> bool {
+        match name {
+            "near_steps" => self.near_steps = value,
+            "walk_steps" => self.walk_steps = value,
+            "callee_steps" => self.callee_steps = value,
+            "query_steps" => self.query_steps = value,
+            "summary_steps" => self.summary_steps = value,
+            "max_refs" => self.max_refs = value as usize,
+            "max_callers" => self.max_callers = value as usize,
+            "max_writers" => self.max_writers = value as usize,
+            "max_callee_nesting" => self.max_callee_nesting = value,
+            "max_summary_nesting" => self.max_summary_nesting = value,
+            _ => return false,
+        }
+        true
     }
 }
 

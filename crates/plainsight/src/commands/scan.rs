@@ -83,6 +83,13 @@ pub struct Args {
     /// as not analysed (limit) instead of exhausting memory (suffixes K, M, G, T).
     #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
     pub max_unit_memory: u64,
+    /// A budget or limit of the covert-channel flow engine, as `NAME=N`
+    /// (repeatable): near_steps, walk_steps, callee_steps, query_steps,
+    /// summary_steps, max_refs, max_callers, max_writers,
+    /// max_callee_nesting, max_summary_nesting. Reaching one makes the site's
+    /// unit partial, never clean.
+    #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
+    pub flow_limit: Vec<(String, u32)>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -107,7 +114,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         cache_dir: args.cache_dir.clone(),
         progress,
     };
+    let mut flow = plainsight_js::FlowLimits::default();
+    for (name, value) in &args.flow_limit {
+        flow.set(name, *value);
+    }
     let js = ScanOptions {
+        flow,
         max_file_size: args.max_file_size,
         max_depth: args.max_depth,
         max_group_bytes: args.max_group_size,
@@ -124,6 +136,22 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         plainsight_core::diff::apply(&mut report, baseline);
     }
     args.output.finish(&report)
+}
+
+fn parse_flow_limit(s: &str) -> Result<(String, u32), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=N, got `{s}`"))?;
+    if !plainsight_js::FlowLimits::NAMES.contains(&name) {
+        return Err(format!(
+            "no flow limit `{name}` (one of: {})",
+            plainsight_js::FlowLimits::NAMES.join(", ")
+        ));
+    }
+    let value = value
+        .parse::<u32>()
+        .map_err(|e| format!("`{value}`: {e}"))?;
+    Ok((name.to_string(), value))
 }
 
 /// Open every input and scan every unit on `jobs` threads; a sorted report.
