@@ -23,8 +23,8 @@
 
 use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
 use std::fmt::Write as _;
+use std::hash::BuildHasher;
 
 use plainsight_core::chars::{codepoint, is_hidden, make_visible_with};
 use plainsight_core::{CharNote, Excerpt, Finding, Location, Rule};

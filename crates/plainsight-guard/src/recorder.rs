@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use plainsight_inspect::path::JsonPath;
 use plainsight_store::{
     Backend, DriftForm, ExchangeId, NewExchange, OpenMode, Outcome, Redactor, Sealed, Store,
     StoreError, StoreUrl,
@@ -35,7 +36,6 @@ use plainsight_store::{
 use tokio::sync::oneshot;
 
 use crate::drift::{DriftModel, Observation};
-use plainsight_inspect::path::JsonPath;
 use crate::events::{Event, EventSink};
 
 /// Rows taken per transaction at most.
@@ -371,7 +371,9 @@ fn checkpoint_thread(store: &mut dyn Store, stop: &Receiver<()>, events: &dyn Ev
             Ok(_) => failing = false,
             Err(e) if !failing => {
                 failing = true;
-                events.event(&Event::StoreError(format!("checkpointing the audit log: {e}")));
+                events.event(&Event::StoreError(format!(
+                    "checkpointing the audit log: {e}"
+                )));
             }
             Err(_) => {}
         }

@@ -385,7 +385,10 @@ fn outcomes_move_to_their_own_table() {
         let got = s.get(all[1].id).unwrap().unwrap();
         assert_eq!(got.outcome.unwrap().status, Some(201));
         let e = s
-            .finish(&[(all[1].id + 99, red.seal_outcome(outcome(200, "z")))], &[])
+            .finish(
+                &[(all[1].id + 99, red.seal_outcome(outcome(200, "z")))],
+                &[],
+            )
             .unwrap_err();
         assert!(e.to_string().contains("not in the store"), "{e}");
         // Checkpoints from a second connection while the first defers its own.
