@@ -326,6 +326,8 @@ fn migrations_are_idempotent_and_newer_schemas_refused() {
 /// checkpointed from another connection still reads back whole.
 #[test]
 fn outcomes_move_to_their_own_table() {
+    use std::fmt::Write as _;
+
     use plainsight_store::migrations::MIGRATIONS;
     both("outcomes_apart", |url| {
         let mut old = String::from(
@@ -337,16 +339,18 @@ fn outcomes_move_to_their_own_table() {
                 StoreUrl::Sqlite(_) => m.sqlite,
                 StoreUrl::Postgres(_) => m.postgres,
             });
-            old.push_str(&format!(
+            let _ = write!(
+                old,
                 "INSERT INTO schema_migrations VALUES ({}, 'old', 0);",
                 m.version
-            ));
+            );
         }
         let body = match url {
             StoreUrl::Sqlite(_) => "X'7B7D'",
             StoreUrl::Postgres(_) => "'\\x7b7d'::bytea",
         };
-        old.push_str(&format!(
+        let _ = write!(
+            old,
             "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, method, path, \
              upstream, request_headers, request_body, action, edits, ended_at_us, status, \
              latency_us, first_byte_us, response_headers, response, response_bytes, completion, \
@@ -355,7 +359,7 @@ fn outcomes_move_to_their_own_table() {
              INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, method, path, \
              upstream, request_headers, request_body, action, edits) VALUES ('open', 2, 'g', \
              'c', 'a', 'POST', '/', 'u', '[]', {body}, 'forwarded', '[]');"
-        ));
+        );
         match url {
             StoreUrl::Sqlite(p) => rusqlite_connection(p).execute_batch(&old).unwrap(),
             StoreUrl::Postgres(u) => postgres::Client::connect(u, postgres::NoTls)
