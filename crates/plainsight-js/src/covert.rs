@@ -515,7 +515,7 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
         out.push(match h {
             Hop::Start | Hop::Up => continue,
             Hop::Var(n, s) => format!("variable {n} at {}", prog.pos(u, s)),
-            Hop::Param(n, s) if n.is_empty() => {
+            Hop::Param("", s) => {
                 format!("parameter (call at {})", prog.pos(from, s))
             }
             Hop::Param(n, s) => format!("parameter {n} (call at {})", prog.pos(from, s)),
@@ -528,7 +528,7 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
                 prog.pos(from, s)
             ),
             Hop::Callback(s) => format!("callback of call at {}", prog.pos(from, s)),
-            Hop::ByName(n, s) if n.is_empty() => {
+            Hop::ByName("", s) => {
                 format!(
                     "returned by fn at {} to a caller found by name (unproven)",
                     prog.pos(from, s)
