@@ -223,6 +223,17 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             names.join(", ")
         ));
     }
+    if !obs.conjunctions.is_empty() {
+        let names: Vec<String> = obs
+            .conjunctions
+            .iter()
+            .map(|(a, b)| format!("the {b} while the {a} is at a triggering value"))
+            .collect();
+        report.notices.push(format!(
+            "changed what was sent only in combination: {}",
+            names.join("; ")
+        ));
+    }
     if !obs.noise.summary.is_empty() {
         let mut s: Vec<String> = obs.noise.summary.iter().take(12).cloned().collect();
         if obs.noise.summary.len() > 12 {
