@@ -493,7 +493,11 @@ pub fn run(
                 Dim::Locale => g.locales.iter().collect(),
                 _ => Vec::new(),
             };
-            for v in guided.into_iter().take(opts.max_values) {
+            // One value per class of synthesized host (they come
+            // interleaved), a few of each other guided list: the rest of
+            // the guided values are explored later if the dimension
+            // changes anything.
+            for v in guided.into_iter().take(GUIDED_FIRST.min(opts.max_values)) {
                 if vals.get(1) != Some(v)
                     && !obs.cells.iter().any(|c| c.settings == base.with(d, v))
                 {
@@ -890,6 +894,10 @@ fn explore_and_pair(
         push_cell(obs, label, settings, r);
     }
 }
+
+/// Guided values per dimension run before anything is known to change:
+/// one synthesized host of each class (domain, keyword, both, neither).
+const GUIDED_FIRST: usize = 4;
 
 /// Variables the matrix sets itself (their own dimensions).
 const SET_BY_MATRIX: &[&str] = &[

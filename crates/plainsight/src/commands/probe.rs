@@ -68,7 +68,7 @@ pub struct Args {
     #[arg(long)]
     pub no_scan: bool,
     /// Most values explored per dimension that changed the output.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_values: usize,
     /// npm registry for npm: targets.
     #[arg(long, value_name = "URL")]
