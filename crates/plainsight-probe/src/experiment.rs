@@ -185,16 +185,21 @@ impl<'a> Runner<'a> {
         cells: Vec<(String, Settings)>,
         force: bool,
     ) -> Vec<(String, Settings, Option<RunResult>)> {
-        self.batch_gated(cells, force, &|_| true)
+        let forced = if force { cells.len() } else { 0 };
+        self.batch_gated(cells, forced, &|_| true, &|| false)
     }
 
-    /// [`Runner::batch`], where `go_on` judges the first cell's result: when
-    /// it says no, cells not yet started are left out (`None`).
+    /// [`Runner::batch`], where the first `forced` cells ignore the
+    /// deadline and `hold`; `go_on` judges the first cell's result: when it
+    /// says no, cells not yet started are left out (`None`); when `hold`
+    /// says yes, the other cells not yet started are left out too (the
+    /// caller runs them later, after more important ones).
     fn batch_gated(
         &self,
         cells: Vec<(String, Settings)>,
-        force: bool,
+        forced: usize,
         go_on: &(dyn Fn(&RunResult) -> bool + Sync),
+        hold: &(dyn Fn() -> bool + Sync),
     ) -> Vec<(String, Settings, Option<RunResult>)> {
         let stop = std::sync::atomic::AtomicBool::new(false);
         let next = AtomicUsize::new(0);
@@ -210,7 +215,8 @@ impl<'a> Runner<'a> {
                             break;
                         };
                         if stop.load(Ordering::SeqCst)
-                            || (!force && Instant::now() + self.typical() >= self.deadline)
+                            || (i >= forced
+                                && (hold() || Instant::now() + self.typical() >= self.deadline))
                         {
                             continue;
                         }
@@ -303,10 +309,15 @@ pub fn run(
         let turn = |r: &RunResult| r.error.is_some() || provider_requests(r) > 0 || !https;
         let mut used = cfg.clone();
         let walls = Mutex::new(Vec::new());
+        // The A/A pair always runs; the one-dimension cells fill the time
+        // the guiding scan takes, and those not started when it is done
+        // wait until the scan-guided cells have run.
+        let hold = || scan.is_finished();
         let mut done = Runner::new(&used, target, opts, deadline, 0, &walls).batch_gated(
             batch1.clone(),
-            true,
+            2,
             &turn,
+            &hold,
         );
         let first_ok = done
             .first()
@@ -315,7 +326,12 @@ pub fn run(
         if !first_ok {
             let mut alt = cfg.clone();
             "http".clone_into(&mut alt.base_scheme);
-            let retry = Runner::new(&alt, target, opts, deadline, 1000, &walls).batch(batch1, true);
+            let retry = Runner::new(&alt, target, opts, deadline, 1000, &walls).batch_gated(
+                batch1,
+                2,
+                &|_| true,
+                &hold,
+            );
             if retry
                 .first()
                 .and_then(|(_, _, r)| r.as_ref())
@@ -420,8 +436,12 @@ pub fn run(
             };
         push_cell(&mut obs, "baseline".into(), base.clone(), Some(a1));
         push_cell(&mut obs, "baseline (repeat)".into(), base.clone(), Some(a2));
+        let mut deferred: Vec<(String, Settings)> = Vec::new();
         for (label, settings, r) in done {
-            push_cell(&mut obs, label, settings, r);
+            match r {
+                Some(r) => push_cell(&mut obs, label, settings, Some(r)),
+                None => deferred.push((label, settings)),
+            }
         }
 
         // The scan's guidance.
@@ -506,6 +526,10 @@ pub fn run(
             }
         }
         for (label, settings, r) in runner.batch(std::mem::take(&mut cells), false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+        // The one-dimension cells the scan's end held back.
+        for (label, settings, r) in runner.batch(deferred, false) {
             push_cell(&mut obs, label, settings, r);
         }
         // What changed so far is explored first: it is what names the triggering values.
