@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diff::{self, Change, FlatRequest, Noise};
-use plainsight_text::DiffKind;
 use crate::guide::{self, Guidance};
 use crate::matrix::{Dim, RunConfig, Settings, Target, UNSET, fixed_catalogue};
 use crate::run::{Helper, run_cell};
 use crate::spec::{Ended, RunResult, SandboxFailure};
+use plainsight_text::DiffKind;
 
 /// How the experiment runs.
 #[derive(Clone, Debug)]
@@ -506,7 +506,7 @@ pub fn run(
 
         // Guided one-dimension cells: every guided host and zone.
         let mut cells: Vec<(String, Settings)> = Vec::new();
-        for (d, vals) in &catalogue {
+        for (d, _) in &catalogue {
             let guided: Vec<&String> = match d {
                 Dim::Host => guided_hosts.iter().collect(),
                 Dim::TimeZone => g.zones.iter().collect(),
@@ -518,8 +518,11 @@ pub fn run(
             // the guided values are explored later if the dimension
             // changes anything.
             for v in guided.into_iter().take(GUIDED_FIRST.min(opts.max_values)) {
-                if vals.get(1) != Some(v)
-                    && !obs.cells.iter().any(|c| c.settings == base.with(d, v))
+                // (Whether it ran is what counts: the catalogue's second
+                // value is a guided one now, not the one the first batch ran.)
+                let s = base.with(d, v);
+                if !obs.cells.iter().any(|c| c.settings == s)
+                    && !deferred.iter().any(|(_, x)| *x == s)
                 {
                     cells.push((format!("{d} = {v}"), base.with(d, v)));
                 }
@@ -706,7 +709,13 @@ fn conditional_comparisons(
 }
 
 /// Whether a cell that changed only `dim` showed a change of `kind` at `pointer`.
-pub fn shows_alone(obs: &Observed, base: &Settings, dim: &Dim, pointer: &str, kind: DiffKind) -> bool {
+pub fn shows_alone(
+    obs: &Observed,
+    base: &Settings,
+    dim: &Dim,
+    pointer: &str,
+    kind: DiffKind,
+) -> bool {
     single_cells(obs, base).into_iter().any(|(d, c)| {
         d == *dim
             && c.changes
@@ -818,7 +827,9 @@ fn conjunction_rounds(
     let found = conjunctions(obs, base);
     let mut done_pairs: Vec<(Dim, Dim)> = Vec::new();
     for (a, av, b, bv) in &found {
-        if done_pairs.contains(&(a.clone(), b.clone())) || done_pairs.contains(&(b.clone(), a.clone())) {
+        if done_pairs.contains(&(a.clone(), b.clone()))
+            || done_pairs.contains(&(b.clone(), a.clone()))
+        {
             continue;
         }
         done_pairs.push((a.clone(), b.clone()));

@@ -194,10 +194,17 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
                 if shows_alone(obs, base, b, &ch.pointer, ch.kind) {
                     continue;
                 }
-                let (d1, d2, v1, v2) = if a < b { (a, b, av, bv) } else { (b, a, bv, av) };
+                let (d1, d2, v1, v2) = if a < b {
+                    (a, b, av, bv)
+                } else {
+                    (b, a, bv, av)
+                };
+                // The reference may have one message more or less than the
+                // baseline (another host, other beta features): the same
+                // field is grouped with its array positions masked.
                 let e = acc
                     .entry((
-                        ch.pointer.clone(),
+                        masked_positions(&ch.pointer),
                         format!("{:?}", ch.kind),
                         d1.clone(),
                         d2.clone(),
@@ -216,7 +223,7 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
         }
     }
     let mut covered = BTreeSet::new();
-    for ((pointer, _, d1, d2), a) in &mut acc {
+    for ((masked, _, d1, d2), a) in &mut acc {
         for cell in &obs.cells {
             let ch = cell.settings.changes_from(base);
             if ch.len() != 2 || ch[0].0 != *d1 || ch[1].0 != *d2 {
@@ -224,7 +231,7 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
             }
             let shown = cell.conditional.iter().any(|cond| {
                 cond.changes.iter().any(|c| {
-                    &c.pointer == pointer
+                    masked_positions(&c.pointer) == *masked
                         && c.kind == a.example.1.kind
                         && !shows_alone(obs, base, &cond.varied.0, &c.pointer, c.kind)
                 })
@@ -235,9 +242,16 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
             }
         }
     }
-    for ((pointer, _, d1, d2), a) in acc {
-        covered.insert(pointer.clone());
+    for ((masked, _, d1, d2), a) in acc {
         let (ci, ch) = &a.example;
+        let pointer = ch.pointer.clone();
+        for cell in &obs.cells {
+            for c in &cell.changes {
+                if masked_positions(&c.pointer) == masked {
+                    covered.insert(c.pointer.clone());
+                }
+            }
+        }
         let rule = rule_for(ch.kind);
         let part = part_name(&pointer);
         let mut desc: Vec<String> = a
@@ -290,7 +304,8 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
             obs.cells[*ci].label,
             spelled(&excerpt(&ch.b, &ch.b_span, "").text)
         ));
-        f.notes.push(format!("request: {}, JSON pointer {pointer}", ch.key));
+        f.notes
+            .push(format!("request: {}, JSON pointer {pointer}", ch.key));
         if !a.not.is_empty() {
             f.notes.push(format!(
                 "not with: {}",
@@ -305,12 +320,22 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
     covered
 }
 
-fn variation(
-    obs: &Observed,
-    target: &str,
-    covered: &BTreeSet<String>,
-    out: &mut Vec<Finding>,
-) {
+/// A JSON pointer with its array positions written as `*`.
+fn masked_positions(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn variation(obs: &Observed, target: &str, covered: &BTreeSet<String>, out: &mut Vec<Finding>) {
     let base = &obs.baseline;
     let by_site = sites(obs);
     // (key, pointer, dim) → merged description
@@ -882,6 +907,10 @@ mod tests {
             "messages[0].content[1].text"
         );
         assert_eq!(part_name("/header/user-agent"), "header.user-agent");
+        assert_eq!(
+            masked_positions("/body/messages/1/content/0/text"),
+            "/body/messages/*/content/*/text"
+        );
         assert_eq!(
             spelled("a\u{2bc}b"),
             "a⟨U+02BC MODIFIER LETTER APOSTROPHE⟩b"

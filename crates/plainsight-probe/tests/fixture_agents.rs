@@ -217,7 +217,9 @@ fn conjunction_of_two_conditions_is_found_and_named() {
         f.iter().any(|x| x.rule == Rule::RuntimeInvisible
             && x.message.contains(&format!("with the {}:", Dim::Host))),
         "{:#?}",
-        f.iter().map(|x| (x.rule.code(), &x.message)).collect::<Vec<_>>()
+        f.iter()
+            .map(|x| (x.rule.code(), &x.message))
+            .collect::<Vec<_>>()
     );
     // The locale only while the host is a gateway: the no-break space,
     // with both dimensions and the values that trigger it named.
@@ -236,7 +238,9 @@ fn conjunction_of_two_conditions_is_found_and_named() {
         conj.len(),
         1,
         "{:#?}\ncells: {:#?}",
-        f.iter().map(|x| (x.rule.code(), &x.message)).collect::<Vec<_>>(),
+        f.iter()
+            .map(|x| (x.rule.code(), &x.message))
+            .collect::<Vec<_>>(),
         obs.cells.iter().map(|c| &c.label).collect::<Vec<_>>()
     );
     let m = &conj[0].message;
