@@ -702,7 +702,10 @@ fn conditional_comparisons(
             given: (given.clone(), gv.clone()),
             varied: (varied.clone(), vv.clone()),
             reference: ri,
-            changes: diff::compare(&obs.cells[ri].flat, flat, &obs.noise),
+            changes: diff::compare(&obs.cells[ri].flat, flat, &obs.noise)
+                .into_iter()
+                .filter(|c| !obs.noise.varies_at(&c.pointer))
+                .collect(),
         });
     }
     out

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plainsight_core::{CharNote, Confidence, Excerpt, Finding, Location, Rule, Severity};
 use plainsight_text::DiffKind;
 
-use crate::diff::Change;
+use crate::diff::{Change, masked_positions};
 use crate::experiment::{Observed, shows_alone, sites};
 use crate::matrix::{Dim, PROXY_HOST, Settings, UNSET};
 
@@ -318,21 +318,6 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
         out.push(f);
     }
     covered
-}
-
-/// A JSON pointer with its array positions written as `*`.
-fn masked_positions(pointer: &str) -> String {
-    pointer
-        .split('/')
-        .map(|t| {
-            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                "*"
-            } else {
-                t
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 fn variation(obs: &Observed, target: &str, covered: &BTreeSet<String>, out: &mut Vec<Finding>) {
