@@ -697,6 +697,21 @@ pub fn unmatched(base: &[FlatRequest], other: &[FlatRequest]) -> (Vec<String>, V
     (only_a, only_b)
 }
 
+/// A JSON pointer with its array positions written as `*`.
+pub fn masked_positions(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -880,19 +895,4 @@ mod tests {
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].pointer, "/body#order");
     }
-}
-
-/// A JSON pointer with its array positions written as `*`.
-pub fn masked_positions(pointer: &str) -> String {
-    pointer
-        .split('/')
-        .map(|t| {
-            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                "*"
-            } else {
-                t
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
