@@ -13,7 +13,7 @@ use plainsight_core::Severity;
 use plainsight_core::chars::escape;
 
 use super::{bytes, category, category_spans, span_versions, spans_text, status_counts};
-use crate::model::{Capability, History, Status, VersionEntry};
+use crate::model::{History, Status, VersionEntry};
 
 /// Options for the text view.
 #[derive(Clone, Copy, Debug)]
@@ -556,7 +556,7 @@ mod tests {
         vs.push(broken);
         vs.push(entry("1.2.0", 0, None, 14));
         let t = table(vs);
-        let rows: Vec<&str> = t.lines().skip(2).collect();
+        let rows: Vec<&str> = t.lines().skip(3).collect();
         assert_eq!(rows.len(), 5, "{t}");
         assert!(t.contains("7 versions in 5 rows"), "{t}");
         assert!(rows[0].starts_with("  1.0.0 … 1.0.1 (2) "), "{t}");
@@ -577,6 +577,6 @@ mod tests {
     fn versions_all_different_keep_one_row_each() {
         let t = table(vec![entry("1.0.0", 0, None, 1), entry("1.1.0", 1, None, 1)]);
         assert!(t.starts_with("\nversions (oldest first)\n"), "{t}");
-        assert_eq!(t.lines().count(), 4, "{t}");
+        assert_eq!(t.lines().count(), 5, "{t}");
     }
 }
