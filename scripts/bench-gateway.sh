@@ -6,6 +6,7 @@
 # interleaved in one run so all see the same machine noise.
 #
 #   scripts/bench-gateway.sh [SEQ] [STREAMS] [SECONDS]
+#   BASE_GUARD=/tmp/old/guard_server scripts/bench-gateway.sh …   (before/after)
 #
 # Installs nginx (apt-get) and @portkey-ai/gateway (npm, into a temp dir) if
 # missing; a target that cannot be installed is left out, and says so.
@@ -49,6 +50,14 @@ PIDS+=($!)
 GUARD=$!
 PIDS+=($GUARD)
 TARGETS=(--target direct=http://127.0.0.1:18901 --target "guard=http://127.0.0.1:18902;pid=$GUARD")
+# BASE_GUARD=path/to/guard_server (built from another commit) runs that build
+# too, as `guard-base`, in the same run: a before/after on the same noise.
+if [[ -n ${BASE_GUARD:-} ]]; then
+    "$BASE_GUARD" 127.0.0.1:18904 http://127.0.0.1:18901 "sqlite:$WORK/audit-base.sqlite3" \
+        >"$WORK/guard-base.log" 2>&1 &
+    PIDS+=($!)
+    TARGETS+=(--target "guard-base=http://127.0.0.1:18904;pid=${PIDS[-1]}")
+fi
 
 if ! command -v nginx >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \

@@ -21,9 +21,10 @@
 //! other's forms ([`DriftModel::absorb`]). Drift runs after the request was
 //! forwarded, on its own thread: it never adds latency.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::{Entry, RandomState};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::BuildHasher;
 
 use plainsight_core::chars::{codepoint, is_hidden, make_visible_with};
 use plainsight_core::{CharNote, Excerpt, Finding, Location, Rule};
@@ -257,6 +258,14 @@ pub fn agent_key(user_agent: &str) -> String {
 pub struct DriftModel {
     /// agent → template → forms
     agents: HashMap<String, HashMap<u64, Vec<Known>>>,
+    /// Keyed hashes of (agent, line) already looked at. An agent sends the
+    /// same lines again and again; a line seen before, byte for byte, has
+    /// a form the model already knows (or was refused for the same reason
+    /// as before), so it cannot be drift and is not reduced again. Keyed
+    /// with a per-process random key (SipHash), so a sender cannot make a
+    /// new line collide with an old one to skip it. Cleared when full.
+    seen: HashSet<u64>,
+    seen_key: RandomState,
     templates: usize,
     /// Templates kept at most (then new templates are not learned).
     pub max_templates: usize,
@@ -330,8 +339,19 @@ impl DriftModel {
         let max = self.max_templates;
         let templates = &mut self.templates;
         let per_agent = self.agents.entry(agent.clone()).or_default();
+        let max_seen = max.saturating_mul(4).max(1 << 16);
         for (part, text) in o.strings {
             for (line_no, line) in text.lines().enumerate() {
+                if line.len() < MIN_LINE {
+                    continue;
+                }
+                let h = self.seen_key.hash_one((agent.as_str(), line));
+                if self.seen.len() >= max_seen {
+                    self.seen.clear();
+                }
+                if !self.seen.insert(h) {
+                    continue;
+                }
                 let Some(key) = line_key(line) else {
                     continue;
                 };

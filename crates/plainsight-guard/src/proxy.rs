@@ -35,7 +35,7 @@ use plainsight_store::{
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, Recorder};
+use crate::recorder::{Finished, PromptString, Recorder, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -323,6 +323,9 @@ pub struct Judged {
     pub edits: Vec<Edit>,
     /// The body to forward when it differs from the one received.
     pub forward: Option<Bytes>,
+    /// The body's strings as inspection decoded them (what drift
+    /// detection reads, so the body is not decoded twice).
+    pub prompt: Vec<PromptString>,
 }
 
 /// The request-body path: inspection, the policy's verdict, and for
@@ -335,9 +338,13 @@ pub fn judge_body(
     path: &str,
 ) -> Judged {
     let mut findings = Vec::new();
+    let mut prompt = Vec::new();
     if !body.is_empty() {
-        match plainsight_inspect::inspect("request", body, opts) {
-            Ok(f) => findings = f,
+        match plainsight_inspect::inspect_document("request", body, opts) {
+            Ok((f, doc)) => {
+                findings = f;
+                prompt = prompt_of(doc);
+            }
             Err(e) => findings.push(uninspectable(&e, method, path)),
         }
     }
@@ -349,6 +356,7 @@ pub fn judge_body(
         reason: None,
         edits: Vec::new(),
         forward: None,
+        prompt,
     };
     if !verdict.alerts.is_empty() {
         let described = describe_alerts(&findings, &verdict.alerts);
@@ -495,6 +503,11 @@ pub async fn handle(
     row.reason = judged.reason;
     row.edits = judged.edits;
     let forward_body = judged.forward.unwrap_or_else(|| body.clone());
+    let carries_prompt = target
+        .route
+        .as_ref()
+        .is_some_and(|r| r.api.carries_prompt());
+    let prompt = carries_prompt.then_some(judged.prompt);
     row.action = Some(action);
     row.request_body = body.to_vec();
     let alerts: Vec<Finding> = verdict
@@ -555,16 +568,12 @@ pub async fn handle(
         if let Some(id) = id {
             // Drift still learns from a blocked request: the day a marker
             // appears is worth knowing even when it was stopped.
-            let prompt = target
-                .route
-                .as_ref()
-                .is_some_and(|r| r.api.carries_prompt());
             st.recorder.finish(Finished {
                 id,
                 uid,
                 agent,
                 started_at_us: started_us,
-                body: prompt.then_some(body),
+                prompt,
                 reassembler: None,
                 outcome: local_outcome(&resp, &msg, t0, started_us),
             });
@@ -658,13 +667,9 @@ pub async fn handle(
             uid,
             agent,
             started_us,
-            body,
             headers: response_headers,
             recorder: st.recorder.clone(),
-            prompt: target
-                .route
-                .as_ref()
-                .is_some_and(|r| r.api.carries_prompt()),
+            prompt,
         }),
     };
     Response::from_parts(rparts, Body::new(tee))
@@ -817,10 +822,9 @@ struct FinishCtx {
     uid: String,
     agent: String,
     started_us: i64,
-    body: Bytes,
     headers: Vec<(String, String)>,
     recorder: Arc<Recorder>,
-    prompt: bool,
+    prompt: Option<Vec<PromptString>>,
 }
 
 /// The upstream body, passed through frame by frame, copied into the
@@ -862,7 +866,7 @@ impl TeeBody {
             uid: ctx.uid,
             agent: ctx.agent,
             started_at_us: ctx.started_us,
-            body: ctx.prompt.then_some(ctx.body),
+            prompt: ctx.prompt,
             reassembler: self.reassembler.take(),
             outcome,
         });

@@ -1,26 +1,37 @@
-//! The audit writer: one thread that owns the store connection and commits
-//! in groups.
+//! The audit writer: one store connection, written from the request path
+//! (SQLite) or from one thread that commits in groups (PostgreSQL).
 //!
-//! Requests hand their sealed row to the thread and wait (asynchronously)
-//! for the commit; the thread takes every message waiting at that moment,
-//! writes all request rows in one transaction, answers each, then writes
-//! the outcomes waiting. Under load a burst of N requests costs one commit,
-//! not N; a lone request waits for exactly one. The store is never touched
-//! from the async request path.
+//! **SQLite**: a request commits its own row, on its own thread, under the
+//! connection's lock: a commit in WAL mode with `synchronous=NORMAL` is a
+//! few page writes into the OS cache (no fsync), and the write-ahead log is
+//! checkpointed by a thread of its own, so handing the row to another
+//! thread and waiting to be woken would cost more than the commit (two
+//! thread wake-ups per request, milliseconds each on a loaded machine).
 //!
-//! A failed write is answered as an error (the guard then fails closed, or
-//! open if told to), and the connection is reopened before the next batch.
-//! A second thread runs drift detection on finished exchanges and passes
-//! their outcomes on, so the model's work never delays a commit.
+//! **PostgreSQL**: a commit is a network round trip, which must not block
+//! the async request path. Requests hand their sealed row to the writer
+//! thread and wait (asynchronously) for the commit; the thread takes every
+//! message waiting at that moment, writes all request rows in one
+//! transaction, answers each, then writes the outcomes waiting. Under load
+//! a burst of N requests costs one commit, not N; a lone request waits for
+//! exactly one.
+//!
+//! Outcomes go through the writer thread on both backends (nobody waits for
+//! them). A failed write is answered as an error (the guard then fails
+//! closed, or open if told to), and the connection is reopened before the
+//! next write (not sooner than 200 ms after a failed reopen). A second
+//! thread runs drift detection on finished exchanges and passes their
+//! outcomes on, so the model's work never delays a commit.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use plainsight_inspect::path::JsonPath;
 use plainsight_store::{
-    DriftForm, ExchangeId, NewExchange, OpenMode, Outcome, Redactor, Sealed, Store, StoreError,
-    StoreUrl,
+    Backend, DriftForm, ExchangeId, NewExchange, OpenMode, Outcome, Redactor, Sealed, Store,
+    StoreError, StoreUrl,
 };
 use tokio::sync::oneshot;
 
@@ -29,6 +40,57 @@ use crate::events::{Event, EventSink};
 
 /// Rows taken per transaction at most.
 const BATCH: usize = 256;
+
+/// The store connection, shared by whoever writes (the writer thread, and
+/// on SQLite the request path), reopened after a failure.
+struct SharedConn {
+    inner: Mutex<ConnState>,
+    url: StoreUrl,
+    deferred_checkpoints: bool,
+    events: Arc<dyn EventSink>,
+}
+
+struct ConnState {
+    store: Box<dyn Store>,
+    broken: bool,
+    /// After a failed reopen, no new attempt before this.
+    retry_at: Option<Instant>,
+}
+
+impl SharedConn {
+    /// Runs `f` on the connection (reopened first if the last write
+    /// failed); a failure marks it for reopening.
+    fn run<T>(&self, f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>) -> Result<T, String> {
+        let mut st = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.broken {
+            if st.retry_at.is_some_and(|t| Instant::now() < t) {
+                return Err("the audit store is unavailable (reconnecting)".into());
+            }
+            let reopened = plainsight_store::open(&self.url, OpenMode::Write).and_then(|mut s| {
+                if self.deferred_checkpoints {
+                    s.defer_checkpoints()?;
+                }
+                Ok(s)
+            });
+            match reopened {
+                Ok(s) => {
+                    st.store = s;
+                    st.broken = false;
+                    st.retry_at = None;
+                    self.events.event(&Event::StoreRecovered);
+                }
+                Err(e) => {
+                    st.retry_at = Some(Instant::now() + Duration::from_millis(200));
+                    return Err(e.to_string());
+                }
+            }
+        }
+        f(&mut *st.store).map_err(|e| {
+            st.broken = true;
+            e.to_string()
+        })
+    }
+}
 
 enum Msg {
     Begin(
@@ -45,14 +107,45 @@ pub struct Finished {
     pub uid: String,
     pub agent: String,
     pub started_at_us: i64,
-    /// The request body, when it carries a prompt (for drift detection).
-    pub body: Option<bytes::Bytes>,
+    /// The request body's strings, when it carries a prompt (for drift
+    /// detection).
+    pub prompt: Option<Vec<PromptString>>,
     /// The response copy, to be finished into `outcome.response`.
     pub reassembler: Option<plainsight_providers::Reassembler>,
     pub outcome: Outcome,
 }
 
-/// The prompt's strings with their part names (drift detection's input).
+/// One string of a request body as inspection decoded it: its path and
+/// text (value strings of 12 bytes or more, the only ones drift reads).
+pub type PromptString = (JsonPath, String);
+
+/// The strings of a decoded body that drift detection reads, moved out of
+/// the document (no copy).
+pub fn prompt_of(doc: plainsight_inspect::document::Document<'_>) -> Vec<PromptString> {
+    doc.segments
+        .into_iter()
+        .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
+        .map(|s| (s.path, s.text.into_owned()))
+        .collect()
+}
+
+/// Part names for prompt strings (`messages[3].content[1].text`), as
+/// [`plainsight_inspect::document::Segment::part`] names a top-level JSON
+/// document's strings.
+pub fn with_parts(prompt: Vec<PromptString>) -> Vec<(String, String)> {
+    prompt
+        .into_iter()
+        .map(|(path, text)| {
+            (
+                plainsight_inspect::path::part_name(&path.to_vec()).unwrap_or_default(),
+                text,
+            )
+        })
+        .collect()
+}
+
+/// The prompt's strings with their part names (drift detection's input),
+/// decoded from the body.
 pub fn prompt_strings(body: &[u8]) -> Vec<(String, String)> {
     let opts = plainsight_inspect::InspectOptions {
         format: plainsight_inspect::InputFormat::Json,
@@ -61,11 +154,7 @@ pub fn prompt_strings(body: &[u8]) -> Vec<(String, String)> {
     let Ok(doc) = plainsight_inspect::document::load("request", body, &opts) else {
         return Vec::new();
     };
-    doc.segments
-        .iter()
-        .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
-        .map(|s| (s.part().unwrap_or_default(), s.text.to_string()))
-        .collect()
+    with_parts(prompt_of(doc))
 }
 
 fn response_record(r: plainsight_providers::Reassembler) -> plainsight_store::ResponseRecord {
@@ -93,9 +182,15 @@ enum DriftMsg {
 /// queued and stops them.
 pub struct Recorder {
     tx: Option<SyncSender<Msg>>,
+    /// SQLite: requests commit their rows themselves, on this connection.
+    inline: Option<Arc<SharedConn>>,
+    events: Arc<dyn EventSink>,
     drift_tx: Option<SyncSender<DriftMsg>>,
+    stop_checkpoints: Option<mpsc::Sender<()>>,
     redactor: Arc<Redactor>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Stopped after the writer, so its last commits are checkpointed too.
+    checkpointer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -121,26 +216,60 @@ impl Recorder {
         // wrote without waiting behind the writer.
         let drift_store = plainsight_store::open(url, OpenMode::Write)?;
 
+        // Checkpoints of SQLite's write-ahead log run on their own thread
+        // and connection, not inside the commit a request waits for.
+        let (stop_ckpt, ckpt_rx) = mpsc::channel::<()>();
+        let mut checkpointer = None;
+        if url_backend(url) == Backend::Sqlite
+            && let Ok(mut c) = plainsight_store::open(url, OpenMode::Write)
+            && store.defer_checkpoints()?
+        {
+            let ev = events.clone();
+            checkpointer = Some(
+                std::thread::Builder::new()
+                    .name("plainsight-checkpoint".into())
+                    .spawn(move || checkpoint_thread(&mut *c, &ckpt_rx, &*ev))
+                    .map_err(|e| {
+                        StoreError::Unavailable(format!("starting the checkpoint thread: {e}"))
+                    })?,
+            );
+        }
+
+        let conn = Arc::new(SharedConn {
+            deferred_checkpoints: checkpointer.is_some(),
+            inner: Mutex::new(ConnState {
+                store,
+                broken: false,
+                retry_at: None,
+            }),
+            url: url.clone(),
+            events: events.clone(),
+        });
+        let inline = (url_backend(url) == Backend::Sqlite).then(|| conn.clone());
         let (tx, rx) = mpsc::sync_channel::<Msg>(4096);
         let (drift_tx, drift_rx) = mpsc::sync_channel::<DriftMsg>(4096);
-        let url2 = url.clone();
         let ev = events.clone();
         let writer = std::thread::Builder::new()
             .name("plainsight-audit-writer".into())
-            .spawn(move || writer(store, &url2, &rx, &*ev))
+            .spawn(move || writer(&conn, &rx, &*ev))
             .map_err(|e| StoreError::Unavailable(format!("starting the writer thread: {e}")))?;
         let tx2 = tx.clone();
         let red = redactor.clone();
         let name = guard_name.to_owned();
+        let ev = events.clone();
         let drift = std::thread::Builder::new()
             .name("plainsight-drift".into())
-            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name, &*events))
+            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name, &*ev))
             .map_err(|e| StoreError::Unavailable(format!("starting the drift thread: {e}")))?;
         Ok(Recorder {
             tx: Some(tx),
+            inline,
+            events,
             drift_tx: Some(drift_tx),
+            stop_checkpoints: Some(stop_ckpt),
             redactor,
             threads: Mutex::new(vec![writer, drift]),
+            checkpointer: Mutex::new(checkpointer),
         })
     }
 
@@ -151,6 +280,16 @@ impl Recorder {
     /// Writes the request half; returns once it is committed.
     pub async fn begin(&self, row: NewExchange) -> Result<ExchangeId, String> {
         let sealed = self.redactor.seal_exchange(row);
+        if let Some(conn) = &self.inline {
+            return conn
+                .run(|s| s.begin(std::slice::from_ref(&sealed)))
+                .and_then(|ids| {
+                    ids.into_iter()
+                        .next()
+                        .ok_or_else(|| "the store returned no id".to_owned())
+                })
+                .inspect_err(|e| self.events.event(&Event::StoreError(e.clone())));
+        }
         let (done, wait) = oneshot::channel();
         let stopped = || "the audit writer has stopped".to_owned();
         self.tx
@@ -210,31 +349,47 @@ impl Drop for Recorder {
         for h in handles {
             let _ = h.join();
         }
+        self.stop_checkpoints.take();
+        if let Some(h) = self.checkpointer.lock().expect("not poisoned").take() {
+            let _ = h.join();
+        }
     }
 }
 
-fn writer(mut store: Box<dyn Store>, url: &StoreUrl, rx: &Receiver<Msg>, events: &dyn EventSink) {
-    let mut broken = false;
+/// How often the log is checkpointed (SQLite's automatic checkpoint would
+/// run every 1,000 pages, ~30 requests of 120 KB).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+fn checkpoint_thread(store: &mut dyn Store, stop: &Receiver<()>, events: &dyn EventSink) {
+    let mut failing = false;
+    loop {
+        let stopping = !matches!(
+            stop.recv_timeout(CHECKPOINT_EVERY),
+            Err(RecvTimeoutError::Timeout)
+        );
+        match store.checkpoint() {
+            Ok(_) => failing = false,
+            Err(e) if !failing => {
+                failing = true;
+                events.event(&Event::StoreError(format!(
+                    "checkpointing the audit log: {e}"
+                )));
+            }
+            Err(_) => {}
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+fn writer(conn: &SharedConn, rx: &Receiver<Msg>, events: &dyn EventSink) {
     while let Ok(first) = rx.recv() {
         let mut msgs = vec![first];
         while msgs.len() < BATCH {
             match rx.try_recv() {
                 Ok(m) => msgs.push(m),
                 Err(_) => break,
-            }
-        }
-        if broken {
-            match plainsight_store::open(url, OpenMode::Write) {
-                Ok(s) => {
-                    store = s;
-                    broken = false;
-                    events.event(&Event::StoreRecovered);
-                }
-                Err(e) => {
-                    fail_all(msgs, &e.to_string());
-                    std::thread::sleep(Duration::from_millis(200));
-                    continue;
-                }
             }
         }
         let mut begins = Vec::new();
@@ -256,30 +411,27 @@ fn writer(mut store: Box<dyn Store>, url: &StoreUrl, rx: &Receiver<Msg>, events:
             }
         }
         if !begins.is_empty() {
-            match store.begin(&begins) {
+            match conn.run(|s| s.begin(&begins)) {
                 Ok(ids) => {
                     for (reply, id) in replies.into_iter().zip(ids) {
                         let _ = reply.send(Ok(id));
                     }
                 }
-                Err(e) => {
-                    let msg = e.to_string();
+                Err(msg) => {
                     events.event(&Event::StoreError(msg.clone()));
                     for reply in replies {
                         let _ = reply.send(Err(msg.clone()));
                     }
-                    broken = true;
                 }
             }
         }
         if (!finishes.is_empty() || !forms.is_empty())
-            && let Err(e) = store.finish(&finishes, &forms)
+            && let Err(e) = conn.run(|s| s.finish(&finishes, &forms))
         {
             events.event(&Event::StoreError(format!(
                 "writing {} outcome(s): {e}",
                 finishes.len()
             )));
-            broken = true;
         }
         for f in flushes {
             let _ = f.send(());
@@ -287,17 +439,10 @@ fn writer(mut store: Box<dyn Store>, url: &StoreUrl, rx: &Receiver<Msg>, events:
     }
 }
 
-fn fail_all(msgs: Vec<Msg>, why: &str) {
-    for m in msgs {
-        match m {
-            Msg::Begin(_, reply) => {
-                let _ = reply.send(Err(why.to_owned()));
-            }
-            Msg::Flush(done) => {
-                let _ = done.send(());
-            }
-            Msg::Finish(..) => {}
-        }
+fn url_backend(url: &StoreUrl) -> Backend {
+    match url {
+        StoreUrl::Sqlite(_) => Backend::Sqlite,
+        StoreUrl::Postgres(_) => Backend::Postgres,
     }
 }
 
@@ -334,11 +479,7 @@ fn drift_thread(
         if let Some(r) = f.reassembler.take() {
             f.outcome.response = Some(response_record(r));
         }
-        let strings = f
-            .body
-            .take()
-            .map(|b| prompt_strings(&b))
-            .unwrap_or_default();
+        let strings = f.prompt.take().map(with_parts).unwrap_or_default();
         let (findings, learned) = model.observe(&Observation {
             agent: &f.agent,
             exchange: &f.uid,

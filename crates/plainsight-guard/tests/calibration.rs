@@ -31,6 +31,12 @@ fn captures() -> Vec<Captured> {
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         for line in std::fs::read_to_string(&f).unwrap().lines() {
+            // What the agent sent, and nothing of the capture script (whose
+            // remaining lines once reached the agents' standard input).
+            assert!(
+                !line.contains("kill -TERM $guard") && !line.contains("wait $guard"),
+                "{name}: capture script text in a captured request"
+            );
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             out.push(Captured {
                 file: name.clone(),

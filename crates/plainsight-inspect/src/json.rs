@@ -532,7 +532,7 @@ impl Scanner<'_> {
         map: &mut OffsetMap,
     ) -> Result<(), ScanError> {
         let run = &self.bytes[from..to];
-        let ctl = run.iter().position(|&b| b < 0x20);
+        let ctl = first_control(run);
         let ok = &run[..ctl.unwrap_or(run.len())];
         match std::str::from_utf8(ok) {
             Ok(s) => text.push_str(s),
@@ -570,9 +570,62 @@ impl Scanner<'_> {
     }
 }
 
+/// Position of the first byte below 0x20 (a raw control character, which a
+/// JSON string may not hold). Eight bytes at a time: `(w - 0x20…) & !w &
+/// 0x80…` has a byte's high bit set for every byte below 0x20 (a borrow
+/// only comes from such a byte, so a lower false hit cannot happen before
+/// the first true one); then the exact byte in that word.
+fn first_control(run: &[u8]) -> Option<usize> {
+    const LOW: u64 = 0x2020_2020_2020_2020;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = run.chunks_exact(8);
+    let mut at = 0;
+    for w in words.by_ref() {
+        let v = u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8]));
+        if v.wrapping_sub(LOW) & !v & HIGH != 0 {
+            return w.iter().position(|&b| b < 0x20).map(|i| at + i);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b < 0x20)
+        .map(|i| at + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_control_finds_the_first_one() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c < 0x20);
+        let mut cases: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"plain ascii text that is long enough".to_vec(),
+            "caf\u{e9} \u{2019} \u{ff}\u{80}".as_bytes().to_vec(),
+            vec![0x80, 0x9f, 0xff, 0x20, 0x7f, 0x1f],
+        ];
+        for len in [1, 7, 8, 9, 15, 16, 17, 31] {
+            for at in 0..len {
+                for c in [0u8, 0x0a, 0x1f] {
+                    let mut v = vec![b'a'; len];
+                    v[at] = c;
+                    if at + 2 < len {
+                        v[at + 2] = 0x01;
+                    }
+                    cases.push(v);
+                }
+                let mut v: Vec<u8> = (0..len).map(|i| 0x80 | (i as u8 & 0x7f)).collect();
+                v[at] = 0x19;
+                cases.push(v);
+            }
+        }
+        for c in &cases {
+            assert_eq!(first_control(c), naive(c), "{c:?}");
+        }
+    }
 
     fn strings(src: &str) -> Vec<JsonString> {
         scan_all(src.as_bytes(), 0, &ScanOptions::default()).unwrap()

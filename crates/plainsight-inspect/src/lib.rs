@@ -119,6 +119,17 @@ pub fn inspect(
     bytes: &[u8],
     opts: &InspectOptions,
 ) -> Result<Vec<Finding>, InspectError> {
+    inspect_document(name, bytes, opts).map(|(findings, _)| findings)
+}
+
+/// [`inspect`], also handing back the decoded document (every string of it,
+/// decoded, with its path), for a caller that reads the text again (the
+/// guard's drift detection) without decoding the input a second time.
+pub fn inspect_document<'a>(
+    name: &str,
+    bytes: &'a [u8],
+    opts: &InspectOptions,
+) -> Result<(Vec<Finding>, Document<'a>), InspectError> {
     let doc = document::load(name, bytes, opts)?;
     let texts: Vec<&str> = doc.segments.iter().map(|s| s.text.as_ref()).collect();
     let found = plainsight_text::analyze_document(&texts, &opts.text);
@@ -137,7 +148,8 @@ pub fn inspect(
             findings.extend(to_finding(name, &doc, &lines, text_lines, tf));
         }
     }
-    Ok(findings)
+    drop(current);
+    Ok((findings, doc))
 }
 
 /// Puts a text-engine answer back on the file.

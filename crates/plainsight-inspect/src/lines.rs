@@ -11,9 +11,11 @@
 //! number of characters before every [`CHECKPOINT`]-th byte: a column is a
 //! difference of two prefix counts, each a table lookup plus at most
 //! `CHECKPOINT` bytes counted. The index is built on first use: most inputs
-//! have no finding and never need it.
+//! have no finding and never need it; and the character counts only as far
+//! into the file as a lookup needs (a request body's findings are mostly in
+//! its system prompt, at the start).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use plainsight_core::Position;
 
@@ -29,8 +31,8 @@ pub struct LineIndex<'a> {
 struct Index {
     /// Offsets of every `\n`.
     newlines: Vec<usize>,
-    /// Characters in `bytes[..k * CHECKPOINT]`, for every `k`.
-    chars_before: Vec<usize>,
+    /// Characters in `bytes[..k * CHECKPOINT]`, for every `k` counted so far.
+    chars_before: RefCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -42,25 +44,22 @@ impl<'a> LineIndex<'a> {
     }
 
     fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let mut chars_before = Vec::with_capacity(self.bytes.len() / CHECKPOINT + 1);
-            let mut n = 0;
-            chars_before.push(0);
-            for chunk in self.bytes.chunks(CHECKPOINT) {
-                n += count_chars(chunk);
-                chars_before.push(n);
-            }
-            Index {
-                newlines: memchr::memchr_iter(b'\n', self.bytes).collect(),
-                chars_before,
-            }
+        self.index.get_or_init(|| Index {
+            newlines: memchr::memchr_iter(b'\n', self.bytes).collect(),
+            chars_before: RefCell::new(vec![0]),
         })
     }
 
     /// Characters in `bytes[..offset]`.
     fn chars_to(&self, offset: usize) -> usize {
         let k = offset / CHECKPOINT;
-        self.index().chars_before[k] + count_chars(&self.bytes[k * CHECKPOINT..offset])
+        let mut before = self.index().chars_before.borrow_mut();
+        while before.len() <= k {
+            let i = before.len() - 1;
+            let n = before[i] + count_chars(&self.bytes[i * CHECKPOINT..(i + 1) * CHECKPOINT]);
+            before.push(n);
+        }
+        before[k] + count_chars(&self.bytes[k * CHECKPOINT..offset])
     }
 
     /// Position of byte `offset` (clamped to the file length).

@@ -48,6 +48,7 @@ pub use model::{
     ResponseRecord,
 };
 pub use redact::{Redactor, Sealed};
+pub use sql::Checkpoint;
 
 /// Which database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +122,24 @@ pub trait Store: Send {
     fn get(&mut self, id: ExchangeId) -> Result<Option<Exchange>, StoreError>;
 
     fn count(&mut self) -> Result<u64, StoreError>;
+
+    /// Stops this connection from checkpointing the write-ahead log inside
+    /// its own commits (SQLite's automatic checkpoint runs in the commit
+    /// that crosses 1,000 pages, and that request waits for it). Whoever
+    /// calls this must call [`Store::checkpoint`] from another connection,
+    /// or the log grows without bound. Returns `false` where there is
+    /// nothing to defer (PostgreSQL).
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// Copies committed log pages into the database without waiting for
+    /// writers (SQLite `wal_checkpoint(PASSIVE)`); when the log has grown
+    /// past 64 MiB regardless (writers never paused), waits for them once
+    /// (`RESTART`) so it starts over. A no-op on PostgreSQL.
+    fn checkpoint(&mut self) -> Result<sql::Checkpoint, StoreError> {
+        Ok(sql::Checkpoint::default())
+    }
 }
 
 /// Where a store is.

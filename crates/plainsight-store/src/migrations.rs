@@ -144,6 +144,7 @@ CREATE TABLE drift_forms (
 ",
     },
     HISTORY_RESULTS,
+    OUTCOMES_APART,
 ];
 
 // ---- history (`plainsight history`): the per-version result cache and the
@@ -204,6 +205,78 @@ CREATE TABLE history_claims (
     PRIMARY KEY (package, platform, tool_version, version)
 );
 CREATE INDEX history_claims_next ON history_claims (package, platform, tool_version, seq);
+",
+};
+
+// ---- audit log, continued. ----
+
+/// Outcomes in their own table. Appending an outcome used to `UPDATE` the
+/// exchange row, and SQLite rewrites a whole record on update, request
+/// body and overflow pages included: every exchange wrote its body twice
+/// (to the WAL, then at checkpoint). Now the request row is written once
+/// and never touched again; the outcome is a small row of its own,
+/// inserted when the response ends (append-only, like the log it is).
+/// Existing outcomes are moved over.
+const OUTCOMES_APART: Migration = Migration {
+    version: 3,
+    name: "audit log: outcomes apart from the request row (the body is written once)",
+    sqlite: r"
+CREATE TABLE outcomes (
+    exchange_id      INTEGER PRIMARY KEY REFERENCES exchanges (id),
+    ended_at_us      INTEGER NOT NULL,
+    status           INTEGER,
+    latency_us       INTEGER NOT NULL,
+    first_byte_us    INTEGER,
+    response_headers TEXT NOT NULL,
+    response         TEXT,
+    response_bytes   INTEGER NOT NULL,
+    completion       TEXT NOT NULL,
+    outcome_error    TEXT
+);
+INSERT INTO outcomes (exchange_id, ended_at_us, status, latency_us, first_byte_us,
+    response_headers, response, response_bytes, completion, outcome_error)
+SELECT id, ended_at_us, status, COALESCE(latency_us, 0), first_byte_us,
+    COALESCE(response_headers, '[]'), response, COALESCE(response_bytes, 0), completion,
+    outcome_error
+FROM exchanges WHERE ended_at_us IS NOT NULL AND completion IS NOT NULL;
+ALTER TABLE exchanges DROP COLUMN ended_at_us;
+ALTER TABLE exchanges DROP COLUMN status;
+ALTER TABLE exchanges DROP COLUMN latency_us;
+ALTER TABLE exchanges DROP COLUMN first_byte_us;
+ALTER TABLE exchanges DROP COLUMN response_headers;
+ALTER TABLE exchanges DROP COLUMN response;
+ALTER TABLE exchanges DROP COLUMN response_bytes;
+ALTER TABLE exchanges DROP COLUMN completion;
+ALTER TABLE exchanges DROP COLUMN outcome_error;
+",
+    postgres: r"
+CREATE TABLE outcomes (
+    exchange_id      BIGINT PRIMARY KEY REFERENCES exchanges (id),
+    ended_at_us      BIGINT NOT NULL,
+    status           BIGINT,
+    latency_us       BIGINT NOT NULL,
+    first_byte_us    BIGINT,
+    response_headers TEXT NOT NULL,
+    response         TEXT,
+    response_bytes   BIGINT NOT NULL,
+    completion       TEXT NOT NULL,
+    outcome_error    TEXT
+);
+INSERT INTO outcomes (exchange_id, ended_at_us, status, latency_us, first_byte_us,
+    response_headers, response, response_bytes, completion, outcome_error)
+SELECT id, ended_at_us, status, COALESCE(latency_us, 0), first_byte_us,
+    COALESCE(response_headers, '[]'), response, COALESCE(response_bytes, 0), completion,
+    outcome_error
+FROM exchanges WHERE ended_at_us IS NOT NULL AND completion IS NOT NULL;
+ALTER TABLE exchanges DROP COLUMN ended_at_us;
+ALTER TABLE exchanges DROP COLUMN status;
+ALTER TABLE exchanges DROP COLUMN latency_us;
+ALTER TABLE exchanges DROP COLUMN first_byte_us;
+ALTER TABLE exchanges DROP COLUMN response_headers;
+ALTER TABLE exchanges DROP COLUMN response;
+ALTER TABLE exchanges DROP COLUMN response_bytes;
+ALTER TABLE exchanges DROP COLUMN completion;
+ALTER TABLE exchanges DROP COLUMN outcome_error;
 ",
 };
 

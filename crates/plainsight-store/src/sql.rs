@@ -83,6 +83,23 @@ pub trait Conn: Send {
     fn begin_write(&mut self) -> Result<(), StoreError>;
     /// Serialises migrations between processes (inside the transaction).
     fn lock_migrations(&mut self) -> Result<(), StoreError>;
+    /// See [`Store::defer_checkpoints`].
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    /// See [`Store::checkpoint`].
+    fn checkpoint(&mut self) -> Result<Checkpoint, StoreError> {
+        Ok(Checkpoint::default())
+    }
+}
+
+/// What one [`Store::checkpoint`] did (SQLite; zero elsewhere).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Frames in the write-ahead log.
+    pub log_frames: i64,
+    /// Frames of it now in the database file.
+    pub checkpointed: i64,
 }
 
 /// Runs `f` in a write transaction: committed when it returns `Ok`,
@@ -166,10 +183,16 @@ fn severity_num(s: Severity) -> i64 {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0) as i64
 }
 
-const EXCHANGE_COLUMNS: &str = "id, uid, started_at_us, guard, client_addr, agent, session, \
-    method, path, upstream, api, model, request_headers, request_body, action, reason, edits, \
-    ended_at_us, status, latency_us, first_byte_us, response_headers, response, response_bytes, \
-    completion, outcome_error";
+/// An exchange's columns: the request row and, when it ended, its outcome
+/// (migration 3 keeps outcomes in their own table, so the request row,
+/// body included, is written once).
+const EXCHANGE_COLUMNS: &str = "e.id, e.uid, e.started_at_us, e.guard, e.client_addr, e.agent, \
+    e.session, e.method, e.path, e.upstream, e.api, e.model, e.request_headers, e.request_body, \
+    e.action, e.reason, e.edits, o.ended_at_us, o.status, o.latency_us, o.first_byte_us, \
+    o.response_headers, o.response, o.response_bytes, o.completion, o.outcome_error";
+
+/// The tables [`EXCHANGE_COLUMNS`] come from.
+const EXCHANGE_FROM: &str = "exchanges e LEFT JOIN outcomes o ON o.exchange_id = e.id";
 
 impl<C: Conn> SqlStore<C> {
     fn insert_findings(
@@ -430,10 +453,19 @@ impl<C: Conn> Store for SqlStore<C> {
                 let o = o.get();
                 let headers = json(&o.response_headers);
                 let response = o.response.as_ref().map(json);
-                let n = c.exec(
-                    "UPDATE exchanges SET ended_at_us = ?2, status = ?3, latency_us = ?4, \
-                     first_byte_us = ?5, response_headers = ?6, response = ?7, \
-                     response_bytes = ?8, completion = ?9, outcome_error = ?10 WHERE id = ?1",
+                // Appended, never an UPDATE of the request row: SQLite
+                // would rewrite the whole record, body included.
+                let known = c.query("SELECT 1 FROM exchanges WHERE id = ?1", &[Val::I64(*id)])?;
+                if known.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "outcome for exchange {id}, which is not in the store"
+                    )));
+                }
+                c.exec(
+                    "INSERT INTO outcomes (exchange_id, ended_at_us, status, latency_us, \
+                     first_byte_us, response_headers, response, response_bytes, completion, \
+                     outcome_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                     ON CONFLICT (exchange_id) DO NOTHING",
                     &[
                         Val::I64(*id),
                         Val::I64(o.ended_at_us),
@@ -447,11 +479,6 @@ impl<C: Conn> Store for SqlStore<C> {
                         opt_text(o.error.as_deref()),
                     ],
                 )?;
-                if n == 0 {
-                    return Err(StoreError::Corrupt(format!(
-                        "outcome for exchange {id}, which is not in the store"
-                    )));
-                }
                 if !o.findings.is_empty() {
                     let next = c.query(
                         "SELECT COUNT(*) FROM findings WHERE exchange_id = ?1",
@@ -499,7 +526,7 @@ impl<C: Conn> Store for SqlStore<C> {
     }
 
     fn list(&mut self, filter: &Filter) -> Result<Vec<Exchange>, StoreError> {
-        let mut sql = format!("SELECT {EXCHANGE_COLUMNS} FROM exchanges e WHERE 1 = 1");
+        let mut sql = format!("SELECT {EXCHANGE_COLUMNS} FROM {EXCHANGE_FROM} WHERE 1 = 1");
         let agent_like = filter.agent.as_ref().map(|a| {
             let escaped = a
                 .replace('\\', "\\\\")
@@ -562,10 +589,18 @@ impl<C: Conn> Store for SqlStore<C> {
 
     fn get(&mut self, id: ExchangeId) -> Result<Option<Exchange>, StoreError> {
         let rows = self.conn.query(
-            &format!("SELECT {EXCHANGE_COLUMNS} FROM exchanges e WHERE e.id = ?1"),
+            &format!("SELECT {EXCHANGE_COLUMNS} FROM {EXCHANGE_FROM} WHERE e.id = ?1"),
             &[Val::I64(id)],
         )?;
         Ok(self.load(rows)?.into_iter().next())
+    }
+
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        self.conn.defer_checkpoints()
+    }
+
+    fn checkpoint(&mut self) -> Result<Checkpoint, StoreError> {
+        self.conn.checkpoint()
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

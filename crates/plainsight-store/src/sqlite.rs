@@ -12,7 +12,11 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::sql::{Conn, Owned, Val};
+use crate::sql::{Checkpoint, Conn, Owned, Val};
+
+/// Log frames (pages) past which a checkpoint waits for writers so the log
+/// starts over: 16,384 pages of 4 KiB = 64 MiB.
+const RESTART_FRAMES: i64 = 16_384;
 use crate::{Backend, StoreError};
 
 pub struct SqliteConn {
@@ -54,7 +58,8 @@ impl SqliteConn {
             });
         }
         conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
+             PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -123,5 +128,30 @@ impl Conn for SqliteConn {
     fn lock_migrations(&mut self) -> Result<(), StoreError> {
         // BEGIN IMMEDIATE already holds the database's write lock.
         Ok(())
+    }
+
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(err)?;
+        Ok(true)
+    }
+
+    fn checkpoint(&mut self) -> Result<Checkpoint, StoreError> {
+        let run = |mode: &str| {
+            self.conn
+                .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+                    Ok(Checkpoint {
+                        log_frames: r.get(1)?,
+                        checkpointed: r.get(2)?,
+                    })
+                })
+                .map_err(err)
+        };
+        let c = run("PASSIVE")?;
+        if c.log_frames > RESTART_FRAMES {
+            return run("RESTART");
+        }
+        Ok(c)
     }
 }

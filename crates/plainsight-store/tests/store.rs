@@ -321,6 +321,107 @@ fn migrations_are_idempotent_and_newer_schemas_refused() {
     });
 }
 
+/// A store written before migration 3 (outcomes in the exchange row) keeps
+/// its outcomes; the request row is written once from then on, and a log
+/// checkpointed from another connection still reads back whole.
+#[test]
+fn outcomes_move_to_their_own_table() {
+    use std::fmt::Write as _;
+
+    use plainsight_store::migrations::MIGRATIONS;
+    both("outcomes_apart", |url| {
+        let mut old = String::from(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+             applied_at BIGINT NOT NULL);",
+        );
+        for m in &MIGRATIONS[..2] {
+            old.push_str(match url {
+                StoreUrl::Sqlite(_) => m.sqlite,
+                StoreUrl::Postgres(_) => m.postgres,
+            });
+            let _ = write!(
+                old,
+                "INSERT INTO schema_migrations VALUES ({}, 'old', 0);",
+                m.version
+            );
+        }
+        let body = match url {
+            StoreUrl::Sqlite(_) => "X'7B7D'",
+            StoreUrl::Postgres(_) => "'\\x7b7d'::bytea",
+        };
+        let _ = write!(
+            old,
+            "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, method, path, \
+             upstream, request_headers, request_body, action, edits, ended_at_us, status, \
+             latency_us, first_byte_us, response_headers, response, response_bytes, completion, \
+             outcome_error) VALUES ('done', 1, 'g', 'c', 'a', 'POST', '/', 'u', '[]', {body}, \
+             'forwarded', '[]', 5, 200, 4, 2, '[]', NULL, 42, 'complete', NULL); \
+             INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, method, path, \
+             upstream, request_headers, request_body, action, edits) VALUES ('open', 2, 'g', \
+             'c', 'a', 'POST', '/', 'u', '[]', {body}, 'forwarded', '[]');"
+        );
+        match url {
+            StoreUrl::Sqlite(p) => rusqlite_connection(p).execute_batch(&old).unwrap(),
+            StoreUrl::Postgres(u) => postgres::Client::connect(u, postgres::NoTls)
+                .unwrap()
+                .batch_execute(&old)
+                .unwrap(),
+        }
+        let mut s = open(url, OpenMode::Write).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest());
+        let all = s.list(&Filter::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        let o = all[0].outcome.as_ref().expect("the old outcome moved");
+        assert_eq!(
+            (o.status, o.latency_us, o.first_byte_us, o.response_bytes),
+            (Some(200), 4, Some(2), 42)
+        );
+        assert_eq!(o.completion, Completion::Complete);
+        assert_eq!(all[0].request.request_body, b"{}");
+        assert!(all[1].outcome.is_none());
+        // New outcomes are appended, once; one for a row not in the store
+        // is refused.
+        let red = redactor(&mut *s).unwrap();
+        s.finish(&[(all[1].id, red.seal_outcome(outcome(201, "x")))], &[])
+            .unwrap();
+        s.finish(&[(all[1].id, red.seal_outcome(outcome(500, "y")))], &[])
+            .unwrap();
+        let got = s.get(all[1].id).unwrap().unwrap();
+        assert_eq!(got.outcome.unwrap().status, Some(201));
+        let e = s
+            .finish(
+                &[(all[1].id + 99, red.seal_outcome(outcome(200, "z")))],
+                &[],
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("not in the store"), "{e}");
+        // Checkpoints from a second connection while the first defers its own.
+        let deferred = s.defer_checkpoints().unwrap();
+        assert_eq!(deferred, matches!(url, StoreUrl::Sqlite(_)));
+        let mut c = open(url, OpenMode::Write).unwrap();
+        let big = "x".repeat(100_000);
+        for i in 0..20 {
+            s.begin(&[red.seal_exchange(exchange(&format!("big{i}"), 10 + i, "a", &big))])
+                .unwrap();
+        }
+        let ck = c.checkpoint().unwrap();
+        if deferred {
+            assert!(ck.log_frames >= 20 * 24, "{ck:?}");
+            assert_eq!(ck.checkpointed, ck.log_frames, "{ck:?}");
+        }
+        drop(s);
+        let mut s = open(url, OpenMode::Read).unwrap();
+        assert_eq!(s.count().unwrap(), 22);
+        let x = s
+            .list(&Filter {
+                uid: Some("big19".into()),
+                ..Filter::default()
+            })
+            .unwrap();
+        assert_eq!(x[0].request.request_body.len(), big.len());
+    });
+}
+
 fn rusqlite_connection(p: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(p).unwrap()
 }
