@@ -296,6 +296,18 @@ impl Noise {
         })
     }
 
+    /// Whether the field at `pointer` (array positions ignored) varied
+    /// between the identical runs anywhere: for comparisons whose
+    /// reference is not the baseline, where byte ranges and positions of
+    /// the baseline do not apply.
+    pub fn varies_at(&self, pointer: &str) -> bool {
+        let m = masked_positions(pointer);
+        self.ranges
+            .keys()
+            .chain(self.fields.iter())
+            .any(|(_, _, p)| masked_positions(p) == m)
+    }
+
     /// Learns the noise between `a` and `b`, two runs of the same cell.
     pub fn learn(&mut self, a: &[FlatRequest], b: &[FlatRequest]) {
         let bmap: HashMap<(&str, usize), &FlatRequest> =
@@ -683,6 +695,21 @@ pub fn unmatched(base: &[FlatRequest], other: &[FlatRequest]) -> (Vec<String>, V
         .map(|r| r.key.clone())
         .collect();
     (only_a, only_b)
+}
+
+/// A JSON pointer with its array positions written as `*`.
+pub fn masked_positions(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
