@@ -62,6 +62,22 @@ fn rule_for(kind: DiffKind) -> Rule {
     }
 }
 
+/// The characters (other than ASCII letters and digits) of every variant of
+/// a field, counted, for the finding's character notes.
+fn char_notes<'a>(texts: impl Iterator<Item = &'a String>) -> Vec<CharNote> {
+    let mut chars: BTreeMap<char, usize> = BTreeMap::new();
+    for text in texts {
+        for c in text.chars() {
+            *chars.entry(c).or_default() += 1;
+        }
+    }
+    chars
+        .into_iter()
+        .filter(|(c, _)| !c.is_ascii_alphanumeric())
+        .map(|(c, n)| CharNote::new(c, n))
+        .collect()
+}
+
 fn kind_words(kind: DiffKind) -> &'static str {
     match kind {
         DiffKind::LookAlike => "look-alike characters",
@@ -283,17 +299,7 @@ fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet
             &ch.b_span,
             &format!("{} here", kind_words(ch.kind)),
         ));
-        let mut chars: BTreeMap<char, usize> = BTreeMap::new();
-        for text in a.variants.keys().chain(std::iter::once(&a.reference_text)) {
-            for c in text.chars() {
-                *chars.entry(c).or_default() += 1;
-            }
-        }
-        f.chars = chars
-            .into_iter()
-            .filter(|(c, _)| !c.is_ascii_alphanumeric())
-            .map(|(c, n)| CharNote::new(c, n))
-            .collect();
+        f.chars = char_notes(a.variants.keys().chain(std::iter::once(&a.reference_text)));
         f.notes.push(format!(
             "reference ({}): {}",
             a.reference_label,
@@ -453,17 +459,7 @@ fn variation(obs: &Observed, target: &str, covered: &BTreeSet<String>, out: &mut
             &ch.b_span,
             &format!("{} here", kind_words(a.kind)),
         ));
-        let mut chars: BTreeMap<char, usize> = BTreeMap::new();
-        for text in a.variants.keys().chain(std::iter::once(&a.baseline_text)) {
-            for c in text.chars() {
-                *chars.entry(c).or_default() += 1;
-            }
-        }
-        f.chars = chars
-            .into_iter()
-            .filter(|(c, _)| !c.is_ascii_alphanumeric())
-            .map(|(c, n)| CharNote::new(c, n))
-            .collect();
+        f.chars = char_notes(a.variants.keys().chain(std::iter::once(&a.baseline_text)));
         let be = excerpt(&ch.a, &ch.a_span, "");
         let ve = excerpt(&ch.b, &ch.b_span, "");
         f.notes.push(format!(
