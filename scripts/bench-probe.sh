@@ -3,7 +3,7 @@
 # guiding scan, against same-run baselines (the machine is shared and noisy):
 #  - `node cli.js --version` of the same package (one agent start, no sandbox)
 #  - `plainsight scan` of the same package (the guiding scan alone)
-# usage: scripts/bench-probe.sh [SPEC] [PLAINSIGHT]
+# usage: scripts/bench-probe.sh [SPEC] [PLAINSIGHT] [EXTRA PROBE ARGS...]
 set -euo pipefail
 spec="${1:-npm:@anthropic-ai/claude-code@2.1.91}"
 ps="${2:-target/release/plainsight}"
@@ -18,14 +18,17 @@ if [[ -n "$cli" ]]; then
 fi
 echo "baseline plainsight scan:       $(t "$ps" scan --format json "$spec") s"
 start=$(date +%s.%N)
-"$ps" probe --format json "$spec" > /tmp/bench-probe.json || true
+"$ps" probe --format json "${@:3}" "$spec" > /tmp/bench-probe.json || true
 end=$(date +%s.%N)
-echo "plainsight probe (default matrix, with scan): $(echo "$end - $start" | bc) s"
+echo "plainsight probe ${*:3} (default matrix, with scan): $(echo "$end - $start" | bc) s"
 python3 - <<'PY'
 import json
 r = json.load(open('/tmp/bench-probe.json'))
 for n in r.get('notices', []):
-    if 'cell(s) run' in n or 'guiding scan' in n:
+    if 'cell(s) run' in n or 'guiding scan' in n or 'combination' in n:
         print('  ', n)
 print('   findings:', sorted({f['rule'] for f in r['findings']}))
+for f in r['findings']:
+    if f['rule'] in ('PS601', 'PS602', 'PS603', 'PS604', 'PS612'):
+        print('  ', f['rule'], f['message'][:400])
 PY

@@ -6,7 +6,8 @@
 //!   minified bundle moves code around and renames locals, so line, column,
 //!   byte offset and short minified identifiers say nothing about whether a
 //!   finding is new. The [`meaning_key`] is the rule code, the module's file
-//!   name (`cli.js`), the message with numbers (positions, counts like "3
+//!   name (`cli.js`; a bundler's content hash left out, `chunk-6jepyz5x.js`
+//!   → `chunk-#.js`, see [`module_identity`]), the message with numbers (positions, counts like "3
 //!   read sites") and short backticked identifiers canonicalised, the
 //!   decoded value, and the code points involved. What stays: the
 //!   environment source (`process.env.TZ`), endpoint origins, decoded
@@ -127,7 +128,7 @@ pub fn meaning_key_in(f: &Finding, inputs: &[String]) -> String {
     if loc.chain.is_empty() && is_input(&loc.path, inputs) {
         key.push_str("<input>");
     } else {
-        key.push_str(&canonical(module_name(&loc.path)));
+        key.push_str(&module_identity(&loc.path));
     }
     if let Some(part) = &loc.part {
         key.push('#');
@@ -164,6 +165,34 @@ fn module_name(path: &str) -> &str {
     path.rsplit(['/', '\\'])
         .find(|p| !p.is_empty())
         .unwrap_or(path)
+}
+
+/// A module's identity across versions: its file name, canonical, with a
+/// bundler's content hash left out. Bun, esbuild, Vite and webpack name
+/// split chunks `[name]-[hash].js` / `[name].[hash].js`, and the hash
+/// changes with every build (`chunk-6jepyz5x.js` in one claude-code
+/// release is `chunk-01hn0bjp.js` in the next): kept, every finding in a
+/// chunk would be a new capability in each version. The last `-`/`.`
+/// token of the stem is taken as a hash when it is 8 or more ASCII
+/// letters and digits (hashes need not contain a digit:
+/// `chunk-bgctered.js`). A module whose name ends in a long word
+/// (`vscode-settings.js`) shares its identity with siblings of the same
+/// prefix; their findings are still told apart by message.
+pub fn module_identity(path: &str) -> String {
+    let name = module_name(path);
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let hashed = stem
+        .rfind(['-', '.'])
+        .filter(|&i| i > 0)
+        .map(|i| (&stem[..=i], &stem[i + 1..]))
+        .filter(|(_, tail)| tail.len() >= 8 && tail.bytes().all(|b| b.is_ascii_alphanumeric()));
+    match hashed {
+        Some((head, _)) => canonical(&format!("{head}#{ext}")),
+        None => canonical(name),
+    }
 }
 
 /// Match `new` (a scan of `new_inputs`) against `old` (of `old_inputs`) by
@@ -313,6 +342,31 @@ mod tests {
         let mut d2 = d1.clone();
         d2.decoded = Some("b.example".into());
         assert_ne!(meaning_key(&d1), meaning_key(&d2));
+    }
+
+    #[test]
+    fn content_hashes_leave_module_names() {
+        for (path, id) in [
+            ("/$bunfs/root/chunk-6jepyz5x.js", "chunk-#.js"),
+            ("/$bunfs/root/chunk-bgctered.js", "chunk-#.js"),
+            ("dist/assets/index-BxQ3kZ9a.js", "index-#.js"),
+            ("static/js/main.3f2a9b1c.js", "main.#.js"),
+            ("package/cli.js", "cli.js"),
+            ("/$bunfs/root/src/entrypoints/cli.js", "cli.js"),
+            ("lib/string-width.js", "string-width.js"),
+            ("vendor/ripgrep/x64-linux/rg", "rg"),
+            ("chunk-12345.js", "chunk-#.js"),
+            (".eslintrc.js", ".eslintrc.js"),
+            ("abcdefgh12", "abcdefgh12"),
+        ] {
+            assert_eq!(module_identity(path), id, "{path}");
+        }
+        let key = |path: &str| meaning_key(&env_read("process.env.TZ", at(path, &[], 1, 1, 0), 1));
+        assert_eq!(
+            key("/$bunfs/root/chunk-6jepyz5x.js"),
+            key("/$bunfs/root/chunk-01hn0bjp.js")
+        );
+        assert_ne!(key("/$bunfs/root/chunk-6jepyz5x.js"), key("package/cli.js"));
     }
 
     #[test]

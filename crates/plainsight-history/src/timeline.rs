@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use plainsight_core::diff::meaning_key;
+use plainsight_core::diff::{meaning_key, module_identity};
 use plainsight_core::{Finding, Rule, Severity};
 
 use crate::model::{Capability, ListSize, Span, Status, Summary, VersionEntry};
@@ -54,7 +54,7 @@ pub fn build(versions: &[VersionEntry], newest: Option<usize>) -> Vec<Capability
         .into_iter()
         .filter_map(|key| {
             let acc = by_key.remove(&key)?;
-            let module = module_name(&acc.latest.location.path).to_string();
+            let module = module_identity(&acc.latest.location.path);
             let ev: Vec<Evidence> = versions
                 .iter()
                 .zip(&acc.counts)
@@ -110,7 +110,10 @@ pub(crate) fn evidence(v: &VersionEntry, module: &str, count: u32) -> Evidence {
     match v.status {
         Status::Unpublished => Evidence::Skip,
         Status::Scanned | Status::Partial
-            if !v.incomplete.iter().any(|u| module_name(&u.path) == module) =>
+            if !v
+                .incomplete
+                .iter()
+                .any(|u| module_identity(&u.path) == module) =>
         {
             Evidence::Absent
         }
@@ -158,14 +161,6 @@ pub(crate) fn spans(versions: &[VersionEntry], ev: &[Evidence]) -> (Vec<Span>, O
     }
     out.extend(open);
     (out, gone_in)
-}
-
-/// The file name of a module path (the part of a location that is in the
-/// meaning key, see `plainsight_core::diff`).
-pub(crate) fn module_name(path: &str) -> &str {
-    path.rsplit(['/', '\\'])
-        .find(|p| !p.is_empty())
-        .unwrap_or(path)
 }
 
 fn location(f: &Finding) -> String {

@@ -67,25 +67,11 @@ fn template(path: &str) -> String {
     out.replacen("//", "/", 1)
 }
 
-/// `/body/messages/1/content/0/text` → `/body/messages/*/content/*/text`.
-fn wildcard(p: &str) -> String {
-    p.split('/')
-        .map(|t| {
-            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                "*"
-            } else {
-                t
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// The field of `fields` with `p`'s shape (array indices aside) whose value
 /// shares the most with `v` at its start and end, if that is at least half
 /// of the shorter value.
 fn moved_counterpart<'f>(p: &str, v: &str, fields: &'f [(String, String)]) -> Option<&'f str> {
-    let shape = wildcard(p);
+    let shape = masked_positions(p);
     if shape == p {
         return None;
     }
@@ -101,7 +87,7 @@ fn moved_counterpart<'f>(p: &str, v: &str, fields: &'f [(String, String)]) -> Op
     };
     fields
         .iter()
-        .filter(|(q, _)| wildcard(q) == shape)
+        .filter(|(q, _)| masked_positions(q) == shape)
         .map(|(_, w)| (shared(v, w), w.as_str()))
         .filter(|(n, w)| *n * 2 >= v.len().min(w.len()) && *n > 0)
         .max_by_key(|(n, _)| *n)
@@ -294,6 +280,18 @@ impl Noise {
             rs.iter()
                 .any(|r| r.start < span.end.max(span.start + 1) && span.start < r.end)
         })
+    }
+
+    /// Whether the field at `pointer` (array positions ignored) varied
+    /// between the identical runs anywhere: for comparisons whose
+    /// reference is not the baseline, where byte ranges and positions of
+    /// the baseline do not apply.
+    pub fn varies_at(&self, pointer: &str) -> bool {
+        let m = masked_positions(pointer);
+        self.ranges
+            .keys()
+            .chain(self.fields.iter())
+            .any(|(_, _, p)| masked_positions(p) == m)
     }
 
     /// Learns the noise between `a` and `b`, two runs of the same cell.
@@ -683,6 +681,22 @@ pub fn unmatched(base: &[FlatRequest], other: &[FlatRequest]) -> (Vec<String>, V
         .map(|r| r.key.clone())
         .collect();
     (only_a, only_b)
+}
+
+/// A JSON pointer with its array positions written as `*`:
+/// `/body/messages/1/content/0/text` → `/body/messages/*/content/*/text`.
+pub fn masked_positions(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

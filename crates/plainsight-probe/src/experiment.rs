@@ -15,6 +15,7 @@ use crate::guide::{self, Guidance};
 use crate::matrix::{Dim, RunConfig, Settings, Target, UNSET, fixed_catalogue};
 use crate::run::{Helper, run_cell};
 use crate::spec::{Ended, RunResult, SandboxFailure};
+use plainsight_text::DiffKind;
 
 /// How the experiment runs.
 #[derive(Clone, Debug)]
@@ -42,6 +43,24 @@ pub struct Cell {
     pub result: RunResult,
     pub flat: Vec<FlatRequest>,
     pub changes: Vec<Change>,
+    /// For a cell that changed two dimensions: what it changed compared
+    /// with the cell that changed only one of them (the other one's effect
+    /// while the first is held at its value).
+    pub conditional: Vec<Conditional>,
+}
+
+/// The effect of one dimension while another is held at a value: a cell
+/// that changed two dimensions, compared with the cell that changed only
+/// `given` (its reference) instead of the baseline.
+#[derive(Clone, Debug)]
+pub struct Conditional {
+    /// The dimension held, and its value.
+    pub given: (Dim, String),
+    /// The dimension varied from the reference, and its value.
+    pub varied: (Dim, String),
+    /// Index of the reference cell in [`Observed::cells`].
+    pub reference: usize,
+    pub changes: Vec<Change>,
 }
 
 impl Cell {
@@ -58,8 +77,12 @@ pub struct Observed {
     pub noise: Noise,
     /// Changes between the two identical runs (imperceptible ones: a finding).
     pub aa_changes: Vec<Change>,
-    /// Dimensions whose single-dimension cells changed the output.
+    /// Dimensions whose single-dimension cells changed the output, and
+    /// those that changed it only while another was at a triggering value.
     pub changing: Vec<Dim>,
+    /// (held dimension, varied dimension): the varied one changed the
+    /// output only while the held one was at a triggering value.
+    pub conjunctions: Vec<(Dim, Dim)>,
     /// Work left out by the budget, and other gaps.
     pub gaps: Vec<String>,
     /// Cells that were planned but left out by the budget, or whose
@@ -120,6 +143,10 @@ struct Runner<'a> {
     opts: &'a Options,
     deadline: Instant,
     seq: AtomicUsize,
+    /// Wall time of every cell run so far (shared by the runners of one
+    /// experiment): a cell is started only when a typical cell would end
+    /// before the deadline, so the budget bounds the whole matrix.
+    walls: &'a Mutex<Vec<Duration>>,
 }
 
 impl<'a> Runner<'a> {
@@ -129,6 +156,7 @@ impl<'a> Runner<'a> {
         opts: &'a Options,
         deadline: Instant,
         seq: usize,
+        walls: &'a Mutex<Vec<Duration>>,
     ) -> Runner<'a> {
         Runner {
             cfg,
@@ -136,7 +164,18 @@ impl<'a> Runner<'a> {
             opts,
             deadline,
             seq: AtomicUsize::new(seq),
+            walls,
         }
+    }
+
+    /// The median wall time of the cells run so far.
+    fn typical(&self) -> Duration {
+        let mut w = crate::capture::lock(self.walls).clone();
+        if w.is_empty() {
+            return Duration::ZERO;
+        }
+        w.sort();
+        w[w.len() / 2]
     }
 
     /// Runs cells in parallel; cells not started before the deadline are
@@ -146,16 +185,21 @@ impl<'a> Runner<'a> {
         cells: Vec<(String, Settings)>,
         force: bool,
     ) -> Vec<(String, Settings, Option<RunResult>)> {
-        self.batch_gated(cells, force, &|_| true)
+        let forced = if force { cells.len() } else { 0 };
+        self.batch_gated(cells, forced, &|_| true, &|| false)
     }
 
-    /// [`Runner::batch`], where `go_on` judges the first cell's result: when
-    /// it says no, cells not yet started are left out (`None`).
+    /// [`Runner::batch`], where the first `forced` cells ignore the
+    /// deadline and `hold`; `go_on` judges the first cell's result: when it
+    /// says no, cells not yet started are left out (`None`); when `hold`
+    /// says yes, the other cells not yet started are left out too (the
+    /// caller runs them later, after more important ones).
     fn batch_gated(
         &self,
         cells: Vec<(String, Settings)>,
-        force: bool,
+        forced: usize,
         go_on: &(dyn Fn(&RunResult) -> bool + Sync),
+        hold: &(dyn Fn() -> bool + Sync),
     ) -> Vec<(String, Settings, Option<RunResult>)> {
         let stop = std::sync::atomic::AtomicBool::new(false);
         let next = AtomicUsize::new(0);
@@ -171,7 +215,8 @@ impl<'a> Runner<'a> {
                             break;
                         };
                         if stop.load(Ordering::SeqCst)
-                            || (!force && Instant::now() >= self.deadline)
+                            || (i >= forced
+                                && (hold() || Instant::now() + self.typical() >= self.deadline))
                         {
                             continue;
                         }
@@ -179,7 +224,9 @@ impl<'a> Runner<'a> {
                         let dir = self.opts.work_root.join(format!("cell-{n}"));
                         let _ = std::fs::create_dir_all(&dir);
                         let spec = self.cfg.cell(self.target, settings);
+                        let t0 = Instant::now();
                         let r = run_cell(&self.opts.helper, &spec, &dir);
+                        crate::capture::lock(self.walls).push(t0.elapsed());
                         if std::env::var_os("PLAINSIGHT_PROBE_KEEP").is_none() {
                             let _ = std::fs::remove_dir_all(&dir);
                         }
@@ -235,6 +282,7 @@ pub fn run(
             noise: Noise::default(),
             aa_changes: Vec::new(),
             changing: Vec::new(),
+            conjunctions: Vec::new(),
             gaps: Vec::new(),
             skipped: Vec::new(),
             notes: Vec::new(),
@@ -260,8 +308,17 @@ pub fn run(
         let https = cfg.base_scheme == "https";
         let turn = |r: &RunResult| r.error.is_some() || provider_requests(r) > 0 || !https;
         let mut used = cfg.clone();
-        let mut done =
-            Runner::new(&used, target, opts, deadline, 0).batch_gated(batch1.clone(), true, &turn);
+        let walls = Mutex::new(Vec::new());
+        // The A/A pair always runs; the one-dimension cells fill the time
+        // the guiding scan takes, and those not started when it is done
+        // wait until the scan-guided cells have run.
+        let hold = || scan.is_finished();
+        let mut done = Runner::new(&used, target, opts, deadline, 0, &walls).batch_gated(
+            batch1.clone(),
+            2,
+            &turn,
+            &hold,
+        );
         let first_ok = done
             .first()
             .and_then(|(_, _, r)| r.as_ref())
@@ -269,7 +326,12 @@ pub fn run(
         if !first_ok {
             let mut alt = cfg.clone();
             "http".clone_into(&mut alt.base_scheme);
-            let retry = Runner::new(&alt, target, opts, deadline, 1000).batch(batch1, true);
+            let retry = Runner::new(&alt, target, opts, deadline, 1000, &walls).batch_gated(
+                batch1,
+                2,
+                &|_| true,
+                &hold,
+            );
             if retry
                 .first()
                 .and_then(|(_, _, r)| r.as_ref())
@@ -285,7 +347,7 @@ pub fn run(
             }
         }
         let cfg = &used;
-        let runner = Runner::new(cfg, target, opts, deadline, 2000);
+        let runner = Runner::new(cfg, target, opts, deadline, 2000, &walls);
         let mut done = done.into_iter();
         let (_, _, a1) = done.next().expect("baseline");
         let a1 = a1.unwrap_or_default();
@@ -362,18 +424,24 @@ pub fn run(
                 }
                 let flat = diff::flatten(&r.exchanges, settings.get(&Dim::Host));
                 let changes = diff::compare(&base_flat, &flat, &obs.noise);
+                let conditional = conditional_comparisons(obs, &base, &settings, &flat);
                 obs.cells.push(Cell {
                     label,
                     settings,
                     result: r,
                     flat,
                     changes,
+                    conditional,
                 });
             };
         push_cell(&mut obs, "baseline".into(), base.clone(), Some(a1));
         push_cell(&mut obs, "baseline (repeat)".into(), base.clone(), Some(a2));
+        let mut deferred: Vec<(String, Settings)> = Vec::new();
         for (label, settings, r) in done {
-            push_cell(&mut obs, label, settings, r);
+            match r {
+                Some(r) => push_cell(&mut obs, label, settings, Some(r)),
+                None => deferred.push((label, settings)),
+            }
         }
 
         // The scan's guidance.
@@ -438,22 +506,33 @@ pub fn run(
 
         // Guided one-dimension cells: every guided host and zone.
         let mut cells: Vec<(String, Settings)> = Vec::new();
-        for (d, vals) in &catalogue {
+        for (d, _) in &catalogue {
             let guided: Vec<&String> = match d {
                 Dim::Host => guided_hosts.iter().collect(),
                 Dim::TimeZone => g.zones.iter().collect(),
                 Dim::Locale => g.locales.iter().collect(),
                 _ => Vec::new(),
             };
-            for v in guided.into_iter().take(opts.max_values) {
-                if vals.get(1) != Some(v)
-                    && !obs.cells.iter().any(|c| c.settings == base.with(d, v))
+            // One value per class of synthesized host (they come
+            // interleaved), a few of each other guided list: the rest of
+            // the guided values are explored later if the dimension
+            // changes anything.
+            for v in guided.into_iter().take(GUIDED_FIRST.min(opts.max_values)) {
+                // (Whether it ran is what counts: the catalogue's second
+                // value is a guided one now, not the one the first batch ran.)
+                let s = base.with(d, v);
+                if !obs.cells.iter().any(|c| c.settings == s)
+                    && !deferred.iter().any(|(_, x)| *x == s)
                 {
                     cells.push((format!("{d} = {v}"), base.with(d, v)));
                 }
             }
         }
         for (label, settings, r) in runner.batch(std::mem::take(&mut cells), false) {
+            push_cell(&mut obs, label, settings, r);
+        }
+        // The one-dimension cells the scan's end held back.
+        for (label, settings, r) in runner.batch(deferred, false) {
             push_cell(&mut obs, label, settings, r);
         }
         // What changed so far is explored first: it is what names the triggering values.
@@ -464,6 +543,17 @@ pub fn run(
             .cloned()
             .collect();
         let mut changing = changing_dims(&obs, &base);
+        // A dimension may change the output only while another is at a
+        // triggering value: the others are run again with it held.
+        conjunction_rounds(
+            &runner,
+            &mut obs,
+            &base,
+            &changing,
+            &catalogue,
+            opts.max_values,
+            &push_cell,
+        );
         explore_and_pair(
             &runner,
             &mut obs,
@@ -565,6 +655,18 @@ pub fn run(
                 &push_cell,
             );
         }
+        let mut conj: Vec<(Dim, Dim)> = conjunctions(&obs, &base)
+            .into_iter()
+            .map(|(a, _, b, _)| (a, b))
+            .collect();
+        conj.sort();
+        conj.dedup();
+        for (_, b) in &conj {
+            if !changing.contains(b) {
+                changing.push(b.clone());
+            }
+        }
+        obs.conjunctions = conj;
         obs.changing = changing;
         obs.wall = started.elapsed();
         Ok(obs)
@@ -576,6 +678,211 @@ type PushCell<'a> = dyn Fn(&mut Observed, String, Settings, Option<RunResult>) +
 
 /// A place in what was sent: request key, occurrence, pointer, span start.
 pub type Site = (String, usize, String, usize);
+
+/// What `settings` (a cell about to be recorded) changed compared with
+/// each recorded cell that changed only one of its two dimensions.
+fn conditional_comparisons(
+    obs: &Observed,
+    base: &Settings,
+    settings: &Settings,
+    flat: &[FlatRequest],
+) -> Vec<Conditional> {
+    let dims = settings.changes_from(base);
+    if dims.len() != 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, (given, gv)) in dims.iter().enumerate() {
+        let (varied, vv) = &dims[1 - i];
+        let reference = base.with(given, gv);
+        let Some(ri) = obs.cells.iter().position(|c| c.settings == reference) else {
+            continue;
+        };
+        out.push(Conditional {
+            given: (given.clone(), gv.clone()),
+            varied: (varied.clone(), vv.clone()),
+            reference: ri,
+            changes: diff::compare(&obs.cells[ri].flat, flat, &obs.noise)
+                .into_iter()
+                .filter(|c| !obs.noise.varies_at(&c.pointer))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Whether a cell that changed only `dim` showed a change of `kind` at `pointer`.
+pub fn shows_alone(
+    obs: &Observed,
+    base: &Settings,
+    dim: &Dim,
+    pointer: &str,
+    kind: DiffKind,
+) -> bool {
+    single_cells(obs, base).into_iter().any(|(d, c)| {
+        d == *dim
+            && c.changes
+                .iter()
+                .any(|ch| ch.pointer == pointer && ch.kind == kind)
+    })
+}
+
+/// (held dimension, its value, varied dimension, its value) of every
+/// comparison where the varied dimension changed something it does not
+/// change alone.
+pub fn conjunctions(obs: &Observed, base: &Settings) -> Vec<(Dim, String, Dim, String)> {
+    let mut out = Vec::new();
+    for c in &obs.cells {
+        for cond in &c.conditional {
+            if cond
+                .changes
+                .iter()
+                .any(|ch| !shows_alone(obs, base, &cond.varied.0, &ch.pointer, ch.kind))
+            {
+                let t = (
+                    cond.given.0.clone(),
+                    cond.given.1.clone(),
+                    cond.varied.0.clone(),
+                    cond.varied.1.clone(),
+                );
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Conjunctions of two conditions. Round 1: with the first triggering
+/// value of each changing dimension held, every other dimension at its
+/// first alternative (scan-guided values come first in the catalogue).
+/// Round 2, for each dimension that changed something only while another
+/// was held: its further values with the trigger held, and the converse —
+/// the held dimension's other values (the other triggering ones first)
+/// with the varied one at the value that showed the change. Dimensions
+/// that showed nothing under a trigger are not explored further.
+fn conjunction_rounds(
+    runner: &Runner<'_>,
+    obs: &mut Observed,
+    base: &Settings,
+    changing: &[Dim],
+    catalogue: &[(Dim, Vec<String>)],
+    max_values: usize,
+    push_cell: &PushCell<'_>,
+) {
+    let vals_of = |d: &Dim| -> Vec<String> {
+        catalogue
+            .iter()
+            .find(|(x, _)| x == d)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    // Triggering values of each changing dimension, one per distinct variant.
+    let mut triggers: Vec<(Dim, Vec<String>)> = Vec::new();
+    for d in changing {
+        let mut seen: Vec<BTreeSet<(String, String)>> = Vec::new();
+        let mut vals = Vec::new();
+        for (x, c) in single_cells(obs, base) {
+            if x != *d || c.changes.is_empty() {
+                continue;
+            }
+            let sig: BTreeSet<(String, String)> = c
+                .changes
+                .iter()
+                .map(|ch| (ch.pointer.clone(), ch.b_text().to_owned()))
+                .collect();
+            if !seen.contains(&sig) {
+                seen.push(sig);
+                vals.push(c.settings.get(d).to_owned());
+            }
+        }
+        triggers.push((d.clone(), vals));
+    }
+    let mut cells: Vec<(String, Settings)> = Vec::new();
+    let add = |cells: &mut Vec<(String, Settings)>, obs: &Observed, label: String, s: Settings| {
+        if s != *base
+            && !obs.cells.iter().any(|c| c.settings == s)
+            && !cells.iter().any(|(_, x)| *x == s)
+        {
+            cells.push((label, s));
+        }
+    };
+    for (a, avals) in &triggers {
+        let Some(av) = avals.first() else { continue };
+        for (b, bvals) in catalogue {
+            if b == a {
+                continue;
+            }
+            if let Some(bv) = bvals.get(1) {
+                add(
+                    &mut cells,
+                    obs,
+                    format!("{b} = {bv} while {a} = {av}"),
+                    base.with(a, av).with(b, bv),
+                );
+            }
+        }
+    }
+    for (label, settings, r) in runner.batch(std::mem::take(&mut cells), false) {
+        push_cell(obs, label, settings, r);
+    }
+    let found = conjunctions(obs, base);
+    let mut done_pairs: Vec<(Dim, Dim)> = Vec::new();
+    for (a, av, b, bv) in &found {
+        if done_pairs.contains(&(a.clone(), b.clone()))
+            || done_pairs.contains(&(b.clone(), a.clone()))
+        {
+            continue;
+        }
+        done_pairs.push((a.clone(), b.clone()));
+        // The converse first: which values of the held dimension enable it.
+        let mut avals: Vec<String> = triggers
+            .iter()
+            .find(|(x, _)| x == a)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        for (x, c) in single_cells(obs, base) {
+            if x == *a {
+                avals.push(c.settings.get(a).to_owned());
+            }
+        }
+        avals.extend(vals_of(a).into_iter().skip(1));
+        let mut n = 0;
+        for v in avals {
+            if n >= max_values {
+                break;
+            }
+            if v == *av {
+                continue;
+            }
+            let before = cells.len();
+            add(
+                &mut cells,
+                obs,
+                format!("{a} = {v} while {b} = {bv}"),
+                base.with(a, &v).with(b, bv),
+            );
+            n += cells.len() - before;
+        }
+        for v in vals_of(b)
+            .iter()
+            .skip(1)
+            .filter(|v| *v != bv)
+            .take(max_values.saturating_sub(1))
+        {
+            add(
+                &mut cells,
+                obs,
+                format!("{b} = {v} while {a} = {av}"),
+                base.with(a, av).with(b, v),
+            );
+        }
+    }
+    for (label, settings, r) in runner.batch(cells, false) {
+        push_cell(obs, label, settings, r);
+    }
+}
 
 /// Explores every value of each changing dimension, then pairs of them.
 fn explore_and_pair(
@@ -625,6 +932,10 @@ fn explore_and_pair(
         push_cell(obs, label, settings, r);
     }
 }
+
+/// Guided values per dimension run before anything is known to change:
+/// one synthesized host of each class (domain, keyword, both, neither).
+const GUIDED_FIRST: usize = 4;
 
 /// Variables the matrix sets itself (their own dimensions).
 const SET_BY_MATRIX: &[&str] = &[

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use plainsight_core::{CharNote, Confidence, Excerpt, Finding, Location, Rule, Severity};
 use plainsight_text::DiffKind;
 
-use crate::diff::Change;
-use crate::experiment::{Observed, sites};
+use crate::diff::{Change, masked_positions};
+use crate::experiment::{Observed, shows_alone, sites};
 use crate::matrix::{Dim, PROXY_HOST, Settings, UNSET};
 
 /// Text with every non-ASCII or hidden character written as `⟨U+XXXX NAME⟩`.
@@ -60,6 +60,22 @@ fn rule_for(kind: DiffKind) -> Rule {
         DiffKind::Spacing => Rule::RuntimeSpacing,
         _ => Rule::RuntimeFormat,
     }
+}
+
+/// The characters (other than ASCII letters and digits) of every variant of
+/// a field, counted, for the finding's character notes.
+fn char_notes<'a>(texts: impl Iterator<Item = &'a String>) -> Vec<CharNote> {
+    let mut chars: BTreeMap<char, usize> = BTreeMap::new();
+    for text in texts {
+        for c in text.chars() {
+            *chars.entry(c).or_default() += 1;
+        }
+    }
+    chars
+        .into_iter()
+        .filter(|(c, _)| !c.is_ascii_alphanumeric())
+        .map(|(c, n)| CharNote::new(c, n))
+        .collect()
 }
 
 fn kind_words(kind: DiffKind) -> &'static str {
@@ -133,7 +149,8 @@ fn list(vals: &BTreeSet<String>, max: usize) -> String {
 /// Builds every finding. `target` names what was probed (the chain of each location).
 pub fn build(obs: &Observed, target: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    variation(obs, target, &mut out);
+    let covered = conjunction(obs, target, &mut out);
+    variation(obs, target, &covered, &mut out);
     aa(obs, target, &mut out);
     disclosure(obs, target, &mut out);
     egress(obs, target, &mut out);
@@ -168,7 +185,148 @@ struct Acc {
     combos: Vec<String>,
 }
 
-fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
+/// What one (pointer, kind, pair of dimensions) showed only with both set.
+struct Conj {
+    /// Variant text → (values of the first dimension, of the second).
+    variants: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>,
+    reference_text: String,
+    example: (usize, Change),
+    reference_label: String,
+    /// Pairs of values run together that did not show it.
+    not: BTreeSet<String>,
+}
+
+/// Variation that a dimension causes only while another one is at a
+/// triggering value (seen by comparing a two-dimension cell with the cell
+/// that changed only the other one). Returns the pointers it covered.
+fn conjunction(obs: &Observed, target: &str, out: &mut Vec<Finding>) -> BTreeSet<String> {
+    let base = &obs.baseline;
+    let mut acc: BTreeMap<(String, String, Dim, Dim), Conj> = BTreeMap::new();
+    for (ci, cell) in obs.cells.iter().enumerate() {
+        for cond in &cell.conditional {
+            let (a, av) = &cond.given;
+            let (b, bv) = &cond.varied;
+            for ch in &cond.changes {
+                if shows_alone(obs, base, b, &ch.pointer, ch.kind) {
+                    continue;
+                }
+                let (d1, d2, v1, v2) = if a < b {
+                    (a, b, av, bv)
+                } else {
+                    (b, a, bv, av)
+                };
+                // The reference may have one message more or less than the
+                // baseline (another host, other beta features): the same
+                // field is grouped with its array positions masked.
+                let e = acc
+                    .entry((
+                        masked_positions(&ch.pointer),
+                        format!("{:?}", ch.kind),
+                        d1.clone(),
+                        d2.clone(),
+                    ))
+                    .or_insert_with(|| Conj {
+                        variants: BTreeMap::new(),
+                        reference_text: ch.a_text().to_owned(),
+                        example: (ci, ch.clone()),
+                        reference_label: obs.cells[cond.reference].label.clone(),
+                        not: BTreeSet::new(),
+                    });
+                let slot = e.variants.entry(ch.b_text().to_owned()).or_default();
+                slot.0.insert(v1.clone());
+                slot.1.insert(v2.clone());
+            }
+        }
+    }
+    let mut covered = BTreeSet::new();
+    for ((masked, _, d1, d2), a) in &mut acc {
+        for cell in &obs.cells {
+            let ch = cell.settings.changes_from(base);
+            if ch.len() != 2 || ch[0].0 != *d1 || ch[1].0 != *d2 {
+                continue;
+            }
+            let shown = cell.conditional.iter().any(|cond| {
+                cond.changes.iter().any(|c| {
+                    masked_positions(&c.pointer) == *masked
+                        && c.kind == a.example.1.kind
+                        && !shows_alone(obs, base, &cond.varied.0, &c.pointer, c.kind)
+                })
+            });
+            if !shown {
+                a.not
+                    .insert(format!("{d1} = {} and {d2} = {}", ch[0].1, ch[1].1));
+            }
+        }
+    }
+    for ((masked, _, d1, d2), a) in acc {
+        let (ci, ch) = &a.example;
+        let pointer = ch.pointer.clone();
+        for cell in &obs.cells {
+            for c in &cell.changes {
+                if masked_positions(&c.pointer) == masked {
+                    covered.insert(c.pointer.clone());
+                }
+            }
+        }
+        let rule = rule_for(ch.kind);
+        let part = part_name(&pointer);
+        let mut desc: Vec<String> = a
+            .variants
+            .iter()
+            .map(|(text, (v1, v2))| {
+                format!(
+                    "{} when {d1} ∈ {{{}}} and {d2} ∈ {{{}}}",
+                    spelled(text),
+                    list(v1, 8),
+                    list(v2, 8)
+                )
+            })
+            .collect();
+        desc.push(format!("{} otherwise", spelled(&a.reference_text)));
+        let mut f = Finding::new(
+            rule,
+            format!(
+                "{} in `{part}` change with the {d1} together with the {d2} (neither alone changes them): {}",
+                kind_words(ch.kind),
+                desc.join("; ")
+            ),
+            loc(target, request_line(obs, *ci, ch.b_index), Some(&pointer)),
+        );
+        f.severity = rule.default_severity();
+        f.confidence = Confidence::High;
+        f.excerpt = Some(excerpt(
+            &ch.b,
+            &ch.b_span,
+            &format!("{} here", kind_words(ch.kind)),
+        ));
+        f.chars = char_notes(a.variants.keys().chain(std::iter::once(&a.reference_text)));
+        f.notes.push(format!(
+            "reference ({}): {}",
+            a.reference_label,
+            spelled(&excerpt(&ch.a, &ch.a_span, "").text)
+        ));
+        f.notes.push(format!(
+            "variant ({}): {}",
+            obs.cells[*ci].label,
+            spelled(&excerpt(&ch.b, &ch.b_span, "").text)
+        ));
+        f.notes
+            .push(format!("request: {}, JSON pointer {pointer}", ch.key));
+        if !a.not.is_empty() {
+            f.notes.push(format!(
+                "not with: {}",
+                a.not.iter().take(8).cloned().collect::<Vec<_>>().join("; ")
+            ));
+        }
+        f.help = Some(format!(
+            "the agent's outgoing text depends on the {d1} and the {d2} together in a way a reader cannot see; review the code that builds `{part}` (see the linked static findings) before rollout"
+        ));
+        out.push(f);
+    }
+    covered
+}
+
+fn variation(obs: &Observed, target: &str, covered: &BTreeSet<String>, out: &mut Vec<Finding>) {
     let base = &obs.baseline;
     let by_site = sites(obs);
     // (key, pointer, dim) → merged description
@@ -204,7 +362,7 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
                 a.example = Some((*ci, (*ch).clone()));
             }
         }
-        if !single_hit {
+        if !single_hit && !covered.contains(pointer) {
             let (ci, ch) = &hits[0];
             let e = combos_only
                 .entry((key.clone(), pointer.clone()))
@@ -301,17 +459,7 @@ fn variation(obs: &Observed, target: &str, out: &mut Vec<Finding>) {
             &ch.b_span,
             &format!("{} here", kind_words(a.kind)),
         ));
-        let mut chars: BTreeMap<char, usize> = BTreeMap::new();
-        for text in a.variants.keys().chain(std::iter::once(&a.baseline_text)) {
-            for c in text.chars() {
-                *chars.entry(c).or_default() += 1;
-            }
-        }
-        f.chars = chars
-            .into_iter()
-            .filter(|(c, _)| !c.is_ascii_alphanumeric())
-            .map(|(c, n)| CharNote::new(c, n))
-            .collect();
+        f.chars = char_notes(a.variants.keys().chain(std::iter::once(&a.baseline_text)));
         let be = excerpt(&ch.a, &ch.a_span, "");
         let ve = excerpt(&ch.b, &ch.b_span, "");
         f.notes.push(format!(
@@ -740,6 +888,10 @@ mod tests {
             "messages[0].content[1].text"
         );
         assert_eq!(part_name("/header/user-agent"), "header.user-agent");
+        assert_eq!(
+            masked_positions("/body/messages/1/content/0/text"),
+            "/body/messages/*/content/*/text"
+        );
         assert_eq!(
             spelled("a\u{2bc}b"),
             "a⟨U+02BC MODIFIER LETTER APOSTROPHE⟩b"

@@ -87,6 +87,24 @@ fn env_name(what: &str) -> Option<String> {
     (!name.is_empty() && name.chars().next().is_some_and(|c| !c.is_ascii_digit())).then_some(name)
 }
 
+/// Items of a decoded string shown as a JSON-like array (`["a", "b"]`) or
+/// a separated list (`a,b`); empty when it is neither.
+fn decoded_list(d: &str) -> Vec<String> {
+    let t = d.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(t);
+    if !inner.contains(',') {
+        return Vec::new();
+    }
+    inner
+        .split(',')
+        .map(|s| s.trim().trim_matches(['"', '\'']).trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// Reads the scan's findings.
 pub fn from_findings(findings: &[Finding]) -> Guidance {
     let mut g = Guidance::default();
@@ -157,6 +175,30 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
                 }
                 g.predictions.push(f.clone());
             }
+            // A decoded string that is a list (`["a", "b", …]` or `a,b,…`)
+            // but not recognised as hosts or zones by the scan: its words
+            // may be what host names are searched for (`host.includes(k)`).
+            Rule::DecodedString => {
+                let items = decoded_list(f.decoded.as_deref().unwrap_or(""));
+                if items.len() >= 3 && items.iter().all(|s| looks_keyword(s)) {
+                    let words: Vec<String> = items
+                        .iter()
+                        .filter(|s| s.chars().any(|c| c.is_ascii_alphabetic()))
+                        .map(|s| s.to_ascii_lowercase())
+                        .collect();
+                    if words.len() * 4 >= items.len() * 3 {
+                        keywords.extend(words);
+                    }
+                } else if items.len() >= 2 {
+                    for item in &items {
+                        if looks_zone(item) {
+                            zones.insert(item.clone());
+                        } else if looks_host(item) {
+                            domains.insert(item.trim_start_matches('.').to_ascii_lowercase());
+                        }
+                    }
+                }
+            }
             _ if code.starts_with("PS1") => g.predictions.push(f.clone()),
             _ if code.starts_with("PS30") => {
                 let Some(what) = backticked(&f.message) else {
@@ -193,46 +235,61 @@ pub fn from_findings(findings: &[Finding]) -> Guidance {
     g
 }
 
-/// Hosts exercising every combination of the guided conditions, the ones
-/// most likely to trigger first: under each listed domain (no keyword),
-/// containing each keyword (no listed domain), both, neither.
+/// Hosts exercising every combination of the guided conditions (under a
+/// listed domain with no listed keyword, containing a keyword under no
+/// listed domain, both, neither), each host checked against both lists.
+/// Interleaved by class, so the first few cells already reach every
+/// combination the code can tell apart; more of each class follow.
 pub fn synthesize_hosts(g: &Guidance) -> Vec<String> {
     if g.domains.is_empty() && g.keywords.is_empty() {
         return Vec::new();
     }
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |h: String| {
-        if !out.contains(&h) {
-            out.push(h);
-        }
-    };
     let under = |h: &str| {
         g.domains
             .iter()
             .any(|d| h == d || h.ends_with(&format!(".{d}")))
     };
     let has_kw = |h: &str| g.keywords.iter().any(|k| h.contains(k.as_str()));
+    // [domain only, keyword only, both, neither]
+    let mut classes: [Vec<String>; 4] = Default::default();
+    let mut put = |h: String| {
+        let class = match (under(&h), has_kw(&h)) {
+            (true, false) => 0,
+            (false, true) => 1,
+            (true, true) => 2,
+            (false, false) => 3,
+        };
+        if !classes.iter().any(|c| c.contains(&h)) {
+            classes[class].push(h);
+        }
+    };
     for d in &g.domains {
-        let h = format!("api.{d}");
-        push(h);
+        put(format!("api.{d}"));
     }
     for k in &g.keywords {
-        let h = format!("{k}-gateway.example.net");
-        if !under(&h) {
-            push(h);
+        put(format!("{k}-gateway.example.net"));
+    }
+    // Both: a keyword as the first label under a listed domain (pairs
+    // walk both lists so several domains and keywords are covered).
+    let n = g.domains.len().max(g.keywords.len()).min(8);
+    for i in 0..n {
+        if let (Some(d), Some(k)) = (
+            g.domains.get(i % g.domains.len().max(1)),
+            g.keywords.get(i % g.keywords.len().max(1)),
+        ) {
+            put(format!("{k}.{d}"));
         }
     }
-    if let (Some(d), Some(k)) = (
-        g.domains.first(),
-        g.keywords
-            .iter()
-            .find(|k| !g.domains.first().is_some_and(|d| d.contains(k.as_str()))),
-    ) {
-        push(format!("{k}.{d}"));
-    }
-    let neither = "llm.example.net".to_owned();
-    if !under(&neither) && !has_kw(&neither) {
-        push(neither);
+    put("llm.example.net".to_owned());
+    put("llm-gateway.example.org".to_owned());
+    let mut out = Vec::new();
+    let longest = classes.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..longest {
+        for c in &classes {
+            if let Some(h) = c.get(i) {
+                out.push(h.clone());
+            }
+        }
     }
     out
 }
@@ -265,5 +322,38 @@ mod tests {
         assert!(hosts.contains(&"qwen-gateway.example.net".to_owned()));
         assert!(hosts.contains(&"qwen.deepseek.com".to_owned()));
         assert!(hosts.contains(&"llm.example.net".to_owned()));
+    }
+
+    #[test]
+    fn decoded_word_lists_are_keywords_and_hosts_cover_every_class_first() {
+        let mut domains = Finding::new(
+            Rule::TargetingList,
+            "hidden list of host names/domains decoded at run time",
+            Location::default(),
+        );
+        domains.decoded = Some("alpha.com\nbeta.org\ngamma.net".into());
+        let mut words = Finding::new(
+            Rule::DecodedString,
+            "string decoded at run time",
+            Location::default(),
+        );
+        words.decoded = Some(r#"["lynx", "otter", "heron", "01x"]"#.into());
+        let mut prose = Finding::new(
+            Rule::DecodedString,
+            "string decoded at run time",
+            Location::default(),
+        );
+        prose.decoded = Some("Hello there, general reader".into());
+        let g = from_findings(&[domains, words, prose]);
+        assert_eq!(g.keywords, ["01x", "heron", "lynx", "otter"]);
+        let hosts = synthesize_hosts(&g);
+        let under = |h: &str| g.domains.iter().any(|d| h.ends_with(&format!(".{d}")));
+        let kw = |h: &str| g.keywords.iter().any(|k| h.contains(k.as_str()));
+        let first: Vec<(bool, bool)> = hosts.iter().take(4).map(|h| (under(h), kw(h))).collect();
+        assert_eq!(
+            first,
+            [(true, false), (false, true), (true, true), (false, false)],
+            "{hosts:?}"
+        );
     }
 }

@@ -206,3 +206,65 @@ fn clean_agents_have_no_variation() {
         );
     }
 }
+
+#[test]
+fn conjunction_of_two_conditions_is_found_and_named() {
+    let Some((f, obs)) = probe("covert_conjunction.js") else {
+        return;
+    };
+    // The host alone: the zero-width space.
+    assert!(
+        f.iter().any(|x| x.rule == Rule::RuntimeInvisible
+            && x.message.contains(&format!("with the {}:", Dim::Host))),
+        "{:#?}",
+        f.iter()
+            .map(|x| (x.rule.code(), &x.message))
+            .collect::<Vec<_>>()
+    );
+    // The locale only while the host is a gateway: the no-break space,
+    // with both dimensions and the values that trigger it named.
+    let conj: Vec<_> = f
+        .iter()
+        .filter(|x| {
+            x.rule == Rule::RuntimeSpacing
+                && x.message.contains(&format!(
+                    "with the {} together with the {}",
+                    Dim::Host,
+                    Dim::Locale
+                ))
+        })
+        .collect();
+    assert_eq!(
+        conj.len(),
+        1,
+        "{:#?}\ncells: {:#?}",
+        f.iter()
+            .map(|x| (x.rule.code(), &x.message))
+            .collect::<Vec<_>>(),
+        obs.cells.iter().map(|c| &c.label).collect::<Vec<_>>()
+    );
+    let m = &conj[0].message;
+    assert!(m.contains("U+00A0"), "{m}");
+    assert!(m.contains("zh_CN.UTF-8"), "{m}");
+    assert!(m.contains("llm-gateway.corp.example.com"), "{m}");
+    // The locale alone changes nothing, so no single-dimension finding names it.
+    assert!(
+        !f.iter()
+            .any(|x| x.message.contains(&format!("with the {}:", Dim::Locale))),
+        "{:#?}",
+        f.iter().map(|x| &x.message).collect::<Vec<_>>()
+    );
+    assert!(
+        obs.conjunctions
+            .iter()
+            .any(|(a, b)| [a, b].contains(&&Dim::Host) && [a, b].contains(&&Dim::Locale)),
+        "{:?}",
+        obs.conjunctions
+    );
+    assert!(obs.changing.contains(&Dim::Locale), "{:?}", obs.changing);
+}
+
+#[test]
+fn clean_twin_of_the_conjunction_has_no_variation() {
+    expect_clean("clean_conjunction.js");
+}

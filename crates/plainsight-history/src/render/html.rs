@@ -133,25 +133,13 @@ fn verdict(hist: &History, s: &mut String) {
     s.push_str("</ul></section>\n");
 }
 
-/// Medium and above, and low/info capabilities that changed.
-fn charted(hist: &History) -> Vec<&Capability> {
-    let read = hist
-        .versions
-        .iter()
-        .filter(|v| v.status.has_findings())
-        .count();
-    super::grouped(
-        hist.timeline
-            .iter()
-            .filter(|c| {
-                c.severity >= Severity::Medium || c.counts.iter().filter(|n| **n > 0).count() < read
-            })
-            .collect(),
-    )
-}
+/// Low and info capabilities that changed get at most this many rows of
+/// the chart (the most recent changes).
+const LOW_ROWS: usize = 60;
 
 fn chart(hist: &History, s: &mut String) {
-    let caps = charted(hist);
+    let (rows, hidden, more) = super::rows(hist, LOW_ROWS);
+    let caps = super::grouped(rows);
     let n = hist.versions.len().max(1);
     let cell = if n > 300 {
         4
@@ -264,7 +252,13 @@ fn chart(hist: &History, s: &mut String) {
         y += ROW_H;
     }
     s.push_str("</svg></div>");
-    let hidden = hist.timeline.len() - caps.len();
+    if more > 0 {
+        let _ = write!(
+            s,
+            "<p class=\"note\">{more} more low/info capabilities that changed are not charted \
+             (the {LOW_ROWS} most recent changes are; the JSON view lists them all).</p>"
+        );
+    }
     if hidden > 0 {
         let _ = write!(
             s,

@@ -83,6 +83,59 @@ pub(crate) fn grouped(mut caps: Vec<&Capability>) -> Vec<&Capability> {
     caps
 }
 
+/// Did a low/info capability change over the range (absent from some
+/// version read)?
+fn changed(c: &Capability, read: usize) -> bool {
+    c.counts.iter().filter(|n| **n > 0).count() < read
+}
+
+/// The rows of the capabilities table: medium and above always; low and
+/// info only when they changed, the `low_rows` most recent changes (a
+/// history of hundreds of releases of a large bundle moves hundreds of
+/// endpoints and probes).
+/// Also how many low/info rows were left out because they never changed,
+/// and how many changed ones did not fit.
+pub(crate) fn rows(h: &History, low_rows: usize) -> (Vec<&Capability>, usize, usize) {
+    let read = h
+        .versions
+        .iter()
+        .filter(|v| v.status.has_findings())
+        .count();
+    let at: std::collections::HashMap<&str, usize> = h
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.version.as_str(), i))
+        .collect();
+    let last_change = |c: &Capability| {
+        let appeared = at.get(c.first_seen.as_str()).copied().unwrap_or(0);
+        let gone = c
+            .gone_in
+            .as_deref()
+            .and_then(|g| at.get(g).copied())
+            .unwrap_or(0);
+        appeared.max(gone)
+    };
+    let mut rows: Vec<&Capability> = Vec::new();
+    let mut low: Vec<&Capability> = Vec::new();
+    let mut constant = 0;
+    for c in &h.timeline {
+        if c.severity >= plainsight_core::Severity::Medium {
+            rows.push(c);
+        } else if changed(c, read) {
+            low.push(c);
+        } else {
+            constant += 1;
+        }
+    }
+    // Stable: the timeline's order among changes at the same version.
+    low.sort_by_key(|c| std::cmp::Reverse(last_change(c)));
+    let more = low.len().saturating_sub(low_rows);
+    low.truncate(low_rows);
+    rows.extend(low);
+    (rows, constant, more)
+}
+
 /// `2.1.91–2.1.197, 2.1.200` for spans.
 pub(crate) fn spans_text(spans: &[Span]) -> String {
     spans
@@ -167,5 +220,79 @@ pub(crate) fn bytes(n: u64) -> String {
         format!("{:.0} KB", n / 1e3)
     } else {
         format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionEntry;
+    use plainsight_core::{Rule, Severity};
+
+    fn cap(
+        name: &str,
+        severity: Severity,
+        counts: Vec<u32>,
+        first: &str,
+        gone: Option<&str>,
+    ) -> Capability {
+        Capability {
+            key: name.into(),
+            rule: Rule::EnvTimeZone,
+            severity,
+            message: name.into(),
+            location: format!("x › {name}.js"),
+            module: format!("{name}.js"),
+            present: Vec::new(),
+            first_seen: first.into(),
+            last_seen: first.into(),
+            gone_in: gone.map(str::to_string),
+            in_newest: gone.is_none(),
+            counts,
+        }
+    }
+
+    #[test]
+    fn low_rows_are_capped_to_the_most_recent_changes_and_counted() {
+        let versions: Vec<VersionEntry> = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+            .iter()
+            .map(|v| VersionEntry::new(v, None, Status::Scanned))
+            .collect();
+        let timeline = vec![
+            cap("always", Severity::Low, vec![1, 1, 1, 1], "1.0.0", None),
+            cap(
+                "old",
+                Severity::Low,
+                vec![1, 0, 0, 0],
+                "1.0.0",
+                Some("1.1.0"),
+            ),
+            cap("recent", Severity::Low, vec![0, 0, 0, 1], "1.3.0", None),
+            cap(
+                "middle",
+                Severity::Info,
+                vec![0, 1, 0, 0],
+                "1.1.0",
+                Some("1.2.0"),
+            ),
+            cap(
+                "channel",
+                Severity::Critical,
+                vec![1, 1, 1, 1],
+                "1.0.0",
+                None,
+            ),
+        ];
+        let h = History {
+            versions,
+            timeline,
+            ..History::default()
+        };
+        let (shown, constant, more) = rows(&h, 2);
+        let names: Vec<&str> = shown.iter().map(|c| c.message.as_str()).collect();
+        assert_eq!(names, ["channel", "recent", "middle"]);
+        assert_eq!((constant, more), (1, 1));
+        let (all, _, more) = rows(&h, 10);
+        assert_eq!((all.len(), more), (4, 0));
     }
 }

@@ -13,7 +13,7 @@ use plainsight_core::Severity;
 use plainsight_core::chars::escape;
 
 use super::{bytes, category, category_spans, span_versions, spans_text, status_counts};
-use crate::model::{Capability, History, Status, VersionEntry};
+use crate::model::{History, Status, VersionEntry};
 
 /// Options for the text view.
 #[derive(Clone, Copy, Debug)]
@@ -237,24 +237,13 @@ fn lists(v: &VersionEntry) -> String {
         .join(", ")
 }
 
-/// Is this capability worth a row? Medium and above always; low and info
-/// only when they were not present in every version read.
-fn shown(c: &Capability, h: &History) -> bool {
-    if c.severity >= Severity::Medium {
-        return true;
-    }
-    let read = h
-        .versions
-        .iter()
-        .filter(|v| v.status.has_findings())
-        .count();
-    let found = c.counts.iter().filter(|n| **n > 0).count();
-    found < read
-}
+/// Low and info capabilities that changed over the range get at most this
+/// many rows (the most recent changes).
+const LOW_ROWS: usize = 20;
 
 fn capabilities(h: &History, opts: TextOptions, s: &mut String) {
-    let shown_caps = super::grouped(h.timeline.iter().filter(|c| shown(c, h)).collect());
-    let hidden = h.timeline.len() - shown_caps.len();
+    let (rows, hidden, more) = super::rows(h, LOW_ROWS);
+    let shown_caps = super::grouped(rows);
     let _ = writeln!(
         s,
         "\ncapabilities ({} by meaning; most severe first)",
@@ -316,6 +305,13 @@ fn capabilities(h: &History, opts: TextOptions, s: &mut String) {
         );
         let _ = writeln!(s, "{}", paint(&row, c.severity, opts.color));
     }
+    if more > 0 {
+        let _ = writeln!(
+            s,
+            "  and {more} more low/info capabilities that changed over the range \
+             (the {LOW_ROWS} most recent changes are shown; --format json lists them)"
+        );
+    }
     if hidden > 0 {
         let _ = writeln!(
             s,
@@ -333,11 +329,92 @@ fn clip(text: &str, width: usize) -> String {
     t
 }
 
+/// The columns that say what a version is (the verdict's columns): versions
+/// alike in these share a row of the versions table; their other counts
+/// (environment probes, endpoints, findings), which move with every
+/// release of a large bundle, are shown as ranges.
+#[derive(PartialEq, Eq)]
+struct RowKey<'a> {
+    status: Status,
+    shipped: &'static str,
+    covert: usize,
+    obfusc: usize,
+    lists: String,
+    detail: Option<&'a str>,
+}
+
+fn shipped(v: &VersionEntry) -> &'static str {
+    match v.shipped {
+        Some(crate::model::Shipped::Javascript) => "js",
+        Some(crate::model::Shipped::Executable) => "executable",
+        Some(crate::model::Shipped::Native) => "native",
+        Some(crate::model::Shipped::Nothing) => "nothing",
+        None => "",
+    }
+}
+
+fn row_key(v: &VersionEntry) -> RowKey<'_> {
+    let read = v.status.has_findings();
+    RowKey {
+        status: v.status,
+        shipped: shipped(v),
+        covert: if read { v.summary.covert_channels } else { 0 },
+        obfusc: if read {
+            v.summary.obfuscation + v.summary.targeting_lists.len()
+        } else {
+            0
+        },
+        lists: if read { lists(v) } else { String::new() },
+        // Versions that could not be read stay on their own rows when
+        // their reasons differ.
+        detail: if read { None } else { v.detail.as_deref() },
+    }
+}
+
+/// `236` or `236–246`.
+fn range(values: impl Iterator<Item = usize>) -> String {
+    let (mut lo, mut hi) = (usize::MAX, 0);
+    for n in values {
+        lo = lo.min(n);
+        hi = hi.max(n);
+    }
+    match (lo, hi) {
+        (usize::MAX, _) => String::new(),
+        (lo, hi) if lo == hi => lo.to_string(),
+        (lo, hi) => format!("{lo}–{hi}"),
+    }
+}
+
 fn versions(h: &History, s: &mut String) {
-    let _ = writeln!(s, "\nversions (oldest first)");
+    // Runs of consecutive versions alike in what the verdict reads.
+    let mut runs: Vec<&[VersionEntry]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=h.versions.len() {
+        if i == h.versions.len() || row_key(&h.versions[i]) != row_key(&h.versions[start]) {
+            runs.push(&h.versions[start..i]);
+            start = i;
+        }
+    }
+    if runs.len() < h.versions.len() {
+        let _ = writeln!(
+            s,
+            "\nversions (oldest first; {} versions in {} rows: consecutive versions with the same \
+             status, packaging, covert channels, obfuscation and lists share a row)",
+            h.versions.len(),
+            runs.len()
+        );
+    } else {
+        let _ = writeln!(s, "\nversions (oldest first)");
+    }
+    let w_version = runs
+        .iter()
+        .map(|r| versions_cell(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
     let _ = writeln!(
         s,
-        "  {:<16} {:<10} {:<16} {:<10} {:>6} {:>6} {:>5} {:>9} {:>8}  lists",
+        "  {:<w_version$} {:<10} {:<16} {:<10} {:>6} {:>6} {:>9} {:>9} {:>9}  lists",
         "version",
         "published",
         "status",
@@ -348,43 +425,52 @@ fn versions(h: &History, s: &mut String) {
         "endpoints",
         "findings"
     );
-    for v in &h.versions {
+    for run in runs {
+        let v = &run[0];
         let date = v
             .published
             .as_deref()
             .map_or("", |d| d.get(..10).unwrap_or(d));
-        let shipped = match v.shipped {
-            Some(crate::model::Shipped::Javascript) => "js",
-            Some(crate::model::Shipped::Executable) => "executable",
-            Some(crate::model::Shipped::Native) => "native",
-            Some(crate::model::Shipped::Nothing) => "nothing",
-            None => "",
-        };
+        let cell = versions_cell(run);
         if v.status.has_findings() {
-            let m = &v.summary;
+            let key = row_key(v);
             let _ = writeln!(
                 s,
-                "  {:<16} {:<10} {:<16} {:<10} {:>6} {:>6} {:>5} {:>9} {:>8}  {}",
-                escape(&v.version),
+                "  {:<w_version$} {:<10} {:<16} {:<10} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
+                cell,
                 escape(date),
                 v.status.as_str(),
-                shipped,
-                m.covert_channels,
-                m.obfuscation + m.targeting_lists.len(),
-                m.environment_probes,
-                m.endpoints,
-                m.findings,
-                lists(v)
+                key.shipped,
+                key.covert,
+                key.obfusc,
+                range(run.iter().map(|v| v.summary.environment_probes)),
+                range(run.iter().map(|v| v.summary.endpoints)),
+                range(run.iter().map(|v| v.summary.findings)),
+                key.lists
             );
         } else {
             let _ = writeln!(
                 s,
-                "  {:<16} {:<10} {:<16}",
-                escape(&v.version),
+                "  {:<w_version$} {:<10} {:<16}",
+                cell,
                 escape(date),
                 v.status.as_str()
             );
         }
+    }
+}
+
+/// `2.1.91` or `2.1.91 … 2.1.97 (7)`.
+fn versions_cell(run: &[VersionEntry]) -> String {
+    match run {
+        [] => String::new(),
+        [one] => escape(&one.version),
+        [first, .., last] => format!(
+            "{} … {} ({})",
+            escape(&first.version),
+            escape(&last.version),
+            run.len()
+        ),
     }
 }
 
@@ -422,5 +508,75 @@ fn problems(h: &History, s: &mut String) {
         if v.incomplete.len() > 3 {
             let _ = writeln!(s, "    … {} more unit(s)", v.incomplete.len() - 3);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ListSize, Shipped, Summary};
+
+    fn entry(v: &str, covert: usize, hosts: Option<usize>, endpoints: usize) -> VersionEntry {
+        let mut e = VersionEntry::new(v, Some("2026-01-02T00:00:00Z".into()), Status::Scanned);
+        e.shipped = Some(Shipped::Executable);
+        e.summary = Summary {
+            covert_channels: covert,
+            targeting_lists: hosts
+                .map(|size| ListSize {
+                    kind: "host names/domains".into(),
+                    size,
+                })
+                .into_iter()
+                .collect(),
+            endpoints,
+            findings: covert + endpoints,
+            ..Summary::default()
+        };
+        e
+    }
+
+    fn table(versions: Vec<VersionEntry>) -> String {
+        let h = History {
+            versions,
+            ..History::default()
+        };
+        let mut s = String::new();
+        super::versions(&h, &mut s);
+        s
+    }
+
+    #[test]
+    fn alike_versions_share_a_row_and_every_change_of_the_verdict_columns_starts_one() {
+        let mut vs = vec![entry("1.0.0", 0, None, 10), entry("1.0.1", 0, None, 12)];
+        vs.push(entry("1.1.0", 2, Some(146), 12));
+        vs.push(entry("1.1.1", 2, Some(146), 13));
+        vs.push(entry("1.1.2", 2, Some(147), 13));
+        let mut broken = VersionEntry::new("1.1.3", None, Status::Broken);
+        broken.detail = Some("integrity mismatch".into());
+        vs.push(broken);
+        vs.push(entry("1.2.0", 0, None, 14));
+        let t = table(vs);
+        let rows: Vec<&str> = t.lines().skip(3).collect();
+        assert_eq!(rows.len(), 5, "{t}");
+        assert!(t.contains("7 versions in 5 rows"), "{t}");
+        assert!(rows[0].starts_with("  1.0.0 … 1.0.1 (2) "), "{t}");
+        assert!(rows[0].contains(" 10–12 "), "{t}");
+        assert!(rows[1].starts_with("  1.1.0 … 1.1.1 (2) "), "{t}");
+        assert!(rows[1].ends_with("host names/domains 146"), "{t}");
+        // A list that changes size is a new row, whatever else stayed.
+        assert!(rows[2].starts_with("  1.1.2 "), "{t}");
+        assert!(rows[2].ends_with("host names/domains 147"), "{t}");
+        assert!(
+            rows[3].starts_with("  1.1.3 ") && rows[3].contains("broken"),
+            "{t}"
+        );
+        assert!(rows[4].starts_with("  1.2.0 "), "{t}");
+    }
+
+    #[test]
+    fn versions_all_different_keep_one_row_each() {
+        let t = table(vec![entry("1.0.0", 0, None, 1), entry("1.1.0", 1, None, 1)]);
+        assert!(t.starts_with("\nversions (oldest first)\n"), "{t}");
+        assert_eq!(t.lines().count(), 5, "{t}");
     }
 }

@@ -68,7 +68,7 @@ pub struct Args {
     #[arg(long)]
     pub no_scan: bool,
     /// Most values explored per dimension that changed the output.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_values: usize,
     /// npm registry for npm: targets.
     #[arg(long, value_name = "URL")]
@@ -221,6 +221,17 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         report.notices.push(format!(
             "dimensions that changed what was sent imperceptibly: {}",
             names.join(", ")
+        ));
+    }
+    if !obs.conjunctions.is_empty() {
+        let names: Vec<String> = obs
+            .conjunctions
+            .iter()
+            .map(|(a, b)| format!("the {b} while the {a} is at a triggering value"))
+            .collect();
+        report.notices.push(format!(
+            "changed what was sent only in combination: {}",
+            names.join("; ")
         ));
     }
     if !obs.noise.summary.is_empty() {
@@ -440,9 +451,32 @@ fn resolve_npm(spec: &str, open: &OpenOptions) -> anyhow::Result<Resolved> {
             .with_context(|| format!("{spec}: package.json has an empty `bin`"))?,
         _ => bail!("{spec}: package.json has no `bin` to run"),
     };
-    let bin_path = pkg_dir.join(bin.trim_start_matches("./"));
-    let head =
+    let mut bin_path = pkg_dir.join(bin.trim_start_matches("./"));
+    let mut head =
         std::fs::read(&bin_path).with_context(|| format!("{spec}: bin {}", bin_path.display()))?;
+    // A bin that is neither an executable nor a script with a shebang is a
+    // placeholder the install script replaces with the platform package's
+    // executable (scripts are not run here): run that executable instead.
+    if !head.starts_with(b"\x7fELF")
+        && !head.starts_with(b"#!")
+        && let Some((name, _, _, _)) = &fetched.platform
+    {
+        let stem = std::path::Path::new(&bin)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let candidate = modules.join(name).join(&stem);
+        let mut magic = [0u8; 4];
+        let read = std::fs::File::open(&candidate)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic));
+        if read.is_ok() && &magic == b"\x7fELF" {
+            notices.push(format!(
+                "the package's bin {bin} is a placeholder its install script replaces (scripts are not run); {name}'s {stem} is run instead"
+            ));
+            bin_path = candidate;
+            head = magic.to_vec();
+        }
+    }
     let is_node = head.starts_with(b"#!")
         && head
             .iter()
