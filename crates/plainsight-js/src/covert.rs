@@ -343,6 +343,10 @@ fn attempt<'a>(
         let judged = if let Some(j) = judged_cache.get(&jkey) {
             j.clone()
         } else {
+            // Rendering the sides is charged one step each.
+            if let Alts::Exprs(v) = &d.alts {
+                eng.charge(v.len() as u64);
+            }
             let j = judge_decision(prog, seed, &d);
             judged_cache.insert(jkey, j.clone());
             j
@@ -825,6 +829,8 @@ fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> 
     for e in v {
         r.alternatives(e, false, &mut b);
     }
+    dedup_texts(&mut a);
+    dedup_texts(&mut b);
     let sep = |t: &String| {
         let mut cs = t.chars();
         matches!((cs.next(), cs.next()), (Some(c), None) if matches!(c, ',' | '.' | '\'' | '-' | '/' | ':' | ' ' | '_' | '\u{A0}' | '\u{202F}' | '\u{2009}' | '\u{2019}'))
@@ -968,12 +974,14 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
             a = texts;
         }
     }
+    dedup_texts(&mut a);
     let mut b: Vec<String> = Vec::new();
     match &d.alts {
         Alts::Exprs(v) => {
             for e in v {
                 side(d.unit, e, &mut r, &mut b);
             }
+            dedup_texts(&mut b);
         }
         Alts::Empty => b.push(String::new()),
         Alts::Text(t) => b.push(t.clone()),
@@ -1153,7 +1161,8 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         {
             (Some(_), _, _) => (Severity::Critical, Confidence::High),
             // Locale-driven spacing or date format for display is ordinary
-            // i18n: lower without a sink, not at all when only printed locally.
+            // i18n: not reported unless the text is seen leaving the process.
+            (None, false, _) if h.read.category == EnvCategory::TimeZone => return None,
             (None, true, false) => (Severity::High, Confidence::High),
             (None, true, true) | (None, false, false) => (Severity::Medium, Confidence::Medium),
             (None, false, true) => return None,
@@ -1538,6 +1547,16 @@ fn js_number(n: f64) -> String {
     }
 }
 
+/// Drops repeated texts, keeping the first of each (linear).
+fn dedup_texts(v: &mut Vec<String>) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut seen: std::collections::HashSet<String> =
+        std::collections::HashSet::with_capacity(v.len());
+    v.retain(|t| seen.insert(t.clone()));
+}
+
 /// Renders an expression to the text it produces, with `${n}` placeholders for
 /// non-constant parts (`n` numbers distinct source texts).
 pub(crate) struct Renderer<'c, 'a> {
@@ -1576,7 +1595,10 @@ impl<'c, 'a> Renderer<'c, 'a> {
         codes: bool,
         out: &mut Vec<String>,
     ) {
-        let mut seen: std::collections::HashSet<String> = out.iter().cloned().collect();
+        // Duplicates among this expression's texts are dropped here; across
+        // calls the caller drops them once ([`dedup_texts`]): seeding this
+        // set with `out` made a long list of sides quadratic.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut stack = vec![e];
         while let Some(e) = stack.pop() {
             match e.without_parentheses() {

@@ -493,6 +493,9 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             v.truncate(max);
             self.note_cut("max_refs");
         }
+        // Following them is charged by the states they become; listing
+        // them is charged here, one step per 16.
+        self.charge(v.len() as u64 / 16);
         v
     }
 
@@ -1235,6 +1238,11 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
+        // Listing the other sides cost one step each (a table of thousands
+        // met at every step of a walk is real work).
+        if let Alts::Exprs(v) = &alts {
+            self.eng.charge(v.len() as u64);
+        }
         let st = &self.states[i as usize];
         let frames = st.frames.to_vec();
         let whole = chosen == st.node && st.fields.is_empty();
@@ -1824,6 +1832,15 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             _ => {}
         }
         if self.into_callees(i, u, call, &c.callee, idx, None) {
+            return;
+        }
+        // `s.includes(x)`, `s.indexOf(x)`, `re.test(x)`: a test of the
+        // receiver against the value answers with a boolean or a position,
+        // which embeds none of the value's text.
+        if let (Some(n), Some(_)) = (callee_name, receiver)
+            && is_predicate_method(n)
+            && !matches!(n, "some" | "every" | "findIndex")
+        {
             return;
         }
         // Unknown or built-in callee: the result may embed the value.
