@@ -227,9 +227,10 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     out
 }
 
-/// Largest scale of the step limits a round reaches (4^6 = 4096 times the
-/// configured ones); the pool bounds the total anyway.
-const MAX_SCALE: u32 = 4096;
+/// Largest scale of the step limits a round reaches (64 times the configured
+/// ones: a walk of 256,000 states at the defaults), which bounds the memory of
+/// one site's walk; the pool bounds the total work.
+const MAX_SCALE: u32 = 64;
 
 type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>>;
 
@@ -275,6 +276,7 @@ fn attempt<'a>(
         && eng.share_left() > 0
         && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_))
     {
+        let ds = Downstream::new(&w);
         let any = w.events.iter().any(|(_, ev)| {
             let Event::Decision(d) = ev else { return false };
             let jkey = judge_key(d);
@@ -285,7 +287,7 @@ fn attempt<'a>(
                 judged_cache.insert(jkey, j.clone());
                 j
             };
-            judged.is_some() || format_choice(prog, &w, d).is_some()
+            judged.is_some() || format_choice(prog, &ds, d).is_some()
         });
         if !any {
             return cuts;
@@ -313,6 +315,7 @@ fn attempt<'a>(
             decisions.push(d.clone());
         }
     }
+    let ds = Downstream::new(&w);
     let dbg = std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some();
     if dbg {
         eprintln!(
@@ -353,7 +356,7 @@ fn attempt<'a>(
         };
         // Separators chosen for text (digit grouping, date parts): a format
         // variant when the walk saw them put between fields.
-        let judged = judged.or_else(|| format_choice(prog, &w, &d));
+        let judged = judged.or_else(|| format_choice(prog, &ds, &d));
         let Some(j) = judged else {
             continue;
         };
@@ -407,8 +410,8 @@ fn attempt<'a>(
                 limit,
             ));
         }
-        let sinks = downstream_sinks(&w, &d);
-        let local = downstream_local(&w, &d);
+        let sinks = ds.sink(&w, &d);
+        let local = ds.local(&d);
         let walk_unproven = w.unproven(d.state);
         let cand = Candidate {
             judged: j,
@@ -564,45 +567,89 @@ fn merge_candidate<'a>(
     }
 }
 
-/// The first hard sink downstream of the decision (else a soft one).
-fn downstream_sinks(
-    w: &Walker<'_, '_, '_, '_>,
-    d: &Decision<'_>,
-) -> Option<crate::flow::walk::SinkHit> {
-    let mut soft = None;
-    for (i, ev) in &w.events {
-        let Event::Sink(s) = ev else { continue };
-        if !descends(w, *i, d.state) {
-            continue;
-        }
-        if !s.soft {
-            return Some(s.clone());
-        }
-        if soft.is_none() {
-            soft = Some(s.clone());
-        }
-    }
-    soft
+/// What lies downstream of each state of a walk (a sink, local output, a
+/// separator put into text), computed once per walk: each event marks its
+/// state and its ancestors (up to 256 hops, stopping at one already marked),
+/// so asking it for every decision costs nothing more (scanning every event
+/// per decision was quadratic on large walks).
+struct Downstream {
+    format_use: Vec<bool>,
+    local: Vec<bool>,
+    /// The first hard / soft sink event downstream, by index (`u32::MAX`: none).
+    hard: Vec<u32>,
+    soft: Vec<u32>,
 }
 
-fn downstream_local(w: &Walker<'_, '_, '_, '_>, d: &Decision<'_>) -> bool {
-    w.events
-        .iter()
-        .any(|(i, ev)| matches!(ev, Event::Local) && descends(w, *i, d.state))
-}
-
-/// Is state `i` the state `anc` or one reached from it?
-fn descends(w: &Walker<'_, '_, '_, '_>, mut i: u32, anc: u32) -> bool {
-    for _ in 0..256 {
-        if i == anc {
-            return true;
-        }
-        let Some(st) = w.states.get(i as usize) else {
-            return false;
+impl Downstream {
+    fn new(w: &Walker<'_, '_, '_, '_>) -> Self {
+        let n = w.states.len();
+        let mut d = Downstream {
+            format_use: vec![false; n],
+            local: vec![false; n],
+            hard: vec![u32::MAX; n],
+            soft: vec![u32::MAX; n],
         };
-        i = st.parent;
+        for (e, (i, ev)) in w.events.iter().enumerate() {
+            let mut s = *i;
+            for _ in 0..256 {
+                let Some(st) = w.states.get(s as usize) else {
+                    break;
+                };
+                let k = s as usize;
+                let fresh = match ev {
+                    Event::FormatUse => !std::mem::replace(&mut d.format_use[k], true),
+                    Event::Local => !std::mem::replace(&mut d.local[k], true),
+                    Event::Sink(h) => {
+                        let slot = if h.soft {
+                            &mut d.soft[k]
+                        } else {
+                            &mut d.hard[k]
+                        };
+                        let fresh = *slot == u32::MAX;
+                        if fresh {
+                            *slot = e as u32;
+                        }
+                        fresh
+                    }
+                    _ => false,
+                };
+                if !fresh || st.parent == s {
+                    break;
+                }
+                s = st.parent;
+            }
+        }
+        d
     }
-    false
+
+    /// The first hard sink downstream of the decision (else a soft one).
+    fn sink(
+        &self,
+        w: &Walker<'_, '_, '_, '_>,
+        d: &Decision<'_>,
+    ) -> Option<crate::flow::walk::SinkHit> {
+        let k = d.state as usize;
+        let e = [self.hard.get(k), self.soft.get(k)]
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&e| e != u32::MAX)?;
+        match &w.events[e as usize].1 {
+            Event::Sink(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn local(&self, d: &Decision<'_>) -> bool {
+        self.local.get(d.state as usize).copied().unwrap_or(false)
+    }
+
+    fn format_use(&self, d: &Decision<'_>) -> bool {
+        self.format_use
+            .get(d.state as usize)
+            .copied()
+            .unwrap_or(false)
+    }
 }
 
 /// The carrier's way from its start to state `i`, as readable hops.
@@ -706,15 +753,8 @@ pub(crate) fn expr_of<'a>(ctx: &Ctx<'a>, node: NodeId) -> Option<&'a Expression<
 /// A choice between ways of writing the same fields: separators put
 /// between fields (digit grouping, date parts), or the same numeric fields
 /// computed another way (a 12-hour clock, padding) in the same template.
-fn format_choice(
-    prog: &Program<'_, '_>,
-    w: &Walker<'_, '_, '_, '_>,
-    d: &Decision<'_>,
-) -> Option<Judged> {
-    let format_use = w
-        .events
-        .iter()
-        .any(|(k, e)| matches!(e, Event::FormatUse) && descends(w, *k, d.state));
+fn format_choice(prog: &Program<'_, '_>, ds: &Downstream, d: &Decision<'_>) -> Option<Judged> {
+    let format_use = ds.format_use(d);
     if format_use && let Some(j) = separator_choice(prog, d) {
         return Some(j);
     }
