@@ -417,7 +417,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     }
 
     /// Starts a round: step limits (and the writers joined by name) are the
-    /// configured ones times `scale`. Memoised call graphs and summaries cut
+    /// configured ones times `scale`, nesting limits a little deeper. Memoised call graphs and summaries cut
     /// at a smaller scale are computed again when next asked for.
     pub fn set_round(&self, scale: u32) {
         let b = self.base;
@@ -427,6 +427,11 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         l.query_steps = b.query_steps.saturating_mul(scale);
         l.summary_steps = b.summary_steps.saturating_mul(scale);
         l.max_writers = b.max_writers.saturating_mul(scale as usize);
+        // Nesting grows by steps, not by factors: each level is a frame of
+        // the analysis stack.
+        let round = scale.max(1).ilog2() / 2;
+        l.max_callee_nesting = b.max_callee_nesting.saturating_add(2 * round);
+        l.max_summary_nesting = b.max_summary_nesting.saturating_add(4 * round);
         self.limits.set(l);
         self.scale.set(scale);
     }
