@@ -51,6 +51,9 @@ use crate::flow::walk::{Alts, Decision, Engine, Event, Hop, Mode, Test, Walker};
 use crate::flow::{Control, Program, UnitId, modules, names, nid};
 use crate::snippet;
 
+/// Longest backward path from a targetable read, on a path that is not
+/// proven (a join by name, an unknown call), that still makes a finding.
+const UNPROVEN_MAX_HOPS: usize = 6;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
@@ -1209,7 +1212,14 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         },
         // A path that is not proven (a join by name, an unknown call): the
         // carrier and a targeted decision meet, reported lower.
-        Some(h) if h.read.category.is_targetable() && (sink.is_some() || strong) && !local_only => {
+        // Only a short one: in a large bundle a long chain through a join by
+        // name or an unknown call connects almost anything to anything.
+        Some(h)
+            if h.read.category.is_targetable()
+                && (sink.is_some() || strong)
+                && !local_only
+                && h.path.len() <= UNPROVEN_MAX_HOPS =>
+        {
             (Severity::Medium, Confidence::Low)
         }
         // A generic or platform variable decides: only worth a look when it is

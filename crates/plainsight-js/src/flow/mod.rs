@@ -101,7 +101,7 @@ impl Default for FlowLimits {
             max_writers: 8,
             max_callee_nesting: 4,
             max_summary_nesting: 12,
-            pool_steps_per_kb: 4000,
+            pool_steps_per_kb: 400,
         }
     }
 }
