@@ -28,6 +28,7 @@
 //!    reported lower rather than dropped.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
@@ -116,6 +117,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut st = Stats::default();
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: JudgedCache = HashMap::new();
+    let mut render_cache: RenderCache = HashMap::new();
     // One pool of steps for the whole program, proportional to its size:
     // every site gets a share of it in rounds (see `FlowLimits::pool_steps_per_kb`).
     let bytes: u64 = units.iter().map(|c| c.source.len() as u64).sum();
@@ -147,7 +149,15 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 next.push(i);
                 continue;
             }
-            let c = attempt(&prog, &eng, seed, &mut judged_cache, &mut reports, &mut st);
+            let c = attempt(
+                &prog,
+                &eng,
+                seed,
+                &mut judged_cache,
+                &mut render_cache,
+                &mut reports,
+                &mut st,
+            );
             if c.is_empty() {
                 cuts[i].clear();
             } else {
@@ -260,6 +270,7 @@ fn attempt<'a>(
     eng: &Engine<'_, '_, 'a>,
     seed: &Seed<'a>,
     judged_cache: &mut JudgedCache,
+    render_cache: &mut RenderCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
     st: &mut Stats,
 ) -> Vec<(u32, Span, &'static str)> {
@@ -286,7 +297,7 @@ fn attempt<'a>(
             let judged = if let Some(j) = judged_cache.get(&jkey) {
                 j.clone()
             } else {
-                let j = judge_decision(prog, seed, d);
+                let j = judge_decision(prog, seed, d, render_cache);
                 judged_cache.insert(jkey, j.clone());
                 j
             };
@@ -349,11 +360,12 @@ fn attempt<'a>(
         let judged = if let Some(j) = judged_cache.get(&jkey) {
             j.clone()
         } else {
-            // Rendering the sides is charged one step each.
+            // Judging the sides is charged one step per 8 of them (their
+            // constant texts are rendered once and kept).
             if let Alts::Exprs(v) = &d.alts {
-                eng.charge(v.len() as u64);
+                eng.charge(v.len() as u64 / 8);
             }
-            let j = judge_decision(prog, seed, &d);
+            let j = judge_decision(prog, seed, &d, render_cache);
             judged_cache.insert(jkey, j.clone());
             j
         };
@@ -943,7 +955,15 @@ fn expand_tests<'a>(ctx: &Ctx<'a>, t: &Test<'a>, j: &Judged) -> Vec<Test<'a>> {
 }
 
 /// The texts on both sides of a decision, judged.
-fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>) -> Option<Judged> {
+/// Constant texts of expressions, by (unit, expression, code-point context).
+type RenderCache = HashMap<(UnitId, usize, bool), Rc<Vec<String>>>;
+
+fn judge_decision<'a>(
+    prog: &Program<'_, 'a>,
+    seed: &Seed<'a>,
+    d: &Decision<'a>,
+    cache: &mut RenderCache,
+) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
 
     let codes = char_code_context(ctx, d.site);
@@ -972,8 +992,17 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
     let chosen_ctx = prog.ctx(d.chosen_unit);
     // A side that is a binding, a field or another module's export is
     // rendered where its constant text is.
-    let side =
+    // Constant texts (no `${n}` placeholder, whose numbering belongs to one
+    // renderer) are kept per expression: the entries of a table met by many
+    // carriers are rendered once, not once per carrier.
+    let mut side =
         |unit: UnitId, e: &'a Expression<'a>, r: &mut Renderer<'_, 'a>, out: &mut Vec<String>| {
+            let key = (unit, std::ptr::from_ref(e) as usize, codes);
+            if let Some(t) = cache.get(&key) {
+                out.extend(t.iter().cloned());
+                return;
+            }
+            let from = out.len();
             let resolved = crate::flow::walk::resolve_constant(prog, unit, e);
             match resolved {
                 Some((cu, ce)) if cu != d.unit => {
@@ -982,6 +1011,9 @@ fn judge_decision<'a>(prog: &Program<'_, 'a>, seed: &Seed<'a>, d: &Decision<'a>)
                 Some((_, ce)) => r.alternatives(ce, codes, out),
                 None if unit != d.unit => Renderer::new(prog.ctx(unit)).alternatives(e, codes, out),
                 None => r.alternatives(e, codes, out),
+            }
+            if out[from..].iter().all(|t| !t.contains("${")) {
+                cache.insert(key, Rc::new(out[from..].to_vec()));
             }
         };
     match expr_of(chosen_ctx, d.chosen) {

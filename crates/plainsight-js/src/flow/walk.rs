@@ -1243,10 +1243,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
-        // Listing the other sides cost one step each (a table of thousands
-        // met at every step of a walk is real work).
+        // Listing the other sides costs one step per 16 of them (a table of
+        // thousands met at every step of a walk is real work).
         if let Alts::Exprs(v) = &alts {
-            self.eng.charge(v.len() as u64);
+            self.eng.charge(v.len() as u64 / 16);
         }
         let st = &self.states[i as usize];
         let frames = st.frames.to_vec();
