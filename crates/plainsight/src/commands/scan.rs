@@ -86,8 +86,10 @@ pub struct Args {
     /// A budget or limit of the covert-channel flow engine, as `NAME=N`
     /// (repeatable): near_steps, walk_steps, callee_steps, query_steps,
     /// summary_steps, max_refs, max_callers, max_writers,
-    /// max_callee_nesting, max_summary_nesting. Reaching one makes the site's
-    /// unit partial, never clean.
+    /// max_callee_nesting, max_summary_nesting (first-round limits of each
+    /// site; later rounds raise them), pool_steps_per_kb (the file's shared
+    /// pool). A site still cut when the pool is spent makes its unit
+    /// partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
     /// Worker threads (default: one per core).
