@@ -337,6 +337,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         if covered {
             return;
         }
+        // Every item a search adds is charged (a visit may add thousands).
+        if !self.eng.charge(1) {
+            self.out.exhausted = true;
+            self.out.opaque = true;
+            return;
+        }
         self.seen.insert(mark(unproven, compared));
         let i = self.items.len() as u32;
         self.items.push(Item {
@@ -1209,6 +1215,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         if refs.len() > max {
             self.eng.note_cut("max_refs");
         }
+        self.eng.charge(refs.len() as u64 / 16);
         for r in refs.into_iter().take(max) {
             let rid = r.node_id();
             let parent = nodes.parent_id(rid);
