@@ -188,3 +188,43 @@ fn mutated_bodies_give_the_same_strings_or_errors() {
     }
     assert!(cases > 1000);
 }
+
+/// `--input-format json` (the guard's path) scans straight into segments;
+/// the sniffing path still builds the list of strings first and makes
+/// segments of it. Both must give the same segments — text, place, part
+/// names, notes — and the same findings, on every capture and marked body;
+/// and the segments must be the run-by-run decoder's strings.
+#[test]
+fn json_documents_are_the_same_whichever_way_they_are_built() {
+    use plainsight_inspect::{InputFormat, InspectOptions, document, inspect_document};
+    let json = InspectOptions {
+        format: InputFormat::Json,
+        ..InspectOptions::default()
+    };
+    let auto = InspectOptions::default();
+    let mut findings = 0;
+    for (name, bytes) in captures().into_iter().chain(synthetic()) {
+        let a = document::load("request", &bytes, &json).unwrap();
+        let b = document::load("request", &bytes, &auto).unwrap();
+        let reference = scan_all_run_by_run(&bytes, 0, &ScanOptions::default()).unwrap();
+        assert_eq!(a.segments.len(), b.segments.len(), "{name}");
+        assert_eq!(a.segments.len(), reference.len(), "{name}");
+        for ((x, y), r) in a.segments.iter().zip(&b.segments).zip(&reference) {
+            assert_eq!(x.text, y.text, "{name}");
+            assert_eq!(x.text, r.text, "{name}");
+            assert_eq!((&x.raw, &x.map, x.kind), (&r.raw, &r.map, r.kind), "{name}");
+            assert_eq!(x.path, r.path, "{name}");
+            assert_eq!(x.part(), y.part(), "{name}");
+            assert_eq!(x.pointer(), y.pointer(), "{name}");
+            assert_eq!(x.notes(), y.notes(), "{name}");
+        }
+        let (fa, _) = inspect_document("request", &bytes, &json).unwrap();
+        let (fb, _) = inspect_document("request", &bytes, &auto).unwrap();
+        assert_eq!(fa, fb, "{name}");
+        findings += fa.len();
+    }
+    assert!(
+        findings > 10,
+        "only {findings} findings on the captures and marked bodies"
+    );
+}
