@@ -175,25 +175,9 @@ pub fn load<'a>(
             }
         }
         InputFormat::Json => {
-            // Scanned straight into segments (no list of strings first).
-            let mut segments = Vec::new();
-            json::scan(bytes, 0, &scan_opts, &mut |s| {
-                segments.push(json_segment(s, None, None));
-            })
-            .map_err(|e| json_error(name, bytes, &e))?;
-            if let Some(kind) = llm::detect(&segments) {
-                let shared = Arc::new(Context {
-                    namer: Some(PartNamer::new(kind, &segments)),
-                    ..Context::default()
-                });
-                for s in &mut segments {
-                    s.context = Some(shared.clone());
-                }
-            }
-            Ok(Document {
-                segments,
-                carriers: Vec::new(),
-            })
+            let strings =
+                json::scan_all(bytes, 0, &scan_opts).map_err(|e| json_error(name, bytes, &e))?;
+            Ok(json_document(strings))
         }
         InputFormat::Har => {
             let (strings, har) =

@@ -9,41 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::document::Segment;
 use crate::json::{JsonString, StringKind};
 use crate::path::{JsonPath, PathSeg};
-
-/// A decoded string of a document, as recognition reads it: scanned
-/// strings ([`JsonString`]) or the segments made of them.
-pub trait DecodedString {
-    fn kind(&self) -> StringKind;
-    fn path(&self) -> &JsonPath;
-    fn text(&self) -> &str;
-}
-
-impl DecodedString for JsonString<'_> {
-    fn kind(&self) -> StringKind {
-        self.kind
-    }
-    fn path(&self) -> &JsonPath {
-        &self.path
-    }
-    fn text(&self) -> &str {
-        &self.text
-    }
-}
-
-impl DecodedString for Segment<'_> {
-    fn kind(&self) -> StringKind {
-        self.kind
-    }
-    fn path(&self) -> &JsonPath {
-        &self.path
-    }
-    fn text(&self) -> &str {
-        &self.text
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyKind {
@@ -64,18 +31,18 @@ impl BodyKind {
 
 /// Which API the document is a request body of, judged from its top-level
 /// members and the shape of its tools.
-pub fn detect<S: DecodedString>(strings: &[S]) -> Option<BodyKind> {
+pub fn detect(strings: &[JsonString]) -> Option<BodyKind> {
     let has = |k: &str| {
-        strings.iter().any(|s| {
-            s.kind() == StringKind::Key && s.path().len() == 1 && key(s.path(), 0) == Some(k)
-        })
+        strings
+            .iter()
+            .any(|s| s.kind == StringKind::Key && s.path.len() == 1 && key(&s.path, 0) == Some(k))
     };
     let tool_has = |k: &str| {
         strings.iter().any(|s| {
-            s.kind() == StringKind::Key
-                && s.path().len() == 3
-                && key(s.path(), 0) == Some("tools")
-                && key(s.path(), 2) == Some(k)
+            s.kind == StringKind::Key
+                && s.path.len() == 3
+                && key(&s.path, 0) == Some("tools")
+                && key(&s.path, 2) == Some(k)
         })
     };
     if has("messages") {
@@ -106,7 +73,7 @@ pub struct PartNamer {
 }
 
 impl PartNamer {
-    pub fn new<S: DecodedString>(kind: BodyKind, strings: &[S]) -> PartNamer {
+    pub fn new(kind: BodyKind, strings: &[JsonString]) -> PartNamer {
         let list = if kind == BodyKind::OpenAiResponses {
             "input"
         } else {
@@ -115,12 +82,12 @@ impl PartNamer {
         let roles = strings
             .iter()
             .filter(|s| {
-                s.kind() == StringKind::Value
-                    && s.path().len() == 3
-                    && key(s.path(), 0) == Some(list)
-                    && key(s.path(), 2) == Some("role")
+                s.kind == StringKind::Value
+                    && s.path.len() == 3
+                    && key(&s.path, 0) == Some(list)
+                    && key(&s.path, 2) == Some("role")
             })
-            .filter_map(|s| Some((s.path().get(1)?.index()?, s.text().to_owned())))
+            .filter_map(|s| Some((s.path.get(1)?.index()?, s.text.to_string())))
             .collect();
         PartNamer { kind, roles }
     }

@@ -75,30 +75,11 @@ pub(crate) fn block_flags(b: &[u8], at: usize) -> u8 {
     {
         return flags(w);
     }
-    // The last block of a segment (most segments of a JSON body are a few
-    // bytes: keys, roles, ids): the flags of the zero-padded block, from
-    // its own bytes only. Padding adds nothing to the OR, a zero is neither
-    // a digit nor a blank, and [`coarse`] only ever rules out blocks whose
-    // exact flags are 0 — so this is `flags` of the padded block, without
-    // copying it or folding 128 bytes for four.
+    let mut pad = [0u8; BLOCK + 1];
     let rest = &b[at.min(b.len())..];
-    tail_flags(rest)
-}
-
-/// [`flags`] of `rest` (at most [`BLOCK`] bytes) followed by zeros.
-#[inline]
-fn tail_flags(rest: &[u8]) -> u8 {
-    debug_assert!(rest.len() <= BLOCK);
-    let mut or = 0u8;
-    let mut acc = 0u8;
-    let next = rest.iter().skip(1).copied().chain(std::iter::once(0));
-    for (&x, y) in rest.iter().zip(next) {
-        or |= x;
-        let date = (x.wrapping_sub(b'0') < 10) & (y.wrapping_sub(b'-') < 3);
-        let blank = ((x == b' ') | (x == b'\t')) & ((y == b' ') | (y == b'\n') | (y == b'\r'));
-        acc |= u8::from(date) | (u8::from(blank) << 1);
-    }
-    (or & NON_ASCII) | acc
+    let n = rest.len().min(BLOCK + 1);
+    pad[..n].copy_from_slice(&rest[..n]);
+    flags(&pad)
 }
 
 /// Occurrences of `c` in a block of at most [`BLOCK`] bytes (byte lanes: a
@@ -147,34 +128,6 @@ mod tests {
         t.push_str(" \n");
         assert_eq!(block_flags(t.as_bytes(), 0), BLANK_PAIR);
         assert_eq!(block_flags(t.as_bytes(), BLOCK), 0);
-    }
-
-    /// The padded block, as `block_flags` computed it for the last block
-    /// of a segment before [`tail_flags`].
-    fn padded(rest: &[u8]) -> u8 {
-        let mut pad = [0u8; BLOCK + 1];
-        pad[..rest.len()].copy_from_slice(rest);
-        flags(&pad)
-    }
-
-    #[test]
-    fn tail_flags_are_the_padded_blocks_flags() {
-        const BYTES: &[u8] = b"09-./ \t\n\rx'\"\x00\x1f\x80\xe2\xff";
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        for len in 0..=BLOCK {
-            for _ in 0..60 {
-                let v: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        BYTES[(seed % BYTES.len() as u64) as usize]
-                    })
-                    .collect();
-                assert_eq!(tail_flags(&v), padded(&v), "{v:?}");
-                assert_eq!(block_flags(&v, 0), padded(&v), "{v:?}");
-            }
-        }
     }
 
     #[test]
