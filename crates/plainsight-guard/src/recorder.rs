@@ -142,6 +142,14 @@ impl Prompt {
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
     }
+
+    /// How many strings are kept as ranges of the body (not copied).
+    pub fn in_body(&self) -> usize {
+        self.strings
+            .iter()
+            .filter(|(_, t)| matches!(t, PromptText::Body(_)))
+            .count()
+    }
 }
 
 /// The strings of a decoded body that drift detection reads: moved out of
@@ -153,10 +161,13 @@ pub fn prompt_of(doc: plainsight_inspect::document::Document<'_>, body: &bytes::
         .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
         .map(|s| {
             let text = match s.text {
+                // Borrowed from this very body, at `raw` (the same bytes,
+                // not just equal ones: a pointer comparison).
                 std::borrow::Cow::Borrowed(t)
                     if s.carrier.is_none()
-                        && body.get(s.raw.start as usize..s.raw.end as usize)
-                            == Some(t.as_bytes()) =>
+                        && body
+                            .get(s.raw.start as usize..s.raw.end as usize)
+                            .is_some_and(|r| std::ptr::eq(r, t.as_bytes())) =>
                 {
                     PromptText::Body(s.raw.start as usize..s.raw.end as usize)
                 }

@@ -206,6 +206,15 @@ fn model_and_prompt_from_inspection_match_a_separate_decode() {
                 })
                 .collect();
         assert!(!reference.is_empty());
+        // Most prompt strings have no escape: kept as ranges of the body.
+        assert!(
+            j.prompt.in_body() > 0 && j.prompt.in_body() <= j.prompt.len(),
+            "{} {}: {} of {} strings in the body",
+            c.file,
+            c.uid,
+            j.prompt.in_body(),
+            j.prompt.len()
+        );
         assert_eq!(
             plainsight_guard::recorder::with_parts(j.prompt),
             reference,

@@ -16,8 +16,11 @@
 //! - **Lone surrogates** (`\ud800` not followed by a low surrogate) decode to
 //!   U+FFFD, as browsers and serde_json's lossy mode do; they are counted on the
 //!   string so callers can report them, since a valid encoder never writes one.
-//! - Strings are found with `memchr` over `"` and `\`, so long unescaped runs
-//!   are validated and copied in bulk.
+//! - Strings are found with `memchr` over `"` and `\`; each string's content
+//!   is validated once, and a string without escapes (most of a request
+//!   body: keys, roles, ids, plain prose) is borrowed from the input, not
+//!   copied. Input the fast path does not accept goes through the run-by-run
+//!   decoder, which orders errors by position and does lossy replacement.
 
 use std::borrow::Cow;
 use std::fmt;
