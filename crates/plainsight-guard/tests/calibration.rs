@@ -191,20 +191,21 @@ fn model_and_prompt_from_inspection_match_a_separate_decode() {
         assert_eq!(j.model.as_deref(), v["model"].as_str());
         models += usize::from(j.model.is_some());
         // Reference: every value string of 12 bytes or more, decoded run by run.
-        let reference: Vec<(String, String)> =
-            plainsight_inspect::json::scan_all_run_by_run(&c.body, 0, &Default::default())
-                .unwrap()
-                .into_iter()
-                .filter(|s| {
-                    s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12
-                })
-                .map(|s| {
-                    (
-                        plainsight_inspect::path::part_name(&s.path.to_vec()).unwrap_or_default(),
-                        s.text.into_owned(),
-                    )
-                })
-                .collect();
+        let reference: Vec<(String, String)> = plainsight_inspect::json::scan_all_run_by_run(
+            &c.body,
+            0,
+            &plainsight_inspect::json::ScanOptions::default(),
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
+        .map(|s| {
+            (
+                plainsight_inspect::path::part_name(&s.path.to_vec()).unwrap_or_default(),
+                s.text.into_owned(),
+            )
+        })
+        .collect();
         assert!(!reference.is_empty());
         // Most prompt strings have no escape: kept as ranges of the body.
         assert!(

@@ -164,7 +164,7 @@ fn mutated_bodies_give_the_same_strings_or_errors() {
     for seed in &seeds {
         for _ in 0..40 {
             let mut m = seed.clone();
-            for _ in 0..1 + rng.below(4) {
+            for _ in 0..=rng.below(4) {
                 if m.is_empty() {
                     break;
                 }

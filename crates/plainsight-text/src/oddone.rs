@@ -767,6 +767,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::naive_bytecount)] // the naive count is the reference
     fn byte_counts_are_exact() {
         for len in [0, 1, 254, 255, 256, 511, 1000] {
             let v: Vec<u8> = (0..len)
