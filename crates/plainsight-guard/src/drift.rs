@@ -410,9 +410,8 @@ impl DriftModel {
                         let earlier = !fresh.contains(&key.template);
                         if earlier && let Some(prev) = forms.first() {
                             let part = part.part_name();
-                            findings.push(drift_finding(
-                                &agent, prev, &known, &part, line_no, trimmed,
-                            ));
+                            findings
+                                .push(drift_finding(&agent, prev, &known, &part, line_no, trimmed));
                         }
                         forms.push(known.clone());
                         learned.push(form_row(&agent, key.template, &known, o.guard));
@@ -625,7 +624,7 @@ mod tests {
     #[test]
     fn two_forms_in_one_first_request_are_not_drift() {
         let mut m = DriftModel::new(1000);
-        let st = vec![(
+        let st: Vec<(String, String)> = vec![(
             "system".into(),
             "Today's date is 2026-11-27.\nToday\u{2019}s date is 2026-11-27.".into(),
         )];
@@ -675,7 +674,7 @@ mod tests {
     #[test]
     fn template_budget_is_respected() {
         let mut m = DriftModel::new(1);
-        let st = vec![(
+        let st: Vec<(String, String)> = vec![(
             "system".into(),
             "first line of the prompt here\nsecond line of the prompt here".into(),
         )];
