@@ -193,8 +193,15 @@ pub fn prompt_texts(prompt: &Prompt) -> Vec<(&JsonPath, std::borrow::Cow<'_, str
         .iter()
         .map(|(path, text)| {
             let text = match text {
-                // Valid UTF-8: inspection borrowed it as text.
-                PromptText::Body(r) => String::from_utf8_lossy(&prompt.body[r.clone()]),
+                // Valid UTF-8: inspection borrowed it as text. (`from_utf8`
+                // is the vectorised validator; the lossy one walks chunks.)
+                PromptText::Body(r) => {
+                    let raw = &prompt.body[r.clone()];
+                    match std::str::from_utf8(raw) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(raw),
+                    }
+                }
                 PromptText::Decoded(t) => std::borrow::Cow::Borrowed(t.as_str()),
             };
             (path, text)
