@@ -182,6 +182,33 @@ pub fn prompt_of(doc: plainsight_inspect::document::Document<'_>, body: &bytes::
     }
 }
 
+/// The prompt's strings as drift detection reads them, borrowed from the
+/// body where inspection borrowed them (no copy), each with its path (its
+/// part name is written out only if a finding needs it). The drift thread
+/// used [`with_parts`] before: a copy of every string and a part name for
+/// each, per request, where only a finding needs one.
+pub fn prompt_texts(prompt: &Prompt) -> Vec<(&JsonPath, std::borrow::Cow<'_, str>)> {
+    prompt
+        .strings
+        .iter()
+        .map(|(path, text)| {
+            let text = match text {
+                // Valid UTF-8: inspection borrowed it as text. (`from_utf8`
+                // is the vectorised validator; the lossy one walks chunks.)
+                PromptText::Body(r) => {
+                    let raw = &prompt.body[r.clone()];
+                    match std::str::from_utf8(raw) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(raw),
+                    }
+                }
+                PromptText::Decoded(t) => std::borrow::Cow::Borrowed(t.as_str()),
+            };
+            (path, text)
+        })
+        .collect()
+}
+
 /// Part names for prompt strings (`messages[3].content[1].text`), as
 /// [`plainsight_inspect::document::Segment::part`] names a top-level JSON
 /// document's strings.
@@ -540,7 +567,8 @@ fn drift_thread(
         if let Some(r) = f.reassembler.take() {
             f.outcome.response = Some(response_record(r));
         }
-        let strings = f.prompt.take().map(with_parts).unwrap_or_default();
+        let prompt = f.prompt.take().unwrap_or_default();
+        let strings = prompt_texts(&prompt);
         let (findings, learned) = model.observe(&Observation {
             agent: &f.agent,
             exchange: &f.uid,

@@ -25,6 +25,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::offsets::OffsetMap;
 use crate::path::{JsonPath, PathSeg};
@@ -215,6 +216,49 @@ struct Scanner<'a> {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The member names of one document, so a name repeated across objects
+/// (`"type"`, `"text"`, `"role"`, …) shares one `Arc<str>` instead of
+/// allocating (and later freeing) one per member: a small direct-mapped
+/// cache. A miss costs only the allocation it would have saved, so a
+/// document of distinct names is no slower; the key's text is the same
+/// either way.
+struct KeyCache([Option<Arc<str>>; KeyCache::SLOTS]);
+
+impl KeyCache {
+    const SLOTS: usize = 64;
+    /// Longer names are not cached (comparing them costs more than it saves).
+    const MAX_LEN: usize = 64;
+
+    fn new() -> KeyCache {
+        KeyCache([const { None }; KeyCache::SLOTS])
+    }
+
+    fn get(&mut self, key: &str) -> Arc<str> {
+        let b = key.as_bytes();
+        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+            return Arc::from(key);
+        };
+        if b.len() > Self::MAX_LEN {
+            return Arc::from(key);
+        }
+        let h = b
+            .len()
+            .wrapping_mul(0x9E37)
+            .wrapping_add(usize::from(first).wrapping_mul(31))
+            .wrapping_add(usize::from(last).wrapping_mul(131))
+            .wrapping_add(usize::from(b[b.len() / 2]).wrapping_mul(7));
+        let slot = &mut self.0[h % Self::SLOTS];
+        match slot {
+            Some(k) if **k == *key => Arc::clone(k),
+            _ => {
+                let k: Arc<str> = Arc::from(key);
+                *slot = Some(Arc::clone(&k));
+                k
+            }
+        }
+    }
+}
+
 impl<'a> Scanner<'a> {
     fn err<T>(&self, at: usize, message: impl Into<String>) -> Result<T, ScanError> {
         Err(ScanError {
@@ -263,6 +307,7 @@ impl<'a> Scanner<'a> {
         // true = object, false = array
         let mut stack: Vec<bool> = Vec::new();
         let mut path = JsonPath::root();
+        let mut keys = KeyCache::new();
         self.skip_ws();
         if self.pos >= self.bytes.len() {
             return self.err(self.pos, "empty document, expected a JSON value");
@@ -300,7 +345,7 @@ impl<'a> Scanner<'a> {
                     } else {
                         stack.push(is_object);
                         if is_object {
-                            self.member_name(&mut path, sink)?;
+                            self.member_name(&mut path, &mut keys, sink)?;
                         } else {
                             path = path.child(PathSeg::Index(0));
                         }
@@ -334,19 +379,18 @@ impl<'a> Scanner<'a> {
                     }
                     return Ok(());
                 };
-                let last = path.last().cloned();
+                let next = path.last().and_then(PathSeg::index).map_or(0, |i| i + 1);
                 path = path.parent();
                 match (self.bytes.get(self.pos), is_object) {
                     (Some(b','), true) => {
                         self.pos += 1;
                         self.skip_ws();
-                        self.member_name(&mut path, sink)?;
+                        self.member_name(&mut path, &mut keys, sink)?;
                         continue 'value;
                     }
                     (Some(b','), false) => {
                         self.pos += 1;
                         self.skip_ws();
-                        let next = last.and_then(|s| s.index()).map_or(0, |i| i + 1);
                         path = path.child(PathSeg::Index(next));
                         if self.bytes.get(self.pos) == Some(&b']') {
                             return self.err(self.pos, "trailing comma before ']'");
@@ -385,6 +429,7 @@ impl<'a> Scanner<'a> {
     fn member_name(
         &mut self,
         path: &mut JsonPath,
+        keys: &mut KeyCache,
         sink: &mut dyn FnMut(JsonString<'a>),
     ) -> Result<(), ScanError> {
         if self.bytes.get(self.pos) != Some(&b'"') {
@@ -399,7 +444,7 @@ impl<'a> Scanner<'a> {
             return self.err(self.pos, what);
         }
         let mut key = self.string(JsonPath::root(), StringKind::Key)?;
-        *path = path.child(PathSeg::Key(key.text.as_ref().into()));
+        *path = path.child(PathSeg::Key(keys.get(&key.text)));
         key.path = path.clone();
         sink(key);
         self.skip_ws();
@@ -752,6 +797,42 @@ fn first_control(run: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_names_are_shared_and_exact() {
+        // Many distinct names (slots collide), repeated ones, an escaped one
+        // equal to a plain one, an empty one and one too long to cache.
+        let long = "k".repeat(KeyCache::MAX_LEN + 1);
+        let mut names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+        names.extend(["type", "text", "type", "", "", "t\\u0079pe"].map(String::from));
+        names.push(long.clone());
+        names.push(long);
+        let body: Vec<String> = names
+            .iter()
+            .map(|n| format!("{{\"{n}\": \"v\"}}"))
+            .collect();
+        let src = format!("[{}]", body.join(","));
+        let strings = scan_all(src.as_bytes(), 0, &ScanOptions::default()).unwrap();
+        let keys: Vec<&JsonString<'_>> = strings
+            .iter()
+            .filter(|s| s.kind == StringKind::Key)
+            .collect();
+        assert_eq!(keys.len(), names.len());
+        for (k, name) in keys.iter().zip(&names) {
+            let Some(PathSeg::Key(seg)) = k.path.last() else {
+                panic!("key without a key path: {k:?}");
+            };
+            assert_eq!(**seg, *k.text);
+            assert_eq!(*k.text, name.replace("\\u0079", "y"));
+        }
+        let seg = |i: usize| match keys[i].path.last() {
+            Some(PathSeg::Key(k)) => k.clone(),
+            _ => unreachable!(),
+        };
+        // "type" three times (once escaped): one allocation.
+        assert!(Arc::ptr_eq(&seg(300), &seg(302)));
+        assert!(Arc::ptr_eq(&seg(300), &seg(305)));
+    }
 
     #[test]
     fn first_control_finds_the_first_one() {
