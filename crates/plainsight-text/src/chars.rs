@@ -244,35 +244,35 @@ pub fn skeleton(s: &str) -> String {
 }
 
 /// Appends the skeleton of `s` to `out` (see [`skeleton`]).
-pub fn push_skeleton(s: &str, out: &mut String) {
+pub fn push_skeleton(text: &str, out: &mut String) {
     let table = ascii_skeletons();
-    let b = s.as_bytes();
+    let bytes = text.as_bytes();
     // Bytes [copied, i) are ASCII characters whose skeleton is themselves,
     // not yet written.
     let mut copied = 0;
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c < 0x80 {
-            let t = &table[usize::from(c)];
-            if !t.identity {
-                out.push_str(&s[copied..i]);
-                out.push_str(&t.skeleton);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let entry = &table[usize::from(byte)];
+            if !entry.identity {
+                out.push_str(&text[copied..i]);
+                out.push_str(&entry.skeleton);
                 copied = i + 1;
             }
             i += 1;
             continue;
         }
-        out.push_str(&s[copied..i]);
-        let end = b[i..]
+        out.push_str(&text[copied..i]);
+        let end = bytes[i..]
             .iter()
             .position(|&x| x < 0x80)
-            .map_or(b.len(), |n| i + n);
-        out.extend(unicode_security::skeleton(&s[i..end]));
+            .map_or(bytes.len(), |n| i + n);
+        out.extend(unicode_security::skeleton(&text[i..end]));
         i = end;
         copied = end;
     }
-    out.push_str(&s[copied..]);
+    out.push_str(&text[copied..]);
 }
 
 /// Skeleton of one ASCII character.

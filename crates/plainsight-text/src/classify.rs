@@ -330,20 +330,22 @@ fn canon(s: &str) -> String {
     skeleton(&t)
 }
 
+/// `s` without its invisible characters; without any (`has_invisible`
+/// false) the text itself, not a copy.
+fn visible(s: &str, has_invisible: bool) -> std::borrow::Cow<'_, str> {
+    if has_invisible {
+        s.chars()
+            .filter(|&c| !is_invisible(c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 fn imperceptible_kind(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) -> Option<DiffKind> {
     let (sa, sb) = (&a[ra.clone()], &b[rb.clone()]);
     let has_invisible = sa.chars().chain(sb.chars()).any(is_invisible);
-    // Without invisibles the visible text is the span itself (no copy).
-    fn visible(s: &str, has_invisible: bool) -> std::borrow::Cow<'_, str> {
-        if has_invisible {
-            s.chars()
-                .filter(|&c| !is_invisible(c))
-                .collect::<String>()
-                .into()
-        } else {
-            s.into()
-        }
-    }
     let (va, vb) = (visible(sa, has_invisible), visible(sb, has_invisible));
     if va == vb {
         // Only invisibles differ.
