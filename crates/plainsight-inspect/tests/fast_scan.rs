@@ -128,27 +128,11 @@ fn broken_strings_give_the_same_errors() {
     }
 }
 
-/// Small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn mutated_bodies_give_the_same_strings_or_errors() {
     // Bytes that change how a string scans.
     const INTERESTING: &[u8] = b"\"\\u0dDn\x00\x01\x1f\x7f\x80\xbf\xc3\xe2\xed\xf0\xff ";
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
     let mut seeds: Vec<Vec<u8>> = synthetic().into_iter().map(|(_, b)| b).collect();
     // Captures are large: a few windows of each keep the test quick.
     for (_, b) in captures()
@@ -164,13 +148,13 @@ fn mutated_bodies_give_the_same_strings_or_errors() {
     for seed in &seeds {
         for _ in 0..40 {
             let mut m = seed.clone();
-            for _ in 0..=rng.below(4) {
+            for _ in 0..=rng.usize(..4) {
                 if m.is_empty() {
                     break;
                 }
-                let at = rng.below(m.len());
-                let b = INTERESTING[rng.below(INTERESTING.len())];
-                match rng.below(3) {
+                let at = rng.usize(..m.len());
+                let b = INTERESTING[rng.usize(..INTERESTING.len())];
+                match rng.usize(..3) {
                     0 => m[at] = b,
                     1 => m.insert(at, b),
                     _ => {

@@ -133,8 +133,8 @@ thread_local! {
 }
 
 /// Walks the LCS table from the top-left corner: the differing regions.
-fn traceback(
-    dp: &[u16],
+fn traceback<T: Copy + Into<u32>>(
+    dp: &[T],
     width: usize,
     ac: &[(usize, char)],
     bc: &[(usize, char)],
@@ -151,7 +151,7 @@ fn traceback(
         if i < na
             && j < nb
             && ac[i].1 == bc[j].1
-            && dp[i * width + j] == dp[(i + 1) * width + j + 1] + 1
+            && dp[i * width + j].into() == dp[(i + 1) * width + j + 1].into() + 1
         {
             if let Some((si, sj)) = open.take() {
                 out.push((a_off(si)..a_off(i), b_off(sj)..b_off(j)));
@@ -163,7 +163,7 @@ fn traceback(
         if open.is_none() {
             open = Some((i, j));
         }
-        if j >= nb || (i < na && dp[(i + 1) * width + j] >= dp[i * width + j + 1]) {
+        if j >= nb || (i < na && dp[(i + 1) * width + j].into() >= dp[i * width + j + 1].into()) {
             i += 1;
         } else {
             j += 1;
@@ -216,37 +216,8 @@ pub(crate) fn align_reference(a: &str, b: &str) -> Vec<(Range<usize>, Range<usiz
             };
         }
     }
-    let a_off = |i: usize| if i < na { ac[i].0 } else { prefix + am.len() };
-    let b_off = |j: usize| if j < nb { bc[j].0 } else { prefix + bm.len() };
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    let mut open: Option<(usize, usize)> = None;
-    while i < na || j < nb {
-        if i < na
-            && j < nb
-            && ac[i].1 == bc[j].1
-            && dp[i * width + j] == dp[(i + 1) * width + j + 1] + 1
-        {
-            if let Some((si, sj)) = open.take() {
-                out.push((a_off(si)..a_off(i), b_off(sj)..b_off(j)));
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        if open.is_none() {
-            open = Some((i, j));
-        }
-        if j >= nb || (i < na && dp[(i + 1) * width + j] >= dp[i * width + j + 1]) {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    if let Some((si, sj)) = open {
-        out.push((a_off(si)..a_off(na), b_off(sj)..b_off(nb)));
-    }
-    out
+    // The walk itself is shared: only the table's type and reuse changed.
+    traceback(&dp, width, &ac, &bc, prefix + am.len(), prefix + bm.len())
 }
 
 fn judge(a: &str, b: &str, ra: Range<usize>, rb: Range<usize>) -> DiffSpan {
