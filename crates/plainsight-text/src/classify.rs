@@ -58,8 +58,9 @@ pub fn classify(a: &str, b: &str) -> Classification {
     Classification { kind, spans }
 }
 
-/// Differing regions as (range in a, range in b), in order.
-pub(crate) fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+/// The common prefix's length and the two middles left once the common
+/// prefix and suffix (whole characters) are cut off.
+fn trim_common<'a>(a: &'a str, b: &'a str) -> (usize, &'a str, &'a str) {
     let prefix: usize = a
         .chars()
         .zip(b.chars())
@@ -75,6 +76,12 @@ pub(crate) fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         .map(|(x, _)| x.len_utf8())
         .sum();
     let (am, bm) = (&ar[..ar.len() - suffix], &br[..br.len() - suffix]);
+    (prefix, am, bm)
+}
+
+/// Differing regions as (range in a, range in b), in order.
+pub(crate) fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let (prefix, am, bm) = trim_common(a, b);
     let coarse = || vec![(prefix..prefix + am.len(), prefix..prefix + bm.len())];
     if am.is_empty() || bm.is_empty() {
         return coarse();
@@ -180,21 +187,7 @@ fn traceback<T: Copy + Into<u32>>(
 /// tested against.
 #[cfg(test)]
 pub(crate) fn align_reference(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
-    let prefix: usize = a
-        .chars()
-        .zip(b.chars())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x.len_utf8())
-        .sum();
-    let (ar, br) = (&a[prefix..], &b[prefix..]);
-    let suffix: usize = ar
-        .chars()
-        .rev()
-        .zip(br.chars().rev())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x.len_utf8())
-        .sum();
-    let (am, bm) = (&ar[..ar.len() - suffix], &br[..br.len() - suffix]);
+    let (prefix, am, bm) = trim_common(a, b);
     let ac: Vec<(usize, char)> = am.char_indices().map(|(i, c)| (i + prefix, c)).collect();
     let bc: Vec<(usize, char)> = bm.char_indices().map(|(i, c)| (i + prefix, c)).collect();
     let coarse = vec![(prefix..prefix + am.len(), prefix..prefix + bm.len())];
