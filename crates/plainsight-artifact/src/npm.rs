@@ -832,7 +832,10 @@ impl Client<'_> {
                 // One unreachable candidate must not sink the main package
                 // when another one fits (checked below).
                 Err(e) => {
-                    let what = format!("{}@{}{}", d.name, d.range.as_str(), d.via());
+                    let what = match d.range() {
+                        Some(r) => format!("{}@{r}{}", d.name, d.via()),
+                        None => format!("{}{}", d.name, d.via()),
+                    };
                     self.notices.push(format!(
                         "platform candidate {what} not checked: {}",
                         candidate_error(&e)
