@@ -3,12 +3,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plainsight_inspect::json::{ScanOptions, StringKind, scan_all};
+use plainsight_inspect::json::{ScanOptions, StringKind, scan_all, scan_all_run_by_run};
 
 fuzz_target!(|data: &[u8]| {
     for lossy in [false, true] {
         let opts = ScanOptions { max_depth: 64, lossy };
-        let Ok(strings) = scan_all(data, 0, &opts) else { continue };
+        let scanned = scan_all(data, 0, &opts);
+        // The fast string path gives what the run-by-run decoder gives.
+        assert_eq!(scanned, scan_all_run_by_run(data, 0, &opts));
+        let Ok(strings) = scanned else { continue };
         for s in &strings {
             // The raw span is inside the input and between quotes.
             let (start, end) = (s.raw.start as usize, s.raw.end as usize);

@@ -825,13 +825,22 @@ impl Client<'_> {
             (by_name, "name and os/cpu fields")
         };
         let mut fits = Vec::new();
+        let mut unchecked: Vec<(String, ArtifactError)> = Vec::new();
         for d in pool {
             let m = match self.resolve(spec, &d.name, d.range()) {
                 Ok(m) => m,
-                // One unreachable candidate must not sink the main package.
+                // One unreachable candidate must not sink the main package
+                // when another one fits (checked below).
                 Err(e) => {
-                    self.notices
-                        .push(format!("platform candidate {} not checked: {e}", d.name));
+                    let what = match d.range() {
+                        Some(r) => format!("{}@{r}{}", d.name, d.via()),
+                        None => format!("{}{}", d.name, d.via()),
+                    };
+                    self.notices.push(format!(
+                        "platform candidate {what} not checked: {}",
+                        candidate_error(&e)
+                    ));
+                    unchecked.push((what, e));
                     continue;
                 }
             };
@@ -839,6 +848,28 @@ impl Client<'_> {
             if (!m.os.is_empty() || !m.cpu.is_empty()) && m.allows(os, arch) {
                 fits.push((m, d.via()));
             }
+        }
+        // None fits and some could not be checked: one of those may be this
+        // platform's build, so the executable a user would run is unknown.
+        // That is never "no platform package" (which would let the wrapper
+        // alone pass as the whole agent): a transient failure is returned
+        // as itself (retried where the caller retries), anything else names
+        // every candidate that could not be checked.
+        if fits.is_empty() && !unchecked.is_empty() {
+            if let Some(i) = unchecked
+                .iter()
+                .position(|(_, e)| matches!(e, ArtifactError::Registry { .. }))
+            {
+                return Err(unchecked.swap_remove(i).1);
+            }
+            let list: Vec<String> = unchecked
+                .iter()
+                .map(|(what, e)| format!("{what}: {}", candidate_error(e)))
+                .collect();
+            return Err(ArtifactError::Package {
+                spec: spec.to_string(),
+                message: format!("no candidate could be checked ({why}): {}", list.join("; ")),
+            });
         }
         // Prefer glibc builds on Linux (what a default install gets here) and
         // the plainest name among the rest.
@@ -861,6 +892,16 @@ impl Client<'_> {
             };
             (m, why)
         }))
+    }
+}
+
+/// A candidate's resolution error without the main package's spec, which
+/// [`ArtifactError::Package`] puts first (the candidate is named by the
+/// caller instead).
+fn candidate_error(e: &ArtifactError) -> String {
+    match e {
+        ArtifactError::Package { message, .. } => message.clone(),
+        e => e.to_string(),
     }
 }
 
@@ -1406,7 +1447,10 @@ impl Registry {
             Ok(None) => {}
             Err(e) if retryable(&e) => return Err(e),
             Err(e) => {
-                missing_platform = Some(format!("no platform package for {platform}: {e}"));
+                missing_platform = Some(format!(
+                    "no platform package for {platform}: {}",
+                    candidate_error(&e)
+                ));
             }
         }
         c.out.notices.splice(0..0, notices);

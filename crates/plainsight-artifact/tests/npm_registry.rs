@@ -235,6 +235,69 @@ fn platform_package_by_name() {
 }
 
 #[test]
+fn unpublished_platform_builds_are_an_error_not_a_launcher_alone() {
+    // The package names two linux-x64 builds at 2.0.0, but the registry has
+    // them only at 1.0.0 (a release whose platform packages never landed):
+    // what a user would run is unknown, so the input must not pass as the
+    // launcher alone.
+    let reg = Registry::start();
+    reg.publish(
+        "@acme/tool",
+        "2.0.0",
+        &package("launch()\n"),
+        json!({ "optionalDependencies": {
+            "@acme/tool-linux-x64": "2.0.0",
+            "@acme/tool-linux-x64-musl": "2.0.0",
+        } }),
+        None,
+    );
+    for (n, libc) in [
+        ("@acme/tool-linux-x64", "glibc"),
+        ("@acme/tool-linux-x64-musl", "musl"),
+    ] {
+        let tgz = build::tgz(&[("package/bin/real.js", b"real()\n".as_slice())]);
+        let extra = json!({ "os": ["linux"], "cpu": ["x64"], "libc": [libc] });
+        reg.publish(n, "1.0.0", &tgz, extra, None);
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let err = open("npm:@acme/tool@2.0.0", &opts(&reg, &cache))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "@acme/tool@2.0.0: no platform package for linux-x64: no candidate could be checked"
+        ) && err.contains("@acme/tool-linux-x64@2.0.0: ")
+            && err.contains("@acme/tool-linux-x64-musl@2.0.0: ")
+            && err.contains("(latest is 1.0.0)"),
+        "{err}"
+    );
+
+    // One candidate missing beside one that fits: the fitting one is
+    // fetched, and the notice names the missing candidate, not the launcher.
+    reg.publish(
+        "@acme/tool-linux-x64-musl",
+        "2.0.0",
+        &build::tgz(&[("package/bin/real.js", b"musl()\n".as_slice())]),
+        json!({ "os": ["linux"], "cpu": ["x64"], "libc": ["musl"] }),
+        None,
+    );
+    let a = open("npm:@acme/tool@2.0.0", &opts(&reg, &cache)).unwrap();
+    assert!(
+        units(&a)
+            .contains(&"npm:@acme/tool-linux-x64-musl@2.0.0 › package/bin/real.js".to_string()),
+        "{:?}",
+        units(&a)
+    );
+    assert!(
+        a.notices.iter().any(|n| n.starts_with(
+            "platform candidate @acme/tool-linux-x64@2.0.0 not checked: no version or dist-tag"
+        )),
+        "{:?}",
+        a.notices
+    );
+}
+
+#[test]
 fn platform_package_by_os_cpu_fields_when_names_say_nothing() {
     let reg = Registry::start();
     reg.publish(

@@ -11,6 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::Method;
 use plainsight_guard::Policy;
+use plainsight_guard::drift::{DriftModel, Observation};
 use plainsight_inspect::{InputFormat, InspectOptions};
 use plainsight_store::{NewExchange, OpenMode, StoreUrl};
 
@@ -46,10 +47,12 @@ fn main() {
         format: InputFormat::Json,
         ..InspectOptions::default()
     };
+    let mut model_now = DriftModel::new(10_000);
+    let mut model_before = DriftModel::new(10_000);
     let route = plainsight_providers::recognise("POST", "/v1/messages", None).expect("route");
     let mut t: Vec<(&str, Vec<f64>)> = [
-        "request_meta",
         "inspect+policy",
+        "model name",
         "row build",
         "redact (seal)",
         "store commit",
@@ -57,21 +60,30 @@ fn main() {
         "prompt_strings (drift thread)",
         "  of inspect: decode (JSON scan, segments)",
         "  of inspect: text engine (analyze_document)",
+        "drift thread, per request: observe (prompt_texts)",
+        "drift thread, per request: observe (with_parts, before)",
     ]
     .into_iter()
     .map(|s| (s, Vec::new()))
     .collect();
     for i in 0..n {
         let t0 = Instant::now();
-        let meta = plainsight_providers::request_meta(&route, &body);
-        let t1 = Instant::now();
-        let judged = plainsight_guard::proxy::judge_body(
+        let mut judged = plainsight_guard::proxy::judge_body(
             &body,
             &policy,
             &opts,
             &Method::POST,
             "/v1/messages",
         );
+        let t1 = Instant::now();
+        let prompt = std::mem::take(&mut judged.prompt);
+        // As the guard does: the model from inspection's strings, a parse
+        // only for a body inspection did not read.
+        let model = if judged.inspected {
+            judged.model.take()
+        } else {
+            plainsight_providers::request_meta(&route, &body).model
+        };
         let t2 = Instant::now();
         let row = NewExchange {
             uid: format!("stage-{i}"),
@@ -84,7 +96,7 @@ fn main() {
             path: "/v1/messages".into(),
             upstream: "http://127.0.0.1:1".into(),
             api: Some(route.api.as_str().into()),
-            model: meta.model,
+            model,
             request_headers: vec![
                 (
                     "x-api-key".into(),
@@ -116,7 +128,32 @@ fn main() {
         let texts: Vec<&str> = doc.segments.iter().map(|s| s.text.as_ref()).collect();
         std::hint::black_box(plainsight_text::analyze_document(&texts, &opts.text));
         let t9 = Instant::now();
-        drop(doc);
+        // What the drift thread does per request with the prompt
+        // inspection kept (the model has seen this body before: every line
+        // is known after the first run), now and as it was.
+        macro_rules! obs {
+            ($strings:expr) => {
+                Observation {
+                    agent: "claude-cli/2.1.91",
+                    exchange: "stages",
+                    at_us: 0,
+                    guard: "stages",
+                    strings: $strings,
+                }
+            };
+        }
+        let t10 = Instant::now();
+        let texts = plainsight_guard::recorder::prompt_texts(&prompt);
+        std::hint::black_box(model_now.observe(&obs!(&texts)));
+        drop(texts);
+        let t11 = Instant::now();
+        let before = plainsight_guard::recorder::prompt_of(doc, &body);
+        let t12 = Instant::now();
+        let parts = plainsight_guard::recorder::with_parts(before);
+        std::hint::black_box(model_before.observe(&obs!(&parts)));
+        drop(parts);
+        let t13 = Instant::now();
+        drop(prompt);
         for (k, (a, b)) in [
             (t0, t1),
             (t1, t2),
@@ -127,6 +164,8 @@ fn main() {
             (t5, t6),
             (t7, t8),
             (t8, t9),
+            (t10, t11),
+            (t12, t13),
         ]
         .into_iter()
         .enumerate()

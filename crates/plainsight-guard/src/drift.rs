@@ -274,13 +274,38 @@ pub struct DriftModel {
 }
 
 /// One exchange's lines, for [`DriftModel::observe`].
-pub struct Observation<'a> {
+pub struct Observation<'a, P: PartName = String, T: AsRef<str> = String> {
     pub agent: &'a str,
     pub exchange: &'a str,
     pub at_us: i64,
     pub guard: &'a str,
-    /// Prompt strings with their part names.
-    pub strings: &'a [(String, String)],
+    /// Prompt strings with their part names (or what names them: a JSON
+    /// path is written out only for a string that has a finding).
+    pub strings: &'a [(P, T)],
+}
+
+/// What names the part a prompt string came from
+/// (`messages[3].content[1].text`), written out only when a finding needs it.
+pub trait PartName {
+    fn part_name(&self) -> String;
+}
+
+impl PartName for String {
+    fn part_name(&self) -> String {
+        self.clone()
+    }
+}
+
+impl<P: PartName + ?Sized> PartName for &P {
+    fn part_name(&self) -> String {
+        (**self).part_name()
+    }
+}
+
+impl PartName for plainsight_inspect::path::JsonPath {
+    fn part_name(&self) -> String {
+        plainsight_inspect::path::part_name(&self.to_vec()).unwrap_or_default()
+    }
 }
 
 impl DriftModel {
@@ -329,7 +354,10 @@ impl DriftModel {
 
     /// Looks at one exchange's prompt strings: returns drift findings and
     /// the forms it taught the model (to be stored).
-    pub fn observe(&mut self, o: &Observation<'_>) -> (Vec<Finding>, Vec<DriftForm>) {
+    pub fn observe<P: PartName, T: AsRef<str>>(
+        &mut self,
+        o: &Observation<'_, P, T>,
+    ) -> (Vec<Finding>, Vec<DriftForm>) {
         let agent = agent_key(o.agent);
         let mut findings = Vec::new();
         let mut learned = Vec::new();
@@ -341,7 +369,7 @@ impl DriftModel {
         let per_agent = self.agents.entry(agent.clone()).or_default();
         let max_seen = max.saturating_mul(4).max(1 << 16);
         for (part, text) in o.strings {
-            for (line_no, line) in text.lines().enumerate() {
+            for (line_no, line) in text.as_ref().lines().enumerate() {
                 if line.len() < MIN_LINE {
                     continue;
                 }
@@ -381,8 +409,9 @@ impl DriftModel {
                         }
                         let earlier = !fresh.contains(&key.template);
                         if earlier && let Some(prev) = forms.first() {
+                            let part = part.part_name();
                             findings
-                                .push(drift_finding(&agent, prev, &known, part, line_no, trimmed));
+                                .push(drift_finding(&agent, prev, &known, &part, line_no, trimmed));
                         }
                         forms.push(known.clone());
                         learned.push(form_row(&agent, key.template, &known, o.guard));
@@ -595,7 +624,7 @@ mod tests {
     #[test]
     fn two_forms_in_one_first_request_are_not_drift() {
         let mut m = DriftModel::new(1000);
-        let st = vec![(
+        let st: Vec<(String, String)> = vec![(
             "system".into(),
             "Today's date is 2026-11-27.\nToday\u{2019}s date is 2026-11-27.".into(),
         )];
@@ -645,7 +674,7 @@ mod tests {
     #[test]
     fn template_budget_is_respected() {
         let mut m = DriftModel::new(1);
-        let st = vec![(
+        let st: Vec<(String, String)> = vec![(
             "system".into(),
             "first line of the prompt here\nsecond line of the prompt here".into(),
         )];

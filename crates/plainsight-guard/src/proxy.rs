@@ -35,7 +35,7 @@ use plainsight_store::{
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, PromptString, Recorder, prompt_of};
+use crate::recorder::{Finished, Prompt, Recorder, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -325,7 +325,30 @@ pub struct Judged {
     pub forward: Option<Bytes>,
     /// The body's strings as inspection decoded them (what drift
     /// detection reads, so the body is not decoded twice).
-    pub prompt: Vec<PromptString>,
+    pub prompt: Prompt,
+    /// Whether inspection read the body (a JSON document within
+    /// `max_inspect`); `model` is only known then.
+    pub inspected: bool,
+    /// The top-level `model` string, from inspection's strings (the body
+    /// is not parsed again for it).
+    pub model: Option<String>,
+}
+
+/// The top-level `"model"` string of a request body, from its decoded
+/// strings (what `plainsight_providers::request_meta` reads with serde).
+fn model_of(doc: &plainsight_inspect::document::Document<'_>) -> Option<String> {
+    doc.segments
+        .iter()
+        .find(|s| {
+            s.kind == plainsight_inspect::json::StringKind::Value
+                && s.carrier.is_none()
+                && s.path.len() == 1
+                && s.path
+                    .last()
+                    .and_then(plainsight_inspect::path::PathSeg::key)
+                    == Some("model")
+        })
+        .map(|s| s.text.to_string())
 }
 
 /// The request-body path: inspection, the policy's verdict, and for
@@ -338,12 +361,16 @@ pub fn judge_body(
     path: &str,
 ) -> Judged {
     let mut findings = Vec::new();
-    let mut prompt = Vec::new();
+    let mut prompt = Prompt::default();
+    let mut inspected = false;
+    let mut model = None;
     if !body.is_empty() {
         match plainsight_inspect::inspect_document("request", body, opts) {
             Ok((f, doc)) => {
                 findings = f;
-                prompt = prompt_of(doc);
+                inspected = true;
+                model = model_of(&doc);
+                prompt = prompt_of(doc, body);
             }
             Err(e) => findings.push(uninspectable(&e, method, path)),
         }
@@ -357,6 +384,8 @@ pub fn judge_body(
         edits: Vec::new(),
         forward: None,
         prompt,
+        inspected,
+        model,
     };
     if !verdict.alerts.is_empty() {
         let described = describe_alerts(&findings, &verdict.alerts);
@@ -488,12 +517,17 @@ pub async fn handle(
             return refuse(&st, row, family, ErrorKind::InvalidRequest, &why, t0).await;
         }
     };
-    if let Some(r) = &target.route {
-        row.model = plainsight_providers::request_meta(r, &body).model;
-    }
-
     // Inspect and judge (the same function the fuzz target drives).
-    let judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
+    let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
+    if let Some(r) = &target.route {
+        // The model name comes from inspection's strings; a body inspection
+        // did not read (over `max_inspect`, not JSON) is parsed for it.
+        row.model = if judged.inspected {
+            judged.model.take().or_else(|| r.path_model.clone())
+        } else {
+            plainsight_providers::request_meta(r, &body).model
+        };
+    }
     row.findings = std::mem::take(&mut row.findings)
         .into_iter()
         .chain(judged.findings)
@@ -824,7 +858,7 @@ struct FinishCtx {
     started_us: i64,
     headers: Vec<(String, String)>,
     recorder: Arc<Recorder>,
-    prompt: Option<Vec<PromptString>>,
+    prompt: Option<Prompt>,
 }
 
 /// The upstream body, passed through frame by frame, copied into the

@@ -109,33 +109,119 @@ pub struct Finished {
     pub started_at_us: i64,
     /// The request body's strings, when it carries a prompt (for drift
     /// detection).
-    pub prompt: Option<Vec<PromptString>>,
+    pub prompt: Option<Prompt>,
     /// The response copy, to be finished into `outcome.response`.
     pub reassembler: Option<plainsight_providers::Reassembler>,
     pub outcome: Outcome,
 }
 
-/// One string of a request body as inspection decoded it: its path and
-/// text (value strings of 12 bytes or more, the only ones drift reads).
-pub type PromptString = (JsonPath, String);
+/// The strings of a request body that drift detection reads (value strings
+/// of 12 bytes or more), as inspection decoded them. A string inspection
+/// borrowed from the body (no escapes: most of them) is kept as its range
+/// in the body, which is shared, not copied; only decoded strings are
+/// owned. The drift thread makes the text (off the request path).
+#[derive(Debug, Default)]
+pub struct Prompt {
+    body: bytes::Bytes,
+    strings: Vec<(JsonPath, PromptText)>,
+}
 
-/// The strings of a decoded body that drift detection reads, moved out of
-/// the document (no copy).
-pub fn prompt_of(doc: plainsight_inspect::document::Document<'_>) -> Vec<PromptString> {
-    doc.segments
+#[derive(Debug)]
+enum PromptText {
+    /// Raw bytes of the body, between the quotes, that are the text.
+    Body(std::ops::Range<usize>),
+    Decoded(String),
+}
+
+impl Prompt {
+    /// Number of strings kept.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    /// How many strings are kept as ranges of the body (not copied).
+    pub fn in_body(&self) -> usize {
+        self.strings
+            .iter()
+            .filter(|(_, t)| matches!(t, PromptText::Body(_)))
+            .count()
+    }
+}
+
+/// The strings of a decoded body that drift detection reads: moved out of
+/// the document or, for strings it borrowed from `body`, their ranges.
+pub fn prompt_of(doc: plainsight_inspect::document::Document<'_>, body: &bytes::Bytes) -> Prompt {
+    let strings = doc
+        .segments
         .into_iter()
         .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
-        .map(|s| (s.path, s.text.into_owned()))
+        .map(|s| {
+            let text = match s.text {
+                // Borrowed from this very body, at `raw` (the same bytes,
+                // not just equal ones: a pointer comparison).
+                std::borrow::Cow::Borrowed(t)
+                    if s.carrier.is_none()
+                        && body
+                            .get(s.raw.start as usize..s.raw.end as usize)
+                            .is_some_and(|r| std::ptr::eq(r, t.as_bytes())) =>
+                {
+                    PromptText::Body(s.raw.start as usize..s.raw.end as usize)
+                }
+                t => PromptText::Decoded(t.into_owned()),
+            };
+            (s.path, text)
+        })
+        .collect();
+    Prompt {
+        body: body.clone(),
+        strings,
+    }
+}
+
+/// The prompt's strings as drift detection reads them, borrowed from the
+/// body where inspection borrowed them (no copy), each with its path (its
+/// part name is written out only if a finding needs it). The drift thread
+/// used [`with_parts`] before: a copy of every string and a part name for
+/// each, per request, where only a finding needs one.
+pub fn prompt_texts(prompt: &Prompt) -> Vec<(&JsonPath, std::borrow::Cow<'_, str>)> {
+    prompt
+        .strings
+        .iter()
+        .map(|(path, text)| {
+            let text = match text {
+                // Valid UTF-8: inspection borrowed it as text. (`from_utf8`
+                // is the vectorised validator; the lossy one walks chunks.)
+                PromptText::Body(r) => {
+                    let raw = &prompt.body[r.clone()];
+                    match std::str::from_utf8(raw) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(raw),
+                    }
+                }
+                PromptText::Decoded(t) => std::borrow::Cow::Borrowed(t.as_str()),
+            };
+            (path, text)
+        })
         .collect()
 }
 
 /// Part names for prompt strings (`messages[3].content[1].text`), as
 /// [`plainsight_inspect::document::Segment::part`] names a top-level JSON
 /// document's strings.
-pub fn with_parts(prompt: Vec<PromptString>) -> Vec<(String, String)> {
-    prompt
+pub fn with_parts(prompt: Prompt) -> Vec<(String, String)> {
+    let Prompt { body, strings } = prompt;
+    strings
         .into_iter()
         .map(|(path, text)| {
+            let text = match text {
+                // Valid UTF-8: inspection borrowed it as text.
+                PromptText::Body(r) => String::from_utf8_lossy(&body[r]).into_owned(),
+                PromptText::Decoded(t) => t,
+            };
             (
                 plainsight_inspect::path::part_name(&path.to_vec()).unwrap_or_default(),
                 text,
@@ -151,10 +237,12 @@ pub fn prompt_strings(body: &[u8]) -> Vec<(String, String)> {
         format: plainsight_inspect::InputFormat::Json,
         ..plainsight_inspect::InspectOptions::default()
     };
-    let Ok(doc) = plainsight_inspect::document::load("request", body, &opts) else {
+    let body = bytes::Bytes::copy_from_slice(body);
+    let Ok(doc) = plainsight_inspect::document::load("request", &body, &opts) else {
         return Vec::new();
     };
-    with_parts(prompt_of(doc))
+    let prompt = prompt_of(doc, &body);
+    with_parts(prompt)
 }
 
 fn response_record(r: plainsight_providers::Reassembler) -> plainsight_store::ResponseRecord {
@@ -479,7 +567,8 @@ fn drift_thread(
         if let Some(r) = f.reassembler.take() {
             f.outcome.response = Some(response_record(r));
         }
-        let strings = f.prompt.take().map(with_parts).unwrap_or_default();
+        let prompt = f.prompt.take().unwrap_or_default();
+        let strings = prompt_texts(&prompt);
         let (findings, learned) = model.observe(&Observation {
             agent: &f.agent,
             exchange: &f.uid,

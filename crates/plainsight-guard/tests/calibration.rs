@@ -163,3 +163,66 @@ fn drift_names_the_day_the_marker_appears() {
         ex.text
     );
 }
+
+/// What the request path reads from inspection's strings instead of parsing
+/// the body again: the model name (`request_meta` parsed it with serde) and
+/// the prompt handed to drift detection (strings borrowed from the body are
+/// kept as ranges of it) — the same as before, on every captured request.
+#[test]
+fn model_and_prompt_from_inspection_match_a_separate_decode() {
+    let mut models = 0;
+    let (mut in_body, mut kept) = (0, 0);
+    for c in captures() {
+        if c.body.is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&c.body).unwrap();
+        let body = bytes::Bytes::from(c.body.clone());
+        let j = plainsight_guard::proxy::judge_body(
+            &body,
+            &Policy::default(),
+            &opts(),
+            &http::Method::POST,
+            "/",
+        );
+        assert!(j.inspected, "{} {}", c.file, c.uid);
+        let route = plainsight_providers::recognise("POST", "/v1/messages", None).unwrap();
+        let meta = plainsight_providers::request_meta(&route, &c.body);
+        assert_eq!(j.model, meta.model, "{} {}", c.file, c.uid);
+        assert_eq!(j.model.as_deref(), v["model"].as_str());
+        models += usize::from(j.model.is_some());
+        // Reference: every value string of 12 bytes or more, decoded run by run.
+        let reference: Vec<(String, String)> = plainsight_inspect::json::scan_all_run_by_run(
+            &c.body,
+            0,
+            &plainsight_inspect::json::ScanOptions::default(),
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.kind == plainsight_inspect::json::StringKind::Value && s.text.len() >= 12)
+        .map(|s| {
+            (
+                plainsight_inspect::path::part_name(&s.path.to_vec()).unwrap_or_default(),
+                s.text.into_owned(),
+            )
+        })
+        .collect();
+        assert!(!reference.is_empty());
+        // Strings without escapes are kept as ranges of the body.
+        assert!(j.prompt.in_body() <= j.prompt.len());
+        in_body += j.prompt.in_body();
+        kept += j.prompt.len();
+        assert_eq!(
+            plainsight_guard::recorder::with_parts(j.prompt),
+            reference,
+            "{} {}",
+            c.file,
+            c.uid
+        );
+    }
+    assert!(models >= 5, "{models} captured requests name a model");
+    assert!(
+        in_body * 2 > kept,
+        "only {in_body} of {kept} prompt strings kept as ranges of the body"
+    );
+}

@@ -324,7 +324,22 @@ pub fn run(
 
     let mut produced: HashMap<String, VersionEntry> = HashMap::new();
     let mut in_flight: HashSet<String> = HashSet::new();
+    let mut elsewhere: HashSet<String> = HashSet::new();
     'rounds: loop {
+        // The key's queue is shared with other machines, whose selections
+        // may be wider: its rows are only worth claiming or waiting for
+        // while a version of this selection is among them. A rerun of a
+        // range that is all cached answers at once even while another
+        // machine scans a wider range of the same key.
+        let ours_missing = selected.iter().any(|s| {
+            !fixed.contains_key(&s.version)
+                && !cached.contains_key(&s.version)
+                && !produced.contains_key(&s.version)
+                && !elsewhere.contains(&s.version)
+        });
+        if !ours_missing {
+            break;
+        }
         let rx = spawn_round(&shared);
         loop {
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -355,6 +370,12 @@ pub fn run(
         }
         observer.waiting(state.leased);
         let until = Instant::now() + opts.poll;
+        // Versions of ours another machine finished count as done: the
+        // rows still leased may all be versions we do not need.
+        // (With --rescan, old results do not count.)
+        if !opts.rescan {
+            elsewhere.extend(db.result_versions(&key).map_err(store_err)?);
+        }
         while Instant::now() < until {
             if cancel.load(Ordering::Relaxed) {
                 break 'rounds;

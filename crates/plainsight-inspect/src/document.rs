@@ -309,12 +309,12 @@ fn text_document<'a>(
 }
 
 fn json_segment<'a>(
-    s: JsonString,
+    s: JsonString<'a>,
     carrier: Option<usize>,
     context: Option<&Arc<Context>>,
 ) -> Segment<'a> {
     Segment {
-        text: Cow::Owned(s.text),
+        text: s.text,
         map: s.map,
         carrier,
         raw: s.raw,
@@ -328,9 +328,9 @@ fn json_segment<'a>(
 
 /// Segments for one JSON document's strings, in the given context (to which
 /// the recognised LLM API, if any, is added).
-fn push_json_strings(
-    segments: &mut Vec<Segment<'_>>,
-    strings: Vec<JsonString>,
+fn push_json_strings<'a>(
+    segments: &mut Vec<Segment<'a>>,
+    strings: Vec<JsonString<'a>>,
     carrier: Option<usize>,
     mut context: Context,
 ) {
@@ -347,7 +347,7 @@ fn push_json_strings(
     );
 }
 
-fn json_document<'a>(strings: Vec<JsonString>) -> Document<'a> {
+fn json_document(strings: Vec<JsonString<'_>>) -> Document<'_> {
     let mut segments = Vec::with_capacity(strings.len());
     push_json_strings(&mut segments, strings, None, Context::default());
     Document {
@@ -430,7 +430,10 @@ impl HarShape {
 }
 
 /// The strings of a top-level document, with what its shape says about HAR.
-fn scan_top(bytes: &[u8], opts: &ScanOptions) -> Result<(Vec<JsonString>, HarShape), ScanError> {
+fn scan_top<'a>(
+    bytes: &'a [u8],
+    opts: &ScanOptions,
+) -> Result<(Vec<JsonString<'a>>, HarShape), ScanError> {
     let mut strings = Vec::new();
     let mut har = HarShape::default();
     json::scan_shaped(bytes, 0, opts, &mut |s| strings.push(s), &mut |p, k, o| {
@@ -469,7 +472,7 @@ fn har_body(path: &JsonPath) -> Option<(usize, &'static str)> {
 fn har_or_json<'a>(
     name: &str,
     bytes: &[u8],
-    strings: Vec<JsonString>,
+    strings: Vec<JsonString<'a>>,
     har: &HarShape,
     must_be_har: bool,
     opts: &ScanOptions,
@@ -531,8 +534,8 @@ fn har_or_json<'a>(
         {
             let slot = requests.entry(i).or_default();
             match field.key() {
-                Some("method") => slot.0.clone_from(&s.text),
-                Some("url") => slot.1.clone_from(&s.text),
+                Some("method") => slot.0 = s.text.to_string(),
+                Some("url") => slot.1 = s.text.to_string(),
                 _ => {}
             }
         }
@@ -559,10 +562,16 @@ fn har_or_json<'a>(
                 .to_string()
         });
         let carrier = doc.carriers.len();
-        let inner = json::scan_all(s.text.as_bytes(), 0, opts);
+        // The nested strings borrow from the carrier's text, which the
+        // document owns: they own their text instead.
+        let inner = json::scan_all(s.text.as_bytes(), 0, opts).map(|v| {
+            v.into_iter()
+                .map(JsonString::into_owned)
+                .collect::<Vec<_>>()
+        });
         let text_len = s.text.len() as u64;
         doc.carriers.push(Carrier {
-            text: s.text,
+            text: s.text.into_owned(),
             raw: s.raw,
             map: s.map,
         });

@@ -16,11 +16,16 @@
 //! - **Lone surrogates** (`\ud800` not followed by a low surrogate) decode to
 //!   U+FFFD, as browsers and serde_json's lossy mode do; they are counted on the
 //!   string so callers can report them, since a valid encoder never writes one.
-//! - Strings are found with `memchr` over `"` and `\`, so long unescaped runs
-//!   are validated and copied in bulk.
+//! - Strings are found with `memchr` over `"` and `\`; each string's content
+//!   is validated once, and a string without escapes (most of a request
+//!   body: keys, roles, ids, plain prose) is borrowed from the input, not
+//!   copied. Input the fast path does not accept goes through the run-by-run
+//!   decoder, which orders errors by position and does lossy replacement.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::offsets::OffsetMap;
 use crate::path::{JsonPath, PathSeg};
@@ -50,9 +55,10 @@ pub enum StringKind {
     Value,
 }
 
-/// One string of a JSON document.
+/// One string of a JSON document. A string without escapes (most of them)
+/// borrows its text from the input; only decoded ones own theirs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JsonString {
+pub struct JsonString<'a> {
     /// Path of the value (for a key: of the member it names); shared with the
     /// other strings below it.
     pub path: JsonPath,
@@ -60,10 +66,24 @@ pub struct JsonString {
     /// Raw bytes of the content, between the quotes, as offsets in the scanned
     /// input plus `base`.
     pub raw: Range<u64>,
-    pub text: String,
+    pub text: Cow<'a, str>,
     pub map: OffsetMap,
     /// `\uXXXX` escapes of unpaired surrogates, decoded as U+FFFD.
     pub lone_surrogates: usize,
+}
+
+impl JsonString<'_> {
+    /// The same string, owning its text.
+    pub fn into_owned(self) -> JsonString<'static> {
+        JsonString {
+            path: self.path,
+            kind: self.kind,
+            raw: self.raw,
+            text: Cow::Owned(self.text.into_owned()),
+            map: self.map,
+            lone_surrogates: self.lone_surrogates,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,35 +145,61 @@ impl ValueKind {
 
 /// Scans one JSON document (`bytes`, whose first byte is at raw offset `base`)
 /// and calls `sink` for every string in document order.
-pub fn scan(
-    bytes: &[u8],
+pub fn scan<'a>(
+    bytes: &'a [u8],
     base: u64,
     opts: &ScanOptions,
-    sink: &mut dyn FnMut(JsonString),
+    sink: &mut dyn FnMut(JsonString<'a>),
 ) -> Result<(), ScanError> {
     scan_shaped(bytes, base, opts, sink, &mut |_, _, _| {})
 }
 
 /// [`scan`], also calling `shape` with the path, type and raw offset of every
 /// value (containers included) as it starts.
-pub fn scan_shaped(
-    bytes: &[u8],
+pub fn scan_shaped<'a>(
+    bytes: &'a [u8],
     base: u64,
     opts: &ScanOptions,
-    sink: &mut dyn FnMut(JsonString),
+    sink: &mut dyn FnMut(JsonString<'a>),
     shape: &mut dyn FnMut(&JsonPath, ValueKind, u64),
 ) -> Result<(), ScanError> {
     Scanner {
         bytes,
         pos: 0,
         base,
-        opts,
+        opts: *opts,
+        run_by_run: false,
     }
     .run(sink, shape)
 }
 
+/// [`scan_all`] with every string decoded run by run (the decoder the fast
+/// path falls back to, and the only one before it existed): the reference
+/// the fast path is tested against. Same results, slower.
+#[doc(hidden)]
+pub fn scan_all_run_by_run<'a>(
+    bytes: &'a [u8],
+    base: u64,
+    opts: &ScanOptions,
+) -> Result<Vec<JsonString<'a>>, ScanError> {
+    let mut out = Vec::new();
+    Scanner {
+        bytes,
+        pos: 0,
+        base,
+        opts: *opts,
+        run_by_run: true,
+    }
+    .run(&mut |s| out.push(s), &mut |_, _, _| {})?;
+    Ok(out)
+}
+
 /// Convenience: all strings of a document.
-pub fn scan_all(bytes: &[u8], base: u64, opts: &ScanOptions) -> Result<Vec<JsonString>, ScanError> {
+pub fn scan_all<'a>(
+    bytes: &'a [u8],
+    base: u64,
+    opts: &ScanOptions,
+) -> Result<Vec<JsonString<'a>>, ScanError> {
     let mut out = Vec::new();
     scan(bytes, base, opts, &mut |s| out.push(s))?;
     Ok(out)
@@ -163,12 +209,57 @@ struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
     base: u64,
-    opts: &'a ScanOptions,
+    opts: ScanOptions,
+    /// Decode every string with [`Scanner::string_slow`] (tests).
+    run_by_run: bool,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-impl Scanner<'_> {
+/// The member names of one document, so a name repeated across objects
+/// (`"type"`, `"text"`, `"role"`, …) shares one `Arc<str>` instead of
+/// allocating (and later freeing) one per member: a small direct-mapped
+/// cache. A miss costs only the allocation it would have saved, so a
+/// document of distinct names is no slower; the key's text is the same
+/// either way.
+struct KeyCache([Option<Arc<str>>; KeyCache::SLOTS]);
+
+impl KeyCache {
+    const SLOTS: usize = 64;
+    /// Longer names are not cached (comparing them costs more than it saves).
+    const MAX_LEN: usize = 64;
+
+    fn new() -> KeyCache {
+        KeyCache([const { None }; KeyCache::SLOTS])
+    }
+
+    fn get(&mut self, key: &str) -> Arc<str> {
+        let b = key.as_bytes();
+        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+            return Arc::from(key);
+        };
+        if b.len() > Self::MAX_LEN {
+            return Arc::from(key);
+        }
+        let h = b
+            .len()
+            .wrapping_mul(0x9E37)
+            .wrapping_add(usize::from(first).wrapping_mul(31))
+            .wrapping_add(usize::from(last).wrapping_mul(131))
+            .wrapping_add(usize::from(b[b.len() / 2]).wrapping_mul(7));
+        let slot = &mut self.0[h % Self::SLOTS];
+        match slot {
+            Some(k) if **k == *key => Arc::clone(k),
+            _ => {
+                let k: Arc<str> = Arc::from(key);
+                *slot = Some(Arc::clone(&k));
+                k
+            }
+        }
+    }
+}
+
+impl<'a> Scanner<'a> {
     fn err<T>(&self, at: usize, message: impl Into<String>) -> Result<T, ScanError> {
         Err(ScanError {
             offset: self.base + at as u64,
@@ -207,7 +298,7 @@ impl Scanner<'_> {
 
     fn run(
         &mut self,
-        sink: &mut dyn FnMut(JsonString),
+        sink: &mut dyn FnMut(JsonString<'a>),
         shape: &mut dyn FnMut(&JsonPath, ValueKind, u64),
     ) -> Result<(), ScanError> {
         if self.bytes.starts_with(BOM) {
@@ -216,6 +307,7 @@ impl Scanner<'_> {
         // true = object, false = array
         let mut stack: Vec<bool> = Vec::new();
         let mut path = JsonPath::root();
+        let mut keys = KeyCache::new();
         self.skip_ws();
         if self.pos >= self.bytes.len() {
             return self.err(self.pos, "empty document, expected a JSON value");
@@ -253,7 +345,7 @@ impl Scanner<'_> {
                     } else {
                         stack.push(is_object);
                         if is_object {
-                            self.member_name(&mut path, sink)?;
+                            self.member_name(&mut path, &mut keys, sink)?;
                         } else {
                             path = path.child(PathSeg::Index(0));
                         }
@@ -287,19 +379,18 @@ impl Scanner<'_> {
                     }
                     return Ok(());
                 };
-                let last = path.last().cloned();
+                let next = path.last().and_then(PathSeg::index).map_or(0, |i| i + 1);
                 path = path.parent();
                 match (self.bytes.get(self.pos), is_object) {
                     (Some(b','), true) => {
                         self.pos += 1;
                         self.skip_ws();
-                        self.member_name(&mut path, sink)?;
+                        self.member_name(&mut path, &mut keys, sink)?;
                         continue 'value;
                     }
                     (Some(b','), false) => {
                         self.pos += 1;
                         self.skip_ws();
-                        let next = last.and_then(|s| s.index()).map_or(0, |i| i + 1);
                         path = path.child(PathSeg::Index(next));
                         if self.bytes.get(self.pos) == Some(&b']') {
                             return self.err(self.pos, "trailing comma before ']'");
@@ -338,7 +429,8 @@ impl Scanner<'_> {
     fn member_name(
         &mut self,
         path: &mut JsonPath,
-        sink: &mut dyn FnMut(JsonString),
+        keys: &mut KeyCache,
+        sink: &mut dyn FnMut(JsonString<'a>),
     ) -> Result<(), ScanError> {
         if self.bytes.get(self.pos) != Some(&b'"') {
             let what = if self.bytes.get(self.pos) == Some(&b'}') {
@@ -352,7 +444,7 @@ impl Scanner<'_> {
             return self.err(self.pos, what);
         }
         let mut key = self.string(JsonPath::root(), StringKind::Key)?;
-        *path = path.child(PathSeg::Key(key.text.as_str().into()));
+        *path = path.child(PathSeg::Key(keys.get(&key.text)));
         key.path = path.clone();
         sink(key);
         self.skip_ws();
@@ -420,7 +512,161 @@ impl Scanner<'_> {
     }
 
     /// Parses the string whose opening quote is at `pos`.
-    fn string(&mut self, path: JsonPath, kind: StringKind) -> Result<JsonString, ScanError> {
+    ///
+    /// Fast path: find the closing quote (skipping escapes), then validate
+    /// the whole content at once (UTF-8 and control characters; escapes are
+    /// ASCII, so the content is valid exactly when every run between them
+    /// is). A string without escapes is then borrowed as it is; one with
+    /// escapes is decoded from slices of the validated text. Anything the
+    /// fast path does not accept (no closing quote, invalid UTF-8, a control
+    /// character) goes through [`Scanner::string_slow`], the run-by-run
+    /// decoder, which gives the same result, error or lossy text as ever.
+    fn string(&mut self, path: JsonPath, kind: StringKind) -> Result<JsonString<'a>, ScanError> {
+        if self.run_by_run {
+            return self.string_slow(path, kind);
+        }
+        let open = self.pos;
+        let start = open + 1;
+        let bytes = self.bytes;
+        let mut i = start;
+        let mut escapes = false;
+        let end = loop {
+            let Some(rel) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
+                return self.string_slow(path, kind);
+            };
+            i += rel;
+            if bytes[i] == b'"' {
+                break i;
+            }
+            escapes = true;
+            i += 2;
+            if i >= bytes.len() {
+                return self.string_slow(path, kind);
+            }
+        };
+        let content = &bytes[start..end];
+        if first_control(content).is_some() {
+            return self.string_slow(path, kind);
+        }
+        let Ok(valid) = std::str::from_utf8(content) else {
+            return self.string_slow(path, kind);
+        };
+        let raw = self.base + start as u64..self.base + end as u64;
+        if !escapes {
+            self.pos = end + 1;
+            return Ok(JsonString {
+                path,
+                kind,
+                raw,
+                text: Cow::Borrowed(valid),
+                map: OffsetMap::linear(self.base + start as u64),
+                lone_surrogates: 0,
+            });
+        }
+        let mut text = String::with_capacity(content.len());
+        let mut map = OffsetMap::linear(self.base + start as u64);
+        let mut lone_surrogates = 0;
+        // Offsets relative to `start`; every escape starts on an ASCII byte,
+        // so each slice of `valid` between escapes is on char boundaries.
+        let mut j = 0;
+        loop {
+            let Some(rel) = memchr::memchr2(b'"', b'\\', &content[j..]) else {
+                text.push_str(&valid[j..]);
+                break;
+            };
+            text.push_str(&valid[j..j + rel]);
+            let at = start + j + rel;
+            let (c, len) = self.escape(open, at, &mut lone_surrogates)?;
+            let d = text.len();
+            text.push(c);
+            map.record(
+                d,
+                (at - start) as u64,
+                text.len(),
+                (at + len - start) as u64,
+            );
+            j += rel + len;
+            if j >= content.len() {
+                break;
+            }
+        }
+        self.pos = end + 1;
+        Ok(JsonString {
+            path,
+            kind,
+            raw,
+            text: Cow::Owned(text),
+            map,
+            lone_surrogates,
+        })
+    }
+
+    /// The escape whose backslash is at `i` (in the string opened at
+    /// `open`): the character and the escape's length in bytes.
+    fn escape(
+        &mut self,
+        open: usize,
+        i: usize,
+        lone_surrogates: &mut usize,
+    ) -> Result<(char, usize), ScanError> {
+        Ok(match self.bytes.get(i + 1) {
+            Some(b'"') => ('"', 2),
+            Some(b'\\') => ('\\', 2),
+            Some(b'/') => ('/', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => {
+                let hi = self.hex4(i)?;
+                match hi {
+                    0xD800..=0xDBFF => {
+                        let lo = if self.bytes.get(i + 6..i + 8) == Some(b"\\u") {
+                            self.hex4(i + 6)
+                                .ok()
+                                .filter(|lo| (0xDC00..=0xDFFF).contains(lo))
+                        } else {
+                            None
+                        };
+                        if let Some(lo) = lo {
+                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            (
+                                char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
+                                12,
+                            )
+                        } else {
+                            *lone_surrogates += 1;
+                            (char::REPLACEMENT_CHARACTER, 6)
+                        }
+                    }
+                    0xDC00..=0xDFFF => {
+                        *lone_surrogates += 1;
+                        (char::REPLACEMENT_CHARACTER, 6)
+                    }
+                    _ => (char::from_u32(hi).unwrap_or(char::REPLACEMENT_CHARACTER), 6),
+                }
+            }
+            None => return self.err(open, "unterminated string"),
+            Some(_) => {
+                self.pos = i + 1;
+                return self.err(
+                    i,
+                    format!("invalid escape sequence: backslash before {}", self.found()),
+                );
+            }
+        })
+    }
+
+    /// The run-by-run decoder: validates and copies each run between
+    /// escapes as it goes, so errors come in input order and lossy mode can
+    /// replace invalid bytes. Used when the fast path in
+    /// [`Scanner::string`] does not apply.
+    fn string_slow(
+        &mut self,
+        path: JsonPath,
+        kind: StringKind,
+    ) -> Result<JsonString<'a>, ScanError> {
         let open = self.pos;
         let start = open + 1;
         let mut text = String::new();
@@ -441,53 +687,7 @@ impl Scanner<'_> {
             }
             // An escape at i.
             let d = text.len();
-            let (c, len) = match self.bytes.get(i + 1) {
-                Some(b'"') => ('"', 2),
-                Some(b'\\') => ('\\', 2),
-                Some(b'/') => ('/', 2),
-                Some(b'b') => ('\u{8}', 2),
-                Some(b'f') => ('\u{c}', 2),
-                Some(b'n') => ('\n', 2),
-                Some(b'r') => ('\r', 2),
-                Some(b't') => ('\t', 2),
-                Some(b'u') => {
-                    let hi = self.hex4(i)?;
-                    match hi {
-                        0xD800..=0xDBFF => {
-                            let lo = if self.bytes.get(i + 6..i + 8) == Some(b"\\u") {
-                                self.hex4(i + 6)
-                                    .ok()
-                                    .filter(|lo| (0xDC00..=0xDFFF).contains(lo))
-                            } else {
-                                None
-                            };
-                            if let Some(lo) = lo {
-                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                                (
-                                    char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
-                                    12,
-                                )
-                            } else {
-                                lone_surrogates += 1;
-                                (char::REPLACEMENT_CHARACTER, 6)
-                            }
-                        }
-                        0xDC00..=0xDFFF => {
-                            lone_surrogates += 1;
-                            (char::REPLACEMENT_CHARACTER, 6)
-                        }
-                        _ => (char::from_u32(hi).unwrap_or(char::REPLACEMENT_CHARACTER), 6),
-                    }
-                }
-                None => return self.err(open, "unterminated string"),
-                Some(_) => {
-                    self.pos = i + 1;
-                    return self.err(
-                        i,
-                        format!("invalid escape sequence: backslash before {}", self.found()),
-                    );
-                }
-            };
+            let (c, len) = self.escape(open, i, &mut lone_surrogates)?;
             text.push(c);
             map.record(d, (i - start) as u64, text.len(), (i + len - start) as u64);
             i += len;
@@ -497,7 +697,7 @@ impl Scanner<'_> {
             path,
             kind,
             raw: self.base + start as u64..self.base + i as u64,
-            text,
+            text: Cow::Owned(text),
             map,
             lone_surrogates,
         })
@@ -599,6 +799,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn member_names_are_shared_and_exact() {
+        // Many distinct names (slots collide), repeated ones, an escaped one
+        // equal to a plain one, an empty one and one too long to cache.
+        let long = "k".repeat(KeyCache::MAX_LEN + 1);
+        let mut names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+        names.extend(["type", "text", "type", "", "", "t\\u0079pe"].map(String::from));
+        names.push(long.clone());
+        names.push(long);
+        let body: Vec<String> = names
+            .iter()
+            .map(|n| format!("{{\"{n}\": \"v\"}}"))
+            .collect();
+        let src = format!("[{}]", body.join(","));
+        let strings = scan_all(src.as_bytes(), 0, &ScanOptions::default()).unwrap();
+        let keys: Vec<&JsonString<'_>> = strings
+            .iter()
+            .filter(|s| s.kind == StringKind::Key)
+            .collect();
+        assert_eq!(keys.len(), names.len());
+        for (k, name) in keys.iter().zip(&names) {
+            let Some(PathSeg::Key(seg)) = k.path.last() else {
+                panic!("key without a key path: {k:?}");
+            };
+            assert_eq!(**seg, *k.text);
+            assert_eq!(*k.text, name.replace("\\u0079", "y"));
+        }
+        let seg = |i: usize| match keys[i].path.last() {
+            Some(PathSeg::Key(k)) => k.clone(),
+            _ => unreachable!(),
+        };
+        // "type" three times (once escaped): one allocation.
+        assert!(Arc::ptr_eq(&seg(300), &seg(302)));
+        assert!(Arc::ptr_eq(&seg(300), &seg(305)));
+    }
+
+    #[test]
     fn first_control_finds_the_first_one() {
         let naive = |b: &[u8]| b.iter().position(|&c| c < 0x20);
         let mut cases: Vec<Vec<u8>> = vec![
@@ -627,7 +863,7 @@ mod tests {
         }
     }
 
-    fn strings(src: &str) -> Vec<JsonString> {
+    fn strings(src: &str) -> Vec<JsonString<'_>> {
         scan_all(src.as_bytes(), 0, &ScanOptions::default()).unwrap()
     }
 
@@ -654,7 +890,7 @@ mod tests {
                 (
                     crate::path::pointer(&s.path.to_vec()),
                     s.kind,
-                    s.text.as_str(),
+                    s.text.as_ref(),
                 )
             })
             .collect();
@@ -706,7 +942,10 @@ mod tests {
             "[[], {}, [{}], \"\\\\\"]",
         ];
         for doc in docs {
-            let ours: Vec<String> = strings(doc).into_iter().map(|s| s.text).collect();
+            let ours: Vec<String> = strings(doc)
+                .into_iter()
+                .map(|s| s.text.into_owned())
+                .collect();
             // Keys and string values in document order (serde_json is built with
             // `preserve_order`, so objects keep member order).
             let theirs: serde_json::Value = serde_json::from_str(doc).unwrap();

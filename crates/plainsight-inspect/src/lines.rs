@@ -86,8 +86,24 @@ impl<'a> LineIndex<'a> {
 
 /// Characters in `bytes`: every byte that is not a UTF-8 continuation byte
 /// starts one (an invalid byte counts as one, like its U+FFFD replacement).
+///
+/// Counted in `u8` lanes over chunks of at most 255 bytes (so a lane cannot
+/// overflow), then widened: the compiler vectorises the byte loop (16–32
+/// bytes per step), where counting straight into a `usize` per byte did not.
+/// A finding late in a 120 KB single-line body counts ~100 KB for its
+/// column, three findings per request made it 12 % of the guard's
+/// inspection.
 fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            // Not a continuation byte (0x80..=0xBF) ⇔ as i8, at least -0x40.
+            let n = chunk
+                .iter()
+                .fold(0u8, |n, &b| n.wrapping_add(u8::from(b as i8 >= -0x40)));
+            usize::from(n)
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -114,6 +130,25 @@ mod tests {
         assert_eq!(p(1), (1, 2));
         // past the end clamps
         assert_eq!(idx.position(1000).offset, text.len() as u64);
+    }
+
+    #[test]
+    fn count_chars_counts_every_byte_that_starts_a_character() {
+        let naive = |b: &[u8]| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+        // Every byte value, in runs longer than a chunk, at every length.
+        let mut bytes: Vec<u8> = (0..=255u8).cycle().take(3 * 255 + 17).collect();
+        let mut x = 0x9E37_79B9u32;
+        bytes.extend((0..2_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        }));
+        bytes.extend(std::iter::repeat_n(0x80u8, 600));
+        bytes.extend(std::iter::repeat_n(b'a', 600));
+        for end in 0..bytes.len() {
+            assert_eq!(count_chars(&bytes[..end]), naive(&bytes[..end]), "{end}");
+        }
     }
 
     #[test]

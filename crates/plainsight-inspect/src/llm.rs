@@ -87,7 +87,7 @@ impl PartNamer {
                     && key(&s.path, 0) == Some(list)
                     && key(&s.path, 2) == Some("role")
             })
-            .filter_map(|s| Some((s.path.get(1)?.index()?, s.text.clone())))
+            .filter_map(|s| Some((s.path.get(1)?.index()?, s.text.to_string())))
             .collect();
         PartNamer { kind, roles }
     }

@@ -36,7 +36,16 @@ impl OffsetMap {
         decoded_end: usize,
         raw_end: u64,
     ) {
-        if self.to_raw_rel(decoded_start) != raw_start {
+        // Calls come in order, so the position before this piece follows
+        // from the last checkpoint (no search).
+        let before = self
+            .checkpoints
+            .last()
+            .map_or(decoded_start as u64, |&(d, r)| {
+                r + (decoded_start - d) as u64
+            });
+        debug_assert_eq!(before, self.to_raw_rel(decoded_start));
+        if before != raw_start {
             self.checkpoints.push((decoded_start, raw_start));
         }
         self.checkpoints.push((decoded_end, raw_end));

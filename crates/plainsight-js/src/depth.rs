@@ -480,7 +480,7 @@ impl Scanner<'_> {
             self.top_mut().stmt_start = true;
             return Ok(());
         }
-        let keyword = KEYWORDS.contains(&w);
+        let keyword = is_keyword(w);
         // Binary keyword operators continue an expression across a line break.
         let continues = matches!(
             w,
@@ -705,16 +705,32 @@ fn punctuator_len(b: &[u8]) -> usize {
         .map_or(1, |p| p.len())
 }
 
-fn skip_word(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'\\' || c >= 0x80 {
-            i += 1;
-        } else {
-            break;
-        }
+fn skip_word(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| !WORD_BYTE[usize::from(c)])
+        .map_or(b.len(), |n| i + n)
+}
+
+/// Bytes that continue a word: ASCII letters and digits, `_`, `$`, `\\`
+/// (an escape), any byte of a non-ASCII character.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80;
+        c += 1;
     }
-    i
+    t
+};
+
+/// Is `w` one of [`KEYWORDS`]? Most words of a bundle are not: minified
+/// identifiers are one or two characters, or contain a capital, a digit or
+/// `_`/`$`; those are turned away before the list is searched.
+fn is_keyword(w: &str) -> bool {
+    let b = w.as_bytes();
+    (2..=10).contains(&b.len()) && b.iter().all(u8::is_ascii_lowercase) && KEYWORDS.contains(&w)
 }
 
 fn skip_string(b: &[u8], start: usize, quote: u8) -> usize {
@@ -860,5 +876,48 @@ mod tests {
         assert!(check("`a ${ `b ${ c } d` } e`", 3).is_some());
         let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(check(&deep, 2000).is_some());
+    }
+
+    #[test]
+    fn keyword_prefilter_agrees_with_the_list() {
+        for w in KEYWORDS {
+            assert!(is_keyword(w), "{w}");
+        }
+        // Every word made of up to three letters from a small alphabet,
+        // and a few near misses of keywords.
+        let letters = [
+            "", "a", "e", "i", "n", "s", "t", "w", "A", "_", "$", "1", "é",
+        ];
+        for x in letters {
+            for y in letters {
+                for z in letters {
+                    let w = format!("{x}{y}{z}");
+                    assert_eq!(is_keyword(&w), KEYWORDS.contains(&w.as_str()), "{w:?}");
+                }
+            }
+        }
+        for w in [
+            "News",
+            "neW",
+            "instanceofx",
+            "typeof_",
+            "asynC",
+            "function1",
+            "of",
+        ] {
+            assert_eq!(is_keyword(w), KEYWORDS.contains(&w), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn word_table_matches_the_word_rule() {
+        for c in 0..=255u8 {
+            let rule =
+                c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'\\' || c >= 0x80;
+            assert_eq!(WORD_BYTE[usize::from(c)], rule, "{c}");
+        }
+        assert_eq!(skip_word(b"ab$c_\\u0041\xc3\xa9 x", 0), 13);
+        assert_eq!(skip_word(b"abc", 1), 3);
+        assert_eq!(skip_word(b"a+b", 1), 1);
     }
 }

@@ -110,6 +110,9 @@ pub trait HistoryStore: Send {
 
     /// What is left in the queue of `key`.
     fn queue_state(&mut self, key: &RunKey, max_attempts: u32) -> Result<QueueState, StoreError>;
+
+    /// The versions of `key` that have a result (without their bodies).
+    fn result_versions(&mut self, key: &RunKey) -> Result<Vec<String>, StoreError>;
 }
 
 /// `$XDG_CACHE_HOME/plainsight/history.sqlite3`, else
@@ -355,5 +358,17 @@ impl<C: Conn> HistoryStore for SqlStore<C> {
             claimable,
             exhausted,
         })
+    }
+
+    fn result_versions(&mut self, key: &RunKey) -> Result<Vec<String>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT version FROM history_results WHERE {KEY}"),
+            &key_vals(key),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next())
+            .map(Owned::into_text)
+            .collect())
     }
 }

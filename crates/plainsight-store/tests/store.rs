@@ -655,4 +655,18 @@ mod history {
             assert_eq!(s.queue_state(&k, 3).unwrap(), QueueState::default());
         });
     }
+
+    #[test]
+    fn result_versions_lists_what_is_stored() {
+        both("hist_result_versions", |url| {
+            let mut s = history::open(url).unwrap();
+            let k = key("a");
+            assert!(s.result_versions(&k).unwrap().is_empty());
+            s.put_result(&k, &result("1.0.1", "m1")).unwrap();
+            s.put_result(&k, &result("1.0.0", "m2")).unwrap();
+            let mut got = s.result_versions(&k).unwrap();
+            got.sort();
+            assert_eq!(got, ["1.0.0", "1.0.1"]);
+        });
+    }
 }

@@ -225,9 +225,85 @@ pub fn ascii_prototype(c: char) -> Option<String> {
     }
 }
 
-/// Iterator-free check: does this char change the UTS #39 skeleton of anything?
-/// Used by tests and `classify`.
+/// The UTS #39 skeleton of `s` (what `unicode_security::skeleton` yields),
+/// as a string. Used by `classify` and the covert analyzer.
+///
+/// Fast path: an ASCII character is a canonical starter that decomposes to
+/// itself, and its skeleton is made of starters too (`m` → `rn`, `%` →
+/// `°/₀`; a test checks all 128 against combining marks on either side), so
+/// the normalisations on either side of the prototype mapping never reorder
+/// anything across it. The skeleton of a string is therefore the
+/// skeletons of its ASCII characters (a 128-entry table computed once from
+/// the same UTS #39 data) and of its maximal non-ASCII runs (through
+/// `unicode_security`) laid end to end. An ASCII-only string costs one table
+/// load per byte and no normalisation.
 pub fn skeleton(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_skeleton(s, &mut out);
+    out
+}
+
+/// Appends the skeleton of `s` to `out` (see [`skeleton`]).
+pub fn push_skeleton(text: &str, out: &mut String) {
+    let table = ascii_skeletons();
+    let bytes = text.as_bytes();
+    // Bytes [copied, i) are ASCII characters whose skeleton is themselves,
+    // not yet written.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let entry = &table[usize::from(byte)];
+            if !entry.identity {
+                out.push_str(&text[copied..i]);
+                out.push_str(&entry.skeleton);
+                copied = i + 1;
+            }
+            i += 1;
+            continue;
+        }
+        out.push_str(&text[copied..i]);
+        let end = bytes[i..]
+            .iter()
+            .position(|&x| x < 0x80)
+            .map_or(bytes.len(), |n| i + n);
+        out.extend(unicode_security::skeleton(&text[i..end]));
+        i = end;
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+}
+
+/// Skeleton of one ASCII character.
+struct AsciiSkeleton {
+    skeleton: String,
+    /// The skeleton is the character itself.
+    identity: bool,
+}
+
+/// The skeletons of the 128 ASCII characters, computed once from the UTS #39
+/// data of `unicode-security` (so they can never disagree with it).
+fn ascii_skeletons() -> &'static [AsciiSkeleton] {
+    static TABLE: std::sync::OnceLock<Vec<AsciiSkeleton>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0u8..128)
+            .map(|b| {
+                let c = char::from(b);
+                let mut buf = [0u8; 4];
+                let skeleton: String =
+                    unicode_security::skeleton(c.encode_utf8(&mut buf)).collect();
+                let identity = skeleton.len() == 1 && skeleton.as_bytes()[0] == b;
+                AsciiSkeleton { skeleton, identity }
+            })
+            .collect()
+    })
+}
+
+/// The UTS #39 skeleton exactly as `unicode_security` computes it (the
+/// reference the fast [`skeleton`] is tested against).
+#[cfg(test)]
+pub(crate) fn skeleton_reference(s: &str) -> String {
     unicode_security::skeleton(s).collect()
 }
 
@@ -288,6 +364,45 @@ mod tests {
         assert_eq!(variation_selector_byte('\u{E01EF}'), Some(255));
         assert!(is_unusual_space('\u{00A0}'));
         assert!(!is_unusual_space(' '));
+    }
+
+    #[test]
+    fn ascii_skeletons_are_starters() {
+        // The fast path of `skeleton` relies on this (see its doc): an
+        // ASCII character's skeleton (`%` → `°/₀`, `m` → `rn`) never joins
+        // a combining mark before or after it in canonical reordering.
+        let marks = (0x300u32..0x370)
+            .chain(0x1AB0..0x1B00)
+            .chain(0x20D0..0x2100)
+            .chain([0x0E31, 0x05B0, 0x093C, 0x3099]);
+        for m in marks.filter_map(char::from_u32) {
+            for b in 0u8..128 {
+                let a = char::from(b);
+                for s in [
+                    format!("{a}{m}\u{316}"),
+                    format!("{m}{a}\u{316}{m}"),
+                    format!("\u{e9}{a}{m}"),
+                ] {
+                    assert_eq!(skeleton(&s), skeleton_reference(&s), "{s:?}");
+                }
+            }
+        }
+        assert_eq!(skeleton("m0|%"), skeleton_reference("m0|%"));
+        assert!(ascii_skeletons().iter().any(|t| !t.identity));
+    }
+
+    #[test]
+    fn skeleton_fast_path_matches_reference_on_every_char() {
+        // Each scalar value alone and between ASCII neighbours that map
+        // (`m` → `rn`) and that do not.
+        for cp in (0u32..=0x0010_FFFF).step_by(7).chain(0..0x3000) {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            for s in [c.to_string(), format!("m{c}a"), format!("{c}\u{301}0{c}")] {
+                assert_eq!(skeleton(&s), skeleton_reference(&s), "{s:?}");
+            }
+        }
     }
 
     #[test]

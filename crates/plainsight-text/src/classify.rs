@@ -58,8 +58,9 @@ pub fn classify(a: &str, b: &str) -> Classification {
     Classification { kind, spans }
 }
 
-/// Differing regions as (range in a, range in b), in order.
-fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+/// The common prefix's length and the two middles left once the common
+/// prefix and suffix (whole characters) are cut off.
+fn trim_common<'a>(a: &'a str, b: &'a str) -> (usize, &'a str, &'a str) {
     let prefix: usize = a
         .chars()
         .zip(b.chars())
@@ -75,30 +76,81 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         .map(|(x, _)| x.len_utf8())
         .sum();
     let (am, bm) = (&ar[..ar.len() - suffix], &br[..br.len() - suffix]);
-    let ac: Vec<(usize, char)> = am.char_indices().map(|(i, c)| (i + prefix, c)).collect();
-    let bc: Vec<(usize, char)> = bm.char_indices().map(|(i, c)| (i + prefix, c)).collect();
-    let coarse = vec![(prefix..prefix + am.len(), prefix..prefix + bm.len())];
-    if ac.is_empty() || bc.is_empty() {
-        return coarse;
+    (prefix, am, bm)
+}
+
+/// Differing regions as (range in a, range in b), in order.
+pub(crate) fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let (prefix, am, bm) = trim_common(a, b);
+    let coarse = || vec![(prefix..prefix + am.len(), prefix..prefix + bm.len())];
+    if am.is_empty() || bm.is_empty() {
+        return coarse();
     }
-    let (na, nb) = (ac.len(), bc.len());
+    let (na, nb) = (am.chars().count(), bm.chars().count());
     if (na + 1).saturating_mul(nb + 1) > MAX_DP_CELLS {
-        return coarse;
+        return coarse();
     }
-    // dp[i][j] = LCS length of ac[i..] and bc[j..].
+    // dp[i][j] = LCS length of ac[i..] and bc[j..]. It fits u16: the
+    // length is at most min(na, nb), and (na + 1)(nb + 1) ≤ MAX_DP_CELLS
+    // keeps that below 2^10. The table lives in a per-thread buffer reused
+    // across calls (no page faults, no zeroing of a fresh megabyte per
+    // pair); only the last row and column are read before being written.
     let width = nb + 1;
-    let mut dp = vec![0u32; (na + 1) * width];
-    for i in (0..na).rev() {
-        for j in (0..nb).rev() {
-            dp[i * width + j] = if ac[i].1 == bc[j].1 {
-                dp[(i + 1) * width + j + 1] + 1
-            } else {
-                dp[(i + 1) * width + j].max(dp[i * width + j + 1])
-            };
+    SCRATCH.with_borrow_mut(|scratch| {
+        let Scratch { dp, ac, bc } = scratch;
+        ac.clear();
+        ac.extend(am.char_indices().map(|(i, c)| (i + prefix, c)));
+        bc.clear();
+        bc.extend(bm.char_indices().map(|(i, c)| (i + prefix, c)));
+        let cells = (na + 1) * width;
+        if dp.len() < cells {
+            dp.resize(cells, 0);
         }
-    }
-    let a_off = |i: usize| if i < na { ac[i].0 } else { prefix + am.len() };
-    let b_off = |j: usize| if j < nb { bc[j].0 } else { prefix + bm.len() };
+        let dp = &mut dp[..cells];
+        dp[na * width..].fill(0);
+        for i in 0..na {
+            dp[i * width + nb] = 0;
+        }
+        for i in (0..na).rev() {
+            let ci = ac[i].1;
+            let (row, next) = dp[i * width..(i + 2) * width].split_at_mut(width);
+            for j in (0..nb).rev() {
+                row[j] = if ci == bc[j].1 {
+                    next[j + 1] + 1
+                } else {
+                    next[j].max(row[j + 1])
+                };
+            }
+        }
+        traceback(dp, width, ac, bc, prefix + am.len(), prefix + bm.len())
+    })
+}
+
+/// The buffers of [`align`]: the LCS table and the characters of both
+/// middles, reused by every call on a thread (no allocation per pair).
+#[derive(Default)]
+struct Scratch {
+    dp: Vec<u16>,
+    ac: Vec<(usize, char)>,
+    bc: Vec<(usize, char)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Walks the LCS table from the top-left corner: the differing regions.
+fn traceback<T: Copy + Into<u32>>(
+    dp: &[T],
+    width: usize,
+    ac: &[(usize, char)],
+    bc: &[(usize, char)],
+    a_end: usize,
+    b_end: usize,
+) -> Vec<(Range<usize>, Range<usize>)> {
+    let (na, nb) = (ac.len(), bc.len());
+    let a_off = |i: usize| if i < na { ac[i].0 } else { a_end };
+    let b_off = |j: usize| if j < nb { bc[j].0 } else { b_end };
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     let mut open: Option<(usize, usize)> = None;
@@ -106,7 +158,7 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         if i < na
             && j < nb
             && ac[i].1 == bc[j].1
-            && dp[i * width + j] == dp[(i + 1) * width + j + 1] + 1
+            && dp[i * width + j].into() == dp[(i + 1) * width + j + 1].into() + 1
         {
             if let Some((si, sj)) = open.take() {
                 out.push((a_off(si)..a_off(i), b_off(sj)..b_off(j)));
@@ -118,7 +170,7 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         if open.is_none() {
             open = Some((i, j));
         }
-        if j >= nb || (i < na && dp[(i + 1) * width + j] >= dp[i * width + j + 1]) {
+        if j >= nb || (i < na && dp[(i + 1) * width + j].into() >= dp[i * width + j + 1].into()) {
             i += 1;
         } else {
             j += 1;
@@ -128,6 +180,37 @@ fn align(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
         out.push((a_off(si)..a_off(na), b_off(sj)..b_off(nb)));
     }
     out
+}
+
+/// The alignment as it was computed before the table was reused and
+/// narrowed: a fresh `u32` table per call. The reference [`align`] is
+/// tested against.
+#[cfg(test)]
+pub(crate) fn align_reference(a: &str, b: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let (prefix, am, bm) = trim_common(a, b);
+    let ac: Vec<(usize, char)> = am.char_indices().map(|(i, c)| (i + prefix, c)).collect();
+    let bc: Vec<(usize, char)> = bm.char_indices().map(|(i, c)| (i + prefix, c)).collect();
+    let coarse = vec![(prefix..prefix + am.len(), prefix..prefix + bm.len())];
+    if ac.is_empty() || bc.is_empty() {
+        return coarse;
+    }
+    let (na, nb) = (ac.len(), bc.len());
+    if (na + 1).saturating_mul(nb + 1) > MAX_DP_CELLS {
+        return coarse;
+    }
+    let width = nb + 1;
+    let mut dp = vec![0u32; (na + 1) * width];
+    for i in (0..na).rev() {
+        for j in (0..nb).rev() {
+            dp[i * width + j] = if ac[i].1 == bc[j].1 {
+                dp[(i + 1) * width + j + 1] + 1
+            } else {
+                dp[(i + 1) * width + j].max(dp[i * width + j + 1])
+            };
+        }
+    }
+    // The walk itself is shared: only the table's type and reuse changed.
+    traceback(&dp, width, &ac, &bc, prefix + am.len(), prefix + bm.len())
 }
 
 fn judge(a: &str, b: &str, ra: Range<usize>, rb: Range<usize>) -> DiffSpan {
@@ -211,11 +294,23 @@ fn canon(s: &str) -> String {
     skeleton(&t)
 }
 
+/// `s` without its invisible characters; without any (`has_invisible`
+/// false) the text itself, not a copy.
+fn visible(s: &str, has_invisible: bool) -> std::borrow::Cow<'_, str> {
+    if has_invisible {
+        s.chars()
+            .filter(|&c| !is_invisible(c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 fn imperceptible_kind(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) -> Option<DiffKind> {
     let (sa, sb) = (&a[ra.clone()], &b[rb.clone()]);
-    let visible = |s: &str| s.chars().filter(|&c| !is_invisible(c)).collect::<String>();
-    let (va, vb) = (visible(sa), visible(sb));
     let has_invisible = sa.chars().chain(sb.chars()).any(is_invisible);
+    let (va, vb) = (visible(sa, has_invisible), visible(sb, has_invisible));
     if va == vb {
         // Only invisibles differ.
         return Some(if has_invisible {

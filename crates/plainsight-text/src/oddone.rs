@@ -278,6 +278,8 @@ pub(crate) struct BlockState {
     line_searched_to: usize,
     /// Line ends preceded by a blank.
     line_end_blanks: usize,
+    /// A blank before a blank or a line end was flagged in the segment.
+    blank_pair: bool,
 }
 
 /// Document-wide statistics, filled segment by segment.
@@ -294,18 +296,28 @@ pub(crate) struct DocStats {
     counting: [bool; 2],
     dates: Tallies<(u8, Order), DateUse>,
     trailing_lines: usize,
+    /// Segments that may hold trailing blanks (see [`DocStats::end_segment`]),
+    /// the only ones their positions are looked up in.
+    blank_segments: Vec<usize>,
+    segments_seen: usize,
     doubled: Vec<WsUse>,
     doubled_lines: usize,
+}
+
+/// Occurrences of `c` in `b`: byte lanes over chunks of 255 (a lane cannot
+/// overflow), which the compiler vectorises. Frequent bytes (line ends in a
+/// prompt, `'` in prose) made `memchr_iter(..).count()` stop at every one.
+fn count_byte(b: &[u8], c: u8) -> usize {
+    b.chunks(255)
+        .map(|ch| usize::from(ch.iter().fold(0u8, |n, &x| n + u8::from(x == c))))
+        .sum()
 }
 
 /// Lines in the document (counted only when a whitespace statistic needs it).
 fn count_lines(segments: &[&str]) -> usize {
     segments
         .iter()
-        .map(|s| {
-            memchr::memchr_iter(b'\n', s.as_bytes()).count()
-                + usize::from(!s.is_empty() && !s.ends_with('\n'))
-        })
+        .map(|s| count_byte(s.as_bytes(), b'\n') + usize::from(!s.is_empty() && !s.ends_with('\n')))
         .sum()
 }
 
@@ -337,9 +349,9 @@ impl DocStats {
             let c = [b'\'', b'"'][k];
             let mut n: usize = segments[..segment]
                 .iter()
-                .map(|s| memchr::memchr_iter(c, s.as_bytes()).count())
+                .map(|s| count_byte(s.as_bytes(), c))
                 .sum();
-            n += memchr::memchr_iter(c, &segments[segment].as_bytes()[..upto]).count();
+            n += count_byte(&segments[segment].as_bytes()[..upto], c);
             *[&mut self.ascii_apostrophes, &mut self.ascii_double_quotes][k] += n;
         }
     }
@@ -365,9 +377,18 @@ impl DocStats {
     pub(crate) fn end_segment(&mut self, text: &str, st: &BlockState) {
         let b = text.as_bytes();
         self.trailing_lines += st.line_end_blanks;
+        let mut last_line = false;
         if !b.is_empty() && b.last() != Some(&b'\n') {
-            self.trailing_lines += usize::from(trailing_span(b, b.len()).is_some());
+            last_line = trailing_span(b, b.len()).is_some();
+            self.trailing_lines += usize::from(last_line);
         }
+        // A line end with blanks before it is a blank before `\n` or
+        // `\r\n`, which the block pass flags: only such segments (and those
+        // whose last line has trailing blanks) can hold trailing blanks.
+        if st.blank_pair || last_line {
+            self.blank_segments.push(self.segments_seen);
+        }
+        self.segments_seen += 1;
     }
 
     /// Byte-level work in a block flagged by [`crate::block::flags`]: date
@@ -408,6 +429,7 @@ impl DocStats {
             }
         }
         if flags & crate::block::BLANK_PAIR != 0 {
+            st.blank_pair = true;
             for (w, m) in blank_masks(win).into_iter().enumerate() {
                 for i in byte_positions(m, block.start + w * 8) {
                     match (b[i], b.get(i + 1), b.get(i + 2)) {
@@ -590,7 +612,7 @@ impl DocStats {
                 continue;
             }
             let uses = if what == "trailing" {
-                trailing_uses(segments)
+                trailing_uses(segments, &self.blank_segments)
             } else {
                 self.doubled.clone()
             };
@@ -625,9 +647,12 @@ impl DocStats {
 }
 
 /// Positions of trailing blanks, looked up only when they are to be reported.
-fn trailing_uses(segments: &[&str]) -> Vec<WsUse> {
+fn trailing_uses(segments: &[&str], candidates: &[usize]) -> Vec<WsUse> {
     let mut out = Vec::new();
-    for (si, seg) in segments.iter().enumerate() {
+    for &si in candidates {
+        let Some(seg) = segments.get(si) else {
+            continue;
+        };
         let b = seg.as_bytes();
         let last = (!b.is_empty() && b.last() != Some(&b'\n')).then_some(b.len());
         for end in memchr::memchr_iter(b'\n', b).chain(last) {
@@ -683,6 +708,79 @@ fn quote_finding(class: QuoteClass, q: &QuoteUse, maj: &QuoteUse, maj_n: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whitespace half of `analyze_document`'s block pass.
+    fn block_pass(segments: &[&str]) -> DocStats {
+        let mut stats = DocStats::default();
+        for (i, seg) in segments.iter().enumerate() {
+            let b = seg.as_bytes();
+            let mut st = BlockState::default();
+            let mut at = 0;
+            while at < b.len() {
+                let end = (at + BLOCK).min(b.len());
+                let flags = crate::block::block_flags(b, at);
+                if flags & (crate::block::DATE | crate::block::BLANK_PAIR) != 0 {
+                    stats.block_details(seg, i, at..end, flags, &mut st);
+                }
+                at = end;
+            }
+            stats.end_segment(seg, &st);
+        }
+        stats
+    }
+
+    #[test]
+    fn trailing_blanks_are_found_in_the_candidate_segments_only() {
+        const BYTES: &[u8] = b"  \t\n\r\na1-.x";
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..400 {
+            let segs: Vec<String> = (0..rnd(12))
+                .map(|_| {
+                    let len = [0, 1, 2, 5, 40, 127, 128, 129, 300][rnd(9)];
+                    (0..len).map(|_| BYTES[rnd(BYTES.len())] as char).collect()
+                })
+                .collect();
+            let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+            let stats = block_pass(&segs);
+            let all: Vec<usize> = (0..segs.len()).collect();
+            let want = trailing_uses(&segs, &all);
+            let got = trailing_uses(&segs, &stats.blank_segments);
+            assert_eq!(
+                got.iter()
+                    .map(|u| (u.segment, u.span.clone()))
+                    .collect::<Vec<_>>(),
+                want.iter()
+                    .map(|u| (u.segment, u.span.clone()))
+                    .collect::<Vec<_>>(),
+                "{segs:?}"
+            );
+            found += want.len();
+        }
+        assert!(found > 100);
+    }
+
+    #[test]
+    #[allow(clippy::naive_bytecount)] // the naive count is the reference
+    fn byte_counts_are_exact() {
+        for len in [0, 1, 254, 255, 256, 511, 1000] {
+            let v: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 0 { b'\n' } else { b'a' })
+                .collect();
+            assert_eq!(
+                count_byte(&v, b'\n'),
+                v.iter().filter(|&&b| b == b'\n').count()
+            );
+            let all = vec![b'\''; len];
+            assert_eq!(count_byte(&all, b'\''), len);
+        }
+    }
 
     #[test]
     fn swar_masks_match_byte_tests() {

@@ -506,3 +506,108 @@ fn findings_at_every_offset_across_block_boundaries() {
         assert!(f[0].notes[0].contains("×10"), "{:?}", f[0].notes);
     }
 }
+
+/// A random string and mutations of it: the nearly equal pairs `classify`
+/// sees from code (a look-alike, an invisible, a separator swapped in).
+fn mutated(rng: &mut XorShift, s: &str) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    for _ in 0..=rng.below(3) {
+        let k = rng.below(c.len() + 1);
+        let x = ALPHABET[rng.below(ALPHABET.len())];
+        match rng.below(3) {
+            0 if k < c.len() => c[k] = x,
+            1 if k < c.len() => {
+                c.remove(k);
+            }
+            _ => c.insert(k, x),
+        }
+    }
+    c.into_iter().collect()
+}
+
+/// ASCII-heavy text like a bundle's strings, with the occasional non-ASCII
+/// character from the alphabet (look-alikes, invisibles, marks, tags) and
+/// `\u` escapes written out as text (what a surrogate pair looks like in
+/// source).
+fn code_like(rng: &mut XorShift, max_len: usize) -> String {
+    const WORDS: &[&str] = &[
+        "Today's date is ",
+        "${y}-${m}-${d}",
+        "mode",
+        "rn",
+        "l0I1|",
+        " ",
+        "\\uD83D\\uDE00",
+        "\\u200B",
+        "0",
+        "\n",
+    ];
+    let mut s = String::new();
+    let target = rng.below(max_len + 1);
+    while s.len() < target {
+        if rng.below(4) == 0 {
+            s.push(ALPHABET[rng.below(ALPHABET.len())]);
+        } else {
+            s.push_str(WORDS[rng.below(WORDS.len())]);
+        }
+    }
+    s
+}
+
+#[test]
+fn skeleton_fast_path_matches_reference_on_random_text() {
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    for round in 0..20_000 {
+        let s = if round % 2 == 0 {
+            random_string(&mut rng, 40)
+        } else {
+            code_like(&mut rng, 80)
+        };
+        let m = mutated(&mut rng, &s);
+        for x in [&s, &m] {
+            assert_eq!(
+                crate::chars::skeleton(x),
+                crate::chars::skeleton_reference(x),
+                "round {round}: {x:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn align_matches_reference_on_random_pairs() {
+    let mut rng = XorShift(0x1234_5678_9ABC_DEF1);
+    for round in 0..20_000 {
+        let a = if round % 2 == 0 {
+            random_string(&mut rng, 48)
+        } else {
+            code_like(&mut rng, 120)
+        };
+        let b = if rng.below(4) == 0 {
+            random_string(&mut rng, 48)
+        } else {
+            mutated(&mut rng, &a)
+        };
+        assert_eq!(
+            crate::classify::align(&a, &b),
+            crate::classify::align_reference(&a, &b),
+            "round {round}: {a:?} {b:?}"
+        );
+    }
+    // Around the table limit, after a large table left the buffer dirty.
+    let long = "ab\u{2019}c ".repeat(200);
+    for (a, b) in [
+        (
+            long.clone(),
+            long.replace('\'', "\u{2019}").replace('c', "\u{0441}"),
+        ),
+        ("x".repeat(1000), format!("y{}", "x".repeat(1000))),
+        ("xy".to_string(), "yx".to_string()),
+        (long.clone(), long[..long.len() / 2].to_string()),
+    ] {
+        assert_eq!(
+            crate::classify::align(&a, &b),
+            crate::classify::align_reference(&a, &b)
+        );
+    }
+}

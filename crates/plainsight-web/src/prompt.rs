@@ -64,7 +64,7 @@ pub fn parts(body: &[u8]) -> Body {
                 .map(|(s, steps)| Part {
                     name: path::part_name(&steps).unwrap_or_else(|| "(root)".into()),
                     pointer: path::pointer(&steps),
-                    text: s.text,
+                    text: s.text.into_owned(),
                     raw: s.raw,
                     map: Some(s.map),
                 })

@@ -727,3 +727,58 @@ fn ctrl_c_keeps_what_was_done() {
     );
     assert!(reg.requests_for(&format!("/{NAME}/-/")) - before < 12);
 }
+
+#[test]
+fn a_cached_range_does_not_wait_for_other_machines_claims_it_does_not_need() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("shared.sqlite3");
+    let store = store.to_str().unwrap();
+    let reg = registry();
+    let first = run(
+        tmp.path(),
+        &reg,
+        &["--format", "json", "--versions", "<1.2.1", "--store", store],
+    );
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    // Another "machine" (process) scans the whole history into the same
+    // store, slowly: it holds leases on versions the range above lacks.
+    reg.delay(
+        &format!("/{NAME}/-/"),
+        std::time::Duration::from_millis(1500),
+    );
+    let other = tempfile::tempdir().unwrap();
+    let mut wide = Command::new(BIN)
+        .current_dir(other.path())
+        .env_remove("npm_config_registry")
+        .env("HOME", other.path())
+        .env("XDG_CACHE_HOME", other.path().join("cache"))
+        .args(["history", &format!("npm:{NAME}"), "--platform", "linux-x64"])
+        .args(["--registry", &reg.url, "--retry-delay", "10"])
+        .args(["--downloads", "1", "--store", store, "--format", "json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it holds a claim (its first tarball request is pending).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while reg.requests_for(&format!("/{NAME}/-/agent-1.5.0.tgz")) == 0
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let again = run(
+        tmp.path(),
+        &reg,
+        &["--format", "json", "--versions", "<1.2.1", "--store", store],
+    );
+    let still_running = wide.try_wait().unwrap().is_none();
+    let _ = wide.kill();
+    let _ = wide.wait();
+    let h = json_of(&again);
+    assert_eq!(h["run"]["scanned"], 0, "{}", stderr(&again));
+    assert_eq!(h["run"]["cached"], 3);
+    assert!(
+        still_running,
+        "the cached range waited for the other machine's unrelated claims"
+    );
+}
