@@ -414,7 +414,7 @@ fn attempt<'a>(
         }
         let inner = eng.take_cut();
         let cut = if taint.exhausted && inner.is_none() {
-            Some("query_steps")
+            Some("backward_steps_per_kb")
         } else {
             inner
         };

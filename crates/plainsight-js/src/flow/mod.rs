@@ -26,9 +26,11 @@
 //!   data a code point or a repetition count is computed from.
 //! - **Backward** ([`taint`]): each decision whose alternatives the text
 //!   engine judges imperceptible is traced back to environment reads
-//!   ([`crate::env`]), through data *and* control dependence, with one summary
-//!   per function (which parameters and which environment reads reach its
-//!   return value) computed once and reused at every call site.
+//!   ([`crate::env`]), through data *and* control dependence, over one
+//!   value-dependence graph per program built once and shared by every
+//!   decision; function summaries (which parameters and which environment
+//!   reads reach a return value) are facts of that graph, so each is
+//!   computed once and applied per call site.
 //!
 //! Every walk is iterative or depth-bounded and runs within a per-site budget;
 //! a site whose budget ran out is counted and makes its unit `partial` with a
@@ -67,10 +69,9 @@ pub struct FlowLimits {
     pub walk_steps: u32,
     /// Steps of one call-graph walk (the callers of one function).
     pub callee_steps: u32,
-    /// Steps of one backward search from a decision to environment reads.
-    pub query_steps: u32,
-    /// Steps of one function summary.
-    pub summary_steps: u32,
+    /// Steps of the program's backward value-dependence graph (built once,
+    /// shared by every decision), per KiB of its source.
+    pub backward_steps_per_kb: u32,
     /// Read references of one binding followed.
     pub max_refs: usize,
     /// Call sites a return is followed to when its call is unknown.
@@ -79,8 +80,6 @@ pub struct FlowLimits {
     pub max_writers: usize,
     /// Nested call-graph walks (callers of callers of …).
     pub max_callee_nesting: u32,
-    /// Nested function summaries computed at once.
-    pub max_summary_nesting: u32,
     /// The program's shared pool of steps, per KiB of its source: every
     /// site gets an equal share of what is left, in rounds whose step
     /// limits (and `max_writers`) grow fourfold, until every site is
@@ -94,13 +93,11 @@ impl Default for FlowLimits {
             near_steps: 400,
             walk_steps: 4000,
             callee_steps: 1500,
-            query_steps: 6000,
-            summary_steps: 3000,
+            backward_steps_per_kb: 400,
             max_refs: 100_000,
             max_callers: 100_000,
             max_writers: 8,
             max_callee_nesting: 4,
-            max_summary_nesting: 12,
             pool_steps_per_kb: 400,
         }
     }
@@ -112,13 +109,11 @@ impl FlowLimits {
         "near_steps",
         "walk_steps",
         "callee_steps",
-        "query_steps",
-        "summary_steps",
+        "backward_steps_per_kb",
         "max_refs",
         "max_callers",
         "max_writers",
         "max_callee_nesting",
-        "max_summary_nesting",
         "pool_steps_per_kb",
     ];
 
@@ -129,13 +124,11 @@ impl FlowLimits {
             "near_steps" => self.near_steps = value,
             "walk_steps" => self.walk_steps = value,
             "callee_steps" => self.callee_steps = value,
-            "query_steps" => self.query_steps = value,
-            "summary_steps" => self.summary_steps = value,
+            "backward_steps_per_kb" => self.backward_steps_per_kb = value,
             "max_refs" => self.max_refs = value as usize,
             "max_callers" => self.max_callers = value as usize,
             "max_writers" => self.max_writers = value as usize,
             "max_callee_nesting" => self.max_callee_nesting = value,
-            "max_summary_nesting" => self.max_summary_nesting = value,
             "pool_steps_per_kb" => self.pool_steps_per_kb = value,
             _ => return false,
         }

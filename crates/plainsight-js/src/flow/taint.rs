@@ -1,28 +1,54 @@
 //! Backward: which environment reads can a decision depend on?
 //!
-//! A breadth-first search over *value dependencies*, from an expression back
-//! to [`crate::env::env_read`]s. Data dependence (operands, arguments,
-//! receivers, initialisers and assignments, fields, imports) and control
-//! dependence (a variable written or a function returning under an `if`, a
-//! `switch`, an early return or a loop over some collection depends on the
-//! tests deciding that) are both followed.
+//! One **value-dependence graph per program**, built once and shared by
+//! every decision, instead of one search per decision. Nodes are the values
+//! the analysis distinguishes ([`Val`]: expressions, with the field read
+//! from them; bindings; call results; function returns; parameters;
+//! control dependence of a node; fields of a class or object literal;
+//! exports; writes of a property joined by name); an edge goes from a value
+//! to a value it depends on, tagged with the [`StepKind`] shown in a path,
+//! whether it is a join by name (unproven) and whether it passes a
+//! comparison. Data dependence (operands, arguments, receivers, initialisers
+//! and assignments, fields, imports) and control dependence (a variable
+//! written or a function returning under an `if`, a `switch`, an early
+//! return or a loop over some collection depends on the tests deciding
+//! that) are both edges.
 //!
-//! **Summaries.** A call is not followed into its callee's body each time:
-//! the callee's [`Summary`] — the environment reads and the parameters its
-//! return value depends on — is computed once (a nested search in which the
-//! callee's own parameters are terminal) and applied at the call: reads are
-//! taken as they are, and the arguments at the parameters the return depends
-//! on are searched in place. So `pick(flag)` called with tainted and untainted
-//! flags is tainted only where the flag is. A parameter reached without a
-//! call in hand (a query started inside a function) uses the call frames the
-//! forward walk recorded, else every call site the callee walk finds.
+//! The graph is built on demand, backward from the decisions asked about,
+//! each node expanded once for the whole program; only nodes within
+//! [`MAX_PATH`] steps (and one join by name) of some decision are expanded.
+//! **Facts** then flow the other way, from each [`env_read`] (and each
+//! parameter) to everything that depends on it, in order of distance, once:
+//! a node keeps at most [`MAX_READS`] reads, each with the flags of the best
+//! path per kind (proven or not, compared or not) and a predecessor, so the
+//! path from a decision back to a read is read off the graph.
+//!
+//! **Function summaries are facts too.** A parameter is a source of its own
+//! fact; a call's result depends on the callee's return node through an
+//! *enter* edge that consumes the callee's parameter facts: parameter `i`
+//! reaching the return turns on the edge from that call to its argument `i`
+//! only. So `pick(flag)` called with tainted and untainted flags is tainted
+//! only where the flag is, recursion is a cycle of the fixpoint, and no
+//! summary is ever computed twice or nested. A parameter fact that reaches
+//! a decision is resolved when the decision is asked about: through the call
+//! frames the forward walk recorded, else through every call site of the
+//! function (an *up* node, whose own parameter facts go up in turn).
 //!
 //! Hops that are not proven — a property joined by name because its owner is
 //! unknown, a call to something we cannot see — mark the reads found through
 //! them as unproven; the analyzer lowers the confidence of such findings.
+//!
+//! **Cost.** Every node is expanded once and every fact improves a node at
+//! most [`MAX_PATH`] times per kind, so the whole graph costs a bounded
+//! multiple of the part of the program within reach of the decisions, no
+//! matter how many decisions there are. Its work is charged to its own
+//! budget, `backward_steps_per_kb` per KiB of the program (not to a site's
+//! share: the graph is shared, so decoy sites cannot starve it, nor it
+//! them); a node it could not expand is a cut that every decision depending
+//! on it reports.
 
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
-use std::rc::Rc;
+use std::collections::VecDeque;
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
@@ -37,12 +63,12 @@ use super::walk::{Engine, Frame, Test, imported, module_object, this_owner};
 use super::{FnRef, UnitId, control_deps};
 use crate::env::{EnvRead, env_read, env_read_field};
 
-/// Reads collected per query.
+/// Reads kept per node (and per query).
 const MAX_READS: usize = 8;
+/// Parameter facts kept per node (more: the node is opaque).
+const MAX_PARAMS: usize = 32;
 /// Longest backward path (steps) from a decision to a read.
 const MAX_PATH: u16 = 24;
-/// Joins by property name on one path.
-const MAX_JOINS: u8 = 1;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum StepKind<'a> {
@@ -93,26 +119,12 @@ pub(crate) struct Taint<'a> {
     pub exhausted: bool,
 }
 
-/// What a function's return value depends on.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Summary<'a> {
-    pub reads: Vec<Found<'a>>,
-    /// Bit i: parameter i (bit 63: a rest parameter or `arguments`).
-    pub params: u64,
-    pub opaque: bool,
-    pub exhausted: bool,
-    /// The limit that cut this summary's search, if any.
-    pub cut: Option<&'static str>,
-    /// The round scale it was computed at (a cut summary is computed again
-    /// in a later round with larger limits).
-    pub scale: u32,
-}
-
 #[derive(Clone, Copy)]
 enum Val<'a> {
     Expr(UnitId, &'a Expression<'a>, Option<&'a str>),
     Sym(UnitId, SymbolId, Option<&'a str>),
-    /// A call of a known function: apply its summary.
+    /// A call of a known function: its return, the arguments at the
+    /// parameters the return depends on.
     Call(
         UnitId,
         &'a CallExpression<'a>,
@@ -121,8 +133,12 @@ enum Val<'a> {
         FnRef<'a>,
         usize,
     ),
-    /// Parameter `idx` of a function, from its call sites.
+    /// Parameter `idx` of a function: the source of a parameter fact.
     Param(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
+    /// Parameter `idx` of a function, from every call site (no call in hand).
+    Up(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
+    /// What a function returns (its return values and the tests deciding them).
+    Ret(UnitId, NodeId, FnRef<'a>),
     /// The tests deciding whether a node runs.
     Ctrl(UnitId, NodeId),
     /// `this.k` of a class or object literal.
@@ -132,333 +148,397 @@ enum Val<'a> {
     Name(UnitId, &'a str),
 }
 
-struct Item<'a> {
-    val: Val<'a>,
-    parent: u32,
+type Key = (u8, UnitId, usize, usize);
+
+fn key(val: &Val<'_>) -> Key {
+    let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
+    match *val {
+        Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as usize, field(f)),
+        Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
+        Val::Call(u, c, _, fid, _, _) => (2, u, std::ptr::from_ref(c) as usize, fid.index()),
+        Val::Param(u, fid, _, i, f) => (3, u, fid.index(), i ^ (field(f) << 8)),
+        Val::Ctrl(u, n) => (4, u, n.index(), 0),
+        Val::Owner(u, o, k, f) => (5, u, o.index(), field(Some(k)) ^ (field(f) << 20)),
+        Val::Export(m, n, f) => (6, m, field(n), field(f)),
+        Val::Name(u, k) => (7, u, field(Some(k)), 0),
+        Val::Ret(u, fid, _) => (8, u, fid.index(), 0),
+        Val::Up(u, fid, _, i, f) => (9, u, fid.index(), i ^ (field(f) << 8)),
+    }
+}
+
+/// What flows from a source to the values depending on it.
+#[derive(Clone)]
+enum Fact<'a> {
+    Read(UnitId, EnvRead),
+    /// Parameter `idx` (63: a rest parameter or `arguments`) of function `fid`.
+    Param(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
+}
+
+/// How facts cross an edge.
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    Plain,
+    /// Into a function's return: its own parameter facts do not cross; at a
+    /// call (`Some`) each turns on the edge to the argument it stands for.
+    Enter {
+        unit: UnitId,
+        fid: NodeId,
+        call: Option<(UnitId, &'a CallExpression<'a>, usize)>,
+    },
+    /// From an `Up` node to an argument at a call site: parameter facts of
+    /// the caller go up to the caller's call sites in turn.
+    Up,
+}
+
+struct Edge<'a> {
+    from: u32,
+    to: u32,
     step: Option<Step<'a>>,
-    unproven: bool,
-    /// The value passed a comparison or test on the way (a decision, not a copy).
-    compared: bool,
-    /// Steps from the start, and joins by name among them.
-    depth: u16,
-    joins: u8,
-    /// Call frames still applicable (a prefix of the query's frames).
-    frames: u8,
+    byname: bool,
+    cmp: bool,
+    weight: u16,
+    via: Via<'a>,
 }
 
-/// One backward search.
-struct Search<'e, 'p, 'c, 'a> {
-    eng: &'e Engine<'p, 'c, 'a>,
-    items: Vec<Item<'a>>,
-    seen: HashSet<(u8, UnitId, usize, usize)>,
-    queue: std::collections::VecDeque<u32>,
-    budget: u32,
-    frames: Vec<Frame>,
-    /// The next items added are behind a comparison.
-    cmp_next: bool,
-    /// Constants compared (and whether a digest was taken) at an item: the
-    /// trigger of reads found beyond it.
-    notes: FxHashMap<u32, (Vec<String>, bool)>,
-    /// Summarising this function: its parameters are terminal.
-    summarising: Option<(UnitId, NodeId)>,
-    out: Summary<'a>,
+/// A fact known at a node, per kind of path (bit 0: unproven, bit 1: compared).
+#[derive(Clone, Copy)]
+struct Entry {
+    fact: u32,
+    kind: u8,
+    dist: u16,
+    /// The edge it came over and the entry at that edge's target
+    /// (`u32::MAX`: the node is the fact's source).
+    edge: u32,
+    prev: u32,
 }
 
-impl<'a> Engine<'_, '_, 'a> {
-    /// The environment reads a decision depends on.
-    pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
-        let mut s = Search::new(self, self.limits().query_steps, frames.to_vec(), None);
-        match *test {
-            Test::Control(c) => s.seed(Val::Expr(u, c.expr(), None)),
-            Test::Key(e) | Test::Data(e) => s.seed(Val::Expr(u, e, None)),
-            Test::Controls(at) => s.seed(Val::Ctrl(u, at)),
-            Test::Predicate(f) => {
-                for r in f.returns() {
-                    s.seed(Val::Expr(u, r, None));
+const OPAQUE: u8 = 1;
+const CUT: u8 = 2;
+const UNEXPLORED: u16 = u16::MAX;
+
+struct Node<'a> {
+    val: Val<'a>,
+    expanded: bool,
+    /// Fewest steps from a decision asked about, without / with a join by name.
+    lab: [u16; 2],
+    out: Vec<u32>,
+    inn: Vec<u32>,
+    flags: u8,
+    cut: Option<&'static str>,
+    /// Constants compared (and whether a digest was taken) here.
+    notes: Option<Box<(Vec<String>, bool)>>,
+    entries: Vec<Entry>,
+}
+
+/// The program's value-dependence graph (see the module documentation).
+#[derive(Default)]
+pub(crate) struct Graph<'a> {
+    nodes: Vec<Node<'a>>,
+    index: FxHashMap<Key, u32>,
+    edges: Vec<Edge<'a>>,
+    linked: HashSet<(u32, u32)>,
+    facts: Vec<Fact<'a>>,
+    fact_index: FxHashMap<(u8, UnitId, usize, usize), u32>,
+    explore: VecDeque<u32>,
+    /// Entries to push over an edge, by the distance they arrive at.
+    buckets: Vec<VecDeque<(u32, u32)>>,
+    flag_queue: Vec<u32>,
+    budget: Option<u64>,
+    /// Steps spent in all.
+    pub spent: u64,
+}
+
+impl<'a> Graph<'a> {
+    fn node(&mut self, val: Val<'a>) -> u32 {
+        let k = key(&val);
+        if let Some(&i) = self.index.get(&k) {
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            val,
+            expanded: false,
+            lab: [UNEXPLORED; 2],
+            out: Vec::new(),
+            inn: Vec::new(),
+            flags: 0,
+            cut: None,
+            notes: None,
+            entries: Vec::new(),
+        });
+        self.index.insert(k, i);
+        i
+    }
+
+    fn charge(&mut self, n: u64) -> bool {
+        let b = self.budget.unwrap_or(u64::MAX);
+        if b < n {
+            self.budget = Some(0);
+            return false;
+        }
+        self.budget = Some(b - n);
+        self.spent += n;
+        true
+    }
+
+    /// A decision (or a value standing for one) asked about: explored from here.
+    fn root(&mut self, val: Val<'a>) -> u32 {
+        let i = self.node(val);
+        if self.nodes[i as usize].lab[0] != 0 {
+            self.nodes[i as usize].lab[0] = 0;
+            self.explore.push_back(i);
+        }
+        i
+    }
+
+    fn set_flags(&mut self, i: u32, flags: u8, cut: Option<&'static str>) {
+        let n = &mut self.nodes[i as usize];
+        if n.flags & flags == flags {
+            return;
+        }
+        n.flags |= flags;
+        if n.cut.is_none() {
+            n.cut = cut;
+        }
+        self.flag_queue.push(i);
+        while let Some(j) = self.flag_queue.pop() {
+            let (f, c) = (self.nodes[j as usize].flags, self.nodes[j as usize].cut);
+            for k in 0..self.nodes[j as usize].inn.len() {
+                let e = self.nodes[j as usize].inn[k];
+                let from = self.edges[e as usize].from;
+                let p = &mut self.nodes[from as usize];
+                if p.flags & f != f {
+                    p.flags |= f;
+                    if p.cut.is_none() {
+                        p.cut = c;
+                    }
+                    self.flag_queue.push(from);
                 }
             }
         }
-        s.run();
-        Taint {
-            reads: s.out.reads,
-            opaque: s.out.opaque,
-            exhausted: s.out.exhausted,
-        }
     }
 
-    /// The summary of function `f` (node `fid` of unit `u`), memoised.
-    pub(crate) fn summary(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Summary<'a>> {
-        if let Some(s) = self.summaries.borrow().get(&(u, fid))
-            && (s.cut.is_none() || s.scale >= self.scale())
-        {
-            if let Some(c) = s.cut {
-                self.note_cut(c);
-            }
-            return s.clone();
-        }
-        if self.summary_nesting.get() >= self.limits().max_summary_nesting {
-            self.note_cut("max_summary_nesting");
-            return Rc::new(Summary {
-                opaque: true,
-                ..Summary::default()
-            });
-        }
-        // Recursion sees an empty summary while this one is computed.
-        self.summaries
-            .borrow_mut()
-            .insert((u, fid), Rc::new(Summary::default()));
-        self.summary_nesting.set(self.summary_nesting.get() + 1);
-        let outer = self.take_cut();
-        let mut s = Search::new(
-            self,
-            self.limits().summary_steps,
-            Vec::new(),
-            Some((u, fid)),
-        );
-        for r in f.returns() {
-            s.seed(Val::Expr(u, r, None));
-            // Which return is taken depends on the tests around it.
-            s.seed(Val::Ctrl(u, super::nid(r)));
-        }
-        s.run();
-        self.summary_nesting.set(self.summary_nesting.get() - 1);
-        let inner = self.take_cut();
-        s.out.cut = if s.out.exhausted && inner.is_none() {
-            Some("summary_steps")
-        } else {
-            inner
-        };
-        s.out.scale = self.scale();
-        if let Some(c) = outer {
-            self.note_cut(c);
-        }
-        if let Some(c) = s.out.cut {
-            self.note_cut(c);
-        }
-        let out = Rc::new(s.out);
-        self.summaries.borrow_mut().insert((u, fid), out.clone());
-        out
-    }
-}
-
-impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
-    fn new(
-        eng: &'e Engine<'p, 'c, 'a>,
-        budget: u32,
-        frames: Vec<Frame>,
-        summarising: Option<(UnitId, NodeId)>,
-    ) -> Self {
-        Search {
-            eng,
-            items: Vec::new(),
-            seen: HashSet::default(),
-            notes: FxHashMap::default(),
-            queue: std::collections::VecDeque::new(),
-            budget,
-            frames,
-            cmp_next: false,
-            summarising,
-            out: Summary::default(),
-        }
-    }
-
-    fn seed(&mut self, val: Val<'a>) {
-        let f = self.frames.len() as u8;
-        self.add(val, u32::MAX, None, false, f);
-    }
-
-    fn key(val: &Val<'a>) -> (u8, UnitId, usize, usize) {
+    fn fact(&mut self, f: Fact<'a>) -> u32 {
         let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
-        match *val {
-            Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as usize, field(f)),
-            Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
-            Val::Call(u, c, _, fid, _, _) => (2, u, std::ptr::from_ref(c) as usize, fid.index()),
-            Val::Param(u, fid, _, i, f) => (3, u, fid.index(), i ^ (field(f) << 8)),
-            Val::Ctrl(u, n) => (4, u, n.index(), 0),
-            Val::Owner(u, o, k, f) => (5, u, o.index(), field(Some(k)) ^ (field(f) << 20)),
-            Val::Export(m, n, f) => (6, m, field(n), field(f)),
-            Val::Name(u, k) => (7, u, field(Some(k)), 0),
+        let k = match &f {
+            Fact::Read(u, r) => (
+                0,
+                *u,
+                r.span.start as usize,
+                (r.span.end as usize) ^ ((super::names::hash_name(&r.what) as usize) << 32),
+            ),
+            Fact::Param(u, fid, _, i, fl) => (1, *u, fid.index(), i ^ (field(*fl) << 8)),
+        };
+        if let Some(&i) = self.fact_index.get(&k) {
+            return i;
         }
+        let i = self.facts.len() as u32;
+        self.facts.push(f);
+        self.fact_index.insert(k, i);
+        i
     }
 
-    fn add(
-        &mut self,
-        val: Val<'a>,
-        parent: u32,
-        step: Option<Step<'a>>,
-        unproven: bool,
-        frames: u8,
-    ) {
-        let (pd, pj) = self
-            .items
-            .get(parent as usize)
-            .map_or((0, 0), |p| (p.depth, p.joins));
-        let depth = pd + u16::from(step.is_some());
-        let joins = pj
-            + u8::from(matches!(
-                step,
-                Some(Step {
-                    kind: StepKind::ByName(_),
-                    ..
-                })
-            ));
-        // Long chains and repeated joins by name connect everything to
-        // everything in a large bundle: a decision is not "chosen by" what
-        // only reaches it that way.
-        if depth > MAX_PATH || joins > MAX_JOINS {
-            self.out.opaque = true;
+    /// Node `i` is the source of fact `f`.
+    fn source(&mut self, i: u32, f: Fact<'a>) {
+        let f = self.fact(f);
+        if self.nodes[i as usize]
+            .entries
+            .iter()
+            .any(|x| x.fact == f && x.kind == 0)
+        {
             return;
         }
-        let compared = self.cmp_next
+        self.insert(i, f, 0, 0, u32::MAX, u32::MAX);
+    }
+
+    fn insert(&mut self, i: u32, fact: u32, kind: u8, dist: u16, edge: u32, prev: u32) {
+        let n = &mut self.nodes[i as usize];
+        let k = n.entries.len() as u32;
+        n.entries.push(Entry {
+            fact,
+            kind,
+            dist,
+            edge,
+            prev,
+        });
+        self.spread(i, k);
+    }
+
+    /// Entry `k` of node `i` is new or nearer: push it to what depends on `i`.
+    fn spread(&mut self, i: u32, k: u32) {
+        let dist = self.nodes[i as usize].entries[k as usize].dist;
+        for x in 0..self.nodes[i as usize].inn.len() {
+            let e = self.nodes[i as usize].inn[x];
+            let d = dist + self.edges[e as usize].weight;
+            self.enqueue(d, e, k);
+        }
+    }
+
+    fn enqueue(&mut self, d: u16, e: u32, k: u32) {
+        let d = usize::from(d.min(MAX_PATH + 1));
+        if self.buckets.len() <= d {
+            self.buckets.resize_with(d + 1, VecDeque::new);
+        }
+        self.buckets[d].push_back((e, k));
+    }
+
+    fn pop(&mut self) -> Option<(u32, u32)> {
+        self.buckets.iter_mut().find_map(VecDeque::pop_front)
+    }
+
+    /// Fact entry `k` of edge `e`'s target crosses to its source.
+    fn relax(&mut self, e: u32, k: u32) -> Option<Activation<'a>> {
+        let (from, to, byname, cmp, weight, via) = {
+            let ed = &self.edges[e as usize];
+            (ed.from, ed.to, ed.byname, ed.cmp, ed.weight, ed.via)
+        };
+        let en = self.nodes[to as usize].entries[k as usize];
+        if let Fact::Param(pu, pfid, pf, idx, field) = self.facts[en.fact as usize] {
+            match via {
+                Via::Enter { unit, fid, call } if unit == pu && fid == pfid => {
+                    return call.map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx));
+                }
+                Via::Up => {
+                    return Some(Activation::Up(
+                        from,
+                        Val::Up(pu, pfid, pf, idx, field),
+                        pf,
+                        idx,
+                        pu,
+                        en.dist + 1,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if en.kind & 1 != 0 && byname {
+            return None; // a second join by name
+        }
+        let kind = en.kind | u8::from(byname) | (u8::from(cmp) << 1);
+        let dist = en.dist + weight;
+        if dist > MAX_PATH {
+            self.set_flags(from, OPAQUE, None);
+            return None;
+        }
+        let is_param = matches!(self.facts[en.fact as usize], Fact::Param(..));
+        let n = &mut self.nodes[from as usize];
+        if let Some(x) = n
+            .entries
+            .iter()
+            .position(|x| x.fact == en.fact && x.kind == kind)
+        {
+            if n.entries[x].dist <= dist {
+                return None;
+            }
+            n.entries[x].dist = dist;
+            n.entries[x].edge = e;
+            n.entries[x].prev = k;
+            self.spread(from, x as u32);
+            return None;
+        }
+        if !n.entries.iter().any(|x| x.fact == en.fact) {
+            let same =
+                |x: &&Entry| matches!(self.facts[x.fact as usize], Fact::Param(..)) == is_param;
+            let mut seen: Vec<u32> = n.entries.iter().filter(same).map(|x| x.fact).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() >= if is_param { MAX_PARAMS } else { MAX_READS } {
+                if is_param {
+                    self.set_flags(from, OPAQUE, None);
+                }
+                return None;
+            }
+        }
+        self.insert(from, en.fact, kind, dist, e, k);
+        None
+    }
+
+    /// The fewest steps to node `to` over edge `e` improved: explore on.
+    fn relabel(&mut self, e: u32) {
+        let ed = &self.edges[e as usize];
+        let (from, to, w, byname) = (ed.from, ed.to, ed.weight, ed.byname);
+        let mut improved = false;
+        for j in 0..2 {
+            let l = self.nodes[from as usize].lab[j];
+            if l == UNEXPLORED {
+                continue;
+            }
+            let j2 = j + usize::from(byname);
+            if j2 > 1 {
+                continue;
+            }
+            let d = l + w;
+            if d > MAX_PATH {
+                self.set_flags(from, OPAQUE, None);
+                continue;
+            }
+            if d < self.nodes[to as usize].lab[j2] {
+                self.nodes[to as usize].lab[j2] = d;
+                improved = true;
+            }
+        }
+        if improved {
+            self.explore.push_back(to);
+        }
+    }
+
+    /// Adds the edge from node `from` to the node of `val`.
+    fn link(
+        &mut self,
+        from: u32,
+        val: Val<'a>,
+        step: Option<Step<'a>>,
+        cmp: bool,
+        via: Via<'a>,
+        weight: Option<u16>,
+    ) {
+        let to = self.node(val);
+        if from == to || !self.linked.insert((from, to)) {
+            return;
+        }
+        let byname = matches!(
+            step,
+            Some(Step {
+                kind: StepKind::ByName(_),
+                ..
+            })
+        );
+        let cmp = cmp
             || matches!(
                 step,
                 Some(Step {
                     kind: StepKind::Condition,
                     ..
                 })
-            )
-            || self.items.get(parent as usize).is_some_and(|p| p.compared);
-        // A node is visited again when reached by a better path: proven
-        // after unproven, carrying the value itself after only through a
-        // comparison (both matter to the verdict).
-        let key = Self::key(&val);
-        let mark = |unproven: bool, compared: bool| {
-            (
-                key.0 | if unproven { 0x80 } else { 0 } | if compared { 0x40 } else { 0 },
-                key.1,
-                key.2,
-                key.3,
-            )
-        };
-        let covered = [(false, false), (false, true), (true, false), (true, true)]
-            .into_iter()
-            .filter(|&(u, c)| u <= unproven && c <= compared)
-            .any(|(u, c)| self.seen.contains(&mark(u, c)));
-        if covered {
-            return;
-        }
-        // Every item a search adds is charged (a visit may add thousands).
-        if !self.eng.charge(1) {
-            self.out.exhausted = true;
-            self.out.opaque = true;
-            return;
-        }
-        self.seen.insert(mark(unproven, compared));
-        let i = self.items.len() as u32;
-        self.items.push(Item {
-            val,
-            parent,
-            step,
-            unproven,
-            compared,
-            depth,
-            joins,
-            frames,
-        });
-        self.queue.push_back(i);
-    }
-
-    /// Follow from item `i` to `val`.
-    fn to(&mut self, i: u32, val: Val<'a>, step: Option<Step<'a>>) {
-        let (unproven, frames) = {
-            let it = &self.items[i as usize];
-            (it.unproven, it.frames)
-        };
-        let unproven = unproven
-            || matches!(
-                step,
-                Some(Step {
-                    kind: StepKind::ByName(_),
-                    ..
-                })
             );
-        self.add(val, i, step, unproven, frames);
-    }
-
-    fn run(&mut self) {
-        while let Some(i) = self.queue.pop_front() {
-            if self.out.reads.len() >= MAX_READS {
-                break;
-            }
-            if self.budget == 0 || !self.eng.charge(1) {
-                self.out.exhausted = true;
-                self.out.opaque = true;
-                break;
-            }
-            self.budget -= 1;
-            self.visit(i);
-        }
-    }
-
-    fn path(&self, mut i: u32) -> Vec<Step<'a>> {
-        let mut out = Vec::new();
-        while (i as usize) < self.items.len() && out.len() < 64 {
-            let it = &self.items[i as usize];
-            if let Some(s) = it.step {
-                out.push(s);
-            }
-            i = it.parent;
-        }
-        out.reverse();
-        out
-    }
-
-    fn found(&mut self, i: u32, u: UnitId, read: EnvRead) {
-        let unproven = self.items[i as usize].unproven;
-        if let Some(k) = self
-            .out
-            .reads
-            .iter()
-            .position(|r| r.unit == u && r.read.span == read.span && r.read.what == read.what)
-        {
-            // A proven path to a read found before through an unproven one wins.
-            if self.out.reads[k].unproven && !unproven {
-                self.out.reads[k].path = self.path(i);
-                self.out.reads[k].unproven = false;
-            }
-            let compared = self.items[i as usize].compared;
-            self.out.reads[k].compared |= compared;
-            self.out.reads[k].data_path |= !compared;
-            return;
-        }
-        let path = self.path(i);
-        let compared = self.items[i as usize].compared;
-        let (with, digest) = self.trigger(i);
-        self.out.reads.push(Found {
-            unit: u,
-            read,
-            path,
-            unproven,
-            compared,
-            data_path: !compared,
-            with,
-            digest,
+        let e = self.edges.len() as u32;
+        self.edges.push(Edge {
+            from,
+            to,
+            step,
+            byname,
+            cmp,
+            weight: weight.unwrap_or(u16::from(step.is_some())),
+            via,
         });
-    }
-
-    /// The comparisons noted on the way from item `i` back to the start.
-    fn trigger(&self, mut i: u32) -> (Vec<String>, bool) {
-        let mut with: Vec<String> = Vec::new();
-        let mut digest = false;
-        for _ in 0..256 {
-            if let Some((v, d)) = self.notes.get(&i) {
-                digest |= *d;
-                for c in v {
-                    if with.len() < 16 && !with.contains(c) {
-                        with.push(c.clone());
-                    }
-                }
-            }
-            let Some(it) = self.items.get(i as usize) else {
-                break;
-            };
-            i = it.parent;
+        self.nodes[from as usize].out.push(e);
+        self.nodes[to as usize].inn.push(e);
+        self.relabel(e);
+        let tf = self.nodes[to as usize].flags;
+        if tf != 0 {
+            let c = self.nodes[to as usize].cut;
+            self.set_flags(from, tf, c);
         }
-        (with, digest)
+        for k in 0..self.nodes[to as usize].entries.len() {
+            let d = self.nodes[to as usize].entries[k].dist + self.edges[e as usize].weight;
+            self.enqueue(d, e, k as u32);
+        }
     }
 
     fn note(&mut self, i: u32, constants: impl IntoIterator<Item = String>, digest: bool) {
-        let e = self.notes.entry(i).or_default();
+        let e = self.nodes[i as usize]
+            .notes
+            .get_or_insert_with(|| Box::new((Vec::new(), false)));
         e.1 |= digest;
         for c in constants {
             if e.0.len() < 16 && !e.0.contains(&c) {
@@ -467,15 +547,439 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         }
     }
 
+    /// The steps from entry `k` of node `i` back to its fact's source, and
+    /// the constants compared on the way.
+    fn path(&self, mut i: u32, mut k: u32) -> (Vec<Step<'a>>, Vec<String>, bool) {
+        let mut steps = Vec::new();
+        let mut with: Vec<String> = Vec::new();
+        let mut digest = false;
+        for _ in 0..=4 * usize::from(MAX_PATH) + 64 {
+            let n = &self.nodes[i as usize];
+            if let Some(notes) = &n.notes {
+                digest |= notes.1;
+                for c in &notes.0 {
+                    if with.len() < 16 && !with.contains(c) {
+                        with.push(c.clone());
+                    }
+                }
+            }
+            let en = n.entries[k as usize];
+            if en.edge == u32::MAX {
+                break;
+            }
+            let ed = &self.edges[en.edge as usize];
+            if let Some(s) = ed.step {
+                steps.push(s);
+            }
+            i = ed.to;
+            k = en.prev;
+        }
+        (steps, with, digest)
+    }
+}
+
+/// What crossing an edge turned on.
+enum Activation<'a> {
+    /// From a call node: the argument at parameter `idx` (63: all).
+    Arg(u32, UnitId, &'a CallExpression<'a>, usize, usize),
+    /// From an up node: the call sites of the function whose parameter the
+    /// argument depends on (with the step's distance).
+    Up(u32, Val<'a>, FnRef<'a>, usize, UnitId, u16),
+}
+
+/// A query's result before it is turned into [`Found`]s.
+struct Hit<'a> {
+    fact: u32,
+    path: Vec<Step<'a>>,
+    with: Vec<String>,
+    digest: bool,
+    unproven: bool,
+    compared: bool,
+    data_path: bool,
+}
+
+impl<'a> Engine<'_, '_, 'a> {
+    /// The environment reads a decision depends on.
+    pub(crate) fn taint(&self, u: UnitId, test: &Test<'a>, frames: &[Frame]) -> Taint<'a> {
+        let mut g = self.backward.borrow_mut();
+        if g.budget.is_none() {
+            let bytes: u64 = self.prog.units.iter().map(|c| c.source.len() as u64).sum();
+            g.budget = Some(
+                u64::from(self.base.backward_steps_per_kb).saturating_mul(bytes.div_ceil(1024)),
+            );
+        }
+        let mut seeds = Vec::new();
+        match *test {
+            Test::Control(c) => seeds.push(Val::Expr(u, c.expr(), None)),
+            Test::Key(e) | Test::Data(e) => seeds.push(Val::Expr(u, e, None)),
+            Test::Controls(at) => seeds.push(Val::Ctrl(u, at)),
+            Test::Predicate(f) => {
+                for r in f.returns() {
+                    seeds.push(Val::Expr(u, r, None));
+                }
+            }
+        }
+        let roots: Vec<u32> = seeds.into_iter().map(|v| g.root(v)).collect();
+        let mut x = Expand {
+            eng: self,
+            g: &mut g,
+            cmp_next: false,
+        };
+        x.run();
+        let mut out = Taint::default();
+        let mut hits: Vec<Hit<'a>> = Vec::new();
+        for r in roots {
+            x.collect(r, frames, frames.len(), 0, &mut hits, &mut out);
+        }
+        let g = &*x.g;
+        // Nearest first, proven before unproven.
+        hits.sort_by_key(|h| (h.unproven, h.path.len()));
+        for h in hits {
+            let Fact::Read(ru, read) = &g.facts[h.fact as usize] else {
+                continue;
+            };
+            if let Some(f) = out
+                .reads
+                .iter_mut()
+                .find(|f| f.unit == *ru && f.read.span == read.span && f.read.what == read.what)
+            {
+                f.compared |= h.compared;
+                f.data_path |= h.data_path;
+                continue;
+            }
+            if out.reads.len() >= MAX_READS {
+                continue;
+            }
+            out.reads.push(Found {
+                unit: *ru,
+                read: read.clone(),
+                path: h.path,
+                unproven: h.unproven,
+                compared: h.compared,
+                data_path: h.data_path,
+                with: h.with,
+                digest: h.digest,
+            });
+        }
+        out
+    }
+}
+
+struct Expand<'e, 'p, 'c, 'a, 'g> {
+    eng: &'e Engine<'p, 'c, 'a>,
+    g: &'g mut Graph<'a>,
+    /// The next edges added pass a comparison.
+    cmp_next: bool,
+}
+
+impl<'a> Expand<'_, '_, '_, 'a, '_> {
+    /// Explores and propagates until nothing changes.
+    fn run(&mut self) {
+        loop {
+            if let Some(i) = self.g.explore.pop_front() {
+                if self.g.nodes[i as usize].expanded {
+                    for x in 0..self.g.nodes[i as usize].out.len() {
+                        let e = self.g.nodes[i as usize].out[x];
+                        self.g.relabel(e);
+                    }
+                } else if self.g.charge(1) {
+                    self.g.nodes[i as usize].expanded = true;
+                    self.visit(i);
+                } else {
+                    // Left unexpanded: everything depending on it is cut.
+                    self.g.nodes[i as usize].expanded = true;
+                    self.g.set_flags(i, CUT | OPAQUE, Some("backward_steps"));
+                    self.eng.note_cut("backward_steps");
+                }
+                continue;
+            }
+            let Some((e, k)) = self.g.pop() else { break };
+            match self.g.relax(e, k) {
+                None => {}
+                Some(Activation::Arg(from, cu, c, first, idx)) => {
+                    let args: Vec<&'a Expression<'a>> = if idx == 63 {
+                        c.arguments
+                            .iter()
+                            .filter_map(Argument::as_expression)
+                            .collect()
+                    } else {
+                        c.arguments
+                            .get(idx + first)
+                            .and_then(Argument::as_expression)
+                            .into_iter()
+                            .collect()
+                    };
+                    for a in args {
+                        let step = Step {
+                            unit: cu,
+                            kind: StepKind::Arg,
+                            span: a.span(),
+                        };
+                        self.g.link(
+                            from,
+                            Val::Expr(cu, a, None),
+                            Some(step),
+                            false,
+                            Via::Plain,
+                            None,
+                        );
+                    }
+                }
+                Some(Activation::Up(from, val, f, idx, pu, w)) => {
+                    let (name, span) = param_name(f, idx);
+                    let step = Step {
+                        unit: pu,
+                        kind: StepKind::Param(name),
+                        span,
+                    };
+                    self.g
+                        .link(from, val, Some(step), false, Via::Plain, Some(w));
+                }
+            }
+        }
+    }
+
+    /// The facts at node `i` as hits; parameter facts resolved through the
+    /// frames `frames[..nframes]`, else through every call site.
+    fn collect(
+        &mut self,
+        i: u32,
+        frames: &[Frame],
+        nframes: usize,
+        depth: usize,
+        hits: &mut Vec<Hit<'a>>,
+        out: &mut Taint<'a>,
+    ) {
+        let n = &self.g.nodes[i as usize];
+        out.opaque |= n.flags & OPAQUE != 0;
+        if n.flags & CUT != 0 {
+            self.eng.note_cut(n.cut.unwrap_or("backward_steps"));
+        }
+        let entries = n.entries.clone();
+        // Per fact, its best path (proven first, then nearest) and the kinds seen.
+        let mut best: Vec<(u32, u32)> = Vec::new();
+        for (k, en) in entries.iter().enumerate() {
+            match best.iter_mut().find(|(f, _)| *f == en.fact) {
+                Some((_, b)) => {
+                    let bb = entries[*b as usize];
+                    if (en.kind & 1, en.dist) < (bb.kind & 1, bb.dist) {
+                        *b = k as u32;
+                    }
+                }
+                None => best.push((en.fact, k as u32)),
+            }
+        }
+        for (fact, k) in best {
+            let en = entries[k as usize];
+            let kinds = entries.iter().filter(|x| x.fact == fact).map(|x| x.kind);
+            let (compared, data_path) = kinds.fold((false, false), |(c, d), kd| {
+                (c || kd & 2 != 0, d || kd & 2 == 0)
+            });
+            let (path, with, digest) = self.g.path(i, k);
+            let hit = Hit {
+                fact,
+                path,
+                with,
+                digest,
+                unproven: en.kind & 1 != 0,
+                compared,
+                data_path,
+            };
+            match self.g.facts[fact as usize] {
+                Fact::Read(..) => hits.push(hit),
+                Fact::Param(pu, fid, f, idx, field) => {
+                    if depth > 8 {
+                        out.opaque = true;
+                        continue;
+                    }
+                    let mut sub = Vec::new();
+                    self.resolve(
+                        pu, fid, f, idx, field, frames, nframes, depth, &mut sub, out,
+                    );
+                    for s in sub {
+                        let mut path = hit.path.clone();
+                        path.extend(s.path);
+                        let mut with = hit.with.clone();
+                        for c in s.with {
+                            if with.len() < 16 && !with.contains(&c) {
+                                with.push(c);
+                            }
+                        }
+                        hits.push(Hit {
+                            fact: s.fact,
+                            path,
+                            with,
+                            digest: hit.digest || s.digest,
+                            unproven: hit.unproven || s.unproven,
+                            compared: hit.compared || s.compared,
+                            data_path: hit.data_path && s.data_path,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A parameter reached from a decision: the argument at the call the
+    /// forward walk came through, else the arguments at every call site.
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        &mut self,
+        u: UnitId,
+        fid: NodeId,
+        f: FnRef<'a>,
+        idx: usize,
+        field: Option<&'a str>,
+        frames: &[Frame],
+        nframes: usize,
+        depth: usize,
+        hits: &mut Vec<Hit<'a>>,
+        out: &mut Taint<'a>,
+    ) {
+        let prog = self.eng.prog;
+        if let Some(j) = frames[..nframes.min(frames.len())]
+            .iter()
+            .rposition(|fr| fr.func == fid && fr.unit == u)
+        {
+            let fr = frames[j];
+            let ctx = prog.ctx(fr.unit);
+            let nodes = ctx.semantic.nodes();
+            let (args, recv): (
+                Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
+                Option<&'a Expression<'a>>,
+            ) = match nodes.kind(fr.call) {
+                AstKind::CallExpression(c) => (
+                    Some(&c.arguments),
+                    c.callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .map(oxc_ast::ast::MemberExpression::object),
+                ),
+                AstKind::NewExpression(n) => (Some(&n.arguments), None),
+                _ => (None, None),
+            };
+            let (val, kind, span) = if fr.kind == super::walk::FrameKind::User {
+                let Some(a) = args
+                    .and_then(|a| a.get(idx))
+                    .and_then(Argument::as_expression)
+                else {
+                    return;
+                };
+                (Val::Expr(fr.unit, a, field), StepKind::Arg, a.span())
+            } else if let Some(r) = recv {
+                (Val::Expr(fr.unit, r, None), StepKind::Callback, r.span())
+            } else {
+                return;
+            };
+            let r = self.g.root(val);
+            self.run();
+            let mut sub = Vec::new();
+            self.collect(r, frames, j, depth + 1, &mut sub, out);
+            let step = Step {
+                unit: fr.unit,
+                kind,
+                span,
+            };
+            for mut s in sub {
+                s.path.insert(0, step);
+                hits.push(s);
+            }
+            return;
+        }
+        let r = self.g.root(Val::Up(u, fid, f, idx, field));
+        self.run();
+        self.collect(r, frames, 0, depth + 1, hits, out);
+    }
+}
+
+/// The name and place of parameter `idx` of `f` (for a path).
+fn param_name(f: FnRef<'_>, idx: usize) -> (&str, Span) {
+    let params = f.params();
+    match params.items.get(idx) {
+        Some(p) => match &p.pattern {
+            BindingPattern::BindingIdentifier(b) => (b.name.as_str(), p.span),
+            _ => ("", p.span),
+        },
+        None => ("", params.span),
+    }
+}
+
+impl<'a> Expand<'_, '_, '_, 'a, '_> {
+    fn to(&mut self, i: u32, val: Val<'a>, step: Option<Step<'a>>) {
+        self.g.link(i, val, step, self.cmp_next, Via::Plain, None);
+    }
+
+    fn found(&mut self, i: u32, u: UnitId, read: EnvRead) {
+        self.g.source(i, Fact::Read(u, read));
+    }
+
+    fn note(&mut self, i: u32, constants: impl IntoIterator<Item = String>, digest: bool) {
+        self.g.note(i, constants, digest);
+    }
+
+    fn opaque(&mut self, i: u32) {
+        self.g.set_flags(i, OPAQUE, None);
+    }
+
+    fn cut(&mut self, i: u32, limit: &'static str) {
+        self.g.set_flags(i, CUT | OPAQUE, Some(limit));
+        self.eng.note_cut(limit);
+    }
+
+    /// A function's results, used as a value (its parameters are not ours).
+    fn results(&mut self, i: u32, u: UnitId, f: FnRef<'a>, kind: StepKind<'a>) {
+        let step = Step {
+            unit: u,
+            kind,
+            span: f.span(),
+        };
+        self.g.link(
+            i,
+            Val::Ret(u, f.node_id(), f),
+            Some(step),
+            self.cmp_next,
+            Via::Enter {
+                unit: u,
+                fid: f.node_id(),
+                call: None,
+            },
+            None,
+        );
+    }
+
+    /// An argument at a call site, for a parameter reached without a call in hand.
+    fn to_up(&mut self, i: u32, val: Val<'a>, step: Option<Step<'a>>) {
+        self.g.link(i, val, step, false, Via::Up, None);
+    }
+
     fn visit(&mut self, i: u32) {
-        let val = self.items[i as usize].val;
+        let val = self.g.nodes[i as usize].val;
         match val {
             Val::Expr(u, e, field) => self.expr(i, u, e, field),
             Val::Sym(u, sym, field) => self.sym(i, u, sym, field),
             Val::Call(u, call, fu, fid, f, first) => {
-                self.call_summary(i, u, call, fu, fid, f, first);
+                self.g.link(
+                    i,
+                    Val::Ret(fu, fid, f),
+                    None,
+                    false,
+                    Via::Enter {
+                        unit: fu,
+                        fid,
+                        call: Some((u, call, first)),
+                    },
+                    None,
+                );
             }
-            Val::Param(u, fid, f, idx, fl) => self.param(i, u, fid, f, idx, fl),
+            Val::Param(u, fid, f, idx, fl) => self.g.source(i, Fact::Param(u, fid, f, idx, fl)),
+            Val::Up(u, fid, f, idx, fl) => self.up(i, u, fid, f, idx, fl),
+            Val::Ret(u, _, f) => {
+                for r in f.returns() {
+                    self.to(i, Val::Expr(u, r, None), None);
+                    // Which return is taken depends on the tests around it.
+                    self.to(i, Val::Ctrl(u, super::nid(r)), None);
+                }
+            }
             Val::Ctrl(u, node) => {
                 let ctx = self.eng.prog.ctx(u);
                 for c in control_deps(ctx, node) {
@@ -494,12 +998,10 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             Val::Owner(u, owner, k, f) => self.owner(i, u, owner, k, f),
             Val::Export(m, name, field) => self.export(i, m, name, field),
             Val::Name(u, k) => {
-                let vals = self.eng.prog.names[u as usize].values(k, self.eng.limits().max_writers);
-                if vals.is_none() {
-                    self.out.opaque = true;
-                    self.eng.note_cut("max_writers");
-                }
+                // Every writer, once for the whole program (the node is shared).
+                let vals = self.eng.prog.names[u as usize].values(k, usize::MAX);
                 if let Some(vals) = vals {
+                    self.g.charge(vals.len() as u64 / 16);
                     for v in vals {
                         self.to(
                             i,
@@ -569,7 +1071,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                         | "TextEncoder"
                         | "TextDecoder"
                 ) {
-                    self.out.opaque = true;
+                    self.opaque(i);
                 }
             }
             Expression::StaticMemberExpression(m) => {
@@ -794,8 +1296,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             }
             Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
                 if let Some(f) = FnRef::from_expr(e) {
-                    let sm = self.eng.summary(u, f.node_id(), f);
-                    self.apply_reads(i, &sm, u, f.span(), StepKind::Return);
+                    self.results(i, u, f, StepKind::Return);
                 }
             }
             Expression::ImportExpression(im) => {
@@ -954,7 +1455,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         } else if let Expression::Identifier(id) = c.callee.without_parentheses() {
             if prog.symbol_of(u, id).is_none() {
                 if !is_pure_global(id.name.as_str()) {
-                    self.out.opaque = true;
+                    self.opaque(i);
                 }
             } else {
                 // Calling a function held in a variable or parameter
@@ -971,122 +1472,12 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 continue;
             };
             if let Some(f) = FnRef::from_expr(x) {
-                let s = self.eng.summary(u, f.node_id(), f);
-                self.apply_reads(i, &s, u, f.span(), StepKind::Callback);
+                self.results(i, u, f, StepKind::Callback);
                 continue;
             }
             self.to(i, Val::Expr(u, x, None), step(StepKind::Arg, x.span()));
         }
         self.cmp_next = false;
-    }
-
-    fn apply_reads(
-        &mut self,
-        i: u32,
-        s: &Summary<'a>,
-        fu: UnitId,
-        fspan: Span,
-        kind: StepKind<'a>,
-    ) {
-        let prefix = {
-            let mut p = self.path(i);
-            if !matches!(p.last(), Some(last) if last.unit == fu && last.span == fspan) {
-                p.push(Step {
-                    unit: fu,
-                    kind,
-                    span: fspan,
-                });
-            }
-            p
-        };
-        let unproven = self.items[i as usize].unproven;
-        let here = self.trigger(i);
-        for r in &s.reads {
-            if self.out.reads.len() >= MAX_READS {
-                break;
-            }
-            if self
-                .out
-                .reads
-                .iter()
-                .any(|x| x.read.span == r.read.span && x.unit == r.unit)
-            {
-                continue;
-            }
-            let mut path = prefix.clone();
-            path.extend(r.path.iter().copied());
-            self.out.reads.push(Found {
-                unit: r.unit,
-                read: r.read.clone(),
-                path,
-                unproven: unproven || r.unproven,
-                compared: r.compared || self.items[i as usize].compared,
-                data_path: r.data_path && !self.items[i as usize].compared,
-                with: {
-                    let mut w = r.with.clone();
-                    for c in &here.0 {
-                        if w.len() < 16 && !w.contains(c) {
-                            w.push(c.clone());
-                        }
-                    }
-                    w
-                },
-                digest: r.digest || here.1,
-            });
-        }
-        self.out.opaque |= s.opaque;
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn call_summary(
-        &mut self,
-        i: u32,
-        u: UnitId,
-        call: &'a CallExpression<'a>,
-        fu: UnitId,
-        fid: NodeId,
-        f: FnRef<'a>,
-        first: usize,
-    ) {
-        if self.summarising == Some((fu, fid)) {
-            return; // direct recursion
-        }
-        let s = self.eng.summary(fu, fid, f);
-        self.apply_reads(i, &s, fu, f.span(), StepKind::Return);
-        for idx in 0..64usize {
-            if s.params & (1u64 << idx) == 0 {
-                continue;
-            }
-            if idx == 63 {
-                for a in call.arguments.iter().filter_map(Argument::as_expression) {
-                    self.to(
-                        i,
-                        Val::Expr(u, a, None),
-                        Some(Step {
-                            unit: u,
-                            kind: StepKind::Arg,
-                            span: a.span(),
-                        }),
-                    );
-                }
-                continue;
-            }
-            if let Some(a) = call
-                .arguments
-                .get(idx + first)
-                .and_then(Argument::as_expression)
-            {
-                self.to(
-                    i,
-                    Val::Expr(u, a, None),
-                    Some(Step {
-                        unit: u,
-                        kind: StepKind::Arg,
-                        span: a.span(),
-                    }),
-                );
-            }
-        }
     }
 
     fn sym(&mut self, i: u32, u: UnitId, sym: SymbolId, field: Option<&'a str>) {
@@ -1193,15 +1584,14 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 }
                 if imported(prog, u, sym).is_empty() {
                     // A package outside this program (or a builtin module).
-                    self.out.opaque = true;
+                    self.opaque(i);
                 }
             }
             AstKind::CatchParameter(_) => return,
             // A function used as a value (handed on and called later): its results.
             AstKind::Function(f) => {
                 let f = FnRef::Function(f);
-                let sm = self.eng.summary(u, f.node_id(), f);
-                self.apply_reads(i, &sm, u, f.span(), StepKind::Return);
+                self.results(i, u, f, StepKind::Return);
                 return;
             }
             _ => {}
@@ -1213,9 +1603,9 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             .take(max.saturating_add(1))
             .collect();
         if refs.len() > max {
-            self.eng.note_cut("max_refs");
+            self.cut(i, "max_refs");
         }
-        self.eng.charge(refs.len() as u64 / 16);
+        self.g.charge(refs.len() as u64 / 16);
         for r in refs.into_iter().take(max) {
             let rid = r.node_id();
             let parent = nodes.parent_id(rid);
@@ -1303,7 +1693,9 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         }
     }
 
-    fn param(
+    /// Parameter `idx` of a function from every call site of it.
+    #[allow(clippy::too_many_arguments)]
+    fn up(
         &mut self,
         i: u32,
         u: UnitId,
@@ -1312,76 +1704,28 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
         idx: usize,
         field: Option<&'a str>,
     ) {
-        if self.summarising == Some((u, fid)) {
-            self.out.params |= 1u64 << idx.min(63);
-            return;
-        }
-        // The forward walk's frames: the argument at the call it came through.
-        let nframes = self.items[i as usize].frames as usize;
-        if let Some(j) = self.frames[..nframes.min(self.frames.len())]
-            .iter()
-            .rposition(|fr| fr.func == fid && fr.unit == u)
-        {
-            let fr = self.frames[j];
-            let ctx = self.eng.prog.ctx(fr.unit);
-            let nodes = ctx.semantic.nodes();
-            let (args, recv): (
-                Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
-                Option<&'a Expression<'a>>,
-            ) = match nodes.kind(fr.call) {
-                AstKind::CallExpression(c) => (
-                    Some(&c.arguments),
-                    c.callee
-                        .without_parentheses()
-                        .as_member_expression()
-                        .map(oxc_ast::ast::MemberExpression::object),
-                ),
-                AstKind::NewExpression(n) => (Some(&n.arguments), None),
-                _ => (None, None),
-            };
-            if fr.kind == super::walk::FrameKind::User {
-                if let Some(a) = args
-                    .and_then(|a| a.get(idx))
-                    .and_then(Argument::as_expression)
-                {
-                    let (unproven, ()) = (self.items[i as usize].unproven, ());
-                    self.add(
-                        Val::Expr(fr.unit, a, field),
-                        i,
-                        Some(Step {
-                            unit: fr.unit,
-                            kind: StepKind::Arg,
-                            span: a.span(),
-                        }),
-                        unproven,
-                        j as u8,
-                    );
-                }
-            } else if let Some(r) = recv {
-                let unproven = self.items[i as usize].unproven;
-                self.add(
-                    Val::Expr(fr.unit, r, None),
-                    i,
-                    Some(Step {
-                        unit: fr.unit,
-                        kind: StepKind::Callback,
-                        span: r.span(),
-                    }),
-                    unproven,
-                    j as u8,
-                );
-            }
-            return;
-        }
+        let outer = self.eng.take_cut();
         let callers = self.eng.callers(u, fid, f);
-        if callers.sites.is_empty() || !callers.complete {
-            self.out.opaque = true;
+        let inner = self.eng.take_cut();
+        if let Some(c) = outer {
+            self.eng.note_cut(c);
         }
-        for s in self.eng.caller_sites(&callers) {
+        if let Some(c) = inner.or(callers.cut) {
+            self.cut(i, c);
+        }
+        if callers.sites.is_empty() || !callers.complete {
+            self.opaque(i);
+        }
+        let max = self.eng.limits().max_callers;
+        if callers.sites.len() > max {
+            self.cut(i, "max_callers");
+        }
+        self.g.charge(callers.sites.len() as u64 / 16);
+        for s in callers.sites.iter().take(max) {
             let ctx = self.eng.prog.ctx(s.unit);
             let nodes = ctx.semantic.nodes();
             if let Some(recv) = s.callback_of {
-                self.to(
+                self.to_up(
                     i,
                     Val::Expr(s.unit, recv, None),
                     Some(Step {
@@ -1400,7 +1744,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                     if idx >= 1
                         && let Some(x) = t.quasi.expressions.get(idx - 1)
                     {
-                        self.to(
+                        self.to_up(
                             i,
                             Val::Expr(s.unit, x, field),
                             Some(Step {
@@ -1417,7 +1761,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             let Some(first) = s.first_arg else {
                 // `f.apply(this, args)`
                 if let Some(a) = args.get(1).and_then(Argument::as_expression) {
-                    self.to(
+                    self.to_up(
                         i,
                         Val::Expr(s.unit, a, field),
                         Some(Step {
@@ -1431,7 +1775,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
             };
             if idx == 63 {
                 for a in args.iter().skip(first).filter_map(Argument::as_expression) {
-                    self.to(
+                    self.to_up(
                         i,
                         Val::Expr(s.unit, a, field),
                         Some(Step {
@@ -1447,7 +1791,7 @@ impl<'e, 'p, 'c, 'a> Search<'e, 'p, 'c, 'a> {
                 } else {
                     StepKind::Arg
                 };
-                self.to(
+                self.to_up(
                     i,
                     Val::Expr(s.unit, a, field),
                     Some(Step {

@@ -362,10 +362,10 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     pub prog: &'p Program<'c, 'a>,
     callers: RefCell<HashMap<(UnitId, NodeId), Rc<Callers<'a>>>>,
     nesting: Cell<u32>,
-    pub(crate) summaries: RefCell<HashMap<(UnitId, NodeId), Rc<super::taint::Summary<'a>>>>,
+    /// The program's value-dependence graph (the backward side), built once.
+    pub(crate) backward: RefCell<super::taint::Graph<'a>>,
     /// `this.k` / `super.k` members of a class or object literal, by name.
     this_members: RefCell<HashMap<(UnitId, NodeId), ThisMembers<'a>>>,
-    pub(crate) summary_nesting: Cell<u32>,
     /// The limits in force: the configured ones scaled by the round (see
     /// [`Engine::set_round`]).
     limits: Cell<super::FlowLimits>,
@@ -393,9 +393,8 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             prog,
             callers: RefCell::new(HashMap::default()),
             nesting: Cell::new(0),
-            summaries: RefCell::new(HashMap::default()),
+            backward: RefCell::new(super::taint::Graph::default()),
             this_members: RefCell::new(HashMap::default()),
-            summary_nesting: Cell::new(0),
             limits: Cell::new(base),
             base,
             scale: Cell::new(1),
@@ -417,21 +416,18 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     }
 
     /// Starts a round: step limits (and the writers joined by name) are the
-    /// configured ones times `scale`, nesting limits a little deeper. Memoised call graphs and summaries cut
+    /// configured ones times `scale`, nesting limits a little deeper. Memoised call graphs cut
     /// at a smaller scale are computed again when next asked for.
     pub fn set_round(&self, scale: u32) {
         let b = self.base;
         let mut l = b;
         l.walk_steps = b.walk_steps.saturating_mul(scale);
         l.callee_steps = b.callee_steps.saturating_mul(scale);
-        l.query_steps = b.query_steps.saturating_mul(scale);
-        l.summary_steps = b.summary_steps.saturating_mul(scale);
         l.max_writers = b.max_writers.saturating_mul(scale as usize);
         // Nesting grows by steps, not by factors: each level is a frame of
         // the analysis stack.
         let round = scale.max(1).ilog2() / 2;
         l.max_callee_nesting = b.max_callee_nesting.saturating_add(2 * round);
-        l.max_summary_nesting = b.max_summary_nesting.saturating_add(4 * round);
         self.limits.set(l);
         self.scale.set(scale);
     }

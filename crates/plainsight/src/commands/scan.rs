@@ -84,11 +84,10 @@ pub struct Args {
     #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
     pub max_unit_memory: u64,
     /// A budget or limit of the covert-channel flow engine, as `NAME=N`
-    /// (repeatable): near_steps, walk_steps, callee_steps, query_steps,
-    /// summary_steps, max_refs, max_callers, max_writers,
-    /// max_callee_nesting, max_summary_nesting (first-round limits of each
-    /// site; later rounds raise them), pool_steps_per_kb (the file's shared
-    /// pool). A site still cut when the pool is spent makes its unit
+    /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
+    /// max_callers, max_writers, max_callee_nesting (first-round limits of
+    /// each site; later rounds raise them), pool_steps_per_kb (the file's
+    /// shared pool), backward_steps_per_kb (the program's backward graph). A site still cut when the pool is spent makes its unit
     /// partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
