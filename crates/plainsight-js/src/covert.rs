@@ -179,7 +179,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         }
     }
     out.pool = pool;
-    out.spent = eng.spent.get();
+    // Steps of the pool (the backward graph has its own budget,
+    // `backward_steps_per_kb`, and is not paid from the pool).
+    out.spent = eng.spent.get() - eng.backward.borrow().stats().2;
     let (walk_states, decisions_n, judged_n, taint_t) =
         (st.walk_states, st.decisions, st.judged, st.taint);
     if stats {
@@ -195,6 +197,8 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             kinds[sd.rank() as usize] += 1;
         }
         eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
+        let (n, e, s, ups) = eng.backward.borrow().stats();
+        eprintln!("flow stats: backward graph {n} nodes, {e} edges, {s} steps; up nodes {ups:?}");
         eprintln!(
             "flow stats: {} seeds, {walk_states} walk states, {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),

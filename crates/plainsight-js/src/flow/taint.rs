@@ -59,7 +59,7 @@ use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
 
 use super::modules::{self, ExportVal, ModId};
-use super::walk::{Engine, Frame, Test, imported, module_object, this_owner};
+use super::walk::{CallSite, Engine, Frame, Test, imported, module_object, this_owner};
 use super::{FnRef, UnitId, control_deps};
 use crate::env::{EnvRead, env_read, env_read_field};
 
@@ -224,7 +224,11 @@ struct Node<'a> {
     out: Vec<u32>,
     inn: Vec<u32>,
     flags: u8,
+    /// The first cut among the nodes it depends on (itself included).
     cut: Option<&'static str>,
+    /// A limit met expanding this node, and the round scale then: expanded
+    /// again in a later round with larger limits.
+    own_cut: Option<(&'static str, u32)>,
     /// Constants compared (and whether a digest was taken) here.
     notes: Option<Box<(Vec<String>, bool)>>,
     entries: Vec<Entry>,
@@ -246,9 +250,131 @@ pub(crate) struct Graph<'a> {
     budget: Option<u64>,
     /// Steps spent in all.
     pub spent: u64,
+    /// Up nodes expanded and the steps their call-graph walks took.
+    ups: (u64, u64),
+    /// The round scale nodes cut at a smaller one were expanded again for.
+    repaired: u32,
+    /// Every call site of every function, built once when first needed.
+    calls: Option<CallIndex<'a>>,
+}
+
+/// The call sites of the program's functions, by function.
+struct CallIndex<'a> {
+    sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
+    /// Functions passed as a value to a function of ours: called there, as
+    /// a parameter, where the index does not see it.
+    escaped: HashSet<(UnitId, NodeId)>,
+}
+
+/// One pass over every call, `new` and tagged template of the program:
+/// its callee's functions (as the forward walk resolves them: bindings,
+/// imports, exports, `this.m`, methods by name up to `max_writers` — more
+/// is a join by name that proves nothing), and functions handed to a
+/// built-in that calls them back (`xs.map(f)`, `p.then(f)`). Bounded by the
+/// program's size; built once, so no parameter needs a call-graph walk.
+fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
+    let prog = eng.prog;
+    let mut sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>> = FxHashMap::default();
+    let mut escaped: HashSet<(UnitId, NodeId)> = HashSet::default();
+    for (u, ctx) in prog.units.iter().enumerate() {
+        let u = u as UnitId;
+        let nodes = ctx.semantic.nodes();
+        eng.charge(nodes.len() as u64 / 16);
+        for node in nodes.iter() {
+            let id = node.id();
+            let (callee, args): (
+                &'a Expression<'a>,
+                Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
+            ) = match node.kind() {
+                AstKind::CallExpression(c) => (&c.callee, Some(&c.arguments)),
+                AstKind::NewExpression(n) => (&n.callee, Some(&n.arguments)),
+                AstKind::TaggedTemplateExpression(t) => (&t.tag, None),
+                _ => continue,
+            };
+            let outer = eng.take_cut();
+            let mut fns = super::walk::callee_functions(eng, u, callee);
+            let by_name = eng.take_cut() == Some("max_writers");
+            if let Some(c) = outer {
+                eng.note_cut(c);
+            }
+            if by_name {
+                fns.clear();
+            }
+            let member = callee.without_parentheses().as_member_expression();
+            let first_arg =
+                match member.and_then(oxc_ast::ast::MemberExpression::static_property_name) {
+                    Some("call") => Some(1),
+                    Some("apply") => None,
+                    _ => Some(0),
+                };
+            let unproven = matches!(
+                callee.without_parentheses(),
+                Expression::StaticMemberExpression(m)
+                    if !matches!(m.object.without_parentheses(), Expression::ThisExpression(_))
+                        && module_object(prog, u, &m.object).is_none()
+                        && !owner_is_known(prog, u, &m.object)
+            );
+            let resolved = !fns.is_empty();
+            for (fu, fid, _) in fns {
+                sites.entry((fu, fid)).or_default().push(CallSite {
+                    unit: u,
+                    call: id,
+                    first_arg,
+                    callback_of: None,
+                    unproven,
+                });
+            }
+            // Functions handed on as arguments.
+            for a in args.into_iter().flatten() {
+                let Some(x) = a.as_expression() else { continue };
+                let f = match x.without_parentheses() {
+                    Expression::Identifier(r) => prog
+                        .symbol_of(u, r)
+                        .and_then(|s| super::function_of_symbol(ctx, s)),
+                    e => FnRef::from_expr(e),
+                };
+                let Some(f) = f else { continue };
+                let key = (u, f.node_id());
+                match member {
+                    Some(m) if !resolved => {
+                        let recv = m.object();
+                        let source = match recv.without_parentheses() {
+                            Expression::Identifier(g)
+                                if matches!(
+                                    g.name.as_str(),
+                                    "Array" | "Object" | "Promise" | "Reflect"
+                                ) && prog.symbol_of(u, g).is_none() =>
+                            {
+                                args.and_then(|a| a.first())
+                                    .and_then(Argument::as_expression)
+                                    .unwrap_or(recv)
+                            }
+                            _ => recv,
+                        };
+                        sites.entry(key).or_default().push(CallSite {
+                            unit: u,
+                            call: id,
+                            first_arg: Some(0),
+                            callback_of: Some(source),
+                            unproven: false,
+                        });
+                    }
+                    _ => {
+                        escaped.insert(key);
+                    }
+                }
+            }
+        }
+    }
+    CallIndex { sites, escaped }
 }
 
 impl<'a> Graph<'a> {
+    /// Nodes, edges and steps spent so far (for `PLAINSIGHT_FLOW_STATS`).
+    pub(crate) fn stats(&self) -> (usize, usize, u64, (u64, u64)) {
+        (self.nodes.len(), self.edges.len(), self.spent, self.ups)
+    }
+
     fn node(&mut self, val: Val<'a>) -> u32 {
         let k = key(&val);
         if let Some(&i) = self.index.get(&k) {
@@ -263,22 +389,12 @@ impl<'a> Graph<'a> {
             inn: Vec::new(),
             flags: 0,
             cut: None,
+            own_cut: None,
             notes: None,
             entries: Vec::new(),
         });
         self.index.insert(k, i);
         i
-    }
-
-    fn charge(&mut self, n: u64) -> bool {
-        let b = self.budget.unwrap_or(u64::MAX);
-        if b < n {
-            self.budget = Some(0);
-            return false;
-        }
-        self.budget = Some(b - n);
-        self.spent += n;
-        true
     }
 
     /// A decision (or a value standing for one) asked about: explored from here.
@@ -619,12 +735,13 @@ impl<'a> Engine<'_, '_, 'a> {
                 }
             }
         }
-        let roots: Vec<u32> = seeds.into_iter().map(|v| g.root(v)).collect();
         let mut x = Expand {
             eng: self,
             g: &mut g,
             cmp_next: false,
         };
+        x.repair();
+        let roots: Vec<u32> = seeds.into_iter().map(|v| x.g.root(v)).collect();
         x.run();
         let mut out = Taint::default();
         let mut hits: Vec<Hit<'a>> = Vec::new();
@@ -673,8 +790,24 @@ struct Expand<'e, 'p, 'c, 'a, 'g> {
 }
 
 impl<'a> Expand<'_, '_, '_, 'a, '_> {
-    /// Explores and propagates until nothing changes.
+    /// Explores and propagates until nothing changes. The engine's pool is
+    /// the graph's budget meanwhile (call-graph walks made for the graph are
+    /// the graph's work), with no site share: what the graph learns is kept
+    /// for every later decision.
     fn run(&mut self) {
+        let (pool, share) = (self.eng.pool_left(), self.eng.share_left());
+        self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
+        self.eng.set_share(u64::MAX);
+        let before = self.eng.spent.get();
+        self.explore_all();
+        let used = self.eng.spent.get() - before;
+        self.g.budget = Some(self.eng.pool_left());
+        self.g.spent += used;
+        self.eng.set_pool(pool);
+        self.eng.set_share(share);
+    }
+
+    fn explore_all(&mut self) {
         loop {
             if let Some(i) = self.g.explore.pop_front() {
                 if self.g.nodes[i as usize].expanded {
@@ -682,14 +815,29 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                         let e = self.g.nodes[i as usize].out[x];
                         self.g.relabel(e);
                     }
-                } else if self.g.charge(1) {
+                } else if self.eng.charge(1) {
                     self.g.nodes[i as usize].expanded = true;
+                    // A limit met while expanding a node (a call-graph walk
+                    // cut, the budget spent) cuts every decision depending on it.
+                    let outer = self.eng.take_cut();
                     self.visit(i);
+                    let inner = self.eng.take_cut().map(|c| {
+                        if c == "flow_pool" {
+                            "backward_steps_per_kb"
+                        } else {
+                            c
+                        }
+                    });
+                    if let Some(c) = outer {
+                        self.eng.note_cut(c);
+                    }
+                    if let Some(c) = inner {
+                        self.cut(i, c);
+                    }
                 } else {
                     // Left unexpanded: everything depending on it is cut.
                     self.g.nodes[i as usize].expanded = true;
-                    self.g.set_flags(i, CUT | OPAQUE, Some("backward_steps"));
-                    self.eng.note_cut("backward_steps");
+                    self.cut(i, "backward_steps_per_kb");
                 }
                 continue;
             }
@@ -922,8 +1070,72 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     }
 
     fn cut(&mut self, i: u32, limit: &'static str) {
+        let n = &mut self.g.nodes[i as usize];
+        if n.own_cut.is_none() {
+            n.own_cut = Some((limit, self.eng.scale()));
+        }
         self.g.set_flags(i, CUT | OPAQUE, Some(limit));
         self.eng.note_cut(limit);
+    }
+
+    /// A later round: nodes cut by a limit that grew are expanded again
+    /// (their edges so far stay; new ones are added), and what is cut is
+    /// computed afresh.
+    fn repair(&mut self) {
+        let scale = self.eng.scale();
+        if scale <= self.g.repaired.max(1) {
+            return;
+        }
+        self.g.repaired = scale;
+        let again: Vec<u32> = (0..self.g.nodes.len() as u32)
+            .filter(|&i| {
+                self.g.nodes[i as usize]
+                    .own_cut
+                    .is_some_and(|(c, s)| s < scale && c != "backward_steps_per_kb")
+            })
+            .collect();
+        if again.is_empty() {
+            return;
+        }
+        for &i in &again {
+            self.g.nodes[i as usize].own_cut = None;
+        }
+        let (pool, share) = (self.eng.pool_left(), self.eng.share_left());
+        self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
+        self.eng.set_share(u64::MAX);
+        let before = self.eng.spent.get();
+        for &i in &again {
+            let outer = self.eng.take_cut();
+            self.visit(i);
+            let inner = self.eng.take_cut().map(|c| {
+                if c == "flow_pool" {
+                    "backward_steps_per_kb"
+                } else {
+                    c
+                }
+            });
+            if let Some(c) = outer {
+                self.eng.note_cut(c);
+            }
+            if let Some(c) = inner {
+                self.cut(i, c);
+            }
+        }
+        self.g.spent += self.eng.spent.get() - before;
+        self.g.budget = Some(self.eng.pool_left());
+        self.eng.set_pool(pool);
+        self.eng.set_share(share);
+        // Cuts afresh: only what depends on a node still cut.
+        for n in &mut self.g.nodes {
+            n.flags &= !CUT;
+            n.cut = None;
+        }
+        for i in 0..self.g.nodes.len() as u32 {
+            if let Some((c, _)) = self.g.nodes[i as usize].own_cut {
+                self.g.set_flags(i, CUT, Some(c));
+            }
+        }
+        self.eng.take_cut();
     }
 
     /// A function's results, used as a value (its parameters are not ours).
@@ -1001,7 +1213,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 // Every writer, once for the whole program (the node is shared).
                 let vals = self.eng.prog.names[u as usize].values(k, usize::MAX);
                 if let Some(vals) = vals {
-                    self.g.charge(vals.len() as u64 / 16);
+                    self.eng.charge(vals.len() as u64 / 16);
                     for v in vals {
                         self.to(
                             i,
@@ -1409,7 +1621,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
             }
         }
-        let fns = callees(self.eng, u, &c.callee);
+        let (fns, byname) = callees(self.eng, u, &c.callee);
         if !fns.is_empty() {
             let first = match member.and_then(oxc_ast::ast::MemberExpression::static_property_name)
             {
@@ -1419,7 +1631,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             for (fu, fid, f) in fns {
                 let at = Step {
                     unit: fu,
-                    kind: StepKind::Return,
+                    kind: byname.map_or(StepKind::Return, StepKind::ByName),
                     span: f.span(),
                 };
                 self.to(i, Val::Call(u, c, fu, fid, f, first), Some(at));
@@ -1605,7 +1817,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         if refs.len() > max {
             self.cut(i, "max_refs");
         }
-        self.g.charge(refs.len() as u64 / 16);
+        self.eng.charge(refs.len() as u64 / 16);
         for r in refs.into_iter().take(max) {
             let rid = r.node_id();
             let parent = nodes.parent_id(rid);
@@ -1704,24 +1916,37 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         idx: usize,
         field: Option<&'a str>,
     ) {
-        let outer = self.eng.take_cut();
-        let callers = self.eng.callers(u, fid, f);
-        let inner = self.eng.take_cut();
-        if let Some(c) = outer {
-            self.eng.note_cut(c);
+        if self.g.calls.is_none() {
+            self.g.calls = Some(call_index(self.eng));
         }
-        if let Some(c) = inner.or(callers.cut) {
-            self.cut(i, c);
+        let index = self.g.calls.as_ref().expect("built above");
+        let mut sites: Vec<CallSite<'a>> = index.sites.get(&(u, fid)).cloned().unwrap_or_default();
+        // Not called by name, or handed on as a value (returned by a
+        // factory, passed to a function of ours, a constructor): the
+        // call-graph walk follows the value to where it is called.
+        if sites.is_empty() || index.escaped.contains(&(u, fid)) {
+            let outer = self.eng.take_cut();
+            let callers = self.eng.callers(u, fid, f);
+            let inner = self.eng.take_cut();
+            if let Some(c) = outer {
+                self.eng.note_cut(c);
+            }
+            if let Some(c) = inner.or(callers.cut) {
+                self.cut(i, c);
+            }
+            for s in &callers.sites {
+                if !sites.iter().any(|x| x.unit == s.unit && x.call == s.call) {
+                    sites.push(*s);
+                }
+            }
+            if sites.is_empty() {
+                self.opaque(i);
+            }
         }
-        if callers.sites.is_empty() || !callers.complete {
-            self.opaque(i);
-        }
-        let max = self.eng.limits().max_callers;
-        if callers.sites.len() > max {
-            self.cut(i, "max_callers");
-        }
-        self.g.charge(callers.sites.len() as u64 / 16);
-        for s in callers.sites.iter().take(max) {
+        self.g.ups.0 += 1;
+        self.g.ups.1 += sites.len() as u64;
+        self.eng.charge(sites.len() as u64 / 16);
+        for s in &sites {
             let ctx = self.eng.prog.ctx(s.unit);
             let nodes = ctx.semantic.nodes();
             if let Some(recv) = s.callback_of {
@@ -1886,12 +2111,45 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
 }
 
 /// Functions a callee expression denotes (bound, inline, imported, `this.m`, methods by name).
+///
+/// Methods found by name only (the receiver is unknown) are all of them,
+/// however many: the graph is shared, so each is followed once for the
+/// program; more than `max_writers` of them is a join by name (unproven),
+/// not a call we can tell.
 fn callees<'a>(
     eng: &Engine<'_, '_, 'a>,
     u: UnitId,
     callee: &'a Expression<'a>,
-) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
-    super::walk::callee_functions(eng, u, callee)
+) -> (Vec<(UnitId, NodeId, FnRef<'a>)>, Option<&'a str>) {
+    let outer = eng.take_cut();
+    let fns = super::walk::callee_functions(eng, u, callee);
+    let inner = eng.take_cut();
+    if let Some(c) = outer {
+        eng.note_cut(c);
+    }
+    if inner == Some("max_writers") {
+        let e = match callee.without_parentheses() {
+            Expression::StaticMemberExpression(m)
+                if matches!(m.property.name.as_str(), "call" | "apply" | "bind") =>
+            {
+                &m.object
+            }
+            e => e,
+        };
+        if let Expression::StaticMemberExpression(m) = e.without_parentheses() {
+            let name = m.property.name.as_str();
+            let all = eng.prog.names[u as usize]
+                .methods(name, usize::MAX)
+                .unwrap_or_default();
+            return (
+                all.into_iter().map(|f| (u, f.node_id(), f)).collect(),
+                Some(name),
+            );
+        }
+    } else if let Some(c) = inner {
+        eng.note_cut(c);
+    }
+    (fns, None)
 }
 
 /// The class node `new X(…)` instantiates, if X is a local class.

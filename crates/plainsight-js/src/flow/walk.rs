@@ -349,7 +349,6 @@ pub(crate) struct CallSite<'a> {
 #[derive(Default)]
 pub(crate) struct Callers<'a> {
     pub sites: Vec<CallSite<'a>>,
-    pub complete: bool,
     /// The limit that cut the walk that found them, if any.
     pub cut: Option<&'static str>,
     /// The round scale it was computed at (a cut walk is done again in a
@@ -570,7 +569,6 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         }
         let r = Rc::new(Callers {
             sites,
-            complete: !w.exhausted,
             cut,
             scale: self.scale(),
         });
