@@ -874,10 +874,25 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     }
                 }
                 Some(Activation::Up(from, val, f, idx, pu, w)) => {
+                    // Callers of callers with no call in hand: every
+                    // caller's argument is joined, context-insensitively —
+                    // exact for a function called from one place, else
+                    // like a join by name, not a proven path.
                     let (name, span) = param_name(f, idx);
+                    let one = match val {
+                        Val::Up(_, fid, ..) => self.g.calls.as_ref().is_some_and(|c| {
+                            !c.escaped.contains(&(pu, fid))
+                                && c.sites.get(&(pu, fid)).is_some_and(|s| s.len() == 1)
+                        }),
+                        _ => false,
+                    };
                     let step = Step {
                         unit: pu,
-                        kind: StepKind::Param(name),
+                        kind: if one {
+                            StepKind::Param(name)
+                        } else {
+                            StepKind::ByName(name)
+                        },
                         span,
                     };
                     self.g
@@ -1999,13 +2014,16 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 continue;
             };
             if idx == 63 {
+                // A rest parameter or `arguments` with no call in hand
+                // gathers every argument of every caller of a forwarding
+                // wrapper: a join, like one by name, not a proven path.
                 for a in args.iter().skip(first).filter_map(Argument::as_expression) {
                     self.to_up(
                         i,
                         Val::Expr(s.unit, a, field),
                         Some(Step {
                             unit: s.unit,
-                            kind: StepKind::Arg,
+                            kind: StepKind::ByName(""),
                             span: a.span(),
                         }),
                     );
