@@ -196,8 +196,10 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         }
         eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
         eprintln!(
-            "flow stats: {} seeds, {walk_states} walk states, {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
+            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),
+            st.joined,
+            st.merged,
             t0.elapsed()
         );
     }
@@ -250,6 +252,8 @@ type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<J
 #[derive(Default)]
 struct Stats {
     walk_states: usize,
+    joined: usize,
+    merged: usize,
     decisions: usize,
     judged: usize,
     taint: std::time::Duration,
@@ -341,6 +345,9 @@ fn attempt<'a>(
             w.exhausted
         );
     }
+    if dbg && w.states.len() > 20_000 {
+        debug_walk(prog, &w);
+    }
     for d in decisions {
         if dbg {
             eprintln!(
@@ -352,6 +359,11 @@ fn attempt<'a>(
         }
         let key = (d.unit, d.site);
         if reports.get(&key).is_some_and(|r| r.complete) {
+            continue;
+        }
+        // A text that only ever meets tests (`re.test(t)`, `s.includes(t)`)
+        // never leaves: which variant it holds is no channel.
+        if !w.exhausted && ds.consumed(&d) {
             continue;
         }
         st.decisions += 1;
@@ -443,7 +455,66 @@ fn attempt<'a>(
         };
         merge_candidate(reports, key, cand);
     }
+    // A complete walk: later sites that reach one of its states need not
+    // walk on from there (their decisions beyond were judged and traced,
+    // nothing was cut). Only states reached on a proven way and whose
+    // downstream does not depend on this carrier are offered.
+    if cuts.is_empty() && !w.exhausted {
+        let mut unproven = vec![false; w.states.len()];
+        for k in 0..w.states.len() {
+            let s = &w.states[k];
+            let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
+            unproven[k] = up || s.hop.unproven();
+        }
+        eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
+    }
+    st.joined += w.joined as usize;
+    st.merged += w.merged as usize;
     cuts
+}
+
+/// `PLAINSIGHT_FLOW_DEBUG`: where a large walk's states are.
+fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
+    let mut nodes: HashMap<(UnitId, NodeId), usize> = HashMap::new();
+    let mut fns: HashMap<(UnitId, Option<NodeId>), (usize, std::collections::HashSet<u64>)> =
+        HashMap::new();
+    let mut hops: HashMap<&'static str, usize> = HashMap::new();
+    for st in &w.states {
+        *nodes.entry((st.unit, st.node)).or_default() += 1;
+        let f = crate::flow::enclosing_fn(prog.ctx(st.unit), st.node).map(|x| x.0);
+        let e = fns.entry((st.unit, f)).or_default();
+        e.0 += 1;
+        e.1.insert(st.frames.last().map_or(0, |fr| fr.call.index() as u64));
+        let h = match st.hop {
+            Hop::Start => "start",
+            Hop::Up => "up",
+            Hop::Var(..) => "var",
+            Hop::Param(..) => "param",
+            Hop::Return(_) => "return",
+            Hop::Caller(_) => "caller",
+            Hop::Field(..) => "field",
+            Hop::Import(_) => "import",
+            Hop::Callback(_) => "callback",
+            Hop::ByName(..) => "byname",
+            Hop::Unknown(_) => "unknown",
+            Hop::Merged(..) => "merged",
+        };
+        *hops.entry(h).or_default() += 1;
+    }
+    eprintln!(
+        "  big walk: {} states, {} distinct nodes, {} functions, hops {hops:?}",
+        w.states.len(),
+        nodes.len(),
+        fns.len()
+    );
+    let mut v: Vec<_> = fns.into_iter().collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.1.0));
+    for ((u, f), (n, frames)) in v.into_iter().take(12) {
+        let at = f.map_or(String::from("top"), |f| {
+            prog.pos(u, prog.ctx(u).semantic.nodes().kind(f).span())
+        });
+        eprintln!("    fn at {at}: {n} states, {} top frames", frames.len());
+    }
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -593,6 +664,14 @@ struct Downstream {
     /// The first hard / soft sink event downstream, by index (`u32::MAX`: none).
     hard: Vec<u32>,
     soft: Vec<u32>,
+    /// Some way out of the state ends somewhere the walk does not know
+    /// (else every way ends in a sink, local output, or a test that embeds
+    /// none of the text).
+    open: Vec<bool>,
+    /// A decision downstream was judged with the walk's own carrier (a table
+    /// entry it started from, its text where the side cannot be rendered):
+    /// what lies beyond is not the same for another carrier.
+    own: Vec<bool>,
 }
 
 impl Downstream {
@@ -603,7 +682,47 @@ impl Downstream {
             local: vec![false; n],
             hard: vec![u32::MAX; n],
             soft: vec![u32::MAX; n],
+            open: vec![false; n],
+            own: vec![false; n],
         };
+        // Marks state `s` and its ancestors (each at most once per mark):
+        // linear in the states.
+        let mark = |v: &mut Vec<bool>, mut s: u32| {
+            while let Some(st) = w.states.get(s as usize) {
+                if std::mem::replace(&mut v[s as usize], true) || st.parent == s {
+                    break;
+                }
+                s = st.parent;
+            }
+        };
+        let mut has_child = vec![false; n];
+        let mut ends = vec![false; n];
+        for st in &w.states {
+            if let Some(c) = has_child.get_mut(st.parent as usize) {
+                *c = true;
+            }
+        }
+        for (i, ev) in &w.events {
+            match ev {
+                Event::Sink(_) | Event::Local | Event::Consumed => {
+                    if let Some(x) = ends.get_mut(*i as usize) {
+                        *x = true;
+                    }
+                }
+                Event::Open => mark(&mut d.open, *i),
+                Event::Decision(dec)
+                    if dec.whole || (dec.chosen == w.origin(*i) && !dec.synthetic) =>
+                {
+                    mark(&mut d.own, *i);
+                }
+                _ => {}
+            }
+        }
+        for k in 0..n {
+            if !has_child[k] && !ends[k] {
+                mark(&mut d.open, k as u32);
+            }
+        }
         for (e, (i, ev)) in w.events.iter().enumerate() {
             let mut s = *i;
             for _ in 0..256 {
@@ -659,6 +778,28 @@ impl Downstream {
         self.local.get(d.state as usize).copied().unwrap_or(false)
     }
 
+    /// Every way the decision's text goes ends in a test that embeds none
+    /// of it (no sink, no output, nothing unknown): it never leaves.
+    fn consumed(&self, d: &Decision<'_>) -> bool {
+        let k = d.state as usize;
+        k < self.open.len()
+            && !self.open[k]
+            && !self.local[k]
+            && self.hard[k] == u32::MAX
+            && self.soft[k] == u32::MAX
+    }
+
+    /// What lies beyond state `k`, for [`Engine::share_walk`].
+    fn beyond(&self, k: usize) -> crate::flow::walk::Beyond {
+        crate::flow::walk::Beyond {
+            hard: self.hard[k],
+            soft: self.soft[k],
+            local: self.local[k],
+            format_use: self.format_use[k],
+            open: self.open[k],
+        }
+    }
+
     fn format_use(&self, d: &Decision<'_>) -> bool {
         self.format_use
             .get(d.state as usize)
@@ -702,6 +843,10 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
                 format!("property .{n} by name at {} (unproven)", prog.pos(u, s))
             }
             Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
+            Hop::Merged(n, s) => format!(
+                "parameter {n} (call at {}; one of many calls of that function, merged: unproven)",
+                prog.pos(from, s)
+            ),
         });
     }
     out
