@@ -118,6 +118,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: JudgedCache = HashMap::new();
     let mut render_cache: RenderCache = HashMap::new();
+    let mut big_cache: BigCache = HashMap::new();
     // One pool of steps for the whole program, proportional to its size:
     // every site gets a share of it in rounds (see `FlowLimits::pool_steps_per_kb`).
     let bytes: u64 = units.iter().map(|c| c.source.len() as u64).sum();
@@ -155,6 +156,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 seed,
                 &mut judged_cache,
                 &mut render_cache,
+                &mut big_cache,
                 &mut reports,
                 &mut st,
             );
@@ -269,12 +271,14 @@ fn pool_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
 /// the decisions met, their sources. Findings go to `reports` (a later,
 /// larger attempt only adds to them). Returns what cut the attempt (empty
 /// when it is complete).
+#[allow(clippy::too_many_arguments)]
 fn attempt<'a>(
     prog: &Program<'_, 'a>,
     eng: &Engine<'_, '_, 'a>,
     seed: &Seed<'a>,
     judged_cache: &mut JudgedCache,
     render_cache: &mut RenderCache,
+    big_cache: &mut BigCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
     st: &mut Stats,
 ) -> Vec<(u32, Span, &'static str)> {
@@ -301,7 +305,7 @@ fn attempt<'a>(
             let judged = if let Some(j) = judged_cache.get(&jkey) {
                 j.clone()
             } else {
-                let j = judge_decision(prog, seed, d, render_cache);
+                let j = judge_decision(prog, seed, d, render_cache, big_cache);
                 judged_cache.insert(jkey, j.clone());
                 j
             };
@@ -373,11 +377,20 @@ fn attempt<'a>(
             j.clone()
         } else {
             // Judging the sides is charged one step per 8 of them (their
-            // constant texts are rendered once and kept).
+            // constant texts are rendered once and kept); a large side
+            // already rendered and grouped costs only the carrier's texts.
             if let Alts::Exprs(v) = &d.alts {
-                eng.charge(v.len() as u64 / 8);
+                let grouped = v.len() > ALL_PAIRS_MAX
+                    && big_cache
+                        .get(&(
+                            d.unit,
+                            alts_hash(v),
+                            char_code_context(prog.ctx(d.unit), d.site),
+                        ))
+                        .is_some_and(Option::is_some);
+                eng.charge(if grouped { 1 } else { v.len() as u64 / 8 });
             }
-            let j = judge_decision(prog, seed, &d, render_cache);
+            let j = judge_decision(prog, seed, &d, render_cache, big_cache);
             judged_cache.insert(jkey, j.clone());
             j
         };
@@ -474,7 +487,7 @@ fn attempt<'a>(
 }
 
 /// `PLAINSIGHT_FLOW_DEBUG`: where a large walk's states are.
-fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
+pub(crate) fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
     let mut nodes: HashMap<(UnitId, NodeId), usize> = HashMap::new();
     let mut fns: HashMap<(UnitId, Option<NodeId>), (usize, std::collections::HashSet<u64>)> =
         HashMap::new();
@@ -1053,6 +1066,17 @@ fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> 
 
 /// What judging a decision depends on: the merge point, the chosen side and
 /// the other side (not the test, nor the carrier that led there).
+/// The alternatives of a decision, hashed by node.
+fn alts_hash(v: &[&Expression<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    v.len().hash(&mut h);
+    for e in v {
+        nid(e).hash(&mut h);
+    }
+    h.finish()
+}
+
 fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, UnitId, NodeId, u64, bool) {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
@@ -1103,11 +1127,73 @@ fn expand_tests<'a>(ctx: &Ctx<'a>, t: &Test<'a>, j: &Judged) -> Vec<Test<'a>> {
 /// Constant texts of expressions, by (unit, expression, code-point context).
 type RenderCache = HashMap<(UnitId, usize, bool), Rc<Vec<String>>>;
 
+/// The other side of a decision with more than [`ALL_PAIRS_MAX`] constant
+/// texts (a table met by each of its entries' carriers), rendered,
+/// deduplicated and grouped by [`signature`] once: judging one carrier
+/// against it then costs the carrier's texts, not the table's (judging
+/// every entry of a table of thousands against the rest was quadratic: 34 s
+/// on one 5 MB web bundle).
+struct BigSide {
+    texts: Vec<String>,
+    index: HashMap<String, usize>,
+    groups: HashMap<Sig, Vec<usize>>,
+    all_invisible: bool,
+}
+
+/// Per decision unit, the alternatives (node ids, hashed) and the
+/// char-code context: the big side, or `None` when it is small or not all
+/// constant (judged the ordinary way).
+type BigCache = HashMap<(UnitId, u64, bool), Option<Rc<BigSide>>>;
+
+/// `judge(a, big.texts, false)` in time linear in `a`: the pairs that can be
+/// imperceptible share a signature, so only `a`'s groups are looked at.
+fn judge_big(a: &[String], big: &BigSide) -> Option<Judged> {
+    let mut distinct: Vec<&str> = big.texts.iter().map(String::as_str).collect();
+    let from = distinct.len();
+    for t in a {
+        if !big.index.contains_key(t) && !distinct[from..].contains(&t.as_str()) {
+            distinct.push(t);
+        }
+    }
+    if distinct.len() < 2 || a.is_empty() {
+        return None;
+    }
+    if big.all_invisible && distinct[from..].iter().all(|s| is_invisible_symbol(s)) {
+        let mut chars: Vec<char> = distinct.iter().flat_map(|s| s.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        return Some(Judged {
+            rule: Rule::CovertEncoding,
+            a: distinct[0].into(),
+            b: distinct[1].into(),
+            chars,
+        });
+    }
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut seen_a: Vec<&str> = Vec::new();
+    for x in a {
+        if seen_a.contains(&x.as_str()) {
+            continue;
+        }
+        seen_a.push(x);
+        if let Some(g) = big.groups.get(&signature(x)) {
+            for &j in g {
+                let y = big.texts[j].as_str();
+                if y != x {
+                    pairs.push((x.as_str(), y));
+                }
+            }
+        }
+    }
+    judge_pairs(pairs.into_iter())
+}
+
 fn judge_decision<'a>(
     prog: &Program<'_, 'a>,
     seed: &Seed<'a>,
     d: &Decision<'a>,
     cache: &mut RenderCache,
+    big: &mut BigCache,
 ) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
 
@@ -1197,6 +1283,54 @@ fn judge_decision<'a>(
     dedup_texts(&mut a);
     let mut b: Vec<String> = Vec::new();
     match &d.alts {
+        Alts::Exprs(v) if v.len() > ALL_PAIRS_MAX => {
+            let key = (d.unit, alts_hash(v), codes);
+            let bigside = if let Some(x) = big.get(&key) {
+                x.clone()
+            } else {
+                {
+                    for e in v {
+                        side(d.unit, e, &mut r, &mut b);
+                    }
+                    dedup_texts(&mut b);
+                    let x = (!b.iter().any(|t| t.contains("${"))).then(|| {
+                        let texts = std::mem::take(&mut b);
+                        let index = texts
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| (t.clone(), i))
+                            .collect();
+                        let mut groups: HashMap<Sig, Vec<usize>> = HashMap::new();
+                        for (i, t) in texts.iter().enumerate() {
+                            groups.entry(signature(t)).or_default().push(i);
+                        }
+                        let all_invisible = texts.iter().all(|t| is_invisible_symbol(t));
+                        Rc::new(BigSide {
+                            texts,
+                            index,
+                            groups,
+                            all_invisible,
+                        })
+                    });
+                    big.insert(key, x.clone());
+                    x
+                }
+            };
+            if let Some(bs) = bigside {
+                return judge_big(&a, &bs).map(|mut j| {
+                    if matches!(d.test, Test::Data(_)) && j.rule == Rule::CovertInvisible {
+                        j.rule = Rule::CovertEncoding;
+                    }
+                    j
+                });
+            }
+            if b.is_empty() {
+                for e in v {
+                    side(d.unit, e, &mut r, &mut b);
+                }
+                dedup_texts(&mut b);
+            }
+        }
         Alts::Exprs(v) => {
             for e in v {
                 side(d.unit, e, &mut r, &mut b);
@@ -2088,7 +2222,6 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
             chars,
         });
     }
-    let mut best: Option<(u8, Judged)> = None;
     // Small sets: every pair (a visible pair may still be a reordered
     // format); large ones: the pairs that can be imperceptible, so no
     // alternative is dropped and the cost stays linear.
@@ -2099,12 +2232,20 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
     } else {
         candidate_pairs(&distinct)
     };
+    judge_pairs(
+        pairs
+            .into_iter()
+            .filter(|&(i, j)| crosses(i, j))
+            .map(|(i, j)| (distinct[i], distinct[j])),
+    )
+}
+
+/// The best imperceptible (or reordered) pair among `pairs`, with the
+/// characters of every pair of its kind.
+fn judge_pairs<'s>(pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Option<Judged> {
+    let mut best: Option<(u8, Judged)> = None;
     {
-        for (i, j) in pairs {
-            if !crosses(i, j) {
-                continue;
-            }
-            let (a, b) = (distinct[i], distinct[j]);
+        for (a, b) in pairs {
             if !may_be_imperceptible(a, b) {
                 if reordered_fields(a, b) && best.is_none() {
                     best = Some((
