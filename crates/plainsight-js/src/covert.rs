@@ -118,6 +118,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: JudgedCache = HashMap::new();
     let mut render_cache: RenderCache = HashMap::new();
+    let mut big_cache: BigCache = HashMap::new();
     // One pool of steps for the whole program, proportional to its size:
     // every site gets a share of it in rounds (see `FlowLimits::pool_steps_per_kb`).
     let bytes: u64 = units.iter().map(|c| c.source.len() as u64).sum();
@@ -155,6 +156,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 seed,
                 &mut judged_cache,
                 &mut render_cache,
+                &mut big_cache,
                 &mut reports,
                 &mut st,
             );
@@ -200,8 +202,10 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         let (n, e, s, ups) = eng.backward.borrow().stats();
         eprintln!("flow stats: backward graph {n} nodes, {e} edges, {s} steps; up nodes {ups:?}");
         eprintln!(
-            "flow stats: {} seeds, {walk_states} walk states, {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
+            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),
+            st.joined,
+            st.merged,
             t0.elapsed()
         );
     }
@@ -254,6 +258,8 @@ type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<J
 #[derive(Default)]
 struct Stats {
     walk_states: usize,
+    joined: usize,
+    merged: usize,
     decisions: usize,
     judged: usize,
     taint: std::time::Duration,
@@ -269,12 +275,14 @@ fn pool_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
 /// the decisions met, their sources. Findings go to `reports` (a later,
 /// larger attempt only adds to them). Returns what cut the attempt (empty
 /// when it is complete).
+#[allow(clippy::too_many_arguments)]
 fn attempt<'a>(
     prog: &Program<'_, 'a>,
     eng: &Engine<'_, '_, 'a>,
     seed: &Seed<'a>,
     judged_cache: &mut JudgedCache,
     render_cache: &mut RenderCache,
+    big_cache: &mut BigCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
     st: &mut Stats,
 ) -> Vec<(u32, Span, &'static str)> {
@@ -301,7 +309,7 @@ fn attempt<'a>(
             let judged = if let Some(j) = judged_cache.get(&jkey) {
                 j.clone()
             } else {
-                let j = judge_decision(prog, seed, d, render_cache);
+                let j = judge_decision(prog, seed, d, render_cache, big_cache);
                 judged_cache.insert(jkey, j.clone());
                 j
             };
@@ -345,6 +353,9 @@ fn attempt<'a>(
             w.exhausted
         );
     }
+    if dbg && w.states.len() > 20_000 {
+        debug_walk(prog, &w);
+    }
     for d in decisions {
         if dbg {
             eprintln!(
@@ -358,6 +369,11 @@ fn attempt<'a>(
         if reports.get(&key).is_some_and(|r| r.complete) {
             continue;
         }
+        // A text that only ever meets tests (`re.test(t)`, `s.includes(t)`)
+        // never leaves: which variant it holds is no channel.
+        if !w.exhausted && ds.consumed(&d) {
+            continue;
+        }
         st.decisions += 1;
         // The same merge point is met by many carriers: judged once.
         let jkey = judge_key(&d);
@@ -365,11 +381,20 @@ fn attempt<'a>(
             j.clone()
         } else {
             // Judging the sides is charged one step per 8 of them (their
-            // constant texts are rendered once and kept).
+            // constant texts are rendered once and kept); a large side
+            // already rendered and grouped costs only the carrier's texts.
             if let Alts::Exprs(v) = &d.alts {
-                eng.charge(v.len() as u64 / 8);
+                let grouped = v.len() > ALL_PAIRS_MAX
+                    && big_cache
+                        .get(&(
+                            d.unit,
+                            alts_hash(v),
+                            char_code_context(prog.ctx(d.unit), d.site),
+                        ))
+                        .is_some_and(Option::is_some);
+                eng.charge(if grouped { 1 } else { v.len() as u64 / 8 });
             }
-            let j = judge_decision(prog, seed, &d, render_cache);
+            let j = judge_decision(prog, seed, &d, render_cache, big_cache);
             judged_cache.insert(jkey, j.clone());
             j
         };
@@ -447,7 +472,66 @@ fn attempt<'a>(
         };
         merge_candidate(reports, key, cand);
     }
+    // A complete walk: later sites that reach one of its states need not
+    // walk on from there (their decisions beyond were judged and traced,
+    // nothing was cut). Only states reached on a proven way and whose
+    // downstream does not depend on this carrier are offered.
+    if cuts.is_empty() && !w.exhausted {
+        let mut unproven = vec![false; w.states.len()];
+        for k in 0..w.states.len() {
+            let s = &w.states[k];
+            let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
+            unproven[k] = up || s.hop.unproven();
+        }
+        eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
+    }
+    st.joined += w.joined as usize;
+    st.merged += w.merged as usize;
     cuts
+}
+
+/// `PLAINSIGHT_FLOW_DEBUG`: where a large walk's states are.
+pub(crate) fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
+    let mut nodes: HashMap<(UnitId, NodeId), usize> = HashMap::new();
+    let mut fns: HashMap<(UnitId, Option<NodeId>), (usize, std::collections::HashSet<u64>)> =
+        HashMap::new();
+    let mut hops: HashMap<&'static str, usize> = HashMap::new();
+    for st in &w.states {
+        *nodes.entry((st.unit, st.node)).or_default() += 1;
+        let f = crate::flow::enclosing_fn(prog.ctx(st.unit), st.node).map(|x| x.0);
+        let e = fns.entry((st.unit, f)).or_default();
+        e.0 += 1;
+        e.1.insert(st.frames.last().map_or(0, |fr| fr.call.index() as u64));
+        let h = match st.hop {
+            Hop::Start => "start",
+            Hop::Up => "up",
+            Hop::Var(..) => "var",
+            Hop::Param(..) => "param",
+            Hop::Return(_) => "return",
+            Hop::Caller(_) => "caller",
+            Hop::Field(..) => "field",
+            Hop::Import(_) => "import",
+            Hop::Callback(_) => "callback",
+            Hop::ByName(..) => "byname",
+            Hop::Unknown(_) => "unknown",
+            Hop::Merged(..) => "merged",
+        };
+        *hops.entry(h).or_default() += 1;
+    }
+    eprintln!(
+        "  big walk: {} states, {} distinct nodes, {} functions, hops {hops:?}",
+        w.states.len(),
+        nodes.len(),
+        fns.len()
+    );
+    let mut v: Vec<_> = fns.into_iter().collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.1.0));
+    for ((u, f), (n, frames)) in v.into_iter().take(12) {
+        let at = f.map_or(String::from("top"), |f| {
+            prog.pos(u, prog.ctx(u).semantic.nodes().kind(f).span())
+        });
+        eprintln!("    fn at {at}: {n} states, {} top frames", frames.len());
+    }
 }
 
 fn chain_prefix(chain: &[String]) -> String {
@@ -597,6 +681,14 @@ struct Downstream {
     /// The first hard / soft sink event downstream, by index (`u32::MAX`: none).
     hard: Vec<u32>,
     soft: Vec<u32>,
+    /// Some way out of the state ends somewhere the walk does not know
+    /// (else every way ends in a sink, local output, or a test that embeds
+    /// none of the text).
+    open: Vec<bool>,
+    /// A decision downstream was judged with the walk's own carrier (a table
+    /// entry it started from, its text where the side cannot be rendered):
+    /// what lies beyond is not the same for another carrier.
+    own: Vec<bool>,
 }
 
 impl Downstream {
@@ -607,7 +699,47 @@ impl Downstream {
             local: vec![false; n],
             hard: vec![u32::MAX; n],
             soft: vec![u32::MAX; n],
+            open: vec![false; n],
+            own: vec![false; n],
         };
+        // Marks state `s` and its ancestors (each at most once per mark):
+        // linear in the states.
+        let mark = |v: &mut Vec<bool>, mut s: u32| {
+            while let Some(st) = w.states.get(s as usize) {
+                if std::mem::replace(&mut v[s as usize], true) || st.parent == s {
+                    break;
+                }
+                s = st.parent;
+            }
+        };
+        let mut has_child = vec![false; n];
+        let mut ends = vec![false; n];
+        for st in &w.states {
+            if let Some(c) = has_child.get_mut(st.parent as usize) {
+                *c = true;
+            }
+        }
+        for (i, ev) in &w.events {
+            match ev {
+                Event::Sink(_) | Event::Local | Event::Consumed => {
+                    if let Some(x) = ends.get_mut(*i as usize) {
+                        *x = true;
+                    }
+                }
+                Event::Open => mark(&mut d.open, *i),
+                Event::Decision(dec)
+                    if dec.whole || (dec.chosen == w.origin(*i) && !dec.synthetic) =>
+                {
+                    mark(&mut d.own, *i);
+                }
+                _ => {}
+            }
+        }
+        for k in 0..n {
+            if !has_child[k] && !ends[k] {
+                mark(&mut d.open, k as u32);
+            }
+        }
         for (e, (i, ev)) in w.events.iter().enumerate() {
             let mut s = *i;
             for _ in 0..256 {
@@ -663,6 +795,28 @@ impl Downstream {
         self.local.get(d.state as usize).copied().unwrap_or(false)
     }
 
+    /// Every way the decision's text goes ends in a test that embeds none
+    /// of it (no sink, no output, nothing unknown): it never leaves.
+    fn consumed(&self, d: &Decision<'_>) -> bool {
+        let k = d.state as usize;
+        k < self.open.len()
+            && !self.open[k]
+            && !self.local[k]
+            && self.hard[k] == u32::MAX
+            && self.soft[k] == u32::MAX
+    }
+
+    /// What lies beyond state `k`, for [`Engine::share_walk`].
+    fn beyond(&self, k: usize) -> crate::flow::walk::Beyond {
+        crate::flow::walk::Beyond {
+            hard: self.hard[k],
+            soft: self.soft[k],
+            local: self.local[k],
+            format_use: self.format_use[k],
+            open: self.open[k],
+        }
+    }
+
     fn format_use(&self, d: &Decision<'_>) -> bool {
         self.format_use
             .get(d.state as usize)
@@ -706,6 +860,10 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
                 format!("property .{n} by name at {} (unproven)", prog.pos(u, s))
             }
             Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
+            Hop::Merged(n, s) => format!(
+                "parameter {n} (call at {}; one of many calls of that function, merged: unproven)",
+                prog.pos(from, s)
+            ),
         });
     }
     out
@@ -912,6 +1070,17 @@ fn separator_choice(prog: &Program<'_, '_>, d: &Decision<'_>) -> Option<Judged> 
 
 /// What judging a decision depends on: the merge point, the chosen side and
 /// the other side (not the test, nor the carrier that led there).
+/// The alternatives of a decision, hashed by node.
+fn alts_hash(v: &[&Expression<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    v.len().hash(&mut h);
+    for e in v {
+        nid(e).hash(&mut h);
+    }
+    h.finish()
+}
+
 fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, UnitId, NodeId, u64, bool) {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
@@ -962,11 +1131,73 @@ fn expand_tests<'a>(ctx: &Ctx<'a>, t: &Test<'a>, j: &Judged) -> Vec<Test<'a>> {
 /// Constant texts of expressions, by (unit, expression, code-point context).
 type RenderCache = HashMap<(UnitId, usize, bool), Rc<Vec<String>>>;
 
+/// The other side of a decision with more than [`ALL_PAIRS_MAX`] constant
+/// texts (a table met by each of its entries' carriers), rendered,
+/// deduplicated and grouped by [`signature`] once: judging one carrier
+/// against it then costs the carrier's texts, not the table's (judging
+/// every entry of a table of thousands against the rest was quadratic: 34 s
+/// on one 5 MB web bundle).
+struct BigSide {
+    texts: Vec<String>,
+    index: HashMap<String, usize>,
+    groups: HashMap<Sig, Vec<usize>>,
+    all_invisible: bool,
+}
+
+/// Per decision unit, the alternatives (node ids, hashed) and the
+/// char-code context: the big side, or `None` when it is small or not all
+/// constant (judged the ordinary way).
+type BigCache = HashMap<(UnitId, u64, bool), Option<Rc<BigSide>>>;
+
+/// `judge(a, big.texts, false)` in time linear in `a`: the pairs that can be
+/// imperceptible share a signature, so only `a`'s groups are looked at.
+fn judge_big(a: &[String], big: &BigSide) -> Option<Judged> {
+    let mut distinct: Vec<&str> = big.texts.iter().map(String::as_str).collect();
+    let from = distinct.len();
+    for t in a {
+        if !big.index.contains_key(t) && !distinct[from..].contains(&t.as_str()) {
+            distinct.push(t);
+        }
+    }
+    if distinct.len() < 2 || a.is_empty() {
+        return None;
+    }
+    if big.all_invisible && distinct[from..].iter().all(|s| is_invisible_symbol(s)) {
+        let mut chars: Vec<char> = distinct.iter().flat_map(|s| s.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        return Some(Judged {
+            rule: Rule::CovertEncoding,
+            a: distinct[0].into(),
+            b: distinct[1].into(),
+            chars,
+        });
+    }
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut seen_a: Vec<&str> = Vec::new();
+    for x in a {
+        if seen_a.contains(&x.as_str()) {
+            continue;
+        }
+        seen_a.push(x);
+        if let Some(g) = big.groups.get(&signature(x)) {
+            for &j in g {
+                let y = big.texts[j].as_str();
+                if y != x {
+                    pairs.push((x.as_str(), y));
+                }
+            }
+        }
+    }
+    judge_pairs(pairs.into_iter())
+}
+
 fn judge_decision<'a>(
     prog: &Program<'_, 'a>,
     seed: &Seed<'a>,
     d: &Decision<'a>,
     cache: &mut RenderCache,
+    big: &mut BigCache,
 ) -> Option<Judged> {
     let ctx = prog.ctx(d.unit);
 
@@ -1056,6 +1287,54 @@ fn judge_decision<'a>(
     dedup_texts(&mut a);
     let mut b: Vec<String> = Vec::new();
     match &d.alts {
+        Alts::Exprs(v) if v.len() > ALL_PAIRS_MAX => {
+            let key = (d.unit, alts_hash(v), codes);
+            let bigside = if let Some(x) = big.get(&key) {
+                x.clone()
+            } else {
+                {
+                    for e in v {
+                        side(d.unit, e, &mut r, &mut b);
+                    }
+                    dedup_texts(&mut b);
+                    let x = (!b.iter().any(|t| t.contains("${"))).then(|| {
+                        let texts = std::mem::take(&mut b);
+                        let index = texts
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| (t.clone(), i))
+                            .collect();
+                        let mut groups: HashMap<Sig, Vec<usize>> = HashMap::new();
+                        for (i, t) in texts.iter().enumerate() {
+                            groups.entry(signature(t)).or_default().push(i);
+                        }
+                        let all_invisible = texts.iter().all(|t| is_invisible_symbol(t));
+                        Rc::new(BigSide {
+                            texts,
+                            index,
+                            groups,
+                            all_invisible,
+                        })
+                    });
+                    big.insert(key, x.clone());
+                    x
+                }
+            };
+            if let Some(bs) = bigside {
+                return judge_big(&a, &bs).map(|mut j| {
+                    if matches!(d.test, Test::Data(_)) && j.rule == Rule::CovertInvisible {
+                        j.rule = Rule::CovertEncoding;
+                    }
+                    j
+                });
+            }
+            if b.is_empty() {
+                for e in v {
+                    side(d.unit, e, &mut r, &mut b);
+                }
+                dedup_texts(&mut b);
+            }
+        }
         Alts::Exprs(v) => {
             for e in v {
                 side(d.unit, e, &mut r, &mut b);
@@ -1947,7 +2226,6 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
             chars,
         });
     }
-    let mut best: Option<(u8, Judged)> = None;
     // Small sets: every pair (a visible pair may still be a reordered
     // format); large ones: the pairs that can be imperceptible, so no
     // alternative is dropped and the cost stays linear.
@@ -1958,12 +2236,20 @@ pub(crate) fn judge(a: &[String], b: &[String], all_pairs: bool) -> Option<Judge
     } else {
         candidate_pairs(&distinct)
     };
+    judge_pairs(
+        pairs
+            .into_iter()
+            .filter(|&(i, j)| crosses(i, j))
+            .map(|(i, j)| (distinct[i], distinct[j])),
+    )
+}
+
+/// The best imperceptible (or reordered) pair among `pairs`, with the
+/// characters of every pair of its kind.
+fn judge_pairs<'s>(pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Option<Judged> {
+    let mut best: Option<(u8, Judged)> = None;
     {
-        for (i, j) in pairs {
-            if !crosses(i, j) {
-                continue;
-            }
-            let (a, b) = (distinct[i], distinct[j]);
+        for (a, b) in pairs {
             if !may_be_imperceptible(a, b) {
                 if reordered_fields(a, b) && best.is_none() {
                     best = Some((

@@ -42,6 +42,14 @@ use super::modules::{self, ExportVal, ModId};
 use super::{Control, FnRef, Program, UnitId, nid};
 use crate::context::Ctx;
 
+/// Calls of one function a carrier walk keeps apart (one call frame each,
+/// so a return goes back to its own call). Entered from more calls, the
+/// function is walked once more without a frame, its returns going to every
+/// caller, and what lies beyond is unproven: a hub called from hundreds of
+/// places costs the walk one pass over its body instead of one per call, so
+/// the walk ends (was: cut by the pool on Claude Code's `cli.js`).
+const MAX_CONTEXTS: u32 = 8;
+
 /// Deepest field path followed.
 const MAX_FIELDS: usize = 4;
 /// Call frames kept (deeper calls are context-insensitive).
@@ -233,11 +241,15 @@ pub(crate) enum Hop<'a> {
     Callback(Span),
     ByName(&'a str, Span),
     Unknown(Span),
+    /// Into a function this walk already entered from
+    /// [`MAX_CONTEXTS`] other calls: entered without its call frame, so its
+    /// returns go to every caller (context merged; unproven).
+    Merged(&'a str, Span),
 }
 
 impl Hop<'_> {
     pub fn unproven(self) -> bool {
-        matches!(self, Hop::ByName(..) | Hop::Unknown(_))
+        matches!(self, Hop::ByName(..) | Hop::Unknown(_) | Hop::Merged(..))
     }
 }
 
@@ -383,6 +395,27 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     /// The first limit reached since [`Engine::take_cut`]: the site being
     /// analysed is incomplete.
     cut: Cell<Option<&'static str>>,
+    /// Carrier-walk states whose whole downstream a *complete* site has
+    /// already explored (decisions judged and traced, nothing cut), with
+    /// what lies beyond them: a later site's walk that reaches one stops
+    /// there and takes the summary (see [`Walker::push`]).
+    shared: RefCell<HashMap<(UnitId, NodeId, u64), Beyond>>,
+    /// The sinks [`Beyond`] summaries point at.
+    shared_sinks: RefCell<Vec<SinkHit>>,
+}
+
+/// What lies downstream of a state a complete walk explored: the first hard
+/// and soft sink (indices into the engine's shared sinks, `u32::MAX` none),
+/// local output, a separator use, and whether any way out of it ends
+/// somewhere unknown (`open`; else every way ends in a sink, local output or
+/// a test that embeds none of the text).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Beyond {
+    pub hard: u32,
+    pub soft: u32,
+    pub local: bool,
+    pub format_use: bool,
+    pub open: bool,
 }
 
 impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
@@ -401,6 +434,38 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             share: Cell::new(u64::MAX),
             spent: Cell::new(0),
             cut: Cell::new(None),
+            shared: RefCell::new(HashMap::default()),
+            shared_sinks: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records the states of a complete carrier walk with what lies beyond
+    /// each (`beyond(k)` for state `k`; sink indices are the walk's events).
+    pub fn share_walk(&self, w: &Walker<'_, '_, '_, 'a>, beyond: impl Fn(usize) -> Option<Beyond>) {
+        let mut shared = self.shared.borrow_mut();
+        let mut sinks = self.shared_sinks.borrow_mut();
+        let mut moved: HashMap<u32, u32> = HashMap::default();
+        let mut remap = |e: u32, sinks: &mut Vec<SinkHit>| -> u32 {
+            if e == u32::MAX {
+                return e;
+            }
+            *moved.entry(e).or_insert_with(|| {
+                let Event::Sink(h) = &w.events[e as usize].1 else {
+                    return u32::MAX;
+                };
+                sinks.push(h.clone());
+                (sinks.len() - 1) as u32
+            })
+        };
+        for (k, st) in w.states.iter().enumerate() {
+            let key = (st.unit, st.node, fields_key(&st.fields, &st.frames));
+            if shared.contains_key(&key) {
+                continue;
+            }
+            let Some(mut b) = beyond(k) else { continue };
+            b.hard = remap(b.hard, &mut sinks);
+            b.soft = remap(b.soft, &mut sinks);
+            shared.insert(key, b);
         }
     }
 
@@ -549,17 +614,21 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         if let Some(c) = cut {
             self.note_cut(c);
         }
+        // Each call once (a set: a function called from thousands of places
+        // made a list scan quadratic).
         let mut sites: Vec<CallSite<'a>> = Vec::new();
+        let mut listed: HashSet<(UnitId, NodeId)> = HashSet::default();
         for (_, ev) in &w.events {
             if let Event::Call(site) = ev
-                && !sites
-                    .iter()
-                    .any(|s| s.unit == site.unit && s.call == site.call)
+                && listed.insert((site.unit, site.call))
             {
                 sites.push(*site);
             }
         }
         if std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some() {
+            if w.states.len() > 100_000 {
+                crate::covert::debug_walk(self.prog, &w);
+            }
             eprintln!(
                 "callers of {:?} in unit {u}: {} states, {} sites",
                 fid,
@@ -626,6 +695,13 @@ pub(crate) enum Event<'a> {
     Sink(SinkHit),
     /// Printed on the local terminal.
     Local,
+    /// Handed to a test that answers with a boolean or a position
+    /// (`re.test(v)`, `s.includes(v)`, a condition): none of its text goes on.
+    Consumed,
+    /// The walk stopped here for a reason other than an end it knows (a
+    /// state already visited, a use it does not follow): what lies beyond
+    /// is not known to hold none of the text.
+    Open,
     /// Callee mode: a call of the tracked function.
     Call(CallSite<'a>),
 }
@@ -639,6 +715,13 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     budget: u32,
     pub exhausted: bool,
     pub events: Vec<(u32, Event<'a>)>,
+    /// States where the walk joined one a complete earlier site explored.
+    pub joined: u32,
+    /// Per function entered through a user call: the calls kept apart so far.
+    contexts: HashMap<(UnitId, NodeId), u32>,
+    context_calls: HashSet<(UnitId, NodeId, NodeId)>,
+    /// Entries with the context merged ([`Hop::Merged`]).
+    pub merged: u32,
 }
 
 fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
@@ -660,6 +743,10 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             budget,
             exhausted: false,
             events: Vec::new(),
+            joined: 0,
+            contexts: HashMap::default(),
+            context_calls: HashSet::default(),
+            merged: 0,
         }
     }
 
@@ -684,7 +771,14 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if fields.len() > MAX_FIELDS {
             return;
         }
-        if !self.seen.insert((unit, node, fields_key(&fields, &frames))) {
+        let key = (unit, node, fields_key(&fields, &frames));
+        if !self.seen.insert(key) {
+            if parent != u32::MAX
+                && self.mode == Mode::Carrier
+                && !matches!(self.events.last(), Some((p, Event::Open)) if *p == parent)
+            {
+                self.event(parent, Event::Open);
+            }
             return;
         }
         let i = self.states.len() as u32;
@@ -696,6 +790,29 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             parent,
             hop,
         });
+        // A complete earlier site explored everything beyond this state:
+        // its decisions are judged and traced; take what lies beyond.
+        if self.mode == Mode::Carrier {
+            let b = self.eng.shared.borrow().get(&key).copied();
+            if let Some(b) = b {
+                self.joined += 1;
+                let sinks = self.eng.shared_sinks.borrow();
+                for e in [b.hard, b.soft] {
+                    if let Some(h) = sinks.get(e as usize) {
+                        self.events.push((i, Event::Sink(h.clone())));
+                    }
+                }
+                drop(sinks);
+                if b.local {
+                    self.event(i, Event::Local);
+                }
+                if b.format_use {
+                    self.event(i, Event::FormatUse);
+                }
+                self.event(i, if b.open { Event::Open } else { Event::Consumed });
+                return;
+            }
+        }
         self.queue.push_back(i);
     }
 
@@ -758,7 +875,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     /// The node the walk that reached state `i` started from.
-    fn origin(&self, i: u32) -> NodeId {
+    pub fn origin(&self, i: u32) -> NodeId {
         self.origin_state(i).map_or(NodeId::ROOT, |st| st.node)
     }
 
@@ -891,6 +1008,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::ConditionalExpression(c) => {
                 if is(&c.test) {
+                    self.event(i, Event::Consumed);
                     return;
                 }
                 let other = if is(&c.consequent) {
@@ -1208,6 +1326,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
             }
 
+            AstKind::IfStatement(s) if is(&s.test) => self.event(i, Event::Consumed),
             AstKind::ClassBody(_) | AstKind::MethodDefinition(_) => {}
             _ => {}
         }
@@ -1237,10 +1356,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         if self.mode != Mode::Carrier {
             return;
         }
-        // Listing the other sides costs one step per 16 of them (a table of
-        // thousands met at every step of a walk is real work).
+        // Listing the other sides costs one step per 256 of them: a table
+        // of thousands met at every step of a walk is real work, but a
+        // pointer per entry, where a walk step costs ~5 µs (1.3 M states in
+        // ~7 s on Claude Code's cli.js); one per 16 spent a 5 MB web bundle's
+        // whole pool on listing the same table for each of its entries.
         if let Alts::Exprs(v) = &alts {
-            self.eng.charge(v.len() as u64 / 16);
+            self.eng.charge(v.len() as u64 / 256);
         }
         let st = &self.states[i as usize];
         let frames = st.frames.to_vec();
@@ -1532,6 +1654,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
                 if f.is_empty() && !is_predicate_method(name) {
                     self.next(i, u, call_id, Hop::Unknown(span));
+                } else if f.is_empty() {
+                    // `v.includes(x)`, `v.startsWith(x)`: a test of the text.
+                    self.event(i, Event::Consumed);
                 }
             }
         }
@@ -1631,16 +1756,31 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     ) {
         let params = f.params();
         let mut frames = self.states[i as usize].frames.clone();
+        let mut hop = hop;
         if let Some(fr) = frame
             && frames.len() < MAX_FRAMES
         {
-            frames.push(fr);
+            if self.mode == Mode::Carrier
+                && fr.kind == FrameKind::User
+                && self.merge_context(fu, f.node_id(), fr.call)
+            {
+                frames = FrameStack::default();
+                let at = match hop {
+                    Hop::Param(_, s) => s,
+                    _ => f.span(),
+                };
+                hop = Hop::Merged("", at);
+                self.merged += 1;
+            } else {
+                frames.push(fr);
+            }
         }
         if let Some(p) = params.items.get(idx) {
             let syms = bind_targets(&p.pattern, &fields);
             for (sym, fl, name, span) in syms {
                 let hop = match hop {
                     Hop::Param(_, s) => Hop::Param(name, s),
+                    Hop::Merged(_, s) => Hop::Merged(name, s),
                     h => h,
                 };
                 for r in self.eng.read_refs(self.ctx(fu), sym) {
@@ -1657,6 +1797,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.push(i, fu, r, fl, frames.clone(), hop);
             }
         }
+    }
+
+    /// Is function `fid` entered from `call` once too many (its calls kept
+    /// apart are [`MAX_CONTEXTS`] already)? Then it is entered without a frame.
+    fn merge_context(&mut self, u: UnitId, fid: NodeId, call: NodeId) -> bool {
+        if self.context_calls.contains(&(u, fid, call)) {
+            return false;
+        }
+        let n = self.contexts.entry((u, fid)).or_default();
+        if *n >= MAX_CONTEXTS {
+            return true;
+        }
+        *n += 1;
+        self.context_calls.insert((u, fid, call));
+        false
     }
 
     /// The tracked value is argument `idx` of call `c` (node `call`).
@@ -1840,6 +1995,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             && is_predicate_method(n)
             && !matches!(n, "some" | "every" | "findIndex")
         {
+            self.event(i, Event::Consumed);
             return;
         }
         // Unknown or built-in callee: the result may embed the value.
