@@ -436,7 +436,13 @@ fn attempt<'a>(
                 taint
                     .reads
                     .iter()
-                    .map(|r| (&r.read.what, r.unproven, r.path.len()))
+                    .map(|r| (
+                        &r.read.what,
+                        r.unproven,
+                        r.compared,
+                        r.data_path,
+                        r.path.len()
+                    ))
                     .collect::<Vec<_>>(),
                 taint.opaque
             );
@@ -942,6 +948,12 @@ fn format_choice(prog: &Program<'_, '_>, ds: &Downstream, d: &Decision<'_>) -> O
     let chosen = expr_of(ctx, d.chosen)?;
     let Alts::Exprs(v) = &d.alts else { return None };
     let other = v.iter().find(|o| same_fields_differently(ctx, chosen, o))?;
+    // Chosen by the value being formatted itself (`q < 1 ? `${(q / 1e3).toFixed(1)}s`
+    // : `${Math.floor(q / 1e3)}s``: precision by magnitude), not by anything
+    // else: whatever decides the value shows in it, no variant is hidden.
+    if chosen_by_own_fields(ctx, d, chosen, other) {
+        return None;
+    }
     let mut r = Renderer::new(ctx);
     let a = r.render(chosen, false).unwrap_or_default();
     let b = r.render(other, false).unwrap_or_default();
@@ -951,6 +963,65 @@ fn format_choice(prog: &Program<'_, '_>, ds: &Downstream, d: &Decision<'_>) -> O
         b,
         chars: Vec::new(),
     })
+}
+
+/// Every test deciding between two templates reads only the variables the
+/// templates format (and constants).
+fn chosen_by_own_fields(
+    ctx: &Ctx<'_>,
+    d: &Decision<'_>,
+    a: &Expression<'_>,
+    b: &Expression<'_>,
+) -> bool {
+    let mut fields = Vec::new();
+    for t in [a, b] {
+        let Expression::TemplateLiteral(t) = t.without_parentheses() else {
+            return false;
+        };
+        for e in &t.expressions {
+            if !numeric_field(e, &mut fields, 0) {
+                return false;
+            }
+        }
+    }
+    let tests: Vec<&Expression<'_>> = match &d.test {
+        Test::Control(c) => vec![c.expr()],
+        Test::Controls(n) => crate::flow::control_deps(ctx, *n)
+            .into_iter()
+            .map(Control::expr)
+            .collect(),
+        _ => return false,
+    };
+    if tests.is_empty() {
+        return false;
+    }
+    tests.into_iter().all(|t| {
+        let mut vars = Vec::new();
+        test_vars(t, &mut vars, 0) && vars.iter().all(|v| fields.contains(v))
+    })
+}
+
+/// The variables of a test of numbers (comparisons, arithmetic, logic);
+/// `false` for anything else (a call, a property of something).
+fn test_vars<'a>(e: &'a Expression<'_>, vars: &mut Vec<&'a str>, depth: u8) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match e.without_parentheses() {
+        Expression::Identifier(i) => {
+            vars.push(i.name.as_str());
+            true
+        }
+        Expression::NumericLiteral(_) | Expression::NullLiteral(_) => true,
+        Expression::BinaryExpression(b) => {
+            test_vars(&b.left, vars, depth + 1) && test_vars(&b.right, vars, depth + 1)
+        }
+        Expression::LogicalExpression(l) => {
+            test_vars(&l.left, vars, depth + 1) && test_vars(&l.right, vars, depth + 1)
+        }
+        Expression::UnaryExpression(u) => test_vars(&u.argument, vars, depth + 1),
+        _ => false,
+    }
 }
 
 /// Two templates with the same text around their values, where each value
@@ -1499,13 +1570,18 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     let proven = |f: &Found<'_>| !f.unproven && !c.walk_unproven;
     // A formatter whose locale or options come from the environment is i18n
     // unless the environment is compared on the way (a choice among formats).
+    // The user's language matched against the languages a program supports
+    // (locale negotiation) picks the locale the rest of its text is in: that
+    // comparison is i18n too, as is a setting of the program's own (a
+    // variable of no targetable kind); a zone, host or user compared is not.
     if j.rule == Rule::CovertFormat
         && j.a.is_empty()
-        && !r
-            .sources
-            .iter()
-            .chain(hit)
-            .any(|h| h.compared && !h.data_path)
+        && !r.sources.iter().chain(hit).any(|h| {
+            h.compared
+                && !h.data_path
+                && h.read.category.is_targetable()
+                && !crate::env::is_locale_source(&h.read.what)
+        })
     {
         return None;
     }

@@ -1855,7 +1855,7 @@ fn is_hostish(s: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
 }
 
-fn is_locale_source(what: &str) -> bool {
+pub(crate) fn is_locale_source(what: &str) -> bool {
     let w = what.to_ascii_lowercase();
     w.contains("locale") || w.contains("language") || w.contains(".lang") || w.contains(".lc_")
 }

@@ -39,6 +39,7 @@
 //! joined by name only) makes a path *unproven*: it is reported at lower
 //! confidence rather than not at all.
 
+pub(crate) mod fnvals;
 pub(crate) mod modules;
 pub(crate) mod names;
 pub(crate) mod seeds;
@@ -80,6 +81,10 @@ pub struct FlowLimits {
     pub max_writers: usize,
     /// Nested call-graph walks (callers of callers of …).
     pub max_callee_nesting: u32,
+    /// Functions one value (a binding, a property name, a parameter, a
+    /// return) holds in the backward side's index of call sites; a
+    /// function beyond it may be called where the index does not see.
+    pub max_fn_values: usize,
     /// The program's shared pool of steps, per KiB of its source: every
     /// site gets an equal share of what is left, in rounds whose step
     /// limits (and `max_writers`) grow fourfold, until every site is
@@ -98,6 +103,7 @@ impl Default for FlowLimits {
             max_callers: 100_000,
             max_writers: 8,
             max_callee_nesting: 4,
+            max_fn_values: 64,
             pool_steps_per_kb: 400,
         }
     }
@@ -114,6 +120,7 @@ impl FlowLimits {
         "max_callers",
         "max_writers",
         "max_callee_nesting",
+        "max_fn_values",
         "pool_steps_per_kb",
     ];
 
@@ -129,6 +136,7 @@ impl FlowLimits {
             "max_callers" => self.max_callers = value as usize,
             "max_writers" => self.max_writers = value as usize,
             "max_callee_nesting" => self.max_callee_nesting = value,
+            "max_fn_values" => self.max_fn_values = value as usize,
             "pool_steps_per_kb" => self.pool_steps_per_kb = value,
             _ => return false,
         }

@@ -589,6 +589,12 @@ fn call_seeds<'a>(
             let Some(replacement) = r.render(rep, false) else {
                 return;
             };
+            // A fold to plain text (`s.replace(/\u2212/g, "-")`, look-alikes
+            // or invisibles replaced by ASCII or nothing) only ever takes the
+            // carrier out: its output never gains one, whatever decides it.
+            if !pattern.is_ascii() && replacement.is_ascii() {
+                return;
+            }
             if crate::covert::may_be_imperceptible(&pattern, &replacement)
                 || crate::covert::reordered_fields(&pattern, &replacement)
                 || (pattern.chars().count() == 1

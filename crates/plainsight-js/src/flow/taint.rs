@@ -58,6 +58,7 @@ use oxc_ast::ast::{
 use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
 
+use super::fnvals::{CallIndex, call_index};
 use super::modules::{self, ExportVal, ModId};
 use super::walk::{CallSite, Engine, Frame, Test, imported, module_object, this_owner};
 use super::{FnRef, UnitId, control_deps};
@@ -136,7 +137,7 @@ enum Val<'a> {
     /// Parameter `idx` of a function: the source of a parameter fact.
     Param(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
     /// Parameter `idx` of a function, from every call site (no call in hand).
-    Up(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
+    Up(UnitId, NodeId, usize, Option<&'a str>),
     /// What a function returns (its return values and the tests deciding them).
     Ret(UnitId, NodeId, FnRef<'a>),
     /// The tests deciding whether a node runs.
@@ -162,7 +163,7 @@ fn key(val: &Val<'_>) -> Key {
         Val::Export(m, n, f) => (6, m, field(n), field(f)),
         Val::Name(u, k) => (7, u, field(Some(k)), 0),
         Val::Ret(u, fid, _) => (8, u, fid.index(), 0),
-        Val::Up(u, fid, _, i, f) => (9, u, fid.index(), i ^ (field(f) << 8)),
+        Val::Up(u, fid, i, f) => (9, u, fid.index(), i ^ (field(f) << 8)),
     }
 }
 
@@ -256,117 +257,6 @@ pub(crate) struct Graph<'a> {
     repaired: u32,
     /// Every call site of every function, built once when first needed.
     calls: Option<CallIndex<'a>>,
-}
-
-/// The call sites of the program's functions, by function.
-struct CallIndex<'a> {
-    sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
-    /// Functions passed as a value to a function of ours: called there, as
-    /// a parameter, where the index does not see it.
-    escaped: HashSet<(UnitId, NodeId)>,
-}
-
-/// One pass over every call, `new` and tagged template of the program:
-/// its callee's functions (as the forward walk resolves them: bindings,
-/// imports, exports, `this.m`, methods by name up to `max_writers` — more
-/// is a join by name that proves nothing), and functions handed to a
-/// built-in that calls them back (`xs.map(f)`, `p.then(f)`). Bounded by the
-/// program's size; built once, so no parameter needs a call-graph walk.
-fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
-    let prog = eng.prog;
-    let mut sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>> = FxHashMap::default();
-    let mut escaped: HashSet<(UnitId, NodeId)> = HashSet::default();
-    for (u, ctx) in prog.units.iter().enumerate() {
-        let u = u as UnitId;
-        let nodes = ctx.semantic.nodes();
-        eng.charge(nodes.len() as u64 / 16);
-        for node in nodes.iter() {
-            let id = node.id();
-            let (callee, args): (
-                &'a Expression<'a>,
-                Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
-            ) = match node.kind() {
-                AstKind::CallExpression(c) => (&c.callee, Some(&c.arguments)),
-                AstKind::NewExpression(n) => (&n.callee, Some(&n.arguments)),
-                AstKind::TaggedTemplateExpression(t) => (&t.tag, None),
-                _ => continue,
-            };
-            let outer = eng.take_cut();
-            let mut fns = super::walk::callee_functions(eng, u, callee);
-            let by_name = eng.take_cut() == Some("max_writers");
-            if let Some(c) = outer {
-                eng.note_cut(c);
-            }
-            if by_name {
-                fns.clear();
-            }
-            let member = callee.without_parentheses().as_member_expression();
-            let first_arg =
-                match member.and_then(oxc_ast::ast::MemberExpression::static_property_name) {
-                    Some("call") => Some(1),
-                    Some("apply") => None,
-                    _ => Some(0),
-                };
-            let unproven = matches!(
-                callee.without_parentheses(),
-                Expression::StaticMemberExpression(m)
-                    if !matches!(m.object.without_parentheses(), Expression::ThisExpression(_))
-                        && module_object(prog, u, &m.object).is_none()
-                        && !owner_is_known(prog, u, &m.object)
-            );
-            let resolved = !fns.is_empty();
-            for (fu, fid, _) in fns {
-                sites.entry((fu, fid)).or_default().push(CallSite {
-                    unit: u,
-                    call: id,
-                    first_arg,
-                    callback_of: None,
-                    unproven,
-                });
-            }
-            // Functions handed on as arguments.
-            for a in args.into_iter().flatten() {
-                let Some(x) = a.as_expression() else { continue };
-                let f = match x.without_parentheses() {
-                    Expression::Identifier(r) => prog
-                        .symbol_of(u, r)
-                        .and_then(|s| super::function_of_symbol(ctx, s)),
-                    e => FnRef::from_expr(e),
-                };
-                let Some(f) = f else { continue };
-                let key = (u, f.node_id());
-                match member {
-                    Some(m) if !resolved => {
-                        let recv = m.object();
-                        let source = match recv.without_parentheses() {
-                            Expression::Identifier(g)
-                                if matches!(
-                                    g.name.as_str(),
-                                    "Array" | "Object" | "Promise" | "Reflect"
-                                ) && prog.symbol_of(u, g).is_none() =>
-                            {
-                                args.and_then(|a| a.first())
-                                    .and_then(Argument::as_expression)
-                                    .unwrap_or(recv)
-                            }
-                            _ => recv,
-                        };
-                        sites.entry(key).or_default().push(CallSite {
-                            unit: u,
-                            call: id,
-                            first_arg: Some(0),
-                            callback_of: Some(source),
-                            unproven: false,
-                        });
-                    }
-                    _ => {
-                        escaped.insert(key);
-                    }
-                }
-            }
-        }
-    }
-    CallIndex { sites, escaped }
 }
 
 impl<'a> Graph<'a> {
@@ -517,7 +407,7 @@ impl<'a> Graph<'a> {
                 Via::Up => {
                     return Some(Activation::Up(
                         from,
-                        Val::Up(pu, pfid, pf, idx, field),
+                        Val::Up(pu, pfid, idx, field),
                         pf,
                         idx,
                         pu,
@@ -881,7 +771,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     let (name, span) = param_name(f, idx);
                     let one = match val {
                         Val::Up(_, fid, ..) => self.g.calls.as_ref().is_some_and(|c| {
-                            !c.escaped.contains(&(pu, fid))
+                            !c.leaked.contains(&(pu, fid))
                                 && c.sites.get(&(pu, fid)).is_some_and(|s| s.len() == 1)
                         }),
                         _ => false,
@@ -950,15 +840,13 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             };
             match self.g.facts[fact as usize] {
                 Fact::Read(..) => hits.push(hit),
-                Fact::Param(pu, fid, f, idx, field) => {
+                Fact::Param(pu, fid, _, idx, field) => {
                     if depth > 8 {
                         out.opaque = true;
                         continue;
                     }
                     let mut sub = Vec::new();
-                    self.resolve(
-                        pu, fid, f, idx, field, frames, nframes, depth, &mut sub, out,
-                    );
+                    self.resolve(pu, fid, idx, field, frames, nframes, depth, &mut sub, out);
                     for s in sub {
                         let mut path = hit.path.clone();
                         path.extend(s.path);
@@ -990,7 +878,6 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         &mut self,
         u: UnitId,
         fid: NodeId,
-        f: FnRef<'a>,
         idx: usize,
         field: Option<&'a str>,
         frames: &[Frame],
@@ -1049,7 +936,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
             return;
         }
-        let r = self.g.root(Val::Up(u, fid, f, idx, field));
+        let r = self.g.root(Val::Up(u, fid, idx, field));
         self.run();
         self.collect(r, frames, 0, depth + 1, hits, out);
     }
@@ -1199,7 +1086,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 );
             }
             Val::Param(u, fid, f, idx, fl) => self.g.source(i, Fact::Param(u, fid, f, idx, fl)),
-            Val::Up(u, fid, f, idx, fl) => self.up(i, u, fid, f, idx, fl),
+            Val::Up(u, fid, idx, fl) => self.up(i, u, fid, idx, fl),
             Val::Ret(u, _, f) => {
                 for r in f.returns() {
                     self.to(i, Val::Expr(u, r, None), None);
@@ -1922,41 +1809,17 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
 
     /// Parameter `idx` of a function from every call site of it.
     #[allow(clippy::too_many_arguments)]
-    fn up(
-        &mut self,
-        i: u32,
-        u: UnitId,
-        fid: NodeId,
-        f: FnRef<'a>,
-        idx: usize,
-        field: Option<&'a str>,
-    ) {
+    fn up(&mut self, i: u32, u: UnitId, fid: NodeId, idx: usize, field: Option<&'a str>) {
         if self.g.calls.is_none() {
             self.g.calls = Some(call_index(self.eng));
         }
         let index = self.g.calls.as_ref().expect("built above");
-        let mut sites: Vec<CallSite<'a>> = index.sites.get(&(u, fid)).cloned().unwrap_or_default();
-        // Not called by name, or handed on as a value (returned by a
-        // factory, passed to a function of ours, a constructor): the
-        // call-graph walk follows the value to where it is called.
-        if sites.is_empty() || index.escaped.contains(&(u, fid)) {
-            let outer = self.eng.take_cut();
-            let callers = self.eng.callers(u, fid, f);
-            let inner = self.eng.take_cut();
-            if let Some(c) = outer {
-                self.eng.note_cut(c);
-            }
-            if let Some(c) = inner.or(callers.cut) {
-                self.cut(i, c);
-            }
-            for s in &callers.sites {
-                if !sites.iter().any(|x| x.unit == s.unit && x.call == s.call) {
-                    sites.push(*s);
-                }
-            }
-            if sites.is_empty() {
-                self.opaque(i);
-            }
+        let sites: Vec<CallSite<'a>> = index.sites.get(&(u, fid)).cloned().unwrap_or_default();
+        // No call of it is known (only ever handed to code we do not see, or
+        // stored where more functions meet than the index follows): what
+        // its parameters hold is unknown.
+        if sites.is_empty() {
+            self.opaque(i);
         }
         self.g.ups.0 += 1;
         self.g.ups.1 += sites.len() as u64;
@@ -2194,7 +2057,11 @@ fn class_of(prog: &super::Program<'_, '_>, u: UnitId, callee: &Expression<'_>) -
 
 /// Is the object of a member expression something whose fields we can follow
 /// exactly (a local object literal, `this`, a module)?
-fn owner_is_known(prog: &super::Program<'_, '_>, u: UnitId, obj: &Expression<'_>) -> bool {
+pub(crate) fn owner_is_known(
+    prog: &super::Program<'_, '_>,
+    u: UnitId,
+    obj: &Expression<'_>,
+) -> bool {
     match obj.without_parentheses() {
         Expression::ThisExpression(_) | Expression::ObjectExpression(_) => true,
         Expression::Identifier(id) => {

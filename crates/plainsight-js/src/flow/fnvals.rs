@@ -1,0 +1,675 @@
+//! Where function values go: the call sites of every function of a
+//! program, found once, including functions handed around as values.
+//!
+//! One flow-insensitive pass over the program (Andersen-style, restricted
+//! to function values). Every function, arrow and class constructor is a
+//! value; it flows through bindings (`const q = makeQuoter()`), returns of
+//! the functions it is called from (factories), parameters (a callback
+//! handed to a function of ours), properties by name (object literals,
+//! class members, `o.p = f`; a join by name, so unproven), array elements,
+//! imports and exports (ESM, CommonJS, bundler wrappers, as
+//! `modules::exports_named` resolves them). A call's callee is such a
+//! value: every function reaching it gets that call as a call site, its
+//! parameters the call's arguments and the call's result its return — the
+//! call graph is discovered while the values flow (on the fly), so a
+//! closure returned by a factory that was itself passed as a callback is
+//! still found. Functions handed to a built-in that calls back
+//! (`xs.map(f)`, `p.then(f)`) get that call as a callback site.
+//!
+//! Bounded: a value holds at most `FlowLimits::max_fn_values` functions;
+//! a function that would go beyond is *leaked* (it may be called where the
+//! index cannot see), and its parameters are unknown inputs if the index
+//! found no call of it. The work is linear in the program times that
+//! bound, done once, and charged to the program's pool.
+
+use rustc_hash::{FxHashMap, FxHashSet as HashSet};
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, AssignmentTarget, BindingPattern, Class, ClassElement,
+    Expression, MethodDefinitionKind, PropertyKind, SimpleAssignmentTarget,
+};
+use oxc_semantic::{NodeId, SymbolId};
+
+use super::modules::{self, ExportVal};
+use super::names::property_key_name;
+use super::walk::{CallSite, Engine, imported, module_object};
+use super::{FnRef, UnitId};
+
+/// The call sites of the program's functions, by function.
+pub(crate) struct CallIndex<'a> {
+    pub sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
+    /// Functions that reached a value holding more than
+    /// `max_fn_values` functions: called, maybe, where the index cannot see.
+    pub leaked: HashSet<(UnitId, NodeId)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Loc<'a> {
+    Sym(UnitId, SymbolId),
+    /// What a function returns.
+    Ret(UnitId, NodeId),
+    /// Values stored under a property name, anywhere (a join by name).
+    Prop(&'a str),
+    /// The value a call's callee denotes.
+    Callee(UnitId, NodeId),
+    /// The value a call evaluates to.
+    Result(UnitId, NodeId),
+    /// Argument `i` of a call.
+    Arg(UnitId, NodeId, u32),
+}
+
+/// Marks a function that arrived only through a join by name.
+const UNPROVEN: u32 = 1 << 31;
+
+#[derive(Clone, Copy)]
+enum Src {
+    Fn(u32),
+    /// A location; `true` if reading it is a join by name.
+    Loc(u32, bool),
+}
+
+#[derive(Clone, Copy)]
+enum Watch<'a> {
+    /// Functions reaching a callee are called at `call`.
+    Call {
+        unit: UnitId,
+        call: NodeId,
+        first_arg: Option<usize>,
+        unproven: bool,
+    },
+    /// Functions reaching an argument of a built-in's call are called back
+    /// with `source`'s elements / value.
+    Callback {
+        unit: UnitId,
+        call: NodeId,
+        source: &'a Expression<'a>,
+    },
+}
+
+struct Solver<'e, 'p, 'c, 'a> {
+    eng: &'e Engine<'p, 'c, 'a>,
+    cap: usize,
+    locs: FxHashMap<Loc<'a>, u32>,
+    sets: Vec<Vec<u32>>,
+    succ: Vec<Vec<(u32, bool)>>,
+    watch: Vec<Vec<Watch<'a>>>,
+    fns: Vec<(UnitId, NodeId, FnRef<'a>)>,
+    fn_index: FxHashMap<(UnitId, NodeId), u32>,
+    queue: Vec<(u32, u32)>,
+    leaked: HashSet<(UnitId, NodeId)>,
+    sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
+    /// (function, unit, call, callback?) → index in its site list.
+    site_at: FxHashMap<(u32, UnitId, NodeId, bool), usize>,
+    steps: u64,
+}
+
+/// One pass over every call, `new` and tagged template of the program, and
+/// over every place a function value is stored, then the values flowed to
+/// a fixpoint.
+pub(crate) fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
+    let mut s = Solver {
+        eng,
+        cap: eng.limits().max_fn_values.max(1),
+        locs: FxHashMap::default(),
+        sets: Vec::new(),
+        succ: Vec::new(),
+        watch: Vec::new(),
+        fns: Vec::new(),
+        fn_index: FxHashMap::default(),
+        queue: Vec::new(),
+        leaked: HashSet::default(),
+        sites: FxHashMap::default(),
+        site_at: FxHashMap::default(),
+        steps: 0,
+    };
+    let prog = eng.prog;
+    for u in 0..prog.units.len() {
+        let u = u as UnitId;
+        let nodes = prog.ctx(u).semantic.nodes();
+        eng.charge(nodes.len() as u64 / 16);
+        for node in nodes.iter() {
+            s.node(u, node.id(), node.kind());
+            // Propagate as we go, so the queue stays small.
+            if s.queue.len() > 4096 {
+                s.solve();
+            }
+        }
+    }
+    s.solve();
+    eng.charge(s.steps / 16);
+    CallIndex {
+        sites: s.sites,
+        leaked: s.leaked,
+    }
+}
+
+/// The constructor of a class, if it has one.
+fn ctor<'a>(c: &'a Class<'a>) -> Option<FnRef<'a>> {
+    c.body.body.iter().find_map(|e| match e {
+        ClassElement::MethodDefinition(m) if m.kind == MethodDefinitionKind::Constructor => {
+            Some(FnRef::Function(&m.value))
+        }
+        _ => None,
+    })
+}
+
+impl<'a> Solver<'_, '_, '_, 'a> {
+    fn func(&mut self, u: UnitId, f: FnRef<'a>) -> u32 {
+        let n = self.fns.len() as u32;
+        *self.fn_index.entry((u, f.node_id())).or_insert_with(|| {
+            self.fns.push((u, f.node_id(), f));
+            n
+        })
+    }
+
+    fn loc(&mut self, l: Loc<'a>) -> u32 {
+        if let Some(&i) = self.locs.get(&l) {
+            return i;
+        }
+        let i = self.sets.len() as u32;
+        self.locs.insert(l, i);
+        self.sets.push(Vec::new());
+        self.succ.push(Vec::new());
+        self.watch.push(Vec::new());
+        if let Loc::Sym(u, sym) = l {
+            self.seed_sym(u, sym, i);
+        }
+        i
+    }
+
+    /// A binding's own function (a declaration, `const f = () => …`, a
+    /// class's constructor) and, for an import, what the module exports.
+    fn seed_sym(&mut self, u: UnitId, sym: SymbolId, i: u32) {
+        let prog = self.eng.prog;
+        let ctx = prog.ctx(u);
+        if let Some(f) = super::function_of_symbol(ctx, sym) {
+            let f = self.func(u, f);
+            self.add(i, f);
+            return;
+        }
+        let nodes = ctx.semantic.nodes();
+        let decl = ctx.semantic.scoping().symbol_declaration(sym);
+        if decl.index() >= nodes.len() {
+            return;
+        }
+        if let AstKind::Class(c) = nodes.kind(decl) {
+            if let Some(f) = ctor(c) {
+                let f = self.func(u, f);
+                self.add(i, f);
+            }
+            return;
+        }
+        for (_, v) in imported(prog, u, sym) {
+            let srcs = self.export_val(v);
+            self.flow(&srcs, i);
+        }
+    }
+
+    fn export_val(&mut self, v: ExportVal<'a>) -> Vec<Src> {
+        match v {
+            ExportVal::Expr(u, x) | ExportVal::Whole(u, x) => self.eval(u, x),
+            ExportVal::Sym(u, s) => vec![Src::Loc(self.loc(Loc::Sym(u, s)), false)],
+            ExportVal::Re(_) => Vec::new(),
+        }
+    }
+
+    fn add(&mut self, loc: u32, entry: u32) {
+        let f = entry & !UNPROVEN;
+        let set = &mut self.sets[loc as usize];
+        if let Some(x) = set.iter_mut().find(|x| **x & !UNPROVEN == f) {
+            if *x & UNPROVEN != 0 && entry & UNPROVEN == 0 {
+                *x = entry;
+                self.queue.push((loc, entry));
+            }
+            return;
+        }
+        if set.len() >= self.cap {
+            let (u, id, _) = self.fns[f as usize];
+            self.leaked.insert((u, id));
+            return;
+        }
+        set.push(entry);
+        self.queue.push((loc, entry));
+    }
+
+    fn edge(&mut self, from: u32, to: u32, by_name: bool) {
+        if from == to {
+            return;
+        }
+        self.succ[from as usize].push((to, by_name));
+        for k in 0..self.sets[from as usize].len() {
+            let e = self.sets[from as usize][k];
+            self.add(to, if by_name { e | UNPROVEN } else { e });
+        }
+    }
+
+    fn on(&mut self, loc: u32, w: Watch<'a>) {
+        self.watch[loc as usize].push(w);
+        for k in 0..self.sets[loc as usize].len() {
+            let e = self.sets[loc as usize][k];
+            self.fire(w, e);
+        }
+    }
+
+    fn flow(&mut self, srcs: &[Src], to: u32) {
+        for &s in srcs {
+            match s {
+                Src::Fn(f) => self.add(to, f),
+                Src::Loc(l, by_name) => self.edge(l, to, by_name),
+            }
+        }
+    }
+
+    fn solve(&mut self) {
+        while let Some((loc, e)) = self.queue.pop() {
+            self.steps += 1;
+            for k in 0..self.succ[loc as usize].len() {
+                let (to, by_name) = self.succ[loc as usize][k];
+                self.add(to, if by_name { e | UNPROVEN } else { e });
+            }
+            for k in 0..self.watch[loc as usize].len() {
+                let w = self.watch[loc as usize][k];
+                self.fire(w, e);
+            }
+        }
+    }
+
+    fn site(&mut self, f: u32, s: CallSite<'a>) {
+        let (fu, fid, _) = self.fns[f as usize];
+        let key = (f, s.unit, s.call, s.callback_of.is_some());
+        let list = self.sites.entry((fu, fid)).or_default();
+        match self.site_at.get(&key) {
+            Some(&k) => list[k].unproven &= s.unproven,
+            None => {
+                self.site_at.insert(key, list.len());
+                list.push(s);
+            }
+        }
+    }
+
+    fn fire(&mut self, w: Watch<'a>, entry: u32) {
+        let f = entry & !UNPROVEN;
+        let by_name = entry & UNPROVEN != 0;
+        match w {
+            Watch::Callback { unit, call, source } => self.site(
+                f,
+                CallSite {
+                    unit,
+                    call,
+                    first_arg: Some(0),
+                    callback_of: Some(source),
+                    unproven: by_name,
+                },
+            ),
+            Watch::Call {
+                unit,
+                call,
+                first_arg,
+                unproven,
+            } => {
+                self.site(
+                    f,
+                    CallSite {
+                        unit,
+                        call,
+                        first_arg,
+                        callback_of: None,
+                        unproven: unproven || by_name,
+                    },
+                );
+                let (fu, fid, fr) = self.fns[f as usize];
+                let ret = self.loc(Loc::Ret(fu, fid));
+                let res = self.loc(Loc::Result(unit, call));
+                self.edge(ret, res, by_name);
+                let Some(first) = first_arg else { return };
+                for (j, p) in fr.params().items.iter().enumerate() {
+                    let b = match &p.pattern {
+                        BindingPattern::BindingIdentifier(b) => b,
+                        BindingPattern::AssignmentPattern(a) => match &a.left {
+                            BindingPattern::BindingIdentifier(b) => b,
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let Some(sym) = b.symbol_id.get() else {
+                        continue;
+                    };
+                    let Some(&arg) = self.locs.get(&Loc::Arg(unit, call, (j + first) as u32))
+                    else {
+                        continue;
+                    };
+                    let to = self.loc(Loc::Sym(fu, sym));
+                    self.edge(arg, to, by_name);
+                }
+            }
+        }
+    }
+
+    /// The functions and locations an expression's value may be.
+    fn eval(&mut self, u: UnitId, e: &'a Expression<'a>) -> Vec<Src> {
+        let prog = self.eng.prog;
+        let mut out = Vec::new();
+        let mut stack: Vec<(UnitId, &'a Expression<'a>)> = vec![(u, e)];
+        let mut budget = 64u32;
+        while let Some((u, e)) = stack.pop() {
+            budget = budget.saturating_sub(1);
+            if budget == 0 {
+                break;
+            }
+            match e.without_parentheses() {
+                x
+                @ (Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) => {
+                    if let Some(f) = FnRef::from_expr(x) {
+                        out.push(Src::Fn(self.func(u, f)));
+                    }
+                }
+                Expression::ClassExpression(c) => {
+                    if let Some(f) = ctor(c) {
+                        out.push(Src::Fn(self.func(u, f)));
+                    }
+                }
+                Expression::Identifier(r) => {
+                    if let Some(sym) = prog.symbol_of(u, r) {
+                        out.push(Src::Loc(self.loc(Loc::Sym(u, sym)), false));
+                    }
+                }
+                Expression::ConditionalExpression(c) => {
+                    stack.push((u, &c.consequent));
+                    stack.push((u, &c.alternate));
+                }
+                Expression::LogicalExpression(l) => {
+                    stack.push((u, &l.left));
+                    stack.push((u, &l.right));
+                }
+                Expression::SequenceExpression(s) => {
+                    if let Some(x) = s.expressions.last() {
+                        stack.push((u, x));
+                    }
+                }
+                Expression::AssignmentExpression(a) => stack.push((u, &a.right)),
+                Expression::AwaitExpression(a) => stack.push((u, &a.argument)),
+                Expression::TSAsExpression(a) => stack.push((u, &a.expression)),
+                Expression::TSSatisfiesExpression(a) => stack.push((u, &a.expression)),
+                Expression::TSNonNullExpression(a) => stack.push((u, &a.expression)),
+                Expression::CallExpression(c) => match c.callee.without_parentheses() {
+                    // `f.bind(…)` is `f`.
+                    Expression::StaticMemberExpression(m) if m.property.name == "bind" => {
+                        stack.push((u, &m.object));
+                    }
+                    _ => out.push(Src::Loc(self.loc(Loc::Result(u, c.node_id.get())), false)),
+                },
+                Expression::StaticMemberExpression(m) => {
+                    let name = m.property.name.as_str();
+                    if let Some(md) = module_object(prog, u, &m.object) {
+                        let mut vals = Vec::new();
+                        modules::exports_named(prog.units, &prog.graph, md, Some(name), &mut vals);
+                        if !vals.is_empty() {
+                            for v in vals {
+                                let srcs = self.export_val(v);
+                                out.extend(srcs);
+                            }
+                            continue;
+                        }
+                    }
+                    out.push(Src::Loc(self.loc(Loc::Prop(name)), true));
+                }
+                Expression::ComputedMemberExpression(m) => {
+                    let name = match m.expression.without_parentheses() {
+                        Expression::StringLiteral(s) => s.value.as_str(),
+                        _ => "[]",
+                    };
+                    out.push(Src::Loc(self.loc(Loc::Prop(name)), true));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A place a value is stored, read or called.
+    fn node(&mut self, u: UnitId, id: NodeId, kind: AstKind<'a>) {
+        let prog = self.eng.prog;
+        match kind {
+            AstKind::VariableDeclarator(d) => {
+                let Some(init) = &d.init else { return };
+                match &d.id {
+                    BindingPattern::BindingIdentifier(b) => {
+                        let Some(sym) = b.symbol_id.get() else { return };
+                        let srcs = self.eval(u, init);
+                        if !srcs.is_empty() {
+                            let to = self.loc(Loc::Sym(u, sym));
+                            self.flow(&srcs, to);
+                        }
+                    }
+                    // `const { f } = require("./a")` is an import.
+                    _ if module_object(prog, u, init).is_some() => {}
+                    BindingPattern::ObjectPattern(o) => {
+                        for p in &o.properties {
+                            let (Some(k), BindingPattern::BindingIdentifier(b)) =
+                                (property_key_name(&p.key), &p.value)
+                            else {
+                                continue;
+                            };
+                            let Some(sym) = b.symbol_id.get() else {
+                                continue;
+                            };
+                            let from = self.loc(Loc::Prop(k));
+                            let to = self.loc(Loc::Sym(u, sym));
+                            self.edge(from, to, true);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            AstKind::AssignmentExpression(a) => {
+                let to = match &a.left {
+                    AssignmentTarget::AssignmentTargetIdentifier(r) => {
+                        let Some(sym) = prog.symbol_of(u, r) else {
+                            return;
+                        };
+                        Loc::Sym(u, sym)
+                    }
+                    AssignmentTarget::StaticMemberExpression(m) => {
+                        Loc::Prop(m.property.name.as_str())
+                    }
+                    AssignmentTarget::ComputedMemberExpression(m) => {
+                        match m.expression.without_parentheses() {
+                            Expression::StringLiteral(s) => Loc::Prop(s.value.as_str()),
+                            _ => Loc::Prop("[]"),
+                        }
+                    }
+                    _ => {
+                        if let Some(SimpleAssignmentTarget::PrivateFieldExpression(m)) =
+                            a.left.as_simple_assignment_target()
+                        {
+                            Loc::Prop(m.field.name.as_str())
+                        } else {
+                            return;
+                        }
+                    }
+                };
+                let srcs = self.eval(u, &a.right);
+                if !srcs.is_empty() {
+                    let to = self.loc(to);
+                    self.flow(&srcs, to);
+                }
+            }
+            AstKind::ObjectProperty(p) if p.kind == PropertyKind::Init => {
+                let Some(k) = property_key_name(&p.key) else {
+                    return;
+                };
+                let srcs = self.eval(u, &p.value);
+                if !srcs.is_empty() {
+                    let to = self.loc(Loc::Prop(k));
+                    self.flow(&srcs, to);
+                }
+            }
+            AstKind::ArrayExpression(a) => {
+                for el in &a.elements {
+                    let Some(x) = ArrayExpressionElement::as_expression(el) else {
+                        continue;
+                    };
+                    let srcs = self.eval(u, x);
+                    if !srcs.is_empty() {
+                        let to = self.loc(Loc::Prop("[]"));
+                        self.flow(&srcs, to);
+                    }
+                }
+            }
+            AstKind::MethodDefinition(m) if m.kind == MethodDefinitionKind::Method => {
+                if let Some(k) = property_key_name(&m.key) {
+                    let f = self.func(u, FnRef::Function(&m.value));
+                    let to = self.loc(Loc::Prop(k));
+                    self.add(to, f);
+                }
+            }
+            AstKind::PropertyDefinition(p) => {
+                if let (Some(k), Some(v)) = (property_key_name(&p.key), &p.value) {
+                    let srcs = self.eval(u, v);
+                    if !srcs.is_empty() {
+                        let to = self.loc(Loc::Prop(k));
+                        self.flow(&srcs, to);
+                    }
+                }
+            }
+            AstKind::ReturnStatement(r) => {
+                let Some(x) = &r.argument else { return };
+                let nodes = prog.ctx(u).semantic.nodes();
+                let Some(f) = nodes
+                    .ancestor_ids(id)
+                    .find(|&a| FnRef::is_fn(nodes.kind(a)))
+                else {
+                    return;
+                };
+                let srcs = self.eval(u, x);
+                if !srcs.is_empty() {
+                    let to = self.loc(Loc::Ret(u, f));
+                    self.flow(&srcs, to);
+                }
+            }
+            AstKind::ArrowFunctionExpression(a) => {
+                if let Some(x) = a.get_expression() {
+                    let srcs = self.eval(u, x);
+                    if !srcs.is_empty() {
+                        let to = self.loc(Loc::Ret(u, id));
+                        self.flow(&srcs, to);
+                    }
+                }
+            }
+            AstKind::CallExpression(c) => self.call(u, id, &c.callee, Some(&c.arguments)),
+            AstKind::NewExpression(n) => self.call(u, id, &n.callee, Some(&n.arguments)),
+            AstKind::TaggedTemplateExpression(t) => self.call(u, id, &t.tag, None),
+            _ => {}
+        }
+    }
+
+    fn call(
+        &mut self,
+        u: UnitId,
+        id: NodeId,
+        callee: &'a Expression<'a>,
+        args: Option<&'a oxc_allocator::Vec<'a, Argument<'a>>>,
+    ) {
+        let eng = self.eng;
+        let prog = eng.prog;
+        // The functions the forward walk resolves the callee to (bindings,
+        // imports, exports, `this.m`, methods by name up to `max_writers`;
+        // more is a join by name that proves nothing).
+        let outer = eng.take_cut();
+        let mut fns = super::walk::callee_functions(eng, u, callee);
+        let by_name = eng.take_cut() == Some("max_writers");
+        if let Some(c) = outer {
+            eng.note_cut(c);
+        }
+        if by_name {
+            fns.clear();
+        }
+        let member = callee.without_parentheses().as_member_expression();
+        let method = member.and_then(oxc_ast::ast::MemberExpression::static_property_name);
+        let first_arg = match method {
+            Some("call") => Some(1),
+            Some("apply") => None,
+            _ => Some(0),
+        };
+        let unproven = matches!(
+            callee.without_parentheses(),
+            Expression::StaticMemberExpression(m)
+                if !matches!(m.object.without_parentheses(), Expression::ThisExpression(_))
+                    && module_object(prog, u, &m.object).is_none()
+                    && !super::taint::owner_is_known(prog, u, &m.object)
+        );
+        let resolved = !fns.is_empty();
+        // Arguments first, so the callee's parameters find them.
+        let mut arg_locs = Vec::new();
+        for (i, a) in args.into_iter().flatten().enumerate() {
+            let Some(x) = a.as_expression() else { continue };
+            let srcs = self.eval(u, x);
+            if srcs.is_empty() {
+                continue;
+            }
+            let l = self.loc(Loc::Arg(u, id, i as u32));
+            self.flow(&srcs, l);
+            arg_locs.push(l);
+        }
+        let cl = self.loc(Loc::Callee(u, id));
+        for (fu, _, f) in fns {
+            let f = self.func(fu, f);
+            self.add(cl, if unproven { f | UNPROVEN } else { f });
+        }
+        // The callee as a value: a binding, a factory's result, a parameter,
+        // a property by name (only when nothing better resolved it).
+        let value = match callee.without_parentheses() {
+            Expression::StaticMemberExpression(m)
+                if matches!(m.property.name.as_str(), "call" | "apply") =>
+            {
+                Some(&m.object)
+            }
+            Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_)
+                if resolved =>
+            {
+                None
+            }
+            e => Some(e),
+        };
+        if let Some(v) = value {
+            let srcs = self.eval(u, v);
+            self.flow(&srcs, cl);
+        }
+        self.on(
+            cl,
+            Watch::Call {
+                unit: u,
+                call: id,
+                first_arg,
+                unproven,
+            },
+        );
+        // Functions handed to a built-in (a method we do not resolve) are
+        // called back by it.
+        if let Some(m) = member.filter(|_| !resolved && method != Some("call")) {
+            let recv = m.object();
+            let source = match recv.without_parentheses() {
+                Expression::Identifier(g)
+                    if matches!(g.name.as_str(), "Array" | "Object" | "Promise" | "Reflect")
+                        && prog.symbol_of(u, g).is_none() =>
+                {
+                    args.and_then(|a| a.first())
+                        .and_then(Argument::as_expression)
+                        .unwrap_or(recv)
+                }
+                _ => recv,
+            };
+            for l in arg_locs {
+                self.on(
+                    l,
+                    Watch::Callback {
+                        unit: u,
+                        call: id,
+                        source,
+                    },
+                );
+            }
+        }
+    }
+}
