@@ -101,6 +101,10 @@ struct Solver<'e, 'p, 'c, 'a> {
     sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
     /// (function, unit, call, callback?) → index in its site list.
     site_at: FxHashMap<(u32, UnitId, NodeId, bool), usize>,
+    /// Calls `o.name(…)` whose callee nothing resolved: their callee locations
+    /// by property name, joined with the functions stored under that name
+    /// once the rest has flowed, when they are few.
+    by_name: Vec<(&'a str, u32)>,
     steps: u64,
 }
 
@@ -121,6 +125,7 @@ pub(crate) fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
         leaked: HashSet::default(),
         sites: FxHashMap::default(),
         site_at: FxHashMap::default(),
+        by_name: Vec::new(),
         steps: 0,
     };
     let prog = eng.prog;
@@ -133,6 +138,27 @@ pub(crate) fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
             // Propagate as we go, so the queue stays small.
             if s.queue.len() > 4096 {
                 s.solve();
+            }
+        }
+    }
+    s.solve();
+    // `o.name(…)` with `o` unknown: the functions stored under `name`
+    // anywhere, when there are at most `max_writers` of them (a join by
+    // name, unproven); more is a name too common to tell — those functions
+    // may be called there, unseen.
+    let max = eng.limits().max_writers;
+    let by_name = std::mem::take(&mut s.by_name);
+    for (name, cl) in by_name {
+        let Some(&p) = s.locs.get(&Loc::Prop(name)) else {
+            continue;
+        };
+        if s.sets[p as usize].len() <= max {
+            s.edge(p, cl, true);
+            s.solve();
+        } else {
+            for k in 0..s.sets[p as usize].len() {
+                let (u, id, _) = s.fns[(s.sets[p as usize][k] & !UNPROVEN) as usize];
+                s.leaked.insert((u, id));
             }
         }
     }
@@ -412,6 +438,21 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                             continue;
                         }
                     }
+                    // A property of a local object literal: its value
+                    // itself (other writes of the name join by name).
+                    if let Some(Expression::ObjectExpression(o)) =
+                        crate::covert::const_init(prog.ctx(u), &m.object)
+                            .map(Expression::without_parentheses)
+                    {
+                        for p in &o.properties {
+                            if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p
+                                && p.kind == PropertyKind::Init
+                                && property_key_name(&p.key) == Some(name)
+                            {
+                                stack.push((u, &p.value));
+                            }
+                        }
+                    }
                     out.push(Src::Loc(self.loc(Loc::Prop(name)), true));
                 }
                 Expression::ComputedMemberExpression(m) => {
@@ -628,6 +669,18 @@ impl<'a> Solver<'_, '_, '_, 'a> {
             Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_)
                 if resolved =>
             {
+                None
+            }
+            Expression::StaticMemberExpression(m)
+                if module_object(prog, u, &m.object).is_none() =>
+            {
+                self.by_name.push((m.property.name.as_str(), cl));
+                None
+            }
+            Expression::ComputedMemberExpression(m) => {
+                if let Expression::StringLiteral(k) = m.expression.without_parentheses() {
+                    self.by_name.push((k.value.as_str(), cl));
+                }
                 None
             }
             e => Some(e),
