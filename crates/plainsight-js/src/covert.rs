@@ -124,6 +124,8 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let bytes: u64 = units.iter().map(|c| c.source.len() as u64).sum();
     let pool = pool_steps(&eng.base, bytes);
     eng.set_pool(pool);
+    // Every call site of every function, once, before any site's share.
+    eng.call_index();
     // The cuts of each site's last attempt: (1 = carrier walk / 2 = a
     // decision's sources, place, limit reached).
     let mut cuts: Vec<Vec<(u32, Span, &'static str)>> = vec![Vec::new(); all_seeds.len()];

@@ -108,10 +108,29 @@ struct Solver<'e, 'p, 'c, 'a> {
     steps: u64,
 }
 
+impl<'a> Engine<'_, '_, 'a> {
+    /// The program's index of call sites, built on first use (charged to the
+    /// pool; [`crate::covert`] builds it before the rounds, so no site's
+    /// share pays for it).
+    pub(crate) fn call_index(&self) -> std::rc::Rc<CallIndex<'a>> {
+        if let Some(c) = self.calls.borrow().as_ref() {
+            return c.clone();
+        }
+        let outer = self.take_cut();
+        let c = std::rc::Rc::new(call_index(self));
+        self.take_cut();
+        if let Some(cut) = outer {
+            self.note_cut(cut);
+        }
+        *self.calls.borrow_mut() = Some(c.clone());
+        c
+    }
+}
+
 /// One pass over every call, `new` and tagged template of the program, and
 /// over every place a function value is stored, then the values flowed to
 /// a fixpoint.
-pub(crate) fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
+fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
     let mut s = Solver {
         eng,
         cap: eng.limits().max_fn_values.max(1),

@@ -58,7 +58,6 @@ use oxc_ast::ast::{
 use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
 
-use super::fnvals::{CallIndex, call_index};
 use super::modules::{self, ExportVal, ModId};
 use super::walk::{CallSite, Engine, Frame, Test, imported, module_object, this_owner};
 use super::{FnRef, UnitId, control_deps};
@@ -255,8 +254,6 @@ pub(crate) struct Graph<'a> {
     ups: (u64, u64),
     /// The round scale nodes cut at a smaller one were expanded again for.
     repaired: u32,
-    /// Every call site of every function, built once when first needed.
-    calls: Option<CallIndex<'a>>,
 }
 
 impl<'a> Graph<'a> {
@@ -770,7 +767,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     // like a join by name, not a proven path.
                     let (name, span) = param_name(f, idx);
                     let one = match val {
-                        Val::Up(_, fid, ..) => self.g.calls.as_ref().is_some_and(|c| {
+                        Val::Up(_, fid, ..) => Some(self.eng.call_index()).is_some_and(|c| {
                             !c.leaked.contains(&(pu, fid))
                                 && c.sites.get(&(pu, fid)).is_some_and(|s| s.len() == 1)
                         }),
@@ -1810,10 +1807,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     /// Parameter `idx` of a function from every call site of it.
     #[allow(clippy::too_many_arguments)]
     fn up(&mut self, i: u32, u: UnitId, fid: NodeId, idx: usize, field: Option<&'a str>) {
-        if self.g.calls.is_none() {
-            self.g.calls = Some(call_index(self.eng));
-        }
-        let index = self.g.calls.as_ref().expect("built above");
+        let index = self.eng.call_index();
         let sites: Vec<CallSite<'a>> = index.sites.get(&(u, fid)).cloned().unwrap_or_default();
         // No call of it is known (only ever handed to code we do not see, or
         // stored where more functions meet than the index follows): what

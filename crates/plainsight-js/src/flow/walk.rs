@@ -14,15 +14,14 @@
 //! Two modes share the moves:
 //! - [`Mode::Carrier`] follows imperceptible text and reports the decisions
 //!   that select it and the sinks it reaches;
-//! - [`Mode::Callee`] follows a *function value* to the places it is called
-//!   (directly, as a method of an object or class, through `.call`/`.apply`,
-//!   handed to a user function that calls it, or to a built-in that calls it
-//!   back): the call graph, computed on demand, one function at a time.
+//! - [`Mode::Callee`] followed a *function value* to the places it is called;
+//!   nothing starts it any more: call sites come from the program-wide index
+//!   of `fnvals` (function values followed once for the whole program).
 //!
 //! The walk is a breadth-first search over states with a visited set and a
 //! step budget; it never recurses over the tree. A return without a frame
-//! asks for the function's callers (memoised in the [`Engine`]), which may run
-//! a nested callee walk; nesting is bounded by `FlowLimits::max_callee_nesting`.
+//! asks for the function's callers (from the index, memoised in the
+//! [`Engine`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -108,6 +107,9 @@ pub(crate) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    // Used by the callee mode, which nothing starts since call sites come
+    // from `fnvals` (kept until that mode's branches are removed).
+    #[allow(dead_code)]
     pub fn one(f: Field<'a>) -> Self {
         let mut x = Fields::default();
         x.push(f);
@@ -361,20 +363,17 @@ pub(crate) struct CallSite<'a> {
 #[derive(Default)]
 pub(crate) struct Callers<'a> {
     pub sites: Vec<CallSite<'a>>,
-    /// The limit that cut the walk that found them, if any.
-    pub cut: Option<&'static str>,
-    /// The round scale it was computed at (a cut walk is done again in a
-    /// later round with larger limits).
-    pub scale: u32,
 }
 
 /// Shared state of one analysis: the program and memo tables.
 pub(crate) struct Engine<'p, 'c, 'a> {
     pub prog: &'p Program<'c, 'a>,
     callers: RefCell<HashMap<(UnitId, NodeId), Rc<Callers<'a>>>>,
-    nesting: Cell<u32>,
     /// The program's value-dependence graph (the backward side), built once.
     pub(crate) backward: RefCell<super::taint::Graph<'a>>,
+    /// Every call site of every function, function values followed
+    /// (`fnvals`), built once: both sides' callers come from it.
+    pub(crate) calls: RefCell<Option<Rc<super::fnvals::CallIndex<'a>>>>,
     /// `this.k` / `super.k` members of a class or object literal, by name.
     this_members: RefCell<HashMap<(UnitId, NodeId), ThisMembers<'a>>>,
     /// The limits in force: the configured ones scaled by the round (see
@@ -424,8 +423,8 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         Engine {
             prog,
             callers: RefCell::new(HashMap::default()),
-            nesting: Cell::new(0),
             backward: RefCell::new(super::taint::Graph::default()),
+            calls: RefCell::new(None),
             this_members: RefCell::new(HashMap::default()),
             limits: Cell::new(base),
             base,
@@ -576,70 +575,16 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         }
     }
 
-    /// Every place function `f` (node `fid` of unit `u`) is called.
-    pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
-        if let Some(c) = self.callers.borrow().get(&(u, fid))
-            && (c.cut.is_none() || c.scale >= self.scale())
-        {
-            if let Some(cut) = c.cut {
-                self.note_cut(cut);
-            }
+    /// Every place function `f` (node `fid` of unit `u`) is called: from
+    /// the program-wide index of call sites (`fnvals`), function values
+    /// followed; no call-graph walk.
+    pub fn callers(&self, u: UnitId, fid: NodeId, _f: FnRef<'a>) -> Rc<Callers<'a>> {
+        if let Some(c) = self.callers.borrow().get(&(u, fid)) {
             return c.clone();
         }
-        if self.nesting.get() >= self.limits().max_callee_nesting {
-            return Rc::new(Callers {
-                cut: Some("max_callee_nesting"),
-                ..Callers::default()
-            });
-        }
-        // Cycles (a function returned by its own caller) see an empty, incomplete set.
-        self.callers
-            .borrow_mut()
-            .insert((u, fid), Rc::new(Callers::default()));
-        self.nesting.set(self.nesting.get() + 1);
-        let outer = self.take_cut();
-        let mut w = Walker::new(self, Mode::Callee, self.limits().callee_steps);
-        w.start_function(u, fid, f);
-        w.run();
-        self.nesting.set(self.nesting.get() - 1);
-        // What cut this walk is remembered with its result, so every later
-        // use of it is incomplete too.
-        let inner = self.take_cut();
-        let cut = if w.exhausted && inner.is_none() {
-            Some("callee_steps")
-        } else {
-            inner
-        };
-        self.cut.set(outer);
-        if let Some(c) = cut {
-            self.note_cut(c);
-        }
-        // Each call once (a set: a function called from thousands of places
-        // made a list scan quadratic).
-        let mut sites: Vec<CallSite<'a>> = Vec::new();
-        let mut listed: HashSet<(UnitId, NodeId)> = HashSet::default();
-        for (_, ev) in &w.events {
-            if let Event::Call(site) = ev
-                && listed.insert((site.unit, site.call))
-            {
-                sites.push(*site);
-            }
-        }
-        if std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some() {
-            if w.states.len() > 100_000 {
-                crate::covert::debug_walk(self.prog, &w);
-            }
-            eprintln!(
-                "callers of {:?} in unit {u}: {} states, {} sites",
-                fid,
-                w.states.len(),
-                sites.len()
-            );
-        }
+        let index = self.call_index();
         let r = Rc::new(Callers {
-            sites,
-            cut,
-            scale: self.scale(),
+            sites: index.sites.get(&(u, fid)).cloned().unwrap_or_default(),
         });
         self.callers.borrow_mut().insert((u, fid), r.clone());
         r
@@ -702,7 +647,8 @@ pub(crate) enum Event<'a> {
     /// state already visited, a use it does not follow): what lies beyond
     /// is not known to hold none of the text.
     Open,
-    /// Callee mode: a call of the tracked function.
+    /// Callee mode (no longer started): a call of the tracked function.
+    #[allow(dead_code)]
     Call(CallSite<'a>),
 }
 
@@ -911,6 +857,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     // -----------------------------------------------------------------------
 
     /// Callee mode: start from a function wherever it is defined.
+    // The callee mode's start; nothing starts it since call sites come from
+    // `fnvals` (kept until that mode's branches are removed).
+    #[allow(dead_code)]
     pub fn start_function(&mut self, u: UnitId, fid: NodeId, f: FnRef<'a>) {
         let ctx = self.ctx(u);
         let nodes = ctx.semantic.nodes();
