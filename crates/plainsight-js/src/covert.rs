@@ -1606,11 +1606,14 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         // A path that is not proven (a join by name, an unknown call): the
         // carrier and a targeted decision meet, reported lower.
         // Only a short one: in a large bundle a long chain through a join by
-        // name or an unknown call connects almost anything to anything.
+        // name or an unknown call connects almost anything to anything. And
+        // only one guess: when the carrier reaches the decision through a
+        // join by name too, the two meet only by two coincidences of names.
         Some(h)
             if h.read.category.is_targetable()
                 && (sink.is_some() || strong)
                 && !local_only
+                && !(h.unproven && c.walk_unproven)
                 && h.path.len() <= UNPROVEN_MAX_HOPS =>
         {
             (Severity::Medium, Confidence::Low)
