@@ -324,12 +324,11 @@ impl<'a> Solver<'_, '_, '_, 'a> {
         let (fu, fid, _) = self.fns[f as usize];
         let key = (f, s.unit, s.call, s.callback_of.is_some());
         let list = self.sites.entry((fu, fid)).or_default();
-        match self.site_at.get(&key) {
-            Some(&k) => list[k].unproven &= s.unproven,
-            None => {
-                self.site_at.insert(key, list.len());
-                list.push(s);
-            }
+        if let Some(&k) = self.site_at.get(&key) {
+            list[k].unproven &= s.unproven;
+        } else {
+            self.site_at.insert(key, list.len());
+            list.push(s);
         }
     }
 
