@@ -103,7 +103,7 @@ impl Default for FlowLimits {
             max_callers: 100_000,
             max_writers: 8,
             max_callee_nesting: 4,
-            max_fn_values: 64,
+            max_fn_values: 16,
             pool_steps_per_kb: 400,
         }
     }
