@@ -86,7 +86,8 @@ pub struct Args {
     /// A budget or limit of the covert-channel flow engine, as `NAME=N`
     /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
     /// max_callers, max_writers, max_callee_nesting (first-round limits of
-    /// each site; later rounds raise them), pool_steps_per_kb (the file's
+    /// each site; later rounds raise them), max_fn_values (functions one
+    /// value holds in the program's call-site index), pool_steps_per_kb (the file's
     /// shared pool), backward_steps_per_kb (the program's backward graph). A site still cut when the pool is spent makes its unit
     /// partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
