@@ -72,7 +72,8 @@ pub(crate) struct Output {
     /// Why the analysis of each unit is not complete (a flow budget ran
     /// out while following one of its values), in the order of the units.
     pub incomplete: Vec<Vec<Incomplete>>,
-    /// The program's pool of steps and how much of it was spent.
+    /// The program's budget (its pool and every site's own steps) and how
+    /// much of it was spent.
     pub pool: u64,
     pub spent: u64,
 }
@@ -141,8 +142,17 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             let share = (eng.pool_left() / left.max(1)).max(1);
             left -= 1;
             eng.set_share(share);
+            // Every site is attempted in the first round with steps of its
+            // own, whatever the sites before it spent; later rounds are
+            // paid from the pool only.
+            let first = rounds == 1;
+            eng.set_own(if first {
+                u64::from(eng.base.site_steps)
+            } else {
+                0
+            });
             let seed = &all_seeds[i];
-            if eng.pool_left() == 0 {
+            if !first && eng.pool_left() == 0 {
                 if cuts[i].is_empty() {
                     let span = prog.ctx(seed.unit).semantic.nodes().kind(seed.node).span();
                     cuts[i].push((1, span, "flow_pool"));
@@ -174,13 +184,14 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         scale = scale.saturating_mul(4);
     }
     eng.set_share(u64::MAX);
+    eng.set_own(0);
     let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
     for &i in &pending {
         for &(k, span, limit) in &cuts[i] {
             exhausted.push((all_seeds[i].unit, k, span, limit));
         }
     }
-    out.pool = pool;
+    out.pool = pool + u64::from(eng.base.site_steps) * all_seeds.len() as u64;
     out.spent = eng.spent.get();
     let (walk_states, decisions_n, judged_n, taint_t) =
         (st.walk_states, st.decisions, st.judged, st.taint);
@@ -198,10 +209,11 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         }
         eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
         eprintln!(
-            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
+            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged, {} collapsed), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),
             st.joined,
             st.merged,
+            st.collapsed,
             t0.elapsed()
         );
     }
@@ -256,6 +268,7 @@ struct Stats {
     walk_states: usize,
     joined: usize,
     merged: usize,
+    collapsed: usize,
     decisions: usize,
     judged: usize,
     taint: std::time::Duration,
@@ -294,8 +307,7 @@ fn attempt<'a>(
     }
     w.run();
     if w.exhausted
-        && eng.pool_left() > 0
-        && eng.share_left() > 0
+        && eng.can_spend()
         && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_))
     {
         let ds = Downstream::new(&w);
@@ -477,12 +489,13 @@ fn attempt<'a>(
         for k in 0..w.states.len() {
             let s = &w.states[k];
             let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
-            unproven[k] = up || s.hop.unproven();
+            unproven[k] = up || s.unproven();
         }
         eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
     }
     st.joined += w.joined as usize;
     st.merged += w.merged as usize;
+    st.collapsed += w.collapsed as usize;
     cuts
 }
 
@@ -1636,7 +1649,7 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
             ));
         }
         if h.unproven || c.walk_unproven {
-            f.notes.push("path not proven: it joins a property by name or passes an unknown call; confidence lowered".into());
+            f.notes.push("path not proven: it joins a property by name, passes an unknown call or a collapsed field path; confidence lowered".into());
         }
     }
     if !c.path.is_empty() {
@@ -2661,8 +2674,16 @@ mod tests {
              const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
              fetch(\"https://api.example/v1\", { method: \"POST\", body: \"It\" + q + \"s\" });\n",
         );
-        // A pool far smaller than the decoys need (300 × 3,000 steps).
-        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 1000)]);
+        // A pool far smaller than the decoys need (300 × 3,000 steps), and
+        // steps of their own each far too few to finish one.
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 1000),
+                ("site_steps", 200),
+            ],
+        );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
         assert!(out.pool < 300 * 3000, "{}", out.pool);
         let f = out.findings[0]
