@@ -52,15 +52,17 @@ const MAX_CONTEXTS: u32 = 8;
 
 /// Deepest field path followed.
 const MAX_FIELDS: usize = 4;
-/// Field precision, k-limited: distinct (field path, call frame) variants
-/// one walk keeps apart at one node. A further variant reaching the node is
-/// *collapsed*: it goes on with the field-insensitive path [`Field::Any`]
-/// ("the value, or anything reachable from it") and its way on is
-/// unproven. This is a sound over-approximation, not a cut: the walk still
-/// follows every use, so a site ends instead of growing one state per field
-/// path (React compiler memo arrays `$[n]` made 27 k states over 555 nodes
-/// of Claude Code's `cli.js`), and at most `MAX_FIELD_PATHS` + one per call
-/// frame states exist per node.
+/// Precision, k-limited: distinct (field path, call frame) variants one
+/// walk keeps apart at one node. Past `k` variants a further one keeps only
+/// the field read next precise (`[Any, f]`: the rest of its path collapsed,
+/// [`Field::Any`]; its frame kept); past `2k` its frame is dropped too
+/// (context-insensitive: its returns go to every caller). Its way on is
+/// unproven, and a sink reached only so is no evidence (an open end). A
+/// sound over-approximation, not a cut: every use is still followed, and a
+/// walk holds at most `2k` states per node plus one per field read next,
+/// instead of one per field path and calling context (React compiler memo
+/// arrays `$[n]` made 27 k states over 555 nodes of Claude Code's `cli.js`;
+/// merge sites 13 states a node).
 pub(crate) const MAX_FIELD_PATHS: u8 = 4;
 /// Pushes (states offered to the walk, new or already seen) charged as one
 /// step: a step that offers every reference of a binding is real work even
@@ -161,7 +163,7 @@ impl<'a> Fields<'a> {
         self.is_empty() || self.is_any()
     }
     /// The path with only the next field read kept precise, the rest
-    /// collapsed: `[Any, top]` (`[Any]` for an empty or collapsed one).
+    /// collapsed: `[Any, top]` (an empty or wholly collapsed one as it is).
     pub fn collapsed_to_top(&self) -> Self {
         match self.last().copied() {
             Some(f) if f != Field::Any => {
@@ -170,7 +172,7 @@ impl<'a> Fields<'a> {
                 x.len = 2;
                 x
             }
-            _ => Fields::any(),
+            _ => *self,
         }
     }
     /// Pushes a field; past [`MAX_FIELDS`] the field read last is folded
@@ -896,7 +898,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         unit: UnitId,
         node: NodeId,
         fields: Fields<'a>,
-        frames: FrameStack,
+        mut frames: FrameStack,
         hop: Hop<'a>,
     ) {
         // Offering a state is work too (hashing, the seen set), also when
@@ -914,20 +916,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             let p = &self.states[parent as usize];
             p.collapsed || (fields.has_any() && !p.fields.has_any())
         };
-        if !fields.is_any() && !self.seen.contains(&key) {
-            // k-limited field precision: past MAX_FIELD_PATHS variants at
-            // this node, only the field read next is kept precise; past
-            // twice as many, none (the frame is kept either way).
+        if !self.seen.contains(&key) {
+            // k-limited precision: past MAX_FIELD_PATHS variants at this
+            // node, only the field read next is kept precise (the frame
+            // kept); past twice as many, the frame is dropped too (its
+            // returns go to every caller): at most 2k states a node plus
+            // one per field read next.
             let n = self.variants.entry((unit, node)).or_default();
             if *n >= MAX_FIELD_PATHS {
-                let c = if *n >= 2 * MAX_FIELD_PATHS {
-                    Fields::any()
-                } else {
-                    fields.collapsed_to_top()
-                };
-                if c != fields {
-                    fields = c;
-                    key = (unit, node, fields_key(&fields, &frames));
+                fields = fields.collapsed_to_top();
+                if *n >= 2 * MAX_FIELD_PATHS {
+                    frames = FrameStack::default();
+                }
+                let k = (unit, node, fields_key(&fields, &frames));
+                if k != key {
+                    key = k;
                     collapsed = true;
                 }
             }
