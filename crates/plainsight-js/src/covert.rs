@@ -118,6 +118,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut st = Stats::default();
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: JudgedCache = HashMap::new();
+    let mut taint_cache: TaintCache = HashMap::new();
     let mut render_cache: RenderCache = HashMap::new();
     let mut big_cache: BigCache = HashMap::new();
     // One pool of steps for the whole program, proportional to its size:
@@ -165,6 +166,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 &eng,
                 seed,
                 &mut judged_cache,
+                &mut taint_cache,
                 &mut render_cache,
                 &mut big_cache,
                 &mut reports,
@@ -263,6 +265,27 @@ const MAX_SCALE: u32 = 64;
 
 type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>>;
 
+/// Backward searches done, by unit, test and frames: the result, what cut
+/// it, and the round scale it ran at (a cut one is searched again in a
+/// later, larger round).
+type TaintCache<'a> = HashMap<
+    (UnitId, (u8, NodeId), Vec<crate::flow::walk::Frame>),
+    (Taint<'a>, Option<&'static str>, u32),
+>;
+
+/// A test's identity: its kind and node.
+fn test_key(t: &Test<'_>) -> (u8, NodeId) {
+    match t {
+        Test::Control(Control::Test(e)) => (0, nid(e)),
+        Test::Control(Control::Switch(e)) => (1, nid(e)),
+        Test::Control(Control::Loop(e)) => (2, nid(e)),
+        Test::Predicate(f) => (3, f.node_id()),
+        Test::Key(e) => (4, nid(e)),
+        Test::Data(e) => (5, nid(e)),
+        Test::Controls(n) => (6, *n),
+    }
+}
+
 #[derive(Default)]
 struct Stats {
     walk_states: usize,
@@ -290,6 +313,7 @@ fn attempt<'a>(
     eng: &Engine<'_, '_, 'a>,
     seed: &Seed<'a>,
     judged_cache: &mut JudgedCache,
+    taint_cache: &mut TaintCache<'a>,
     render_cache: &mut RenderCache,
     big_cache: &mut BigCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
@@ -420,8 +444,35 @@ fn attempt<'a>(
         let tt = std::time::Instant::now();
         eng.take_cut();
         let mut taint = Taint::default();
+        let mut cached_cut = None;
         for t in &tests {
-            let more = eng.taint(d.unit, t, &d.frames);
+            // One backward search per test, frames and round: the carriers
+            // of one table meet the same look-up, and each searching again
+            // spent their budgets (and the pool) on the same work.
+            let tkey = (d.unit, test_key(t), d.frames.clone());
+            let more = match taint_cache.get(&tkey) {
+                Some((more, cut, scale)) if cut.is_none() || *scale >= eng.scale() => {
+                    if cached_cut.is_none() {
+                        cached_cut = *cut;
+                    }
+                    more.clone()
+                }
+                _ => {
+                    let outer = eng.take_cut();
+                    let more = eng.taint(d.unit, t, &d.frames);
+                    let inner = eng.take_cut();
+                    let cut = if more.exhausted && inner.is_none() {
+                        Some("query_steps")
+                    } else {
+                        inner
+                    };
+                    if let Some(c) = outer.or(cut) {
+                        eng.note_cut(c);
+                    }
+                    taint_cache.insert(tkey, (more.clone(), cut, eng.scale()));
+                    more
+                }
+            };
             for r in more.reads {
                 if !taint
                     .reads
@@ -449,7 +500,7 @@ fn attempt<'a>(
                 taint.opaque
             );
         }
-        let inner = eng.take_cut();
+        let inner = eng.take_cut().or(cached_cut);
         let cut = if taint.exhausted && inner.is_none() {
             Some("query_steps")
         } else {

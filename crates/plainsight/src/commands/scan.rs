@@ -88,8 +88,9 @@ pub struct Args {
     /// summary_steps, max_refs, max_callers, max_writers,
     /// max_callee_nesting, max_summary_nesting (first-round limits of each
     /// site; later rounds raise them), pool_steps_per_kb (the file's shared
-    /// pool). A site still cut when the pool is spent makes its unit
-    /// partial, never clean.
+    /// pool), site_steps (steps each site has of its own in the first round,
+    /// whatever other sites spent). A site still cut when the pool is spent
+    /// makes its unit partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
     /// Worker threads (default: one per core).
