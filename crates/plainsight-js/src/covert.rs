@@ -451,7 +451,13 @@ fn attempt<'a>(
             // spent their budgets (and the pool) on the same work.
             let tkey = (d.unit, test_key(t), d.frames.clone());
             let more = match taint_cache.get(&tkey) {
-                Some((more, cut, scale)) if cut.is_none() || *scale >= eng.scale() => {
+                // Cut by the pool (another site's budget): searched again
+                // with this site's steps, if it has any.
+                Some((more, cut, scale))
+                    if cut.is_none()
+                        || (*scale >= eng.scale()
+                            && (*cut != Some("flow_pool") || !eng.can_spend())) =>
+                {
                     if cached_cut.is_none() {
                         cached_cut = *cut;
                     }

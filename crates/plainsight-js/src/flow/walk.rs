@@ -700,8 +700,13 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
 
     /// Every place function `f` (node `fid` of unit `u`) is called.
     pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
+        // A walk cut by the pool ran out of the budget of the site that
+        // asked for it: done again with this site's steps, if it has any,
+        // so one site's spending never cuts another (a decoy cannot starve
+        // the rest through a shared call graph).
         if let Some(c) = self.callers.borrow().get(&(u, fid))
-            && (c.cut.is_none() || c.scale >= self.scale())
+            && (c.cut.is_none()
+                || (c.scale >= self.scale() && (c.cut != Some("flow_pool") || !self.can_spend())))
         {
             if let Some(cut) = c.cut {
                 self.note_cut(cut);
@@ -904,7 +909,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         // Offering a state is work too (hashing, the seen set), also when
         // it was seen: charged to the walk's budget and the pool.
         self.pushes += 1;
-        if self.pushes % PUSHES_PER_STEP == 0 {
+        if self.pushes.is_multiple_of(PUSHES_PER_STEP) {
             self.budget = self.budget.saturating_sub(1);
             self.eng.charge_quiet(1);
         }
