@@ -266,11 +266,12 @@ const MAX_SCALE: u32 = 64;
 type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>>;
 
 /// Backward searches done, by unit, test and frames: the result, what cut
-/// it, and the round scale it ran at (a cut one is searched again in a
-/// later, larger round).
+/// it, the round scale it ran at (a cut one is searched again in a later,
+/// larger round) and whether it was already searched again this round
+/// after a cut by the pool.
 type TaintCache<'a> = HashMap<
     (UnitId, (u8, NodeId), Vec<crate::flow::walk::Frame>),
-    (Taint<'a>, Option<&'static str>, u32),
+    (Taint<'a>, Option<&'static str>, u32, bool),
 >;
 
 /// A test's identity: its kind and node.
@@ -452,18 +453,19 @@ fn attempt<'a>(
             let tkey = (d.unit, test_key(t), d.frames.clone());
             let more = match taint_cache.get(&tkey) {
                 // Cut by the pool (another site's budget): searched again
-                // with this site's steps, if it has any.
-                Some((more, cut, scale))
+                // once a round with a later site's own steps.
+                Some((more, cut, scale, retried))
                     if cut.is_none()
                         || (*scale >= eng.scale()
-                            && (*cut != Some("flow_pool") || !eng.can_spend())) =>
+                            && (*cut != Some("flow_pool") || *retried || !eng.can_spend())) =>
                 {
                     if cached_cut.is_none() {
                         cached_cut = *cut;
                     }
                     more.clone()
                 }
-                _ => {
+                prior => {
+                    let retried = prior.is_some_and(|p| p.2 >= eng.scale());
                     let outer = eng.take_cut();
                     let more = eng.taint(d.unit, t, &d.frames);
                     let inner = eng.take_cut();
@@ -475,7 +477,7 @@ fn attempt<'a>(
                     if let Some(c) = outer.or(cut) {
                         eng.note_cut(c);
                     }
-                    taint_cache.insert(tkey, (more.clone(), cut, eng.scale()));
+                    taint_cache.insert(tkey, (more.clone(), cut, eng.scale(), retried));
                     more
                 }
             };

@@ -446,6 +446,8 @@ pub(crate) struct Callers<'a> {
     /// The round scale it was computed at (a cut walk is done again in a
     /// later round with larger limits).
     pub scale: u32,
+    /// Already done again once this round after a cut by the pool.
+    pub retried: bool,
 }
 
 /// Shared state of one analysis: the program and memo tables.
@@ -701,12 +703,17 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     /// Every place function `f` (node `fid` of unit `u`) is called.
     pub fn callers(&self, u: UnitId, fid: NodeId, f: FnRef<'a>) -> Rc<Callers<'a>> {
         // A walk cut by the pool ran out of the budget of the site that
-        // asked for it: done again with this site's steps, if it has any,
-        // so one site's spending never cuts another (a decoy cannot starve
-        // the rest through a shared call graph).
+        // asked for it: done again once a round with a later site's own
+        // steps, so one site's spending does not decide another's (a decoy
+        // cannot starve the rest through a shared call graph), and a walk
+        // too large for any site is not paid for by every site.
+        let mut retry = false;
+        if let Some(c) = self.callers.borrow().get(&(u, fid)) {
+            let pool_cut = c.cut == Some("flow_pool") && c.scale >= self.scale();
+            retry = pool_cut && !c.retried && self.can_spend();
+        }
         if let Some(c) = self.callers.borrow().get(&(u, fid))
-            && (c.cut.is_none()
-                || (c.scale >= self.scale() && (c.cut != Some("flow_pool") || !self.can_spend())))
+            && (c.cut.is_none() || (c.scale >= self.scale() && !retry))
         {
             if let Some(cut) = c.cut {
                 self.note_cut(cut);
@@ -768,6 +775,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             complete: !w.exhausted,
             cut,
             scale: self.scale(),
+            retried: retry,
         });
         self.callers.borrow_mut().insert((u, fid), r.clone());
         r
