@@ -55,6 +55,12 @@ use crate::snippet;
 /// Longest backward path from a targetable read, on a path that is not
 /// proven (a join by name, an unknown call), that still makes a finding.
 const UNPROVEN_MAX_HOPS: usize = 6;
+/// Longest carrier walk, on a way that is not proven (a join by name, an
+/// unknown call, a hub entered without a frame, a collapsed field path),
+/// that still makes a finding: past it the walk has connected a text to
+/// an unrelated decision through guesses (Gemini CLI: an HTML entity
+/// table reached a URL test 23–26 hops on through a merged hub).
+const UNPROVEN_WALK_MAX_HOPS: usize = 16;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
@@ -72,7 +78,8 @@ pub(crate) struct Output {
     /// Why the analysis of each unit is not complete (a flow budget ran
     /// out while following one of its values), in the order of the units.
     pub incomplete: Vec<Vec<Incomplete>>,
-    /// The program's pool of steps and how much of it was spent.
+    /// The program's budget (its pool and every site's own steps) and how
+    /// much of it was spent.
     pub pool: u64,
     pub spent: u64,
 }
@@ -117,6 +124,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let mut st = Stats::default();
     let mut reports: HashMap<(UnitId, NodeId), Report> = HashMap::new();
     let mut judged_cache: JudgedCache = HashMap::new();
+    let mut taint_cache: TaintCache = HashMap::new();
     let mut render_cache: RenderCache = HashMap::new();
     let mut big_cache: BigCache = HashMap::new();
     // One pool of steps for the whole program, proportional to its size:
@@ -143,8 +151,17 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             let share = (eng.pool_left() / left.max(1)).max(1);
             left -= 1;
             eng.set_share(share);
+            // Every site is attempted in the first round with steps of its
+            // own, whatever the sites before it spent; later rounds are
+            // paid from the pool only.
+            let first = rounds == 1;
+            eng.set_own(if first {
+                u64::from(eng.base.site_steps)
+            } else {
+                0
+            });
             let seed = &all_seeds[i];
-            if eng.pool_left() == 0 {
+            if !first && eng.pool_left() == 0 {
                 if cuts[i].is_empty() {
                     let span = prog.ctx(seed.unit).semantic.nodes().kind(seed.node).span();
                     cuts[i].push((1, span, "flow_pool"));
@@ -157,6 +174,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 &eng,
                 seed,
                 &mut judged_cache,
+                &mut taint_cache,
                 &mut render_cache,
                 &mut big_cache,
                 &mut reports,
@@ -176,15 +194,17 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         scale = scale.saturating_mul(4);
     }
     eng.set_share(u64::MAX);
+    eng.set_own(0);
     let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
     for &i in &pending {
         for &(k, span, limit) in &cuts[i] {
             exhausted.push((all_seeds[i].unit, k, span, limit));
         }
     }
-    out.pool = pool;
-    // Steps of the pool (the backward graph has its own budget,
-    // `backward_steps_per_kb`, and is not paid from the pool).
+    // Steps of the pool and of each site's own first-round steps (the
+    // backward graph has its own budget, `backward_steps_per_kb`, and is
+    // not paid from either).
+    out.pool = pool + u64::from(eng.base.site_steps) * all_seeds.len() as u64;
     out.spent = eng.spent.get() - eng.backward.borrow().stats().2;
     let (walk_states, decisions_n, judged_n, taint_t) =
         (st.walk_states, st.decisions, st.judged, st.taint);
@@ -204,10 +224,11 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         let (n, e, s, ups) = eng.backward.borrow().stats();
         eprintln!("flow stats: backward graph {n} nodes, {e} edges, {s} steps; up nodes {ups:?}");
         eprintln!(
-            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
+            "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged, {} collapsed), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),
             st.joined,
             st.merged,
+            st.collapsed,
             t0.elapsed()
         );
     }
@@ -257,11 +278,34 @@ const MAX_SCALE: u32 = 64;
 
 type JudgedCache = HashMap<(UnitId, NodeId, UnitId, NodeId, u64, bool), Option<Judged>>;
 
+/// Backward searches done, by unit, test and frames: the result, what cut
+/// it, the round scale it ran at (a cut one is searched again in a later,
+/// larger round) and whether it was already searched again this round
+/// after a cut by the pool.
+type TaintCache<'a> = HashMap<
+    (UnitId, (u8, NodeId), Vec<crate::flow::walk::Frame>),
+    (Taint<'a>, Option<&'static str>, u32, bool),
+>;
+
+/// A test's identity: its kind and node.
+fn test_key(t: &Test<'_>) -> (u8, NodeId) {
+    match t {
+        Test::Control(Control::Test(e)) => (0, nid(e)),
+        Test::Control(Control::Switch(e)) => (1, nid(e)),
+        Test::Control(Control::Loop(e)) => (2, nid(e)),
+        Test::Predicate(f) => (3, f.node_id()),
+        Test::Key(e) => (4, nid(e)),
+        Test::Data(e) => (5, nid(e)),
+        Test::Controls(n) => (6, *n),
+    }
+}
+
 #[derive(Default)]
 struct Stats {
     walk_states: usize,
     joined: usize,
     merged: usize,
+    collapsed: usize,
     decisions: usize,
     judged: usize,
     taint: std::time::Duration,
@@ -283,6 +327,7 @@ fn attempt<'a>(
     eng: &Engine<'_, '_, 'a>,
     seed: &Seed<'a>,
     judged_cache: &mut JudgedCache,
+    taint_cache: &mut TaintCache<'a>,
     render_cache: &mut RenderCache,
     big_cache: &mut BigCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
@@ -300,8 +345,7 @@ fn attempt<'a>(
     }
     w.run();
     if w.exhausted
-        && eng.pool_left() > 0
-        && eng.share_left() > 0
+        && eng.can_spend()
         && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_))
     {
         let ds = Downstream::new(&w);
@@ -414,8 +458,42 @@ fn attempt<'a>(
         let tt = std::time::Instant::now();
         eng.take_cut();
         let mut taint = Taint::default();
+        let mut cached_cut = None;
         for t in &tests {
-            let more = eng.taint(d.unit, t, &d.frames);
+            // One backward search per test, frames and round: the carriers
+            // of one table meet the same look-up, and each searching again
+            // spent their budgets (and the pool) on the same work.
+            let tkey = (d.unit, test_key(t), d.frames.clone());
+            let more = match taint_cache.get(&tkey) {
+                // Cut by the pool (another site's budget): searched again
+                // once a round with a later site's own steps.
+                Some((more, cut, scale, retried))
+                    if cut.is_none()
+                        || (*scale >= eng.scale()
+                            && (*cut != Some("flow_pool") || *retried || !eng.can_spend())) =>
+                {
+                    if cached_cut.is_none() {
+                        cached_cut = *cut;
+                    }
+                    more.clone()
+                }
+                prior => {
+                    let retried = prior.is_some_and(|p| p.2 >= eng.scale());
+                    let outer = eng.take_cut();
+                    let more = eng.taint(d.unit, t, &d.frames);
+                    let inner = eng.take_cut();
+                    let cut = if more.exhausted && inner.is_none() {
+                        Some("backward_steps_per_kb")
+                    } else {
+                        inner
+                    };
+                    if let Some(c) = outer.or(cut) {
+                        eng.note_cut(c);
+                    }
+                    taint_cache.insert(tkey, (more.clone(), cut, eng.scale(), retried));
+                    more
+                }
+            };
             for r in more.reads {
                 if !taint
                     .reads
@@ -449,7 +527,7 @@ fn attempt<'a>(
                 taint.opaque
             );
         }
-        let inner = eng.take_cut();
+        let inner = eng.take_cut().or(cached_cut);
         let cut = if taint.exhausted && inner.is_none() {
             Some("backward_steps_per_kb")
         } else {
@@ -489,12 +567,13 @@ fn attempt<'a>(
         for k in 0..w.states.len() {
             let s = &w.states[k];
             let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
-            unproven[k] = up || s.hop.unproven();
+            unproven[k] = up || s.unproven();
         }
         eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
     }
     st.joined += w.joined as usize;
     st.merged += w.merged as usize;
+    st.collapsed += w.collapsed as usize;
     cuts
 }
 
@@ -1548,13 +1627,24 @@ fn table_of<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'
     }
 }
 
-/// The environment read a report leads with: targetable and proven first.
+/// The order reads are reported in: targetable before other kinds, proven
+/// before unproven (among unproven ones the shorter way first: severity
+/// depends on it), then by place in the source (unit, offset) — so which
+/// of several equally good triggers leads does not depend on the order the
+/// backward graph happened to reach them in.
+fn read_order(f: &Found<'_>) -> (bool, bool, usize, UnitId, u32) {
+    (
+        !f.read.category.is_targetable(),
+        f.unproven,
+        if f.unproven { f.path.len() } else { 0 },
+        f.unit,
+        f.read.span.start,
+    )
+}
+
+/// The environment read a report leads with: the first in [`read_order`].
 fn best_read<'t, 'a>(t: &'t Taint<'a>) -> Option<&'t Found<'a>> {
-    t.reads
-        .iter()
-        .find(|f| f.read.category.is_targetable() && !f.unproven)
-        .or_else(|| t.reads.iter().find(|f| f.read.category.is_targetable()))
-        .or_else(|| t.reads.first())
+    t.reads.iter().min_by_key(|f| read_order(f))
 }
 
 fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -> Option<Finding> {
@@ -1614,7 +1704,8 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
                 && (sink.is_some() || strong)
                 && !local_only
                 && !(h.unproven && c.walk_unproven)
-                && h.path.len() <= UNPROVEN_MAX_HOPS =>
+                && h.path.len() <= UNPROVEN_MAX_HOPS
+                && !(c.walk_unproven && c.path.len() > UNPROVEN_WALK_MAX_HOPS) =>
         {
             (Severity::Medium, Confidence::Low)
         }
@@ -1721,7 +1812,7 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
             ));
         }
         if h.unproven || c.walk_unproven {
-            f.notes.push("path not proven: it joins a property by name or passes an unknown call; confidence lowered".into());
+            f.notes.push("path not proven: it joins a property by name, passes an unknown call or a collapsed field path; confidence lowered".into());
         }
     }
     if !c.path.is_empty() {
@@ -1784,7 +1875,10 @@ fn channel_flow(
     sink: Option<&crate::flow::walk::SinkHit>,
 ) -> Flow {
     let mut triggers: Vec<FlowStep> = Vec::new();
-    for h in hit.into_iter().chain(sources) {
+    // The leading read first, then the others in [`read_order`].
+    let mut rest: Vec<&Found<'_>> = sources.iter().collect();
+    rest.sort_by_key(|f| read_order(f));
+    for h in hit.into_iter().chain(rest) {
         if !triggers.iter().any(|t| t.what == h.read.what) {
             triggers.push(FlowStep {
                 what: h.read.what.clone(),
@@ -2746,8 +2840,16 @@ mod tests {
              const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
              fetch(\"https://api.example/v1\", { method: \"POST\", body: \"It\" + q + \"s\" });\n",
         );
-        // A pool far smaller than the decoys need (300 × 3,000 steps).
-        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 1000)]);
+        // A pool far smaller than the decoys need (300 × 3,000 steps), and
+        // steps of their own each far too few to finish one.
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 1000),
+                ("site_steps", 200),
+            ],
+        );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
         assert!(out.pool < 300 * 3000, "{}", out.pool);
         let f = out.findings[0]

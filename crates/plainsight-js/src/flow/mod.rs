@@ -90,6 +90,11 @@ pub struct FlowLimits {
     /// limits (and `max_writers`) grow fourfold, until every site is
     /// complete or the pool is spent. Only sites unfinished then are cut.
     pub pool_steps_per_kb: u32,
+    /// Steps every carrier site has of its own in the first round, not
+    /// drawn from the pool: each site is attempted with at least this much,
+    /// however much other sites (decoys) spent, and the pool pays only for
+    /// what a site needs beyond it. A site still unfinished then is cut.
+    pub site_steps: u32,
 }
 
 impl Default for FlowLimits {
@@ -105,6 +110,7 @@ impl Default for FlowLimits {
             max_callee_nesting: 4,
             max_fn_values: 16,
             pool_steps_per_kb: 400,
+            site_steps: 8000,
         }
     }
 }
@@ -122,6 +128,7 @@ impl FlowLimits {
         "max_callee_nesting",
         "max_fn_values",
         "pool_steps_per_kb",
+        "site_steps",
     ];
 
     /// Sets the limit called `name` (one of [`FlowLimits::NAMES`]); `false`
@@ -138,6 +145,7 @@ impl FlowLimits {
             "max_callee_nesting" => self.max_callee_nesting = value,
             "max_fn_values" => self.max_fn_values = value as usize,
             "pool_steps_per_kb" => self.pool_steps_per_kb = value,
+            "site_steps" => self.site_steps = value,
             _ => return false,
         }
         true

@@ -682,7 +682,14 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     /// the graph's work), with no site share: what the graph learns is kept
     /// for every later decision.
     fn run(&mut self) {
-        let (pool, share) = (self.eng.pool_left(), self.eng.share_left());
+        // The graph's work is paid from its own budget, not from the
+        // asking site's own steps (`site_steps`) nor its share.
+        let (pool, share, own) = (
+            self.eng.pool_left(),
+            self.eng.share_left(),
+            self.eng.own_left(),
+        );
+        self.eng.set_own(0);
         self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
         self.eng.set_share(u64::MAX);
         let before = self.eng.spent.get();
@@ -692,6 +699,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         self.g.spent += used;
         self.eng.set_pool(pool);
         self.eng.set_share(share);
+        self.eng.set_own(own);
     }
 
     fn explore_all(&mut self) {
@@ -999,7 +1007,14 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         for &i in &again {
             self.g.nodes[i as usize].own_cut = None;
         }
-        let (pool, share) = (self.eng.pool_left(), self.eng.share_left());
+        // The graph's work is paid from its own budget, not from the
+        // asking site's own steps (`site_steps`) nor its share.
+        let (pool, share, own) = (
+            self.eng.pool_left(),
+            self.eng.share_left(),
+            self.eng.own_left(),
+        );
+        self.eng.set_own(0);
         self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
         self.eng.set_share(u64::MAX);
         let before = self.eng.spent.get();
@@ -1024,6 +1039,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         self.g.budget = Some(self.eng.pool_left());
         self.eng.set_pool(pool);
         self.eng.set_share(share);
+        self.eng.set_own(own);
         // Cuts afresh: only what depends on a node still cut.
         for n in &mut self.g.nodes {
             n.flags &= !CUT;

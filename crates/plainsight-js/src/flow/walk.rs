@@ -51,6 +51,22 @@ const MAX_CONTEXTS: u32 = 8;
 
 /// Deepest field path followed.
 const MAX_FIELDS: usize = 4;
+/// Precision, k-limited: distinct (field path, call frame) variants one
+/// walk keeps apart at one node. Past `k` variants a further one keeps only
+/// the field read next precise (`[Any, f]`: the rest of its path collapsed,
+/// [`Field::Any`]; its frame kept); past `2k` its frame is dropped too
+/// (context-insensitive: its returns go to every caller). Its way on is
+/// unproven, and a sink reached only so is no evidence (an open end). A
+/// sound over-approximation, not a cut: every use is still followed, and a
+/// walk holds at most `2k` states per node plus one per field read next,
+/// instead of one per field path and calling context (React compiler memo
+/// arrays `$[n]` made 27 k states over 555 nodes of Claude Code's `cli.js`;
+/// merge sites 13 states a node).
+pub(crate) const MAX_FIELD_PATHS: u8 = 4;
+/// Pushes (states offered to the walk, new or already seen) charged as one
+/// step: a step that offers every reference of a binding is real work even
+/// when most of them were seen.
+const PUSHES_PER_STEP: u32 = 4;
 /// Call frames kept (deeper calls are context-insensitive).
 const MAX_FRAMES: usize = 8;
 /// Conditional writes of a place listed as decisions when the tracked write
@@ -97,9 +113,23 @@ const SINK_CALLS: &[&str] = &[
 pub(crate) enum Field<'a> {
     Name(&'a str),
     Elem,
+    /// Field-insensitive (collapsed, see [`MAX_FIELD_PATHS`]): the value
+    /// itself or anything reachable from it. Absorbs pushes; a pop or a
+    /// read of any field leaves it in place.
+    Any,
 }
 
-/// A field path, innermost last: inline, copied with the state (no allocation per state).
+impl Field<'_> {
+    /// An element, or possibly one (collapsed).
+    pub fn is_elem_like(self) -> bool {
+        matches!(self, Field::Elem | Field::Any)
+    }
+}
+
+/// A field path, the next field read last: inline, copied with the state
+/// (no allocation per state). Its first item may be [`Field::Any`]: the
+/// fields below the ones kept, collapsed (k-limited access paths: the
+/// fields read first stay precise, the rest is summarised).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Fields<'a> {
     items: [Option<Field<'a>>; MAX_FIELDS],
@@ -115,27 +145,69 @@ impl<'a> Fields<'a> {
         x.push(f);
         x
     }
-    /// Pushes a field; a path deeper than [`MAX_FIELDS`] is cut at the top
-    /// (the walk then stops at the next read of it).
+    /// The wholly collapsed, field-insensitive path.
+    pub fn any() -> Self {
+        let mut x = Fields::default();
+        x.items[0] = Some(Field::Any);
+        x.len = 1;
+        x
+    }
+    /// Is this the wholly collapsed path (only [`Field::Any`])?
+    pub fn is_any(&self) -> bool {
+        self.len == 1 && self.items[0] == Some(Field::Any)
+    }
+    /// Does the path end in a collapsed part?
+    pub fn has_any(&self) -> bool {
+        self.len > 0 && self.items[0] == Some(Field::Any)
+    }
+    /// Empty, or wholly collapsed (which may be the value itself).
+    pub fn maybe_empty(&self) -> bool {
+        self.is_empty() || self.is_any()
+    }
+    /// The path with only the next field read kept precise, the rest
+    /// collapsed: `[Any, top]` (an empty or wholly collapsed one as it is).
+    pub fn collapsed_to_top(&self) -> Self {
+        match self.last().copied() {
+            Some(f) if f != Field::Any => {
+                let mut x = Fields::any();
+                x.items[1] = Some(f);
+                x.len = 2;
+                x
+            }
+            _ => *self,
+        }
+    }
+    /// Pushes a field; past [`MAX_FIELDS`] the field read last is folded
+    /// into the collapsed part (over-approximated, never dropped).
     pub fn push(&mut self, f: Field<'a>) {
+        if f == Field::Any {
+            *self = Fields::any();
+            return;
+        }
         if (self.len as usize) < MAX_FIELDS {
             self.items[self.len as usize] = Some(f);
             self.len += 1;
         } else {
-            self.len = MAX_FIELDS as u8 + 1;
+            // [a, b, c, d] + e → [Any, c, d, e]
+            let n = MAX_FIELDS;
+            self.items.copy_within(2..n, 1);
+            self.items[0] = Some(Field::Any);
+            self.items[n - 1] = Some(f);
         }
     }
+    /// Pops the field read next; the wholly collapsed path answers
+    /// [`Field::Any`] and stays as it is.
     pub fn pop(&mut self) -> Option<Field<'a>> {
-        if self.len == 0 || self.len as usize > MAX_FIELDS {
+        if self.is_any() {
+            return Some(Field::Any);
+        }
+        if self.len == 0 {
             return None;
         }
         self.len -= 1;
         self.items[self.len as usize].take()
     }
     pub fn last(&self) -> Option<&Field<'a>> {
-        if self.len as usize > MAX_FIELDS {
-            return None;
-        }
         self.items[..self.len as usize]
             .last()
             .and_then(Option::as_ref)
@@ -150,16 +222,12 @@ impl<'a> Fields<'a> {
         *self = Fields::default();
     }
     pub fn truncate(&mut self, n: usize) {
-        while self.len() > n {
+        while self.len() > n && !self.is_any() {
             self.pop();
         }
     }
     pub fn get(&self, i: usize) -> Option<Field<'a>> {
-        if i < self.len() && self.len() <= MAX_FIELDS {
-            self.items[i]
-        } else {
-            None
-        }
+        if i < self.len() { self.items[i] } else { None }
     }
 }
 
@@ -262,6 +330,17 @@ pub(crate) struct State<'a> {
     pub frames: FrameStack,
     pub parent: u32,
     pub hop: Hop<'a>,
+    /// Reached a node past [`MAX_FIELD_PATHS`] variants: its fields were
+    /// collapsed to [`Field::Any`], so what lies beyond is unproven.
+    pub collapsed: bool,
+}
+
+impl State<'_> {
+    /// Is the way into this state unproven (a join by name, an unknown
+    /// call, a merged context, a collapsed field path)?
+    pub fn unproven(&self) -> bool {
+        self.collapsed || self.hop.unproven()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -389,6 +468,9 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     pool: Cell<u64>,
     /// Steps left to the site being analysed in this round (its share).
     share: Cell<u64>,
+    /// Steps of its own left to the site being analysed (first round,
+    /// `FlowLimits::site_steps`): spent before its share of the pool.
+    own: Cell<u64>,
     /// Steps charged in all.
     pub(crate) spent: Cell<u64>,
     /// The first limit reached since [`Engine::take_cut`]: the site being
@@ -431,6 +513,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             scale: Cell::new(1),
             pool: Cell::new(u64::MAX),
             share: Cell::new(u64::MAX),
+            own: Cell::new(0),
             spent: Cell::new(0),
             cut: Cell::new(None),
             shared: RefCell::new(HashMap::default()),
@@ -505,19 +588,51 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         self.pool.get()
     }
 
-    /// Steps left to the site being analysed.
-    pub fn share_left(&self) -> u64 {
-        self.share.get()
-    }
-
     /// Gives the next site `steps` of the pool at most.
     pub fn set_share(&self, steps: u64) {
         self.share.set(steps);
     }
 
-    /// Charges `n` steps to the pool and the site's share; `false` (and a
-    /// cut) when either is spent.
+    /// What is left of the site's share of the pool.
+    pub fn share_left(&self) -> u64 {
+        self.share.get()
+    }
+
+    /// Steps of its own left to the site being analysed.
+    pub fn own_left(&self) -> u64 {
+        self.own.get()
+    }
+
+    /// Can the site being analysed still spend a step?
+    pub fn can_spend(&self) -> bool {
+        self.own.get() > 0 || (self.pool.get() > 0 && self.share.get() > 0)
+    }
+
+    /// Gives the next site `steps` of its own (not drawn from the pool).
+    pub fn set_own(&self, steps: u64) {
+        self.own.set(steps);
+    }
+
+    /// Takes what it can of `n` from the site's own steps; the rest.
+    fn charge_own(&self, n: u64) -> u64 {
+        let own = self.own.get();
+        let take = own.min(n);
+        self.own.set(own - take);
+        self.spent.set(self.spent.get() + take);
+        n - take
+    }
+
+    /// Charges `n` steps to the site's own steps, then to the pool and the
+    /// site's share of it; `false` (and a cut) when all are spent.
     pub fn charge(&self, n: u64) -> bool {
+        if self.own.get() > 0 {
+            let rest = self.charge_own(n);
+            if rest == 0 {
+                return true;
+            }
+            self.charge_quiet(rest);
+            return true;
+        }
         let (pool, share) = (self.pool.get(), self.share.get());
         if pool == 0 || share == 0 {
             self.note_cut("flow_pool");
@@ -527,6 +642,18 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
         self.share.set(share.saturating_sub(n));
         self.spent.set(self.spent.get() + n);
         true
+    }
+
+    /// Charges `n` steps without deciding anything: the next
+    /// [`Engine::charge`] sees what is left.
+    pub fn charge_quiet(&self, n: u64) {
+        let n = self.charge_own(n);
+        if n == 0 {
+            return;
+        }
+        self.pool.set(self.pool.get().saturating_sub(n));
+        self.share.set(self.share.get().saturating_sub(n));
+        self.spent.set(self.spent.get() + n);
     }
 
     /// A limit was reached: what is being analysed is incomplete.
@@ -668,6 +795,13 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     context_calls: HashSet<(UnitId, NodeId, NodeId)>,
     /// Entries with the context merged ([`Hop::Merged`]).
     pub merged: u32,
+    /// Distinct precise (fields, frame) variants per node (k-limited by
+    /// [`MAX_FIELD_PATHS`]).
+    variants: HashMap<(UnitId, NodeId), u8>,
+    /// States whose fields were collapsed.
+    pub collapsed: u32,
+    /// Pushes offered so far (charged one step per [`PUSHES_PER_STEP`]).
+    pushes: u32,
 }
 
 fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
@@ -693,6 +827,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             contexts: HashMap::default(),
             context_calls: HashSet::default(),
             merged: 0,
+            variants: HashMap::default(),
+            collapsed: 0,
+            pushes: 0,
         }
     }
 
@@ -711,13 +848,49 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         unit: UnitId,
         node: NodeId,
         fields: Fields<'a>,
-        frames: FrameStack,
+        mut frames: FrameStack,
         hop: Hop<'a>,
     ) {
-        if fields.len() > MAX_FIELDS {
-            return;
+        // Offering a state is work too (hashing, the seen set), also when
+        // it was seen: charged to the walk's budget and the pool.
+        self.pushes += 1;
+        if self.pushes.is_multiple_of(PUSHES_PER_STEP) {
+            self.budget = self.budget.saturating_sub(1);
+            self.eng.charge_quiet(1);
         }
-        let key = (unit, node, fields_key(&fields, &frames));
+        let mut fields = fields;
+        let mut key = (unit, node, fields_key(&fields, &frames));
+        // A state is collapsed when its fields are, or its predecessor's
+        // were (what lies beyond is unproven).
+        let mut collapsed = parent != u32::MAX && {
+            let p = &self.states[parent as usize];
+            p.collapsed || (fields.has_any() && !p.fields.has_any())
+        };
+        if !self.seen.contains(&key) {
+            // k-limited precision: past MAX_FIELD_PATHS variants at this
+            // node, only the field read next is kept precise (the frame
+            // kept); past twice as many, the frame is dropped too (its
+            // returns go to every caller): at most 2k states a node plus
+            // one per field read next.
+            let n = self.variants.entry((unit, node)).or_default();
+            if *n >= MAX_FIELD_PATHS {
+                fields = fields.collapsed_to_top();
+                if *n >= 2 * MAX_FIELD_PATHS {
+                    frames = FrameStack::default();
+                }
+                let k = (unit, node, fields_key(&fields, &frames));
+                if k != key {
+                    key = k;
+                    collapsed = true;
+                }
+            }
+            if !self.seen.contains(&key) {
+                *n = n.saturating_add(1);
+                if collapsed {
+                    self.collapsed += 1;
+                }
+            }
+        }
         if !self.seen.insert(key) {
             if parent != u32::MAX
                 && self.mode == Mode::Carrier
@@ -735,6 +908,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             frames,
             parent,
             hop,
+            collapsed,
         });
         // A complete earlier site explored everything beyond this state:
         // its decisions are judged and traced; take what lies beyond.
@@ -744,7 +918,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.joined += 1;
                 let sinks = self.eng.shared_sinks.borrow();
                 for e in [b.hard, b.soft] {
-                    if let Some(h) = sinks.get(e as usize) {
+                    if let Some(h) = sinks.get(e as usize).filter(|_| !collapsed) {
                         self.events.push((i, Event::Sink(h.clone())));
                     }
                 }
@@ -843,7 +1017,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         let mut n = 0;
         while (i as usize) < self.states.len() && n < 256 {
             let st = &self.states[i as usize];
-            if st.hop.unproven() {
+            if st.unproven() {
                 return true;
             }
             i = st.parent;
@@ -941,7 +1115,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         let pk = nodes.kind(p);
         let child_span = nodes.kind(n).span();
         let is = |e: &Expression<'_>| nid(e) == n;
-        let fields_empty = self.states[i as usize].fields.is_empty();
+        // Empty, or collapsed (which may be the value itself).
+        let fields_empty = self.states[i as usize].fields.maybe_empty();
         match pk {
             AstKind::ParenthesizedExpression(_)
             | AstKind::TSAsExpression(_)
@@ -1062,7 +1237,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::NewExpression(ne) => {
                 if is(&ne.callee) {
-                    if self.mode == Mode::Carrier && !fields_empty {
+                    if self.mode == Mode::Carrier && !self.states[i as usize].fields.is_empty() {
                         // An instance carries the class's fields and getters.
                         self.next(i, u, p, Hop::Up);
                     }
@@ -1267,7 +1442,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::ForOfStatement(f) if is(&f.right) => {
                 let mut fl = self.states[i as usize].fields;
-                if fl.pop() == Some(Field::Elem)
+                if fl.pop().is_some_and(Field::is_elem_like)
                     && let oxc_ast::ast::ForStatementLeft::VariableDeclaration(v) = &f.left
                     && let Some(d) = v.declarations.first()
                 {
@@ -1282,6 +1457,14 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     }
 
     fn sink(&mut self, i: u32, u: UnitId, what: &str, span: Span, soft: bool) {
+        // Through a collapsed field path the text may be anywhere in the
+        // value: that is no evidence that it leaves (a container filled in
+        // a loop collapses and then matches every read). The way is open,
+        // not a sink.
+        if self.states[i as usize].collapsed {
+            self.event(i, Event::Open);
+            return;
+        }
         self.event(
             i,
             Event::Sink(SinkHit {
@@ -1411,6 +1594,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             // `module.exports` of a required module's exports object, `x.default` interop.
             Some(Field::Name(_)) if name == "default" => self.next(i, u, m, Hop::Up),
+            // Collapsed: any field may hold it.
+            Some(Field::Any) => self.next(i, u, m, Hop::Up),
             _ => {}
         }
     }
@@ -1465,6 +1650,20 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     }),
                 ),
                 (None, "bind") => self.next(i, u, call_id, Hop::Up),
+                // Collapsed: any method may be it (unproven, as the state is).
+                (Some(Field::Any), _) => {
+                    self.event(
+                        i,
+                        Event::Call(CallSite {
+                            unit: u,
+                            call: call_id,
+                            first_arg: Some(0),
+                            callback_of: None,
+                            unproven: true,
+                        }),
+                    );
+                    return;
+                }
                 // A collection of functions: its elements go on to callbacks
                 // and results as in carrier mode.
                 (Some(Field::Elem), _)
@@ -1511,7 +1710,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.next(i, u, call_id, Hop::Up);
             }
             "at" => {
-                if f.pop() == Some(Field::Elem)
+                if f.pop().is_some_and(Field::is_elem_like)
                     && let Some(k) = arg(0)
                 {
                     let alts = table_alternatives(self.ctx(u), recv, member);
@@ -1530,16 +1729,16 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.next(i, u, call_id, Hop::Up);
             }
             "split" => {
-                if f.is_empty() {
+                if f.maybe_empty() {
                     f.push(Field::Elem);
                     self.next_fields(i, u, call_id, f, Hop::Up);
                 }
             }
             "join" => {
-                if top == Some(Field::Elem) {
+                if top.is_some_and(Field::is_elem_like) {
                     f.pop();
                 }
-                if f.is_empty() {
+                if f.maybe_empty() {
                     self.next_fields(i, u, call_id, f, Hop::Up);
                 }
             }
@@ -1562,7 +1761,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 };
                 let param = usize::from(name.starts_with("reduce"));
                 let mut inner = f;
-                if elem && inner.pop() != Some(Field::Elem) {
+                if elem && !inner.pop().is_some_and(Field::is_elem_like) {
                     // Not an array we know the elements of: the string's characters, say.
                     inner.clear();
                 }
@@ -1601,7 +1800,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 if matches!(top, Some(Field::Name(_))) {
                     return;
                 }
-                if f.is_empty() && !is_predicate_method(name) {
+                if f.maybe_empty() && !is_predicate_method(name) {
                     self.next(i, u, call_id, Hop::Unknown(span));
                 } else if f.is_empty() {
                     // `v.includes(x)`, `v.startsWith(x)`: a test of the text.
@@ -1786,7 +1985,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             // elements (`xs.map(f)`), or a static helper's first argument's
             // (`Array.from(xs, f)`).
             if let Some(recv) = receiver
-                && self.states[i as usize].fields.is_empty()
+                && self.states[i as usize].fields.maybe_empty()
             {
                 let source = match recv.without_parentheses() {
                     Expression::Identifier(g)
@@ -2457,6 +2656,16 @@ fn bind_targets<'a>(
             }
             BindingPattern::AssignmentPattern(a) => stack.push((&a.left, f)),
             BindingPattern::ObjectPattern(o) => {
+                if f.is_any() {
+                    // Collapsed: every property may hold it.
+                    for prop in &o.properties {
+                        stack.push((&prop.value, f));
+                    }
+                    if let Some(rest) = &o.rest {
+                        stack.push((&rest.argument, f));
+                    }
+                    continue;
+                }
                 let Some(Field::Name(top)) = f.last().copied() else {
                     continue;
                 };
@@ -2472,7 +2681,7 @@ fn bind_targets<'a>(
                 }
             }
             BindingPattern::ArrayPattern(a) => {
-                if f.last() != Some(&Field::Elem) {
+                if !f.last().is_some_and(|l| l.is_elem_like()) {
                     continue;
                 }
                 let mut f2 = f;

@@ -87,9 +87,11 @@ pub struct Args {
     /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
     /// max_callers, max_writers, max_callee_nesting (first-round limits of
     /// each site; later rounds raise them), max_fn_values (functions one
-    /// value holds in the program's call-site index), pool_steps_per_kb (the file's
-    /// shared pool), backward_steps_per_kb (the program's backward graph). A site still cut when the pool is spent makes its unit
-    /// partial, never clean.
+    /// value holds in the program's call-site index), pool_steps_per_kb (the
+    /// file's shared pool), backward_steps_per_kb (the program's backward
+    /// graph), site_steps (steps each site has of its own in the first round,
+    /// whatever other sites spent). A site still cut when the pool is spent
+    /// makes its unit partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
     /// Worker threads (default: one per core).
