@@ -29,13 +29,13 @@ use plainsight_core::{Finding, Location, Rule, Severity};
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions};
 use plainsight_providers::{ErrorKind, Family, Reassembler, Route};
 use plainsight_store::{
-    Action, Completion, Edit, ExchangeId, NewExchange, Outcome, ResponseRecord,
+    Action, Completion, Edit, NewExchange, Outcome, ResponseRecord,
 };
 
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, Prompt, Recorder, prompt_of};
+use crate::recorder::{Finished, Prompt, Recorder, RowRef, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -578,18 +578,21 @@ pub async fn handle(
         },
     };
     if !alerts.is_empty() || action != Action::Forwarded {
-        st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
+        st.recorder.announce(
             id,
-            uid: uid.clone(),
-            method: method_s,
-            path: path.clone(),
-            agent: agent.clone(),
-            action,
-            reason: reason.clone(),
-            alerts: alerts.clone(),
-            findings: n_findings,
-            edits: n_edits,
-        })));
+            ExchangeEvent {
+                id: None,
+                uid: uid.clone(),
+                method: method_s,
+                path: path.clone(),
+                agent: agent.clone(),
+                action,
+                reason: reason.clone(),
+                alerts: alerts.clone(),
+                findings: n_findings,
+                edits: n_edits,
+            },
+        );
     }
 
     if action == Action::Blocked {
@@ -836,12 +839,11 @@ async fn refuse(
     let resp = error_reply(family, kind, &msg);
     match st.recorder.begin(row).await {
         Ok(id) => {
+            // Announced first: the writer names the row by its id until
+            // its outcome arrives.
+            st.recorder.announce(Some(id), event);
             st.recorder
                 .finish_plain(id, local_outcome(&resp, &msg, t0, started));
-            st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
-                id: Some(id),
-                ..event
-            })));
         }
         Err(e) => {
             st.events.event(&Event::StoreError(e));
@@ -852,7 +854,7 @@ async fn refuse(
 }
 
 struct FinishCtx {
-    id: ExchangeId,
+    id: RowRef,
     uid: String,
     agent: String,
     started_us: i64,

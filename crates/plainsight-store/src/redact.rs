@@ -49,6 +49,12 @@ impl<T> Sealed<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
+
+    /// A row read back from the journal, which holds only rows sealed
+    /// before they were written.
+    pub(crate) fn journaled(v: T) -> Sealed<T> {
+        Sealed(v)
+    }
 }
 
 /// Finds and replaces secrets, with fingerprints keyed by the store.
