@@ -28,9 +28,7 @@ use plainsight_core::chars::make_visible;
 use plainsight_core::{Finding, Location, Rule, Severity};
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions};
 use plainsight_providers::{ErrorKind, Family, Reassembler, Route};
-use plainsight_store::{
-    Action, Completion, Edit, NewExchange, Outcome, ResponseRecord,
-};
+use plainsight_store::{Action, Completion, Edit, NewExchange, Outcome, ResponseRecord};
 
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};

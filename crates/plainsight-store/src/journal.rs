@@ -22,14 +22,22 @@
 //! duplicates nothing.
 //!
 //! **Records.** `magic u32 | head_len u32 | body_len u32 | crc32 u32 |
-//! head | body` (little-endian), `head` the row without its body as JSON,
-//! `body` the request body as stored, the CRC over head and body. A record
-//! that ends early or fails its CRC ends the journal (a write cut short by
-//! `kill -9` is at the tail; its request was not forwarded, since
-//! `append` had not returned).
+//! epoch u32 | head | body` (little-endian), `head` the row without its
+//! body as JSON, `body` the request body as stored, the CRC over epoch,
+//! head and body. A record that ends early or fails its CRC ends the
+//! journal (a write cut short by `kill -9` is at the tail; its request was
+//! not forwarded, since `append` had not returned).
+//!
+//! **Reuse.** Once every row in the file is committed, the next record is
+//! written at offset 0 again, over the old ones, with the next epoch: the
+//! kernel's cached pages are overwritten rather than freed and allocated
+//! anew (truncating the file per batch made an append cost twice as much).
+//! Replay reads records of the first record's epoch only: the old ones
+//! after them are committed rows (and a row still in the store would be
+//! skipped by its `uid` regardless).
 
 use std::fs::{File, OpenOptions};
-use std::io::{IoSlice, Read, Write};
+use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -40,7 +48,7 @@ use crate::model::{Action, Edit, NewExchange};
 use crate::redact::Sealed;
 
 const MAGIC: u32 = 0x5053_4a31; // "PSJ1"
-const HEADER: usize = 16;
+const HEADER: usize = 20;
 /// A journal past this size is set aside for a new one (deleted once every
 /// row in it is committed), so it cannot grow without bound under load
 /// that never lets the writer catch up completely.
@@ -157,7 +165,9 @@ struct Part {
     file: File,
     path: PathBuf,
     generation: u64,
+    /// Where the next record goes (the file may be longer: old records).
     size: u64,
+    epoch: u32,
     appended: u64,
     ingested: u64,
 }
@@ -229,14 +239,7 @@ impl Journal {
                 StoreError::Unavailable(format!("a journal record of {n} bytes is too long"))
             })
         };
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&head);
-        crc.update(body);
-        let mut header = [0u8; HEADER];
-        header[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-        header[4..8].copy_from_slice(&too_long(head.len())?.to_le_bytes());
-        header[8..12].copy_from_slice(&too_long(body.len())?.to_le_bytes());
-        header[12..16].copy_from_slice(&crc.finalize().to_le_bytes());
+        let (head_len, body_len) = (too_long(head.len())?, too_long(body.len())?);
         let total = (HEADER + head.len() + body.len()) as u64;
 
         let mut st = self.lock();
@@ -249,7 +252,21 @@ impl Journal {
             self.rotate(&mut st)?;
         }
         let part = &mut st.current;
-        if let Err(e) = write_all(&mut part.file, &[&header, &head, body]) {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&part.epoch.to_le_bytes());
+        crc.update(&head);
+        crc.update(body);
+        let mut header = [0u8; HEADER];
+        header[0..4].copy_from_slice(&MAGIC.to_le_bytes());
+        header[4..8].copy_from_slice(&head_len.to_le_bytes());
+        header[8..12].copy_from_slice(&body_len.to_le_bytes());
+        header[12..16].copy_from_slice(&crc.finalize().to_le_bytes());
+        header[16..20].copy_from_slice(&part.epoch.to_le_bytes());
+        let written = part
+            .file
+            .seek(SeekFrom::Start(part.size))
+            .and_then(|_| write_all(&mut part.file, &[&header, &head, body]));
+        if let Err(e) = written {
             let e = io_err("writing the audit journal", &part.path, &e);
             st.poisoned = true;
             return Err(e);
@@ -295,10 +312,9 @@ impl Journal {
         let poisoned = st.poisoned;
         let cur = &mut st.current;
         if cur.appended == cur.ingested && cur.size > 0 && !poisoned {
-            cur.file
-                .set_len(0)
-                .map_err(|e| io_err("emptying the audit journal", &cur.path, &e))?;
+            // Written over from the start, with the next epoch.
             cur.size = 0;
+            cur.epoch = cur.epoch.wrapping_add(1);
             cur.appended = 0;
             cur.ingested = 0;
             // A new generation: tickets of rows written before the
@@ -351,7 +367,7 @@ fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreErro
     let file = OpenOptions::new()
         .create_new(true)
         .read(true)
-        .append(true)
+        .write(true)
         .open(&temp)
         .map_err(|e| io_err("creating the audit journal", &temp, &e))?;
     file.try_lock()
@@ -362,6 +378,7 @@ fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreErro
         path,
         generation,
         size: 0,
+        epoch: 0,
         appended: 0,
         ingested: 0,
     })
@@ -372,6 +389,7 @@ fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreErro
 pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
     let mut out = Vec::new();
     let mut at = 0usize;
+    let mut epoch = None;
     while bytes.len() - at >= HEADER {
         let word = |i: usize| {
             u32::from_le_bytes(bytes[at + i..at + i + 4].try_into().expect("four bytes")) as usize
@@ -379,7 +397,11 @@ pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
         if word(0) != MAGIC as usize {
             break;
         }
-        let (head_len, body_len, crc) = (word(4), word(8), word(12) as u32);
+        let (head_len, body_len, crc, this) = (word(4), word(8), word(12) as u32, word(16) as u32);
+        // Records of an older epoch are committed rows written over.
+        if *epoch.get_or_insert(this) != this {
+            break;
+        }
         let len = head_len.saturating_add(body_len);
         if len > MAX_RECORD || bytes.len() - at - HEADER < len {
             break;
@@ -387,6 +409,7 @@ pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
         let head = &bytes[at + HEADER..at + HEADER + head_len];
         let body = &bytes[at + HEADER + head_len..at + HEADER + len];
         let mut h = crc32fast::Hasher::new();
+        h.update(&this.to_le_bytes());
         h.update(head);
         h.update(body);
         if h.finalize() != crc {
@@ -552,10 +575,18 @@ mod tests {
         j.ingested(&[t1]).unwrap();
         assert!(std::fs::metadata(j.path()).unwrap().len() > 0, "b pending");
         j.ingested(&[t2]).unwrap();
-        assert_eq!(std::fs::metadata(j.path()).unwrap().len(), 0);
+        // All committed: the next record is written over the first, in the
+        // next epoch, and only it is read back (not `b` after it).
+        let t3 = j.append(row("c", b"3"), |t, _| t).unwrap();
+        let uids = |p: &Path| -> Vec<String> {
+            read_records(&std::fs::read(p).unwrap())
+                .iter()
+                .map(|r| r.get().uid.clone())
+                .collect()
+        };
+        assert_eq!(uids(&j.path()), ["c"]);
         // Rotation: the old file goes once its rows are committed.
         let old = j.path();
-        let t3 = j.append(row("c", b"3"), |t, _| t).unwrap();
         {
             let mut st = j.lock();
             j.rotate(&mut st).unwrap();

@@ -707,7 +707,11 @@ fn journaled_rows_of_a_dead_writer_are_found_by_the_next_open() {
     let got = reader.list(&Filter::default()).unwrap();
     let uids: Vec<&str> = got.iter().map(|x| x.request.uid.as_str()).collect();
     assert_eq!(uids, ["j1", "j2", "j3"]);
-    assert_eq!(got[0].request.findings.len(), 1, "stored once, findings too");
+    assert_eq!(
+        got[0].request.findings.len(),
+        1,
+        "stored once, findings too"
+    );
     assert_eq!(got[1].request.request_body.len(), 150_000);
     assert!(
         !got[0].request.request_headers[0].1.contains("secretsecret"),
