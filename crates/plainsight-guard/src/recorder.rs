@@ -93,7 +93,15 @@ struct Ingest {
     ticket: Ticket,
     bytes: usize,
     row: Sealed<NewExchange>,
+    /// Forwarded while its inspection runs: held until the inspection
+    /// arrives (so the row is written once, complete), at most
+    /// [`HOLD_AT_MOST`].
+    held_since: Option<Instant>,
 }
+
+/// How long a row waits for its inspection before it is stored without
+/// (with a PS621 finding saying so).
+const HOLD_AT_MOST: Duration = Duration::from_secs(30);
 
 /// The store connection, shared by whoever writes (the writer thread, and
 /// on SQLite the request path), reopened after a failure.
@@ -152,6 +160,8 @@ enum Msg {
         oneshot::Sender<Result<ExchangeId, String>>,
     ),
     Ingest(Ingest),
+    /// The inspection of a held row.
+    Inspected(u64, Sealed<NewExchange>),
     /// An exchange event to emit once its row has an id.
     Announce(u64, Box<ExchangeEvent>),
     /// The outcome, newly learned forms, and drift findings (with the agent)
@@ -441,6 +451,48 @@ impl Recorder {
     /// (PostgreSQL), or journaled (SQLite), which survives `kill -9` and is
     /// in the store for whoever opens it next.
     pub async fn begin(&self, row: NewExchange) -> Result<RowRef, String> {
+        self.begin_with(row, false).await
+    }
+
+    /// Whether rows can be recorded before their inspection finished
+    /// ([`Recorder::begin_pending`]): on a journaled store.
+    pub fn overlaps_inspection(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    /// Like [`Recorder::begin`], for a row forwarded while it is
+    /// inspected (`observe` only); [`Recorder::inspected`] completes it.
+    /// The store writes the row once, complete; if the guard stops before
+    /// the inspection is recorded, the row gets a PS621 finding saying so.
+    pub async fn begin_pending(&self, row: NewExchange) -> Result<RowRef, String> {
+        if self.journal.is_none() {
+            return Err("rows are recorded before inspection only on a journaled store".into());
+        }
+        self.begin_with(row, true).await
+    }
+
+    /// The inspection of a row begun with [`Recorder::begin_pending`]:
+    /// `inspection` carries its `uid`, findings, reason and model. Journaled
+    /// (so a restart joins it to the row), then handed to the writer.
+    pub fn inspected(&self, row: RowRef, inspection: NewExchange) {
+        let RowRef::Journaled(seq) = row else {
+            return;
+        };
+        let sealed = self.redactor.seal_exchange(inspection);
+        let sealed = match self.journal.as_ref().map(|j| j.append_inspection(sealed)) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                self.events.event(&Event::StoreError(e.to_string()));
+                return;
+            }
+            None => return,
+        };
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::Inspected(seq, sealed));
+        }
+    }
+
+    async fn begin_with(&self, row: NewExchange, pending: bool) -> Result<RowRef, String> {
         let sealed = self.redactor.seal_exchange(row);
         let stopped = || "the audit writer has stopped".to_owned();
         let tx = self.tx.as_ref().ok_or_else(stopped)?;
@@ -463,19 +515,25 @@ impl Recorder {
                 }
             }
             let bytes = sealed.get().request_body.len() + 1024;
-            return journal
-                .append(sealed, |ticket, row| {
-                    let seq = h.seq.fetch_add(1, Ordering::SeqCst);
-                    h.backlog.fetch_add(bytes, Ordering::SeqCst);
-                    tx.send(Msg::Ingest(Ingest {
-                        seq,
-                        ticket,
-                        bytes,
-                        row,
-                    }))
-                    .map(|()| RowRef::Journaled(seq))
-                    .map_err(|_| stopped())
-                })
+            let then = |ticket, row| {
+                let seq = h.seq.fetch_add(1, Ordering::SeqCst);
+                h.backlog.fetch_add(bytes, Ordering::SeqCst);
+                tx.send(Msg::Ingest(Ingest {
+                    seq,
+                    ticket,
+                    bytes,
+                    row,
+                    held_since: pending.then(Instant::now),
+                }))
+                .map(|()| RowRef::Journaled(seq))
+                .map_err(|_| stopped())
+            };
+            let appended = if pending {
+                journal.append_pending(sealed, then)
+            } else {
+                journal.append(sealed, then)
+            };
+            return appended
                 .map_err(|e| e.to_string())
                 .and_then(|r| r)
                 .inspect_err(|e| self.events.event(&Event::StoreError(e.clone())));
@@ -603,12 +661,13 @@ fn writer(
     // Journaled rows the store has not taken yet (after a failure, retried
     // first), and messages that wait for one of them.
     let mut ingests: Vec<Ingest> = Vec::new();
+    let mut held: BTreeMap<u64, Ingest> = BTreeMap::new();
     let mut later: Vec<Msg> = Vec::new();
     let mut ids: BTreeMap<u64, ExchangeId> = BTreeMap::new();
     let mut open = true;
-    while open || !later.is_empty() {
+    while open || !later.is_empty() || !held.is_empty() {
         let mut msgs = std::mem::take(&mut later);
-        let first = if ingests.is_empty() && msgs.is_empty() {
+        let first = if ingests.is_empty() && msgs.is_empty() && held.is_empty() {
             match rx.recv() {
                 Ok(m) => Some(m),
                 Err(_) => break,
@@ -641,8 +700,32 @@ fn writer(
                     begins.push(row);
                     replies.push(reply);
                 }
+                Msg::Ingest(i) if i.held_since.is_some() => {
+                    held.insert(i.seq, i);
+                }
                 Msg::Ingest(i) => ingests.push(i),
+                Msg::Inspected(seq, inspection) => {
+                    if let Some(mut i) = held.remove(&seq) {
+                        i.row = i.row.with_inspection(inspection);
+                        i.held_since = None;
+                        ingests.push(i);
+                    }
+                }
                 m => rest.push(m),
+            }
+        }
+        // Rows whose inspection does not come (or, when stopping, has not
+        // come) are stored saying so.
+        let overdue: Vec<u64> = held
+            .iter()
+            .filter(|(_, i)| !open || i.held_since.is_some_and(|t| t.elapsed() > HOLD_AT_MOST))
+            .map(|(&seq, _)| seq)
+            .collect();
+        for seq in overdue {
+            if let Some(mut i) = held.remove(&seq) {
+                i.row = i.row.inspection_lost();
+                i.held_since = None;
+                ingests.push(i);
             }
         }
         if !begins.is_empty() {
@@ -695,7 +778,9 @@ fn writer(
         let mut flushes = Vec::new();
         // A journaled row's id: known, or not yet (its ingest failed: the
         // message waits), or never (forgotten: dropped).
-        let pending = |seq: u64, ingests: &[Ingest]| ingests.iter().any(|i| i.seq == seq);
+        let pending = |seq: u64, ingests: &[Ingest]| {
+            held.contains_key(&seq) || ingests.iter().any(|i| i.seq == seq)
+        };
         for m in rest {
             match m {
                 Msg::Announce(seq, mut ev) => match ids.get(&seq) {
@@ -732,7 +817,7 @@ fn writer(
                     }
                 }
                 Msg::Flush(done) => flushes.push(done),
-                Msg::Begin(..) | Msg::Ingest(_) => {}
+                Msg::Begin(..) | Msg::Ingest(_) | Msg::Inspected(..) => {}
             }
         }
         if (!finishes.is_empty() || !forms.is_empty())

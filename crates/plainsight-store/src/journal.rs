@@ -47,7 +47,13 @@ use crate::StoreError;
 use crate::model::{Action, Edit, NewExchange};
 use crate::redact::Sealed;
 
+/// A row, complete.
 const MAGIC: u32 = 0x5053_4a31; // "PSJ1"
+/// A row forwarded while its inspection ran (`observe` only); its
+/// findings follow in an inspection record.
+const MAGIC_PENDING: u32 = 0x5053_4a32; // "PSJ2"
+/// The inspection of a pending row: `uid`, findings, reason, model.
+const MAGIC_INSPECTION: u32 = 0x5053_4a33; // "PSJ3"
 const HEADER: usize = 20;
 /// A journal past this size is set aside for a new one (deleted once every
 /// row in it is committed), so it cannot grow without bound under load
@@ -231,6 +237,37 @@ impl Journal {
         row: Sealed<NewExchange>,
         then: impl FnOnce(Ticket, Sealed<NewExchange>) -> T,
     ) -> Result<T, StoreError> {
+        self.write(MAGIC, row, true, then)
+    }
+
+    /// Appends a row whose inspection is still running (it is forwarded
+    /// meanwhile: `observe` only); [`Journal::append_inspection`] follows.
+    /// Replay gives a row whose inspection never came a PS621 finding
+    /// saying so.
+    pub fn append_pending<T>(
+        &self,
+        row: Sealed<NewExchange>,
+        then: impl FnOnce(Ticket, Sealed<NewExchange>) -> T,
+    ) -> Result<T, StoreError> {
+        self.write(MAGIC_PENDING, row, true, then)
+    }
+
+    /// Appends the inspection of a pending row: its `uid`, findings,
+    /// reason and model (see [`Sealed::with_inspection`]).
+    pub fn append_inspection(
+        &self,
+        inspection: Sealed<NewExchange>,
+    ) -> Result<Sealed<NewExchange>, StoreError> {
+        self.write(MAGIC_INSPECTION, inspection, false, |_, x| x)
+    }
+
+    fn write<T>(
+        &self,
+        magic: u32,
+        row: Sealed<NewExchange>,
+        counted: bool,
+        then: impl FnOnce(Ticket, Sealed<NewExchange>) -> T,
+    ) -> Result<T, StoreError> {
         let x = row.get();
         let head = head_of(x);
         let body = &x.request_body;
@@ -257,7 +294,7 @@ impl Journal {
         crc.update(&head);
         crc.update(body);
         let mut header = [0u8; HEADER];
-        header[0..4].copy_from_slice(&MAGIC.to_le_bytes());
+        header[0..4].copy_from_slice(&magic.to_le_bytes());
         header[4..8].copy_from_slice(&head_len.to_le_bytes());
         header[8..12].copy_from_slice(&body_len.to_le_bytes());
         header[12..16].copy_from_slice(&crc.finalize().to_le_bytes());
@@ -272,7 +309,8 @@ impl Journal {
             return Err(e);
         }
         part.size += total;
-        part.appended += 1;
+        // Inspection records ride along with their row: not counted.
+        part.appended += u64::from(counted);
         let ticket = Ticket {
             generation: part.generation,
         };
@@ -384,20 +422,28 @@ fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreErro
     })
 }
 
-/// Reads the records of a journal: every complete one, up to the first
-/// that ends early or fails its check (a write cut short is at the end).
-pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
+/// One record read back.
+struct Rec {
+    magic: u32,
+    row: Sealed<NewExchange>,
+}
+
+/// The records of a journal: every complete one, up to the first that
+/// ends early or fails its check (a write cut short is at the end).
+fn parse(bytes: &[u8]) -> Vec<Rec> {
     let mut out = Vec::new();
     let mut at = 0usize;
     let mut epoch = None;
     while bytes.len() - at >= HEADER {
         let word = |i: usize| {
-            u32::from_le_bytes(bytes[at + i..at + i + 4].try_into().expect("four bytes")) as usize
+            u32::from_le_bytes(bytes[at + i..at + i + 4].try_into().expect("four bytes"))
         };
-        if word(0) != MAGIC as usize {
+        let magic = word(0);
+        if ![MAGIC, MAGIC_PENDING, MAGIC_INSPECTION].contains(&magic) {
             break;
         }
-        let (head_len, body_len, crc, this) = (word(4), word(8), word(12) as u32, word(16) as u32);
+        let (head_len, body_len, crc, this) =
+            (word(4) as usize, word(8) as usize, word(12), word(16));
         // Records of an older epoch are committed rows written over.
         if *epoch.get_or_insert(this) != this {
             break;
@@ -419,10 +465,39 @@ pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
             break;
         };
         // The journal holds only rows that were sealed before writing.
-        out.push(Sealed::journaled(row_of(head, body.to_vec())));
+        out.push(Rec {
+            magic,
+            row: Sealed::journaled(row_of(head, body.to_vec())),
+        });
         at += HEADER + len;
     }
     out
+}
+
+/// Rows with their inspections joined in; a pending row whose inspection
+/// was never written gets a PS621 finding saying so (it was forwarded:
+/// it is never reported as clean).
+fn join(recs: Vec<Rec>) -> Vec<Sealed<NewExchange>> {
+    let mut inspections: std::collections::HashMap<String, Sealed<NewExchange>> = recs
+        .iter()
+        .filter(|r| r.magic == MAGIC_INSPECTION)
+        .map(|r| (r.row.get().uid.clone(), r.row.clone()))
+        .collect();
+    recs.into_iter()
+        .filter_map(|r| match r.magic {
+            MAGIC => Some(r.row),
+            MAGIC_PENDING => Some(match inspections.remove(&r.row.get().uid) {
+                Some(i) => r.row.with_inspection(i),
+                None => r.row.inspection_lost(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The rows of a journal, as replay stores them (inspections joined).
+pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
+    join(parse(bytes))
 }
 
 /// Ingests every journal of the store at `db` whose writer is gone (its
@@ -444,7 +519,9 @@ pub fn replay(
         .map(|e| e.path())
         .collect();
     paths.sort();
-    let mut new_rows = 0;
+    // Every journal first: a row's inspection may be in the next file.
+    let mut recs = Vec::new();
+    let mut done = Vec::new();
     for path in paths {
         let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(f) => f,
@@ -462,10 +539,15 @@ pub fn replay(
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io_err("reading the audit journal", &path, &e))?;
-        let rows = read_records(&bytes);
-        for chunk in rows.chunks(64) {
-            new_rows += ingest(chunk)?;
-        }
+        recs.extend(parse(&bytes));
+        // Kept open (and locked) until its rows are stored.
+        done.push((path, file));
+    }
+    let mut new_rows = 0;
+    for chunk in join(recs).chunks(64) {
+        new_rows += ingest(chunk)?;
+    }
+    for (path, _file) in done {
         std::fs::remove_file(&path).map_err(|e| io_err("removing", &path, &e))?;
     }
     Ok(new_rows)
@@ -600,5 +682,52 @@ mod tests {
         let path = j.path();
         drop(j);
         assert!(!path.exists(), "nothing pending: no file left");
+    }
+
+    #[test]
+    fn pending_rows_take_their_inspection_or_say_it_was_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.sqlite3");
+        let j = Journal::create(&db).unwrap();
+        let mut f = plainsight_core::Finding::new(
+            plainsight_core::Rule::ConfusableCharacter,
+            "x".to_owned(),
+            plainsight_core::Location::default(),
+        );
+        f.severity = plainsight_core::Severity::High;
+        j.append_pending(row("p1", b"{}"), |_, _| ()).unwrap();
+        j.append_pending(row("p2", b"{}"), |_, _| ()).unwrap();
+        // p1's inspection lands in the next file (rotation in between).
+        {
+            let mut st = j.lock();
+            j.rotate(&mut st).unwrap();
+        }
+        let inspection = NewExchange {
+            uid: "p1".into(),
+            findings: vec![f.clone()],
+            reason: Some("observed: x".into()),
+            model: Some("m".into()),
+            ..NewExchange::default()
+        };
+        j.append_inspection(Sealed::journaled(inspection)).unwrap();
+        drop(j);
+        let mut got = Vec::new();
+        replay(&db, &mut |rows: &[Sealed<NewExchange>]| {
+            got.extend(rows.iter().map(|r| r.get().clone()));
+            Ok(rows.len())
+        })
+        .unwrap();
+        got.sort_by(|a, b| a.uid.cmp(&b.uid));
+        assert_eq!(got.len(), 2, "the inspection record is not a row");
+        assert_eq!(got[0].findings, [f]);
+        assert_eq!(got[0].reason.as_deref(), Some("observed: x"));
+        assert_eq!(got[0].model.as_deref(), Some("m"));
+        assert_eq!(got[0].request_body, b"{}");
+        assert_eq!(got[1].findings.len(), 1);
+        assert_eq!(got[1].findings[0].rule.code(), "PS621");
+        assert_eq!(
+            got[1].findings[0].severity,
+            plainsight_core::Severity::Medium
+        );
     }
 }
