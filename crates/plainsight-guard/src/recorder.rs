@@ -660,7 +660,15 @@ fn writer(
 ) {
     // Journaled rows the store has not taken yet (after a failure, retried
     // first), and messages that wait for one of them.
-    let mut ingests: Vec<Ingest> = Vec::new();
+    // (seq, ticket, bytes) of each row in `rows`, in the same order.
+    let mut ingests: Vec<(u64, Ticket, usize)> = Vec::new();
+    let mut rows: Vec<Sealed<NewExchange>> = Vec::new();
+    let queue = |ingests: &mut Vec<(u64, Ticket, usize)>,
+                 rows: &mut Vec<Sealed<NewExchange>>,
+                 i: Ingest| {
+        ingests.push((i.seq, i.ticket, i.bytes));
+        rows.push(i.row);
+    };
     let mut held: BTreeMap<u64, Ingest> = BTreeMap::new();
     let mut later: Vec<Msg> = Vec::new();
     let mut ids: BTreeMap<u64, ExchangeId> = BTreeMap::new();
@@ -703,12 +711,11 @@ fn writer(
                 Msg::Ingest(i) if i.held_since.is_some() => {
                     held.insert(i.seq, i);
                 }
-                Msg::Ingest(i) => ingests.push(i),
+                Msg::Ingest(i) => queue(&mut ingests, &mut rows, i),
                 Msg::Inspected(seq, inspection) => {
                     if let Some(mut i) = held.remove(&seq) {
                         i.row = i.row.with_inspection(inspection);
-                        i.held_since = None;
-                        ingests.push(i);
+                        queue(&mut ingests, &mut rows, i);
                     }
                 }
                 m => rest.push(m),
@@ -724,8 +731,7 @@ fn writer(
         for seq in overdue {
             if let Some(mut i) = held.remove(&seq) {
                 i.row = i.row.inspection_lost();
-                i.held_since = None;
-                ingests.push(i);
+                queue(&mut ingests, &mut rows, i);
             }
         }
         if !begins.is_empty() {
@@ -744,13 +750,13 @@ fn writer(
             }
         }
         if !ingests.is_empty() {
-            let rows: Vec<Sealed<NewExchange>> = ingests.iter().map(|i| i.row.clone()).collect();
             match conn.run(|s| s.begin(&rows)) {
                 Ok(new_ids) => {
-                    let tickets: Vec<Ticket> = ingests.iter().map(|i| i.ticket).collect();
-                    let bytes: usize = ingests.iter().map(|i| i.bytes).sum();
+                    rows.clear();
+                    let tickets: Vec<Ticket> = ingests.iter().map(|i| i.1).collect();
+                    let bytes: usize = ingests.iter().map(|i| i.2).sum();
                     for (i, id) in ingests.drain(..).zip(new_ids) {
-                        ids.insert(i.seq, id);
+                        ids.insert(i.0, id);
                     }
                     while ids.len() > MAX_IDS {
                         ids.pop_first();
@@ -778,8 +784,8 @@ fn writer(
         let mut flushes = Vec::new();
         // A journaled row's id: known, or not yet (its ingest failed: the
         // message waits), or never (forgotten: dropped).
-        let pending = |seq: u64, ingests: &[Ingest]| {
-            held.contains_key(&seq) || ingests.iter().any(|i| i.seq == seq)
+        let pending = |seq: u64, ingests: &[(u64, Ticket, usize)]| {
+            held.contains_key(&seq) || ingests.iter().any(|i| i.0 == seq)
         };
         for m in rest {
             match m {
