@@ -122,12 +122,11 @@ fn main() {
         let t3 = Instant::now();
         let sealed = redactor.seal_exchange(row);
         let t4 = Instant::now();
-        let journaled = match &journal {
-            Some(j) => Some(j.append(sealed, |t, row| (t, row)).expect("journal")),
-            None => {
-                store.begin(&[sealed]).expect("commit");
-                None
-            }
+        let journaled = if let Some(j) = &journal {
+            Some(j.append(sealed, |t, row| (t, row)).expect("journal"))
+        } else {
+            store.begin(&[sealed]).expect("commit");
+            None
         };
         let t5 = Instant::now();
         // The writer thread's share (one row per transaction here; the

@@ -547,7 +547,7 @@ async fn exchange(
         row.request_body = body.to_vec();
         let id = match st.recorder.begin_pending(row).await {
             Ok(id) => Some(id),
-            Err(e) => store_failed(&st, family, &path, e)?,
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
         };
         let task = {
             let (st, body, method, path, uid) = (
@@ -625,7 +625,7 @@ async fn exchange(
         // Record: durable before anything is forwarded.
         let id = match st.recorder.begin(row).await {
             Ok(id) => Some(id),
-            Err(e) => store_failed(&st, family, &path, e)?,
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
         };
         announce(&st, id, &uid, &method_s, &path, &agent, &settled);
 
@@ -851,16 +851,16 @@ fn store_failed(
     family: Option<Family>,
     path: &str,
     e: String,
-) -> Result<Option<RowRef>, Response<Body>> {
+) -> Result<Option<RowRef>, Box<Response<Body>>> {
     match st.cfg.store_failure {
-        StoreFailure::Closed => Err(error_reply(
+        StoreFailure::Closed => Err(Box::new(error_reply(
             family,
             ErrorKind::Unavailable,
             &format!(
                 "plainsight guard: the audit store is unavailable ({e}); requests are \
                  not forwarded unlogged (store_failure = closed)"
             ),
-        )),
+        ))),
         StoreFailure::Open => {
             st.events.event(&Event::FailedOpen {
                 path: path.to_owned(),

@@ -75,7 +75,7 @@ struct Health {
 
 impl Health {
     fn set_down(&self, why: &str) -> bool {
-        *self.why.lock().unwrap_or_else(PoisonError::into_inner) = why.to_owned();
+        why.clone_into(&mut self.why.lock().unwrap_or_else(PoisonError::into_inner));
         !self.down.swap(true, Ordering::SeqCst)
     }
 

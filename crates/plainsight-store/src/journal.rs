@@ -163,7 +163,10 @@ pub struct Journal {
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Journal").field("dir", &self.dir).finish()
+        f.debug_struct("Journal")
+            .field("dir", &self.dir)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -500,13 +503,13 @@ pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
     join(parse(bytes))
 }
 
+/// Stores rows (skipping those already stored), returning how many were new.
+pub type Ingest<'a> = dyn FnMut(&[Sealed<NewExchange>]) -> Result<usize, StoreError> + 'a;
+
 /// Ingests every journal of the store at `db` whose writer is gone (its
 /// lock is free) and deletes it; returns how many rows were new to the
 /// store. Journals of running writers are left alone.
-pub fn replay(
-    db: &Path,
-    ingest: &mut dyn FnMut(&[Sealed<NewExchange>]) -> Result<usize, StoreError>,
-) -> Result<usize, StoreError> {
+pub fn replay(db: &Path, ingest: &mut Ingest<'_>) -> Result<usize, StoreError> {
     let (dir, prefix) = place(db);
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -574,6 +577,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn records_round_trip_and_a_cut_tail_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.sqlite3");

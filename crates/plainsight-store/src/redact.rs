@@ -62,6 +62,7 @@ impl Sealed<NewExchange> {
     /// inspection with the upstream), completed by the inspection: its
     /// findings follow the row's own, and its reason and model replace the
     /// row's. Both halves were sealed, so the whole is.
+    #[must_use]
     pub fn with_inspection(self, inspection: Sealed<NewExchange>) -> Sealed<NewExchange> {
         let (mut x, i) = (self.0, inspection.0);
         x.findings.extend(i.findings);
@@ -73,6 +74,7 @@ impl Sealed<NewExchange> {
     /// A row whose inspection never came (the guard stopped between
     /// forwarding it and recording the inspection): a PS621 finding says so,
     /// so the row does not read as clean.
+    #[must_use]
     pub fn inspection_lost(self) -> Sealed<NewExchange> {
         let mut x = self.0;
         let mut f = Finding::new(
