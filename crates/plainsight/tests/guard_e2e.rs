@@ -143,7 +143,7 @@ fn kill_9_under_load_loses_no_forwarded_request() {
         "load reached the mock ({})",
         forwarded.len()
     );
-    // Rows the killed guard had journaled but not yet ingested: opening the
+    // Rows still in the killed guard's journal (perhaps ingested already): opening the
     // store replays them (the count is what this run exercised).
     let pending: usize = std::fs::read_dir(dir.path())
         .unwrap()
@@ -171,7 +171,7 @@ fn kill_9_under_load_loses_no_forwarded_request() {
     );
     eprintln!(
         "kill -9: {} requests forwarded, {} rows ({pending} in the journal, not yet \
-         ingested, at the kill), {} without outcome",
+         at the kill), {} without outcome",
         forwarded.len(),
         rows.len(),
         rows.iter().filter(|x| x.outcome.is_none()).count()
