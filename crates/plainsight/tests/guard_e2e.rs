@@ -170,7 +170,7 @@ fn kill_9_under_load_loses_no_forwarded_request() {
         &lost[..lost.len().min(10)]
     );
     eprintln!(
-        "kill -9: {} requests forwarded, {} rows ({pending} in the journal, not yet \
+        "kill -9: {} requests forwarded, {} rows ({pending} still in the journal \
          at the kill), {} without outcome",
         forwarded.len(),
         rows.len(),
