@@ -734,4 +734,50 @@ mod tests {
             plainsight_core::Severity::Medium
         );
     }
+
+    /// A damaged journal (any bytes changed, cut or inserted) never panics
+    /// the reader and never yields a row that was not written: what it
+    /// reads is the written rows, in order, up to the damage.
+    #[test]
+    fn mutated_journals_yield_a_prefix_of_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.sqlite3");
+        let j = Journal::create(&db).unwrap();
+        let written: Vec<NewExchange> = (0..6)
+            .map(|i| row(&format!("r{i}"), "x".repeat(i * 300).as_bytes()).into_inner())
+            .collect();
+        for (i, r) in written.iter().enumerate() {
+            let r = Sealed::journaled(r.clone());
+            if i % 2 == 0 {
+                j.append(r, |_, _| ()).unwrap();
+            } else {
+                j.append_pending(r, |_, _| ()).unwrap();
+            }
+        }
+        let bytes = std::fs::read(j.path()).unwrap();
+        let mut rng = fastrand::Rng::with_seed(0x5053_4a31);
+        for _ in 0..3_000 {
+            let mut b = bytes.clone();
+            for _ in 0..rng.usize(1..4) {
+                let at = rng.usize(0..b.len());
+                match rng.u8(0..3) {
+                    0 => b[at] = rng.u8(..),
+                    1 => b.truncate(at),
+                    _ => b.insert(at, rng.u8(..)),
+                }
+                if b.is_empty() {
+                    break;
+                }
+            }
+            let got = read_records(&b);
+            assert!(got.len() <= written.len());
+            for (g, w) in got.iter().zip(&written) {
+                let g = g.get();
+                assert_eq!(g.uid, w.uid);
+                assert_eq!(g.request_body, w.request_body);
+                // A pending row without its inspection says so.
+                assert!(g.findings.iter().all(|f| f.rule.code() == "PS621"));
+            }
+        }
+    }
 }
