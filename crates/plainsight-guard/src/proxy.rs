@@ -28,14 +28,12 @@ use plainsight_core::chars::make_visible;
 use plainsight_core::{Finding, Location, Rule, Severity};
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions};
 use plainsight_providers::{ErrorKind, Family, Reassembler, Route};
-use plainsight_store::{
-    Action, Completion, Edit, ExchangeId, NewExchange, Outcome, ResponseRecord,
-};
+use plainsight_store::{Action, Completion, Edit, NewExchange, Outcome, ResponseRecord};
 
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, Prompt, Recorder, prompt_of};
+use crate::recorder::{Finished, Prompt, Recorder, RowRef, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -49,6 +47,8 @@ pub struct GuardState {
     uid_prefix: String,
     seq: AtomicU64,
     inspect: InspectOptions,
+    /// No finding can make the policy block or normalize.
+    observe_only: bool,
 }
 
 impl GuardState {
@@ -63,6 +63,7 @@ impl GuardState {
             max_size: cfg.max_inspect as u64,
             ..InspectOptions::default()
         };
+        let cfg_observe_only = cfg.policy.observes_only();
         GuardState {
             cfg,
             client,
@@ -71,6 +72,7 @@ impl GuardState {
             uid_prefix: plainsight_store::random_hex(4).unwrap_or_else(|_| "00000000".into()),
             seq: AtomicU64::new(0),
             inspect,
+            observe_only: cfg_observe_only,
         }
     }
 
@@ -443,6 +445,17 @@ pub async fn handle(
     ConnectInfo(ClientAddr(client)): ConnectInfo<ClientAddr>,
     req: Request<Body>,
 ) -> Response<Body> {
+    match exchange(st, client, req).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// One exchange; `Err` is an early answer (the store failed closed).
+async fn exchange(
+    st: Arc<GuardState>,
+    client: std::net::SocketAddr,
+    req: Request<Body>,
+) -> Result<Response<Body>, Response<Body>> {
     let t0 = Instant::now();
     let started_us = now_us();
     let uid = st.uid(started_us);
@@ -492,7 +505,7 @@ pub async fn handle(
         Err(why) => {
             row.findings
                 .push(finding(Rule::EgressRefused, why.clone(), None));
-            return refuse(&st, row, hint, ErrorKind::Permission, &why, t0).await;
+            return Ok(refuse(&st, row, hint, ErrorKind::Permission, &why, t0).await);
         }
     };
     row.upstream = target.upstream.url();
@@ -510,110 +523,136 @@ pub async fn handle(
                     "request body over the guard's limit of {} bytes (max_body)",
                     st.cfg.max_body
                 );
-                return refuse(&st, row, family, ErrorKind::TooLarge, &why, t0).await;
+                return Ok(refuse(&st, row, family, ErrorKind::TooLarge, &why, t0).await);
             }
             // The client went away while sending: nothing to forward.
             let why = format!("reading the request body: {e}");
-            return refuse(&st, row, family, ErrorKind::InvalidRequest, &why, t0).await;
+            return Ok(refuse(&st, row, family, ErrorKind::InvalidRequest, &why, t0).await);
         }
     };
-    // Inspect and judge (the same function the fuzz target drives).
-    let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
-    if let Some(r) = &target.route {
-        // The model name comes from inspection's strings; a body inspection
-        // did not read (over `max_inspect`, not JSON) is parsed for it.
-        row.model = if judged.inspected {
-            judged.model.take().or_else(|| r.path_model.clone())
-        } else {
-            plainsight_providers::request_meta(r, &body).model
-        };
-    }
-    row.findings = std::mem::take(&mut row.findings)
-        .into_iter()
-        .chain(judged.findings)
-        .collect();
-    let verdict = judged.verdict;
-    let action = judged.action;
-    row.reason = judged.reason;
-    row.edits = judged.edits;
-    let forward_body = judged.forward.unwrap_or_else(|| body.clone());
     let carries_prompt = target
         .route
         .as_ref()
         .is_some_and(|r| r.api.carries_prompt());
-    let prompt = carries_prompt.then_some(judged.prompt);
-    row.action = Some(action);
-    row.request_body = body.to_vec();
-    let alerts: Vec<Finding> = verdict
-        .alerts
-        .iter()
-        .map(|&i| row.findings[i].clone())
-        .collect();
-    let n_findings = row.findings.len();
-    let n_edits = row.edits.len();
-    let reason = row.reason.clone();
     let method_s = row.method.clone();
-
-    // Record: committed before anything is forwarded.
-    let id = match st.recorder.begin(row).await {
-        Ok(id) => Some(id),
-        Err(e) => match st.cfg.store_failure {
-            StoreFailure::Closed => {
-                return error_reply(
-                    family,
-                    ErrorKind::Unavailable,
-                    &format!(
-                        "plainsight guard: the audit store is unavailable ({e}); requests are \
-                         not forwarded unlogged (store_failure = closed)"
-                    ),
-                );
-            }
-            StoreFailure::Open => {
-                st.events.event(&Event::FailedOpen {
-                    path: path.clone(),
-                    error: e,
+    // An `observe`-only policy on a journaled store forwards the request
+    // while it is inspected: the row is journaled first (durable before
+    // anything is forwarded), inspection runs beside the upstream round trip,
+    // and the response head waits for it (for `x-plainsight-alerts`). The
+    // inspection completes the row before the store writes it. Any policy
+    // that can block or normalize inspects first, as below.
+    let overlap = st.observe_only && !body.is_empty() && st.recorder.overlaps_inspection();
+    let (id, forward_body, inspection) = if overlap {
+        row.action = Some(Action::Forwarded);
+        row.request_body = body.to_vec();
+        let id = match st.recorder.begin_pending(row).await {
+            Ok(id) => Some(id),
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
+        };
+        let task = {
+            let (st, body, method, path, uid) = (
+                st.clone(),
+                body.clone(),
+                parts.method.clone(),
+                path.clone(),
+                uid.clone(),
+            );
+            let route = target.route.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &method, &path);
+                let model = route.as_ref().and_then(|r| {
+                    if judged.inspected {
+                        judged.model.take().or_else(|| r.path_model.clone())
+                    } else {
+                        plainsight_providers::request_meta(r, &body).model
+                    }
                 });
-                None
-            }
-        },
-    };
-    if !alerts.is_empty() || action != Action::Forwarded {
-        st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
-            id,
-            uid: uid.clone(),
-            method: method_s,
-            path: path.clone(),
-            agent: agent.clone(),
-            action,
-            reason: reason.clone(),
-            alerts: alerts.clone(),
-            findings: n_findings,
-            edits: n_edits,
-        })));
-    }
-
-    if action == Action::Blocked {
-        let msg = format!(
-            "plainsight guard blocked this request: it carries characters that can hide a \
-             signal. {}",
-            reason.as_deref().unwrap_or("")
-        );
-        let resp = error_reply(family, ErrorKind::InvalidRequest, &msg);
-        if let Some(id) = id {
-            // Drift still learns from a blocked request: the day a marker
-            // appears is worth knowing even when it was stopped.
-            st.recorder.finish(Finished {
-                id,
-                uid,
-                agent,
-                started_at_us: started_us,
-                prompt,
-                reassembler: None,
-                outcome: local_outcome(&resp, &msg, t0, started_us),
-            });
+                let settled = Settled {
+                    alerts: alerts_of(&judged.findings, &judged.verdict),
+                    findings: judged.findings.len(),
+                    edits: 0,
+                    reason: judged.reason.clone(),
+                    action: judged.action,
+                    prompt: carries_prompt.then_some(judged.prompt),
+                };
+                if let Some(id) = id {
+                    st.recorder.inspected(
+                        id,
+                        NewExchange {
+                            uid,
+                            findings: judged.findings,
+                            reason: judged.reason,
+                            model,
+                            ..NewExchange::default()
+                        },
+                    );
+                }
+                settled
+            })
+        };
+        (id, body.clone(), Inspection::Running(task))
+    } else {
+        // Inspect and judge (the same function the fuzz target drives).
+        let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
+        if let Some(r) = &target.route {
+            // The model name comes from inspection's strings; a body inspection
+            // did not read (over `max_inspect`, not JSON) is parsed for it.
+            row.model = if judged.inspected {
+                judged.model.take().or_else(|| r.path_model.clone())
+            } else {
+                plainsight_providers::request_meta(r, &body).model
+            };
         }
-        return resp;
-    }
+        row.findings = std::mem::take(&mut row.findings)
+            .into_iter()
+            .chain(judged.findings)
+            .collect();
+        let action = judged.action;
+        row.reason = judged.reason;
+        row.edits = judged.edits;
+        let forward_body = judged.forward.unwrap_or_else(|| body.clone());
+        row.action = Some(action);
+        row.request_body = body.to_vec();
+        let settled = Settled {
+            alerts: alerts_of(&row.findings, &judged.verdict),
+            findings: row.findings.len(),
+            edits: row.edits.len(),
+            reason: row.reason.clone(),
+            action,
+            prompt: carries_prompt.then_some(judged.prompt),
+        };
+
+        // Record: durable before anything is forwarded.
+        let id = match st.recorder.begin(row).await {
+            Ok(id) => Some(id),
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
+        };
+        announce(&st, id, &uid, &method_s, &path, &agent, &settled);
+
+        if action == Action::Blocked {
+            let msg = format!(
+                "plainsight guard blocked this request: it carries characters that can hide a \
+                 signal. {}",
+                settled.reason.as_deref().unwrap_or("")
+            );
+            let resp = error_reply(family, ErrorKind::InvalidRequest, &msg);
+            if let Some(id) = id {
+                // Drift still learns from a blocked request: the day a marker
+                // appears is worth knowing even when it was stopped.
+                st.recorder.finish(Finished {
+                    id,
+                    uid,
+                    agent,
+                    started_at_us: started_us,
+                    prompt: settled.prompt,
+                    reassembler: None,
+                    outcome: local_outcome(&resp, &msg, t0, started_us),
+                });
+            }
+            return Ok(resp);
+        }
+        (id, forward_body, Inspection::Done(settled))
+    };
 
     // Forward.
     let mut up = Request::builder()
@@ -643,11 +682,14 @@ pub async fn handle(
         Err(e) => {
             let msg = format!("plainsight guard: cannot forward: {e}");
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
+            inspection
+                .settle(&st, id, &uid, &method_s, &path, &agent)
+                .await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
             }
-            return resp;
+            return Ok(resp);
         }
     };
     let resp = match st.client.request(up).await {
@@ -659,13 +701,19 @@ pub async fn handle(
                 error_chain(&e)
             );
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
+            inspection
+                .settle(&st, id, &uid, &method_s, &path, &agent)
+                .await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
             }
-            return resp;
+            return Ok(resp);
         }
     };
+    let Settled { alerts, prompt, .. } = inspection
+        .settle(&st, id, &uid, &method_s, &path, &agent)
+        .await;
     let (mut rparts, rbody) = resp.into_parts();
     let response_headers = header_pairs(&rparts.headers);
     rparts.headers.retain_hop_by_hop();
@@ -706,7 +754,121 @@ pub async fn handle(
             prompt,
         }),
     };
-    Response::from_parts(rparts, Body::new(tee))
+    Ok(Response::from_parts(rparts, Body::new(tee)))
+}
+
+/// What inspection decided, as the rest of the exchange needs it.
+struct Settled {
+    alerts: Vec<Finding>,
+    findings: usize,
+    edits: usize,
+    reason: Option<String>,
+    action: Action,
+    prompt: Option<Prompt>,
+}
+
+/// Inspection done before forwarding, or running beside the upstream.
+enum Inspection {
+    Done(Settled),
+    Running(tokio::task::JoinHandle<Settled>),
+}
+
+impl Inspection {
+    /// The result; for an inspection that ran beside the upstream, the
+    /// exchange is announced now (it was announced before forwarding
+    /// otherwise).
+    async fn settle(
+        self,
+        st: &GuardState,
+        id: Option<RowRef>,
+        uid: &str,
+        method: &str,
+        path: &str,
+        agent: &str,
+    ) -> Settled {
+        match self {
+            Inspection::Done(s) => s,
+            Inspection::Running(task) => {
+                // A panic in inspection leaves the row to be stored with a
+                // PS621 finding (its inspection never arrives).
+                let s = task.await.unwrap_or(Settled {
+                    alerts: Vec::new(),
+                    findings: 0,
+                    edits: 0,
+                    reason: None,
+                    action: Action::Forwarded,
+                    prompt: None,
+                });
+                announce(st, id, uid, method, path, agent, &s);
+                s
+            }
+        }
+    }
+}
+
+fn alerts_of(findings: &[Finding], verdict: &crate::policy::Verdict) -> Vec<Finding> {
+    verdict
+        .alerts
+        .iter()
+        .filter_map(|&i| findings.get(i).cloned())
+        .collect()
+}
+
+/// Tells the operator about an exchange with alerts or an action.
+fn announce(
+    st: &GuardState,
+    id: Option<RowRef>,
+    uid: &str,
+    method: &str,
+    path: &str,
+    agent: &str,
+    s: &Settled,
+) {
+    if s.alerts.is_empty() && s.action == Action::Forwarded {
+        return;
+    }
+    st.recorder.announce(
+        id,
+        ExchangeEvent {
+            id: None,
+            uid: uid.to_owned(),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            agent: agent.to_owned(),
+            action: s.action,
+            reason: s.reason.clone(),
+            alerts: s.alerts.clone(),
+            findings: s.findings,
+            edits: s.edits,
+        },
+    );
+}
+
+/// The store could not take the row: fail closed (an answer in the
+/// provider's shape), or open (forward without a row, and say so).
+fn store_failed(
+    st: &GuardState,
+    family: Option<Family>,
+    path: &str,
+    e: String,
+) -> Result<Option<RowRef>, Box<Response<Body>>> {
+    match st.cfg.store_failure {
+        StoreFailure::Closed => Err(Box::new(error_reply(
+            family,
+            ErrorKind::Unavailable,
+            &format!(
+                "plainsight guard: the audit store is unavailable ({e}); requests are \
+                 not forwarded unlogged (store_failure = closed)"
+            ),
+        ))),
+        StoreFailure::Open => {
+            st.events.event(&Event::FailedOpen {
+                path: path.to_owned(),
+                error: e,
+            });
+            Ok(None)
+        }
+    }
 }
 
 trait RetainHopByHop {
@@ -836,12 +998,11 @@ async fn refuse(
     let resp = error_reply(family, kind, &msg);
     match st.recorder.begin(row).await {
         Ok(id) => {
+            // Announced first: the writer names the row by its id until
+            // its outcome arrives.
+            st.recorder.announce(Some(id), event);
             st.recorder
                 .finish_plain(id, local_outcome(&resp, &msg, t0, started));
-            st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
-                id: Some(id),
-                ..event
-            })));
         }
         Err(e) => {
             st.events.event(&Event::StoreError(e));
@@ -852,7 +1013,7 @@ async fn refuse(
 }
 
 struct FinishCtx {
-    id: ExchangeId,
+    id: RowRef,
     uid: String,
     agent: String,
     started_us: i64,
