@@ -535,6 +535,12 @@ async fn exchange(
         .as_ref()
         .is_some_and(|r| r.api.carries_prompt());
     let method_s = row.method.clone();
+    let label = Label {
+        uid: &uid,
+        method: &method_s,
+        path: &path,
+        agent: &agent,
+    };
     // An `observe`-only policy on a journaled store forwards the request
     // while it is inspected: the row is journaled first (durable before
     // anything is forwarded), inspection runs beside the upstream round trip,
@@ -627,7 +633,7 @@ async fn exchange(
             Ok(id) => Some(id),
             Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
         };
-        announce(&st, id, &uid, &method_s, &path, &agent, &settled);
+        announce(&st, id, &label, &settled);
 
         if action == Action::Blocked {
             let msg = format!(
@@ -682,9 +688,7 @@ async fn exchange(
         Err(e) => {
             let msg = format!("plainsight guard: cannot forward: {e}");
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
-            inspection
-                .settle(&st, id, &uid, &method_s, &path, &agent)
-                .await;
+            inspection.settle(&st, id, &label).await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
@@ -701,9 +705,7 @@ async fn exchange(
                 error_chain(&e)
             );
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
-            inspection
-                .settle(&st, id, &uid, &method_s, &path, &agent)
-                .await;
+            inspection.settle(&st, id, &label).await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
@@ -711,9 +713,7 @@ async fn exchange(
             return Ok(resp);
         }
     };
-    let Settled { alerts, prompt, .. } = inspection
-        .settle(&st, id, &uid, &method_s, &path, &agent)
-        .await;
+    let Settled { alerts, prompt, .. } = inspection.settle(&st, id, &label).await;
     let (mut rparts, rbody) = resp.into_parts();
     let response_headers = header_pairs(&rparts.headers);
     rparts.headers.retain_hop_by_hop();
@@ -777,15 +777,7 @@ impl Inspection {
     /// The result; for an inspection that ran beside the upstream, the
     /// exchange is announced now (it was announced before forwarding
     /// otherwise).
-    async fn settle(
-        self,
-        st: &GuardState,
-        id: Option<RowRef>,
-        uid: &str,
-        method: &str,
-        path: &str,
-        agent: &str,
-    ) -> Settled {
+    async fn settle(self, st: &GuardState, id: Option<RowRef>, label: &Label<'_>) -> Settled {
         match self {
             Inspection::Done(s) => s,
             Inspection::Running(task) => {
@@ -799,7 +791,7 @@ impl Inspection {
                     action: Action::Forwarded,
                     prompt: None,
                 });
-                announce(st, id, uid, method, path, agent, &s);
+                announce(st, id, label, &s);
                 s
             }
         }
@@ -815,15 +807,15 @@ fn alerts_of(findings: &[Finding], verdict: &crate::policy::Verdict) -> Vec<Find
 }
 
 /// Tells the operator about an exchange with alerts or an action.
-fn announce(
-    st: &GuardState,
-    id: Option<RowRef>,
-    uid: &str,
-    method: &str,
-    path: &str,
-    agent: &str,
-    s: &Settled,
-) {
+/// Who and what an exchange is, as the operator's event names it.
+struct Label<'r> {
+    uid: &'r str,
+    method: &'r str,
+    path: &'r str,
+    agent: &'r str,
+}
+
+fn announce(st: &GuardState, id: Option<RowRef>, label: &Label<'_>, s: &Settled) {
     if s.alerts.is_empty() && s.action == Action::Forwarded {
         return;
     }
@@ -831,10 +823,10 @@ fn announce(
         id,
         ExchangeEvent {
             id: None,
-            uid: uid.to_owned(),
-            method: method.to_owned(),
-            path: path.to_owned(),
-            agent: agent.to_owned(),
+            uid: label.uid.to_owned(),
+            method: label.method.to_owned(),
+            path: label.path.to_owned(),
+            agent: label.agent.to_owned(),
             action: s.action,
             reason: s.reason.clone(),
             alerts: s.alerts.clone(),
