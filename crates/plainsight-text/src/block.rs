@@ -176,7 +176,7 @@ mod tests {
                         v[at] = x;
                         v[at + 1] = y;
                         assert_eq!(short_flags(&v), padded(&v), "{v:?}");
-                        assert_eq!(short_flags(&v[..at + 1]), padded(&v[..at + 1]), "{v:?}");
+                        assert_eq!(short_flags(&v[..=at]), padded(&v[..=at]), "{v:?}");
                     }
                 }
             }
