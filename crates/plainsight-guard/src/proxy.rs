@@ -555,48 +555,17 @@ async fn exchange(
             Ok(id) => Some(id),
             Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
         };
-        let task = {
-            let (st, body, method, path, uid) = (
-                st.clone(),
-                body.clone(),
-                parts.method.clone(),
-                path.clone(),
-                uid.clone(),
-            );
-            let route = target.route.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &method, &path);
-                let model = route.as_ref().and_then(|r| {
-                    if judged.inspected {
-                        judged.model.take().or_else(|| r.path_model.clone())
-                    } else {
-                        plainsight_providers::request_meta(r, &body).model
-                    }
-                });
-                let settled = Settled {
-                    alerts: alerts_of(&judged.findings, &judged.verdict),
-                    findings: judged.findings.len(),
-                    edits: 0,
-                    reason: judged.reason.clone(),
-                    action: judged.action,
-                    prompt: carries_prompt.then_some(judged.prompt),
-                };
-                if let Some(id) = id {
-                    st.recorder.inspected(
-                        id,
-                        NewExchange {
-                            uid,
-                            findings: judged.findings,
-                            reason: judged.reason,
-                            model,
-                            ..NewExchange::default()
-                        },
-                    );
-                }
-                settled
-            })
+        let job = Beside {
+            st: st.clone(),
+            body: body.clone(),
+            method: parts.method.clone(),
+            path: path.clone(),
+            uid: uid.clone(),
+            route: target.route.clone(),
+            carries_prompt,
+            id,
         };
-        (id, body.clone(), Inspection::Running(task))
+        (id, body.clone(), Inspection::Beside(job))
     } else {
         // Inspect and judge (the same function the fuzz target drives).
         let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
@@ -696,13 +665,13 @@ async fn exchange(
             return Ok(resp);
         }
     };
-    let resp = match st.client.request(up).await {
+    let (resp, inspection) = forward(&st, up, inspection, id, &label).await;
+    let resp = match resp {
         Ok(r) => r,
         Err(e) => {
             let msg = format!(
-                "plainsight guard: upstream {} failed: {}",
+                "plainsight guard: upstream {} failed: {e}",
                 target.upstream.url(),
-                error_chain(&e)
             );
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
             inspection.settle(&st, id, &label).await;
@@ -757,6 +726,117 @@ async fn exchange(
     Ok(Response::from_parts(rparts, Body::new(tee)))
 }
 
+/// Sends `up` while an `observe` inspection runs beside it. On a
+/// multi-threaded runtime the inspection runs on this request's own worker
+/// ([`tokio::task::block_in_place`]: the worker's other tasks, the forward
+/// among them, move to another thread meanwhile), so the request is
+/// inspected from the first instant and its result needs no hand-off back;
+/// running it in the blocking pool cost two thread wake-ups on the path to
+/// the response head, which a loaded machine turned into milliseconds.
+/// Elsewhere (a current-thread runtime) the blocking pool does it. Other
+/// inspections were done before forwarding and are handed back as they are.
+async fn forward(
+    st: &Arc<GuardState>,
+    up: Request<Full<Bytes>>,
+    inspection: Inspection,
+    id: Option<RowRef>,
+    label: &Label<'_>,
+) -> (Result<Response<hyper::body::Incoming>, String>, Inspection) {
+    let sent = |r: Result<_, hyper_util::client::legacy::Error>| r.map_err(|e| error_chain(&e));
+    let multi = tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread;
+    match inspection {
+        Inspection::Beside(job) if multi => {
+            // Dropping the exchange (the client went away) drops the
+            // forward with it, as when it was awaited in place.
+            let mut fwd = AbortOnDrop(tokio::spawn(st.client.request(up)));
+            // A panic in inspection leaves the row to be stored with a
+            // PS621 finding, as one in the blocking pool does.
+            let settled = tokio::task::block_in_place(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run()))
+            })
+            .unwrap_or_else(|_| Settled::lost());
+            announce(st, id, label, &settled);
+            let resp = match (&mut fwd.0).await {
+                Ok(r) => sent(r),
+                Err(e) => Err(format!("the forward task failed: {e}")),
+            };
+            (resp, Inspection::Done(settled))
+        }
+        Inspection::Beside(job) => {
+            let task = tokio::task::spawn_blocking(move || job.run());
+            (sent(st.client.request(up).await), Inspection::Running(task))
+        }
+        done => (sent(st.client.request(up).await), done),
+    }
+}
+
+/// A spawned task aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// An `observe` inspection of a request forwarded while it runs: it
+/// completes the journaled row and says what to announce.
+struct Beside {
+    st: Arc<GuardState>,
+    body: Bytes,
+    method: Method,
+    path: String,
+    uid: String,
+    route: Option<Route>,
+    carries_prompt: bool,
+    id: Option<RowRef>,
+}
+
+impl Beside {
+    fn run(self) -> Settled {
+        let Beside {
+            st,
+            body,
+            method,
+            path,
+            uid,
+            route,
+            carries_prompt,
+            id,
+        } = self;
+        let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &method, &path);
+        let model = route.as_ref().and_then(|r| {
+            if judged.inspected {
+                judged.model.take().or_else(|| r.path_model.clone())
+            } else {
+                plainsight_providers::request_meta(r, &body).model
+            }
+        });
+        let settled = Settled {
+            alerts: alerts_of(&judged.findings, &judged.verdict),
+            findings: judged.findings.len(),
+            edits: 0,
+            reason: judged.reason.clone(),
+            action: judged.action,
+            prompt: carries_prompt.then_some(judged.prompt),
+        };
+        if let Some(id) = id {
+            st.recorder.inspected(
+                id,
+                NewExchange {
+                    uid,
+                    findings: judged.findings,
+                    reason: judged.reason,
+                    model,
+                    ..NewExchange::default()
+                },
+            );
+        }
+        settled
+    }
+}
+
 /// What inspection decided, as the rest of the exchange needs it.
 struct Settled {
     alerts: Vec<Finding>,
@@ -767,9 +847,26 @@ struct Settled {
     prompt: Option<Prompt>,
 }
 
-/// Inspection done before forwarding, or running beside the upstream.
+impl Settled {
+    /// An inspection that panicked: the row is stored with a PS621 finding
+    /// (its inspection never arrives).
+    fn lost() -> Settled {
+        Settled {
+            alerts: Vec::new(),
+            findings: 0,
+            edits: 0,
+            reason: None,
+            action: Action::Forwarded,
+            prompt: None,
+        }
+    }
+}
+
+/// Inspection done before forwarding, to run beside the upstream, or
+/// running beside it in the blocking pool.
 enum Inspection {
     Done(Settled),
+    Beside(Beside),
     Running(tokio::task::JoinHandle<Settled>),
 }
 
@@ -780,17 +877,19 @@ impl Inspection {
     async fn settle(self, st: &GuardState, id: Option<RowRef>, label: &Label<'_>) -> Settled {
         match self {
             Inspection::Done(s) => s,
+            // Not forwarded after all (the request could not be built):
+            // the row still gets its inspection.
+            Inspection::Beside(job) => {
+                let s = tokio::task::spawn_blocking(move || job.run())
+                    .await
+                    .unwrap_or_else(|_| Settled::lost());
+                announce(st, id, label, &s);
+                s
+            }
             Inspection::Running(task) => {
                 // A panic in inspection leaves the row to be stored with a
                 // PS621 finding (its inspection never arrives).
-                let s = task.await.unwrap_or(Settled {
-                    alerts: Vec::new(),
-                    findings: 0,
-                    edits: 0,
-                    reason: None,
-                    action: Action::Forwarded,
-                    prompt: None,
-                });
+                let s = task.await.unwrap_or_else(|_| Settled::lost());
                 announce(st, id, label, &s);
                 s
             }
