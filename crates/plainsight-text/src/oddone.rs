@@ -167,7 +167,7 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
             return;
         };
         for t in &self.0 {
-            if t.key == maj.key || t.count * 4 > maj.count {
+            if t.key == maj.key || !is_rare(t.count, maj.count) {
                 continue;
             }
             for u in &t.uses {
@@ -175,6 +175,13 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
             }
         }
     }
+}
+
+/// A form used `count` times is an odd one out next to a majority used
+/// `majority` times: at most a quarter as often. [`Tallies::odd_ones`] and
+/// the ASCII-quote lookup of `DocStats` both decide by it.
+fn is_rare(count: usize, majority: usize) -> bool {
+    count * 4 <= majority
 }
 
 /// `'` between two ASCII letters (or next to a non-ASCII byte, usually a letter
@@ -519,11 +526,11 @@ impl DocStats {
             // ASCII tally comes last and the majority is the last of the
             // highest count, so with `count >= others` only its first use
             // (named as the majority); reported as rare only when
-            // `count * 4 <= others`; otherwise none. Looking up all of
+            // `is_rare(count, others)`; otherwise none. Looking up all of
             // them stopped at every `'` of an English prompt.
             let wanted = if count >= others {
                 1
-            } else if count * 4 <= others {
+            } else if is_rare(count, others) {
                 MAX_REPORTS_PER_FORM
             } else {
                 0
