@@ -33,7 +33,7 @@ use std::rc::Rc;
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, BinaryOperator, BindingPattern, CallExpression, Expression,
-    LogicalOperator, ObjectPropertyKind,
+    LogicalOperator, ObjectPropertyKind, UnaryOperator,
 };
 use oxc_semantic::NodeId;
 use oxc_span::{GetSpan, Span};
@@ -55,12 +55,6 @@ use crate::snippet;
 /// Longest backward path from a targetable read, on a path that is not
 /// proven (a join by name, an unknown call), that still makes a finding.
 const UNPROVEN_MAX_HOPS: usize = 6;
-/// Longest carrier walk, on a way that is not proven (a join by name, an
-/// unknown call, a hub entered without a frame, a collapsed field path),
-/// that still makes a finding: past it the walk has connected a text to
-/// an unrelated decision through guesses (Gemini CLI: an HTML entity
-/// table reached a URL test 23–26 hops on through a merged hub).
-const UNPROVEN_WALK_MAX_HOPS: usize = 16;
 /// Longest backward path from a non-targetable (generic or platform)
 /// environment read that still makes a covert-channel finding.
 const GENERIC_ENV_MAX_HOPS: usize = 4;
@@ -234,11 +228,42 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     }
     let mut keys: Vec<_> = reports.keys().copied().collect();
     keys.sort_unstable();
+    // Meetings kept out by `unproven_walk_hops`, per unit: (count, first place).
+    let mut walk_cuts: Vec<(usize, Option<Span>)> = vec![(0, None); units.len()];
+    let walk_hops = eng.base.unproven_walk_hops as usize;
     for key in keys {
         let r = reports.remove(&key).expect("key");
-        if let Some(f) = finding(&prog, key, r) {
-            out.findings[key.0 as usize].push(f);
+        match finding(&prog, key, r, walk_hops) {
+            Verdict::Finding(f) => out.findings[key.0 as usize].push(*f),
+            Verdict::WalkCut(span) => {
+                let c = &mut walk_cuts[key.0 as usize];
+                c.0 += 1;
+                if c.1.is_none_or(|s| span.start < s.start) {
+                    c.1 = Some(span);
+                }
+            }
+            Verdict::None => {}
         }
+    }
+    // An unproven carrier path longer than `unproven_walk_hops` makes no
+    // finding (Gemini CLI: an HTML entity table tied to a URL test 23–26
+    // hops on through a merged hub), but the review says so: the unit is
+    // partial, naming the place and the limit that kept it out.
+    for (u, &(n, first)) in walk_cuts.iter().enumerate() {
+        let Some(span) = first else { continue };
+        let ctx = prog.ctx(u as UnitId);
+        let at = ctx.lines.position(ctx.source, span.start);
+        out.incomplete[u].push(Incomplete::new(
+            IncompleteKind::Limit,
+            format!(
+                "{}{}:{}:{}: {n} meeting{} of a carrier and an environment-dependent decision not reported: the carrier's path is unproven and longer than {walk_hops} hops (limits reached: unproven_walk_hops)",
+                chain_prefix(ctx.chain),
+                ctx.path,
+                at.line,
+                at.column,
+                if n == 1 { "" } else { "s" },
+            ),
+        ));
     }
     exhausted.sort_unstable_by_key(|e| (e.0, e.1, e.2.start));
     for (u, group) in exhausted
@@ -351,7 +376,7 @@ fn attempt<'a>(
         let ds = Downstream::new(&w);
         let any = w.events.iter().any(|(_, ev)| {
             let Event::Decision(d) = ev else { return false };
-            let jkey = judge_key(d);
+            let jkey = judge_key(seed, d);
             let judged = if let Some(j) = judged_cache.get(&jkey) {
                 j.clone()
             } else {
@@ -422,7 +447,7 @@ fn attempt<'a>(
         }
         st.decisions += 1;
         // The same merge point is met by many carriers: judged once.
-        let jkey = judge_key(&d);
+        let jkey = judge_key(seed, &d);
         let judged = if let Some(j) = judged_cache.get(&jkey) {
             j.clone()
         } else {
@@ -450,7 +475,8 @@ fn attempt<'a>(
         let Some(j) = judged else {
             continue;
         };
-        let tests = expand_tests(prog.ctx(d.unit), &d.test, &j);
+        let mut tests = expand_tests(prog.ctx(d.unit), &d.test, &j);
+        drop_sanitiser_guards(prog.ctx(d.unit), &d, &j, &mut tests);
         if tests.is_empty() {
             continue;
         }
@@ -507,6 +533,21 @@ fn attempt<'a>(
             taint.exhausted |= more.exhausted;
         }
         st.taint += tt.elapsed();
+        // A read that reaches the test only through the string whose slice
+        // is another side of the same choice (`dirname(p)`: `"/"`, `"."` or
+        // `p.slice(0, i)`) chooses how that string is cut, not a variant.
+        if j.rule != Rule::CovertEncoding {
+            let own = sliced_bindings(prog.ctx(d.unit), &d);
+            if !own.is_empty() {
+                taint.reads.retain(|r| {
+                    !r.path.iter().any(|s| {
+                        s.unit == d.unit
+                            && matches!(s.kind, StepKind::Param(_) | StepKind::Var(_))
+                            && own.contains(&s.span)
+                    })
+                });
+            }
+        }
         if dbg {
             eprintln!(
                 "    judged {:?} {:?}/{:?}; reads {:?} opaque {}",
@@ -737,18 +778,26 @@ fn merge_candidate<'a>(
                     }
                 }
             }
-            for s in &c.taint.reads {
-                if !r
-                    .sources
-                    .iter()
-                    .any(|x| x.unit == s.unit && x.read.span == s.read.span)
-                {
-                    r.sources.push(s.clone());
+            // Only the triggers of the same kind of choice are named
+            // together: another carrier's choice of another kind at this
+            // site has its own triggers, and their union is no trigger.
+            let same_kind = c.judged.rule == r.best.judged.rule;
+            if same_kind {
+                for s in &c.taint.reads {
+                    if !r
+                        .sources
+                        .iter()
+                        .any(|x| x.unit == s.unit && x.read.span == s.read.span)
+                    {
+                        r.sources.push(s.clone());
+                    }
                 }
             }
             if rank > rank_candidate(&r.best) {
-                if c.judged.rule != r.best.judged.rule {
+                if !same_kind {
                     r.chars = c.judged.chars.clone();
+                    r.alts = vec![c.judged.a.clone(), c.judged.b.clone()];
+                    r.sources = c.taint.reads.clone();
                 }
                 r.best = c;
             }
@@ -1233,9 +1282,18 @@ fn alts_hash(v: &[&Expression<'_>]) -> u64 {
     h.finish()
 }
 
-fn judge_key(d: &Decision<'_>) -> (UnitId, NodeId, UnitId, NodeId, u64, bool) {
+/// What a decision's judgement depends on. A decision that holds the
+/// tracked value itself where it cannot be rendered (`whole`: a parameter,
+/// a call's result) is judged with the carrier's own texts, so the carrier
+/// is part of the key: without it the first carrier to reach a shared
+/// parameter (a byte-order mark) lent its texts to every later carrier
+/// reaching it (a table of hex digits), with their unrelated triggers.
+fn judge_key(seed: &Seed<'_>, d: &Decision<'_>) -> (UnitId, NodeId, UnitId, NodeId, u64, bool) {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
+    if d.whole && matches!(seed.kind, SeedKind::Text | SeedKind::Merge) {
+        (seed.unit, seed.node).hash(&mut h);
+    }
     match &d.alts {
         Alts::Exprs(v) => {
             0u8.hash(&mut h);
@@ -1532,6 +1590,159 @@ fn judge_decision<'a>(
     Some(j)
 }
 
+/// `s.replace(/[/_]/g, "-")`: several characters folded onto one separator
+/// normalise the text (a slug, an identifier); which of them the input held
+/// is erased. The tests guarding that call on the very value it normalises
+/// (`if (!s || seen.has(s)) continue`) decide whether there is text to
+/// sanitise, not which separator it gets: they are set aside, so only a
+/// test on something else (`if (corp) s = s.replace(…)`) makes it a choice.
+fn drop_sanitiser_guards<'a>(
+    ctx: &Ctx<'a>,
+    d: &Decision<'a>,
+    j: &Judged,
+    tests: &mut Vec<Test<'a>>,
+) {
+    if j.rule != Rule::CovertFormat || !matches!(d.alts, Alts::Text(_)) {
+        return;
+    }
+    let Some(recv) = class_fold_receiver(ctx, d.site) else {
+        return;
+    };
+    let scoping = ctx.semantic.scoping();
+    let nodes = ctx.semantic.nodes();
+    let mut root = recv.without_parentheses();
+    while let Some(m) = root.as_member_expression() {
+        root = m.object().without_parentheses();
+    }
+    let Expression::Identifier(id) = root else {
+        return;
+    };
+    let Some(sym) = id
+        .reference_id
+        .get()
+        .and_then(|r| scoping.get_reference(r).symbol_id())
+    else {
+        return;
+    };
+    let uses: Vec<Span> = scoping
+        .get_resolved_references(sym)
+        .take(256)
+        .map(|r| nodes.kind(r.node_id()).span())
+        .collect();
+    let decl = nodes.kind(scoping.symbol_declaration(sym)).span();
+    tests.retain(|t| {
+        let Test::Control(c) = t else { return true };
+        // The collection the value is taken from (`for (const s of refs)`):
+        // how many values there are, not which separator they get.
+        if let Control::Loop(e) = c {
+            let owner = match nodes.parent_kind(nid(e)) {
+                AstKind::ForOfStatement(f) => Some(f.left.span()),
+                AstKind::ForInStatement(f) => Some(f.left.span()),
+                _ => None,
+            };
+            if owner.is_some_and(|l| l.contains_inclusive(decl)) {
+                return false;
+            }
+        }
+        let span = c.expr().span();
+        !uses.iter().any(|u| span.contains_inclusive(*u))
+    });
+}
+
+/// The receiver of a `.replace`/`.replaceAll` call at `site` whose pattern
+/// is a character class of two or more characters (`/[/_]/g`, `/[\s.]+/g`).
+fn class_fold_receiver<'a>(ctx: &Ctx<'a>, site: NodeId) -> Option<&'a Expression<'a>> {
+    let AstKind::CallExpression(c) = ctx.semantic.nodes().kind(site) else {
+        return None;
+    };
+    let m = c.callee.without_parentheses().as_member_expression()?;
+    if !matches!(m.static_property_name(), Some("replace" | "replaceAll")) {
+        return None;
+    }
+    let Some(Expression::RegExpLiteral(re)) = c
+        .arguments
+        .first()
+        .and_then(Argument::as_expression)
+        .map(Expression::without_parentheses)
+    else {
+        return None;
+    };
+    let p = re.regex.pattern.text.as_str();
+    let inner = p
+        .strip_prefix('[')
+        .and_then(|x| x.split_once(']'))
+        .map(|(inner, _)| inner)?;
+    if inner.starts_with('^') {
+        return None;
+    }
+    // Members of the class, an escape (`\s`, `\u2019`, `\x2d`) counting as one.
+    let mut members = 0usize;
+    let mut it = inner.chars();
+    while let Some(ch) = it.next() {
+        if ch == '\\' {
+            match it.next() {
+                Some('u') => {
+                    let rest = it.as_str();
+                    let skip = if rest.starts_with('{') {
+                        rest.find('}').map_or(rest.len(), |k| k + 1)
+                    } else {
+                        4
+                    };
+                    it = rest.get(skip.min(rest.len())..).unwrap_or("").chars();
+                }
+                Some('x') => {
+                    it.next();
+                    it.next();
+                }
+                _ => {}
+            }
+        }
+        members += 1;
+    }
+    (members >= 2).then(|| m.object())
+}
+
+/// Declarations (spans, as the backward graph's steps name them) of the
+/// bindings a side of decision `d` is a slice of (`p.slice(0, i)`,
+/// `p.substring(…)`, `p.substr(…)`).
+fn sliced_bindings(ctx: &Ctx<'_>, d: &Decision<'_>) -> Vec<Span> {
+    let Alts::Exprs(v) = &d.alts else {
+        return Vec::new();
+    };
+    let scoping = ctx.semantic.scoping();
+    let nodes = ctx.semantic.nodes();
+    let mut out = Vec::new();
+    for e in v.iter().take(16) {
+        let Expression::CallExpression(c) = e.without_parentheses() else {
+            continue;
+        };
+        let Some(m) = c.callee.without_parentheses().as_member_expression() else {
+            continue;
+        };
+        if !matches!(
+            m.static_property_name(),
+            Some("slice" | "substring" | "substr")
+        ) {
+            continue;
+        }
+        let Expression::Identifier(id) = m.object().without_parentheses() else {
+            continue;
+        };
+        let Some(sym) = id
+            .reference_id
+            .get()
+            .and_then(|r| scoping.get_reference(r).symbol_id())
+        else {
+            continue;
+        };
+        let span = nodes.kind(scoping.symbol_declaration(sym)).span();
+        if !out.contains(&span) {
+            out.push(span);
+        }
+    }
+    out
+}
+
 /// `base.replace(P, R)` / `.replaceAll` / `base.split(P).join(R)` where
 /// `base` is the same text as `other`: the pattern and its replacement.
 fn transform_of(
@@ -1647,7 +1858,39 @@ fn best_read<'t, 'a>(t: &'t Taint<'a>) -> Option<&'t Found<'a>> {
     t.reads.iter().min_by_key(|f| read_order(f))
 }
 
-fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -> Option<Finding> {
+/// What a report at one site comes to.
+enum Verdict {
+    Finding(Box<Finding>),
+    /// Not reported: no channel.
+    None,
+    /// Not reported only because the carrier's unproven path is longer
+    /// than `unproven_walk_hops` (the site's place).
+    WalkCut(Span),
+}
+
+fn finding(
+    prog: &Program<'_, '_>,
+    key: (UnitId, NodeId),
+    r: Report<'_>,
+    walk_hops: usize,
+) -> Verdict {
+    let site_span = prog.ctx(key.0).semantic.nodes().kind(key.1).span();
+    match finding_at(prog, key, r, walk_hops) {
+        Ok(Some(f)) => Verdict::Finding(Box::new(f)),
+        Ok(None) => Verdict::None,
+        Err(WalkTooLong) => Verdict::WalkCut(site_span),
+    }
+}
+
+/// The carrier's unproven path is longer than `unproven_walk_hops`.
+struct WalkTooLong;
+
+fn finding_at(
+    prog: &Program<'_, '_>,
+    (u, site): (UnitId, NodeId),
+    r: Report<'_>,
+    walk_hops: usize,
+) -> Result<Option<Finding>, WalkTooLong> {
     let c = &r.best;
     let ctx = prog.ctx(u);
     let j = &c.judged;
@@ -1675,12 +1918,12 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
                 && !crate::env::is_locale_source(&h.read.what)
         })
     {
-        return None;
+        return Ok(None);
     }
     // Text that is only printed on the local terminal is not egress; a CI
     // runner switching to plain output is ordinary, so CI choices need a sink.
     if local_only || (hit.is_some_and(|h| h.read.category == EnvCategory::Ci) && !hard_sink) {
-        return None;
+        return Ok(None);
     }
     let (severity, confidence) = match hit {
         Some(h) if h.read.category.is_targetable() && proven(h) => match (sink, strong, local_only)
@@ -1688,10 +1931,10 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
             (Some(_), _, _) => (Severity::Critical, Confidence::High),
             // Locale-driven spacing or date format for display is ordinary
             // i18n: not reported unless the text is seen leaving the process.
-            (None, false, _) if h.read.category == EnvCategory::TimeZone => return None,
+            (None, false, _) if h.read.category == EnvCategory::TimeZone => return Ok(None),
             (None, true, false) => (Severity::High, Confidence::High),
             (None, true, true) | (None, false, false) => (Severity::Medium, Confidence::Medium),
-            (None, false, true) => return None,
+            (None, false, true) => return Ok(None),
         },
         // A path that is not proven (a join by name, an unknown call): the
         // carrier and a targeted decision meet, reported lower.
@@ -1704,9 +1947,11 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
                 && (sink.is_some() || strong)
                 && !local_only
                 && !(h.unproven && c.walk_unproven)
-                && h.path.len() <= UNPROVEN_MAX_HOPS
-                && !(c.walk_unproven && c.path.len() > UNPROVEN_WALK_MAX_HOPS) =>
+                && h.path.len() <= UNPROVEN_MAX_HOPS =>
         {
+            if c.walk_unproven && c.path.len() > walk_hops {
+                return Err(WalkTooLong);
+            }
             (Severity::Medium, Confidence::Low)
         }
         // A generic or platform variable decides: only worth a look when it is
@@ -1722,7 +1967,7 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
         {
             (Severity::Medium, Confidence::Low)
         }
-        _ => return None,
+        _ => return Ok(None),
     };
     let what = match j.rule {
         Rule::CovertEncoding if j.a.is_empty() && j.b.is_empty() => format!(
@@ -1862,7 +2107,7 @@ fn finding(prog: &Program<'_, '_>, (u, site): (UnitId, NodeId), r: Report<'_>) -
     );
     f.snippet = Some(header + &text);
     f.help = Some("An environment-dependent choice between texts a reader cannot tell apart can tag outgoing text; review why the text varies.".into());
-    Some(f)
+    Ok(Some(f))
 }
 
 /// The channel as trigger → carrier → sink, for the report's verdict.
@@ -1939,18 +2184,105 @@ fn is_char_switch(ctx: &Ctx<'_>, s: &oxc_ast::ast::SwitchStatement<'_>) -> bool 
 }
 
 /// `x === "c"` (or `==`, `!==`, `!=`) against one character of the data: the
-/// same translation-table shape written as an if/return chain.
+/// same translation-table shape written as an if/return chain. A character
+/// code compared with a number (`s.charCodeAt(i) === 47`, through a variable
+/// that only ever holds such codes) is the same test: a path or text parser
+/// looking at its input's characters (`dirname` returning `"/"` or `"."`),
+/// whose output follows the data, not a choice made by the environment. So
+/// is a variable that holds such a test (`let root = c === 47`), its negation
+/// and the last expression of a sequence (`(c = s.charCodeAt(i), c === 47)`).
 fn is_char_test(ctx: &Ctx<'_>, e: &Expression<'_>) -> bool {
+    char_test(ctx, e, 0)
+}
+
+fn char_test(ctx: &Ctx<'_>, e: &Expression<'_>, depth: u8) -> bool {
+    if depth > 4 {
+        return false;
+    }
     match e.without_parentheses() {
         Expression::BinaryExpression(b) if b.operator.is_equality() => {
             (is_single_char(&b.left) && !chosen_among_constants(ctx, &b.right))
                 || (is_single_char(&b.right) && !chosen_among_constants(ctx, &b.left))
+                || (is_char_code_number(&b.right) && is_char_code(ctx, &b.left))
+                || (is_char_code_number(&b.left) && is_char_code(ctx, &b.right))
         }
         Expression::LogicalExpression(l) => {
-            is_char_test(ctx, &l.left) && is_char_test(ctx, &l.right)
+            char_test(ctx, &l.left, depth + 1) && char_test(ctx, &l.right, depth + 1)
+        }
+        Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+            char_test(ctx, &u.argument, depth + 1)
+        }
+        Expression::SequenceExpression(s) => s
+            .expressions
+            .last()
+            .is_some_and(|l| char_test(ctx, l, depth + 1)),
+        e @ Expression::Identifier(_) => {
+            const_init(ctx, e).is_some_and(|i| char_test(ctx, i, depth + 1))
         }
         _ => false,
     }
+}
+
+/// A number that can be a UTF-16 code unit or a code point.
+fn is_char_code_number(e: &Expression<'_>) -> bool {
+    matches!(e.without_parentheses(), Expression::NumericLiteral(n) if n.value >= 0.0 && n.value <= 1_114_111.0 && n.value.fract() == 0.0)
+}
+
+/// `s.charCodeAt(i)` / `s.codePointAt(i)`, or a variable every write of
+/// which is one (at most 8 writes).
+fn is_char_code(ctx: &Ctx<'_>, e: &Expression<'_>) -> bool {
+    let call = |e: &Expression<'_>| {
+        let Expression::CallExpression(c) = e.without_parentheses() else {
+            return false;
+        };
+        c.callee
+            .without_parentheses()
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+            .is_some_and(|n| matches!(n, "charCodeAt" | "codePointAt"))
+    };
+    if call(e) {
+        return true;
+    }
+    let Expression::Identifier(id) = e.without_parentheses() else {
+        return false;
+    };
+    let scoping = ctx.semantic.scoping();
+    let Some(sym) = id
+        .reference_id
+        .get()
+        .and_then(|r| scoping.get_reference(r).symbol_id())
+    else {
+        return false;
+    };
+    let nodes = ctx.semantic.nodes();
+    let mut writes = 0usize;
+    if let AstKind::VariableDeclarator(d) = nodes.kind(scoping.symbol_declaration(sym))
+        && let Some(init) = &d.init
+    {
+        if !call(init) {
+            return false;
+        }
+        writes += 1;
+    }
+    for r in scoping
+        .get_resolved_references(sym)
+        .filter(|r| r.is_write())
+    {
+        match nodes.parent_kind(r.node_id()) {
+            AstKind::AssignmentExpression(a)
+                if a.operator == oxc_syntax::operator::AssignmentOperator::Assign
+                    && call(&a.right) =>
+            {
+                writes += 1;
+            }
+            _ => return false,
+        }
+        if writes > 8 {
+            return false;
+        }
+    }
+    writes > 0
 }
 
 /// A key that the code itself picks among constants (`k = c ? "b" : "a"`),
@@ -2809,6 +3141,52 @@ mod tests {
         }
         let ctx = Ctx::new("t.js", &[], src, program, &sem, &lines, &opts);
         analyze_program(&[&ctx])
+    }
+
+    /// An unproven carrier path longer than `unproven_walk_hops` makes no
+    /// finding, but is not dropped silently: the unit is partial (`limit`),
+    /// naming the place and the limit. Raised with `--flow-limit`, the same
+    /// meeting is reported (unproven: medium, low confidence).
+    #[test]
+    fn long_unproven_walk_is_a_limit_not_silence() {
+        let src = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/benign/long_unproven_walk_entity_table.js"
+        ))
+        .unwrap();
+        let out = analyse_with(&src, &[]);
+        assert!(out.findings[0].is_empty(), "{:?}", out.findings[0]);
+        let cut: Vec<_> = out.incomplete[0]
+            .iter()
+            .filter(|i| i.kind == IncompleteKind::Limit)
+            .collect();
+        assert_eq!(cut.len(), 1, "{:?}", out.incomplete[0]);
+        assert!(
+            cut[0].message.starts_with("t.js:")
+                && cut[0].message.contains("unproven_walk_hops")
+                && cut[0].message.contains("longer than 16 hops"),
+            "{}",
+            cut[0].message
+        );
+        let out = analyse_with(&src, &[("unproven_walk_hops", 64)]);
+        assert!(
+            !out.findings[0].is_empty()
+                && out.findings[0]
+                    .iter()
+                    .all(|f| f.severity <= Severity::Medium && f.confidence == Confidence::Low),
+            "{:?}",
+            out.findings[0]
+                .iter()
+                .map(|f| (f.rule, f.severity, f.confidence))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            !out.incomplete[0]
+                .iter()
+                .any(|i| i.message.contains("unproven_walk_hops")),
+            "{:?}",
+            out.incomplete[0]
+        );
     }
 
     /// Hundreds of decoy carriers, each chosen by a test and each followed

@@ -68,8 +68,6 @@ pub struct FlowLimits {
     pub near_steps: u32,
     /// Steps of one carrier's forward walk in all.
     pub walk_steps: u32,
-    /// Steps of one call-graph walk (the callers of one function).
-    pub callee_steps: u32,
     /// Steps of the program's backward value-dependence graph (built once,
     /// shared by every decision), per KiB of its source.
     pub backward_steps_per_kb: u32,
@@ -79,8 +77,6 @@ pub struct FlowLimits {
     pub max_callers: usize,
     /// Values stored under one property name joined by name.
     pub max_writers: usize,
-    /// Nested call-graph walks (callers of callers of …).
-    pub max_callee_nesting: u32,
     /// Functions one value (a binding, a property name, a parameter, a
     /// return) holds in the backward side's index of call sites; a
     /// function beyond it may be called where the index does not see.
@@ -95,6 +91,13 @@ pub struct FlowLimits {
     /// however much other sites (decoys) spent, and the pool pays only for
     /// what a site needs beyond it. A site still unfinished then is cut.
     pub site_steps: u32,
+    /// Longest carrier walk, on a way that is not proven (a join by name,
+    /// an unknown call, a hub entered without a frame, a collapsed field
+    /// path), that still makes a finding: past it the walk has mostly
+    /// connected a text to an unrelated decision through guesses. A meeting
+    /// it keeps out is not dropped silently: its unit is reported partial
+    /// (`limit`), naming the place and this limit.
+    pub unproven_walk_hops: u32,
 }
 
 impl Default for FlowLimits {
@@ -102,15 +105,14 @@ impl Default for FlowLimits {
         FlowLimits {
             near_steps: 400,
             walk_steps: 4000,
-            callee_steps: 1500,
             backward_steps_per_kb: 400,
             max_refs: 100_000,
             max_callers: 100_000,
             max_writers: 8,
-            max_callee_nesting: 4,
             max_fn_values: 16,
             pool_steps_per_kb: 400,
             site_steps: 8000,
+            unproven_walk_hops: 16,
         }
     }
 }
@@ -120,15 +122,14 @@ impl FlowLimits {
     pub const NAMES: &'static [&'static str] = &[
         "near_steps",
         "walk_steps",
-        "callee_steps",
         "backward_steps_per_kb",
         "max_refs",
         "max_callers",
         "max_writers",
-        "max_callee_nesting",
         "max_fn_values",
         "pool_steps_per_kb",
         "site_steps",
+        "unproven_walk_hops",
     ];
 
     /// Sets the limit called `name` (one of [`FlowLimits::NAMES`]); `false`
@@ -137,15 +138,14 @@ impl FlowLimits {
         match name {
             "near_steps" => self.near_steps = value,
             "walk_steps" => self.walk_steps = value,
-            "callee_steps" => self.callee_steps = value,
             "backward_steps_per_kb" => self.backward_steps_per_kb = value,
             "max_refs" => self.max_refs = value as usize,
             "max_callers" => self.max_callers = value as usize,
             "max_writers" => self.max_writers = value as usize,
-            "max_callee_nesting" => self.max_callee_nesting = value,
             "max_fn_values" => self.max_fn_values = value as usize,
             "pool_steps_per_kb" => self.pool_steps_per_kb = value,
             "site_steps" => self.site_steps = value,
+            "unproven_walk_hops" => self.unproven_walk_hops = value,
             _ => return false,
         }
         true

@@ -562,18 +562,13 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     }
 
     /// Starts a round: step limits (and the writers joined by name) are the
-    /// configured ones times `scale`, nesting limits a little deeper. Memoised call graphs cut
+    /// configured ones times `scale`. Memoised call graphs cut
     /// at a smaller scale are computed again when next asked for.
     pub fn set_round(&self, scale: u32) {
         let b = self.base;
         let mut l = b;
         l.walk_steps = b.walk_steps.saturating_mul(scale);
-        l.callee_steps = b.callee_steps.saturating_mul(scale);
         l.max_writers = b.max_writers.saturating_mul(scale as usize);
-        // Nesting grows by steps, not by factors: each level is a frame of
-        // the analysis stack.
-        let round = scale.max(1).ilog2() / 2;
-        l.max_callee_nesting = b.max_callee_nesting.saturating_add(2 * round);
         self.limits.set(l);
         self.scale.set(scale);
     }

@@ -259,14 +259,15 @@ pub struct LimitArgs {
     #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
     pub max_group_size: u64,
     /// A budget or limit of the covert-channel flow engine, as `NAME=N`
-    /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
-    /// max_callers, max_writers, max_callee_nesting (first-round limits of
-    /// each site; later rounds raise them), max_fn_values (functions one
-    /// value holds in the program's call-site index), pool_steps_per_kb (the
-    /// file's shared pool), backward_steps_per_kb (the program's backward
-    /// graph), site_steps (steps each site has of its own in the first round,
-    /// whatever other sites spent). A site still cut when the pool is spent
-    /// makes its unit partial, never clean.
+    /// (repeatable): near_steps, walk_steps, max_refs, max_callers,
+    /// max_writers (first-round limits of each site; later rounds raise
+    /// them), max_fn_values (functions one value holds in the program's
+    /// call-site index), pool_steps_per_kb (the file's shared pool),
+    /// backward_steps_per_kb (the program's backward graph), site_steps
+    /// (steps each site has of its own in the first round, whatever other
+    /// sites spent), unproven_walk_hops (longest unproven carrier path still
+    /// reported). A site still cut when the pool is spent, or a meeting kept
+    /// out by unproven_walk_hops, makes its unit partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
 }
