@@ -1675,7 +1675,12 @@ fn class_fold_receiver<'a>(ctx: &Ctx<'a>, site: NodeId) -> Option<&'a Expression
     if inner.starts_with('^') {
         return None;
     }
-    // Members of the class, an escape (`\s`, `\u2019`, `\x2d`) counting as one.
+    (class_members(inner) >= 2).then(|| m.object())
+}
+
+/// Members of a character class's body, an escape (`\s`, `\u2019`,
+/// `\u{1F600}`, `\x2d`) counting as one.
+fn class_members(inner: &str) -> usize {
     let mut members = 0usize;
     let mut it = inner.chars();
     while let Some(ch) = it.next() {
@@ -1699,7 +1704,7 @@ fn class_fold_receiver<'a>(ctx: &Ctx<'a>, site: NodeId) -> Option<&'a Expression
         }
         members += 1;
     }
-    (members >= 2).then(|| m.object())
+    members
 }
 
 /// Declarations (spans, as the backward graph's steps name them) of the
@@ -3141,6 +3146,16 @@ mod tests {
         }
         let ctx = Ctx::new("t.js", &[], src, program, &sem, &lines, &opts);
         analyze_program(&[&ctx])
+    }
+
+    #[test]
+    fn class_members_count_escapes_as_one() {
+        assert_eq!(class_members("/_"), 2);
+        assert_eq!(class_members("\\u2019"), 1);
+        assert_eq!(class_members("\\u{1F600}"), 1);
+        assert_eq!(class_members("\\x2d."), 2);
+        assert_eq!(class_members("\\s."), 2);
+        assert_eq!(class_members("\\u2019'"), 2);
     }
 
     /// An unproven carrier path longer than `unproven_walk_hops` makes no
