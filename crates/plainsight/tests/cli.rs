@@ -782,3 +782,78 @@ fn a_file_over_the_memory_ceiling_is_not_analysed_not_clean() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
 }
+
+/// An unproven carrier path longer than `unproven_walk_hops` is not reported,
+/// but not silently: the unit is partial (`limit`), naming the limit, and
+/// the scan exits 2. Raised with `--flow-limit`, the meeting is reported
+/// (medium, low confidence) and nothing is partial. Removed budgets are
+/// refused by name.
+#[test]
+fn unproven_walk_cut_is_partial_and_configurable() {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plainsight-js/tests/fixtures/benign/long_unproven_walk_entity_table.js");
+    let js = js.to_str().unwrap();
+    let out = plainsight()
+        .args(["scan", "--format", "json", js])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let ps1 = |v: &serde_json::Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("PS1"))
+            .map(|f| (f["severity"].to_string(), f["confidence"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert!(ps1(&v).is_empty(), "{v}");
+    let unit = &v["units"][0];
+    assert_eq!(unit["status"], "partial", "{unit}");
+    assert!(
+        unit["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "limit"
+                && r["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("unproven_walk_hops")),
+        "{unit}"
+    );
+
+    let out = plainsight()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--flow-limit",
+            "unproven_walk_hops=64",
+            js,
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let found = ps1(&v);
+    assert!(
+        !found.is_empty()
+            && found
+                .iter()
+                .all(|(s, c)| (s == "\"medium\"" || s == "\"low\"") && c == "\"low\""),
+        "{found:?}"
+    );
+    assert_eq!(v["units"][0]["status"], "analysed", "{v}");
+
+    let out = plainsight()
+        .args(["scan", "--flow-limit", "callee_steps=1", js])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("no flow limit `callee_steps`"),
+        "{}",
+        stderr_of(&out)
+    );
+}
