@@ -119,6 +119,15 @@ else
 fi
 sleep 1
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# PROVIDER_DELAY_MS=N: the mock waits N ms before each streamed piece, as a
+# real provider takes time to its first token; the streamed requests' first
+# byte then shows what the guard adds in front of a real provider (where
+# `observe` inspects beside the upstream round trip).
+if [[ -n ${PROVIDER_DELAY_MS:-} ]]; then
+    for i in "${!TARGETS[@]}"; do
+        [[ ${TARGETS[$i]} == --target ]] || TARGETS[$i]="${TARGETS[$i]};h=x-mock-delay-ms:$PROVIDER_DELAY_MS"
+    done
+fi
 "$BIN/examples/gateway_bench" --body "$WORK/body.json" --seq "$SEQ" --streams "$STREAMS" \
     --seconds "$SECONDS_EACH" "${TARGETS[@]}"
 echo

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod finding;
 pub mod matrix;
 pub mod render;
+pub mod size;
 pub mod verdict;
 
 pub use codes::Rule;

@@ -206,7 +206,12 @@ fn main() {
         }
     });
     // Concurrent streams: each target on its own, `streams` clients for
-    // `seconds`; throughput and the target's memory.
+    // `seconds`; throughput and the target's memory. `--streams 0` skips
+    // them (a sequential run alone, e.g. to read each target's CPU time).
+    if streams == 0 {
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        return;
+    }
     let _ = writeln!(
         out,
         "\nconcurrent: {streams} clients, {seconds} s each, streamed requests (non-streamed where a target fails to stream)\n"

@@ -265,25 +265,11 @@ pub fn parse_store_failure(s: &str) -> Result<StoreFailure, String> {
     }
 }
 
-/// `1048576`, `512K`, `64M`, `4G`.
+/// `1048576`, `512K`, `64M`, `4G` (`plainsight_core::size::parse_size`, as
+/// an in-memory size).
 pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, suffix) = t.split_at(digits);
-    let n: usize = n.parse().map_err(|_| format!("`{s}` is not a size"))?;
-    let shift = match suffix
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
-        "" => 0,
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        _ => return Err(format!("`{s}`: unknown size suffix")),
-    };
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))
+    let n = plainsight_core::size::parse_size(s)?;
+    usize::try_from(n).map_err(|_| format!("`{s}` is too large"))
 }
 
 fn default_name() -> String {

@@ -179,6 +179,16 @@ impl Policy {
         }
     }
 
+    /// Whether no finding can make this policy do more than observe (no
+    /// `block` or `normalize` anywhere): then the request may be forwarded
+    /// while it is inspected.
+    pub fn observes_only(&self) -> bool {
+        let observes = |s: &Setting| matches!(s, Setting::Ignore | Setting::Mode(Mode::Observe));
+        self.mode == Mode::Observe
+            && self.by_rule.values().all(observes)
+            && self.by_severity.values().all(observes)
+    }
+
     pub fn judge(&self, findings: &[Finding]) -> Verdict {
         let mut v = Verdict::default();
         for (i, f) in findings.iter().enumerate() {

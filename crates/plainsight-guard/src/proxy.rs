@@ -28,14 +28,12 @@ use plainsight_core::chars::make_visible;
 use plainsight_core::{Finding, Location, Rule, Severity};
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions};
 use plainsight_providers::{ErrorKind, Family, Reassembler, Route};
-use plainsight_store::{
-    Action, Completion, Edit, ExchangeId, NewExchange, Outcome, ResponseRecord,
-};
+use plainsight_store::{Action, Completion, Edit, NewExchange, Outcome, ResponseRecord};
 
 use crate::config::{GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, Prompt, Recorder, prompt_of};
+use crate::recorder::{Finished, Prompt, Recorder, RowRef, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -49,6 +47,8 @@ pub struct GuardState {
     uid_prefix: String,
     seq: AtomicU64,
     inspect: InspectOptions,
+    /// No finding can make the policy block or normalize.
+    observe_only: bool,
 }
 
 impl GuardState {
@@ -63,6 +63,7 @@ impl GuardState {
             max_size: cfg.max_inspect as u64,
             ..InspectOptions::default()
         };
+        let cfg_observe_only = cfg.policy.observes_only();
         GuardState {
             cfg,
             client,
@@ -71,6 +72,7 @@ impl GuardState {
             uid_prefix: plainsight_store::random_hex(4).unwrap_or_else(|_| "00000000".into()),
             seq: AtomicU64::new(0),
             inspect,
+            observe_only: cfg_observe_only,
         }
     }
 
@@ -443,6 +445,17 @@ pub async fn handle(
     ConnectInfo(ClientAddr(client)): ConnectInfo<ClientAddr>,
     req: Request<Body>,
 ) -> Response<Body> {
+    match exchange(st, client, req).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// One exchange; `Err` is an early answer (the store failed closed).
+async fn exchange(
+    st: Arc<GuardState>,
+    client: std::net::SocketAddr,
+    req: Request<Body>,
+) -> Result<Response<Body>, Response<Body>> {
     let t0 = Instant::now();
     let started_us = now_us();
     let uid = st.uid(started_us);
@@ -492,7 +505,7 @@ pub async fn handle(
         Err(why) => {
             row.findings
                 .push(finding(Rule::EgressRefused, why.clone(), None));
-            return refuse(&st, row, hint, ErrorKind::Permission, &why, t0).await;
+            return Ok(refuse(&st, row, hint, ErrorKind::Permission, &why, t0).await);
         }
     };
     row.upstream = target.upstream.url();
@@ -510,110 +523,111 @@ pub async fn handle(
                     "request body over the guard's limit of {} bytes (max_body)",
                     st.cfg.max_body
                 );
-                return refuse(&st, row, family, ErrorKind::TooLarge, &why, t0).await;
+                return Ok(refuse(&st, row, family, ErrorKind::TooLarge, &why, t0).await);
             }
             // The client went away while sending: nothing to forward.
             let why = format!("reading the request body: {e}");
-            return refuse(&st, row, family, ErrorKind::InvalidRequest, &why, t0).await;
+            return Ok(refuse(&st, row, family, ErrorKind::InvalidRequest, &why, t0).await);
         }
     };
-    // Inspect and judge (the same function the fuzz target drives).
-    let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
-    if let Some(r) = &target.route {
-        // The model name comes from inspection's strings; a body inspection
-        // did not read (over `max_inspect`, not JSON) is parsed for it.
-        row.model = if judged.inspected {
-            judged.model.take().or_else(|| r.path_model.clone())
-        } else {
-            plainsight_providers::request_meta(r, &body).model
-        };
-    }
-    row.findings = std::mem::take(&mut row.findings)
-        .into_iter()
-        .chain(judged.findings)
-        .collect();
-    let verdict = judged.verdict;
-    let action = judged.action;
-    row.reason = judged.reason;
-    row.edits = judged.edits;
-    let forward_body = judged.forward.unwrap_or_else(|| body.clone());
     let carries_prompt = target
         .route
         .as_ref()
         .is_some_and(|r| r.api.carries_prompt());
-    let prompt = carries_prompt.then_some(judged.prompt);
-    row.action = Some(action);
-    row.request_body = body.to_vec();
-    let alerts: Vec<Finding> = verdict
-        .alerts
-        .iter()
-        .map(|&i| row.findings[i].clone())
-        .collect();
-    let n_findings = row.findings.len();
-    let n_edits = row.edits.len();
-    let reason = row.reason.clone();
     let method_s = row.method.clone();
-
-    // Record: committed before anything is forwarded.
-    let id = match st.recorder.begin(row).await {
-        Ok(id) => Some(id),
-        Err(e) => match st.cfg.store_failure {
-            StoreFailure::Closed => {
-                return error_reply(
-                    family,
-                    ErrorKind::Unavailable,
-                    &format!(
-                        "plainsight guard: the audit store is unavailable ({e}); requests are \
-                         not forwarded unlogged (store_failure = closed)"
-                    ),
-                );
-            }
-            StoreFailure::Open => {
-                st.events.event(&Event::FailedOpen {
-                    path: path.clone(),
-                    error: e,
-                });
-                None
-            }
-        },
+    let label = Label {
+        uid: &uid,
+        method: &method_s,
+        path: &path,
+        agent: &agent,
     };
-    if !alerts.is_empty() || action != Action::Forwarded {
-        st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
-            id,
-            uid: uid.clone(),
-            method: method_s,
+    // An `observe`-only policy on a journaled store forwards the request
+    // while it is inspected: the row is journaled first (durable before
+    // anything is forwarded), inspection runs beside the upstream round trip,
+    // and the response head waits for it (for `x-plainsight-alerts`). The
+    // inspection completes the row before the store writes it. Any policy
+    // that can block or normalize inspects first, as below.
+    let overlap = st.observe_only && !body.is_empty() && st.recorder.overlaps_inspection();
+    let (id, forward_body, inspection) = if overlap {
+        row.action = Some(Action::Forwarded);
+        row.request_body = body.to_vec();
+        let id = match st.recorder.begin_pending(row).await {
+            Ok(id) => Some(id),
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
+        };
+        let job = Beside {
+            st: st.clone(),
+            body: body.clone(),
+            method: parts.method.clone(),
             path: path.clone(),
-            agent: agent.clone(),
-            action,
-            reason: reason.clone(),
-            alerts: alerts.clone(),
-            findings: n_findings,
-            edits: n_edits,
-        })));
-    }
-
-    if action == Action::Blocked {
-        let msg = format!(
-            "plainsight guard blocked this request: it carries characters that can hide a \
-             signal. {}",
-            reason.as_deref().unwrap_or("")
-        );
-        let resp = error_reply(family, ErrorKind::InvalidRequest, &msg);
-        if let Some(id) = id {
-            // Drift still learns from a blocked request: the day a marker
-            // appears is worth knowing even when it was stopped.
-            st.recorder.finish(Finished {
-                id,
-                uid,
-                agent,
-                started_at_us: started_us,
-                prompt,
-                reassembler: None,
-                outcome: local_outcome(&resp, &msg, t0, started_us),
-            });
+            uid: uid.clone(),
+            route: target.route.clone(),
+            carries_prompt,
+            id,
+        };
+        (id, body.clone(), Inspection::Beside(job))
+    } else {
+        // Inspect and judge (the same function the fuzz target drives).
+        let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &parts.method, &path);
+        if let Some(r) = &target.route {
+            // The model name comes from inspection's strings; a body inspection
+            // did not read (over `max_inspect`, not JSON) is parsed for it.
+            row.model = if judged.inspected {
+                judged.model.take().or_else(|| r.path_model.clone())
+            } else {
+                plainsight_providers::request_meta(r, &body).model
+            };
         }
-        return resp;
-    }
+        row.findings = std::mem::take(&mut row.findings)
+            .into_iter()
+            .chain(judged.findings)
+            .collect();
+        let action = judged.action;
+        row.reason = judged.reason;
+        row.edits = judged.edits;
+        let forward_body = judged.forward.unwrap_or_else(|| body.clone());
+        row.action = Some(action);
+        row.request_body = body.to_vec();
+        let settled = Settled {
+            alerts: alerts_of(&row.findings, &judged.verdict),
+            findings: row.findings.len(),
+            edits: row.edits.len(),
+            reason: row.reason.clone(),
+            action,
+            prompt: carries_prompt.then_some(judged.prompt),
+        };
+
+        // Record: durable before anything is forwarded.
+        let id = match st.recorder.begin(row).await {
+            Ok(id) => Some(id),
+            Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
+        };
+        announce(&st, id, &label, &settled);
+
+        if action == Action::Blocked {
+            let msg = format!(
+                "plainsight guard blocked this request: it carries characters that can hide a \
+                 signal. {}",
+                settled.reason.as_deref().unwrap_or("")
+            );
+            let resp = error_reply(family, ErrorKind::InvalidRequest, &msg);
+            if let Some(id) = id {
+                // Drift still learns from a blocked request: the day a marker
+                // appears is worth knowing even when it was stopped.
+                st.recorder.finish(Finished {
+                    id,
+                    uid,
+                    agent,
+                    started_at_us: started_us,
+                    prompt: settled.prompt,
+                    reassembler: None,
+                    outcome: local_outcome(&resp, &msg, t0, started_us),
+                });
+            }
+            return Ok(resp);
+        }
+        (id, forward_body, Inspection::Done(settled))
+    };
 
     // Forward.
     let mut up = Request::builder()
@@ -643,29 +657,32 @@ pub async fn handle(
         Err(e) => {
             let msg = format!("plainsight guard: cannot forward: {e}");
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
+            inspection.settle(&st, id, &label).await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
             }
-            return resp;
+            return Ok(resp);
         }
     };
-    let resp = match st.client.request(up).await {
+    let (resp, inspection) = forward(&st, up, inspection, id, &label).await;
+    let resp = match resp {
         Ok(r) => r,
         Err(e) => {
             let msg = format!(
-                "plainsight guard: upstream {} failed: {}",
+                "plainsight guard: upstream {} failed: {e}",
                 target.upstream.url(),
-                error_chain(&e)
             );
             let resp = error_reply(family, ErrorKind::BadGateway, &msg);
+            inspection.settle(&st, id, &label).await;
             if let Some(id) = id {
                 st.recorder
                     .finish_plain(id, failed_outcome(&resp, &msg, t0, started_us));
             }
-            return resp;
+            return Ok(resp);
         }
     };
+    let Settled { alerts, prompt, .. } = inspection.settle(&st, id, &label).await;
     let (mut rparts, rbody) = resp.into_parts();
     let response_headers = header_pairs(&rparts.headers);
     rparts.headers.retain_hop_by_hop();
@@ -706,7 +723,243 @@ pub async fn handle(
             prompt,
         }),
     };
-    Response::from_parts(rparts, Body::new(tee))
+    Ok(Response::from_parts(rparts, Body::new(tee)))
+}
+
+/// Sends `up` while an `observe` inspection runs beside it. On a
+/// multi-threaded runtime the inspection runs on this request's own worker
+/// ([`tokio::task::block_in_place`]: the worker's other tasks, the forward
+/// among them, move to another thread meanwhile), so the request is
+/// inspected from the first instant and its result needs no hand-off back;
+/// running it in the blocking pool cost two thread wake-ups on the path to
+/// the response head, which a loaded machine turned into milliseconds.
+/// Elsewhere (a current-thread runtime) the blocking pool does it. Other
+/// inspections were done before forwarding and are handed back as they are.
+async fn forward(
+    st: &Arc<GuardState>,
+    up: Request<Full<Bytes>>,
+    inspection: Inspection,
+    id: Option<RowRef>,
+    label: &Label<'_>,
+) -> (Result<Response<hyper::body::Incoming>, String>, Inspection) {
+    let sent = |r: Result<_, hyper_util::client::legacy::Error>| r.map_err(|e| error_chain(&e));
+    let multi = tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread;
+    match inspection {
+        Inspection::Beside(job) if multi => {
+            // Dropping the exchange (the client went away) drops the
+            // forward with it, as when it was awaited in place.
+            let mut fwd = AbortOnDrop(tokio::spawn(st.client.request(up)));
+            // A panic in inspection leaves the row to be stored with a
+            // PS621 finding, as one in the blocking pool does.
+            let settled = tokio::task::block_in_place(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run()))
+            })
+            .unwrap_or_else(|_| Settled::lost());
+            announce(st, id, label, &settled);
+            let resp = match (&mut fwd.0).await {
+                Ok(r) => sent(r),
+                Err(e) => Err(format!("the forward task failed: {e}")),
+            };
+            (resp, Inspection::Done(settled))
+        }
+        Inspection::Beside(job) => {
+            let task = tokio::task::spawn_blocking(move || job.run());
+            (sent(st.client.request(up).await), Inspection::Running(task))
+        }
+        done => (sent(st.client.request(up).await), done),
+    }
+}
+
+/// A spawned task aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// An `observe` inspection of a request forwarded while it runs: it
+/// completes the journaled row and says what to announce.
+struct Beside {
+    st: Arc<GuardState>,
+    body: Bytes,
+    method: Method,
+    path: String,
+    uid: String,
+    route: Option<Route>,
+    carries_prompt: bool,
+    id: Option<RowRef>,
+}
+
+impl Beside {
+    fn run(self) -> Settled {
+        let Beside {
+            st,
+            body,
+            method,
+            path,
+            uid,
+            route,
+            carries_prompt,
+            id,
+        } = self;
+        let mut judged = judge_body(&body, &st.cfg.policy, &st.inspect, &method, &path);
+        let model = route.as_ref().and_then(|r| {
+            if judged.inspected {
+                judged.model.take().or_else(|| r.path_model.clone())
+            } else {
+                plainsight_providers::request_meta(r, &body).model
+            }
+        });
+        let settled = Settled {
+            alerts: alerts_of(&judged.findings, &judged.verdict),
+            findings: judged.findings.len(),
+            edits: 0,
+            reason: judged.reason.clone(),
+            action: judged.action,
+            prompt: carries_prompt.then_some(judged.prompt),
+        };
+        if let Some(id) = id {
+            st.recorder.inspected(
+                id,
+                NewExchange {
+                    uid,
+                    findings: judged.findings,
+                    reason: judged.reason,
+                    model,
+                    ..NewExchange::default()
+                },
+            );
+        }
+        settled
+    }
+}
+
+/// What inspection decided, as the rest of the exchange needs it.
+struct Settled {
+    alerts: Vec<Finding>,
+    findings: usize,
+    edits: usize,
+    reason: Option<String>,
+    action: Action,
+    prompt: Option<Prompt>,
+}
+
+impl Settled {
+    /// An inspection that panicked: the row is stored with a PS621 finding
+    /// (its inspection never arrives).
+    fn lost() -> Settled {
+        Settled {
+            alerts: Vec::new(),
+            findings: 0,
+            edits: 0,
+            reason: None,
+            action: Action::Forwarded,
+            prompt: None,
+        }
+    }
+}
+
+/// Inspection done before forwarding, to run beside the upstream, or
+/// running beside it in the blocking pool.
+enum Inspection {
+    Done(Settled),
+    Beside(Beside),
+    Running(tokio::task::JoinHandle<Settled>),
+}
+
+impl Inspection {
+    /// The result; for an inspection that ran beside the upstream, the
+    /// exchange is announced now (it was announced before forwarding
+    /// otherwise).
+    async fn settle(self, st: &GuardState, id: Option<RowRef>, label: &Label<'_>) -> Settled {
+        match self {
+            Inspection::Done(s) => s,
+            // Not forwarded after all (the request could not be built):
+            // the row still gets its inspection.
+            Inspection::Beside(job) => {
+                let s = tokio::task::spawn_blocking(move || job.run())
+                    .await
+                    .unwrap_or_else(|_| Settled::lost());
+                announce(st, id, label, &s);
+                s
+            }
+            Inspection::Running(task) => {
+                // A panic in inspection leaves the row to be stored with a
+                // PS621 finding (its inspection never arrives).
+                let s = task.await.unwrap_or_else(|_| Settled::lost());
+                announce(st, id, label, &s);
+                s
+            }
+        }
+    }
+}
+
+fn alerts_of(findings: &[Finding], verdict: &crate::policy::Verdict) -> Vec<Finding> {
+    verdict
+        .alerts
+        .iter()
+        .filter_map(|&i| findings.get(i).cloned())
+        .collect()
+}
+
+/// Tells the operator about an exchange with alerts or an action.
+/// Who and what an exchange is, as the operator's event names it.
+struct Label<'r> {
+    uid: &'r str,
+    method: &'r str,
+    path: &'r str,
+    agent: &'r str,
+}
+
+fn announce(st: &GuardState, id: Option<RowRef>, label: &Label<'_>, s: &Settled) {
+    if s.alerts.is_empty() && s.action == Action::Forwarded {
+        return;
+    }
+    st.recorder.announce(
+        id,
+        ExchangeEvent {
+            id: None,
+            uid: label.uid.to_owned(),
+            method: label.method.to_owned(),
+            path: label.path.to_owned(),
+            agent: label.agent.to_owned(),
+            action: s.action,
+            reason: s.reason.clone(),
+            alerts: s.alerts.clone(),
+            findings: s.findings,
+            edits: s.edits,
+        },
+    );
+}
+
+/// The store could not take the row: fail closed (an answer in the
+/// provider's shape), or open (forward without a row, and say so).
+fn store_failed(
+    st: &GuardState,
+    family: Option<Family>,
+    path: &str,
+    e: String,
+) -> Result<Option<RowRef>, Box<Response<Body>>> {
+    match st.cfg.store_failure {
+        StoreFailure::Closed => Err(Box::new(error_reply(
+            family,
+            ErrorKind::Unavailable,
+            &format!(
+                "plainsight guard: the audit store is unavailable ({e}); requests are \
+                 not forwarded unlogged (store_failure = closed)"
+            ),
+        ))),
+        StoreFailure::Open => {
+            st.events.event(&Event::FailedOpen {
+                path: path.to_owned(),
+                error: e,
+            });
+            Ok(None)
+        }
+    }
 }
 
 trait RetainHopByHop {
@@ -836,12 +1089,11 @@ async fn refuse(
     let resp = error_reply(family, kind, &msg);
     match st.recorder.begin(row).await {
         Ok(id) => {
+            // Announced first: the writer names the row by its id until
+            // its outcome arrives.
+            st.recorder.announce(Some(id), event);
             st.recorder
                 .finish_plain(id, local_outcome(&resp, &msg, t0, started));
-            st.events.event(&Event::Exchange(Box::new(ExchangeEvent {
-                id: Some(id),
-                ..event
-            })));
         }
         Err(e) => {
             st.events.event(&Event::StoreError(e));
@@ -852,7 +1104,7 @@ async fn refuse(
 }
 
 struct FinishCtx {
-    id: ExchangeId,
+    id: RowRef,
     uid: String,
     agent: String,
     started_us: i64,

@@ -375,10 +375,13 @@ async fn no_secret_reaches_the_store_file() {
             .iter()
             .any(|(k, v)| k == "x-api-key" && v == key)
     );
-    // The store has none of them, in any file.
+    // The store has none of them, in any file (the journal included).
     let dir = s.dir.path();
+    let mut journals = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        journals += usize::from(path.to_string_lossy().contains("-pending-"));
+        let bytes = std::fs::read(path).unwrap();
         for secret in [
             key,
             gh,
@@ -392,6 +395,7 @@ async fn no_secret_reaches_the_store_file() {
             );
         }
     }
+    assert_eq!(journals, 1, "the guard's journal was read too");
     let x = &s.rows()[0];
     assert!(x.request.path.contains("key=[REDACTED:param-key:"));
     let body = String::from_utf8(x.request.request_body.clone()).unwrap();
@@ -524,4 +528,55 @@ async fn guards_share_one_postgres_and_fail_closed_without_it() {
     assert_eq!(mock.count(), before, "nothing forwarded without its row");
     a.shutdown(Duration::from_secs(1)).await;
     b.shutdown(Duration::from_secs(1)).await;
+}
+
+/// SQLite (journaled): a store that refuses writes fails the following
+/// requests closed, the rows already journaled are not lost, and once the
+/// store takes writes again they are stored and requests pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_store_that_refuses_writes_fails_closed_and_loses_nothing() {
+    let s = Setup::new(|_| {}).await;
+    let path = s.dir.path().join("audit.sqlite3");
+    let admin = rusqlite::Connection::open(&path).unwrap();
+    admin
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON exchanges \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    // Journaled, so forwarded; the writer then finds the store refusing.
+    let (status, _, _) = post(&s.url("/v1/messages"), &clean(), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let before = s.mock.count();
+        let (status, _, body) = post(&s.url("/v1/messages"), &clean(), &[]).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(String::from_utf8_lossy(&body).contains("audit store"));
+            assert_eq!(s.mock.count(), before, "refused, not forwarded");
+            break true;
+        }
+        assert!(std::time::Instant::now() < deadline, "never failed closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(refused);
+    let forwarded = s.mock.count();
+    admin.execute_batch("DROP TRIGGER refuse").unwrap();
+    // The writer retries: every forwarded row is stored, and requests pass.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, _) = post(&s.url("/v1/messages"), &clean(), &[]).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.flush().await;
+    let rows = s.rows();
+    assert_eq!(
+        rows.len() as u64,
+        forwarded + 1,
+        "every forwarded request has its row, refused ones none"
+    );
 }

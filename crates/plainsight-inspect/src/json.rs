@@ -200,7 +200,11 @@ pub fn scan_all<'a>(
     base: u64,
     opts: &ScanOptions,
 ) -> Result<Vec<JsonString<'a>>, ScanError> {
-    let mut out = Vec::new();
+    // A guess at the number of strings (a request body has one per 140
+    // bytes or so), so a large document's list is not copied at every
+    // doubling; bounded, so a huge document reserves no more than it
+    // would reach anyway.
+    let mut out = Vec::with_capacity((bytes.len() / 128).min(1 << 16));
     scan(bytes, base, opts, &mut |s| out.push(s))?;
     Ok(out)
 }
@@ -529,7 +533,7 @@ impl<'a> Scanner<'a> {
         let start = open + 1;
         let bytes = self.bytes;
         let mut i = start;
-        let mut escapes = false;
+        let mut escapes = 0usize;
         let end = loop {
             let Some(rel) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
                 return self.string_slow(path, kind);
@@ -538,7 +542,7 @@ impl<'a> Scanner<'a> {
             if bytes[i] == b'"' {
                 break i;
             }
-            escapes = true;
+            escapes += 1;
             i += 2;
             if i >= bytes.len() {
                 return self.string_slow(path, kind);
@@ -552,7 +556,7 @@ impl<'a> Scanner<'a> {
             return self.string_slow(path, kind);
         };
         let raw = self.base + start as u64..self.base + end as u64;
-        if !escapes {
+        if escapes == 0 {
             self.pos = end + 1;
             return Ok(JsonString {
                 path,
@@ -564,7 +568,9 @@ impl<'a> Scanner<'a> {
             });
         }
         let mut text = String::with_capacity(content.len());
-        let mut map = OffsetMap::linear(self.base + start as u64);
+        // An escape records at most two checkpoints (where it starts, where
+        // it ends); `\\` counted above may overcount `\uD83D\uDE00` pairs.
+        let mut map = OffsetMap::with_capacity(self.base + start as u64, 2 * escapes);
         let mut lone_surrogates = 0;
         // Offsets relative to `start`; every escape starts on an ASCII byte,
         // so each slice of `valid` between escapes is on char boundaries.

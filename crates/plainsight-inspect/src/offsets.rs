@@ -26,6 +26,14 @@ impl OffsetMap {
         }
     }
 
+    /// [`OffsetMap::linear`], with room for `n` checkpoints.
+    pub(crate) fn with_capacity(base: u64, n: usize) -> OffsetMap {
+        OffsetMap {
+            base,
+            checkpoints: Vec::with_capacity(n),
+        }
+    }
+
     /// Records that decoded bytes `decoded_start..decoded_end` came from raw
     /// bytes `raw_start..raw_end` (raw offsets relative to the base). Calls must
     /// come in increasing order.

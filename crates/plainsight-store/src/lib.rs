@@ -32,6 +32,7 @@
 //! database behind their own trait, [`history::HistoryStore`].
 
 pub mod history;
+pub mod journal;
 pub mod migrations;
 mod model;
 mod pg;
@@ -214,7 +215,11 @@ pub fn open(url: &StoreUrl, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
             }
             let mut c = sqlite::SqliteConn::open(path, mode == OpenMode::Write)?;
             sql::migrate(&mut c)?;
-            Box::new(sql::SqlStore { conn: c })
+            let mut s = sql::SqlStore { conn: c };
+            // Rows journaled by a writer that is gone (killed) are stored
+            // now: whoever opens the store next finds every one.
+            journal::replay(path, &mut |rows| s.ingest(rows))?;
+            Box::new(s)
         }
         StoreUrl::Postgres(u) => {
             let mut c = pg::PgConn::connect(u)?;

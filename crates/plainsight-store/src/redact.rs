@@ -49,6 +49,47 @@ impl<T> Sealed<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
+
+    /// A row read back from the journal, which holds only rows sealed
+    /// before they were written.
+    pub(crate) fn journaled(v: T) -> Sealed<T> {
+        Sealed(v)
+    }
+}
+
+impl Sealed<NewExchange> {
+    /// A row recorded before its inspection finished (`observe` overlaps
+    /// inspection with the upstream), completed by the inspection: its
+    /// findings follow the row's own, and its reason and model replace the
+    /// row's. Both halves were sealed, so the whole is.
+    #[must_use]
+    pub fn with_inspection(self, inspection: Sealed<NewExchange>) -> Sealed<NewExchange> {
+        let (mut x, i) = (self.0, inspection.0);
+        x.findings.extend(i.findings);
+        x.reason = i.reason.or(x.reason);
+        x.model = i.model.or(x.model);
+        Sealed(x)
+    }
+
+    /// A row whose inspection never came (the guard stopped between
+    /// forwarding it and recording the inspection): a PS621 finding says so,
+    /// so the row does not read as clean.
+    #[must_use]
+    pub fn inspection_lost(self) -> Sealed<NewExchange> {
+        let mut x = self.0;
+        let mut f = Finding::new(
+            plainsight_core::Rule::UninspectableRequest,
+            format!(
+                "{} {}: the request was forwarded while it was inspected, and the guard \
+                 stopped before the inspection was recorded",
+                x.method, x.path
+            ),
+            plainsight_core::Location::default(),
+        );
+        f.severity = plainsight_core::Severity::Medium;
+        x.findings.push(f);
+        Sealed(x)
+    }
 }
 
 /// Finds and replaces secrets, with fingerprints keyed by the store.

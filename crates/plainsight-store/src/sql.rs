@@ -220,6 +220,69 @@ impl<C: Conn> SqlStore<C> {
         Ok(())
     }
 
+    /// Inserts one request row and its findings; with `skip_existing`, a
+    /// row whose `uid` is already stored is left alone (`None`).
+    fn insert_row(
+        c: &mut C,
+        x: &Sealed<NewExchange>,
+        skip_existing: bool,
+    ) -> Result<Option<ExchangeId>, StoreError> {
+        let x = x.get();
+        let headers = json(&x.request_headers);
+        let edits = json(&x.edits);
+        let action = x.action.unwrap_or(Action::Forwarded);
+        let sql = if skip_existing {
+            "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, \
+             session, method, path, upstream, api, model, request_headers, request_body, \
+             action, reason, edits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (uid) DO NOTHING RETURNING id"
+        } else {
+            "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, \
+             session, method, path, upstream, api, model, request_headers, request_body, \
+             action, reason, edits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
+        };
+        let r = c.query(
+            sql,
+            &[
+                Val::Text(&x.uid),
+                Val::I64(x.started_at_us),
+                Val::Text(&x.guard),
+                Val::Text(&x.client_addr),
+                Val::Text(&x.agent),
+                opt_text(x.session.as_deref()),
+                Val::Text(&x.method),
+                Val::Text(&x.path),
+                Val::Text(&x.upstream),
+                opt_text(x.api.as_deref()),
+                opt_text(x.model.as_deref()),
+                Val::Text(&headers),
+                Val::Blob(&x.request_body),
+                Val::Text(action.as_str()),
+                opt_text(x.reason.as_deref()),
+                Val::Text(&edits),
+            ],
+        )?;
+        let Some(id) = r.first().and_then(|r| r.first()).and_then(Owned::i64) else {
+            return Ok(None);
+        };
+        Self::insert_findings(c, id, 0, "request", &x.findings)?;
+        Ok(Some(id))
+    }
+
+    /// Writes journaled rows (see [`crate::journal`]) in one transaction,
+    /// skipping any whose `uid` is already stored (ingested before a crash
+    /// cut the journal's truncation short); returns how many were new.
+    pub fn ingest(&mut self, rows: &[Sealed<NewExchange>]) -> Result<usize, StoreError> {
+        transaction(&mut self.conn, |c| {
+            let mut n = 0;
+            for x in rows {
+                n += usize::from(Self::insert_row(c, x, true)?.is_some());
+            }
+            Ok(n)
+        })
+    }
+
     fn insert_forms(c: &mut C, forms: &[Sealed<DriftForm>]) -> Result<(), StoreError> {
         for f in forms {
             let f = f.get();
@@ -403,40 +466,8 @@ impl<C: Conn> Store for SqlStore<C> {
         transaction(&mut self.conn, |c| {
             let mut ids = Vec::with_capacity(rows.len());
             for x in rows {
-                let x = x.get();
-                let headers = json(&x.request_headers);
-                let edits = json(&x.edits);
-                let action = x.action.unwrap_or(Action::Forwarded);
-                let r = c.query(
-                    "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, \
-                     session, method, path, upstream, api, model, request_headers, request_body, \
-                     action, reason, edits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-                     ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
-                    &[
-                        Val::Text(&x.uid),
-                        Val::I64(x.started_at_us),
-                        Val::Text(&x.guard),
-                        Val::Text(&x.client_addr),
-                        Val::Text(&x.agent),
-                        opt_text(x.session.as_deref()),
-                        Val::Text(&x.method),
-                        Val::Text(&x.path),
-                        Val::Text(&x.upstream),
-                        opt_text(x.api.as_deref()),
-                        opt_text(x.model.as_deref()),
-                        Val::Text(&headers),
-                        Val::Blob(&x.request_body),
-                        Val::Text(action.as_str()),
-                        opt_text(x.reason.as_deref()),
-                        Val::Text(&edits),
-                    ],
-                )?;
-                let id = r
-                    .first()
-                    .and_then(|r| r.first())
-                    .and_then(Owned::i64)
+                let id = Self::insert_row(c, x, false)?
                     .ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
-                Self::insert_findings(c, id, 0, "request", &x.findings)?;
                 ids.push(id);
             }
             Ok(ids)

@@ -670,3 +670,54 @@ mod history {
         });
     }
 }
+
+/// SQLite: rows journaled by a writer that died before ingesting them
+/// (`kill -9`) are in the store for whoever opens it next — a reader
+/// included —, once each, findings included, even when some of them had
+/// been ingested before the crash; a live writer's journal is left alone.
+#[test]
+fn journaled_rows_of_a_dead_writer_are_found_by_the_next_open() {
+    use plainsight_store::journal::Journal;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.sqlite3");
+    let url = StoreUrl::Sqlite(path.clone());
+    let mut s = open(&url, OpenMode::Write).unwrap();
+    let red = redactor(&mut *s).unwrap();
+    let mut x = exchange("j1", 10, "agent-a", "{\"a\":\"Today\u{2b9}s\"}");
+    x.findings = vec![finding(Rule::ConfusableCharacter, Severity::High)];
+    let rows = [
+        red.seal_exchange(x),
+        red.seal_exchange(exchange("j2", 11, "agent-a", &"p".repeat(150_000))),
+        red.seal_exchange(exchange("j3", 12, "agent-b", "{}")),
+    ];
+    // j1 was ingested before the crash; the journal was not emptied yet.
+    s.begin(std::slice::from_ref(&rows[0])).unwrap();
+    let journal = Journal::create(&path).unwrap();
+    for r in &rows {
+        journal.append(r.clone(), |_, _| ()).unwrap();
+    }
+    // Alive: a reader does not take its rows.
+    let mut reader = open(&url, OpenMode::Read).unwrap();
+    assert_eq!(reader.count().unwrap(), 1);
+    drop(reader);
+    let pending = journal.path();
+    drop(journal); // the writer is gone: its lock with it
+    assert!(pending.exists());
+    let mut reader = open(&url, OpenMode::Read).unwrap();
+    let got = reader.list(&Filter::default()).unwrap();
+    let uids: Vec<&str> = got.iter().map(|x| x.request.uid.as_str()).collect();
+    assert_eq!(uids, ["j1", "j2", "j3"]);
+    assert_eq!(
+        got[0].request.findings.len(),
+        1,
+        "stored once, findings too"
+    );
+    assert_eq!(got[1].request.request_body.len(), 150_000);
+    assert!(
+        !got[0].request.request_headers[0].1.contains("secretsecret"),
+        "journaled rows are sealed"
+    );
+    assert!(!pending.exists(), "a replayed journal is deleted");
+    drop(reader);
+    assert_eq!(open(&url, OpenMode::Read).unwrap().count().unwrap(), 3);
+}

@@ -167,7 +167,7 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
             return;
         };
         for t in &self.0 {
-            if t.key == maj.key || t.count * 4 > maj.count {
+            if t.key == maj.key || !is_rare(t.count, maj.count) {
                 continue;
             }
             for u in &t.uses {
@@ -175,6 +175,13 @@ impl<K: PartialEq + Copy, U> Tallies<K, U> {
             }
         }
     }
+}
+
+/// A form used `count` times is an odd one out next to a majority used
+/// `majority` times: at most a quarter as often. [`Tallies::odd_ones`] and
+/// the ASCII-quote lookup of `DocStats` both decide by it.
+fn is_rare(count: usize, majority: usize) -> bool {
+    count * 4 <= majority
 }
 
 /// `'` between two ASCII letters (or next to a non-ASCII byte, usually a letter
@@ -500,11 +507,39 @@ impl DocStats {
             (QuoteClass::Apostrophe, '\'', self.ascii_apostrophes),
             (QuoteClass::DoubleQuote, '"', self.ascii_double_quotes),
         ] {
-            if count == 0 || !self.quotes.0.iter().any(|t| t.key.0 == class) {
+            // The most uses of another form of the class (none: a single
+            // form can never be odd).
+            let Some(others) = self
+                .quotes
+                .0
+                .iter()
+                .filter(|t| t.key.0 == class)
+                .map(|t| t.count)
+                .max()
+            else {
+                continue;
+            };
+            if count == 0 {
                 continue;
             }
+            // The ASCII uses `Tallies::odd_ones` reads, and no more: the
+            // ASCII tally comes last and the majority is the last of the
+            // highest count, so with `count >= others` only its first use
+            // (named as the majority); reported as rare only when
+            // `is_rare(count, others)`; otherwise none. Looking up all of
+            // them stopped at every `'` of an English prompt.
+            let wanted = if count >= others {
+                1
+            } else if is_rare(count, others) {
+                MAX_REPORTS_PER_FORM
+            } else {
+                0
+            };
             let mut uses = Vec::new();
             'segs: for (si, seg) in segments.iter().enumerate() {
+                if uses.len() >= wanted {
+                    break;
+                }
                 let b = seg.as_bytes();
                 for i in memchr::memchr_iter(ch as u8, b) {
                     if class == QuoteClass::DoubleQuote || is_ascii_apostrophe_at(b, i) {
@@ -515,7 +550,7 @@ impl DocStats {
                             segment: si,
                             pos: i,
                         });
-                        if uses.len() >= MAX_REPORTS_PER_FORM {
+                        if uses.len() >= wanted {
                             break 'segs;
                         }
                     }
@@ -589,26 +624,24 @@ impl DocStats {
             out.push(f);
         });
         let min_lines = min.max(MIN_LINES_FOR_WHITESPACE);
-        let lines = if self.trailing_lines + self.doubled_lines > 0 {
-            count_lines(segments)
-        } else {
-            0
-        };
+        // Lines are counted (a pass over the document) only for a statistic
+        // that can report: one or two lines with the blanks.
+        let mut lines = None;
         for what in ["trailing", "doubled"] {
             let lines_with = if what == "trailing" {
                 self.trailing_lines
             } else {
                 self.doubled_lines
             };
-            let lines_without = lines.saturating_sub(lines_with);
             // An odd one out is one or two lines among many. Hand-written text
             // (READMEs, docs) has trailing or doubled spaces scattered on many
             // lines: that is sloppiness, not a marker, and is not reported.
-            if lines_with == 0
-                || lines_with > MAX_ODD_WHITESPACE_LINES
-                || lines_without < min_lines
-                || lines_with * 4 > lines_without
-            {
+            if lines_with == 0 || lines_with > MAX_ODD_WHITESPACE_LINES {
+                continue;
+            }
+            let lines = *lines.get_or_insert_with(|| count_lines(segments));
+            let lines_without = lines.saturating_sub(lines_with);
+            if lines_without < min_lines || lines_with * 4 > lines_without {
                 continue;
             }
             let uses = if what == "trailing" {
@@ -769,7 +802,9 @@ mod tests {
     #[test]
     #[allow(clippy::naive_bytecount)] // the naive count is the reference
     fn byte_counts_are_exact() {
-        for len in [0, 1, 254, 255, 256, 511, 1000] {
+        for len in [
+            0, 1, 31, 32, 33, 254, 255, 256, 511, 1000, 8159, 8160, 8161, 20000,
+        ] {
             let v: Vec<u8> = (0..len)
                 .map(|i| if i % 3 == 0 { b'\n' } else { b'a' })
                 .collect();

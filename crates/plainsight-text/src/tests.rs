@@ -183,6 +183,38 @@ fn odd_apostrophe() {
 }
 
 #[test]
+fn ascii_apostrophes_are_looked_up_as_far_as_reported() {
+    // Majority ASCII: the note names the first in-word `'` (the `'` that
+    // opens the text is outside a word and counted, not named).
+    let text = format!("'x' {}Today\u{2019}s\n", prose(3));
+    let f = run(&[&text]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let first = text.find("It's").unwrap() + 2;
+    assert!(
+        f[0].notes[0].contains(&format!("first in segment 0 at byte {first}")),
+        "{:?}",
+        f[0].notes
+    );
+    // Rare ASCII among typographic ones: every ASCII use is reported, in
+    // document order, across segments.
+    let typo = prose(4).replace('\'', "\u{2019}");
+    let a = "Bob's here.";
+    let b = "Ann's too.";
+    let f = run(&[a, &typo, b]);
+    let odd: Vec<_> = f.iter().filter(|f| f.rule == Rule::OddQuoteStyle).collect();
+    assert_eq!(odd.len(), 2, "{f:?}");
+    assert_eq!((odd[0].segment, odd[0].span.clone()), (0, 3..4));
+    assert_eq!((odd[1].segment, odd[1].span.clone()), (2, 3..4));
+    assert!(odd[0].notes[0].contains("\u{d7}8"), "{:?}", odd[0].notes);
+    // Neither rare nor the majority: nothing reported either way.
+    let f = run(&[
+        &prose(2),
+        &"Ann\u{2019}s Bob\u{2019}s Cy\u{2019}s\n".repeat(2),
+    ]);
+    assert!(f.iter().all(|f| f.rule != Rule::OddQuoteStyle), "{f:?}");
+}
+
+#[test]
 fn every_uts39_apostrophe_lookalike_is_odd_one_out() {
     // U+201B and U+2035 have the skeleton `'` under UTS #39 like U+2019, U+02BC
     // and U+02B9; the old hand list missed them, so the channel's bit was lost.

@@ -143,6 +143,14 @@ fn kill_9_under_load_loses_no_forwarded_request() {
         "load reached the mock ({})",
         forwarded.len()
     );
+    // Rows still in the killed guard's journal (perhaps ingested already): opening the
+    // store replays them (the count is what this run exercised).
+    let pending: usize = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("-pending-"))
+        .map(|e| plainsight_store::journal::read_records(&std::fs::read(e.path()).unwrap()).len())
+        .sum();
     let mut s = plainsight_store::open(&StoreUrl::Sqlite(store.clone()), OpenMode::Read).unwrap();
     let rows = s.list(&Filter::default()).unwrap();
     let stored: std::collections::HashSet<String> = rows
@@ -162,7 +170,8 @@ fn kill_9_under_load_loses_no_forwarded_request() {
         &lost[..lost.len().min(10)]
     );
     eprintln!(
-        "kill -9: {} requests forwarded, {} rows, {} without outcome",
+        "kill -9: {} requests forwarded, {} rows ({pending} still in the journal \
+         at the kill), {} without outcome",
         forwarded.len(),
         rows.len(),
         rows.iter().filter(|x| x.outcome.is_none()).count()

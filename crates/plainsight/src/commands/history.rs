@@ -21,15 +21,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum;
-use plainsight_artifact::Limits;
 use plainsight_artifact::npm::{NpmConfig, Spec, check_platform, host_platform};
 use plainsight_history::render::{self, Format, TextOptions};
 use plainsight_history::select::Criteria;
 use plainsight_history::{Options, Status};
-use plainsight_js::ScanOptions;
 use plainsight_store::StoreUrl;
 
-use super::{ColorArg, SeverityArg, parse_size};
+use super::{ColorArg, LimitArgs, SeverityArg};
 use crate::Outcome;
 
 /// Scan every published version of an npm package into a timeline.
@@ -107,22 +105,8 @@ pub struct Args {
     /// How long a claimed version stays with this machine without a heartbeat, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub lease: u64,
-    /// Largest single file, tarball or archive entry considered (suffixes K, M, G, T).
-    #[arg(long, value_parser = parse_size, default_value = "1G", value_name = "BYTES")]
-    pub max_file_size: u64,
-    /// Most uncompressed bytes read out of one archive.
-    #[arg(long, value_parser = parse_size, default_value = "2G", value_name = "BYTES")]
-    pub max_total_size: u64,
-    /// Most entries read from one archive.
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
-    pub max_entries: usize,
-    /// Largest uncompressed/compressed ratio accepted (decompression bombs).
-    #[arg(long, default_value_t = 200, value_name = "N")]
-    pub max_ratio: u64,
-    /// Deepest JavaScript syntax tree accepted (a bound computed before
-    /// parsing) before a file is reported as too deep and not analysed.
-    #[arg(long, default_value_t = 6000, value_name = "N")]
-    pub max_depth: u32,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `--format` of `history`.
@@ -169,17 +153,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     }
     opts.keep_tarballs = args.keep_tarballs;
     opts.rescan = args.rescan;
-    opts.limits = Limits {
-        max_file_size: args.max_file_size,
-        max_total_uncompressed: args.max_total_size,
-        max_entries: args.max_entries,
-        max_ratio: args.max_ratio,
-    };
-    opts.js = ScanOptions {
-        max_file_size: args.max_file_size,
-        max_depth: args.max_depth,
-        ..ScanOptions::default()
-    };
+    opts.limits = args.limits.artifact();
+    opts.js = args.limits.js();
     opts.downloads = args.downloads.max(1);
     opts.queue = args.queue;
     if let Some(j) = args.jobs {

@@ -10,10 +10,15 @@ pub mod scan;
 pub mod serve;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::ValueEnum;
+use plainsight_artifact::{Limits, OpenOptions};
 use plainsight_core::Severity;
 use plainsight_core::render::{self, Format, Show, TextOptions};
+pub use plainsight_core::size::parse_size;
+use plainsight_js::ScanOptions;
 
 /// `--format`
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -189,54 +194,123 @@ fn incomplete_summary(report: &plainsight_core::Report) -> Option<String> {
     Some(s)
 }
 
-/// Parse a byte count: a number with an optional binary suffix
-/// (`K`, `M`, `G`, `T`, optionally followed by `B` or `iB`; `64M` = 64 MiB).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, suffix) = t.split_at(digits_end);
-    if num.is_empty() {
-        return Err(format!(
-            "`{s}` is not a size (examples: 1048576, 512K, 64M, 4G)"
-        ));
-    }
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is too large"))?;
-    let shift = match suffix
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
-        "" => 0,
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        "T" => 40,
-        _ => {
-            return Err(format!(
-                "`{s}`: unknown size suffix `{suffix}` (use K, M, G or T)"
-            ));
-        }
-    };
-    n.checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))
+/// Where packages come from: the options every command that opens `npm:`
+/// inputs shares (`scan`, `probe`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FetchArgs {
+    /// npm registry for npm: inputs (default: npm_config_registry / .npmrc / registry.npmjs.org).
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Platform whose optional packages (native executables) are fetched, as <os>-<arch>.
+    #[arg(long, value_name = "OS-ARCH")]
+    pub platform: Option<String>,
+    /// Where downloaded tarballs are cached (default: ~/.cache/plainsight).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1024"), Ok(1024));
-        assert_eq!(parse_size("64M"), Ok(64 << 20));
-        assert_eq!(parse_size("4G"), Ok(4 << 30));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("2MiB"), Ok(2 << 20));
-        assert_eq!(parse_size("1GB"), Ok(1 << 30));
-        assert!(parse_size("M").is_err());
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("-1").is_err());
-        assert!(parse_size("99999999999999999999").is_err());
-        assert!(parse_size("17179869184G").is_err());
+impl FetchArgs {
+    /// Options for `plainsight_artifact::open` with these sources and `limits`.
+    pub fn open_options(
+        &self,
+        limits: Limits,
+        progress: Option<Arc<dyn plainsight_artifact::Progress>>,
+    ) -> OpenOptions {
+        OpenOptions {
+            limits,
+            registry: self.registry.clone(),
+            platform: self.platform.clone(),
+            cache_dir: self.cache_dir.clone(),
+            progress,
+        }
     }
+}
+
+/// The limits of reading and analysing untrusted input, shared by every
+/// command that scans (`scan`, `history`): one definition, so a limit added
+/// for one is configurable in all.
+#[derive(Debug, Clone, clap::Args)]
+#[allow(clippy::struct_field_names)] // the field names are the flags' names
+pub struct LimitArgs {
+    /// Largest single file, tarball or archive entry considered (suffixes K, M, G, T).
+    #[arg(long, value_parser = parse_size, default_value = "1G", value_name = "BYTES")]
+    pub max_file_size: u64,
+    /// Most uncompressed bytes read out of one archive.
+    #[arg(long, value_parser = parse_size, default_value = "2G", value_name = "BYTES")]
+    pub max_total_size: u64,
+    /// Most entries read from one archive.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_entries: usize,
+    /// Largest uncompressed/compressed ratio accepted (decompression bombs).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_ratio: u64,
+    /// Deepest JavaScript syntax tree accepted (a bound computed before
+    /// parsing) before a file is reported as too deep and not analysed.
+    #[arg(long, default_value_t = 6000, value_name = "N")]
+    pub max_depth: u32,
+    /// Most memory the analysis of one JavaScript file may be expected to
+    /// take (estimated at 120 bytes per byte of source); a larger file is reported
+    /// as not analysed (limit) instead of exhausting memory (suffixes K, M, G, T).
+    #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
+    pub max_unit_memory: u64,
+    /// Most JavaScript (bytes) of modules that import each other analysed as
+    /// one program for covert-channel flows; a larger group is analysed module
+    /// by module, with a notice.
+    #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
+    pub max_group_size: u64,
+    /// A budget or limit of the covert-channel flow engine, as `NAME=N`
+    /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
+    /// max_callers, max_writers, max_callee_nesting (first-round limits of
+    /// each site; later rounds raise them), max_fn_values (functions one
+    /// value holds in the program's call-site index), pool_steps_per_kb (the
+    /// file's shared pool), backward_steps_per_kb (the program's backward
+    /// graph), site_steps (steps each site has of its own in the first round,
+    /// whatever other sites spent). A site still cut when the pool is spent
+    /// makes its unit partial, never clean.
+    #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
+    pub flow_limit: Vec<(String, u32)>,
+}
+
+impl LimitArgs {
+    /// Limits of the artifact layer (archives, files).
+    pub fn artifact(&self) -> Limits {
+        Limits {
+            max_total_uncompressed: self.max_total_size,
+            max_entries: self.max_entries,
+            max_ratio: self.max_ratio,
+            max_file_size: self.max_file_size,
+        }
+    }
+
+    /// Options of the JavaScript analyzers.
+    pub fn js(&self) -> ScanOptions {
+        let mut flow = plainsight_js::FlowLimits::default();
+        for (name, value) in &self.flow_limit {
+            flow.set(name, *value);
+        }
+        ScanOptions {
+            flow,
+            max_file_size: self.max_file_size,
+            max_depth: self.max_depth,
+            max_group_bytes: self.max_group_size,
+            max_unit_memory: self.max_unit_memory,
+            ..ScanOptions::default()
+        }
+    }
+}
+
+fn parse_flow_limit(s: &str) -> Result<(String, u32), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=N, got `{s}`"))?;
+    if !plainsight_js::FlowLimits::NAMES.contains(&name) {
+        return Err(format!(
+            "no flow limit `{name}` (one of: {})",
+            plainsight_js::FlowLimits::NAMES.join(", ")
+        ));
+    }
+    let value = value
+        .parse::<u32>()
+        .map_err(|e| format!("`{value}`: {e}"))?;
+    Ok((name.to_string(), value))
 }

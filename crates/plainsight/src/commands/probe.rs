@@ -70,15 +70,8 @@ pub struct Args {
     /// Most values explored per dimension that changed the output.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_values: usize,
-    /// npm registry for npm: targets.
-    #[arg(long, value_name = "URL")]
-    pub registry: Option<String>,
-    /// Platform whose optional packages are fetched, as <os>-<arch>.
-    #[arg(long, value_name = "OS-ARCH")]
-    pub platform: Option<String>,
-    /// Cache of downloaded packages and laid-out agents (default: ~/.cache/plainsight).
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fetch: super::FetchArgs,
     /// Largest request body kept per exchange.
     #[arg(long, value_parser = super::parse_size, default_value = "16M", value_name = "BYTES")]
     pub max_body: u64,
@@ -93,13 +86,7 @@ struct Resolved {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let open = OpenOptions {
-        limits: Limits::default(),
-        registry: args.registry.clone(),
-        platform: args.platform.clone(),
-        cache_dir: args.cache_dir.clone(),
-        progress: None,
-    };
+    let open = args.fetch.open_options(Limits::default(), None);
     let resolved = resolve(args, &open)?;
     let profile = match &args.profile {
         Some(n) => profile::by_name(n).with_context(|| {

@@ -18,15 +18,14 @@
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use plainsight_artifact::{Limits, OpenOptions, Unit};
+use plainsight_artifact::{OpenOptions, Unit};
 use plainsight_core::Report;
 use plainsight_js::ScanOptions;
 
-use super::{OutputArgs, parse_size};
+use super::{FetchArgs, LimitArgs, OutputArgs};
 use crate::Outcome;
 
 /// Scan agent code for covert channels, environment probes, hidden strings and egress.
@@ -48,52 +47,10 @@ pub struct Args {
     pub baseline: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// npm registry for npm: inputs (default: npm_config_registry / .npmrc / registry.npmjs.org).
-    #[arg(long, value_name = "URL")]
-    pub registry: Option<String>,
-    /// Platform whose optional packages (native executables) are fetched, as <os>-<arch>.
-    #[arg(long, value_name = "OS-ARCH")]
-    pub platform: Option<String>,
-    /// Where downloaded tarballs are cached (default: ~/.cache/plainsight).
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// Largest single file or archive entry considered (suffixes K, M, G, T).
-    #[arg(long, value_parser = parse_size, default_value = "1G", value_name = "BYTES")]
-    pub max_file_size: u64,
-    /// Most uncompressed bytes read out of one archive.
-    #[arg(long, value_parser = parse_size, default_value = "2G", value_name = "BYTES")]
-    pub max_total_size: u64,
-    /// Most entries read from one archive.
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
-    pub max_entries: usize,
-    /// Largest uncompressed/compressed ratio accepted (decompression bombs).
-    #[arg(long, default_value_t = 200, value_name = "N")]
-    pub max_ratio: u64,
-    /// Deepest JavaScript syntax tree accepted (a bound computed before
-    /// parsing) before a file is reported as too deep and not analysed.
-    #[arg(long, default_value_t = 6000, value_name = "N")]
-    pub max_depth: u32,
-    /// Most JavaScript (bytes) of modules that import each other analysed as
-    /// one program for covert-channel flows; a larger group is analysed module
-    /// by module, with a notice.
-    #[arg(long, value_parser = parse_size, default_value = "256M", value_name = "BYTES")]
-    pub max_group_size: u64,
-    /// Most memory the analysis of one JavaScript file may be expected to
-    /// take (estimated at 120 bytes per byte of source); a larger file is reported
-    /// as not analysed (limit) instead of exhausting memory (suffixes K, M, G, T).
-    #[arg(long, value_parser = parse_size, default_value = "8G", value_name = "BYTES")]
-    pub max_unit_memory: u64,
-    /// A budget or limit of the covert-channel flow engine, as `NAME=N`
-    /// (repeatable): near_steps, walk_steps, callee_steps, max_refs,
-    /// max_callers, max_writers, max_callee_nesting (first-round limits of
-    /// each site; later rounds raise them), max_fn_values (functions one
-    /// value holds in the program's call-site index), pool_steps_per_kb (the
-    /// file's shared pool), backward_steps_per_kb (the program's backward
-    /// graph), site_steps (steps each site has of its own in the first round,
-    /// whatever other sites spent). A site still cut when the pool is spent
-    /// makes its unit partial, never clean.
-    #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
-    pub flow_limit: Vec<(String, u32)>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -106,30 +63,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         } else {
             None
         };
-    let open = OpenOptions {
-        limits: Limits {
-            max_total_uncompressed: args.max_total_size,
-            max_entries: args.max_entries,
-            max_ratio: args.max_ratio,
-            max_file_size: args.max_file_size,
-        },
-        registry: args.registry.clone(),
-        platform: args.platform.clone(),
-        cache_dir: args.cache_dir.clone(),
-        progress,
-    };
-    let mut flow = plainsight_js::FlowLimits::default();
-    for (name, value) in &args.flow_limit {
-        flow.set(name, *value);
-    }
-    let js = ScanOptions {
-        flow,
-        max_file_size: args.max_file_size,
-        max_depth: args.max_depth,
-        max_group_bytes: args.max_group_size,
-        max_unit_memory: args.max_unit_memory,
-        ..ScanOptions::default()
-    };
+    let open = args.fetch.open_options(args.limits.artifact(), progress);
+    let js = args.limits.js();
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         NonZeroUsize::get,
@@ -140,22 +75,6 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         plainsight_core::diff::apply(&mut report, baseline);
     }
     args.output.finish(&report)
-}
-
-fn parse_flow_limit(s: &str) -> Result<(String, u32), String> {
-    let (name, value) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=N, got `{s}`"))?;
-    if !plainsight_js::FlowLimits::NAMES.contains(&name) {
-        return Err(format!(
-            "no flow limit `{name}` (one of: {})",
-            plainsight_js::FlowLimits::NAMES.join(", ")
-        ));
-    }
-    let value = value
-        .parse::<u32>()
-        .map_err(|e| format!("`{value}`: {e}"))?;
-    Ok((name.to_string(), value))
 }
 
 /// Open every input and scan every unit on `jobs` threads; a sorted report.
