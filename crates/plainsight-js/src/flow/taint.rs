@@ -232,6 +232,10 @@ struct Node<'a> {
     /// Constants compared (and whether a digest was taken) here.
     notes: Option<Box<(Vec<String>, bool)>>,
     entries: Vec<Entry>,
+    /// Distinct read and parameter facts among `entries` (capped at
+    /// [`MAX_READS`] / [`MAX_PARAMS`] when a new one arrives).
+    reads: u8,
+    params: u8,
 }
 
 /// The program's value-dependence graph (see the module documentation).
@@ -279,6 +283,8 @@ impl<'a> Graph<'a> {
             own_cut: None,
             notes: None,
             entries: Vec::new(),
+            reads: 0,
+            params: 0,
         });
         self.index.insert(k, i);
         i
@@ -355,7 +361,15 @@ impl<'a> Graph<'a> {
     }
 
     fn insert(&mut self, i: u32, fact: u32, kind: u8, dist: u16, edge: u32, prev: u32) {
+        let is_param = matches!(self.facts[fact as usize], Fact::Param(..));
         let n = &mut self.nodes[i as usize];
+        if !n.entries.iter().any(|x| x.fact == fact) {
+            if is_param {
+                n.params = n.params.saturating_add(1);
+            } else {
+                n.reads = n.reads.saturating_add(1);
+            }
+        }
         let k = n.entries.len() as u32;
         n.entries.push(Entry {
             fact,
@@ -423,13 +437,22 @@ impl<'a> Graph<'a> {
             self.set_flags(from, OPAQUE, None);
             return None;
         }
-        let is_param = matches!(self.facts[en.fact as usize], Fact::Param(..));
         let n = &mut self.nodes[from as usize];
-        if let Some(x) = n
-            .entries
-            .iter()
-            .position(|x| x.fact == en.fact && x.kind == kind)
-        {
+        // One pass: the entry of this fact and kind, and whether the node
+        // knows the fact at all (hub nodes hold up to a hundred entries;
+        // this scan is the propagation's inner loop).
+        let mut known = false;
+        let mut at = None;
+        for (x, y) in n.entries.iter().enumerate() {
+            if y.fact == en.fact {
+                known = true;
+                if y.kind == kind {
+                    at = Some(x);
+                    break;
+                }
+            }
+        }
+        if let Some(x) = at {
             if n.entries[x].dist <= dist {
                 return None;
             }
@@ -439,13 +462,10 @@ impl<'a> Graph<'a> {
             self.spread(from, x as u32);
             return None;
         }
-        if !n.entries.iter().any(|x| x.fact == en.fact) {
-            let same =
-                |x: &&Entry| matches!(self.facts[x.fact as usize], Fact::Param(..)) == is_param;
-            let mut seen: Vec<u32> = n.entries.iter().filter(same).map(|x| x.fact).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            if seen.len() >= if is_param { MAX_PARAMS } else { MAX_READS } {
+        if !known {
+            let is_param = matches!(self.facts[en.fact as usize], Fact::Param(..));
+            let held = if is_param { n.params } else { n.reads };
+            if usize::from(held) >= if is_param { MAX_PARAMS } else { MAX_READS } {
                 if is_param {
                     self.set_flags(from, OPAQUE, None);
                 }

@@ -483,6 +483,24 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     shared: RefCell<HashMap<(UnitId, NodeId, u64), Beyond>>,
     /// The sinks [`Beyond`] summaries point at.
     shared_sinks: RefCell<Vec<SinkHit>>,
+    /// The allocations of the last finished walk, emptied, for the next one
+    /// (see [`WalkBufs`]).
+    walk_bufs: RefCell<Option<WalkBufs<'a>>>,
+}
+
+/// A walk's tables, kept between walks: a carrier site's walk grows them to
+/// up to a quarter of a million states (each round, each site), and growing
+/// them afresh every time — doubling, copying, faulting in pages the
+/// allocator had just returned to the system — was a tenth of a 13 MB
+/// bundle's scan (profile of Claude Code's `cli.js`). Emptied, never
+/// shared: every walk starts with nothing seen.
+#[derive(Default)]
+struct WalkBufs<'a> {
+    states: Vec<State<'a>>,
+    seen: HashSet<(UnitId, NodeId, u64)>,
+    queue: VecDeque<u32>,
+    events: Vec<(u32, Event<'a>)>,
+    variants: HashMap<(UnitId, NodeId), u8>,
 }
 
 /// What lies downstream of a state a complete walk explored: the first hard
@@ -518,6 +536,7 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             cut: Cell::new(None),
             shared: RefCell::new(HashMap::default()),
             shared_sinks: RefCell::new(Vec::new()),
+            walk_bufs: RefCell::new(None),
         }
     }
 
@@ -799,6 +818,25 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     pushes: u32,
 }
 
+impl Drop for Walker<'_, '_, '_, '_> {
+    /// Hands the walk's tables, emptied, to the next walk.
+    fn drop(&mut self) {
+        let mut b = WalkBufs {
+            states: std::mem::take(&mut self.states),
+            seen: std::mem::take(&mut self.seen),
+            queue: std::mem::take(&mut self.queue),
+            events: std::mem::take(&mut self.events),
+            variants: std::mem::take(&mut self.variants),
+        };
+        b.states.clear();
+        b.seen.clear();
+        b.queue.clear();
+        b.events.clear();
+        b.variants.clear();
+        *self.eng.walk_bufs.borrow_mut() = Some(b);
+    }
+}
+
 fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
@@ -809,20 +847,21 @@ fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
 
 impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
     pub fn new(eng: &'e Engine<'p, 'c, 'a>, mode: Mode, budget: u32) -> Self {
+        let b = eng.walk_bufs.borrow_mut().take().unwrap_or_default();
         Walker {
             eng,
             mode,
-            states: Vec::new(),
-            seen: HashSet::default(),
-            queue: VecDeque::new(),
+            states: b.states,
+            seen: b.seen,
+            queue: b.queue,
             budget,
             exhausted: false,
-            events: Vec::new(),
+            events: b.events,
             joined: 0,
             contexts: HashMap::default(),
             context_calls: HashSet::default(),
             merged: 0,
-            variants: HashMap::default(),
+            variants: b.variants,
             collapsed: 0,
             pushes: 0,
         }
