@@ -184,10 +184,32 @@ pub struct Finished {
     pub started_at_us: i64,
     /// The request body's strings, when it carries a prompt (for drift
     /// detection).
-    pub prompt: Option<Prompt>,
+    pub prompt: PromptSlot,
     /// The response copy, to be finished into `outcome.response`.
     pub reassembler: Option<plainsight_providers::Reassembler>,
     pub outcome: Outcome,
+}
+
+/// A finished exchange's prompt, for drift detection: known, or still
+/// being decoded by an `observe` inspection the answer did not wait for
+/// (`annotate = ready`). The drift thread waits for the latter (off the
+/// request path); an inspection that panicked sends nothing, and drift then
+/// learns nothing from that exchange, as from a body inspection refused.
+#[derive(Debug)]
+pub enum PromptSlot {
+    Ready(Option<Prompt>),
+    Later(oneshot::Receiver<Option<Prompt>>),
+}
+
+impl PromptSlot {
+    /// The prompt, waiting for the inspection that decodes it if need be
+    /// (not on an async runtime's thread).
+    pub fn wait(self) -> Option<Prompt> {
+        match self {
+            PromptSlot::Ready(p) => p,
+            PromptSlot::Later(rx) => rx.blocking_recv().ok().flatten(),
+        }
+    }
 }
 
 /// The strings of a request body that drift detection reads (value strings
@@ -885,7 +907,9 @@ fn drift_thread(
         if let Some(r) = f.reassembler.take() {
             f.outcome.response = Some(response_record(r));
         }
-        let prompt = f.prompt.take().unwrap_or_default();
+        let prompt = std::mem::replace(&mut f.prompt, PromptSlot::Ready(None))
+            .wait()
+            .unwrap_or_default();
         let strings = prompt_texts(&prompt);
         let (findings, learned) = model.observe(&Observation {
             agent: &f.agent,
