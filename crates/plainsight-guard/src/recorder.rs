@@ -667,6 +667,17 @@ fn checkpoint_thread(store: &mut dyn Store, stop: &Receiver<()>, events: &dyn Ev
     }
 }
 
+/// How long the writer lets journaled rows gather after the first one
+/// arrives (`PS_WRITER_LINGER_MS`, temporary).
+fn linger() -> Duration {
+    Duration::from_millis(
+        std::env::var("PS_WRITER_LINGER_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    )
+}
+
 /// How long the writer waits before retrying rows the store refused.
 const RETRY_EVERY: Duration = Duration::from_millis(200);
 
@@ -714,6 +725,13 @@ fn writer(
             }
         };
         if let Some(m) = first {
+            // Journaled rows are durable already and nobody waits for
+            // their commit: let a few more arrive, so they share one
+            // transaction and this thread one wake-up. (PostgreSQL begins
+            // are awaited by their requests: no lingering for those.)
+            if journal.is_some() && !matches!(m, Msg::Begin(..) | Msg::Flush(_)) {
+                std::thread::sleep(linger());
+            }
             msgs.push(m);
             while msgs.len() < BATCH {
                 match rx.try_recv() {
@@ -773,7 +791,18 @@ fn writer(
             }
         }
         if !ingests.is_empty() {
-            match conn.run(|s| s.begin(&rows)) {
+            // Bodies wait in the journal, not in memory: read back now
+            // (kept after a failed commit, for the retry).
+            let restored = match journal {
+                Some(j) => ingests
+                    .iter()
+                    .zip(rows.iter_mut())
+                    .filter(|(_, r)| r.get().request_body.is_empty())
+                    .try_for_each(|(i, r)| j.restore(&i.1, r))
+                    .map_err(|e| e.to_string()),
+                None => Ok(()),
+            };
+            match restored.and_then(|()| conn.run(|s| s.begin(&rows))) {
                 Ok(new_ids) => {
                     rows.clear();
                     let tickets: Vec<Ticket> = ingests.iter().map(|i| i.1).collect();
