@@ -667,17 +667,6 @@ fn checkpoint_thread(store: &mut dyn Store, stop: &Receiver<()>, events: &dyn Ev
     }
 }
 
-/// How long the writer lets journaled rows gather after the first one
-/// arrives (`PS_WRITER_LINGER_MS`, temporary).
-fn linger() -> Duration {
-    Duration::from_millis(
-        std::env::var("PS_WRITER_LINGER_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-    )
-}
-
 /// How long the writer waits before retrying rows the store refused.
 const RETRY_EVERY: Duration = Duration::from_millis(200);
 
@@ -725,13 +714,6 @@ fn writer(
             }
         };
         if let Some(m) = first {
-            // Journaled rows are durable already and nobody waits for
-            // their commit: let a few more arrive, so they share one
-            // transaction and this thread one wake-up. (PostgreSQL begins
-            // are awaited by their requests: no lingering for those.)
-            if journal.is_some() && !matches!(m, Msg::Begin(..) | Msg::Flush(_)) {
-                std::thread::sleep(linger());
-            }
             msgs.push(m);
             while msgs.len() < BATCH {
                 match rx.try_recv() {
