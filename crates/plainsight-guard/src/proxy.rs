@@ -18,7 +18,6 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use bytes::Bytes;
-use tokio::sync::oneshot;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body::{Body as HttpBody, Frame, SizeHint};
@@ -30,6 +29,7 @@ use plainsight_core::{Finding, Location, Rule, Severity};
 use plainsight_inspect::{InputFormat, InspectError, InspectOptions};
 use plainsight_providers::{ErrorKind, Family, Reassembler, Route};
 use plainsight_store::{Action, Completion, Edit, NewExchange, Outcome, ResponseRecord};
+use tokio::sync::oneshot;
 
 use crate::config::{Annotate, GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};

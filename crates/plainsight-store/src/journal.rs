@@ -340,7 +340,11 @@ impl Journal {
 
     /// The row of `ticket` with its body read back from the journal (a row
     /// not yet [`Journal::ingested`]: its record is still there).
-    pub fn restore(&self, ticket: &Ticket, row: &mut Sealed<NewExchange>) -> Result<(), StoreError> {
+    pub fn restore(
+        &self,
+        ticket: &Ticket,
+        row: &mut Sealed<NewExchange>,
+    ) -> Result<(), StoreError> {
         let (file, path) = {
             let st = self.lock();
             let part = std::iter::once(&st.current)
