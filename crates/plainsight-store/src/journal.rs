@@ -681,6 +681,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn rows_are_handed_on_without_their_bodies_and_restored_from_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.sqlite3");
