@@ -544,10 +544,11 @@ async fn exchange(
     };
     // An `observe`-only policy on a journaled store forwards the request
     // while it is inspected: the row is journaled first (durable before
-    // anything is forwarded), inspection runs beside the upstream round trip,
-    // and the response head waits for it (for `x-plainsight-alerts`). The
-    // inspection completes the row before the store writes it. Any policy
-    // that can block or normalize inspects first, as below.
+    // anything is forwarded), inspection runs beside the upstream round trip
+    // (the response head waits for it only with `annotate = wait`, for
+    // `x-plainsight-alerts`). The inspection completes the row before the
+    // store writes it. Any policy that can block or normalize inspects
+    // first, as below.
     let overlap = st.observe_only && !body.is_empty() && st.recorder.overlaps_inspection();
     let (id, forward_body, inspection) = if overlap {
         row.action = Some(Action::Forwarded);

@@ -5,8 +5,9 @@
 //! ([`plainsight_store::journal`]) with one `write()` on its own thread —
 //! durable against `kill -9` when it returns, the same class as the WAL
 //! with `synchronous=NORMAL` — and is forwarded; the writer thread ingests
-//! every row waiting into SQLite in one transaction and then empties the
-//! journal. The request does not wait for the commit (~0.3–0.45 ms for a
+//! every row waiting into SQLite in one transaction (reading each body back
+//! from the journal: rows wait for it without their bodies) and then empties
+//! the journal. The request does not wait for the commit (~0.3–0.45 ms for a
 //! 120 KB body) nor for the writer thread to wake. Whoever opens the store
 //! next (a restart, `plainsight audit`) replays a journal whose writer is
 //! gone. A store the writer cannot write fails the next requests closed;
