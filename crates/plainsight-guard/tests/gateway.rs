@@ -79,6 +79,14 @@ fn client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).build(HttpConnector::new())
 }
 
+/// The answer carries the inspection's alerts (the marked request's PS505),
+/// not `x-plainsight-inspection: pending`.
+fn assert_alerted(headers: &http::HeaderMap) {
+    let alerts = headers["x-plainsight-alerts"].to_str().unwrap();
+    assert!(alerts.contains("PS505"), "{alerts}");
+    assert!(!headers.contains_key("x-plainsight-inspection"));
+}
+
 async fn post(
     url: &str,
     body: &str,
@@ -149,9 +157,7 @@ async fn observe_annotates_and_forwards_the_marker() {
     let s = Setup::new(|c| c.annotate = Annotate::Wait).await;
     let (status, headers, _) = post(&s.url("/v1/messages"), MARKED, &[]).await;
     assert_eq!(status, StatusCode::OK);
-    let alerts = headers["x-plainsight-alerts"].to_str().unwrap();
-    assert!(alerts.contains("PS505"), "{alerts}");
-    assert!(!headers.contains_key("x-plainsight-inspection"));
+    assert_alerted(&headers);
     assert_eq!(s.mock.count(), 1);
     s.flush().await;
     let x = &s.rows()[0];
@@ -180,9 +186,7 @@ async fn observe_answers_without_waiting_for_inspection() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let alerts = headers["x-plainsight-alerts"].to_str().unwrap();
-    assert!(alerts.contains("PS505"), "{alerts}");
-    assert!(!headers.contains_key("x-plainsight-inspection"));
+    assert_alerted(&headers);
     for _ in 0..20 {
         let (status, headers, _) = post(&s.url("/v1/messages"), MARKED, &[]).await;
         assert_eq!(status, StatusCode::OK);

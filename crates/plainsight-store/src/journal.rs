@@ -627,15 +627,22 @@ mod tests {
         })
     }
 
+    /// A small row, one of 200 KB and one with no body.
+    fn three_rows() -> [Sealed<NewExchange>; 3] {
+        [
+            row("a", b"{\"x\":1}"),
+            row("b", &vec![b'z'; 200_000]),
+            row("c", b""),
+        ]
+    }
+
     #[test]
     #[allow(clippy::many_single_char_names)]
     fn records_round_trip_and_a_cut_tail_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.sqlite3");
         let j = Journal::create(&db).unwrap();
-        let a = row("a", b"{\"x\":1}");
-        let b = row("b", &vec![b'z'; 200_000]);
-        let c = row("c", b"");
+        let [a, b, c] = three_rows();
         for r in [&a, &b, &c] {
             j.append((*r).clone(), |_, _| ()).unwrap();
         }
@@ -686,9 +693,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.sqlite3");
         let j = Journal::create(&db).unwrap();
-        let a = row("a", b"{\"x\":1}");
-        let b = row("b", &vec![b'z'; 200_000]);
-        let c = row("c", b"");
+        let [a, b, c] = three_rows();
         let mut handed = Vec::new();
         for r in [&a, &b] {
             handed.push(j.append((*r).clone(), |t, r| (t, r)).unwrap());
