@@ -87,6 +87,12 @@ fn assert_alerted(headers: &http::HeaderMap) {
     assert!(!headers.contains_key("x-plainsight-inspection"));
 }
 
+/// The stored row says it was forwarded under `observe`.
+fn assert_observed(x: &plainsight_store::Exchange) {
+    let reason = x.request.reason.as_deref().unwrap();
+    assert!(reason.starts_with("observed:"), "{reason}");
+}
+
 async fn post(
     url: &str,
     body: &str,
@@ -161,13 +167,7 @@ async fn observe_annotates_and_forwards_the_marker() {
     assert_eq!(s.mock.count(), 1);
     s.flush().await;
     let x = &s.rows()[0];
-    assert!(
-        x.request
-            .reason
-            .as_deref()
-            .unwrap()
-            .starts_with("observed:")
-    );
+    assert_observed(x);
     assert!(x.request.findings.iter().any(|f| f.rule.code() == "PS505"));
 }
 
@@ -205,13 +205,7 @@ async fn observe_answers_without_waiting_for_inspection() {
     assert_eq!(rows.len(), 21);
     for x in &rows {
         assert!(x.request.findings.iter().any(|f| f.rule.code() == "PS505"));
-        assert!(
-            x.request
-                .reason
-                .as_deref()
-                .unwrap()
-                .starts_with("observed:")
-        );
+        assert_observed(x);
         assert_eq!(x.request.model.as_deref(), Some("claude-x"));
         assert!(x.outcome.is_some());
     }
