@@ -128,6 +128,14 @@ if [[ -n ${PROVIDER_DELAY_MS:-} ]]; then
         [[ ${TARGETS[$i]} == --target ]] || TARGETS[$i]="${TARGETS[$i]};h=x-mock-delay-ms:$PROVIDER_DELAY_MS"
     done
 fi
+# PROVIDER_HEAD_DELAY_MS=N: the mock waits N ms before its response head, as
+# a provider does before it answers at all; `observe` answers then carry the
+# alerts header (the inspection ends first) instead of `pending`.
+if [[ -n ${PROVIDER_HEAD_DELAY_MS:-} ]]; then
+    for i in "${!TARGETS[@]}"; do
+        [[ ${TARGETS[$i]} == --target ]] || TARGETS[$i]="${TARGETS[$i]};h=x-mock-head-delay-ms:$PROVIDER_HEAD_DELAY_MS"
+    done
+fi
 "$BIN/examples/gateway_bench" --body "$WORK/body.json" --seq "$SEQ" --streams "$STREAMS" \
     --seconds "$SECONDS_EACH" "${TARGETS[@]}"
 echo

@@ -1,6 +1,7 @@
 //! The guard library started the way `plainsight guard` starts it, without
 //! the CLI around it (the benchmark builds only this crate):
 //! `guard_server LISTEN UPSTREAM STORE_URL`. Runs until killed.
+//! `GUARD_ANNOTATE=wait` sets `annotate` (default `ready`).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -21,6 +22,9 @@ fn main() {
     cfg.listen = listen.parse().expect("listen address");
     cfg.name = "bench".into();
     cfg.upstreams = vec![Upstream::parse(upstream).expect("upstream")];
+    if let Ok(a) = std::env::var("GUARD_ANNOTATE") {
+        cfg.annotate = plainsight_guard::config::parse_annotate(&a).expect("GUARD_ANNOTATE");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

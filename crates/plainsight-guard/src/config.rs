@@ -139,6 +139,30 @@ pub enum StoreFailure {
     Open,
 }
 
+/// What an `observe` answer says about the request's inspection, which
+/// runs beside the upstream round trip (`proxy::forward`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Annotate {
+    /// The answer goes back as soon as the upstream's head arrives. It
+    /// carries `x-plainsight-alerts` when inspection had finished by then
+    /// (in front of a provider, whose first byte takes far longer than
+    /// inspection, that is every answer), else `x-plainsight-inspection:
+    /// pending`. The findings are in the audit row either way.
+    #[default]
+    Ready,
+    /// The response head waits for inspection: every answer to a request
+    /// with alerts carries `x-plainsight-alerts`.
+    Wait,
+}
+
+pub fn parse_annotate(s: &str) -> Result<Annotate, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "ready" => Ok(Annotate::Ready),
+        "wait" => Ok(Annotate::Wait),
+        _ => Err(format!("annotate `{s}`: use ready or wait")),
+    }
+}
+
 /// TLS files for the listener.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -155,6 +179,8 @@ pub struct GuardConfig {
     pub policy: Policy,
     pub store: StoreUrl,
     pub store_failure: StoreFailure,
+    /// Whether `observe` answers wait for inspection (for the alerts header).
+    pub annotate: Annotate,
     pub max_body: usize,
     pub max_inspect: usize,
     pub max_templates: usize,
@@ -170,6 +196,7 @@ impl GuardConfig {
             policy: Policy::default(),
             store,
             store_failure: StoreFailure::Closed,
+            annotate: Annotate::Ready,
             max_body: 32 << 20,
             max_inspect: 32 << 20,
             max_templates: 200_000,
@@ -201,6 +228,9 @@ impl GuardConfig {
         }
         if let Some(f) = &file.store_failure {
             cfg.store_failure = parse_store_failure(f).map_err(bad)?;
+        }
+        if let Some(a) = &file.annotate {
+            cfg.annotate = parse_annotate(a).map_err(bad)?;
         }
         for u in file.upstream {
             let mut up = Upstream::from_url(&u.url).map_err(bad)?;
@@ -288,6 +318,7 @@ struct ConfigFile {
     name: Option<String>,
     store: Option<String>,
     store_failure: Option<String>,
+    annotate: Option<String>,
     #[serde(default)]
     upstream: Vec<UpstreamFile>,
     limits: Option<LimitsFile>,
@@ -358,6 +389,7 @@ listen = "127.0.0.1:9999"
 name = "g7"
 store = "sqlite:/tmp/x.sqlite3"
 store_failure = "open"
+annotate = "wait"
 [limits]
 max_body = "1M"
 [[upstream]]
@@ -378,6 +410,7 @@ mode = "block"
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.name, "g7");
         assert_eq!(c.store_failure, StoreFailure::Open);
+        assert_eq!(c.annotate, Annotate::Wait);
         assert_eq!(c.max_body, 1 << 20);
         assert_eq!(c.upstreams.len(), 2);
         assert_eq!(c.upstreams[1].prefix.as_deref(), Some("/x"));
@@ -387,6 +420,9 @@ mode = "block"
         std::fs::write(&p, "lisen = \"x\"").unwrap();
         let e = GuardConfig::from_file(&p).unwrap_err().to_string();
         assert!(e.contains("guard.toml") && e.contains("lisen"), "{e}");
+        std::fs::write(&p, "annotate = \"later\"").unwrap();
+        let e = GuardConfig::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("annotate `later`"), "{e}");
         std::fs::write(&p, "[limits]\nmax_body = \"1Q\"").unwrap();
         let e = GuardConfig::from_file(&p).unwrap_err().to_string();
         assert!(e.contains("limits.max_body"), "{e}");

@@ -45,7 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{GuardConfig, StoreFailure, Upstream};
+pub use config::{Annotate, GuardConfig, StoreFailure, Upstream};
 pub use events::{Event, EventSink, ExchangeEvent, NoEvents};
 pub use policy::{Mode, Policy};
 

@@ -5,7 +5,9 @@
 //!
 //! Test hooks, by request header: `x-mock-status: 529` answers with that
 //! status in the provider's error shape; `x-mock-delay-ms: 50` waits before
-//! each streamed piece (time to first byte, cancellation).
+//! each streamed piece (time to first byte, cancellation);
+//! `x-mock-head-delay-ms: 50` waits before the response head (a provider's
+//! time to answer).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -165,6 +167,9 @@ async fn reply(State(st): State<Arc<MockState>>, req: Request<Body>) -> Response
     let delay = header("x-mock-delay-ms")
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis);
+    if let Some(d) = header("x-mock-head-delay-ms").and_then(|v| v.parse::<u64>().ok()) {
+        tokio::time::sleep(Duration::from_millis(d)).await;
+    }
     let Some(route) = recognise(parts.method.as_str(), &path, hint) else {
         return json(plainsight_providers::error_response(
             hint,

@@ -5,8 +5,9 @@
 //! ([`plainsight_store::journal`]) with one `write()` on its own thread —
 //! durable against `kill -9` when it returns, the same class as the WAL
 //! with `synchronous=NORMAL` — and is forwarded; the writer thread ingests
-//! every row waiting into SQLite in one transaction and then empties the
-//! journal. The request does not wait for the commit (~0.3–0.45 ms for a
+//! every row waiting into SQLite in one transaction (reading each body back
+//! from the journal: rows wait for it without their bodies) and then empties
+//! the journal. The request does not wait for the commit (~0.3–0.45 ms for a
 //! 120 KB body) nor for the writer thread to wake. Whoever opens the store
 //! next (a restart, `plainsight audit`) replays a journal whose writer is
 //! gone. A store the writer cannot write fails the next requests closed;
@@ -184,10 +185,32 @@ pub struct Finished {
     pub started_at_us: i64,
     /// The request body's strings, when it carries a prompt (for drift
     /// detection).
-    pub prompt: Option<Prompt>,
+    pub prompt: PromptSlot,
     /// The response copy, to be finished into `outcome.response`.
     pub reassembler: Option<plainsight_providers::Reassembler>,
     pub outcome: Outcome,
+}
+
+/// A finished exchange's prompt, for drift detection: known, or still
+/// being decoded by an `observe` inspection the answer did not wait for
+/// (`annotate = ready`). The drift thread waits for the latter (off the
+/// request path); an inspection that panicked sends nothing, and drift then
+/// learns nothing from that exchange, as from a body inspection refused.
+#[derive(Debug)]
+pub enum PromptSlot {
+    Ready(Option<Prompt>),
+    Later(oneshot::Receiver<Option<Prompt>>),
+}
+
+impl PromptSlot {
+    /// The prompt, waiting for the inspection that decodes it if need be
+    /// (not on an async runtime's thread).
+    pub fn wait(self) -> Option<Prompt> {
+        match self {
+            PromptSlot::Ready(p) => p,
+            PromptSlot::Later(rx) => rx.blocking_recv().ok().flatten(),
+        }
+    }
 }
 
 /// The strings of a request body that drift detection reads (value strings
@@ -751,7 +774,18 @@ fn writer(
             }
         }
         if !ingests.is_empty() {
-            match conn.run(|s| s.begin(&rows)) {
+            // Bodies wait in the journal, not in memory: read back now
+            // (kept after a failed commit, for the retry).
+            let restored = match journal {
+                Some(j) => ingests
+                    .iter()
+                    .zip(rows.iter_mut())
+                    .filter(|(_, r)| r.get().request_body.is_empty())
+                    .try_for_each(|(i, r)| j.restore(&i.1, r))
+                    .map_err(|e| e.to_string()),
+                None => Ok(()),
+            };
+            match restored.and_then(|()| conn.run(|s| s.begin(&rows))) {
                 Ok(new_ids) => {
                     rows.clear();
                     let tickets: Vec<Ticket> = ingests.iter().map(|i| i.1).collect();
@@ -885,7 +919,9 @@ fn drift_thread(
         if let Some(r) = f.reassembler.take() {
             f.outcome.response = Some(response_record(r));
         }
-        let prompt = f.prompt.take().unwrap_or_default();
+        let prompt = std::mem::replace(&mut f.prompt, PromptSlot::Ready(None))
+            .wait()
+            .unwrap_or_default();
         let strings = prompt_texts(&prompt);
         let (findings, learned) = model.observe(&Observation {
             agent: &f.agent,

@@ -11,7 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use plainsight_guard::mock::{MockConfig, MockProvider};
-use plainsight_guard::{GuardConfig, Mode, NoEvents, RunningGuard, Upstream};
+use plainsight_guard::{Annotate, GuardConfig, Mode, NoEvents, RunningGuard, Upstream};
 use plainsight_store::{Action, Completion, Filter, OpenMode, StoreUrl};
 
 const MARKED: &str = r#"{"model":"claude-x","stream":true,"max_tokens":100,"system":[{"type":"text","text":"You are a coding agent. It's your job to help. Don't guess. It's fine to ask."}],"messages":[{"role":"user","content":[{"type":"text","text":"<system-reminder>\nToday\u02b9s date is 2026/11/28.\n</system-reminder>"},{"type":"text","text":"Hello there, what's new? It's a test."}]},{"role":"assistant","content":[{"type":"thinking","thinking":"It\u02b9s signed","signature":"sig=="},{"type":"text","text":"Fine."}]}]}"#;
@@ -77,6 +77,20 @@ impl Setup {
 
 fn client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).build(HttpConnector::new())
+}
+
+/// The answer carries the inspection's alerts (the marked request's PS505),
+/// not `x-plainsight-inspection: pending`.
+fn assert_alerted(headers: &http::HeaderMap) {
+    let alerts = headers["x-plainsight-alerts"].to_str().unwrap();
+    assert!(alerts.contains("PS505"), "{alerts}");
+    assert!(!headers.contains_key("x-plainsight-inspection"));
+}
+
+/// The stored row says it was forwarded under `observe`.
+fn assert_observed(x: &plainsight_store::Exchange) {
+    let reason = x.request.reason.as_deref().unwrap();
+    assert!(reason.starts_with("observed:"), "{reason}");
 }
 
 async fn post(
@@ -146,22 +160,55 @@ async fn streams_through_unchanged_and_logs_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observe_annotates_and_forwards_the_marker() {
-    let s = Setup::new(|_| {}).await;
+    let s = Setup::new(|c| c.annotate = Annotate::Wait).await;
     let (status, headers, _) = post(&s.url("/v1/messages"), MARKED, &[]).await;
     assert_eq!(status, StatusCode::OK);
-    let alerts = headers["x-plainsight-alerts"].to_str().unwrap();
-    assert!(alerts.contains("PS505"), "{alerts}");
+    assert_alerted(&headers);
     assert_eq!(s.mock.count(), 1);
     s.flush().await;
     let x = &s.rows()[0];
-    assert!(
-        x.request
-            .reason
-            .as_deref()
-            .unwrap()
-            .starts_with("observed:")
-    );
+    assert_observed(x);
     assert!(x.request.findings.iter().any(|f| f.rule.code() == "PS505"));
+}
+
+/// The default `annotate = ready`: the answer does not wait for the
+/// inspection. In front of an upstream slower than inspection (as every
+/// provider is) the alerts header is there; against one that answers at
+/// once, the answer carries either the alerts or `x-plainsight-inspection:
+/// pending`, never neither; the stored row is complete either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observe_answers_without_waiting_for_inspection() {
+    let s = Setup::new(|_| {}).await;
+    let (status, headers, _) = post(
+        &s.url("/v1/messages"),
+        MARKED,
+        &[("x-mock-head-delay-ms", "300")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_alerted(&headers);
+    for _ in 0..20 {
+        let (status, headers, _) = post(&s.url("/v1/messages"), MARKED, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        match (
+            headers.get("x-plainsight-alerts"),
+            headers.get("x-plainsight-inspection"),
+        ) {
+            (Some(a), None) => assert!(a.to_str().unwrap().contains("PS505")),
+            (None, Some(p)) => assert_eq!(p, "pending"),
+            other => panic!("alerts xor pending, got {other:?}"),
+        }
+    }
+    assert_eq!(s.mock.count(), 21);
+    s.flush().await;
+    let rows = s.rows();
+    assert_eq!(rows.len(), 21);
+    for x in &rows {
+        assert!(x.request.findings.iter().any(|f| f.rule.code() == "PS505"));
+        assert_observed(x);
+        assert_eq!(x.request.model.as_deref(), Some("claude-x"));
+        assert!(x.outcome.is_some());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

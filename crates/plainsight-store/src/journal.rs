@@ -39,7 +39,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -147,11 +147,14 @@ fn row_of(h: Head, body: Vec<u8>) -> NewExchange {
     }
 }
 
-/// Which journal file a row went into; handed back to [`Journal::ingested`]
-/// once the row is committed in the store.
+/// Which journal file a row went into, and where its body is; handed to
+/// [`Journal::restore`] for the body and back to [`Journal::ingested`] once
+/// the row is committed in the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ticket {
     generation: u64,
+    body_at: u64,
+    body_len: u32,
 }
 
 /// This process's journal of one SQLite store.
@@ -171,7 +174,8 @@ impl std::fmt::Debug for Journal {
 }
 
 struct Part {
-    file: File,
+    /// Shared with [`Journal::restore`], which reads outside the lock.
+    file: Arc<File>,
     path: PathBuf,
     generation: u64,
     /// Where the next record goes (the file may be longer: old records).
@@ -234,7 +238,10 @@ impl Journal {
     /// Appends the row with one `write()` (looped only if the kernel wrote
     /// less); when it returns `Ok`, the row survives `kill -9`. `then` runs
     /// under the journal's lock, so rows handed on from it keep the
-    /// journal's order.
+    /// journal's order. The row it gets has no body: the body is in the
+    /// journal, and [`Journal::restore`] reads it back when the row is
+    /// committed — rows waiting for the writer do not hold their bodies in
+    /// memory.
     pub fn append<T>(
         &self,
         row: Sealed<NewExchange>,
@@ -292,6 +299,7 @@ impl Journal {
             self.rotate(&mut st)?;
         }
         let part = &mut st.current;
+        let body_at = part.size + (HEADER + head.len()) as u64;
         let mut crc = crc32fast::Hasher::new();
         crc.update(&part.epoch.to_le_bytes());
         crc.update(&head);
@@ -302,10 +310,9 @@ impl Journal {
         header[8..12].copy_from_slice(&body_len.to_le_bytes());
         header[12..16].copy_from_slice(&crc.finalize().to_le_bytes());
         header[16..20].copy_from_slice(&part.epoch.to_le_bytes());
-        let written = part
-            .file
+        let written = (&*part.file)
             .seek(SeekFrom::Start(part.size))
-            .and_then(|_| write_all(&mut part.file, &[&header, &head, body]));
+            .and_then(|_| write_all(&part.file, &[&header, &head, body]));
         if let Err(e) = written {
             let e = io_err("writing the audit journal", &part.path, &e);
             st.poisoned = true;
@@ -316,8 +323,48 @@ impl Journal {
         part.appended += u64::from(counted);
         let ticket = Ticket {
             generation: part.generation,
+            body_at,
+            body_len,
         };
-        Ok(then(ticket, row))
+        let (row, body) = if counted {
+            row.take_body()
+        } else {
+            (row, Vec::new())
+        };
+        let handed = then(ticket, row);
+        // The body is freed outside the lock.
+        drop(st);
+        drop(body);
+        Ok(handed)
+    }
+
+    /// The row of `ticket` with its body read back from the journal (a row
+    /// not yet [`Journal::ingested`]: its record is still there).
+    pub fn restore(
+        &self,
+        ticket: &Ticket,
+        row: &mut Sealed<NewExchange>,
+    ) -> Result<(), StoreError> {
+        let (file, path) = {
+            let st = self.lock();
+            let part = std::iter::once(&st.current)
+                .chain(&st.retired)
+                .find(|p| p.generation == ticket.generation)
+                .ok_or_else(|| {
+                    StoreError::Unavailable(format!(
+                        "the audit journal no longer holds the body of row {}",
+                        row.get().uid
+                    ))
+                })?;
+            (part.file.clone(), part.path.clone())
+        };
+        // Outside the lock (requests append meanwhile): the record stays
+        // where it is until its row is ingested, which is after this.
+        let mut body = vec![0u8; ticket.body_len as usize];
+        read_exact_at(&file, &mut body, ticket.body_at)
+            .map_err(|e| io_err("reading back the audit journal", &path, &e))?;
+        row.set_body(body);
+        Ok(())
     }
 
     fn rotate(&self, st: &mut State) -> Result<(), StoreError> {
@@ -376,7 +423,11 @@ impl Drop for Journal {
     }
 }
 
-fn write_all(file: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+fn write_all(mut file: &File, parts: &[&[u8]]) -> std::io::Result<()> {
     let mut parts: Vec<&[u8]> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
     while !parts.is_empty() {
         let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
@@ -415,7 +466,7 @@ fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreErro
         .map_err(|e| StoreError::Unavailable(format!("locking {}: {e}", temp.display())))?;
     std::fs::rename(&temp, &path).map_err(|e| io_err("naming the audit journal", &path, &e))?;
     Ok(Part {
-        file,
+        file: Arc::new(file),
         path,
         generation,
         size: 0,
@@ -576,15 +627,22 @@ mod tests {
         })
     }
 
+    /// A small row, one of 200 KB and one with no body.
+    fn three_rows() -> [Sealed<NewExchange>; 3] {
+        [
+            row("a", b"{\"x\":1}"),
+            row("b", &vec![b'z'; 200_000]),
+            row("c", b""),
+        ]
+    }
+
     #[test]
     #[allow(clippy::many_single_char_names)]
     fn records_round_trip_and_a_cut_tail_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.sqlite3");
         let j = Journal::create(&db).unwrap();
-        let a = row("a", b"{\"x\":1}");
-        let b = row("b", &vec![b'z'; 200_000]);
-        let c = row("c", b"");
+        let [a, b, c] = three_rows();
         for r in [&a, &b, &c] {
             j.append((*r).clone(), |_, _| ()).unwrap();
         }
@@ -627,6 +685,38 @@ mod tests {
         let mut bad = bytes.clone();
         bad[ends[0] + HEADER + 5] ^= 1;
         assert_eq!(read_records(&bad).len(), 1);
+    }
+
+    #[test]
+    #[allow(clippy::many_single_char_names)]
+    fn rows_are_handed_on_without_their_bodies_and_restored_from_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.sqlite3");
+        let j = Journal::create(&db).unwrap();
+        let [a, b, c] = three_rows();
+        let mut handed = Vec::new();
+        for r in [&a, &b] {
+            handed.push(j.append((*r).clone(), |t, r| (t, r)).unwrap());
+        }
+        // Set aside by rotation: still read back from the old file.
+        {
+            let mut st = j.lock();
+            j.rotate(&mut st).unwrap();
+        }
+        handed.push(j.append(c.clone(), |t, r| (t, r)).unwrap());
+        for ((t, got), want) in handed.iter_mut().zip([&a, &b, &c]) {
+            assert!(got.get().request_body.is_empty());
+            j.restore(t, got).unwrap();
+            assert_eq!(got.get(), want.get());
+        }
+        // Inspection records are handed back whole (they have no body).
+        let i = j.append_inspection(row("a", b"")).unwrap();
+        assert_eq!(i.get().uid, "a");
+        // Rows of a file whose rows were all committed are gone.
+        let tickets: Vec<Ticket> = handed.iter().map(|(t, _)| *t).collect();
+        j.ingested(&tickets[..2]).unwrap();
+        let mut gone = handed[0].1.clone();
+        assert!(j.restore(&tickets[0], &mut gone).is_err());
     }
 
     #[test]

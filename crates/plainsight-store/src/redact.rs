@@ -71,6 +71,21 @@ impl Sealed<NewExchange> {
         Sealed(x)
     }
 
+    /// The row and its body apart (journaled: [`crate::journal::Journal::restore`]
+    /// puts it back).
+    #[must_use]
+    pub(crate) fn take_body(self) -> (Sealed<NewExchange>, Vec<u8>) {
+        let mut x = self.0;
+        let body = std::mem::take(&mut x.request_body);
+        (Sealed(x), body)
+    }
+
+    /// The row with the body it was journaled with (read back from the
+    /// journal, which only sealed rows are written to).
+    pub(crate) fn set_body(&mut self, body: Vec<u8>) {
+        self.0.request_body = body;
+    }
+
     /// A row whose inspection never came (the guard stopped between
     /// forwarding it and recording the inspection): a PS621 finding says so,
     /// so the row does not read as clean.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use plainsight_core::chars::escape;
-use plainsight_guard::config::{TlsFiles, parse_store_failure};
+use plainsight_guard::config::{TlsFiles, parse_annotate, parse_store_failure};
 use plainsight_guard::{Event, EventSink, GuardConfig, Mode, Upstream};
 use plainsight_store::StoreUrl;
 
@@ -49,6 +49,12 @@ pub struct Args {
     /// `open` forwards them unlogged and says so.
     #[arg(long, value_name = "closed|open")]
     pub store_failure: Option<String>,
+    /// `observe` answers: `ready` sends the answer as soon as the provider's
+    /// head arrives, with `x-plainsight-alerts` if inspection has finished
+    /// by then (else `x-plainsight-inspection: pending`); `wait` holds the
+    /// head until inspection has finished, so the header is always there.
+    #[arg(long, value_name = "ready|wait")]
+    pub annotate: Option<String>,
     /// Largest request body accepted.
     #[arg(long, value_parser = parse_size, value_name = "BYTES")]
     pub max_body: Option<u64>,
@@ -115,6 +121,9 @@ impl Args {
         }
         if let Some(f) = &self.store_failure {
             cfg.store_failure = parse_store_failure(f).map_err(anyhow::Error::msg)?;
+        }
+        if let Some(a) = &self.annotate {
+            cfg.annotate = parse_annotate(a).map_err(anyhow::Error::msg)?;
         }
         if let Some(m) = self.max_body {
             cfg.max_body = usize::try_from(m).context("--max-body is too large")?;
