@@ -77,6 +77,8 @@ enum Watch<'a> {
         call: NodeId,
         first_arg: Option<usize>,
         unproven: bool,
+        /// Index of the call's [`CallSlot`].
+        slot: u32,
     },
     /// Functions reaching an argument of a built-in's call are called back
     /// with `source`'s elements / value.
@@ -87,6 +89,23 @@ enum Watch<'a> {
     },
 }
 
+/// No location yet (a cache slot not filled).
+const NONE: u32 = u32::MAX;
+
+/// What a call's watch needs each time a function reaches its callee,
+/// looked up once: where its arguments' locations are in
+/// `Solver::arg_tab` (by position, [`NONE`] where an argument holds no
+/// function) and its result's location, made on first use.
+struct CallSlot {
+    args_start: u32,
+    args_len: u32,
+    res: u32,
+}
+
+/// A function's simple parameters: position, binding, and the binding's
+/// location once made ([`NONE`] before).
+type Params = Vec<(u32, SymbolId, u32)>;
+
 struct Solver<'e, 'p, 'c, 'a> {
     eng: &'e Engine<'p, 'c, 'a>,
     cap: usize,
@@ -96,9 +115,16 @@ struct Solver<'e, 'p, 'c, 'a> {
     watch: Vec<Vec<Watch<'a>>>,
     fns: Vec<(UnitId, NodeId, FnRef<'a>)>,
     fn_index: FxHashMap<(UnitId, NodeId), u32>,
+    /// By function: the location of what it returns, once made.
+    ret_loc: Vec<u32>,
+    /// By function: its simple parameters.
+    params: Vec<Params>,
+    calls: Vec<CallSlot>,
+    arg_tab: Vec<u32>,
     queue: Vec<(u32, u32)>,
     leaked: HashSet<(UnitId, NodeId)>,
-    sites: FxHashMap<(UnitId, NodeId), Vec<CallSite<'a>>>,
+    /// By function: its call sites.
+    sites: Vec<Vec<CallSite<'a>>>,
     /// (function, unit, call, callback?) → index in its site list.
     site_at: FxHashMap<(u32, UnitId, NodeId, bool), usize>,
     /// Calls `o.name(…)` whose callee nothing resolved: their callee locations
@@ -140,9 +166,13 @@ fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
         watch: Vec::new(),
         fns: Vec::new(),
         fn_index: FxHashMap::default(),
+        ret_loc: Vec::new(),
+        params: Vec::new(),
+        calls: Vec::new(),
+        arg_tab: Vec::new(),
         queue: Vec::new(),
         leaked: HashSet::default(),
-        sites: FxHashMap::default(),
+        sites: Vec::new(),
         site_at: FxHashMap::default(),
         by_name: Vec::new(),
         steps: 0,
@@ -183,8 +213,15 @@ fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
     }
     s.solve();
     eng.charge(s.steps / 16);
+    let mut sites = FxHashMap::default();
+    for (f, list) in s.sites.into_iter().enumerate() {
+        if !list.is_empty() {
+            let (u, id, _) = s.fns[f];
+            sites.insert((u, id), list);
+        }
+    }
     CallIndex {
-        sites: s.sites,
+        sites,
         leaked: s.leaked,
     }
 }
@@ -204,6 +241,23 @@ impl<'a> Solver<'_, '_, '_, 'a> {
         let n = self.fns.len() as u32;
         *self.fn_index.entry((u, f.node_id())).or_insert_with(|| {
             self.fns.push((u, f.node_id(), f));
+            self.ret_loc.push(NONE);
+            self.sites.push(Vec::new());
+            let mut ps = Vec::new();
+            for (j, p) in f.params().items.iter().enumerate() {
+                let b = match &p.pattern {
+                    BindingPattern::BindingIdentifier(b) => b,
+                    BindingPattern::AssignmentPattern(a) => match &a.left {
+                        BindingPattern::BindingIdentifier(b) => b,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if let Some(sym) = b.symbol_id.get() {
+                    ps.push((j as u32, sym, NONE));
+                }
+            }
+            self.params.push(ps);
             n
         })
     }
@@ -321,9 +375,8 @@ impl<'a> Solver<'_, '_, '_, 'a> {
     }
 
     fn site(&mut self, f: u32, s: CallSite<'a>) {
-        let (fu, fid, _) = self.fns[f as usize];
         let key = (f, s.unit, s.call, s.callback_of.is_some());
-        let list = self.sites.entry((fu, fid)).or_default();
+        let list = &mut self.sites[f as usize];
         if let Some(&k) = self.site_at.get(&key) {
             list[k].unproven &= s.unproven;
         } else {
@@ -351,6 +404,7 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 call,
                 first_arg,
                 unproven,
+                slot,
             } => {
                 self.site(
                     f,
@@ -362,28 +416,41 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                         unproven: unproven || by_name,
                     },
                 );
-                let (fu, fid, fr) = self.fns[f as usize];
-                let ret = self.loc(Loc::Ret(fu, fid));
-                let res = self.loc(Loc::Result(unit, call));
+                let (fu, fid, _) = self.fns[f as usize];
+                let mut ret = self.ret_loc[f as usize];
+                if ret == NONE {
+                    ret = self.loc(Loc::Ret(fu, fid));
+                    self.ret_loc[f as usize] = ret;
+                }
+                let mut res = self.calls[slot as usize].res;
+                if res == NONE {
+                    res = self.loc(Loc::Result(unit, call));
+                    self.calls[slot as usize].res = res;
+                }
                 self.edge(ret, res, by_name);
                 let Some(first) = first_arg else { return };
-                for (j, p) in fr.params().items.iter().enumerate() {
-                    let b = match &p.pattern {
-                        BindingPattern::BindingIdentifier(b) => b,
-                        BindingPattern::AssignmentPattern(a) => match &a.left {
-                            BindingPattern::BindingIdentifier(b) => b,
-                            _ => continue,
-                        },
-                        _ => continue,
-                    };
-                    let Some(sym) = b.symbol_id.get() else {
+                let (start, len) = {
+                    let c = &self.calls[slot as usize];
+                    (c.args_start as usize, c.args_len as usize)
+                };
+                for k in 0..self.params[f as usize].len() {
+                    let (j, sym, to) = self.params[f as usize][k];
+                    let i = j as usize + first;
+                    if i >= len {
+                        // Parameters come in order: none further has an argument.
+                        break;
+                    }
+                    let arg = self.arg_tab[start + i];
+                    if arg == NONE {
                         continue;
+                    }
+                    let to = if to == NONE {
+                        let l = self.loc(Loc::Sym(fu, sym));
+                        self.params[f as usize][k].2 = l;
+                        l
+                    } else {
+                        to
                     };
-                    let Some(&arg) = self.locs.get(&Loc::Arg(unit, call, (j + first) as u32))
-                    else {
-                        continue;
-                    };
-                    let to = self.loc(Loc::Sym(fu, sym));
                     self.edge(arg, to, by_name);
                 }
             }
@@ -661,7 +728,9 @@ impl<'a> Solver<'_, '_, '_, 'a> {
         let resolved = !fns.is_empty();
         // Arguments first, so the callee's parameters find them.
         let mut arg_locs = Vec::new();
+        let args_start = self.arg_tab.len();
         for (i, a) in args.into_iter().flatten().enumerate() {
+            self.arg_tab.push(NONE);
             let Some(x) = a.as_expression() else { continue };
             let srcs = self.eval(u, x);
             if srcs.is_empty() {
@@ -669,8 +738,15 @@ impl<'a> Solver<'_, '_, '_, 'a> {
             }
             let l = self.loc(Loc::Arg(u, id, i as u32));
             self.flow(&srcs, l);
+            self.arg_tab[args_start + i] = l;
             arg_locs.push(l);
         }
+        let slot = self.calls.len() as u32;
+        self.calls.push(CallSlot {
+            args_start: args_start as u32,
+            args_len: (self.arg_tab.len() - args_start) as u32,
+            res: NONE,
+        });
         let cl = self.loc(Loc::Callee(u, id));
         for (fu, _, f) in fns {
             let f = self.func(fu, f);
@@ -714,6 +790,7 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 call: id,
                 first_arg,
                 unproven,
+                slot,
             },
         );
         // Functions handed to a built-in (a method we do not resolve) are
