@@ -87,6 +87,7 @@ pub fn analyze(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 /// PS1xx over the units of one package together: one module graph, flows
 /// across modules. Findings are placed in the unit holding the decision.
 pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
+    let t_start = std::time::Instant::now();
     let mut all_seeds: Vec<Seed<'a>> = Vec::new();
     let mut name_indexes = Vec::with_capacity(units.len());
     let mut raws = Vec::with_capacity(units.len());
@@ -105,7 +106,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     if all_seeds.is_empty() {
         return out;
     }
+    let t_seeds = t_start.elapsed();
     let graph = modules::Graph::build(units, raws);
+    let t_modules = t_start.elapsed() - t_seeds;
     let prog = Program {
         units,
         graph,
@@ -127,7 +130,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     let pool = pool_steps(&eng.base, bytes);
     eng.set_pool(pool);
     // Every call site of every function, once, before any site's share.
+    let tc = std::time::Instant::now();
     eng.call_index();
+    let t_calls = tc.elapsed();
     // The cuts of each site's last attempt: (1 = carrier walk / 2 = a
     // decision's sources, place, limit reached).
     let mut cuts: Vec<Vec<(u32, Span, &'static str)>> = vec![Vec::new(); all_seeds.len()];
@@ -217,6 +222,11 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
         let (n, e, s, ups) = eng.backward.borrow().stats();
         eprintln!("flow stats: backward graph {n} nodes, {e} edges, {s} steps; up nodes {ups:?}");
+        let g = eng.backward.borrow();
+        eprintln!(
+            "flow stats: phases: seeds {t_seeds:?}, module graph {t_modules:?}, call index {t_calls:?}, backward graph {:?} ({} entries pushed over edges, {} stale skipped)",
+            g.time, g.pushed, g.stale
+        );
         eprintln!(
             "flow stats: {} seeds, {walk_states} walk states ({} joined shared ones, {} entries merged, {} collapsed), {decisions_n} decisions, {judged_n} judged, taint {taint_t:?}, total {:?}",
             all_seeds.len(),

@@ -190,13 +190,20 @@ enum Via<'a> {
     Up,
 }
 
-struct Edge<'a> {
+/// What propagation reads of an edge, kept apart from [`EdgeInfo`] so the
+/// inner loops touch 12 bytes per edge, not the whole step and crossing.
+#[derive(Clone, Copy)]
+struct Edge {
     from: u32,
     to: u32,
-    step: Option<Step<'a>>,
+    weight: u16,
     byname: bool,
     cmp: bool,
-    weight: u16,
+}
+
+/// The rest of an edge: the step shown in a path and how facts cross it.
+struct EdgeInfo<'a> {
+    step: Option<Step<'a>>,
     via: Via<'a>,
 }
 
@@ -205,6 +212,9 @@ struct Edge<'a> {
 struct Entry {
     fact: u32,
     kind: u8,
+    /// The fact is a parameter's (kept here so propagation need not look
+    /// the fact up).
+    param: bool,
     dist: u16,
     /// The edge it came over and the entry at that edge's target
     /// (`u32::MAX`: the node is the fact's source).
@@ -243,13 +253,21 @@ struct Node<'a> {
 pub(crate) struct Graph<'a> {
     nodes: Vec<Node<'a>>,
     index: FxHashMap<Key, u32>,
-    edges: Vec<Edge<'a>>,
+    edges: Vec<Edge>,
+    /// By edge, parallel to `edges`.
+    edge_info: Vec<EdgeInfo<'a>>,
     linked: HashSet<(u32, u32)>,
     facts: Vec<Fact<'a>>,
     fact_index: FxHashMap<(u8, UnitId, usize, usize), u32>,
     explore: VecDeque<u32>,
     /// Entries to push over an edge, by the distance they arrive at.
     buckets: Vec<VecDeque<(u32, u32)>>,
+    /// Propagation work (for `PLAINSIGHT_FLOW_STATS`): entries pushed over
+    /// an edge, and those skipped because the entry got nearer since.
+    pub(crate) pushed: u64,
+    pub(crate) stale: u64,
+    /// Time spent building and propagating (for `PLAINSIGHT_FLOW_STATS`).
+    pub(crate) time: std::time::Duration,
     flag_queue: Vec<u32>,
     budget: Option<u64>,
     /// Steps spent in all.
@@ -349,22 +367,33 @@ impl<'a> Graph<'a> {
 
     /// Node `i` is the source of fact `f`.
     fn source(&mut self, i: u32, f: Fact<'a>) {
+        let param = matches!(f, Fact::Param(..));
         let f = self.fact(f);
-        if self.nodes[i as usize]
-            .entries
-            .iter()
-            .any(|x| x.fact == f && x.kind == 0)
-        {
+        let n = &self.nodes[i as usize];
+        if n.entries.iter().any(|x| x.fact == f && x.kind == 0) {
             return;
         }
-        self.insert(i, f, 0, 0, u32::MAX, u32::MAX);
+        let known = n.entries.iter().any(|x| x.fact == f);
+        self.insert(i, f, param, known, 0, 0, u32::MAX, u32::MAX);
     }
 
-    fn insert(&mut self, i: u32, fact: u32, kind: u8, dist: u16, edge: u32, prev: u32) {
-        let is_param = matches!(self.facts[fact as usize], Fact::Param(..));
+    /// A new entry at node `i` (`known`: the node has the fact already, by
+    /// another kind of path).
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &mut self,
+        i: u32,
+        fact: u32,
+        param: bool,
+        known: bool,
+        kind: u8,
+        dist: u16,
+        edge: u32,
+        prev: u32,
+    ) {
         let n = &mut self.nodes[i as usize];
-        if !n.entries.iter().any(|x| x.fact == fact) {
-            if is_param {
+        if !known {
+            if param {
                 n.params = n.params.saturating_add(1);
             } else {
                 n.reads = n.reads.saturating_add(1);
@@ -374,6 +403,7 @@ impl<'a> Graph<'a> {
         n.entries.push(Entry {
             fact,
             kind,
+            param,
             dist,
             edge,
             prev,
@@ -383,11 +413,14 @@ impl<'a> Graph<'a> {
 
     /// Entry `k` of node `i` is new or nearer: push it to what depends on `i`.
     fn spread(&mut self, i: u32, k: u32) {
-        let dist = self.nodes[i as usize].entries[k as usize].dist;
-        for x in 0..self.nodes[i as usize].inn.len() {
-            let e = self.nodes[i as usize].inn[x];
-            let d = dist + self.edges[e as usize].weight;
-            self.enqueue(d, e, k);
+        let n = &self.nodes[i as usize];
+        let dist = n.entries[k as usize].dist;
+        for &e in &n.inn {
+            let d = usize::from((dist + self.edges[e as usize].weight).min(MAX_PATH + 1));
+            if self.buckets.len() <= d {
+                self.buckets.resize_with(d + 1, VecDeque::new);
+            }
+            self.buckets[d].push_back((e, k));
         }
     }
 
@@ -399,19 +432,37 @@ impl<'a> Graph<'a> {
         self.buckets[d].push_back((e, k));
     }
 
-    fn pop(&mut self) -> Option<(u32, u32)> {
-        self.buckets.iter_mut().find_map(VecDeque::pop_front)
+    /// The nearest entry to push, with the distance it was queued at.
+    fn pop(&mut self) -> Option<(u16, u32, u32)> {
+        self.buckets
+            .iter_mut()
+            .enumerate()
+            .find_map(|(d, b)| b.pop_front().map(|(e, k)| (d as u16, e, k)))
     }
 
-    /// Fact entry `k` of edge `e`'s target crosses to its source.
-    fn relax(&mut self, e: u32, k: u32) -> Option<Activation<'a>> {
-        let (from, to, byname, cmp, weight, via) = {
-            let ed = &self.edges[e as usize];
-            (ed.from, ed.to, ed.byname, ed.cmp, ed.weight, ed.via)
-        };
+    /// Fact entry `k` of edge `e`'s target crosses to its source (queued at
+    /// distance `queued`).
+    fn relax(&mut self, queued: u16, e: u32, k: u32) -> Option<Activation<'a>> {
+        let Edge {
+            from,
+            to,
+            weight,
+            byname,
+            cmp,
+        } = self.edges[e as usize];
         let en = self.nodes[to as usize].entries[k as usize];
-        if let Fact::Param(pu, pfid, pf, idx, field) = self.facts[en.fact as usize] {
-            match via {
+        self.pushed += 1;
+        // The entry got nearer since it was queued: it was queued again at
+        // its new distance, and that (popped first: buckets go nearest
+        // first) did everything this would — skipping it changes nothing.
+        if (en.dist + weight).min(MAX_PATH + 1) < queued {
+            self.stale += 1;
+            return None;
+        }
+        if en.param
+            && let Fact::Param(pu, pfid, pf, idx, field) = self.facts[en.fact as usize]
+        {
+            match self.edge_info[e as usize].via {
                 Via::Enter { unit, fid, call } if unit == pu && fid == pfid => {
                     return call.map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx));
                 }
@@ -463,16 +514,15 @@ impl<'a> Graph<'a> {
             return None;
         }
         if !known {
-            let is_param = matches!(self.facts[en.fact as usize], Fact::Param(..));
-            let held = if is_param { n.params } else { n.reads };
-            if usize::from(held) >= if is_param { MAX_PARAMS } else { MAX_READS } {
-                if is_param {
+            let held = if en.param { n.params } else { n.reads };
+            if usize::from(held) >= if en.param { MAX_PARAMS } else { MAX_READS } {
+                if en.param {
                     self.set_flags(from, OPAQUE, None);
                 }
                 return None;
             }
         }
-        self.insert(from, en.fact, kind, dist, e, k);
+        self.insert(from, en.fact, en.param, known, kind, dist, e, k);
         None
     }
 
@@ -535,15 +585,15 @@ impl<'a> Graph<'a> {
                 })
             );
         let e = self.edges.len() as u32;
+        let weight = weight.unwrap_or(u16::from(step.is_some()));
         self.edges.push(Edge {
             from,
             to,
-            step,
+            weight,
             byname,
             cmp,
-            weight: weight.unwrap_or(u16::from(step.is_some())),
-            via,
         });
+        self.edge_info.push(EdgeInfo { step, via });
         self.nodes[from as usize].out.push(e);
         self.nodes[to as usize].inn.push(e);
         self.relabel(e);
@@ -553,7 +603,7 @@ impl<'a> Graph<'a> {
             self.set_flags(from, tf, c);
         }
         for k in 0..self.nodes[to as usize].entries.len() {
-            let d = self.nodes[to as usize].entries[k].dist + self.edges[e as usize].weight;
+            let d = self.nodes[to as usize].entries[k].dist + weight;
             self.enqueue(d, e, k as u32);
         }
     }
@@ -590,11 +640,10 @@ impl<'a> Graph<'a> {
             if en.edge == u32::MAX {
                 break;
             }
-            let ed = &self.edges[en.edge as usize];
-            if let Some(s) = ed.step {
+            if let Some(s) = self.edge_info[en.edge as usize].step {
                 steps.push(s);
             }
-            i = ed.to;
+            i = self.edges[en.edge as usize].to;
             k = en.prev;
         }
         (steps, with, digest)
@@ -713,7 +762,9 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
         self.eng.set_share(u64::MAX);
         let before = self.eng.spent.get();
+        let t0 = std::time::Instant::now();
         self.explore_all();
+        self.g.time += t0.elapsed();
         let used = self.eng.spent.get() - before;
         self.g.budget = Some(self.eng.pool_left());
         self.g.spent += used;
@@ -756,8 +807,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
                 continue;
             }
-            let Some((e, k)) = self.g.pop() else { break };
-            match self.g.relax(e, k) {
+            let Some((queued, e, k)) = self.g.pop() else {
+                break;
+            };
+            match self.g.relax(queued, e, k) {
                 None => {}
                 Some(Activation::Arg(from, cu, c, first, idx)) => {
                     let args: Vec<&'a Expression<'a>> = if idx == 63 {
