@@ -107,8 +107,9 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         return out;
     }
     let t_seeds = t_start.elapsed();
+    let tm = std::time::Instant::now();
     let graph = modules::Graph::build(units, raws);
-    let t_modules = t_start.elapsed() - t_seeds;
+    let t_modules = tm.elapsed();
     let prog = Program {
         units,
         graph,
