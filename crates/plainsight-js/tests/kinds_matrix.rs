@@ -167,6 +167,19 @@ fn benign_twins_are_quiet_and_complete() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Kinds the engine still misses, with their causes in
+/// `fixtures/kinds/gaps/README.md`: run with `--ignored` to see which.
+#[test]
+#[ignore = "known gaps of the flow engine (fixtures/kinds/gaps/README.md)"]
+fn known_gaps_are_flagged() {
+    let wrong: Vec<_> = entries(&root().join("gaps"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "js"))
+        .filter_map(|p| covert_problem(&p.display().to_string(), &single(p)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// A deterministic generator (xorshift) so the bundle is the same every run.
 struct Rng(u64);
 impl Rng {
@@ -185,9 +198,20 @@ impl Rng {
 /// (option parsing, caches, text helpers, logging, a fixed request) that uses
 /// the environment only legitimately.
 fn filler_module(i: usize, rng: &mut Rng) -> String {
-    let noun = rng.pick(&["session", "config", "cache", "token", "history", "buffer", "tool"]);
-    let verb = rng.pick(&["load", "parse", "render", "merge", "flush", "resolve", "trim"]);
-    let word = rng.pick(&["Summarize", "Explain", "Refactor", "List", "Review", "Describe"]);
+    let noun = rng.pick(&[
+        "session", "config", "cache", "token", "history", "buffer", "tool",
+    ]);
+    let verb = rng.pick(&[
+        "load", "parse", "render", "merge", "flush", "resolve", "trim",
+    ]);
+    let word = rng.pick(&[
+        "Summarize",
+        "Explain",
+        "Refactor",
+        "List",
+        "Review",
+        "Describe",
+    ]);
     let n = rng.next() % 90 + 10;
     format!(
         r#"
@@ -296,7 +320,11 @@ fn bundle_files(channel: bool) -> Vec<(String, String)> {
     assert!(src.len() > 1_500_000);
     // Kept for `plainsight scan` by hand (scripts, benchmarks); not committed.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let name = if channel { "kinds-bundle-covert.js" } else { "kinds-bundle-clean.js" };
+    let name = if channel {
+        "kinds-bundle-covert.js"
+    } else {
+        "kinds-bundle-clean.js"
+    };
     let _ = std::fs::write(dir.join(name), &src);
     vec![(name.to_string(), src)]
 }
