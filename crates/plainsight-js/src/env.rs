@@ -374,6 +374,9 @@ enum NodeModule {
     Fs,
     /// `node:process`: the same object as the `process` global.
     Process,
+    /// `dns`: the resolver configuration (`getServers()` lists the name
+    /// servers of /etc/resolv.conf, i.e. the network the machine sits in).
+    Dns,
 }
 
 fn node_module(spec: &str) -> Option<NodeModule> {
@@ -383,6 +386,7 @@ fn node_module(spec: &str) -> Option<NodeModule> {
         "process" => Some(NodeModule::Process),
         "child_process" => Some(NodeModule::ChildProcess),
         "fs" | "fs/promises" => Some(NodeModule::Fs),
+        "dns" | "dns/promises" => Some(NodeModule::Dns),
         _ => None,
     }
 }
@@ -397,7 +401,7 @@ fn lookup(table: &[(&str, EnvCategory)], key: &str) -> Option<EnvCategory> {
 
 /// Is `expr` itself a read of the environment (no data flow: the covert-channel
 /// slicer calls this on every expression it reaches)?
-pub fn env_read(ctx: &Ctx<'_>, expr: &Expression<'_>) -> Option<EnvRead> {
+pub fn env_read<'a>(ctx: &Ctx<'a>, expr: &Expression<'a>) -> Option<EnvRead> {
     let expr = expr.without_parentheses();
     let span = expr.span();
     let (category, what) = match expr {
@@ -453,20 +457,44 @@ pub(crate) fn builtin_module_call(
 
 /// `process`, `navigator`, … as unshadowed globals, also via `globalThis.x`.
 fn global_name<'a>(ctx: &Ctx<'_>, expr: &'a Expression<'_>) -> Option<&'a str> {
+    let is_global_object = |e: &Expression<'_>| {
+        matches!(e.without_parentheses(), Expression::Identifier(obj)
+            if matches!(obj.name.as_str(), "globalThis" | "global" | "window" | "self")
+                && is_global(ctx, obj))
+    };
     match expr.without_parentheses() {
-        Expression::Identifier(id) => is_global(ctx, id).then_some(id.name.as_str()),
+        Expression::Identifier(id) if is_global(ctx, id) => Some(id.name.as_str()),
+        // `const P = globalThis.process` / `= process`: an alias of one of
+        // the ambient objects the source table knows.
+        Expression::Identifier(id) => global_alias(ctx, id, 0),
         Expression::StaticMemberExpression(m) => {
-            let Expression::Identifier(obj) = m.object.without_parentheses() else {
+            is_global_object(&m.object).then_some(m.property.name.as_str())
+        }
+        // `globalThis["process"]`
+        Expression::ComputedMemberExpression(m) if is_global_object(&m.object) => {
+            let Expression::StringLiteral(k) = m.expression.without_parentheses() else {
                 return None;
             };
-            (matches!(
-                obj.name.as_str(),
-                "globalThis" | "global" | "window" | "self"
-            ) && is_global(ctx, obj))
-            .then_some(m.property.name.as_str())
+            Some(k.value.as_str())
         }
         _ => None,
     }
+}
+
+/// The ambient object a never-reassigned binding is initialised with.
+fn global_alias(ctx: &Ctx<'_>, id: &IdentifierReference<'_>, depth: u8) -> Option<&'static str> {
+    const AMBIENT: &[&str] = &["process", "navigator", "Deno", "Bun", "Intl"];
+    if depth > 2 {
+        return None;
+    }
+    let init = const_init(ctx, id)?;
+    let name = match init.without_parentheses() {
+        Expression::Identifier(inner) if !is_global(ctx, inner) => {
+            return global_alias(ctx, inner, depth + 1);
+        }
+        e => global_name(ctx, e)?,
+    };
+    AMBIENT.iter().find(|a| **a == name).copied()
 }
 
 fn is_global(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> bool {
@@ -752,12 +780,60 @@ fn ident_read(ctx: &Ctx<'_>, id: &IdentifierReference<'_>) -> Option<(EnvCategor
     if matches!(decl.id, BindingPattern::BindingIdentifier(_)) {
         return None;
     }
-    let object = is_env_object(ctx, decl.init.as_ref()?, 0)?;
-    let key = destructured_key(&decl.id, sym)?;
-    Some((classify_env_var(&key), format!("{object}.{key}")))
+    let init = decl.init.as_ref()?;
+    if let Some(object) = is_env_object(ctx, init, 0) {
+        let key = destructured_key(&decl.id, sym)?;
+        return Some((classify_env_var(&key), format!("{object}.{key}")));
+    }
+    // `const { env: { TZ: zone } } = process` (or the `node:process` module).
+    let init = init.without_parentheses();
+    if global_name(ctx, init) == Some("process") || is_process_module(ctx, init) {
+        let path = destructured_path(&decl.id, sym, 0)?;
+        return match path.as_slice() {
+            [env, key] if env == "env" => {
+                Some((classify_env_var(key), format!("process.env.{key}")))
+            }
+            [key] => lookup(PROCESS_PROPS, key).map(|c| (c, format!("process.{key}"))),
+            _ => None,
+        };
+    }
+    None
 }
 
-fn member_read(ctx: &Ctx<'_>, m: &MemberExpression<'_>) -> Option<(EnvCategory, String)> {
+/// The keys leading to `sym` in nested object patterns
+/// (`{ env: { TZ: zone = "" } }` → `["env", "TZ"]` for `zone`).
+fn destructured_path(
+    pattern: &BindingPattern<'_>,
+    sym: SymbolId,
+    depth: u8,
+) -> Option<Vec<String>> {
+    if depth > 3 {
+        return None;
+    }
+    let BindingPattern::ObjectPattern(obj) = pattern else {
+        return None;
+    };
+    for prop in &obj.properties {
+        let target = match &prop.value {
+            BindingPattern::AssignmentPattern(a) => &a.left,
+            v => v,
+        };
+        let inner = match target {
+            BindingPattern::BindingIdentifier(b) if b.symbol_id.get() == Some(sym) => Vec::new(),
+            BindingPattern::ObjectPattern(_) => match destructured_path(target, sym, depth + 1) {
+                Some(p) => p,
+                None => continue,
+            },
+            _ => continue,
+        };
+        let mut path = vec![prop.key.static_name()?.into_owned()];
+        path.extend(inner);
+        return Some(path);
+    }
+    None
+}
+
+fn member_read<'a>(ctx: &Ctx<'a>, m: &MemberExpression<'a>) -> Option<(EnvCategory, String)> {
     match m {
         MemberExpression::StaticMemberExpression(s) => {
             member_read_with(ctx, &s.object, Some(s.property.name.as_str()))
@@ -767,11 +843,27 @@ fn member_read(ctx: &Ctx<'_>, m: &MemberExpression<'_>) -> Option<(EnvCategory, 
     }
 }
 
-fn computed_read(ctx: &Ctx<'_>, c: &ComputedMemberExpression<'_>) -> Option<(EnvCategory, String)> {
+fn computed_read<'a>(
+    ctx: &Ctx<'a>,
+    c: &ComputedMemberExpression<'a>,
+) -> Option<(EnvCategory, String)> {
     match c.static_property_name() {
         Some(k) => member_read_with(ctx, &c.object, Some(k.as_str())),
         // `process.env[k]` with `const k = "TZ"`.
-        None => member_read_with(ctx, &c.object, computed_const_key(ctx, c)),
+        None => match computed_const_key(ctx, c) {
+            Some(k) => member_read_with(ctx, &c.object, Some(k)),
+            // A name computed from constants (`process.env[atob("VFo=")]`,
+            // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
+            // once the object is known to be the environment.
+            None if is_env_object(ctx, &c.object, 0).is_some() => {
+                let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
+                    Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
+                    _ => None,
+                };
+                member_read_with(ctx, &c.object, key.as_deref())
+            }
+            None => member_read_with(ctx, &c.object, None),
+        },
     }
 }
 
@@ -969,6 +1061,7 @@ fn is_probe_method(name: &str) -> bool {
             | "file"
             | "toString"
             | "toTimeString"
+            | "getServers"
     ) || name.starts_with("read")
         || name.starts_with("open")
         || name.starts_with("createRead")
@@ -989,6 +1082,12 @@ fn module_call(
         NodeModule::Process => {
             lookup(PROCESS_PROPS, name).map(|c| (c, format!("process.{name}()")))
         }
+        NodeModule::Dns => (name == "getServers").then(|| {
+            (
+                EnvCategory::Endpoint,
+                "dns.getServers() (resolver configuration)".into(),
+            )
+        }),
     }
 }
 
@@ -1243,7 +1342,7 @@ fn parent_is_or(ctx: &Ctx<'_>, id: oxc_semantic::NodeId) -> bool {
 }
 
 /// [`env_read`] on a node of the semantic node table.
-fn read_of_kind(ctx: &Ctx<'_>, kind: AstKind<'_>) -> Option<EnvRead> {
+fn read_of_kind<'a>(ctx: &Ctx<'a>, kind: AstKind<'a>) -> Option<EnvRead> {
     let (span, (category, what)) = match kind {
         AstKind::StaticMemberExpression(m) => (
             m.span,

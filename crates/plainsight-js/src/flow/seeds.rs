@@ -650,9 +650,16 @@ fn is_constant_decoding(callee: &Expression<'_>, call: &CallExpression<'_>) -> b
                 return false;
             };
             match (m.static_property_name(), m.object().without_parentheses()) {
-                (Some("parse"), Expression::Identifier(o)) if o.name == "JSON" => literal_args(&call.arguments),
-                // `Buffer.from("…", "hex").toString()`
+                (Some("parse"), Expression::Identifier(o)) if o.name == "JSON" => {
+                    literal_args(&call.arguments)
+                }
+                // `Buffer.from("…", "hex").toString()`, `Buffer.from([0xe2, 0x80, 0x8b]).toString()`
                 (Some("toString"), Expression::CallExpression(inner)) => {
+                    let byte_array = |args: &[Argument<'_>]| {
+                        matches!(args.first(), Some(Argument::ArrayExpression(a))
+                            if !a.elements.is_empty() && a.elements.len() <= 64
+                                && a.elements.iter().all(|e| matches!(e, ArrayExpressionElement::NumericLiteral(_))))
+                    };
                     inner
                         .callee
                         .without_parentheses()
@@ -661,7 +668,8 @@ fn is_constant_decoding(callee: &Expression<'_>, call: &CallExpression<'_>) -> b
                             im.static_property_name() == Some("from")
                                 && matches!(im.object().without_parentheses(), Expression::Identifier(b) if b.name == "Buffer")
                         })
-                        && literal_args(&inner.arguments)
+                        && (literal_args(&inner.arguments) || byte_array(&inner.arguments))
+                        && (literal_args(&call.arguments) || call.arguments.is_empty())
                 }
                 _ => false,
             }

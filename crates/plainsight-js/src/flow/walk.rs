@@ -2096,6 +2096,16 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 if callee_name == Some("join") {
                     self.event(i, Event::FormatUse);
                 }
+                // The fill of `s.padEnd(n, fill)`: how many copies of it are
+                // put in depends on `n`, a repetition count as in `repeat`.
+                if idx == 1
+                    && matches!(callee_name, Some("padStart" | "padEnd"))
+                    && let Some(n) = c.arguments.first().and_then(Argument::as_expression)
+                    && !matches!(n.without_parentheses(), Expression::NumericLiteral(_))
+                {
+                    let chosen = self.states[i as usize].node;
+                    self.decision(i, u, call, Test::Data(n), Alts::Encoding, chosen);
+                }
                 self.next(i, u, call, Hop::Up);
                 return;
             }
