@@ -423,9 +423,14 @@ struct Stats {
 const COARSE_SCALE: u32 = 4;
 
 /// The program's coarse pool: `coarse_steps_per_kb` per KiB of source, at
-/// least `walk_steps` times 64.
+/// least `walk_steps` times 64 (none when it is 0).
 fn coarse_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
-    (u64::from(l.coarse_steps_per_kb) * bytes.div_ceil(1024)).max(u64::from(l.walk_steps) * 64)
+    let floor = if l.coarse_steps_per_kb == 0 {
+        0
+    } else {
+        u64::from(l.walk_steps) * 64
+    };
+    (u64::from(l.coarse_steps_per_kb) * bytes.div_ceil(1024)).max(floor)
 }
 
 /// The program's pool of steps: `pool_steps_per_kb` per KiB of source, at
@@ -3413,6 +3418,91 @@ mod tests {
             "{:?}",
             out.incomplete[0]
         );
+    }
+
+    /// Small limits under which the precise walk of a carrier spread
+    /// through a hub (forty callers) is cut even at the second round.
+    const SMALL: &[(&str, u32)] = &[
+        ("walk_steps", 40),
+        ("near_steps", 20),
+        ("pool_steps_per_kb", 1),
+        ("site_steps", 0),
+    ];
+
+    fn fixture(rel: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// A look-alike chosen by the host name, then spread through a hub:
+    /// at small limits the precise walk is cut and the coarse pass finishes
+    /// the site — still reported, but the sink it reaches only coarsely is
+    /// no evidence (high, not critical), and the unit is complete. At the
+    /// default limits the same channel is proven (critical).
+    #[test]
+    fn coarse_pass_completes_a_spread_covert_site() {
+        let src = fixture("covert/coarse_hub_spread_hostname.js");
+        let out = analyse_with(&src, SMALL);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        let f: Vec<_> = out.findings[0]
+            .iter()
+            .map(|f| (f.rule, f.severity, f.confidence))
+            .collect();
+        assert_eq!(
+            f,
+            vec![(Rule::CovertLookAlike, Severity::High, Confidence::High)],
+            "{f:?}"
+        );
+        let out = analyse_with(&src, &[]);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        assert!(
+            out.findings[0]
+                .iter()
+                .any(|f| f.rule == Rule::CovertLookAlike && f.severity == Severity::Critical),
+            "{:?}",
+            out.findings[0]
+        );
+    }
+
+    /// The same spread, the variant chosen by the program's own setting:
+    /// the coarse pass finishes the site, nothing is reported, complete.
+    #[test]
+    fn coarse_pass_completes_a_spread_benign_site_quietly() {
+        let src = fixture("benign/coarse_hub_spread_setting.js");
+        for set in [SMALL, &[]] {
+            let out = analyse_with(&src, set);
+            assert!(out.findings[0].is_empty(), "{:?}", out.findings[0]);
+            assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        }
+    }
+
+    /// A coarse pass out of its own budget still cuts the site: partial
+    /// (budget), naming `coarse_steps_per_kb`, never clean.
+    #[test]
+    fn coarse_pass_out_of_budget_cuts_the_site() {
+        for rel in [
+            "benign/coarse_hub_spread_setting.js",
+            "covert/coarse_hub_spread_hostname.js",
+        ] {
+            let src = fixture(rel);
+            let mut set = SMALL.to_vec();
+            set.push(("coarse_steps_per_kb", 0));
+            let out = analyse_with(&src, &set);
+            let cut: Vec<_> = out.incomplete[0]
+                .iter()
+                .filter(|i| i.kind == IncompleteKind::Budget)
+                .collect();
+            assert_eq!(cut.len(), 1, "{rel}: {:?}", out.incomplete[0]);
+            assert!(
+                cut[0].message.contains("carrier sites")
+                    && cut[0].message.contains("coarse_steps_per_kb"),
+                "{}",
+                cut[0].message
+            );
+        }
     }
 
     /// Hundreds of decoy carriers, each chosen by a test and each followed
