@@ -267,10 +267,13 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             exhausted.push((all_seeds[i].unit, k, span, limit));
         }
     }
-    // Steps of the pool and of each site's own first-round steps (the
+    // Steps of the pool, of each site's own first-round steps and of the
+    // coarse pool (the
     // backward graph has its own budget, `backward_steps_per_kb`, and is
     // not paid from either).
-    out.pool = pool + u64::from(eng.base.site_steps) * all_seeds.len() as u64;
+    out.pool = pool
+        + u64::from(eng.base.site_steps) * all_seeds.len() as u64
+        + coarse_steps(&eng.base, bytes);
     out.spent = eng.spent.get() - eng.backward.borrow().stats().2;
     let (walk_states, decisions_n, judged_n, taint_t) =
         (st.walk_states, st.decisions, st.judged, st.taint);
@@ -3583,7 +3586,14 @@ mod tests {
             out.findings[0]
         );
         // The same file with a pool too small for it: partial, naming the place.
-        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 100)]);
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 100),
+                ("coarse_steps_per_kb", 0),
+            ],
+        );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
         assert!(
             out.incomplete[0]
