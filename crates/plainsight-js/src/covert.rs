@@ -196,7 +196,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 cuts[i].clear();
             } else {
                 cuts[i] = a.cuts;
-                if coarse_round && a.walk_cut {
+                if coarse_round && a.walk_cut && eng.coarse_pool_left() > 0 {
                     to_coarse.push(i);
                 } else {
                     next.push(i);
@@ -3486,26 +3486,33 @@ mod tests {
     /// (budget), naming `coarse_steps_per_kb`, never clean.
     #[test]
     fn coarse_pass_out_of_budget_cuts_the_site() {
-        for rel in [
-            "benign/coarse_hub_spread_setting.js",
-            "covert/coarse_hub_spread_hostname.js",
-        ] {
-            let src = fixture(rel);
-            let mut set = SMALL.to_vec();
-            set.push(("coarse_steps_per_kb", 0));
-            let out = analyse_with(&src, &set);
-            let cut: Vec<_> = out.incomplete[0]
-                .iter()
-                .filter(|i| i.kind == IncompleteKind::Budget)
-                .collect();
-            assert_eq!(cut.len(), 1, "{rel}: {:?}", out.incomplete[0]);
-            assert!(
-                cut[0].message.contains("carrier sites")
-                    && cut[0].message.contains("coarse_steps_per_kb"),
-                "{}",
-                cut[0].message
-            );
+        // A coarse pool smaller than the value's reach (a hub called from
+        // 3,000 functions): the coarse pass runs out, and the site is cut
+        // naming `coarse_steps_per_kb`.
+        let mut src = String::from(
+            "const host = require(\"os\").hostname();\n\
+             const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
+             function hub(x) { return x; }\n",
+        );
+        for i in 0..3000 {
+            writeln!(
+                src,
+                "function f{i}() {{ const v = hub(q) + \" {i}\"; return v; }}"
+            )
+            .unwrap();
         }
+        let mut set = SMALL.to_vec();
+        set.push(("coarse_steps_per_kb", 1));
+        let out = analyse_with(&src, &set);
+        assert!(
+            out.incomplete[0]
+                .iter()
+                .any(|i| i.kind == IncompleteKind::Budget
+                    && i.message.contains("carrier sites")
+                    && i.message.contains("coarse_steps_per_kb")),
+            "{:?}",
+            out.incomplete[0]
+        );
     }
 
     /// Hundreds of decoy carriers, each chosen by a test and each followed
@@ -3538,13 +3545,38 @@ mod tests {
              fetch(\"https://api.example/v1\", { method: \"POST\", body: \"It\" + q + \"s\" });\n",
         );
         // A pool far smaller than the decoys need (300 × 3,000 steps), and
-        // steps of their own each far too few to finish one.
+        // steps of their own each far too few to finish one. With the coarse
+        // pass the decoys are finished coarsely (complete, nothing reported:
+        // their choice is random, not the environment's), and the real site
+        // is still found.
         let out = analyse_with(
             &src,
             &[
                 ("pool_steps_per_kb", 1),
                 ("walk_steps", 1000),
                 ("site_steps", 200),
+            ],
+        );
+        assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        assert!(
+            out.findings[0]
+                .iter()
+                .any(|f| f.rule == Rule::CovertLookAlike
+                    && f.severity == Severity::Critical
+                    && f.message.contains("OPENAI_BASE_URL")),
+            "{:#?}",
+            out.findings[0]
+        );
+        // Without the coarse pass the decoys are cut by the pool (partial),
+        // and still cannot starve the real site.
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 1000),
+                ("site_steps", 200),
+                ("coarse_steps_per_kb", 0),
             ],
         );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
