@@ -138,12 +138,26 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
     // decision's sources, place, limit reached).
     let mut cuts: Vec<Vec<(u32, Span, &'static str)>> = vec![Vec::new(); all_seeds.len()];
     let mut pending: Vec<usize> = (0..all_seeds.len()).collect();
+    // Sites whose coarse pass ran out of its budget: cut for good.
+    let mut given_up: Vec<usize> = Vec::new();
+    let mut per_round: Vec<usize> = Vec::new();
+    eng.set_coarse_pool(coarse_steps(&eng.base, bytes));
+    // The program's coarse walk, shared by every site finished coarsely,
+    // and the sites in it whose reach it has not yet explored to the end.
+    let mut cw = Walker::coarse(&eng);
+    let mut coarse_waiting: Vec<usize> = Vec::new();
     let mut scale = 1u32;
     let mut rounds = 0u32;
     loop {
         rounds += 1;
         eng.set_round(scale);
+        // From `COARSE_SCALE` on, in the last round and once the pool is
+        // spent, a site whose precise walk is cut again is finished by the
+        // coarse pass: re-walking an exploding site at a larger scale only
+        // multiplies its states.
+        let coarse_round = scale >= COARSE_SCALE || scale >= MAX_SCALE || eng.pool_left() == 0;
         let mut next = Vec::new();
+        let mut to_coarse = Vec::new();
         let mut left = pending.len() as u64;
         for &i in &pending {
             // The site's share: an equal part of what is left; what it does
@@ -162,6 +176,10 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             });
             let seed = &all_seeds[i];
             if !first && eng.pool_left() == 0 {
+                if coarse_round && eng.coarse_pool_left() > 0 {
+                    to_coarse.push(i);
+                    continue;
+                }
                 if cuts[i].is_empty() {
                     let span = prog.ctx(seed.unit).semantic.nodes().kind(seed.node).span();
                     cuts[i].push((1, span, "flow_pool"));
@@ -169,7 +187,7 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 next.push(i);
                 continue;
             }
-            let c = attempt(
+            let a = attempt(
                 &prog,
                 &eng,
                 seed,
@@ -180,31 +198,88 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
                 &mut reports,
                 &mut st,
             );
-            if c.is_empty() {
+            if a.cuts.is_empty() {
                 cuts[i].clear();
             } else {
+                cuts[i] = a.cuts;
+                if coarse_round && a.walk_cut && eng.coarse_pool_left() > 0 {
+                    to_coarse.push(i);
+                } else {
+                    next.push(i);
+                }
+            }
+        }
+        // The coarse passes of the round: each site adds its carrier to the
+        // program's coarse walk and lets it go on with an equal part of what
+        // is left of the coarse pool (decoys cannot spend a later site's
+        // part). The precise walk's findings are kept. When the walk's queue
+        // is empty, every site added so far is complete.
+        let mut left = to_coarse.len() as u64;
+        for &i in &to_coarse {
+            let steps = (eng.coarse_pool_left() / left.max(1)).max(1);
+            left -= 1;
+            let (c, done) = coarse_pass(
+                &prog,
+                &eng,
+                &mut cw,
+                &all_seeds[i],
+                steps,
+                &mut judged_cache,
+                &mut taint_cache,
+                &mut render_cache,
+                &mut big_cache,
+                &mut reports,
+                &mut st,
+            );
+            if c.is_empty() {
+                coarse_waiting.push(i);
+            } else {
+                // Cut even coarsely: not attempted again.
                 cuts[i] = c;
-                next.push(i);
+                given_up.push(i);
+            }
+            if done {
+                for j in coarse_waiting.drain(..) {
+                    cuts[j].clear();
+                }
             }
         }
         pending = next;
-        if pending.is_empty() || eng.pool_left() == 0 || scale >= MAX_SCALE {
+        per_round.push(pending.len());
+        if pending.is_empty() || scale >= MAX_SCALE || (coarse_round && eng.pool_left() == 0) {
             break;
         }
         scale = scale.saturating_mul(4);
     }
     eng.set_share(u64::MAX);
     eng.set_own(0);
+    // Sites whose coarse reach was not explored to the end: cut.
+    for &i in &coarse_waiting {
+        let span = prog
+            .ctx(all_seeds[i].unit)
+            .semantic
+            .nodes()
+            .kind(all_seeds[i].node)
+            .span();
+        cuts[i] = vec![(1, span, "coarse_steps_per_kb")];
+    }
+    given_up.append(&mut coarse_waiting);
+    st.coarse_states = cw.states.len();
+    drop(cw);
     let mut exhausted: Vec<(UnitId, u32, Span, &'static str)> = Vec::new();
+    pending.extend(given_up);
     for &i in &pending {
         for &(k, span, limit) in &cuts[i] {
             exhausted.push((all_seeds[i].unit, k, span, limit));
         }
     }
-    // Steps of the pool and of each site's own first-round steps (the
+    // Steps of the pool, of each site's own first-round steps and of the
+    // coarse pool (the
     // backward graph has its own budget, `backward_steps_per_kb`, and is
     // not paid from either).
-    out.pool = pool + u64::from(eng.base.site_steps) * all_seeds.len() as u64;
+    out.pool = pool
+        + u64::from(eng.base.site_steps) * all_seeds.len() as u64
+        + coarse_steps(&eng.base, bytes);
     out.spent = eng.spent.get() - eng.backward.borrow().stats().2;
     let (walk_states, decisions_n, judged_n, taint_t) =
         (st.walk_states, st.decisions, st.judged, st.taint);
@@ -221,6 +296,12 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
             kinds[sd.rank() as usize] += 1;
         }
         eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
+        eprintln!(
+            "flow stats: sites pending after each round {per_round:?}; {} finished by the coarse pass ({} coarse states), coarse pool left {}",
+            st.coarse_sites,
+            st.coarse_states,
+            eng.coarse_pool_left()
+        );
         let (n, e, s, ups) = eng.backward.borrow().stats();
         eprintln!("flow stats: backward graph {n} nodes, {e} edges, {s} steps; up nodes {ups:?}");
         let g = eng.backward.borrow();
@@ -342,9 +423,28 @@ struct Stats {
     joined: usize,
     merged: usize,
     collapsed: usize,
+    coarse_sites: usize,
+    coarse_states: usize,
     decisions: usize,
     judged: usize,
     taint: std::time::Duration,
+}
+
+/// The round scale from which a site whose precise walk is cut is finished
+/// by the coarse pass (the second round: a site still cut at four times the
+/// configured limits is, on real bundles, a merge site whose value spreads
+/// over thousands of functions, and larger scales only multiply its states).
+const COARSE_SCALE: u32 = 4;
+
+/// The program's coarse pool: `coarse_steps_per_kb` per KiB of source, at
+/// least `walk_steps` times 64 (none when it is 0).
+fn coarse_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
+    let floor = if l.coarse_steps_per_kb == 0 {
+        0
+    } else {
+        u64::from(l.walk_steps) * 64
+    };
+    (u64::from(l.coarse_steps_per_kb) * bytes.div_ceil(1024)).max(floor)
 }
 
 /// The program's pool of steps: `pool_steps_per_kb` per KiB of source, at
@@ -355,7 +455,7 @@ fn pool_steps(l: &crate::flow::FlowLimits, bytes: u64) -> u64 {
 
 /// One attempt at one carrier site with the limits of the round: its walk,
 /// the decisions met, their sources. Findings go to `reports` (a later,
-/// larger attempt only adds to them). Returns what cut the attempt (empty
+/// larger attempt only adds to them). Returns what cut the attempt (no cut
 /// when it is complete).
 #[allow(clippy::too_many_arguments)]
 fn attempt<'a>(
@@ -368,7 +468,7 @@ fn attempt<'a>(
     big_cache: &mut BigCache,
     reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
     st: &mut Stats,
-) -> Vec<(u32, Span, &'static str)> {
+) -> Attempt {
     let limits = eng.limits();
     let mut cuts = Vec::new();
     eng.take_cut();
@@ -398,7 +498,10 @@ fn attempt<'a>(
             judged.is_some() || format_choice(prog, &ds, d).is_some()
         });
         if !any {
-            return cuts;
+            return Attempt {
+                cuts,
+                walk_cut: false,
+            };
         }
     }
     if w.exhausted {
@@ -438,6 +541,64 @@ fn attempt<'a>(
     if dbg && w.states.len() > 20_000 {
         debug_walk(prog, &w);
     }
+    decide(
+        prog,
+        eng,
+        seed,
+        &w,
+        &ds,
+        decisions,
+        judged_cache,
+        taint_cache,
+        render_cache,
+        big_cache,
+        reports,
+        st,
+        &mut cuts,
+    );
+    // A complete walk: later sites that reach one of its states need not
+    // walk on from there (their decisions beyond were judged and traced,
+    // nothing was cut). Only states reached on a proven way and whose
+    // downstream does not depend on this carrier are offered.
+    if cuts.is_empty() && !w.exhausted {
+        let mut unproven = vec![false; w.states.len()];
+        for k in 0..w.states.len() {
+            let s = &w.states[k];
+            let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
+            unproven[k] = up || s.unproven();
+        }
+        eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
+    }
+    st.joined += w.joined as usize;
+    st.merged += w.merged as usize;
+    st.collapsed += w.collapsed as usize;
+    Attempt {
+        cuts,
+        walk_cut: w.exhausted,
+    }
+}
+
+/// Judges each decision a walk met (its two sides by the text engine),
+/// traces the tests of a judged one back to environment reads and records
+/// the candidate finding in `reports`; a decision whose sources were not
+/// all traced adds a cut (kind 2) to `cuts`.
+#[allow(clippy::too_many_arguments)]
+fn decide<'a>(
+    prog: &Program<'_, 'a>,
+    eng: &Engine<'_, '_, 'a>,
+    seed: &Seed<'a>,
+    w: &Walker<'_, '_, '_, 'a>,
+    ds: &Downstream,
+    decisions: Vec<Decision<'a>>,
+    judged_cache: &mut JudgedCache,
+    taint_cache: &mut TaintCache<'a>,
+    render_cache: &mut RenderCache,
+    big_cache: &mut BigCache,
+    reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
+    st: &mut Stats,
+    cuts: &mut Vec<(u32, Span, &'static str)>,
+) {
+    let dbg = std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some();
     for d in decisions {
         if dbg {
             eprintln!(
@@ -592,7 +753,7 @@ fn attempt<'a>(
                 limit,
             ));
         }
-        let sinks = ds.sink(&w, &d);
+        let sinks = ds.sink(w, &d);
         let local = ds.local(&d);
         let walk_unproven = w.unproven(d.state);
         let cand = Candidate {
@@ -605,28 +766,86 @@ fn attempt<'a>(
             path: Vec::new(),
         };
         let cand = Candidate {
-            path: describe_walk(prog, &w, cand.decision.state),
+            path: describe_walk(prog, w, cand.decision.state),
             ..cand
         };
         merge_candidate(reports, key, cand);
     }
-    // A complete walk: later sites that reach one of its states need not
-    // walk on from there (their decisions beyond were judged and traced,
-    // nothing was cut). Only states reached on a proven way and whose
-    // downstream does not depend on this carrier are offered.
-    if cuts.is_empty() && !w.exhausted {
-        let mut unproven = vec![false; w.states.len()];
-        for k in 0..w.states.len() {
-            let s = &w.states[k];
-            let up = unproven.get(s.parent as usize).copied().unwrap_or(false);
-            unproven[k] = up || s.unproven();
-        }
-        eng.share_walk(&w, |k| (!unproven[k] && !ds.own[k]).then(|| ds.beyond(k)));
+}
+
+/// A site's coarse pass: its carrier joins the program's coarse walk
+/// ([`Walker::coarse`]), which goes on with at most `steps` of the coarse
+/// pool; the decisions it meets are judged and traced as a precise walk's
+/// (all unproven). Returns the cuts of the site's own decisions (kind 2;
+/// the walk running out is not one of them) and whether the coarse walk's
+/// queue is empty: everything reachable from every carrier added so far
+/// was explored.
+#[allow(clippy::too_many_arguments)]
+fn coarse_pass<'a>(
+    prog: &Program<'_, 'a>,
+    eng: &Engine<'_, '_, 'a>,
+    cw: &mut Walker<'_, '_, '_, 'a>,
+    seed: &Seed<'a>,
+    steps: u64,
+    judged_cache: &mut JudgedCache,
+    taint_cache: &mut TaintCache<'a>,
+    render_cache: &mut RenderCache,
+    big_cache: &mut BigCache,
+    reports: &mut HashMap<(UnitId, NodeId), Report<'a>>,
+    st: &mut Stats,
+) -> (Vec<(u32, Span, &'static str)>, bool) {
+    st.coarse_sites += 1;
+    eng.take_cut();
+    eng.begin_coarse(steps);
+    let from = cw.events.len();
+    for &s in &seed.starts {
+        cw.start(seed.unit, s, crate::flow::walk::Fields::default());
     }
-    st.joined += w.joined as usize;
-    st.merged += w.merged as usize;
-    st.collapsed += w.collapsed as usize;
-    cuts
+    cw.run_coarse();
+    // Running out of the coarse budget is not this site's cut yet: a later
+    // site's part may finish the walk. Another limit inside it is.
+    let inner = eng.take_cut().filter(|&c| c != "coarse_steps_per_kb");
+    let mut cuts = Vec::new();
+    if let Some(limit) = inner {
+        let ctx = prog.ctx(seed.unit);
+        cuts.push((1, ctx.semantic.nodes().kind(seed.node).span(), limit));
+    }
+    let decisions: Vec<Decision<'a>> = cw.events[from..]
+        .iter()
+        .filter_map(|(_, ev)| match ev {
+            Event::Decision(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    if !decisions.is_empty() {
+        let ds = Downstream::new(cw);
+        decide(
+            prog,
+            eng,
+            seed,
+            cw,
+            &ds,
+            decisions,
+            judged_cache,
+            taint_cache,
+            render_cache,
+            big_cache,
+            reports,
+            st,
+            &mut cuts,
+        );
+    }
+    eng.end_coarse();
+    (cuts, !cw.exhausted)
+}
+
+/// What one attempt at a site left undone.
+struct Attempt {
+    /// What cut it (empty when it is complete): (1 = carrier walk / 2 = a
+    /// decision's sources, place, limit reached).
+    cuts: Vec<(u32, Span, &'static str)>,
+    /// Its carrier walk was cut (by its steps or the pool).
+    walk_cut: bool,
 }
 
 /// `PLAINSIGHT_FLOW_DEBUG`: where a large walk's states are.
@@ -3215,6 +3434,98 @@ mod tests {
         );
     }
 
+    /// Small limits under which the precise walk of a carrier spread
+    /// through a hub (forty callers) is cut even at the second round.
+    const SMALL: &[(&str, u32)] = &[
+        ("walk_steps", 40),
+        ("near_steps", 20),
+        ("pool_steps_per_kb", 1),
+        ("site_steps", 0),
+    ];
+
+    fn fixture(rel: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// A look-alike chosen by the host name, then spread through a hub:
+    /// at small limits the precise walk is cut and the coarse pass finishes
+    /// the site — still reported, but the sink it reaches only coarsely is
+    /// no evidence (high, not critical), and the unit is complete. At the
+    /// default limits the same channel is proven (critical).
+    #[test]
+    fn coarse_pass_completes_a_spread_covert_site() {
+        let src = fixture("covert/coarse_hub_spread_hostname.js");
+        let out = analyse_with(&src, SMALL);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        let f: Vec<_> = out.findings[0]
+            .iter()
+            .map(|f| (f.rule, f.severity, f.confidence))
+            .collect();
+        assert_eq!(
+            f,
+            vec![(Rule::CovertLookAlike, Severity::High, Confidence::High)],
+            "{f:?}"
+        );
+        let out = analyse_with(&src, &[]);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        assert!(
+            out.findings[0]
+                .iter()
+                .any(|f| f.rule == Rule::CovertLookAlike && f.severity == Severity::Critical),
+            "{:?}",
+            out.findings[0]
+        );
+    }
+
+    /// The same spread, the variant chosen by the program's own setting:
+    /// the coarse pass finishes the site, nothing is reported, complete.
+    #[test]
+    fn coarse_pass_completes_a_spread_benign_site_quietly() {
+        let src = fixture("benign/coarse_hub_spread_setting.js");
+        for set in [SMALL, &[]] {
+            let out = analyse_with(&src, set);
+            assert!(out.findings[0].is_empty(), "{:?}", out.findings[0]);
+            assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        }
+    }
+
+    /// A coarse pass out of its own budget still cuts the site: partial
+    /// (budget), naming `coarse_steps_per_kb`, never clean.
+    #[test]
+    fn coarse_pass_out_of_budget_cuts_the_site() {
+        // A coarse pool smaller than the value's reach (a hub called from
+        // 3,000 functions): the coarse pass runs out, and the site is cut
+        // naming `coarse_steps_per_kb`.
+        let mut src = String::from(
+            "const host = require(\"os\").hostname();\n\
+             const q = host.endsWith(\".corp\") ? \"\\u2019\" : \"'\";\n\
+             function hub(x) { return x; }\n",
+        );
+        for i in 0..3000 {
+            writeln!(
+                src,
+                "function f{i}() {{ const v = hub(q) + \" {i}\"; return v; }}"
+            )
+            .unwrap();
+        }
+        let mut set = SMALL.to_vec();
+        set.push(("coarse_steps_per_kb", 1));
+        let out = analyse_with(&src, &set);
+        assert!(
+            out.incomplete[0]
+                .iter()
+                .any(|i| i.kind == IncompleteKind::Budget
+                    && i.message.contains("carrier sites")
+                    && i.message.contains("coarse_steps_per_kb")),
+            "{:?}",
+            out.incomplete[0]
+        );
+    }
+
     /// Hundreds of decoy carriers, each chosen by a test and each followed
     /// down one long shared chain, in front of one real channel: the pool is
     /// shared fairly, so the decoys cannot spend the real site's share; the
@@ -3245,13 +3556,38 @@ mod tests {
              fetch(\"https://api.example/v1\", { method: \"POST\", body: \"It\" + q + \"s\" });\n",
         );
         // A pool far smaller than the decoys need (300 × 3,000 steps), and
-        // steps of their own each far too few to finish one.
+        // steps of their own each far too few to finish one. With the coarse
+        // pass the decoys are finished coarsely (complete, nothing reported:
+        // their choice is random, not the environment's), and the real site
+        // is still found.
         let out = analyse_with(
             &src,
             &[
                 ("pool_steps_per_kb", 1),
                 ("walk_steps", 1000),
                 ("site_steps", 200),
+            ],
+        );
+        assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
+        assert!(out.incomplete[0].is_empty(), "{:?}", out.incomplete[0]);
+        assert!(
+            out.findings[0]
+                .iter()
+                .any(|f| f.rule == Rule::CovertLookAlike
+                    && f.severity == Severity::Critical
+                    && f.message.contains("OPENAI_BASE_URL")),
+            "{:#?}",
+            out.findings[0]
+        );
+        // Without the coarse pass the decoys are cut by the pool (partial),
+        // and still cannot starve the real site.
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 1000),
+                ("site_steps", 200),
+                ("coarse_steps_per_kb", 0),
             ],
         );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
@@ -3293,7 +3629,14 @@ mod tests {
             out.findings[0]
         );
         // The same file with a pool too small for it: partial, naming the place.
-        let out = analyse_with(&src, &[("pool_steps_per_kb", 1), ("walk_steps", 100)]);
+        let out = analyse_with(
+            &src,
+            &[
+                ("pool_steps_per_kb", 1),
+                ("walk_steps", 100),
+                ("coarse_steps_per_kb", 0),
+            ],
+        );
         assert!(out.spent <= out.pool + 64, "{} > {}", out.spent, out.pool);
         assert!(
             out.incomplete[0]

@@ -98,6 +98,13 @@ pub struct FlowLimits {
     /// it keeps out is not dropped silently: its unit is reported partial
     /// (`limit`), naming the place and this limit.
     pub unproven_walk_hops: u32,
+    /// The program's pool for *coarse passes*, per KiB of its source. A
+    /// site whose precise walk is still cut in a late round is finished by
+    /// a field- and context-insensitive walk (one state per node, linear in
+    /// the program; everything it reaches unproven), with an equal part of
+    /// what is left of this pool. A site whose coarse pass runs out of it
+    /// is cut (`coarse_steps_per_kb`).
+    pub coarse_steps_per_kb: u32,
 }
 
 impl Default for FlowLimits {
@@ -113,6 +120,7 @@ impl Default for FlowLimits {
             pool_steps_per_kb: 400,
             site_steps: 8000,
             unproven_walk_hops: 16,
+            coarse_steps_per_kb: 400,
         }
     }
 }
@@ -130,6 +138,7 @@ impl FlowLimits {
         "pool_steps_per_kb",
         "site_steps",
         "unproven_walk_hops",
+        "coarse_steps_per_kb",
     ];
 
     /// Sets the limit called `name` (one of [`FlowLimits::NAMES`]); `false`
@@ -146,6 +155,7 @@ impl FlowLimits {
             "pool_steps_per_kb" => self.pool_steps_per_kb = value,
             "site_steps" => self.site_steps = value,
             "unproven_walk_hops" => self.unproven_walk_hops = value,
+            "coarse_steps_per_kb" => self.coarse_steps_per_kb = value,
             _ => return false,
         }
         true

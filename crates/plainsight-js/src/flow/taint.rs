@@ -761,10 +761,13 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         self.eng.set_own(0);
         self.eng.set_pool(self.g.budget.unwrap_or(u64::MAX));
         self.eng.set_share(u64::MAX);
+        // Nor from a coarse pass's part of the coarse pool.
+        let coarse = self.eng.suspend_coarse();
         let before = self.eng.spent.get();
         let t0 = std::time::Instant::now();
         self.explore_all();
         self.g.time += t0.elapsed();
+        self.eng.resume_coarse(coarse);
         let used = self.eng.spent.get() - before;
         self.g.budget = Some(self.eng.pool_left());
         self.g.spent += used;

@@ -486,6 +486,14 @@ pub(crate) struct Engine<'p, 'c, 'a> {
     /// The allocations of the last finished walk, emptied, for the next one
     /// (see [`WalkBufs`]).
     walk_bufs: RefCell<Option<WalkBufs<'a>>>,
+    /// The site being analysed is finished by the coarse pass: its charges
+    /// go to `coarse_left` (its share of the coarse pool), not to the pool.
+    coarse: Cell<bool>,
+    /// Steps left to the site's coarse pass.
+    coarse_left: Cell<u64>,
+    /// Steps left in the program's coarse pool
+    /// (`FlowLimits::coarse_steps_per_kb`).
+    coarse_pool: Cell<u64>,
 }
 
 /// A walk's tables, kept between walks: a carrier site's walk grows them to
@@ -537,6 +545,9 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             shared: RefCell::new(HashMap::default()),
             shared_sinks: RefCell::new(Vec::new()),
             walk_bufs: RefCell::new(None),
+            coarse: Cell::new(false),
+            coarse_left: Cell::new(0),
+            coarse_pool: Cell::new(0),
         }
     }
 
@@ -619,7 +630,54 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
 
     /// Can the site being analysed still spend a step?
     pub fn can_spend(&self) -> bool {
+        if self.coarse.get() {
+            return self.coarse_left.get() > 0;
+        }
         self.own.get() > 0 || (self.pool.get() > 0 && self.share.get() > 0)
+    }
+
+    /// Sets the program's coarse pool (steps of every site's coarse pass).
+    pub fn set_coarse_pool(&self, steps: u64) {
+        self.coarse_pool.set(steps);
+    }
+
+    /// Steps left in the coarse pool.
+    pub fn coarse_pool_left(&self) -> u64 {
+        self.coarse_pool.get()
+    }
+
+    /// From here on the site being analysed is charged to a coarse pass of
+    /// at most `steps`, drawn from the coarse pool.
+    pub fn begin_coarse(&self, steps: u64) {
+        let steps = steps.min(self.coarse_pool.get());
+        self.coarse_pool.set(self.coarse_pool.get() - steps);
+        self.coarse_left.set(steps);
+        self.coarse.set(true);
+    }
+
+    /// Ends the site's coarse pass; what it did not use goes back to the
+    /// coarse pool.
+    pub fn end_coarse(&self) {
+        if self.coarse.replace(false) {
+            let left = self.coarse_left.replace(0);
+            self.coarse_pool.set(self.coarse_pool.get() + left);
+        }
+    }
+
+    /// Leaves the coarse pass's accounting for a while (the backward
+    /// graph's work is paid from its own budget); `true` if it was on.
+    pub fn suspend_coarse(&self) -> bool {
+        self.coarse.replace(false)
+    }
+
+    /// Back to the coarse pass's accounting after [`Engine::suspend_coarse`].
+    pub fn resume_coarse(&self, on: bool) {
+        self.coarse.set(on);
+    }
+
+    /// Is the site being analysed in its coarse pass?
+    pub fn is_coarse(&self) -> bool {
+        self.coarse.get()
     }
 
     /// Gives the next site `steps` of its own (not drawn from the pool).
@@ -639,6 +697,16 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     /// Charges `n` steps to the site's own steps, then to the pool and the
     /// site's share of it; `false` (and a cut) when all are spent.
     pub fn charge(&self, n: u64) -> bool {
+        if self.coarse.get() {
+            let left = self.coarse_left.get();
+            if left == 0 {
+                self.note_cut("coarse_steps_per_kb");
+                return false;
+            }
+            self.coarse_left.set(left.saturating_sub(n));
+            self.spent.set(self.spent.get() + n);
+            return true;
+        }
         if self.own.get() > 0 {
             let rest = self.charge_own(n);
             if rest == 0 {
@@ -661,6 +729,12 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
     /// Charges `n` steps without deciding anything: the next
     /// [`Engine::charge`] sees what is left.
     pub fn charge_quiet(&self, n: u64) {
+        if self.coarse.get() {
+            self.coarse_left
+                .set(self.coarse_left.get().saturating_sub(n));
+            self.spent.set(self.spent.get() + n);
+            return;
+        }
         let n = self.charge_own(n);
         if n == 0 {
             return;
@@ -816,6 +890,9 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     pub collapsed: u32,
     /// Pushes offered so far (charged one step per [`PUSHES_PER_STEP`]).
     pushes: u32,
+    /// The program's coarse walk (see [`Walker::coarse`]): every state
+    /// pushed is field- and context-insensitive, one per node.
+    coarse: bool,
 }
 
 impl Drop for Walker<'_, '_, '_, '_> {
@@ -864,6 +941,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             variants: b.variants,
             collapsed: 0,
             pushes: 0,
+            coarse: false,
         }
     }
 
@@ -893,14 +971,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.eng.charge_quiet(1);
         }
         let mut fields = fields;
+        if self.coarse {
+            // Field- and context-insensitive: one state per node.
+            fields = Fields::any();
+            frames = FrameStack::default();
+        }
         let mut key = (unit, node, fields_key(&fields, &frames));
         // A state is collapsed when its fields are, or its predecessor's
-        // were (what lies beyond is unproven).
-        let mut collapsed = parent != u32::MAX && {
-            let p = &self.states[parent as usize];
-            p.collapsed || (fields.has_any() && !p.fields.has_any())
-        };
-        if !self.seen.contains(&key) {
+        // were (what lies beyond is unproven); everything the coarse pass
+        // reaches is.
+        let mut collapsed = self.coarse
+            || parent != u32::MAX && {
+                let p = &self.states[parent as usize];
+                p.collapsed || (fields.has_any() && !p.fields.has_any())
+            };
+        if !self.coarse && !self.seen.contains(&key) {
             // k-limited precision: past MAX_FIELD_PATHS variants at this
             // node, only the field read next is kept precise (the frame
             // kept); past twice as many, the frame is dropped too (its
@@ -1008,6 +1093,32 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.step(i);
         }
         self.exhausted = !self.queue.is_empty();
+    }
+
+    /// The program's *coarse walk*: one walk for the whole program, to
+    /// which every carrier site whose precise walk stays cut adds its
+    /// carrier ([`Walker::start`]) and which goes on from where it stopped.
+    /// Every state it pushes is field-insensitive ([`Field::Any`]) and
+    /// context-insensitive (no call frame: returns go to every caller;
+    /// methods are joined by name however many there are), so it holds at
+    /// most one state per node of the program: linear in the program, not
+    /// in the sites. Everything it reaches is unproven (collapsed): a
+    /// decision met so is reported at lower confidence, a sink reached
+    /// only so is an open end; and a coarse state is never the carrier's
+    /// whole value, so its decisions are judged without the carrier's own
+    /// text (the same for every site). Its steps are charged to the
+    /// engine's coarse budget ([`Engine::begin_coarse`]).
+    pub fn coarse(eng: &'e Engine<'p, 'c, 'a>) -> Self {
+        let mut w = Walker::new(eng, Mode::Carrier, u32::MAX);
+        w.coarse = true;
+        w
+    }
+
+    /// Steps until the queue is empty or the engine's coarse budget is
+    /// spent (then `exhausted`).
+    pub fn run_coarse(&mut self) {
+        self.budget = u32::MAX;
+        self.run();
     }
 
     /// More budget for a walk that stopped.
@@ -3135,8 +3246,14 @@ pub(crate) fn callee_functions<'a>(
             if super::names::BUILTIN_MEMBERS.contains(&name) {
                 return Vec::new();
             }
-            let Some(methods) = prog.names[u as usize].methods(name, eng.limits().max_writers)
-            else {
+            // The coarse pass joins every method of the name (unproven, like
+            // all it reaches): a site's coarse walk enters each body once.
+            let max = if eng.is_coarse() {
+                usize::MAX
+            } else {
+                eng.limits().max_writers
+            };
+            let Some(methods) = prog.names[u as usize].methods(name, max) else {
                 eng.note_cut("max_writers");
                 return Vec::new();
             };

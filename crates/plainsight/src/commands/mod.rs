@@ -266,8 +266,11 @@ pub struct LimitArgs {
     /// backward_steps_per_kb (the program's backward graph), site_steps
     /// (steps each site has of its own in the first round, whatever other
     /// sites spent), unproven_walk_hops (longest unproven carrier path still
-    /// reported). A site still cut when the pool is spent, or a meeting kept
-    /// out by unproven_walk_hops, makes its unit partial, never clean.
+    /// reported), coarse_steps_per_kb (the file's pool for coarse passes: a
+    /// site whose precise walk stays cut is finished field- and
+    /// context-insensitively, everything it reaches unproven). A site still
+    /// cut when the pools are spent, or a meeting kept out by
+    /// unproven_walk_hops, makes its unit partial, never clean.
     #[arg(long, value_name = "NAME=N", value_parser = parse_flow_limit)]
     pub flow_limit: Vec<(String, u32)>,
 }
