@@ -643,7 +643,7 @@ fn decide<'a>(
         };
         // Separators chosen for text (digit grouping, date parts): a format
         // variant when the walk saw them put between fields.
-        let judged = judged.or_else(|| format_choice(prog, &ds, &d));
+        let judged = judged.or_else(|| format_choice(prog, ds, &d));
         let Some(j) = judged else {
             continue;
         };

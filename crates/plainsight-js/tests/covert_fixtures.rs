@@ -277,6 +277,8 @@ fn flow_budget_exhaustion_makes_the_unit_partial() {
     let mut opts = ScanOptions::default();
     assert!(opts.flow.set("pool_steps_per_kb", 1));
     assert!(opts.flow.set("walk_steps", 100));
+    // Without the coarse pass, which would finish the chain coarsely.
+    assert!(opts.flow.set("coarse_steps_per_kb", 0));
     let out = scan_source("wide.js", &[], &src, &opts);
     let unit = &out.units[0];
     assert_eq!(

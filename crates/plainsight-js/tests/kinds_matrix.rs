@@ -8,6 +8,7 @@
 //! here (not committed): real-looking filler modules with a channel buried in
 //! the middle, and the same filler without it.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use plainsight_core::{Finding, Severity, UnitOutcome};
@@ -295,7 +296,8 @@ fn bundle(kib: usize, channel: bool) -> String {
     } else {
         "async function marker() { return \"\"; }"
     };
-    out.push_str(&format!(
+    write!(
+        out,
         r#"
 // src/cli.js
 {hostmod}
@@ -311,7 +313,8 @@ main(process.argv.slice(2).join(" "));
             .map(|k| format!("require_{}{k}", ["load", "parse"][k % 2]))
             .collect::<Vec<_>>()
             .join(", "),
-    ));
+    )
+    .expect("writing to a String cannot fail");
     out
 }
 
