@@ -148,23 +148,11 @@ enum Val<'a> {
     Name(UnitId, &'a str),
 }
 
-type Key = (u8, UnitId, usize, usize);
-
-fn key(val: &Val<'_>) -> Key {
-    let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
-    match *val {
-        Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as usize, field(f)),
-        Val::Sym(u, s, f) => (1, u, s.index(), field(f)),
-        Val::Call(u, c, _, fid, _, _) => (2, u, std::ptr::from_ref(c) as usize, fid.index()),
-        Val::Param(u, fid, _, i, f) => (3, u, fid.index(), i ^ (field(f) << 8)),
-        Val::Ctrl(u, n) => (4, u, n.index(), 0),
-        Val::Owner(u, o, k, f) => (5, u, o.index(), field(Some(k)) ^ (field(f) << 20)),
-        Val::Export(m, n, f) => (6, m, field(n), field(f)),
-        Val::Name(u, k) => (7, u, field(Some(k)), 0),
-        Val::Ret(u, fid, _) => (8, u, fid.index(), 0),
-        Val::Up(u, fid, i, f) => (9, u, fid.index(), i ^ (field(f) << 8)),
-    }
-}
+/// A node's identity: its kind, unit and two exact numbers. Property names
+/// enter as ids from the graph's interner ([`Graph::name`]), never as hashes:
+/// two values with colliding hashes would be one node, and the second
+/// one's own dependencies would never be expanded.
+type Key = (u8, UnitId, u64, u64);
 
 /// What flows from a source to the values depending on it.
 #[derive(Clone)]
@@ -253,12 +241,15 @@ struct Node<'a> {
 pub(crate) struct Graph<'a> {
     nodes: Vec<Node<'a>>,
     index: FxHashMap<Key, u32>,
+    /// Property names seen, by content (`Key`s hold their ids). Keyed by
+    /// the input's own strings, so hashed with std's randomly keyed SipHash.
+    names: std::collections::HashMap<Box<str>, u64>,
     edges: Vec<Edge>,
     /// By edge, parallel to `edges`.
     edge_info: Vec<EdgeInfo<'a>>,
     linked: HashSet<(u32, u32)>,
     facts: Vec<Fact<'a>>,
-    fact_index: FxHashMap<(u8, UnitId, usize, usize), u32>,
+    fact_index: FxHashMap<Key, u32>,
     explore: VecDeque<u32>,
     /// Entries to push over an edge, by the distance they arrive at.
     buckets: Vec<VecDeque<(u32, u32)>>,
@@ -284,8 +275,45 @@ impl<'a> Graph<'a> {
         (self.nodes.len(), self.edges.len(), self.spent, self.ups)
     }
 
+    /// The id of a property name (1-based; 0 is "no name"), exact.
+    fn name(&mut self, s: Option<&str>) -> u64 {
+        let Some(s) = s else { return 0 };
+        if let Some(&i) = self.names.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u64 + 1;
+        self.names.insert(s.into(), i);
+        i
+    }
+
+    fn key(&mut self, val: &Val<'_>) -> Key {
+        // Ids and indices are below 2^32 (names, parameters, symbols), so
+        // two of them packed in a u64 stay exact.
+        match *val {
+            Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as u64, self.name(f)),
+            Val::Sym(u, s, f) => (1, u, s.index() as u64, self.name(f)),
+            Val::Call(u, c, _, fid, _, _) => {
+                (2, u, std::ptr::from_ref(c) as u64, fid.index() as u64)
+            }
+            Val::Param(u, fid, _, i, f) => {
+                (3, u, fid.index() as u64, i as u64 | (self.name(f) << 32))
+            }
+            Val::Ctrl(u, n) => (4, u, n.index() as u64, 0),
+            Val::Owner(u, o, k, f) => (
+                5,
+                u,
+                o.index() as u64,
+                self.name(Some(k)) | (self.name(f) << 32),
+            ),
+            Val::Export(m, n, f) => (6, m, self.name(n), self.name(f)),
+            Val::Name(u, k) => (7, u, self.name(Some(k)), 0),
+            Val::Ret(u, fid, _) => (8, u, fid.index() as u64, 0),
+            Val::Up(u, fid, i, f) => (9, u, fid.index() as u64, i as u64 | (self.name(f) << 32)),
+        }
+    }
+
     fn node(&mut self, val: Val<'a>) -> u32 {
-        let k = key(&val);
+        let k = self.key(&val);
         if let Some(&i) = self.index.get(&k) {
             return i;
         }
@@ -346,15 +374,19 @@ impl<'a> Graph<'a> {
     }
 
     fn fact(&mut self, f: Fact<'a>) -> u32 {
-        let field = |f: Option<&str>| f.map_or(0, |s| super::names::hash_name(s) as usize + 1);
         let k = match &f {
             Fact::Read(u, r) => (
                 0,
                 *u,
-                r.span.start as usize,
-                (r.span.end as usize) ^ ((super::names::hash_name(&r.what) as usize) << 32),
+                u64::from(r.span.start) | (u64::from(r.span.end) << 32),
+                self.name(Some(&r.what)),
             ),
-            Fact::Param(u, fid, _, i, fl) => (1, *u, fid.index(), i ^ (field(*fl) << 8)),
+            Fact::Param(u, fid, _, i, fl) => (
+                1,
+                *u,
+                fid.index() as u64,
+                *i as u64 | (self.name(*fl) << 32),
+            ),
         };
         if let Some(&i) = self.fact_index.get(&k) {
             return i;
@@ -2221,4 +2253,28 @@ fn destructured_key<'a>(pattern: &'a BindingPattern<'a>, sym: SymbolId) -> Optio
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two property names whose 32-bit FNV-1a hashes collide (found by a
+    /// birthday search) are two nodes, not one: a node's identity holds
+    /// the name's exact id, so input cannot merge a value into another
+    /// whose dependencies are then never expanded.
+    #[test]
+    fn colliding_names_stay_distinct_nodes() {
+        let (a, b) = ("k7e827", "ka4bb0");
+        assert_eq!(
+            super::super::names::hash_name(a),
+            super::super::names::hash_name(b)
+        );
+        let mut g = Graph::default();
+        let na = g.node(Val::Name(0, a));
+        let nb = g.node(Val::Name(0, b));
+        assert_ne!(na, nb);
+        assert_eq!(g.node(Val::Name(0, a)), na);
+        assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
+    }
 }
