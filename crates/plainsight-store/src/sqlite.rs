@@ -47,10 +47,8 @@ impl SqliteConn {
             store: path.display().to_string(),
             message: e.to_string(),
         })?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        let mode = wal_mode(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Open {
                 store: path.display().to_string(),
@@ -64,6 +62,36 @@ impl SqliteConn {
         .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(SqliteConn { conn })
+    }
+}
+
+/// How long a writer waits for another one's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Switches the connection to WAL and returns the journal mode now in force.
+///
+/// Switching a fresh database out of rollback mode needs an exclusive lock,
+/// and SQLite answers `SQLITE_BUSY` at once, without calling the busy handler,
+/// when two connections opening together would otherwise wait on each other
+/// (guards started together on a new store). That answer is retried here with
+/// a short backoff for as long as the busy timeout allows.
+fn wal_mode(conn: &Connection) -> Result<String, StoreError> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) => return Ok(mode),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(err(e)),
+        }
     }
 }
 
