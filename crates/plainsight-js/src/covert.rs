@@ -2792,6 +2792,12 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 }
                 true
             }
+            // `(sideEffect(), " ")`, as minifiers write an alternative: the
+            // value is the last expression's.
+            Expression::SequenceExpression(s) => match s.expressions.last() {
+                Some(last) => self.into(last, out, codes, depth + 1),
+                None => false,
+            },
             Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
                 let l = self.into(&b.left, out, false, depth + 1);
                 let r = self.into(&b.right, out, false, depth + 1);

@@ -194,7 +194,17 @@ pub(crate) fn aimed_block(base: u32) -> Option<char> {
         0x02B0..=0x02FF | 0x0370..=0x03FF | 0x0400..=0x04FF | 0xFF00..=0xFF5E | 0x2000..=0x200A => {
             base
         }
-        _ => return None,
+        // Any other base that is itself a carrier by kind: an invisible, an
+        // unusual space, or a non-ASCII character whose UTS #39 skeleton is
+        // one ASCII character (mathematical digits and letters, say).
+        _ => {
+            let c = char::from_u32(base)?;
+            let carrier = !c.is_ascii()
+                && (plainsight_text::chars::is_invisible(c)
+                    || plainsight_text::chars::is_unusual_space(c)
+                    || lookalike(c));
+            return carrier.then_some(c);
+        }
     };
     char::from_u32(c)
 }
@@ -874,6 +884,7 @@ pub(crate) fn is_stringish(e: &Expression<'_>) -> bool {
             crate::covert::from_char_code_callee(&c.callee).is_some()
                 || crate::covert::is_join_call(c)
         }
+        Expression::SequenceExpression(s) => s.expressions.last().is_some_and(is_stringish),
         _ => false,
     }
 }
