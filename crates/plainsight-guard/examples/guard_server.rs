@@ -26,7 +26,6 @@ fn main() {
         cfg.annotate = plainsight_guard::config::parse_annotate(&a).expect("GUARD_ANNOTATE");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(plainsight_guard::worker_threads())
         .enable_all()
         .build()
         .expect("runtime");

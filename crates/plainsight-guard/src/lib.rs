@@ -92,21 +92,6 @@ pub fn client() -> Result<proxy::HttpClient, GuardError> {
         .build(https))
 }
 
-/// How many async worker threads the guard's runtime should have: half the
-/// cores, at least one. The request path (read, seal, journal, forward,
-/// stream back) is about a fifth of the CPU an exchange costs; the rest runs
-/// on the guard's own threads (inspection in the blocking pool, the audit
-/// writer, checkpoints, drift), which need cores of their own. A worker
-/// per core also means every task the I/O driver wakes may wake a sibling
-/// worker to steal it (a futex wake and a context switch on the way to the
-/// answer): on 2 cores one worker added 8–12 % less latency at p50 than two
-/// (`docs/ARCHITECTURE.md`, round 9), with no loss of throughput under 16
-/// concurrent clients. `plainsight guard` and the `guard_server` example
-/// build their runtime with it.
-pub fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
-}
-
 /// A running guard.
 pub struct RunningGuard {
     pub addr: SocketAddr,

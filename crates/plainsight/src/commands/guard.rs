@@ -239,7 +239,6 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         verbose: args.verbose,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(plainsight_guard::worker_threads())
         .enable_all()
         .thread_name("plainsight-guard")
         .build()
