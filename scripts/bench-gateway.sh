@@ -7,6 +7,7 @@
 #
 #   scripts/bench-gateway.sh [SEQ] [STREAMS] [SECONDS]
 #   BASE_GUARD=/tmp/old/guard_server scripts/bench-gateway.sh …   (before/after)
+#   BASE2_GUARD=/tmp/older/guard_server …                          (a second base)
 #
 # Installs nginx (apt-get) and @portkey-ai/gateway (npm, into a temp dir) if
 # missing; a target that cannot be installed is left out, and says so.
@@ -57,6 +58,13 @@ if [[ -n ${BASE_GUARD:-} ]]; then
         >"$WORK/guard-base.log" 2>&1 &
     PIDS+=($!)
     TARGETS+=(--target "guard-base=http://127.0.0.1:18904;pid=${PIDS[-1]}")
+fi
+# BASE2_GUARD=path/to/guard_server: a second base build, as `guard-base2`.
+if [[ -n ${BASE2_GUARD:-} ]]; then
+    "$BASE2_GUARD" 127.0.0.1:18905 http://127.0.0.1:18901 "sqlite:$WORK/audit-base2.sqlite3" \
+        >"$WORK/guard-base2.log" 2>&1 &
+    PIDS+=($!)
+    TARGETS+=(--target "guard-base2=http://127.0.0.1:18905;pid=${PIDS[-1]}")
 fi
 
 if ! command -v nginx >/dev/null; then

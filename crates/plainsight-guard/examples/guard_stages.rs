@@ -113,7 +113,7 @@ fn main() {
                 ),
                 ("content-type".into(), "application/json".into()),
             ],
-            request_body: body.to_vec(),
+            request_body: body.clone(),
             findings: judged.findings,
             action: Some(judged.action),
             reason: judged.reason,

@@ -493,7 +493,7 @@ async fn exchange(
         api: None,
         model: None,
         request_headers: headers,
-        request_body: Vec::new(),
+        request_body: Bytes::new(),
         findings: Vec::new(),
         action: None,
         reason: None,
@@ -552,7 +552,7 @@ async fn exchange(
     let overlap = st.observe_only && !body.is_empty() && st.recorder.overlaps_inspection();
     let (id, forward_body, inspection) = if overlap {
         row.action = Some(Action::Forwarded);
-        row.request_body = body.to_vec();
+        row.request_body = body.clone();
         let id = match st.recorder.begin_pending(row).await {
             Ok(id) => Some(id),
             Err(e) => store_failed(&st, family, &path, e).map_err(|r| *r)?,
@@ -589,7 +589,7 @@ async fn exchange(
         row.edits = judged.edits;
         let forward_body = judged.forward.unwrap_or_else(|| body.clone());
         row.action = Some(action);
-        row.request_body = body.to_vec();
+        row.request_body = body.clone();
         let settled = Settled {
             alerts: alerts_of(&row.findings, &judged.verdict),
             findings: row.findings.len(),

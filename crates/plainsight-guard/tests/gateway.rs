@@ -445,7 +445,7 @@ async fn no_secret_reaches_the_store_file() {
     assert_eq!(journals, 1, "the guard's journal was read too");
     let x = &s.rows()[0];
     assert!(x.request.path.contains("key=[REDACTED:param-key:"));
-    let body = String::from_utf8(x.request.request_body.clone()).unwrap();
+    let body = String::from_utf8(x.request.request_body.to_vec()).unwrap();
     assert!(body.contains("[REDACTED:github-token:"));
     serde_json::from_str::<serde_json::Value>(&body).expect("still JSON");
 }

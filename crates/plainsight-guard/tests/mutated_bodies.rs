@@ -116,7 +116,7 @@ fn mutated_request_bodies_never_panic_and_stay_json() {
             }
         }
         let sealed = red.seal_exchange(NewExchange {
-            request_body: data.clone(),
+            request_body: data.clone().into(),
             ..NewExchange::default()
         });
         if was_json {

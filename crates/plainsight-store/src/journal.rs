@@ -139,7 +139,7 @@ fn row_of(h: Head, body: Vec<u8>) -> NewExchange {
         api: h.api,
         model: h.model,
         request_headers: h.request_headers,
-        request_body: body,
+        request_body: body.into(),
         findings: h.findings,
         action: h.action,
         reason: h.reason,
@@ -329,7 +329,7 @@ impl Journal {
         let (row, body) = if counted {
             row.take_body()
         } else {
-            (row, Vec::new())
+            (row, bytes::Bytes::new())
         };
         let handed = then(ticket, row);
         // The body is freed outside the lock.
@@ -621,7 +621,7 @@ mod tests {
             method: "POST".into(),
             path: "/v1/messages".into(),
             request_headers: vec![("x".into(), "y".into())],
-            request_body: body.to_vec(),
+            request_body: body.to_vec().into(),
             action: Some(Action::Forwarded),
             ..NewExchange::default()
         })
@@ -816,7 +816,7 @@ mod tests {
         assert_eq!(got[0].findings, [f]);
         assert_eq!(got[0].reason.as_deref(), Some("observed: x"));
         assert_eq!(got[0].model.as_deref(), Some("m"));
-        assert_eq!(got[0].request_body, b"{}");
+        assert_eq!(got[0].request_body, &b"{}"[..]);
         assert_eq!(got[1].findings.len(), 1);
         assert_eq!(got[1].findings[0].rule.code(), "PS621");
         assert_eq!(

@@ -104,13 +104,30 @@ pub struct NewExchange {
     pub api: Option<String>,
     pub model: Option<String>,
     pub request_headers: Vec<(String, String)>,
-    /// The body as received (before any normalisation).
-    pub request_body: Vec<u8>,
+    /// The body as received (before any normalisation). Shared, not
+    /// copied: the guard forwards the same buffer it records (a 120 KB
+    /// body copied per request was a copy and an allocation on the request
+    /// path). Serialised as the `Vec<u8>` it was before.
+    #[serde(with = "body_bytes")]
+    pub request_body: bytes::Bytes,
     pub findings: Vec<Finding>,
     pub action: Option<Action>,
     /// Why the action was taken (the policy's reason, or the refusal).
     pub reason: Option<String>,
     pub edits: Vec<Edit>,
+}
+
+/// `request_body` (de)serialised exactly as a `Vec<u8>` was.
+mod body_bytes {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &bytes::Bytes, s: S) -> Result<S::Ok, S::Error> {
+        b.as_ref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
+        Vec::<u8>::deserialize(d).map(bytes::Bytes::from)
+    }
 }
 
 /// How an exchange ended.

@@ -74,7 +74,7 @@ impl Sealed<NewExchange> {
     /// The row and its body apart (journaled: [`crate::journal::Journal::restore`]
     /// puts it back).
     #[must_use]
-    pub(crate) fn take_body(self) -> (Sealed<NewExchange>, Vec<u8>) {
+    pub(crate) fn take_body(self) -> (Sealed<NewExchange>, bytes::Bytes) {
         let mut x = self.0;
         let body = std::mem::take(&mut x.request_body);
         (Sealed(x), body)
@@ -83,7 +83,7 @@ impl Sealed<NewExchange> {
     /// The row with the body it was journaled with (read back from the
     /// journal, which only sealed rows are written to).
     pub(crate) fn set_body(&mut self, body: Vec<u8>) {
-        self.0.request_body = body;
+        self.0.request_body = body.into();
     }
 
     /// A row whose inspection never came (the guard stopped between
@@ -408,7 +408,7 @@ impl Redactor {
         }
         x.path = self.path(&x.path);
         if let Cow::Owned(b) = self.redact_bytes(&x.request_body) {
-            x.request_body = b;
+            x.request_body = b.into();
         }
         for s in [
             &mut x.agent,

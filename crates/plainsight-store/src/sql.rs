@@ -421,7 +421,7 @@ fn exchange_of(row: Vec<Owned>) -> Result<Exchange, StoreError> {
             api,
             model,
             request_headers,
-            request_body,
+            request_body: request_body.into(),
             findings: Vec::new(),
             action: Some(action),
             reason,

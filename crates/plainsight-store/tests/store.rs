@@ -56,7 +56,7 @@ fn exchange(uid: &str, t: i64, agent: &str, body: &str) -> NewExchange {
             ),
             ("user-agent".into(), agent.into()),
         ],
-        request_body: body.as_bytes().to_vec(),
+        request_body: body.as_bytes().to_vec().into(),
         findings: Vec::new(),
         action: Some(Action::Forwarded),
         reason: None,
@@ -377,7 +377,7 @@ fn outcomes_move_to_their_own_table() {
             (Some(200), 4, Some(2), 42)
         );
         assert_eq!(o.completion, Completion::Complete);
-        assert_eq!(all[0].request.request_body, b"{}");
+        assert_eq!(all[0].request.request_body, &b"{}"[..]);
         assert!(all[1].outcome.is_none());
         // New outcomes are appended, once; one for a row not in the store
         // is refused.

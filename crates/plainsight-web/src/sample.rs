@@ -79,7 +79,7 @@ pub fn exchange(uid: &str, at_us: i64, agent: &str, body: Vec<u8>) -> NewExchang
             ("user-agent".into(), agent.to_owned()),
             ("content-type".into(), "application/json".into()),
         ],
-        request_body: body,
+        request_body: body.into(),
         findings,
         action: Some(Action::Forwarded),
         reason: None,
