@@ -820,7 +820,11 @@ fn coarse_pass<'a>(
     if !decisions.is_empty() {
         // Only this site's decisions are asked about: what lies beyond their
         // states (all later in the shared walk than the first of them).
-        let base = decisions.iter().map(|d| d.state as usize).min().unwrap_or(0);
+        let base = decisions
+            .iter()
+            .map(|d| d.state as usize)
+            .min()
+            .unwrap_or(0);
         let ds = Downstream::from_state(cw, base);
         decide(
             prog,
@@ -3487,7 +3491,11 @@ mod tests {
         );
         let mut prev = "entity(t)".to_string();
         for k in 0..pad {
-            writeln!(s, "function step{k}(t) {{ const v{k} = {prev}; return v{k}; }}").unwrap();
+            writeln!(
+                s,
+                "function step{k}(t) {{ const v{k} = {prev}; return v{k}; }}"
+            )
+            .unwrap();
             prev = format!("step{k}(t)");
         }
         writeln!(s, "function inner(t) {{ const w = {prev}; return w; }}").unwrap();
@@ -3543,7 +3551,11 @@ mod tests {
         for pad in [0, 12] {
             let two = analyse_with(&joined_by_name_twice(2, pad), &[]);
             assert!(sev(&two).is_empty(), "pad {pad}: {:?}", sev(&two));
-            assert!(two.incomplete[0].is_empty(), "pad {pad}: {:?}", two.incomplete[0]);
+            assert!(
+                two.incomplete[0].is_empty(),
+                "pad {pad}: {:?}",
+                two.incomplete[0]
+            );
         }
         let three = analyse_with(&joined_by_name_twice(3, 0), &[]);
         assert!(sev(&three).is_empty() && three.incomplete[0].is_empty());
