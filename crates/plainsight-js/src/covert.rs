@@ -818,7 +818,14 @@ fn coarse_pass<'a>(
         })
         .collect();
     if !decisions.is_empty() {
-        let ds = Downstream::new(cw);
+        // Only this site's decisions are asked about: what lies beyond their
+        // states (all later in the shared walk than the first of them).
+        let base = decisions
+            .iter()
+            .map(|d| d.state as usize)
+            .min()
+            .unwrap_or(0);
+        let ds = Downstream::from_state(cw, base);
         decide(
             prog,
             eng,
@@ -1042,6 +1049,11 @@ fn merge_candidate<'a>(
 /// so asking it for every decision costs nothing more (scanning every event
 /// per decision was quadratic on large walks).
 struct Downstream {
+    /// The first state covered: the tables below are indexed by state minus
+    /// `base` (a coarse pass asks only about its own states, which come
+    /// after every earlier site's in the program's coarse walk, and whose
+    /// descendants are later still).
+    base: usize,
     format_use: Vec<bool>,
     local: Vec<bool>,
     /// The first hard / soft sink event downstream, by index (`u32::MAX`: none).
@@ -1059,8 +1071,18 @@ struct Downstream {
 
 impl Downstream {
     fn new(w: &Walker<'_, '_, '_, '_>) -> Self {
-        let n = w.states.len();
+        Downstream::from_state(w, 0)
+    }
+
+    /// What lies downstream of states `base..` only: exact for them, since a
+    /// state's descendants were all pushed after it. A coarse pass needs only
+    /// its own decisions' states; the program's coarse walk holds every
+    /// earlier site's states too (Claude Code `cli.js`: ~0.55 M), and going
+    /// over all of them again for each coarse site was ~12 % of the scan.
+    fn from_state(w: &Walker<'_, '_, '_, '_>, base: usize) -> Self {
+        let n = w.states.len().saturating_sub(base);
         let mut d = Downstream {
+            base,
             format_use: vec![false; n],
             local: vec![false; n],
             hard: vec![u32::MAX; n],
@@ -1068,11 +1090,13 @@ impl Downstream {
             open: vec![false; n],
             own: vec![false; n],
         };
-        // Marks state `s` and its ancestors (each at most once per mark):
-        // linear in the states.
+        // Marks state `s` and its ancestors from `base` on (each at most once
+        // per mark): linear in the states.
         let mark = |v: &mut Vec<bool>, mut s: u32| {
-            while let Some(st) = w.states.get(s as usize) {
-                if std::mem::replace(&mut v[s as usize], true) || st.parent == s {
+            while (s as usize) >= base
+                && let Some(st) = w.states.get(s as usize)
+            {
+                if std::mem::replace(&mut v[s as usize - base], true) || st.parent == s {
                     break;
                 }
                 s = st.parent;
@@ -1080,21 +1104,65 @@ impl Downstream {
         };
         let mut has_child = vec![false; n];
         let mut ends = vec![false; n];
-        for st in &w.states {
-            if let Some(c) = has_child.get_mut(st.parent as usize) {
+        for st in &w.states[base.min(w.states.len())..] {
+            if let Some(c) = (st.parent as usize)
+                .checked_sub(base)
+                .and_then(|p| has_child.get_mut(p))
+            {
                 *c = true;
             }
         }
+        // The carrier each state's walk started from, computed once (asking
+        // `Walker::origin` per decision climbed up to 256 parents each time:
+        // most of this function's time on `cli.js`). Depth is kept so that a
+        // state deeper than `origin`'s own horizon still asks it.
+        let mut origin: Vec<(NodeId, u32)> = Vec::with_capacity(n);
+        // (origin, depth) by climbing, as `Walker::origin` does (at most 256
+        // states; deeper: `u32::MAX`, and `Walker::origin` is asked).
+        let climb = |mut i: usize| -> (NodeId, u32) {
+            let mut depth = 0u32;
+            let mut node = w.states[i].node;
+            for _ in 0..256 {
+                let Some(st) = w.states.get(i) else {
+                    return (node, depth - 1);
+                };
+                node = st.node;
+                depth += 1;
+                i = st.parent as usize;
+            }
+            if w.states.get(i).is_none() {
+                (node, depth - 1)
+            } else {
+                (node, u32::MAX)
+            }
+        };
+        for k in 0..n {
+            let i = base + k;
+            let p = w.states[i].parent as usize;
+            let o = if p < i && p >= base && origin[p - base].1 < 254 {
+                let (po, pd) = origin[p - base];
+                (po, pd + 1)
+            } else {
+                climb(i)
+            };
+            origin.push(o);
+        }
         for (i, ev) in &w.events {
+            let Some(k) = (*i as usize).checked_sub(base).filter(|&k| k < n) else {
+                continue;
+            };
             match ev {
-                Event::Sink(_) | Event::Local | Event::Consumed => {
-                    if let Some(x) = ends.get_mut(*i as usize) {
-                        *x = true;
-                    }
-                }
+                Event::Sink(_) | Event::Local | Event::Consumed => ends[k] = true,
                 Event::Open => mark(&mut d.open, *i),
                 Event::Decision(dec)
-                    if dec.whole || (dec.chosen == w.origin(*i) && !dec.synthetic) =>
+                    if dec.whole
+                        || (!dec.synthetic
+                            && dec.chosen
+                                == if origin[k].1 == u32::MAX {
+                                    w.origin(*i)
+                                } else {
+                                    origin[k].0
+                                }) =>
                 {
                     mark(&mut d.own, *i);
                 }
@@ -1103,16 +1171,19 @@ impl Downstream {
         }
         for k in 0..n {
             if !has_child[k] && !ends[k] {
-                mark(&mut d.open, k as u32);
+                mark(&mut d.open, (base + k) as u32);
             }
         }
         for (e, (i, ev)) in w.events.iter().enumerate() {
             let mut s = *i;
             for _ in 0..256 {
+                if (s as usize) < base {
+                    break;
+                }
                 let Some(st) = w.states.get(s as usize) else {
                     break;
                 };
-                let k = s as usize;
+                let k = s as usize - base;
                 let fresh = match ev {
                     Event::FormatUse => !std::mem::replace(&mut d.format_use[k], true),
                     Event::Local => !std::mem::replace(&mut d.local[k], true),
@@ -1139,13 +1210,18 @@ impl Downstream {
         d
     }
 
+    /// Index of state `k` in the tables (`None`: before `base`).
+    fn at(&self, k: usize) -> Option<usize> {
+        k.checked_sub(self.base)
+    }
+
     /// The first hard sink downstream of the decision (else a soft one).
     fn sink(
         &self,
         w: &Walker<'_, '_, '_, '_>,
         d: &Decision<'_>,
     ) -> Option<crate::flow::walk::SinkHit> {
-        let k = d.state as usize;
+        let k = self.at(d.state as usize)?;
         let e = [self.hard.get(k), self.soft.get(k)]
             .into_iter()
             .flatten()
@@ -1158,13 +1234,18 @@ impl Downstream {
     }
 
     fn local(&self, d: &Decision<'_>) -> bool {
-        self.local.get(d.state as usize).copied().unwrap_or(false)
+        self.at(d.state as usize)
+            .and_then(|k| self.local.get(k))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Every way the decision's text goes ends in a test that embeds none
     /// of it (no sink, no output, nothing unknown): it never leaves.
     fn consumed(&self, d: &Decision<'_>) -> bool {
-        let k = d.state as usize;
+        let Some(k) = self.at(d.state as usize) else {
+            return false;
+        };
         k < self.open.len()
             && !self.open[k]
             && !self.local[k]
@@ -1184,8 +1265,8 @@ impl Downstream {
     }
 
     fn format_use(&self, d: &Decision<'_>) -> bool {
-        self.format_use
-            .get(d.state as usize)
+        self.at(d.state as usize)
+            .and_then(|k| self.format_use.get(k))
             .copied()
             .unwrap_or(false)
     }
@@ -2185,6 +2266,15 @@ fn finding_at(
                 && h.path.len() <= UNPROVEN_MAX_HOPS =>
         {
             if c.walk_unproven && c.path.len() > walk_hops {
+                if std::env::var_os("PLAINSIGHT_FLOW_DEBUG").is_some() {
+                    eprintln!(
+                        "walk too long: {} site {:?} ({} hops): {:#?}",
+                        ctx.path,
+                        site,
+                        c.path.len(),
+                        c.path
+                    );
+                }
                 return Err(WalkTooLong);
             }
             (Severity::Medium, Confidence::Low)
@@ -3392,6 +3482,89 @@ mod tests {
         assert_eq!(class_members("\\x2d."), 2);
         assert_eq!(class_members("\\s."), 2);
         assert_eq!(class_members("\\u2019'"), 2);
+    }
+
+    /// A carrier's value returned out of a method to its callers found by
+    /// name (a call on a receiver nothing resolves), `joins` times over, after
+    /// `pad` plain calls, then picked by a test of the base URL's host and
+    /// sent. Generated (the shape Gemini CLI's bundle has: a parser's entity
+    /// table returned out through two callers found by name).
+    fn joined_by_name_twice(joins: usize, pad: usize) -> String {
+        use std::fmt::Write;
+        let mut s = String::from(
+            "const TABLE = { shy: \"\\u00ad\", amp: \"&\", lt: \"<\", gt: \">\" };\n\
+             function entity(n) { const hit = TABLE[n]; return hit; }\n",
+        );
+        let mut prev = "entity(t)".to_string();
+        for k in 0..pad {
+            writeln!(
+                s,
+                "function step{k}(t) {{ const v{k} = {prev}; return v{k}; }}"
+            )
+            .unwrap();
+            prev = format!("step{k}(t)");
+        }
+        writeln!(s, "function inner(t) {{ const w = {prev}; return w; }}").unwrap();
+        s.push_str("const codec0 = { decodeEntity0(t) { const r = inner(t); return r; } };\n");
+        for j in 1..joins {
+            writeln!(
+                s,
+                "const codec{j} = {{ decodeEntity{j}(t) {{ const lib = globalThis[t]; const q{j} = lib.decodeEntity{}(\"shy\"); return q{j}; }} }};",
+                j - 1
+            )
+            .unwrap();
+        }
+        writeln!(
+            s,
+            "const top = globalThis[process.argv[3]];\n\
+             const got = top.decodeEntity{}(\"shy\");\n\
+             const host = new URL(process.env.OPENAI_BASE_URL || \"https://api.example\").host;\n\
+             const path = host === \"proxy.example.org\" ? got : \"\";\n\
+             fetch(\"https://api.example/v1?q=\" + path, {{ method: \"POST\", body: \"{{}}\" }});",
+            joins - 1
+        )
+        .unwrap();
+        s
+    }
+
+    /// One guess per carrier way, as on the backward side: a way that went
+    /// through a return to callers found by name does not take a second.
+    /// With one such join the meeting is still reported (medium, low
+    /// confidence), and a long chain with one join is still cut by
+    /// `unproven_walk_hops`, naming it; with two, the carrier meets the
+    /// decision only by two coincidences of names: no finding and, long or
+    /// short, nothing left partial (before, a long one made the unit partial
+    /// and a short one a medium finding).
+    #[test]
+    fn second_join_by_name_is_not_followed() {
+        let sev = |o: &Output| {
+            o.findings[0]
+                .iter()
+                .filter(|f| f.rule.code().starts_with("PS1"))
+                .map(|f| (f.severity, f.confidence))
+                .collect::<Vec<_>>()
+        };
+        let hops_cut = |o: &Output| {
+            o.incomplete[0]
+                .iter()
+                .any(|i| i.message.contains("unproven_walk_hops"))
+        };
+        let one = analyse_with(&joined_by_name_twice(1, 0), &[]);
+        assert_eq!(sev(&one), vec![(Severity::Medium, Confidence::Low)]);
+        assert!(one.incomplete[0].is_empty(), "{:?}", one.incomplete[0]);
+        let one_long = analyse_with(&joined_by_name_twice(1, 12), &[]);
+        assert!(sev(&one_long).is_empty() && hops_cut(&one_long));
+        for pad in [0, 12] {
+            let two = analyse_with(&joined_by_name_twice(2, pad), &[]);
+            assert!(sev(&two).is_empty(), "pad {pad}: {:?}", sev(&two));
+            assert!(
+                two.incomplete[0].is_empty(),
+                "pad {pad}: {:?}",
+                two.incomplete[0]
+            );
+        }
+        let three = analyse_with(&joined_by_name_twice(3, 0), &[]);
+        assert!(sev(&three).is_empty() && three.incomplete[0].is_empty());
     }
 
     /// An unproven carrier path longer than `unproven_walk_hops` makes no

@@ -109,7 +109,10 @@ type Params = Vec<(u32, SymbolId, u32)>;
 struct Solver<'e, 'p, 'c, 'a> {
     eng: &'e Engine<'p, 'c, 'a>,
     cap: usize,
-    locs: FxHashMap<Loc<'a>, u32>,
+    /// Keyed by property and binding names the input chooses: hashed with
+    /// aHash's per-process random key, so a crafted bundle cannot aim
+    /// collisions at it (FxHash is unkeyed).
+    locs: ahash::HashMap<Loc<'a>, u32>,
     sets: Vec<Vec<u32>>,
     succ: Vec<Vec<(u32, bool)>>,
     watch: Vec<Vec<Watch<'a>>>,
@@ -160,7 +163,7 @@ fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
     let mut s = Solver {
         eng,
         cap: eng.limits().max_fn_values.max(1),
-        locs: FxHashMap::default(),
+        locs: ahash::HashMap::default(),
         sets: Vec::new(),
         succ: Vec::new(),
         watch: Vec::new(),

@@ -333,6 +333,9 @@ pub(crate) struct State<'a> {
     /// Reached a node past [`MAX_FIELD_PATHS`] variants: its fields were
     /// collapsed to [`Field::Any`], so what lies beyond is unproven.
     pub collapsed: bool,
+    /// A join by name ([`Hop::ByName`]) lies on the way here: a second one
+    /// is not taken (see [`Walker::push`]).
+    pub guessed: bool,
 }
 
 impl State<'_> {
@@ -570,7 +573,8 @@ impl<'p, 'c, 'a> Engine<'p, 'c, 'a> {
             })
         };
         for (k, st) in w.states.iter().enumerate() {
-            let key = (st.unit, st.node, fields_key(&st.fields, &st.frames));
+            let salt = if st.guessed { GUESSED_SALT } else { 0 };
+            let key = (st.unit, st.node, fields_key(&st.fields, &st.frames) ^ salt);
             if shared.contains_key(&key) {
                 continue;
             }
@@ -914,6 +918,9 @@ impl Drop for Walker<'_, '_, '_, '_> {
     }
 }
 
+/// Mixed into a state's key when a join by name lies on its way.
+const GUESSED_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
+
 fn fields_key(fields: &Fields<'_>, frames: &FrameStack) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
@@ -970,13 +977,36 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             self.budget = self.budget.saturating_sub(1);
             self.eng.charge_quiet(1);
         }
+        // One guess per way, as on the backward side: a way that already
+        // went through a join by name (a property or a return matched by
+        // name alone) does not take a second one. Past it the carrier meets
+        // decisions only by two coincidences of names (Gemini CLI: an HTML
+        // entity table reached a proxy test in another chunk by two
+        // returns to callers found by name, 22-37 hops, every meeting kept
+        // out by `unproven_walk_hops`: walked for nothing, then the review
+        // was partial). The way is an open end, not a cut.
+        let parent_guessed = parent != u32::MAX && self.states[parent as usize].guessed;
+        let byname = matches!(hop, Hop::ByName(..));
+        if byname && parent_guessed {
+            if self.mode == Mode::Carrier
+                && !matches!(self.events.last(), Some((p, Event::Open)) if *p == parent)
+            {
+                self.event(parent, Event::Open);
+            }
+            return;
+        }
+        let guessed = parent_guessed || byname;
         let mut fields = fields;
         if self.coarse {
-            // Field- and context-insensitive: one state per node.
+            // Field- and context-insensitive: one state per node (two: with
+            // and without a join by name on the way).
             fields = Fields::any();
             frames = FrameStack::default();
         }
-        let mut key = (unit, node, fields_key(&fields, &frames));
+        // A state with a join by name on its way is another state than the
+        // same one without (what lies beyond differs: one join fewer left).
+        let salt = if guessed { GUESSED_SALT } else { 0 };
+        let mut key = (unit, node, fields_key(&fields, &frames) ^ salt);
         // A state is collapsed when its fields are, or its predecessor's
         // were (what lies beyond is unproven); everything the coarse pass
         // reaches is.
@@ -997,7 +1027,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 if *n >= 2 * MAX_FIELD_PATHS {
                     frames = FrameStack::default();
                 }
-                let k = (unit, node, fields_key(&fields, &frames));
+                let k = (unit, node, fields_key(&fields, &frames) ^ salt);
                 if k != key {
                     key = k;
                     collapsed = true;
@@ -1028,6 +1058,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             parent,
             hop,
             collapsed,
+            guessed,
         });
         // A complete earlier site explored everything beyond this state:
         // its decisions are judged and traced; take what lies beyond.
