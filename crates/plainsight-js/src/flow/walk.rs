@@ -73,7 +73,7 @@ const MAX_FRAMES: usize = 8;
 /// of it is unconditional (`other_writes` lists at most `max_writers`).
 const MAX_CONTROLLED_WRITES: usize = 8;
 /// Nodes of a class or object scanned for `this.x`.
-const MAX_OWNER_SCAN: usize = 200_000;
+pub(crate) const MAX_OWNER_SCAN: usize = 200_000;
 
 /// Object keys whose value is sent to a model or over the wire.
 pub(crate) const SINK_KEYS: &[&str] = &[
@@ -2659,6 +2659,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 );
                 continue;
             }
+            // A setter's `o.k = v` evaluates to `v`, and `e.emit(…)` to a
+            // boolean: neither holds what the function returns.
+            match self.ctx(s.unit).semantic.nodes().kind(s.call) {
+                AstKind::AssignmentExpression(_) => continue,
+                AstKind::CallExpression(c)
+                    if c.callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+                        == Some("emit") =>
+                {
+                    continue;
+                }
+                _ => {}
+            }
             let hop = if s.unproven {
                 Hop::ByName("", span)
             } else {
@@ -3131,8 +3146,27 @@ pub(crate) fn this_owner(ctx: &Ctx<'_>, node: NodeId) -> Option<NodeId> {
     None
 }
 
+/// The class whose `#name` a private member expression at `node` names:
+/// the nearest enclosing class that declares `#name` (private names are
+/// class-scoped and exact, so no join by name is needed).
+pub(crate) fn private_owner(ctx: &Ctx<'_>, node: NodeId, name: &str) -> Option<NodeId> {
+    let nodes = ctx.semantic.nodes();
+    nodes.ancestor_ids(node).find(|&id| match nodes.kind(id) {
+        AstKind::Class(c) => c.body.body.iter().any(|el| {
+            let key = match el {
+                oxc_ast::ast::ClassElement::PropertyDefinition(p) => &p.key,
+                oxc_ast::ast::ClassElement::MethodDefinition(m) => &m.key,
+                oxc_ast::ast::ClassElement::AccessorProperty(a) => &a.key,
+                _ => return false,
+            };
+            matches!(key, oxc_ast::ast::PropertyKey::PrivateIdentifier(p) if p.name == name)
+        }),
+        _ => false,
+    })
+}
+
 /// Methods named `name` of a class or object literal.
-fn owner_methods<'a>(ctx: &Ctx<'a>, owner: NodeId, name: &str) -> Vec<FnRef<'a>> {
+pub(crate) fn owner_methods<'a>(ctx: &Ctx<'a>, owner: NodeId, name: &str) -> Vec<FnRef<'a>> {
     let nodes = ctx.semantic.nodes();
     match nodes.kind(owner) {
         AstKind::Class(c) => c
