@@ -312,7 +312,20 @@ impl<'a> Solver<'_, '_, '_, 'a> {
         match v {
             ExportVal::Expr(u, x) | ExportVal::Whole(u, x) => self.eval(u, x),
             ExportVal::Sym(u, s) => vec![Src::Loc(self.loc(Loc::Sym(u, s)), false)],
-            ExportVal::Re(_) => Vec::new(),
+            ExportVal::Re(m, rn) => {
+                let prog = self.eng.prog;
+                let mut vals = Vec::new();
+                if let Some(n) = rn {
+                    modules::exports_named(prog.units, &prog.graph, m, Some(n), &mut vals);
+                }
+                let mut out = Vec::new();
+                for v in vals.into_iter().take(8) {
+                    if !matches!(v, ExportVal::Re(..)) {
+                        out.extend(self.export_val(v));
+                    }
+                }
+                out
+            }
         }
     }
 

@@ -1916,7 +1916,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             ExportVal::Expr(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
             ExportVal::Sym(su, s) => self.to(i, Val::Sym(su, s, field), step(su)),
             ExportVal::Whole(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
-            ExportVal::Re(m) => self.to(i, Val::Export(m, field, None), None),
+            ExportVal::Re(m, rn) => self.to(i, Val::Export(m, rn.or(field), None), None),
         }
     }
 
@@ -1934,6 +1934,11 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             return;
         }
         for v in vals {
+            if let ExportVal::Re(m, rn) = v {
+                // `export { a as x } from "./m"`: `a` of `m`.
+                self.to(i, Val::Export(m, rn.or(name), field), None);
+                continue;
+            }
             let f = if matches!(v, ExportVal::Whole(..)) {
                 name.or(field)
             } else {
