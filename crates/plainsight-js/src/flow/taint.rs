@@ -1330,6 +1330,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     );
                     return;
                 }
+                // `C.k` of a class `C`: its static fields and accessors.
+                if let Some(class) = class_of(prog, u, &m.object) {
+                    self.to(
+                        i,
+                        Val::Owner(u, class, k, field),
+                        step(StepKind::Field(k), m.span),
+                    );
+                    return;
+                }
                 let owner_known = owner_is_known(prog, u, &m.object);
                 self.to(
                     i,
