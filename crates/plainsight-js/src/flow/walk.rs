@@ -1600,6 +1600,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.returned(i, u, n, p, FnRef::Arrow(a), n);
             }
             AstKind::YieldExpression(_) => {
+                // `if (c) yield "\u200C"`: whether it is yielded at all is
+                // decided by the tests around the yield.
+                self.control(i, u, p, p, &Alts::Empty, n);
                 if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
                     let mut fl = self.states[i as usize].fields;
                     fl.push(Field::Elem);
