@@ -975,6 +975,21 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
             "Intl.DateTimeFormat().resolvedOptions()".into(),
         ));
     }
+    // `Reflect.get(process.env, "NAME")` is `process.env.NAME`.
+    if let Expression::StaticMemberExpression(m) = callee
+        && m.property.name == "get"
+        && matches!(m.object.without_parentheses(), Expression::Identifier(r) if r.name == "Reflect" && is_global(ctx, r))
+        && let (Some(obj), Some(Expression::StringLiteral(k))) = (
+            call.arguments
+                .first()
+                .and_then(oxc_ast::ast::Argument::as_expression),
+            call.arguments
+                .get(1)
+                .and_then(oxc_ast::ast::Argument::as_expression),
+        )
+    {
+        return member_read_with(ctx, obj, Some(k.value.as_str()));
+    }
     match callee {
         Expression::Identifier(id) => {
             // `import {hostname} from "os"`, `const {execSync: x} = require("child_process")`

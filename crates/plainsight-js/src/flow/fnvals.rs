@@ -26,8 +26,8 @@ use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
-    Argument, ArrayExpressionElement, AssignmentTarget, BindingPattern, Class, ClassElement,
-    Expression, MethodDefinitionKind, PropertyKind, SimpleAssignmentTarget,
+    Argument, ArrayExpressionElement, AssignmentOperator, AssignmentTarget, BindingPattern, Class,
+    ClassElement, Expression, MethodDefinitionKind, PropertyKind, SimpleAssignmentTarget,
 };
 use oxc_semantic::{NodeId, SymbolId};
 
@@ -57,6 +57,9 @@ enum Loc<'a> {
     Result(UnitId, NodeId),
     /// Argument `i` of a call.
     Arg(UnitId, NodeId, u32),
+    /// Listeners of an event name (`e.on("name", f)`), of one emitter
+    /// binding (`Some`) or of every emitter (`None`, a join by name).
+    Event(Option<(UnitId, SymbolId)>, &'a str),
 }
 
 /// Marks a function that arrived only through a join by name.
@@ -312,7 +315,20 @@ impl<'a> Solver<'_, '_, '_, 'a> {
         match v {
             ExportVal::Expr(u, x) | ExportVal::Whole(u, x) => self.eval(u, x),
             ExportVal::Sym(u, s) => vec![Src::Loc(self.loc(Loc::Sym(u, s)), false)],
-            ExportVal::Re(_) => Vec::new(),
+            ExportVal::Re(m, rn) => {
+                let prog = self.eng.prog;
+                let mut vals = Vec::new();
+                if let Some(n) = rn {
+                    modules::exports_named(prog.units, &prog.graph, m, Some(n), &mut vals);
+                }
+                let mut out = Vec::new();
+                for v in vals.into_iter().take(8) {
+                    if !matches!(v, ExportVal::Re(..)) {
+                        out.extend(self.export_val(v));
+                    }
+                }
+                out
+            }
         }
     }
 
@@ -592,6 +608,11 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 }
             }
             AstKind::AssignmentExpression(a) => {
+                if a.operator == AssignmentOperator::Assign
+                    && let AssignmentTarget::StaticMemberExpression(m) = &a.left
+                {
+                    self.setter_sites(u, id, &m.object, m.property.name.as_str());
+                }
                 let to = match &a.left {
                     AssignmentTarget::AssignmentTargetIdentifier(r) => {
                         let Some(sym) = prog.symbol_of(u, r) else {
@@ -796,9 +817,13 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 slot,
             },
         );
+        let listener = match (member, args) {
+            (Some(m), Some(args)) => self.event_call(u, id, m, args, slot),
+            _ => false,
+        };
         // Functions handed to a built-in (a method we do not resolve) are
         // called back by it.
-        if let Some(m) = member.filter(|_| !resolved && method != Some("call")) {
+        if let Some(m) = member.filter(|_| !resolved && !listener && method != Some("call")) {
             let recv = m.object();
             let source = match recv.without_parentheses() {
                 Expression::Identifier(g)
@@ -822,5 +847,128 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 );
             }
         }
+    }
+
+    /// `o.name = v` is a call of a setter `set name(v)` (object literal or
+    /// class): the setters of the name found as `o.name(…)` would be
+    /// (`this`'s own class, else by name up to `max_writers`), proven when
+    /// the receiver is known as it is for a call.
+    fn setter_sites(&mut self, u: UnitId, id: NodeId, obj: &'a Expression<'a>, name: &'a str) {
+        let prog = self.eng.prog;
+        let ctx = prog.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        // The receiver's own object literal or class, when it is known.
+        let owner = match obj.without_parentheses() {
+            Expression::ThisExpression(_) => super::walk::this_owner(ctx, id),
+            o => match crate::covert::const_init(ctx, o).map(Expression::without_parentheses) {
+                Some(Expression::ObjectExpression(x)) => Some(x.node_id.get()),
+                Some(Expression::NewExpression(n)) => super::taint::class_of(prog, u, &n.callee),
+                _ => None,
+            },
+        };
+        let own = owner
+            .map(|o| super::walk::owner_methods(ctx, o, name))
+            .filter(|v| !v.is_empty());
+        let (found, unproven) = match own {
+            Some(v) => (v, false),
+            None => match prog.names[u as usize].methods(name, self.eng.limits().max_writers) {
+                Some(v) => (v, !super::taint::owner_is_known(prog, u, obj)),
+                None => return,
+            },
+        };
+        for f in found {
+            let is_setter = match nodes.parent_kind(f.node_id()) {
+                AstKind::MethodDefinition(m) => m.kind == MethodDefinitionKind::Set,
+                AstKind::ObjectProperty(p) => p.kind == PropertyKind::Set,
+                _ => false,
+            };
+            if is_setter {
+                let f = self.func(u, f);
+                self.site(
+                    f,
+                    CallSite {
+                        unit: u,
+                        call: id,
+                        first_arg: Some(0),
+                        callback_of: None,
+                        unproven,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Event emitters: `e.on("name", f)` (`once`, `addListener`,
+    /// `prepend…`) stores a listener under the event name; `e.emit("name",
+    /// …args)` calls every listener of the name with `args`. Proven when
+    /// both go through the same binding of the emitter, else a join by
+    /// the event's name. True for a listener's registration (the emitter
+    /// calls it: not a built-in's callback).
+    fn event_call(
+        &mut self,
+        u: UnitId,
+        id: NodeId,
+        m: &'a oxc_ast::ast::MemberExpression<'a>,
+        args: &'a oxc_allocator::Vec<'a, Argument<'a>>,
+        slot: u32,
+    ) -> bool {
+        let Some(method) = m.static_property_name() else {
+            return false;
+        };
+        let listen = matches!(
+            method,
+            "on" | "once" | "addListener" | "prependListener" | "prependOnceListener"
+        );
+        if !listen && method != "emit" {
+            return false;
+        }
+        let name = match args.first().and_then(Argument::as_expression) {
+            Some(Expression::StringLiteral(s)) => s.value.as_str(),
+            Some(Expression::TemplateLiteral(t)) if t.expressions.is_empty() => {
+                match t.quasis.first().and_then(|q| q.value.cooked) {
+                    Some(c) => c.as_str(),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        let prog = self.eng.prog;
+        let emitter = match m.object().without_parentheses() {
+            Expression::Identifier(r) => prog.symbol_of(u, r).map(|s| (u, s)),
+            _ => None,
+        };
+        let any = self.loc(Loc::Event(None, name));
+        if listen {
+            let Some(f) = args.get(1).and_then(Argument::as_expression) else {
+                return false;
+            };
+            let srcs = self.eval(u, f);
+            if let Some(e) = emitter {
+                let exact = self.loc(Loc::Event(Some(e), name));
+                self.flow(&srcs, exact);
+                self.edge(exact, any, true);
+            } else {
+                for s in srcs {
+                    match s {
+                        Src::Fn(f) => self.add(any, f | UNPROVEN),
+                        Src::Loc(l, _) => self.edge(l, any, true),
+                    }
+                }
+            }
+            return true;
+        }
+        let watch = |unproven| Watch::Call {
+            unit: u,
+            call: id,
+            first_arg: Some(1),
+            unproven,
+            slot,
+        };
+        if let Some(e) = emitter {
+            let exact = self.loc(Loc::Event(Some(e), name));
+            self.on(exact, watch(false));
+        }
+        self.on(any, watch(true));
+        false
     }
 }

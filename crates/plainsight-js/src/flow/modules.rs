@@ -599,8 +599,9 @@ pub(crate) enum ExportVal<'a> {
     Sym(UnitId, SymbolId),
     /// The whole `module.exports = v` (a default import, or any name of it).
     Whole(UnitId, &'a Expression<'a>),
-    /// Another module's export (`export { x } from`, `export * from`).
-    Re(ModId),
+    /// Another module's export (`export { x } from`, `export * from`), and
+    /// the name it has there when it is renamed (`export { a as x } from`).
+    Re(ModId, Option<&'a str>),
 }
 
 /// Exports of module `m` named `name` (`None` = any name, including the
@@ -630,7 +631,7 @@ pub(crate) fn exports_named<'a>(
             (None, _) => true,
             (Some(w), Some(n)) => w == *n,
             // `export * from`: any name may come from there.
-            (Some(_), None) => matches!(v, ExportVal::Re(_)),
+            (Some(_), None) => matches!(v, ExportVal::Re(..)),
         };
         if keep {
             out.push(*v);
@@ -778,13 +779,15 @@ fn scan_exports<'a>(
             AstKind::ExportFromDeclaration(e) if md.func.is_none() => {
                 if let Some(t) = g.target(u, e.node_id.get()) {
                     for sp in &e.specifiers {
-                        out.push((Some(export_name(&sp.exported)), ExportVal::Re(t)));
+                        let (exported, local) = (export_name(&sp.exported), export_name(&sp.local));
+                        let rename = (local != exported).then_some(local);
+                        out.push((Some(exported), ExportVal::Re(t, rename)));
                     }
                 }
             }
             AstKind::ExportAllDeclaration(e) if md.func.is_none() => {
                 if let Some(t) = g.target(u, e.node_id.get()) {
-                    out.push((None, ExportVal::Re(t)));
+                    out.push((None, ExportVal::Re(t, None)));
                 }
             }
             _ => {}

@@ -53,7 +53,7 @@ use std::collections::VecDeque;
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, BindingPattern, CallExpression, Expression,
-    ObjectPropertyKind, PropertyKind,
+    ObjectPropertyKind, PropertyKey, PropertyKind, SimpleAssignmentTarget,
 };
 use oxc_semantic::{NodeId, SymbolId};
 use oxc_span::{GetSpan, Span};
@@ -1330,6 +1330,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     );
                     return;
                 }
+                // `C.k` of a class `C`: its static fields and accessors.
+                if let Some(class) = class_of(prog, u, &m.object) {
+                    self.to(
+                        i,
+                        Val::Owner(u, class, k, field),
+                        step(StepKind::Field(k), m.span),
+                    );
+                    return;
+                }
                 let owner_known = owner_is_known(prog, u, &m.object);
                 self.to(
                     i,
@@ -1342,7 +1351,22 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
             Expression::PrivateFieldExpression(m) => {
                 let k = m.field.name.as_str();
-                if let Some(owner) = this_owner(ctx, super::nid(e)) {
+                // `#k` is the field of the class that declares it, whatever
+                // the receiver (`this.#k`, `C.#k`, `other.#k`): its writes
+                // are in that class, found exactly (the key keeps its `#`).
+                let hashed = ctx
+                    .source
+                    .get(m.field.span.start as usize..m.field.span.end as usize)
+                    .filter(|h| h.strip_prefix('#') == Some(k));
+                if let Some(h) = hashed
+                    && let Some(owner) = super::walk::private_owner(ctx, super::nid(e), k)
+                {
+                    self.to(
+                        i,
+                        Val::Owner(u, owner, h, field),
+                        step(StepKind::Field(k), m.span),
+                    );
+                } else if let Some(owner) = this_owner(ctx, super::nid(e)) {
                     self.to(
                         i,
                         Val::Owner(u, owner, k, field),
@@ -1901,7 +1925,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             ExportVal::Expr(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
             ExportVal::Sym(su, s) => self.to(i, Val::Sym(su, s, field), step(su)),
             ExportVal::Whole(eu, x) => self.to(i, Val::Expr(eu, x, field), step(eu)),
-            ExportVal::Re(m) => self.to(i, Val::Export(m, field, None), None),
+            ExportVal::Re(m, rn) => self.to(i, Val::Export(m, rn.or(field), None), None),
         }
     }
 
@@ -1919,6 +1943,11 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             return;
         }
         for v in vals {
+            if let ExportVal::Re(m, rn) = v {
+                // `export { a as x } from "./m"`: `a` of `m`.
+                self.to(i, Val::Export(m, rn.or(name), field), None);
+                continue;
+            }
             let f = if matches!(v, ExportVal::Whole(..)) {
                 name.or(field)
             } else {
@@ -1958,6 +1987,26 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 continue;
             }
             let args = match nodes.kind(s.call) {
+                // `o.k = v` calling a setter `set k(v)`.
+                AstKind::AssignmentExpression(a) => {
+                    if idx == 0 {
+                        let kind = if s.unproven {
+                            StepKind::ByName("")
+                        } else {
+                            StepKind::Arg
+                        };
+                        self.to_up(
+                            i,
+                            Val::Expr(s.unit, &a.right, field),
+                            Some(Step {
+                                unit: s.unit,
+                                kind,
+                                span: a.right.span(),
+                            }),
+                        );
+                    }
+                    continue;
+                }
                 AstKind::CallExpression(c) => &c.arguments,
                 AstKind::NewExpression(n) => &n.arguments,
                 AstKind::TaggedTemplateExpression(t) => {
@@ -2039,6 +2088,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 span,
             })
         };
+        if let Some(name) = k.strip_prefix('#') {
+            self.private_owner_writes(i, u, owner, name, field);
+            return;
+        }
         // Fields, getters and object-literal values named k.
         match nodes.kind(owner) {
             AstKind::Class(c) => {
@@ -2109,6 +2162,71 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     }
 }
 
+impl<'a> Expand<'_, '_, '_, 'a, '_> {
+    /// Private field `#name` of class `owner`: its declaration's value and
+    /// every assignment of `#name` in the class (on any receiver), exactly.
+    fn private_owner_writes(
+        &mut self,
+        i: u32,
+        u: UnitId,
+        owner: NodeId,
+        name: &'a str,
+        field: Option<&'a str>,
+    ) {
+        let ctx = self.eng.prog.ctx(u);
+        let nodes = ctx.semantic.nodes();
+        let AstKind::Class(c) = nodes.kind(owner) else {
+            return;
+        };
+        for el in &c.body.body {
+            if let oxc_ast::ast::ClassElement::PropertyDefinition(p) = el
+                && matches!(&p.key, PropertyKey::PrivateIdentifier(x) if x.name == name)
+                && let Some(v) = &p.value
+            {
+                self.to(
+                    i,
+                    Val::Expr(u, v, field),
+                    Some(Step {
+                        unit: u,
+                        kind: StepKind::Field(name),
+                        span: p.span,
+                    }),
+                );
+            }
+        }
+        let span = c.span;
+        let start = owner.index() + 1;
+        let end = nodes.len().min(start + super::walk::MAX_OWNER_SCAN);
+        self.eng.charge((end - start) as u64 / 64);
+        for idx in start..end {
+            let id = NodeId::from_usize(idx);
+            let kind = nodes.kind(id);
+            if kind.span().start > span.end {
+                break;
+            }
+            let AstKind::AssignmentExpression(a) = kind else {
+                continue;
+            };
+            if let Some(SimpleAssignmentTarget::PrivateFieldExpression(m)) =
+                a.left.as_simple_assignment_target()
+                && m.field.name == name
+                && super::walk::private_owner(ctx, id, name) == Some(owner)
+            {
+                self.to(
+                    i,
+                    Val::Expr(u, &a.right, field),
+                    Some(Step {
+                        unit: u,
+                        kind: StepKind::Field(name),
+                        span: a.span,
+                    }),
+                );
+                self.to(i, Val::Ctrl(u, id), None);
+            }
+        }
+    }
+}
+
 /// Functions a callee expression denotes (bound, inline, imported, `this.m`, methods by name).
 ///
 /// Methods found by name only (the receiver is unknown) are all of them,
@@ -2152,7 +2270,11 @@ fn callees<'a>(
 }
 
 /// The class node `new X(…)` instantiates, if X is a local class.
-fn class_of(prog: &super::Program<'_, '_>, u: UnitId, callee: &Expression<'_>) -> Option<NodeId> {
+pub(crate) fn class_of(
+    prog: &super::Program<'_, '_>,
+    u: UnitId,
+    callee: &Expression<'_>,
+) -> Option<NodeId> {
     let Expression::Identifier(id) = callee.without_parentheses() else {
         return None;
     };

@@ -73,7 +73,7 @@ const MAX_FRAMES: usize = 8;
 /// of it is unconditional (`other_writes` lists at most `max_writers`).
 const MAX_CONTROLLED_WRITES: usize = 8;
 /// Nodes of a class or object scanned for `this.x`.
-const MAX_OWNER_SCAN: usize = 200_000;
+pub(crate) const MAX_OWNER_SCAN: usize = 200_000;
 
 /// Object keys whose value is sent to a model or over the wire.
 pub(crate) const SINK_KEYS: &[&str] = &[
@@ -1503,6 +1503,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
             AstKind::VariableDeclarator(d) if d.init.as_ref().is_some_and(is) => {
                 let fields = self.states[i as usize].fields;
+                // `const [a = "'"] = c ? ["ʻ"] : []`: a default crossed on the
+                // way to the tracked element is taken where the value lacks
+                // it, so it is the other side, decided by the value itself.
+                if let Some(init) = &d.init {
+                    for dflt in crossed_defaults(&d.id, &fields) {
+                        self.decision(
+                            i,
+                            u,
+                            p,
+                            Test::Control(Control::Test(init)),
+                            Alts::Exprs(vec![dflt]),
+                            n,
+                        );
+                    }
+                }
                 self.bind(i, u, &d.id, fields, d.span);
                 // `export const x = …`
                 if let BindingPattern::BindingIdentifier(b) = &d.id {
@@ -1560,7 +1575,51 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.next_fields(i, u, p, f, Hop::Up);
             }
             // `{ ...o }` keeps the fields.
-            AstKind::ObjectExpression(_) if matches!(nodes.kind(n), AstKind::SpreadElement(_)) => {
+            AstKind::ObjectExpression(o) if matches!(nodes.kind(n), AstKind::SpreadElement(_)) => {
+                // `{ ...base, ...(c ? { k: "‐" } : {}) }`: the earlier
+                // properties of the tracked field are the other side.
+                if let Some(Field::Name(k)) = self.states[i as usize].fields.last().copied()
+                    && let AstKind::SpreadElement(sp) = nodes.kind(n)
+                {
+                    let before = o
+                        .properties
+                        .iter()
+                        .take_while(|q| q.span() != sp.span)
+                        .filter_map(|q| match q {
+                            oxc_ast::ast::ObjectPropertyKind::SpreadProperty(x) => {
+                                Some(&x.argument)
+                            }
+                            oxc_ast::ast::ObjectPropertyKind::ObjectProperty(x)
+                                if x.kind == oxc_ast::ast::PropertyKind::Init
+                                    && super::names::property_key_name(&x.key) == Some(k) =>
+                            {
+                                Some(&x.value)
+                            }
+                            _ => None,
+                        });
+                    let mut alts = Vec::new();
+                    for e in before {
+                        if matches!(
+                            e.without_parentheses(),
+                            Expression::ObjectExpression(_) | Expression::Identifier(_)
+                        ) {
+                            alts.extend(overridden_values(ctx, std::iter::once(e), k));
+                        } else {
+                            alts.push(e);
+                        }
+                    }
+                    if !alts.is_empty() {
+                        let chosen = self.origin_state(i).map_or(n, |r| r.node);
+                        self.decision(
+                            i,
+                            u,
+                            p,
+                            Test::Control(Control::Test(&sp.argument)),
+                            Alts::Exprs(alts),
+                            chosen,
+                        );
+                    }
+                }
                 self.next(i, u, p, Hop::Up);
             }
             AstKind::ReturnStatement(_) => {
@@ -1572,6 +1631,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.returned(i, u, n, p, FnRef::Arrow(a), n);
             }
             AstKind::YieldExpression(_) => {
+                // `if (c) yield "\u200C"`: whether it is yielded at all is
+                // decided by the tests around the yield.
+                self.control(i, u, p, p, &Alts::Empty, n);
                 if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
                     let mut fl = self.states[i as usize].fields;
                     fl.push(Field::Elem);
@@ -2252,6 +2314,31 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 return;
             }
             (Some("assign"), Some(Expression::Identifier(o))) if o.name == "Object" && idx >= 1 => {
+                // Later sources override earlier ones: where the tracked
+                // source lacks the field, an earlier source's value of it
+                // is taken — the other side, decided by the tracked source.
+                if let Some(Field::Name(k)) = self.states[i as usize].fields.last().copied()
+                    && let Some(tracked) = c.arguments.get(idx).and_then(Argument::as_expression)
+                {
+                    let earlier = c.arguments[..idx]
+                        .iter()
+                        .filter_map(Argument::as_expression);
+                    let alts = overridden_values(ctx, earlier, k);
+                    if !alts.is_empty() {
+                        // The field's own value: the carrier the walk began at.
+                        let chosen = self
+                            .origin_state(i)
+                            .map_or(self.states[i as usize].node, |r| r.node);
+                        self.decision(
+                            i,
+                            u,
+                            call,
+                            Test::Control(Control::Test(tracked)),
+                            Alts::Exprs(alts),
+                            chosen,
+                        );
+                    }
+                }
                 if let Some(t) = c.arguments.first().and_then(Argument::as_expression) {
                     let f = self.states[i as usize].fields;
                     if let Some(top) = f.last().copied() {
@@ -2690,6 +2777,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 );
                 continue;
             }
+            // A setter's `o.k = v` evaluates to `v`, and `e.emit(…)` to a
+            // boolean: neither holds what the function returns.
+            match self.ctx(s.unit).semantic.nodes().kind(s.call) {
+                AstKind::AssignmentExpression(_) => continue,
+                AstKind::CallExpression(c)
+                    if c.callee
+                        .without_parentheses()
+                        .as_member_expression()
+                        .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+                        == Some("emit") =>
+                {
+                    continue;
+                }
+                _ => {}
+            }
             let hop = if s.unproven {
                 Hop::ByName("", span)
             } else {
@@ -2824,6 +2926,87 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
 }
 
 /// Symbols a pattern binds from a value at `fields`, with the fields left for each.
+/// The values of property `k` in objects merged before the tracked one
+/// (object literals, inline or a constant's initializer).
+fn overridden_values<'a>(
+    ctx: &Ctx<'a>,
+    earlier: impl Iterator<Item = &'a Expression<'a>>,
+    k: &str,
+) -> Vec<&'a Expression<'a>> {
+    let mut out = Vec::new();
+    for e in earlier {
+        let obj = match e.without_parentheses() {
+            Expression::ObjectExpression(o) => Some(&**o),
+            x => match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
+                Some(Expression::ObjectExpression(o)) => Some(&**o),
+                _ => None,
+            },
+        };
+        let Some(o) = obj else { continue };
+        for q in &o.properties {
+            if let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(x) = q
+                && x.kind == oxc_ast::ast::PropertyKind::Init
+                && super::names::property_key_name(&x.key) == Some(k)
+            {
+                out.push(&x.value);
+            }
+        }
+        if out.len() > 8 {
+            break;
+        }
+    }
+    out
+}
+
+/// The defaults (`[a = d]`, `{k = d}`) of the patterns the tracked field
+/// path crosses on its way into `pattern`: each is taken instead of the
+/// tracked value where the destructured value lacks it.
+fn crossed_defaults<'a>(
+    pattern: &'a BindingPattern<'a>,
+    fields: &Fields<'a>,
+) -> Vec<&'a Expression<'a>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&'a BindingPattern<'a>, Fields<'a>, bool)> =
+        vec![(pattern, *fields, false)];
+    while let Some((p, f, inner)) = stack.pop() {
+        if out.len() > 8 || stack.len() > 64 {
+            break;
+        }
+        match p {
+            BindingPattern::BindingIdentifier(_) => {}
+            BindingPattern::AssignmentPattern(a) => {
+                if inner {
+                    out.push(&a.right);
+                }
+                stack.push((&a.left, f, inner));
+            }
+            BindingPattern::ObjectPattern(o) => {
+                let Some(Field::Name(top)) = f.last().copied() else {
+                    continue;
+                };
+                for prop in &o.properties {
+                    if prop.key.static_name().is_some_and(|k| k == top) {
+                        let mut f2 = f;
+                        f2.pop();
+                        stack.push((&prop.value, f2, true));
+                    }
+                }
+            }
+            BindingPattern::ArrayPattern(a) => {
+                if !f.last().is_some_and(|l| l.is_elem_like()) {
+                    continue;
+                }
+                let mut f2 = f;
+                f2.pop();
+                for el in a.elements.iter().flatten() {
+                    stack.push((el, f2, true));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn bind_targets<'a>(
     pattern: &'a BindingPattern<'a>,
     fields: &Fields<'a>,
@@ -3162,8 +3345,27 @@ pub(crate) fn this_owner(ctx: &Ctx<'_>, node: NodeId) -> Option<NodeId> {
     None
 }
 
+/// The class whose `#name` a private member expression at `node` names:
+/// the nearest enclosing class that declares `#name` (private names are
+/// class-scoped and exact, so no join by name is needed).
+pub(crate) fn private_owner(ctx: &Ctx<'_>, node: NodeId, name: &str) -> Option<NodeId> {
+    let nodes = ctx.semantic.nodes();
+    nodes.ancestor_ids(node).find(|&id| match nodes.kind(id) {
+        AstKind::Class(c) => c.body.body.iter().any(|el| {
+            let key = match el {
+                oxc_ast::ast::ClassElement::PropertyDefinition(p) => &p.key,
+                oxc_ast::ast::ClassElement::MethodDefinition(m) => &m.key,
+                oxc_ast::ast::ClassElement::AccessorProperty(a) => &a.key,
+                _ => return false,
+            };
+            matches!(key, oxc_ast::ast::PropertyKey::PrivateIdentifier(p) if p.name == name)
+        }),
+        _ => false,
+    })
+}
+
 /// Methods named `name` of a class or object literal.
-fn owner_methods<'a>(ctx: &Ctx<'a>, owner: NodeId, name: &str) -> Vec<FnRef<'a>> {
+pub(crate) fn owner_methods<'a>(ctx: &Ctx<'a>, owner: NodeId, name: &str) -> Vec<FnRef<'a>> {
     let nodes = ctx.semantic.nodes();
     match nodes.kind(owner) {
         AstKind::Class(c) => c
@@ -3343,7 +3545,8 @@ fn export_functions<'a>(
             (None, _) => of_expr(su, x, out),
             _ => {}
         },
-        ExportVal::Re(m) => {
+        ExportVal::Re(m, rn) => {
+            let name = rn.or(name);
             let mut vals = Vec::new();
             modules::exports_named(prog.units, &prog.graph, m, name, &mut vals);
             for v in vals {
@@ -3414,7 +3617,7 @@ pub(crate) fn resolve_constant<'a>(
                         };
                         cur = (su, d.init.as_ref()?);
                     }
-                    ExportVal::Re(_) => return None,
+                    ExportVal::Re(..) => return None,
                 }
             }
             Expression::CallExpression(c) => {
@@ -3460,7 +3663,7 @@ fn export_value<'a>(
                 _ => None,
             }
         }
-        ExportVal::Re(_) => None,
+        ExportVal::Re(..) => None,
     }
 }
 
