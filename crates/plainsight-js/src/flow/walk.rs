@@ -2792,12 +2792,85 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
                 _ => {}
             }
+            if !s.unproven {
+                self.callee_choice(i, s.unit, s.call, fid, chosen);
+            }
             let hop = if s.unproven {
                 Hop::ByName("", span)
             } else {
                 Hop::Return(span)
             };
             self.push(i, s.unit, s.call, fields, FrameStack::default(), hop);
+        }
+    }
+
+    /// The function returning the tracked value was picked at the call from
+    /// a table of functions (`[fmtA, fmtB][i](x)`, `({ us: f, eu: g })[k](d)`,
+    /// `handlers.get(k)(x)`, `const f = T[k]; f(x)`, `(c ? f : g)(x)`): the
+    /// other functions' returns are the alternatives, the key or test the
+    /// decision.
+    fn callee_choice(&mut self, i: u32, cu: UnitId, call: NodeId, fid: NodeId, chosen: NodeId) {
+        if self.mode != Mode::Carrier {
+            return;
+        }
+        let ctx = self.ctx(cu);
+        let AstKind::CallExpression(c) = ctx.semantic.nodes().kind(call) else {
+            return;
+        };
+        let mut callee = c.callee.without_parentheses();
+        if matches!(callee, Expression::Identifier(_))
+            && let Some(init) = crate::covert::const_init(ctx, callee)
+        {
+            callee = init.without_parentheses();
+        }
+        let (test, table): (Test<'a>, Vec<&'a Expression<'a>>) = match callee {
+            Expression::ComputedMemberExpression(m)
+                if !matches!(
+                    m.expression.without_parentheses(),
+                    Expression::StringLiteral(_) | Expression::NumericLiteral(_)
+                ) =>
+            {
+                match table_alternatives(ctx, &m.object, call) {
+                    Alts::Exprs(v) => (Test::Key(&m.expression), v),
+                    _ => return,
+                }
+            }
+            Expression::CallExpression(g)
+                if g.callee
+                    .without_parentheses()
+                    .as_member_expression()
+                    .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+                    == Some("get")
+                    && g.arguments.len() == 1 =>
+            {
+                let (Some(m), Some(k)) = (
+                    g.callee.without_parentheses().as_member_expression(),
+                    g.arguments[0].as_expression(),
+                ) else {
+                    return;
+                };
+                match table_alternatives(ctx, m.object(), call) {
+                    Alts::Exprs(v) => (Test::Key(k), v),
+                    _ => return,
+                }
+            }
+            Expression::ConditionalExpression(cd) => (
+                Test::Control(Control::Test(&cd.test)),
+                vec![&cd.consequent, &cd.alternate],
+            ),
+            _ => return,
+        };
+        let mut others: Vec<&'a Expression<'a>> = Vec::new();
+        for e in table.into_iter().take(MAX_CALLEE_TABLE) {
+            for (fu, f_id, f) in callee_functions(self.eng, cu, e) {
+                // Rendered in the call's unit: alternatives elsewhere are left out.
+                if f_id != fid && fu == cu {
+                    others.extend(f.returns());
+                }
+            }
+        }
+        if !others.is_empty() {
+            self.decision(i, cu, call, test, Alts::Exprs(others), chosen);
         }
     }
 
@@ -3219,7 +3292,14 @@ fn member_alternatives<'a>(
 
 /// The values of a table looked up by a computed key: the other entries of
 /// the object or array literal the object expression resolves to.
-fn table_alternatives<'a>(ctx: &Ctx<'a>, obj: &'a Expression<'a>, chosen: NodeId) -> Alts<'a> {
+/// Entries of a table of functions looked at for a callee choice.
+const MAX_CALLEE_TABLE: usize = 32;
+
+pub(crate) fn table_alternatives<'a>(
+    ctx: &Ctx<'a>,
+    obj: &'a Expression<'a>,
+    chosen: NodeId,
+) -> Alts<'a> {
     // `Object.values(T)`: T's values.
     let obj = match obj.without_parentheses() {
         Expression::CallExpression(c)
