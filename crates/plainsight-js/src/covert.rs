@@ -291,11 +291,11 @@ pub(crate) fn analyze_program<'a>(units: &[&Ctx<'a>]) -> Output {
         );
     }
     if stats {
-        let mut kinds = [0usize; 4];
+        let mut kinds = [0usize; 5];
         for sd in &all_seeds {
             kinds[sd.rank() as usize] += 1;
         }
-        eprintln!("flow stats: seeds computed/text/format/merge {kinds:?}");
+        eprintln!("flow stats: seeds computed/text/format/merge/spacing+order {kinds:?}");
         eprintln!(
             "flow stats: sites pending after each round {per_round:?}; {} finished by the coarse pass ({} coarse states), coarse pool left {}",
             st.coarse_sites,
@@ -472,6 +472,36 @@ fn attempt<'a>(
     let limits = eng.limits();
     let mut cuts = Vec::new();
     eng.take_cut();
+    // A whitespace count is reported only when a targetable source decides
+    // it: the count's sources are looked up first (the search the synthetic
+    // decision makes anyway, kept), and a count no such source reaches —
+    // a width, an indent, a length — is not walked (most `" ".repeat(n)` of
+    // a terminal UI). A search that was cut walks on.
+    if let SeedKind::Spacing { count, .. } = &seed.kind {
+        let t = Test::Data(count);
+        let tkey = (seed.unit, test_key(&t), Vec::new());
+        let more = if let Some((more, None, _, _)) = taint_cache.get(&tkey) {
+            Some(more.clone())
+        } else {
+            let more = eng.taint(seed.unit, &t, &[]);
+            let inner = eng.take_cut();
+            if inner.is_none() && !more.exhausted {
+                taint_cache.insert(tkey, (more.clone(), None, eng.scale(), false));
+                Some(more)
+            } else {
+                None
+            }
+        };
+        if let Some(more) = more
+            && !more.opaque
+            && !more.reads.iter().any(|f| f.read.category.is_targetable())
+        {
+            return Attempt {
+                cuts,
+                walk_cut: false,
+            };
+        }
+    }
     // Near the carrier first: the choice between imperceptible variants
     // is made close to them. Only a carrier met by such a choice is
     // followed further (to its sinks and any further decisions).
