@@ -2334,10 +2334,15 @@ fn finding_at(
     // A count of spaces from a setting of the program's own (an indent, a
     // width: a variable of no targetable kind) is layout; only a host, user,
     // zone, endpoint or CI runner counted into whitespace is a channel.
+    // And the source must be read in the module that pads: a terminal
+    // renderer's width or row count depends, across modules, on everything
+    // the UI was configured by (Gemini CLI's Ink renderer reached proxy
+    // variables through its layout state) — not a count computed to carry
+    // them.
     if j.rule == Rule::CovertSpacing
         && j.a.is_empty()
         && j.b.is_empty()
-        && !hit.is_some_and(|h| h.read.category.is_targetable())
+        && !hit.is_some_and(|h| h.read.category.is_targetable() && h.unit == u)
     {
         return Ok(None);
     }
