@@ -472,36 +472,6 @@ fn attempt<'a>(
     let limits = eng.limits();
     let mut cuts = Vec::new();
     eng.take_cut();
-    // A whitespace count is reported only when a targetable source decides
-    // it: the count's sources are looked up first (the search the synthetic
-    // decision makes anyway, kept), and a count no such source reaches —
-    // a width, an indent, a length — is not walked (most `" ".repeat(n)` of
-    // a terminal UI). A search that was cut walks on.
-    if let SeedKind::Spacing { count, .. } = &seed.kind {
-        let t = Test::Data(count);
-        let tkey = (seed.unit, test_key(&t), Vec::new());
-        let more = if let Some((more, None, _, _)) = taint_cache.get(&tkey) {
-            Some(more.clone())
-        } else {
-            let more = eng.taint(seed.unit, &t, &[]);
-            let inner = eng.take_cut();
-            if inner.is_none() && !more.exhausted {
-                taint_cache.insert(tkey, (more.clone(), None, eng.scale(), false));
-                Some(more)
-            } else {
-                None
-            }
-        };
-        if let Some(more) = more
-            && !more.opaque
-            && !more.reads.iter().any(|f| f.read.category.is_targetable())
-        {
-            return Attempt {
-                cuts,
-                walk_cut: false,
-            };
-        }
-    }
     // Near the carrier first: the choice between imperceptible variants
     // is made close to them. Only a carrier met by such a choice is
     // followed further (to its sinks and any further decisions).
@@ -514,10 +484,7 @@ fn attempt<'a>(
         && eng.can_spend()
         && !matches!(
             seed.kind,
-            SeedKind::Computed { .. }
-                | SeedKind::Format(_)
-                | SeedKind::Spacing { .. }
-                | SeedKind::Order(_)
+            SeedKind::Computed { .. } | SeedKind::Format(_) | SeedKind::Order(_)
         )
     {
         let ds = Downstream::new(&w);
@@ -952,18 +919,6 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
             unit: seed.unit,
             site: seed.node,
             test: Test::Data(data),
-            alts: Alts::Encoding,
-            chosen: seed.node,
-            chosen_unit: seed.unit,
-            frames: Vec::new(),
-            state: 0,
-            synthetic: true,
-            whole: false,
-        }],
-        SeedKind::Spacing { count, .. } => vec![Decision {
-            unit: seed.unit,
-            site: seed.node,
-            test: Test::Data(count),
             alts: Alts::Encoding,
             chosen: seed.node,
             chosen_unit: seed.unit,
@@ -1797,15 +1752,6 @@ fn judge_decision<'a>(
                 chars: vec![*sample],
             });
         }
-        // How many spaces or tabs: a count nobody sees.
-        SeedKind::Spacing { fill, .. } if d.synthetic => {
-            return Some(Judged {
-                rule: Rule::CovertSpacing,
-                a: String::new(),
-                b: String::new(),
-                chars: vec![*fill],
-            });
-        }
         // Field order: judged like a formatter's options (a locale's own
         // order is i18n; a zone, host or user compared is a choice).
         SeedKind::Order(_) if d.synthetic => {
@@ -2331,21 +2277,6 @@ fn finding_at(
     {
         return Ok(None);
     }
-    // A count of spaces from a setting of the program's own (an indent, a
-    // width: a variable of no targetable kind) is layout; only a host, user,
-    // zone, endpoint or CI runner counted into whitespace is a channel.
-    // And the source must be read in the module that pads: a terminal
-    // renderer's width or row count depends, across modules, on everything
-    // the UI was configured by (Gemini CLI's Ink renderer reached proxy
-    // variables through its layout state) — not a count computed to carry
-    // them.
-    if j.rule == Rule::CovertSpacing
-        && j.a.is_empty()
-        && j.b.is_empty()
-        && !hit.is_some_and(|h| h.read.category.is_targetable() && h.unit == u)
-    {
-        return Ok(None);
-    }
     // Text that is only printed on the local terminal is not egress; a CI
     // runner switching to plain output is ordinary, so CI choices need a sink.
     if local_only || (hit.is_some_and(|h| h.read.category == EnvCategory::Ci) && !hard_sink) {
@@ -2420,10 +2351,6 @@ fn finding_at(
         Rule::CovertFormat if j.a.is_empty() => {
             "formatter options (locale, separators, clock)".to_string()
         }
-        Rule::CovertSpacing if j.a.is_empty() && j.b.is_empty() => format!(
-            "a computed count of {} (trailing or doubled whitespace)",
-            describe_chars(&r.chars)
-        ),
         Rule::CovertFormat => format!("format variant \"{}\" / \"{}\"", escape(&j.a), escape(&j.b)),
         _ => describe_chars(&r.chars),
     };
@@ -3625,41 +3552,6 @@ mod tests {
         assert!(!reordered_fields("Hello", "Hallo"));
         assert!(!reordered_fields("MMDD", "DDMM"));
         assert!(!reordered_fields("DD.MM.YYYY", "DD.MM.YYYY"));
-    }
-
-    #[test]
-    fn whitespace_count_from_identity_is_spacing() {
-        let out = analyse_with(
-            "import os from 'node:os';\n\
-             const n = os.hostname().length % 4;\n\
-             export const ask = (q) => fetch('https://x.example/v1', { method: 'POST', body: q + ' '.repeat(n) });\n",
-            &[],
-        );
-        assert!(
-            out.findings
-                .iter()
-                .flatten()
-                .any(|f| f.rule == Rule::CovertSpacing),
-            "{:?}",
-            out.findings
-        );
-    }
-
-    #[test]
-    fn whitespace_count_from_a_setting_is_layout() {
-        let out = analyse_with(
-            "const n = Number(process.env.MY_TOOL_INDENT) || 2;\n\
-             export const ask = (q) => fetch('https://x.example/v1', { method: 'POST', body: ' '.repeat(n) + q });\n",
-            &[],
-        );
-        assert!(
-            !out.findings
-                .iter()
-                .flatten()
-                .any(|f| f.rule.code().starts_with("PS1")),
-            "{:?}",
-            out.findings
-        );
     }
 
     /// Covert-channel analysis of `src` with flow limits changed by `set`.

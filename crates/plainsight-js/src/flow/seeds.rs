@@ -15,8 +15,6 @@
 //!   order): a conditional or `c && A || B` chain, the returns of one
 //!   function, the writes of one variable, the values of an object or array
 //!   literal, a `.replace(P, R)`;
-//! - **repetitions of ASCII whitespace by a computed count**: `" ".repeat(n)`,
-//!   `s.padEnd(n)` (space or whitespace fill), `Array(n).join(" ")`;
 //! - **formatters whose options are chosen**: `toLocale*String`, `Intl.*Format`
 //!   with a locale or option decided by a condition.
 //!
@@ -54,13 +52,6 @@ pub(crate) enum SeedKind<'a> {
     Merge,
     /// A formatter whose locale or options are decided by these tests.
     Format(Vec<Test<'a>>),
-    /// ASCII whitespace repeated a computed number of times (`" ".repeat(n)`,
-    /// `s.padEnd(n)`, `Array(n).join("\t")`): trailing or doubled spaces are
-    /// not seen, so their count carries data.
-    Spacing {
-        count: &'a Expression<'a>,
-        fill: char,
-    },
     /// The same values in an order chosen by a test: `c ? [d, m] : [m, d]`,
     /// `c ? xs.toReversed() : xs`, `xs.sort(c ? byA : byB)` — field order as
     /// a format variant.
@@ -86,7 +77,7 @@ impl Seed<'_> {
             SeedKind::Text => 1,
             SeedKind::Format(_) => 2,
             SeedKind::Merge => 3,
-            SeedKind::Spacing { .. } | SeedKind::Order(_) => 4,
+            SeedKind::Order(_) => 4,
         }
     }
 }
@@ -619,15 +610,6 @@ fn call_seeds<'a>(
     let Some(name) = m.static_property_name() else {
         return;
     };
-    if let Some((count, fill)) = whitespace_repetition(ctx, name, m.object(), call) {
-        seeds.push(Seed {
-            unit: u,
-            starts: vec![id],
-            node: id,
-            kind: SeedKind::Spacing { count, fill },
-        });
-        return;
-    }
     match name {
         // A comparator chosen by a test: the same elements in another order.
         "sort" | "toSorted" => {
@@ -822,76 +804,6 @@ fn map_entry_values<'a>(a: &'a oxc_ast::ast::ArrayExpression<'a>) -> Vec<&'a Exp
     } else {
         Vec::new()
     }
-}
-
-/// ASCII whitespace (spaces, tabs) only: the constant text of `e`, if any.
-fn whitespace_fill(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<char> {
-    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
-    let text = match e.without_parentheses() {
-        Expression::StringLiteral(s) => s.value.as_str(),
-        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
-            t.quasis.first()?.value.cooked.as_deref()?
-        }
-        _ => return None,
-    };
-    let first = text.chars().next()?;
-    text.chars().all(|c| c == ' ' || c == '\t').then_some(first)
-}
-
-/// A count that is not a constant: a literal, a constant binding of one, or
-/// arithmetic of those is the same every run.
-/// Bounded: a cycle of constant bindings (`const a = b, b = a`) counts as computed.
-fn computed_count(ctx: &Ctx<'_>, e: &Expression<'_>, depth: u8) -> bool {
-    if depth > 8 {
-        return true;
-    }
-    match e.without_parentheses() {
-        Expression::NumericLiteral(_) => false,
-        Expression::UnaryExpression(u) => computed_count(ctx, &u.argument, depth + 1),
-        Expression::BinaryExpression(b) => {
-            computed_count(ctx, &b.left, depth + 1) || computed_count(ctx, &b.right, depth + 1)
-        }
-        Expression::Identifier(_) => crate::covert::const_init(ctx, e)
-            .is_none_or(|init| computed_count(ctx, init, depth + 1)),
-        _ => true,
-    }
-}
-
-/// `" ".repeat(n)`, `s.padEnd(n)` / `s.padStart(n, "\t")`, `Array(n).join(" ")`
-/// and `new Array(n).join(" ")` with `n` computed: (count, fill character).
-fn whitespace_repetition<'a>(
-    ctx: &Ctx<'a>,
-    name: &str,
-    recv: &'a Expression<'a>,
-    call: &'a CallExpression<'a>,
-) -> Option<(&'a Expression<'a>, char)> {
-    let arg = |k: usize| call.arguments.get(k).and_then(Argument::as_expression);
-    let (count, fill) = match name {
-        "repeat" => (arg(0)?, whitespace_fill(ctx, recv)?),
-        "padEnd" | "padStart" => {
-            let fill = match call.arguments.get(1) {
-                None => ' ',
-                Some(a) => whitespace_fill(ctx, a.as_expression()?)?,
-            };
-            (arg(0)?, fill)
-        }
-        "join" => {
-            let fill = whitespace_fill(ctx, arg(0)?)?;
-            let (callee, args) = match recv.without_parentheses() {
-                Expression::CallExpression(c) => (&c.callee, &c.arguments),
-                Expression::NewExpression(n) => (&n.callee, &n.arguments),
-                _ => return None,
-            };
-            if !matches!(callee.without_parentheses(), Expression::Identifier(i) if i.name == "Array")
-                || args.len() != 1
-            {
-                return None;
-            }
-            (args[0].as_expression()?, fill)
-        }
-        _ => return None,
-    };
-    computed_count(ctx, count, 0).then_some((count, fill))
 }
 
 /// A decoding call whose inputs are all literals.
