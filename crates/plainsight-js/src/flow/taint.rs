@@ -214,8 +214,7 @@ const OPAQUE: u8 = 1;
 const CUT: u8 = 2;
 const UNEXPLORED: u16 = u16::MAX;
 
-struct Node<'a> {
-    val: Val<'a>,
+struct Node {
     expanded: bool,
     /// Fewest steps from a decision asked about, without / with a join by name.
     lab: [u16; 2],
@@ -239,7 +238,10 @@ struct Node<'a> {
 /// The program's value-dependence graph (see the module documentation).
 #[derive(Default)]
 pub(crate) struct Graph<'a> {
-    nodes: Vec<Node<'a>>,
+    nodes: Vec<Node>,
+    /// By node, parallel to `nodes`: what it stands for (read only when it
+    /// is expanded, so kept out of the nodes propagation walks over).
+    vals: Vec<Val<'a>>,
     index: FxHashMap<Key, u32>,
     /// Property names seen, by content (`Key`s hold their ids). Keyed by
     /// the input's own strings, so hashed with std's randomly keyed SipHash.
@@ -253,6 +255,9 @@ pub(crate) struct Graph<'a> {
     explore: VecDeque<u32>,
     /// Entries to push over an edge, by the distance they arrive at.
     buckets: Vec<VecDeque<(u32, u32)>>,
+    /// No bucket below this one holds anything (so `pop` need not look at
+    /// them: it was a scan of every bucket per entry pushed).
+    lo: usize,
     /// Propagation work (for `PLAINSIGHT_FLOW_STATS`): entries pushed over
     /// an edge, and those skipped because the entry got nearer since.
     pub(crate) pushed: u64,
@@ -273,6 +278,25 @@ impl<'a> Graph<'a> {
     /// Nodes, edges and steps spent so far (for `PLAINSIGHT_FLOW_STATS`).
     pub(crate) fn stats(&self) -> (usize, usize, u64, (u64, u64)) {
         (self.nodes.len(), self.edges.len(), self.spent, self.ups)
+    }
+
+    /// Room for the graph of a program of `bytes` bytes, made once: grown
+    /// by doubling instead, its tables were copied and their pages faulted
+    /// in again at every step (a tenth of the backward graph's time on a
+    /// 13 MB bundle). A large bundle's graph has about a node per 20 bytes
+    /// (Claude Code's `cli.js`: 0.64 M nodes, 0.92 M edges for 13 MB); room
+    /// for one per 16, at most 4 M, is address space the system hands out
+    /// page by page as it is written, not memory taken up front.
+    fn presize(&mut self, bytes: u64) {
+        let n = usize::try_from(bytes / 16)
+            .unwrap_or(usize::MAX)
+            .min(1 << 22);
+        self.nodes.reserve(n);
+        self.vals.reserve(n);
+        self.index.reserve(n);
+        self.edges.reserve(n + n / 2);
+        self.edge_info.reserve(n + n / 2);
+        self.linked.reserve(n + n / 2);
     }
 
     /// The id of a property name (1-based; 0 is "no name"), exact.
@@ -318,8 +342,8 @@ impl<'a> Graph<'a> {
             return i;
         }
         let i = self.nodes.len() as u32;
+        self.vals.push(val);
         self.nodes.push(Node {
-            val,
             expanded: false,
             lab: [UNEXPLORED; 2],
             out: Vec::new(),
@@ -453,6 +477,7 @@ impl<'a> Graph<'a> {
                 self.buckets.resize_with(d + 1, VecDeque::new);
             }
             self.buckets[d].push_back((e, k));
+            self.lo = self.lo.min(d);
         }
     }
 
@@ -462,14 +487,18 @@ impl<'a> Graph<'a> {
             self.buckets.resize_with(d + 1, VecDeque::new);
         }
         self.buckets[d].push_back((e, k));
+        self.lo = self.lo.min(d);
     }
 
     /// The nearest entry to push, with the distance it was queued at.
     fn pop(&mut self) -> Option<(u16, u32, u32)> {
-        self.buckets
-            .iter_mut()
-            .enumerate()
-            .find_map(|(d, b)| b.pop_front().map(|(e, k)| (d as u16, e, k)))
+        while self.lo < self.buckets.len() {
+            if let Some((e, k)) = self.buckets[self.lo].pop_front() {
+                return Some((self.lo as u16, e, k));
+            }
+            self.lo += 1;
+        }
+        None
     }
 
     /// Fact entry `k` of edge `e`'s target crosses to its source (queued at
@@ -711,6 +740,7 @@ impl<'a> Engine<'_, '_, 'a> {
             g.budget = Some(
                 u64::from(self.base.backward_steps_per_kb).saturating_mul(bytes.div_ceil(1024)),
             );
+            g.presize(bytes);
         }
         let mut seeds = Vec::new();
         match *test {
@@ -1188,7 +1218,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     }
 
     fn visit(&mut self, i: u32) {
-        let val = self.g.nodes[i as usize].val;
+        let val = self.g.vals[i as usize];
         match val {
             Val::Expr(u, e, field) => self.expr(i, u, e, field),
             Val::Sym(u, sym, field) => self.sym(i, u, sym, field),
