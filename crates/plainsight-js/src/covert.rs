@@ -3452,13 +3452,16 @@ fn token_format_variant(a: &str, b: &str) -> bool {
         for c in s.chars() {
             match c {
                 'Y' | 'M' | 'D' | 'd' | 'H' | 'h' | 'm' | 's' | 'A' | 'a' => {
-                    if prev != Some(c) {
-                        runs.push(c);
+                    match prev {
+                        Some(p) if p == c => {}
+                        // Two token runs must be separated ("MMDD" is a word).
+                        Some(_) => return None,
+                        None => runs.push(c),
                     }
                     prev = Some(c);
                 }
                 '-' | '/' | '.' | ':' | ' ' | ',' => {
-                    // Two token runs are separated, never adjacent ("MMDD" is a word).
+                    // A text that starts with a separator is not a format.
                     if prev.is_none() && runs.is_empty() {
                         return None;
                     }
