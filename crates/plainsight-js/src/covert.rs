@@ -914,46 +914,23 @@ fn chain_prefix(chain: &[String]) -> String {
 fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a>> {
     let direct_or_reached =
         matches!(seed.kind, SeedKind::Computed { direct: true, .. }) || reached_code_point;
+    // A decision at the seed itself, between encodings of the same value.
+    let at_seed = |test| Decision {
+        unit: seed.unit,
+        site: seed.node,
+        test,
+        alts: Alts::Encoding,
+        chosen: seed.node,
+        chosen_unit: seed.unit,
+        frames: Vec::new(),
+        state: 0,
+        synthetic: true,
+        whole: false,
+    };
     match &seed.kind {
-        SeedKind::Computed { data, .. } if direct_or_reached => vec![Decision {
-            unit: seed.unit,
-            site: seed.node,
-            test: Test::Data(data),
-            alts: Alts::Encoding,
-            chosen: seed.node,
-            chosen_unit: seed.unit,
-            frames: Vec::new(),
-            state: 0,
-            synthetic: true,
-            whole: false,
-        }],
-        SeedKind::Order(test) => vec![Decision {
-            unit: seed.unit,
-            site: seed.node,
-            test: *test,
-            alts: Alts::Encoding,
-            chosen: seed.node,
-            chosen_unit: seed.unit,
-            frames: Vec::new(),
-            state: 0,
-            synthetic: true,
-            whole: false,
-        }],
-        SeedKind::Format(tests) => tests
-            .iter()
-            .map(|t| Decision {
-                unit: seed.unit,
-                site: seed.node,
-                test: *t,
-                alts: Alts::Encoding,
-                chosen: seed.node,
-                chosen_unit: seed.unit,
-                frames: Vec::new(),
-                state: 0,
-                synthetic: true,
-                whole: false,
-            })
-            .collect(),
+        SeedKind::Computed { data, .. } if direct_or_reached => vec![at_seed(Test::Data(data))],
+        SeedKind::Order(test) => vec![at_seed(*test)],
+        SeedKind::Format(tests) => tests.iter().map(|t| at_seed(*t)).collect(),
         _ => Vec::new(),
     }
 }
