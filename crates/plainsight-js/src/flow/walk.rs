@@ -3053,31 +3053,38 @@ fn crossed_defaults<'a>(
                 }
                 stack.push((&a.left, f, inner));
             }
-            BindingPattern::ObjectPattern(o) => {
-                let Some(Field::Name(top)) = f.last().copied() else {
-                    continue;
-                };
-                for prop in &o.properties {
-                    if prop.key.static_name().is_some_and(|k| k == top) {
-                        let mut f2 = f;
-                        f2.pop();
-                        stack.push((&prop.value, f2, true));
-                    }
-                }
-            }
-            BindingPattern::ArrayPattern(a) => {
-                if !f.last().is_some_and(|l| l.is_elem_like()) {
-                    continue;
-                }
-                let mut f2 = f;
-                f2.pop();
-                for el in a.elements.iter().flatten() {
-                    stack.push((el, f2, true));
-                }
+            BindingPattern::ObjectPattern(_) | BindingPattern::ArrayPattern(_) => {
+                let (entered, f2) = entered_by(p, f);
+                stack.extend(entered.into_iter().map(|e| (e, f2, true)));
             }
         }
     }
     out
+}
+
+/// The sub-patterns a tracked field path `f` enters from an object or array
+/// pattern, and the path left inside them: `{k: p}` gives `p` when `f`'s
+/// last field is `k`, `[p, q]` gives every element when it is element-like;
+/// nothing otherwise (rest patterns are the callers' business).
+fn entered_by<'a>(
+    p: &'a BindingPattern<'a>,
+    f: Fields<'a>,
+) -> (Vec<&'a BindingPattern<'a>>, Fields<'a>) {
+    let mut inner = f;
+    inner.pop();
+    let entered = match (p, f.last().copied()) {
+        (BindingPattern::ObjectPattern(o), Some(Field::Name(top))) => o
+            .properties
+            .iter()
+            .filter(|prop| prop.key.static_name().is_some_and(|k| k == top))
+            .map(|prop| &prop.value)
+            .collect(),
+        (BindingPattern::ArrayPattern(a), Some(l)) if l.is_elem_like() => {
+            a.elements.iter().flatten().collect()
+        }
+        _ => Vec::new(),
+    };
+    (entered, inner)
 }
 
 fn bind_targets<'a>(
@@ -3108,16 +3115,11 @@ fn bind_targets<'a>(
                     }
                     continue;
                 }
-                let Some(Field::Name(top)) = f.last().copied() else {
+                if !matches!(f.last(), Some(Field::Name(_))) {
                     continue;
-                };
-                for prop in &o.properties {
-                    if prop.key.static_name().is_some_and(|k| k == top) {
-                        let mut f2 = f;
-                        f2.pop();
-                        stack.push((&prop.value, f2));
-                    }
                 }
+                let (entered, f2) = entered_by(p, f);
+                stack.extend(entered.into_iter().map(|e| (e, f2)));
                 if let Some(rest) = &o.rest {
                     stack.push((&rest.argument, f));
                 }
@@ -3126,11 +3128,8 @@ fn bind_targets<'a>(
                 if !f.last().is_some_and(|l| l.is_elem_like()) {
                     continue;
                 }
-                let mut f2 = f;
-                f2.pop();
-                for el in a.elements.iter().flatten() {
-                    stack.push((el, f2));
-                }
+                let (entered, f2) = entered_by(p, f);
+                stack.extend(entered.into_iter().map(|e| (e, f2)));
                 if let Some(rest) = &a.rest {
                     stack.push((&rest.argument, f));
                 }
