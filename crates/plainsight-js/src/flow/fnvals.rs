@@ -232,11 +232,11 @@ fn call_index<'a>(eng: &Engine<'_, '_, 'a>) -> CallIndex<'a> {
     }
 }
 
-/// The constructor of a class, if it has one.
 /// The entries of a local table some of which are functions (an array or
 /// object literal, a binding of one, a Map filled by `set` or built from
 /// pairs), at most [`MAX_TABLE`]: a callee picked from it by a computed key
-/// is one of them.
+/// is one of them. Every entry must be a function or a name, and at least
+/// one must be known to be a function.
 pub(crate) fn function_table<'a>(
     ctx: &crate::context::Ctx<'a>,
     obj: &'a Expression<'a>,
@@ -246,29 +246,43 @@ pub(crate) fn function_table<'a>(
     else {
         return None;
     };
-    let is_fn = |e: &Expression<'_>| {
-        matches!(
-            e.without_parentheses(),
-            Expression::FunctionExpression(_)
-                | Expression::ArrowFunctionExpression(_)
-                | Expression::Identifier(_)
-        )
-    };
-    (v.len() <= MAX_TABLE && v.iter().any(|e| {
+    let literal_fn = |e: &Expression<'_>| {
         matches!(
             e.without_parentheses(),
             Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)
-        ) || matches!(e.without_parentheses(), Expression::Identifier(i)
-            if i.reference_id.get().and_then(|r| ctx.semantic.scoping().get_reference(r).symbol_id())
-                .is_some_and(|s| matches!(ctx.semantic.nodes().kind(ctx.semantic.scoping().symbol_declaration(s)), AstKind::Function(_))
-                    || crate::covert::const_init(ctx, e).is_some_and(|x| matches!(x.without_parentheses(), Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)))))
-    }) && v.iter().all(|e| is_fn(e)))
+        )
+    };
+    // A name declared as a function, or a constant holding a function literal.
+    let names_fn = |e: &'a Expression<'a>| {
+        let Expression::Identifier(i) = e.without_parentheses() else {
+            return false;
+        };
+        let scoping = ctx.semantic.scoping();
+        let declared_fn = i
+            .reference_id
+            .get()
+            .and_then(|r| scoping.get_reference(r).symbol_id())
+            .is_some_and(|s| {
+                matches!(
+                    ctx.semantic.nodes().kind(scoping.symbol_declaration(s)),
+                    AstKind::Function(_)
+                )
+            });
+        declared_fn || crate::covert::const_init(ctx, e).is_some_and(literal_fn)
+    };
+    let fn_or_name = |e: &&'a Expression<'a>| {
+        literal_fn(e) || matches!(e.without_parentheses(), Expression::Identifier(_))
+    };
+    (v.len() <= MAX_TABLE
+        && v.iter().any(|e| literal_fn(e) || names_fn(e))
+        && v.iter().all(fn_or_name))
     .then_some(v)
 }
 
 /// Entries of a function table followed.
 const MAX_TABLE: usize = 32;
 
+/// The constructor of a class, if it has one.
 fn ctor<'a>(c: &'a Class<'a>) -> Option<FnRef<'a>> {
     c.body.body.iter().find_map(|e| match e {
         ClassElement::MethodDefinition(m) if m.kind == MethodDefinitionKind::Constructor => {
