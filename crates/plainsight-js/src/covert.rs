@@ -3195,7 +3195,9 @@ fn judge_pairs<'s>(pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Option<Ju
 ///   spaces, U+0020) and neither alternative is empty — a doubled or trailing
 ///   space in text, or a Unicode space in place of U+0020. Line endings
 ///   (`\r\n`/`\n`), tabs vs newlines (indentation, serialisers) and a lone
-///   space vs nothing (optional separators) are layout choices.
+///   space vs nothing (optional separators) are layout choices; a lone space
+///   narrower than a word space (thin, hair, narrow no-break) vs nothing is
+///   not a separator anyone reads — it is kept.
 fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
     match rule {
         Rule::CovertLookAlike => chars.iter().any(|c| !c.is_ascii()),
@@ -3207,7 +3209,10 @@ fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
                         '\t' | '\n' | '\r' | '\u{B}' | '\u{C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
                     )
             };
-            !chars.is_empty() && chars.iter().all(horizontal) && !a.is_empty() && !b.is_empty()
+            let narrow = |c: &char| plainsight_text::chars::is_narrow_space(*c);
+            !chars.is_empty()
+                && chars.iter().all(horizontal)
+                && ((!a.is_empty() && !b.is_empty()) || chars.iter().all(narrow))
         }
         _ => true,
     }

@@ -94,6 +94,14 @@ pub fn is_unusual_space(c: char) -> bool {
     )
 }
 
+/// Spaces narrower than a word space (Unicode 16.0 §6.2, table 6-2 "Unicode
+/// Space Characters": six-per-em, thin, hair, and the narrow no-break space,
+/// which is a thin space that does not break): inserted between two
+/// characters they read as kerning, not as a gap.
+pub fn is_narrow_space(c: char) -> bool {
+    matches!(c, '\u{2006}' | '\u{2009}' | '\u{200A}' | '\u{202F}')
+}
+
 /// Apostrophe look-alikes (including ASCII `'`): the code points whose UTS #39
 /// skeleton is `'`, from the generated [`crate::quote_lookalikes`] table.
 pub fn is_apostrophe_like(c: char) -> bool {

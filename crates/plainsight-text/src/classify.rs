@@ -18,13 +18,14 @@
 //!    then take the UTS #39 skeleton. Equal canonical forms mean the difference is
 //!    imperceptible; its kind is the most visible ingredient present (whitespace
 //!    change > invisible > look-alike). Adding whitespace where there was none is
-//!    only Spacing next to existing whitespace or at a line end (a trailing space);
-//!    `ab` vs `a b` is Visible.
+//!    only Spacing next to existing whitespace, at a line end (a trailing space),
+//!    or when what was added is only spaces narrower than a word space (thin,
+//!    hair, narrow no-break: `80%` vs `80\u{202F}%`); `ab` vs `a b` is Visible.
 //! 3. Otherwise **Visible**.
 
 use std::ops::Range;
 
-use crate::chars::{is_invisible, skeleton};
+use crate::chars::{is_invisible, is_narrow_space, skeleton};
 use crate::dates;
 use crate::{Classification, DiffKind, DiffSpan};
 
@@ -319,7 +320,8 @@ fn imperceptible_kind(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) ->
             DiffKind::Identical
         });
     }
-    // Pure whitespace insertion: Spacing only next to whitespace or at a line end.
+    // Pure whitespace insertion: Spacing only next to whitespace, at a line
+    // end, or when only narrow spaces were added.
     let ws_only = |s: &str| s.chars().all(char::is_whitespace);
     if va.is_empty() || vb.is_empty() {
         let (empty_s, pos, other) = if va.is_empty() {
@@ -332,7 +334,9 @@ fn imperceptible_kind(a: &str, b: &str, ra: &Range<usize>, rb: &Range<usize>) ->
         }
         let before = empty_s[..pos].chars().next_back();
         let after = empty_s[pos..].chars().find(|&c| !is_invisible(c));
-        let ok = before.is_some_and(char::is_whitespace) || after.is_none_or(char::is_whitespace);
+        let ok = before.is_some_and(char::is_whitespace)
+            || after.is_none_or(char::is_whitespace)
+            || other.chars().all(is_narrow_space);
         return ok.then_some(DiffKind::Spacing);
     }
     if canon(sa) != canon(sb) {
@@ -420,6 +424,14 @@ mod tests {
         assert_eq!(kind("line\nnext", "line \nnext"), DiffKind::Spacing);
         assert_eq!(kind("a b", "a\u{3000}b"), DiffKind::Spacing);
         assert_eq!(kind("ab", "a b"), DiffKind::Visible);
+        // Narrower than a word space, inserted where there was none.
+        assert_eq!(kind("80%", "80\u{202F}%"), DiffKind::Spacing);
+        assert_eq!(kind("guidelines", "guide\u{200A}lines"), DiffKind::Spacing);
+        assert_eq!(kind("ab", "a\u{2009}b"), DiffKind::Spacing);
+        // A no-break space is as wide as a word space; an ideographic one wider.
+        assert_eq!(kind("80%", "80\u{00A0}%"), DiffKind::Visible);
+        assert_eq!(kind("ab", "a\u{3000}b"), DiffKind::Visible);
+        assert_eq!(kind("ab", "a\u{2009}x"), DiffKind::Visible);
     }
 
     #[test]

@@ -1619,7 +1619,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     /// Remember what a tainted value may be compared with (for the trigger).
     fn note_comparison(&mut self, i: u32, e: &'a Expression<'a>) {
         if let Expression::BinaryExpression(b) = e.without_parentheses()
-            && b.operator.is_equality()
+            && (b.operator.is_equality() || b.operator.is_compare())
         {
             let mut v = Vec::new();
             for side in [&b.left, &b.right] {
@@ -1677,6 +1677,20 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             ) && let Some(Argument::StringLiteral(s)) = c.arguments.first()
             {
                 self.note(i, [s.value.to_string()], false);
+            }
+            // A pattern is a constant too: `/^Asia\//.test(x)`, `RE.exec(x)`,
+            // `x.match(/…/)`, `x.search(/…/)`.
+            let pattern = match name {
+                "test" | "exec" => regex_constant(ctx, m.object()),
+                "match" | "matchAll" | "search" => c
+                    .arguments
+                    .first()
+                    .and_then(Argument::as_expression)
+                    .and_then(|a| regex_constant(ctx, a)),
+                _ => None,
+            };
+            if let Some(p) = pattern {
+                self.note(i, [p], false);
             }
             if matches!(name, "digest" | "update") {
                 self.note(i, [], true);
@@ -2428,5 +2442,16 @@ mod tests {
         assert_ne!(na, nb);
         assert_eq!(g.node(Val::Name(0, a)), na);
         assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
+    }
+}
+
+/// A regular expression literal, or a binding of one, written as `/pattern/flags`.
+fn regex_constant<'a>(ctx: &crate::context::Ctx<'a>, e: &'a Expression<'a>) -> Option<String> {
+    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
+    match e.without_parentheses() {
+        Expression::RegExpLiteral(r) => {
+            Some(format!("/{}/{}", r.regex.pattern.text, r.regex.flags))
+        }
+        _ => None,
     }
 }

@@ -3746,6 +3746,35 @@ fn export_value<'a>(
     }
 }
 
+/// Export `k` of module `m` as an importer binding it by name sees it: the
+/// named exports, else — a CommonJS module, `module.exports = { k: v }` —
+/// the property's own value (`v`), else the whole exports value.
+fn exports_by_name<'a>(prog: &Program<'_, 'a>, m: ModId, k: &str) -> Vec<ExportVal<'a>> {
+    let mut vals = Vec::new();
+    modules::exports_named(prog.units, &prog.graph, m, Some(k), &mut vals);
+    if !vals.is_empty() {
+        return vals;
+    }
+    modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
+    vals.into_iter()
+        .filter_map(|v| match v {
+            ExportVal::Whole(su, x) => match x.without_parentheses() {
+                Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
+                    oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                        if p.kind == oxc_ast::ast::PropertyKind::Init
+                            && super::names::property_key_name(&p.key) == Some(k) =>
+                    {
+                        Some(ExportVal::Expr(su, &p.value))
+                    }
+                    _ => None,
+                }),
+                _ => Some(v),
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// What an imported binding is bound to.
 pub(crate) fn imported<'a>(
     prog: &Program<'_, 'a>,
@@ -3763,14 +3792,7 @@ pub(crate) fn imported<'a>(
         AstKind::ImportSpecifier(s) => {
             let imp = nodes.parent_id(decl);
             if let Some(m) = prog.graph.target(u, imp) {
-                let mut vals = Vec::new();
-                let name = s.imported.name();
-                modules::exports_named(prog.units, &prog.graph, m, Some(name.as_str()), &mut vals);
-                if vals.is_empty() {
-                    // `import { k } from` a CommonJS module: `module.exports = { k }`.
-                    modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
-                    vals.retain(|v| matches!(v, ExportVal::Whole(..)));
-                }
+                let vals = exports_by_name(prog, m, s.imported.name().as_str());
                 out.extend(vals.into_iter().map(|v| (u, v)));
             }
         }
@@ -3803,12 +3825,11 @@ pub(crate) fn imported<'a>(
                                 && b.symbol_id.get() == Some(sym)
                                 && let Some(k) = p.key.static_name()
                             {
-                                modules::exports_named(
-                                    prog.units,
-                                    &prog.graph,
-                                    m,
-                                    Some(&k),
-                                    &mut vals,
+                                // Not the whole exports value: that is not `k`.
+                                vals.extend(
+                                    exports_by_name(prog, m, &k)
+                                        .into_iter()
+                                        .filter(|v| !matches!(v, ExportVal::Whole(..))),
                                 );
                             }
                         }
