@@ -590,8 +590,11 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                 Expression::StaticMemberExpression(m) => {
                     let name = m.property.name.as_str();
                     if let Some(md) = module_object(prog, u, &m.object) {
-                        let mut vals = Vec::new();
-                        modules::exports_named(prog.units, &prog.graph, md, Some(name), &mut vals);
+                        // `m.f` of `module.exports = { f }` is `f` itself.
+                        let vals: Vec<_> = super::walk::exports_by_name(prog, md, name)
+                            .into_iter()
+                            .filter(|v| !matches!(v, ExportVal::Whole(..)))
+                            .collect();
                         if !vals.is_empty() {
                             for v in vals {
                                 let srcs = self.export_val(v);

@@ -3749,7 +3749,7 @@ fn export_value<'a>(
 /// Export `k` of module `m` as an importer binding it by name sees it: the
 /// named exports, else — a CommonJS module, `module.exports = { k: v }` —
 /// the property's own value (`v`), else the whole exports value.
-fn exports_by_name<'a>(prog: &Program<'_, 'a>, m: ModId, k: &str) -> Vec<ExportVal<'a>> {
+pub(crate) fn exports_by_name<'a>(prog: &Program<'_, 'a>, m: ModId, k: &str) -> Vec<ExportVal<'a>> {
     let mut vals = Vec::new();
     modules::exports_named(prog.units, &prog.graph, m, Some(k), &mut vals);
     if !vals.is_empty() {
