@@ -251,13 +251,17 @@ fn main() {
             "\nCPU per request in the sequential phase, ms (process total; live threads by name):\n"
         );
         for (k, t) in targets.iter().enumerate() {
-            let (Some((b, bt)), Some((a, at))) = (&cpu_before[k], &cpu_after[k]) else {
+            let (Some((total0, threads0)), Some((total1, threads1))) =
+                (&cpu_before[k], &cpu_after[k])
+            else {
                 continue;
             };
             let per = |ticks: u64| ticks as f64 * 10.0 / seq as f64;
-            let mut parts: Vec<String> = at
+            let mut parts: Vec<String> = threads1
                 .iter()
-                .map(|(name, &ticks)| (name, ticks.saturating_sub(*bt.get(name).unwrap_or(&0))))
+                .map(|(name, &ticks)| {
+                    (name, ticks.saturating_sub(*threads0.get(name).unwrap_or(&0)))
+                })
                 .filter(|(_, d)| *d > 0)
                 .map(|(name, d)| format!("{name} {:.3}", per(d)))
                 .collect();
@@ -266,7 +270,7 @@ fn main() {
                 out,
                 "- {}: {:.3} ({})",
                 t.name,
-                per(a.saturating_sub(*b)),
+                per(total1.saturating_sub(*total0)),
                 parts.join(", ")
             );
         }
