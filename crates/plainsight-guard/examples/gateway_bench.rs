@@ -131,7 +131,10 @@ fn stat_ticks(line: &str) -> Option<(String, u64)> {
 fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
     let (_, total) = stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
     let mut by_name = BTreeMap::new();
-    for e in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+    for e in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
         if let Some((comm, t)) = std::fs::read_to_string(e.path().join("stat"))
             .ok()
             .and_then(|l| stat_ticks(&l))

@@ -573,7 +573,9 @@ fn copy_range(src: &File, from: u64, dst: &File, at: u64, len: u64) -> std::io::
 /// exclusively, never written over (rows name offsets in it).
 fn new_body_file(dir: &Path, journal_prefix: &str) -> Result<BodyFile, StoreError> {
     let tag = crate::random_hex(8)?;
-    let stem = journal_prefix.strip_suffix("pending-").unwrap_or(journal_prefix);
+    let stem = journal_prefix
+        .strip_suffix("pending-")
+        .unwrap_or(journal_prefix);
     let name = format!("{stem}bodies-{tag}");
     let path = dir.join(&name);
     let file = OpenOptions::new()

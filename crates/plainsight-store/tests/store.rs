@@ -741,9 +741,10 @@ fn kept_bodies_are_read_from_the_body_file_and_checked() {
     let journal = Journal::create(&path).unwrap();
     let text = format!("{{\"k\":\"{}\"}}", "only-in-the-body-file ".repeat(500));
     let (ticket, mut row) = journal
-        .append(red.seal_exchange(exchange("kept", 2, "a", &text)), |t, r| {
-            (t, r)
-        })
+        .append(
+            red.seal_exchange(exchange("kept", 2, "a", &text)),
+            |t, r| (t, r),
+        )
         .unwrap();
     assert!(row.get().request_body.is_empty());
     journal.keep_body(&ticket, &mut row).unwrap();
@@ -752,13 +753,19 @@ fn kept_bodies_are_read_from_the_body_file_and_checked() {
     journal.ingested(&[ticket]).unwrap();
     // The journal is written over from the start: the body is elsewhere.
     journal
-        .append(red.seal_exchange(exchange("next", 3, "a", &"z".repeat(12_000))), |_, _| ())
+        .append(
+            red.seal_exchange(exchange("next", 3, "a", &"z".repeat(12_000))),
+            |_, _| (),
+        )
         .unwrap();
     let got = s.list(&Filter::default()).unwrap();
     assert_eq!(got[0].request.request_body, &b"{\"k\":\"in the row\"}"[..]);
     assert_eq!(got[1].request.request_body, text.as_bytes());
     assert!(got[1].request.request_body_ref.is_none(), "resolved");
-    assert_eq!(s.get(got[1].id).unwrap().unwrap().request.request_body, text.as_bytes());
+    assert_eq!(
+        s.get(got[1].id).unwrap().unwrap().request.request_body,
+        text.as_bytes()
+    );
     drop(s);
     for f in ["audit.sqlite3", "audit.sqlite3-wal"] {
         let bytes = std::fs::read(dir.path().join(f)).unwrap_or_default();
@@ -769,7 +776,10 @@ fn kept_bodies_are_read_from_the_body_file_and_checked() {
     }
     // Another process (`plainsight audit`) reads it the same way.
     let mut s = open(&url, OpenMode::Read).unwrap();
-    assert_eq!(s.list(&Filter::default()).unwrap()[1].request.request_body, text.as_bytes());
+    assert_eq!(
+        s.list(&Filter::default()).unwrap()[1].request.request_body,
+        text.as_bytes()
+    );
     // Damaged: the CRC says so.
     let file = dir.path().join(&at.file);
     let mut bytes = std::fs::read(&file).unwrap();
