@@ -70,7 +70,7 @@ fn main() {
         "  of inspect: text engine (analyze_document)",
         "drift thread, per request: observe (prompt_texts)",
         "drift thread, per request: observe (with_parts, before)",
-        "writer thread, per request: body copy + SQLite ingest (off the path)",
+        "writer thread, per request: SQLite ingest (commit, off the path)",
     ]
     .into_iter()
     .map(|s| (s, Vec::new()))
@@ -114,7 +114,6 @@ fn main() {
                 ("content-type".into(), "application/json".into()),
             ],
             request_body: body.clone(),
-            request_body_ref: None,
             findings: judged.findings,
             action: Some(judged.action),
             reason: judged.reason,
@@ -132,8 +131,7 @@ fn main() {
         let t5 = Instant::now();
         // The writer thread's share (one row per transaction here; the
         // guard takes every row waiting at once).
-        if let (Some(j), Some((ticket, mut row))) = (&journal, journaled) {
-            j.keep_body(&ticket, &mut row).expect("body file");
+        if let (Some(j), Some((ticket, row))) = (&journal, journaled) {
             store.begin(&[row]).expect("commit");
             j.ingested(&[ticket]).expect("journal");
         }

@@ -494,7 +494,6 @@ async fn exchange(
         model: None,
         request_headers: headers,
         request_body: Bytes::new(),
-        request_body_ref: None,
         findings: Vec::new(),
         action: None,
         reason: None,

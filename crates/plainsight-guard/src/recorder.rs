@@ -774,17 +774,14 @@ fn writer(
             }
         }
         if !ingests.is_empty() {
-            // Bodies wait in the journal, not in memory: copied now into
-            // the body file the committed row will name (kept after a
-            // failed commit, for the retry).
+            // Bodies wait in the journal, not in memory: read back now
+            // (kept after a failed commit, for the retry).
             let restored = match journal {
                 Some(j) => ingests
                     .iter()
                     .zip(rows.iter_mut())
-                    .filter(|(_, r)| {
-                        r.get().request_body.is_empty() && r.get().request_body_ref.is_none()
-                    })
-                    .try_for_each(|(i, r)| j.keep_body(&i.1, r))
+                    .filter(|(_, r)| r.get().request_body.is_empty())
+                    .try_for_each(|(i, r)| j.restore(&i.1, r))
                     .map_err(|e| e.to_string()),
                 None => Ok(()),
             };

@@ -117,7 +117,6 @@ fn mutated_request_bodies_never_panic_and_stay_json() {
         }
         let sealed = red.seal_exchange(NewExchange {
             request_body: data.clone().into(),
-            request_body_ref: None,
             ..NewExchange::default()
         });
         if was_json {

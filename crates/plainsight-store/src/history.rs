@@ -139,18 +139,12 @@ pub fn open(url: &StoreUrl) -> Result<Box<dyn HistoryStore>, StoreError> {
         StoreUrl::Sqlite(path) => {
             let mut c = sqlite::SqliteConn::open(path, true)?;
             sql::migrate(&mut c)?;
-            Box::new(SqlStore {
-                conn: c,
-                bodies: Some(crate::journal::dir_of(path)),
-            })
+            Box::new(SqlStore { conn: c })
         }
         StoreUrl::Postgres(u) => {
             let mut c = pg::PgConn::connect(u)?;
             sql::migrate(&mut c)?;
-            Box::new(SqlStore {
-                conn: c,
-                bodies: None,
-            })
+            Box::new(SqlStore { conn: c })
         }
     })
 }

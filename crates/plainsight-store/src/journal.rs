@@ -28,22 +28,6 @@
 //! journal (a write cut short by `kill -9` is at the tail; its request was
 //! not forwarded, since `append` had not returned).
 //!
-//! **Bodies leave the journal before it is reused.** The writer keeps a
-//! row's body by copying it, inside the kernel (`copy_file_range`), from
-//! the journal record into this process's append-only body file beside the
-//! store, `<db file>-bodies-<random>` ([`Journal::keep_body`]), and commits
-//! the row with a reference to it (`body_ref`: file, offset, length,
-//! CRC-32 of the body, checked on every read) instead of the body: SQLite
-//! no longer copies 120 KB into overflow pages, the WAL and, at the
-//! checkpoint, the database file. The copy is written before the row that
-//! names it is committed, and the journal record is written over only after
-//! that commit, so a `kill -9` at any point leaves every committed row's
-//! body in a file (at worst an unreferenced copy at a body file's end). The
-//! request path is unchanged: it still rewrites the journal's cached pages;
-//! appending to new pages is the writer's cost (round 10 appended on the
-//! request path, and its added latency rose by 0.25–0.32 ms). Replay of a
-//! dead writer's journal stores the bodies in the rows, as before.
-//!
 //! **Reuse.** Once every row in the file is committed, the next record is
 //! written at offset 0 again, over the old ones, with the next epoch: the
 //! kernel's cached pages are overwritten rather than freed and allocated
@@ -156,7 +140,6 @@ fn row_of(h: Head, body: Vec<u8>) -> NewExchange {
         model: h.model,
         request_headers: h.request_headers,
         request_body: body.into(),
-        request_body_ref: None,
         findings: h.findings,
         action: h.action,
         reason: h.reason,
@@ -172,9 +155,6 @@ pub struct Ticket {
     generation: u64,
     body_at: u64,
     body_len: u32,
-    /// CRC-32 of the body alone (the record's covers epoch, head and
-    /// body), so the body can be copied and referenced without reading it.
-    body_crc: u32,
 }
 
 /// This process's journal of one SQLite store.
@@ -182,19 +162,6 @@ pub struct Journal {
     dir: PathBuf,
     prefix: String,
     state: Mutex<State>,
-    /// Where the writer keeps bodies ([`Journal::keep_body`]); created on
-    /// first use.
-    bodies: Mutex<Option<BodyFile>>,
-}
-
-/// This process's append-only body file.
-struct BodyFile {
-    file: File,
-    path: PathBuf,
-    name: String,
-    /// Where the next body goes. A copy that failed part way is written
-    /// over by the next one (nothing names it).
-    size: u64,
 }
 
 impl std::fmt::Debug for Journal {
@@ -256,7 +223,6 @@ impl Journal {
                 retired: Vec::new(),
                 poisoned: false,
             }),
-            bodies: Mutex::new(None),
         })
     }
 
@@ -337,11 +303,7 @@ impl Journal {
         let mut crc = crc32fast::Hasher::new();
         crc.update(&part.epoch.to_le_bytes());
         crc.update(&head);
-        // The body's own CRC, combined into the record's: one pass.
-        let mut body_crc = crc32fast::Hasher::new();
-        body_crc.update(body);
-        crc.combine(&body_crc);
-        let body_crc = body_crc.finalize();
+        crc.update(body);
         let mut header = [0u8; HEADER];
         header[0..4].copy_from_slice(&magic.to_le_bytes());
         header[4..8].copy_from_slice(&head_len.to_le_bytes());
@@ -363,7 +325,6 @@ impl Journal {
             generation: part.generation,
             body_at,
             body_len,
-            body_crc,
         };
         let (row, body) = if counted {
             row.take_body()
@@ -384,7 +345,19 @@ impl Journal {
         ticket: &Ticket,
         row: &mut Sealed<NewExchange>,
     ) -> Result<(), StoreError> {
-        let (file, path) = self.part_of(ticket, row)?;
+        let (file, path) = {
+            let st = self.lock();
+            let part = std::iter::once(&st.current)
+                .chain(&st.retired)
+                .find(|p| p.generation == ticket.generation)
+                .ok_or_else(|| {
+                    StoreError::Unavailable(format!(
+                        "the audit journal no longer holds the body of row {}",
+                        row.get().uid
+                    ))
+                })?;
+            (part.file.clone(), part.path.clone())
+        };
         // Outside the lock (requests append meanwhile): the record stays
         // where it is until its row is ingested, which is after this.
         let mut body = vec![0u8; ticket.body_len as usize];
@@ -392,64 +365,6 @@ impl Journal {
             .map_err(|e| io_err("reading back the audit journal", &path, &e))?;
         row.set_body(body);
         Ok(())
-    }
-
-    /// Copies the body of `ticket`'s record (a row not yet
-    /// [`Journal::ingested`]) into this process's body file and makes `row`
-    /// name it there instead of holding it: the row, committed after this
-    /// returned, keeps only the reference. The copy is made inside the
-    /// kernel (no read into memory; a plain read and write where the file
-    /// system cannot). A row with an empty body is left as it is.
-    pub fn keep_body(
-        &self,
-        ticket: &Ticket,
-        row: &mut Sealed<NewExchange>,
-    ) -> Result<(), StoreError> {
-        if ticket.body_len == 0 {
-            return Ok(());
-        }
-        let (src, src_path) = self.part_of(ticket, row)?;
-        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-        if bodies.is_none() {
-            *bodies = Some(new_body_file(&self.dir, &self.prefix)?);
-        }
-        let out = bodies.as_mut().expect("created above");
-        let len = u64::from(ticket.body_len);
-        copy_range(&src, ticket.body_at, &out.file, out.size, len).map_err(|e| {
-            StoreError::Unavailable(format!(
-                "copying a body from {} to {}: {e}",
-                src_path.display(),
-                out.path.display()
-            ))
-        })?;
-        let at = crate::model::BodyRef {
-            file: out.name.clone(),
-            offset: out.size,
-            len,
-            crc32: ticket.body_crc,
-        };
-        out.size += len;
-        row.set_body_ref(at);
-        Ok(())
-    }
-
-    /// The journal file (and its path) that holds `ticket`'s record.
-    fn part_of(
-        &self,
-        ticket: &Ticket,
-        row: &Sealed<NewExchange>,
-    ) -> Result<(Arc<File>, PathBuf), StoreError> {
-        let st = self.lock();
-        let part = std::iter::once(&st.current)
-            .chain(&st.retired)
-            .find(|p| p.generation == ticket.generation)
-            .ok_or_else(|| {
-                StoreError::Unavailable(format!(
-                    "the audit journal no longer holds the body of row {}",
-                    row.get().uid
-                ))
-            })?;
-        Ok((part.file.clone(), part.path.clone()))
     }
 
     fn rotate(&self, st: &mut State) -> Result<(), StoreError> {
@@ -505,11 +420,6 @@ impl Drop for Journal {
         if !st.poisoned && st.retired.is_empty() && st.current.appended == st.current.ingested {
             let _ = std::fs::remove_file(&st.current.path);
         }
-        // A body file holds committed rows' bodies: kept, unless empty.
-        let bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(b) = bodies.as_ref().filter(|b| b.size == 0) {
-            let _ = std::fs::remove_file(&b.path);
-        }
     }
 }
 
@@ -538,58 +448,6 @@ fn write_all(mut file: &File, parts: &[&[u8]]) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Copies `len` bytes at `from` in `src` to `at` in `dst`: inside the
-/// kernel where it can (`copy_file_range`), else through a buffer.
-fn copy_range(src: &File, from: u64, dst: &File, at: u64, len: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let (mut from, mut at, mut left) = (from, at, len);
-    while left > 0 {
-        let chunk = usize::try_from(left.min(1 << 30)).unwrap_or(1 << 30);
-        match rustix::fs::copy_file_range(src, Some(&mut from), dst, Some(&mut at), chunk) {
-            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => left -= n as u64,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(
-                rustix::io::Errno::XDEV
-                | rustix::io::Errno::NOSYS
-                | rustix::io::Errno::INVAL
-                | rustix::io::Errno::OPNOTSUPP
-                | rustix::io::Errno::PERM,
-            ) => {
-                // Not between these files here: read and write.
-                let mut buf = vec![0u8; usize::try_from(left).unwrap_or(usize::MAX)];
-                src.read_exact_at(&mut buf, from)?;
-                return dst.write_all_at(&buf, at);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
-/// A new body file beside the journals (`<db>-bodies-<random>`): created
-/// exclusively, never written over (rows name offsets in it).
-fn new_body_file(dir: &Path, journal_prefix: &str) -> Result<BodyFile, StoreError> {
-    let tag = crate::random_hex(8)?;
-    let stem = journal_prefix
-        .strip_suffix("pending-")
-        .unwrap_or(journal_prefix);
-    let name = format!("{stem}bodies-{tag}");
-    let path = dir.join(&name);
-    let file = OpenOptions::new()
-        .create_new(true)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .map_err(|e| io_err("creating the body file", &path, &e))?;
-    Ok(BodyFile {
-        file,
-        path,
-        name,
-        size: 0,
-    })
 }
 
 fn new_part(dir: &Path, prefix: &str, generation: u64) -> Result<Part, StoreError> {
@@ -699,12 +557,6 @@ pub fn read_records(bytes: &[u8]) -> Vec<Sealed<NewExchange>> {
 /// Stores rows (skipping those already stored), returning how many were new.
 pub type Ingest<'a> = dyn FnMut(&[Sealed<NewExchange>]) -> Result<usize, StoreError> + 'a;
 
-/// The directory of the store at `db`: where its journals and body files
-/// are, and where rows' body references are resolved.
-pub fn dir_of(db: &Path) -> PathBuf {
-    place(db).0
-}
-
 /// Ingests every journal of the store at `db` whose writer is gone (its
 /// lock is free) and deletes it; returns how many rows were new to the
 /// store. Journals of running writers are left alone.
@@ -770,7 +622,6 @@ mod tests {
             path: "/v1/messages".into(),
             request_headers: vec![("x".into(), "y".into())],
             request_body: body.to_vec().into(),
-            request_body_ref: None,
             action: Some(Action::Forwarded),
             ..NewExchange::default()
         })
@@ -866,80 +717,6 @@ mod tests {
         j.ingested(&tickets[..2]).unwrap();
         let mut gone = handed[0].1.clone();
         assert!(j.restore(&tickets[0], &mut gone).is_err());
-    }
-
-    #[test]
-    fn kept_bodies_are_copied_to_the_body_file_and_outlive_the_journal() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("audit.sqlite3");
-        let j = Journal::create(&db).unwrap();
-        let [a, b, _] = three_rows();
-        let c = row("c", b"{\"third\":true}");
-        let mut handed = Vec::new();
-        for r in [&a, &b] {
-            handed.push(j.append((*r).clone(), |t, r| (t, r)).unwrap());
-        }
-        {
-            let mut st = j.lock();
-            j.rotate(&mut st).unwrap();
-        }
-        handed.push(j.append(c.clone(), |t, r| (t, r)).unwrap());
-        let empty = j.append(row("e", b""), |t, r| (t, r)).unwrap();
-        for ((t, got), want) in handed.iter_mut().zip([&a, &b, &c]) {
-            j.keep_body(t, got).unwrap();
-            let at = got.get().request_body_ref.clone().expect("a reference");
-            assert!(got.get().request_body.is_empty());
-            assert_eq!(at.len as usize, want.get().request_body.len());
-            assert_eq!(at.crc32, crc32fast::hash(&want.get().request_body));
-            assert_eq!(crate::model::BodyRef::parse(&at.encode()), Some(at));
-        }
-        // An empty body stays in the row: nothing to copy.
-        let (t, mut e) = empty;
-        j.keep_body(&t, &mut e).unwrap();
-        assert!(e.get().request_body_ref.is_none());
-        // Every row committed: the journal is written over from the start,
-        // and the bodies are where the references say, in one file.
-        let mut tickets: Vec<Ticket> = handed.iter().map(|(t, _)| *t).collect();
-        tickets.push(t);
-        j.ingested(&tickets).unwrap();
-        j.append(row("d", &[b'x'; 4000]), |_, _| ()).unwrap();
-        let names: std::collections::HashSet<String> = handed
-            .iter()
-            .map(|(_, r)| r.get().request_body_ref.as_ref().unwrap().file.clone())
-            .collect();
-        assert_eq!(names.len(), 1);
-        let name = names.into_iter().next().unwrap();
-        assert!(name.starts_with("audit.sqlite3-bodies-"), "{name}");
-        let bytes = std::fs::read(dir.path().join(&name)).unwrap();
-        for ((_, got), want) in handed.iter().zip([&a, &b, &c]) {
-            let at = got.get().request_body_ref.as_ref().unwrap();
-            let kept = &bytes[at.offset as usize..(at.offset + at.len) as usize];
-            assert_eq!(kept, &want.get().request_body[..]);
-        }
-        // Kept when the journal goes (it holds committed rows' bodies).
-        drop(j);
-        assert!(dir.path().join(&name).exists());
-    }
-
-    #[test]
-    fn copy_range_copies_exactly_the_range_and_refuses_a_short_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&src, &data).unwrap();
-        let src = File::open(&src).unwrap();
-        let dst = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .read(true)
-            .write(true)
-            .open(dir.path().join("dst"))
-            .unwrap();
-        copy_range(&src, 1000, &dst, 5, 200_000).unwrap();
-        let got = std::fs::read(dir.path().join("dst")).unwrap();
-        assert_eq!(&got[5..], &data[1000..201_000]);
-        // Past the end of the source: an error, not a short copy.
-        assert!(copy_range(&src, 299_000, &dst, 0, 5_000).is_err());
     }
 
     #[test]

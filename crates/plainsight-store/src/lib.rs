@@ -215,10 +215,7 @@ pub fn open(url: &StoreUrl, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
             }
             let mut c = sqlite::SqliteConn::open(path, mode == OpenMode::Write)?;
             sql::migrate(&mut c)?;
-            let mut s = sql::SqlStore {
-                conn: c,
-                bodies: Some(journal::dir_of(path)),
-            };
+            let mut s = sql::SqlStore { conn: c };
             // Rows journaled by a writer that is gone (killed) are stored
             // now: whoever opens the store next finds every one.
             journal::replay(path, &mut |rows| s.ingest(rows))?;
@@ -227,10 +224,7 @@ pub fn open(url: &StoreUrl, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
         StoreUrl::Postgres(u) => {
             let mut c = pg::PgConn::connect(u)?;
             sql::migrate(&mut c)?;
-            Box::new(sql::SqlStore {
-                conn: c,
-                bodies: None,
-            })
+            Box::new(sql::SqlStore { conn: c })
         }
     };
     let _ = store.schema_version()?;

@@ -145,7 +145,6 @@ CREATE TABLE drift_forms (
     },
     HISTORY_RESULTS,
     OUTCOMES_APART,
-    BODIES_APART,
 ];
 
 // ---- history (`plainsight history`): the per-version result cache and the
@@ -279,22 +278,6 @@ ALTER TABLE exchanges DROP COLUMN response_bytes;
 ALTER TABLE exchanges DROP COLUMN completion;
 ALTER TABLE exchanges DROP COLUMN outcome_error;
 ",
-};
-
-/// Request bodies outside the database's pages (SQLite): the guard's
-/// writer copies each journaled body into an append-only body file beside
-/// the store (`<db>-bodies-<random>`, see `crate::journal`) before it
-/// commits the row, and `body_ref` names it (`FILE:OFFSET:LEN:CRC32`;
-/// `request_body` is then empty). Committing the body into overflow pages
-/// copied it three more times (into the pages, the WAL, and the database
-/// file at the checkpoint) on every exchange. Rows stored before, rows
-/// replayed from a dead guard's journal, and every PostgreSQL row keep
-/// their bodies in `request_body`, and are read as before.
-const BODIES_APART: Migration = Migration {
-    version: 4,
-    name: "audit log: request bodies in a body file beside the store, referenced by body_ref",
-    sqlite: "ALTER TABLE exchanges ADD COLUMN body_ref TEXT;",
-    postgres: "ALTER TABLE exchanges ADD COLUMN body_ref TEXT;",
 };
 
 /// The schema version this binary knows.

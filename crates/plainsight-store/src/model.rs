@@ -110,60 +110,11 @@ pub struct NewExchange {
     /// path). Serialised as the `Vec<u8>` it was before.
     #[serde(with = "body_bytes")]
     pub request_body: bytes::Bytes,
-    /// Where the body is when it is not in `request_body`: a SQLite store's
-    /// journaled rows keep their bodies in the journal file they were
-    /// written to (see [`crate::journal`]), and the row names that place.
-    /// Reads fill `request_body` from it; never serialised.
-    #[serde(skip)]
-    pub request_body_ref: Option<BodyRef>,
     pub findings: Vec<Finding>,
     pub action: Option<Action>,
     /// Why the action was taken (the policy's reason, or the refusal).
     pub reason: Option<String>,
     pub edits: Vec<Edit>,
-}
-
-/// Where a request body is kept outside the database: a byte range of a
-/// journal file beside a SQLite store, and the CRC-32 of those bytes
-/// (checked on every read, so a damaged or swapped file is an error, not a
-/// wrong body).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BodyRef {
-    /// File name in the store's directory (no directory part).
-    pub file: String,
-    pub offset: u64,
-    pub len: u64,
-    pub crc32: u32,
-}
-
-impl BodyRef {
-    /// `FILE:OFFSET:LEN:CRC32` (the `body_ref` column).
-    pub fn encode(&self) -> String {
-        format!(
-            "{}:{}:{}:{:08x}",
-            self.file, self.offset, self.len, self.crc32
-        )
-    }
-
-    /// The inverse of [`BodyRef::encode`]; `None` unless the file is a
-    /// plain name (no directory, not hidden), so a row can only point at a
-    /// file beside its store.
-    pub fn parse(s: &str) -> Option<BodyRef> {
-        let mut it = s.rsplitn(4, ':');
-        let crc32 = u32::from_str_radix(it.next()?, 16).ok()?;
-        let len = it.next()?.parse().ok()?;
-        let offset = it.next()?.parse().ok()?;
-        let file = it.next()?;
-        if file.is_empty() || file.starts_with('.') || file.contains(['/', '\\', '\0']) {
-            return None;
-        }
-        Some(BodyRef {
-            file: file.to_owned(),
-            offset,
-            len,
-            crc32,
-        })
-    }
 }
 
 /// `request_body` (de)serialised exactly as a `Vec<u8>` was.
@@ -247,34 +198,6 @@ pub struct Outcome {
     /// Findings only the outcome can add (drift across requests).
     pub findings: Vec<Finding>,
     pub error: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::BodyRef;
-
-    #[test]
-    fn body_refs_round_trip_and_name_only_files_beside_the_store() {
-        let r = BodyRef {
-            file: "audit:1.sqlite3-pending-ab".into(),
-            offset: 20,
-            len: 122_877,
-            crc32: 0xdead_beef,
-        };
-        assert_eq!(BodyRef::parse(&r.encode()), Some(r));
-        for bad in [
-            "",
-            "f:1:2",
-            "f:x:2:0",
-            ":1:2:0",
-            "../f:1:2:0",
-            "/etc/passwd:1:2:0",
-            ".f:1:2:0",
-            "f:1:2:zz",
-        ] {
-            assert_eq!(BodyRef::parse(bad), None, "{bad}");
-        }
-    }
 }
 
 /// A stored exchange, both halves.

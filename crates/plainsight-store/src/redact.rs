@@ -86,14 +86,6 @@ impl Sealed<NewExchange> {
         self.0.request_body = body.into();
     }
 
-    /// The row naming where its body was copied (a body file beside the
-    /// store, written from the journal, which only sealed rows are written
-    /// to); the row keeps no copy.
-    pub(crate) fn set_body_ref(&mut self, at: crate::model::BodyRef) {
-        self.0.request_body = bytes::Bytes::new();
-        self.0.request_body_ref = Some(at);
-    }
-
     /// A row whose inspection never came (the guard stopped between
     /// forwarding it and recording the inspection): a PS621 finding says so,
     /// so the row does not read as clean.

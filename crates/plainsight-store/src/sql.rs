@@ -2,17 +2,14 @@
 //! PostgreSQL run the same statements (`?1`-style placeholders, rewritten to
 //! `$1` for PostgreSQL) and the same tests.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::path::{Path, PathBuf};
 
 use plainsight_core::{Finding, Severity};
 
 use crate::migrations::{MIGRATIONS, latest};
 use crate::model::{
-    Action, BodyRef, Completion, DriftForm, Edit, Exchange, ExchangeId, Filter, NewExchange,
-    Outcome, ResponseRecord,
+    Action, Completion, DriftForm, Edit, Exchange, ExchangeId, Filter, NewExchange, Outcome,
+    ResponseRecord,
 };
 use crate::redact::Sealed;
 use crate::{Backend, Store, StoreError};
@@ -176,9 +173,6 @@ pub(crate) fn now_us() -> i64 {
 /// The store over any [`Conn`].
 pub struct SqlStore<C: Conn> {
     pub(crate) conn: C,
-    /// Where the files rows' `body_ref`s name are (a SQLite store's
-    /// directory; `None` on PostgreSQL, whose rows keep their bodies).
-    pub(crate) bodies: Option<PathBuf>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -194,7 +188,7 @@ fn severity_num(s: Severity) -> i64 {
 /// body included, is written once).
 const EXCHANGE_COLUMNS: &str = "e.id, e.uid, e.started_at_us, e.guard, e.client_addr, e.agent, \
     e.session, e.method, e.path, e.upstream, e.api, e.model, e.request_headers, e.request_body, \
-    e.body_ref, e.action, e.reason, e.edits, o.ended_at_us, o.status, o.latency_us, o.first_byte_us, \
+    e.action, e.reason, e.edits, o.ended_at_us, o.status, o.latency_us, o.first_byte_us, \
     o.response_headers, o.response, o.response_bytes, o.completion, o.outcome_error";
 
 /// The tables [`EXCHANGE_COLUMNS`] come from.
@@ -237,23 +231,16 @@ impl<C: Conn> SqlStore<C> {
         let headers = json(&x.request_headers);
         let edits = json(&x.edits);
         let action = x.action.unwrap_or(Action::Forwarded);
-        let body_ref = x.request_body_ref.as_ref().map(BodyRef::encode);
-        if body_ref.is_some() && !x.request_body.is_empty() {
-            return Err(StoreError::Corrupt(format!(
-                "row {} has both a body and a reference to one",
-                x.uid
-            )));
-        }
         let sql = if skip_existing {
             "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, \
              session, method, path, upstream, api, model, request_headers, request_body, \
-             action, reason, edits, body_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-             ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (uid) DO NOTHING RETURNING id"
+             action, reason, edits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (uid) DO NOTHING RETURNING id"
         } else {
             "INSERT INTO exchanges (uid, started_at_us, guard, client_addr, agent, \
              session, method, path, upstream, api, model, request_headers, request_body, \
-             action, reason, edits, body_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-             ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id"
+             action, reason, edits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
         };
         let r = c.query(
             sql,
@@ -274,7 +261,6 @@ impl<C: Conn> SqlStore<C> {
                 Val::Text(action.as_str()),
                 opt_text(x.reason.as_deref()),
                 Val::Text(&edits),
-                opt_text(body_ref.as_deref()),
             ],
         )?;
         let Some(id) = r.first().and_then(|r| r.first()).and_then(Owned::i64) else {
@@ -321,15 +307,8 @@ impl<C: Conn> SqlStore<C> {
 
     fn load(&mut self, rows: Vec<Vec<Owned>>) -> Result<Vec<Exchange>, StoreError> {
         let mut out = Vec::with_capacity(rows.len());
-        let mut files = HashMap::new();
         for row in rows {
-            let mut x = exchange_of(row)?;
-            if let Some(at) = x.request.request_body_ref.take() {
-                x.request.request_body = read_body(self.bodies.as_deref(), &at, &mut files)
-                    .map_err(|e| StoreError::Corrupt(format!("exchange {}: {e}", x.id)))?
-                    .into();
-            }
-            out.push(x);
+            out.push(exchange_of(row)?);
         }
         if out.is_empty() {
             return Ok(out);
@@ -366,42 +345,6 @@ impl<C: Conn> SqlStore<C> {
     }
 }
 
-/// A body kept outside the database, read from its file and checked
-/// against its CRC-32 (`files`: the ones opened so far by this read).
-fn read_body(
-    dir: Option<&Path>,
-    at: &BodyRef,
-    files: &mut HashMap<String, File>,
-) -> Result<Vec<u8>, String> {
-    let dir = dir.ok_or("its body is in a journal file, and this store has no directory")?;
-    let path = dir.join(&at.file);
-    let file = match files.entry(at.file.clone()) {
-        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => e.insert(
-            File::open(&path).map_err(|e| format!("its body file {}: {e}", path.display()))?,
-        ),
-    };
-    let len = usize::try_from(at.len).map_err(|_| "its body is too long".to_owned())?;
-    let mut body = vec![0u8; len];
-    std::os::unix::fs::FileExt::read_exact_at(&*file, &mut body, at.offset).map_err(|e| {
-        format!(
-            "reading its body ({} bytes at {}) from {}: {e}",
-            at.len,
-            at.offset,
-            path.display()
-        )
-    })?;
-    if crc32fast::hash(&body) != at.crc32 {
-        return Err(format!(
-            "its body ({} bytes at {} in {}) fails its checksum",
-            at.len,
-            at.offset,
-            path.display()
-        ));
-    }
-    Ok(body)
-}
-
 fn exchange_of(row: Vec<Owned>) -> Result<Exchange, StoreError> {
     let mut it = row.into_iter();
     let mut next = || it.next().unwrap_or(Owned::Null);
@@ -423,10 +366,6 @@ fn exchange_of(row: Vec<Owned>) -> Result<Exchange, StoreError> {
     let request_headers: Vec<(String, String)> =
         serde_json::from_str(&next().into_text()).map_err(|e| corrupt("request headers", &e))?;
     let request_body = next().into_blob();
-    let request_body_ref = match next().text() {
-        Some(t) => Some(BodyRef::parse(t).ok_or_else(|| corrupt("body reference", &t))?),
-        None => None,
-    };
     let action_text = next().into_text();
     let action: Action = action_text
         .parse()
@@ -483,7 +422,6 @@ fn exchange_of(row: Vec<Owned>) -> Result<Exchange, StoreError> {
             model,
             request_headers,
             request_body: request_body.into(),
-            request_body_ref,
             findings: Vec::new(),
             action: Some(action),
             reason,

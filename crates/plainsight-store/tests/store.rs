@@ -57,7 +57,6 @@ fn exchange(uid: &str, t: i64, agent: &str, body: &str) -> NewExchange {
             ("user-agent".into(), agent.into()),
         ],
         request_body: body.as_bytes().to_vec().into(),
-        request_body_ref: None,
         findings: Vec::new(),
         action: Some(Action::Forwarded),
         reason: None,
@@ -721,75 +720,4 @@ fn journaled_rows_of_a_dead_writer_are_found_by_the_next_open() {
     assert!(!pending.exists(), "a replayed journal is deleted");
     drop(reader);
     assert_eq!(open(&url, OpenMode::Read).unwrap().count().unwrap(), 3);
-}
-
-/// SQLite: the writer copies a journaled row's body into the body file and
-/// the database holds only its reference; reads fetch and check it, and a
-/// damaged or missing body file is an error naming the exchange and the
-/// file — never an empty body. Rows stored with their bodies (before
-/// migration 4, replayed ones) are read as before, beside them.
-#[test]
-fn kept_bodies_are_read_from_the_body_file_and_checked() {
-    use plainsight_store::journal::Journal;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.sqlite3");
-    let url = StoreUrl::Sqlite(path.clone());
-    let mut s = open(&url, OpenMode::Write).unwrap();
-    let red = redactor(&mut *s).unwrap();
-    s.begin(&[red.seal_exchange(exchange("inline", 1, "a", "{\"k\":\"in the row\"}"))])
-        .unwrap();
-    let journal = Journal::create(&path).unwrap();
-    let text = format!("{{\"k\":\"{}\"}}", "only-in-the-body-file ".repeat(500));
-    let (ticket, mut row) = journal
-        .append(
-            red.seal_exchange(exchange("kept", 2, "a", &text)),
-            |t, r| (t, r),
-        )
-        .unwrap();
-    assert!(row.get().request_body.is_empty());
-    journal.keep_body(&ticket, &mut row).unwrap();
-    let at = row.get().request_body_ref.clone().expect("a reference");
-    s.begin(&[row]).unwrap();
-    journal.ingested(&[ticket]).unwrap();
-    // The journal is written over from the start: the body is elsewhere.
-    journal
-        .append(
-            red.seal_exchange(exchange("next", 3, "a", &"z".repeat(12_000))),
-            |_, _| (),
-        )
-        .unwrap();
-    let got = s.list(&Filter::default()).unwrap();
-    assert_eq!(got[0].request.request_body, &b"{\"k\":\"in the row\"}"[..]);
-    assert_eq!(got[1].request.request_body, text.as_bytes());
-    assert!(got[1].request.request_body_ref.is_none(), "resolved");
-    assert_eq!(
-        s.get(got[1].id).unwrap().unwrap().request.request_body,
-        text.as_bytes()
-    );
-    drop(s);
-    for f in ["audit.sqlite3", "audit.sqlite3-wal"] {
-        let bytes = std::fs::read(dir.path().join(f)).unwrap_or_default();
-        assert!(
-            memchr::memmem::find(&bytes, b"only-in-the-body-file").is_none(),
-            "the body is not in {f}"
-        );
-    }
-    // Another process (`plainsight audit`) reads it the same way.
-    let mut s = open(&url, OpenMode::Read).unwrap();
-    assert_eq!(
-        s.list(&Filter::default()).unwrap()[1].request.request_body,
-        text.as_bytes()
-    );
-    // Damaged: the CRC says so.
-    let file = dir.path().join(&at.file);
-    let mut bytes = std::fs::read(&file).unwrap();
-    bytes[(at.offset + 7) as usize] ^= 1;
-    std::fs::write(&file, &bytes).unwrap();
-    let e = s.list(&Filter::default()).unwrap_err().to_string();
-    assert!(e.contains("checksum") && e.contains(&at.file), "{e}");
-    // Missing: named.
-    std::fs::remove_file(&file).unwrap();
-    let e = s.get(got[1].id).unwrap_err().to_string();
-    assert!(e.contains(&at.file) && e.contains("exchange"), "{e}");
-    drop(journal);
 }

@@ -80,7 +80,6 @@ pub fn exchange(uid: &str, at_us: i64, agent: &str, body: Vec<u8>) -> NewExchang
             ("content-type".into(), "application/json".into()),
         ],
         request_body: body.into(),
-        request_body_ref: None,
         findings,
         action: Some(Action::Forwarded),
         reason: None,
