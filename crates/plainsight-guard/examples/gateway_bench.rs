@@ -12,6 +12,7 @@
 //! The first target is the baseline: "added" is each percentile minus the
 //! baseline's same percentile.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Arc;
@@ -113,6 +114,37 @@ fn rss_kb(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// `(comm, utime + stime)` of a `/proc/…/stat` line, in clock ticks.
+fn stat_ticks(line: &str) -> Option<(String, u64)> {
+    let open = line.find('(')?;
+    let close = line.rfind(')')?;
+    let comm = line.get(open + 1..close)?.to_owned();
+    let mut f = line.get(close + 1..)?.split_whitespace();
+    // After the name: state is field 3, utime 14, stime 15.
+    let utime: u64 = f.nth(11)?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some((comm, utime + stime))
+}
+
+/// CPU ticks of a process (its threads that exited included) and of its
+/// live threads, summed by thread name.
+fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
+    let (_, total) = stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
+    let mut by_name = BTreeMap::new();
+    for e in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        if let Some((comm, t)) = std::fs::read_to_string(e.path().join("stat"))
+            .ok()
+            .and_then(|l| stat_ticks(&l))
+        {
+            *by_name.entry(comm).or_insert(0) += t;
+        }
+    }
+    Some((total, by_name))
+}
+
 fn main() {
     let mut targets = Vec::new();
     let mut body_file = None;
@@ -160,6 +192,7 @@ fn main() {
         let mut lat: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut ttfb: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut errs = vec![(0usize, String::new()); n];
+        let cpu_before: Vec<_> = targets.iter().map(|t| t.pid.and_then(cpu_ticks)).collect();
         for i in 0..seq {
             // The order rotates every round: a target's leftover work (a
             // guard's writer, drift and checkpoint threads) slows whichever
@@ -184,6 +217,10 @@ fn main() {
                 }
             }
         }
+        // Background work (writer, checkpoints, drift) ends shortly after
+        // the last request.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let cpu_after: Vec<_> = targets.iter().map(|t| t.pid.and_then(cpu_ticks)).collect();
         let base_l = (pct(&mut lat[0], 0.5), pct(&mut lat[0], 0.99));
         let base_f = (pct(&mut ttfb[0], 0.5), pct(&mut ttfb[0], 0.99));
         let _ = writeln!(
@@ -208,6 +245,36 @@ fn main() {
                 } else {
                     String::new()
                 }
+            );
+        }
+        // CPU per request of each target with a pid, by thread name
+        // (`/proc` ticks of 10 ms: ±0.01 / `seq` ms per request).
+        let _ = writeln!(
+            out,
+            "\nCPU per request in the sequential phase, ms (process total; live threads by name):\n"
+        );
+        for (k, t) in targets.iter().enumerate() {
+            let (Some((total0, threads0)), Some((total1, threads1))) =
+                (&cpu_before[k], &cpu_after[k])
+            else {
+                continue;
+            };
+            let per = |ticks: u64| ticks as f64 * 10.0 / seq as f64;
+            let mut parts: Vec<String> = threads1
+                .iter()
+                .map(|(name, &ticks)| {
+                    (name, ticks.saturating_sub(*threads0.get(name).unwrap_or(&0)))
+                })
+                .filter(|(_, d)| *d > 0)
+                .map(|(name, d)| format!("{name} {:.3}", per(d)))
+                .collect();
+            parts.sort();
+            let _ = writeln!(
+                out,
+                "- {}: {:.3} ({})",
+                t.name,
+                per(total1.saturating_sub(*total0)),
+                parts.join(", ")
             );
         }
     });

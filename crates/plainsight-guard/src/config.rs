@@ -147,7 +147,10 @@ pub enum Annotate {
     /// carries `x-plainsight-alerts` when inspection had finished by then
     /// (in front of a provider, whose first byte takes far longer than
     /// inspection, that is every answer), else `x-plainsight-inspection:
-    /// pending`. The findings are in the audit row either way.
+    /// pending`. The findings are in the audit row either way. The
+    /// inspection starts when the head arrives or 1 ms into the forward,
+    /// whichever is first, so it does not compete with the forward for the
+    /// cores.
     #[default]
     Ready,
     /// The response head waits for inspection: every answer to a request
