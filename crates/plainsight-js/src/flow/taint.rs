@@ -208,6 +208,43 @@ struct Entry {
     /// (`u32::MAX`: the node is the fact's source).
     edge: u32,
     prev: u32,
+    /// Its index in [`Graph::dists`] (its distance, kept apart too).
+    gid: u32,
+}
+
+/// An entry to push over an edge, with what crossing it reads: the entry's
+/// fact, kind and distance when queued and the edge's ends, weight and
+/// flags. Popping one touches the node it goes to and one `u16` of
+/// [`Graph::dists`], not the node it comes from nor the edge (each a cache
+/// miss on a large graph: the propagation's inner loop was bound by them).
+#[derive(Clone, Copy)]
+struct Push {
+    e: u32,
+    /// The entry's index at the edge's target, and in [`Graph::dists`].
+    k: u32,
+    gid: u32,
+    from: u32,
+    fact: u32,
+    weight: u16,
+    kind: u8,
+    /// Bit 0: a parameter's fact; 1: the edge is a join by name; 2: it
+    /// passes a comparison.
+    bits: u8,
+}
+
+impl Push {
+    fn new(e: u32, ed: &Edge, k: u32, en: &Entry) -> Push {
+        Push {
+            e,
+            k,
+            gid: en.gid,
+            from: ed.from,
+            fact: en.fact,
+            weight: ed.weight,
+            kind: en.kind,
+            bits: u8::from(en.param) | (u8::from(ed.byname) << 1) | (u8::from(ed.cmp) << 2),
+        }
+    }
 }
 
 const OPAQUE: u8 = 1;
@@ -219,7 +256,10 @@ struct Node {
     /// Fewest steps from a decision asked about, without / with a join by name.
     lab: [u16; 2],
     out: Vec<u32>,
-    inn: Vec<u32>,
+    /// The edges into it, each with a copy of the edge (propagation
+    /// pushes over every one: reading `Graph::edges` for each was a cache
+    /// miss per edge and entry).
+    inn: Vec<(u32, Edge)>,
     flags: u8,
     /// The first cut among the nodes it depends on (itself included).
     cut: Option<&'static str>,
@@ -254,7 +294,10 @@ pub(crate) struct Graph<'a> {
     fact_index: FxHashMap<Key, u32>,
     explore: VecDeque<u32>,
     /// Entries to push over an edge, by the distance they arrive at.
-    buckets: Vec<VecDeque<(u32, u32)>>,
+    buckets: Vec<VecDeque<Push>>,
+    /// Every entry's distance, by [`Entry::gid`]: read when an entry is
+    /// popped to tell whether it got nearer since it was queued.
+    dists: Vec<u16>,
     /// No bucket below this one holds anything (so `pop` need not look at
     /// them: it was a scan of every bucket per entry pushed).
     lo: usize,
@@ -383,8 +426,7 @@ impl<'a> Graph<'a> {
         while let Some(j) = self.flag_queue.pop() {
             let (f, c) = (self.nodes[j as usize].flags, self.nodes[j as usize].cut);
             for k in 0..self.nodes[j as usize].inn.len() {
-                let e = self.nodes[j as usize].inn[k];
-                let from = self.edges[e as usize].from;
+                let from = self.nodes[j as usize].inn[k].1.from;
                 let p = &mut self.nodes[from as usize];
                 if p.flags & f != f {
                     p.flags |= f;
@@ -456,6 +498,7 @@ impl<'a> Graph<'a> {
             }
         }
         let k = n.entries.len() as u32;
+        let gid = self.dists.len() as u32;
         n.entries.push(Entry {
             fact,
             kind,
@@ -463,55 +506,71 @@ impl<'a> Graph<'a> {
             dist,
             edge,
             prev,
+            gid,
         });
+        self.dists.push(dist);
         self.spread(i, k);
     }
 
     /// Entry `k` of node `i` is new or nearer: push it to what depends on `i`.
     fn spread(&mut self, i: u32, k: u32) {
         let n = &self.nodes[i as usize];
-        let dist = n.entries[k as usize].dist;
-        for &e in &n.inn {
-            let d = usize::from((dist + self.edges[e as usize].weight).min(MAX_PATH + 1));
+        let en = n.entries[k as usize];
+        for &(e, ed) in &n.inn {
+            let d = usize::from((en.dist + ed.weight).min(MAX_PATH + 1));
             if self.buckets.len() <= d {
                 self.buckets.resize_with(d + 1, VecDeque::new);
             }
-            self.buckets[d].push_back((e, k));
+            self.buckets[d].push_back(Push::new(e, &ed, k, &en));
             self.lo = self.lo.min(d);
         }
     }
 
-    fn enqueue(&mut self, d: u16, e: u32, k: u32) {
+    fn enqueue(&mut self, d: u16, p: Push) {
         let d = usize::from(d.min(MAX_PATH + 1));
         if self.buckets.len() <= d {
             self.buckets.resize_with(d + 1, VecDeque::new);
         }
-        self.buckets[d].push_back((e, k));
+        self.buckets[d].push_back(p);
         self.lo = self.lo.min(d);
     }
 
     /// The nearest entry to push, with the distance it was queued at.
-    fn pop(&mut self) -> Option<(u16, u32, u32)> {
+    fn pop(&mut self) -> Option<(u16, Push)> {
         while self.lo < self.buckets.len() {
-            if let Some((e, k)) = self.buckets[self.lo].pop_front() {
-                return Some((self.lo as u16, e, k));
+            if let Some(p) = self.buckets[self.lo].pop_front() {
+                return Some((self.lo as u16, p));
             }
             self.lo += 1;
         }
         None
     }
 
-    /// Fact entry `k` of edge `e`'s target crosses to its source (queued at
-    /// distance `queued`).
-    fn relax(&mut self, queued: u16, e: u32, k: u32) -> Option<Activation<'a>> {
-        let Edge {
+    /// Fact entry `p.k` of edge `p.e`'s target crosses to its source
+    /// (queued at distance `queued`).
+    fn relax(&mut self, queued: u16, p: Push) -> Option<Activation<'a>> {
+        let Push {
+            e,
+            k,
+            gid,
             from,
-            to,
+            fact,
             weight,
-            byname,
-            cmp,
-        } = self.edges[e as usize];
-        let en = self.nodes[to as usize].entries[k as usize];
+            kind,
+            bits,
+        } = p;
+        let (byname, cmp) = (bits & 2 != 0, bits & 4 != 0);
+        // The entry as it is now: fact, kind and kind of fact never change,
+        // its distance may have shrunk since it was queued.
+        let en = Entry {
+            fact,
+            kind,
+            param: bits & 1 != 0,
+            dist: self.dists[gid as usize],
+            edge: 0,
+            prev: 0,
+            gid,
+        };
         self.pushed += 1;
         // The entry got nearer since it was queued: it was queued again at
         // its new distance, and that (popped first: buckets go nearest
@@ -569,6 +628,7 @@ impl<'a> Graph<'a> {
                 return None;
             }
             n.entries[x].dist = dist;
+            self.dists[n.entries[x].gid as usize] = dist;
             n.entries[x].edge = e;
             n.entries[x].prev = k;
             self.spread(from, x as u32);
@@ -656,16 +716,19 @@ impl<'a> Graph<'a> {
         });
         self.edge_info.push(EdgeInfo { step, via });
         self.nodes[from as usize].out.push(e);
-        self.nodes[to as usize].inn.push(e);
+        self.nodes[to as usize]
+            .inn
+            .push((e, self.edges[e as usize]));
         self.relabel(e);
         let tf = self.nodes[to as usize].flags;
         if tf != 0 {
             let c = self.nodes[to as usize].cut;
             self.set_flags(from, tf, c);
         }
+        let ed = self.edges[e as usize];
         for k in 0..self.nodes[to as usize].entries.len() {
-            let d = self.nodes[to as usize].entries[k].dist + weight;
-            self.enqueue(d, e, k as u32);
+            let en = self.nodes[to as usize].entries[k];
+            self.enqueue(en.dist + weight, Push::new(e, &ed, k as u32, &en));
         }
     }
 
@@ -872,10 +935,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
                 continue;
             }
-            let Some((queued, e, k)) = self.g.pop() else {
+            let Some((queued, p)) = self.g.pop() else {
                 break;
             };
-            match self.g.relax(queued, e, k) {
+            match self.g.relax(queued, p) {
                 None => {}
                 Some(Activation::Arg(from, cu, c, first, idx)) => {
                     let args: Vec<&'a Expression<'a>> = if idx == 63 {

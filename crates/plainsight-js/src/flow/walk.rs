@@ -897,6 +897,10 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     /// The program's coarse walk (see [`Walker::coarse`]): every state
     /// pushed is field- and context-insensitive, one per node.
     coarse: bool,
+    /// The coarse walk's seen set: its key is the node and whether a join
+    /// by name lies on the way, so a flat table per unit (bit 0: without,
+    /// bit 1: with) instead of hashing a million states into `seen`.
+    coarse_seen: Vec<Vec<u8>>,
 }
 
 impl Drop for Walker<'_, '_, '_, '_> {
@@ -949,6 +953,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             collapsed: 0,
             pushes: 0,
             coarse: false,
+            coarse_seen: Vec::new(),
         }
     }
 
@@ -1040,7 +1045,12 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 }
             }
         }
-        if !self.seen.insert(key) {
+        let fresh = if self.coarse {
+            self.coarse_insert(unit, node, guessed)
+        } else {
+            self.seen.insert(key)
+        };
+        if !fresh {
             if parent != u32::MAX
                 && self.mode == Mode::Carrier
                 && !matches!(self.events.last(), Some((p, Event::Open)) if *p == parent)
@@ -1084,6 +1094,25 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             }
         }
         self.queue.push_back(i);
+    }
+
+    /// The coarse walk's `seen.insert` (see [`Walker::coarse_seen`]).
+    fn coarse_insert(&mut self, unit: UnitId, node: NodeId, guessed: bool) -> bool {
+        let u = unit as usize;
+        if self.coarse_seen.len() <= u {
+            self.coarse_seen.resize_with(u + 1, Vec::new);
+        }
+        let t = &mut self.coarse_seen[u];
+        if t.is_empty() {
+            t.resize(self.eng.prog.ctx(unit).semantic.nodes().len(), 0);
+        }
+        let bit = 1u8 << u8::from(guessed);
+        let Some(b) = t.get_mut(node.index()) else {
+            return self.seen.insert((unit, node, u64::from(bit)));
+        };
+        let fresh = *b & bit == 0;
+        *b |= bit;
+        fresh
     }
 
     /// Same fields and frames as state `i`, at another node.
