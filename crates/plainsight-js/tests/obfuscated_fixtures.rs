@@ -42,6 +42,9 @@ fn inlined_string_tables_give_what_the_original_gives() {
         "string-array-rc4-chained-wrappers.js",
         "string-array-calls-transform.js",
         "heavy-flattened-split-rc4.js",
+        "string-array-mixed-encodings.js",
+        "string-array-calls-transform-wrappers.js",
+        "split-strings-chunk1.js",
     ] {
         let (src, found) = scan(name);
         let tables: Vec<_> = found
