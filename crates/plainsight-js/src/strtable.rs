@@ -160,7 +160,10 @@ impl<'a> Pass<'a> {
         {
             let dot = if m.optional { "?." } else { "." };
             let edit = if is_identifier_name(&name) {
-                (Span::new(m.object.span().end, m.span.end), format!("{dot}{name}"))
+                (
+                    Span::new(m.object.span().end, m.span.end),
+                    format!("{dot}{name}"),
+                )
             } else {
                 (m.expression.span(), js_literal(&name))
             };
