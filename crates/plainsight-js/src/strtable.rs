@@ -93,6 +93,17 @@ struct Table<'a> {
     /// The rotation code (its `parseInt` operands are noise, not strings of
     /// the program).
     rotation_span: Option<Span>,
+    /// Other accessors of the same table with their own offset and encoding
+    /// (javascript-obfuscator with several `stringArrayEncoding`s: one
+    /// accessor per encoding, all over one array, the checksum mixing them).
+    siblings: Vec<Sibling>,
+}
+
+/// An accessor of a table beside its first one.
+struct Sibling {
+    accessors: HashSet<SymbolId>,
+    offset: i64,
+    encoding: Encoding,
 }
 
 /// A rewritten source: accessor calls replaced by string literals.
@@ -127,6 +138,10 @@ impl Inlined {
 #[derive(Default)]
 pub struct Pass<'a> {
     candidates: Vec<&'a Function<'a>>,
+    /// Property names split into a `+` chain of string literals
+    /// (`os['host' + 'name']`, obfuscators' `splitStrings`): (the member's
+    /// object end and span end, the joined name).
+    split_keys: Vec<(Span, String)>,
 }
 
 impl<'a> Pass<'a> {
@@ -138,12 +153,69 @@ impl<'a> Pass<'a> {
         {
             self.candidates.push(f);
         }
+        if let AstKind::ComputedMemberExpression(m) = node.kind()
+            && let Expression::BinaryExpression(b) = m.expression.without_parentheses()
+            && b.operator == BinaryOperator::Addition
+            && let Some(name) = literal_chain(&m.expression)
+        {
+            let dot = if m.optional { "?." } else { "." };
+            let edit = if is_identifier_name(&name) {
+                (
+                    Span::new(m.object.span().end, m.span.end),
+                    format!("{dot}{name}"),
+                )
+            } else {
+                (m.expression.span(), js_literal(&name))
+            };
+            self.split_keys.push(edit);
+        }
+        // The same split in a module specifier (`require('o' + 's')`,
+        // `import('no' + 'de:os')`) and in a computed key of a class member
+        // or object property (`async ['se' + 'nd'](q)`).
+        let split = match node.kind() {
+            AstKind::CallExpression(c)
+                if matches!(c.callee.without_parentheses(), Expression::Identifier(i) if i.name == "require")
+                    && c.arguments.len() == 1 =>
+            {
+                c.arguments[0].as_expression()
+            }
+            AstKind::ImportExpression(i) => Some(&i.source),
+            AstKind::MethodDefinition(m) if m.computed => m.key.as_expression(),
+            AstKind::PropertyDefinition(p) if p.computed => p.key.as_expression(),
+            AstKind::ObjectProperty(p) if p.computed => p.key.as_expression(),
+            _ => None,
+        };
+        if let Some(e) = split
+            && matches!(e.without_parentheses(), Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition)
+            && let Some(name) = literal_chain(e)
+        {
+            self.split_keys.push((e.span(), js_literal(&name)));
+        }
     }
 
     /// Report string tables (PS203) and return the inlined source when one
     /// was decoded and proven by its checksum (or had no rotation to prove).
+    /// Split property names are joined in the same rewrite (they hide
+    /// `process['en' + 'v']` and `os['host' + 'name']()` from the analyzers,
+    /// which read member names as written); alone they are no finding.
     pub fn finish(self, ctx: &Ctx<'a>, out: &mut Vec<Finding>) -> Option<Inlined> {
-        analyze(ctx, &self.candidates, out)
+        let mut edits = analyze(ctx, &self.candidates, out);
+        edits.extend(self.split_keys.into_iter().map(|(s, t)| (s, Edit::Raw(t))));
+        if edits.is_empty() {
+            return None;
+        }
+        Some(rewrite(ctx.source, edits))
+    }
+}
+
+/// A `+` chain of string literals only (at least two), joined.
+fn literal_chain(e: &Expression<'_>) -> Option<String> {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.to_string()),
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+            Some(literal_chain(&b.left)? + &literal_chain(&b.right)?)
+        }
+        _ => None,
     }
 }
 
@@ -151,7 +223,7 @@ fn analyze<'a>(
     ctx: &Ctx<'a>,
     candidates: &[&'a Function<'a>],
     out: &mut Vec<Finding>,
-) -> Option<Inlined> {
+) -> Vec<(Span, Edit)> {
     let tables = find_tables(ctx, candidates);
     let mut edits: Vec<(Span, Edit)> = Vec::new();
     for t in tables {
@@ -264,10 +336,7 @@ fn analyze<'a>(
         f.help = Some("Code that hides its strings behind a rotated, encoded table is obfuscated on purpose; review what the decoded strings are used for.".into());
         out.push(f);
     }
-    if edits.is_empty() {
-        return None;
-    }
-    Some(rewrite(ctx.source, edits))
+    edits
 }
 
 /// What replaces a span of the original.
@@ -323,7 +392,10 @@ fn site_value(
     decoded: &[Option<String>],
     c: &CallExpression<'_>,
 ) -> Option<String> {
-    let (k, key) = accessor_call(ctx, t, c)?;
+    let (k, key, sib) = accessor_call(ctx, t, c)?;
+    if let Some(sib) = sib {
+        return decode_sibling(t, sib, k, key.as_deref());
+    }
     let idx = index(t, k)?;
     match (&t.encoding, key) {
         (Encoding::Rc4(_), Some(key)) => decode(t, idx, Some(&key)),
@@ -431,7 +503,18 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
             Some(a) => vec![Encoding::Base64(a.clone()), Encoding::Rc4(a)],
             None => vec![Encoding::Plain],
         };
-        let mut t = Table {
+        // Another accessor of a table already found: its sibling.
+        if let Some((_, _, first)) = found.iter_mut().find(|(s, _, _)| *s == table_sym) {
+            let first: &mut Table<'a> = first;
+            first.wrappers.extend(wrappers);
+            first.siblings.push(Sibling {
+                accessors,
+                offset,
+                encoding: candidates[0].clone(),
+            });
+            continue;
+        }
+        let t = Table {
             strings,
             accessors,
             wrappers,
@@ -441,7 +524,12 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
             rotation: Rotation::Absent,
             checksum: None,
             rotation_span: None,
+            siblings: Vec::new(),
         };
+        found.push((table_sym, candidates, t));
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for (table_sym, candidates, mut t) in found {
         if let Some((expr, target, span)) = rotation_of(ctx, table_sym) {
             t.checksum = Some((expr, target));
             t.rotation_span = Some(span);
@@ -478,9 +566,9 @@ fn find_tables<'a>(ctx: &Ctx<'a>, candidates: &[&'a Function<'a>]) -> Vec<Table<
                 t.rotation = Rotation::Unproven;
             }
         }
-        found.push(t);
+        out.push(t);
     }
-    found
+    out
 }
 
 fn string_array_in(f: &Function<'_>) -> Option<Vec<String>> {
@@ -670,7 +758,7 @@ fn wrappers_of<'a>(
             if found.contains_key(&id.symbol_id()) {
                 continue;
             }
-            let [Statement::ReturnStatement(r)] = body.statements.as_slice() else {
+            let Some(r) = wrapper_return(&body.statements) else {
                 continue;
             };
             let Some(Expression::CallExpression(c)) =
@@ -694,6 +782,24 @@ fn wrappers_of<'a>(
     found
 }
 
+/// The one `return` of a wrapper's body: alone, or after declarations of
+/// object literals that hold its constant offsets (`const o = { _0x1b: 0x139 };
+/// return acc(a - o._0x1b, b);`, javascript-obfuscator's
+/// `stringArrayCallsTransform`; [`arg_value`] reads them).
+fn wrapper_return<'b, 'a>(
+    statements: &'b [Statement<'a>],
+) -> Option<&'b oxc_ast::ast::ReturnStatement<'a>> {
+    let (Statement::ReturnStatement(r), before) = statements.split_last()? else {
+        return None;
+    };
+    let constants = before.iter().all(|s| {
+        matches!(s, Statement::VariableDeclaration(d) if d.declarations.iter().all(|d| {
+            matches!(d.init.as_ref().map(Expression::without_parentheses), Some(Expression::ObjectExpression(_)))
+        }))
+    });
+    constants.then_some(r)
+}
+
 /// A constant argument: a number or a string.
 #[derive(Clone, Debug)]
 enum Arg {
@@ -707,7 +813,7 @@ fn accessor_call(
     ctx: &Ctx<'_>,
     t: &Table<'_>,
     c: &CallExpression<'_>,
-) -> Option<(f64, Option<String>)> {
+) -> Option<(f64, Option<String>, Option<usize>)> {
     resolve_call(ctx, t, c, &[], 0)
 }
 
@@ -717,7 +823,7 @@ fn resolve_call(
     c: &CallExpression<'_>,
     env: &[(SymbolId, Arg)],
     depth: u8,
-) -> Option<(f64, Option<String>)> {
+) -> Option<(f64, Option<String>, Option<usize>)> {
     let Expression::Identifier(id) = c.callee.without_parentheses() else {
         return None;
     };
@@ -727,7 +833,8 @@ fn resolve_call(
         .iter()
         .map(|a| arg_value(ctx, a.as_expression()?, env))
         .collect::<Option<_>>()?;
-    if t.accessors.contains(&sym) {
+    let sibling = t.siblings.iter().position(|s| s.accessors.contains(&sym));
+    if t.accessors.contains(&sym) || sibling.is_some() {
         let Some(Arg::Num(k)) = args.first() else {
             return None;
         };
@@ -735,7 +842,7 @@ fn resolve_call(
             Some(Arg::Str(s)) => Some(s.clone()),
             _ => None,
         };
-        return Some((*k, key));
+        return Some((*k, key, sibling));
     }
     let w = t.wrappers.get(&sym)?;
     if depth >= 4 {
@@ -748,9 +855,7 @@ fn resolve_call(
         };
         inner_env.push((b.symbol_id(), a));
     }
-    let [Statement::ReturnStatement(r)] = w.body.as_ref()?.statements.as_slice() else {
-        return None;
-    };
+    let r = wrapper_return(&w.body.as_ref()?.statements)?;
     let Some(Expression::CallExpression(inner)) =
         r.argument.as_ref().map(Expression::without_parentheses)
     else {
@@ -866,8 +971,12 @@ fn checksum(ctx: &Ctx<'_>, t: &Table<'_>, e: &Expression<'_>) -> Option<f64> {
             let Argument::CallExpression(inner) = &c.arguments[0] else {
                 return None;
             };
-            let (k, key) = accessor_call(ctx, t, inner)?;
-            match index(t, k).and_then(|i| decode(t, i, key.as_deref())) {
+            let (k, key, sib) = accessor_call(ctx, t, inner)?;
+            let value = match sib {
+                Some(sib) => decode_sibling(t, sib, k, key.as_deref()),
+                None => index(t, k).and_then(|i| decode(t, i, key.as_deref())),
+            };
+            match value {
                 Some(s) => parse_int(&s),
                 None => f64::NAN,
             }
@@ -895,10 +1004,23 @@ fn parse_int(s: &str) -> f64 {
     if neg { -v } else { v }
 }
 
+/// The string a sibling accessor returns for index `k`.
+fn decode_sibling(t: &Table<'_>, sib: usize, k: f64, key: Option<&str>) -> Option<String> {
+    let s = t.siblings.get(sib)?;
+    if k.fract() != 0.0 {
+        return None;
+    }
+    let i = usize::try_from(k as i64 - s.offset).ok()?;
+    decode_as(&s.encoding, t.strings.get(i)?, key)
+}
+
 fn decode(t: &Table<'_>, i: usize, key: Option<&str>) -> Option<String> {
-    let raw = t.strings.get(i)?;
-    match &t.encoding {
-        Encoding::Plain => Some(raw.clone()),
+    decode_as(&t.encoding, t.strings.get(i)?, key)
+}
+
+fn decode_as(encoding: &Encoding, raw: &str, key: Option<&str>) -> Option<String> {
+    match encoding {
+        Encoding::Plain => Some(raw.to_string()),
         Encoding::Base64(a) => base64_utf8(a, raw),
         Encoding::Rc4(a) => rc4(&base64_utf8(a, raw)?, key?),
     }

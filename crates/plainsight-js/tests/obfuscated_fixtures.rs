@@ -42,6 +42,9 @@ fn inlined_string_tables_give_what_the_original_gives() {
         "string-array-rc4-chained-wrappers.js",
         "string-array-calls-transform.js",
         "heavy-flattened-split-rc4.js",
+        "string-array-mixed-encodings.js",
+        "string-array-calls-transform-wrappers.js",
+        "split-strings-chunk1.js",
     ] {
         let (src, found) = scan(name);
         let tables: Vec<_> = found
@@ -55,25 +58,31 @@ fn inlined_string_tables_give_what_the_original_gives() {
                     .notes
                     .iter()
                     .any(|n| n.contains("to satisfy its checksum"))
-                && tables[0]
-                    .decoded
-                    .as_deref()
-                    .is_some_and(|d| d.contains("https://api.anthropic.com")),
+                // With one-letter split strings the table holds only the
+                // checksum's numbers; the URL is a `+` chain of literals.
+                && (name.starts_with("split-strings")
+                    || tables[0]
+                        .decoded
+                        .as_deref()
+                        .is_some_and(|d| d.contains("https://api.anthropic.com"))),
             "{name}: {:?}",
             tables[0]
         );
         let got = meaning(&found);
         // A list the obfuscator hid in the table is graded as hidden (PS305
         // high), where the original wrote it out (medium): the same finding,
-        // at least as severe.
+        // at least as severe; a list split into one-letter strings is called
+        // hidden in the message too.
         let missing: Vec<_> = want
             .iter()
             .filter(|m| m.0 != Rule::HardcodedEndpoint && !got.contains(m))
             .filter(|(rule, sev, msg)| {
                 *rule != Rule::EnvTargeting
-                    || !got
-                        .iter()
-                        .any(|(r, s, m)| r == rule && s >= sev && m == msg)
+                    || !got.iter().any(|(r, s, m)| {
+                        r == rule
+                            && s >= sev
+                            && (m == msg || m.replace("a hidden list", "a list") == *msg)
+                    })
             })
             .collect();
         assert!(missing.is_empty(), "{name}: missing {missing:#?}");

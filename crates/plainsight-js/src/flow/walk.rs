@@ -1659,13 +1659,17 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             AstKind::ArrowFunctionExpression(a) if a.get_expression().is_some_and(is) => {
                 self.returned(i, u, n, p, FnRef::Arrow(a), n);
             }
-            AstKind::YieldExpression(_) => {
+            AstKind::YieldExpression(y) => {
                 // `if (c) yield "\u200C"`: whether it is yielded at all is
                 // decided by the tests around the yield.
                 self.control(i, u, p, p, &Alts::Empty, n);
                 if let Some((fid, f)) = super::enclosing_fn(ctx, p) {
                     let mut fl = self.states[i as usize].fields;
-                    fl.push(Field::Elem);
+                    // `yield* it` yields the elements of `it`: they are this
+                    // generator's elements as they are (no element level added).
+                    if !y.delegate {
+                        fl.push(Field::Elem);
+                    }
                     let callers = self.eng.callers(u, fid, f);
                     for s in self.eng.caller_sites(&callers) {
                         if s.callback_of.is_none() {
