@@ -2484,6 +2484,17 @@ fn destructured_key<'a>(pattern: &'a BindingPattern<'a>, sym: SymbolId) -> Optio
     None
 }
 
+/// A regular expression literal, or a binding of one, written as `/pattern/flags`.
+fn regex_constant<'a>(ctx: &crate::context::Ctx<'a>, e: &'a Expression<'a>) -> Option<String> {
+    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
+    match e.without_parentheses() {
+        Expression::RegExpLiteral(r) => {
+            Some(format!("/{}/{}", r.regex.pattern.text, r.regex.flags))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2505,16 +2516,5 @@ mod tests {
         assert_ne!(na, nb);
         assert_eq!(g.node(Val::Name(0, a)), na);
         assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
-    }
-}
-
-/// A regular expression literal, or a binding of one, written as `/pattern/flags`.
-fn regex_constant<'a>(ctx: &crate::context::Ctx<'a>, e: &'a Expression<'a>) -> Option<String> {
-    let e = crate::covert::const_init(ctx, e).unwrap_or(e);
-    match e.without_parentheses() {
-        Expression::RegExpLiteral(r) => {
-            Some(format!("/{}/{}", r.regex.pattern.text, r.regex.flags))
-        }
-        _ => None,
     }
 }
