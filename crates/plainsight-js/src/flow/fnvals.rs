@@ -591,10 +591,7 @@ impl<'a> Solver<'_, '_, '_, 'a> {
                     let name = m.property.name.as_str();
                     if let Some(md) = module_object(prog, u, &m.object) {
                         // `m.f` of `module.exports = { f }` is `f` itself.
-                        let vals: Vec<_> = super::walk::exports_by_name(prog, md, name)
-                            .into_iter()
-                            .filter(|v| !matches!(v, ExportVal::Whole(..)))
-                            .collect();
+                        let vals = super::walk::exports_by_name(prog, md, name, false);
                         if !vals.is_empty() {
                             for v in vals {
                                 let srcs = self.export_val(v);

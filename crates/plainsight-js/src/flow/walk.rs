@@ -3756,17 +3756,7 @@ fn export_value<'a>(
     }
     match vals.into_iter().next()? {
         ExportVal::Expr(su, x) => Some((su, x)),
-        ExportVal::Whole(su, x) => match x.without_parentheses() {
-            Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
-                oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
-                    if super::names::property_key_name(&p.key) == Some(k) =>
-                {
-                    Some((su, &p.value))
-                }
-                _ => None,
-            }),
-            _ => None,
-        },
+        ExportVal::Whole(su, x) => object_property(x, k).map(|v| (su, v)),
         ExportVal::Sym(su, s) => {
             let sctx = prog.ctx(su);
             let decl = sctx.semantic.scoping().symbol_declaration(s);
@@ -3779,10 +3769,32 @@ fn export_value<'a>(
     }
 }
 
+/// The value of property `k` of an object literal (`{ k: v }`, `{ k }`).
+fn object_property<'a>(x: &'a Expression<'a>, k: &str) -> Option<&'a Expression<'a>> {
+    let Expression::ObjectExpression(o) = x.without_parentheses() else {
+        return None;
+    };
+    o.properties.iter().find_map(|p| match p {
+        oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+            if p.kind == oxc_ast::ast::PropertyKind::Init
+                && super::names::property_key_name(&p.key) == Some(k) =>
+        {
+            Some(&p.value)
+        }
+        _ => None,
+    })
+}
+
 /// Export `k` of module `m` as an importer binding it by name sees it: the
 /// named exports, else — a CommonJS module, `module.exports = { k: v }` —
-/// the property's own value (`v`), else the whole exports value.
-pub(crate) fn exports_by_name<'a>(prog: &Program<'_, 'a>, m: ModId, k: &str) -> Vec<ExportVal<'a>> {
+/// the property's own value (`v`), else (when `whole`) the whole exports
+/// value when it is not an object literal.
+pub(crate) fn exports_by_name<'a>(
+    prog: &Program<'_, 'a>,
+    m: ModId,
+    k: &str,
+    whole: bool,
+) -> Vec<ExportVal<'a>> {
     let mut vals = Vec::new();
     modules::exports_named(prog.units, &prog.graph, m, Some(k), &mut vals);
     if !vals.is_empty() {
@@ -3791,17 +3803,14 @@ pub(crate) fn exports_by_name<'a>(prog: &Program<'_, 'a>, m: ModId, k: &str) -> 
     modules::exports_named(prog.units, &prog.graph, m, None, &mut vals);
     vals.into_iter()
         .filter_map(|v| match v {
-            ExportVal::Whole(su, x) => match x.without_parentheses() {
-                Expression::ObjectExpression(o) => o.properties.iter().find_map(|p| match p {
-                    oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
-                        if p.kind == oxc_ast::ast::PropertyKind::Init
-                            && super::names::property_key_name(&p.key) == Some(k) =>
-                    {
-                        Some(ExportVal::Expr(su, &p.value))
-                    }
-                    _ => None,
-                }),
-                _ => Some(v),
+            ExportVal::Whole(su, x) => match object_property(x, k) {
+                Some(p) => Some(ExportVal::Expr(su, p)),
+                None if whole
+                    && !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) =>
+                {
+                    Some(v)
+                }
+                None => None,
             },
             _ => None,
         })
@@ -3825,7 +3834,7 @@ pub(crate) fn imported<'a>(
         AstKind::ImportSpecifier(s) => {
             let imp = nodes.parent_id(decl);
             if let Some(m) = prog.graph.target(u, imp) {
-                let vals = exports_by_name(prog, m, s.imported.name().as_str());
+                let vals = exports_by_name(prog, m, s.imported.name().as_str(), true);
                 out.extend(vals.into_iter().map(|v| (u, v)));
             }
         }
@@ -3859,11 +3868,7 @@ pub(crate) fn imported<'a>(
                                 && let Some(k) = p.key.static_name()
                             {
                                 // Not the whole exports value: that is not `k`.
-                                vals.extend(
-                                    exports_by_name(prog, m, &k)
-                                        .into_iter()
-                                        .filter(|v| !matches!(v, ExportVal::Whole(..))),
-                                );
+                                vals.extend(exports_by_name(prog, m, &k, false));
                             }
                         }
                     }
