@@ -737,11 +737,25 @@ fn decide<'a>(
                         r.unproven,
                         r.compared,
                         r.data_path,
-                        r.path.len()
+                        r.path.len(),
+                        &r.with,
+                        r.digest
                     ))
                     .collect::<Vec<_>>(),
                 taint.opaque
             );
+            if std::env::var_os("PLAINSIGHT_FLOW_PATHS").is_some() {
+                for r in &taint.reads {
+                    eprintln!(
+                        "      path of {}: {:?}",
+                        r.read.what,
+                        r.path
+                            .iter()
+                            .map(|s| (s.kind, s.span.start))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
         }
         let inner = eng.take_cut().or(cached_cut);
         let cut = if taint.exhausted && inner.is_none() {
@@ -2215,7 +2229,7 @@ fn finding_at(
     let c = &r.best;
     let ctx = prog.ctx(u);
     let j = &c.judged;
-    let hit = best_read(&c.taint);
+    let mut hit = best_read(&c.taint);
     let strong = matches!(
         j.rule,
         Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding
@@ -2230,16 +2244,31 @@ fn finding_at(
     // (locale negotiation) picks the locale the rest of its text is in: that
     // comparison is i18n too, as is a setting of the program's own (a
     // variable of no targetable kind); a zone, host or user compared is not.
-    if j.rule == Rule::CovertFormat
-        && j.a.is_empty()
-        && !r.sources.iter().chain(hit).any(|h| {
-            h.compared
-                && !h.data_path
-                && h.read.category.is_targetable()
-                && !crate::env::is_locale_source(&h.read.what)
-        })
-    {
-        return Ok(None);
+    // The read that makes it a choice is the one the finding is judged on:
+    // a locale passed along on a proven path does not make a zone joined
+    // in over an unproven one a proven choice. And a read compared only
+    // with values of another kind than its own (a zone with a language tag,
+    // a resolved-options object with a numbering system) is not targeted
+    // by that comparison: the path that met them is not a choice about it.
+    if j.rule == Rule::CovertFormat && j.a.is_empty() {
+        let chooser = r
+            .sources
+            .iter()
+            .chain(hit)
+            .filter(|h| {
+                h.compared
+                    && !h.data_path
+                    && h.read.category.is_targetable()
+                    && !crate::env::is_locale_source(&h.read.what)
+                    && (h.digest
+                        || h.with.is_empty()
+                        || crate::env::compared_fits(&h.read, &h.with))
+            })
+            .min_by_key(|f| read_order(f));
+        match chooser {
+            None => return Ok(None),
+            Some(h) => hit = Some(h),
+        }
     }
     // A hand-written format (`"DD.MM.YYYY"` / `"MM/DD/YYYY"`) looked up by
     // the user's own locale is the date written the way the user reads it:

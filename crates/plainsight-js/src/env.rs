@@ -377,6 +377,9 @@ enum NodeModule {
     /// `dns`: the resolver configuration (`getServers()` lists the name
     /// servers of /etc/resolv.conf, i.e. the network the machine sits in).
     Dns,
+    /// Any other built-in (`crypto`, `path`, `url`…): no environment read,
+    /// but its values' methods are its own, not the program's.
+    Other,
 }
 
 fn node_module(spec: &str) -> Option<NodeModule> {
@@ -387,6 +390,13 @@ fn node_module(spec: &str) -> Option<NodeModule> {
         "child_process" => Some(NodeModule::ChildProcess),
         "fs" | "fs/promises" => Some(NodeModule::Fs),
         "dns" | "dns/promises" => Some(NodeModule::Dns),
+        _ if spec.starts_with("node:")
+            || crate::node_builtins::NODE_BUILTINS
+                .binary_search(&s)
+                .is_ok() =>
+        {
+            Some(NodeModule::Other)
+        }
         _ => None,
     }
 }
@@ -745,6 +755,28 @@ fn required_module(
     }
 }
 
+/// A value a Node built-in module made: `require("crypto").createHash("sha1")`,
+/// `createHash("sha1")` with `createHash` bound to the module's export,
+/// and the chained calls on it (`….update(a)`), whose methods are the
+/// built-in's own.
+pub(crate) fn is_builtin_value(ctx: &Ctx<'_>, expr: &Expression<'_>) -> bool {
+    let mut e = expr.without_parentheses();
+    for _ in 0..6 {
+        let Expression::CallExpression(call) = e else {
+            return false;
+        };
+        let callee = call.callee.without_parentheses();
+        if matches!(required_module(ctx, callee, 0), Some((_, Some(_)))) {
+            return true;
+        }
+        match callee {
+            Expression::StaticMemberExpression(m) => e = m.object.without_parentheses(),
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn arg_str<'a>(arg: &'a Argument<'_>) -> Option<&'a str> {
     match arg {
         Argument::StringLiteral(s) => Some(s.value.as_str()),
@@ -993,7 +1025,9 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
     match callee {
         Expression::Identifier(id) => {
             // `import {hostname} from "os"`, `const {execSync: x} = require("child_process")`
-            if let Some((module, Some(name))) = module_binding(ctx, id) {
+            if let Some((module, Some(name))) = module_binding(ctx, id)
+                && module != NodeModule::Other
+            {
                 return module_call(ctx, module, &name, call);
             }
             // Bare `execSync("whoami")`/`readFileSync("/etc/timezone")` from an unresolved source.
@@ -1053,7 +1087,9 @@ fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, S
                     _ => file_or_command(ctx, name, call),
                 };
             }
-            if let Some(module) = module_object(ctx, object) {
+            if let Some(module) = module_object(ctx, object)
+                && module != NodeModule::Other
+            {
                 return module_call(ctx, module, name, call);
             }
             file_or_command(ctx, name, call)
@@ -1103,6 +1139,7 @@ fn module_call(
                 "dns.getServers() (resolver configuration)".into(),
             )
         }),
+        NodeModule::Other => None,
     }
 }
 
@@ -1673,6 +1710,64 @@ pub(crate) fn list_fits(read: &EnvRead, list: &[String]) -> bool {
         EnvCategory::Identity => list.iter().filter(|s| !s.is_empty()).count() >= 2,
         EnvCategory::Platform | EnvCategory::Ci | EnvCategory::Other => false,
     }
+}
+
+/// Is any constant a read is compared with of the kind that targets it
+/// (a host for an endpoint, a zone or offset for a zone, something other
+/// than a language tag for a locale, any value for an identity)? The
+/// per-value test of [`list_fits`], for one comparison rather than a list.
+/// Part of a value (`"America/"`, `"Shanghai"`, `".corp.example"`) counts:
+/// prefix, suffix and substring tests compare with parts. A pattern
+/// (`/^Asia\//`) is taken to fit: its shape is not checked.
+pub(crate) fn compared_fits(read: &EnvRead, with: &[String]) -> bool {
+    with.iter().any(|s| {
+        if is_pattern_constant(s) {
+            return true;
+        }
+        match read.category {
+            EnvCategory::Endpoint => is_hostish(s) || is_host_fragment(s),
+            EnvCategory::TimeZone if is_locale_source(&read.what) => !is_language_tag(s),
+            EnvCategory::TimeZone => {
+                crate::hidden::is_timezone(s)
+                    || is_utc_offset(s)
+                    || s.parse::<f64>().is_ok()
+                    || is_zone_fragment(s)
+            }
+            EnvCategory::Identity => !s.is_empty(),
+            EnvCategory::Platform | EnvCategory::Ci | EnvCategory::Other => false,
+        }
+    })
+}
+
+/// A regular expression as the taint graph notes it: `/source/flags`.
+fn is_pattern_constant(s: &str) -> bool {
+    s.len() >= 2
+        && s.starts_with('/')
+        && s[1..].rfind('/').is_some_and(|i| {
+            s[i + 2..]
+                .bytes()
+                .all(|b| matches!(b, b'd' | b'g' | b'i' | b'm' | b's' | b'u' | b'v' | b'y'))
+        })
+}
+
+/// Three or more characters of an IANA zone name (`"America/"`, `"Tokyo"`).
+fn is_zone_fragment(s: &str) -> bool {
+    let t = s.trim();
+    t.chars().count() >= 3
+        && t.chars().any(char::is_alphabetic)
+        && crate::tz_names::TZ_NAMES
+            .iter()
+            .any(|z| z.to_ascii_lowercase().contains(&t.to_ascii_lowercase()))
+}
+
+/// Part of a host name: a label or labels (`"corp"`, `".example.com"`,
+/// `"internal-"`), not a bare word of another kind of text (spaces,
+/// punctuation other than dots and hyphens).
+fn is_host_fragment(s: &str) -> bool {
+    s.len() >= 3
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
 /// Lists at least this long are targeting whatever else is true of them.

@@ -70,6 +70,7 @@ pub(crate) mod flow;
 mod group;
 pub mod hidden;
 mod jsregex;
+mod node_builtins;
 mod snippet;
 mod strtable;
 mod tz_names;

@@ -1775,7 +1775,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
             }
         }
-        let (fns, byname) = callees(self.eng, u, &c.callee);
+        // A method of a value a Node built-in made (`createHash("sha1")
+        // .update(h)`) is the built-in's, whatever methods of that name
+        // the program defines (a bundle with its own `update` methods).
+        let (fns, byname) = if member.is_some_and(|m| crate::env::is_builtin_value(ctx, m.object()))
+        {
+            (Vec::new(), None)
+        } else {
+            callees(self.eng, u, &c.callee)
+        };
         if !fns.is_empty() {
             let first = match member.and_then(oxc_ast::ast::MemberExpression::static_property_name)
             {
