@@ -544,6 +544,21 @@ fn is_env_object(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Option<&'st
                 return (from_process && destructured_key(&d.id, sym).is_some_and(|k| k == "env"))
                     .then_some("process.env");
             }
+            if decl.is_none()
+                && let Some(n) = declaration_node(ctx, sym)
+                && let AstKind::FormalParameter(p) = n.kind()
+            {
+                // `function f(env = process.env)`: the default, when the
+                // parameter is never reassigned.
+                return match (&p.pattern, &p.initializer) {
+                    (BindingPattern::BindingIdentifier(_), Some(init))
+                        if !ctx.symbol_is_mutated(sym) =>
+                    {
+                        is_env_object(ctx, init, depth + 1)
+                    }
+                    _ => None,
+                };
+            }
             if decl.is_none() {
                 // `import { env } from "node:process"`.
                 return matches!(module_binding(ctx, id), Some((NodeModule::Process, Some(n))) if n == "env")
@@ -855,16 +870,179 @@ fn computed_read<'a>(
             // A name computed from constants (`process.env[atob("VFo=")]`,
             // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
             // once the object is known to be the environment.
-            None if is_env_object(ctx, &c.object, 0).is_some() => {
+            None => {
+                let Some(env) = is_env_object(ctx, &c.object, 0) else {
+                    return member_read_with(ctx, &c.object, None);
+                };
                 let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
                     Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
                     _ => None,
                 };
+                if key.is_none()
+                    && let Some(names) = listed_env_names(ctx, &c.expression)
+                {
+                    return Some(listed_read(env, &names));
+                }
                 member_read_with(ctx, &c.object, key.as_deref())
             }
-            None => member_read_with(ctx, &c.object, None),
         },
     }
+}
+
+/// At most this many names of a listed read are named in its description.
+const LISTED_SHOWN: usize = 4;
+
+/// A read of one of several listed variables: its category is the most
+/// telling of theirs (a targetable one first), its description names them.
+fn listed_read(env: &str, names: &[String]) -> (EnvCategory, String) {
+    let cats: Vec<EnvCategory> = names.iter().map(|n| classify_env_var(n)).collect();
+    let cat = cats
+        .iter()
+        .copied()
+        .filter(|c| c.is_targetable())
+        .min()
+        .or_else(|| cats.iter().copied().min())
+        .unwrap_or(EnvCategory::Other);
+    let mut shown: Vec<&str> = names
+        .iter()
+        .take(LISTED_SHOWN)
+        .map(String::as_str)
+        .collect();
+    if names.len() > LISTED_SHOWN {
+        shown.push("…");
+    }
+    (cat, format!("{env}[{}]", shown.join(" | ")))
+}
+
+/// The variable names a computed key stands for when it is bound, one at a
+/// time, to the elements of a constant list: the parameter of a callback of
+/// an array method over the list (`NAMES.some((k) => process.env[k])`), or
+/// the binding of a `for … of` over it (`for (const k of NAMES)`, `for
+/// (const [k, v] of Object.entries(TABLE))`). `None` unless every element
+/// is a plausible variable name (the list decides which variables are read,
+/// exactly as a literal name would).
+fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> {
+    let Expression::Identifier(id) = key.without_parentheses() else {
+        return None;
+    };
+    let sym = symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let node = declaration_node(ctx, sym)?;
+    let nodes = ctx.semantic.nodes();
+    // The list the binding ranges over, and whether the binding is the first
+    // element of each entry (`[k, v]`) rather than the entry itself.
+    let (list, first): (&Expression<'_>, bool) = match node.kind() {
+        AstKind::FormalParameter(p) => {
+            let first = match &p.pattern {
+                BindingPattern::BindingIdentifier(_) => false,
+                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
+                    Some(BindingPattern::BindingIdentifier(b))
+                        if b.symbol_id.get() == Some(sym) =>
+                    {
+                        true
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let f = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+                matches!(
+                    nodes.kind(a),
+                    AstKind::ArrowFunctionExpression(_) | AstKind::Function(_)
+                )
+            })?;
+            let params = match nodes.kind(f) {
+                AstKind::ArrowFunctionExpression(a) => &a.params,
+                AstKind::Function(g) => &g.params,
+                _ => return None,
+            };
+            if params.items.first().map(|x| x.span) != Some(p.span) {
+                return None;
+            }
+            let AstKind::CallExpression(call) = nodes.parent_kind(f) else {
+                return None;
+            };
+            let m = call.callee.without_parentheses().as_member_expression()?;
+            let method = m.static_property_name()?;
+            if !matches!(
+                method,
+                "some"
+                    | "every"
+                    | "find"
+                    | "findIndex"
+                    | "findLast"
+                    | "findLastIndex"
+                    | "filter"
+                    | "map"
+                    | "flatMap"
+                    | "forEach"
+            ) || call.arguments.first().map(GetSpan::span) != Some(nodes.kind(f).span())
+            {
+                return None;
+            }
+            (m.object(), first)
+        }
+        AstKind::VariableDeclarator(d) => {
+            let first = match &d.id {
+                BindingPattern::BindingIdentifier(_) => false,
+                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
+                    Some(BindingPattern::BindingIdentifier(b))
+                        if b.symbol_id.get() == Some(sym) =>
+                    {
+                        true
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let decl = nodes.parent_id(node.id());
+            let AstKind::ForOfStatement(f) = nodes.parent_kind(decl) else {
+                return None;
+            };
+            (&f.right, first)
+        }
+        _ => return None,
+    };
+    // `Object.keys(T)` / `Object.entries(T)` of a constant table: its keys.
+    let table_keys = match list.without_parentheses() {
+        Expression::CallExpression(c) if c.arguments.len() == 1 => c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .filter(|m| global_name(ctx, m.object()) == Some("Object"))
+            .and_then(|m| m.static_property_name())
+            .filter(|k| (*k == "keys" && !first) || (*k == "entries" && first))
+            .and_then(|_| c.arguments[0].as_expression()),
+        _ => None,
+    };
+    let items = match table_keys {
+        Some(t) => match Evaluator::new(ctx).eval(t)? {
+            Value::Object(kv) => kv.into_iter().map(|(k, _)| Value::Str(k)).collect(),
+            _ => return None,
+        },
+        None => match Evaluator::new(ctx).eval(list)? {
+            Value::Array(items) => items,
+            _ => return None,
+        },
+    };
+    let first = first && table_keys.is_none();
+    let names: Vec<String> = items
+        .into_iter()
+        .map(|v| match (v, first) {
+            (Value::Str(s), false) => Some(s),
+            (Value::Array(mut e), true) if !e.is_empty() => match e.swap_remove(0) {
+                Value::Str(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let plausible = |n: &str| {
+        !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (!names.is_empty() && names.len() <= 64 && names.iter().all(|n| plausible(n))).then_some(names)
 }
 
 fn member_read_with(
