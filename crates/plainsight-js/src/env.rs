@@ -544,21 +544,6 @@ fn is_env_object(ctx: &Ctx<'_>, expr: &Expression<'_>, depth: u8) -> Option<&'st
                 return (from_process && destructured_key(&d.id, sym).is_some_and(|k| k == "env"))
                     .then_some("process.env");
             }
-            if decl.is_none()
-                && let Some(n) = declaration_node(ctx, sym)
-                && let AstKind::FormalParameter(p) = n.kind()
-            {
-                // `function f(env = process.env)`: the default, when the
-                // parameter is never reassigned.
-                return match (&p.pattern, &p.initializer) {
-                    (BindingPattern::BindingIdentifier(_), Some(init))
-                        if !ctx.symbol_is_mutated(sym) =>
-                    {
-                        is_env_object(ctx, init, depth + 1)
-                    }
-                    _ => None,
-                };
-            }
             if decl.is_none() {
                 // `import { env } from "node:process"`.
                 return matches!(module_binding(ctx, id), Some((NodeModule::Process, Some(n))) if n == "env")
@@ -872,6 +857,13 @@ fn computed_read<'a>(
             // once the object is known to be the environment.
             None => {
                 let Some(env) = is_env_object(ctx, &c.object, 0) else {
+                    // `function detect(env = process.env) { … env[k] … }`
+                    // with `k` ranging over a constant list of names.
+                    if let Some(env) = env_param_default(ctx, &c.object)
+                        && let Some(names) = listed_env_names(ctx, &c.expression)
+                    {
+                        return Some(listed_read(env, &names));
+                    }
                     return member_read_with(ctx, &c.object, None);
                 };
                 let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
@@ -886,6 +878,25 @@ fn computed_read<'a>(
                 member_read_with(ctx, &c.object, key.as_deref())
             }
         },
+    }
+}
+
+/// A never-reassigned parameter whose default is the environment object
+/// (`function f(env = process.env)`): what it names.
+fn env_param_default(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<&'static str> {
+    let Expression::Identifier(id) = e.without_parentheses() else {
+        return None;
+    };
+    let sym = symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let AstKind::FormalParameter(p) = declaration_node(ctx, sym)?.kind() else {
+        return None;
+    };
+    match (&p.pattern, &p.initializer) {
+        (BindingPattern::BindingIdentifier(_), Some(init)) => is_env_object(ctx, init, 1),
+        _ => None,
     }
 }
 
@@ -1355,7 +1366,52 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
         Expression::Identifier(id) => {
             if let Some(init) = const_init(ctx, id) {
                 literal_parts(ctx, init, out, depth + 1);
+            } else if let Some(sym) = symbol_of(ctx, id) {
+                param_parts(ctx, sym, out, depth);
             }
+        }
+        // `this.file` of a class whose constructor stores it (`this.file =
+        // file` with `constructor(file = "/etc/resolv.conf")`).
+        Expression::StaticMemberExpression(m)
+            if matches!(
+                m.object.without_parentheses(),
+                Expression::ThisExpression(_)
+            ) =>
+        {
+            let k = m.property.name.as_str();
+            let Some(owner) = crate::flow::walk::this_owner(ctx, m.node_id.get()) else {
+                return;
+            };
+            let AstKind::Class(class) = ctx.semantic.nodes().kind(owner) else {
+                return;
+            };
+            let Some(ctor) = crate::flow::walk::constructor_of(class) else {
+                return;
+            };
+            let crate::flow::FnRef::Function(ctor) = ctor else {
+                return;
+            };
+            let Some(body) = &ctor.body else {
+                return;
+            };
+            for st in &body.statements {
+                if let oxc_ast::ast::Statement::ExpressionStatement(x) = st
+                    && let Expression::AssignmentExpression(a) = x.expression.without_parentheses()
+                    && let Some(oxc_ast::ast::SimpleAssignmentTarget::StaticMemberExpression(l)) =
+                        a.left.as_simple_assignment_target()
+                    && matches!(
+                        l.object.without_parentheses(),
+                        Expression::ThisExpression(_)
+                    )
+                    && l.property.name == k
+                {
+                    literal_parts(ctx, &a.right, out, depth + 1);
+                }
+            }
+        }
+        Expression::LogicalExpression(l) => {
+            literal_parts(ctx, &l.left, out, depth + 1);
+            literal_parts(ctx, &l.right, out, depth + 1);
         }
         Expression::StaticMemberExpression(m) => {
             if let Expression::Identifier(o) = m.object.without_parentheses()
@@ -1387,6 +1443,83 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
             }
         }
         _ => {}
+    }
+}
+
+/// The constant strings a never-reassigned binding may hold: the elements of
+/// the constant list a `for … of` binding ranges over; for a parameter, its default,
+/// and the argument at its position in each direct call of its function by
+/// name in this file (`async function exists(p) { await fs.access(p) }` with
+/// `exists(path.join(home, ".aws", "credentials"))`).
+fn param_parts(ctx: &Ctx<'_>, sym: SymbolId, out: &mut Vec<String>, depth: u8) {
+    if ctx.symbol_is_mutated(sym) {
+        return;
+    }
+    let Some(node) = declaration_node(ctx, sym) else {
+        return;
+    };
+    let nodes = ctx.semantic.nodes();
+    // `for (const f of ["/etc/machine-id", "/var/lib/dbus/machine-id"])`.
+    if let AstKind::VariableDeclarator(d) = node.kind()
+        && matches!(d.id, BindingPattern::BindingIdentifier(_))
+        && let AstKind::ForOfStatement(fo) = nodes.parent_kind(nodes.parent_id(node.id()))
+    {
+        if let Expression::ArrayExpression(a) = fo.right.without_parentheses() {
+            for el in a.elements.iter().filter_map(|e| e.as_expression()) {
+                literal_parts(ctx, el, out, depth + 1);
+            }
+        }
+        return;
+    }
+    let AstKind::FormalParameter(p) = node.kind() else {
+        return;
+    };
+    if !matches!(p.pattern, BindingPattern::BindingIdentifier(_)) {
+        return;
+    }
+    if let Some(init) = &p.initializer {
+        literal_parts(ctx, init, out, depth + 1);
+    }
+    let Some(f) = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+        matches!(
+            nodes.kind(a),
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+        )
+    }) else {
+        return;
+    };
+    let (params, fsym) = match nodes.kind(f) {
+        AstKind::Function(g) => (&g.params, g.id.as_ref().and_then(|i| i.symbol_id.get())),
+        AstKind::ArrowFunctionExpression(a) => {
+            let fsym = match nodes.parent_kind(f) {
+                AstKind::VariableDeclarator(d) => {
+                    d.id.get_binding_identifier()
+                        .and_then(|b| b.symbol_id.get())
+                }
+                _ => None,
+            };
+            (&a.params, fsym)
+        }
+        _ => return,
+    };
+    let Some(idx) = params.items.iter().position(|x| x.span == p.span) else {
+        return;
+    };
+    let Some(fsym) = fsym else {
+        return;
+    };
+    let scoping = ctx.semantic.scoping();
+    for r in scoping.get_resolved_reference_ids(fsym).iter().take(16) {
+        let rnode = scoping.get_reference(*r).node_id();
+        let AstKind::CallExpression(c) = nodes.parent_kind(rnode) else {
+            continue;
+        };
+        if c.callee.without_parentheses().span() != nodes.kind(rnode).span() {
+            continue;
+        }
+        if let Some(a) = c.arguments.get(idx).and_then(Argument::as_expression) {
+            literal_parts(ctx, a, out, depth + 1);
+        }
     }
 }
 

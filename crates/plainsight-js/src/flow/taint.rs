@@ -1565,6 +1565,23 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 self.to(i, Val::Expr(u, &l.right, field), None);
             }
             Expression::ConditionalExpression(c) => {
+                // `c ? { a: x } : {}` read as `.k`: neither side defines `k`,
+                // so the test decides nothing about it.
+                let lacks = |x: &Expression<'_>, k: &str| match x.without_parentheses() {
+                    Expression::ObjectExpression(o) => o.properties.iter().all(|p| match p {
+                        ObjectPropertyKind::ObjectProperty(p) => {
+                            super::names::property_key_name(&p.key).is_some_and(|n| n != k)
+                        }
+                        ObjectPropertyKind::SpreadProperty(_) => false,
+                    }),
+                    _ => false,
+                };
+                if let Some(k) = field
+                    && lacks(&c.consequent, k)
+                    && lacks(&c.alternate, k)
+                {
+                    return;
+                }
                 self.to(
                     i,
                     Val::Expr(u, &c.test, None),
@@ -1789,6 +1806,27 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     span: f.span(),
                 };
                 self.to(i, Val::Call(u, c, fu, fid, f, first), Some(at));
+            }
+            return;
+        }
+        // `Object.assign(t, a, b).k`: `k` of each argument, not all of them.
+        if let (Some(k), Some(m), Some("assign")) = (field, member, method)
+            && matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Object" && prog.symbol_of(u, o).is_none())
+        {
+            for a in &c.arguments {
+                match a {
+                    Argument::SpreadElement(s) => self.to(i, Val::Expr(u, &s.argument, None), None),
+                    a => {
+                        if let Some(x) = a.as_expression() {
+                            let at = Step {
+                                unit: u,
+                                kind: StepKind::Arg,
+                                span: x.span(),
+                            };
+                            self.to(i, Val::Expr(u, x, Some(k)), Some(at));
+                        }
+                    }
+                }
             }
             return;
         }
