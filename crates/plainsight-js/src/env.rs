@@ -850,34 +850,34 @@ fn computed_read<'a>(
     match c.static_property_name() {
         Some(k) => member_read_with(ctx, &c.object, Some(k.as_str())),
         // `process.env[k]` with `const k = "TZ"`.
-        None => match computed_const_key(ctx, c) {
-            Some(k) => member_read_with(ctx, &c.object, Some(k)),
+        None => {
+            if let Some(k) = computed_const_key(ctx, c) {
+                return member_read_with(ctx, &c.object, Some(k));
+            }
             // A name computed from constants (`process.env[atob("VFo=")]`,
             // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
             // once the object is known to be the environment.
-            None => {
-                let Some(env) = is_env_object(ctx, &c.object, 0) else {
-                    // `function detect(env = process.env) { … env[k] … }`
-                    // with `k` ranging over a constant list of names.
-                    if let Some(env) = env_param_default(ctx, &c.object)
-                        && let Some(names) = listed_env_names(ctx, &c.expression)
-                    {
-                        return Some(listed_read(env, &names));
-                    }
-                    return member_read_with(ctx, &c.object, None);
-                };
-                let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
-                    Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
-                    _ => None,
-                };
-                if key.is_none()
+            let Some(env) = is_env_object(ctx, &c.object, 0) else {
+                // `function detect(env = process.env) { … env[k] … }`
+                // with `k` ranging over a constant list of names.
+                if let Some(env) = env_param_default(ctx, &c.object)
                     && let Some(names) = listed_env_names(ctx, &c.expression)
                 {
                     return Some(listed_read(env, &names));
                 }
-                member_read_with(ctx, &c.object, key.as_deref())
+                return member_read_with(ctx, &c.object, None);
+            };
+            let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
+                Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
+                _ => None,
+            };
+            if key.is_none()
+                && let Some(names) = listed_env_names(ctx, &c.expression)
+            {
+                return Some(listed_read(env, &names));
             }
-        },
+            member_read_with(ctx, &c.object, key.as_deref())
+        }
     }
 }
 
@@ -1023,7 +1023,7 @@ fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> 
             .without_parentheses()
             .as_member_expression()
             .filter(|m| global_name(ctx, m.object()) == Some("Object"))
-            .and_then(|m| m.static_property_name())
+            .and_then(MemberExpression::static_property_name)
             .filter(|k| (*k == "keys" && !first) || (*k == "entries" && first))
             .and_then(|_| c.arguments[0].as_expression()),
         _ => None,
