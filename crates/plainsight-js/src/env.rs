@@ -847,38 +847,36 @@ fn computed_read<'a>(
     ctx: &Ctx<'a>,
     c: &ComputedMemberExpression<'a>,
 ) -> Option<(EnvCategory, String)> {
-    match c.static_property_name() {
-        Some(k) => member_read_with(ctx, &c.object, Some(k.as_str())),
-        // `process.env[k]` with `const k = "TZ"`.
-        None => {
-            if let Some(k) = computed_const_key(ctx, c) {
-                return member_read_with(ctx, &c.object, Some(k));
-            }
-            // A name computed from constants (`process.env[atob("VFo=")]`,
-            // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
-            // once the object is known to be the environment.
-            let Some(env) = is_env_object(ctx, &c.object, 0) else {
-                // `function detect(env = process.env) { … env[k] … }`
-                // with `k` ranging over a constant list of names.
-                if let Some(env) = env_param_default(ctx, &c.object)
-                    && let Some(names) = listed_env_names(ctx, &c.expression)
-                {
-                    return Some(listed_read(env, &names));
-                }
-                return member_read_with(ctx, &c.object, None);
-            };
-            let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
-                Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
-                _ => None,
-            };
-            if key.is_none()
-                && let Some(names) = listed_env_names(ctx, &c.expression)
-            {
-                return Some(listed_read(env, &names));
-            }
-            member_read_with(ctx, &c.object, key.as_deref())
-        }
+    if let Some(k) = c.static_property_name() {
+        return member_read_with(ctx, &c.object, Some(k.as_str()));
     }
+    // `process.env[k]` with `const k = "TZ"`.
+    if let Some(k) = computed_const_key(ctx, c) {
+        return member_read_with(ctx, &c.object, Some(k));
+    }
+    // A name computed from constants (`process.env[atob("VFo=")]`,
+    // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
+    // once the object is known to be the environment.
+    let Some(env) = is_env_object(ctx, &c.object, 0) else {
+        // `function detect(env = process.env) { … env[k] … }`
+        // with `k` ranging over a constant list of names.
+        if let Some(env) = env_param_default(ctx, &c.object)
+            && let Some(names) = listed_env_names(ctx, &c.expression)
+        {
+            return Some(listed_read(env, &names));
+        }
+        return member_read_with(ctx, &c.object, None);
+    };
+    let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
+        Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
+        _ => None,
+    };
+    if key.is_none()
+        && let Some(names) = listed_env_names(ctx, &c.expression)
+    {
+        return Some(listed_read(env, &names));
+    }
+    member_read_with(ctx, &c.object, key.as_deref())
 }
 
 /// A never-reassigned parameter whose default is the environment object
