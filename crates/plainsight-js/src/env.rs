@@ -879,24 +879,211 @@ fn computed_read<'a>(
     ctx: &Ctx<'a>,
     c: &ComputedMemberExpression<'a>,
 ) -> Option<(EnvCategory, String)> {
-    match c.static_property_name() {
-        Some(k) => member_read_with(ctx, &c.object, Some(k.as_str())),
-        // `process.env[k]` with `const k = "TZ"`.
-        None => match computed_const_key(ctx, c) {
-            Some(k) => member_read_with(ctx, &c.object, Some(k)),
-            // A name computed from constants (`process.env[atob("VFo=")]`,
-            // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
-            // once the object is known to be the environment.
-            None if is_env_object(ctx, &c.object, 0).is_some() => {
-                let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
-                    Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
-                    _ => None,
-                };
-                member_read_with(ctx, &c.object, key.as_deref())
-            }
-            None => member_read_with(ctx, &c.object, None),
-        },
+    if let Some(k) = c.static_property_name() {
+        return member_read_with(ctx, &c.object, Some(k.as_str()));
     }
+    // `process.env[k]` with `const k = "TZ"`.
+    if let Some(k) = computed_const_key(ctx, c) {
+        return member_read_with(ctx, &c.object, Some(k));
+    }
+    // A name computed from constants (`process.env[atob("VFo=")]`,
+    // `process.env[_0x1b(0x10)]` of a string array): evaluated, only
+    // once the object is known to be the environment.
+    let Some(env) = is_env_object(ctx, &c.object, 0) else {
+        // `function detect(env = process.env) { … env[k] … }`
+        // with `k` ranging over a constant list of names.
+        if let Some(env) = env_param_default(ctx, &c.object)
+            && let Some(names) = listed_env_names(ctx, &c.expression)
+        {
+            return Some(listed_read(env, &names));
+        }
+        return member_read_with(ctx, &c.object, None);
+    };
+    let key = match crate::eval::Evaluator::new(ctx).eval(&c.expression) {
+        Some(crate::eval::Value::Str(k)) if !k.is_empty() && k.len() <= 128 => Some(k),
+        _ => None,
+    };
+    if key.is_none()
+        && let Some(names) = listed_env_names(ctx, &c.expression)
+    {
+        return Some(listed_read(env, &names));
+    }
+    member_read_with(ctx, &c.object, key.as_deref())
+}
+
+/// A never-reassigned parameter whose default is the environment object
+/// (`function f(env = process.env)`): what it names.
+fn env_param_default(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<&'static str> {
+    let Expression::Identifier(id) = e.without_parentheses() else {
+        return None;
+    };
+    let sym = symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let AstKind::FormalParameter(p) = declaration_node(ctx, sym)?.kind() else {
+        return None;
+    };
+    match (&p.pattern, &p.initializer) {
+        (BindingPattern::BindingIdentifier(_), Some(init)) => is_env_object(ctx, init, 1),
+        _ => None,
+    }
+}
+
+/// At most this many names of a listed read are named in its description.
+const LISTED_SHOWN: usize = 4;
+
+/// A read of one of several listed variables: its category is the most
+/// telling of theirs (a targetable one first), its description names them.
+fn listed_read(env: &str, names: &[String]) -> (EnvCategory, String) {
+    let cats: Vec<EnvCategory> = names.iter().map(|n| classify_env_var(n)).collect();
+    let cat = cats
+        .iter()
+        .copied()
+        .filter(|c| c.is_targetable())
+        .min()
+        .or_else(|| cats.iter().copied().min())
+        .unwrap_or(EnvCategory::Other);
+    let mut shown: Vec<&str> = names
+        .iter()
+        .take(LISTED_SHOWN)
+        .map(String::as_str)
+        .collect();
+    if names.len() > LISTED_SHOWN {
+        shown.push("…");
+    }
+    (cat, format!("{env}[{}]", shown.join(" | ")))
+}
+
+/// The variable names a computed key stands for when it is bound, one at a
+/// time, to the elements of a constant list: the parameter of a callback of
+/// an array method over the list (`NAMES.some((k) => process.env[k])`), or
+/// the binding of a `for … of` over it (`for (const k of NAMES)`, `for
+/// (const [k, v] of Object.entries(TABLE))`). `None` unless every element
+/// is a plausible variable name (the list decides which variables are read,
+/// exactly as a literal name would).
+fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> {
+    let Expression::Identifier(id) = key.without_parentheses() else {
+        return None;
+    };
+    let sym = symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let node = declaration_node(ctx, sym)?;
+    let nodes = ctx.semantic.nodes();
+    // The list the binding ranges over, and whether the binding is the first
+    // element of each entry (`[k, v]`) rather than the entry itself.
+    let (list, first): (&Expression<'_>, bool) = match node.kind() {
+        AstKind::FormalParameter(p) => {
+            let first = match &p.pattern {
+                BindingPattern::BindingIdentifier(_) => false,
+                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
+                    Some(BindingPattern::BindingIdentifier(b))
+                        if b.symbol_id.get() == Some(sym) =>
+                    {
+                        true
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let f = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+                matches!(
+                    nodes.kind(a),
+                    AstKind::ArrowFunctionExpression(_) | AstKind::Function(_)
+                )
+            })?;
+            let params = match nodes.kind(f) {
+                AstKind::ArrowFunctionExpression(a) => &a.params,
+                AstKind::Function(g) => &g.params,
+                _ => return None,
+            };
+            if params.items.first().map(|x| x.span) != Some(p.span) {
+                return None;
+            }
+            let AstKind::CallExpression(call) = nodes.parent_kind(f) else {
+                return None;
+            };
+            let m = call.callee.without_parentheses().as_member_expression()?;
+            let method = m.static_property_name()?;
+            if !matches!(
+                method,
+                "some"
+                    | "every"
+                    | "find"
+                    | "findIndex"
+                    | "findLast"
+                    | "findLastIndex"
+                    | "filter"
+                    | "map"
+                    | "flatMap"
+                    | "forEach"
+            ) || call.arguments.first().map(GetSpan::span) != Some(nodes.kind(f).span())
+            {
+                return None;
+            }
+            (m.object(), first)
+        }
+        AstKind::VariableDeclarator(d) => {
+            let first = match &d.id {
+                BindingPattern::BindingIdentifier(_) => false,
+                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
+                    Some(BindingPattern::BindingIdentifier(b))
+                        if b.symbol_id.get() == Some(sym) =>
+                    {
+                        true
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let decl = nodes.parent_id(node.id());
+            let AstKind::ForOfStatement(f) = nodes.parent_kind(decl) else {
+                return None;
+            };
+            (&f.right, first)
+        }
+        _ => return None,
+    };
+    // `Object.keys(T)` / `Object.entries(T)` of a constant table: its keys.
+    let table_keys = match list.without_parentheses() {
+        Expression::CallExpression(c) if c.arguments.len() == 1 => c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .filter(|m| global_name(ctx, m.object()) == Some("Object"))
+            .and_then(MemberExpression::static_property_name)
+            .filter(|k| (*k == "keys" && !first) || (*k == "entries" && first))
+            .and_then(|_| c.arguments[0].as_expression()),
+        _ => None,
+    };
+    let items = match table_keys {
+        Some(t) => match Evaluator::new(ctx).eval(t)? {
+            Value::Object(kv) => kv.into_iter().map(|(k, _)| Value::Str(k)).collect(),
+            _ => return None,
+        },
+        None => match Evaluator::new(ctx).eval(list)? {
+            Value::Array(items) => items,
+            _ => return None,
+        },
+    };
+    let first = first && table_keys.is_none();
+    let names: Vec<String> = items
+        .into_iter()
+        .map(|v| match (v, first) {
+            (Value::Str(s), false) => Some(s),
+            (Value::Array(mut e), true) if !e.is_empty() => match e.swap_remove(0) {
+                Value::Str(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let plausible = |n: &str| {
+        !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (!names.is_empty() && names.len() <= 64 && names.iter().all(|n| plausible(n))).then_some(names)
 }
 
 fn member_read_with(
@@ -1214,7 +1401,52 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
         Expression::Identifier(id) => {
             if let Some(init) = const_init(ctx, id) {
                 literal_parts(ctx, init, out, depth + 1);
+            } else if let Some(sym) = symbol_of(ctx, id) {
+                param_parts(ctx, sym, out, depth);
             }
+        }
+        // `this.file` of a class whose constructor stores it (`this.file =
+        // file` with `constructor(file = "/etc/resolv.conf")`).
+        Expression::StaticMemberExpression(m)
+            if matches!(
+                m.object.without_parentheses(),
+                Expression::ThisExpression(_)
+            ) =>
+        {
+            let k = m.property.name.as_str();
+            let Some(owner) = crate::flow::walk::this_owner(ctx, m.node_id.get()) else {
+                return;
+            };
+            let AstKind::Class(class) = ctx.semantic.nodes().kind(owner) else {
+                return;
+            };
+            let Some(ctor) = crate::flow::walk::constructor_of(class) else {
+                return;
+            };
+            let crate::flow::FnRef::Function(ctor) = ctor else {
+                return;
+            };
+            let Some(body) = &ctor.body else {
+                return;
+            };
+            for st in &body.statements {
+                if let oxc_ast::ast::Statement::ExpressionStatement(x) = st
+                    && let Expression::AssignmentExpression(a) = x.expression.without_parentheses()
+                    && let Some(oxc_ast::ast::SimpleAssignmentTarget::StaticMemberExpression(l)) =
+                        a.left.as_simple_assignment_target()
+                    && matches!(
+                        l.object.without_parentheses(),
+                        Expression::ThisExpression(_)
+                    )
+                    && l.property.name == k
+                {
+                    literal_parts(ctx, &a.right, out, depth + 1);
+                }
+            }
+        }
+        Expression::LogicalExpression(l) => {
+            literal_parts(ctx, &l.left, out, depth + 1);
+            literal_parts(ctx, &l.right, out, depth + 1);
         }
         Expression::StaticMemberExpression(m) => {
             if let Expression::Identifier(o) = m.object.without_parentheses()
@@ -1246,6 +1478,83 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
             }
         }
         _ => {}
+    }
+}
+
+/// The constant strings a never-reassigned binding may hold: the elements of
+/// the constant list a `for … of` binding ranges over; for a parameter, its default,
+/// and the argument at its position in each direct call of its function by
+/// name in this file (`async function exists(p) { await fs.access(p) }` with
+/// `exists(path.join(home, ".aws", "credentials"))`).
+fn param_parts(ctx: &Ctx<'_>, sym: SymbolId, out: &mut Vec<String>, depth: u8) {
+    if ctx.symbol_is_mutated(sym) {
+        return;
+    }
+    let Some(node) = declaration_node(ctx, sym) else {
+        return;
+    };
+    let nodes = ctx.semantic.nodes();
+    // `for (const f of ["/etc/machine-id", "/var/lib/dbus/machine-id"])`.
+    if let AstKind::VariableDeclarator(d) = node.kind()
+        && matches!(d.id, BindingPattern::BindingIdentifier(_))
+        && let AstKind::ForOfStatement(fo) = nodes.parent_kind(nodes.parent_id(node.id()))
+    {
+        if let Expression::ArrayExpression(a) = fo.right.without_parentheses() {
+            for el in a.elements.iter().filter_map(|e| e.as_expression()) {
+                literal_parts(ctx, el, out, depth + 1);
+            }
+        }
+        return;
+    }
+    let AstKind::FormalParameter(p) = node.kind() else {
+        return;
+    };
+    if !matches!(p.pattern, BindingPattern::BindingIdentifier(_)) {
+        return;
+    }
+    if let Some(init) = &p.initializer {
+        literal_parts(ctx, init, out, depth + 1);
+    }
+    let Some(f) = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+        matches!(
+            nodes.kind(a),
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+        )
+    }) else {
+        return;
+    };
+    let (params, fsym) = match nodes.kind(f) {
+        AstKind::Function(g) => (&g.params, g.id.as_ref().and_then(|i| i.symbol_id.get())),
+        AstKind::ArrowFunctionExpression(a) => {
+            let fsym = match nodes.parent_kind(f) {
+                AstKind::VariableDeclarator(d) => {
+                    d.id.get_binding_identifier()
+                        .and_then(|b| b.symbol_id.get())
+                }
+                _ => None,
+            };
+            (&a.params, fsym)
+        }
+        _ => return,
+    };
+    let Some(idx) = params.items.iter().position(|x| x.span == p.span) else {
+        return;
+    };
+    let Some(fsym) = fsym else {
+        return;
+    };
+    let scoping = ctx.semantic.scoping();
+    for r in scoping.get_resolved_reference_ids(fsym).iter().take(16) {
+        let rnode = scoping.get_reference(*r).node_id();
+        let AstKind::CallExpression(c) = nodes.parent_kind(rnode) else {
+            continue;
+        };
+        if c.callee.without_parentheses().span() != nodes.kind(rnode).span() {
+            continue;
+        }
+        if let Some(a) = c.arguments.get(idx).and_then(Argument::as_expression) {
+            literal_parts(ctx, a, out, depth + 1);
+        }
     }
 }
 

@@ -1486,15 +1486,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
             Expression::CallExpression(c) => self.call(i, u, c, field),
             Expression::NewExpression(n) => {
-                if let Some(class) = class_of(prog, u, &n.callee) {
+                if let Some((cu, class)) = class_of_unit(prog, u, &n.callee) {
                     if let Some(k) = field {
                         self.to(
                             i,
-                            Val::Owner(u, class, k, None),
+                            Val::Owner(cu, class, k, None),
                             step(StepKind::Field(k), n.span),
                         );
                     }
-                    if let AstKind::Class(cl) = ctx.semantic.nodes().kind(class)
+                    if let AstKind::Class(cl) = prog.ctx(cu).semantic.nodes().kind(class)
                         && let Some(ctor) = super::walk::constructor_of(cl)
                         && field.is_none()
                     {
@@ -1565,6 +1565,23 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 self.to(i, Val::Expr(u, &l.right, field), None);
             }
             Expression::ConditionalExpression(c) => {
+                // `c ? { a: x } : {}` read as `.k`: neither side defines `k`,
+                // so the test decides nothing about it.
+                let lacks = |x: &Expression<'_>, k: &str| match x.without_parentheses() {
+                    Expression::ObjectExpression(o) => o.properties.iter().all(|p| match p {
+                        ObjectPropertyKind::ObjectProperty(p) => {
+                            super::names::property_key_name(&p.key).is_some_and(|n| n != k)
+                        }
+                        ObjectPropertyKind::SpreadProperty(_) => false,
+                    }),
+                    _ => false,
+                };
+                if let Some(k) = field
+                    && lacks(&c.consequent, k)
+                    && lacks(&c.alternate, k)
+                {
+                    return;
+                }
                 self.to(
                     i,
                     Val::Expr(u, &c.test, None),
@@ -1797,6 +1814,27 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     span: f.span(),
                 };
                 self.to(i, Val::Call(u, c, fu, fid, f, first), Some(at));
+            }
+            return;
+        }
+        // `Object.assign(t, a, b).k`: `k` of each argument, not all of them.
+        if let (Some(k), Some(m), Some("assign")) = (field, member, method)
+            && matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Object" && prog.symbol_of(u, o).is_none())
+        {
+            for a in &c.arguments {
+                match a {
+                    Argument::SpreadElement(s) => self.to(i, Val::Expr(u, &s.argument, None), None),
+                    a => {
+                        if let Some(x) = a.as_expression() {
+                            let at = Step {
+                                unit: u,
+                                kind: StepKind::Arg,
+                                span: x.span(),
+                            };
+                            self.to(i, Val::Expr(u, x, Some(k)), Some(at));
+                        }
+                    }
+                }
             }
             return;
         }
@@ -2227,9 +2265,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                             if super::names::property_key_name(&m.key) == Some(k)
                                 && m.kind == oxc_ast::ast::MethodDefinitionKind::Get =>
                         {
+                            // A getter read as `o.k.f`: `f` of what it returns.
                             let f = FnRef::Function(&m.value);
                             for r in f.returns() {
-                                self.to(i, Val::Expr(u, r, None), step(StepKind::Return, m.span));
+                                self.to(i, Val::Expr(u, r, field), step(StepKind::Return, m.span));
                             }
                         }
                         _ => {}
@@ -2243,7 +2282,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     {
                         if let (PropertyKind::Get, Some(f)) = (p.kind, FnRef::from_expr(&p.value)) {
                             for r in f.returns() {
-                                self.to(i, Val::Expr(u, r, None), step(StepKind::Return, p.span));
+                                self.to(i, Val::Expr(u, r, field), step(StepKind::Return, p.span));
                             }
                         } else {
                             self.to(
@@ -2407,6 +2446,70 @@ pub(crate) fn class_of(
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// The class `new X(…)` instantiates with the unit that declares it: a local
+/// class, or one imported from another module (`new mod.X()` with `mod =
+/// require("./x")`, `const { X } = require(…)`, `import { X } from …`,
+/// `exports.X = X`, `export class X`, a re-export).
+pub(crate) fn class_of_unit(
+    prog: &super::Program<'_, '_>,
+    u: UnitId,
+    callee: &Expression<'_>,
+) -> Option<(UnitId, NodeId)> {
+    if let Some(c) = class_of(prog, u, callee) {
+        return Some((u, c));
+    }
+    let vals: Vec<ExportVal<'_>> = match callee.without_parentheses() {
+        Expression::Identifier(id) => {
+            let sym = prog.symbol_of(u, id)?;
+            imported(prog, u, sym).into_iter().map(|(_, v)| v).collect()
+        }
+        Expression::StaticMemberExpression(m) => {
+            let md = module_object(prog, u, &m.object)?;
+            super::walk::exports_by_name(prog, md, m.property.name.as_str(), false)
+        }
+        _ => return None,
+    };
+    vals.into_iter().find_map(|v| exported_class(prog, v, 0))
+}
+
+/// The class an export value is (`ExportVal::Re` followed a few hops).
+fn exported_class(
+    prog: &super::Program<'_, '_>,
+    v: ExportVal<'_>,
+    depth: u8,
+) -> Option<(UnitId, NodeId)> {
+    let decl_class = |su: UnitId, s: SymbolId| {
+        let ctx = prog.ctx(su);
+        let nodes = ctx.semantic.nodes();
+        let decl = ctx.semantic.scoping().symbol_declaration(s);
+        if decl.index() >= nodes.len() {
+            return None;
+        }
+        match nodes.kind(decl) {
+            AstKind::Class(_) => Some((su, decl)),
+            AstKind::VariableDeclarator(d) => match d.init.as_ref()?.without_parentheses() {
+                Expression::ClassExpression(c) => Some((su, c.node_id.get())),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    match v {
+        ExportVal::Sym(su, s) => decl_class(su, s),
+        ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => match x.without_parentheses() {
+            Expression::ClassExpression(c) => Some((su, c.node_id.get())),
+            e => class_of(prog, su, e).map(|c| (su, c)),
+        },
+        ExportVal::Re(m, rn) if depth < 4 => {
+            let mut vals = Vec::new();
+            modules::exports_named(prog.units, &prog.graph, m, rn, &mut vals);
+            vals.into_iter()
+                .find_map(|v| exported_class(prog, v, depth + 1))
+        }
+        ExportVal::Re(..) => None,
     }
 }
 

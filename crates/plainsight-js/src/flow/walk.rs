@@ -3570,8 +3570,11 @@ pub(crate) fn callee_functions<'a>(
                 Expression::ThisExpression(_)
             ) && let Some(owner) = this_owner(ctx, nid(e))
             {
-                let found = owner_methods(ctx, owner, name);
+                let mut found = owner_methods(ctx, owner, name);
                 if !found.is_empty() {
+                    // Virtual dispatch: `this.m()` in a base class may run
+                    // an override of a subclass declared in this unit.
+                    found.extend(subclass_overrides(eng, u, owner, name));
                     return found.into_iter().map(|f| (u, f.node_id(), f)).collect();
                 }
             }
@@ -3606,6 +3609,51 @@ pub(crate) fn callee_functions<'a>(
         }
         _ => Vec::new(),
     }
+}
+
+/// Methods named `name` of classes of unit `u` that extend `base` (directly
+/// or through up to three local classes): what `this.name()` in `base` may
+/// dispatch to. Looked up in the unit's name index, so only units that
+/// declare a method of that name pay anything.
+fn subclass_overrides<'a>(
+    eng: &Engine<'_, '_, 'a>,
+    u: UnitId,
+    base: NodeId,
+    name: &str,
+) -> Vec<FnRef<'a>> {
+    let prog = eng.prog;
+    let ctx = prog.ctx(u);
+    let nodes = ctx.semantic.nodes();
+    let Some(all) = prog.names[u as usize].methods(name, eng.limits().max_writers) else {
+        return Vec::new();
+    };
+    let extends_base = |mut class: NodeId| {
+        for _ in 0..4 {
+            let AstKind::Class(c) = nodes.kind(class) else {
+                return false;
+            };
+            let Some(sup) = &c.heritage else {
+                return false;
+            };
+            match super::taint::class_of(prog, u, &sup.expression) {
+                Some(s) if s == base => return true,
+                Some(s) => class = s,
+                None => return false,
+            }
+        }
+        false
+    };
+    all.into_iter()
+        .filter(|f| {
+            let id = f.node_id();
+            id.index() < nodes.len()
+                && nodes
+                    .ancestor_ids(id)
+                    .take(4)
+                    .find(|&a| matches!(nodes.kind(a), AstKind::Class(_)))
+                    .is_some_and(|c| c != base && extends_base(c))
+        })
+        .collect()
 }
 
 /// The functions an export value is (a function, a binding of one, a
@@ -3733,6 +3781,10 @@ pub(crate) fn resolve_constant<'a>(
                 }
             }
             Expression::CallExpression(c) => {
+                if let Some(r) = super_method_return(prog, cu, c) {
+                    cur = (cu, r);
+                    continue;
+                }
                 let md = module_of_call(prog, cu, c)?;
                 let k = fields.pop()?;
                 cur = export_value(prog, md, k)?;
@@ -3741,6 +3793,38 @@ pub(crate) fn resolve_constant<'a>(
         }
     }
     None
+}
+
+/// `super.m()` without arguments, in a class whose base is a local class
+/// with one method `m` returning one expression: that expression (the text
+/// an override falls back to, `c ? "\u2013" : super.connector()`).
+fn super_method_return<'a>(
+    prog: &Program<'_, 'a>,
+    u: UnitId,
+    c: &'a oxc_ast::ast::CallExpression<'a>,
+) -> Option<&'a Expression<'a>> {
+    let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() else {
+        return None;
+    };
+    if !matches!(m.object, Expression::Super(_)) || !c.arguments.is_empty() {
+        return None;
+    }
+    let ctx = prog.ctx(u);
+    let nodes = ctx.semantic.nodes();
+    let class = nodes
+        .ancestor_ids(c.node_id.get())
+        .find(|&a| matches!(nodes.kind(a), AstKind::Class(_)))?;
+    let AstKind::Class(cl) = nodes.kind(class) else {
+        return None;
+    };
+    let base = super::taint::class_of(prog, u, &cl.heritage.as_ref()?.expression)?;
+    let [f] = owner_methods(ctx, base, m.property.name.as_str())[..] else {
+        return None;
+    };
+    let [r] = f.returns()[..] else {
+        return None;
+    };
+    Some(r)
 }
 
 /// The expression export `k` of module `m` is bound to (first one).
