@@ -73,6 +73,16 @@ struct Health {
     /// Bytes of journaled rows not yet ingested.
     backlog: AtomicUsize,
     seq: AtomicU64,
+    /// Journaled rows the writer has not taken yet. A request leaves its
+    /// row here instead of sending it (which would wake the writer while
+    /// the request is being forwarded: on two cores a context switch
+    /// competing with the forward); the writer takes them whenever it
+    /// wakes — for the row's inspection, its outcome, another message, or
+    /// at the latest every [`RETRY_EVERY`]. The row is durable in the
+    /// journal either way; nobody waits for its commit.
+    parked: Mutex<Vec<Ingest>>,
+    /// The writer thread has ended: nothing parked will be taken.
+    writer_gone: AtomicBool,
 }
 
 impl Health {
@@ -161,7 +171,6 @@ enum Msg {
         Sealed<NewExchange>,
         oneshot::Sender<Result<ExchangeId, String>>,
     ),
-    Ingest(Ingest),
     /// The inspection of a held row.
     Inspected(u64, Sealed<NewExchange>),
     /// An exchange event to emit once its row has an id.
@@ -196,19 +205,90 @@ pub struct Finished {
 /// (`annotate = ready`). The drift thread waits for the latter (off the
 /// request path); an inspection that panicked sends nothing, and drift then
 /// learns nothing from that exchange, as from a body inspection refused.
+///
+/// `Deferred`: an `observe` inspection not started yet (the upstream
+/// answered within `proxy::INSPECT_YIELD`); whoever takes the prompt runs
+/// it — the drift thread, inline, when the exchange ends, so no thread is
+/// woken for it on the way to the answer — and it is started in the
+/// blocking pool if the slot is dropped or the answer keeps streaming.
 #[derive(Debug)]
 pub enum PromptSlot {
     Ready(Option<Prompt>),
     Later(oneshot::Receiver<Option<Prompt>>),
+    Deferred(DeferredJob, oneshot::Receiver<Option<Prompt>>),
 }
 
 impl PromptSlot {
-    /// The prompt, waiting for the inspection that decodes it if need be
-    /// (not on an async runtime's thread).
+    /// The prompt, waiting for the inspection that decodes it if need be,
+    /// or running it here (not on an async runtime's thread).
     pub fn wait(self) -> Option<Prompt> {
         match self {
             PromptSlot::Ready(p) => p,
             PromptSlot::Later(rx) => rx.blocking_recv().ok().flatten(),
+            PromptSlot::Deferred(job, rx) => {
+                job.run();
+                rx.blocking_recv().ok().flatten()
+            }
+        }
+    }
+
+    /// A deferred inspection started now in the blocking pool (the slot
+    /// then waits for it); any other slot as it is.
+    pub fn start(self) -> PromptSlot {
+        match self {
+            PromptSlot::Deferred(job, rx) => {
+                drop(job);
+                PromptSlot::Later(rx)
+            }
+            other => other,
+        }
+    }
+
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, PromptSlot::Deferred(..))
+    }
+}
+
+/// An inspection to run exactly once: inline by [`DeferredJob::run`], or,
+/// when dropped without running, started in the blocking pool (a thread of
+/// its own outside a runtime) — an inspection is never lost because its
+/// slot went away. A panic in it is caught; its row then gets the PS621
+/// finding of an inspection that never arrived.
+pub struct DeferredJob(Option<Box<dyn FnOnce() + Send>>);
+
+impl std::fmt::Debug for DeferredJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeferredJob")
+    }
+}
+
+impl DeferredJob {
+    pub fn new(f: impl FnOnce() + Send + 'static) -> DeferredJob {
+        DeferredJob(Some(Box::new(f)))
+    }
+
+    /// Runs it on this thread.
+    pub fn run(mut self) {
+        if let Some(f) = self.0.take() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        }
+    }
+}
+
+impl Drop for DeferredJob {
+    fn drop(&mut self) {
+        let Some(f) = self.0.take() else {
+            return;
+        };
+        let run = move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        };
+        match tokio::runtime::Handle::try_current() {
+            // (A runtime shutting down drops it unrun: the row is then
+            // stored with PS621, as when the guard stops mid-inspection.)
+            Ok(h) => drop(h.spawn_blocking(run)),
+            // Not on a runtime's thread: this thread may block.
+            Err(_) => run(),
         }
     }
 }
@@ -539,18 +619,23 @@ impl Recorder {
                 }
             }
             let bytes = sealed.get().request_body.len() + 1024;
+            if h.writer_gone.load(Ordering::SeqCst) {
+                return Err(stopped());
+            }
             let then = |ticket, row| {
                 let seq = h.seq.fetch_add(1, Ordering::SeqCst);
                 h.backlog.fetch_add(bytes, Ordering::SeqCst);
-                tx.send(Msg::Ingest(Ingest {
-                    seq,
-                    ticket,
-                    bytes,
-                    row,
-                    held_since: pending.then(Instant::now),
-                }))
-                .map(|()| RowRef::Journaled(seq))
-                .map_err(|_| stopped())
+                h.parked
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Ingest {
+                        seq,
+                        ticket,
+                        bytes,
+                        row,
+                        held_since: pending.then(Instant::now),
+                    });
+                Ok(RowRef::Journaled(seq))
             };
             let appended = if pending {
                 journal.append_pending(sealed, then)
@@ -696,22 +781,25 @@ fn writer(
     let mut held: BTreeMap<u64, Ingest> = BTreeMap::new();
     let mut later: Vec<Msg> = Vec::new();
     let mut ids: BTreeMap<u64, ExchangeId> = BTreeMap::new();
+    // Requests stop parking rows once this is set, however the loop ends.
+    struct Gone<'a>(&'a Health);
+    impl Drop for Gone<'_> {
+        fn drop(&mut self) {
+            self.0.writer_gone.store(true, Ordering::SeqCst);
+        }
+    }
+    let _gone = Gone(health);
     let mut open = true;
     while open || !later.is_empty() || !held.is_empty() {
         let mut msgs = std::mem::take(&mut later);
-        let first = if ingests.is_empty() && msgs.is_empty() && held.is_empty() {
-            match rx.recv() {
-                Ok(m) => Some(m),
-                Err(_) => break,
-            }
-        } else {
-            match rx.recv_timeout(RETRY_EVERY) {
-                Ok(m) => Some(m),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    open = false;
-                    None
-                }
+        // Always with a timeout: rows parked by requests are taken then at
+        // the latest (nothing wakes the writer for them).
+        let first = match rx.recv_timeout(RETRY_EVERY) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                open = false;
+                None
             }
         };
         if let Some(m) = first {
@@ -723,6 +811,22 @@ fn writer(
                 }
             }
         }
+        // Rows parked before any message just received was sent are seen
+        // here (the park happens before the request is forwarded, so before
+        // its inspection, announcement or outcome can be sent).
+        let parked = std::mem::take(
+            &mut *health
+                .parked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for i in parked {
+            if i.held_since.is_some() {
+                held.insert(i.seq, i);
+            } else {
+                queue(&mut ingests, &mut rows, i);
+            }
+        }
         let mut begins = Vec::new();
         let mut replies = Vec::new();
         let mut rest = Vec::new();
@@ -732,10 +836,6 @@ fn writer(
                     begins.push(row);
                     replies.push(reply);
                 }
-                Msg::Ingest(i) if i.held_since.is_some() => {
-                    held.insert(i.seq, i);
-                }
-                Msg::Ingest(i) => queue(&mut ingests, &mut rows, i),
                 Msg::Inspected(seq, inspection) => {
                     if let Some(mut i) = held.remove(&seq) {
                         i.row = i.row.with_inspection(inspection);
@@ -858,7 +958,7 @@ fn writer(
                     }
                 }
                 Msg::Flush(done) => flushes.push(done),
-                Msg::Begin(..) | Msg::Ingest(_) | Msg::Inspected(..) => {}
+                Msg::Begin(..) | Msg::Inspected(..) => {}
             }
         }
         if (!finishes.is_empty() || !forms.is_empty())
