@@ -736,10 +736,16 @@ async fn exchange(
 }
 
 /// Sends `up` while an `observe` inspection runs beside it. With
-/// `annotate = ready` (the default) the inspection runs in the blocking pool
-/// and nothing waits for it: the answer goes back as soon as the upstream's
-/// head arrives, and the inspection completes the row, announces its
-/// alerts and hands drift its prompt when it is done. On a loopback
+/// `annotate = ready` (the default) nothing waits for the inspection: the
+/// answer goes back as soon as the upstream's head arrives, and the
+/// inspection completes the row, announces its alerts and hands drift its
+/// prompt when it is done. It runs in the blocking pool from
+/// [`INSPECT_YIELD`] after the forward began if the head is not in by then
+/// (any real provider); an upstream that answers sooner gets it deferred
+/// to the end of the exchange, where the drift thread, woken for the
+/// outcome anyway, runs it inline before reading its prompt (or to the
+/// first frame after `INSPECT_YIELD` of an answer that keeps streaming).
+/// On a loopback
 /// upstream that answers in a fraction of a millisecond this took the
 /// inspection (~0.55 ms of CPU for a 120 KB body) off the way to the first
 /// byte; in front of a provider the head comes long after the inspection
@@ -789,10 +795,7 @@ async fn forward(
                     req.await
                 }
             };
-            (
-                sent(resp),
-                Inspection::Detached(slot, alerts_rx, start_by),
-            )
+            (sent(resp), Inspection::Detached(slot, alerts_rx, start_by))
         }
         Inspection::Beside(job) if multi => {
             // Dropping the exchange (the client went away) drops the
@@ -827,7 +830,9 @@ async fn forward(
 /// made the request compete with it for the cores — starting it at the head
 /// took 0.35–0.6 ms off the loopback benchmark's added p50 (round 11).
 /// In front of a provider, whose first byte takes tens to hundreds of
-/// milliseconds, the inspection still ends long before the head.
+/// milliseconds, the inspection still ends long before the head. When the
+/// head comes first, starting the inspection there still woke a thread
+/// beside the answer being written; since round 12 it waits for the end.
 const INSPECT_YIELD: Duration = Duration::from_millis(1);
 
 /// A spawned task aborted when its handle is dropped.

@@ -814,12 +814,8 @@ fn writer(
         // Rows parked before any message just received was sent are seen
         // here (the park happens before the request is forwarded, so before
         // its inspection, announcement or outcome can be sent).
-        let parked = std::mem::take(
-            &mut *health
-                .parked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let parked =
+            std::mem::take(&mut *health.parked.lock().unwrap_or_else(PoisonError::into_inner));
         for i in parked {
             if i.held_since.is_some() {
                 held.insert(i.seq, i);
@@ -1072,5 +1068,69 @@ fn refresh(model: &mut DriftModel, store: &mut dyn Store, last: &mut Instant) {
     *last = Instant::now();
     if let Ok(forms) = store.drift_forms(model.seen_seq) {
         model.absorb(forms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> (DeferredJob, std::sync::mpsc::Receiver<String>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job = DeferredJob::new(move || {
+            let _ = tx.send(std::thread::current().name().unwrap_or("").to_owned());
+        });
+        (job, rx)
+    }
+
+    #[test]
+    fn a_deferred_job_runs_once_wherever_it_goes() {
+        // Run inline: here, once.
+        let (j, rx) = job();
+        j.run();
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            std::thread::current().name().unwrap_or("")
+        );
+        assert!(rx.try_recv().is_err());
+        // Dropped off a runtime: run by the dropping thread.
+        let (j, rx) = job();
+        drop(j);
+        assert!(rx.try_recv().is_ok());
+        // Dropped on a runtime: started in its blocking pool.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .thread_name("test-blocking")
+            .build()
+            .unwrap();
+        let (j, rx) = job();
+        rt.block_on(async move { drop(j) });
+        let on = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(on, "test-blocking");
+        // A slot's deferred job runs when the slot is waited on or started.
+        let (tx, prx) = oneshot::channel();
+        let slot = PromptSlot::Deferred(
+            DeferredJob::new(move || {
+                let _ = tx.send(Some(Prompt::default()));
+            }),
+            prx,
+        );
+        assert!(slot.is_deferred());
+        assert!(slot.wait().is_some());
+    }
+
+    #[test]
+    fn a_panicking_deferred_job_is_contained() {
+        let j = DeferredJob::new(|| panic!("inspection bug"));
+        j.run();
+        let (tx, prx) = oneshot::channel::<Option<Prompt>>();
+        let slot = PromptSlot::Deferred(
+            DeferredJob::new(move || {
+                let _keep = tx;
+                panic!("inspection bug");
+            }),
+            prx,
+        );
+        // Drift learns nothing from it; the thread goes on.
+        assert!(slot.wait().is_none());
     }
 }
