@@ -453,6 +453,8 @@ pub struct Recorder {
     health: Arc<Health>,
     events: Arc<dyn EventSink>,
     drift_tx: Option<SyncSender<DriftMsg>>,
+    /// Finished exchanges handed to the drift thread and not yet done.
+    drift_busy: Arc<AtomicUsize>,
     stop_checkpoints: Option<mpsc::Sender<()>>,
     redactor: Arc<Redactor>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -521,6 +523,8 @@ impl Recorder {
         let health = Arc::new(Health::default());
         let (tx, rx) = mpsc::channel::<Msg>();
         let (drift_tx, drift_rx) = mpsc::sync_channel::<DriftMsg>(4096);
+        let drift_busy = Arc::new(AtomicUsize::new(0));
+        let busy = drift_busy.clone();
         let ev = events.clone();
         let (j, h) = (journal.clone(), health.clone());
         let writer = std::thread::Builder::new()
@@ -532,7 +536,7 @@ impl Recorder {
         let name = guard_name.to_owned();
         let drift = std::thread::Builder::new()
             .name("plainsight-drift".into())
-            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name))
+            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name, &busy))
             .map_err(|e| StoreError::Unavailable(format!("starting the drift thread: {e}")))?;
         Ok(Recorder {
             tx: Some(tx),
@@ -540,6 +544,7 @@ impl Recorder {
             health,
             events,
             drift_tx: Some(drift_tx),
+            drift_busy,
             stop_checkpoints: Some(stop_ckpt),
             redactor,
             threads: Mutex::new(vec![writer, drift]),
@@ -673,11 +678,19 @@ impl Recorder {
     /// Hands a finished exchange to drift detection, then the store. Never
     /// blocks the caller (it runs in `Drop` of response bodies): when the
     /// drift queue is full, the outcome is written without drift detection.
-    pub fn finish(&self, f: Finished) {
+    /// A deferred inspection runs on the drift thread when it is idle (no
+    /// thread woken for it); behind other exchanges it starts in the
+    /// blocking pool now, so concurrent exchanges are inspected in
+    /// parallel, not one after another.
+    pub fn finish(&self, mut f: Finished) {
         let Some(drift) = &self.drift_tx else {
             return;
         };
+        if self.drift_busy.fetch_add(1, Ordering::SeqCst) > 0 && f.prompt.is_deferred() {
+            f.prompt = f.prompt.start();
+        }
         if let Err(e) = drift.try_send(DriftMsg::Finished(Box::new(f))) {
+            self.drift_busy.fetch_sub(1, Ordering::SeqCst);
             let (mpsc::TrySendError::Full(DriftMsg::Finished(f))
             | mpsc::TrySendError::Disconnected(DriftMsg::Finished(f))) = e
             else {
@@ -990,6 +1003,7 @@ fn drift_thread(
     tx: &Sender<Msg>,
     redactor: &Redactor,
     guard: &str,
+    busy: &AtomicUsize,
 ) {
     let refresh_every = Duration::from_secs(5);
     let mut last_refresh = Instant::now();
@@ -1034,6 +1048,7 @@ fn drift_thread(
         f.outcome.findings.extend(findings);
         let forms = learned.into_iter().map(|d| redactor.seal_form(d)).collect();
         let f = *f;
+        busy.fetch_sub(1, Ordering::SeqCst);
         let _ = tx.send(Msg::Finish(
             f.id,
             redactor.seal_outcome(f.outcome),
