@@ -234,6 +234,7 @@ impl PromptSlot {
 
     /// A deferred inspection started now in the blocking pool (the slot
     /// then waits for it); any other slot as it is.
+    #[must_use]
     pub fn start(self) -> PromptSlot {
         match self {
             PromptSlot::Deferred(job, rx) => {
@@ -773,6 +774,15 @@ const RETRY_EVERY: Duration = Duration::from_millis(200);
 /// an exchange whose outcome never comes is forgotten eventually).
 const MAX_IDS: usize = 100_000;
 
+/// Says the writer has ended when dropped (a panic included).
+struct WriterGone<'a>(&'a Health);
+
+impl Drop for WriterGone<'_> {
+    fn drop(&mut self) {
+        self.0.writer_gone.store(true, Ordering::SeqCst);
+    }
+}
+
 fn writer(
     conn: &SharedConn,
     rx: &Receiver<Msg>,
@@ -795,13 +805,7 @@ fn writer(
     let mut later: Vec<Msg> = Vec::new();
     let mut ids: BTreeMap<u64, ExchangeId> = BTreeMap::new();
     // Requests stop parking rows once this is set, however the loop ends.
-    struct Gone<'a>(&'a Health);
-    impl Drop for Gone<'_> {
-        fn drop(&mut self) {
-            self.0.writer_gone.store(true, Ordering::SeqCst);
-        }
-    }
-    let _gone = Gone(health);
+    let _gone = WriterGone(health);
     let mut open = true;
     while open || !later.is_empty() || !held.is_empty() {
         let mut msgs = std::mem::take(&mut later);
