@@ -126,9 +126,22 @@ fn stat_ticks(line: &str) -> Option<(String, u64)> {
     Some((comm, utime + stime))
 }
 
-/// CPU ticks of a process (its threads that exited included) and of its
-/// live threads, summed by thread name.
-fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
+/// A thread's voluntary context switches (times it blocked and was woken
+/// again), from its `/proc/…/status`.
+fn voluntary_switches(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Per thread name: CPU ticks and voluntary context switches (wake-ups).
+type ByThread = BTreeMap<String, (u64, u64)>;
+
+/// CPU ticks of a process (its threads that exited included) and, for its
+/// live threads summed by thread name, CPU ticks and wake-ups.
+fn cpu_ticks(pid: u32) -> Option<(u64, ByThread)> {
     let (_, total) = stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
     let mut by_name = BTreeMap::new();
     for e in std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -139,7 +152,11 @@ fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
             .ok()
             .and_then(|l| stat_ticks(&l))
         {
-            *by_name.entry(comm).or_insert(0) += t;
+            let woken = std::fs::read_to_string(e.path().join("status"))
+                .map_or(0, |s| voluntary_switches(&s));
+            let entry: &mut (u64, u64) = by_name.entry(comm).or_default();
+            entry.0 += t;
+            entry.1 += woken;
         }
     }
     Some((total, by_name))
@@ -260,21 +277,33 @@ fn main() {
                 continue;
             };
             let per = |ticks: u64| ticks as f64 * 10.0 / seq as f64;
+            let delta = |name: &String, now: (u64, u64)| {
+                let was = threads0.get(name).copied().unwrap_or_default();
+                (now.0.saturating_sub(was.0), now.1.saturating_sub(was.1))
+            };
             let mut parts: Vec<String> = threads1
                 .iter()
-                .map(|(name, &ticks)| {
-                    (name, ticks.saturating_sub(*threads0.get(name).unwrap_or(&0)))
-                })
+                .map(|(name, &now)| (name, delta(name, now).0))
                 .filter(|(_, d)| *d > 0)
                 .map(|(name, d)| format!("{name} {:.3}", per(d)))
                 .collect();
             parts.sort();
+            // Wake-ups per request, by thread name (each costs a core
+            // hand-off on a busy machine).
+            let mut woken: Vec<String> = threads1
+                .iter()
+                .map(|(name, &now)| (name, delta(name, now).1))
+                .filter(|(_, d)| *d > 0)
+                .map(|(name, d)| format!("{name} {:.2}", d as f64 / seq as f64))
+                .collect();
+            woken.sort();
             let _ = writeln!(
                 out,
-                "- {}: {:.3} ({})",
+                "- {}: {:.3} ({}); wake-ups per request: {}",
                 t.name,
                 per(total1.saturating_sub(*total0)),
-                parts.join(", ")
+                parts.join(", "),
+                woken.join(", ")
             );
         }
     });
