@@ -192,7 +192,7 @@ fn main() {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "body {} bytes (stream=false) / {} bytes (stream=true); {seq} sequential requests per target, interleaved in a rotating order\n",
+        "body {} bytes (stream=false) / {} bytes (stream=true); {seq} sequential requests per target, interleaved in a fresh random order each round\n",
         plain.len(),
         streamed.len()
     );
@@ -210,14 +210,27 @@ fn main() {
         let mut ttfb: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut errs = vec![(0usize, String::new()); n];
         let cpu_before: Vec<_> = targets.iter().map(|t| t.pid.and_then(cpu_ticks)).collect();
+        // A target's leftover work (a guard's writer, drift and checkpoint
+        // threads) slows whichever target comes next, so a fixed order
+        // favours a target that follows a light one (measured: the same
+        // guard binary twice in a row, the first added 0.11–0.19 ms less at
+        // p50). Rotating the order is not enough: in a rotation every
+        // target has the same predecessor (the first guard always followed
+        // `direct`, the base always followed the guard under test — round
+        // 12 measured the same binary at 0.57–0.63 ms in the first slot and
+        // 1.13 in the fourth). Each round is a fresh permutation (a fixed
+        // seed: runs are repeatable), so every target follows every other
+        // about equally often.
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut order: Vec<usize> = (0..n).collect();
         for i in 0..seq {
-            // The order rotates every round: a target's leftover work (a
-            // guard's writer, drift and checkpoint threads) slows whichever
-            // target comes next, so a fixed order favours a target that
-            // follows a light one (measured: the same guard binary twice in
-            // a row, the first added 0.11–0.19 ms less at p50).
-            for step in 0..n {
-                let at = (i + step) % n;
+            for k in (1..n).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(k, (rng % (k as u64 + 1)) as usize);
+            }
+            for &at in &order {
                 let body = if i % 2 == 0 { &plain } else { &streamed };
                 match one(&c, &targets[at], body).await {
                     Ok((f, total)) => {

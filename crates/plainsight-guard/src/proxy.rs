@@ -1286,15 +1286,38 @@ impl TeeBody {
         };
         // Parsing (the reassembled JSON, the prompt for drift) happens on
         // the drift thread: the last frame is not held back for it.
-        ctx.recorder.finish(Finished {
-            id: ctx.id,
-            uid: ctx.uid,
-            agent: ctx.agent,
-            started_at_us: ctx.started_us,
-            prompt: ctx.prompt,
-            reassembler: self.reassembler.take(),
-            outcome,
-        });
+        let finished = HandOver(Some((
+            ctx.recorder,
+            Finished {
+                id: ctx.id,
+                uid: ctx.uid,
+                agent: ctx.agent,
+                started_at_us: ctx.started_us,
+                prompt: ctx.prompt,
+                reassembler: self.reassembler.take(),
+                outcome,
+            },
+        )));
+        // Handed over from a task of its own, which runs once the
+        // connection's task has written and flushed the answer's end: the
+        // drift thread (and the inspection it may run) is not woken while
+        // the last bytes are on their way.
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => drop(h.spawn(async move { drop(finished) })),
+            Err(_) => drop(finished),
+        }
+    }
+}
+
+/// A finished exchange handed to the recorder when dropped — by its task,
+/// or, if the runtime drops that task unrun (shutting down), then.
+struct HandOver(Option<(Arc<Recorder>, Finished)>);
+
+impl Drop for HandOver {
+    fn drop(&mut self) {
+        if let Some((recorder, f)) = self.0.take() {
+            recorder.finish(f);
+        }
     }
 }
 
