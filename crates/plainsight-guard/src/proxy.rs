@@ -1303,8 +1303,17 @@ impl TeeBody {
         // drift thread (and the inspection it may run) is not woken while
         // the last bytes are on their way.
         match tokio::runtime::Handle::try_current() {
-            Ok(h) => drop(h.spawn(async move { drop(finished) })),
-            Err(_) => drop(finished),
+            Ok(h) => {
+                if let Some((r, _)) = &finished.0 {
+                    r.handing_over();
+                }
+                drop(h.spawn(async move { drop(finished) }));
+            }
+            Err(_) => {
+                if let Some((r, f)) = finished.into_inner() {
+                    r.finish(f);
+                }
+            }
         }
     }
 }
@@ -1313,10 +1322,16 @@ impl TeeBody {
 /// or, if the runtime drops that task unrun (shutting down), then.
 struct HandOver(Option<(Arc<Recorder>, Finished)>);
 
+impl HandOver {
+    fn into_inner(mut self) -> Option<(Arc<Recorder>, Finished)> {
+        self.0.take()
+    }
+}
+
 impl Drop for HandOver {
     fn drop(&mut self) {
         if let Some((recorder, f)) = self.0.take() {
-            recorder.finish(f);
+            recorder.handed_over(f);
         }
     }
 }

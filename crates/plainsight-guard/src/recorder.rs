@@ -456,6 +456,9 @@ pub struct Recorder {
     drift_tx: Option<SyncSender<DriftMsg>>,
     /// Finished exchanges handed to the drift thread and not yet done.
     drift_busy: Arc<AtomicUsize>,
+    /// Finished exchanges on their way to [`Recorder::finish`] from a task
+    /// of their own ([`Recorder::handing_over`]); `flush` waits for them.
+    handing: AtomicUsize,
     stop_checkpoints: Option<mpsc::Sender<()>>,
     redactor: Arc<Redactor>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -546,6 +549,7 @@ impl Recorder {
             events,
             drift_tx: Some(drift_tx),
             drift_busy,
+            handing: AtomicUsize::new(0),
             stop_checkpoints: Some(stop_ckpt),
             redactor,
             threads: Mutex::new(vec![writer, drift]),
@@ -711,11 +715,29 @@ impl Recorder {
         }
     }
 
-    /// Waits until everything handed over so far is written.
+    /// Says a finished exchange is on its way to [`Recorder::handed_over`]
+    /// (from a task spawned for it): `flush` waits for it.
+    pub fn handing_over(&self) {
+        self.handing.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// [`Recorder::finish`] for an exchange announced by
+    /// [`Recorder::handing_over`].
+    pub fn handed_over(&self, f: Finished) {
+        self.finish(f);
+        self.handing.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Waits until everything handed over so far is written (exchanges on
+    /// their way from a task of their own included, up to 5 s).
     pub async fn flush(&self) {
         let Some(drift) = &self.drift_tx else {
             return;
         };
+        let until = Instant::now() + Duration::from_secs(5);
+        while self.handing.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let (done, wait) = oneshot::channel();
         if drift.send(DriftMsg::Flush(done)).is_ok() {
             let _ = wait.await;
