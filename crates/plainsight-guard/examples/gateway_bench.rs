@@ -126,9 +126,22 @@ fn stat_ticks(line: &str) -> Option<(String, u64)> {
     Some((comm, utime + stime))
 }
 
-/// CPU ticks of a process (its threads that exited included) and of its
-/// live threads, summed by thread name.
-fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
+/// A thread's voluntary context switches (times it blocked and was woken
+/// again), from its `/proc/…/status`.
+fn voluntary_switches(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Per thread name: CPU ticks and voluntary context switches (wake-ups).
+type ByThread = BTreeMap<String, (u64, u64)>;
+
+/// CPU ticks of a process (its threads that exited included) and, for its
+/// live threads summed by thread name, CPU ticks and wake-ups.
+fn cpu_ticks(pid: u32) -> Option<(u64, ByThread)> {
     let (_, total) = stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
     let mut by_name = BTreeMap::new();
     for e in std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -139,7 +152,11 @@ fn cpu_ticks(pid: u32) -> Option<(u64, BTreeMap<String, u64>)> {
             .ok()
             .and_then(|l| stat_ticks(&l))
         {
-            *by_name.entry(comm).or_insert(0) += t;
+            let woken = std::fs::read_to_string(e.path().join("status"))
+                .map_or(0, |s| voluntary_switches(&s));
+            let entry: &mut (u64, u64) = by_name.entry(comm).or_default();
+            entry.0 += t;
+            entry.1 += woken;
         }
     }
     Some((total, by_name))
@@ -175,7 +192,7 @@ fn main() {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "body {} bytes (stream=false) / {} bytes (stream=true); {seq} sequential requests per target, interleaved in a rotating order\n",
+        "body {} bytes (stream=false) / {} bytes (stream=true); {seq} sequential requests per target, interleaved in a fresh random order each round\n",
         plain.len(),
         streamed.len()
     );
@@ -193,14 +210,27 @@ fn main() {
         let mut ttfb: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut errs = vec![(0usize, String::new()); n];
         let cpu_before: Vec<_> = targets.iter().map(|t| t.pid.and_then(cpu_ticks)).collect();
+        // A target's leftover work (a guard's writer, drift and checkpoint
+        // threads) slows whichever target comes next, so a fixed order
+        // favours a target that follows a light one (measured: the same
+        // guard binary twice in a row, the first added 0.11–0.19 ms less at
+        // p50). Rotating the order is not enough: in a rotation every
+        // target has the same predecessor (the first guard always followed
+        // `direct`, the base always followed the guard under test — round
+        // 12 measured the same binary at 0.57–0.63 ms in the first slot and
+        // 1.13 in the fourth). Each round is a fresh permutation (a fixed
+        // seed: runs are repeatable), so every target follows every other
+        // about equally often.
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut order: Vec<usize> = (0..n).collect();
         for i in 0..seq {
-            // The order rotates every round: a target's leftover work (a
-            // guard's writer, drift and checkpoint threads) slows whichever
-            // target comes next, so a fixed order favours a target that
-            // follows a light one (measured: the same guard binary twice in
-            // a row, the first added 0.11–0.19 ms less at p50).
-            for step in 0..n {
-                let at = (i + step) % n;
+            for k in (1..n).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(k, (rng % (k as u64 + 1)) as usize);
+            }
+            for &at in &order {
                 let body = if i % 2 == 0 { &plain } else { &streamed };
                 match one(&c, &targets[at], body).await {
                     Ok((f, total)) => {
@@ -260,21 +290,33 @@ fn main() {
                 continue;
             };
             let per = |ticks: u64| ticks as f64 * 10.0 / seq as f64;
+            let delta = |name: &String, now: (u64, u64)| {
+                let was = threads0.get(name).copied().unwrap_or_default();
+                (now.0.saturating_sub(was.0), now.1.saturating_sub(was.1))
+            };
             let mut parts: Vec<String> = threads1
                 .iter()
-                .map(|(name, &ticks)| {
-                    (name, ticks.saturating_sub(*threads0.get(name).unwrap_or(&0)))
-                })
+                .map(|(name, &now)| (name, delta(name, now).0))
                 .filter(|(_, d)| *d > 0)
                 .map(|(name, d)| format!("{name} {:.3}", per(d)))
                 .collect();
             parts.sort();
+            // Wake-ups per request, by thread name (each costs a core
+            // hand-off on a busy machine).
+            let mut woken: Vec<String> = threads1
+                .iter()
+                .map(|(name, &now)| (name, delta(name, now).1))
+                .filter(|(_, d)| *d > 0)
+                .map(|(name, d)| format!("{name} {:.2}", d as f64 / seq as f64))
+                .collect();
+            woken.sort();
             let _ = writeln!(
                 out,
-                "- {}: {:.3} ({})",
+                "- {}: {:.3} ({}); wake-ups per request: {}",
                 t.name,
                 per(total1.saturating_sub(*total0)),
-                parts.join(", ")
+                parts.join(", "),
+                woken.join(", ")
             );
         }
     });

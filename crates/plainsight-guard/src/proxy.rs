@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 use crate::config::{Annotate, GuardConfig, StoreFailure, Upstream};
 use crate::events::{Event, EventSink, ExchangeEvent};
 use crate::policy::{Mode, Policy, Verdict};
-use crate::recorder::{Finished, Prompt, PromptSlot, Recorder, RowRef, prompt_of};
+use crate::recorder::{DeferredJob, Finished, Prompt, PromptSlot, Recorder, RowRef, prompt_of};
 use crate::server::ClientAddr;
 
 pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -684,7 +684,7 @@ async fn exchange(
             return Ok(resp);
         }
     };
-    let (alerts, prompt, pending) = inspection.at_head(&st, id, &label).await;
+    let (alerts, prompt, pending, start_by) = inspection.at_head(&st, id, &label).await;
     let (mut rparts, rbody) = resp.into_parts();
     let response_headers = header_pairs(&rparts.headers);
     rparts.headers.retain_hop_by_hop();
@@ -721,6 +721,7 @@ async fn exchange(
         status: rparts.status,
         t0,
         done: None,
+        start_by,
         finish: id.map(|id| FinishCtx {
             id,
             uid,
@@ -735,10 +736,16 @@ async fn exchange(
 }
 
 /// Sends `up` while an `observe` inspection runs beside it. With
-/// `annotate = ready` (the default) the inspection runs in the blocking pool
-/// and nothing waits for it: the answer goes back as soon as the upstream's
-/// head arrives, and the inspection completes the row, announces its
-/// alerts and hands drift its prompt when it is done. On a loopback
+/// `annotate = ready` (the default) nothing waits for the inspection: the
+/// answer goes back as soon as the upstream's head arrives, and the
+/// inspection completes the row, announces its alerts and hands drift its
+/// prompt when it is done. It runs in the blocking pool from
+/// [`INSPECT_YIELD`] after the forward began if the head is not in by then
+/// (any real provider); an upstream that answers sooner gets it deferred
+/// to the end of the exchange, where the drift thread, woken for the
+/// outcome anyway, runs it inline before reading its prompt (or to the
+/// first frame after `INSPECT_YIELD` of an answer that keeps streaming).
+/// On a loopback
 /// upstream that answers in a fraction of a millisecond this took the
 /// inspection (~0.55 ms of CPU for a 120 KB body) off the way to the first
 /// byte; in front of a provider the head comes long after the inspection
@@ -765,29 +772,30 @@ async fn forward(
     match inspection {
         Inspection::Beside(job) if st.cfg.annotate == Annotate::Ready => {
             let (tx, rx) = oneshot::channel();
+            let (alerts_tx, alerts_rx) = oneshot::channel();
             let (st2, label) = (st.clone(), label.owned());
-            let mut later = StartLater::new(move || {
-                tokio::task::spawn_blocking(move || {
-                    let mut s = job.run();
-                    announce(&st2, id, &label.as_label(), &s);
-                    let _ = tx.send(s.prompt.take());
-                    s
-                })
+            let work = DeferredJob::new(move || {
+                let mut s = job.run();
+                announce(&st2, id, &label.as_label(), &s);
+                let _ = tx.send(s.prompt.take());
+                let _ = alerts_tx.send(s.alerts);
             });
-            // The forward first: the inspection starts when the upstream's
-            // head is in or after `INSPECT_YIELD`, whichever comes first
-            // (and if this exchange is dropped before either, then).
+            let mut slot = PromptSlot::Deferred(work, rx);
+            // The forward first: the inspection starts after `INSPECT_YIELD`
+            // in the blocking pool if the upstream's head is not in by then;
+            // if it is, it waits for the exchange to end (see `TeeBody`).
+            let start_by = Instant::now() + INSPECT_YIELD;
             let req = st.client.request(up);
             tokio::pin!(req);
             let resp = tokio::select! {
                 biased;
                 r = &mut req => r,
-                () = tokio::time::sleep(INSPECT_YIELD) => {
-                    later.start();
+                () = tokio::time::sleep_until(start_by.into()) => {
+                    slot = slot.start();
                     req.await
                 }
             };
-            (sent(resp), Inspection::Detached(later.started(), rx))
+            (sent(resp), Inspection::Detached(slot, alerts_rx, start_by))
         }
         Inspection::Beside(job) if multi => {
             // Dropping the exchange (the client went away) drops the
@@ -822,45 +830,10 @@ async fn forward(
 /// made the request compete with it for the cores — starting it at the head
 /// took 0.35–0.6 ms off the loopback benchmark's added p50 (round 11).
 /// In front of a provider, whose first byte takes tens to hundreds of
-/// milliseconds, the inspection still ends long before the head.
+/// milliseconds, the inspection still ends long before the head. When the
+/// head comes first, starting the inspection there still woke a thread
+/// beside the answer being written; since round 12 it waits for the end.
 const INSPECT_YIELD: Duration = Duration::from_millis(1);
-
-/// A blocking task started on request, or at the latest when this is
-/// dropped (the exchange went away first: the inspection still completes
-/// its row).
-struct StartLater {
-    start: Option<Box<dyn FnOnce() -> tokio::task::JoinHandle<Settled> + Send>>,
-    task: Option<tokio::task::JoinHandle<Settled>>,
-}
-
-impl StartLater {
-    fn new(f: impl FnOnce() -> tokio::task::JoinHandle<Settled> + Send + 'static) -> StartLater {
-        StartLater {
-            start: Some(Box::new(f)),
-            task: None,
-        }
-    }
-
-    fn start(&mut self) {
-        if let Some(f) = self.start.take() {
-            self.task = Some(f());
-        }
-    }
-
-    /// The task, started now if it was not yet.
-    fn started(mut self) -> tokio::task::JoinHandle<Settled> {
-        self.start();
-        self.task.take().expect("started above")
-    }
-}
-
-impl Drop for StartLater {
-    fn drop(&mut self) {
-        if self.start.is_some() && tokio::runtime::Handle::try_current().is_ok() {
-            self.start();
-        }
-    }
-}
 
 /// A spawned task aborted when its handle is dropped.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -961,10 +934,9 @@ enum Inspection {
     Done(Settled),
     Beside(Beside),
     Running(tokio::task::JoinHandle<Settled>),
-    Detached(
-        tokio::task::JoinHandle<Settled>,
-        oneshot::Receiver<Option<Prompt>>,
-    ),
+    /// Drift's prompt (the inspection itself while it is deferred), its
+    /// alerts once it is done, and when a deferred one is due to start.
+    Detached(PromptSlot, oneshot::Receiver<Vec<Finding>>, Instant),
 }
 
 impl Inspection {
@@ -976,16 +948,21 @@ impl Inspection {
         st: &GuardState,
         id: Option<RowRef>,
         label: &Label<'_>,
-    ) -> (Vec<Finding>, PromptSlot, bool) {
+    ) -> (Vec<Finding>, PromptSlot, bool, Option<Instant>) {
         match self {
-            Inspection::Detached(task, prompt) if task.is_finished() => {
-                let s = task.await.unwrap_or_else(|_| Settled::lost());
-                (s.alerts, PromptSlot::Later(prompt), false)
+            // Done: its alerts. Still running or deferred: `pending` (and
+            // so is one that panicked: its row gets PS621, never silence
+            // that reads as clean).
+            Inspection::Detached(prompt, mut alerts, start_by) => {
+                let start_by = prompt.is_deferred().then_some(start_by);
+                match alerts.try_recv() {
+                    Ok(a) => (a, prompt, false, start_by),
+                    Err(_) => (Vec::new(), prompt, true, start_by),
+                }
             }
-            Inspection::Detached(_, prompt) => (Vec::new(), PromptSlot::Later(prompt), true),
             other => {
                 let s = other.settle(st, id, label).await;
-                (s.alerts, PromptSlot::Ready(s.prompt), false)
+                (s.alerts, PromptSlot::Ready(s.prompt), false, None)
             }
         }
     }
@@ -1012,8 +989,13 @@ impl Inspection {
                 announce(st, id, label, &s);
                 s
             }
-            // It announces itself.
-            Inspection::Detached(task, _) => task.await.unwrap_or_else(|_| Settled::lost()),
+            // It announces itself and completes its row; started now if it
+            // was deferred (dropping the slot starts it), not awaited: the
+            // exchange is answered locally (the upstream failed).
+            Inspection::Detached(prompt, ..) => {
+                drop(prompt);
+                Settled::lost()
+            }
         }
     }
 }
@@ -1275,6 +1257,12 @@ struct TeeBody {
     status: StatusCode,
     t0: Instant,
     done: Option<Completion>,
+    /// A deferred `observe` inspection (the upstream answered within
+    /// `INSPECT_YIELD`) runs on the drift thread when the exchange ends —
+    /// nothing is woken for it while the answer is on its way — or starts
+    /// in the blocking pool with the first frame after this, for an answer
+    /// that keeps streaming.
+    start_by: Option<Instant>,
     finish: Option<FinishCtx>,
 }
 
@@ -1298,15 +1286,53 @@ impl TeeBody {
         };
         // Parsing (the reassembled JSON, the prompt for drift) happens on
         // the drift thread: the last frame is not held back for it.
-        ctx.recorder.finish(Finished {
-            id: ctx.id,
-            uid: ctx.uid,
-            agent: ctx.agent,
-            started_at_us: ctx.started_us,
-            prompt: ctx.prompt,
-            reassembler: self.reassembler.take(),
-            outcome,
-        });
+        let finished = HandOver(Some((
+            ctx.recorder,
+            Finished {
+                id: ctx.id,
+                uid: ctx.uid,
+                agent: ctx.agent,
+                started_at_us: ctx.started_us,
+                prompt: ctx.prompt,
+                reassembler: self.reassembler.take(),
+                outcome,
+            },
+        )));
+        // Handed over from a task of its own, which runs once the
+        // connection's task has written and flushed the answer's end: the
+        // drift thread (and the inspection it may run) is not woken while
+        // the last bytes are on their way.
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                if let Some((r, _)) = &finished.0 {
+                    r.handing_over();
+                }
+                drop(h.spawn(async move { drop(finished) }));
+            }
+            Err(_) => {
+                if let Some((r, f)) = finished.into_inner() {
+                    r.finish(f);
+                }
+            }
+        }
+    }
+}
+
+/// A finished exchange handed to the recorder when dropped — by its task,
+/// or, if the runtime drops that task unrun (shutting down), then.
+struct HandOver(Option<(Arc<Recorder>, Finished)>);
+
+impl HandOver {
+    fn into_inner(mut self) -> Option<(Arc<Recorder>, Finished)> {
+        self.0.take()
+    }
+}
+
+impl Drop for HandOver {
+    fn drop(&mut self) {
+        if let Some((recorder, f)) = self.0.take() {
+            recorder.handed_over(f);
+        }
     }
 }
 
@@ -1326,6 +1352,15 @@ impl HttpBody for TeeBody {
                         this.first_byte_us = Some(this.t0.elapsed().as_micros() as i64);
                     }
                     this.bytes += d.len() as u64;
+                    if let Some(at) = this.start_by
+                        && Instant::now() >= at
+                    {
+                        this.start_by = None;
+                        if let Some(ctx) = &mut this.finish {
+                            ctx.prompt =
+                                std::mem::replace(&mut ctx.prompt, PromptSlot::Ready(None)).start();
+                        }
+                    }
                     if let Some(r) = &mut this.reassembler {
                         r.push(d);
                     }

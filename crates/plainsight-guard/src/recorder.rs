@@ -73,6 +73,16 @@ struct Health {
     /// Bytes of journaled rows not yet ingested.
     backlog: AtomicUsize,
     seq: AtomicU64,
+    /// Journaled rows the writer has not taken yet. A request leaves its
+    /// row here instead of sending it (which would wake the writer while
+    /// the request is being forwarded: on two cores a context switch
+    /// competing with the forward); the writer takes them whenever it
+    /// wakes — for the row's inspection, its outcome, another message, or
+    /// at the latest every [`RETRY_EVERY`]. The row is durable in the
+    /// journal either way; nobody waits for its commit.
+    parked: Mutex<Vec<Ingest>>,
+    /// The writer thread has ended: nothing parked will be taken.
+    writer_gone: AtomicBool,
 }
 
 impl Health {
@@ -161,7 +171,6 @@ enum Msg {
         Sealed<NewExchange>,
         oneshot::Sender<Result<ExchangeId, String>>,
     ),
-    Ingest(Ingest),
     /// The inspection of a held row.
     Inspected(u64, Sealed<NewExchange>),
     /// An exchange event to emit once its row has an id.
@@ -196,19 +205,91 @@ pub struct Finished {
 /// (`annotate = ready`). The drift thread waits for the latter (off the
 /// request path); an inspection that panicked sends nothing, and drift then
 /// learns nothing from that exchange, as from a body inspection refused.
+///
+/// `Deferred`: an `observe` inspection not started yet (the upstream
+/// answered within `proxy::INSPECT_YIELD`); whoever takes the prompt runs
+/// it — the drift thread, inline, when the exchange ends, so no thread is
+/// woken for it on the way to the answer — and it is started in the
+/// blocking pool if the slot is dropped or the answer keeps streaming.
 #[derive(Debug)]
 pub enum PromptSlot {
     Ready(Option<Prompt>),
     Later(oneshot::Receiver<Option<Prompt>>),
+    Deferred(DeferredJob, oneshot::Receiver<Option<Prompt>>),
 }
 
 impl PromptSlot {
-    /// The prompt, waiting for the inspection that decodes it if need be
-    /// (not on an async runtime's thread).
+    /// The prompt, waiting for the inspection that decodes it if need be,
+    /// or running it here (not on an async runtime's thread).
     pub fn wait(self) -> Option<Prompt> {
         match self {
             PromptSlot::Ready(p) => p,
             PromptSlot::Later(rx) => rx.blocking_recv().ok().flatten(),
+            PromptSlot::Deferred(job, rx) => {
+                job.run();
+                rx.blocking_recv().ok().flatten()
+            }
+        }
+    }
+
+    /// A deferred inspection started now in the blocking pool (the slot
+    /// then waits for it); any other slot as it is.
+    #[must_use]
+    pub fn start(self) -> PromptSlot {
+        match self {
+            PromptSlot::Deferred(job, rx) => {
+                drop(job);
+                PromptSlot::Later(rx)
+            }
+            other => other,
+        }
+    }
+
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, PromptSlot::Deferred(..))
+    }
+}
+
+/// An inspection to run exactly once: inline by [`DeferredJob::run`], or,
+/// when dropped without running, started in the blocking pool (a thread of
+/// its own outside a runtime) — an inspection is never lost because its
+/// slot went away. A panic in it is caught; its row then gets the PS621
+/// finding of an inspection that never arrived.
+pub struct DeferredJob(Option<Box<dyn FnOnce() + Send>>);
+
+impl std::fmt::Debug for DeferredJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeferredJob")
+    }
+}
+
+impl DeferredJob {
+    pub fn new(f: impl FnOnce() + Send + 'static) -> DeferredJob {
+        DeferredJob(Some(Box::new(f)))
+    }
+
+    /// Runs it on this thread.
+    pub fn run(mut self) {
+        if let Some(f) = self.0.take() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        }
+    }
+}
+
+impl Drop for DeferredJob {
+    fn drop(&mut self) {
+        let Some(f) = self.0.take() else {
+            return;
+        };
+        let run = move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        };
+        match tokio::runtime::Handle::try_current() {
+            // (A runtime shutting down drops it unrun: the row is then
+            // stored with PS621, as when the guard stops mid-inspection.)
+            Ok(h) => drop(h.spawn_blocking(run)),
+            // Not on a runtime's thread: this thread may block.
+            Err(_) => run(),
         }
     }
 }
@@ -373,6 +454,11 @@ pub struct Recorder {
     health: Arc<Health>,
     events: Arc<dyn EventSink>,
     drift_tx: Option<SyncSender<DriftMsg>>,
+    /// Finished exchanges handed to the drift thread and not yet done.
+    drift_busy: Arc<AtomicUsize>,
+    /// Finished exchanges on their way to [`Recorder::finish`] from a task
+    /// of their own ([`Recorder::handing_over`]); `flush` waits for them.
+    handing: AtomicUsize,
     stop_checkpoints: Option<mpsc::Sender<()>>,
     redactor: Arc<Redactor>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -441,6 +527,8 @@ impl Recorder {
         let health = Arc::new(Health::default());
         let (tx, rx) = mpsc::channel::<Msg>();
         let (drift_tx, drift_rx) = mpsc::sync_channel::<DriftMsg>(4096);
+        let drift_busy = Arc::new(AtomicUsize::new(0));
+        let busy = drift_busy.clone();
         let ev = events.clone();
         let (j, h) = (journal.clone(), health.clone());
         let writer = std::thread::Builder::new()
@@ -452,7 +540,7 @@ impl Recorder {
         let name = guard_name.to_owned();
         let drift = std::thread::Builder::new()
             .name("plainsight-drift".into())
-            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name))
+            .spawn(move || drift_thread(model, drift_store, &drift_rx, &tx2, &red, &name, &busy))
             .map_err(|e| StoreError::Unavailable(format!("starting the drift thread: {e}")))?;
         Ok(Recorder {
             tx: Some(tx),
@@ -460,6 +548,8 @@ impl Recorder {
             health,
             events,
             drift_tx: Some(drift_tx),
+            drift_busy,
+            handing: AtomicUsize::new(0),
             stop_checkpoints: Some(stop_ckpt),
             redactor,
             threads: Mutex::new(vec![writer, drift]),
@@ -539,18 +629,23 @@ impl Recorder {
                 }
             }
             let bytes = sealed.get().request_body.len() + 1024;
+            if h.writer_gone.load(Ordering::SeqCst) {
+                return Err(stopped());
+            }
             let then = |ticket, row| {
                 let seq = h.seq.fetch_add(1, Ordering::SeqCst);
                 h.backlog.fetch_add(bytes, Ordering::SeqCst);
-                tx.send(Msg::Ingest(Ingest {
-                    seq,
-                    ticket,
-                    bytes,
-                    row,
-                    held_since: pending.then(Instant::now),
-                }))
-                .map(|()| RowRef::Journaled(seq))
-                .map_err(|_| stopped())
+                h.parked
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Ingest {
+                        seq,
+                        ticket,
+                        bytes,
+                        row,
+                        held_since: pending.then(Instant::now),
+                    });
+                Ok(RowRef::Journaled(seq))
             };
             let appended = if pending {
                 journal.append_pending(sealed, then)
@@ -588,11 +683,19 @@ impl Recorder {
     /// Hands a finished exchange to drift detection, then the store. Never
     /// blocks the caller (it runs in `Drop` of response bodies): when the
     /// drift queue is full, the outcome is written without drift detection.
-    pub fn finish(&self, f: Finished) {
+    /// A deferred inspection runs on the drift thread when it is idle (no
+    /// thread woken for it); behind other exchanges it starts in the
+    /// blocking pool now, so concurrent exchanges are inspected in
+    /// parallel, not one after another.
+    pub fn finish(&self, mut f: Finished) {
         let Some(drift) = &self.drift_tx else {
             return;
         };
+        if self.drift_busy.fetch_add(1, Ordering::SeqCst) > 0 && f.prompt.is_deferred() {
+            f.prompt = f.prompt.start();
+        }
         if let Err(e) = drift.try_send(DriftMsg::Finished(Box::new(f))) {
+            self.drift_busy.fetch_sub(1, Ordering::SeqCst);
             let (mpsc::TrySendError::Full(DriftMsg::Finished(f))
             | mpsc::TrySendError::Disconnected(DriftMsg::Finished(f))) = e
             else {
@@ -612,11 +715,29 @@ impl Recorder {
         }
     }
 
-    /// Waits until everything handed over so far is written.
+    /// Says a finished exchange is on its way to [`Recorder::handed_over`]
+    /// (from a task spawned for it): `flush` waits for it.
+    pub fn handing_over(&self) {
+        self.handing.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// [`Recorder::finish`] for an exchange announced by
+    /// [`Recorder::handing_over`].
+    pub fn handed_over(&self, f: Finished) {
+        self.finish(f);
+        self.handing.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Waits until everything handed over so far is written (exchanges on
+    /// their way from a task of their own included, up to 5 s).
     pub async fn flush(&self) {
         let Some(drift) = &self.drift_tx else {
             return;
         };
+        let until = Instant::now() + Duration::from_secs(5);
+        while self.handing.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let (done, wait) = oneshot::channel();
         if drift.send(DriftMsg::Flush(done)).is_ok() {
             let _ = wait.await;
@@ -675,6 +796,15 @@ const RETRY_EVERY: Duration = Duration::from_millis(200);
 /// an exchange whose outcome never comes is forgotten eventually).
 const MAX_IDS: usize = 100_000;
 
+/// Says the writer has ended when dropped (a panic included).
+struct WriterGone<'a>(&'a Health);
+
+impl Drop for WriterGone<'_> {
+    fn drop(&mut self) {
+        self.0.writer_gone.store(true, Ordering::SeqCst);
+    }
+}
+
 fn writer(
     conn: &SharedConn,
     rx: &Receiver<Msg>,
@@ -696,22 +826,19 @@ fn writer(
     let mut held: BTreeMap<u64, Ingest> = BTreeMap::new();
     let mut later: Vec<Msg> = Vec::new();
     let mut ids: BTreeMap<u64, ExchangeId> = BTreeMap::new();
+    // Requests stop parking rows once this is set, however the loop ends.
+    let _gone = WriterGone(health);
     let mut open = true;
     while open || !later.is_empty() || !held.is_empty() {
         let mut msgs = std::mem::take(&mut later);
-        let first = if ingests.is_empty() && msgs.is_empty() && held.is_empty() {
-            match rx.recv() {
-                Ok(m) => Some(m),
-                Err(_) => break,
-            }
-        } else {
-            match rx.recv_timeout(RETRY_EVERY) {
-                Ok(m) => Some(m),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    open = false;
-                    None
-                }
+        // Always with a timeout: rows parked by requests are taken then at
+        // the latest (nothing wakes the writer for them).
+        let first = match rx.recv_timeout(RETRY_EVERY) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                open = false;
+                None
             }
         };
         if let Some(m) = first {
@@ -723,6 +850,18 @@ fn writer(
                 }
             }
         }
+        // Rows parked before any message just received was sent are seen
+        // here (the park happens before the request is forwarded, so before
+        // its inspection, announcement or outcome can be sent).
+        let parked =
+            std::mem::take(&mut *health.parked.lock().unwrap_or_else(PoisonError::into_inner));
+        for i in parked {
+            if i.held_since.is_some() {
+                held.insert(i.seq, i);
+            } else {
+                queue(&mut ingests, &mut rows, i);
+            }
+        }
         let mut begins = Vec::new();
         let mut replies = Vec::new();
         let mut rest = Vec::new();
@@ -732,10 +871,6 @@ fn writer(
                     begins.push(row);
                     replies.push(reply);
                 }
-                Msg::Ingest(i) if i.held_since.is_some() => {
-                    held.insert(i.seq, i);
-                }
-                Msg::Ingest(i) => queue(&mut ingests, &mut rows, i),
                 Msg::Inspected(seq, inspection) => {
                     if let Some(mut i) = held.remove(&seq) {
                         i.row = i.row.with_inspection(inspection);
@@ -858,7 +993,7 @@ fn writer(
                     }
                 }
                 Msg::Flush(done) => flushes.push(done),
-                Msg::Begin(..) | Msg::Ingest(_) | Msg::Inspected(..) => {}
+                Msg::Begin(..) | Msg::Inspected(..) => {}
             }
         }
         if (!finishes.is_empty() || !forms.is_empty())
@@ -894,6 +1029,7 @@ fn drift_thread(
     tx: &Sender<Msg>,
     redactor: &Redactor,
     guard: &str,
+    busy: &AtomicUsize,
 ) {
     let refresh_every = Duration::from_secs(5);
     let mut last_refresh = Instant::now();
@@ -938,6 +1074,7 @@ fn drift_thread(
         f.outcome.findings.extend(findings);
         let forms = learned.into_iter().map(|d| redactor.seal_form(d)).collect();
         let f = *f;
+        busy.fetch_sub(1, Ordering::SeqCst);
         let _ = tx.send(Msg::Finish(
             f.id,
             redactor.seal_outcome(f.outcome),
@@ -972,5 +1109,69 @@ fn refresh(model: &mut DriftModel, store: &mut dyn Store, last: &mut Instant) {
     *last = Instant::now();
     if let Ok(forms) = store.drift_forms(model.seen_seq) {
         model.absorb(forms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> (DeferredJob, std::sync::mpsc::Receiver<String>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job = DeferredJob::new(move || {
+            let _ = tx.send(std::thread::current().name().unwrap_or("").to_owned());
+        });
+        (job, rx)
+    }
+
+    #[test]
+    fn a_deferred_job_runs_once_wherever_it_goes() {
+        // Run inline: here, once.
+        let (j, rx) = job();
+        j.run();
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            std::thread::current().name().unwrap_or("")
+        );
+        assert!(rx.try_recv().is_err());
+        // Dropped off a runtime: run by the dropping thread.
+        let (j, rx) = job();
+        drop(j);
+        assert!(rx.try_recv().is_ok());
+        // Dropped on a runtime: started in its blocking pool.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .thread_name("test-blocking")
+            .build()
+            .unwrap();
+        let (j, rx) = job();
+        rt.block_on(async move { drop(j) });
+        let on = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(on, "test-blocking");
+        // A slot's deferred job runs when the slot is waited on or started.
+        let (tx, prx) = oneshot::channel();
+        let slot = PromptSlot::Deferred(
+            DeferredJob::new(move || {
+                let _ = tx.send(Some(Prompt::default()));
+            }),
+            prx,
+        );
+        assert!(slot.is_deferred());
+        assert!(slot.wait().is_some());
+    }
+
+    #[test]
+    fn a_panicking_deferred_job_is_contained() {
+        let j = DeferredJob::new(|| panic!("inspection bug"));
+        j.run();
+        let (tx, prx) = oneshot::channel::<Option<Prompt>>();
+        let slot = PromptSlot::Deferred(
+            DeferredJob::new(move || {
+                let _keep = tx;
+                panic!("inspection bug");
+            }),
+            prx,
+        );
+        // Drift learns nothing from it; the thread goes on.
+        assert!(slot.wait().is_none());
     }
 }

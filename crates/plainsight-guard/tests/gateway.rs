@@ -211,6 +211,51 @@ async fn observe_answers_without_waiting_for_inspection() {
     }
 }
 
+/// An upstream that answers at once and then streams slowly: the
+/// inspection was deferred past the head (round 12), and must not wait for
+/// the end of the answer: it starts with the first frame after
+/// `INSPECT_YIELD`, so the row is stored, complete, while the answer is
+/// still streaming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_stream_does_not_hold_back_its_inspection() {
+    let s = Setup::new(|_| {}).await;
+    let req = Request::post(s.url("/v1/messages"))
+        .header("content-type", "application/json")
+        .header("anthropic-version", "2023-06-01")
+        .header("user-agent", "claude-cli/2.1.91 (external, cli)")
+        .header("x-mock-delay-ms", "150")
+        .body(Full::new(Bytes::from(MARKED)))
+        .unwrap();
+    let resp = client().request(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.into_body();
+    let first = body.frame().await.unwrap().unwrap();
+    assert!(first.is_data());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = s.rows();
+        if rows
+            .first()
+            .is_some_and(|x| x.request.findings.iter().any(|f| f.rule.code() == "PS505"))
+        {
+            assert!(rows[0].outcome.is_none(), "the answer has not ended");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the inspection waited for the end of the answer"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The answer is still streaming, and ends whole.
+    let rest = body.collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&rest).contains("message_stop"));
+    s.flush().await;
+    let x = &s.rows()[0];
+    assert_observed(x);
+    assert_eq!(x.outcome.as_ref().unwrap().completion, Completion::Complete);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn block_answers_in_the_provider_shape_and_forwards_nothing() {
     let s = Setup::new(|c| c.policy.mode = Mode::Block).await;

@@ -223,10 +223,33 @@ fn audit_lists_shows_diffs_and_exports_what_the_guard_saw() {
                 .header("x-api-key", "sk-ant-api03-e2eKeyThatMustNotBeLogged000")
                 .body(Full::new(Bytes::from(body)))
                 .unwrap();
-            client.request(req).await.unwrap().status().as_u16()
+            let resp = client.request(req).await.unwrap();
+            let status = resp.status().as_u16();
+            // Read to the end, as an agent does: the exchange ends then.
+            let _ = resp.into_body().collect().await;
+            status
         })
     };
     assert_eq!(send("Today's date is 2026-11-27."), 200);
+    // Drift learns forms in the order exchanges *end* (it reads the
+    // exchange's outcome too). The client has the whole answer before the
+    // guard's side of the exchange is done, so a second request sent at
+    // once could, on a busy machine, end first and become "the earlier
+    // form" (seen once under load 15: PS620 then sat on exchange 1). Wait
+    // until the first exchange's outcome is stored — written after drift
+    // has seen it.
+    let url = StoreUrl::Sqlite(store.clone());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !plainsight_store::open(&url, OpenMode::Read)
+        .and_then(|mut s| s.list(&Filter::default()))
+        .is_ok_and(|rows| rows.iter().any(|x| x.outcome.is_some()))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first exchange's outcome was never stored"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(send("Today\\u02b9s date is 2026/11/28."), 400, "blocked");
     let _ = Command::new("kill")
         .args(["-TERM", &guard.id().to_string()])
