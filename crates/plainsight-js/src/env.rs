@@ -777,6 +777,22 @@ pub(crate) fn is_builtin_value(ctx: &Ctx<'_>, expr: &Expression<'_>) -> bool {
     false
 }
 
+/// How a binding ranging over a list's entries names `sym`: the entry
+/// itself (`k`, `false`) or the first element of a `[k, v]` entry (`true`);
+/// `None` for any other pattern.
+fn entry_key_binding(pattern: &BindingPattern<'_>, sym: SymbolId) -> Option<bool> {
+    match pattern {
+        BindingPattern::BindingIdentifier(_) => Some(false),
+        BindingPattern::ArrayPattern(a) => match a.elements.first()? {
+            Some(BindingPattern::BindingIdentifier(b)) if b.symbol_id.get() == Some(sym) => {
+                Some(true)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn arg_str<'a>(arg: &'a Argument<'_>) -> Option<&'a str> {
     match arg {
         Argument::StringLiteral(s) => Some(s.value.as_str()),
@@ -976,18 +992,7 @@ fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> 
     // element of each entry (`[k, v]`) rather than the entry itself.
     let (list, first): (&Expression<'_>, bool) = match node.kind() {
         AstKind::FormalParameter(p) => {
-            let first = match &p.pattern {
-                BindingPattern::BindingIdentifier(_) => false,
-                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
-                    Some(BindingPattern::BindingIdentifier(b))
-                        if b.symbol_id.get() == Some(sym) =>
-                    {
-                        true
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            };
+            let first = entry_key_binding(&p.pattern, sym)?;
             let f = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
                 matches!(
                     nodes.kind(a),
@@ -1026,18 +1031,7 @@ fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> 
             (m.object(), first)
         }
         AstKind::VariableDeclarator(d) => {
-            let first = match &d.id {
-                BindingPattern::BindingIdentifier(_) => false,
-                BindingPattern::ArrayPattern(a) => match a.elements.first()? {
-                    Some(BindingPattern::BindingIdentifier(b))
-                        if b.symbol_id.get() == Some(sym) =>
-                    {
-                        true
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            };
+            let first = entry_key_binding(&d.id, sym)?;
             let decl = nodes.parent_id(node.id());
             let AstKind::ForOfStatement(f) = nodes.parent_kind(decl) else {
                 return None;
