@@ -711,6 +711,21 @@ fn decide<'a>(
         // A read that reaches the test only through the string whose slice
         // is another side of the same choice (`dirname(p)`: `"/"`, `"."` or
         // `p.slice(0, i)`) chooses how that string is cut, not a variant.
+        // A read that reaches a field-order test only through the values
+        // being ordered (`cmp(x, y) > 0 ? [y, x] : [x, y]`) puts them in
+        // their own order: a sort, which shows nothing the values do not.
+        if d.synthetic && matches!(seed.kind, SeedKind::Order(_)) {
+            let own = permuted_bindings(prog.ctx(d.unit), seed.node);
+            if !own.is_empty() {
+                taint.reads.retain(|r| {
+                    !r.path.iter().any(|s| {
+                        s.unit == d.unit
+                            && matches!(s.kind, StepKind::Param(_) | StepKind::Var(_))
+                            && own.contains(&s.span)
+                    })
+                });
+            }
+        }
         if j.rule != Rule::CovertEncoding {
             let own = sliced_bindings(prog.ctx(d.unit), &d);
             if !own.is_empty() {
@@ -2063,6 +2078,62 @@ fn sliced_bindings(ctx: &Ctx<'_>, d: &Decision<'_>) -> Vec<Span> {
         let Expression::Identifier(id) = m.object().without_parentheses() else {
             continue;
         };
+        let Some(sym) = id
+            .reference_id
+            .get()
+            .and_then(|r| scoping.get_reference(r).symbol_id())
+        else {
+            continue;
+        };
+        let span = nodes.kind(scoping.symbol_declaration(sym)).span();
+        if !out.contains(&span) {
+            out.push(span);
+        }
+    }
+    out
+}
+
+/// The declarations of the bindings a field-order seed permutes: the
+/// identifiers among the elements of `c ? [b, a] : [a, b]`, or the sequence
+/// of `c ? xs.toReversed() : xs` (`[...xs].reverse()`, `xs.slice().reverse()`).
+fn permuted_bindings(ctx: &Ctx<'_>, site: NodeId) -> Vec<Span> {
+    let scoping = ctx.semantic.scoping();
+    let nodes = ctx.semantic.nodes();
+    let AstKind::ConditionalExpression(c) = nodes.kind(site) else {
+        return Vec::new();
+    };
+    fn idents<'b>(e: &'b Expression<'b>, out: &mut Vec<&'b oxc_ast::ast::IdentifierReference<'b>>) {
+        match e.without_parentheses() {
+            Expression::Identifier(id) => out.push(id),
+            Expression::ArrayExpression(a) => {
+                for el in &a.elements {
+                    match el {
+                        oxc_ast::ast::ArrayExpressionElement::SpreadElement(s) => {
+                            idents(&s.argument, out);
+                        }
+                        el => {
+                            if let Some(Expression::Identifier(id)) =
+                                el.as_expression().map(Expression::without_parentheses)
+                            {
+                                out.push(id);
+                            }
+                        }
+                    }
+                }
+            }
+            Expression::CallExpression(call) => {
+                if let Some(m) = call.callee.without_parentheses().as_member_expression() {
+                    idents(m.object(), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ids = Vec::new();
+    idents(&c.consequent, &mut ids);
+    idents(&c.alternate, &mut ids);
+    let mut out = Vec::new();
+    for id in ids {
         let Some(sym) = id
             .reference_id
             .get()
