@@ -123,8 +123,9 @@ pub(crate) struct Taint<'a> {
 enum Val<'a> {
     Expr(UnitId, &'a Expression<'a>, Option<&'a str>),
     Sym(UnitId, SymbolId, Option<&'a str>),
-    /// A call of a known function: its return, the arguments at the
-    /// parameters the return depends on.
+    /// A call of a known function: its return (the field read from it, if
+    /// any: `const { k } = f(x)` depends on what `f` returns under `k`
+    /// only), the arguments at the parameters the return depends on.
     Call(
         UnitId,
         &'a CallExpression<'a>,
@@ -132,13 +133,15 @@ enum Val<'a> {
         NodeId,
         FnRef<'a>,
         usize,
+        Option<&'a str>,
     ),
     /// Parameter `idx` of a function: the source of a parameter fact.
     Param(UnitId, NodeId, FnRef<'a>, usize, Option<&'a str>),
     /// Parameter `idx` of a function, from every call site (no call in hand).
     Up(UnitId, NodeId, usize, Option<&'a str>),
-    /// What a function returns (its return values and the tests deciding them).
-    Ret(UnitId, NodeId, FnRef<'a>),
+    /// What a function returns (its return values and the tests deciding
+    /// them), or the field of it read at a call.
+    Ret(UnitId, NodeId, FnRef<'a>, Option<&'a str>),
     /// The tests deciding whether a node runs.
     Ctrl(UnitId, NodeId),
     /// `this.k` of a class or object literal.
@@ -359,9 +362,12 @@ impl<'a> Graph<'a> {
         match *val {
             Val::Expr(u, e, f) => (0, u, std::ptr::from_ref(e) as u64, self.name(f)),
             Val::Sym(u, s, f) => (1, u, s.index() as u64, self.name(f)),
-            Val::Call(u, c, _, fid, _, _) => {
-                (2, u, std::ptr::from_ref(c) as u64, fid.index() as u64)
-            }
+            Val::Call(u, c, _, fid, _, _, f) => (
+                2,
+                u,
+                std::ptr::from_ref(c) as u64,
+                fid.index() as u64 | (self.name(f) << 32),
+            ),
             Val::Param(u, fid, _, i, f) => {
                 (3, u, fid.index() as u64, i as u64 | (self.name(f) << 32))
             }
@@ -374,7 +380,7 @@ impl<'a> Graph<'a> {
             ),
             Val::Export(m, n, f) => (6, m, self.name(n), self.name(f)),
             Val::Name(u, k) => (7, u, self.name(Some(k)), 0),
-            Val::Ret(u, fid, _) => (8, u, fid.index() as u64, 0),
+            Val::Ret(u, fid, _, f) => (8, u, fid.index() as u64, self.name(f)),
             Val::Up(u, fid, i, f) => (9, u, fid.index() as u64, i as u64 | (self.name(f) << 32)),
         }
     }
@@ -1263,7 +1269,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         };
         self.g.link(
             i,
-            Val::Ret(u, f.node_id(), f),
+            Val::Ret(u, f.node_id(), f, None),
             Some(step),
             self.cmp_next,
             Via::Enter {
@@ -1285,10 +1291,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         match val {
             Val::Expr(u, e, field) => self.expr(i, u, e, field),
             Val::Sym(u, sym, field) => self.sym(i, u, sym, field),
-            Val::Call(u, call, fu, fid, f, first) => {
+            Val::Call(u, call, fu, fid, f, first, field) => {
                 self.g.link(
                     i,
-                    Val::Ret(fu, fid, f),
+                    Val::Ret(fu, fid, f, field),
                     None,
                     false,
                     Via::Enter {
@@ -1301,9 +1307,9 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
             Val::Param(u, fid, f, idx, fl) => self.g.source(i, Fact::Param(u, fid, f, idx, fl)),
             Val::Up(u, fid, idx, fl) => self.up(i, u, fid, idx, fl),
-            Val::Ret(u, _, f) => {
+            Val::Ret(u, _, f, field) => {
                 for r in f.returns() {
-                    self.to(i, Val::Expr(u, r, None), None);
+                    self.to(i, Val::Expr(u, r, field), None);
                     // Which return is taken depends on the tests around it.
                     self.to(i, Val::Ctrl(u, super::nid(r)), None);
                 }
@@ -1813,7 +1819,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     kind: byname.map_or(StepKind::Return, StepKind::ByName),
                     span: f.span(),
                 };
-                self.to(i, Val::Call(u, c, fu, fid, f, first), Some(at));
+                self.to(i, Val::Call(u, c, fu, fid, f, first, field), Some(at));
             }
             return;
         }
