@@ -2397,6 +2397,16 @@ fn finding_at(
             }
             (Severity::Medium, Confidence::Low)
         }
+        // A variable of any other kind (terminal, platform, cloud, a setting)
+        // compared with constants on a proven path, choosing between
+        // look-alike, invisible or encoded variants of text that is sent:
+        // that is a channel whatever the variable says about the user; the
+        // kind only decides how sure the targeting is (high, not critical).
+        // Format choices stay with the targetable kinds: a platform's or a
+        // setting's own date or number format is ordinary.
+        Some(h) if hard_sink && proven(h) && strong && h.compared && !h.data_path => {
+            (Severity::High, Confidence::Medium)
+        }
         // A generic or platform variable decides: only worth a look when it is
         // close to the choice and the text is sent.
         Some(h) if hard_sink && proven(h) && h.path.len() <= GENERIC_ENV_MAX_HOPS => {
