@@ -2260,6 +2260,20 @@ fn read_order(f: &Found<'_>) -> (bool, bool, usize, UnitId, u32) {
     )
 }
 
+/// A count of the machine's processors or bytes of memory, compared (not
+/// passed along), with numbers only where the constants are seen:
+/// `os.cpus().length <= 1`, `n < MIN_CORES`.
+fn machine_threshold(h: &Found<'_>) -> bool {
+    h.read.category == EnvCategory::Platform
+        && matches!(
+            h.read.what.as_str(),
+            "os.cpus()" | "os.availableParallelism()" | "os.totalmem()" | "os.freemem()"
+        )
+        && h.compared
+        && !h.data_path
+        && h.with.iter().all(|w| w.parse::<f64>().is_ok())
+}
+
 /// The environment read a report leads with: the first in [`read_order`].
 fn best_read<'t, 'a>(t: &'t Taint<'a>) -> Option<&'t Found<'a>> {
     t.reads.iter().min_by_key(|f| read_order(f))
@@ -2397,6 +2411,18 @@ fn finding_at(
                 return Err(WalkTooLong);
             }
             (Severity::Medium, Confidence::Low)
+        }
+        // The machine's size (cores, memory) compared with a number picks a
+        // class of machine (a one-core sandbox, a large build host): a
+        // choice about where the agent runs, not portability, when the
+        // text is sent and the path is proven and short.
+        Some(h)
+            if hard_sink
+                && proven(h)
+                && machine_threshold(h)
+                && h.path.len() <= GENERIC_ENV_MAX_HOPS =>
+        {
+            (Severity::High, Confidence::Medium)
         }
         // A generic or platform variable decides: only worth a look when it is
         // close to the choice and the text is sent.
