@@ -829,9 +829,7 @@ fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test
         matches!(root, Expression::Identifier(i) if !names.contains(&i.name.as_str()))
     };
     match ret.without_parentheses() {
-        Expression::BinaryExpression(b)
-            if b.operator == BinaryOperator::Multiplication =>
-        {
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Multiplication => {
             [&b.left, &b.right]
                 .into_iter()
                 .find(|e| free(e))
@@ -851,7 +849,9 @@ fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test
 fn is_constant_literal(e: &Expression<'_>) -> bool {
     matches!(
         e.without_parentheses(),
-        Expression::StringLiteral(_) | Expression::NumericLiteral(_) | Expression::BooleanLiteral(_)
+        Expression::StringLiteral(_)
+            | Expression::NumericLiteral(_)
+            | Expression::BooleanLiteral(_)
     )
 }
 
