@@ -817,7 +817,11 @@ fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test
         return None;
     }
     let ret = rets[0];
-    // A value that does not name the elements: a binding or a field of one.
+    // A value that does not name the elements: a binding declared outside
+    // the comparator (not a parameter, not a local computed from them), or
+    // a field of one.
+    let scoping = ctx.semantic.scoping();
+    let fspan = f.span();
     let free = |e: &Expression<'_>| {
         let mut root = e.without_parentheses();
         while let Some(m) = root.as_member_expression() {
@@ -826,7 +830,25 @@ fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test
             }
             root = m.object().without_parentheses();
         }
-        matches!(root, Expression::Identifier(i) if !names.contains(&i.name.as_str()))
+        let Expression::Identifier(i) = root else {
+            return false;
+        };
+        if names.contains(&i.name.as_str()) {
+            return false;
+        }
+        let Some(sym) = i
+            .reference_id
+            .get()
+            .and_then(|r| scoping.get_reference(r).symbol_id())
+        else {
+            return false;
+        };
+        let decl = ctx
+            .semantic
+            .nodes()
+            .kind(scoping.symbol_declaration(sym))
+            .span();
+        !(fspan.start <= decl.start && decl.end <= fspan.end)
     };
     match ret.without_parentheses() {
         Expression::BinaryExpression(b) if b.operator == BinaryOperator::Multiplication => {
