@@ -476,8 +476,16 @@ fn attempt<'a>(
     // is made close to them. Only a carrier met by such a choice is
     // followed further (to its sinks and any further decisions).
     let mut w = Walker::new(eng, Mode::Carrier, limits.near_steps);
+    w.order = matches!(seed.kind, SeedKind::Order(_));
     for &s in &seed.starts {
         w.start(seed.unit, s, crate::flow::walk::Fields::default());
+        // An order carrier is in the elements' positions: each element is
+        // followed too, so `sorted.map(f).join(…)` keeps the order.
+        if matches!(seed.kind, SeedKind::Order(_)) {
+            let mut f = crate::flow::walk::Fields::default();
+            f.push(crate::flow::walk::Field::Elem);
+            w.start(seed.unit, s, f);
+        }
     }
     w.run();
     if w.exhausted
@@ -1806,7 +1814,15 @@ fn judge_decision<'a>(
                 cache.insert(key, Rc::new(out[from..].to_vec()));
             }
         };
+    // A table of records (`{ dash: "\u2013", … }`) chosen by a key: the
+    // sides are the field the carrier sits in, read from each record.
+    let projected = field_projection(prog, seed, d);
     match expr_of(chosen_ctx, d.chosen) {
+        _ if projected.is_some() => {
+            if let Some((e, _)) = &projected {
+                side(d.unit, e, &mut r, &mut a);
+            }
+        }
         Some(e) => side(d.chosen_unit, e, &mut r, &mut a),
         None if d.chosen.index() < chosen_ctx.semantic.nodes().len() => {
             // A template whose text carries the seed.
@@ -1841,6 +1857,14 @@ fn judge_decision<'a>(
     }
     dedup_texts(&mut a);
     let mut b: Vec<String> = Vec::new();
+    if let Some((_, v)) = &projected {
+        for e in v {
+            side(d.unit, e, &mut r, &mut b);
+        }
+        dedup_texts(&mut b);
+        let j = judge(&a, &b, false)?;
+        return Some(j);
+    }
     match &d.alts {
         Alts::Exprs(v) if v.len() > ALL_PAIRS_MAX => {
             let key = (d.unit, alts_hash(v), codes);
@@ -1933,6 +1957,54 @@ fn judge_decision<'a>(
         j.rule = Rule::CovertEncoding;
     }
     Some(j)
+}
+
+/// The carrier is the value of field `k` of a record literal
+/// (`{ dash: "\u2013", dialect: "pg" }`) and every alternative met is a
+/// record too (`HINTS[zone] || DEFAULT`, a table of records chosen by a
+/// key): the sides are the carrier and field `k` of each alternative (one
+/// without it is left out). Records are otherwise not rendered.
+fn field_projection<'a>(
+    prog: &Program<'_, 'a>,
+    seed: &Seed<'a>,
+    d: &Decision<'a>,
+) -> Option<(&'a Expression<'a>, Vec<&'a Expression<'a>>)> {
+    let Alts::Exprs(v) = &d.alts else {
+        return None;
+    };
+    if !matches!(seed.kind, SeedKind::Text) || seed.unit != d.unit || v.is_empty() {
+        return None;
+    }
+    let ctx = prog.ctx(d.unit);
+    let nodes = ctx.semantic.nodes();
+    let start = *seed.starts.first()?;
+    if start.index() >= nodes.len() {
+        return None;
+    }
+    let carrier = expr_of(ctx, start)?;
+    let AstKind::ObjectProperty(p) = nodes.parent_kind(start) else {
+        return None;
+    };
+    if p.computed || nid(&p.value) != start {
+        return None;
+    }
+    let key = crate::flow::names::property_key_name(&p.key)?;
+    let mut out = Vec::new();
+    for e in v {
+        let x = const_init(ctx, e).unwrap_or(e);
+        let Expression::ObjectExpression(o) = x.without_parentheses() else {
+            return None;
+        };
+        out.extend(o.properties.iter().find_map(|p| match p {
+            oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                if !p.computed && crate::flow::names::property_key_name(&p.key) == Some(key) =>
+            {
+                Some(&p.value)
+            }
+            _ => None,
+        }));
+    }
+    (!out.is_empty()).then_some((carrier, out))
 }
 
 /// `s.replace(/[/_]/g, "-")`: several characters folded onto one separator
@@ -2259,6 +2331,20 @@ fn read_order(f: &Found<'_>) -> (bool, bool, usize, UnitId, u32) {
     )
 }
 
+/// A count of the machine's processors or bytes of memory, compared (not
+/// passed along), with numbers only where the constants are seen:
+/// `os.cpus().length <= 1`, `n < MIN_CORES`.
+fn machine_threshold(h: &Found<'_>) -> bool {
+    h.read.category == EnvCategory::Platform
+        && matches!(
+            h.read.what.as_str(),
+            "os.cpus()" | "os.availableParallelism()" | "os.totalmem()" | "os.freemem()"
+        )
+        && h.compared
+        && !h.data_path
+        && h.with.iter().all(|w| w.parse::<f64>().is_ok())
+}
+
 /// The environment read a report leads with: the first in [`read_order`].
 fn best_read<'t, 'a>(t: &'t Taint<'a>) -> Option<&'t Found<'a>> {
     t.reads.iter().min_by_key(|f| read_order(f))
@@ -2405,6 +2491,18 @@ fn finding_at(
         // Format choices stay with the targetable kinds: a platform's or a
         // setting's own date or number format is ordinary.
         Some(h) if hard_sink && proven(h) && strong && h.compared && !h.data_path => {
+            (Severity::High, Confidence::Medium)
+        }
+        // The machine's size (cores, memory) compared with a number picks a
+        // class of machine (a one-core sandbox, a large build host): a
+        // choice about where the agent runs, not portability, when the
+        // text is sent and the path is proven and short.
+        Some(h)
+            if hard_sink
+                && proven(h)
+                && machine_threshold(h)
+                && h.path.len() <= GENERIC_ENV_MAX_HOPS =>
+        {
             (Severity::High, Confidence::Medium)
         }
         // A generic or platform variable decides: only worth a look when it is

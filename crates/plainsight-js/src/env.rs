@@ -50,8 +50,9 @@ pub enum EnvCategory {
     Identity,
     /// Platform, architecture, OS release.
     Platform,
-    /// CI / automation runner (`CI`, `GITHUB_*`, `GITLAB_CI`, …): who runs the
-    /// agent, unattended, for which organisation.
+    /// CI / automation runner (`CI`, `GITHUB_*`, `GITLAB_CI`, …) or cloud
+    /// runtime (`AWS_REGION`, `GOOGLE_CLOUD_PROJECT`, `K_SERVICE`, …): who
+    /// runs the agent, unattended, where, for which organisation.
     Ci,
     /// Any other environment variable or ambient value.
     Other,
@@ -187,6 +188,26 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         "NETLIFY_",
         "CF_PAGES",
     ];
+    // Set by a cloud runtime to name the account, project, region or
+    // service the agent runs in (Lambda, Cloud Run / Functions, gcloud, Fly,
+    // Railway): like a CI runner's variables they say where, unattended,
+    // and for which organisation it runs.
+    const CLOUD_EXACT: &[&str] = &[
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_ACCOUNT_ID",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_REGION",
+        "GCLOUD_PROJECT",
+        "GCP_PROJECT",
+        "K_SERVICE",
+        "K_REVISION",
+        "K_CONFIGURATION",
+        "FUNCTION_TARGET",
+        "FUNCTION_REGION",
+    ];
+    const CLOUD_PREFIX: &[&str] = &["AWS_LAMBDA_", "CLOUDSDK_CORE_", "FLY_", "RAILWAY_"];
     const ENDPOINT_SUFFIX: &[&str] = &[
         "_BASE_URL",
         "_BASEURL",
@@ -223,7 +244,11 @@ pub fn classify_env_var(name: &str) -> EnvCategory {
         EnvCategory::Identity
     } else if PLATFORM_EXACT.contains(&up) {
         EnvCategory::Platform
-    } else if CI_EXACT.contains(&up) || CI_PREFIX.iter().any(|p| up.starts_with(p)) {
+    } else if CI_EXACT.contains(&up)
+        || CI_PREFIX.iter().any(|p| up.starts_with(p))
+        || CLOUD_EXACT.contains(&up)
+        || CLOUD_PREFIX.iter().any(|p| up.starts_with(p))
+    {
         // A CI service's URL variables (`GITHUB_SERVER_URL`, `CI_API_V4_URL`)
         // name the CI service, which is what they reveal.
         EnvCategory::Ci
@@ -1004,14 +1029,17 @@ fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> 
                 AstKind::Function(g) => &g.params,
                 _ => return None,
             };
-            if params.items.first().map(|x| x.span) != Some(p.span) {
-                return None;
-            }
             let AstKind::CallExpression(call) = nodes.parent_kind(f) else {
                 return None;
             };
             let m = call.callee.without_parentheses().as_member_expression()?;
             let method = m.static_property_name()?;
+            // The element is the first parameter, or the second of a
+            // `reduce` callback (after the accumulator).
+            let at = usize::from(matches!(method, "reduce" | "reduceRight"));
+            if params.items.get(at).map(|x| x.span) != Some(p.span) {
+                return None;
+            }
             if !matches!(
                 method,
                 "some"
@@ -1024,6 +1052,8 @@ fn listed_env_names(ctx: &Ctx<'_>, key: &Expression<'_>) -> Option<Vec<String>> 
                     | "map"
                     | "flatMap"
                     | "forEach"
+                    | "reduce"
+                    | "reduceRight"
             ) || call.arguments.first().map(GetSpan::span) != Some(nodes.kind(f).span())
             {
                 return None;
@@ -2748,6 +2778,11 @@ mod tests {
             ("CI_PROJECT_NAMESPACE", Ci),
             ("BUILDKITE", Ci),
             ("TF_BUILD", Ci),
+            ("AWS_REGION", Ci),
+            ("GOOGLE_CLOUD_PROJECT", Ci),
+            ("K_SERVICE", Ci),
+            ("CLOUDSDK_CORE_PROJECT", Ci),
+            ("AWS_ACCESS_KEY_ID", Other),
             ("GIT_AUTHOR_EMAIL", Identity),
             ("SUDO_USER", Identity),
             ("LC_TIME", TimeZone),

@@ -627,6 +627,31 @@ fn call_seeds<'a>(
                     node: id,
                     kind: SeedKind::Order(Test::Control(Control::Test(&c.test))),
                 });
+            } else if let Some(test) = call
+                .arguments
+                .first()
+                .and_then(Argument::as_expression)
+                .and_then(|f| comparator_direction(ctx, f))
+            {
+                // One comparator whose sign is chosen: `(a, b) => dir * cmp(a, b)`.
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Order(test),
+                });
+            }
+        }
+        // A number written with a chosen count of digits: `n.toFixed(digits)`.
+        "toFixed" | "toPrecision" | "toExponential" => {
+            let tests = chosen_options(ctx, &call.arguments);
+            if !tests.is_empty() {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Format(tests),
+                });
             }
         }
         "replace" | "replaceAll" => {
@@ -770,6 +795,86 @@ fn reversal_of(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
         inner,
         Expression::Identifier(_) | Expression::StaticMemberExpression(_)
     ) && src(inner) == src(s.without_parentheses())
+}
+
+/// A comparator (literal, or a binding of one) whose result's sign is set
+/// by something other than its two elements: `(a, b) => dir * cmp(a, b)`,
+/// `(a, b) => asc ? x : -x`. The value that flips it decides the order.
+fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test<'a>> {
+    let f = crate::covert::const_init(ctx, f).unwrap_or(f);
+    let (params, fr) = match f.without_parentheses() {
+        Expression::ArrowFunctionExpression(a) => (&a.params, FnRef::Arrow(a)),
+        Expression::FunctionExpression(x) => (&x.params, FnRef::Function(x)),
+        _ => return None,
+    };
+    let names: Vec<&str> = params
+        .items
+        .iter()
+        .filter_map(|p| p.pattern.get_binding_identifier().map(|b| b.name.as_str()))
+        .collect();
+    let rets = fr.returns();
+    if names.len() != 2 || rets.len() != 1 {
+        return None;
+    }
+    let ret = rets[0];
+    // A value that does not name the elements: a binding declared outside
+    // the comparator (not a parameter, not a local computed from them), or
+    // a field of one.
+    let scoping = ctx.semantic.scoping();
+    let fspan = f.span();
+    let free = |e: &Expression<'_>| {
+        let mut root = e.without_parentheses();
+        while let Some(m) = root.as_member_expression() {
+            if m.is_computed() {
+                return false;
+            }
+            root = m.object().without_parentheses();
+        }
+        let Expression::Identifier(i) = root else {
+            return false;
+        };
+        if names.contains(&i.name.as_str()) {
+            return false;
+        }
+        let Some(sym) = i
+            .reference_id
+            .get()
+            .and_then(|r| scoping.get_reference(r).symbol_id())
+        else {
+            return false;
+        };
+        let decl = ctx
+            .semantic
+            .nodes()
+            .kind(scoping.symbol_declaration(sym))
+            .span();
+        !(fspan.start <= decl.start && decl.end <= fspan.end)
+    };
+    match ret.without_parentheses() {
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Multiplication => {
+            [&b.left, &b.right]
+                .into_iter()
+                .find(|e| free(e))
+                .map(|e| Test::Key(e))
+        }
+        Expression::ConditionalExpression(c)
+            if free(&c.test)
+                || matches!(c.test.without_parentheses(), Expression::BinaryExpression(t)
+                    if [&t.left, &t.right].into_iter().all(|e| free(e) || is_constant_literal(e))) =>
+        {
+            Some(Test::Control(Control::Test(&c.test)))
+        }
+        _ => None,
+    }
+}
+
+fn is_constant_literal(e: &Expression<'_>) -> bool {
+    matches!(
+        e.without_parentheses(),
+        Expression::StringLiteral(_)
+            | Expression::NumericLiteral(_)
+            | Expression::BooleanLiteral(_)
+    )
 }
 
 /// A function: a literal one or a binding of one.

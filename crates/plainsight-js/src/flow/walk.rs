@@ -901,6 +901,10 @@ pub(crate) struct Walker<'e, 'p, 'c, 'a> {
     /// by name lies on the way, so a flat table per unit (bit 0: without,
     /// bit 1: with) instead of hashing a million states into `seen`.
     coarse_seen: Vec<Vec<u8>>,
+    /// The walk follows an order carrier: the elements' positions carry
+    /// it, so a field read of a tracked element (`item.title` in
+    /// `sorted.map(item => …)`) keeps it.
+    pub order: bool,
 }
 
 impl Drop for Walker<'_, '_, '_, '_> {
@@ -954,6 +958,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             pushes: 0,
             coarse: false,
             coarse_seen: Vec::new(),
+            order: false,
         }
     }
 
@@ -1867,6 +1872,7 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             Some(Field::Name(_)) if name == "default" => self.next(i, u, m, Hop::Up),
             // Collapsed: any field may hold it.
             Some(Field::Any) => self.next(i, u, m, Hop::Up),
+            None if self.order => self.next(i, u, m, Hop::Up),
             _ => {}
         }
     }
