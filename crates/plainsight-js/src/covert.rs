@@ -1938,6 +1938,19 @@ fn judge_decision<'a>(
             return None;
         }
     }
+    // `String.fromCharCode(0x6f + (c ? 0x350 : 0))`: numeric sides shifted
+    // by constant arithmetic into a char code are characters.
+    if !codes && let Some(steps) = char_code_arith(ctx, d.site) {
+        let as_char = |t: &mut String| {
+            if let Ok(n) = t.parse::<f64>()
+                && let Some(c) = apply_arith(&steps, n)
+            {
+                *t = c.to_string();
+            }
+        };
+        a.iter_mut().for_each(as_char);
+        b.iter_mut().for_each(as_char);
+    }
     // `c ? s.replace(P, R) : s`, `s.split(P).join(R)`: the change itself.
     let mut j = match judge(&a, &b, false) {
         Some(j) => j,
@@ -2936,6 +2949,75 @@ pub(crate) fn char_code_context(ctx: &Ctx<'_>, id: NodeId) -> bool {
             _ => Some(false),
         })
         .unwrap_or(false)
+}
+
+/// `String.fromCharCode(K + x)` / `(x - K) + L` …: the additions and
+/// subtractions of constants between the number at `id` and a char-code
+/// argument (at most 4 levels), each as (constant, sign of the constant,
+/// sign of the value). `None` when the number does not reach one that way.
+pub(crate) fn char_code_arith(ctx: &Ctx<'_>, id: NodeId) -> Option<Vec<(f64, f64, f64)>> {
+    let nodes = ctx.semantic.nodes();
+    let mut steps = Vec::new();
+    let mut cur = id;
+    for _ in 0..8 {
+        let p = nodes.parent_id(cur);
+        match nodes.kind(p) {
+            AstKind::ParenthesizedExpression(_) => {}
+            AstKind::BinaryExpression(b)
+                if matches!(
+                    b.operator,
+                    BinaryOperator::Addition | BinaryOperator::Subtraction
+                ) && steps.len() < 4 =>
+            {
+                let left = nid(&b.left) == cur;
+                let other = if left { &b.right } else { &b.left };
+                let Some(Value::Num(k)) = Evaluator::new(ctx).eval(other) else {
+                    return None;
+                };
+                let minus = b.operator == BinaryOperator::Subtraction;
+                // v + k, k + v, v - k, k - v
+                let (ks, vs) = match (left, minus) {
+                    (_, false) => (1.0, 1.0),
+                    (true, true) => (-1.0, 1.0),
+                    (false, true) => (1.0, -1.0),
+                };
+                steps.push((k, ks, vs));
+            }
+            AstKind::CallExpression(c) => {
+                return (from_char_code_callee(&c.callee).is_some() && !steps.is_empty())
+                    .then_some(steps);
+            }
+            // `const shift = c ? K : 0; … shift + 0x61`: a constant binding
+            // read once is its value at that read.
+            AstKind::VariableDeclarator(d) if d.init.as_ref().is_some_and(|i| nid(i) == cur) => {
+                let BindingPattern::BindingIdentifier(b) = &d.id else {
+                    return None;
+                };
+                let sym = b.symbol_id.get()?;
+                if ctx.symbol_is_mutated(sym) {
+                    return None;
+                }
+                let mut refs = ctx.semantic.scoping().get_resolved_references(sym);
+                let r = refs.next()?;
+                if refs.next().is_some() {
+                    return None;
+                }
+                cur = r.node_id();
+                continue;
+            }
+            _ => return None,
+        }
+        cur = p;
+    }
+    None
+}
+
+/// The character [`char_code_arith`]'s steps make of `n`.
+fn apply_arith(steps: &[(f64, f64, f64)], n: f64) -> Option<char> {
+    let v = steps.iter().fold(n, |v, &(k, ks, vs)| vs * v + ks * k);
+    (v >= 0.0 && v.fract() == 0.0)
+        .then(|| char::from_u32(v as u32))
+        .flatten()
 }
 
 /// The initializer of a never-reassigned variable.

@@ -736,9 +736,9 @@ fn module_binding(
 /// `require("os")`, `__require("node:os")`, `r("os")` (minified alias),
 /// `__toESM(require("os"), 1)`, `require("os").default`, or an identifier bound
 /// to one of these.
-fn required_module(
-    ctx: &Ctx<'_>,
-    expr: &Expression<'_>,
+fn required_module<'a>(
+    ctx: &Ctx<'a>,
+    expr: &Expression<'a>,
     depth: u8,
 ) -> Option<(NodeModule, Option<String>)> {
     if depth > 3 {
@@ -761,6 +761,18 @@ fn required_module(
                 // a bundler/minifier alias of it.
                 return Some((m, None));
             }
+            // `module.require(…)` / `require(…)` with a name computed from
+            // constants (`["o", "s"].join("")`): the evaluator's text.
+            if call.arguments.len() == 1
+                && is_require_callee(ctx, &call.callee)
+                && let Some(arg) = call.arguments[0].as_expression()
+                && !matches!(arg.without_parentheses(), Expression::StringLiteral(_))
+                && let Some(crate::eval::Value::Str(spec)) =
+                    crate::eval::Evaluator::new(ctx).eval(arg)
+                && let Some(m) = node_module(&spec)
+            {
+                return Some((m, None));
+            }
             // Interop wrapper around a require: `__toESM(require("os"))`.
             let first = call.arguments.first()?.as_expression()?;
             required_module(ctx, first, depth + 1)
@@ -777,6 +789,23 @@ fn required_module(
         }
         Expression::Identifier(id) => module_binding(ctx, id),
         _ => None,
+    }
+}
+
+/// `require` (the global one, not a local binding) or `module.require`.
+fn is_require_callee(ctx: &Ctx<'_>, callee: &Expression<'_>) -> bool {
+    let global = |e: &Expression<'_>, name: &str| {
+        matches!(e.without_parentheses(), Expression::Identifier(i)
+        if i.name == name
+            && i.reference_id.get().is_none_or(|r| {
+                ctx.semantic.scoping().get_reference(r).symbol_id().is_none()
+            }))
+    };
+    match callee.without_parentheses() {
+        Expression::StaticMemberExpression(m) => {
+            m.property.name == "require" && global(&m.object, "module")
+        }
+        e => global(e, "require"),
     }
 }
 

@@ -1243,6 +1243,37 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 self.set_local(sym, arr)?;
                 return Some(Value::Num(len as f64));
             }
+            // `super.m(…)` in a subclass whose base is a class of the program
+            // (without `extends` itself): the base's method, with the current
+            // `this` (none outside an interpreted method: a body using
+            // `this` then fails).
+            if matches!(m.object(), Expression::Super(_))
+                && let Some(name) = name
+            {
+                let nodes = self.ctx.semantic.nodes();
+                let sub =
+                    nodes
+                        .ancestor_ids(c.node_id.get())
+                        .find_map(|a| match nodes.kind(a) {
+                            AstKind::Class(cl) => Some(cl),
+                            _ => None,
+                        })?;
+                let Expression::Identifier(base) =
+                    sub.heritage.as_ref()?.expression.without_parentheses()
+                else {
+                    return None;
+                };
+                let (_, class) = self.class_of(base)?;
+                let f = class_method(class, name, false)?;
+                let args = self.args(&c.arguments)?;
+                let this = self
+                    .this
+                    .last()
+                    .cloned()
+                    .flatten()
+                    .unwrap_or(Value::Undefined);
+                return self.call_method(f, this, args).map(|(r, _)| r);
+            }
             // `C.decode(s)`: a static method of a class of the program.
             if let Expression::Identifier(obj) = m.object().without_parentheses()
                 && let Some(name) = name

@@ -109,6 +109,19 @@ const SINK_CALLS: &[&str] = &[
     "generateContent",
 ];
 
+/// The name an object literal's entry under a computed key (`{ [k]: v }`)
+/// is tracked under: a static read of any name may be it (not a valid
+/// identifier, so no real read is spelled so).
+pub(crate) const COMPUTED_KEY: &str = "[computed]";
+
+/// `{ [0]: v }`, `{ [i + 1]: v }`: a numeric key (an index, as an array's).
+fn is_number_key(key: &oxc_ast::ast::PropertyKey<'_>) -> bool {
+    matches!(
+        key.as_expression().map(Expression::without_parentheses),
+        Some(Expression::NumericLiteral(_) | Expression::BinaryExpression(_))
+    )
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Field<'a> {
     Name(&'a str),
@@ -1592,7 +1605,12 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     self.sink(i, u, &format!("object key `{k}`"), prop.span, false);
                 }
                 let mut f = self.states[i as usize].fields;
-                f.push(key.map_or(Field::Elem, Field::Name));
+                f.push(match key {
+                    Some(k) => Field::Name(k),
+                    // `{ [k]: v }`: read back under any name.
+                    None if prop.computed && !is_number_key(&prop.key) => Field::Name(COMPUTED_KEY),
+                    None => Field::Elem,
+                });
                 self.next_fields(i, u, obj, f, Hop::Up);
                 // `this.k` inside the object's own methods.
                 if let Some(k) = key {
@@ -1865,6 +1883,13 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 self.next_fields(i, u, m, f, Hop::Up);
             }
             Some(Field::Elem) if name.bytes().all(|b| b.is_ascii_digit()) => {
+                f.pop();
+                self.next_fields(i, u, m, f, Hop::Up);
+            }
+            // An object literal's entry under a key computed at run time
+            // (`{ [k]: v }`, as a `reduce` building a map writes it) read
+            // by name (`o.Job`): the key may be that name.
+            Some(Field::Name(k)) if *k == COMPUTED_KEY => {
                 f.pop();
                 self.next_fields(i, u, m, f, Hop::Up);
             }
@@ -2607,7 +2632,15 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                     self.export(i, module, name, fields, span);
                     return;
                 }
-                let Some(k) = m.static_property_name() else {
+                // `this.#k = v`: a private name is as exact as a static one
+                // (class-scoped), read back as `this.#k` in the class.
+                let private = match m {
+                    oxc_ast::ast::MemberExpression::PrivateFieldExpression(pf) => {
+                        Some(pf.field.name.as_str())
+                    }
+                    _ => None,
+                };
+                let Some(k) = m.static_property_name().or(private) else {
                     // `obj[k] = v`: a table built at run time.
                     if let Some(top) = Some(Field::Elem) {
                         self.store(i, u, m.object(), fields, top, at);
