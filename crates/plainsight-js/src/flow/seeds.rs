@@ -855,7 +855,7 @@ fn comparator_direction<'a>(ctx: &Ctx<'a>, f: &'a Expression<'a>) -> Option<Test
             [&b.left, &b.right]
                 .into_iter()
                 .find(|e| free(e))
-                .map(|e| Test::Key(e))
+                .map(Test::Key)
         }
         Expression::ConditionalExpression(c)
             if free(&c.test)
