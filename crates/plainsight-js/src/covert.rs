@@ -723,28 +723,14 @@ fn decide<'a>(
         // being ordered (`cmp(x, y) > 0 ? [y, x] : [x, y]`) puts them in
         // their own order: a sort, which shows nothing the values do not.
         if d.synthetic && matches!(seed.kind, SeedKind::Order(_)) {
-            let own = permuted_bindings(prog.ctx(d.unit), seed.node);
-            if !own.is_empty() {
-                taint.reads.retain(|r| {
-                    !r.path.iter().any(|s| {
-                        s.unit == d.unit
-                            && matches!(s.kind, StepKind::Param(_) | StepKind::Var(_))
-                            && own.contains(&s.span)
-                    })
-                });
-            }
+            drop_reads_through(
+                &mut taint,
+                d.unit,
+                &permuted_bindings(prog.ctx(d.unit), seed.node),
+            );
         }
         if j.rule != Rule::CovertEncoding {
-            let own = sliced_bindings(prog.ctx(d.unit), &d);
-            if !own.is_empty() {
-                taint.reads.retain(|r| {
-                    !r.path.iter().any(|s| {
-                        s.unit == d.unit
-                            && matches!(s.kind, StepKind::Param(_) | StepKind::Var(_))
-                            && own.contains(&s.span)
-                    })
-                });
-            }
+            drop_reads_through(&mut taint, d.unit, &sliced_bindings(prog.ctx(d.unit), &d));
         }
         if dbg {
             eprintln!(
@@ -2137,6 +2123,34 @@ fn class_members(inner: &str) -> usize {
     members
 }
 
+/// Drops the reads whose path to a decision passes through one of `own`,
+/// the declarations of bindings in `unit` (a parameter or a variable):
+/// reads that reach the test only through the values the decision is about.
+fn drop_reads_through(taint: &mut Taint<'_>, unit: UnitId, own: &[Span]) {
+    if own.is_empty() {
+        return;
+    }
+    taint.reads.retain(|r| {
+        !r.path.iter().any(|s| {
+            s.unit == unit
+                && matches!(s.kind, StepKind::Param(_) | StepKind::Var(_))
+                && own.contains(&s.span)
+        })
+    });
+}
+
+/// The span of the declaration of the binding `id` refers to.
+fn declaration_span(ctx: &Ctx<'_>, id: &oxc_ast::ast::IdentifierReference<'_>) -> Option<Span> {
+    let scoping = ctx.semantic.scoping();
+    let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
+    Some(
+        ctx.semantic
+            .nodes()
+            .kind(scoping.symbol_declaration(sym))
+            .span(),
+    )
+}
+
 /// Declarations (spans, as the backward graph's steps name them) of the
 /// bindings a side of decision `d` is a slice of (`p.slice(0, i)`,
 /// `p.substring(…)`, `p.substr(…)`).
@@ -2144,8 +2158,6 @@ fn sliced_bindings(ctx: &Ctx<'_>, d: &Decision<'_>) -> Vec<Span> {
     let Alts::Exprs(v) = &d.alts else {
         return Vec::new();
     };
-    let scoping = ctx.semantic.scoping();
-    let nodes = ctx.semantic.nodes();
     let mut out = Vec::new();
     for e in v.iter().take(16) {
         let Expression::CallExpression(c) = e.without_parentheses() else {
@@ -2163,15 +2175,9 @@ fn sliced_bindings(ctx: &Ctx<'_>, d: &Decision<'_>) -> Vec<Span> {
         let Expression::Identifier(id) = m.object().without_parentheses() else {
             continue;
         };
-        let Some(sym) = id
-            .reference_id
-            .get()
-            .and_then(|r| scoping.get_reference(r).symbol_id())
-        else {
-            continue;
-        };
-        let span = nodes.kind(scoping.symbol_declaration(sym)).span();
-        if !out.contains(&span) {
+        if let Some(span) = declaration_span(ctx, id)
+            && !out.contains(&span)
+        {
             out.push(span);
         }
     }
@@ -2182,9 +2188,7 @@ fn sliced_bindings(ctx: &Ctx<'_>, d: &Decision<'_>) -> Vec<Span> {
 /// identifiers among the elements of `c ? [b, a] : [a, b]`, or the sequence
 /// of `c ? xs.toReversed() : xs` (`[...xs].reverse()`, `xs.slice().reverse()`).
 fn permuted_bindings(ctx: &Ctx<'_>, site: NodeId) -> Vec<Span> {
-    let scoping = ctx.semantic.scoping();
-    let nodes = ctx.semantic.nodes();
-    let AstKind::ConditionalExpression(c) = nodes.kind(site) else {
+    let AstKind::ConditionalExpression(c) = ctx.semantic.nodes().kind(site) else {
         return Vec::new();
     };
     fn idents<'b>(e: &'b Expression<'b>, out: &mut Vec<&'b oxc_ast::ast::IdentifierReference<'b>>) {
@@ -2219,15 +2223,9 @@ fn permuted_bindings(ctx: &Ctx<'_>, site: NodeId) -> Vec<Span> {
     idents(&c.alternate, &mut ids);
     let mut out = Vec::new();
     for id in ids {
-        let Some(sym) = id
-            .reference_id
-            .get()
-            .and_then(|r| scoping.get_reference(r).symbol_id())
-        else {
-            continue;
-        };
-        let span = nodes.kind(scoping.symbol_declaration(sym)).span();
-        if !out.contains(&span) {
+        if let Some(span) = declaration_span(ctx, id)
+            && !out.contains(&span)
+        {
             out.push(span);
         }
     }
