@@ -642,18 +642,6 @@ fn call_seeds<'a>(
                 });
             }
         }
-        // A number written with a chosen count of digits: `n.toFixed(digits)`.
-        "toFixed" | "toPrecision" | "toExponential" => {
-            let tests = chosen_options(ctx, &call.arguments);
-            if !tests.is_empty() {
-                seeds.push(Seed {
-                    unit: u,
-                    starts: vec![id],
-                    node: id,
-                    kind: SeedKind::Format(tests),
-                });
-            }
-        }
         "replace" | "replaceAll" => {
             let (Some(pat), Some(rep)) = (
                 call.arguments.first().and_then(Argument::as_expression),
@@ -700,8 +688,10 @@ fn call_seeds<'a>(
                 });
             }
         }
+        // A formatter's options, or a number written with a chosen count of
+        // digits (`n.toFixed(digits)`).
         "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "DateTimeFormat"
-        | "NumberFormat" => {
+        | "NumberFormat" | "toFixed" | "toPrecision" | "toExponential" => {
             let tests = chosen_options(ctx, &call.arguments);
             if !tests.is_empty() {
                 seeds.push(Seed {

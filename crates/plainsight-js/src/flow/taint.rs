@@ -598,21 +598,15 @@ impl<'a> Graph<'a> {
         if en.param
             && let Fact::Param(pu, pfid, pf, idx, field) = self.facts[en.fact as usize]
         {
+            // Every call site of the parameter's function, at that distance.
+            let up = |dist, step| {
+                Activation::Up(from, Val::Up(pu, pfid, idx, field), pf, idx, pu, dist, step)
+            };
             match self.edge_info[e as usize].via {
                 Via::Enter { unit, fid, call } if unit == pu && fid == pfid => {
                     return call.map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx));
                 }
-                Via::Up => {
-                    return Some(Activation::Up(
-                        from,
-                        Val::Up(pu, pfid, idx, field),
-                        pf,
-                        idx,
-                        pu,
-                        en.dist + 1,
-                        None,
-                    ));
-                }
+                Via::Up => return Some(up(en.dist + 1, None)),
                 _ => {}
             }
             // A join by name: resolved here, through every call site (see
@@ -622,15 +616,7 @@ impl<'a> Graph<'a> {
                     self.set_flags(from, OPAQUE, None);
                     return None;
                 }
-                return Some(Activation::Up(
-                    from,
-                    Val::Up(pu, pfid, idx, field),
-                    pf,
-                    idx,
-                    pu,
-                    en.dist + weight,
-                    self.edge_info[e as usize].step,
-                ));
+                return Some(up(en.dist + weight, self.edge_info[e as usize].step));
             }
         }
         if en.kind & 1 != 0 && byname {
