@@ -2473,7 +2473,11 @@ pub(crate) fn class_of(
     let Expression::Identifier(id) = callee.without_parentheses() else {
         return None;
     };
-    let sym = prog.symbol_of(u, id)?;
+    class_declared_by(prog, u, prog.symbol_of(u, id)?)
+}
+
+/// The class node a binding declares: `class X {}` or `const X = class {}`.
+fn class_declared_by(prog: &super::Program<'_, '_>, u: UnitId, sym: SymbolId) -> Option<NodeId> {
     let ctx = prog.ctx(u);
     let nodes = ctx.semantic.nodes();
     let decl = ctx.semantic.scoping().symbol_declaration(sym);
@@ -2522,24 +2526,8 @@ fn exported_class(
     v: ExportVal<'_>,
     depth: u8,
 ) -> Option<(UnitId, NodeId)> {
-    let decl_class = |su: UnitId, s: SymbolId| {
-        let ctx = prog.ctx(su);
-        let nodes = ctx.semantic.nodes();
-        let decl = ctx.semantic.scoping().symbol_declaration(s);
-        if decl.index() >= nodes.len() {
-            return None;
-        }
-        match nodes.kind(decl) {
-            AstKind::Class(_) => Some((su, decl)),
-            AstKind::VariableDeclarator(d) => match d.init.as_ref()?.without_parentheses() {
-                Expression::ClassExpression(c) => Some((su, c.node_id.get())),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
     match v {
-        ExportVal::Sym(su, s) => decl_class(su, s),
+        ExportVal::Sym(su, s) => class_declared_by(prog, su, s).map(|c| (su, c)),
         ExportVal::Expr(su, x) | ExportVal::Whole(su, x) => match x.without_parentheses() {
             Expression::ClassExpression(c) => Some((su, c.node_id.get())),
             e => class_of(prog, su, e).map(|c| (su, c)),
