@@ -1787,6 +1787,19 @@ fn judge_decision<'a>(
                 return;
             }
             let from = out.len();
+            // A name the other side already holds as a placeholder
+            // (`c ? "\u{200B}" + text : text`) is the same value on both
+            // sides: rendered as that placeholder, not resolved to one
+            // caller's constant while the other side keeps the name.
+            if unit == d.unit
+                && let Expression::Identifier(id) = e.without_parentheses()
+                && r.holes.contains(&id.name.as_str())
+            {
+                let mut t = String::new();
+                r.hole(e.without_parentheses(), &mut t);
+                out.push(t);
+                return;
+            }
             let resolved = crate::flow::walk::resolve_constant(prog, unit, e);
             match resolved {
                 Some((cu, ce)) if cu != d.unit => {
@@ -2397,7 +2410,27 @@ fn finding_at(
     let c = &r.best;
     let ctx = prog.ctx(u);
     let j = &c.judged;
-    let mut hit = best_read(&c.taint);
+    // A read compared only with the carrier's own characters is a test
+    // for the carrier already in the text (`t.charAt(0) === "\u{FEFF}"`,
+    // then the mark put back): the text's own mark preserved, not a choice
+    // about the read. A read compared with anything else still chooses.
+    // (`typeof t === "string"` on the way asks what the value is, not which.)
+    let tests_carrier = |h: &Found<'_>| {
+        let carrier = |w: &String| !w.is_empty() && w.chars().all(|ch| r.chars.contains(&ch));
+        h.with.iter().any(carrier)
+            && h.with
+                .iter()
+                .all(|w| carrier(w) || crate::eval::is_typeof_name(w))
+    };
+    let mut hit = c
+        .taint
+        .reads
+        .iter()
+        .filter(|h| !tests_carrier(h))
+        .min_by_key(|f| read_order(f));
+    if hit.is_none() && !c.taint.reads.is_empty() {
+        return Ok(None);
+    }
     let strong = matches!(
         j.rule,
         Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding

@@ -291,6 +291,15 @@ fn str_to_num(s: &str) -> f64 {
     t.parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// What `typeof` can answer: a comparison with one of these asks what a
+/// value is, not which value it is.
+pub fn is_typeof_name(s: &str) -> bool {
+    matches!(
+        s,
+        "string" | "number" | "boolean" | "object" | "undefined" | "function" | "symbol" | "bigint"
+    )
+}
+
 /// JS `Number#toString()` for the values decoders produce (integers mostly).
 pub fn num_to_string(n: f64) -> String {
     if n.is_nan() {

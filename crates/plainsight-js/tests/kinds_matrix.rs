@@ -3,8 +3,9 @@
 //! and a benign twin per shape class (same code shape, the environment used
 //! legitimately). Every covert one must be flagged high or above with the
 //! rule its first line names (`// expect: PS10x`) and the trigger its second
-//! line names (`// trigger: …`, a word of the finding's message); every benign
-//! one must be quiet and complete. Two multi-megabyte bundles are generated
+//! line names (`// trigger: …`, a word of the finding's message), and where a
+//! fixture says `// compared: …`, the trigger's note names that constant;
+//! every benign one must be quiet and complete. Two multi-megabyte bundles are generated
 //! here (not committed): real-looking filler modules with a channel buried in
 //! the middle, and the same filler without it.
 
@@ -104,15 +105,31 @@ fn covert_problem(name: &str, files: &[(String, String)]) -> Option<String> {
     let Some((rule, trigger)) = files.iter().find_map(|(_, s)| header(s)) else {
         return Some(format!("{name}: no `// expect:` / `// trigger:` header"));
     };
+    // The constant the trigger is compared with, where the fixture names one.
+    let compared = files.iter().find_map(|(_, s)| {
+        s.lines().find_map(|l| {
+            l.split_once("// compared:")
+                .map(|(_, v)| v.trim().to_string())
+        })
+    });
     let (found, _) = scan(files);
     let ok = found.iter().any(|f| {
         f.rule.code() == rule
             && f.severity >= Severity::High
             && f.message.to_lowercase().contains(&trigger.to_lowercase())
+            && compared.as_ref().is_none_or(|c| {
+                f.notes
+                    .iter()
+                    .any(|n| n.starts_with("trigger:") && n.contains(&format!("\"{c}\"")))
+            })
     });
     (!ok).then(|| {
         format!(
-            "{name}: expected {rule} (high or above) naming `{trigger}`, got {:?}",
+            "{name}: expected {rule} (high or above) naming `{trigger}`{}, got {:?}",
+            compared
+                .as_ref()
+                .map(|c| format!(" compared with \"{c}\""))
+                .unwrap_or_default(),
             found
                 .iter()
                 .map(|f| (f.rule.code(), f.severity, f.message.as_str()))

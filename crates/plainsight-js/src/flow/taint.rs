@@ -604,7 +604,9 @@ impl<'a> Graph<'a> {
             };
             match self.edge_info[e as usize].via {
                 Via::Enter { unit, fid, call } if unit == pu && fid == pfid => {
-                    return call.map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx));
+                    let inside = (en.kind & 2 != 0).then(|| (self.edges[e as usize].to, k));
+                    return call
+                        .map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx, inside));
                 }
                 Via::Up => return Some(up(en.dist + 1, None)),
                 _ => {}
@@ -796,8 +798,17 @@ impl<'a> Graph<'a> {
 
 /// What crossing an edge turned on.
 enum Activation<'a> {
-    /// From a call node: the argument at parameter `idx` (63: all).
-    Arg(u32, UnitId, &'a CallExpression<'a>, usize, usize),
+    /// From a call node: the argument at parameter `idx` (63: all); with
+    /// the callee-side entry (node, index) when the callee compares the
+    /// parameter on the way to its return.
+    Arg(
+        u32,
+        UnitId,
+        &'a CallExpression<'a>,
+        usize,
+        usize,
+        Option<(u32, u32)>,
+    ),
     /// From an up node, or across a join by name (its step): the call
     /// sites of the function whose parameter the value depends on (with the
     /// step's distance).
@@ -969,7 +980,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             };
             match self.g.relax(queued, p) {
                 None => {}
-                Some(Activation::Arg(from, cu, c, first, idx)) => {
+                Some(Activation::Arg(from, cu, c, first, idx, inside)) => {
+                    // The callee compares the parameter before returning
+                    // (`isListed(h)`, `t.charAt(0) === BOM`): the constants
+                    // it is compared with are the caller's trigger too, and
+                    // the argument reaches the call by a comparison.
+                    if let Some((to, k)) = inside {
+                        let (_, with, digest) = self.g.path(to, k);
+                        self.g.note(from, with, digest);
+                    }
                     let args: Vec<&'a Expression<'a>> = if idx == 63 {
                         c.arguments
                             .iter()
@@ -992,7 +1011,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                             from,
                             Val::Expr(cu, a, None),
                             Some(step),
-                            false,
+                            inside.is_some(),
                             Via::Plain,
                             None,
                         );
@@ -1590,6 +1609,12 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 self.cmp_next = false;
             }
             Expression::LogicalExpression(l) => {
+                // `h === a || h === b`, `typeof t === "string" && t[0] === m`:
+                // comparisons of one value joined are one test, whichever
+                // comparison a path passes through.
+                if field.is_none() {
+                    self.note_joined_comparisons(i, e);
+                }
                 self.to(i, Val::Expr(u, &l.left, field), None);
                 self.to(i, Val::Expr(u, &l.right, field), None);
             }
@@ -1722,6 +1747,65 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The comparisons of a `&&`/`||` chain, noted at the chain when every
+    /// one compares the same variable (its base name); comparisons of
+    /// different values are noted only where a path passes them.
+    fn note_joined_comparisons(&mut self, i: u32, e: &'a Expression<'a>) {
+        fn base<'b>(mut x: &'b Expression<'b>) -> Option<&'b str> {
+            for _ in 0..16 {
+                x = match x.without_parentheses() {
+                    Expression::Identifier(id) => return Some(id.name.as_str()),
+                    Expression::UnaryExpression(u) => &u.argument,
+                    Expression::CallExpression(c) => &c.callee,
+                    Expression::ChainExpression(c) => match c.expression.as_member_expression() {
+                        Some(m) => m.object(),
+                        None => return None,
+                    },
+                    x => match x.as_member_expression() {
+                        Some(m) => m.object(),
+                        None => return None,
+                    },
+                };
+            }
+            None
+        }
+        let mut todo = vec![e];
+        let mut leaves: Vec<&'a Expression<'a>> = Vec::new();
+        let mut root: Option<&str> = None;
+        while let Some(x) = todo.pop() {
+            if leaves.len() >= 32 {
+                return;
+            }
+            match x.without_parentheses() {
+                Expression::LogicalExpression(l) => {
+                    todo.push(&l.right);
+                    todo.push(&l.left);
+                }
+                b @ Expression::BinaryExpression(bx)
+                    if bx.operator.is_equality() || bx.operator.is_compare() =>
+                {
+                    let subject = if bx.right.is_literal() {
+                        &bx.left
+                    } else {
+                        &bx.right
+                    };
+                    let Some(r) = base(subject) else { return };
+                    if root.is_some_and(|x| x != r) {
+                        return;
+                    }
+                    root = Some(r);
+                    leaves.push(b);
+                }
+                _ => {}
+            }
+        }
+        if leaves.len() >= 2 {
+            for b in leaves {
+                self.note_comparison(i, b);
+            }
         }
     }
 
