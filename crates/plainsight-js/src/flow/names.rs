@@ -204,20 +204,29 @@ impl<'a> NameIndex<'a> {
             let mut p = self.pending.take();
             let mut v = std::mem::take(&mut p.props);
             self.pending.set(p);
-            v.sort_by_key(|e| e.0);
+            // Values before methods within a hash (a stable sort: each
+            // keeps the order of the node table), so a look-up of one kind
+            // reads only its own entries — `name`, written as a value
+            // thousands of times, holds few methods (`setter_sites` asks
+            // for the methods of every assigned name).
+            v.sort_by_key(|e| (e.0, matches!(e.2, Entry::Method(_))));
             v
         })
     }
 
+    /// The entries named `name` of one kind (`methods`: methods, else
+    /// values), in the node table's order.
     fn find<'s>(
         entries: &'s [(u32, &'a str, Entry<'a>)],
         name: &'s str,
+        methods: bool,
     ) -> impl Iterator<Item = Entry<'a>> + 's {
-        let h = hash_name(name);
-        let start = entries.partition_point(|(eh, _, _)| *eh < h);
+        let key = (hash_name(name), methods);
+        let start =
+            entries.partition_point(|(eh, _, e)| (*eh, matches!(e, Entry::Method(_))) < key);
         entries[start..]
             .iter()
-            .take_while(move |(eh, _, _)| *eh == h)
+            .take_while(move |(eh, _, e)| (*eh, matches!(e, Entry::Method(_))) == key)
             .filter(move |(_, n, _)| *n == name)
             .map(|(_, _, e)| *e)
     }
@@ -230,7 +239,7 @@ impl<'a> NameIndex<'a> {
         if BUILTIN_MEMBERS.contains(&name) || GENERIC_PROPERTIES.contains(&name) {
             return Some(Vec::new());
         }
-        let v: Vec<_> = Self::find(self.props(), name)
+        let v: Vec<_> = Self::find(self.props(), name, false)
             .filter_map(|e| match e {
                 Entry::Value(v) => Some(v),
                 _ => None,
@@ -246,7 +255,7 @@ impl<'a> NameIndex<'a> {
         if BUILTIN_MEMBERS.contains(&name) {
             return Some(Vec::new());
         }
-        let v: Vec<_> = Self::find(self.props(), name)
+        let v: Vec<_> = Self::find(self.props(), name, true)
             .filter_map(|e| match e {
                 Entry::Method(f) => Some(f),
                 _ => None,
