@@ -492,7 +492,10 @@ fn attempt<'a>(
         && eng.can_spend()
         && !matches!(
             seed.kind,
-            SeedKind::Computed { .. } | SeedKind::Format(_) | SeedKind::Order(_)
+            SeedKind::Computed { .. }
+                | SeedKind::Format(_)
+                | SeedKind::Order(_)
+                | SeedKind::Count { .. }
         )
     {
         let ds = Downstream::new(&w);
@@ -953,7 +956,9 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
     match &seed.kind {
         SeedKind::Computed { data, .. } if direct_or_reached => vec![at_seed(Test::Data(data))],
         SeedKind::Order(test) => vec![at_seed(*test)],
-        SeedKind::Format(tests) => tests.iter().map(|t| at_seed(*t)).collect(),
+        SeedKind::Format(tests) | SeedKind::Count { tests, .. } => {
+            tests.iter().map(|t| at_seed(*t)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -1770,6 +1775,21 @@ fn judge_decision<'a>(
                 chars: Vec::new(),
             });
         }
+        // Whitespace repeated a chosen number of times: the fewest and the
+        // most copies are the two sides.
+        SeedKind::Count { fill, counts, .. } if d.synthetic => {
+            let lo = counts.first().copied().unwrap_or(0) as usize;
+            let hi = counts.last().copied().unwrap_or(0) as usize;
+            let mut chars: Vec<char> = fill.chars().collect();
+            chars.sort_unstable();
+            chars.dedup();
+            return Some(Judged {
+                rule: Rule::CovertSpacing,
+                a: fill.repeat(lo),
+                b: fill.repeat(hi),
+                chars,
+            });
+        }
         _ => {}
     }
     // The tracked side may still be in the module it came from.
@@ -2436,6 +2456,32 @@ fn finding_at(
         match chooser {
             None => return Ok(None),
             Some(h) => hit = Some(h),
+        }
+    }
+    // Tabs for spaces, CRLF for LF and a count of spaces chosen among
+    // constants are how code is laid out on one platform or another, by
+    // one setting or another: a channel only when a read of a targetable
+    // kind (not the user's locale) is compared with constants to choose
+    // it, on a proven path, and the text leaves in a request.
+    if strict_spacing(j, c.decision.synthetic) {
+        let chooser = r
+            .sources
+            .iter()
+            .chain(hit)
+            .filter(|h| {
+                h.compared
+                    && !h.data_path
+                    && proven(h)
+                    && h.read.category.is_targetable()
+                    && !crate::env::is_locale_source(&h.read.what)
+                    && (h.digest
+                        || h.with.is_empty()
+                        || crate::env::compared_fits(&h.read, &h.with))
+            })
+            .min_by_key(|f| read_order(f));
+        match chooser {
+            Some(h) if hard_sink => hit = Some(h),
+            _ => return Ok(None),
         }
     }
     // A hand-written format (`"DD.MM.YYYY"` / `"MM/DD/YYYY"`) looked up by
@@ -3499,11 +3545,35 @@ fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
             };
             let narrow = |c: &char| plainsight_text::chars::is_narrow_space(*c);
             !chars.is_empty()
-                && chars.iter().all(horizontal)
-                && ((!a.is_empty() && !b.is_empty()) || chars.iter().all(narrow))
+                && ((chars.iter().all(horizontal)
+                    && ((!a.is_empty() && !b.is_empty()) || chars.iter().all(narrow)))
+                    || layout_spacing(a, b, chars))
         }
         _ => true,
     }
+}
+
+/// A layout whitespace pair: a tab in place of spaces (`"\t"` / `"    "`) or
+/// a carriage return inserted before line feeds (`"\r\n"` / `"\n"`), both
+/// sides non-empty. Indentation styles and line endings are everyday
+/// choices (by platform, by a setting), so such a pair is only reported
+/// when a targetable read compared with constants chooses it on a proven
+/// path to a request ([`strict_spacing`]).
+fn layout_spacing(a: &str, b: &str, chars: &[char]) -> bool {
+    if a.is_empty() || b.is_empty() || chars.is_empty() {
+        return false;
+    }
+    let tabs = chars.contains(&'\t') && chars.iter().all(|&c| matches!(c, '\t' | ' '));
+    let crlf = chars == ['\r'] && a.contains('\n') && b.contains('\n');
+    tabs || crlf
+}
+
+/// Spacing that is only a carrier when the environment is compared to
+/// choose it: a [`layout_spacing`] pair, or whitespace repeated a count
+/// chosen among constants (a synthetic decision of a `Count` seed).
+fn strict_spacing(j: &Judged, synthetic: bool) -> bool {
+    j.rule == Rule::CovertSpacing
+        && (synthetic || j.chars.iter().any(|&c| matches!(c, '\t' | '\r')))
 }
 
 /// Could any two distinct strings of `lits` differ imperceptibly (or encode
@@ -4282,7 +4352,8 @@ mod tests {
         for pair in [
             ["'", "`"],
             ["\t", "\n"],
-            ["\r\n", "\n"],
+            ["\r", ""],
+            ["\t", ""],
             ["key:\n${0}", "key: ${0}"],
             ["\u{A0}", ""],
             ["", " "],
@@ -4299,6 +4370,21 @@ mod tests {
                 judge_alternatives(&alts(&pair)).map(|j| j.rule),
                 Some(rule),
                 "{pair:?}"
+            );
+            assert!(!judge_alternatives(&alts(&pair)).is_some_and(|j| strict_spacing(&j, false)));
+        }
+        // Layout pairs are spacing only under a compared, targeted choice.
+        for pair in [
+            ["\r\n", "\n"],
+            ["a\r\nb", "a\nb"],
+            ["\t", "    "],
+            ["\t${0}", "  ${0}"],
+        ] {
+            let j = judge_alternatives(&alts(&pair));
+            assert!(
+                j.as_ref()
+                    .is_some_and(|j| j.rule == Rule::CovertSpacing && strict_spacing(j, false)),
+                "{pair:?}: {j:?}"
             );
         }
     }
