@@ -2453,7 +2453,26 @@ fn finding_at(
                         || crate::env::compared_fits(&h.read, &h.with))
             })
             .min_by_key(|f| read_order(f));
-        match chooser {
+        // The user's language looked up in a table that sends several
+        // languages to a locale of yet another language (`zh`, `ru` →
+        // `en-GB`) is not negotiation: the table picks a format for a
+        // class of users. The user's locale on a proven path is then the
+        // chooser.
+        let remap = || {
+            r.sources
+                .iter()
+                .chain(hit)
+                .filter(|h| {
+                    proven(h)
+                        && h.read.category.is_targetable()
+                        && crate::env::is_locale_source(&h.read.what)
+                })
+                .min_by_key(|f| read_order(f))
+                .filter(|_| {
+                    hard_sink && remapped_locale_arg(prog.ctx(c.decision.unit), c.decision.site)
+                })
+        };
+        match chooser.or_else(remap) {
             None => return Ok(None),
             Some(h) => hit = Some(h),
         }
@@ -3551,6 +3570,111 @@ fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
         }
         _ => true,
     }
+}
+
+/// The locale argument of the formatter at `site` (`d.toLocaleDateString(loc)`,
+/// `new Intl.DateTimeFormat(loc)`) is a look-up in a constant table that
+/// sends languages to locales of another language ([`remapping_table`]),
+/// directly or through a never-reassigned binding and `||` / `??` defaults.
+fn remapped_locale_arg(ctx: &Ctx<'_>, site: NodeId) -> bool {
+    let args = match ctx.semantic.nodes().kind(site) {
+        AstKind::CallExpression(c) => &c.arguments,
+        AstKind::NewExpression(n) => &n.arguments,
+        _ => return false,
+    };
+    let Some(mut e) = args.first().and_then(Argument::as_expression) else {
+        return false;
+    };
+    for _ in 0..6 {
+        e = match e.without_parentheses() {
+            Expression::LogicalExpression(l) => &l.left,
+            Expression::Identifier(_) => match const_init(ctx, e) {
+                Some(init) => init,
+                None => return false,
+            },
+            Expression::ComputedMemberExpression(m) => {
+                return const_init(ctx, &m.object).is_some_and(|t| remapping_table(ctx, t));
+            }
+            Expression::CallExpression(c) => {
+                let Some(m) = c.callee.without_parentheses().as_member_expression() else {
+                    return false;
+                };
+                return m.static_property_name() == Some("get")
+                    && const_init(ctx, m.object()).is_some_and(|t| remapping_table(ctx, t));
+            }
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// A constant table (object literal, or `new Map([[k, v], …])`) from
+/// language tags to locale tags where two different languages are sent to
+/// locales of one third language (`{ ru: "en-GB", uk: "en-GB" }`). Aliases
+/// (`no` → `nb`, `iw` → `he`) and a language's own regions (`pt` →
+/// `pt-BR`) map each language to its own: not this.
+fn remapping_table(ctx: &Ctx<'_>, t: &Expression<'_>) -> bool {
+    let _ = ctx;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let lit = |e: &Expression<'_>| match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.to_string()),
+        _ => None,
+    };
+    match t.without_parentheses() {
+        Expression::ObjectExpression(o) => {
+            for p in &o.properties {
+                if let ObjectPropertyKind::ObjectProperty(p) = p
+                    && let (Some(k), Some(v)) = (p.key.static_name(), lit(&p.value))
+                {
+                    pairs.push((k.to_string(), v));
+                }
+            }
+        }
+        Expression::NewExpression(n) if matches!(n.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Map") => {
+            if let Some(Expression::ArrayExpression(a)) =
+                n.arguments.first().and_then(Argument::as_expression)
+            {
+                for el in &a.elements {
+                    if let Some(Expression::ArrayExpression(kv)) = el.as_expression()
+                        && let (Some(k), Some(v)) = (
+                            kv.elements
+                                .first()
+                                .and_then(|x| x.as_expression())
+                                .and_then(lit),
+                            kv.elements
+                                .get(1)
+                                .and_then(|x| x.as_expression())
+                                .and_then(lit),
+                        )
+                    {
+                        pairs.push((k, v));
+                    }
+                }
+            }
+        }
+        _ => return false,
+    }
+    let lang = |s: &str| -> Option<String> {
+        crate::env::is_language_tag(s).then(|| {
+            s.split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+    };
+    let langs: Vec<(String, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| Some((lang(k)?, lang(v)?)))
+        .collect();
+    if langs.len() < 2 || langs.len() * 2 < pairs.len() {
+        return false;
+    }
+    langs.iter().enumerate().any(|(i, (k1, v1))| {
+        k1 != v1
+            && langs[i + 1..]
+                .iter()
+                .any(|(k2, v2)| k2 != k1 && v2 == v1 && k2 != v2)
+    })
 }
 
 /// A layout whitespace pair: a tab in place of spaces (`"\t"` / `"    "`) or
