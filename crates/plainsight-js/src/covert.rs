@@ -4046,6 +4046,38 @@ mod tests {
         analyze_program(&[&ctx])
     }
 
+    /// `remapping_table` on the initialiser of the first declaration of `src`.
+    fn remaps(src: &str) -> bool {
+        crate::env::testing::with_ctx(src, |ctx| {
+            let init = ctx.semantic.nodes().iter().find_map(|n| match n.kind() {
+                AstKind::VariableDeclarator(d) => d.init.as_ref(),
+                _ => None,
+            });
+            init.is_some_and(|e| remapping_table(ctx, e))
+        })
+    }
+
+    #[test]
+    fn language_tables_remap_only_across_languages() {
+        assert!(remaps(
+            "const T = { ru: 'en-GB', uk: 'en-GB', en: 'en-US' };"
+        ));
+        assert!(remaps(
+            "const T = new Map([['zh', 'en-GB'], ['fa', 'en-GB']]);"
+        ));
+        // Own regions, aliases, one entry, not language tags: not a remap.
+        assert!(!remaps(
+            "const T = { pt: 'pt-BR', zh: 'zh-CN', en: 'en-US' };"
+        ));
+        assert!(!remaps(
+            "const T = { no: 'nb', iw: 'he', in: 'id', ji: 'yi' };"
+        ));
+        assert!(!remaps("const T = { ru: 'en-GB' };"));
+        assert!(!remaps(
+            "const T = { red: '#f00', green: '#0f0', blue: '#f00' };"
+        ));
+    }
+
     #[test]
     fn class_members_count_escapes_as_one() {
         assert_eq!(class_members("/_"), 2);

@@ -1330,3 +1330,43 @@ pub(crate) fn is_stringish(e: &Expression<'_>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counts of the first `repeat`/`padStart`/`padEnd` seed in `src`.
+    fn counts(src: &str) -> Option<Vec<u32>> {
+        crate::env::testing::with_ctx(src, |ctx| {
+            ctx.semantic.nodes().iter().find_map(|n| match n.kind() {
+                AstKind::CallExpression(call) => {
+                    let m = call.callee.as_member_expression()?;
+                    let name = m.static_property_name()?;
+                    whitespace_count(ctx, name, m.object(), call).map(|(_, _, c)| c)
+                }
+                _ => None,
+            })
+        })
+    }
+
+    #[test]
+    fn whitespace_counts_chosen_among_constants() {
+        assert_eq!(counts("f(' '.repeat(c ? 2 : 1));"), Some(vec![1, 2]));
+        assert_eq!(
+            counts("const t = c ? [0, 2] : [0, 0]; f(' '.repeat(t[i]));"),
+            Some(vec![0, 2])
+        );
+        assert_eq!(
+            counts("function g() { if (a) return 3; return b ? 2 : 1; } f(' '.repeat(g()));"),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(counts("f(s.padEnd(c ? 4 : 8, '\\t'));"), Some(vec![4, 8]));
+        // Arithmetic on widths, parameters, text fills, one count: no seed.
+        assert_eq!(counts("f(' '.repeat(cols - s.length));"), None);
+        assert_eq!(counts("f(' '.repeat(Math.max(1, w)));"), None);
+        assert_eq!(counts("f((x) => ' '.repeat(x));"), None);
+        assert_eq!(counts("f('ab'.repeat(c ? 2 : 1));"), None);
+        assert_eq!(counts("f(' '.repeat(c ? 2 : 2));"), None);
+        assert_eq!(counts("f(s.padEnd(c ? 4 : 8, '.'));"), None);
+    }
+}
