@@ -492,7 +492,10 @@ fn attempt<'a>(
         && eng.can_spend()
         && !matches!(
             seed.kind,
-            SeedKind::Computed { .. } | SeedKind::Format(_) | SeedKind::Order(_)
+            SeedKind::Computed { .. }
+                | SeedKind::Format(_)
+                | SeedKind::Order(_)
+                | SeedKind::Count { .. }
         )
     {
         let ds = Downstream::new(&w);
@@ -953,7 +956,9 @@ fn synthesized<'a>(seed: &Seed<'a>, reached_code_point: bool) -> Vec<Decision<'a
     match &seed.kind {
         SeedKind::Computed { data, .. } if direct_or_reached => vec![at_seed(Test::Data(data))],
         SeedKind::Order(test) => vec![at_seed(*test)],
-        SeedKind::Format(tests) => tests.iter().map(|t| at_seed(*t)).collect(),
+        SeedKind::Format(tests) | SeedKind::Count { tests, .. } => {
+            tests.iter().map(|t| at_seed(*t)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -1770,6 +1775,21 @@ fn judge_decision<'a>(
                 chars: Vec::new(),
             });
         }
+        // Whitespace repeated a chosen number of times: the fewest and the
+        // most copies are the two sides.
+        SeedKind::Count { fill, counts, .. } if d.synthetic => {
+            let lo = counts.first().copied().unwrap_or(0) as usize;
+            let hi = counts.last().copied().unwrap_or(0) as usize;
+            let mut chars: Vec<char> = fill.chars().collect();
+            chars.sort_unstable();
+            chars.dedup();
+            return Some(Judged {
+                rule: Rule::CovertSpacing,
+                a: fill.repeat(lo),
+                b: fill.repeat(hi),
+                chars,
+            });
+        }
         _ => {}
     }
     // The tracked side may still be in the module it came from.
@@ -2466,9 +2486,54 @@ fn finding_at(
                         || crate::env::compared_fits(&h.read, &h.with))
             })
             .min_by_key(|f| read_order(f));
-        match chooser {
+        // The user's language looked up in a table that sends several
+        // languages to a locale of yet another language (`zh`, `ru` →
+        // `en-GB`) is not negotiation: the table picks a format for a
+        // class of users. The user's locale on a proven path is then the
+        // chooser.
+        let remap = || {
+            r.sources
+                .iter()
+                .chain(hit)
+                .filter(|h| {
+                    proven(h)
+                        && h.read.category.is_targetable()
+                        && crate::env::is_locale_source(&h.read.what)
+                })
+                .min_by_key(|f| read_order(f))
+                .filter(|_| {
+                    hard_sink && remapped_locale_arg(prog.ctx(c.decision.unit), c.decision.site)
+                })
+        };
+        match chooser.or_else(remap) {
             None => return Ok(None),
             Some(h) => hit = Some(h),
+        }
+    }
+    // Tabs for spaces, CRLF for LF and a count of spaces chosen among
+    // constants are how code is laid out on one platform or another, by
+    // one setting or another: a channel only when a read of a targetable
+    // kind (not the user's locale) is compared with constants to choose
+    // it, on a proven path, and the text leaves in a request.
+    if strict_spacing(j, c.decision.synthetic) {
+        let chooser = r
+            .sources
+            .iter()
+            .chain(hit)
+            .filter(|h| {
+                h.compared
+                    && !h.data_path
+                    && proven(h)
+                    && h.read.category.is_targetable()
+                    && !crate::env::is_locale_source(&h.read.what)
+                    && (h.digest
+                        || h.with.is_empty()
+                        || crate::env::compared_fits(&h.read, &h.with))
+            })
+            .min_by_key(|f| read_order(f));
+        match chooser {
+            Some(h) if hard_sink => hit = Some(h),
+            _ => return Ok(None),
         }
     }
     // A hand-written format (`"DD.MM.YYYY"` / `"MM/DD/YYYY"`) looked up by
@@ -3532,11 +3597,140 @@ fn covert_kind_holds(rule: Rule, a: &str, b: &str, chars: &[char]) -> bool {
             };
             let narrow = |c: &char| plainsight_text::chars::is_narrow_space(*c);
             !chars.is_empty()
-                && chars.iter().all(horizontal)
-                && ((!a.is_empty() && !b.is_empty()) || chars.iter().all(narrow))
+                && ((chars.iter().all(horizontal)
+                    && ((!a.is_empty() && !b.is_empty()) || chars.iter().all(narrow)))
+                    || layout_spacing(a, b, chars))
         }
         _ => true,
     }
+}
+
+/// The locale argument of the formatter at `site` (`d.toLocaleDateString(loc)`,
+/// `new Intl.DateTimeFormat(loc)`) is a look-up in a constant table that
+/// sends languages to locales of another language ([`remapping_table`]),
+/// directly or through a never-reassigned binding and `||` / `??` defaults.
+fn remapped_locale_arg(ctx: &Ctx<'_>, site: NodeId) -> bool {
+    let args = match ctx.semantic.nodes().kind(site) {
+        AstKind::CallExpression(c) => &c.arguments,
+        AstKind::NewExpression(n) => &n.arguments,
+        _ => return false,
+    };
+    let Some(mut e) = args.first().and_then(Argument::as_expression) else {
+        return false;
+    };
+    for _ in 0..6 {
+        e = match e.without_parentheses() {
+            Expression::LogicalExpression(l) => &l.left,
+            Expression::Identifier(_) => match const_init(ctx, e) {
+                Some(init) => init,
+                None => return false,
+            },
+            Expression::ComputedMemberExpression(m) => {
+                return const_init(ctx, &m.object).is_some_and(|t| remapping_table(ctx, t));
+            }
+            Expression::CallExpression(c) => {
+                let Some(m) = c.callee.without_parentheses().as_member_expression() else {
+                    return false;
+                };
+                return m.static_property_name() == Some("get")
+                    && const_init(ctx, m.object()).is_some_and(|t| remapping_table(ctx, t));
+            }
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// A constant table (object literal, or `new Map([[k, v], …])`) from
+/// language tags to locale tags where two different languages are sent to
+/// locales of one third language (`{ ru: "en-GB", uk: "en-GB" }`). Aliases
+/// (`no` → `nb`, `iw` → `he`) and a language's own regions (`pt` →
+/// `pt-BR`) map each language to its own: not this.
+fn remapping_table(ctx: &Ctx<'_>, t: &Expression<'_>) -> bool {
+    let _ = ctx;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let lit = |e: &Expression<'_>| match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.to_string()),
+        _ => None,
+    };
+    match t.without_parentheses() {
+        Expression::ObjectExpression(o) => {
+            for p in &o.properties {
+                if let ObjectPropertyKind::ObjectProperty(p) = p
+                    && let (Some(k), Some(v)) = (p.key.static_name(), lit(&p.value))
+                {
+                    pairs.push((k.to_string(), v));
+                }
+            }
+        }
+        Expression::NewExpression(n) if matches!(n.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Map") => {
+            if let Some(Expression::ArrayExpression(a)) =
+                n.arguments.first().and_then(Argument::as_expression)
+            {
+                for el in &a.elements {
+                    if let Some(Expression::ArrayExpression(kv)) = el.as_expression()
+                        && let (Some(k), Some(v)) = (
+                            kv.elements
+                                .first()
+                                .and_then(|x| x.as_expression())
+                                .and_then(lit),
+                            kv.elements
+                                .get(1)
+                                .and_then(|x| x.as_expression())
+                                .and_then(lit),
+                        )
+                    {
+                        pairs.push((k, v));
+                    }
+                }
+            }
+        }
+        _ => return false,
+    }
+    let lang = |s: &str| -> Option<String> {
+        crate::env::is_language_tag(s).then(|| {
+            s.split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+    };
+    let langs: Vec<(String, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| Some((lang(k)?, lang(v)?)))
+        .collect();
+    if langs.len() < 2 || langs.len() * 2 < pairs.len() {
+        return false;
+    }
+    langs.iter().enumerate().any(|(i, (k1, v1))| {
+        k1 != v1
+            && langs[i + 1..]
+                .iter()
+                .any(|(k2, v2)| k2 != k1 && v2 == v1 && k2 != v2)
+    })
+}
+
+/// A layout whitespace pair: a tab in place of spaces (`"\t"` / `"    "`) or
+/// a carriage return inserted before line feeds (`"\r\n"` / `"\n"`), both
+/// sides non-empty. Indentation styles and line endings are everyday
+/// choices (by platform, by a setting), so such a pair is only reported
+/// when a targetable read compared with constants chooses it on a proven
+/// path to a request ([`strict_spacing`]).
+fn layout_spacing(a: &str, b: &str, chars: &[char]) -> bool {
+    if a.is_empty() || b.is_empty() || chars.is_empty() {
+        return false;
+    }
+    let tabs = chars.contains(&'\t') && chars.iter().all(|&c| matches!(c, '\t' | ' '));
+    let crlf = chars == ['\r'] && a.contains('\n') && b.contains('\n');
+    tabs || crlf
+}
+
+/// Spacing that is only a carrier when the environment is compared to
+/// choose it: a [`layout_spacing`] pair, or whitespace repeated a count
+/// chosen among constants (a synthetic decision of a `Count` seed).
+fn strict_spacing(j: &Judged, synthetic: bool) -> bool {
+    j.rule == Rule::CovertSpacing
+        && (synthetic || j.chars.iter().any(|&c| matches!(c, '\t' | '\r')))
 }
 
 /// Could any two distinct strings of `lits` differ imperceptibly (or encode
@@ -3883,6 +4077,38 @@ mod tests {
         }
         let ctx = Ctx::new("t.js", &[], src, program, &sem, &lines, &opts);
         analyze_program(&[&ctx])
+    }
+
+    /// `remapping_table` on the initialiser of the first declaration of `src`.
+    fn remaps(src: &str) -> bool {
+        crate::env::testing::with_ctx(src, |ctx| {
+            let init = ctx.semantic.nodes().iter().find_map(|n| match n.kind() {
+                AstKind::VariableDeclarator(d) => d.init.as_ref(),
+                _ => None,
+            });
+            init.is_some_and(|e| remapping_table(ctx, e))
+        })
+    }
+
+    #[test]
+    fn language_tables_remap_only_across_languages() {
+        assert!(remaps(
+            "const T = { ru: 'en-GB', uk: 'en-GB', en: 'en-US' };"
+        ));
+        assert!(remaps(
+            "const T = new Map([['zh', 'en-GB'], ['fa', 'en-GB']]);"
+        ));
+        // Own regions, aliases, one entry, not language tags: not a remap.
+        assert!(!remaps(
+            "const T = { pt: 'pt-BR', zh: 'zh-CN', en: 'en-US' };"
+        ));
+        assert!(!remaps(
+            "const T = { no: 'nb', iw: 'he', in: 'id', ji: 'yi' };"
+        ));
+        assert!(!remaps("const T = { ru: 'en-GB' };"));
+        assert!(!remaps(
+            "const T = { red: '#f00', green: '#0f0', blue: '#f00' };"
+        ));
     }
 
     #[test]
@@ -4315,7 +4541,8 @@ mod tests {
         for pair in [
             ["'", "`"],
             ["\t", "\n"],
-            ["\r\n", "\n"],
+            ["\r", ""],
+            ["\t", ""],
             ["key:\n${0}", "key: ${0}"],
             ["\u{A0}", ""],
             ["", " "],
@@ -4332,6 +4559,21 @@ mod tests {
                 judge_alternatives(&alts(&pair)).map(|j| j.rule),
                 Some(rule),
                 "{pair:?}"
+            );
+            assert!(!judge_alternatives(&alts(&pair)).is_some_and(|j| strict_spacing(&j, false)));
+        }
+        // Layout pairs are spacing only under a compared, targeted choice.
+        for pair in [
+            ["\r\n", "\n"],
+            ["a\r\nb", "a\nb"],
+            ["\t", "    "],
+            ["\t${0}", "  ${0}"],
+        ] {
+            let j = judge_alternatives(&alts(&pair));
+            assert!(
+                j.as_ref()
+                    .is_some_and(|j| j.rule == Rule::CovertSpacing && strict_spacing(j, false)),
+                "{pair:?}: {j:?}"
             );
         }
     }

@@ -2432,7 +2432,7 @@ pub(crate) fn is_locale_source(what: &str) -> bool {
 }
 
 /// `en`, `fr-FR`, `zh-Hant-TW`, `pt_BR`.
-fn is_language_tag(s: &str) -> bool {
+pub(crate) fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split(['-', '_']);
     let first = parts.next().unwrap_or("");
     (2..=3).contains(&first.len())

@@ -56,6 +56,17 @@ pub(crate) enum SeedKind<'a> {
     /// `c ? xs.toReversed() : xs`, `xs.sort(c ? byA : byB)` — field order as
     /// a format variant.
     Order(Test<'a>),
+    /// Whitespace repeated a number of times *chosen among constants* by
+    /// these tests: `" ".repeat(c ? 2 : 1)`, `s.padEnd(n, "\t")` with `n`
+    /// bound to such a choice, `" ".repeat(flags[i])` with `flags` one of
+    /// two constant tables. `fill` is the repeated text, `counts` the
+    /// distinct constant counts (at least two). A count computed by
+    /// arithmetic (a terminal width minus a length) is no such seed.
+    Count {
+        tests: Vec<Test<'a>>,
+        fill: String,
+        counts: Vec<u32>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -75,7 +86,7 @@ impl Seed<'_> {
         match self.kind {
             SeedKind::Computed { .. } => 0,
             SeedKind::Text => 1,
-            SeedKind::Format(_) => 2,
+            SeedKind::Format(_) | SeedKind::Count { .. } => 2,
             SeedKind::Merge => 3,
             SeedKind::Order(_) => 4,
         }
@@ -688,6 +699,21 @@ fn call_seeds<'a>(
                 });
             }
         }
+        // Whitespace repeated a count chosen among constants.
+        "repeat" | "padStart" | "padEnd" => {
+            if let Some((tests, fill, counts)) = whitespace_count(ctx, name, m.object(), call) {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Count {
+                        tests,
+                        fill,
+                        counts,
+                    },
+                });
+            }
+        }
         // A formatter's options, or a number written with a chosen count of
         // digits (`n.toFixed(digits)`).
         "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString" | "DateTimeFormat"
@@ -1029,6 +1055,160 @@ fn chosen_options<'a>(
     out
 }
 
+/// `WS.repeat(n)`, `s.padStart(n)`, `s.padEnd(n, WS)` with `WS` constant
+/// whitespace and `n` a choice among constant counts ([`count_choice`]):
+/// the tests, the repeated text and the distinct counts.
+fn whitespace_count<'a>(
+    ctx: &Ctx<'a>,
+    name: &str,
+    recv: &'a Expression<'a>,
+    call: &'a CallExpression<'a>,
+) -> Option<(Vec<Test<'a>>, String, Vec<u32>)> {
+    let arg = |k: usize| call.arguments.get(k).and_then(Argument::as_expression);
+    let fill = match name {
+        "repeat" => match recv.without_parentheses() {
+            Expression::StringLiteral(s) => s.value.to_string(),
+            _ => return None,
+        },
+        _ => match arg(1).map(Expression::without_parentheses) {
+            None => " ".to_string(),
+            Some(Expression::StringLiteral(s)) => s.value.to_string(),
+            Some(_) => return None,
+        },
+    };
+    if fill.is_empty() || !fill.chars().all(char::is_whitespace) {
+        return None;
+    }
+    let n = arg(0)?;
+    if matches!(n.without_parentheses(), Expression::NumericLiteral(_)) {
+        return None;
+    }
+    let mut tests = Vec::new();
+    let mut counts = Vec::new();
+    if !count_choice(ctx, n, 0, &mut tests, &mut counts) || tests.is_empty() {
+        return None;
+    }
+    counts.sort_unstable();
+    counts.dedup();
+    (counts.len() >= 2).then_some((tests, fill, counts))
+}
+
+/// Is `e` a choice among constant counts? Its leaves must all be small
+/// non-negative integer literals, reached through conditionals (their tests
+/// are collected), never-reassigned bindings, an element of a constant
+/// table or of tables chosen by a conditional (`(c ? [1, 0] : [0, 0])[i]`:
+/// the index is a key), or a call of a function of this unit whose every
+/// return is such a choice (the call is traced as a key: its returns'
+/// conditions reach it). Any arithmetic, parameter or unknown value makes
+/// it no choice: layout computed from widths is not a seed by construction.
+fn count_choice<'a>(
+    ctx: &Ctx<'a>,
+    e: &'a Expression<'a>,
+    depth: u8,
+    tests: &mut Vec<Test<'a>>,
+    counts: &mut Vec<u32>,
+) -> bool {
+    if depth > 4 || tests.len() > 8 || counts.len() > 32 {
+        return false;
+    }
+    match e.without_parentheses() {
+        Expression::NumericLiteral(n) => {
+            let ok = n.value >= 0.0 && n.value.fract() == 0.0 && n.value <= 64.0;
+            if ok {
+                counts.push(n.value as u32);
+            }
+            ok
+        }
+        Expression::ConditionalExpression(c) => {
+            tests.push(Test::Control(Control::Test(&c.test)));
+            count_choice(ctx, &c.consequent, depth + 1, tests, counts)
+                && count_choice(ctx, &c.alternate, depth + 1, tests, counts)
+        }
+        Expression::Identifier(_) => match crate::covert::const_init(ctx, e) {
+            Some(init) => count_choice(ctx, init, depth + 1, tests, counts),
+            None => false,
+        },
+        Expression::ComputedMemberExpression(m) => {
+            let before = tests.len();
+            if !count_table(ctx, &m.object, depth + 1, tests, counts) {
+                return false;
+            }
+            if tests.len() == before {
+                // One constant table: the index picks the count.
+                tests.push(Test::Key(&m.expression));
+            }
+            true
+        }
+        Expression::CallExpression(call) if call.arguments.is_empty() => {
+            let Some(f) = local_function(ctx, &call.callee) else {
+                return false;
+            };
+            let returns = f.returns();
+            let mut inner = Vec::new();
+            if returns.is_empty()
+                || !returns
+                    .iter()
+                    .all(|r| count_choice(ctx, r, depth + 1, &mut inner, counts))
+            {
+                return false;
+            }
+            tests.push(Test::Key(e));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A table of constant counts, or tables of them chosen by conditionals.
+fn count_table<'a>(
+    ctx: &Ctx<'a>,
+    e: &'a Expression<'a>,
+    depth: u8,
+    tests: &mut Vec<Test<'a>>,
+    counts: &mut Vec<u32>,
+) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    match e.without_parentheses() {
+        Expression::ArrayExpression(a) => {
+            !a.elements.is_empty()
+                && a.elements.iter().all(|x| {
+                    x.as_expression()
+                        .is_some_and(|x| count_choice(ctx, x, depth + 1, tests, counts))
+                })
+        }
+        Expression::ConditionalExpression(c) => {
+            tests.push(Test::Control(Control::Test(&c.test)));
+            count_table(ctx, &c.consequent, depth + 1, tests, counts)
+                && count_table(ctx, &c.alternate, depth + 1, tests, counts)
+        }
+        Expression::Identifier(_) => match crate::covert::const_init(ctx, e) {
+            Some(init) => count_table(ctx, init, depth + 1, tests, counts),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// The function a callee names in this unit: a function declaration or a
+/// never-reassigned binding of a function expression or arrow.
+fn local_function<'a>(ctx: &Ctx<'a>, callee: &'a Expression<'a>) -> Option<FnRef<'a>> {
+    let Expression::Identifier(id) = callee.without_parentheses() else {
+        return None;
+    };
+    let scoping = ctx.semantic.scoping();
+    let sym = scoping.get_reference(id.reference_id.get()?).symbol_id()?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    match ctx.semantic.nodes().kind(scoping.symbol_declaration(sym)) {
+        AstKind::Function(f) => Some(FnRef::Function(f)),
+        AstKind::VariableDeclarator(d) => d.init.as_ref().and_then(FnRef::from_expr),
+        _ => None,
+    }
+}
+
 fn is_constant(e: &Expression<'_>) -> bool {
     matches!(
         e.without_parentheses(),
@@ -1148,5 +1328,45 @@ pub(crate) fn is_stringish(e: &Expression<'_>) -> bool {
         }
         Expression::SequenceExpression(s) => s.expressions.last().is_some_and(is_stringish),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counts of the first `repeat`/`padStart`/`padEnd` seed in `src`.
+    fn counts(src: &str) -> Option<Vec<u32>> {
+        crate::env::testing::with_ctx(src, |ctx| {
+            ctx.semantic.nodes().iter().find_map(|n| match n.kind() {
+                AstKind::CallExpression(call) => {
+                    let m = call.callee.as_member_expression()?;
+                    let name = m.static_property_name()?;
+                    whitespace_count(ctx, name, m.object(), call).map(|(_, _, c)| c)
+                }
+                _ => None,
+            })
+        })
+    }
+
+    #[test]
+    fn whitespace_counts_chosen_among_constants() {
+        assert_eq!(counts("f(' '.repeat(c ? 2 : 1));"), Some(vec![1, 2]));
+        assert_eq!(
+            counts("const t = c ? [0, 2] : [0, 0]; f(' '.repeat(t[i]));"),
+            Some(vec![0, 2])
+        );
+        assert_eq!(
+            counts("function g() { if (a) return 3; return b ? 2 : 1; } f(' '.repeat(g()));"),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(counts("f(s.padEnd(c ? 4 : 8, '\\t'));"), Some(vec![4, 8]));
+        // Arithmetic on widths, parameters, text fills, one count: no seed.
+        assert_eq!(counts("f(' '.repeat(cols - s.length));"), None);
+        assert_eq!(counts("f(' '.repeat(Math.max(1, w)));"), None);
+        assert_eq!(counts("f((x) => ' '.repeat(x));"), None);
+        assert_eq!(counts("f('ab'.repeat(c ? 2 : 1));"), None);
+        assert_eq!(counts("f(' '.repeat(c ? 2 : 2));"), None);
+        assert_eq!(counts("f(s.padEnd(c ? 4 : 8, '.'));"), None);
     }
 }
