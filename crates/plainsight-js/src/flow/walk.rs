@@ -2833,6 +2833,9 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 let mut fl = fields;
                 match method {
                     Some("map" | "flatMap" | "from") => fl.push(Field::Elem),
+                    // `JSON.parse(text, reviver)`: what the reviver returns
+                    // is some value of the parsed tree, at a depth not known.
+                    Some("parse") if is_json_parse(cctx, s.call) => fl.push(Field::Any),
                     Some(
                         "then" | "catch" | "finally" | "reduce" | "reduceRight" | "replace"
                         | "replaceAll",
@@ -4134,6 +4137,24 @@ pub(crate) fn is_prose(s: &str) -> bool {
 }
 
 /// The literal text a simple regex pattern matches (`'`, `\u2019`, `[’‘]` → its first member).
+/// Is this call `JSON.parse(…)` (the global, not a binding of that name)?
+fn is_json_parse(ctx: &Ctx<'_>, call: NodeId) -> bool {
+    let AstKind::CallExpression(c) = ctx.semantic.nodes().kind(call) else {
+        return false;
+    };
+    c.callee
+        .without_parentheses()
+        .as_member_expression()
+        .is_some_and(|m| {
+            m.static_property_name() == Some("parse")
+                && matches!(m.object().without_parentheses(),
+                    Expression::Identifier(o) if o.name == "JSON"
+                        && o.reference_id.get().is_none_or(|r| {
+                            ctx.semantic.scoping().get_reference(r).symbol_id().is_none()
+                        }))
+        })
+}
+
 pub(crate) fn regex_literal_text(p: &str) -> Option<String> {
     if let Some(inner) = p.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         if inner.starts_with('^') {
