@@ -906,6 +906,7 @@ pub(crate) fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
             Hop::ByName(..) => "byname",
             Hop::Unknown(_) => "unknown",
             Hop::Merged(..) => "merged",
+            Hop::Placed(_) => "placed",
         };
         *hops.entry(h).or_default() += 1;
     }
@@ -1327,6 +1328,10 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
             Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
             Hop::Merged(n, s) => format!(
                 "parameter {n} (call at {}; one of many calls of that function, merged: unproven)",
+                prog.pos(from, s)
+            ),
+            Hop::Placed(s) => format!(
+                "returned by fn at {} into the value the runtime builds (a proxy's properties, a parsed tree)",
                 prog.pos(from, s)
             ),
         });
