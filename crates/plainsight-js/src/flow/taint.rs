@@ -1534,21 +1534,18 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     }),
                     _ => None,
                 };
-                match trap {
-                    Some(f) => {
-                        for r in f.returns() {
-                            self.to(i, Val::Expr(u, r, None), step(StepKind::Return, f.span()));
-                        }
+                if let Some(f) = trap {
+                    for r in f.returns() {
+                        self.to(i, Val::Expr(u, r, None), step(StepKind::Return, f.span()));
                     }
-                    None => {
-                        if let Some(t) = n.arguments[0].as_expression() {
-                            self.to(i, Val::Expr(u, t, field), None);
-                        }
-                        if handler.is_some_and(|h| {
-                            !matches!(h.without_parentheses(), Expression::ObjectExpression(_))
-                        }) {
-                            self.opaque(i);
-                        }
+                } else {
+                    if let Some(t) = n.arguments[0].as_expression() {
+                        self.to(i, Val::Expr(u, t, field), None);
+                    }
+                    if handler.is_some_and(|h| {
+                        !matches!(h.without_parentheses(), Expression::ObjectExpression(_))
+                    }) {
+                        self.opaque(i);
                     }
                 }
             }
@@ -2698,6 +2695,28 @@ fn regex_constant<'a>(ctx: &crate::context::Ctx<'a>, e: &'a Expression<'a>) -> O
     }
 }
 
+/// Is parameter `idx` of a callback handed to this call the element's
+/// index (`xs.map((x, i) => …)`, `xs.reduce((acc, x, i) => …)`)?
+fn is_index_param(call: AstKind<'_>, idx: usize) -> bool {
+    let AstKind::CallExpression(c) = call else {
+        return false;
+    };
+    let Some(m) = c
+        .callee
+        .without_parentheses()
+        .as_member_expression()
+        .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+    else {
+        return false;
+    };
+    match m {
+        "map" | "forEach" | "filter" | "some" | "every" | "find" | "findIndex" | "findLast"
+        | "findLastIndex" | "flatMap" => idx == 1,
+        "reduce" | "reduceRight" => idx == 2,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2719,27 +2738,5 @@ mod tests {
         assert_ne!(na, nb);
         assert_eq!(g.node(Val::Name(0, a)), na);
         assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
-    }
-}
-
-/// Is parameter `idx` of a callback handed to this call the element's
-/// index (`xs.map((x, i) => …)`, `xs.reduce((acc, x, i) => …)`)?
-fn is_index_param(call: AstKind<'_>, idx: usize) -> bool {
-    let AstKind::CallExpression(c) = call else {
-        return false;
-    };
-    let Some(m) = c
-        .callee
-        .without_parentheses()
-        .as_member_expression()
-        .and_then(oxc_ast::ast::MemberExpression::static_property_name)
-    else {
-        return false;
-    };
-    match m {
-        "map" | "forEach" | "filter" | "some" | "every" | "find" | "findIndex" | "findLast"
-        | "findLastIndex" | "flatMap" => idx == 1,
-        "reduce" | "reduceRight" => idx == 2,
-        _ => false,
     }
 }
