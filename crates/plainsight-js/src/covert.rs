@@ -909,6 +909,7 @@ pub(crate) fn debug_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>) {
             Hop::ByName(..) => "byname",
             Hop::Unknown(_) => "unknown",
             Hop::Merged(..) => "merged",
+            Hop::Placed(_) => "placed",
         };
         *hops.entry(h).or_default() += 1;
     }
@@ -1332,6 +1333,10 @@ fn describe_walk(prog: &Program<'_, '_>, w: &Walker<'_, '_, '_, '_>, i: u32) -> 
             Hop::Unknown(s) => format!("through unknown call at {} (unproven)", prog.pos(u, s)),
             Hop::Merged(n, s) => format!(
                 "parameter {n} (call at {}; one of many calls of that function, merged: unproven)",
+                prog.pos(from, s)
+            ),
+            Hop::Placed(s) => format!(
+                "returned by fn at {} into the value the runtime builds (a proxy's properties, a parsed tree)",
                 prog.pos(from, s)
             ),
         });
@@ -1978,7 +1983,7 @@ fn judge_decision<'a>(
             let Alts::Exprs(v) = &d.alts else { return None };
             v.iter().find_map(|other| {
                 let (p, r) = transform_of(ctx, chosen, other)?;
-                judge(&[r], &[p], false)
+                judge(&r, &p, false)
             })?
         }
         None => return None,
@@ -2266,16 +2271,17 @@ fn permuted_bindings(ctx: &Ctx<'_>, site: NodeId) -> Vec<Span> {
 }
 
 /// `base.replace(P, R)` / `.replaceAll` / `base.split(P).join(R)` where
-/// `base` is the same text as `other`: the pattern and its replacement.
-fn transform_of(
-    ctx: &Ctx<'_>,
-    chosen: &Expression<'_>,
-    other: &Expression<'_>,
-) -> Option<(String, String)> {
-    let Expression::CallExpression(c) = chosen.without_parentheses() else {
-        return None;
-    };
-    let m = c.callee.without_parentheses().as_member_expression()?;
+/// `base` is the same text as `other`: the patterns and their replacements.
+/// A function replacement (`base.replace(/[eo]/, (c) => T[c])`) is its
+/// returned texts (a look-up in a constant table: the table's values), a
+/// character class the characters it matches. A splice (`base.slice(0, k)
+/// + C + base.slice(k)`, `` `${base}${C}` ``, `base + C`): the text
+/// inserted into `other` against nothing.
+fn transform_of<'a>(
+    ctx: &Ctx<'a>,
+    chosen: &'a Expression<'a>,
+    other: &'a Expression<'a>,
+) -> Option<(Vec<String>, Vec<String>)> {
     let text = |e: &Expression<'_>| -> Option<String> {
         match e.without_parentheses() {
             Expression::StringLiteral(s) => Some(s.value.to_string()),
@@ -2296,10 +2302,29 @@ fn transform_of(
     let same = |e: &Expression<'_>| {
         ctx.text(e.without_parentheses().span()) == ctx.text(other.without_parentheses().span())
     };
+    if let Some(inserted) = splice_of(ctx, chosen, &same) {
+        return Some((vec![String::new()], vec![inserted]));
+    }
+    let Expression::CallExpression(c) = chosen.without_parentheses() else {
+        return None;
+    };
+    let m = c.callee.without_parentheses().as_member_expression()?;
     match m.static_property_name()? {
         "replace" | "replaceAll" if same(m.object()) => {
-            let p = text(c.arguments.first()?.as_expression()?)?;
-            let r = text(c.arguments.get(1)?.as_expression()?)?;
+            let pat = c.arguments.first()?.as_expression()?;
+            let rep = c.arguments.get(1)?.as_expression()?;
+            let p = match (text(pat), pat.without_parentheses()) {
+                (Some(p), _) => vec![p],
+                (None, Expression::RegExpLiteral(re)) => {
+                    class_chars(re.regex.pattern.text.as_str())?
+                }
+                _ => return None,
+            };
+            let r = match (text(rep), crate::flow::FnRef::from_expr(rep)) {
+                (Some(r), _) => vec![r],
+                (None, Some(f)) => replacement_texts(ctx, f)?,
+                _ => return None,
+            };
             Some((p, r))
         }
         "join" => {
@@ -2312,10 +2337,143 @@ fn transform_of(
             }
             let p = text(split.arguments.first()?.as_expression()?)?;
             let r = text(c.arguments.first()?.as_expression()?)?;
-            Some((p, r))
+            Some((vec![p], vec![r]))
         }
         _ => None,
     }
+}
+
+/// The constant text a concatenation or template inserts among pieces of
+/// `base` (`base.slice(0, k) + C + base.slice(k)`, `base + C`): present
+/// only when at least one piece is `base` or a slice of it and every other
+/// piece is constant.
+fn splice_of<'a>(
+    ctx: &Ctx<'a>,
+    e: &'a Expression<'a>,
+    same: &dyn Fn(&Expression<'_>) -> bool,
+) -> Option<String> {
+    let mut parts: Vec<&'a Expression<'a>> = Vec::new();
+    let mut consts: Vec<String> = Vec::new();
+    match e.without_parentheses() {
+        Expression::BinaryExpression(_) => {
+            let mut stack = vec![e];
+            while let Some(x) = stack.pop() {
+                match x.without_parentheses() {
+                    Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                        stack.push(&b.right);
+                        stack.push(&b.left);
+                    }
+                    x => parts.push(x),
+                }
+            }
+        }
+        Expression::TemplateLiteral(t) => {
+            consts.extend(
+                t.quasis
+                    .iter()
+                    .map(|q| q.value.cooked.as_deref().unwrap_or("").to_string()),
+            );
+            parts.extend(t.expressions.iter());
+        }
+        _ => return None,
+    }
+    let piece_of_base = |x: &Expression<'_>| match x.without_parentheses() {
+        x if same(x) => true,
+        Expression::CallExpression(c) => c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .is_some_and(|m| {
+                matches!(
+                    m.static_property_name(),
+                    Some("slice" | "substring" | "substr" | "charAt" | "at")
+                ) && same(m.object())
+            }),
+        _ => false,
+    };
+    let mut pieces = 0;
+    for x in parts {
+        if piece_of_base(x) {
+            pieces += 1;
+        } else {
+            match Evaluator::new(ctx).eval(x) {
+                Some(Value::Str(s)) => consts.push(s),
+                _ => return None,
+            }
+        }
+    }
+    let inserted: String = consts.concat();
+    (pieces > 0 && !inserted.is_empty()).then_some(inserted)
+}
+
+/// The characters a plain character class matches (`[eo]`, `[\u0065]`);
+/// none for a negated class, a range or anything else.
+fn class_chars(p: &str) -> Option<Vec<String>> {
+    let inner = p.strip_prefix('[')?.strip_suffix(']')?;
+    if inner.starts_with('^') || inner.contains('-') || inner.contains('[') {
+        return None;
+    }
+    let mut out = Vec::new();
+    for ch in inner.chars().filter(|c| *c != '\\') {
+        if !ch.is_alphanumeric() && !ch.is_ascii_punctuation() {
+            return None;
+        }
+        out.push(ch.to_string());
+    }
+    // Escapes (`\u0065`) are not decoded here: a class with one is refused.
+    (!inner.contains('\\') && !out.is_empty() && out.len() <= 32).then_some(out)
+}
+
+/// The texts a replacement function returns: constant returns, and the
+/// values of a constant table it looks the match up in (`(c) => T[c]`,
+/// `T[c] || c`). None when any return is something else.
+fn replacement_texts<'a>(ctx: &Ctx<'a>, f: crate::flow::FnRef<'a>) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&'a Expression<'a>> = f.returns();
+    let mut n = 0;
+    while let Some(e) = stack.pop() {
+        n += 1;
+        if n > 64 {
+            return None;
+        }
+        match e.without_parentheses() {
+            Expression::ComputedMemberExpression(m) => {
+                let t = table_of(ctx, &m.object)?;
+                match t.without_parentheses() {
+                    Expression::ObjectExpression(o) => {
+                        for p in &o.properties {
+                            let ObjectPropertyKind::ObjectProperty(p) = p else {
+                                return None;
+                            };
+                            stack.push(&p.value);
+                        }
+                    }
+                    Expression::ArrayExpression(a) => {
+                        for el in &a.elements {
+                            stack.push(el.as_expression()?);
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            // `T[c] || c`: the unchanged match is no variant.
+            Expression::LogicalExpression(l) => stack.push(&l.left),
+            Expression::ConditionalExpression(c) => {
+                stack.push(&c.consequent);
+                stack.push(&c.alternate);
+            }
+            x => match Evaluator::new(ctx).eval(x) {
+                Some(Value::Str(s)) => out.push(s),
+                _ => {
+                    // The match itself (`(c) => c`) changes nothing.
+                    if !matches!(x, Expression::Identifier(_)) {
+                        return None;
+                    }
+                }
+            },
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// A test on one character of the data being transformed (`ch === "'"`,

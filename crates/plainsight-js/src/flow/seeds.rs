@@ -769,8 +769,89 @@ fn permuted(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
                 sx.len() == tx.len()
             }
         }
-        (x, y) => reversal_of(ctx, x, y) || reversal_of(ctx, y, x),
+        (x, y) => {
+            reversal_of(ctx, x, y)
+                || reversal_of(ctx, y, x)
+                || indexed_permutation(ctx, x, y)
+                || indexed_permutation(ctx, y, x)
+        }
     }
+}
+
+/// `p` is an array literal of `s`'s own elements by constant index in
+/// another order (`[xs[1], xs[0], xs[2]]`, every index below its length
+/// once, not in order) and `s` is `xs`, `xs.slice()`, `[...xs]` or
+/// `Array.from(xs)`: the same list permuted.
+fn indexed_permutation(ctx: &Ctx<'_>, p: &Expression<'_>, s: &Expression<'_>) -> bool {
+    let Expression::ArrayExpression(a) = p else {
+        return false;
+    };
+    if a.elements.len() < 2 || a.elements.len() > 64 {
+        return false;
+    }
+    let src = |e: &Expression<'_>| e.span().source_text(ctx.source);
+    let mut base: Option<&str> = None;
+    let mut seen = vec![false; a.elements.len()];
+    let mut in_order = true;
+    for (k, el) in a.elements.iter().enumerate() {
+        let Some(Expression::ComputedMemberExpression(m)) =
+            el.as_expression().map(Expression::without_parentheses)
+        else {
+            return false;
+        };
+        let Expression::NumericLiteral(n) = m.expression.without_parentheses() else {
+            return false;
+        };
+        let i = n.value as usize;
+        if n.value.fract() != 0.0 || n.value < 0.0 || i >= seen.len() || seen[i] {
+            return false;
+        }
+        seen[i] = true;
+        in_order &= i == k;
+        let b = src(m.object.without_parentheses());
+        if base.is_some_and(|x| x != b) {
+            return false;
+        }
+        base = Some(b);
+    }
+    if in_order {
+        return false;
+    }
+    let Some(base) = base else { return false };
+    let copied = match s.without_parentheses() {
+        Expression::CallExpression(c) if c.arguments.is_empty() => c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .filter(|m| m.static_property_name() == Some("slice"))
+            .map(|m| m.object().without_parentheses()),
+        Expression::CallExpression(c) if c.arguments.len() == 1 => c
+            .callee
+            .without_parentheses()
+            .as_member_expression()
+            .filter(|m| {
+                m.static_property_name() == Some("from")
+                    && matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Array")
+            })
+            .and_then(|_| c.arguments[0].as_expression())
+            .map(Expression::without_parentheses),
+        Expression::ArrayExpression(x) if x.elements.len() == 1 => match &x.elements[0] {
+            ArrayExpressionElement::SpreadElement(sp) => Some(sp.argument.without_parentheses()),
+            _ => None,
+        },
+        e => Some(e),
+    };
+    copied.is_some_and(|e| {
+        matches!(
+            e,
+            Expression::Identifier(_) | Expression::StaticMemberExpression(_)
+        ) && src(e) == base
+            // A list of another length is not the same list.
+            && !matches!(
+                crate::covert::const_init(ctx, e).map(Expression::without_parentheses),
+                Some(Expression::ArrayExpression(l)) if l.elements.len() != a.elements.len()
+            )
+    })
 }
 
 /// `r` is `s.toReversed()`, `s.reverse()`, `[...s].reverse()` or

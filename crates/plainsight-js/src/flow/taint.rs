@@ -1426,6 +1426,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                         | "String"
                         | "Number"
                         | "Object"
+                        | "Reflect"
                         | "Array"
                         | "Boolean"
                         | "Date"
@@ -1533,6 +1534,40 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                 }
             }
             Expression::CallExpression(c) => self.call(i, u, c, field),
+            // A property read through a `Proxy` with a `get` trap is what
+            // the trap returns; without one, the target's property.
+            Expression::NewExpression(n)
+                if super::walk::is_global_named(ctx, &n.callee, "Proxy")
+                    && n.arguments.len() >= 2 =>
+            {
+                let handler = n.arguments[1].as_expression();
+                let handler = handler.map(|h| crate::covert::const_init(ctx, h).unwrap_or(h));
+                let trap = match handler.map(Expression::without_parentheses) {
+                    Some(Expression::ObjectExpression(o)) => o.properties.iter().find_map(|p| {
+                        let ObjectPropertyKind::ObjectProperty(p) = p else {
+                            return None;
+                        };
+                        (super::names::property_key_name(&p.key) == Some("get"))
+                            .then(|| FnRef::from_expr(&p.value))
+                            .flatten()
+                    }),
+                    _ => None,
+                };
+                if let Some(f) = trap {
+                    for r in f.returns() {
+                        self.to(i, Val::Expr(u, r, None), step(StepKind::Return, f.span()));
+                    }
+                } else {
+                    if let Some(t) = n.arguments[0].as_expression() {
+                        self.to(i, Val::Expr(u, t, field), None);
+                    }
+                    if handler.is_some_and(|h| {
+                        !matches!(h.without_parentheses(), Expression::ObjectExpression(_))
+                    }) {
+                        self.opaque(i);
+                    }
+                }
+            }
             Expression::NewExpression(n) => {
                 if let Some((cu, class)) = class_of_unit(prog, u, &n.callee) {
                     if let Some(k) = field {
@@ -2244,6 +2279,25 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
         // stored where more functions meet than the index follows): what
         // its parameters hold is unknown.
         if sites.is_empty() {
+            // A `Proxy`'s `get` trap, called by the proxy on each property
+            // read: its target is the proxy's target, its key a property
+            // name written in the program, its receiver the proxy.
+            if let Some(n) = super::walk::proxy_of_get_trap(self.eng.prog.ctx(u), fid) {
+                if idx == 0
+                    && let Some(t) = n.arguments.first().and_then(Argument::as_expression)
+                {
+                    self.to_up(
+                        i,
+                        Val::Expr(u, t, field),
+                        Some(Step {
+                            unit: u,
+                            kind: StepKind::Arg,
+                            span: t.span(),
+                        }),
+                    );
+                }
+                return;
+            }
             self.opaque(i);
         }
         self.g.ups.0 += 1;
@@ -2253,6 +2307,12 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             let ctx = self.eng.prog.ctx(s.unit);
             let nodes = ctx.semantic.nodes();
             if let Some(recv) = s.callback_of {
+                // The index an array method passes its callback is a
+                // position, not a value of the array: a test on it (`i < 4`)
+                // chooses by place whatever the elements hold.
+                if is_index_param(nodes.kind(s.call), idx) {
+                    continue;
+                }
                 self.to_up(
                     i,
                     Val::Expr(s.unit, recv, None),
@@ -2716,6 +2776,28 @@ fn regex_constant<'a>(ctx: &crate::context::Ctx<'a>, e: &'a Expression<'a>) -> O
             Some(format!("/{}/{}", r.regex.pattern.text, r.regex.flags))
         }
         _ => None,
+    }
+}
+
+/// Is parameter `idx` of a callback handed to this call the element's
+/// index (`xs.map((x, i) => …)`, `xs.reduce((acc, x, i) => …)`)?
+fn is_index_param(call: AstKind<'_>, idx: usize) -> bool {
+    let AstKind::CallExpression(c) = call else {
+        return false;
+    };
+    let Some(m) = c
+        .callee
+        .without_parentheses()
+        .as_member_expression()
+        .and_then(oxc_ast::ast::MemberExpression::static_property_name)
+    else {
+        return false;
+    };
+    match m {
+        "map" | "forEach" | "filter" | "some" | "every" | "find" | "findIndex" | "findLast"
+        | "findLastIndex" | "flatMap" => idx == 1,
+        "reduce" | "reduceRight" => idx == 2,
+        _ => false,
     }
 }
 

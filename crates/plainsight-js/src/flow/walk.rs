@@ -328,6 +328,12 @@ pub(crate) enum Hop<'a> {
     /// [`MAX_CONTEXTS`] other calls: entered without its call frame, so its
     /// returns go to every caller (context merged; unproven).
     Merged(&'a str, Span),
+    /// Returned by a function the runtime calls and put at a field of a
+    /// result it builds, which field not known: a `Proxy`'s `get` trap
+    /// (every property read through the proxy), a `JSON.parse` reviver
+    /// (a value of the parsed tree). The field path is collapsed by what
+    /// the runtime does, not by a budget: not unproven.
+    Placed(Span),
 }
 
 impl Hop<'_> {
@@ -1036,7 +1042,8 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
         let mut collapsed = self.coarse
             || parent != u32::MAX && {
                 let p = &self.states[parent as usize];
-                p.collapsed || (fields.has_any() && !p.fields.has_any())
+                p.collapsed
+                    || (fields.has_any() && !p.fields.has_any() && !matches!(hop, Hop::Placed(_)))
             };
         if !self.coarse && !self.seen.contains(&key) {
             // k-limited precision: past MAX_FIELD_PATHS variants at this
@@ -2766,6 +2773,22 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             && let Some(k) = super::names::property_key_name(&p.key)
         {
             let obj = nodes.parent_id(nodes.parent_id(fid));
+            // The `get` trap of a `Proxy`'s handler (`new Proxy(t, { get(t,
+            // k) { … } })`): what it returns is every property read through
+            // the proxy.
+            if k == "get" && proxy_of_get_trap(ctx, fid).is_some() {
+                let mut f2 = fields;
+                f2.push(Field::Any);
+                self.push(
+                    i,
+                    u,
+                    nodes.parent_id(obj),
+                    f2,
+                    FrameStack::default(),
+                    Hop::Placed(span),
+                );
+                return;
+            }
             if let AstKind::CallExpression(c) = nodes.parent_kind(obj)
                 && c.arguments.len() >= 2
                 && c.arguments
@@ -2833,6 +2856,20 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
                 let mut fl = fields;
                 match method {
                     Some("map" | "flatMap" | "from") => fl.push(Field::Elem),
+                    // `JSON.parse(text, reviver)`: what the reviver returns
+                    // is some value of the parsed tree, at a depth not known.
+                    Some("parse") if is_json_parse(cctx, s.call) => {
+                        fl.push(Field::Any);
+                        self.push(
+                            i,
+                            s.unit,
+                            s.call,
+                            fl,
+                            FrameStack::default(),
+                            Hop::Placed(span),
+                        );
+                        continue;
+                    }
                     Some(
                         "then" | "catch" | "finally" | "reduce" | "reduceRight" | "replace"
                         | "replaceAll",
@@ -3596,6 +3633,12 @@ pub(crate) fn callee_functions<'a>(
             if let Some(f) = super::function_of_symbol(ctx, sym) {
                 return vec![(u, f.node_id(), f)];
             }
+            // `const f = T[k]; f()`: a function picked from a table.
+            if let Some(Expression::ComputedMemberExpression(m)) =
+                crate::covert::const_init(ctx, e).map(Expression::without_parentheses)
+            {
+                return table_functions(ctx, u, &m.object);
+            }
             let mut out = Vec::new();
             for (_, v) in imported(prog, u, sym) {
                 export_functions(prog, v, None, &mut out, 0);
@@ -3646,8 +3689,85 @@ pub(crate) fn callee_functions<'a>(
             };
             methods.into_iter().map(|f| (u, f.node_id(), f)).collect()
         }
+        // `T[k](x)` with a key that is not constant.
+        Expression::ComputedMemberExpression(m)
+            if !matches!(
+                m.expression.without_parentheses(),
+                Expression::StringLiteral(_) | Expression::NumericLiteral(_)
+            ) =>
+        {
+            table_functions(ctx, u, &m.object)
+        }
         _ => Vec::new(),
     }
+}
+
+/// Most functions a table picked from by a computed key may hold for its
+/// call to be resolved to them (a bundler's module table is not this).
+const MAX_TABLE_FUNCTIONS: usize = 16;
+
+/// The functions of a small constant table (an object or array literal,
+/// inline or bound to a never-reassigned variable) whose every entry is a
+/// function written there or a binding of one; none otherwise.
+fn table_functions<'a>(
+    ctx: &Ctx<'a>,
+    u: UnitId,
+    t: &'a Expression<'a>,
+) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
+    let t = match t.without_parentheses() {
+        Expression::Identifier(_) => match crate::covert::const_init(ctx, t) {
+            Some(i) => i.without_parentheses(),
+            None => return Vec::new(),
+        },
+        t => t,
+    };
+    let mut values: Vec<&'a Expression<'a>> = Vec::new();
+    match t {
+        Expression::ObjectExpression(o) => {
+            for p in &o.properties {
+                match p {
+                    oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p)
+                        if p.kind == PropertyKind::Init =>
+                    {
+                        values.push(&p.value);
+                    }
+                    _ => return Vec::new(),
+                }
+            }
+        }
+        Expression::ArrayExpression(a) => {
+            for el in &a.elements {
+                match el.as_expression() {
+                    Some(x) => values.push(x),
+                    None => return Vec::new(),
+                }
+            }
+        }
+        _ => return Vec::new(),
+    }
+    if values.is_empty() || values.len() > MAX_TABLE_FUNCTIONS {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for v in values {
+        let f = match v.without_parentheses() {
+            Expression::Identifier(id) => ctx
+                .semantic
+                .scoping()
+                .get_reference(match id.reference_id.get() {
+                    Some(r) => r,
+                    None => return Vec::new(),
+                })
+                .symbol_id()
+                .and_then(|s| super::function_of_symbol(ctx, s)),
+            x => FnRef::from_expr(x),
+        };
+        match f {
+            Some(f) => out.push((u, f.node_id(), f)),
+            None => return Vec::new(),
+        }
+    }
+    out
 }
 
 /// Methods named `name` of classes of unit `u` that extend `base` (directly
@@ -4134,6 +4254,57 @@ pub(crate) fn is_prose(s: &str) -> bool {
 }
 
 /// The literal text a simple regex pattern matches (`'`, `\u2019`, `[’‘]` → its first member).
+/// The `new Proxy(target, { get(t, k) { … } })` whose handler's `get` trap
+/// is function `fid` (a method or a function-valued property of a handler
+/// written in the call).
+pub(crate) fn proxy_of_get_trap<'a>(
+    ctx: &Ctx<'a>,
+    fid: NodeId,
+) -> Option<&'a oxc_ast::ast::NewExpression<'a>> {
+    let nodes = ctx.semantic.nodes();
+    let AstKind::ObjectProperty(p) = nodes.parent_kind(fid) else {
+        return None;
+    };
+    if super::names::property_key_name(&p.key) != Some("get") {
+        return None;
+    }
+    let obj = nodes.parent_id(nodes.parent_id(fid));
+    let AstKind::NewExpression(n) = nodes.parent_kind(obj) else {
+        return None;
+    };
+    (is_global_named(ctx, &n.callee, "Proxy")
+        && n.arguments
+            .get(1)
+            .is_some_and(|a| a.span() == nodes.kind(obj).span()))
+    .then_some(n)
+}
+
+/// Is `e` the global `name` (no binding of that name in scope)?
+pub(crate) fn is_global_named(ctx: &Ctx<'_>, e: &Expression<'_>, name: &str) -> bool {
+    matches!(e.without_parentheses(), Expression::Identifier(o) if o.name == name
+    && o.reference_id.get().is_none_or(|r| {
+        ctx.semantic.scoping().get_reference(r).symbol_id().is_none()
+    }))
+}
+
+/// Is this call `JSON.parse(…)` (the global, not a binding of that name)?
+fn is_json_parse(ctx: &Ctx<'_>, call: NodeId) -> bool {
+    let AstKind::CallExpression(c) = ctx.semantic.nodes().kind(call) else {
+        return false;
+    };
+    c.callee
+        .without_parentheses()
+        .as_member_expression()
+        .is_some_and(|m| {
+            m.static_property_name() == Some("parse")
+                && matches!(m.object().without_parentheses(),
+                Expression::Identifier(o) if o.name == "JSON"
+                    && o.reference_id.get().is_none_or(|r| {
+                        ctx.semantic.scoping().get_reference(r).symbol_id().is_none()
+                    }))
+        })
+}
+
 pub(crate) fn regex_literal_text(p: &str) -> Option<String> {
     if let Some(inner) = p.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         if inner.starts_with('^') {
