@@ -1981,10 +1981,12 @@ fn judge_decision<'a>(
         None if d.chosen_unit == d.unit => {
             let chosen = expr_of(chosen_ctx, d.chosen)?;
             let Alts::Exprs(v) = &d.alts else { return None };
-            v.iter().find_map(|other| {
-                let (p, r) = transform_of(ctx, chosen, other)?;
-                judge(&r, &p, false)
-            })?
+            v.iter()
+                .find_map(|other| {
+                    let (p, r) = transform_of(ctx, chosen, other)?;
+                    judge(&r, &p, false)
+                })
+                .or_else(|| seed_transform(ctx, seed, d, v))?
         }
         None => return None,
     };
@@ -2019,6 +2021,35 @@ fn field_projection<'a>(
         return None;
     }
     let carrier = expr_of(ctx, start)?;
+    // A table of tuples (`[['"', '"'], ['\u201c', '\u201d']][i]`): the
+    // carrier's position in each tuple.
+    if let AstKind::ArrayExpression(arr) = nodes.parent_kind(start) {
+        let pos = arr
+            .elements
+            .iter()
+            .position(|e| e.as_expression().is_some_and(|x| nid(x) == start))?;
+        let plain = |a: &oxc_ast::ast::ArrayExpression<'_>| {
+            a.elements
+                .iter()
+                .take(pos + 1)
+                .all(|e| e.as_expression().is_some())
+        };
+        if !plain(arr) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for e in v {
+            let x = const_init(ctx, e).unwrap_or(e);
+            let Expression::ArrayExpression(o) = x.without_parentheses() else {
+                return None;
+            };
+            if !plain(o) {
+                return None;
+            }
+            out.extend(o.elements.get(pos).and_then(|e| e.as_expression()));
+        }
+        return (!out.is_empty()).then_some((carrier, out));
+    }
     let AstKind::ObjectProperty(p) = nodes.parent_kind(start) else {
         return None;
     };
@@ -2474,6 +2505,42 @@ fn replacement_texts<'a>(ctx: &Ctx<'a>, f: crate::flow::FnRef<'a>) -> Option<Vec
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// The carrier is the replacement of a `s.replace(P, "…")` whose result
+/// reached the decision through a store (a `Map` cache, a field), and the
+/// decision's other side is `s` itself: the change is `P` → the carrier.
+fn seed_transform(
+    ctx: &Ctx<'_>,
+    seed: &Seed<'_>,
+    d: &Decision<'_>,
+    others: &[&Expression<'_>],
+) -> Option<Judged> {
+    if seed.unit != d.unit || !matches!(seed.kind, SeedKind::Text) {
+        return None;
+    }
+    let nodes = ctx.semantic.nodes();
+    let start = *seed.starts.first()?;
+    if start.index() >= nodes.len() {
+        return None;
+    }
+    let AstKind::CallExpression(call) = nodes.parent_kind(start) else {
+        return None;
+    };
+    if call
+        .arguments
+        .get(1)
+        .and_then(Argument::as_expression)
+        .map(nid)
+        != Some(start)
+    {
+        return None;
+    }
+    let chosen = expr_of(ctx, nodes.parent_id(start))?;
+    others.iter().find_map(|other| {
+        let (p, r) = transform_of(ctx, chosen, other)?;
+        judge(&r, &p, false)
+    })
 }
 
 /// A test on one character of the data being transformed (`ch === "'"`,
@@ -3654,6 +3721,28 @@ fn judge_pairs<'s>(pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Option<Ju
     {
         for (a, b) in pairs {
             if !may_be_imperceptible(a, b) {
+                if let Some(chars) = dash_swap(a, b) {
+                    match &mut best {
+                        Some((4, j)) => {
+                            j.chars.extend(chars);
+                            j.chars.sort_unstable();
+                            j.chars.dedup();
+                        }
+                        Some((r, _)) if *r > 4 => {}
+                        _ => {
+                            best = Some((
+                                4,
+                                Judged {
+                                    rule: Rule::CovertLookAlike,
+                                    a: a.into(),
+                                    b: b.into(),
+                                    chars,
+                                },
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 if reordered_fields(a, b) && best.is_none() {
                     best = Some((
                         1,
@@ -3727,6 +3816,41 @@ fn judge_pairs<'s>(pairs: impl Iterator<Item = (&'s str, &'s str)>) -> Option<Ju
         }
     }
     best.map(|(_, j)| j)
+}
+
+/// Typographic dashes of one length class swapped for each other (en dash
+/// `–`, em dash `—`, figure dash, horizontal bar, minus sign, small em
+/// dash): UTS #39 gives them different skeletons (`-`, `ー`, …), but in
+/// running text a reader takes any of them for "the dash" — the same
+/// punctuation, not a different word. Hyphens (`‐`, `‑`) already share
+/// `-`'s skeleton. Only substitutions in place, every other character equal;
+/// the differing dashes, sorted, when that is the whole difference.
+fn dash_swap(a: &str, b: &str) -> Option<Vec<char>> {
+    let dash = |c: char| {
+        matches!(
+            c,
+            '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' | '\u{FE58}'
+        )
+    };
+    if a.is_ascii() || b.is_ascii() {
+        return None;
+    }
+    let mut chars = Vec::new();
+    let (mut x, mut y) = (a.chars(), b.chars());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => break,
+            (Some(p), Some(q)) if p == q => {}
+            (Some(p), Some(q)) if dash(p) && dash(q) => chars.extend([p, q]),
+            _ => return None,
+        }
+    }
+    if chars.is_empty() {
+        return None;
+    }
+    chars.sort_unstable();
+    chars.dedup();
+    Some(chars)
 }
 
 /// The kind-specific conditions under which an imperceptible pair can be a
@@ -4744,5 +4868,19 @@ mod tests {
         assert_eq!(regex_literal_text("-").as_deref(), Some("-"));
         assert_eq!(regex_literal_text(r"\/").as_deref(), Some("/"));
         assert_eq!(regex_literal_text("a.b"), None);
+        // Word boundaries match no character.
+        assert_eq!(regex_literal_text(r"\bfor\b").as_deref(), Some("for"));
+    }
+
+    #[test]
+    fn dash_swaps_are_look_alikes() {
+        let j = judge(&["a \u{2013} b".into()], &["a \u{2014} b".into()], false).unwrap();
+        assert_eq!(j.rule, Rule::CovertLookAlike);
+        assert_eq!(j.chars, vec!['\u{2013}', '\u{2014}']);
+        assert!(dash_swap("x\u{2015}y", "x\u{2014}y").is_some());
+        // A hyphen against a dash is visible (length); other changes too.
+        assert!(dash_swap("a - b", "a \u{2014} b").is_none());
+        assert!(dash_swap("a \u{2013} b", "c \u{2014} b").is_none());
+        assert!(dash_swap("a \u{2013} b", "a \u{2013} b").is_none());
     }
 }

@@ -1239,8 +1239,23 @@ fn is_resolved_options(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> bool {
     }
 }
 
+/// The function a call calls: `(0, m.f)(…)` — how esbuild, tsc and Babel
+/// call an imported binding without `this` — calls `m.f`.
+fn indirect_callee<'e, 'a>(callee: &'e Expression<'a>) -> &'e Expression<'a> {
+    let callee = callee.without_parentheses();
+    match callee {
+        Expression::SequenceExpression(s)
+            if s.expressions.len() == 2
+                && matches!(s.expressions[0], Expression::NumericLiteral(_)) =>
+        {
+            s.expressions[1].without_parentheses()
+        }
+        e => e,
+    }
+}
+
 fn call_read(ctx: &Ctx<'_>, call: &CallExpression<'_>) -> Option<(EnvCategory, String)> {
-    let callee = call.callee.without_parentheses();
+    let callee = indirect_callee(&call.callee);
     if is_resolved_options(ctx, call) {
         return Some((
             EnvCategory::TimeZone,
@@ -2778,6 +2793,16 @@ mod tests {
             one("f(require('fs').readlinkSync('/etc/localtime'))").0,
             TimeZone
         );
+        // esbuild's and tsc's call of an imported binding: `(0, m.f)(…)`.
+        assert_eq!(
+            one("var m = require('node:fs'); f((0, m.readlinkSync)('/etc/localtime'))").0,
+            TimeZone
+        );
+        assert_eq!(
+            one("const os_1 = require('os'); f((0, os_1.hostname)())").0,
+            Identity
+        );
+        assert!(reads("var m = require('fs'); f((0, m.readFileSync)('config.json'))").is_empty());
         assert_eq!(
             one("const cp = require('child_process'); f(cp.execSync('whoami'))").0,
             Identity

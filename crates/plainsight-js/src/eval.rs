@@ -1273,6 +1273,42 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     return None;
                 };
                 let (_, class) = self.class_of(base)?;
+                // In a static method, `super.m()` is the base's static `m`
+                // with `this` the subclass: its static fields, then the
+                // base's (`static gap() { return this.percentGap; }`).
+                let in_static =
+                    nodes
+                        .ancestor_ids(c.node_id.get())
+                        .find_map(|a| match nodes.kind(a) {
+                            AstKind::MethodDefinition(md) => Some(md.r#static),
+                            AstKind::PropertyDefinition(pd) => Some(pd.r#static),
+                            _ => None,
+                        })
+                        == Some(true);
+                if in_static {
+                    let f = class_method(class, name, true)?;
+                    let args = self.args(&c.arguments)?;
+                    let mut statics: Vec<(String, Value)> = Vec::new();
+                    for cl in [sub, class] {
+                        for el in &cl.body.body {
+                            if let oxc_ast::ast::ClassElement::PropertyDefinition(p) = el
+                                && p.r#static
+                            {
+                                let key = p.key.static_name()?.to_string();
+                                if statics.iter().any(|(k, _)| *k == key) {
+                                    continue;
+                                }
+                                let v = match &p.value {
+                                    Some(e) => self.expr(e)?,
+                                    None => Value::Undefined,
+                                };
+                                statics.push((key, v));
+                            }
+                        }
+                    }
+                    let this = Value::Instance(sub.node_id(), statics);
+                    return self.call_method(f, this, args).map(|(r, _)| r);
+                }
                 let f = class_method(class, name, false)?;
                 let args = self.args(&c.arguments)?;
                 let this = self

@@ -130,6 +130,25 @@ fn lookalike(c: char) -> bool {
     })
 }
 
+/// Quotation marks a reader takes for `'` or `"` (`’`, `“`, `″`): UTS #39
+/// maps the double ones to two apostrophes, so [`lookalike`] (one ASCII
+/// character) leaves them out. Marks only: the letters among the double
+/// ones (Hebrew double yod, modifier letters) spell words.
+fn quote_like(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    if c.is_ascii() {
+        return false;
+    }
+    if plainsight_text::chars::is_apostrophe_like(c) {
+        return lookalike(c);
+    }
+    plainsight_text::chars::is_double_quote_like(c)
+        && matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol
+        )
+}
+
 /// The carrier characters of a text, judged in context:
 /// - invisible characters and unusual spaces always;
 /// - apostrophe and quotation-mark look-alikes always (the text is read as
@@ -148,6 +167,7 @@ pub(crate) fn carrier_chars(s: &str) -> Vec<char> {
         !c.is_ascii()
             && (plainsight_text::chars::is_invisible(c)
                 || plainsight_text::chars::is_unusual_space(c)
+                || quote_like(c)
                 || lookalike(c))
     }) {
         return Vec::new();
@@ -167,11 +187,7 @@ pub(crate) fn carrier_chars(s: &str) -> Vec<char> {
         }
         if plainsight_text::chars::is_invisible(c) || plainsight_text::chars::is_unusual_space(c) {
             v.push(c);
-        } else if lookalike(c)
-            && (short
-                || plainsight_text::chars::is_apostrophe_like(c)
-                || plainsight_text::chars::is_double_quote_like(c))
-        {
+        } else if quote_like(c) || (short && lookalike(c)) {
             v.push(c);
         }
     }
@@ -1449,5 +1465,18 @@ mod tests {
         assert_eq!(counts("f('ab'.repeat(c ? 2 : 1));"), None);
         assert_eq!(counts("f(' '.repeat(c ? 2 : 2));"), None);
         assert_eq!(counts("f(s.padEnd(c ? 4 : 8, '.'));"), None);
+    }
+
+    #[test]
+    fn typographic_quotes_are_carriers_hebrew_letters_are_not() {
+        assert_eq!(carrier_chars("\u{201C}"), vec!['\u{201C}']);
+        assert_eq!(
+            carrier_chars("say \u{201C}hi\u{201D} twice"),
+            vec!['\u{201C}', '\u{201D}']
+        );
+        assert_eq!(carrier_chars("it\u{2019}s"), vec!['\u{2019}']);
+        // Letters among UTS #39's double-quote look-alikes spell words.
+        assert!(carrier_chars("\u{05D0}\u{05F2}\u{05D1} \u{05D2}").is_empty());
+        assert!(carrier_chars("plain ascii \"quoted\"").is_empty());
     }
 }

@@ -2147,7 +2147,21 @@ impl<'e, 'p, 'c, 'a> Walker<'e, 'p, 'c, 'a> {
             idx -= 1;
             callee = &m.object;
         }
-        let fns = self.functions_of_callee(u, callee);
+        let mut fns = self.functions_of_callee(u, callee);
+        // `new mod.C(x)`, `new C(x)` with `C` imported: the constructor of
+        // the class the other module exports.
+        if fns.is_empty()
+            && matches!(
+                self.ctx(u).semantic.nodes().kind(call),
+                AstKind::NewExpression(_)
+            )
+            && let Some((cu, cnode)) = super::taint::class_of_unit(self.eng.prog, u, callee)
+            && cu != u
+            && let AstKind::Class(c) = self.ctx(cu).semantic.nodes().kind(cnode)
+            && let Some(f) = constructor_of(c)
+        {
+            fns.push((cu, f.node_id(), f));
+        }
         if fns.is_empty() {
             return false;
         }
@@ -4337,6 +4351,8 @@ fn regex_atoms(p: &str) -> Option<Vec<char>> {
                     out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
                 }
                 c if c.is_ascii_punctuation() => out.push(c),
+                // A word boundary matches no character: `/\bfor\b/` is "for".
+                'b' | 'B' => {}
                 _ => return None,
             },
             '.' | '*' | '+' | '?' | '(' | ')' | '|' | '^' | '$' | '{' | '}' | '[' | ']' => {
