@@ -2696,20 +2696,21 @@ fn finding_at(
     // with values of another kind than its own (a zone with a language tag,
     // a resolved-options object with a numbering system) is not targeted
     // by that comparison: the path that met them is not a choice about it.
+    // A read of a targetable kind (not the user's locale) compared with
+    // constants of its own kind: a choice about it.
+    let compared_choice = |h: &Found<'_>| {
+        h.compared
+            && !h.data_path
+            && h.read.category.is_targetable()
+            && !crate::env::is_locale_source(&h.read.what)
+            && (h.digest || h.with.is_empty() || crate::env::compared_fits(&h.read, &h.with))
+    };
     if j.rule == Rule::CovertFormat && j.a.is_empty() {
         let chooser = r
             .sources
             .iter()
             .chain(hit)
-            .filter(|h| {
-                h.compared
-                    && !h.data_path
-                    && h.read.category.is_targetable()
-                    && !crate::env::is_locale_source(&h.read.what)
-                    && (h.digest
-                        || h.with.is_empty()
-                        || crate::env::compared_fits(&h.read, &h.with))
-            })
+            .filter(|h| compared_choice(h))
             .min_by_key(|f| read_order(f));
         // The user's language looked up in a table that sends several
         // languages to a locale of yet another language (`zh`, `ru` →
@@ -2745,16 +2746,7 @@ fn finding_at(
             .sources
             .iter()
             .chain(hit)
-            .filter(|h| {
-                h.compared
-                    && !h.data_path
-                    && proven(h)
-                    && h.read.category.is_targetable()
-                    && !crate::env::is_locale_source(&h.read.what)
-                    && (h.digest
-                        || h.with.is_empty()
-                        || crate::env::compared_fits(&h.read, &h.with))
-            })
+            .filter(|h| compared_choice(h) && proven(h))
             .min_by_key(|f| read_order(f));
         match chooser {
             Some(h) if hard_sink => hit = Some(h),

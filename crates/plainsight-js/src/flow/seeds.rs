@@ -1216,15 +1216,9 @@ fn count_choice<'a>(
             }
             ok
         }
-        Expression::ConditionalExpression(c) => {
-            tests.push(Test::Control(Control::Test(&c.test)));
-            count_choice(ctx, &c.consequent, depth + 1, tests, counts)
-                && count_choice(ctx, &c.alternate, depth + 1, tests, counts)
+        Expression::ConditionalExpression(_) | Expression::Identifier(_) => {
+            through_choice(ctx, e, depth, tests, counts, count_choice)
         }
-        Expression::Identifier(_) => match crate::covert::const_init(ctx, e) {
-            Some(init) => count_choice(ctx, init, depth + 1, tests, counts),
-            None => false,
-        },
         Expression::ComputedMemberExpression(m) => {
             let before = tests.len();
             if !count_table(ctx, &m.object, depth + 1, tests, counts) {
@@ -1256,6 +1250,31 @@ fn count_choice<'a>(
     }
 }
 
+type CountFn<'a> = fn(&Ctx<'a>, &'a Expression<'a>, u8, &mut Vec<Test<'a>>, &mut Vec<u32>) -> bool;
+
+/// `c ? x : y` (both sides, the test kept) and a constant binding (its
+/// initialiser), each judged by `f`.
+fn through_choice<'a>(
+    ctx: &Ctx<'a>,
+    e: &'a Expression<'a>,
+    depth: u8,
+    tests: &mut Vec<Test<'a>>,
+    counts: &mut Vec<u32>,
+    f: CountFn<'a>,
+) -> bool {
+    match e.without_parentheses() {
+        Expression::ConditionalExpression(c) => {
+            tests.push(Test::Control(Control::Test(&c.test)));
+            f(ctx, &c.consequent, depth + 1, tests, counts)
+                && f(ctx, &c.alternate, depth + 1, tests, counts)
+        }
+        _ => match crate::covert::const_init(ctx, e) {
+            Some(init) => f(ctx, init, depth + 1, tests, counts),
+            None => false,
+        },
+    }
+}
+
 /// A table of constant counts, or tables of them chosen by conditionals.
 fn count_table<'a>(
     ctx: &Ctx<'a>,
@@ -1275,15 +1294,9 @@ fn count_table<'a>(
                         .is_some_and(|x| count_choice(ctx, x, depth + 1, tests, counts))
                 })
         }
-        Expression::ConditionalExpression(c) => {
-            tests.push(Test::Control(Control::Test(&c.test)));
-            count_table(ctx, &c.consequent, depth + 1, tests, counts)
-                && count_table(ctx, &c.alternate, depth + 1, tests, counts)
+        Expression::ConditionalExpression(_) | Expression::Identifier(_) => {
+            through_choice(ctx, e, depth, tests, counts, count_table)
         }
-        Expression::Identifier(_) => match crate::covert::const_init(ctx, e) {
-            Some(init) => count_table(ctx, init, depth + 1, tests, counts),
-            None => false,
-        },
         _ => false,
     }
 }
