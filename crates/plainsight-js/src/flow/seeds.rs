@@ -1320,13 +1320,9 @@ fn local_function<'a>(ctx: &Ctx<'a>, callee: &'a Expression<'a>) -> Option<FnRef
 }
 
 fn is_constant(e: &Expression<'_>) -> bool {
-    matches!(
-        e.without_parentheses(),
-        Expression::StringLiteral(_)
-            | Expression::NumericLiteral(_)
-            | Expression::BooleanLiteral(_)
-            | Expression::Identifier(_)
-    ) || matches!(e.without_parentheses(), Expression::UnaryExpression(u) if matches!(u.argument.without_parentheses(), Expression::NumericLiteral(_)))
+    is_constant_literal(e)
+        || matches!(e.without_parentheses(), Expression::Identifier(_))
+        || matches!(e.without_parentheses(), Expression::UnaryExpression(u) if matches!(u.argument.without_parentheses(), Expression::NumericLiteral(_)))
 }
 
 /// `BASE + x`, `BASE | x`, `x ^ BASE`, with BASE a constant (literal or
