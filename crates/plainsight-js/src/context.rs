@@ -24,6 +24,9 @@ pub struct Ctx<'a> {
     pub opts: &'a ScanOptions,
     /// One bit per symbol: written after its declaration (see [`Ctx::symbol_is_mutated`]).
     mutated: Vec<u64>,
+    /// Constants and calls the covert analyzer's renderer has evaluated in
+    /// this unit (see [`crate::eval::EvalCache`]).
+    pub(crate) eval_cache: std::sync::Mutex<crate::eval::EvalCache>,
 }
 
 impl<'a> Ctx<'a> {
@@ -56,6 +59,7 @@ impl<'a> Ctx<'a> {
             lines,
             opts,
             mutated,
+            eval_cache: std::sync::Mutex::default(),
         }
     }
 

@@ -3380,6 +3380,10 @@ fn dedup_texts(v: &mut Vec<String>) {
 
 /// Renders an expression to the text it produces, with `${n}` placeholders for
 /// non-constant parts (`n` numbers distinct source texts).
+/// At most this many bytes of evaluated values are kept per unit between
+/// renderings (a unit's [`crate::eval::EvalCache`]).
+const EVAL_CACHE_BYTES: usize = 64 << 20;
+
 pub(crate) struct Renderer<'c, 'a> {
     ctx: &'c Ctx<'a>,
     holes: Vec<&'a str>,
@@ -3585,7 +3589,24 @@ impl<'c, 'a> Renderer<'c, 'a> {
             self.hole(e, out);
             return false;
         }
-        match Evaluator::new(self.ctx).eval(e) {
+        // One evaluator's learning per unit, handed from each to the next
+        // (see `EvalCache`): judging reads the same constant tables again
+        // and again. Past `EVAL_CACHE_BYTES` it starts afresh.
+        let cache = self
+            .ctx
+            .eval_cache
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default();
+        let mut ev = Evaluator::with_cache(self.ctx, cache);
+        let v = ev.eval(e);
+        let cache = ev.into_cache();
+        if cache.bytes <= EVAL_CACHE_BYTES
+            && let Ok(mut c) = self.ctx.eval_cache.lock()
+        {
+            *c = cache;
+        }
+        match v {
             Some(Value::Str(s)) => {
                 out.push_str(&s);
                 true

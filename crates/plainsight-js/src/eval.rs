@@ -581,6 +581,24 @@ enum Flow {
     Continue,
 }
 
+/// What an evaluator learned that holds for every expression of its unit:
+/// constant bindings evaluated outside any frame and calls memoised with no
+/// frame and no `this` (neither depends on where the evaluation started).
+/// Kept in the unit's [`Ctx`] by callers that evaluate many expressions of
+/// one unit with a fresh evaluator each ([`crate::covert`]'s renderer):
+/// each evaluation then pays for a large constant table (a compiler's
+/// diagnostics object of thousands of calls) once, not at every read.
+/// Only completed results are kept (a budget that ran out keeps nothing,
+/// as within one evaluator), and `bytes` says how much it holds, so its
+/// keeper can bound it.
+#[derive(Default)]
+pub struct EvalCache {
+    consts: HashMap<SymbolId, Option<Value>>,
+    memo: HashMap<(u32, u64), Option<Value>>,
+    /// Sizes ([`Value::size`]) of the values held, summed as they are stored.
+    pub bytes: usize,
+}
+
 /// Evaluates expressions whose value is fixed by constants in the program,
 /// within a step and output budget (`ScanOptions::eval_steps`, `eval_max_output`).
 pub struct Evaluator<'c, 'a> {
@@ -595,6 +613,8 @@ pub struct Evaluator<'c, 'a> {
     consts: HashMap<SymbolId, Option<Value>>,
     /// (function, argument hash) → result.
     memo: HashMap<(u32, u64), Option<Value>>,
+    /// Sizes of the values in `consts` and `memo` (see [`EvalCache::bytes`]).
+    cache_bytes: usize,
     /// Total steps spent over the evaluator's life (for callers' own caps).
     pub steps_spent: u64,
     /// The last evaluation stopped because a budget (steps or output size)
@@ -619,10 +639,30 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             frames: Vec::new(),
             consts: HashMap::new(),
             memo: HashMap::new(),
+            cache_bytes: 0,
             steps_spent: 0,
             exhausted: false,
             regexes: HashMap::new(),
             this: Vec::new(),
+        }
+    }
+
+    /// An evaluator that starts from what earlier ones of the same unit
+    /// learned (see [`EvalCache`]).
+    pub fn with_cache(ctx: &'c Ctx<'a>, cache: EvalCache) -> Self {
+        let mut e = Evaluator::new(ctx);
+        e.consts = cache.consts;
+        e.memo = cache.memo;
+        e.cache_bytes = cache.bytes;
+        e
+    }
+
+    /// What this evaluator learned, for the next one of the same unit.
+    pub fn into_cache(self) -> EvalCache {
+        EvalCache {
+            consts: self.consts,
+            memo: self.memo,
+            bytes: self.cache_bytes,
         }
     }
 
@@ -1027,6 +1067,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             // larger budget may evaluate it.
             self.consts.remove(&sym);
         } else {
+            self.cache_bytes += v.as_ref().map_or(0, Value::size);
             self.consts.insert(sym, v.clone());
         }
         v
@@ -1388,6 +1429,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         if let Some(k) = memo_key
             && (r.is_some() || !self.exhausted)
         {
+            self.cache_bytes += r.as_ref().map_or(0, Value::size);
             self.memo.insert(k, r.clone());
         }
         r
@@ -2491,6 +2533,57 @@ mod tests {
         assert_eq!(ev("[1, 2, 3].length"), Some(Value::Num(3.0)));
         assert_eq!(s("'abc'[1]"), "b");
         assert_eq!(ev("foo()"), None, "unknown global call");
+    }
+
+    /// A later evaluator handed an earlier one's [`EvalCache`] gives the same
+    /// values and does not evaluate the constant table again; one that ran
+    /// out of budget leaves nothing behind.
+    #[test]
+    fn eval_cache_carries_constants_between_evaluators() {
+        let src = "function d(c, m) { return { code: c, text: m + '.' }; }\n\
+                   const T = { a: d(1, 'Alpha'), b: d(2, 'Beta'), c: d(3, 'Gamma') };\n\
+                   T.a.text; T.c.text;";
+        with_ctx(src, |ctx| {
+            let exprs: Vec<&Expression<'_>> = ctx
+                .program
+                .body
+                .iter()
+                .filter_map(|st| match st {
+                    Statement::ExpressionStatement(e) => Some(&e.expression),
+                    _ => None,
+                })
+                .collect();
+            let mut first = Evaluator::new(ctx);
+            assert_eq!(first.eval(exprs[0]), Some(Value::Str("Alpha.".into())));
+            let cold = first.steps_spent;
+            let cache = first.into_cache();
+            assert!(cache.bytes > 0, "the table's value is kept");
+            let mut second = Evaluator::with_cache(ctx, cache);
+            assert_eq!(second.eval(exprs[1]), Some(Value::Str("Gamma.".into())));
+            assert!(
+                second.steps_spent < cold,
+                "the table was evaluated again: {} steps vs {cold}",
+                second.steps_spent
+            );
+            // The same value from scratch: the cache changes the cost only.
+            assert_eq!(
+                Evaluator::new(ctx).eval(exprs[1]),
+                Some(Value::Str("Gamma.".into()))
+            );
+        });
+        let big = "const T = [1, 2, 3, 4, 5, 6, 7, 8].map(x => x * 2); T[3];";
+        with_ctx(big, |ctx| {
+            let Some(Statement::ExpressionStatement(e)) = ctx.program.body.last() else {
+                panic!("no expr")
+            };
+            let mut ev = Evaluator::new(ctx);
+            ev.steps_left = 0;
+            let _ = ev.expr(&e.expression);
+            assert!(ev.exhausted);
+            let cache = ev.into_cache();
+            assert_eq!(cache.bytes, 0, "a binding cut by the budget is not kept");
+            assert!(cache.consts.is_empty());
+        });
     }
 
     #[test]
