@@ -2848,7 +2848,15 @@ fn finding_at(
     };
     let what = match j.rule {
         Rule::CovertEncoding if j.a.is_empty() && j.b.is_empty() => format!(
-            "invisible code points computed from data (from {})",
+            "{} code points computed from data (from {})",
+            if r.chars
+                .iter()
+                .all(|&c| plainsight_text::chars::is_invisible(c))
+            {
+                "invisible"
+            } else {
+                "imperceptible"
+            },
             describe_chars(&r.chars)
         ),
         Rule::CovertEncoding => format!(
