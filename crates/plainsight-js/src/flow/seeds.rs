@@ -1420,7 +1420,7 @@ fn scaled_arithmetic<'a>(
         BinaryOperator::ShiftLeft => (2f64.powi(num(&m.right)?.clamp(0.0, 20.0) as i32), &m.left),
         _ => return None,
     };
-    if !(k >= 0.0 && factor > 0.0 && k + factor <= f64::from(0x10FFFF)) {
+    if !(k >= 0.0 && factor > 0.0 && k + factor <= f64::from(0x0010_FFFF)) {
         return None;
     }
     let base = char::from_u32(k as u32)?;
