@@ -1976,7 +1976,7 @@ fn judge_decision<'a>(
         b.iter_mut().for_each(as_char);
     }
     // `c ? s.replace(P, R) : s`, `s.split(P).join(R)`: the change itself.
-    let mut j = match judge(&a, &b, false) {
+    let mut j = match judge(&a, &b, false).or_else(|| trailing_whitespace(ctx, d.site, &a, &b)) {
         Some(j) => j,
         None if d.chosen_unit == d.unit => {
             let chosen = expr_of(chosen_ctx, d.chosen)?;
@@ -2848,7 +2848,15 @@ fn finding_at(
     };
     let what = match j.rule {
         Rule::CovertEncoding if j.a.is_empty() && j.b.is_empty() => format!(
-            "invisible code points computed from data (from {})",
+            "{} code points computed from data (from {})",
+            if r.chars
+                .iter()
+                .all(|&c| plainsight_text::chars::is_invisible(c))
+            {
+                "invisible"
+            } else {
+                "imperceptible"
+            },
             describe_chars(&r.chars)
         ),
         Rule::CovertEncoding => format!(
@@ -4021,11 +4029,147 @@ fn layout_spacing(a: &str, b: &str, chars: &[char]) -> bool {
 }
 
 /// Spacing that is only a carrier when the environment is compared to
-/// choose it: a [`layout_spacing`] pair, or whitespace repeated a count
-/// chosen among constants (a synthetic decision of a `Count` seed).
+/// choose it: a [`layout_spacing`] pair, whitespace repeated a count
+/// chosen among constants (a synthetic decision of a `Count` seed), or
+/// [`trailing_whitespace`] against nothing.
 fn strict_spacing(j: &Judged, synthetic: bool) -> bool {
     j.rule == Rule::CovertSpacing
-        && (synthetic || j.chars.iter().any(|&c| matches!(c, '\t' | '\r')))
+        && (synthetic
+            || j.chars.iter().any(|&c| matches!(c, '\t' | '\r'))
+            || ((j.a.is_empty() || j.b.is_empty())
+                && !j
+                    .chars
+                    .iter()
+                    .all(|&c| plainsight_text::chars::is_narrow_space(c))))
+}
+
+/// A string literal or template whose text starts with a line break.
+fn line_break_first(e: &Expression<'_>) -> bool {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => s.value.starts_with(['\n', '\r']),
+        Expression::TemplateLiteral(t) => t.quasis.first().is_some_and(|q| {
+            q.value
+                .cooked
+                .as_deref()
+                .is_some_and(|c| c.starts_with(['\n', '\r']))
+        }),
+        _ => false,
+    }
+}
+
+/// Whitespace against nothing (`c ? "\t" : ""`, `c ? "\u3000" : ""`) where
+/// the choice ends a line: appended as the last operand of a
+/// concatenation or template, or just before a line break — directly, or
+/// through the binding the choice initialises (`pad` in `line + (i === 0 ?
+/// pad : "")`). Trailing whitespace shows in no rendering, whatever its
+/// width; elsewhere a tab or a wide space against nothing is layout
+/// (indentation, an optional separator) and stays unjudged. A lone U+0020
+/// is left out: an optional space before more text is everyday code.
+/// Judged [`strict_spacing`]: reported only when a targetable read is
+/// compared to choose it on a proven path to a request.
+fn trailing_whitespace(ctx: &Ctx<'_>, site: NodeId, a: &[String], b: &[String]) -> Option<Judged> {
+    let (ws, other) = match (a, b) {
+        ([x], [y]) if y.is_empty() => (x, y),
+        ([y], [x]) if y.is_empty() => (x, y),
+        _ => return None,
+    };
+    let ok = !ws.is_empty()
+        && ws
+            .chars()
+            .all(|c| c.is_whitespace() && !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}'))
+        && ws.chars().any(|c| c != ' ');
+    if !ok || site.index() >= ctx.semantic.nodes().len() {
+        return None;
+    }
+    let nodes = ctx.semantic.nodes();
+    // The node the chosen value is used as: the choice itself, or a
+    // reference to the binding it initialises.
+    let mut uses = vec![site];
+    if let AstKind::VariableDeclarator(dcl) = nodes.parent_kind(site)
+        && let Some(sym) = dcl
+            .id
+            .get_binding_identifier()
+            .and_then(|b| b.symbol_id.get())
+        && !ctx.symbol_is_mutated(sym)
+    {
+        let scoping = ctx.semantic.scoping();
+        uses.extend(
+            scoping
+                .get_resolved_references(sym)
+                .take(4)
+                .map(oxc_semantic::Reference::node_id),
+        );
+    }
+    let ends_line = |mut at: NodeId| -> bool {
+        for _ in 0..4 {
+            let parent = nodes.parent_id(at);
+            let span = nodes.kind(at).span();
+            match nodes.kind(parent) {
+                AstKind::ParenthesizedExpression(_) => at = parent,
+                // `c ? pad : ""`: the used side of another choice.
+                AstKind::ConditionalExpression(c) if c.test.span() != span => at = parent,
+                AstKind::BinaryExpression(bin)
+                    if bin.operator == BinaryOperator::Addition && bin.right.span() == span =>
+                {
+                    // Nothing appended after it, or a line break.
+                    let mut up = parent;
+                    while let AstKind::ParenthesizedExpression(_) = nodes.parent_kind(up) {
+                        up = nodes.parent_id(up);
+                    }
+                    let upspan = nodes.kind(up).span();
+                    return match nodes.parent_kind(up) {
+                        AstKind::BinaryExpression(next)
+                            if next.operator == BinaryOperator::Addition
+                                && next.left.span() == upspan =>
+                        {
+                            line_break_first(&next.right)
+                        }
+                        AstKind::BinaryExpression(next)
+                            if matches!(next.operator, BinaryOperator::Addition) =>
+                        {
+                            false
+                        }
+                        _ => true,
+                    };
+                }
+                AstKind::BinaryExpression(bin)
+                    if bin.operator == BinaryOperator::Addition && bin.left.span() == span =>
+                {
+                    return line_break_first(&bin.right);
+                }
+                AstKind::TemplateLiteral(t) => {
+                    let Some(k) = t.expressions.iter().position(|x| x.span() == span) else {
+                        return false;
+                    };
+                    let Some(q) = t.quasis.get(k + 1) else {
+                        return false;
+                    };
+                    let text = q.value.cooked.as_deref().unwrap_or(q.value.raw.as_str());
+                    return text.starts_with(['\n', '\r'])
+                        || (text.is_empty() && k + 1 == t.expressions.len());
+                }
+                _ => return false,
+            }
+        }
+        false
+    };
+    if !uses.into_iter().any(ends_line) {
+        return None;
+    }
+    let mut chars: Vec<char> = ws.chars().collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let (a, b) = if a.first().is_some_and(|x| x == ws) {
+        (ws.clone(), other.clone())
+    } else {
+        (other.clone(), ws.clone())
+    };
+    Some(Judged {
+        rule: Rule::CovertSpacing,
+        a,
+        b,
+        chars,
+    })
 }
 
 /// Could any two distinct strings of `lits` differ imperceptibly (or encode

@@ -1516,6 +1516,8 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
             literal_parts(ctx, &l.left, out, depth + 1);
             literal_parts(ctx, &l.right, out, depth + 1);
         }
+        // `PATHS[i]`: any element of a constant list.
+        Expression::ComputedMemberExpression(m) => list_parts(ctx, &m.object, out, depth + 1),
         Expression::StaticMemberExpression(m) => {
             if let Expression::Identifier(o) = m.object.without_parentheses()
                 && let Some(Expression::ObjectExpression(obj)) =
@@ -1549,6 +1551,27 @@ fn literal_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth
     }
 }
 
+/// The constant strings of the elements of a constant list: an array literal
+/// or a never-reassigned binding (or constant field) holding one.
+fn list_parts(ctx: &Ctx<'_>, e: &Expression<'_>, out: &mut Vec<String>, depth: u8) {
+    if depth > 6 {
+        return;
+    }
+    match e.without_parentheses() {
+        Expression::ArrayExpression(a) => {
+            for el in a.elements.iter().filter_map(|e| e.as_expression()) {
+                literal_parts(ctx, el, out, depth + 1);
+            }
+        }
+        Expression::Identifier(id) => {
+            if let Some(init) = const_init(ctx, id) {
+                list_parts(ctx, init, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The constant strings a never-reassigned binding may hold: the elements of
 /// the constant list a `for … of` binding ranges over; for a parameter, its default,
 /// and the argument at its position in each direct call of its function by
@@ -1567,11 +1590,7 @@ fn param_parts(ctx: &Ctx<'_>, sym: SymbolId, out: &mut Vec<String>, depth: u8) {
         && matches!(d.id, BindingPattern::BindingIdentifier(_))
         && let AstKind::ForOfStatement(fo) = nodes.parent_kind(nodes.parent_id(node.id()))
     {
-        if let Expression::ArrayExpression(a) = fo.right.without_parentheses() {
-            for el in a.elements.iter().filter_map(|e| e.as_expression()) {
-                literal_parts(ctx, el, out, depth + 1);
-            }
-        }
+        list_parts(ctx, &fo.right, out, depth);
         return;
     }
     let AstKind::FormalParameter(p) = node.kind() else {
@@ -1591,6 +1610,33 @@ fn param_parts(ctx: &Ctx<'_>, sym: SymbolId, out: &mut Vec<String>, depth: u8) {
     }) else {
         return;
     };
+    // The element parameter of a callback over a constant list:
+    // `PATHS.find(p => existsSync(p))`, `PATHS.forEach(function (p) {…})`,
+    // `PATHS.reduce((acc, p) => …, init)`.
+    if let AstKind::CallExpression(c) = nodes.parent_kind(f)
+        && let Some(m) = c.callee.without_parentheses().as_member_expression()
+        && let Some(method) = m.static_property_name()
+        && let Some(elem_at) = match method {
+            "forEach" | "map" | "flatMap" | "find" | "findLast" | "findIndex" | "some"
+            | "every" | "filter" => Some(0),
+            "reduce" | "reduceRight" => Some(1),
+            _ => None,
+        }
+        && c.arguments
+            .first()
+            .and_then(Argument::as_expression)
+            .is_some_and(|a| a.without_parentheses().span() == nodes.kind(f).span())
+    {
+        let params = match nodes.kind(f) {
+            AstKind::Function(g) => &g.params,
+            AstKind::ArrowFunctionExpression(a) => &a.params,
+            _ => return,
+        };
+        if params.items.get(elem_at).is_some_and(|x| x.span == p.span) {
+            list_parts(ctx, m.object(), out, depth);
+        }
+        return;
+    }
     let (params, fsym) = match nodes.kind(f) {
         AstKind::Function(g) => (&g.params, g.id.as_ref().and_then(|i| i.symbol_id.get())),
         AstKind::ArrowFunctionExpression(a) => {

@@ -613,6 +613,21 @@ fn call_seeds<'a>(
                 });
                 return;
             }
+            // `fromCharCode(34 + 8186 * bit)`: a constant character shifted by
+            // a scaled value onto a carrier — one bit of data per character.
+            if let Some((sample, data)) = scaled_arithmetic(ctx, arg) {
+                seeds.push(Seed {
+                    unit: u,
+                    starts: vec![id],
+                    node: id,
+                    kind: SeedKind::Computed {
+                        data,
+                        sample,
+                        direct: true,
+                    },
+                });
+                return;
+            }
         }
         return;
     }
@@ -1355,6 +1370,69 @@ fn aimed_arithmetic<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<(u32, &'
         (None, Some(n)) => Some((n as u32, &b.left)),
         _ => None,
     }
+}
+
+/// `K + M * x` / `K + x * M` / `K | x << S` with constants `K` and `M`
+/// (`1 << S`): data scaled onto the character `K + M`. When that character
+/// is a carrier (an invisible, an unusual space, a look-alike or a quote
+/// mark) while `K` is not, the arithmetic switches an ordinary character to
+/// its imperceptible twin by the value of `x`. Returns the carrier reached
+/// and `x`.
+fn scaled_arithmetic<'a>(
+    ctx: &Ctx<'a>,
+    e: &'a Expression<'a>,
+) -> Option<(char, &'a Expression<'a>)> {
+    let Expression::BinaryExpression(b) = e.without_parentheses() else {
+        return None;
+    };
+    if !matches!(
+        b.operator,
+        BinaryOperator::Addition | BinaryOperator::BitwiseOR
+    ) {
+        return None;
+    }
+    let num = |x: &'a Expression<'a>| -> Option<f64> {
+        match x.without_parentheses() {
+            Expression::NumericLiteral(n) => Some(n.value),
+            Expression::Identifier(_) => {
+                match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
+                    Some(Expression::NumericLiteral(n)) => Some(n.value),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let (k, scaled) = match (num(&b.left), num(&b.right)) {
+        (Some(k), None) => (k, &b.right),
+        (None, Some(k)) => (k, &b.left),
+        _ => return None,
+    };
+    let Expression::BinaryExpression(m) = scaled.without_parentheses() else {
+        return None;
+    };
+    let (factor, data) = match m.operator {
+        BinaryOperator::Multiplication => match (num(&m.left), num(&m.right)) {
+            (Some(f), None) => (f, &m.right),
+            (None, Some(f)) => (f, &m.left),
+            _ => return None,
+        },
+        BinaryOperator::ShiftLeft => (2f64.powi(num(&m.right)?.clamp(0.0, 20.0) as i32), &m.left),
+        _ => return None,
+    };
+    if !(k >= 0.0 && factor > 0.0 && k + factor <= f64::from(0x0010_FFFF)) {
+        return None;
+    }
+    let base = char::from_u32(k as u32)?;
+    let c = char::from_u32((k + factor) as u32)?;
+    let carrier = |c: char| {
+        !c.is_ascii()
+            && (plainsight_text::chars::is_invisible(c)
+                || plainsight_text::chars::is_unusual_space(c)
+                || quote_like(c)
+                || lookalike(c))
+    };
+    (!carrier(base) && carrier(c)).then_some((c, data))
 }
 
 /// A parameter that every direct call of its function passes the same

@@ -605,8 +605,9 @@ impl<'a> Graph<'a> {
             match self.edge_info[e as usize].via {
                 Via::Enter { unit, fid, call } if unit == pu && fid == pfid => {
                     let inside = (en.kind & 2 != 0).then(|| (self.edges[e as usize].to, k));
-                    return call
-                        .map(|(cu, c, first)| Activation::Arg(from, cu, c, first, idx, inside));
+                    return call.map(|(cu, c, first)| {
+                        Activation::Arg(from, cu, c, first, idx, inside, field)
+                    });
                 }
                 Via::Up => return Some(up(en.dist + 1, None)),
                 _ => {}
@@ -808,6 +809,9 @@ enum Activation<'a> {
         usize,
         usize,
         Option<(u32, u32)>,
+        // The field of the parameter the callee reads (`env.AWS_REGION`
+        // with `env` the parameter): read from the argument alike.
+        Option<&'a str>,
     ),
     /// From an up node, or across a join by name (its step): the call
     /// sites of the function whose parameter the value depends on (with the
@@ -980,7 +984,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             };
             match self.g.relax(queued, p) {
                 None => {}
-                Some(Activation::Arg(from, cu, c, first, idx, inside)) => {
+                Some(Activation::Arg(from, cu, c, first, idx, inside, field)) => {
                     // The callee compares the parameter before returning
                     // (`isListed(h)`, `t.charAt(0) === BOM`): the constants
                     // it is compared with are the caller's trigger too, and
@@ -1009,7 +1013,7 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                         };
                         self.g.link(
                             from,
-                            Val::Expr(cu, a, None),
+                            Val::Expr(cu, a, field),
                             Some(step),
                             inside.is_some(),
                             Via::Plain,
@@ -2219,6 +2223,24 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                             self.to(i, Val::Ctrl(u, gp), None);
                         }
                         _ => {}
+                    }
+                }
+                // `x[i] = v` (an array or typed array filled by index, a
+                // table by a computed key): `v` is one of the values `x`
+                // holds, whichever element or field is read later.
+                AstKind::ComputedMemberExpression(m)
+                    if m.object.without_parentheses().span() == nodes.kind(rid).span() =>
+                {
+                    let gp = nodes.parent_id(parent);
+                    if let AstKind::AssignmentExpression(a) = nodes.kind(gp)
+                        && a.left.span() == m.span
+                    {
+                        self.to(
+                            i,
+                            Val::Expr(u, &a.right, None),
+                            step(StepKind::Assign(name), a.span),
+                        );
+                        self.to(i, Val::Ctrl(u, gp), None);
                     }
                 }
                 _ => {}
