@@ -2225,11 +2225,15 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                         _ => {}
                     }
                 }
-                // `x[i] = v` (an array or typed array filled by index, a
-                // table by a computed key): `v` is one of the values `x`
-                // holds, whichever element or field is read later.
+                // `x[i] = v` (an array or typed array filled by index): `v`
+                // is one of the values `x` holds, whichever element is read
+                // later. Only for a binding made as an array: objects filled
+                // by computed keys are every minified bundle's caches, and
+                // linking those grew Claude Code's backward graph by a sixth
+                // (1.16x the scan) for no finding.
                 AstKind::ComputedMemberExpression(m)
-                    if m.object.without_parentheses().span() == nodes.kind(rid).span() =>
+                    if m.object.without_parentheses().span() == nodes.kind(rid).span()
+                        && array_binding(ctx, sym) =>
                 {
                     let gp = nodes.parent_id(parent);
                     if let AstKind::AssignmentExpression(a) = nodes.kind(gp)
@@ -2819,6 +2823,45 @@ fn is_index_param(call: AstKind<'_>, idx: usize) -> bool {
         "map" | "forEach" | "filter" | "some" | "every" | "find" | "findIndex" | "findLast"
         | "findLastIndex" | "flatMap" => idx == 1,
         "reduce" | "reduceRight" => idx == 2,
+        _ => false,
+    }
+}
+
+/// Is `sym` a binding made as an array: `[…]`, `new Array(n)`, `Array(n)`,
+/// `Array.from(…)` / `Array.of(…)`, a typed array (`new Uint8Array(n)`), or
+/// one of these through `.fill(…)` / `.map(…)` / `.slice(…)` / `.concat(…)`?
+fn array_binding(ctx: &crate::context::Ctx<'_>, sym: SymbolId) -> bool {
+    fn array_expr(e: &Expression<'_>) -> bool {
+        let named_array = |callee: &Expression<'_>| {
+            matches!(callee.without_parentheses(), Expression::Identifier(id)
+                if id.name.as_str() == "Array" || id.name.as_str().ends_with("Array"))
+        };
+        match e.without_parentheses() {
+            Expression::ArrayExpression(_) => true,
+            Expression::NewExpression(n) => named_array(&n.callee),
+            Expression::CallExpression(c) => {
+                if named_array(&c.callee) {
+                    return true;
+                }
+                let Some(m) = c.callee.without_parentheses().as_member_expression() else {
+                    return false;
+                };
+                match m.static_property_name() {
+                    Some("from" | "of") => named_array(m.object()),
+                    Some("fill" | "map" | "slice" | "concat" | "filter") => array_expr(m.object()),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    let decl = ctx.semantic.scoping().symbol_declaration(sym);
+    let nodes = ctx.semantic.nodes();
+    if decl.index() >= nodes.len() {
+        return false;
+    }
+    match nodes.kind(decl) {
+        AstKind::VariableDeclarator(d) => d.init.as_ref().is_some_and(array_expr),
         _ => false,
     }
 }
