@@ -2018,8 +2018,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     | "findIndex"
                     | "localeCompare"
                     | "search"
+                    | "hasOwnProperty"
+                    | "propertyIsEnumerable"
             )
-        });
+        }) || enumerates_names(prog, u, member, method);
         if let Some(m) = member {
             self.to(i, Val::Expr(u, m.object(), None), None);
         } else if !matches!(c.callee.without_parentheses(), Expression::Identifier(_)) {
@@ -2098,11 +2100,17 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                             Val::Expr(u, &f.right, None),
                             step(StepKind::Var(name), d.span),
                         ),
-                        AstKind::ForInStatement(f) => self.to(
-                            i,
-                            Val::Expr(u, &f.right, None),
-                            step(StepKind::Var(name), d.span),
-                        ),
+                        // `for (const k in o)`: the names `o` has (a
+                        // presence test of each, as `Object.keys`).
+                        AstKind::ForInStatement(f) => {
+                            self.cmp_next = true;
+                            self.to(
+                                i,
+                                Val::Expr(u, &f.right, None),
+                                step(StepKind::Var(name), d.span),
+                            );
+                            self.cmp_next = false;
+                        }
                         _ => {}
                     }
                 }
@@ -2564,6 +2572,33 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
         }
     }
+}
+
+/// `Object.keys(o)`, `Object.getOwnPropertyNames(o)`, `Reflect.ownKeys(o)`,
+/// `Object.hasOwn(o, k)`: what comes out is which names `o` has, not
+/// what it holds — a presence test of each name, however the result is
+/// used after (counted, filtered, folded into a bitmask). A value derived
+/// from it is a choice about the object (which variables are set), not
+/// the object's data passed along.
+fn enumerates_names(
+    prog: &super::Program<'_, '_>,
+    u: UnitId,
+    member: Option<&oxc_ast::ast::MemberExpression<'_>>,
+    method: Option<&str>,
+) -> bool {
+    let (Some(m), Some(name)) = (member, method) else {
+        return false;
+    };
+    let Expression::Identifier(g) = m.object().without_parentheses() else {
+        return false;
+    };
+    if prog.symbol_of(u, g).is_some() {
+        return false;
+    }
+    matches!(
+        (g.name.as_str(), name),
+        ("Object", "keys" | "getOwnPropertyNames" | "hasOwn") | ("Reflect", "ownKeys")
+    )
 }
 
 /// Functions a callee expression denotes (bound, inline, imported, `this.m`, methods by name).
