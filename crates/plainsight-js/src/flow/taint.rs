@@ -2612,6 +2612,14 @@ fn callees<'a>(
     u: UnitId,
     callee: &'a Expression<'a>,
 ) -> (Vec<(UnitId, NodeId, FnRef<'a>)>, Option<&'a str>) {
+    // `(0, m.f)(…)`: how tsc, esbuild and Babel call an imported binding
+    // without `this` — a call of `m.f` itself (the leading operands are
+    // side-effect-free literals), so its result is `f`'s return, not an
+    // unknown call's mix of its arguments. Backward only: the forward walk
+    // reaches such a call's result through the call index already, and
+    // entering every such callee from its arguments multiplied its states
+    // on large compiled bundles.
+    let callee = super::walk::indirect_callee(callee);
     let outer = eng.take_cut();
     let fns = super::walk::callee_functions(eng, u, callee);
     let inner = eng.take_cut();

@@ -3649,11 +3649,6 @@ pub(crate) fn callee_functions<'a>(
 ) -> Vec<(UnitId, NodeId, FnRef<'a>)> {
     let prog = eng.prog;
     let ctx = prog.ctx(u);
-    // `(0, m.f)(…)`: how tsc, esbuild and Babel call an imported binding
-    // without `this` — a call of `m.f` itself (the leading operands are
-    // side-effect-free literals), so its return is `f`'s return, not an
-    // unknown call's mix of its arguments.
-    let e = indirect_callee(e);
     let e = match e.without_parentheses() {
         Expression::StaticMemberExpression(m)
             if matches!(m.property.name.as_str(), "call" | "apply" | "bind") =>
