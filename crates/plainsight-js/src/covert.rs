@@ -2679,7 +2679,7 @@ fn finding_at(
     let strong = matches!(
         j.rule,
         Rule::CovertLookAlike | Rule::CovertInvisible | Rule::CovertEncoding
-    );
+    ) || (!c.decision.synthetic && width_space_swap(j));
     let hard_sink = c.sink.as_ref().is_some_and(|s| !s.soft);
     let sink = c.sink.as_ref();
     let local_only = sink.is_none() && c.local;
@@ -4026,6 +4026,19 @@ fn layout_spacing(a: &str, b: &str, chars: &[char]) -> bool {
     let tabs = chars.contains(&'\t') && chars.iter().all(|&c| matches!(c, '\t' | ' '));
     let crlf = chars == ['\r'] && a.contains('\n') && b.contains('\n');
     tabs || crlf
+}
+
+/// A space of another width (en, em, thin, hair, six-per-em, … U+2000–
+/// U+200A, medium mathematical U+205F) in place of a word space or beside
+/// one, every other difference a horizontal space too: no layout, platform
+/// or setting calls for it (unlike tabs, CRLF, a count of spaces or the
+/// no-break spaces typography and formatters use), so it is judged as
+/// imperceptible as a look-alike letter.
+fn width_space_swap(j: &Judged) -> bool {
+    let width = |c: char| matches!(c, '\u{2000}'..='\u{200A}' | '\u{205F}');
+    j.rule == Rule::CovertSpacing
+        && j.chars.iter().any(|&c| width(c))
+        && j.chars.iter().all(|&c| c == ' ' || width(c))
 }
 
 /// Spacing that is only a carrier when the environment is compared to

@@ -280,6 +280,8 @@ const OS_FUNCTIONS: &[(&str, EnvCategory)] = &[
     ("machine", EnvCategory::Platform),
     ("tmpdir", EnvCategory::Other),
     ("cpus", EnvCategory::Platform),
+    // The machine's size, as `cpus().length` (Node ≥ 18.14).
+    ("availableParallelism", EnvCategory::Platform),
 ];
 
 /// Properties and methods of the `process` global.

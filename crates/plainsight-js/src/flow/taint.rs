@@ -2022,8 +2022,10 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     | "findIndex"
                     | "localeCompare"
                     | "search"
+                    | "hasOwnProperty"
+                    | "propertyIsEnumerable"
             )
-        });
+        }) || enumerates_names(prog, u, member, method);
         if let Some(m) = member {
             self.to(i, Val::Expr(u, m.object(), None), None);
         } else if !matches!(c.callee.without_parentheses(), Expression::Identifier(_)) {
@@ -2102,11 +2104,17 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                             Val::Expr(u, &f.right, None),
                             step(StepKind::Var(name), d.span),
                         ),
-                        AstKind::ForInStatement(f) => self.to(
-                            i,
-                            Val::Expr(u, &f.right, None),
-                            step(StepKind::Var(name), d.span),
-                        ),
+                        // `for (const k in o)`: the names `o` has (a
+                        // presence test of each, as `Object.keys`).
+                        AstKind::ForInStatement(f) => {
+                            self.cmp_next = true;
+                            self.to(
+                                i,
+                                Val::Expr(u, &f.right, None),
+                                step(StepKind::Var(name), d.span),
+                            );
+                            self.cmp_next = false;
+                        }
                         _ => {}
                     }
                 }
@@ -2592,6 +2600,33 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
     }
 }
 
+/// `Object.keys(o)`, `Object.getOwnPropertyNames(o)`, `Reflect.ownKeys(o)`,
+/// `Object.hasOwn(o, k)`: what comes out is which names `o` has, not
+/// what it holds — a presence test of each name, however the result is
+/// used after (counted, filtered, folded into a bitmask). A value derived
+/// from it is a choice about the object (which variables are set), not
+/// the object's data passed along.
+fn enumerates_names(
+    prog: &super::Program<'_, '_>,
+    u: UnitId,
+    member: Option<&oxc_ast::ast::MemberExpression<'_>>,
+    method: Option<&str>,
+) -> bool {
+    let (Some(m), Some(name)) = (member, method) else {
+        return false;
+    };
+    let Expression::Identifier(g) = m.object().without_parentheses() else {
+        return false;
+    };
+    if prog.symbol_of(u, g).is_some() {
+        return false;
+    }
+    matches!(
+        (g.name.as_str(), name),
+        ("Object", "keys" | "getOwnPropertyNames" | "hasOwn") | ("Reflect", "ownKeys")
+    )
+}
+
 /// Functions a callee expression denotes (bound, inline, imported, `this.m`, methods by name).
 ///
 /// Methods found by name only (the receiver is unknown) are all of them,
@@ -2603,6 +2638,14 @@ fn callees<'a>(
     u: UnitId,
     callee: &'a Expression<'a>,
 ) -> (Vec<(UnitId, NodeId, FnRef<'a>)>, Option<&'a str>) {
+    // `(0, m.f)(…)`: how tsc, esbuild and Babel call an imported binding
+    // without `this` — a call of `m.f` itself (the leading operands are
+    // side-effect-free literals), so its result is `f`'s return, not an
+    // unknown call's mix of its arguments. Backward only: the forward walk
+    // reaches such a call's result through the call index already, and
+    // entering every such callee from its arguments multiplied its states
+    // on large compiled bundles.
+    let callee = super::walk::indirect_callee(callee);
     let outer = eng.take_cut();
     let fns = super::walk::callee_functions(eng, u, callee);
     let inner = eng.take_cut();

@@ -3615,6 +3615,29 @@ pub(crate) fn constructor_of<'a>(c: &'a oxc_ast::ast::Class<'a>) -> Option<FnRef
     })
 }
 
+/// The callee of an indirect call `(0, m.f)(…)` / `(0, f)(…)`: the last
+/// operand of a sequence whose other operands are literals; any other
+/// callee as it is.
+pub(crate) fn indirect_callee<'e, 'a>(e: &'e Expression<'a>) -> &'e Expression<'a> {
+    match e.without_parentheses() {
+        Expression::SequenceExpression(s)
+            if s.expressions.len() >= 2
+                && s.expressions[..s.expressions.len() - 1].iter().all(|x| {
+                    matches!(
+                        x.without_parentheses(),
+                        Expression::NumericLiteral(_)
+                            | Expression::StringLiteral(_)
+                            | Expression::BooleanLiteral(_)
+                            | Expression::NullLiteral(_)
+                    )
+                }) =>
+        {
+            s.expressions[s.expressions.len() - 1].without_parentheses()
+        }
+        e => e,
+    }
+}
+
 /// Functions an expression denotes: an inline function, a binding of one,
 /// an imported one, a function exported by a module (`require("./a").f`,
 /// `ns.f`, webpack/esbuild wrappers), `this.m` in a class or object literal,
