@@ -3361,6 +3361,324 @@ pub(crate) fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Ex
 /// its replacement differ imperceptibly. Applied unconditionally it is
 
 /// A rendered text that is one placeholder and nothing else.
+/// The function declaring parameter `sym`, and the parameter's position
+/// (plain identifier parameters only).
+fn param_position(ctx: &Ctx<'_>, sym: oxc_semantic::SymbolId) -> Option<(NodeId, usize)> {
+    let node = crate::env::declaration_node(ctx, sym)?;
+    let AstKind::FormalParameter(p) = node.kind() else {
+        return None;
+    };
+    if !matches!(p.pattern, BindingPattern::BindingIdentifier(_)) {
+        return None;
+    }
+    let nodes = ctx.semantic.nodes();
+    let f = nodes.ancestor_ids(node.id()).take(3).find(|&a| {
+        matches!(
+            nodes.kind(a),
+            AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+        )
+    })?;
+    let params = match nodes.kind(f) {
+        AstKind::Function(g) => &g.params,
+        AstKind::ArrowFunctionExpression(a) => &a.params,
+        _ => return None,
+    };
+    let idx = params.items.iter().position(|x| x.span == p.span)?;
+    Some((f, idx))
+}
+
+/// The uses of function node `f` as a value: the function expression in
+/// place, or every reference to the name it is declared or bound under
+/// (`function swap(m) {…}`, `const swap = (m) => …`). None when it has a
+/// name and some use is not a plain reference.
+fn function_uses(ctx: &Ctx<'_>, f: NodeId) -> Option<Vec<NodeId>> {
+    let nodes = ctx.semantic.nodes();
+    let sym = match nodes.kind(f) {
+        AstKind::Function(g) if g.id.is_some() => g.id.as_ref().and_then(|i| i.symbol_id.get()),
+        _ => match nodes.parent_kind(f) {
+            AstKind::VariableDeclarator(d) => {
+                d.id.get_binding_identifier()
+                    .and_then(|b| b.symbol_id.get())
+            }
+            _ => return Some(vec![f]),
+        },
+    }?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let scoping = ctx.semantic.scoping();
+    let refs = scoping.get_resolved_reference_ids(sym);
+    if refs.len() > 16 {
+        return None;
+    }
+    Some(
+        refs.iter()
+            .map(|r| scoping.get_reference(*r).node_id())
+            .collect(),
+    )
+}
+
+/// The texts a constant pattern of `replace` matches: a string, a regex of
+/// literal characters, a plain character class (one text per character),
+/// directly or through a never-reassigned binding. None for anything else
+/// (and for a case-insensitive regex, whose matches are more than written).
+fn pattern_texts(ctx: &Ctx<'_>, e: &Expression<'_>, depth: u8) -> Option<Vec<String>> {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) if !s.value.is_empty() => Some(vec![s.value.to_string()]),
+        Expression::RegExpLiteral(re) => {
+            if re.regex.flags.to_string().contains('i') {
+                return None;
+            }
+            let p = re.regex.pattern.text.as_str();
+            class_chars(p)
+                .or_else(|| crate::flow::walk::regex_literal_text(p).map(|t| vec![t]))
+                .filter(|v| v.iter().all(|t| !t.is_empty()))
+        }
+        Expression::Identifier(_) if depth < 4 => {
+            pattern_texts(ctx, const_init(ctx, e)?, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// The texts the match parameter of a replacement callback holds
+/// (`s.replace(/o/g, (m) => c ? "\u043e" : m)`, `function swap(ch) {…}`
+/// passed to `replaceAll("'", swap)`): what the call's constant pattern
+/// matches. Every use of the callback must be the replacement argument of a
+/// `replace`/`replaceAll` call with such a pattern; the texts are their union.
+fn replace_match_texts(
+    ctx: &Ctx<'_>,
+    id: &oxc_ast::ast::IdentifierReference<'_>,
+) -> Option<Vec<String>> {
+    let sym = crate::env::symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let (f, 0) = param_position(ctx, sym)? else {
+        return None;
+    };
+    let nodes = ctx.semantic.nodes();
+    let mut out: Vec<String> = Vec::new();
+    for u in function_uses(ctx, f)? {
+        let AstKind::CallExpression(c) = nodes.parent_kind(u) else {
+            return None;
+        };
+        let m = c.callee.without_parentheses().as_member_expression()?;
+        if !matches!(m.static_property_name(), Some("replace" | "replaceAll")) {
+            return None;
+        }
+        let rep = c.arguments.get(1)?.as_expression()?;
+        if rep.span() != nodes.kind(u).span() {
+            return None;
+        }
+        for t in pattern_texts(ctx, c.arguments.first()?.as_expression()?, 0)? {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The constant key an expression holds at `at`: a constant, or a name
+/// narrowed by an enclosing equality test whose branch `at` lies in
+/// (`if (prop === "dash") { … Reflect.get(target, prop) … }`,
+/// `k == "a" ? o[k] : …`).
+fn narrowed_key(ctx: &Ctx<'_>, key: &Expression<'_>, at: &Expression<'_>) -> Option<String> {
+    if let Some(Value::Str(s)) = Evaluator::new(ctx).eval(key) {
+        return Some(s);
+    }
+    let Expression::Identifier(k) = key.without_parentheses() else {
+        return None;
+    };
+    let sym = crate::env::symbol_of(ctx, k)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    // In the branch taken when `test` holds: the equality itself, or one
+    // conjunct of an `&&` chain (`k === "dash" && on`).
+    fn equal_to(
+        ctx: &Ctx<'_>,
+        sym: oxc_semantic::SymbolId,
+        test: &Expression<'_>,
+        depth: u8,
+    ) -> Option<String> {
+        let b = match test.without_parentheses() {
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::And && depth < 8 => {
+                return equal_to(ctx, sym, &l.left, depth + 1)
+                    .or_else(|| equal_to(ctx, sym, &l.right, depth + 1));
+            }
+            Expression::BinaryExpression(b) => b,
+            _ => return None,
+        };
+        if !matches!(
+            b.operator,
+            BinaryOperator::StrictEquality | BinaryOperator::Equality
+        ) {
+            return None;
+        }
+        let is_key = |x: &Expression<'_>| {
+            matches!(x.without_parentheses(), Expression::Identifier(i)
+                if crate::env::symbol_of(ctx, i) == Some(sym))
+        };
+        let lit = |x: &Expression<'_>| match x.without_parentheses() {
+            Expression::StringLiteral(s) => Some(s.value.to_string()),
+            _ => None,
+        };
+        if is_key(&b.left) {
+            lit(&b.right)
+        } else if is_key(&b.right) {
+            lit(&b.left)
+        } else {
+            None
+        }
+    }
+    let node = nid(at);
+    let nodes = ctx.semantic.nodes();
+    if node.index() >= nodes.len() {
+        return None;
+    }
+    let at = at.span();
+    let inside = |outer: Span| outer.start <= at.start && at.end <= outer.end;
+    for a in nodes.ancestor_ids(node).take(64) {
+        match nodes.kind(a) {
+            AstKind::IfStatement(i) if inside(i.consequent.span()) => {
+                if let Some(v) = equal_to(ctx, sym, &i.test, 0) {
+                    return Some(v);
+                }
+            }
+            AstKind::ConditionalExpression(c) if inside(c.consequent.span()) => {
+                if let Some(v) = equal_to(ctx, sym, &c.test, 0) {
+                    return Some(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The constant record an object expression names: a never-reassigned
+/// binding of an object literal, or the `target` parameter of a `get` trap
+/// of a handler given to `new Proxy(record, handler)` (inline or bound).
+fn record_of<'a>(ctx: &Ctx<'a>, e: &Expression<'a>, depth: u8) -> Option<&'a Expression<'a>> {
+    if depth > 4 {
+        return None;
+    }
+    let Expression::Identifier(id) = e.without_parentheses() else {
+        return None;
+    };
+    if let Some(init) = const_init(ctx, e) {
+        return match init.without_parentheses() {
+            Expression::ObjectExpression(_) => Some(init),
+            Expression::Identifier(_) => record_of(ctx, init, depth + 1),
+            _ => None,
+        };
+    }
+    let sym = crate::env::symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    let (f, 0) = param_position(ctx, sym)? else {
+        return None;
+    };
+    let nodes = ctx.semantic.nodes();
+    // The trap: `get(t, k) {…}` or `get: (t, k) => …` in an object literal.
+    let prop = nodes
+        .ancestor_ids(f)
+        .take(3)
+        .find(|&a| matches!(nodes.kind(a), AstKind::ObjectProperty(_)))?;
+    let AstKind::ObjectProperty(p) = nodes.kind(prop) else {
+        return None;
+    };
+    if p.key.static_name().as_deref() != Some("get") {
+        return None;
+    }
+    let handler = nodes.parent_id(prop);
+    let AstKind::ObjectExpression(_) = nodes.kind(handler) else {
+        return None;
+    };
+    let uses = match nodes.parent_kind(handler) {
+        AstKind::VariableDeclarator(d) => {
+            let hs = d.id.get_binding_identifier()?.symbol_id.get()?;
+            if ctx.symbol_is_mutated(hs) {
+                return None;
+            }
+            let scoping = ctx.semantic.scoping();
+            scoping
+                .get_resolved_reference_ids(hs)
+                .iter()
+                .take(16)
+                .map(|r| scoping.get_reference(*r).node_id())
+                .collect()
+        }
+        _ => vec![handler],
+    };
+    let mut found = None;
+    for u in uses {
+        let AstKind::NewExpression(n) = nodes.parent_kind(u) else {
+            return None;
+        };
+        let Expression::Identifier(c) = n.callee.without_parentheses() else {
+            return None;
+        };
+        if c.name != "Proxy" || crate::env::symbol_of(ctx, c).is_some() {
+            return None;
+        }
+        if n.arguments.get(1)?.as_expression()?.span() != nodes.kind(u).span() {
+            return None;
+        }
+        let t = record_of(ctx, n.arguments.first()?.as_expression()?, depth + 1)?;
+        if found.is_some_and(|x: &Expression<'_>| x.span() != t.span()) {
+            return None;
+        }
+        found = Some(t);
+    }
+    found
+}
+
+/// A reflective or computed read of a constant record under a constant or
+/// narrowed key (`Reflect.get(target, prop)` in a Proxy trap under
+/// `prop === "dash"`, `o[k]` under `k === "a"`): the field's value.
+fn narrowed_field<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<&'a Expression<'a>> {
+    let (obj, key) = match e.without_parentheses() {
+        Expression::CallExpression(c) => {
+            let m = c.callee.without_parentheses().as_member_expression()?;
+            if m.static_property_name()? != "get" {
+                return None;
+            }
+            let Expression::Identifier(r) = m.object().without_parentheses() else {
+                return None;
+            };
+            if r.name != "Reflect" || crate::env::symbol_of(ctx, r).is_some() {
+                return None;
+            }
+            (
+                c.arguments.first()?.as_expression()?,
+                c.arguments.get(1)?.as_expression()?,
+            )
+        }
+        Expression::ComputedMemberExpression(m) => (&m.object, &m.expression),
+        _ => return None,
+    };
+    let rec = record_of(ctx, obj, 0)?;
+    let k = narrowed_key(ctx, key, e)?;
+    let Expression::ObjectExpression(o) = rec.without_parentheses() else {
+        return None;
+    };
+    let mut value = None;
+    for p in &o.properties {
+        let ObjectPropertyKind::ObjectProperty(p) = p else {
+            // A spread may hold the key too.
+            return None;
+        };
+        if p.key.static_name().as_deref() == Some(k.as_str()) {
+            value = Some(&p.value);
+        }
+    }
+    value
+}
+
 fn is_hole(t: &str) -> bool {
     t.strip_prefix("${")
         .and_then(|r| r.strip_suffix('}'))
@@ -3474,6 +3792,19 @@ impl<'c, 'a> Renderer<'c, 'a> {
                         out.push(t);
                     }
                 }
+                // A replacement callback's match where its pattern is a
+                // class: each character it matches.
+                Expression::Identifier(id)
+                    if !self.cheap
+                        && let Some(v) = replace_match_texts(self.ctx, id)
+                        && v.len() > 1 =>
+                {
+                    for t in v {
+                        if seen.insert(t.clone()) {
+                            out.push(t);
+                        }
+                    }
+                }
                 _ => {
                     if let Some(t) = self.render(e, codes)
                         && seen.insert(t.clone())
@@ -3573,13 +3904,27 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 }
                 true
             }
-            Expression::Identifier(_) => {
+            Expression::Identifier(id) => {
                 if let Some(init) = const_init(self.ctx, e)
                     && (is_stringish(init) || is_number(init))
                 {
                     return self.into(init, out, codes, depth + 1);
                 }
+                // A replacement callback's match: the one text its pattern matches.
+                if !self.cheap
+                    && let Some(v) = replace_match_texts(self.ctx, id)
+                    && let [t] = v.as_slice()
+                {
+                    out.push_str(t);
+                    return true;
+                }
                 self.evaluated(e, out, codes)
+            }
+            Expression::CallExpression(_) | Expression::ComputedMemberExpression(_)
+                if !self.cheap
+                    && let Some(f) = narrowed_field(self.ctx, e) =>
+            {
+                self.into(f, out, codes, depth + 1)
             }
             Expression::CallExpression(_)
             | Expression::StaticMemberExpression(_)

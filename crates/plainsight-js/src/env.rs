@@ -345,9 +345,27 @@ const HOME_FILES: &[(&str, EnvCategory)] = &[
     ("machine-id", EnvCategory::Identity),
 ];
 
+/// Configuration directories of cloud and cluster command-line tools: the
+/// files under them name the signed-in account, project, region, cluster or
+/// registry — which organisation the machine works for. Matched as a path
+/// segment, so `path.join(home, ".config", "gcloud", …)`,
+/// `` `${home}/.aws/config` `` and `$CLOUDSDK_CONFIG || …/gcloud` all count,
+/// whatever file under them is read.
+const CLOUD_CONFIG_DIRS: &[&str] = &[
+    "gcloud",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".oci",
+    ".terraform.d",
+    "doctl",
+];
+
 /// A file path (or the literal parts of a built one) by kind: a known system
-/// file, a known per-user identity/endpoint file by name, or a network
-/// interface's address under `/sys/class/net` (its MAC).
+/// file, a known per-user identity/endpoint file by name, a network
+/// interface's address under `/sys/class/net` (its MAC), or anything under a
+/// cloud tool's configuration directory ([`CLOUD_CONFIG_DIRS`]).
 fn classify_path(path: &str) -> Option<EnvCategory> {
     if let Some(c) = lookup(SYSTEM_FILES, path) {
         return Some(c);
@@ -356,7 +374,11 @@ fn classify_path(path: &str) -> Option<EnvCategory> {
         return Some(EnvCategory::Identity);
     }
     let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    lookup(HOME_FILES, base)
+    lookup(HOME_FILES, base).or_else(|| {
+        path.split(['/', '\\'])
+            .any(|seg| CLOUD_CONFIG_DIRS.contains(&seg))
+            .then_some(EnvCategory::Ci)
+    })
 }
 
 /// Commands that print identity, network, locale or time zone when run in a
@@ -2697,6 +2719,33 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::with_ctx;
     use super::*;
+
+    #[test]
+    fn cloud_tool_config_directories_are_a_category_by_segment() {
+        for p in [
+            "/.aws/config",
+            ".kube",
+            "gcloud",
+            "/home/u/.config/gcloud/configurations/config_default",
+            "C:\\Users\\u\\.azure\\azureProfile.json",
+            ".docker/config.json",
+        ] {
+            assert_eq!(classify_path(p), Some(EnvCategory::Ci), "{p}");
+        }
+        // A segment that only contains the name, or an unrelated config file.
+        for p in ["gcloud-notes.txt", "/srv/app/config.json", "my.aws.json"] {
+            assert_eq!(classify_path(p), None, "{p}");
+        }
+        let r = reads(
+            "const fs = require('fs'); const path = require('path'); const os = require('os');\n\
+             fs.promises.readFile(path.join(process.env.CLOUDSDK_CONFIG || path.join(os.homedir(), '.config', 'gcloud'), 'configurations', 'config_default'));",
+        );
+        assert!(
+            r.iter()
+                .any(|(c, w)| *c == EnvCategory::Ci && w.contains("gcloud")),
+            "{r:?}"
+        );
+    }
 
     /// Every outermost env read in `src`, as (category, what).
     fn reads(src: &str) -> Vec<(EnvCategory, String)> {
