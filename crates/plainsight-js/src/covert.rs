@@ -2746,10 +2746,7 @@ fn finding_at(
                 .iter()
                 .chain(hit)
                 .filter(|h| {
-                    proven(h)
-                        && h.compared
-                        && !h.data_path
-                        && h.read.category.is_targetable()
+                    proven(h) && h.compared && !h.data_path && h.read.category.is_targetable()
                 })
                 .min_by_key(|f| read_order(f))
                 .filter(|_| {
@@ -3971,7 +3968,7 @@ fn fixed_convention_format(ctx: &Ctx<'_>, site: NodeId) -> bool {
         Expression::Identifier(id) => Some(id.name.as_str()),
         e => e
             .as_member_expression()
-            .and_then(|m| m.static_property_name()),
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
     };
     match name {
         Some("toFixed" | "toPrecision" | "toExponential") => true,
@@ -3995,7 +3992,9 @@ fn fixed_convention_format(ctx: &Ctx<'_>, site: NodeId) -> bool {
             match e.without_parentheses() {
                 Expression::ArrayExpression(a) => {
                     !a.elements.is_empty()
-                        && a.elements.iter().all(|el| el.as_expression().is_some_and(text))
+                        && a.elements
+                            .iter()
+                            .all(|el| el.as_expression().is_some_and(text))
                 }
                 e => text(e),
             }

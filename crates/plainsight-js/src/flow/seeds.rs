@@ -801,11 +801,7 @@ fn permuted(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
 /// choice of order alone. Used by the verdict too: unlike a date's parts
 /// (`[d, m, y]` / `[m, d, y]`), such an order is never the user's own
 /// convention, so the user's locale compared to choose it is a chooser.
-pub(crate) fn key_order_permutation(
-    ctx: &Ctx<'_>,
-    a: &Expression<'_>,
-    b: &Expression<'_>,
-) -> bool {
+pub(crate) fn key_order_permutation(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
     let (a, b) = (a.without_parentheses(), b.without_parentheses());
     sorted_copy(ctx, a, b) || sorted_copy(ctx, b, a) || {
         let (Some(x), Some(y)) = (merged_parts(ctx, a), merged_parts(ctx, b)) else {
@@ -842,7 +838,9 @@ fn sorted_copy(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
     let callee = c.callee.without_parentheses();
     let name = match callee {
         Expression::Identifier(id) => Some(id.name.as_str()),
-        e => e.as_member_expression().and_then(|m| m.static_property_name()),
+        e => e
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
     };
     match name {
         Some("sortBy" | "orderBy") => c
@@ -851,7 +849,9 @@ fn sorted_copy(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
             .and_then(Argument::as_expression)
             .is_some_and(|x| src(x.without_parentheses()) == src(s)),
         Some(m @ ("toSorted" | "sort")) => {
-            let Some(recv) = callee.as_member_expression().map(|x| x.object().without_parentheses())
+            let Some(recv) = callee
+                .as_member_expression()
+                .map(|x| x.object().without_parentheses())
             else {
                 return false;
             };
@@ -865,7 +865,9 @@ fn sorted_copy(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
                         return false;
                     };
                     match km.static_property_name() {
-                        Some("slice") if k.arguments.is_empty() => km.object().without_parentheses(),
+                        Some("slice") if k.arguments.is_empty() => {
+                            km.object().without_parentheses()
+                        }
                         Some("from")
                             if matches!(km.object().without_parentheses(), Expression::Identifier(o) if o.name == "Array")
                                 && k.arguments.len() == 1 =>

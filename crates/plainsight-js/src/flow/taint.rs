@@ -2825,30 +2825,6 @@ fn is_index_param(call: AstKind<'_>, idx: usize) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Two property names whose 32-bit FNV-1a hashes collide (found by a
-    /// birthday search) are two nodes, not one: a node's identity holds
-    /// the name's exact id, so input cannot merge a value into another
-    /// whose dependencies are then never expanded.
-    #[test]
-    fn colliding_names_stay_distinct_nodes() {
-        let (a, b) = ("k7e827", "ka4bb0");
-        assert_eq!(
-            super::super::names::hash_name(a),
-            super::super::names::hash_name(b)
-        );
-        let mut g = Graph::default();
-        let na = g.node(Val::Name(0, a));
-        let nb = g.node(Val::Name(0, b));
-        assert_ne!(na, nb);
-        assert_eq!(g.node(Val::Name(0, a)), na);
-        assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
-    }
-}
-
 /// The keys of a constant table whose values are all numbers or booleans
 /// (an object literal, or `new Map([[k, v], …])`, directly or through a
 /// constant binding), at least two entries: a lookup in it picks a
@@ -2859,7 +2835,10 @@ fn scalar_table_keys(ctx: &crate::context::Ctx<'_>, t: &Expression<'_>) -> Optio
     let scalar = |v: &Expression<'_>| match v.without_parentheses() {
         Expression::NumericLiteral(_) | Expression::BooleanLiteral(_) => true,
         Expression::UnaryExpression(x) => {
-            matches!(x.argument.without_parentheses(), Expression::NumericLiteral(_))
+            matches!(
+                x.argument.without_parentheses(),
+                Expression::NumericLiteral(_)
+            )
         }
         _ => false,
     };
@@ -2876,8 +2855,7 @@ fn scalar_table_keys(ctx: &crate::context::Ctx<'_>, t: &Expression<'_>) -> Optio
                 keys.push(p.key.static_name()?.to_string());
             }
         }
-        Expression::NewExpression(n)
-            if matches!(n.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Map") =>
+        Expression::NewExpression(n) if matches!(n.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Map") =>
         {
             let Some(Expression::ArrayExpression(a)) =
                 n.arguments.first().and_then(Argument::as_expression)
@@ -2906,4 +2884,28 @@ fn scalar_table_keys(ctx: &crate::context::Ctx<'_>, t: &Expression<'_>) -> Optio
         _ => return None,
     }
     (keys.len() >= 2).then_some(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two property names whose 32-bit FNV-1a hashes collide (found by a
+    /// birthday search) are two nodes, not one: a node's identity holds
+    /// the name's exact id, so input cannot merge a value into another
+    /// whose dependencies are then never expanded.
+    #[test]
+    fn colliding_names_stay_distinct_nodes() {
+        let (a, b) = ("k7e827", "ka4bb0");
+        assert_eq!(
+            super::super::names::hash_name(a),
+            super::super::names::hash_name(b)
+        );
+        let mut g = Graph::default();
+        let na = g.node(Val::Name(0, a));
+        let nb = g.node(Val::Name(0, b));
+        assert_ne!(na, nb);
+        assert_eq!(g.node(Val::Name(0, a)), na);
+        assert_ne!(g.key(&Val::Name(0, a)), g.key(&Val::Name(0, b)));
+    }
 }
