@@ -2731,7 +2731,31 @@ fn finding_at(
                     hard_sink && remapped_locale_arg(prog.ctx(c.decision.unit), c.decision.site)
                 })
         };
-        match chooser.or_else(remap) {
+        // The user's language (or any targetable read) compared with
+        // constants (`/^(ru|uk)_/`, a table of languages, `=== "gregory"`)
+        // to pick an option of a formatter that writes in a fixed
+        // convention anyway — its locale a constant (`new
+        // Intl.NumberFormat("en-US", opts)`) or none at all (`toFixed`) —
+        // or an order no convention sets (a list or its sorted copy,
+        // objects merged in another order) is not the text written the
+        // user's way: the user's own locale would be passed. It picks a
+        // variant for a class of users, on a proven path to a request
+        // (round 8c, `fixed_convention_format`, `conventionless_order`).
+        let fixed = || {
+            r.sources
+                .iter()
+                .chain(hit)
+                .filter(|h| {
+                    proven(h) && h.compared && !h.data_path && h.read.category.is_targetable()
+                })
+                .min_by_key(|f| read_order(f))
+                .filter(|_| {
+                    hard_sink
+                        && (fixed_convention_format(prog.ctx(c.decision.unit), c.decision.site)
+                            || conventionless_order(prog.ctx(c.decision.unit), c.decision.site))
+                })
+        };
+        match chooser.or_else(remap).or_else(fixed) {
             None => return Ok(None),
             Some(h) => hit = Some(h),
         }
@@ -4287,6 +4311,70 @@ fn remapped_locale_arg(ctx: &Ctx<'_>, site: NodeId) -> bool {
         };
     }
     false
+}
+
+/// The choice at `site` is between one list or record and the same in an
+/// order no locale convention sets (a list and its sorted copy, objects
+/// merged from the same parts in another order; seeds.rs
+/// `key_order_permutation`).
+fn conventionless_order(ctx: &Ctx<'_>, site: NodeId) -> bool {
+    match ctx.semantic.nodes().kind(site) {
+        AstKind::ConditionalExpression(c) => {
+            crate::flow::seeds::key_order_permutation(ctx, &c.consequent, &c.alternate)
+        }
+        _ => false,
+    }
+}
+
+/// The formatter at `site` writes in a convention fixed in the source:
+/// `n.toFixed(d)` / `toPrecision` / `toExponential` (no locale at all), or
+/// `new Intl.NumberFormat("en-US", o)`, `Intl.DateTimeFormat(["en-GB"], o)`,
+/// `d.toLocaleDateString("de-DE", o)` whose locale argument is constant
+/// text (directly or through a constant binding). A formatter given no
+/// locale (`undefined`, or none) writes the user's own: not this.
+fn fixed_convention_format(ctx: &Ctx<'_>, site: NodeId) -> bool {
+    let (callee, args) = match ctx.semantic.nodes().kind(site) {
+        AstKind::CallExpression(c) => (&c.callee, &c.arguments),
+        AstKind::NewExpression(n) => (&n.callee, &n.arguments),
+        _ => return false,
+    };
+    let name = match callee.without_parentheses() {
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        e => e
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+    };
+    match name {
+        Some("toFixed" | "toPrecision" | "toExponential") => true,
+        Some(
+            "DateTimeFormat" | "NumberFormat" | "RelativeTimeFormat" | "ListFormat"
+            | "toLocaleDateString" | "toLocaleTimeString" | "toLocaleString",
+        ) => {
+            let Some(mut e) = args.first().and_then(Argument::as_expression) else {
+                return false;
+            };
+            if let Some(init) = const_init(ctx, e) {
+                e = init;
+            }
+            let text = |e: &Expression<'_>| match e.without_parentheses() {
+                Expression::StringLiteral(s) => !s.value.is_empty(),
+                Expression::TemplateLiteral(t) => {
+                    t.expressions.is_empty() && t.quasis.iter().any(|q| !q.value.raw.is_empty())
+                }
+                _ => false,
+            };
+            match e.without_parentheses() {
+                Expression::ArrayExpression(a) => {
+                    !a.elements.is_empty()
+                        && a.elements
+                            .iter()
+                            .all(|el| el.as_expression().is_some_and(text))
+                }
+                e => text(e),
+            }
+        }
+        _ => false,
+    }
 }
 
 /// A constant table (object literal, or `new Map([[k, v], …])`) from

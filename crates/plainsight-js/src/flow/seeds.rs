@@ -805,8 +805,149 @@ fn permuted(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
                 || reversal_of(ctx, y, x)
                 || indexed_permutation(ctx, x, y)
                 || indexed_permutation(ctx, y, x)
+                || key_order_permutation(ctx, x, y)
         }
     }
+}
+
+/// The two sides are the same list or record in another order that no
+/// locale convention sets (a list against its sorted copy, objects merged
+/// from the same parts in another order): a choice between them is a
+/// choice of order alone. Used by the verdict too: unlike a date's parts
+/// (`[d, m, y]` / `[m, d, y]`), such an order is never the user's own
+/// convention, so the user's locale compared to choose it is a chooser.
+pub(crate) fn key_order_permutation(ctx: &Ctx<'_>, a: &Expression<'_>, b: &Expression<'_>) -> bool {
+    let (a, b) = (a.without_parentheses(), b.without_parentheses());
+    sorted_copy(ctx, a, b) || sorted_copy(ctx, b, a) || {
+        let (Some(x), Some(y)) = (merged_parts(ctx, a), merged_parts(ctx, b)) else {
+            return false;
+        };
+        let (mut sx, mut sy) = (x.clone(), y.clone());
+        sx.sort_unstable();
+        sy.sort_unstable();
+        x != y && sx == sy && {
+            sx.dedup();
+            sx.len() == x.len()
+        }
+    }
+}
+
+/// `r` is a sorted copy of the list `s` (an identifier or a static member):
+/// `s.toSorted(…)`, `[...s].sort(…)`, `s.slice().sort(…)`,
+/// `Array.from(s).sort(…)`, or a library's `sortBy(s)` / `_.sortBy(s, …)` /
+/// `_.orderBy(s, …)`.
+fn sorted_copy(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
+    let src = |e: &Expression<'_>| e.span().source_text(ctx.source);
+    let listish = |e: &Expression<'_>| {
+        matches!(
+            e,
+            Expression::Identifier(_) | Expression::StaticMemberExpression(_)
+        )
+    };
+    if !listish(s) {
+        return false;
+    }
+    let Expression::CallExpression(c) = r else {
+        return false;
+    };
+    let callee = c.callee.without_parentheses();
+    let name = match callee {
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        e => e
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+    };
+    match name {
+        Some("sortBy" | "orderBy") => c
+            .arguments
+            .first()
+            .and_then(Argument::as_expression)
+            .is_some_and(|x| src(x.without_parentheses()) == src(s)),
+        Some(m @ ("toSorted" | "sort")) => {
+            let Some(recv) = callee
+                .as_member_expression()
+                .map(|x| x.object().without_parentheses())
+            else {
+                return false;
+            };
+            let inner = match recv {
+                Expression::ArrayExpression(a) if a.elements.len() == 1 => match &a.elements[0] {
+                    ArrayExpressionElement::SpreadElement(sp) => sp.argument.without_parentheses(),
+                    _ => return false,
+                },
+                Expression::CallExpression(k) => {
+                    let Some(km) = k.callee.without_parentheses().as_member_expression() else {
+                        return false;
+                    };
+                    match km.static_property_name() {
+                        Some("slice") if k.arguments.is_empty() => {
+                            km.object().without_parentheses()
+                        }
+                        Some("from")
+                            if matches!(km.object().without_parentheses(), Expression::Identifier(o) if o.name == "Array")
+                                && k.arguments.len() == 1 =>
+                        {
+                            match k.arguments[0].as_expression() {
+                                Some(x) => x.without_parentheses(),
+                                None => return false,
+                            }
+                        }
+                        _ => return false,
+                    }
+                }
+                // `s.sort()` sorts `s` itself; `toSorted` copies.
+                e if m == "toSorted" => e,
+                _ => return false,
+            };
+            listish(inner) && src(inner) == src(s)
+        }
+        _ => false,
+    }
+}
+
+/// The parts an object is merged from, in order, when it is nothing else:
+/// `{ ...a, ...b }` (spreads only) or `Object.assign({}, a, b)`; two parts
+/// at least, each an identifier or static member (by source text).
+fn merged_parts(ctx: &Ctx<'_>, e: &Expression<'_>) -> Option<Vec<String>> {
+    let src = |e: &Expression<'_>| e.span().source_text(ctx.source).to_string();
+    let part = |e: &Expression<'_>| {
+        let e = e.without_parentheses();
+        matches!(
+            e,
+            Expression::Identifier(_) | Expression::StaticMemberExpression(_)
+        )
+        .then(|| src(e))
+    };
+    let parts: Vec<String> = match e {
+        Expression::ObjectExpression(o) => o
+            .properties
+            .iter()
+            .map(|p| match p {
+                ObjectPropertyKind::SpreadProperty(sp) => part(&sp.argument),
+                ObjectPropertyKind::ObjectProperty(_) => None,
+            })
+            .collect::<Option<_>>()?,
+        Expression::CallExpression(c) => {
+            let m = c.callee.without_parentheses().as_member_expression()?;
+            if m.static_property_name() != Some("assign")
+                || !matches!(m.object().without_parentheses(), Expression::Identifier(o) if o.name == "Object")
+            {
+                return None;
+            }
+            let (first, rest) = c.arguments.split_first()?;
+            if !matches!(
+                first.as_expression().map(Expression::without_parentheses),
+                Some(Expression::ObjectExpression(o)) if o.properties.is_empty()
+            ) {
+                return None;
+            }
+            rest.iter()
+                .map(|a| a.as_expression().and_then(part))
+                .collect::<Option<_>>()?
+        }
+        _ => return None,
+    };
+    (parts.len() >= 2).then_some(parts)
 }
 
 /// `p` is an array literal of `s`'s own elements by constant index in

@@ -1534,7 +1534,16 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
                     );
                 } else {
                     self.to(i, Val::Expr(u, &m.object, None), None);
+                    // A key looked up in a constant table of numbers or
+                    // flags (`LEVELS[term]`) is compared with its keys:
+                    // the lookup is a switch, the value a parameter chosen.
+                    let keys = scalar_table_keys(ctx, &m.object);
+                    if let Some(keys) = keys.clone() {
+                        self.note(i, keys, false);
+                    }
+                    self.cmp_next = keys.is_some();
                     self.to(i, Val::Expr(u, &m.expression, None), None);
+                    self.cmp_next = false;
                 }
             }
             Expression::CallExpression(c) => self.call(i, u, c, field),
@@ -1926,6 +1935,21 @@ impl<'a> Expand<'_, '_, '_, 'a, '_> {
             }
             if matches!(name, "digest" | "update") {
                 self.note(i, [], true);
+            }
+            // `PROFILES.get(lang)` on a constant `Map` of numbers or flags:
+            // a lookup compared with the table's keys (as `T[k]` above).
+            if name == "get"
+                && let Some(keys) = scalar_table_keys(ctx, m.object())
+            {
+                self.note(i, keys, false);
+                self.cmp_next = true;
+                for a in &c.arguments {
+                    if let Some(x) = a.as_expression() {
+                        self.to(i, Val::Expr(u, x, None), step(StepKind::Arg, x.span()));
+                    }
+                }
+                self.cmp_next = false;
+                return;
             }
         }
         // `os.userInfo()` where `os` is a builtin module behind a bundler's
@@ -2907,6 +2931,67 @@ fn array_binding(ctx: &crate::context::Ctx<'_>, sym: SymbolId) -> bool {
         AstKind::VariableDeclarator(d) => d.init.as_ref().is_some_and(array_expr),
         _ => false,
     }
+}
+
+/// The keys of a constant table whose values are all numbers or booleans
+/// (an object literal, or `new Map([[k, v], …])`, directly or through a
+/// constant binding), at least two entries: a lookup in it picks a
+/// parameter by key — a switch over the keys — not text the key names.
+/// Tables of text (translations, format strings) are not this.
+fn scalar_table_keys(ctx: &crate::context::Ctx<'_>, t: &Expression<'_>) -> Option<Vec<String>> {
+    let t = crate::covert::const_init(ctx, t)?;
+    let scalar = |v: &Expression<'_>| match v.without_parentheses() {
+        Expression::NumericLiteral(_) | Expression::BooleanLiteral(_) => true,
+        Expression::UnaryExpression(x) => {
+            matches!(
+                x.argument.without_parentheses(),
+                Expression::NumericLiteral(_)
+            )
+        }
+        _ => false,
+    };
+    let mut keys = Vec::new();
+    match t.without_parentheses() {
+        Expression::ObjectExpression(o) => {
+            for p in &o.properties {
+                let oxc_ast::ast::ObjectPropertyKind::ObjectProperty(p) = p else {
+                    return None;
+                };
+                if !scalar(&p.value) {
+                    return None;
+                }
+                keys.push(p.key.static_name()?.to_string());
+            }
+        }
+        Expression::NewExpression(n) if matches!(n.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Map") =>
+        {
+            let Some(Expression::ArrayExpression(a)) =
+                n.arguments.first().and_then(Argument::as_expression)
+            else {
+                return None;
+            };
+            for el in &a.elements {
+                let Some(Expression::ArrayExpression(kv)) = el.as_expression() else {
+                    return None;
+                };
+                let (Some(k), Some(v)) = (
+                    kv.elements.first().and_then(|e| e.as_expression()),
+                    kv.elements.get(1).and_then(|e| e.as_expression()),
+                ) else {
+                    return None;
+                };
+                let Expression::StringLiteral(k) = k.without_parentheses() else {
+                    return None;
+                };
+                if kv.elements.len() != 2 || !scalar(v) {
+                    return None;
+                }
+                keys.push(k.value.to_string());
+            }
+        }
+        _ => return None,
+    }
+    (keys.len() >= 2).then_some(keys)
 }
 
 #[cfg(test)]
