@@ -695,12 +695,7 @@ fn has_constant_arg(c: &CallExpression<'_>) -> bool {
 /// `encodeURIComponent(x)`, `encodeURI(x)`, `escape(x)`, `JSON.stringify(x)`.
 fn is_encoding_call(c: &CallExpression<'_>) -> bool {
     let callee = c.callee.without_parentheses();
-    let name = match callee {
-        Expression::Identifier(id) => Some(id.name.as_str()),
-        e => e
-            .as_member_expression()
-            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
-    };
+    let name = crate::flow::names::called_name(c);
     match name {
         Some("toString") => matches!(
             c.arguments.first(),

@@ -272,6 +272,17 @@ pub(crate) fn hash_name(s: &str) -> u32 {
     })
 }
 
+/// The name a call is made by: the callee's identifier (`sortBy(x)`) or
+/// its static property (`_.sortBy(x)`, `x.toString()`).
+pub(crate) fn called_name<'b>(c: &'b oxc_ast::ast::CallExpression<'_>) -> Option<&'b str> {
+    match c.callee.without_parentheses() {
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        e => e
+            .as_member_expression()
+            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
+    }
+}
+
 pub(crate) fn property_key_name<'a>(k: &oxc_ast::ast::PropertyKey<'a>) -> Option<&'a str> {
     match k {
         oxc_ast::ast::PropertyKey::StaticIdentifier(i) => Some(i.name.as_str()),

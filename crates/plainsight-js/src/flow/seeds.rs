@@ -594,28 +594,18 @@ fn call_seeds<'a>(
             return;
         }
         for arg in call.arguments.iter().filter_map(Argument::as_expression) {
-            if let Some((base, data)) = aimed_arithmetic(ctx, arg)
-                && let Some(sample) = aimed_block(base)
+            let aimed = aimed_arithmetic(ctx, arg).and_then(|(base, data)| {
+                let sample = aimed_block(base)?;
                 // A low surrogate is the tag block only after the 0xDB40 high
                 // surrogate; `0xDC00 | x` alone is any UTF-16 encoder.
-                && (!(0xDC00..=0xDFFF).contains(&base) || call.arguments.iter().any(|a| {
+                (!(0xDC00..=0xDFFF).contains(&base) || call.arguments.iter().any(|a| {
                     matches!(a.as_expression().map(Expression::without_parentheses), Some(Expression::NumericLiteral(n)) if n.value as u32 == 0xDB40)
                 }))
-            {seeds.push(Seed {
-                    unit: u,
-                    starts: vec![id],
-                    node: id,
-                    kind: SeedKind::Computed {
-                        data,
-                        sample,
-                        direct: true,
-                    },
-                });
-                return;
-            }
-            // `fromCharCode(34 + 8186 * bit)`: a constant character shifted by
-            // a scaled value onto a carrier — one bit of data per character.
-            if let Some((sample, data)) = scaled_arithmetic(ctx, arg) {
+                .then_some((sample, data))
+            });
+            // Or `fromCharCode(34 + 8186 * bit)`: a constant character shifted
+            // by a scaled value onto a carrier — one bit of data per character.
+            if let Some((sample, data)) = aimed.or_else(|| scaled_arithmetic(ctx, arg)) {
                 seeds.push(Seed {
                     unit: u,
                     starts: vec![id],
@@ -851,12 +841,7 @@ fn sorted_copy(ctx: &Ctx<'_>, r: &Expression<'_>, s: &Expression<'_>) -> bool {
         return false;
     };
     let callee = c.callee.without_parentheses();
-    let name = match callee {
-        Expression::Identifier(id) => Some(id.name.as_str()),
-        e => e
-            .as_member_expression()
-            .and_then(oxc_ast::ast::MemberExpression::static_property_name),
-    };
+    let name = super::names::called_name(c);
     match name {
         Some("sortBy" | "orderBy") => c
             .arguments
