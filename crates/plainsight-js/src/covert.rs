@@ -3387,6 +3387,19 @@ pub(crate) fn const_init<'a>(ctx: &Ctx<'a>, e: &Expression<'a>) -> Option<&'a Ex
 /// A rendered text that is one placeholder and nothing else.
 /// The function declaring parameter `sym`, and the parameter's position
 /// (plain identifier parameters only).
+/// The function whose first parameter `id` names, when that binding is
+/// never reassigned (a callback's match, a trap's target).
+fn first_param_of(ctx: &Ctx<'_>, id: &oxc_ast::ast::IdentifierReference<'_>) -> Option<NodeId> {
+    let sym = crate::env::symbol_of(ctx, id)?;
+    if ctx.symbol_is_mutated(sym) {
+        return None;
+    }
+    match param_position(ctx, sym)? {
+        (f, 0) => Some(f),
+        _ => None,
+    }
+}
+
 fn param_position(ctx: &Ctx<'_>, sym: oxc_semantic::SymbolId) -> Option<(NodeId, usize)> {
     let node = crate::env::declaration_node(ctx, sym)?;
     let AstKind::FormalParameter(p) = node.kind() else {
@@ -3474,13 +3487,7 @@ fn replace_match_texts(
     ctx: &Ctx<'_>,
     id: &oxc_ast::ast::IdentifierReference<'_>,
 ) -> Option<Vec<String>> {
-    let sym = crate::env::symbol_of(ctx, id)?;
-    if ctx.symbol_is_mutated(sym) {
-        return None;
-    }
-    let (f, 0) = param_position(ctx, sym)? else {
-        return None;
-    };
+    let f = first_param_of(ctx, id)?;
     let nodes = ctx.semantic.nodes();
     let mut out: Vec<String> = Vec::new();
     for u in function_uses(ctx, f)? {
@@ -3599,13 +3606,7 @@ fn record_of<'a>(ctx: &Ctx<'a>, e: &Expression<'a>, depth: u8) -> Option<&'a Exp
             _ => None,
         };
     }
-    let sym = crate::env::symbol_of(ctx, id)?;
-    if ctx.symbol_is_mutated(sym) {
-        return None;
-    }
-    let (f, 0) = param_position(ctx, sym)? else {
-        return None;
-    };
+    let f = first_param_of(ctx, id)?;
     let nodes = ctx.semantic.nodes();
     // The trap: `get(t, k) {…}` or `get: (t, k) => …` in an object literal.
     let prop = nodes
