@@ -1478,22 +1478,27 @@ fn aimed_arithmetic<'a>(ctx: &Ctx<'a>, e: &'a Expression<'a>) -> Option<(u32, &'
     ) {
         return None;
     }
-    let num = |x: &'a Expression<'a>| -> Option<f64> {
-        match x.without_parentheses() {
-            Expression::NumericLiteral(n) => Some(n.value),
-            Expression::Identifier(id) => {
-                match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
-                    Some(Expression::NumericLiteral(n)) => Some(n.value),
-                    Some(_) => None,
-                    None => param_constant(ctx, id),
-                }
-            }
-            _ => None,
-        }
-    };
+    let num = |x: &'a Expression<'a>| numeric_constant(ctx, x, true);
     match (num(&b.left), num(&b.right)) {
         (Some(n), None) => Some((n as u32, &b.right)),
         (None, Some(n)) => Some((n as u32, &b.left)),
+        _ => None,
+    }
+}
+
+/// A number written in the program: a literal, a binding of one, or (with
+/// `through_params`) a parameter every call passes the same constant.
+fn numeric_constant<'a>(ctx: &Ctx<'a>, x: &'a Expression<'a>, through_params: bool) -> Option<f64> {
+    match x.without_parentheses() {
+        Expression::NumericLiteral(n) => Some(n.value),
+        Expression::Identifier(id) => {
+            match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
+                Some(Expression::NumericLiteral(n)) => Some(n.value),
+                Some(_) => None,
+                None if through_params => param_constant(ctx, id),
+                None => None,
+            }
+        }
         _ => None,
     }
 }
@@ -1517,18 +1522,7 @@ fn scaled_arithmetic<'a>(
     ) {
         return None;
     }
-    let num = |x: &'a Expression<'a>| -> Option<f64> {
-        match x.without_parentheses() {
-            Expression::NumericLiteral(n) => Some(n.value),
-            Expression::Identifier(_) => {
-                match crate::covert::const_init(ctx, x).map(Expression::without_parentheses) {
-                    Some(Expression::NumericLiteral(n)) => Some(n.value),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    };
+    let num = |x: &'a Expression<'a>| numeric_constant(ctx, x, false);
     let (k, scaled) = match (num(&b.left), num(&b.right)) {
         (Some(k), None) => (k, &b.right),
         (None, Some(k)) => (k, &b.left),
